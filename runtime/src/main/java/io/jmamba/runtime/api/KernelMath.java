@@ -1,0 +1,40 @@
+package io.jmamba.runtime.api;
+
+/**
+ * Math functions a kernel may call, in float and double. The JIT maps each to the device's built-in
+ * (OpenCL {@code native}-free precise versions, CUDA's libdevice); on the JVM they run as written.
+ * {@code java.lang.Math} works in kernels too; these add what it lacks (rsqrt, float overloads of
+ * exp/log/..., sigmoid-style helpers stay in kernels as plain code).
+ */
+public final class KernelMath {
+    private KernelMath() {
+    }
+
+    public static float exp(float x) { return (float) Math.exp(x); }
+    public static double exp(double x) { return Math.exp(x); }
+    public static float log(float x) { return (float) Math.log(x); }
+    public static double log(double x) { return Math.log(x); }
+    public static float log1p(float x) { return (float) Math.log1p(x); }
+    public static double log1p(double x) { return Math.log1p(x); }
+    public static float expm1(float x) { return (float) Math.expm1(x); }
+    public static double expm1(double x) { return Math.expm1(x); }
+    public static float sqrt(float x) { return (float) Math.sqrt(x); }
+    public static double sqrt(double x) { return Math.sqrt(x); }
+    public static float rsqrt(float x) { return (float) (1.0 / Math.sqrt(x)); }
+    public static double rsqrt(double x) { return 1.0 / Math.sqrt(x); }
+    public static float tanh(float x) { return (float) Math.tanh(x); }
+    public static double tanh(double x) { return Math.tanh(x); }
+    public static float pow(float x, float y) { return (float) Math.pow(x, y); }
+    public static double pow(double x, double y) { return Math.pow(x, y); }
+    public static float sin(float x) { return (float) Math.sin(x); }
+    public static double sin(double x) { return Math.sin(x); }
+    public static float cos(float x) { return (float) Math.cos(x); }
+    public static double cos(double x) { return Math.cos(x); }
+    public static float floor(float x) { return (float) Math.floor(x); }
+    public static float ceil(float x) { return (float) Math.ceil(x); }
+    public static float fma(float a, float b, float c) { return Math.fma(a, b, c); }
+    public static double fma(double a, double b, double c) { return Math.fma(a, b, c); }
+    public static float abs(float x) { return Math.abs(x); }
+    public static float min(float a, float b) { return Math.min(a, b); }
+    public static float max(float a, float b) { return Math.max(a, b); }
+}

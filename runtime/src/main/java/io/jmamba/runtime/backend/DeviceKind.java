@@ -1,0 +1,4 @@
+package io.jmamba.runtime.backend;
+
+/** What kind of processor a device is; the default choice prefers them in this order. */
+public enum DeviceKind { GPU, ACCELERATOR, CPU, JVM }

@@ -1,0 +1,25 @@
+package io.jmamba.runtime.jit;
+
+import java.util.List;
+
+/**
+ * What the JIT produces for one (method, specialised values, dialect): C source with one entry point.
+ *
+ * @param entryName       the name of the {@code __kernel} / {@code __global__} function in {@code source}
+ * @param source          complete, self-contained OpenCL C or CUDA C source
+ * @param dialect         which of the two
+ * @param params          one per Java parameter, in order (see {@link KernelParam} for the C signature)
+ * @param parallelLoops   the {@code @Parallel} loops, by dimension; empty for KernelContext kernels
+ * @param usesContext     whether the kernel reads KernelContext ids (then it needs an explicit grid)
+ * @param usesBarriers    whether the kernel synchronises its work-group (JVM backend: one thread per item)
+ * @param localMemoryBytes bytes of work-group local memory the kernel declares
+ */
+public record GeneratedKernel(String entryName,
+                              String source,
+                              Dialect dialect,
+                              List<KernelParam> params,
+                              List<ParallelLoop> parallelLoops,
+                              boolean usesContext,
+                              boolean usesBarriers,
+                              long localMemoryBytes) {
+}
