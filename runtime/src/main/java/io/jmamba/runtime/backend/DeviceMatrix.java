@@ -1,0 +1,48 @@
+package io.jmamba.runtime.backend;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The devices a portability check or a cross-backend test runs on: the JVM first (the reference), then
+ * every OpenCL and CUDA device found.
+ *
+ * <p>A backend that is missing is normally skipped with its reason. Where it must be there (CI sets
+ * {@code JMAMBA_REQUIRE_BACKENDS=opencl}; a GPU run sets {@code cuda,opencl}), {@link #devices()}
+ * throws instead, so that a missing runtime fails the run rather than passing it with less tested.
+ */
+public final class DeviceMatrix {
+    private DeviceMatrix() {
+    }
+
+    public static List<ComputeDevice> devices() {
+        List<ComputeDevice> out = new ArrayList<>();
+        for (String name : List.of("jvm", "opencl", "cuda")) {
+            Devices.backend(name).ifPresent(b -> out.addAll(b.devices()));
+        }
+        for (String required : requiredBackends()) {
+            Backend b = Devices.backend(required).orElse(null);
+            if (b == null || b.devices().isEmpty()) {
+                throw new IllegalStateException("backend " + required + " is required (JMAMBA_REQUIRE_BACKENDS) but has no device: "
+                        + (b == null ? "unknown backend" : b.unavailableReason().orElse("none found")));
+            }
+        }
+        return out;
+    }
+
+    /** The compiled (non-JVM) devices of {@link #devices()}. */
+    public static List<ComputeDevice> compiledDevices() {
+        return devices().stream().filter(d -> !d.backendName().equals("jvm")).toList();
+    }
+
+    /** Backend names from JMAMBA_REQUIRE_BACKENDS (or -Djmamba.require.backends). */
+    public static List<String> requiredBackends() {
+        String v = System.getProperty("jmamba.require.backends", System.getenv("JMAMBA_REQUIRE_BACKENDS"));
+        if (v == null || v.isBlank()) {
+            return List.of();
+        }
+        return Arrays.stream(v.split(",")).map(s -> s.trim().toLowerCase(Locale.ROOT)).filter(s -> !s.isEmpty()).toList();
+    }
+}
