@@ -79,7 +79,7 @@ final class Checks {
 
     private static String constant(ConstantInstruction c) {
         Object v = c.constantValue();
-        if (v == null) {
+        if (v == null || c.opcode() == Opcode.ACONST_NULL) {
             return null; // aconst_null: rejected where it is used
         }
         if (v instanceof String) {

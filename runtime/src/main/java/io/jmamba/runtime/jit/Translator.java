@@ -638,6 +638,9 @@ final class Translator {
     }
 
     private void constant(ConstantInstruction c) {
+        if (c.opcode() == Opcode.ACONST_NULL) {
+            throw reject(bci, "null reference");
+        }
         Object v = c.constantValue();
         switch (v) {
             case Integer i -> push(new Expr.Const(Kind.I, i));
