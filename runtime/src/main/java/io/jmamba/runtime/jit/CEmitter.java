@@ -66,6 +66,12 @@ final class CEmitter {
                 .append(params.isEmpty() ? "void" : String.join(", ", params)).append(") {\n");
         StringBuilder body = new StringBuilder();
         Map<String, Var> declared = new LinkedHashMap<>();
+        read.clear();
+        for (List<Stmt> block : f.blocks.values()) {
+            for (Stmt s : block) {
+                collectReads(s);
+            }
+        }
         for (Map.Entry<Integer, List<Stmt>> b : f.blocks.entrySet()) {
             if (f.jumpTargets.contains(b.getKey())) {
                 body.append("L").append(b.getKey()).append(":;\n");
@@ -96,6 +102,42 @@ final class CEmitter {
             }
         }
         sb.append(body).append("}\n");
+    }
+
+    /** Variables some statement reads: a call whose result nobody reads is emitted without the assignment. */
+    private final java.util.Set<Var> read = new java.util.HashSet<>();
+
+    private void collectReads(Stmt s) {
+        List<Expr> exprs = new ArrayList<>();
+        switch (s) {
+            case Stmt.Assign a -> exprs.add(a.value());
+            case Stmt.ArrayStore st -> {
+                exprs.add(st.index());
+                exprs.add(st.value());
+            }
+            case Stmt.Call call -> call.args().forEach(o -> {
+                if (o instanceof Expr e) {
+                    exprs.add(e);
+                }
+            });
+            case Stmt.Branch b -> exprs.add(b.cond());
+            case Stmt.Switch sw -> exprs.add(sw.key());
+            case Stmt.Return r -> {
+                if (r.value() != null) {
+                    exprs.add(r.value());
+                }
+            }
+            default -> {
+            }
+        }
+        for (Expr e : exprs) {
+            e.any(x -> {
+                if (x instanceof Expr.Reg r) {
+                    read.add(r.var());
+                }
+                return false;
+            });
+        }
     }
 
     // ---------------------------------------------------------------- statements
@@ -136,7 +178,7 @@ final class CEmitter {
 
     private String call(Stmt.Call call, Map<String, Var> vars) {
         String assign = "";
-        if (call.result() != null) {
+        if (call.result() != null && read.contains(call.result())) {
             vars.put(call.result().name(), call.result());
             assign = call.result().name() + " = ";
         }
@@ -283,13 +325,15 @@ final class CEmitter {
         }
         String t = c.type(k);
         String u = c.unsigned(k);
+        String ux = unsignedOperand(b.a(), x, u);
+        String uy = unsignedOperand(b.b(), y, u);
         String mask = k == Kind.I ? "31" : "63";
         Number divisor = b.b().constValue();
         boolean safeDivisor = divisor != null && divisor.longValue() != 0 && divisor.longValue() != -1;
         return switch (b.op()) {
-            case "add" -> "((" + t + ")((" + u + ")" + x + " + (" + u + ")" + y + "))";
-            case "sub" -> "((" + t + ")((" + u + ")" + x + " - (" + u + ")" + y + "))";
-            case "mul" -> "((" + t + ")((" + u + ")" + x + " * (" + u + ")" + y + "))";
+            case "add" -> "((" + t + ")(" + ux + " + " + uy + "))";
+            case "sub" -> "((" + t + ")(" + ux + " - " + uy + "))";
+            case "mul" -> "((" + t + ")(" + ux + " * " + uy + "))";
             case "div" -> safeDivisor ? "(" + x + " / " + y + ")"
                     : helpers.use(k == Kind.I ? "jm_idiv" : "jm_ldiv") + "(" + x + ", " + y + ")";
             case "rem" -> safeDivisor ? "(" + x + " % " + y + ")"
@@ -302,6 +346,14 @@ final class CEmitter {
             case "ushr" -> "((" + t + ")((" + u + ")" + x + " >> " + shift(b.b(), y, mask) + "))";
             default -> throw new IllegalStateException(b.op());
         };
+    }
+
+    /** An operand converted to unsigned: non-negative literals get a suffix, anything else a cast. */
+    private String unsignedOperand(Expr e, String printed, String u) {
+        if (e instanceof Expr.Const k && k.value().longValue() >= 0) {
+            return k.value().longValue() + (k.kind() == Kind.I ? "u" : c.cuda ? "ull" : "ul");
+        }
+        return "(" + u + ")" + printed;
     }
 
     private static String shift(Expr count, String printed, String mask) {

@@ -610,7 +610,8 @@ final class Translator {
         if (p != null) {
             Expr gid = new Expr.Intrinsic("par.gid", Kind.I, List.of(new Expr.Const(Kind.I, p.dim)));
             Expr offset = p.step == 1 ? gid : new Expr.Bin("mul", Kind.I, new Expr.Const(Kind.I, p.step), gid);
-            value = new Expr.Bin("add", Kind.I, value, offset);
+            Number init = value.constValue();
+            value = init != null && init.intValue() == 0 ? offset : new Expr.Bin("add", Kind.I, value, offset);
         }
         Var v = localVar(s.slot(), k);
         protectLocal(v);

@@ -151,4 +151,10 @@ final class RejectedKernels {
             a.set(0, 1f);
         }
     }
+
+    static void parallelCountingDown(FloatArray a, int n) {
+        for (@io.jmamba.runtime.api.Parallel int i = n - 1; i >= 0; i--) {
+            a.set(i, 1f);
+        }
+    }
 }

@@ -170,4 +170,9 @@ class RejectionTest {
     void typeCheck() {
         check("checksType", "type check (instanceof java.lang.Integer)", "instanceof");
     }
+
+    @Test
+    void parallelLoopThatIsNotAnUpCountingStrideLoop() {
+        check("parallelCountingDown", "must be stepped by a positive constant", null);
+    }
 }

@@ -275,4 +275,24 @@ final class SampleKernels {
             dout.set(i, Math.exp(x) + Math.sqrt(Math.abs((double) x)) + Math.tanh(x) + Math.pow(2.0, x));
         }
     }
+
+    static void sharedTile(KernelContext ctx, FloatArray a, @Specialize int n) {
+        float[] tile = ctx.allocateFloatLocalArray(2 * n);
+        tile[ctx.localIdx] = a.get(ctx.globalIdx);
+        ctx.localBarrier();
+        a.set(ctx.globalIdx, tile[(ctx.localIdx + 1) % (2 * n)]);
+    }
+
+    static void unknownBound(FloatArray a, int n) {
+        for (@Parallel int i = 0; i < n * 2; i++) {
+            a.set(i, 0f);
+        }
+    }
+
+    static void specialisedFlags(FloatArray a, @Specialize boolean relu, @Specialize float scale, @Specialize long bias) {
+        for (@Parallel int i = 0; i < a.getSize(); i++) {
+            float v = a.get(i) * scale + bias;
+            a.set(i, relu && v < 0 ? 0f : v);
+        }
+    }
 }
