@@ -140,6 +140,11 @@ public final class NativeLibraryLocator {
     }
 
     private static Optional<NativeLibrary> tryLoad(String pathOrName, List<String> failures) {
+        if (pathOrName.contains(File.separator) && !isElf(Path.of(pathOrName))) {
+            // linker scripts (libc.so) and stray files: dlopen would fail, and the JVM warns loudly when it does
+            failures.add(pathOrName + " (not an ELF shared object)");
+            return Optional.empty();
+        }
         try {
             SymbolLookup lookup = pathOrName.contains(File.separator)
                     ? SymbolLookup.libraryLookup(Path.of(pathOrName), Arena.global())
@@ -151,6 +156,15 @@ public final class NativeLibraryLocator {
                 failures.add(pathOrName + " (" + e.getMessage() + ")");
             }
             return Optional.empty();
+        }
+    }
+
+    private static boolean isElf(Path file) {
+        try (var in = Files.newInputStream(file)) {
+            byte[] magic = in.readNBytes(4);
+            return magic.length == 4 && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
+        } catch (IOException | SecurityException e) {
+            return false;
         }
     }
 

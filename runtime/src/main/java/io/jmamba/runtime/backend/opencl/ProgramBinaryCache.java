@@ -11,6 +11,7 @@ import java.util.Map;
  */
 final class ProgramBinaryCache {
     private final Map<String, byte[]> entries;
+    private long loads;
 
     ProgramBinaryCache(int capacity) {
         this.entries = new LinkedHashMap<>(16, 0.75f, true) {
@@ -35,6 +36,16 @@ final class ProgramBinaryCache {
 
     synchronized void remove(String key) {
         entries.remove(key);
+    }
+
+    /** Counts a program that was built from a cached binary rather than from source. */
+    synchronized void countLoad() {
+        loads++;
+    }
+
+    /** How many programs came from cached binaries so far. */
+    synchronized long loads() {
+        return loads;
     }
 
     synchronized int size() {

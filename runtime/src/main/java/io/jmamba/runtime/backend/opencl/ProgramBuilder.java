@@ -70,6 +70,7 @@ final class ProgramBuilder {
         try {
             program = cl.programs().createWithBinary(context, device.deviceHandle(), binary);
             if (cl.programs().build(program, device.deviceHandle(), options) == ClConstants.CL_SUCCESS) {
+                device.binaries().countLoad();
                 return program;
             }
         } catch (OpenClException e) {
