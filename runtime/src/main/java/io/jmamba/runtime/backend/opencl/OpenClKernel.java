@@ -18,6 +18,6 @@ record OpenClKernel(OpenClProgram built, OpenClSession session, long compileNano
 
     @Override
     public String source() {
-        return built.generated().source();
+        return built.source();
     }
 }

@@ -19,10 +19,12 @@ final class HandWrittenKernels {
         return new GeneratedKernel(entry, source, Dialect.OPENCL, params, List.of(), true, barriers, localBytes);
     }
 
-    /** y[i] = a * x[i] + y[i]; Java's (float) a*x+y, unfused. */
+    /**
+     * y[i] = a * x[i] + y[i]. No FP_CONTRACT pragma: the backend adds one, so the result is Java's unfused
+     * a*x+y (PoCL would otherwise fuse it into an fma and differ in the last bit).
+     */
     static GeneratedKernel axpy() {
         String src = """
-                #pragma OPENCL FP_CONTRACT OFF
                 __kernel void axpy(__global float* x, long x_size, __global float* y, long y_size, float a) {
                     long i = get_global_id(0);
                     if (i < y_size) {

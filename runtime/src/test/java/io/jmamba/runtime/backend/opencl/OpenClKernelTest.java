@@ -51,6 +51,7 @@ class OpenClKernelTest {
             s.write(dy, 0, floats(arena, y));
             OpenClKernel k = s.compileGenerated(HandWrittenKernels.axpy());
             assertTrue(k.compileNanos() > 0);
+            assertTrue(k.source().startsWith(ProgramBuilder.NO_CONTRACTION + "\n"), k.source());
             long ns = s.launch(k, new LaunchGrid(new long[]{1024}, null), new Object[]{dx, dy, a}, true);
             assertTrue(ns >= 0, "profiled time " + ns);
             MemorySegment out = arena.allocate(JAVA_FLOAT, n);
@@ -157,7 +158,12 @@ class OpenClKernelTest {
             assertTrue(m.contains("\"broken\"") && m.contains(device.id()), m);
             assertTrue(m.contains("CL_BUILD_PROGRAM_FAILURE"), m);
             assertTrue(m.contains("--- build log ---") && m.contains("undeclared_thing_42"), m);
-            assertTrue(m.contains("--- generated OpenCL C ---") && m.contains("3|     x[i] = undeclared_thing_42 * 2.0f;"), m);
+            // the backend's FP_CONTRACT line comes first, so the bad line is line 4 of what was compiled,
+            // and the numbered source agrees with the compiler's log
+            assertTrue(m.contains("--- generated OpenCL C ---\n1| #pragma OPENCL FP_CONTRACT OFF\n"), m);
+            assertTrue(m.contains("4|     x[i] = undeclared_thing_42 * 2.0f;"), m);
+            String log = m.substring(m.indexOf("--- build log ---"), m.indexOf("--- generated OpenCL C ---"));
+            assertTrue(log.contains(":4:"), "the log points at line 4: " + log);
             // the session is still usable after a failed build
             assertTrue(s.compileGenerated(HandWrittenKernels.axpy()).compileNanos() > 0);
         }
