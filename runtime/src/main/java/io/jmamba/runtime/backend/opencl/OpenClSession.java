@@ -233,6 +233,12 @@ public final class OpenClSession implements DeviceSession {
         if (cached != null) {
             return new OpenClKernel(cached, this, 0);
         }
+        long localLimit = device.info().localMemoryBytes();
+        if (generated.localMemoryBytes() > localLimit) {
+            throw new io.jmamba.runtime.api.KernelCompilationException("kernel " + generated.entryName() + " declares "
+                    + generated.localMemoryBytes() + " bytes of local memory; " + device.id() + " (" + device.name()
+                    + ") has " + localLimit + " bytes per work-group");
+        }
         long t0 = System.nanoTime();
         OpenClProgram built = ProgramBuilder.build(device, context, generated);
         bySource.put(key, built);
@@ -265,7 +271,7 @@ public final class OpenClSession implements DeviceSession {
                         + LaunchChecks.workGroupSizeDetail(grid, device.maxWorkGroupSize(), built.maxWorkGroupSize()));
             }
             if (rc != ClConstants.CL_SUCCESS) {
-                throw new OpenClException("clEnqueueNDRangeKernel", rc, "kernel " + name + ", " + grid);
+                throw new OpenClException("clEnqueueNDRangeKernel", rc, "kernel " + name + ", " + grid + enqueueHint(rc, built));
             }
             if (!profile) {
                 return -1;
@@ -280,6 +286,18 @@ public final class OpenClSession implements DeviceSession {
                 cl.events().release(event);
             }
         }
+    }
+
+    /** What an enqueue error usually means, for the message. */
+    private String enqueueHint(int rc, OpenClProgram built) {
+        return switch (rc) {
+            case ClStatus.CL_OUT_OF_RESOURCES -> "; the device could not run the kernel with these sizes (registers or local "
+                    + "memory per group; this kernel allows at most " + built.maxWorkGroupSize() + " work-items per group), "
+                    + "or an earlier kernel failed (NVIDIA reports an out-of-bounds access this way)";
+            case -52 /* CL_INVALID_KERNEL_ARGS */ -> "; an argument was not set: the generated parameter list "
+                    + built.generated().params() + " does not match the kernel's C signature";
+            default -> "";
+        };
     }
 
     @Override

@@ -171,6 +171,19 @@ class OpenClKernelTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("devices")
+    void moreLocalMemoryThanTheDeviceHasIsRefusedBeforeBuilding(OpenClDevice device) {
+        GeneratedKernel axpy = HandWrittenKernels.axpy();
+        long tooMuch = device.info().localMemoryBytes() + 1;
+        GeneratedKernel greedy = HandWrittenKernels.of("axpy", axpy.source(), axpy.params(), true, tooMuch);
+        try (OpenClSession s = device.openSession()) {
+            KernelCompilationException e = assertThrows(KernelCompilationException.class, () -> s.compileGenerated(greedy));
+            assertTrue(e.getMessage().contains(tooMuch + " bytes of local memory")
+                    && e.getMessage().contains(String.valueOf(device.info().localMemoryBytes())), e.getMessage());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("devices")
     void missingEntryPointIsACompilationError(OpenClDevice device) {
         GeneratedKernel axpy = HandWrittenKernels.axpy();
         GeneratedKernel wrongName = HandWrittenKernels.of("notThere", axpy.source(), axpy.params(), false, 0);
