@@ -72,6 +72,14 @@ public final class NativeLibraryLocator {
 
     /** As {@link #locate(String, List)} with explicit folders (tests use it to search nowhere useful). */
     public static Result locate(String what, List<String> names, List<Path> folders) {
+        return locate(what, names, folders, true);
+    }
+
+    /**
+     * As {@link #locate(String, List, List)}; with {@code dynamicLoader} false only the folders are searched
+     * (for a library the user named by path).
+     */
+    public static Result locate(String what, List<String> names, List<Path> folders, boolean dynamicLoader) {
         List<String> failures = new ArrayList<>();
         for (Path folder : folders) {
             for (String name : names) {
@@ -83,7 +91,7 @@ public final class NativeLibraryLocator {
                 }
             }
         }
-        for (String name : names) {
+        for (String name : dynamicLoader ? names : List.<String>of()) {
             if (!name.endsWith("*")) {
                 Optional<NativeLibrary> lib = tryLoad(name, failures);
                 if (lib.isPresent()) {
@@ -93,7 +101,7 @@ public final class NativeLibraryLocator {
         }
         StringBuilder msg = new StringBuilder(what).append(" not found: looked for ").append(String.join(", ", names))
                 .append(" in ").append(folders.stream().map(Path::toString).toList())
-                .append(" and through the dynamic loader (ldconfig cache)");
+                .append(dynamicLoader ? " and through the dynamic loader (ldconfig cache)" : "");
         if (!failures.isEmpty()) {
             msg.append("; could not load: ").append(String.join("; ", failures));
         }

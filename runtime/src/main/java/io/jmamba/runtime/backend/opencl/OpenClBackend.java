@@ -24,17 +24,43 @@ public final class OpenClBackend implements Backend {
     private final String unavailableReason;
     private final List<String> notes;
 
+    /**
+     * Discovers with the default library names, or with {@code -Djmamba.opencl.library=PATH|NAME} when set
+     * (a specific ICD loader, or a name that does not exist to see jmamba run without OpenCL).
+     */
     public OpenClBackend() {
-        this(LIBRARY_NAMES, NativeLibraryLocator.searchFolders());
+        this(libraryNames(), libraryFolders(), libraryOverride() == null || Path.of(libraryOverride()).getParent() == null);
+    }
+
+    private static String libraryOverride() {
+        String override = System.getProperty("jmamba.opencl.library");
+        return override == null || override.isBlank() ? null : override.trim();
+    }
+
+    private static List<String> libraryNames() {
+        String override = libraryOverride();
+        return override == null ? LIBRARY_NAMES : List.of(Path.of(override).getFileName().toString());
+    }
+
+    /** The folder of an overriding path only: a library named by path must be that file, not one elsewhere. */
+    private static List<Path> libraryFolders() {
+        String override = libraryOverride();
+        Path parent = override == null ? null : Path.of(override).getParent();
+        return parent != null ? List.of(parent) : NativeLibraryLocator.searchFolders();
     }
 
     /** Discovery with explicit library names and folders (tests use it to show the missing-library message). */
     OpenClBackend(List<String> libraryNames, List<Path> folders) {
+        this(libraryNames, folders, true);
+    }
+
+    private OpenClBackend(List<String> libraryNames, List<Path> folders, boolean dynamicLoader) {
         List<ComputeDevice> found = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         String reason = null;
         try {
-            NativeLibraryLocator.Result lib = NativeLibraryLocator.locate("OpenCL ICD loader", libraryNames, folders);
+            NativeLibraryLocator.Result lib = NativeLibraryLocator.locate("OpenCL ICD loader", libraryNames, folders,
+                    dynamicLoader);
             if (lib instanceof NativeLibraryLocator.Missing(String message)) {
                 reason = message;
             } else {
