@@ -256,6 +256,7 @@ public final class OpenClSession implements DeviceSession {
         if (!LaunchChecks.validate(grid, name)) {
             return profile ? 0 : -1; // an empty grid: nothing to run
         }
+        grid = LaunchShaper.shape(grid, built.generated(), built.maxWorkGroupSize());
         int dims = grid.dimensions();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment global = arena.allocateFrom(JAVA_LONG, grid.global());

@@ -4,6 +4,7 @@ import io.jmamba.runtime.jit.Dialect;
 import io.jmamba.runtime.jit.GeneratedKernel;
 import io.jmamba.runtime.jit.KernelParam;
 import io.jmamba.runtime.jit.KernelParam.Kind;
+import io.jmamba.runtime.jit.ParallelLoop;
 
 import java.util.List;
 
@@ -102,6 +103,22 @@ final class HandWrittenKernels {
         return of("grid2d", src, List.of(
                 new KernelParam(0, "out", Kind.ARRAY, "int"),
                 new KernelParam(1, "width", Kind.SCALAR, "int")), false, 0);
+    }
+
+    /**
+     * What the JIT makes of a {@code @Parallel} loop: a grid-stride loop, out[i] = i * i for i < out_size.
+     * Marked as a parallel-loop kernel without KernelContext, so the backend may shape its grid.
+     */
+    static GeneratedKernel gridStrideSquares() {
+        String src = """
+                __kernel void squares(__global long* out, long out_size) {
+                    for (long i = get_global_id(0); i < out_size; i += get_global_size(0)) {
+                        out[i] = i * i;
+                    }
+                }
+                """;
+        return new GeneratedKernel("squares", src, Dialect.OPENCL, List.of(new KernelParam(0, "out", Kind.ARRAY, "long")),
+                List.of(new ParallelLoop(0, new ParallelLoop.Bound.ArraySize(0))), false, false, 0);
     }
 
     /** Not OpenCL C: an undeclared identifier, on line 3. */

@@ -17,7 +17,6 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -241,7 +240,6 @@ class OpenClKernelTest {
         try (OpenClSession s2 = device.openSession(); Arena arena = Arena.ofConfined()) {
             OpenClKernel k = s2.compileGenerated(axpy);
             assertEquals(loadsBefore + 1, device.binaries().loads(), "the second session loads the cached binary");
-            assertNotEquals(first.built().program(), k.built().program());
             IllegalArgumentException foreign = assertThrows(IllegalArgumentException.class,
                     () -> s2.launch(first, new LaunchGrid(new long[]{1}, null), new Object[]{null, null, 1f}, false));
             assertTrue(foreign.getMessage().contains("not compiled in this"), foreign.getMessage());
