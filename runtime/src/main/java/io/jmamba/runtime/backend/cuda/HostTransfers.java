@@ -13,12 +13,16 @@ import java.util.List;
  * moves one chunk, Java fills or drains the other. Events mark when a staging buffer may be reused.
  */
 final class HostTransfers implements AutoCloseable {
-    /** Copies up to this size go to the driver directly (it stages pageable memory itself). */
-    static final long DIRECT_LIMIT = 1L << 20;
+    /**
+     * Copies up to this size go to the driver directly (it stages pageable memory itself);
+     * {@code -Djmamba.cuda.directCopyLimit=BYTES} changes it (read when a session opens).
+     */
+    static final long DEFAULT_DIRECT_LIMIT = 1L << 20;
     /** Size of each of the two staging buffers. */
     static final long CHUNK = 8L << 20;
 
     private final MemorySegment stream;
+    private final long directLimit = Long.getLong("jmamba.cuda.directCopyLimit", DEFAULT_DIRECT_LIMIT);
     private final List<MemorySegment> pinned = new ArrayList<>();
     private MemorySegment[] staging;
     private MemorySegment[] stagingDone;
@@ -54,7 +58,7 @@ final class HostTransfers implements AutoCloseable {
         if (n == 0) {
             return;
         }
-        if (src.isNative() && (n <= DIRECT_LIMIT || isPinned(src))) {
+        if (src.isNative() && (n <= directLimit || isPinned(src))) {
             // pageable: the driver copies to its own staging memory before it returns
             CuDriver.memcpyHtoDAsync(dst, src, n, stream);
             if (isPinned(src)) {
@@ -83,7 +87,7 @@ final class HostTransfers implements AutoCloseable {
         if (n == 0) {
             return;
         }
-        if (dst.isNative() && (n <= DIRECT_LIMIT || isPinned(dst))) {
+        if (dst.isNative() && (n <= directLimit || isPinned(dst))) {
             CuDriver.memcpyDtoHAsync(dst, src, n, stream);
             CuDriver.streamSynchronize(stream);
             return;
