@@ -6,7 +6,9 @@ import io.jmamba.kernels.support.Shapes;
 import io.jmamba.kernels.support.Tensor;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.api.WorkerGrid2D;
 import io.jmamba.runtime.backend.ComputeDevice;
 
 import java.util.List;
@@ -25,6 +27,10 @@ import java.util.Objects;
 public final class CausalAttention {
     /** The naive form refuses score matrices larger than this many elements (8 GiB of floats). */
     public static final long MAX_NAIVE_SCORES = Integer.MAX_VALUE;
+    /** Queries per work-group of the tiled kernel. */
+    public static final int QUERY_TILE = 64;
+    /** Floats of one key (or value) tile in local memory: 16 KiB, so both fit 32 KiB. */
+    public static final int TILE_FLOATS = 4096;
 
     private final Tensor q, k, v;
     private final float scale;
@@ -60,6 +66,30 @@ public final class CausalAttention {
         g.task(prefix, CausalAttentionKernels::flash, q.data(), k.data(), v.data(), out.data(), rows, shape.seqlen(), scale,
                 shape.headdim(), causal ? 1 : 0);
         grids.addWorkerGrid(g.getName() + "." + prefix, Grids.twoD(rows, shape.seqlen()));
+        return out;
+    }
+
+    public Tensor addFlashTiled(TaskGraph g, String prefix, GridScheduler grids) {
+        return addFlashTiled(g, prefix, grids, Tensor.zeros(q.shape()));
+    }
+
+    /**
+     * Adds task {@code prefix}: {@link FlashAttentionTiledKernel}, work-groups of {@value #QUERY_TILE}
+     * queries sharing key/value tiles in local memory (at most {@value #TILE_FLOATS} floats each).
+     */
+    public Tensor addFlashTiled(TaskGraph g, String prefix, GridScheduler grids, Tensor out) {
+        Objects.requireNonNull(g, "graph");
+        Shapes.require("out", out, q.shape());
+        int rows = shape.batch() * shape.heads();
+        if (rows > Grids.MAX_YZ) {
+            throw new IllegalArgumentException("tiled attention launches one grid row per (batch, head): batch * nheads = "
+                    + rows + " exceeds " + Grids.MAX_YZ + "; use addFlash");
+        }
+        int keyTile = Math.max(1, Math.min(QUERY_TILE, TILE_FLOATS / shape.headdim()));
+        long tiles = (shape.seqlen() + (long) QUERY_TILE - 1) / QUERY_TILE;
+        g.task(prefix, FlashAttentionTiledKernel::flashTiled, new KernelContext(), q.data(), k.data(), v.data(), out.data(),
+                shape.seqlen(), scale, shape.headdim(), causal ? 1 : 0, QUERY_TILE, keyTile, keyTile * shape.headdim());
+        grids.addWorkerGrid(g.getName() + "." + prefix, new WorkerGrid2D(tiles * QUERY_TILE, rows).setLocalWork(QUERY_TILE, 1));
         return out;
     }
 

@@ -20,13 +20,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /** Flash-style and naive attention against the fixtures and the reference, on every target. */
 class CausalAttentionTest {
 
-    static Tensor run(Target target, CausalAttention att, boolean flash, Tensor q, Tensor k, Tensor v) {
+    static final List<String> FORMS = List.of("flash", "tiled", "naive");
+
+    static Tensor run(Target target, CausalAttention att, String form, Tensor q, Tensor k, Tensor v) {
         Tensor out = Tensor.zeros(q.shape());
         target.run(List.of(q, k, v), (g, grids) -> {
-            if (flash) {
-                att.addFlash(g, "attn", grids, out);
-            } else {
-                att.addNaive(g, "attn", grids, out);
+            switch (form) {
+                case "flash" -> att.addFlash(g, "attn", grids, out);
+                case "tiled" -> att.addFlashTiled(g, "attn", grids, out);
+                default -> att.addNaive(g, "attn", grids, out);
             }
         }, List.of(out));
         return out;
@@ -48,12 +50,12 @@ class CausalAttentionTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (Target target : Target.all()) {
             for (String name : List.of("causal_small", "causal_single")) {
-                for (boolean flash : new boolean[] {true, false}) {
-                    tests.add(DynamicTest.dynamicTest(name + (flash ? " flash" : " naive") + " on " + target.name(), () -> {
+                for (String form : FORMS) {
+                    tests.add(DynamicTest.dynamicTest(name + " " + form + " on " + target.name(), () -> {
                         Fixture f = Fixture.load("attention", name);
                         Tensor q = f.tensor("q"), k = f.tensor("k"), v = f.tensor("v");
                         CausalAttention att = CausalAttention.of(q, k, v).scale(f.number("scale")).causal(f.flag("causal")).build();
-                        Tolerance.assertClose(name, f.tensor("out"), run(target, att, flash, q, k, v));
+                        Tolerance.assertClose(name, f.tensor("out"), run(target, att, form, q, k, v));
                     }));
                 }
             }
@@ -63,14 +65,14 @@ class CausalAttentionTest {
 
     @TestFactory
     List<DynamicTest> randomShapesMatchReference() {
-        int[][] shapes = {{1, 1, 1, 1, 1}, {2, 3, 5, 7, 1}, {1, 2, 33, 16, 0}, {3, 1, 17, 4, 0}, {1, 1, 40, 32, 1}}; // b, h, L, hd, causal
+        int[][] shapes = {{1, 1, 1, 1, 1}, {2, 3, 5, 7, 1}, {1, 2, 33, 16, 0}, {3, 1, 17, 4, 0}, {1, 1, 40, 32, 1}, {1, 2, 130, 100, 1}}; // b, h, L, hd, causal
         List<DynamicTest> tests = new ArrayList<>();
         for (Target target : Target.all()) {
             for (int i = 0; i < shapes.length; i++) {
                 int[] s = shapes[i];
                 long seed = 70 + i;
-                for (boolean flash : new boolean[] {true, false}) {
-                    tests.add(DynamicTest.dynamicTest(Arrays.toString(s) + (flash ? " flash" : " naive") + " on " + target.name(), () -> {
+                for (String form : FORMS) {
+                    tests.add(DynamicTest.dynamicTest(Arrays.toString(s) + " " + form + " on " + target.name(), () -> {
                         SplittableRandom rnd = new SplittableRandom(seed);
                         // large logits make the running maximum move often, exercising the rescaling
                         Tensor q = TestTensors.uniform(rnd, -3, 3, s[0], s[1], s[2], s[3]);
@@ -78,7 +80,7 @@ class CausalAttentionTest {
                         Tensor v = TestTensors.uniform(rnd, -1, 1, s[0], s[1], s[2], s[3]);
                         CausalAttention att = CausalAttention.of(q, k, v).causal(s[4] == 1).build();
                         Tensor want = CausalAttentionReference.forward(q, k, v, att.scale(), s[4] == 1);
-                        Tolerance.assertClose("out", want, run(target, att, flash, q, k, v));
+                        Tolerance.assertClose("out", want, run(target, att, form, q, k, v));
                     }));
                 }
             }
@@ -114,5 +116,17 @@ class CausalAttentionTest {
                 () -> att.addNaive(new io.jmamba.runtime.api.TaskGraph("g"), "a", new io.jmamba.runtime.api.GridScheduler()));
         assertEquals("naive attention would materialise 16 x 65536 x 65536 scores, more than 2147483647; use the flash form (addFlash)",
                 e.getMessage());
+    }
+
+    /** The one-call {@code runFlash}/{@code runNaive} paths give the fixture's answer. */
+    @TestFactory
+    List<DynamicTest> runOnDevice() {
+        return Target.all().stream().map(t -> DynamicTest.dynamicTest("causal_small via run() on " + t.name(), () -> {
+            Fixture f = Fixture.load("attention", "causal_small");
+            CausalAttention att = CausalAttention.of(f.tensor("q"), f.tensor("k"), f.tensor("v")).scale(f.number("scale")).build();
+            var device = ((Target.OnDevice) t).device();
+            Tolerance.assertClose("flash", f.tensor("out"), att.runFlash(device));
+            Tolerance.assertClose("naive", f.tensor("out"), att.runNaive(device));
+        })).toList();
     }
 }

@@ -175,4 +175,22 @@ class CausalConv1dTest {
                 () -> CausalConv1d.forward(x, Tensor.zeros(3, 4)).bias(Tensor.zeros(2)).build());
         assertEquals("bias: expected [3], got [2]", eb.getMessage());
     }
+
+    /** The one-call {@code run(device)} paths give the fixtures' answers. */
+    @TestFactory
+    List<DynamicTest> runOnDevice() {
+        return Target.all().stream().map(t -> DynamicTest.dynamicTest("basic and update_multi via run() on " + t.name(), () -> {
+            Fixture f = Fixture.load("causal_conv1d", "basic");
+            CausalConv1dResult r = CausalConv1d.forward(f.tensor("x"), f.tensor("weight")).bias(f.tensor("bias")).silu(true).build()
+                    .run(((Target.OnDevice) t).device());
+            Tolerance.assertClose("out", f.tensor("out"), r.out());
+            Tolerance.assertClose("final_states", f.tensor("final_states"), r.state());
+            Fixture u = Fixture.load("causal_conv1d", "update_multi");
+            Tensor state = u.tensor("conv_state");
+            CausalConv1dResult ru = CausalConv1d.update(state, u.tensor("x"), u.tensor("weight")).bias(u.tensor("bias")).silu(true)
+                    .build().run(((Target.OnDevice) t).device());
+            Tolerance.assertClose("update out", u.tensor("out"), ru.out());
+            Tolerance.assertClose("new_conv_state", u.tensor("new_conv_state"), state);
+        })).toList();
+    }
 }

@@ -184,4 +184,17 @@ class SelectiveScanTest {
         assertEquals("dstate = 300 is not supported: must be in [1, 256] (the state lives in a per-work-item private array)",
                 eState.getMessage());
     }
+
+    /** The one-call {@code run(device)} path gives the fixture's answer. */
+    @TestFactory
+    List<DynamicTest> runOnDevice() {
+        return Target.all().stream().map(t -> DynamicTest.dynamicTest("basic via run() on " + t.name(), () -> {
+            Fixture f = Fixture.load("selective_scan", "basic");
+            SelectiveScanResult r = SelectiveScan.builder(f.tensor("u"), f.tensor("delta"), f.tensor("A"), f.tensor("B"), f.tensor("C"))
+                    .d(f.tensor("D")).z(f.tensor("z")).deltaBias(f.tensor("delta_bias")).deltaSoftplus(true).build()
+                    .run(((Target.OnDevice) t).device());
+            Tolerance.assertClose("out", f.tensor("out"), r.out());
+            Tolerance.assertClose("last_state", f.tensor("last_state"), r.lastState());
+        })).toList();
+    }
 }

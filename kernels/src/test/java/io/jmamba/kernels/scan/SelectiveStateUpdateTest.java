@@ -143,4 +143,18 @@ class SelectiveStateUpdateTest {
                 Tensor.zeros(2, 4), Tensor.zeros(4, 16), Tensor.zeros(2, 16), Tensor.zeros(2, 16)).build());
         assertEquals("state: expected rank 3 [batch, dim, dstate], got rank 4 [2, 4, 8, 16]", eRank.getMessage());
     }
+
+    /** The one-call {@code run(device)} path gives the fixture's answer and updates the host state. */
+    @TestFactory
+    List<DynamicTest> runOnDevice() {
+        return Target.all().stream().map(t -> DynamicTest.dynamicTest("mamba2 via run() on " + t.name(), () -> {
+            Fixture f = Fixture.load("state_update", "mamba2");
+            Tensor state = f.tensor("state");
+            StateUpdateResult r = SelectiveStateUpdate.mamba2(state, f.tensor("x"), f.tensor("dt"), f.tensor("A"), f.tensor("B"),
+                            f.tensor("C")).d(f.tensor("D")).z(f.tensor("z")).dtBias(f.tensor("dt_bias")).dtSoftplus(true).build()
+                    .run(((Target.OnDevice) t).device());
+            Tolerance.assertClose("out", f.tensor("out"), r.out());
+            Tolerance.assertClose("new_state", f.tensor("new_state"), state);
+        })).toList();
+    }
 }
