@@ -1,0 +1,150 @@
+package io.jmamba.kernels.ssd;
+
+import io.jmamba.kernels.nn.ShapeCheck;
+import io.jmamba.runtime.api.DataTransferMode;
+import io.jmamba.runtime.api.ExecutionPlan;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.api.WorkerGrid1D;
+import io.jmamba.runtime.api.WorkerGrid2D;
+import io.jmamba.runtime.api.WorkerGrid3D;
+import io.jmamba.runtime.backend.ComputeDevice;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Host API of the SSD chunked scan (Mamba-2). {@link #addTo} checks shapes and appends the five
+ * phase kernels of {@link SsdKernels} to a task graph; their intermediates are arrays no transfer
+ * names, so they live on the device only. {@link #run} is the one-call form on a given device.
+ * <pre>{@code
+ * SsdConfig cfg = SsdConfig.of(1, 4096, 24, 64, 1, 128, 256).withDtSoftplus(true);
+ * SsdScan.Workspace ws = SsdScan.addTo(graph, grids, "l0_ssd", cfg, inputs, out, finalStates);
+ * }</pre>
+ */
+public final class SsdScan {
+    private SsdScan() {
+    }
+
+    /** Phase task ids, appended to the caller's prefix. */
+    public static final List<String> PHASES = List.of("cumsum", "state", "passing", "cb", "scan");
+
+    /**
+     * The device-resident intermediates of one SSD call and the arrays standing in for absent
+     * optional inputs (a kernel argument cannot be null).
+     */
+    public record Workspace(FloatArray dtOut, FloatArray dACumsum, FloatArray states, FloatArray cb,
+                            FloatArray finalStates, List<FloatArray> placeholders) {
+    }
+
+    /**
+     * Appends the SSD tasks {@code prefix + "_" + phase} for each of {@link #PHASES} to {@code graph}
+     * and their launch grids to {@code grids}. The caller transfers the inputs in and {@code out} /
+     * {@code finalStates} out as its graph needs.
+     *
+     * @param finalStates (batch, heads, headdim, dstate), or null to keep it in the workspace
+     * @return the intermediates, for a caller that wants to persist or inspect them
+     */
+    public static Workspace addTo(TaskGraph graph, GridScheduler grids, String prefix, SsdConfig cfg, SsdInputs in,
+                                  FloatArray out, FloatArray finalStates) {
+        Objects.requireNonNull(graph, "graph");
+        Objects.requireNonNull(grids, "grids");
+        checkPrefix(prefix);
+        cfg.validate();
+        SsdInputs.DMode dMode = in.validate(cfg);
+        int batch = cfg.batch(), seqlen = cfg.seqlen(), heads = cfg.heads(), headdim = cfg.headdim();
+        int groups = cfg.groups(), dstate = cfg.dstate(), chunk = cfg.chunkSize(), nchunks = cfg.nchunks();
+        ShapeCheck.requireShape("out", out, "(batch, seqlen, heads, headdim)", batch, seqlen, heads, headdim);
+        long stateElems = ShapeCheck.elements("final_states", batch, heads, headdim, dstate);
+        if (finalStates != null) {
+            ShapeCheck.requireShape("final_states", finalStates, "(batch, heads, headdim, dstate)", batch, heads, headdim, dstate);
+        } else {
+            finalStates = new FloatArray(stateElems);
+        }
+
+        long perChunk = (long) batch * heads * nchunks * chunk;
+        FloatArray dtOut = new FloatArray(perChunk);
+        FloatArray dACumsum = new FloatArray(perChunk);
+        FloatArray states = new FloatArray(ShapeCheck.elements("states", batch, nchunks, heads, headdim, dstate));
+        FloatArray cb = new FloatArray(ShapeCheck.elements("cb", batch, nchunks, groups, chunk, chunk));
+        List<FloatArray> placeholders = new ArrayList<>();
+        FloatArray dtBias = orPlaceholder(in.dtBias(), placeholders);
+        FloatArray initial = orPlaceholder(in.initialStates(), placeholders);
+        FloatArray d = orPlaceholder(in.D(), placeholders);
+        FloatArray z = orPlaceholder(in.z(), placeholders);
+        if (!placeholders.isEmpty()) {
+            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, placeholders.toArray());
+        }
+
+        String g = graph.getName() + ".";
+        int bch = ShapeCheck.intProduct("batch * nchunks * heads", batch, nchunks, heads);
+        int bcg = ShapeCheck.intProduct("batch * nchunks * groups", batch, nchunks, groups);
+        int bh = ShapeCheck.intProduct("batch * heads", batch, heads);
+
+        String t = prefix + "_cumsum";
+        graph.task(t, SsdKernels::chunkCumsum, in.dt(), dtBias, in.A(), dtOut, dACumsum, batch, seqlen, heads, chunk, nchunks,
+                in.dtBias() != null, cfg.dtSoftplus(), cfg.clampsDt(), cfg.dtMin(), cfg.dtMax());
+        grids.addWorkerGrid(g + t, new WorkerGrid1D(bch));
+
+        t = prefix + "_state";
+        graph.task(t, SsdKernels::chunkState, in.x(), in.B(), dtOut, dACumsum, states, batch, seqlen, heads, headdim, groups,
+                dstate, chunk, nchunks);
+        grids.addWorkerGrid(g + t, new WorkerGrid3D(bch, headdim, dstate));
+
+        t = prefix + "_passing";
+        graph.task(t, SsdKernels::statePassing, states, dACumsum, initial, finalStates, batch, seqlen, heads, headdim, dstate,
+                chunk, nchunks, in.initialStates() != null);
+        grids.addWorkerGrid(g + t, new WorkerGrid2D(bh, (long) headdim * dstate));
+
+        t = prefix + "_cb";
+        graph.task(t, SsdKernels::chunkCb, in.C(), in.B(), cb, batch, seqlen, groups, dstate, chunk, nchunks);
+        grids.addWorkerGrid(g + t, new WorkerGrid3D(bcg, chunk, chunk));
+
+        t = prefix + "_scan";
+        graph.task(t, SsdKernels::chunkScan, in.x(), z, d, in.C(), cb, dtOut, dACumsum, states, out, batch, seqlen, heads,
+                headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null);
+        grids.addWorkerGrid(g + t, new WorkerGrid3D(bch, chunk, headdim));
+
+        return new Workspace(dtOut, dACumsum, states, cb, finalStates, List.copyOf(placeholders));
+    }
+
+    /**
+     * Runs one SSD call on {@code device}: copies the inputs in, runs the five kernels, copies
+     * {@code out} and {@code finalStates} (when not null) back.
+     */
+    public static void run(ComputeDevice device, SsdConfig cfg, SsdInputs in, FloatArray out, FloatArray finalStates) {
+        Objects.requireNonNull(device, "device");
+        TaskGraph graph = new TaskGraph("ssd");
+        List<Object> inputs = new ArrayList<>(List.of(in.x(), in.dt(), in.A(), in.B(), in.C()));
+        for (FloatArray optional : new FloatArray[] {in.D(), in.z(), in.dtBias(), in.initialStates()}) {
+            if (optional != null) {
+                inputs.add(optional);
+            }
+        }
+        in.validate(cfg.validate());
+        graph.transferToDevice(DataTransferMode.EVERY_EXECUTION, inputs.toArray());
+        GridScheduler grids = new GridScheduler();
+        Workspace ws = addTo(graph, grids, "ssd", cfg, in, out, finalStates);
+        graph.transferToHost(DataTransferMode.EVERY_EXECUTION, out, ws.finalStates());
+        try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot())) {
+            plan.withDevice(device).withGridScheduler(grids).execute();
+        }
+    }
+
+    static void checkPrefix(String prefix) {
+        if (prefix == null || prefix.isBlank() || prefix.contains(".")) {
+            throw new IllegalArgumentException("task prefix must be non-blank and without '.', got " + prefix);
+        }
+    }
+
+    private static FloatArray orPlaceholder(FloatArray a, List<FloatArray> placeholders) {
+        if (a != null) {
+            return a;
+        }
+        FloatArray p = new FloatArray(1);
+        placeholders.add(p);
+        return p;
+    }
+}
