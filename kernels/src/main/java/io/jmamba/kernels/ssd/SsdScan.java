@@ -1,8 +1,7 @@
 package io.jmamba.kernels.ssd;
 
+import io.jmamba.kernels.nn.GraphParts;
 import io.jmamba.kernels.nn.ShapeCheck;
-import io.jmamba.runtime.api.DataTransferMode;
-import io.jmamba.runtime.api.ExecutionPlan;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.TaskGraph;
@@ -11,7 +10,6 @@ import io.jmamba.runtime.api.WorkerGrid2D;
 import io.jmamba.runtime.api.WorkerGrid3D;
 import io.jmamba.runtime.backend.ComputeDevice;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -31,12 +29,9 @@ public final class SsdScan {
     /** Phase task ids, appended to the caller's prefix. */
     public static final List<String> PHASES = List.of("cumsum", "state", "passing", "cb", "scan");
 
-    /**
-     * The device-resident intermediates of one SSD call and the arrays standing in for absent
-     * optional inputs (a kernel argument cannot be null).
-     */
+    /** The device-resident intermediates of one SSD call (see {@link SsdKernels} for their layouts). */
     public record Workspace(FloatArray dtOut, FloatArray dACumsum, FloatArray states, FloatArray cb,
-                            FloatArray finalStates, List<FloatArray> placeholders) {
+                            FloatArray finalStates) {
     }
 
     /**
@@ -51,7 +46,7 @@ public final class SsdScan {
                                   FloatArray out, FloatArray finalStates) {
         Objects.requireNonNull(graph, "graph");
         Objects.requireNonNull(grids, "grids");
-        checkPrefix(prefix);
+        GraphParts.checkPrefix(prefix);
         cfg.validate();
         SsdInputs.DMode dMode = in.validate(cfg);
         int batch = cfg.batch(), seqlen = cfg.seqlen(), heads = cfg.heads(), headdim = cfg.headdim();
@@ -69,14 +64,10 @@ public final class SsdScan {
         FloatArray dACumsum = new FloatArray(perChunk);
         FloatArray states = new FloatArray(ShapeCheck.elements("states", batch, nchunks, heads, headdim, dstate));
         FloatArray cb = new FloatArray(ShapeCheck.elements("cb", batch, nchunks, groups, chunk, chunk));
-        List<FloatArray> placeholders = new ArrayList<>();
-        FloatArray dtBias = orPlaceholder(in.dtBias(), placeholders);
-        FloatArray initial = orPlaceholder(in.initialStates(), placeholders);
-        FloatArray d = orPlaceholder(in.D(), placeholders);
-        FloatArray z = orPlaceholder(in.z(), placeholders);
-        if (!placeholders.isEmpty()) {
-            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, placeholders.toArray());
-        }
+        FloatArray dtBias = GraphParts.orPlaceholder(graph, in.dtBias());
+        FloatArray initial = GraphParts.orPlaceholder(graph, in.initialStates());
+        FloatArray d = GraphParts.orPlaceholder(graph, in.D());
+        FloatArray z = GraphParts.orPlaceholder(graph, in.z());
 
         String g = graph.getName() + ".";
         int bch = ShapeCheck.intProduct("batch * nchunks * heads", batch, nchunks, heads);
@@ -107,7 +98,7 @@ public final class SsdScan {
                 headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null);
         grids.addWorkerGrid(g + t, new WorkerGrid3D(bch, chunk, headdim));
 
-        return new Workspace(dtOut, dACumsum, states, cb, finalStates, List.copyOf(placeholders));
+        return new Workspace(dtOut, dACumsum, states, cb, finalStates);
     }
 
     /**
@@ -115,36 +106,11 @@ public final class SsdScan {
      * {@code out} and {@code finalStates} (when not null) back.
      */
     public static void run(ComputeDevice device, SsdConfig cfg, SsdInputs in, FloatArray out, FloatArray finalStates) {
-        Objects.requireNonNull(device, "device");
-        TaskGraph graph = new TaskGraph("ssd");
-        List<Object> inputs = new ArrayList<>(List.of(in.x(), in.dt(), in.A(), in.B(), in.C()));
-        for (FloatArray optional : new FloatArray[] {in.D(), in.z(), in.dtBias(), in.initialStates()}) {
-            if (optional != null) {
-                inputs.add(optional);
-            }
-        }
         in.validate(cfg.validate());
-        graph.transferToDevice(DataTransferMode.EVERY_EXECUTION, inputs.toArray());
-        GridScheduler grids = new GridScheduler();
-        Workspace ws = addTo(graph, grids, "ssd", cfg, in, out, finalStates);
-        graph.transferToHost(DataTransferMode.EVERY_EXECUTION, out, ws.finalStates());
-        try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot())) {
-            plan.withDevice(device).withGridScheduler(grids).execute();
-        }
-    }
-
-    static void checkPrefix(String prefix) {
-        if (prefix == null || prefix.isBlank() || prefix.contains(".")) {
-            throw new IllegalArgumentException("task prefix must be non-blank and without '.', got " + prefix);
-        }
-    }
-
-    private static FloatArray orPlaceholder(FloatArray a, List<FloatArray> placeholders) {
-        if (a != null) {
-            return a;
-        }
-        FloatArray p = new FloatArray(1);
-        placeholders.add(p);
-        return p;
+        FloatArray fin = finalStates != null ? finalStates
+                : new FloatArray((long) cfg.batch() * cfg.heads() * cfg.headdim() * cfg.dstate());
+        GraphParts.runOnce(device, "ssd",
+                GraphParts.arrays(in.x(), in.dt(), in.A(), in.B(), in.C(), in.D(), in.z(), in.dtBias(), in.initialStates()),
+                List.of(out, fin), (graph, grids) -> addTo(graph, grids, "ssd", cfg, in, out, fin));
     }
 }
