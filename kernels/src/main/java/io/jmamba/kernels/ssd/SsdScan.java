@@ -4,6 +4,7 @@ import io.jmamba.kernels.nn.GraphParts;
 import io.jmamba.kernels.nn.ShapeCheck;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.api.WorkerGrid1D;
 import io.jmamba.runtime.api.WorkerGrid2D;
@@ -26,6 +27,15 @@ public final class SsdScan {
     private SsdScan() {
     }
 
+    /**
+     * Which kernels compute the three matrix-product phases: {@link SsdKernels}' loop nests (one
+     * work-item per output, the readable form) or {@link SsdTiledKernels}' local-memory tiles.
+     */
+    public enum Variant { LOOPS, TILED }
+
+    /** The variant {@link #addTo} uses when none is given. */
+    public static final Variant DEFAULT_VARIANT = Variant.TILED;
+
     /** Phase task ids, appended to the caller's prefix. */
     public static final List<String> PHASES = List.of("cumsum", "state", "passing", "cb", "scan");
 
@@ -44,7 +54,14 @@ public final class SsdScan {
      */
     public static Workspace addTo(TaskGraph graph, GridScheduler grids, String prefix, SsdConfig cfg, SsdInputs in,
                                   FloatArray out, FloatArray finalStates) {
+        return addTo(graph, grids, prefix, cfg, in, out, finalStates, DEFAULT_VARIANT);
+    }
+
+    /** As {@link #addTo(TaskGraph, GridScheduler, String, SsdConfig, SsdInputs, FloatArray, FloatArray)} with the kernels chosen. */
+    public static Workspace addTo(TaskGraph graph, GridScheduler grids, String prefix, SsdConfig cfg, SsdInputs in,
+                                  FloatArray out, FloatArray finalStates, Variant variant) {
         Objects.requireNonNull(graph, "graph");
+        Objects.requireNonNull(variant, "variant");
         Objects.requireNonNull(grids, "grids");
         GraphParts.checkPrefix(prefix);
         cfg.validate();
@@ -79,10 +96,20 @@ public final class SsdScan {
                 in.dtBias() != null, cfg.dtSoftplus(), cfg.clampsDt(), cfg.dtMin(), cfg.dtMax());
         grids.addWorkerGrid(g + t, new WorkerGrid1D(bch));
 
+        long[] tiled = SsdTiledKernels.groups(cfg);
+        for (int k = 0; k < tiled.length; k++) {
+            ShapeCheck.intProduct(PHASES.get(k == 0 ? 1 : k + 2) + " work-items", tiled[k], SsdTiledKernels.GROUP);
+        }
         t = prefix + "_state";
-        graph.task(t, SsdKernels::chunkState, in.x(), in.B(), dtOut, dACumsum, states, batch, seqlen, heads, headdim, groups,
-                dstate, chunk, nchunks);
-        grids.addWorkerGrid(g + t, new WorkerGrid3D(bch, headdim, dstate));
+        if (variant == Variant.TILED) {
+            graph.task(t, SsdTiledKernels::chunkState, new KernelContext(), in.x(), in.B(), dtOut, dACumsum, states, batch,
+                    seqlen, heads, headdim, groups, dstate, chunk, nchunks);
+            grids.addWorkerGrid(g + t, tiledGrid(tiled[0]));
+        } else {
+            graph.task(t, SsdKernels::chunkState, in.x(), in.B(), dtOut, dACumsum, states, batch, seqlen, heads, headdim,
+                    groups, dstate, chunk, nchunks);
+            grids.addWorkerGrid(g + t, new WorkerGrid3D(bch, headdim, dstate));
+        }
 
         t = prefix + "_passing";
         graph.task(t, SsdKernels::statePassing, states, dACumsum, initial, finalStates, batch, seqlen, heads, headdim, dstate,
@@ -90,13 +117,25 @@ public final class SsdScan {
         grids.addWorkerGrid(g + t, new WorkerGrid2D(bh, (long) headdim * dstate));
 
         t = prefix + "_cb";
-        graph.task(t, SsdKernels::chunkCb, in.C(), in.B(), cb, batch, seqlen, groups, dstate, chunk, nchunks);
-        grids.addWorkerGrid(g + t, new WorkerGrid3D(bcg, chunk, chunk));
+        if (variant == Variant.TILED) {
+            graph.task(t, SsdTiledKernels::chunkCb, new KernelContext(), in.C(), in.B(), cb, batch, seqlen, groups, dstate,
+                    chunk, nchunks);
+            grids.addWorkerGrid(g + t, tiledGrid(tiled[1]));
+        } else {
+            graph.task(t, SsdKernels::chunkCb, in.C(), in.B(), cb, batch, seqlen, groups, dstate, chunk, nchunks);
+            grids.addWorkerGrid(g + t, new WorkerGrid3D(bcg, chunk, chunk));
+        }
 
         t = prefix + "_scan";
-        graph.task(t, SsdKernels::chunkScan, in.x(), z, d, in.C(), cb, dtOut, dACumsum, states, out, batch, seqlen, heads,
-                headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null);
-        grids.addWorkerGrid(g + t, new WorkerGrid3D(bch, chunk, headdim));
+        if (variant == Variant.TILED) {
+            graph.task(t, SsdTiledKernels::chunkScan, new KernelContext(), in.x(), z, d, in.C(), cb, dtOut, dACumsum, states,
+                    out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null);
+            grids.addWorkerGrid(g + t, tiledGrid(tiled[2]));
+        } else {
+            graph.task(t, SsdKernels::chunkScan, in.x(), z, d, in.C(), cb, dtOut, dACumsum, states, out, batch, seqlen,
+                    heads, headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null);
+            grids.addWorkerGrid(g + t, new WorkerGrid3D(bch, chunk, headdim));
+        }
 
         return new Workspace(dtOut, dACumsum, states, cb, finalStates);
     }
@@ -106,11 +145,23 @@ public final class SsdScan {
      * {@code out} and {@code finalStates} (when not null) back.
      */
     public static void run(ComputeDevice device, SsdConfig cfg, SsdInputs in, FloatArray out, FloatArray finalStates) {
+        run(device, cfg, in, out, finalStates, DEFAULT_VARIANT);
+    }
+
+    /** As {@link #run(ComputeDevice, SsdConfig, SsdInputs, FloatArray, FloatArray)} with the kernels chosen. */
+    public static void run(ComputeDevice device, SsdConfig cfg, SsdInputs in, FloatArray out, FloatArray finalStates,
+                           Variant variant) {
         in.validate(cfg.validate());
         FloatArray fin = finalStates != null ? finalStates
                 : new FloatArray((long) cfg.batch() * cfg.heads() * cfg.headdim() * cfg.dstate());
         GraphParts.runOnce(device, "ssd",
                 GraphParts.arrays(in.x(), in.dt(), in.A(), in.B(), in.C(), in.D(), in.z(), in.dtBias(), in.initialStates()),
-                List.of(out, fin), (graph, grids) -> addTo(graph, grids, "ssd", cfg, in, out, fin));
+                List.of(out, fin), (graph, grids) -> addTo(graph, grids, "ssd", cfg, in, out, fin, variant));
+    }
+
+    private static WorkerGrid1D tiledGrid(long workGroups) {
+        WorkerGrid1D grid = new WorkerGrid1D(workGroups * SsdTiledKernels.GROUP);
+        grid.setLocalWork(SsdTiledKernels.GROUP);
+        return grid;
     }
 }

@@ -53,25 +53,28 @@ class SsdFixtureTest {
     Stream<DynamicTest> everyDeviceMatchesFixtures() {
         List<DynamicTest> tests = new ArrayList<>();
         for (ComputeDevice d : DeviceMatrix.devices()) {
-            for (String c : CASES) {
-                tests.add(dynamicTest(c + " on " + d.id(), () -> {
-                    GoldenFile f = golden(c);
-                    SsdCase sc = SsdCase.fromFixture(f);
-                    FloatArray out = sc.newOut();
-                    FloatArray fin = sc.newStates();
-                    SsdScan.run(d, sc.cfg(), sc.in(), out, fin);
-                    assertClose(c + " out on " + d.id(), f.array("out"), out);
-                    assertClose(c + " final_states on " + d.id(), f.array("final_states"), fin);
-                }));
+            for (SsdScan.Variant v : SsdScan.Variant.values()) {
+                for (String c : CASES) {
+                    String name = c + " " + v + " on " + d.id();
+                    tests.add(dynamicTest(name, () -> {
+                        GoldenFile f = golden(c);
+                        SsdCase sc = SsdCase.fromFixture(f);
+                        FloatArray out = sc.newOut();
+                        FloatArray fin = sc.newStates();
+                        SsdScan.run(d, sc.cfg(), sc.in(), out, fin, v);
+                        assertClose(name + " out", f.array("out"), out);
+                        assertClose(name + " final_states", f.array("final_states"), fin);
+                    }));
+                }
             }
         }
         return tests.stream();
     }
 
-    /** The host API's task graph, run kernel by kernel as plain Java. */
+    /** The host API's task graph with the loop kernels, run kernel by kernel as plain Java. */
     static void runSequential(SsdCase sc, FloatArray out, FloatArray finalStates) {
         TaskGraph g = new TaskGraph("ssd");
-        SsdScan.addTo(g, new GridScheduler(), "t", sc.cfg(), sc.in(), out, finalStates);
+        SsdScan.addTo(g, new GridScheduler(), "t", sc.cfg(), sc.in(), out, finalStates, SsdScan.Variant.LOOPS);
         SequentialGraphRunner.run(g.snapshot());
     }
 }

@@ -25,6 +25,8 @@ class SsdPropertyTest {
         cases.add(SsdCase.random("chunk 1", SsdConfig.of(1, 9, 2, 3, 1, 4, 1).withDtSoftplus(true), 3, false, false, false, false, true));
         cases.add(SsdCase.random("chunk > seqlen", SsdConfig.of(3, 13, 2, 2, 1, 5, 64), 4, true, false, true, false, false));
         cases.add(SsdCase.random("groups 3 of 6 heads", SsdConfig.of(1, 37, 6, 3, 3, 6, 10).withDtSoftplus(true).withDtLimit(0.01f, 0.5f), 5, true, true, true, true, true));
+        // several partial tiles of the tiled kernels in every dimension: l (chunk 130), p (70), n and k (20)
+        cases.add(SsdCase.random("multi-tile L300 p70 n20 q130", SsdConfig.of(1, 300, 2, 70, 2, 20, 130).withDtSoftplus(true), 7, true, true, true, true, true));
         cases.add(SsdCase.random("one channel", SsdConfig.of(1, 17, 1, 1, 1, 1, 4).withDtSoftplus(true), 6, true, false, true, true, false));
         return cases;
     }
@@ -45,15 +47,18 @@ class SsdPropertyTest {
     Stream<DynamicTest> everyDeviceMatchesReferenceOnRandomShapes() {
         List<DynamicTest> tests = new ArrayList<>();
         for (ComputeDevice d : DeviceMatrix.devices()) {
-            for (SsdCase sc : randomCases()) {
-                tests.add(dynamicTest(sc.name() + " on " + d.id(), () -> {
-                    FloatArray refOut = sc.newOut(), refFin = sc.newStates();
-                    SsdReference.forward(sc.cfg(), sc.in(), refOut, refFin);
-                    FloatArray out = sc.newOut(), fin = sc.newStates();
-                    SsdScan.run(d, sc.cfg(), sc.in(), out, fin);
-                    assertClose(sc.name() + " out on " + d.id(), refOut, out);
-                    assertClose(sc.name() + " final_states on " + d.id(), refFin, fin);
-                }));
+            for (SsdScan.Variant v : SsdScan.Variant.values()) {
+                for (SsdCase sc : randomCases()) {
+                    String name = sc.name() + " " + v + " on " + d.id();
+                    tests.add(dynamicTest(name, () -> {
+                        FloatArray refOut = sc.newOut(), refFin = sc.newStates();
+                        SsdReference.forward(sc.cfg(), sc.in(), refOut, refFin);
+                        FloatArray out = sc.newOut(), fin = sc.newStates();
+                        SsdScan.run(d, sc.cfg(), sc.in(), out, fin, v);
+                        assertClose(name + " out", refOut, out);
+                        assertClose(name + " final_states", refFin, fin);
+                    }));
+                }
             }
         }
         return tests.stream();
