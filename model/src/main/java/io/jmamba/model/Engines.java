@@ -1,8 +1,10 @@
 package io.jmamba.model;
 
+import io.jmamba.model.device.DeviceEngine;
 import io.jmamba.model.inference.InferenceEngine;
 import io.jmamba.model.reference.ReferenceEngine;
 import io.jmamba.model.weights.ModelWeights;
+import io.jmamba.runtime.backend.Devices;
 
 /** Picks the engine for a device name. */
 public final class Engines {
@@ -17,10 +19,9 @@ public final class Engines {
      * task-graph engine; {@code null} means the best device found.
      */
     public static InferenceEngine create(ModelWeights weights, String device) {
-        if (device == null || device.equalsIgnoreCase(REFERENCE)) {
+        if (device != null && device.equalsIgnoreCase(REFERENCE)) {
             return new ReferenceEngine(weights);
         }
-        throw new IllegalArgumentException("device \"" + device + "\": the task-graph engine is not built yet; use \""
-                + REFERENCE + "\"");
+        return new DeviceEngine(weights, device == null ? Devices.best() : Devices.find(device));
     }
 }

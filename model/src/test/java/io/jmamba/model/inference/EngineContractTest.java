@@ -1,6 +1,8 @@
 package io.jmamba.model.inference;
 
 import io.jmamba.model.MambaModel;
+import io.jmamba.model.generate.GenerationOptions;
+import io.jmamba.model.generate.TokenListener;
 import io.jmamba.model.testing.Golden;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -9,12 +11,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 /**
  * What every engine must satisfy, checked on each engine the tests can make: golden logits,
- * prefill-then-decode equal to the full forward at every position, and a batch equal to each of its
- * sequences alone (also with sequences of different lengths).
+ * greedy continuation, prefill-then-decode equal to the full forward at every position, and a batch
+ * equal to each of its sequences alone (also with sequences of different lengths).
  */
 class EngineContractTest {
     static List<String> devices() {
@@ -30,6 +33,7 @@ class EngineContractTest {
                 tests.add(dynamicTest(n + "golden logits", () -> goldenLogits(model, device)));
                 tests.add(dynamicTest(n + "prefill then decode equals full forward", () -> prefillThenDecode(model, device)));
                 tests.add(dynamicTest(n + "batch equals each sequence alone", () -> batchEqualsAlone(model, device)));
+                tests.add(dynamicTest(n + "greedy continuation", () -> greedy(model, device)));
             }
         }
         return tests;
@@ -39,6 +43,15 @@ class EngineContractTest {
         Golden g = Golden.load(model);
         try (MambaModel m = MambaModel.load(g.modelDir(), device)) {
             Golden.assertLogitsClose(model + " on " + device, g.logits(), m.forward(g.inputIds()));
+        }
+    }
+
+    static void greedy(String model, String device) {
+        Golden g = Golden.load(model);
+        try (MambaModel m = MambaModel.load(g.modelDir(), device)) {
+            int[] got = m.generate(g.inputIds()[0], GenerationOptions.greedy(g.greedyIds().length), TokenListener.NONE)
+                    .tokens()[0];
+            assertArrayEquals(g.greedyIds(), got, model + " on " + device);
         }
     }
 
