@@ -66,8 +66,6 @@ final class KernelsCommand implements Command {
         if (o == null) {
             return 0;
         }
-        ComputeDevice device = DeviceChoice.resolve(o);
-        SweepDefaults d = SweepDefaults.forDevice(device);
         Map<String, List<Long>> shapes = fixedShapes();
         List<String> wanted = o.series() != null ? o.series() : new ArrayList<>(shapes.keySet());
         for (String id : wanted) {
@@ -75,6 +73,8 @@ final class KernelsCommand implements Command {
                 throw new UsageException("--series: \"" + id + "\" has no fixed shape; known: " + shapes.keySet(), o.usage());
             }
         }
+        ComputeDevice device = DeviceChoice.resolve(o);
+        SweepDefaults d = SweepDefaults.forDevice(device);
         List<String> available = wanted.stream().filter(SeriesCatalog.all()::containsKey).toList();
         wanted.stream().filter(id -> !available.contains(id))
                 .forEach(id -> err.println("bench kernels: series " + id + " is not available in this build; skipped"));
