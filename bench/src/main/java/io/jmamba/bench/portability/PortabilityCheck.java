@@ -44,7 +44,7 @@ public final class PortabilityCheck {
         Map<String, float[]> expected = new HashMap<>();
         Map<String, Throwable> referenceFailures = new HashMap<>();
         for (ConformanceCase c : cases) {
-            progress.show("reference " + c.id() + " on " + reference.id());
+            progress.step("reference " + c.id() + " on " + reference.id());
             try {
                 expected.put(c.id(), c.run(reference));
             } catch (RuntimeException e) {
@@ -55,7 +55,7 @@ public final class PortabilityCheck {
         for (ComputeDevice d : devices) {
             List<ConformanceResult> conformance = new ArrayList<>();
             for (ConformanceCase c : cases) {
-                progress.show("conformance " + c.id() + " on " + d.id());
+                progress.step("conformance " + c.id() + " on " + d.id());
                 if (referenceFailures.containsKey(c.id())) {
                     conformance.add(new ConformanceResult(c.id(), c.shape(), false, null, null,
                             "the JVM reference failed: " + referenceFailures.get(c.id())));

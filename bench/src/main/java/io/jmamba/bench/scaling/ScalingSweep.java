@@ -83,7 +83,7 @@ public final class ScalingSweep {
                     continue;
                 }
             }
-            progress.show(where + " preparing");
+            progress.step(where + " preparing");
             long prepStart = nanoClock.getAsLong();
             try (MeasuredStep step = s.prepare(device, length)) {
                 lastPrepareSeconds = (nanoClock.getAsLong() - prepStart) / 1e9;
