@@ -89,7 +89,7 @@ final class KernelsCommand implements Command {
                 o.timeBudgetSeconds() != null ? o.timeBudgetSeconds() : d.timeBudgetSeconds(),
                 ScalingCommand.MEMORY_FRACTION, o.dtype(), "jmamba bench kernels " + String.join(" ", args));
         SweepResult sweep = new ScalingSweep(config, new Progress(err)).run("kernels", device, plans);
-        KernelsReport report = new KernelsReport(sweep, compare(sweep, plans));
+        KernelsReport report = new KernelsReport(sweep, compare(sweep, wanted, shapes));
         Path outDir = o.out() != null ? o.out() : ScalingCommand.DEFAULT_OUT;
         Path json = outDir.resolve("kernels.json");
         Path csv = outDir.resolve("kernels.csv");
@@ -108,33 +108,47 @@ final class KernelsCommand implements Command {
         return 0;
     }
 
-    static List<KernelComparison> compare(SweepResult sweep, List<SeriesPlan> plans) {
+    /**
+     * One row per fixed shape of each wanted series, whether it ran or not (a series this build lacks,
+     * a length above --max-len), so the table always shows the whole reference.
+     */
+    static List<KernelComparison> compare(SweepResult sweep, List<String> wanted, Map<String, List<Long>> shapes) {
         List<KernelComparison> out = new ArrayList<>();
-        for (SeriesPlan plan : plans) {
-            SeriesResult result = sweep.series().stream().filter(s -> s.id().equals(plan.series().id())).findFirst().orElseThrow();
-            for (long length : plan.lengths()) {
-                Reference ref = reference(plan.series(), length);
+        for (String id : wanted) {
+            SeriesResult result = sweep.series().stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
+            Series series = SeriesCatalog.all().containsKey(id) ? SeriesCatalog.select(List.of(id)).getFirst() : null;
+            for (long length : shapes.get(id)) {
+                Reference ref = reference(id, series, length);
                 if (ref == null) {
                     continue;
                 }
-                Point p = result.points().stream().filter(x -> x.length() == length).findFirst().orElseThrow();
-                Double ratio = p.isMeasured() ? p.medianMs() / ref.ms() : null;
-                out.add(new KernelComparison(plan.series().id(), length, p.medianMs(), p.gbPerSecond(), ref.ms(),
-                        ref.dtype(), ref.source(), ratio));
+                Point p = result == null ? null
+                        : result.points().stream().filter(x -> x.length() == length).findFirst().orElse(null);
+                String note;
+                if (series == null) {
+                    note = "not in this build";
+                } else if (p == null) {
+                    note = "longer than --max-len";
+                } else {
+                    note = p.isMeasured() ? null : p.status().name().toLowerCase(java.util.Locale.ROOT) + ": " + p.reason();
+                }
+                boolean measured = p != null && p.isMeasured();
+                out.add(new KernelComparison(id, length, measured ? p.medianMs() : null, measured ? p.gbPerSecond() : null,
+                        ref.ms(), ref.dtype(), ref.source(), measured ? p.medianMs() / ref.ms() : null, note));
             }
         }
         return out;
     }
 
     /** DESIGN.md's time, or for the bandwidth probes the time at the H100's copy bandwidth. */
-    static Reference reference(Series s, long length) {
+    static Reference reference(String id, Series s, long length) {
         for (Reference r : ReferenceNumbers.times()) {
-            if (r.series().equals(s.id()) && r.length() == length) {
+            if (r.series().equals(id) && r.length() == length) {
                 return r;
             }
         }
-        if (s.id().equals("copy") || s.id().equals("conv1d")) {
-            return new Reference(s.id(), length, ReferenceNumbers.copyBoundMs(s.bytesMoved(length)), "fp32",
+        if (s != null && (id.equals("copy") || id.equals("conv1d"))) {
+            return new Reference(id, length, ReferenceNumbers.copyBoundMs(s.bytesMoved(length)), "fp32",
                     "its bytes at the H100's 3.03 TB/s torch copy bandwidth");
         }
         return null;

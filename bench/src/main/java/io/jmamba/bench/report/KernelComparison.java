@@ -11,7 +11,8 @@ package io.jmamba.bench.report;
  * @param referenceDtype the dtype of the official time
  * @param referenceSource who measured it, on which device
  * @param ratio         ours / official: below 1 is faster than the official kernel
+ * @param note          why there is no time of ours (skipped, failed, not run); null when there is
  */
 public record KernelComparison(String series, long length, Double oursMs, Double oursGbPerS, double referenceMs,
-                               String referenceDtype, String referenceSource, Double ratio) {
+                               String referenceDtype, String referenceSource, Double ratio, String note) {
 }

@@ -29,7 +29,8 @@ public final class KernelsTable {
                     ScalingSweep.lengthLabel(c.length()), c.oursMs() == null ? "-" : ScalingTable.ms(c.oursMs()),
                     c.oursGbPerS() == null ? "-" : String.format(Locale.ROOT, "%.4g", c.oursGbPerS()),
                     ScalingTable.ms(c.referenceMs()), c.referenceDtype(),
-                    c.ratio() == null ? "-" : String.format(Locale.ROOT, "%.2fx", c.ratio()), c.referenceSource()));
+                    c.ratio() == null ? "-" : String.format(Locale.ROOT, "%.2fx", c.ratio()),
+                    c.referenceSource() + (c.note() == null ? "" : "; ours: " + c.note())));
         }
         sb.append("ratio = ours / official: below 1 is faster than the official kernel.\n");
         return sb.toString();
@@ -41,11 +42,12 @@ public final class KernelsTable {
         for (KernelComparison c : r.comparisons()) {
             var point = r.sweep().series().stream().filter(s -> s.id().equals(c.series()))
                     .flatMap(s -> s.points().stream()).filter(p -> p.length() == c.length()).findFirst().orElse(null);
+            String status = point == null ? "not_run" : point.status().name().toLowerCase(Locale.ROOT);
             lines.add(String.join(",", CsvReport.field(r.sweep().device()), CsvReport.field(c.series()),
                     Long.toString(c.length()),
-                    point == null ? "not_run" : point.status().name().toLowerCase(Locale.ROOT),
+                    status,
                     num(c.oursMs()), num(c.oursGbPerS()), num(c.referenceMs()), c.referenceDtype(), num(c.ratio()),
-                    CsvReport.field(c.referenceSource()), CsvReport.field(point == null ? "series not available" : point.reason())));
+                    CsvReport.field(c.referenceSource()), CsvReport.field(c.note())));
         }
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
