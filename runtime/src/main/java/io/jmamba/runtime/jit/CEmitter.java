@@ -169,7 +169,10 @@ final class CEmitter {
 
     private String store(ArrayRef a, String index, String value) {
         return switch (a.elem()) {
-            case HALF -> c.halfStore(a.cName(), index, value);
+            case HALF -> {
+                helpers.use("jm_store_half");
+                yield c.halfStore(a.cName(), index, value);
+            }
             case BOOLEAN -> a.cName() + "[" + index + "] = (" + c.elemType(a.elem()) + ")((" + value + ") & 1);";
             case BYTE, CHAR, SHORT -> a.cName() + "[" + index + "] = (" + c.elemType(a.elem()) + ")(" + value + ");";
             default -> a.cName() + "[" + index + "] = " + value + ";";

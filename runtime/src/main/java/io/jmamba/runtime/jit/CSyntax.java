@@ -142,9 +142,9 @@ final class CSyntax {
         return cuda ? "__half2float(" + ptr + "[" + index + "])" : "vload_half(" + index + ", " + ptr + ")";
     }
 
+    /** Stores through the jm_store_half helper (round to nearest even, NaN payloads kept as Java keeps them). */
     String halfStore(String ptr, String index, String value) {
-        return cuda ? ptr + "[" + index + "] = __float2half_rn(" + value + ");"
-                : "vstore_half_rte(" + value + ", " + index + ", " + ptr + ");";
+        return "jm_store_half(" + ptr + ", " + index + ", " + value + ");";
     }
 
     String longSuffix() {

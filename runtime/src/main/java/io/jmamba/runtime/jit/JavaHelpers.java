@@ -177,6 +177,17 @@ final class JavaHelpers {
                     $UL u = ($UL)x;
                     return ($I)$POPCL((u & (($UL)0 - u)) - ($UL)1);
                 }""");
+        def("jm_store_half", List.of(), """
+                $Q void jm_store_half($HALFPTR p, $L i, float v) {
+                    /* Float.floatToFloat16: round to nearest even; a NaN keeps its sign and top payload bits */
+                    if (v != v) {
+                        $UI d = $ASUINT(v);
+                        (($HALFBITSPTR)p)[i] = ($USHORT)(((d >> 16) & 0x8000u) | 0x7c00u | ((d & 0x007fe000u) >> 13)
+                                | ((d & 0x00001ff0u) >> 4) | (d & 0xfu));
+                    } else {
+                        $HALFSTORE;
+                    }
+                }""");
         def("jm_atomic_add_float", List.of(), """
                 $Q float jm_atomic_add_float(volatile __global float* p, float v) {
                     /* OpenCL 1.2 has no float atomics: compare-and-swap on the bits until no one interfered */
@@ -218,6 +229,11 @@ final class JavaHelpers {
                     .replace("$UI", c.unsigned(Kind.I)).replace("$UL", c.unsigned(Kind.J))
                     .replace("$I", "int").replace("$LS", c.longSuffix()).replace("$L", c.type(Kind.J))
                     .replace("$Q", c.helperQualifier())
+                    .replace("$HALFPTR", c.cuda ? "__half*" : "__global half*")
+                    .replace("$HALFBITSPTR", c.cuda ? "unsigned short*" : "__global ushort*")
+                    .replace("$USHORT", c.cuda ? "unsigned short" : "ushort")
+                    .replace("$ASUINT", c.cuda ? "(unsigned int)__float_as_int" : "as_uint")
+                    .replace("$HALFSTORE", c.cuda ? "p[i] = __float2half_rn(v)" : "vstore_half_rte(v, i, p)")
                     .replace("$FLOORD", "floor").replace("$FLOOR", c.cuda ? "floorf" : "floor")
                     .replace("$ASINT", c.cuda ? "__float_as_int" : "as_int")
                     .replace("$ASLONG", c.cuda ? "__double_as_longlong" : "as_long")

@@ -422,6 +422,11 @@ final class Translator {
         if (e instanceof Expr.Const || e instanceof Expr.Reg) {
             return e;
         }
+        return copy(e);
+    }
+
+    /** Computes {@code e} into a fresh temporary now, even when it is a plain register read. */
+    private Expr copy(Expr e) {
         Var t = temp(e.kind());
         out.add(new Stmt.Assign(t, e));
         return new Expr.Reg(t, e.constValue());
@@ -431,7 +436,8 @@ final class Translator {
     private void protectLocal(Var v) {
         for (int i = 0; i < st.stack.size(); i++) {
             if (st.stack.get(i) instanceof Expr e && e.any(x -> x instanceof Expr.Reg r && r.var() == v)) {
-                st.stack.set(i, materialize(e));
+                // a copy even when e is just the register: "y = x++" reads x before the increment
+                st.stack.set(i, copy(e));
             }
         }
     }
@@ -462,12 +468,12 @@ final class Translator {
         }
         List<Expr> protectedLater = new ArrayList<>();
         for (Expr e : later) {
-            protectedLater.add(readsAny(e, written) ? materialize(e) : e);
+            protectedLater.add(readsAny(e, written) ? copy(e) : e);
         }
         for (int d = 0; d < st.stack.size(); d++) {
             if (st.stack.get(d) instanceof Expr e && readsAny(e, written)
                     && !(e instanceof Expr.Reg r && r.var() == stackVar(d, e.kind()))) {
-                st.stack.set(d, materialize(e));
+                st.stack.set(d, copy(e));
             }
         }
         for (int d = 0; d < st.stack.size(); d++) {

@@ -295,4 +295,110 @@ final class SampleKernels {
             a.set(i, relu && v < 0 ? 0f : v);
         }
     }
+
+    static boolean isOdd(int v) {
+        return (v & 1) != 0;
+    }
+
+    static long mix(long[] state, int n, char c, short s, byte b) {
+        long h = 1469598103934665603L;
+        for (int k = 0; k < n; k++) {
+            h = (h ^ state[k]) * 1099511628211L;
+            if (h < 0) {
+                return h + c + s + b;
+            }
+        }
+        return h - c;
+    }
+
+    /** Post/pre increments, compound array updates (dup2, dup_x), ternaries across blocks, loops of every shape. */
+    static void tricky(IntArray in, IntArray out, LongArray lout, FloatArray fout) {
+        for (@Parallel int i = 0; i < in.getSize(); i++) {
+            int v = in.get(i);
+            int o = 16 * i;
+            int x = v;
+            int y = x++ + ++x;
+            int z = x-- - --x;
+            out.set(o, y);
+            out.set(o + 1, z * 31 + x);
+            int[] arr = new int[8];
+            int p = 0;
+            arr[p++] = v;
+            arr[p++] += v * 2;
+            arr[p] = arr[p - 1]++ + arr[--p];
+            arr[3] <<= (v & 7);
+            arr[4] = arr[5] = arr[6] = v ^ 0x5a5a;
+            out.set(o + 2, arr[0] + arr[1] * 3 + arr[2] * 5 + arr[3] * 7 + arr[4] + arr[5] + arr[6] + p);
+            long[] longs = new long[4];
+            longs[v & 3] += v * 1000000007L;
+            longs[(v + 1) & 3] -= longs[v & 3]--;
+            long acc = longs[0] + longs[1] + longs[2] + longs[3];
+            lout.set(4 * i, acc);
+            boolean flag = v > 3;
+            boolean other = isOdd(v) ^ flag;
+            out.set(o + 3, (flag ? 1 : 0) + (other ? 2 : 0) + (!other && flag ? 4 : 0));
+            int w = 0;
+            do {
+                w += 3;
+                if (w % 7 == 0) {
+                    continue;
+                }
+                w++;
+            } while (w < Math.abs(v));
+            out.set(o + 4, w);
+            int q = 0;
+            while (true) {
+                if (++q > 5 || q * q > v) {
+                    break;
+                }
+            }
+            out.set(o + 5, q);
+            long big = v < 0 ? (long) v * v * v : v > 10 ? v * 123456789L : -v;
+            lout.set(4 * i + 1, big);
+            lout.set(4 * i + 2, mix(longs, 4, (char) (v + 70000), (short) (v * 3000), (byte) v));
+            lout.set(4 * i + 3, v > 0 ? (long) x << 40 : (long) v >>> 3);
+            float f = v * 0.37f;
+            f *= v < 0 ? -1.5f : 2f;
+            f = f > 10f ? f / 3f : f < -10f ? -f : f * f;
+            fout.set(4 * i, f);
+            fout.set(4 * i + 1, (float) (double) f + (v % 3 == 0 ? 0.25f : 0.5f));
+            fout.set(4 * i + 2, arr[v & 7] > 0 ? (float) arr[v & 7] : Float.NaN);
+            float g = f;
+            g += g++;
+            fout.set(4 * i + 3, g);
+            short sh = (short) (v * 1111);
+            sh += 30000;
+            char ch = (char) v;
+            ch -= 5;
+            byte by = (byte) (v * 5);
+            by >>= 1;
+            out.set(o + 6, sh);
+            out.set(o + 7, ch);
+            out.set(o + 8, by);
+            int sw = 0;
+            for (int k = -2; k < 4; k++) {
+                switch ((v + k) & 7) {
+                    case 0 -> sw += 1;
+                    case 3 -> sw += 10;
+                    case 5, 6 -> sw += 100;
+                    default -> sw -= 1;
+                }
+            }
+            out.set(o + 9, sw);
+            int sparse = switch (v) {
+                case -50 -> 1;
+                case 0 -> 2;
+                case 17 -> 3;
+                case 1000 -> 4;
+                default -> v > 0 ? 5 : 6;
+            };
+            out.set(o + 10, sparse);
+            out.set(o + 11, v < 0 ? (v < -25 ? 1 : 2) : (v > 25 ? 3 : (v == 0 ? 4 : 5)));
+            int tmp = out.get(o);
+            out.set(o + 12, tmp + out.get(o + 1));
+            out.set(o + 13, Integer.MAX_VALUE + v);
+            out.set(o + 14, (int) (v * 3_000_000_000L));
+            out.set(o + 15, 0);
+        }
+    }
 }
