@@ -72,12 +72,25 @@ final class CEmitter {
                 collectReads(s);
             }
         }
+        Map<Integer, UnrollableLoops.Region> unroll = UnrollableLoops.find(f);
+        java.util.Set<Integer> loopEnds = new java.util.HashSet<>();
+        unroll.values().forEach(r -> loopEnds.add(r.backEdgeBlock()));
         for (Map.Entry<Integer, List<Stmt>> b : f.blocks.entrySet()) {
+            if (unroll.containsKey(b.getKey())) {
+                // a constant, small trip count: give the device compiler a C loop to unroll
+                body.append("    #pragma unroll\n    for (;;) {\n");
+            }
             if (f.jumpTargets.contains(b.getKey())) {
                 body.append("L").append(b.getKey()).append(":;\n");
             }
-            for (Stmt s : b.getValue()) {
-                body.append("    ").append(stmt(s, declared)).append('\n');
+            List<Stmt> stmts = b.getValue();
+            for (int i = 0; i < stmts.size(); i++) {
+                Stmt s = stmts.get(i);
+                boolean backEdge = i == stmts.size() - 1 && loopEnds.contains(b.getKey());
+                body.append("    ").append(backEdge ? "continue;" : stmt(s, declared)).append('\n');
+            }
+            if (loopEnds.contains(b.getKey())) {
+                body.append("    }\n");
             }
         }
         for (FunctionIR.CParam p : f.params) {

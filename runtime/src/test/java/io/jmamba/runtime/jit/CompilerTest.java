@@ -63,6 +63,11 @@ class CompilerTest {
         assertTrue(four.source().contains("const int dstate = 4;"), four.source());
         assertFalse(four.source().contains("int dstate,"), "a specialised parameter is not a C parameter");
         assertTrue(four.entryName().startsWith("SampleKernels_privateState_s"), four.entryName());
+        assertTrue(four.source().contains("#pragma unroll\n    for (;;) {\nL27:;\n    if (s >= dstate) goto L68;"),
+                "the loop over dstate gets an unroll hint: " + four.source());
+        assertFalse(compile("privateState", Map.of(2, 1000)).source().contains("#pragma unroll"),
+                "no hint for large trip counts");
+        assertFalse(compile("saxpy", Map.of()).source().contains("#pragma unroll"), "no hint for unknown bounds");
         GeneratedKernel sixteen = compile("privateState", Map.of(2, 16));
         assertTrue(sixteen.source().contains("float h[16];"));
         assertNotEquals(four.entryName(), sixteen.entryName());
