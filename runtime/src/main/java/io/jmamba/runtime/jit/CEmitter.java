@@ -436,6 +436,9 @@ final class CEmitter {
                     : "((int)" + (c.cuda ? "__popcll" : "popcount") + args + ")";
             case "jm.clz" -> argKind == Kind.I ? (c.cuda ? "__clz" : "clz") + args
                     : "((int)" + (c.cuda ? "__clzll" : "clz") + args + ")";
+            case "jm.floorDiv", "jm.floorMod" -> helpers.use("jm_" + (argKind == Kind.I ? "i" : "l")
+                    + name.substring(3).toLowerCase()) + args;
+            case "jm.signum" -> helpers.use(argKind == Kind.F ? "jm_fsignum" : "jm_dsignum") + args;
             case "jm.compare" -> helpers.use(argKind == Kind.F ? "jm_fcompare" : "jm_dcompare") + args;
             case "jm.icompare" -> "(" + a.get(0) + " < " + a.get(1) + " ? -1 : (" + a.get(0) + " == " + a.get(1)
                     + " ? 0 : 1))";

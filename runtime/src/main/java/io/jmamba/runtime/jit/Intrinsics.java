@@ -82,6 +82,9 @@ final class Intrinsics {
                 case "abs" -> ret.isFloating() ? "math.fabs" : "jm.abs";
                 case "min", "max" -> "jm." + name;
                 case "round" -> arg0 != null && arg0.isFloating() ? "jm.round" : null;
+                case "floorDiv", "floorMod" -> !ret.isFloating() && type.parameterType(0).equals(type.parameterType(1))
+                        ? "jm." + name : null;
+                case "signum" -> ret.isFloating() ? "jm.signum" : null;
                 default -> null;
             };
         }

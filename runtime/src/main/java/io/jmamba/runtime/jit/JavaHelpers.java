@@ -167,6 +167,34 @@ final class JavaHelpers {
                     $L x = jm_d2lbits(a), y = jm_d2lbits(b);
                     return x == y ? 0 : (x < y ? -1 : 1);
                 }""");
+        def("jm_ifloordiv", List.of("jm_idiv"), """
+                $Q $I jm_ifloordiv($I a, $I b) {
+                    $I q = jm_idiv(a, b);
+                    return ((a ^ b) < 0 && q * b != a) ? q - 1 : q; /* Math.floorDiv rounds toward -infinity */
+                }""");
+        def("jm_ifloormod", List.of("jm_irem"), """
+                $Q $I jm_ifloormod($I a, $I b) {
+                    $I r = jm_irem(a, b);
+                    return ((r ^ b) < 0 && r != 0) ? r + b : r; /* Math.floorMod takes the divisor's sign */
+                }""");
+        def("jm_lfloordiv", List.of("jm_ldiv"), """
+                $Q $L jm_lfloordiv($L a, $L b) {
+                    $L q = jm_ldiv(a, b);
+                    return ((a ^ b) < 0 && q * b != a) ? q - 1 : q;
+                }""");
+        def("jm_lfloormod", List.of("jm_lrem"), """
+                $Q $L jm_lfloormod($L a, $L b) {
+                    $L r = jm_lrem(a, b);
+                    return ((r ^ b) < 0 && r != 0) ? r + b : r;
+                }""");
+        def("jm_fsignum", List.of(), """
+                $Q float jm_fsignum(float x) {
+                    return (x > 0.0f) ? 1.0f : (x < 0.0f) ? -1.0f : x; /* keeps NaN and signed zeros */
+                }""");
+        def("jm_dsignum", List.of(), """
+                $Q double jm_dsignum(double x) {
+                    return (x > 0.0) ? 1.0 : (x < 0.0) ? -1.0 : x;
+                }""");
         def("jm_ctz", List.of(), """
                 $Q $I jm_ctz($I x) {
                     $UI u = ($UI)x;

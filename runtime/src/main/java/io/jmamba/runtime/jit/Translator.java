@@ -385,7 +385,14 @@ final class Translator {
                 break;
             }
             Instruction ins = mc.instructions.get(idx);
-            terminated = translate(ins, succ, succStates);
+            try {
+                terminated = translate(ins, succ, succStates);
+            } catch (KernelCompilationException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // a shape the front end does not handle must still name where it is
+                throw reject(bci, "unsupported use of " + ins.opcode().name().toLowerCase() + " (" + e + ")");
+            }
             idx++;
             if (terminated) {
                 break;

@@ -40,6 +40,12 @@ class CudaSyntaxTest {
             float __half2float(__half); __half __float2half_rn(float);
             """;
 
+    /** Sample kernels are the void methods without Java-array parameters (those are device functions). */
+    static boolean isKernel(Method m) {
+        return m.getReturnType() == void.class
+                && java.util.Arrays.stream(m.getParameterTypes()).noneMatch(Class::isArray);
+    }
+
     /** Values for a sample kernel's @Specialize parameters. */
     static Map<Integer, Object> specialisation(Method m) {
         Map<Integer, Object> spec = new HashMap<>();
@@ -82,7 +88,7 @@ class CudaSyntaxTest {
         Path dir = Files.createTempDirectory("jmamba-cuda");
         try {
             for (Method m : SampleKernels.class.getDeclaredMethods()) {
-                if (m.getReturnType() != void.class) {
+                if (!isKernel(m)) {
                     continue;
                 }
                 String src = KernelJit.compile(m, specialisation(m), Dialect.CUDA).source()

@@ -317,4 +317,33 @@ class PoclExecutionTest {
         assertSameBits((LongArray) r[0][2], (LongArray) r[1][2], "long results");
         assertSameBits((FloatArray) r[0][3], (FloatArray) r[1][3], "float results");
     }
+
+    @Test
+    void deviceFunctionsTakeContextAndLocalArrays() throws Exception {
+        FloatArray a = new FloatArray(64);
+        for (int i = 0; i < 64; i++) {
+            a.set(i, i * 1.5f);
+        }
+        FloatArray out = new FloatArray(64);
+        GeneratedKernel k = KernelJit.compile(method("helperContext"), Map.of(), Dialect.OPENCL);
+        assertTrue(k.source().contains("static void SampleKernels_fillTile(__local float* tile, long tile_size, "
+                + "__global float* a, long a_size)"), k.source());
+        cl.run(k, new Object[] {null, a, out}, new long[] {64}, new long[] {16});
+        for (int g = 0; g < 64; g++) {
+            int base = g / 16 * 16;
+            assertEquals(2f * a.get(base + (g % 16 + 1) % 16), out.get(g), "out[" + g + "]");
+        }
+    }
+
+    @Test
+    void floorDivModAndSignumMatchJava() throws Exception {
+        IntArray in = IntArray.fromArray(7, 2, -7, 2, 7, -2, -7, -2, Integer.MIN_VALUE, -1, 0, 5, 6, 3, -6, 3);
+        IntArray out = new IntArray(16);
+        LongArray lout = new LongArray(16);
+        FloatArray f = new FloatArray(8);
+        Object[][] r = both("floorOps", Map.of(), new long[] {3}, in, out, lout, f);
+        assertSameBits((IntArray) r[0][1], (IntArray) r[1][1], "int floorDiv/floorMod");
+        assertSameBits((LongArray) r[0][2], (LongArray) r[1][2], "long floorDiv/floorMod");
+        assertSameBits((FloatArray) r[0][3], (FloatArray) r[1][3], "signum");
+    }
 }

@@ -401,4 +401,32 @@ final class SampleKernels {
             out.set(o + 15, 0);
         }
     }
+
+    static void fillTile(KernelContext ctx, float[] tile, FloatArray a) {
+        tile[ctx.localIdx] = a.get(ctx.globalIdx) * 2f;
+        ctx.localBarrier();
+    }
+
+    static float neighbour(KernelContext ctx, float[] tile) {
+        return tile[(ctx.localIdx + 1) % ctx.localGroupSizeX];
+    }
+
+    /** Device functions that take the context and a work-group local array. */
+    static void helperContext(KernelContext ctx, FloatArray a, FloatArray out) {
+        float[] tile = ctx.allocateFloatLocalArray(16);
+        fillTile(ctx, tile, a);
+        out.set(ctx.globalIdx, neighbour(ctx, tile));
+    }
+
+    static void floorOps(IntArray in, IntArray out, LongArray lout, FloatArray f) {
+        for (@Parallel int i = 0; i < in.getSize() / 2; i++) {
+            int a = in.get(2 * i);
+            int b = in.get(2 * i + 1);
+            out.set(2 * i, Math.floorDiv(a, b));
+            out.set(2 * i + 1, Math.floorMod(a, b));
+            lout.set(2 * i, Math.floorDiv((long) a * 3, (long) b));
+            lout.set(2 * i + 1, Math.floorMod((long) a * 3, (long) b));
+            f.set(i, Math.signum((float) a) + Math.signum((float) b) * 10f);
+        }
+    }
 }
