@@ -108,7 +108,7 @@ final class CEmitter {
         }
         for (Var v : declared.values()) {
             if (v.constVal() != null) {
-                sb.append("    const ").append(c.type(v.kind())).append(' ').append(v.name()).append(" = ")
+                sb.append(v.mutable() ? "    " : "    const ").append(c.type(v.kind())).append(' ').append(v.name()).append(" = ")
                         .append(literal(v.kind(), v.constVal())).append(";\n");
             } else {
                 sb.append("    ").append(c.type(v.kind())).append(' ').append(v.name()).append(" = 0;\n");

@@ -23,7 +23,11 @@ final class Names {
             "class", "template", "namespace", "operator", "true", "false", "threadIdx", "blockIdx", "blockDim",
             "gridDim", "warpSize", "atomicAdd", "atomic_add", "NAN", "INFINITY", "vload_half", "vstore_half", "as_int",
             "as_float", "as_long", "as_double", "friend", "virtual", "public", "protected", "using", "typename",
-            "mutable", "explicit", "export", "try", "catch", "throw", "asm", "dim3", "uint3", "size");
+            "mutable", "explicit", "export", "try", "catch", "throw", "asm", "dim3", "uint3", "size", "as_uint",
+            "atomic_cmpxchg", "atomic_inc", "vstore_half_rte", "fmin", "fmax", "trunc", "round", "exp2", "log2",
+            "expf", "logf", "log1pf", "expm1f", "sqrtf", "rsqrtf", "tanhf", "sinf", "cosf", "tanf", "asinf", "acosf",
+            "atanf", "sinhf", "coshf", "floorf", "ceilf", "cbrtf", "log10f", "rintf", "powf", "atan2f", "hypotf",
+            "fmaf", "fabsf", "fmodf", "nullptr", "constexpr", "decltype", "static_assert", "alignas", "noexcept");
 
     private final Map<String, String> byRegister = new HashMap<>();
     private final Set<String> taken;

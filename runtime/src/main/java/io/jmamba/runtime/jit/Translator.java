@@ -106,6 +106,13 @@ final class Translator {
             }
             fn.returnKind = Kind.of(TypeKind.from(ret));
         }
+        for (Instruction ins : mc.instructions) {
+            if (ins instanceof StoreInstruction s) {
+                storedSlots.add(s.slot());
+            } else if (ins instanceof IncrementInstruction inc) {
+                storedSlots.add(inc.slot());
+            }
+        }
         int slot = 0;
         for (int i = 0; i < type.parameterCount(); i++) {
             ClassDesc p = type.parameterType(i);
@@ -116,8 +123,9 @@ final class Translator {
                 Var v;
                 if (spec != null) {
                     Number value = literal(k, spec, pname);
-                    v = new Var(pname, k, value);
-                    initial.consts[slot] = value;
+                    boolean assigned = storedSlots.contains(slot);
+                    v = new Var(pname, k, value, assigned);
+                    initial.consts[slot] = assigned ? AbstractState.NOT_CONSTANT : value;
                 } else {
                     v = new Var(pname, k, null);
                     initial.consts[slot] = AbstractState.NOT_CONSTANT;
@@ -130,7 +138,7 @@ final class Translator {
             }
             Object abs = entry ? entryParam(p, i) : (args.get(i) instanceof Kind ? null : args.get(i));
             if (abs instanceof ArrayRef a) {
-                ArrayRef r = new ArrayRef(pname, pname + "_size", a.elem(), a.space(), entry ? i : -1, -1);
+                ArrayRef r = new ArrayRef(pname, names.uniqueRaw(pname + "_size"), a.elem(), a.space(), entry ? i : -1, -1);
                 fn.params.add(new FunctionIR.CParam(null, null, r));
                 abs = r;
             }
@@ -139,13 +147,6 @@ final class Translator {
             }
             initial.refs[slot] = abs;
             slot++;
-        }
-        for (Instruction ins : mc.instructions) {
-            if (ins instanceof StoreInstruction s) {
-                storedSlots.add(s.slot());
-            } else if (ins instanceof IncrementInstruction inc) {
-                storedSlots.add(inc.slot());
-            }
         }
         if (entry) {
             findParallelLoops();

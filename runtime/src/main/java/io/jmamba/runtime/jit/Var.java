@@ -6,7 +6,11 @@ package io.jmamba.runtime.jit;
  *
  * @param name     the C name
  * @param kind     the computational kind
- * @param constVal for a specialised parameter: its literal, declared {@code const}; otherwise null
+ * @param constVal for a specialised parameter: its literal (the variable's initial value); otherwise null
+ * @param mutable  whether the method assigns it (then it is not declared {@code const})
  */
-record Var(String name, Kind kind, Number constVal) {
+record Var(String name, Kind kind, Number constVal, boolean mutable) {
+    Var(String name, Kind kind, Number constVal) {
+        this(name, kind, constVal, false);
+    }
 }

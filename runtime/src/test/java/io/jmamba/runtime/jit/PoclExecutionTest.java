@@ -346,4 +346,17 @@ class PoclExecutionTest {
         assertSameBits((LongArray) r[0][2], (LongArray) r[1][2], "long floorDiv/floorMod");
         assertSameBits((FloatArray) r[0][3], (FloatArray) r[1][3], "signum");
     }
+
+    @Test
+    void reassignedSpecialisedParameterAndAwkwardNames() throws Exception {
+        FloatArray a = FloatArray.fromArray(1f, 2f, 3f, 4f, 5f);
+        FloatArray out = new FloatArray(5);
+        FloatArray expected = new FloatArray(5);
+        SampleKernels.awkwardNames(a, expected, 6);
+        GeneratedKernel k = KernelJit.compile(method("awkwardNames"), Map.of(2, 6), Dialect.OPENCL);
+        assertTrue(k.source().contains("__global float* a, long a_size, __global float* a_size_2, long a_size_2_size"), k.source());
+        assertTrue(k.source().contains("    int n = 6;"), "assigned, so not const: " + k.source());
+        cl.run(k, new Object[] {a, out, null}, new long[] {2}, null);
+        assertSameBits(expected, out, "awkward names");
+    }
 }

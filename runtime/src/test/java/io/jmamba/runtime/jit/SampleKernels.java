@@ -429,4 +429,18 @@ final class SampleKernels {
             f.set(i, Math.signum((float) a) + Math.signum((float) b) * 10f);
         }
     }
+
+    /** Java names that are C, OpenCL or CUDA words, and a parameter named like another's size. */
+    static void awkwardNames(FloatArray a, FloatArray a_size, @Specialize int n) {
+        for (@Parallel int i = 0; i < a.getSize(); i++) {
+            float half = a.get(i);
+            float expf = half * 2f;
+            int local = n;
+            while (local > 1) {
+                n--;
+                local--;
+            }
+            a_size.set(i, expf + local + n);
+        }
+    }
 }
