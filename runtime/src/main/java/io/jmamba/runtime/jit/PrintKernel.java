@@ -2,6 +2,7 @@ package io.jmamba.runtime.jit;
 
 import io.jmamba.runtime.api.KernelCompilationException;
 
+import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.LinkedHashMap;
@@ -19,15 +20,29 @@ public final class PrintKernel {
     }
 
     public static void main(String[] args) {
+        int status = run(args, System.out, System.err);
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    /**
+     * Same as {@link #main} without exiting the JVM (for callers such as the CLI and tests).
+     *
+     * @return 0 on success, 1 when the kernel does not compile, 2 on a usage error
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
         try {
-            System.out.print(render(args));
+            out.print(render(args));
+            out.flush();
+            return 0;
         } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println("usage: PrintKernel <fully.qualified.Class> <method> [opencl|cuda] [paramIndex=value ...]");
-            System.exit(2);
+            err.println(e.getMessage());
+            err.println("usage: jmamba jit <fully.qualified.Class> <method> [opencl|cuda] [paramIndex=value ...]");
+            return 2;
         } catch (KernelCompilationException e) {
-            System.err.println("kernel does not compile: " + e.getMessage());
-            System.exit(1);
+            err.println("kernel does not compile: " + e.getMessage());
+            return 1;
         }
     }
 

@@ -104,6 +104,23 @@ class CompilerTest {
     }
 
     @Test
+    void printKernelReportsUsageAndCompileErrorsWithStatus() {
+        var out = new java.io.ByteArrayOutputStream();
+        var err = new java.io.ByteArrayOutputStream();
+        assertEquals(2, PrintKernel.run(new String[] {"no.such.Class", "k"}, new java.io.PrintStream(out),
+                new java.io.PrintStream(err)));
+        assertTrue(err.toString().contains("class not found on the class path: no.such.Class"), err.toString());
+        err.reset();
+        assertEquals(1, PrintKernel.run(new String[] {RejectedKernels.class.getName(), "usesString"},
+                new java.io.PrintStream(out), new java.io.PrintStream(err)));
+        assertTrue(err.toString().contains("usesString at bytecode offset 0: string constant"), err.toString());
+        err.reset();
+        assertEquals(2, PrintKernel.run(new String[] {SampleKernels.class.getName(), "privateState", "2=four"},
+                new java.io.PrintStream(out), new java.io.PrintStream(err)));
+        assertTrue(err.toString().contains("not a int: four"), err.toString());
+    }
+
+    @Test
     void everySampleKernelBuildsWithTheRealOpenClCompiler() {
         String why = OpenCl.unavailableReason();
         org.junit.jupiter.api.Assumptions.assumeTrue(why == null, () -> "skipped: no OpenCL device (" + why + ")");
