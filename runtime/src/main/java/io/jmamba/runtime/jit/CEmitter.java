@@ -232,6 +232,12 @@ final class CEmitter {
     // ---------------------------------------------------------------- expressions
 
     private String literal(Kind k, Number v) {
+        if (!c.cuda && k == Kind.F && Float.isNaN(v.floatValue())) {
+            return helpers.use("jm_nanf") + "()";
+        }
+        if (!c.cuda && k == Kind.D && Double.isNaN(v.doubleValue())) {
+            return helpers.use("jm_nan") + "()";
+        }
         return switch (k) {
             case I -> c.intLiteral(v.intValue());
             case J -> c.longLiteral(v.longValue());

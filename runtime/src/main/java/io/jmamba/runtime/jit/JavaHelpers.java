@@ -216,6 +216,17 @@ final class JavaHelpers {
                         $HALFSTORE;
                     }
                 }""");
+        def("jm_nanf", List.of(), """
+                $Q float jm_nanf(void) {
+                    /* an opaque NaN: PoCL's compiler folds math built-ins of a constant NaN to wrong values */
+                    volatile float nan = as_float(0x7fc00000);
+                    return nan;
+                }""");
+        def("jm_nan", List.of(), """
+                $Q double jm_nan(void) {
+                    volatile double nan = as_double(0x7ff8000000000000L);
+                    return nan;
+                }""");
         def("jm_atomic_add_float", List.of(), """
                 $Q float jm_atomic_add_float(volatile __global float* p, float v) {
                     /* OpenCL 1.2 has no float atomics: compare-and-swap on the bits until no one interfered */

@@ -359,4 +359,11 @@ class PoclExecutionTest {
         cl.run(k, new Object[] {a, out, null}, new long[] {2}, null);
         assertSameBits(expected, out, "awkward names");
     }
+
+    @Test
+    void nanSurvivesFloorMinMaxAndExp() throws Exception {
+        FloatArray out = new FloatArray(8);
+        Object[][] r = both("nanChain", Map.of(), new long[] {1}, out, 1.5f);
+        assertSameBits((FloatArray) r[0][0], (FloatArray) r[1][0], "NaN chain");
+    }
 }

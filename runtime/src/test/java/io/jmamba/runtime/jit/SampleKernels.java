@@ -443,4 +443,15 @@ final class SampleKernels {
             a_size.set(i, expf + local + n);
         }
     }
+
+    /** NaN through floor, max/min and exp (the fuzzer's find); the C compiler must not fold NaN away. */
+    static void nanChain(FloatArray out, float s) {
+        for (@Parallel int i = 0; i < out.getSize() / 4; i++) {
+            float nan = s + Float.NaN;
+            out.set(4 * i, (float) Math.floor(nan));
+            out.set(4 * i + 1, Math.max(nan, -20f));
+            out.set(4 * i + 2, Math.min(Math.max((float) Math.floor(nan), -20f), 20f));
+            out.set(4 * i + 3, KernelMath.exp(Math.min(Math.max((float) Math.floor(s + Float.NaN), -20f), 20f)));
+        }
+    }
 }
