@@ -255,10 +255,12 @@ final class Translator {
             if (p.bound != null || bci < p.start || bci >= p.end) {
                 continue;
             }
+            // the exit test of "i < bound" is "i >= bound" (javac branches out when the loop ends); any other
+            // relation (i <= n, i != n) leaves the trip count to the runtime
             if (isCounter(a, p)) {
-                p.bound = classifyBound(b);
+                p.bound = c.rel().equals("ge") ? classifyBound(b) : new ParallelLoop.Bound.Unknown();
             } else if (isCounter(b, p)) {
-                p.bound = classifyBound(a);
+                p.bound = c.rel().equals("le") ? classifyBound(a) : new ParallelLoop.Bound.Unknown();
             }
         }
     }

@@ -44,6 +44,8 @@ class CompilerTest {
                 new ParallelLoop(1, new ParallelLoop.Bound.ScalarParam(2))), compile("grid2d", Map.of()).parallelLoops());
         assertEquals(List.of(new ParallelLoop(0, new ParallelLoop.Bound.Constant(64))), compile("stride2", Map.of()).parallelLoops());
         assertEquals(List.of(new ParallelLoop(0, new ParallelLoop.Bound.Unknown())), compile("unknownBound", Map.of()).parallelLoops());
+        assertEquals(List.of(new ParallelLoop(0, new ParallelLoop.Bound.Unknown())), compile("inclusiveBound", Map.of()).parallelLoops(),
+                "i <= n runs n + 1 times: not the bound n");
         GeneratedKernel g = compile("grid2d", Map.of());
         assertFalse(g.usesContext(), "@Parallel kernels size their own grid");
         assertTrue(g.source().contains("r = ((int)get_global_id(0));"), g.source());

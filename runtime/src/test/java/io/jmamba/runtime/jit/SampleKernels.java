@@ -454,4 +454,10 @@ final class SampleKernels {
             out.set(4 * i + 3, KernelMath.exp(Math.min(Math.max((float) Math.floor(s + Float.NaN), -20f), 20f)));
         }
     }
+
+    static void inclusiveBound(FloatArray a, int n) {
+        for (@Parallel int i = 0; i <= n; i++) {
+            a.set(i, 1f);
+        }
+    }
 }
