@@ -91,6 +91,11 @@ public final class ExecutionPlan implements AutoCloseable {
         return executor.generatedSource(taskName);
     }
 
+    /** Bytes of device memory the plan's buffers hold now; 0 after {@link #close()}. */
+    public long deviceBytes() {
+        return executor.deviceBytes();
+    }
+
     /** Frees every device buffer of the plan. */
     @Override
     public void close() {

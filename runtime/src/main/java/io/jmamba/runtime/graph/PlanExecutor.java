@@ -1,25 +1,326 @@
 package io.jmamba.runtime.graph;
 
+import io.jmamba.runtime.api.DataTransferMode;
 import io.jmamba.runtime.api.ExecutionResult;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.ImmutableTaskGraph;
 import io.jmamba.runtime.api.NativeArray;
+import io.jmamba.runtime.api.ProfileReport;
+import io.jmamba.runtime.api.Specialize;
+import io.jmamba.runtime.backend.CompiledKernel;
 import io.jmamba.runtime.backend.ComputeDevice;
+import io.jmamba.runtime.backend.DeviceSession;
+import io.jmamba.runtime.backend.Devices;
+import io.jmamba.runtime.backend.GraphCaptureSession;
+import io.jmamba.runtime.backend.KernelRequest;
+import io.jmamba.runtime.backend.LaunchGrid;
 
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
-/** Schedules an execution plan's graphs on its device. */
+/**
+ * Runs an execution plan's graphs on one device: opens the session on first use, keeps one device
+ * buffer per array (see {@link BufferTable}), performs transfers by their modes, compiles each task
+ * once and launches it on the grid {@link GridChooser} picks. Actions run in the order they were
+ * recorded; a graph ends with a synchronisation.
+ */
 public final class PlanExecutor implements AutoCloseable {
-    public PlanExecutor(List<ImmutableTaskGraph> graphs) { }
-    public void setDevice(ComputeDevice device) { }
-    public void setGridScheduler(GridScheduler scheduler) { }
-    public void setProfiling(boolean on) { }
-    public void setCudaGraph(boolean on) { }
-    public void selectGraph(int index) { }
-    public void warmUp() { }
-    public ExecutionResult execute() { return null; }
-    public ComputeDevice device() { return null; }
-    public String generatedSource(String taskName) { return null; }
-    public void transferToHost(NativeArray... arrays) { }
-    @Override public void close() { }
+    private final List<ImmutableTaskGraph> graphs;
+    private final BufferTable buffers = new BufferTable();
+    private final Map<String, PreparedTask> tasks = new HashMap<>();
+    /** Per array, the "graph/direction" pairs whose FIRST_EXECUTION transfer has been done. */
+    private final Map<NativeArray, Set<String>> firstTransfersDone = new IdentityHashMap<>();
+    private final Set<NativeArray> persisted = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Map<String, GraphCaptureSession.CapturedGraph> captured = new HashMap<>();
+    private ComputeDevice device;
+    private DeviceSession session;
+    private GridScheduler scheduler;
+    private boolean profiling;
+    private boolean cudaGraph;
+    private int selected = -1;
+    private long executions;
+    private boolean closed;
+
+    public PlanExecutor(List<ImmutableTaskGraph> graphs) {
+        this.graphs = List.copyOf(graphs);
+        Set<String> names = new HashSet<>();
+        for (ImmutableTaskGraph g : graphs) {
+            if (!names.add(g.name())) {
+                throw new IllegalArgumentException("two task graphs of one plan are named " + g.name());
+            }
+        }
+    }
+
+    public synchronized void setDevice(ComputeDevice device) {
+        checkOpen();
+        if (session != null && device != this.device) {
+            throw new IllegalStateException("the plan already runs on " + this.device.id() + "; make a new plan for " + device.id());
+        }
+        this.device = device;
+    }
+
+    public synchronized void setGridScheduler(GridScheduler scheduler) {
+        this.scheduler = scheduler;
+        tasks.values().forEach(t -> t.grid = null);
+    }
+
+    public synchronized void setProfiling(boolean on) {
+        this.profiling = on;
+    }
+
+    public synchronized void setCudaGraph(boolean on) {
+        this.cudaGraph = on;
+    }
+
+    public synchronized void selectGraph(int index) {
+        if (index < -1 || index >= graphs.size()) {
+            throw new IndexOutOfBoundsException("graph index " + index + " out of range: the plan has " + graphs.size() + " graphs");
+        }
+        this.selected = index;
+    }
+
+    public synchronized ComputeDevice device() {
+        if (device == null) {
+            device = Devices.best();
+        }
+        return device;
+    }
+
+    /** Compiles every task of every graph now. */
+    public synchronized void warmUp() {
+        checkOpen();
+        for (ImmutableTaskGraph g : graphs) {
+            for (GraphAction a : g.actions()) {
+                if (a instanceof GraphAction.Task t) {
+                    prepare(g.name() + "." + t.id(), t);
+                }
+            }
+        }
+    }
+
+    public synchronized ExecutionResult execute() {
+        checkOpen();
+        long start = System.nanoTime();
+        Map<String, Long> kernelNanos = new LinkedHashMap<>();
+        long compileBefore = tasks.values().stream().mapToLong(t -> t.kernel.compileNanos()).sum();
+        for (int i = 0; i < graphs.size(); i++) {
+            if (selected == -1 || selected == i) {
+                run(graphs.get(i), kernelNanos);
+            }
+        }
+        session().synchronize();
+        executions++;
+        long compile = tasks.values().stream().mapToLong(t -> t.kernel.compileNanos()).sum() - compileBefore;
+        ProfileReport report = new ProfileReport(Map.copyOf(kernelNanos), buffers.takeCopyToDeviceNanos(),
+                buffers.takeCopyToHostNanos(), compile, System.nanoTime() - start);
+        return new ExecutionResult(this, report);
+    }
+
+    private void run(ImmutableTaskGraph graph, Map<String, Long> kernelNanos) {
+        List<GraphAction> actions = graph.actions();
+        for (int i = 0; i < actions.size(); i++) {
+            GraphAction action = actions.get(i);
+            switch (action) {
+                case GraphAction.ToDevice t -> {
+                    for (NativeArray a : t.arrays()) {
+                        if (due(graph, "in", a, t.mode())) {
+                            buffers.toDevice(session(), a);
+                        }
+                    }
+                }
+                case GraphAction.ToHost t -> {
+                    if (t.mode() == DataTransferMode.UNDER_DEMAND) {
+                        continue;
+                    }
+                    session().synchronize();
+                    for (NativeArray a : t.arrays()) {
+                        if (due(graph, "out", a, t.mode())) {
+                            buffers.toHost(session(), a, "graph " + graph.name());
+                        }
+                    }
+                }
+                case GraphAction.Persist p -> persisted.addAll(p.arrays());
+                case GraphAction.Consume c -> {
+                    for (NativeArray a : c.arrays()) {
+                        if (!persisted.contains(a) || !buffers.has(a)) {
+                            throw new IllegalStateException("graph " + graph.name() + " consumes " + a
+                                    + " from the device, but no earlier graph of this plan persisted it (persistOnDevice)");
+                        }
+                    }
+                }
+                case GraphAction.Task t -> {
+                    int end = i;
+                    if (capturable()) {
+                        while (end + 1 < actions.size() && actions.get(end + 1) instanceof GraphAction.Task) {
+                            end++;
+                        }
+                        runCaptured(graph, actions.subList(i, end + 1), i);
+                        i = end;
+                    } else {
+                        launch(graph.name() + "." + t.id(), t, kernelNanos);
+                    }
+                }
+                case GraphAction.LibraryTask l -> {
+                    List<Object> deviceArgs = new ArrayList<>(l.args().size());
+                    for (Object o : l.args()) {
+                        deviceArgs.add(o instanceof NativeArray a ? buffers.bufferOf(session(), a) : o);
+                    }
+                    long t0 = System.nanoTime();
+                    l.call().run(session(), deviceArgs);
+                    if (profiling) {
+                        session().synchronize();
+                        kernelNanos.put(graph.name() + "." + l.id(), System.nanoTime() - t0);
+                    }
+                }
+            }
+        }
+    }
+
+    private boolean capturable() {
+        return cudaGraph && executions > 0 && !profiling && session() instanceof GraphCaptureSession;
+    }
+
+    /** Replays a run of consecutive tasks from a CUDA graph, capturing it the first time. */
+    private void runCaptured(ImmutableTaskGraph graph, List<GraphAction> run, int position) {
+        String key = graph.name() + "@" + position;
+        GraphCaptureSession.CapturedGraph g = captured.get(key);
+        if (g == null) {
+            GraphCaptureSession cs = (GraphCaptureSession) session();
+            for (GraphAction a : run) { // compile and allocate outside the capture
+                GraphAction.Task t = (GraphAction.Task) a;
+                PreparedTask p = prepare(graph.name() + "." + t.id(), t);
+                p.deviceArgs(this);
+            }
+            cs.beginCapture();
+            try {
+                for (GraphAction a : run) {
+                    GraphAction.Task t = (GraphAction.Task) a;
+                    launch(graph.name() + "." + t.id(), t, null);
+                }
+            } finally {
+                g = cs.endCapture();
+            }
+            captured.put(key, g);
+        }
+        g.replay();
+    }
+
+    private void launch(String name, GraphAction.Task task, Map<String, Long> kernelNanos) {
+        PreparedTask p = prepare(name, task);
+        Object[] args = p.deviceArgs(this);
+        if (p.grid == null) {
+            p.grid = GridChooser.choose(name, scheduler, p.kernel, task.method(), task.args(), device());
+        }
+        long ns = session().launch(p.kernel, p.grid, args, profiling && kernelNanos != null);
+        if (ns >= 0 && kernelNanos != null) {
+            kernelNanos.merge(name, ns, Long::sum);
+        }
+    }
+
+    private PreparedTask prepare(String name, GraphAction.Task task) {
+        PreparedTask p = tasks.get(name);
+        if (p == null) {
+            Map<Integer, Object> specialized = new HashMap<>();
+            var params = task.method().getParameters();
+            for (int i = 0; i < params.length; i++) {
+                if (params[i].isAnnotationPresent(Specialize.class)) {
+                    specialized.put(i, task.args().get(i));
+                }
+            }
+            CompiledKernel kernel = session().compile(new KernelRequest(task.method(), specialized));
+            p = new PreparedTask(task, kernel);
+            tasks.put(name, p);
+        }
+        return p;
+    }
+
+    private boolean due(ImmutableTaskGraph graph, String direction, NativeArray a, DataTransferMode mode) {
+        if (mode == DataTransferMode.EVERY_EXECUTION) {
+            return true;
+        }
+        return firstTransfersDone.computeIfAbsent(a, k -> new HashSet<>()).add(graph.name() + "/" + direction);
+    }
+
+    public synchronized String generatedSource(String taskName) {
+        checkOpen();
+        for (ImmutableTaskGraph g : graphs) {
+            for (GraphAction a : g.actions()) {
+                if (a instanceof GraphAction.Task t && taskName.equals(g.name() + "." + t.id())) {
+                    return prepare(taskName, t).kernel.source();
+                }
+            }
+        }
+        throw new IllegalArgumentException("no task " + taskName + " in this plan");
+    }
+
+    public synchronized void transferToHost(NativeArray... arrays) {
+        checkOpen();
+        session().synchronize();
+        for (NativeArray a : arrays) {
+            buffers.toHost(session(), a, "transferToHost");
+        }
+    }
+
+    /** Bytes of device memory the plan holds now (0 once closed). */
+    public synchronized long deviceBytes() {
+        return closed ? 0 : buffers.liveBytes();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        captured.values().forEach(GraphCaptureSession.CapturedGraph::close);
+        captured.clear();
+        buffers.freeAll();
+        tasks.clear();
+        if (session != null) {
+            session.close();
+        }
+    }
+
+    private DeviceSession session() {
+        if (session == null) {
+            session = device().openSession();
+        }
+        return session;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("this execution plan is closed");
+        }
+    }
+
+    /** A task's compiled kernel and, once known, its grid. */
+    private static final class PreparedTask {
+        final GraphAction.Task task;
+        final CompiledKernel kernel;
+        LaunchGrid grid;
+
+        PreparedTask(GraphAction.Task task, CompiledKernel kernel) {
+            this.task = task;
+            this.kernel = kernel;
+        }
+
+        Object[] deviceArgs(PlanExecutor plan) {
+            Object[] out = new Object[task.args().size()];
+            for (int i = 0; i < out.length; i++) {
+                Object o = task.args().get(i);
+                out[i] = o instanceof NativeArray a ? plan.buffers.bufferOf(plan.session(), a)
+                        : o instanceof io.jmamba.runtime.api.KernelContext ? null : o;
+            }
+            return out;
+        }
+    }
 }

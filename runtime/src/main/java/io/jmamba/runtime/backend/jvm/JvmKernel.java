@@ -1,0 +1,54 @@
+package io.jmamba.runtime.backend.jvm;
+
+import io.jmamba.runtime.api.KernelContext;
+import io.jmamba.runtime.backend.CompiledKernel;
+import io.jmamba.runtime.jit.GeneratedKernel;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.reflect.Method;
+
+/** A kernel "compiled" for the JVM: a spreading method handle on the Java method. */
+final class JvmKernel implements CompiledKernel {
+    final Method method;
+    final MethodHandle handle;
+    /** Index of the KernelContext parameter, or -1. */
+    final int contextIndex;
+    final boolean usesBarrier;
+
+    JvmKernel(Method method) {
+        this.method = method;
+        try {
+            method.setAccessible(true);
+            this.handle = MethodHandles.lookup().unreflect(method).asSpreader(Object[].class, method.getParameterCount())
+                    .asType(java.lang.invoke.MethodType.methodType(void.class, Object[].class));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot call kernel " + method + " on the JVM: " + e.getMessage(), e);
+        }
+        int ctx = -1;
+        Class<?>[] types = method.getParameterTypes();
+        for (int i = 0; i < types.length; i++) {
+            if (types[i] == KernelContext.class) {
+                ctx = i;
+            }
+        }
+        this.contextIndex = ctx;
+        this.usesBarrier = ctx >= 0 && BarrierScan.usesBarrier(method);
+    }
+
+    @Override
+    public GeneratedKernel generated() {
+        return null;
+    }
+
+    @Override
+    public String source() {
+        return "// JVM backend: runs " + method.getDeclaringClass().getName() + "." + method.getName()
+                + " as Java bytecode" + (usesBarrier ? " (one thread per work-item: the kernel uses barriers)" : "");
+    }
+
+    @Override
+    public long compileNanos() {
+        return 0;
+    }
+}

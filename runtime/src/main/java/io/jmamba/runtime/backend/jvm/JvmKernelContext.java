@@ -1,0 +1,108 @@
+package io.jmamba.runtime.backend.jvm;
+
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.IntArray;
+import io.jmamba.runtime.api.KernelContext;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The KernelContext of one work-item on the JVM. Local arrays belong to the work-group: the k-th
+ * allocation call of every item of a group returns the same array, as {@code __local} memory would.
+ */
+final class JvmKernelContext extends KernelContext {
+    private static final VarHandle INT_AT = ValueLayout.JAVA_INT.varHandle();
+    private static final VarHandle LOCAL_INT = MethodHandles.arrayElementVarHandle(int[].class);
+    /** A barrier nobody reaches within this time means a kernel whose items diverge around it. */
+    private static final long BARRIER_TIMEOUT_SECONDS = 120;
+
+    private final WorkGroup group;
+    private int allocations;
+
+    JvmKernelContext(WorkGroup group) {
+        this.group = group;
+    }
+
+    /** Called before the item runs: the item's allocation calls start again at the first array. */
+    void resetAllocations() {
+        allocations = 0;
+    }
+
+    @Override
+    public void localBarrier() {
+        CyclicBarrier barrier = group.barrier();
+        if (barrier == null) {
+            return; // a group of one item, or items run one at a time: nothing to wait for
+        }
+        try {
+            barrier.await(BARRIER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("work-item interrupted at a barrier", e);
+        } catch (BrokenBarrierException | TimeoutException e) {
+            throw new IllegalStateException("work-group barrier broken: not every work-item of group ("
+                    + groupIdx + ", " + groupIdy + ", " + groupIdz + ") reached it (a barrier inside divergent control flow?)", e);
+        }
+    }
+
+    @Override
+    public void globalBarrier() {
+        localBarrier();
+    }
+
+    @Override
+    public float[] allocateFloatLocalArray(int size) {
+        return (float[]) group.local(allocations++, () -> new float[size]);
+    }
+
+    @Override
+    public int[] allocateIntLocalArray(int size) {
+        return (int[]) group.local(allocations++, () -> new int[size]);
+    }
+
+    @Override
+    public long[] allocateLongLocalArray(int size) {
+        return (long[]) group.local(allocations++, () -> new long[size]);
+    }
+
+    @Override
+    public double[] allocateDoubleLocalArray(int size) {
+        return (double[]) group.local(allocations++, () -> new double[size]);
+    }
+
+    @Override
+    public int atomicAdd(IntArray array, int index, int value) {
+        if (index < 0 || index >= array.getSize()) {
+            throw new IndexOutOfBoundsException("atomicAdd index " + index + " out of bounds for " + array);
+        }
+        return (int) INT_AT.getAndAdd(array.getSegment(), (long) index * 4, value);
+    }
+
+    @Override
+    public float atomicAdd(FloatArray array, int index, float value) {
+        if (index < 0 || index >= array.getSize()) {
+            throw new IndexOutOfBoundsException("atomicAdd index " + index + " out of bounds for " + array);
+        }
+        MemorySegment s = array.getSegment();
+        long offset = (long) index * 4;
+        while (true) {
+            int oldBits = (int) INT_AT.getVolatile(s, offset);
+            float old = Float.intBitsToFloat(oldBits);
+            if (INT_AT.compareAndSet(s, offset, oldBits, Float.floatToRawIntBits(old + value))) {
+                return old;
+            }
+        }
+    }
+
+    @Override
+    public int atomicAdd(int[] localArray, int index, int value) {
+        return (int) LOCAL_INT.getAndAdd(localArray, index, value);
+    }
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The test command: installs the OpenCL CPU runtime if missing, then runs every module's tests on
+# the JVM backend and on OpenCL (PoCL). OpenCL is required here: a machine without it fails the run
+# instead of passing with less tested. Extra arguments go to Maven (e.g. -Djmamba.fuzz.count=2000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+setup/install-opencl.sh || echo "setup: continuing without a fresh PoCL install" >&2
+JAVA_HOME=$(setup/find-jdk.sh)
+export JAVA_HOME
+export MAVEN_OPTS="${MAVEN_OPTS:-} --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow"
+export JMAMBA_REQUIRE_BACKENDS=${JMAMBA_REQUIRE_BACKENDS:-opencl}
+echo "jmamba tests: JDK $JAVA_HOME; required backends: $JMAMBA_REQUIRE_BACKENDS"
+mvn -B -ntp test "$@"
