@@ -117,7 +117,7 @@ public final class MathKernels {
     /**
      * Exact functions of compile-time constants (NaN, infinities, signed zeros, halves): a device
      * compiler that folds them must fold them the way it would compute them (ceil(-0.5) is -0.0,
-     * floor(NaN) is NaN).
+     * floor(NaN) is NaN). exp is exact at these points too (NaN, +inf, 0 for -inf).
      */
     public static void specialConstants(FloatArray out, DoubleArray dout, int n) {
         for (@Parallel int i = 0; i < n; i++) {
@@ -135,6 +135,9 @@ public final class MathKernels {
             dout.set(6 * i + 3, Math.floor(Double.POSITIVE_INFINITY) - Double.POSITIVE_INFINITY);
             dout.set(6 * i + 4, Math.fma(Double.NaN, 0.0, 1.0));
             dout.set(6 * i + 5, Math.max(Double.NaN, (double) i));
+            dout.set(6 * n + 3 * i, Math.exp(Double.NaN));
+            dout.set(6 * n + 3 * i + 1, Math.exp(Double.NEGATIVE_INFINITY));
+            dout.set(6 * n + 3 * i + 2, KernelMath.exp(Float.NaN) + KernelMath.exp(Float.POSITIVE_INFINITY));
         }
     }
 
@@ -187,7 +190,7 @@ public final class MathKernels {
                 ConformanceCase.of(MathKernels.class, "exactRounding",
                         () -> new Object[] {Inputs.edgeFloats(N, 159), Inputs.edgeDoubles(N, 160), new FloatArray(3 * N), new DoubleArray(3 * N), N}),
                 ConformanceCase.of(MathKernels.class, "specialConstants",
-                        () -> new Object[] {new FloatArray(8 * 4), new DoubleArray(6 * 4), 4}),
+                        () -> new Object[] {new FloatArray(8 * 4), new DoubleArray(9 * 4), 4}),
                 ConformanceCase.of(MathKernels.class, "integerMath",
                         () -> new Object[] {Inputs.edgeInts(N, 161), Inputs.edgeLongs(N, 162), new LongArray(4 * N), N}));
     }
