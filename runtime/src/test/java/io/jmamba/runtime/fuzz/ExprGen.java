@@ -153,6 +153,10 @@ final class ExprGen {
     }
 
     String genBool(int d) {
+        List<Scope.Var> bools = scope.visible(Ty.BOOL, false);
+        if (!bools.isEmpty() && r.nextInt(5) == 0) {
+            return bools.get(r.nextInt(bools.size())).name();
+        }
         int k = d <= 0 ? r.nextInt(4) : r.nextInt(7);
         return switch (k) {
             case 0 -> compare(Ty.INT, d);

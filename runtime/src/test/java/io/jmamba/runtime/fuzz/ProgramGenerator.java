@@ -66,6 +66,12 @@ final class ProgramGenerator {
         declare(Ty.FLOAT, "tf(fi.get((g * 5 + 2) & 63) * s2)");
         declare(Ty.DOUBLE, "di.get(g & 63)");
         declare(Ty.DOUBLE, "di.get((g + 7) & 63) + s3");
+        // small types: stored narrowed, read widened, compound assignments narrow implicitly
+        line("short " + scope.declare("v", Ty.INT, "short", true).name() + " = (short) ii.get((g + 3) & 63);");
+        line("byte " + scope.declare("v", Ty.INT, "byte", true).name() + " = (byte) (g * 37);");
+        line("char " + scope.declare("v", Ty.INT, "char", true).name() + " = (char) (s0 - g);");
+        String cond = e.genBool(1);
+        line("boolean " + scope.declare("v", Ty.BOOL, true).name() + " = " + cond + ";");
         budget = 6 + r.nextInt(12);
         List<String> approx = new ArrayList<>();
         List<Integer> approxUlps = new ArrayList<>();
@@ -158,6 +164,28 @@ final class ProgramGenerator {
     }
 
     private void assign() {
+        switch (r.nextInt(8)) {
+            case 0 -> {
+                if (incrementAsValue()) {
+                    return;
+                }
+            }
+            case 1 -> {
+                if (e.reach.privateArrays()) {
+                    arrayElementUpdate();
+                    return;
+                }
+            }
+            case 2 -> {
+                List<Scope.Var> bs = scope.visible(Ty.BOOL, true);
+                if (!bs.isEmpty()) {
+                    line(bs.get(r.nextInt(bs.size())).name() + " " + e.pick("=", "&=", "|=", "^=") + " " + e.genBool(2) + ";");
+                    return;
+                }
+            }
+            default -> {
+            }
+        }
         Ty t = anyType();
         List<Scope.Var> vs = scope.visible(t, true);
         if (vs.isEmpty()) {
@@ -170,8 +198,40 @@ final class ProgramGenerator {
             String op = e.pick("+", "-", "*");
             line(v + " = " + t.tame() + "(" + (r.nextBoolean() ? e.gen(t, 2) : v + " " + op + " " + e.gen(t, 2)) + ");");
         } else {
+            Scope.Var var = vs.stream().filter(x -> x.name().equals(v)).findFirst().orElseThrow();
             String op = e.pick("=", "+=", "-=", "*=", "^=", "|=", "&=", "<<=", ">>=", ">>>=");
-            line(v + " " + op + " " + e.gen(op.contains("<") || op.contains(">") ? Ty.INT : t, 2) + ";");
+            String rhs = e.gen(op.contains("<") || op.contains(">") ? Ty.INT : t, 2);
+            line(v + " " + op + " " + (var.narrow() && op.equals("=") ? "(" + var.javaType() + ") (" + rhs + ")" : rhs) + ";");
+        }
+    }
+
+    /** {@code x = y++ + e} and friends: the value of y before (or after) its update must be the one used. */
+    private boolean incrementAsValue() {
+        Ty t = r.nextInt(3) == 0 ? Ty.LONG : Ty.INT;
+        List<Scope.Var> vs = scope.visible(t, true);
+        if (vs.isEmpty()) {
+            return false;
+        }
+        Scope.Var x = vs.get(r.nextInt(vs.size()));
+        Scope.Var y = vs.get(r.nextInt(vs.size()));
+        String inc = e.pick(y.name() + "++", y.name() + "--", "++" + y.name(), "--" + y.name());
+        String rhs = "(" + inc + ") " + e.pick("+", "*", "^", "-") + " " + e.gen(t, 1);
+        line(x.name() + (x.narrow() ? " += " + rhs : " = " + rhs) + ";");
+        return true;
+    }
+
+    /** Read-modify-write of one element of a private or scratch array. */
+    private void arrayElementUpdate() {
+        String idx = e.index(7);
+        switch (r.nextInt(4)) {
+            case 0 -> line("pa[" + idx + "] " + e.pick("+=", "^=", "*=", "<<=") + " " + e.genInt(2) + ";");
+            case 1 -> line("pa[" + idx + "]" + e.pick("++", "--") + ";");
+            case 2 -> line("pf[" + e.index(3) + "] += " + e.genFloat(1) + ";");
+            default -> {
+                List<Scope.Var> vs = scope.visible(Ty.INT, false);
+                String v = vs.get(r.nextInt(vs.size())).name();
+                line("sc.set(ob * 8 + (" + v + " & 7), sc.get(ob * 8 + (" + v + " & 7)) + " + e.genInt(1) + ");");
+            }
         }
     }
 
@@ -198,9 +258,10 @@ final class ProgramGenerator {
 
     private void forLoop(int nesting) {
         scope.push();
-        String k = scope.declare("k", Ty.INT, false).name();
+        Ty kt = r.nextInt(4) == 0 ? Ty.LONG : Ty.INT;
+        String k = scope.declare("k", kt, false).name();
         String bound = r.nextBoolean() ? Integer.toString(r.nextInt(1, 8)) : e.index(7);
-        line("for (int " + k + " = 0; " + k + " < " + bound + "; " + k + "++) {");
+        line("for (" + kt.java + " " + k + " = 0; " + k + " < " + bound + "; " + k + "++) {");
         block(nesting + 1, true, true);
         line("}");
         scope.pop();
@@ -307,6 +368,11 @@ final class ProgramGenerator {
         StringBuilder sb = new StringBuilder("(" + zero);
         for (Scope.Var v : vs) {
             sb.append(t.isFloating() ? " + " : " * 31 ^ ").append(v.name());
+        }
+        if (t == Ty.INT) {
+            for (Scope.Var b : scope.visible(Ty.BOOL, false)) {
+                sb.append(" * 31 ^ (").append(b.name()).append(" ? 1 : 0)");
+            }
         }
         return sb.append(")").toString();
     }
