@@ -65,9 +65,9 @@ final class CudaCompiler {
         if (cached != null) {
             return new Ptx(cached, true, 0);
         }
-        NativeLibraryFinder.Result lib = CudaLibraries.nvrtc();
-        if (lib.found().isEmpty()) {
-            throw new KernelCompilationException("cannot compile kernel " + kernel.entryName() + " for CUDA: " + lib.searched());
+        CudaLibraries.Lookup lib = CudaLibraries.nvrtc();
+        if (!lib.found()) {
+            throw new KernelCompilationException("cannot compile kernel " + kernel.entryName() + " for CUDA: " + lib.missing());
         }
         long t0 = System.nanoTime();
         List<String> options = options(architecture);
@@ -111,12 +111,12 @@ final class CudaCompiler {
                 out.add(Path.of(v, "include"));
             }
         }
-        CudaLibraries.nvrtc().found().ifPresent(f -> {
-            Path parent = f.path().toAbsolutePath().getParent();
+        if (CudaLibraries.nvrtc().found()) {
+            Path parent = Path.of(CudaLibraries.nvrtc().library().location()).toAbsolutePath().getParent();
             if (parent != null && parent.getParent() != null) {
                 out.add(parent.getParent().resolve("include"));
             }
-        });
+        }
         out.add(Path.of("/usr/local/cuda/include"));
         return out.stream().filter(p -> Files.exists(p.resolve("cuda_fp16.h"))).toList();
     }
