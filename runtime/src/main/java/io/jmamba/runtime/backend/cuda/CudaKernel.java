@@ -44,6 +44,12 @@ public final class CudaKernel implements CompiledKernel {
         return compileNanos;
     }
 
+    /** The same loaded kernel, reporting {@code nanos} of compile time (0 for a cache hit). */
+    CudaKernel withCompileNanos(long nanos) {
+        return nanos == compileNanos ? this
+                : new CudaKernel(session, generated, ptx, function, nanos, maxThreadsPerBlock, registers);
+    }
+
     /** The PTX NVRTC produced for this kernel (what cuModuleLoadData was given). */
     public String ptx() {
         return ptx;
