@@ -1,6 +1,9 @@
 package io.jmamba.bench.cuda;
 
+import io.jmamba.runtime.api.DataTransferMode;
+import io.jmamba.runtime.api.ExecutionPlan;
 import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.backend.CompiledKernel;
 import io.jmamba.runtime.backend.KernelRequest;
 import io.jmamba.runtime.backend.LaunchGrid;
@@ -54,6 +57,7 @@ public final class CudaMicroBench {
         b.compileTimes();
         b.bandwidth();
         b.launchOverhead();
+        b.planOverhead();
         b.transfers();
         b.cublas();
         b.print();
@@ -242,6 +246,34 @@ public final class CudaMicroBench {
         });
         add("launch", what, us((double) ns / ((long) kernels * replays)), "per kernel, " + replays + " replays");
         g.close();
+    }
+
+    /** Per-task cost through a task graph (plan executor + session), eager and replayed from a CUDA graph. */
+    private void planOverhead() {
+        int tasks = 100;
+        FloatArray x = new FloatArray(32);
+        for (boolean cudaGraph : new boolean[]{false, true}) {
+            TaskGraph g = new TaskGraph("t").transferToDevice(DataTransferMode.FIRST_EXECUTION, x);
+            for (int i = 0; i < tasks; i++) {
+                g.task("k" + i, StreamKernels::empty, x);
+            }
+            String what = "task graph of " + tasks + " JIT kernels, " + (cudaGraph ? "withCudaGraph(true)" : "eager");
+            try (ExecutionPlan plan = new ExecutionPlan(g.snapshot()).withDevice(device).withCudaGraph(cudaGraph)) {
+                plan.execute();
+                plan.execute();
+                int reps = 100;
+                long ns = median(5, () -> {
+                    long t0 = System.nanoTime();
+                    for (int r = 0; r < reps; r++) {
+                        plan.execute();
+                    }
+                    return System.nanoTime() - t0;
+                });
+                add("launch", what, us((double) ns / ((long) reps * tasks)), "per task, host wall time of plan.execute()");
+            } catch (RuntimeException e) {
+                add("launch", what, "n/a", firstLine(e));
+            }
+        }
     }
 
     // ---------------------------------------------------------------- host transfers

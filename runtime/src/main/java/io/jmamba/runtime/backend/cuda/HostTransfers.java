@@ -125,7 +125,7 @@ final class HostTransfers implements AutoCloseable {
             MemorySegment.copy(src, srcOff, dst, dstOff, len);
             return;
         }
-        long per = (len / parts + 4095) & ~4095L;
+        long per = ((len + parts - 1) / parts + 4095) & ~4095L; // whole pages, covering all of len
         IntStream.range(0, parts).parallel().forEach(p -> {
             long o = p * per;
             if (o < len) {

@@ -46,8 +46,11 @@ class CudaSessionGpuTest {
     @Test
     void copiesRoundTripSmallLargeAndPinned() {
         CudaDevice d = CudaTestSupport.device();
-        try (CudaSession s = d.openCudaSession(); Arena arena = Arena.ofConfined()) {
-            for (long bytes : new long[]{4, 4096, 3 * HostTransfers.CHUNK + 12_340}) { // the last goes through staging
+        // a shared arena: its segments may be copied by several threads (the staging path splits large copies)
+        try (CudaSession s = d.openCudaSession(); Arena arena = Arena.ofShared()) {
+            // small ones go to the driver directly, large ones through the staging buffers, the last with
+            // a final chunk that does not split evenly over the copying threads
+            for (long bytes : new long[]{4, 4096, 3 * HostTransfers.CHUNK + 12_340, HostTransfers.CHUNK + (2 << 20) + 1}) {
                 MemorySegment src = randomSegment(arena, bytes);
                 MemorySegment back = arena.allocate(bytes);
                 back.fill((byte) 0x5a);
