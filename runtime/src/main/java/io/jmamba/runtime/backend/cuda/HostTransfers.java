@@ -119,7 +119,7 @@ final class HostTransfers implements AutoCloseable {
      * what PCIe moves, so large pieces are split over the common pool when both segments may be used
      * from other threads (a confined arena's may not).
      */
-    private static void copy(MemorySegment src, long srcOff, MemorySegment dst, long dstOff, long len) {
+    static void copy(MemorySegment src, long srcOff, MemorySegment dst, long dstOff, long len) {
         int parts = (int) Math.min(COPY_THREADS, len / PIECE);
         if (parts < 2 || !src.isAccessibleBy(PROBE) || !dst.isAccessibleBy(PROBE)) {
             MemorySegment.copy(src, srcOff, dst, dstOff, len);
