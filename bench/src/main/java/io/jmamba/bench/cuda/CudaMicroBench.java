@@ -210,6 +210,18 @@ public final class CudaMicroBench {
     }
 
     private void eager(CudaSession s, String what, CompiledKernel k, LaunchGrid grid, Object[] args) {
+        // host cost of issuing: 500 launches into an empty queue (well under its depth), no waiting
+        long issue = median(9, () -> {
+            s.synchronize();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 500; i++) {
+                s.launch(k, grid, args, false);
+            }
+            long t = System.nanoTime() - t0;
+            s.synchronize();
+            return t;
+        });
+        add("launch", what + " (host issue only)", us(issue / 500.0), "per launch, 500 launches into an empty queue");
         int n = 20000;
         for (int i = 0; i < 2000; i++) {
             s.launch(k, grid, args, false);
