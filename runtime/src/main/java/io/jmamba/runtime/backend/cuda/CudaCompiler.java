@@ -86,8 +86,9 @@ final class CudaCompiler {
     /**
      * NVRTC options: PTX for the device's virtual architecture (the driver turns it into SASS at load,
      * and the PTX stays printable), C++17, functions without an execution space default to __device__,
-     * line info for profilers. Floating-point contraction (fmad) stays at NVRTC's default, on;
-     * {@code -Djmamba.cuda.fmad=false} turns it off for bit-closer agreement with the JVM.
+     * line info for profilers. Java semantics: no contraction of a*b+c into an fma (NVRTC's default
+     * would contract; KernelMath.fma is there for kernels that want one), IEEE division and square
+     * root, no flush to zero; {@code -Djmamba.cuda.fmad=true} allows contraction.
      */
     static List<String> options(String architecture) {
         List<String> o = new ArrayList<>();
@@ -95,7 +96,10 @@ final class CudaCompiler {
         o.add("--std=c++17");
         o.add("-default-device");
         o.add("-lineinfo");
-        o.add("--fmad=" + Boolean.parseBoolean(System.getProperty("jmamba.cuda.fmad", "true")));
+        o.add("--fmad=" + Boolean.parseBoolean(System.getProperty("jmamba.cuda.fmad", "false")));
+        o.add("--prec-div=true");
+        o.add("--prec-sqrt=true");
+        o.add("--ftz=false");
         for (Path inc : includeDirectories()) {
             o.add("--include-path=" + inc);
         }
