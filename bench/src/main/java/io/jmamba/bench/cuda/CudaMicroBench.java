@@ -292,7 +292,8 @@ public final class CudaMicroBench {
 
     private void transfers() {
         long bytes = 256L << 20;
-        try (Arena arena = Arena.ofConfined()) {
+        // shared, like the automatic arena of a NativeArray: the staging copy may use several threads
+        try (Arena arena = Arena.ofShared()) {
             MemorySegment host = arena.allocate(bytes, 64);
             for (long i = 0; i < bytes; i += 8) {
                 host.set(java.lang.foreign.ValueLayout.JAVA_LONG, i, i * 0x9E3779B97F4A7C15L);
