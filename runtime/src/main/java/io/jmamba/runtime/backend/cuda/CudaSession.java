@@ -243,7 +243,7 @@ public final class CudaSession implements GraphCaptureSession {
         enter();
         CudaKernel k = cudaKernel(kernel);
         GeneratedKernel g = k.generated();
-        LaunchConfig c = LaunchConfig.of(grid.global(), grid.local(), g.usesContext(), k.maxThreadsPerBlock(), g.entryName());
+        LaunchConfig c = k.config(grid);
         MemorySegment params = arguments.pack(this, g, args);
         if (c.empty()) {
             return profile ? 0 : -1;
