@@ -22,7 +22,7 @@ public final class CausalConv1dKernels {
 
     /** Forward: one work-item per (row, token). */
     public static void forward(FloatArray x, FloatArray weight, FloatArray bias, FloatArray initialStates, FloatArray out,
-                               int batch, int dim, int seqlen, @Specialize int width, @Specialize int flags) {
+                               int batch, int dim, int seqlen, @Specialize int width, int flags) {
         int rows = batch * dim;
         for (@Parallel int row = 0; row < rows; row++) {
             for (@Parallel int t = 0; t < seqlen; t++) {
@@ -51,7 +51,7 @@ public final class CausalConv1dKernels {
 
     /** The last width-1 inputs (reaching back into the initial states when seqlen < width-1). */
     public static void finalStates(FloatArray x, FloatArray initialStates, FloatArray finalStates,
-                                   int batch, int dim, int seqlen, @Specialize int width, @Specialize int flags) {
+                                   int batch, int dim, int seqlen, @Specialize int width, int flags) {
         int rows = batch * dim;
         for (@Parallel int row = 0; row < rows; row++) {
             for (@Parallel int i = 0; i < width - 1; i++) {
@@ -74,7 +74,7 @@ public final class CausalConv1dKernels {
      * entries, updated in place. One work-item per row: the state shift needs every output first.
      */
     public static void update(FloatArray convState, FloatArray x, FloatArray weight, FloatArray bias, FloatArray out,
-                              int batch, int dim, int seqlen, int stateLen, @Specialize int width, @Specialize int flags) {
+                              int batch, int dim, int seqlen, int stateLen, @Specialize int width, int flags) {
         int rows = batch * dim;
         for (@Parallel int row = 0; row < rows; row++) {
             int d = row % dim;
