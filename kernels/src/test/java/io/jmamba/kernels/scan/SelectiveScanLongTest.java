@@ -8,7 +8,7 @@ import org.junit.jupiter.api.TestFactory;
 import java.util.List;
 
 /**
- * A million-token scan (one channel, small state, so that it stays cheap) against the reference:
+ * A million-token scan (two channels, small state, so that it stays cheap) against the reference:
  * chunk offsets and the carry over 16384 chunks. About 2 s on the JVM.
  */
 class SelectiveScanLongTest {
