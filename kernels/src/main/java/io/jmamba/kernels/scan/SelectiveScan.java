@@ -98,7 +98,9 @@ public final class SelectiveScan {
     /**
      * Adds the scan's three tasks ({@code prefix + "_states"}, {@code "_carry"}, {@code "_out"}) to
      * {@code g} and their launch shapes to {@code grids}. The chunk intermediates are arrays of the
-     * graph that never leave the device.
+     * graph that never leave the device. {@code lastState} may be the initial-state tensor itself
+     * (state kept in place across calls): each (row, n) entry is read before it is written, by the
+     * same work-item.
      */
     public SelectiveScanResult addTo(TaskGraph g, String prefix, GridScheduler grids, Tensor out, Tensor lastState) {
         Objects.requireNonNull(g, "graph");

@@ -149,6 +149,35 @@ class CausalConv1dTest {
         return tests;
     }
 
+    /** With final_states written over initial_states, pieces (shorter than width-1 too) roll the state in place. */
+    @TestFactory
+    List<DynamicTest> statesKeptInPlaceAcrossPieces() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Target target : Target.all()) {
+            tests.add(DynamicTest.dynamicTest("pieces 1, 2, 6, 1 in place on " + target.name(), () -> {
+                SplittableRandom rnd = new SplittableRandom(12);
+                Tensor x = TestTensors.uniform(rnd, -2, 2, 2, 3, 10);
+                Tensor w = TestTensors.uniform(rnd, -1, 1, 3, 4);
+                Tensor init = TestTensors.uniform(rnd, -1, 1, 2, 3, 3);
+                CausalConv1dResult whole = forward(target, x, w, null, init, false);
+                Tensor state = TestTensors.copy(init);
+                Tensor outs = null;
+                int from = 0;
+                for (int len : new int[] {1, 2, 6, 1}) {
+                    Tensor piece = TestTensors.sliceLast(x, from, from + len);
+                    CausalConv1d conv = CausalConv1d.forward(piece, w).initialStates(state).build();
+                    Tensor out = Tensor.zeros(piece.shape());
+                    target.run(List.of(piece, w, state), (g, grids) -> conv.addTo(g, "conv", grids, out, state), List.of(out, state));
+                    outs = outs == null ? out : TestTensors.concatLast(outs, out);
+                    from += len;
+                }
+                Tolerance.assertClose("out", whole.out(), outs);
+                Tolerance.assertClose("state", whole.state(), state);
+            }));
+        }
+        return tests;
+    }
+
     /** Decode updates replayed token by token (and several tokens at a time) equal the forward. */
     @TestFactory
     List<DynamicTest> updatesEqualTheForward() {

@@ -166,6 +166,30 @@ class SelectiveScanTest {
         return tests;
     }
 
+    /** With the last state written over the initial state, a long input is scanned in pieces in place. */
+    @TestFactory
+    List<DynamicTest> stateKeptInPlaceAcrossPieces() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Target target : Target.all()) {
+            tests.add(DynamicTest.dynamicTest("three pieces in place on " + target.name(), () -> {
+                Problem p = Problem.random(91, 1, 3, 30, 4, 1, false);
+                SelectiveScanResult whole = run(target, p.builder().chunkLength(4).build(), p.inputs());
+                Tensor state = p.init() == null ? Tensor.zeros(1, 3, 4) : TestTensors.copy(p.init());
+                Tensor outs = null;
+                for (int[] piece : new int[][] {{0, 1}, {1, 17}, {17, 30}}) {
+                    Problem part = p.slice(piece[0], piece[1], state);
+                    SelectiveScan scan = part.builder().chunkLength(4).build();
+                    Tensor out = Tensor.zeros(scan.outShape());
+                    target.run(part.inputs(), (g, grids) -> scan.addTo(g, "scan", grids, out, state), List.of(out, state));
+                    outs = outs == null ? out : TestTensors.concatLast(outs, out);
+                }
+                Tolerance.assertClose("out", whole.out(), outs);
+                Tolerance.assertClose("state", whole.lastState(), state);
+            }));
+        }
+        return tests;
+    }
+
     @Test
     void chunkingCoversTheSequence() {
         SelectiveScan s = Problem.random(1, 1, 1, 1000, 4, 1, false).builder().build();
