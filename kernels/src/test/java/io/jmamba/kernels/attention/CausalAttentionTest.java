@@ -21,14 +21,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /** Flash-style and naive attention against the fixtures and the reference, on every target. */
 class CausalAttentionTest {
 
-    static final List<String> FORMS = List.of("flash", "tiled", "naive");
+    static final List<String> FORMS = List.of("tiled", "per-query", "naive");
 
     static Tensor run(Target target, CausalAttention att, String form, Tensor q, Tensor k, Tensor v) {
         Tensor out = Tensor.zeros(q.shape());
         target.run(List.of(q, k, v), (g, grids) -> {
             switch (form) {
-                case "flash" -> att.addFlash(g, "attn", grids, out);
                 case "tiled" -> att.addFlashTiled(g, "attn", grids, out);
+                case "per-query" -> att.addFlashPerQuery(g, "attn", grids, out);
                 default -> att.addNaive(g, "attn", grids, out);
             }
         }, List.of(out));
