@@ -35,9 +35,10 @@ class SelectiveScanTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (Target target : Target.all()) {
             for (String name : List.of("basic", "groups", "plain", "long")) {
-                // 0 = default chunking; 16 = several chunks and a partial last one
-                for (int chunk : new int[] {0, 16}) {
-                    tests.add(DynamicTest.dynamicTest(name + " chunk=" + (chunk == 0 ? "default" : chunk) + " on " + target.name(), () -> {
+                // 0 = default chunking; 16 = several chunks and a partial last one; -1 = the BLOCK variant
+                for (int chunk : new int[] {0, 16, -1}) {
+                    String config = chunk == 0 ? "chunked, default chunks" : chunk > 0 ? "chunked, chunk " + chunk : "block";
+                    tests.add(DynamicTest.dynamicTest(name + " " + config + " on " + target.name(), () -> {
                         Fixture f = Fixture.load("selective_scan", name);
                         SelectiveScan.Builder b = SelectiveScan.builder(f.tensor("u"), f.tensor("delta"), f.tensor("A"),
                                         f.tensor("B"), f.tensor("C"))
@@ -45,6 +46,8 @@ class SelectiveScanTest {
                                 .deltaSoftplus(f.flag("delta_softplus"));
                         if (chunk > 0) {
                             b.chunkLength(chunk);
+                        } else if (chunk < 0) {
+                            b.variant(SelectiveScan.Variant.BLOCK);
                         }
                         SelectiveScan scan = b.build();
                         Tensor[] in = {f.tensor("u"), f.tensor("delta"), f.tensor("A"), f.tensor("B"), f.tensor("C"),
@@ -131,17 +134,19 @@ class SelectiveScanTest {
             for (int i = 0; i < shapes.length; i++) {
                 int[] s = shapes[i];
                 long seed = Arrays.hashCode(s);
-                tests.add(DynamicTest.dynamicTest(Arrays.toString(s) + " on " + target.name(), () -> {
-                    Problem p = Problem.random(seed, s[0], s[1], s[2], s[3], s[4], s[4] > 1 || seed % 2 == 0);
-                    SelectiveScan.Builder b = p.builder();
-                    if (s[5] > 0) {
-                        b.chunkLength(s[5]);
-                    }
-                    SelectiveScanResult want = p.reference();
-                    SelectiveScanResult got = run(target, b.build(), p.inputs());
-                    Tolerance.assertClose("out", want.out(), got.out());
-                    Tolerance.assertClose("last_state", want.lastState(), got.lastState());
-                }));
+                for (SelectiveScan.Variant variant : SelectiveScan.Variant.values()) {
+                    tests.add(DynamicTest.dynamicTest(Arrays.toString(s) + " " + variant + " on " + target.name(), () -> {
+                        Problem p = Problem.random(seed, s[0], s[1], s[2], s[3], s[4], s[4] > 1 || seed % 2 == 0);
+                        SelectiveScan.Builder b = p.builder().variant(variant);
+                        if (s[5] > 0) {
+                            b.chunkLength(s[5]);
+                        }
+                        SelectiveScanResult want = p.reference();
+                        SelectiveScanResult got = run(target, b.build(), p.inputs());
+                        Tolerance.assertClose("out", want.out(), got.out());
+                        Tolerance.assertClose("last_state", want.lastState(), got.lastState());
+                    }));
+                }
             }
         }
         return tests;
@@ -171,21 +176,23 @@ class SelectiveScanTest {
     List<DynamicTest> stateKeptInPlaceAcrossPieces() {
         List<DynamicTest> tests = new ArrayList<>();
         for (Target target : Target.all()) {
-            tests.add(DynamicTest.dynamicTest("three pieces in place on " + target.name(), () -> {
-                Problem p = Problem.random(91, 1, 3, 30, 4, 1, false);
-                SelectiveScanResult whole = run(target, p.builder().chunkLength(4).build(), p.inputs());
-                Tensor state = p.init() == null ? Tensor.zeros(1, 3, 4) : TestTensors.copy(p.init());
-                Tensor outs = null;
-                for (int[] piece : new int[][] {{0, 1}, {1, 17}, {17, 30}}) {
-                    Problem part = p.slice(piece[0], piece[1], state);
-                    SelectiveScan scan = part.builder().chunkLength(4).build();
-                    Tensor out = Tensor.zeros(scan.outShape());
-                    target.run(part.inputs(), (g, grids) -> scan.addTo(g, "scan", grids, out, state), List.of(out, state));
-                    outs = outs == null ? out : TestTensors.concatLast(outs, out);
-                }
-                Tolerance.assertClose("out", whole.out(), outs);
-                Tolerance.assertClose("state", whole.lastState(), state);
-            }));
+            for (SelectiveScan.Variant variant : SelectiveScan.Variant.values()) {
+                tests.add(DynamicTest.dynamicTest("three pieces in place, " + variant + ", on " + target.name(), () -> {
+                    Problem p = Problem.random(91, 1, 3, 30, 4, 1, false);
+                    SelectiveScanResult whole = run(target, p.builder().chunkLength(4).build(), p.inputs());
+                    Tensor state = p.init() == null ? Tensor.zeros(1, 3, 4) : TestTensors.copy(p.init());
+                    Tensor outs = null;
+                    for (int[] piece : new int[][] {{0, 1}, {1, 17}, {17, 30}}) {
+                        Problem part = p.slice(piece[0], piece[1], state);
+                        SelectiveScan scan = part.builder().chunkLength(4).variant(variant).build();
+                        Tensor out = Tensor.zeros(scan.outShape());
+                        target.run(part.inputs(), (g, grids) -> scan.addTo(g, "scan", grids, out, state), List.of(out, state));
+                        outs = outs == null ? out : TestTensors.concatLast(outs, out);
+                    }
+                    Tolerance.assertClose("out", whole.out(), outs);
+                    Tolerance.assertClose("state", whole.lastState(), state);
+                }));
+            }
         }
         return tests;
     }

@@ -3,6 +3,7 @@ package io.jmamba.kernels.support;
 import io.jmamba.kernels.attention.CausalAttentionKernels;
 import io.jmamba.kernels.attention.FlashAttentionTiledKernel;
 import io.jmamba.kernels.conv.CausalConv1dKernels;
+import io.jmamba.kernels.scan.SelectiveScanBlockKernel;
 import io.jmamba.kernels.scan.SelectiveScanKernels;
 import io.jmamba.kernels.scan.SelectiveStateUpdateKernels;
 import io.jmamba.runtime.api.Specialize;
@@ -27,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * no device in CI runs: a construct the JIT rejects shows up here without a GPU.
  */
 class KernelSourcesTest {
-    private static final List<Class<?>> KERNEL_CLASSES = List.of(SelectiveScanKernels.class,
+    private static final List<Class<?>> KERNEL_CLASSES = List.of(SelectiveScanKernels.class, SelectiveScanBlockKernel.class,
             SelectiveStateUpdateKernels.class, CausalConv1dKernels.class, CausalAttentionKernels.class,
             FlashAttentionTiledKernel.class);
 
@@ -40,6 +41,9 @@ class KernelSourcesTest {
             case "causal" -> 1;
             case "queryTile", "keyTile" -> 64;
             case "tileFloats" -> 64 * 64;
+            case "threads" -> 128;
+            case "items" -> 8;
+            case "scanFloats" -> 128 * 16;
             default -> throw new AssertionError("no test value for @Specialize parameter " + name);
         };
     }
