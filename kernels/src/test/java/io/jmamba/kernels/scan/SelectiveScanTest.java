@@ -30,36 +30,62 @@ class SelectiveScanTest {
         return new SelectiveScanResult(out, last);
     }
 
+    /**
+     * Where a variant runs in the default suite: CHUNKED everywhere; BLOCK on the JVM only, since
+     * PoCL takes 10 to 40 s to build its barrier-heavy unrolled code (see {@link #blockVariantOnCompiledDevices}).
+     */
+    static List<Target> targetsFor(SelectiveScan.Variant variant) {
+        return variant == SelectiveScan.Variant.BLOCK ? Target.jvm() : Target.all();
+    }
+
     @TestFactory
     List<DynamicTest> fixtures() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (Target target : Target.all()) {
-            for (String name : List.of("basic", "groups", "plain", "long")) {
-                // 0 = default chunking; 16 = several chunks and a partial last one; -1 = the BLOCK variant
-                for (int chunk : new int[] {0, 16, -1}) {
-                    String config = chunk == 0 ? "chunked, default chunks" : chunk > 0 ? "chunked, chunk " + chunk : "block";
-                    tests.add(DynamicTest.dynamicTest(name + " " + config + " on " + target.name(), () -> {
-                        Fixture f = Fixture.load("selective_scan", name);
-                        SelectiveScan.Builder b = SelectiveScan.builder(f.tensor("u"), f.tensor("delta"), f.tensor("A"),
-                                        f.tensor("B"), f.tensor("C"))
-                                .d(f.optional("D")).z(f.optional("z")).deltaBias(f.optional("delta_bias"))
-                                .deltaSoftplus(f.flag("delta_softplus"));
-                        if (chunk > 0) {
-                            b.chunkLength(chunk);
-                        } else if (chunk < 0) {
-                            b.variant(SelectiveScan.Variant.BLOCK);
-                        }
-                        SelectiveScan scan = b.build();
-                        Tensor[] in = {f.tensor("u"), f.tensor("delta"), f.tensor("A"), f.tensor("B"), f.tensor("C"),
-                                f.optional("D"), f.optional("z"), f.optional("delta_bias")};
-                        SelectiveScanResult r = run(target, scan, Arrays.asList(in));
-                        Tolerance.assertClose(name + " out", f.tensor("out"), r.out());
-                        Tolerance.assertClose(name + " last_state", f.tensor("last_state"), r.lastState());
-                    }));
+        // 0 = default chunking; 16 = several chunks and a partial last one; -1 = the BLOCK variant
+        for (int chunk : new int[] {0, 16, -1}) {
+            for (Target target : targetsFor(chunk < 0 ? SelectiveScan.Variant.BLOCK : SelectiveScan.Variant.CHUNKED)) {
+                for (String name : List.of("basic", "groups", "plain", "long")) {
+                    tests.add(fixtureTest(target, name, chunk));
                 }
             }
         }
         return tests;
+    }
+
+    /** The BLOCK variant on OpenCL/CUDA devices: fixtures and a scan in pieces with the state in place. */
+    @Tag("slow")
+    @TestFactory
+    List<DynamicTest> blockVariantOnCompiledDevices() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Target target : Target.compiled()) {
+            for (String name : List.of("basic", "groups", "plain", "long")) {
+                tests.add(fixtureTest(target, name, -1));
+            }
+            tests.add(inPlaceTest(target, SelectiveScan.Variant.BLOCK));
+        }
+        return tests;
+    }
+
+    private static DynamicTest fixtureTest(Target target, String name, int chunk) {
+        String config = chunk == 0 ? "chunked, default chunks" : chunk > 0 ? "chunked, chunk " + chunk : "block";
+        return DynamicTest.dynamicTest(name + " " + config + " on " + target.name(), () -> {
+            Fixture f = Fixture.load("selective_scan", name);
+            SelectiveScan.Builder b = SelectiveScan.builder(f.tensor("u"), f.tensor("delta"), f.tensor("A"),
+                            f.tensor("B"), f.tensor("C"))
+                    .d(f.optional("D")).z(f.optional("z")).deltaBias(f.optional("delta_bias"))
+                    .deltaSoftplus(f.flag("delta_softplus"));
+            if (chunk > 0) {
+                b.chunkLength(chunk);
+            } else if (chunk < 0) {
+                b.variant(SelectiveScan.Variant.BLOCK);
+            }
+            SelectiveScan scan = b.build();
+            Tensor[] in = {f.tensor("u"), f.tensor("delta"), f.tensor("A"), f.tensor("B"), f.tensor("C"),
+                    f.optional("D"), f.optional("z"), f.optional("delta_bias")};
+            SelectiveScanResult r = run(target, scan, Arrays.asList(in));
+            Tolerance.assertClose(name + " out", f.tensor("out"), r.out());
+            Tolerance.assertClose(name + " last_state", f.tensor("last_state"), r.lastState());
+        });
     }
 
     /** Random problem with every optional input present or not, as {@code seed} decides. */
@@ -130,11 +156,10 @@ class SelectiveScanTest {
 
     private static List<DynamicTest> randomShapesMatchReferenceFor(int[][] shapes) { // batch, dim, seqlen, dstate, groups, chunk (0 = default)
         List<DynamicTest> tests = new ArrayList<>();
-        for (Target target : Target.all()) {
-            for (int i = 0; i < shapes.length; i++) {
-                int[] s = shapes[i];
-                long seed = Arrays.hashCode(s);
-                for (SelectiveScan.Variant variant : SelectiveScan.Variant.values()) {
+        for (SelectiveScan.Variant variant : SelectiveScan.Variant.values()) {
+            for (Target target : targetsFor(variant)) {
+                for (int[] s : shapes) {
+                    long seed = Arrays.hashCode(s);
                     tests.add(DynamicTest.dynamicTest(Arrays.toString(s) + " " + variant + " on " + target.name(), () -> {
                         Problem p = Problem.random(seed, s[0], s[1], s[2], s[3], s[4], s[4] > 1 || seed % 2 == 0);
                         SelectiveScan.Builder b = p.builder().variant(variant);
@@ -175,26 +200,30 @@ class SelectiveScanTest {
     @TestFactory
     List<DynamicTest> stateKeptInPlaceAcrossPieces() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (Target target : Target.all()) {
-            for (SelectiveScan.Variant variant : SelectiveScan.Variant.values()) {
-                tests.add(DynamicTest.dynamicTest("three pieces in place, " + variant + ", on " + target.name(), () -> {
-                    Problem p = Problem.random(91, 1, 3, 30, 4, 1, false);
-                    SelectiveScanResult whole = run(target, p.builder().chunkLength(4).build(), p.inputs());
-                    Tensor state = p.init() == null ? Tensor.zeros(1, 3, 4) : TestTensors.copy(p.init());
-                    Tensor outs = null;
-                    for (int[] piece : new int[][] {{0, 1}, {1, 17}, {17, 30}}) {
-                        Problem part = p.slice(piece[0], piece[1], state);
-                        SelectiveScan scan = part.builder().chunkLength(4).variant(variant).build();
-                        Tensor out = Tensor.zeros(scan.outShape());
-                        target.run(part.inputs(), (g, grids) -> scan.addTo(g, "scan", grids, out, state), List.of(out, state));
-                        outs = outs == null ? out : TestTensors.concatLast(outs, out);
-                    }
-                    Tolerance.assertClose("out", whole.out(), outs);
-                    Tolerance.assertClose("state", whole.lastState(), state);
-                }));
+        for (SelectiveScan.Variant variant : SelectiveScan.Variant.values()) {
+            for (Target target : targetsFor(variant)) {
+                tests.add(inPlaceTest(target, variant));
             }
         }
         return tests;
+    }
+
+    private static DynamicTest inPlaceTest(Target target, SelectiveScan.Variant variant) {
+        return DynamicTest.dynamicTest("three pieces in place, " + variant + ", on " + target.name(), () -> {
+            Problem p = Problem.random(91, 1, 3, 30, 4, 1, false);
+            SelectiveScanResult whole = run(target, p.builder().chunkLength(4).build(), p.inputs());
+            Tensor state = p.init() == null ? Tensor.zeros(1, 3, 4) : TestTensors.copy(p.init());
+            Tensor outs = null;
+            for (int[] piece : new int[][] {{0, 1}, {1, 17}, {17, 30}}) {
+                Problem part = p.slice(piece[0], piece[1], state);
+                SelectiveScan scan = part.builder().chunkLength(4).variant(variant).build();
+                Tensor out = Tensor.zeros(scan.outShape());
+                target.run(part.inputs(), (g, grids) -> scan.addTo(g, "scan", grids, out, state), List.of(out, state));
+                outs = outs == null ? out : TestTensors.concatLast(outs, out);
+            }
+            Tolerance.assertClose("out", whole.out(), outs);
+            Tolerance.assertClose("state", whole.lastState(), state);
+        });
     }
 
     @Test
