@@ -151,7 +151,8 @@ class SelectiveScanTest {
                 {2, 4, 65, 8, 4, 64},
                 {1, 2, 200, 3, 1, 0},
                 {1, 1, 50, 7, 1, 1},
-                {2, 8, 300, 64, 2, 0}});
+                {2, 8, 300, 64, 2, 0},
+                {1, 2, 40, 256, 1, 0}});
     }
 
     private static List<DynamicTest> randomShapesMatchReferenceFor(int[][] shapes) { // batch, dim, seqlen, dstate, groups, chunk (0 = default)
