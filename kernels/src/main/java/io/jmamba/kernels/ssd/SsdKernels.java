@@ -19,6 +19,10 @@ import io.jmamba.runtime.api.Specialize;
  * {@link #chunkScan}. Each is a nest of {@link Parallel} loops (no work-group cooperation), so the
  * grid can be any size. Offsets into token-sized tensors are long: a million tokens times thousands
  * of channels passes 2^31.
+ *
+ * <p>Sizes are plain arguments, not {@code @Specialize}d: one compiled kernel then serves every model
+ * and sequence length (each specialised value costs a device compile); only flags that remove whole
+ * branches are specialised.
  */
 public final class SsdKernels {
     private SsdKernels() {
@@ -26,7 +30,7 @@ public final class SsdKernels {
 
     /** Phase 1: dt + bias, softplus, clamp; prefix sum of dt * A within each chunk. One work-item per (b, h, chunk). */
     public static void chunkCumsum(FloatArray dt, FloatArray dtBias, FloatArray A, FloatArray dtOut, FloatArray dACumsum,
-                                   int batch, int seqlen, int heads, @Specialize int chunk, int nchunks,
+                                   int batch, int seqlen, int heads, int chunk, int nchunks,
                                    @Specialize boolean hasDtBias, @Specialize boolean dtSoftplus, @Specialize boolean clampDt,
                                    float dtMin, float dtMax) {
         int work = batch * heads * nchunks;
@@ -65,8 +69,8 @@ public final class SsdKernels {
      * states[b,c,h,p,n] = sum_l exp(dA_cs[last] - dA_cs[l]) * dt[l] * B[l,n] * x[l,p].
      */
     public static void chunkState(FloatArray x, FloatArray B, FloatArray dtOut, FloatArray dACumsum, FloatArray states,
-                                  int batch, int seqlen, int heads, @Specialize int headdim, int groups,
-                                  @Specialize int dstate, @Specialize int chunk, int nchunks) {
+                                  int batch, int seqlen, int heads, int headdim, int groups,
+                                  int dstate, int chunk, int nchunks) {
         int work = batch * nchunks * heads;
         for (@Parallel int i = 0; i < work; i++) {
             for (@Parallel int p = 0; p < headdim; p++) {
@@ -97,8 +101,8 @@ public final class SsdKernels {
      * sequential over chunks.
      */
     public static void statePassing(FloatArray states, FloatArray dACumsum, FloatArray initialStates, FloatArray finalStates,
-                                    int batch, int seqlen, int heads, @Specialize int headdim, @Specialize int dstate,
-                                    @Specialize int chunk, int nchunks, @Specialize boolean hasInitialStates) {
+                                    int batch, int seqlen, int heads, int headdim, int dstate,
+                                    int chunk, int nchunks, @Specialize boolean hasInitialStates) {
         int bh = batch * heads;
         int pn = headdim * dstate;
         for (@Parallel int i = 0; i < bh; i++) {
@@ -124,7 +128,7 @@ public final class SsdKernels {
 
     /** Phase 4: cb[b,c,g,l,s] = C[l] . B[s] for s <= l inside each chunk (zero above the diagonal and past the end). */
     public static void chunkCb(FloatArray C, FloatArray B, FloatArray cb, int batch, int seqlen, int groups,
-                               @Specialize int dstate, @Specialize int chunk, int nchunks) {
+                               int dstate, int chunk, int nchunks) {
         int work = batch * nchunks * groups;
         for (@Parallel int i = 0; i < work; i++) {
             for (@Parallel int l = 0; l < chunk; l++) {
@@ -156,8 +160,8 @@ public final class SsdKernels {
      */
     public static void chunkScan(FloatArray x, FloatArray z, FloatArray D, FloatArray C, FloatArray cb, FloatArray dtOut,
                                  FloatArray dACumsum, FloatArray states, FloatArray out,
-                                 int batch, int seqlen, int heads, @Specialize int headdim, int groups,
-                                 @Specialize int dstate, @Specialize int chunk, int nchunks,
+                                 int batch, int seqlen, int heads, int headdim, int groups,
+                                 int dstate, int chunk, int nchunks,
                                  @Specialize int dMode, @Specialize boolean hasZ) {
         int work = batch * nchunks * heads;
         for (@Parallel int i = 0; i < work; i++) {
