@@ -7,8 +7,9 @@ import io.jmamba.runtime.api.Specialize;
 /**
  * y = x . W^T (+ bias) for linear layers: x (rows, in), W (out, in) as PyTorch stores it, y (rows, out).
  * <ul>
- *   <li>{@link #gemm}: 16 x 16 output tiles per work-group; each step stages a 16 x 16 slice of x and
- *       of W in local memory so every element loaded from global memory is used 16 times.</li>
+ *   <li>{@link #gemm}: 64 x 64 output tiles per work-group of 256 items, 4 x 4 outputs per item;
+ *       each step stages 16-deep slices of x and W in local memory, so every element loaded from
+ *       global memory is used 64 times.</li>
  *   <li>{@link #gemv}: for one (or a few) tokens, one work-group of {@link #GEMV_GROUP} items per
  *       output: the items read consecutive elements of a W row (coalesced) and reduce in local memory.</li>
  * </ul>
@@ -18,52 +19,81 @@ public final class LinearKernels {
     private LinearKernels() {
     }
 
-    /** Tile edge of {@link #gemm}; the work-group is TILE x TILE. */
-    public static final int TILE = 16;
-    /** Local rows are TILE + 1 floats apart so that column reads do not hit one bank. */
-    static final int STRIDE = TILE + 1;
+    /** Output tile edge of {@link #gemm}: a work-group computes TILE x TILE outputs. */
+    public static final int TILE = 64;
+    /** Depth of the operand slices staged in local memory. */
+    public static final int K_STEP = 16;
+    /** Work-items per {@link #gemm} group: 16 x 16, each owning 4 x 4 outputs strided by 16. */
+    public static final int GEMM_GROUP = 256;
+    static final int SIDE = 16;
+    static final int PER = 4;
+    /** Local rows are TILE + 1 floats apart so that the staging stores spread over the banks. */
+    static final int LS = TILE + 1;
     /** Work-group size of {@link #gemv}; a power of two for the tree reduction. */
     public static final int GEMV_GROUP = 128;
 
     /**
-     * Tiled GEMM. Grid: (roundUp(out, TILE), roundUp(rows, TILE)), local (TILE, TILE); x is dimension 0
-     * (output column) so that neighbouring items write neighbouring elements of y.
+     * Tiled GEMM. 1-D launch: one work-group of {@link #GEMM_GROUP} items per 64 x 64 output tile,
+     * {@code ceil(rows / 64) * ceil(out / 64)} groups (1-D because CUDA caps grid y/z at 65535). Each
+     * K step stages x[64 rows, 16] and W[64 outputs, 16] in local memory (loaded along k, which is
+     * contiguous in both), then every item accumulates its 4 x 4 outputs from registers.
      */
     public static void gemm(KernelContext ctx, FloatArray x, FloatArray w, FloatArray bias, FloatArray y,
                             int rows, int in, int out, @Specialize boolean hasBias) {
-        float[] xs = ctx.allocateFloatLocalArray(TILE * STRIDE);
-        float[] ws = ctx.allocateFloatLocalArray(TILE * STRIDE);
-        int tx = ctx.localIdx;
-        int ty = ctx.localIdy;
-        int col0 = ctx.groupIdx * TILE;
-        int row0 = ctx.groupIdy * TILE;
-        int col = col0 + tx;
-        int row = row0 + ty;
-        float acc = 0f;
-        for (int k0 = 0; k0 < in; k0 += TILE) {
-            int k = k0 + tx;
-            // item (tx, ty) loads x[row0 + ty, k0 + tx] and W[col0 + ty, k0 + tx]: consecutive tx, consecutive k
-            float xv = 0f;
-            if (row < rows && k < in) {
-                xv = x.get((long) row * in + k);
+        float[] xs = ctx.allocateFloatLocalArray(K_STEP * LS);
+        float[] ws = ctx.allocateFloatLocalArray(K_STEP * LS);
+        float[] acc = new float[PER * PER];
+        int lid = ctx.localIdx;
+        int tx = lid % SIDE;
+        int ty = lid / SIDE;
+        int tilesOut = (out + TILE - 1) / TILE;
+        int col0 = (ctx.groupIdx % tilesOut) * TILE;
+        int row0 = (ctx.groupIdx / tilesOut) * TILE;
+        for (int e = 0; e < PER * PER; e++) {
+            acc[e] = 0f;
+        }
+        for (int k0 = 0; k0 < in; k0 += K_STEP) {
+            for (int e = 0; e < K_STEP * TILE / GEMM_GROUP; e++) {
+                int idx = lid + GEMM_GROUP * e;
+                int kk = idx % K_STEP;  // consecutive items: consecutive k of one row
+                int m = idx / K_STEP;
+                int k = k0 + kk;
+                float xv = 0f;
+                float wv = 0f;
+                if (k < in) {
+                    if (row0 + m < rows) {
+                        xv = x.get((long) (row0 + m) * in + k);
+                    }
+                    if (col0 + m < out) {
+                        wv = w.get((long) (col0 + m) * in + k);
+                    }
+                }
+                xs[kk * LS + m] = xv;
+                ws[kk * LS + m] = wv;
             }
-            xs[ty * STRIDE + tx] = xv;
-            float wv = 0f;
-            if (col0 + ty < out && k < in) {
-                wv = w.get((long) (col0 + ty) * in + k);
-            }
-            ws[ty * STRIDE + tx] = wv;
             ctx.localBarrier();
-            for (int kk = 0; kk < TILE; kk++) {
-                acc += xs[ty * STRIDE + kk] * ws[tx * STRIDE + kk];
+            for (int kk = 0; kk < K_STEP; kk++) {
+                for (int r = 0; r < PER; r++) {
+                    float xv = xs[kk * LS + ty + SIDE * r];
+                    for (int q = 0; q < PER; q++) {
+                        acc[r * PER + q] += xv * ws[kk * LS + tx + SIDE * q];
+                    }
+                }
             }
             ctx.localBarrier();
         }
-        if (row < rows && col < out) {
-            if (hasBias) {
-                acc += bias.get(col);
+        for (int r = 0; r < PER; r++) {
+            int row = row0 + ty + SIDE * r;
+            for (int q = 0; q < PER; q++) {
+                int col = col0 + tx + SIDE * q;
+                if (row < rows && col < out) {
+                    float v = acc[r * PER + q];
+                    if (hasBias) {
+                        v += bias.get(col);
+                    }
+                    y.set((long) row * out + col, v);
+                }
             }
-            y.set((long) row * out + col, acc);
         }
     }
 
