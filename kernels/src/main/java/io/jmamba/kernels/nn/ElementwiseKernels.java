@@ -23,7 +23,7 @@ public final class ElementwiseKernels {
                 if (hasBias) {
                     v += bias.get(c);
                 }
-                out.set(i, softplus(v));
+                out.set(i, softplusScalar(v));
             }
         }
     }
@@ -33,7 +33,7 @@ public final class ElementwiseKernels {
         for (@Parallel int r = 0; r < rows; r++) {
             for (@Parallel int c = 0; c < cols; c++) {
                 long i = (long) r * cols + c;
-                out.set(i, silu(x.get(i)));
+                out.set(i, siluScalar(x.get(i)));
             }
         }
     }
@@ -43,7 +43,7 @@ public final class ElementwiseKernels {
         for (@Parallel int r = 0; r < rows; r++) {
             for (@Parallel int c = 0; c < cols; c++) {
                 long i = (long) r * cols + c;
-                out.set(i, x.get(i) * silu(z.get(i)));
+                out.set(i, x.get(i) * siluScalar(z.get(i)));
             }
         }
     }
@@ -58,15 +58,16 @@ public final class ElementwiseKernels {
         }
     }
 
+    // helpers are named apart from the kernels so that a kernel can be looked up by name alone
     /** log(1 + e^v), linear above 20 (as PyTorch's softplus threshold) so that e^v cannot overflow. */
-    public static float softplus(float v) {
+    public static float softplusScalar(float v) {
         if (v <= 20f) {
             return KernelMath.log1p(KernelMath.exp(v));
         }
         return v;
     }
 
-    public static float silu(float v) {
+    public static float siluScalar(float v) {
         return v / (1f + KernelMath.exp(-v));
     }
 }
