@@ -3,7 +3,6 @@ package io.jmamba.kernels.nn;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelMath;
 import io.jmamba.runtime.api.Parallel;
-import io.jmamba.runtime.api.Specialize;
 
 /**
  * Elementwise kernels over (rows, cols) tensors. Two parallel loops with int bounds and a long flat
@@ -15,7 +14,7 @@ public final class ElementwiseKernels {
     }
 
     /** out = softplus(x + bias[col]) (bias when {@code hasBias}): Mamba's dt activation. */
-    public static void softplus(FloatArray x, FloatArray bias, FloatArray out, int rows, int cols, @Specialize boolean hasBias) {
+    public static void softplus(FloatArray x, FloatArray bias, FloatArray out, int rows, int cols, boolean hasBias) {
         for (@Parallel int r = 0; r < rows; r++) {
             for (@Parallel int c = 0; c < cols; c++) {
                 long i = (long) r * cols + c;

@@ -2,7 +2,6 @@ package io.jmamba.kernels.nn;
 
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelContext;
-import io.jmamba.runtime.api.Specialize;
 
 /**
  * y = x . W^T (+ bias) for linear layers: x (rows, in), W (out, in) as PyTorch stores it, y (rows, out).
@@ -39,7 +38,7 @@ public final class LinearKernels {
      * contiguous in both), then every item accumulates its 4 x 4 outputs from registers.
      */
     public static void gemm(KernelContext ctx, FloatArray x, FloatArray w, FloatArray bias, FloatArray y,
-                            int rows, int in, int out, @Specialize boolean hasBias) {
+                            int rows, int in, int out, boolean hasBias) {
         float[] xs = ctx.allocateFloatLocalArray(K_STEP * LS);
         float[] ws = ctx.allocateFloatLocalArray(K_STEP * LS);
         float[] acc = new float[PER * PER];
@@ -102,7 +101,7 @@ public final class LinearKernels {
      * computes y[r, o].
      */
     public static void gemv(KernelContext ctx, FloatArray x, FloatArray w, FloatArray bias, FloatArray y,
-                            int rows, int in, int out, @Specialize boolean hasBias) {
+                            int rows, int in, int out, boolean hasBias) {
         float[] partial = ctx.allocateFloatLocalArray(GEMV_GROUP);
         int lid = ctx.localIdx;
         int o = ctx.groupIdx;

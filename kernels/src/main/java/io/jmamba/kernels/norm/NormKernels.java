@@ -4,7 +4,6 @@ import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.KernelMath;
 import io.jmamba.runtime.api.Parallel;
-import io.jmamba.runtime.api.Specialize;
 
 /**
  * RMSNorm kernels in two forms. The loop forms ({@link #rmsNormResidual}, {@link #gatedRmsNorm}) give
@@ -27,7 +26,7 @@ public final class NormKernels {
      */
     public static void rmsNormResidual(FloatArray x, FloatArray residual, FloatArray weight, FloatArray out,
                                        FloatArray residualOut, int rows, int dim, float eps,
-                                       @Specialize boolean hasResidual) {
+                                       boolean hasResidual) {
         for (@Parallel int r = 0; r < rows; r++) {
             long base = (long) r * dim;
             float ss = 0f;
@@ -51,7 +50,7 @@ public final class NormKernels {
      * columns: rmsnorm_g(x * silu(z)) * w, or with {@code normBeforeGate} rmsnorm_g(x) * w * silu(z).
      */
     public static void gatedRmsNorm(FloatArray x, FloatArray z, FloatArray weight, FloatArray out, int rows, int dim,
-                                    int groupSize, float eps, @Specialize boolean hasZ, @Specialize boolean normBeforeGate) {
+                                    int groupSize, float eps, boolean hasZ, boolean normBeforeGate) {
         int groups = dim / groupSize;
         for (@Parallel int r = 0; r < rows; r++) {
             for (@Parallel int g = 0; g < groups; g++) {
@@ -85,7 +84,7 @@ public final class NormKernels {
     /** {@link #rmsNormResidual} with one work-group per row: grid (rows * GROUP), local (GROUP). */
     public static void rmsNormResidualGroup(KernelContext ctx, FloatArray x, FloatArray residual, FloatArray weight,
                                             FloatArray out, FloatArray residualOut, int rows, int dim, float eps,
-                                            @Specialize boolean hasResidual) {
+                                            boolean hasResidual) {
         float[] partial = ctx.allocateFloatLocalArray(GROUP);
         int lid = ctx.localIdx;
         long base = (long) ctx.groupIdx * dim;
@@ -107,8 +106,8 @@ public final class NormKernels {
 
     /** {@link #gatedRmsNorm} with one work-group per (row, group): grid (rows * groups * GROUP), local (GROUP). */
     public static void gatedRmsNormGroup(KernelContext ctx, FloatArray x, FloatArray z, FloatArray weight, FloatArray out,
-                                         int rows, int dim, int groupSize, float eps, @Specialize boolean hasZ,
-                                         @Specialize boolean normBeforeGate) {
+                                         int rows, int dim, int groupSize, float eps, boolean hasZ,
+                                         boolean normBeforeGate) {
         float[] partial = ctx.allocateFloatLocalArray(GROUP);
         int lid = ctx.localIdx;
         int groups = dim / groupSize;

@@ -3,7 +3,6 @@ package io.jmamba.kernels.ssd;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelMath;
 import io.jmamba.runtime.api.Parallel;
-import io.jmamba.runtime.api.Specialize;
 
 /**
  * The SSD chunked scan as five kernels, in the decomposition of the Mamba-2 paper and mamba_ssm's
@@ -20,9 +19,9 @@ import io.jmamba.runtime.api.Specialize;
  * grid can be any size. Offsets into token-sized tensors are long: a million tokens times thousands
  * of channels passes 2^31.
  *
- * <p>Sizes are plain arguments, not {@code @Specialize}d: one compiled kernel then serves every model
- * and sequence length (each specialised value costs a device compile); only flags that remove whole
- * branches are specialised.
+ * <p>Sizes and flags are plain arguments, not {@code @Specialize}d: one compiled kernel then serves
+ * every model, sequence length and option set (each specialised value costs a device compile, seconds
+ * on PoCL), and the flags only guard cheap, group-uniform branches.
  */
 public final class SsdKernels {
     private SsdKernels() {
@@ -31,7 +30,7 @@ public final class SsdKernels {
     /** Phase 1: dt + bias, softplus, clamp; prefix sum of dt * A within each chunk. One work-item per (b, h, chunk). */
     public static void chunkCumsum(FloatArray dt, FloatArray dtBias, FloatArray A, FloatArray dtOut, FloatArray dACumsum,
                                    int batch, int seqlen, int heads, int chunk, int nchunks,
-                                   @Specialize boolean hasDtBias, @Specialize boolean dtSoftplus, @Specialize boolean clampDt,
+                                   boolean hasDtBias, boolean dtSoftplus, boolean clampDt,
                                    float dtMin, float dtMax) {
         int work = batch * heads * nchunks;
         for (@Parallel int i = 0; i < work; i++) {
@@ -102,7 +101,7 @@ public final class SsdKernels {
      */
     public static void statePassing(FloatArray states, FloatArray dACumsum, FloatArray initialStates, FloatArray finalStates,
                                     int batch, int seqlen, int heads, int headdim, int dstate,
-                                    int chunk, int nchunks, @Specialize boolean hasInitialStates) {
+                                    int chunk, int nchunks, boolean hasInitialStates) {
         int bh = batch * heads;
         int pn = headdim * dstate;
         for (@Parallel int i = 0; i < bh; i++) {
@@ -162,7 +161,7 @@ public final class SsdKernels {
                                  FloatArray dACumsum, FloatArray states, FloatArray out,
                                  int batch, int seqlen, int heads, int headdim, int groups,
                                  int dstate, int chunk, int nchunks,
-                                 @Specialize int dMode, @Specialize boolean hasZ) {
+                                 int dMode, boolean hasZ) {
         int work = batch * nchunks * heads;
         for (@Parallel int i = 0; i < work; i++) {
             for (@Parallel int l = 0; l < chunk; l++) {

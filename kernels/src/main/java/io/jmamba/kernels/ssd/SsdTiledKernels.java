@@ -3,7 +3,6 @@ package io.jmamba.kernels.ssd;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.KernelMath;
-import io.jmamba.runtime.api.Specialize;
 
 /**
  * The three matrix-product phases of the SSD scan (chunk states, C*B^T, chunk output) as tiled
@@ -193,7 +192,7 @@ public final class SsdTiledKernels {
                                  FloatArray dtOut, FloatArray dACumsum, FloatArray states, FloatArray out,
                                  int batch, int seqlen, int heads, int headdim, int groups,
                                  int dstate, int chunk, int nchunks,
-                                 @Specialize int dMode, @Specialize boolean hasZ) {
+                                 int dMode, boolean hasZ) {
         float[] as = ctx.allocateFloatLocalArray(K_STEP * LS);
         float[] bs = ctx.allocateFloatLocalArray(K_STEP * LS);
         float[] acc = new float[PER * PER];
