@@ -6,7 +6,6 @@ import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.backend.ComputeDevice;
 import io.jmamba.runtime.backend.DeviceMatrix;
 import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
@@ -50,23 +49,12 @@ class SsdFixtureTest {
         }));
     }
 
-    /** Both variants on the JVM; the default (tiled) variant on every compiled device. */
+    /** Both kernel variants on every device. */
     @TestFactory
     Stream<DynamicTest> everyDeviceMatchesFixtures() {
-        return deviceTests(false);
-    }
-
-    /** The loop variant on compiled devices: slow on PoCL (a 3-D grid of work-items per phase). */
-    @Tag("slow")
-    @TestFactory
-    Stream<DynamicTest> loopVariantOnCompiledDevicesMatchesFixtures() {
-        return deviceTests(true);
-    }
-
-    private static Stream<DynamicTest> deviceTests(boolean loopsOnCompiledDevices) {
         List<DynamicTest> tests = new ArrayList<>();
         for (ComputeDevice d : DeviceMatrix.devices()) {
-            for (SsdScan.Variant v : variants(d, loopsOnCompiledDevices)) {
+            for (SsdScan.Variant v : SsdScan.Variant.values()) {
                 for (String c : CASES) {
                     String name = c + " " + v + " on " + d.id();
                     tests.add(dynamicTest(name, () -> {
@@ -82,15 +70,6 @@ class SsdFixtureTest {
             }
         }
         return tests.stream();
-    }
-
-    /** Which variants a device runs in the default suite, or (slow) the ones left out of it. */
-    static List<SsdScan.Variant> variants(ComputeDevice d, boolean loopsOnCompiledDevices) {
-        boolean jvm = d.backendName().equals("jvm");
-        if (loopsOnCompiledDevices) {
-            return jvm ? List.of() : List.of(SsdScan.Variant.LOOPS);
-        }
-        return jvm ? List.of(SsdScan.Variant.values()) : List.of(SsdScan.DEFAULT_VARIANT);
     }
 
     /** The host API's task graph with the loop kernels, run kernel by kernel as plain Java. */

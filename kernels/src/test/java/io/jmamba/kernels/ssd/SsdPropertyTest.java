@@ -4,7 +4,6 @@ import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.backend.ComputeDevice;
 import io.jmamba.runtime.backend.DeviceMatrix;
 import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
@@ -46,19 +45,9 @@ class SsdPropertyTest {
 
     @TestFactory
     Stream<DynamicTest> everyDeviceMatchesReferenceOnRandomShapes() {
-        return deviceTests(false);
-    }
-
-    @Tag("slow")
-    @TestFactory
-    Stream<DynamicTest> loopVariantOnCompiledDevicesMatchesReferenceOnRandomShapes() {
-        return deviceTests(true);
-    }
-
-    private static Stream<DynamicTest> deviceTests(boolean loopsOnCompiledDevices) {
         List<DynamicTest> tests = new ArrayList<>();
         for (ComputeDevice d : DeviceMatrix.devices()) {
-            for (SsdScan.Variant v : SsdFixtureTest.variants(d, loopsOnCompiledDevices)) {
+            for (SsdScan.Variant v : SsdScan.Variant.values()) {
                 for (SsdCase sc : randomCases()) {
                     String name = sc.name() + " " + v + " on " + d.id();
                     tests.add(dynamicTest(name, () -> {
