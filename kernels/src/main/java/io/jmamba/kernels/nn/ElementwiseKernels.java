@@ -6,7 +6,9 @@ import io.jmamba.runtime.api.Parallel;
 
 /**
  * Elementwise kernels over (rows, cols) tensors. Two parallel loops with int bounds and a long flat
- * index, so that tensors beyond 2^31 elements (a million tokens of thousands of channels) work.
+ * index, so that tensors beyond 2^31 elements (a million tokens of thousands of channels) work. The
+ * column loop is the outer one, i.e. launch dimension 0, so neighbouring work-items touch
+ * neighbouring elements (coalesced).
  * {@code out} may be the same array as an input.
  */
 public final class ElementwiseKernels {
@@ -15,8 +17,8 @@ public final class ElementwiseKernels {
 
     /** out = softplus(x + bias[col]) (bias when {@code hasBias}): Mamba's dt activation. */
     public static void softplus(FloatArray x, FloatArray bias, FloatArray out, int rows, int cols, boolean hasBias) {
-        for (@Parallel int r = 0; r < rows; r++) {
-            for (@Parallel int c = 0; c < cols; c++) {
+        for (@Parallel int c = 0; c < cols; c++) {
+            for (@Parallel int r = 0; r < rows; r++) {
                 long i = (long) r * cols + c;
                 float v = x.get(i);
                 if (hasBias) {
@@ -29,8 +31,8 @@ public final class ElementwiseKernels {
 
     /** out = silu(x) = x * sigmoid(x). */
     public static void silu(FloatArray x, FloatArray out, int rows, int cols) {
-        for (@Parallel int r = 0; r < rows; r++) {
-            for (@Parallel int c = 0; c < cols; c++) {
+        for (@Parallel int c = 0; c < cols; c++) {
+            for (@Parallel int r = 0; r < rows; r++) {
                 long i = (long) r * cols + c;
                 out.set(i, siluScalar(x.get(i)));
             }
@@ -39,8 +41,8 @@ public final class ElementwiseKernels {
 
     /** out = x * silu(z): the Mamba-1 output gate. */
     public static void gate(FloatArray x, FloatArray z, FloatArray out, int rows, int cols) {
-        for (@Parallel int r = 0; r < rows; r++) {
-            for (@Parallel int c = 0; c < cols; c++) {
+        for (@Parallel int c = 0; c < cols; c++) {
+            for (@Parallel int r = 0; r < rows; r++) {
                 long i = (long) r * cols + c;
                 out.set(i, x.get(i) * siluScalar(z.get(i)));
             }
@@ -49,8 +51,8 @@ public final class ElementwiseKernels {
 
     /** out = a + b: the residual add. */
     public static void add(FloatArray a, FloatArray b, FloatArray out, int rows, int cols) {
-        for (@Parallel int r = 0; r < rows; r++) {
-            for (@Parallel int c = 0; c < cols; c++) {
+        for (@Parallel int c = 0; c < cols; c++) {
+            for (@Parallel int r = 0; r < rows; r++) {
                 long i = (long) r * cols + c;
                 out.set(i, a.get(i) + b.get(i));
             }

@@ -45,6 +45,10 @@ public final class Linear {
         String g = graph.getName() + ".";
         if (gemv) {
             String id = prefix + "_gemv";
+            if (rows > GraphParts.MAX_GRID_YZ) {
+                throw new IllegalArgumentException("the GEMV path takes at most " + GraphParts.MAX_GRID_YZ
+                        + " rows (one grid row per input row; CUDA's limit), got " + rows + "; use the GEMM path");
+            }
             ShapeCheck.intProduct("out * " + LinearKernels.GEMV_GROUP + " work-items", out, LinearKernels.GEMV_GROUP);
             graph.task(id, LinearKernels::gemv, new KernelContext(), x, w, b, y, rows, in, out, bias != null);
             grids.addWorkerGrid(g + id, new WorkerGrid2D((long) out * LinearKernels.GEMV_GROUP, rows)

@@ -16,7 +16,8 @@ import io.jmamba.runtime.api.Parallel;
  * </ul>
  * Kernel order: {@link #chunkCumsum}, {@link #chunkState}, {@link #statePassing}, {@link #chunkCb},
  * {@link #chunkScan}. Each is a nest of {@link Parallel} loops (no work-group cooperation), so the
- * grid can be any size. Offsets into token-sized tensors are long: a million tokens times thousands
+ * grid can be any size. The innermost index of the tensor written is the outermost loop, i.e. launch
+ * dimension 0, so that neighbouring work-items write neighbouring elements. Offsets into token-sized tensors are long: a million tokens times thousands
  * of channels passes 2^31.
  *
  * <p>Sizes and flags are plain arguments, not {@code @Specialize}d: one compiled kernel then serves
@@ -71,9 +72,9 @@ public final class SsdKernels {
                                   int batch, int seqlen, int heads, int headdim, int groups,
                                   int dstate, int chunk, int nchunks) {
         int work = batch * nchunks * heads;
-        for (@Parallel int i = 0; i < work; i++) {
+        for (@Parallel int n = 0; n < dstate; n++) {
             for (@Parallel int p = 0; p < headdim; p++) {
-                for (@Parallel int n = 0; n < dstate; n++) {
+                for (@Parallel int i = 0; i < work; i++) {
                     int h = i % heads;
                     int c = (i / heads) % nchunks;
                     int b = i / (heads * nchunks);
@@ -104,8 +105,8 @@ public final class SsdKernels {
                                     int chunk, int nchunks, boolean hasInitialStates) {
         int bh = batch * heads;
         int pn = headdim * dstate;
-        for (@Parallel int i = 0; i < bh; i++) {
-            for (@Parallel int j = 0; j < pn; j++) {
+        for (@Parallel int j = 0; j < pn; j++) {
+            for (@Parallel int i = 0; i < bh; i++) {
                 int h = i % heads;
                 int b = i / heads;
                 float s = 0f;
@@ -129,9 +130,9 @@ public final class SsdKernels {
     public static void chunkCb(FloatArray C, FloatArray B, FloatArray cb, int batch, int seqlen, int groups,
                                int dstate, int chunk, int nchunks) {
         int work = batch * nchunks * groups;
-        for (@Parallel int i = 0; i < work; i++) {
+        for (@Parallel int s = 0; s < chunk; s++) {
             for (@Parallel int l = 0; l < chunk; l++) {
-                for (@Parallel int s = 0; s < chunk; s++) {
+                for (@Parallel int i = 0; i < work; i++) {
                     int g = i % groups;
                     int c = (i / groups) % nchunks;
                     int b = i / (groups * nchunks);
@@ -163,9 +164,9 @@ public final class SsdKernels {
                                  int dstate, int chunk, int nchunks,
                                  int dMode, boolean hasZ) {
         int work = batch * nchunks * heads;
-        for (@Parallel int i = 0; i < work; i++) {
+        for (@Parallel int p = 0; p < headdim; p++) {
             for (@Parallel int l = 0; l < chunk; l++) {
-                for (@Parallel int p = 0; p < headdim; p++) {
+                for (@Parallel int i = 0; i < work; i++) {
                     int h = i % heads;
                     int c = (i / heads) % nchunks;
                     int b = i / (heads * nchunks);

@@ -7,8 +7,6 @@ import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.api.WorkerGrid1D;
-import io.jmamba.runtime.api.WorkerGrid2D;
-import io.jmamba.runtime.api.WorkerGrid3D;
 import io.jmamba.runtime.backend.ComputeDevice;
 
 import java.util.List;
@@ -138,7 +136,7 @@ public final class SsdScan {
         String t = prefix + "_cumsum";
         graph.task(t, SsdKernels::chunkCumsum, in.dt(), dtBias, in.A(), dtOut, dACumsum, batch, seqlen, heads, chunk, nchunks,
                 in.dtBias() != null, cfg.dtSoftplus(), cfg.clampsDt(), cfg.dtMin(), cfg.dtMax());
-        grids.addWorkerGrid(g + t, new WorkerGrid1D(bch));
+        grids.addWorkerGrid(g + t, GraphParts.loopGrid(bch));
 
         long[] tiled = SsdTiledKernels.groups(cfg);
         for (int k = 0; k < tiled.length; k++) {
@@ -152,13 +150,13 @@ public final class SsdScan {
         } else {
             graph.task(t, SsdKernels::chunkState, in.x(), in.B(), dtOut, dACumsum, states, batch, seqlen, heads, headdim,
                     groups, dstate, chunk, nchunks);
-            grids.addWorkerGrid(g + t, new WorkerGrid3D(bch, headdim, dstate));
+            grids.addWorkerGrid(g + t, GraphParts.loopGrid(dstate, headdim, bch));
         }
 
         t = prefix + "_passing";
         graph.task(t, SsdKernels::statePassing, states, dACumsum, initial, finalStates, batch, seqlen, heads, headdim, dstate,
                 chunk, nchunks, in.initialStates() != null);
-        grids.addWorkerGrid(g + t, new WorkerGrid2D(bh, (long) headdim * dstate));
+        grids.addWorkerGrid(g + t, GraphParts.loopGrid((long) headdim * dstate, bh));
 
         t = prefix + "_cb";
         if (variant == Variant.TILED) {
@@ -167,7 +165,7 @@ public final class SsdScan {
             grids.addWorkerGrid(g + t, tiledGrid(tiled[1]));
         } else {
             graph.task(t, SsdKernels::chunkCb, in.C(), in.B(), cb, batch, seqlen, groups, dstate, chunk, nchunks);
-            grids.addWorkerGrid(g + t, new WorkerGrid3D(bcg, chunk, chunk));
+            grids.addWorkerGrid(g + t, GraphParts.loopGrid(chunk, chunk, bcg));
         }
 
         t = prefix + "_scan";
@@ -178,7 +176,7 @@ public final class SsdScan {
         } else {
             graph.task(t, SsdKernels::chunkScan, in.x(), z, d, in.C(), cb, dtOut, dACumsum, states, out, batch, seqlen,
                     heads, headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null);
-            grids.addWorkerGrid(g + t, new WorkerGrid3D(bch, chunk, headdim));
+            grids.addWorkerGrid(g + t, GraphParts.loopGrid(headdim, chunk, bch));
         }
 
         return ws;
