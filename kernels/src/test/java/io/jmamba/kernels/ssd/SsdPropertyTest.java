@@ -4,11 +4,11 @@ import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.backend.ComputeDevice;
 import io.jmamba.runtime.backend.DeviceMatrix;
 import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import static io.jmamba.kernels.ssd.GoldenFile.assertClose;
@@ -64,21 +64,48 @@ class SsdPropertyTest {
         return tests.stream();
     }
 
+    /** Runs an SSD call one way: the loop kernels as plain Java, or a variant on a device. */
+    interface SsdRunner {
+        void run(SsdCase sc, FloatArray out, FloatArray finalStates);
+    }
+
+    /** Plain Java first, then every device with each variant. */
+    static List<Map.Entry<String, SsdRunner>> runners() {
+        List<Map.Entry<String, SsdRunner>> out = new ArrayList<>();
+        out.add(Map.entry("loops as Java", SsdFixtureTest::runSequential));
+        for (ComputeDevice d : DeviceMatrix.devices()) {
+            for (SsdScan.Variant v : SsdScan.Variant.values()) {
+                out.add(Map.entry(v + " on " + d.id(), (sc, o, f) -> SsdScan.run(d, sc.cfg(), sc.in(), o, f, v)));
+            }
+        }
+        return out;
+    }
+
     /** Scanning tokens [0, split) and then [split, L) from the carried state equals one scan of [0, L). */
-    @Test
-    void twoPiecesWithCarriedStateEqualOnePiece() {
+    @TestFactory
+    Stream<DynamicTest> twoPiecesWithCarriedStateEqualOnePiece() {
+        return runners().stream().map(r -> dynamicTest(r.getKey(), () -> twoPieces(r.getValue())));
+    }
+
+    /** SSD with headdim channels per head equals Mamba-1's selective scan over heads*headdim channels with A, dt, D repeated. */
+    @TestFactory
+    Stream<DynamicTest> equalsSelectiveScanWithRepeatedParameters() {
+        return runners().stream().map(r -> dynamicTest(r.getKey(), () -> equalsSelectiveScan(r.getValue())));
+    }
+
+    static void twoPieces(SsdRunner runner) {
         SsdCase whole = SsdCase.random("whole", SsdConfig.of(2, 45, 4, 3, 2, 5, 8).withDtSoftplus(true), 11, true, true, true, true, true);
         SsdConfig cfg = whole.cfg();
         FloatArray outWhole = whole.newOut(), finWhole = whole.newStates();
-        SsdFixtureTest.runSequential(whole, outWhole, finWhole);
+        runner.run(whole, outWhole, finWhole);
 
         int split = 19; // not a multiple of the chunk: the second piece's chunks are shifted
         SsdCase first = slice(whole, 0, split, whole.in().initialStates());
         FloatArray out1 = first.newOut(), fin1 = first.newStates();
-        SsdFixtureTest.runSequential(first, out1, fin1);
+        runner.run(first, out1, fin1);
         SsdCase second = slice(whole, split, cfg.seqlen(), fin1);
         FloatArray out2 = second.newOut(), fin2 = second.newStates();
-        SsdFixtureTest.runSequential(second, out2, fin2);
+        runner.run(second, out2, fin2);
 
         int perToken = cfg.heads() * cfg.headdim();
         assertClose("first piece out", sliceTokens(outWhole, cfg.batch(), cfg.seqlen(), perToken, 0, split), out1);
@@ -86,9 +113,7 @@ class SsdPropertyTest {
         assertClose("final state after two pieces", finWhole, fin2);
     }
 
-    /** SSD with headdim channels per head equals Mamba-1's selective scan over heads*headdim channels with A, dt, D repeated. */
-    @Test
-    void equalsSelectiveScanWithRepeatedParameters() {
+    static void equalsSelectiveScan(SsdRunner runner) {
         SsdCase sc = SsdCase.random("m1", SsdConfig.of(2, 30, 4, 3, 2, 6, 8).withDtSoftplus(true), 21, true, false, true, true, false);
         SsdConfig c = sc.cfg();
         int batch = c.batch(), seqlen = c.seqlen(), heads = c.heads(), p = c.headdim(), n = c.dstate(), groups = c.groups();
@@ -138,7 +163,7 @@ class SsdPropertyTest {
             }
         }
         FloatArray out = sc.newOut();
-        SsdFixtureTest.runSequential(sc, out, sc.newStates());
+        runner.run(sc, out, sc.newStates());
         assertClose("SSD vs selective scan", expected, out);
     }
 
