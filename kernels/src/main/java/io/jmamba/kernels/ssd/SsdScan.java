@@ -13,9 +13,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Host API of the SSD chunked scan (Mamba-2). {@link #addTo} checks shapes and appends the five
- * phase kernels of {@link SsdKernels} to a task graph; their intermediates are arrays no transfer
- * names, so they live on the device only. {@link #run} is the one-call form on a given device.
+ * Host API of the SSD chunked scan (Mamba-2). {@link #addTo} checks shapes and appends five phase
+ * kernels to a task graph (cumsum and state passing from {@link SsdKernels}; chunk states, C*B^T and
+ * chunk output from {@link SsdTiledKernels} or, with {@link Variant#LOOPS}, from {@link SsdKernels});
+ * their intermediates are arrays no transfer names, so they live on the device only. {@link #run}
+ * is the one-call form on a given device.
  * <pre>{@code
  * SsdConfig cfg = SsdConfig.of(1, 4096, 24, 64, 1, 128, 256).withDtSoftplus(true);
  * SsdScan.Workspace ws = SsdScan.addTo(graph, grids, "l0_ssd", cfg, inputs, out, finalStates);
@@ -77,6 +79,7 @@ public final class SsdScan {
             }
         }
     }
+
     /**
      * Appends the SSD tasks {@code prefix + "_" + phase} for each of {@link #PHASES} to {@code graph}
      * and their launch grids to {@code grids}. The caller transfers the inputs in and {@code out} /
