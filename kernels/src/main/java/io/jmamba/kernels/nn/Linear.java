@@ -45,13 +45,16 @@ public final class Linear {
         String g = graph.getName() + ".";
         if (gemv) {
             String id = prefix + "_gemv";
-            if (rows > GraphParts.MAX_GRID_YZ) {
-                throw new IllegalArgumentException("the GEMV path takes at most " + GraphParts.MAX_GRID_YZ
-                        + " rows (one grid row per input row; CUDA's limit), got " + rows + "; use the GEMM path");
+            long rowBlocks = (rows + LinearKernels.GEMV_ROWS - 1) / LinearKernels.GEMV_ROWS;
+            if (rowBlocks > GraphParts.MAX_GRID_YZ) {
+                throw new IllegalArgumentException("the GEMV path takes at most " + GraphParts.MAX_GRID_YZ * LinearKernels.GEMV_ROWS
+                        + " rows (one grid row per " + LinearKernels.GEMV_ROWS + " input rows; CUDA's limit), got " + rows
+                        + "; use the GEMM path");
             }
-            ShapeCheck.intProduct("out * " + LinearKernels.GEMV_GROUP + " work-items", out, LinearKernels.GEMV_GROUP);
+            long outBlocks = (out + LinearKernels.GEMV_OUTPUTS - 1) / LinearKernels.GEMV_OUTPUTS;
+            ShapeCheck.intProduct("GEMV work-items", outBlocks, LinearKernels.GEMV_GROUP);
             graph.task(id, LinearKernels::gemv, new KernelContext(), x, w, b, y, rows, in, out, bias != null);
-            grids.addWorkerGrid(g + id, new WorkerGrid2D((long) out * LinearKernels.GEMV_GROUP, rows)
+            grids.addWorkerGrid(g + id, new WorkerGrid2D(outBlocks * LinearKernels.GEMV_GROUP, rowBlocks)
                     .setLocalWork(LinearKernels.GEMV_GROUP, 1));
         } else {
             String id = prefix + "_gemm";

@@ -9,8 +9,8 @@ import io.jmamba.runtime.api.KernelContext;
  *   <li>{@link #gemm}: 64 x 64 output tiles per work-group of 256 items, 4 x 4 outputs per item;
  *       each step stages 16-deep slices of x and W in local memory, so every element loaded from
  *       global memory is used 64 times.</li>
- *   <li>{@link #gemv}: for one (or a few) tokens, one work-group of {@link #GEMV_GROUP} items per
- *       output: the items read consecutive elements of a W row (coalesced) and reduce in local memory.</li>
+ *   <li>{@link #gemv}: for one (or a few) tokens: 32 items per output read consecutive elements of a
+ *       W row (coalesced), use each for up to 4 rows, and reduce in local memory.</li>
  * </ul>
  * Both need the grids {@link Linear} gives them.
  */
@@ -28,8 +28,14 @@ public final class LinearKernels {
     static final int PER = 4;
     /** Local rows are TILE + 1 floats apart so that the staging stores spread over the banks. */
     static final int LS = TILE + 1;
-    /** Work-group size of {@link #gemv}; a power of two for the tree reduction. */
-    public static final int GEMV_GROUP = 128;
+    /** Work-group size of {@link #gemv}. */
+    public static final int GEMV_GROUP = 256;
+    /** Items per output in {@link #gemv}: a power of two (tree reduction), one warp's worth of consecutive loads. */
+    public static final int GEMV_LANES = 32;
+    /** Outputs per {@link #gemv} work-group. */
+    public static final int GEMV_OUTPUTS = GEMV_GROUP / GEMV_LANES;
+    /** Rows per {@link #gemv} work-group: each W element loaded is used for all of them. */
+    public static final int GEMV_ROWS = 4;
 
     /**
      * Tiled GEMM. 1-D launch: one work-group of {@link #GEMM_GROUP} items per 64 x 64 output tile,
@@ -97,35 +103,53 @@ public final class LinearKernels {
     }
 
     /**
-     * GEMV for few rows. Grid: (out * GEMV_GROUP, rows), local (GEMV_GROUP, 1): work-group (o, r)
-     * computes y[r, o].
+     * GEMV for few rows (decoding). A work-group of {@link #GEMV_GROUP} items computes
+     * {@link #GEMV_OUTPUTS} outputs for up to {@link #GEMV_ROWS} rows: {@link #GEMV_LANES} items per
+     * output read consecutive elements of its W row (coalesced) and use each for every row, so W, the
+     * bulk of the traffic, is read once per block of rows. Partial sums meet in local memory.
+     * Grid: (ceil(out / GEMV_OUTPUTS) * GEMV_GROUP, ceil(rows / GEMV_ROWS)), local (GEMV_GROUP, 1).
      */
     public static void gemv(KernelContext ctx, FloatArray x, FloatArray w, FloatArray bias, FloatArray y,
                             int rows, int in, int out, boolean hasBias) {
-        float[] partial = ctx.allocateFloatLocalArray(GEMV_GROUP);
+        float[] partial = ctx.allocateFloatLocalArray(GEMV_ROWS * GEMV_GROUP);
+        float[] acc = new float[GEMV_ROWS];
         int lid = ctx.localIdx;
-        int o = ctx.groupIdx;
-        int r = ctx.globalIdy;
-        long xRow = (long) r * in;
-        long wRow = (long) o * in;
-        float acc = 0f;
-        for (int k = lid; k < in; k += GEMV_GROUP) {
-            acc += x.get(xRow + k) * w.get(wRow + k);
+        int lane = lid % GEMV_LANES;
+        int o = ctx.groupIdx * GEMV_OUTPUTS + lid / GEMV_LANES;
+        int r0 = ctx.groupIdy * GEMV_ROWS;
+        int nr = Math.min(GEMV_ROWS, rows - r0);
+        for (int r = 0; r < GEMV_ROWS; r++) {
+            acc[r] = 0f;
         }
-        partial[lid] = acc;
+        if (o < out) {
+            long wRow = (long) o * in;
+            for (int k = lane; k < in; k += GEMV_LANES) {
+                float wv = w.get(wRow + k);
+                for (int r = 0; r < nr; r++) {
+                    acc[r] += wv * x.get((long) (r0 + r) * in + k);
+                }
+            }
+        }
+        for (int r = 0; r < GEMV_ROWS; r++) {
+            partial[r * GEMV_GROUP + lid] = acc[r];
+        }
         ctx.localBarrier();
-        for (int half = GEMV_GROUP / 2; half > 0; half = half / 2) {
-            if (lid < half) {
-                partial[lid] = partial[lid] + partial[lid + half];
+        for (int half = GEMV_LANES / 2; half > 0; half = half / 2) {
+            if (lane < half) {
+                for (int r = 0; r < GEMV_ROWS; r++) {
+                    partial[r * GEMV_GROUP + lid] = partial[r * GEMV_GROUP + lid] + partial[r * GEMV_GROUP + lid + half];
+                }
             }
             ctx.localBarrier();
         }
-        if (lid == 0) {
-            float v = partial[0];
-            if (hasBias) {
-                v += bias.get(o);
+        if (lane == 0 && o < out) {
+            for (int r = 0; r < nr; r++) {
+                float v = partial[r * GEMV_GROUP + lid];
+                if (hasBias) {
+                    v += bias.get(o);
+                }
+                y.set((long) (r0 + r) * out + o, v);
             }
-            y.set((long) r * out + o, v);
         }
     }
 }
