@@ -1,5 +1,8 @@
 package io.jmamba.kernels.ssd;
 
+import io.jmamba.kernels.scan.SelectiveScanReference;
+import io.jmamba.kernels.scan.SelectiveScanResult;
+import io.jmamba.kernels.support.Tensor;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.backend.ComputeDevice;
 import io.jmamba.runtime.backend.DeviceMatrix;
@@ -114,7 +117,7 @@ class SsdPropertyTest {
     }
 
     static void equalsSelectiveScan(SsdRunner runner) {
-        SsdCase sc = SsdCase.random("m1", SsdConfig.of(2, 30, 4, 3, 2, 6, 8).withDtSoftplus(true), 21, true, false, true, true, false);
+        SsdCase sc = SsdCase.random("m1", SsdConfig.of(2, 30, 4, 3, 2, 6, 8).withDtSoftplus(true), 21, true, false, true, true, true);
         SsdConfig c = sc.cfg();
         int batch = c.batch(), seqlen = c.seqlen(), heads = c.heads(), p = c.headdim(), n = c.dstate(), groups = c.groups();
         int dim = heads * p;
@@ -153,18 +156,23 @@ class SsdPropertyTest {
                 }
             }
         }
-        double[] m1 = SelectiveScanRecurrence.run(batch, dim, seqlen, n, groups, u, delta, a, b, cc, d, z, bias, true);
+        // the Mamba-1 reference of the scan package; the SSD state (batch, heads, headdim, dstate) is its (batch, dim, dstate)
+        SelectiveScanResult m1 = SelectiveScanReference.forward(Tensor.fromArray(u, batch, dim, seqlen),
+                Tensor.fromArray(delta, batch, dim, seqlen), Tensor.fromArray(a, dim, n), Tensor.fromArray(b, batch, groups, n, seqlen),
+                Tensor.fromArray(cc, batch, groups, n, seqlen), Tensor.fromArray(d, dim), Tensor.fromArray(z, batch, dim, seqlen),
+                Tensor.fromArray(bias, dim), true, Tensor.of(sc.in().initialStates(), batch, dim, n));
         FloatArray expected = sc.newOut();
         for (int bi = 0; bi < batch; bi++) {
             for (int t = 0; t < seqlen; t++) {
                 for (int ch = 0; ch < dim; ch++) {
-                    expected.set(((long) bi * seqlen + t) * dim + ch, (float) m1[(bi * dim + ch) * seqlen + t]);
+                    expected.set(((long) bi * seqlen + t) * dim + ch, m1.out().data().get(((long) bi * dim + ch) * seqlen + t));
                 }
             }
         }
-        FloatArray out = sc.newOut();
-        runner.run(sc, out, sc.newStates());
+        FloatArray out = sc.newOut(), fin = sc.newStates();
+        runner.run(sc, out, fin);
         assertClose("SSD vs selective scan", expected, out);
+        assertClose("SSD final state vs selective scan last state", m1.lastState().data(), fin);
     }
 
     /** Tokens [from, to) of every batch row as a new case starting from {@code initial}. */
