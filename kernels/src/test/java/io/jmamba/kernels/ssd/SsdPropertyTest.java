@@ -30,6 +30,8 @@ class SsdPropertyTest {
         cases.add(SsdCase.random("groups 3 of 6 heads", SsdConfig.of(1, 37, 6, 3, 3, 6, 10).withDtSoftplus(true).withDtLimit(0.01f, 0.5f), 5, true, true, true, true, true));
         // several partial tiles of the tiled kernels in every dimension: l (chunk 130), p (70), n and k (20)
         cases.add(SsdCase.random("multi-tile L300 p70 n20 q130", SsdConfig.of(1, 300, 2, 70, 2, 20, 130).withDtSoftplus(true), 7, true, true, true, true, true));
+        // the state carried across 32 chunks, the last one partial
+        cases.add(SsdCase.random("many chunks L2001 q64", SsdConfig.of(1, 2001, 2, 8, 1, 16, 64).withDtSoftplus(true), 8, true, false, true, true, true));
         cases.add(SsdCase.random("one channel", SsdConfig.of(1, 17, 1, 1, 1, 1, 4).withDtSoftplus(true), 6, true, false, true, true, false));
         return cases;
     }
