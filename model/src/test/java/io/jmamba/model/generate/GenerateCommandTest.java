@@ -36,6 +36,18 @@ class GenerateCommandTest {
     }
 
     @Test
+    void runsOnTheJvmBackendToo() {
+        Golden g = Golden.load("mamba2-tiny");
+        String ids = Arrays.stream(g.inputIds()[0]).mapToObj(Integer::toString).collect(Collectors.joining(","));
+        Run r = run("--model", g.modelDir().toString(), "--ids", ids, "--max-new-tokens", "12", "--device", "jvm",
+                "--no-stop");
+        assertEquals(0, r.status(), r.out());
+        String expected = Arrays.stream(g.greedyIds()).mapToObj(Integer::toString).collect(Collectors.joining(","));
+        assertTrue(r.out().contains("new ids: " + expected), r.out());
+        assertTrue(r.out().contains("on jvm"), r.out());
+    }
+
+    @Test
     void batchPrintsEachSequence() {
         Golden g = Golden.load("mamba-tiny");
         Run r = run("--model", g.modelDir().toString(), "--ids", "1,2,3", "--max-new-tokens", "3", "--batch", "2",
