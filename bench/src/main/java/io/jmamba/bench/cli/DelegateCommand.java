@@ -1,0 +1,95 @@
+package io.jmamba.bench.cli;
+
+import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+
+/**
+ * Subcommands implemented in other modules, found by class name so that this module compiles and
+ * runs whether or not they have landed; a missing one is reported by name.
+ */
+abstract class DelegateCommand implements Command {
+    private final String className;
+
+    DelegateCommand(String className) {
+        this.className = className;
+    }
+
+    /** Calls the delegate; returns its exit status. */
+    abstract int invoke(Class<?> cls, String[] args, PrintStream out) throws ReflectiveOperationException;
+
+    @Override
+    public int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        Class<?> cls;
+        try {
+            cls = Class.forName(className);
+        } catch (ClassNotFoundException e) {
+            err.println("jmamba " + name() + ": not available in this build: " + className + " was not found on the class path");
+            return 1;
+        }
+        try {
+            return invoke(cls, args, out);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof Exception ex) {
+                throw ex;
+            }
+            throw e;
+        }
+    }
+
+    /** {@code jmamba generate}: io.jmamba.model.generate.GenerateCommand.run(String[], PrintStream). */
+    static final class Generate extends DelegateCommand {
+        Generate() {
+            super("io.jmamba.model.generate.GenerateCommand");
+        }
+
+        @Override
+        public String name() {
+            return "generate";
+        }
+
+        @Override
+        public String summary() {
+            return "generate tokens with a Mamba model (--model DIR --ids 1,2,3 | --prompt TEXT ...)";
+        }
+
+        @Override
+        int invoke(Class<?> cls, String[] args, PrintStream out) throws ReflectiveOperationException {
+            Method m = cls.getMethod("run", String[].class, PrintStream.class);
+            Object r = m.invoke(null, args, out);
+            return r instanceof Integer status ? status : 0;
+        }
+    }
+
+    /** {@code jmamba jit}: prints a kernel's generated source via io.jmamba.runtime.jit.PrintKernel.main. */
+    static final class Jit extends DelegateCommand {
+        Jit() {
+            super("io.jmamba.runtime.jit.PrintKernel");
+        }
+
+        @Override
+        public String name() {
+            return "jit";
+        }
+
+        @Override
+        public String summary() {
+            return "print the OpenCL C / CUDA C the JIT generates for a kernel method";
+        }
+
+        @Override
+        int invoke(Class<?> cls, String[] args, PrintStream out) throws ReflectiveOperationException {
+            Method m = cls.getMethod("main", String[].class);
+            PrintStream saved = System.out;
+            if (out != saved) {
+                System.setOut(out); // PrintKernel writes to System.out; keep the caller's stream
+            }
+            try {
+                m.invoke(null, (Object) args);
+            } finally {
+                System.setOut(saved);
+            }
+            return 0;
+        }
+    }
+}

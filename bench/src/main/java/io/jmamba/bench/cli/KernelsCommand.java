@@ -1,0 +1,167 @@
+package io.jmamba.bench.cli;
+
+import io.jmamba.bench.report.Curve;
+import io.jmamba.bench.report.JsonReport;
+import io.jmamba.bench.report.KernelComparison;
+import io.jmamba.bench.report.KernelsReport;
+import io.jmamba.bench.report.KernelsTable;
+import io.jmamba.bench.report.ReferenceNumbers;
+import io.jmamba.bench.report.ReferenceNumbers.Reference;
+import io.jmamba.bench.report.ScalingReport;
+import io.jmamba.bench.report.SvgPlot;
+import io.jmamba.bench.scaling.Point;
+import io.jmamba.bench.scaling.Progress;
+import io.jmamba.bench.scaling.ScalingSweep;
+import io.jmamba.bench.scaling.Series;
+import io.jmamba.bench.scaling.SeriesCatalog;
+import io.jmamba.bench.scaling.SeriesPlan;
+import io.jmamba.bench.scaling.SeriesResult;
+import io.jmamba.bench.scaling.SweepConfig;
+import io.jmamba.bench.scaling.SweepResult;
+import io.jmamba.runtime.backend.ComputeDevice;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code jmamba bench kernels}: the fixed shapes of DESIGN.md's table (selective scan and SSD at
+ * 16K/64K/1M, attention at 16K/64K, conv1d and a copy as bandwidth probes), with the official numbers
+ * beside ours; writes kernels.json, kernels.csv and kernels.svg.
+ */
+final class KernelsCommand implements Command {
+    private static final long K16 = 16L << 10;
+    private static final long K64 = 64L << 10;
+    private static final long K256 = 256L << 10;
+    private static final long M1 = 1L << 20;
+
+    /** Series id -> the lengths DESIGN.md measures it at. */
+    static Map<String, List<Long>> fixedShapes() {
+        Map<String, List<Long>> m = new LinkedHashMap<>();
+        m.put("selective-scan", List.of(K16, K64, M1));
+        m.put("ssd", List.of(K16, K64, M1));
+        m.put("conv1d", List.of(K64, M1));
+        m.put("copy", List.of(K256));
+        m.put("attention", List.of(K16, K64));
+        return m;
+    }
+
+    @Override
+    public String name() {
+        return "bench kernels";
+    }
+
+    @Override
+    public String summary() {
+        return "the fixed kernel shapes of DESIGN.md beside the official numbers";
+    }
+
+    @Override
+    public int run(String[] args, PrintStream out, PrintStream err) {
+        BenchOptions o = BenchOptions.parse(args, name(), "Times the kernels at the shapes of DESIGN.md's table "
+                + "and prints the official H100 numbers beside ours (ratio = ours / official).", false, true, out);
+        if (o == null) {
+            return 0;
+        }
+        Map<String, List<Long>> shapes = fixedShapes();
+        List<String> wanted = o.series() != null ? o.series() : new ArrayList<>(shapes.keySet());
+        for (String id : wanted) {
+            if (!shapes.containsKey(id)) {
+                throw new UsageException("--series: \"" + id + "\" has no fixed shape; known: " + shapes.keySet(), o.usage());
+            }
+        }
+        ComputeDevice device = DeviceChoice.resolve(o);
+        SweepDefaults d = SweepDefaults.forDevice(device);
+        List<String> available = wanted.stream().filter(SeriesCatalog.all()::containsKey).toList();
+        wanted.stream().filter(id -> !available.contains(id))
+                .forEach(id -> err.println("bench kernels: series " + id + " is not available in this build; skipped"));
+        List<SeriesPlan> plans = new ArrayList<>();
+        for (Series s : SeriesCatalog.select(available)) {
+            List<Long> lengths = shapes.get(s.id()).stream()
+                    .filter(l -> o.maxLength() == null || l <= o.maxLength()).toList();
+            plans.add(new SeriesPlan(s, lengths));
+        }
+        SweepConfig config = new SweepConfig(o.warmup() != null ? o.warmup() : d.warmup(),
+                o.runs() != null ? o.runs() : d.runs(),
+                o.timeBudgetSeconds() != null ? o.timeBudgetSeconds() : d.timeBudgetSeconds(),
+                ScalingCommand.MEMORY_FRACTION, o.dtype(), "jmamba bench kernels " + String.join(" ", args));
+        SweepResult sweep = new ScalingSweep(config, new Progress(err)).run("kernels", device, plans);
+        KernelsReport report = new KernelsReport(sweep, compare(sweep, wanted, shapes));
+        Path outDir = o.out() != null ? o.out() : ScalingCommand.DEFAULT_OUT;
+        Path json = outDir.resolve("kernels.json");
+        Path csv = outDir.resolve("kernels.csv");
+        Path svg = outDir.resolve("kernels.svg");
+        JsonReport.write(report, json);
+        KernelsTable.writeCsv(report, csv);
+        List<Curve> curves = new ArrayList<>(ScalingReport.curves(sweep));
+        curves.addAll(referenceCurves(report.comparisons()));
+        SvgPlot.write("kernels on " + sweep.device() + " (" + sweep.deviceName() + ") vs official (dashed)",
+                "sequence length (tokens)", "time (ms)", curves, svg);
+        out.print(KernelsTable.format(report));
+        out.println();
+        for (Path f : List.of(json, csv, svg)) {
+            out.println("wrote " + f);
+        }
+        return 0;
+    }
+
+    /**
+     * One row per fixed shape of each wanted series, whether it ran or not (a series this build lacks,
+     * a length above --max-len), so the table always shows the whole reference.
+     */
+    static List<KernelComparison> compare(SweepResult sweep, List<String> wanted, Map<String, List<Long>> shapes) {
+        List<KernelComparison> out = new ArrayList<>();
+        for (String id : wanted) {
+            SeriesResult result = sweep.series().stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
+            Series series = SeriesCatalog.all().containsKey(id) ? SeriesCatalog.select(List.of(id)).getFirst() : null;
+            for (long length : shapes.get(id)) {
+                Reference ref = reference(id, series, length);
+                if (ref == null) {
+                    continue;
+                }
+                Point p = result == null ? null
+                        : result.points().stream().filter(x -> x.length() == length).findFirst().orElse(null);
+                String note;
+                if (series == null) {
+                    note = "not in this build";
+                } else if (p == null) {
+                    note = "longer than --max-len";
+                } else {
+                    note = p.isMeasured() ? null : p.status().name().toLowerCase(java.util.Locale.ROOT) + ": " + p.reason();
+                }
+                boolean measured = p != null && p.isMeasured();
+                out.add(new KernelComparison(id, length, measured ? p.medianMs() : null, measured ? p.gbPerSecond() : null,
+                        ref.ms(), ref.dtype(), ref.source(), measured ? p.medianMs() / ref.ms() : null, note));
+            }
+        }
+        return out;
+    }
+
+    /** DESIGN.md's time, or for the bandwidth probes the time at the H100's copy bandwidth. */
+    static Reference reference(String id, Series s, long length) {
+        for (Reference r : ReferenceNumbers.times()) {
+            if (r.series().equals(id) && r.length() == length) {
+                return r;
+            }
+        }
+        if (s != null && (id.equals("copy") || id.equals("conv1d"))) {
+            return new Reference(id, length, ReferenceNumbers.copyBoundMs(s.bytesMoved(length)), "fp32",
+                    "its bytes at the H100's 3.03 TB/s torch copy bandwidth");
+        }
+        return null;
+    }
+
+    private static List<Curve> referenceCurves(List<KernelComparison> comparisons) {
+        Map<String, List<KernelComparison>> bySeries = new LinkedHashMap<>();
+        for (KernelComparison c : comparisons) {
+            bySeries.computeIfAbsent(c.series(), k -> new ArrayList<>()).add(c);
+        }
+        List<Curve> out = new ArrayList<>();
+        bySeries.forEach((id, cs) -> out.add(new Curve(id + " (official)",
+                cs.stream().map(c -> (double) c.length()).toList(), cs.stream().map(KernelComparison::referenceMs).toList(), true)));
+        return out;
+    }
+}

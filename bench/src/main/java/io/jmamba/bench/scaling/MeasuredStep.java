@@ -1,0 +1,13 @@
+package io.jmamba.bench.scaling;
+
+/**
+ * A prepared measurement: {@link #run()} executes the layer once on data already on the device and
+ * returns only when the device has finished, so wall clock around it is the layer's time. Closing it
+ * frees its device and host memory.
+ */
+public interface MeasuredStep extends AutoCloseable {
+    void run();
+
+    @Override
+    void close();
+}

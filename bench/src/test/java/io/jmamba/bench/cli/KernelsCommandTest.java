@@ -1,0 +1,48 @@
+package io.jmamba.bench.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jmamba.bench.report.JsonReport;
+import io.jmamba.bench.report.KernelsTable;
+import io.jmamba.bench.report.ReferenceNumbers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class KernelsCommandTest {
+    @Test
+    void copyAtItsFixedShapeIsComparedWithTheH100CopyBandwidth(@TempDir Path dir) throws Exception {
+        // the copy probe's fixed shape is 256K tokens x 1024 floats (1 GiB): on the JVM that is 2 GiB of host memory
+        // and a few seconds, so the test caps it with --max-len and checks the row is reported as not run
+        CliRun r = CliRun.of("bench", "kernels", "--device", "jvm", "--series", "copy", "--max-len", "1K",
+                "--runs", "1", "--warmup", "0", "--out", dir.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("ratio = ours / official"), r.out());
+        JsonNode json = JsonReport.mapper().readTree(dir.resolve("kernels.json").toFile());
+        assertEquals("kernels", json.get("sweep").get("benchmark").asText());
+        List<String> csv = Files.readAllLines(dir.resolve("kernels.csv"));
+        assertEquals(String.join(",", KernelsTable.COLUMNS), csv.getFirst());
+        assertEquals(2, csv.size(), String.join("\n", csv));
+        assertTrue(csv.get(1).startsWith("jvm,copy,262144,not_run,"), csv.get(1));
+        assertTrue(csv.get(1).endsWith("longer than --max-len"), csv.get(1));
+        JsonNode row = json.get("comparisons").get(0);
+        assertEquals(ReferenceNumbers.copyBoundMs(2L << 30), row.get("referenceMs").asDouble(), 1e-12);
+        assertTrue(row.get("ratio").isNull());
+        assertTrue(Files.readString(dir.resolve("kernels.svg")).startsWith("<svg"));
+    }
+
+    @Test
+    void referenceTimesAreDesignMdsAndBandwidthProbesUseTheCopyBandwidth() {
+        var scan = ReferenceNumbers.times().stream()
+                .filter(t -> t.series().equals("selective-scan") && t.length() == 1L << 20).findFirst().orElseThrow();
+        assertEquals(64.5, scan.ms());
+        assertEquals("fp32", scan.dtype());
+        // 1 GiB read + 1 GiB written at 3.03 TB/s
+        assertEquals(2.0 * (1L << 30) / 3.03e12 * 1e3, ReferenceNumbers.copyBoundMs(2L << 30), 1e-12);
+    }
+}
