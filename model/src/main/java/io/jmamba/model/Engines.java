@@ -1,6 +1,7 @@
 package io.jmamba.model;
 
 import io.jmamba.model.device.DeviceEngine;
+import io.jmamba.model.device.KernelSet;
 import io.jmamba.model.inference.InferenceEngine;
 import io.jmamba.model.reference.ReferenceEngine;
 import io.jmamba.model.weights.ModelWeights;
@@ -19,9 +20,14 @@ public final class Engines {
      * task-graph engine; {@code null} means the best device found.
      */
     public static InferenceEngine create(ModelWeights weights, String device) {
+        return create(weights, device, KernelSet.FAST);
+    }
+
+    /** As {@link #create(ModelWeights, String)}, with the task-graph engine's kernels chosen. */
+    public static InferenceEngine create(ModelWeights weights, String device, KernelSet kernels) {
         if (device != null && device.equalsIgnoreCase(REFERENCE)) {
             return new ReferenceEngine(weights);
         }
-        return new DeviceEngine(weights, device == null ? Devices.best() : Devices.find(device));
+        return new DeviceEngine(weights, device == null ? Devices.best() : Devices.find(device), true, kernels);
     }
 }

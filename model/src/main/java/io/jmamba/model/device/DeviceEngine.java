@@ -4,7 +4,6 @@ import io.jmamba.model.config.MambaConfig;
 import io.jmamba.model.inference.InferenceEngine;
 import io.jmamba.model.inference.InferenceState;
 import io.jmamba.model.weights.ModelWeights;
-import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.IntArray;
 import io.jmamba.runtime.backend.ComputeDevice;
 
@@ -30,19 +29,26 @@ public final class DeviceEngine implements InferenceEngine {
     private final ComputeDevice device;
     private final StackTasks stack;
     private final boolean cudaGraphs;
+    private final KernelSet kernels;
     private final Map<String, ForwardPlan> plans = new LinkedHashMap<>(16, 0.75f, true);
     private boolean closed;
 
+    /** The fast kernels, with CUDA graphs for decode on CUDA. */
     public DeviceEngine(ModelWeights weights, ComputeDevice device) {
         this(weights, device, true);
     }
 
     /** {@code cudaGraphs}: replay decode steps from a CUDA graph when the device is a CUDA one. */
     public DeviceEngine(ModelWeights weights, ComputeDevice device, boolean cudaGraphs) {
+        this(weights, device, cudaGraphs, KernelSet.FAST);
+    }
+
+    public DeviceEngine(ModelWeights weights, ComputeDevice device, boolean cudaGraphs, KernelSet kernels) {
         this.weights = weights;
         this.config = weights.config();
         this.device = device;
-        this.stack = new StackTasks(weights);
+        this.kernels = kernels;
+        this.stack = new StackTasks(weights, kernels);
         this.cudaGraphs = cudaGraphs;
     }
 
@@ -57,7 +63,7 @@ public final class DeviceEngine implements InferenceEngine {
 
     @Override
     public String deviceDescription() {
-        return device.id() + " (" + device.name() + ")";
+        return device.id() + " (" + device.name() + "), " + kernels.name().toLowerCase(java.util.Locale.ROOT) + " kernels";
     }
 
     @Override

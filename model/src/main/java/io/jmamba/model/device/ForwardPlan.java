@@ -3,6 +3,7 @@ package io.jmamba.model.device;
 import io.jmamba.model.config.MambaConfig;
 import io.jmamba.runtime.api.DataTransferMode;
 import io.jmamba.runtime.api.ExecutionPlan;
+import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.backend.ComputeDevice;
 
@@ -28,10 +29,11 @@ final class ForwardPlan implements AutoCloseable {
         String tag = "b" + batch + "_l" + seqlen + (allPositions ? "_all" : "_last");
         TaskGraph load = new TaskGraph("load_" + tag).transferToDevice(DataTransferMode.EVERY_EXECUTION, (Object[]) arrays.states());
         TaskGraph forward = new TaskGraph("forward_" + tag);
-        stack.addTo(forward, arrays);
+        GridScheduler grids = new GridScheduler();
+        stack.addTo(forward, grids, arrays);
         TaskGraph store = new TaskGraph("store_" + tag).transferToHost(DataTransferMode.EVERY_EXECUTION, (Object[]) arrays.states());
         plan = new ExecutionPlan(load.snapshot(), forward.snapshot(), store.snapshot());
-        plan.withDevice(device);
+        plan.withDevice(device).withGridScheduler(grids);
         if (cudaGraph) {
             plan.withCudaGraph(true);
         }

@@ -100,4 +100,32 @@ public final class ModelKernels {
             }
         }
     }
+
+    /** dst[b, j, l] = src[t, c0 + j] with t = b * seqlen + l: a column range of a token-major tensor, channel-major. */
+    public static void tokensToChannels(FloatArray src, FloatArray dst, int batch, int seqlen, int srcCols, int c0, int n) {
+        int tokens = batch * seqlen;
+        for (@Parallel int t = 0; t < tokens; t++) {
+            for (@Parallel int j = 0; j < n; j++) {
+                int b = t / seqlen;
+                int l = t - b * seqlen;
+                dst.set(((long) b * n + j) * seqlen + l, src.get((long) t * srcCols + c0 + j));
+            }
+        }
+    }
+
+    /** dst[t, j] = src[t, c0 + j]: a column range of a token-major tensor. */
+    public static void columns(FloatArray src, FloatArray dst, int tokens, int srcCols, int c0, int n) {
+        for (@Parallel int t = 0; t < tokens; t++) {
+            for (@Parallel int j = 0; j < n; j++) {
+                dst.set((long) t * n + j, src.get((long) t * srcCols + c0 + j));
+            }
+        }
+    }
+
+    /** dst[i] = src[i] for i < n. */
+    public static void copy(FloatArray src, FloatArray dst, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            dst.set(i, src.get(i));
+        }
+    }
 }

@@ -5,6 +5,7 @@ import io.jmamba.model.config.ConfigParser;
 import io.jmamba.model.config.MambaConfig;
 import io.jmamba.model.config.ModelPresets;
 import io.jmamba.model.device.DeviceEngine;
+import io.jmamba.model.device.KernelSet;
 import io.jmamba.model.inference.InferenceEngine;
 import io.jmamba.model.reference.ReferenceEngine;
 import io.jmamba.model.weights.Checkpoint;
@@ -46,6 +47,7 @@ public final class ModelSpeedCommand {
         o.addOption(Option.builder().longOpt("prefill").hasArg().argName("L,L").desc("prompt lengths (default 2048,16384)").build());
         o.addOption(Option.builder().longOpt("decode-batch").hasArg().argName("B,B").desc("decode batch sizes (default 1,64)").build());
         o.addOption(Option.builder().longOpt("steps").hasArg().argName("N").desc("timed decode steps (default 100)").build());
+        o.addOption(Option.builder().longOpt("kernels").hasArg().argName("fast|portable").desc("kernels of the task-graph engine (default fast)").build());
         o.addOption(Option.builder().longOpt("cuda-graphs").hasArg().argName("on|off|both").desc("decode with CUDA graphs (default both)").build());
         return o;
     }
@@ -81,11 +83,12 @@ public final class ModelSpeedCommand {
             int steps = Integer.parseInt(cl.getOptionValue("steps", "100"));
             String graphs = cl.getOptionValue("cuda-graphs", "both");
             String deviceName = cl.getOptionValue("device");
+            KernelSet kernels = GenerateCommand.kernelSet(cl.getOptionValue("kernels", "fast"));
             boolean reference = "reference".equalsIgnoreCase(deviceName);
             ComputeDevice device = reference ? null : deviceName == null ? Devices.best() : Devices.find(deviceName);
             out.printf(Locale.ROOT, "model: %s, %d layers, d_model %d, d_state %d, vocab %d on %s%n", c.architecture(),
-                    c.nLayer(), c.dModel(), c.dState(), c.vocabSize(), reference ? "reference" : device.id() + " (" + device.name() + ")");
-            try (InferenceEngine e = reference ? new ReferenceEngine(weights) : new DeviceEngine(weights, device, true)) {
+                    c.nLayer(), c.dModel(), c.dState(), c.vocabSize(), reference ? "reference" : device.id() + " (" + device.name() + "), " + kernels + " kernels");
+            try (InferenceEngine e = reference ? new ReferenceEngine(weights) : new DeviceEngine(weights, device, true, kernels)) {
                 for (int len : lengths) {
                     ModelSpeed.Prefill p = ModelSpeed.prefill(e, 1, len, 2, 7);
                     out.printf(Locale.ROOT, "prefill %6d tokens: %10.2f ms  %12.0f tokens/s%n", len, p.nanos() / 1e6,
@@ -96,11 +99,14 @@ public final class ModelSpeedCommand {
                 }
             }
             if (!reference && device.backendName().equals("cuda") && !graphs.equals("on")) {
-                try (InferenceEngine e = new DeviceEngine(weights, device, false)) {
+                try (InferenceEngine e = new DeviceEngine(weights, device, false, kernels)) {
                     decode(out, e, batches, steps, " (no CUDA graphs)");
                 }
             }
             return 0;
+        } catch (IllegalArgumentException e) {
+            out.println("model-speed: " + e.getMessage());
+            return 2;
         } catch (RuntimeException e) {
             out.println("model-speed: " + e);
             return 1;

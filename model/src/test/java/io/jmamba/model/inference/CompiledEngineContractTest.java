@@ -1,6 +1,6 @@
 package io.jmamba.model.inference;
 
-import io.jmamba.runtime.backend.ComputeDevice;
+import io.jmamba.model.device.KernelSet;
 import io.jmamba.runtime.backend.DeviceMatrix;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -14,10 +14,11 @@ import java.util.List;
 class CompiledEngineContractTest {
     @TestFactory
     List<DynamicTest> contract() {
-        List<String> devices = DeviceMatrix.compiledDevices().stream().map(ComputeDevice::id).toList();
-        if (devices.isEmpty()) {
+        List<EngineContractTest.Engine> engines = DeviceMatrix.compiledDevices().stream()
+                .map(d -> new EngineContractTest.Engine(d.id(), KernelSet.FAST)).toList();
+        if (engines.isEmpty()) {
             System.out.println("CompiledEngineContractTest: no OpenCL or CUDA device found; only the JVM ran the contract");
         }
-        return EngineContractTest.contract(devices);
+        return EngineContractTest.contract(engines);
     }
 }

@@ -1,12 +1,14 @@
 package io.jmamba.model.inference;
 
 import io.jmamba.model.MambaModel;
+import io.jmamba.model.device.KernelSet;
 import io.jmamba.model.generate.GenerationOptions;
 import io.jmamba.model.generate.TokenListener;
 import io.jmamba.model.testing.Golden;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,16 +22,32 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
  * equal to each of its sequences alone (also with sequences of different lengths).
  */
 class EngineContractTest {
-    /** The reference and the task-graph engine on the JVM backend; compiled devices are in {@link CompiledEngineContractTest}. */
-    @TestFactory
-    List<DynamicTest> contract() {
-        return contract(List.of("reference", "jvm"));
+    /** An engine to test: a device ("reference", "jvm", "opencl:0:0", ...) and the kernels it is built from. */
+    record Engine(String device, KernelSet kernels) {
+        MambaModel load(Path dir) {
+            return MambaModel.load(dir, device, kernels);
+        }
+
+        @Override
+        public String toString() {
+            return device.equals("reference") ? device : device + " (" + kernels.name().toLowerCase(java.util.Locale.ROOT) + ")";
+        }
     }
 
-    static List<DynamicTest> contract(List<String> devices) {
+    /**
+     * The reference, and the task-graph engine with its portable kernels on the JVM backend. The fast
+     * kernels run on the compiled devices in {@link CompiledEngineContractTest} and on the JVM backend
+     * in {@link JvmFastEngineContractTest} (slow there: their work-groups run as threads).
+     */
+    @TestFactory
+    List<DynamicTest> contract() {
+        return contract(List.of(new Engine("reference", KernelSet.FAST), new Engine("jvm", KernelSet.PORTABLE)));
+    }
+
+    static List<DynamicTest> contract(List<Engine> engines) {
         List<DynamicTest> tests = new ArrayList<>();
         for (String model : List.of("mamba-tiny", "mamba2-tiny")) {
-            for (String device : devices) {
+            for (Engine device : engines) {
                 String n = model + " on " + device + ": ";
                 tests.add(dynamicTest(n + "golden logits", () -> goldenLogits(model, device)));
                 tests.add(dynamicTest(n + "prefill then decode equals full forward", () -> prefillThenDecode(model, device)));
@@ -40,25 +58,25 @@ class EngineContractTest {
         return tests;
     }
 
-    static void goldenLogits(String model, String device) {
+    static void goldenLogits(String model, Engine device) {
         Golden g = Golden.load(model);
-        try (MambaModel m = MambaModel.load(g.modelDir(), device)) {
+        try (MambaModel m = device.load(g.modelDir())) {
             Golden.assertLogitsClose(model + " on " + device, g.logits(), m.forward(g.inputIds()));
         }
     }
 
-    static void greedy(String model, String device) {
+    static void greedy(String model, Engine device) {
         Golden g = Golden.load(model);
-        try (MambaModel m = MambaModel.load(g.modelDir(), device)) {
+        try (MambaModel m = device.load(g.modelDir())) {
             int[] got = m.generate(g.inputIds()[0], GenerationOptions.greedy(g.greedyIds().length), TokenListener.NONE)
                     .tokens()[0];
             assertArrayEquals(g.greedyIds(), got, model + " on " + device);
         }
     }
 
-    static void prefillThenDecode(String model, String device) {
+    static void prefillThenDecode(String model, Engine device) {
         Golden g = Golden.load(model);
-        try (MambaModel m = MambaModel.load(g.modelDir(), device)) {
+        try (MambaModel m = device.load(g.modelDir())) {
             InferenceEngine e = m.engine();
             int[] ids = g.inputIds()[1];
             float[][][] full = e.prefill(e.newState(1), new int[][] {ids}, true);
@@ -82,9 +100,9 @@ class EngineContractTest {
         }
     }
 
-    static void batchEqualsAlone(String model, String device) {
+    static void batchEqualsAlone(String model, Engine device) {
         Golden g = Golden.load(model);
-        try (MambaModel m = MambaModel.load(g.modelDir(), device)) {
+        try (MambaModel m = device.load(g.modelDir())) {
             InferenceEngine e = m.engine();
             int[][] ragged = {g.inputIds()[0], Arrays.copyOf(g.inputIds()[1], 9), Arrays.copyOf(g.inputIds()[0], 24)};
             float[][][] batch = e.prefill(e.newState(3), ragged, true);
