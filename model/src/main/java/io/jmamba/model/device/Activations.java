@@ -6,13 +6,15 @@ import io.jmamba.runtime.api.IntArray;
 
 /**
  * The arrays of one forward shape (batch sequences of seqlen tokens) that the engine reads or
- * writes from the host: token ids, the per-layer recurrent state and the logits; plus the residual
+ * writes from the host: token ids, the per-layer recurrent state and the logits (or, for greedy
+ * steps, the next ids written over the ids); plus the residual
  * stream and the scratch arrays the layers share, which stay on the device.
  */
 final class Activations {
     final int batch;
     final int seqlen;
     final int tokens;
+    final Output output;
     final boolean allPositions;
     final IntArray ids;
     final FloatArray[] convState;
@@ -24,11 +26,12 @@ final class Activations {
     final FloatArray logits;
     final Scratch scratch = new Scratch();
 
-    Activations(MambaConfig c, int batch, int seqlen, boolean allPositions) {
+    Activations(MambaConfig c, int batch, int seqlen, Output output) {
         this.batch = batch;
         this.seqlen = seqlen;
         this.tokens = Math.multiplyExact(batch, seqlen);
-        this.allPositions = allPositions;
+        this.output = output;
+        this.allPositions = output == Output.ALL_LOGITS;
         long t = tokens;
         ids = new IntArray(t);
         convState = new FloatArray[c.nLayer()];

@@ -83,7 +83,7 @@ public final class DeviceEngine implements InferenceEngine {
             rectangular &= tokens[b].length == len;
         }
         if (rectangular) {
-            float[] logits = forward(s, tokens, allPositions);
+            float[] logits = forward(s, tokens, outputOf(allPositions)).arrays.logits.toHeapArray();
             return split(logits, s.batch, allPositions ? len : 1);
         }
         // different lengths: one sequence at a time through a one-sequence state
@@ -92,7 +92,7 @@ public final class DeviceEngine implements InferenceEngine {
         for (int b = 0; b < tokens.length; b++) {
             DeviceState one = new DeviceState(this, config, 1);
             s.copySlot(b, one, true);
-            float[] logits = forward(one, new int[][] {tokens[b]}, allPositions);
+            float[] logits = forward(one, new int[][] {tokens[b]}, outputOf(allPositions)).arrays.logits.toHeapArray();
             sync(one);
             s.copySlot(b, one, false);
             s.positions[b] += tokens[b].length;
@@ -108,7 +108,7 @@ public final class DeviceEngine implements InferenceEngine {
         for (int b = 0; b < tokens.length; b++) {
             rows[b] = new int[] {tokens[b]};
         }
-        float[][][] logits = split(forward(s, rows, false), s.batch, 1);
+        float[][][] logits = split(forward(s, rows, Output.LAST_LOGITS).arrays.logits.toHeapArray(), s.batch, 1);
         float[][] out = new float[tokens.length][];
         for (int b = 0; b < tokens.length; b++) {
             out[b] = logits[b][0];
@@ -116,11 +116,35 @@ public final class DeviceEngine implements InferenceEngine {
         return out;
     }
 
-    /** Runs one rectangular forward for state {@code s}; returns the flat logits. */
-    private float[] forward(DeviceState s, int[][] tokens, boolean allPositions) {
+    /**
+     * A decode step whose argmax is taken on the device: only the ids cross. When {@code tokens} are
+     * the ids the previous greedy step returned, they are already on the device and are not copied.
+     */
+    @Override
+    public synchronized int[] decodeGreedy(InferenceState state, int[] tokens) {
+        DeviceState s = own(state, tokens.length);
+        int[][] rows = new int[tokens.length][];
+        for (int b = 0; b < tokens.length; b++) {
+            rows[b] = new int[] {tokens[b]};
+        }
+        ForwardPlan p = forward(s, rows, Output.GREEDY_IDS);
+        int[] next = new int[tokens.length];
+        for (int b = 0; b < next.length; b++) {
+            next[b] = p.arrays.ids.get(b);
+        }
+        p.deviceIds = next.clone();
+        return next;
+    }
+
+    private static Output outputOf(boolean allPositions) {
+        return allPositions ? Output.ALL_LOGITS : Output.LAST_LOGITS;
+    }
+
+    /** Runs one rectangular forward for state {@code s} on the plan for its shape and output; returns that plan. */
+    private ForwardPlan forward(DeviceState s, int[][] tokens, Output output) {
         int batch = s.batch;
         int len = tokens[0].length;
-        ForwardPlan p = plan(batch, len, allPositions);
+        ForwardPlan p = plan(batch, len, output);
         if (s.resident != p) {
             sync(s);
             if (p.owner != null && p.owner.resident == p) {
@@ -128,10 +152,12 @@ public final class DeviceEngine implements InferenceEngine {
             }
             s.copy(p.arrays, true);
             p.run(ForwardPlan.LOAD);
+            p.deviceIds = null;
             p.owner = s;
             s.resident = p;
         }
         IntArray ids = p.arrays.ids;
+        boolean onDevice = output == Output.GREEDY_IDS && p.deviceIds != null && java.util.Arrays.equals(p.deviceIds, flat(tokens));
         for (int b = 0; b < batch; b++) {
             for (int t = 0; t < len; t++) {
                 int id = tokens[b][t];
@@ -142,11 +168,19 @@ public final class DeviceEngine implements InferenceEngine {
                 ids.set(b * len + t, id);
             }
         }
+        if (output == Output.GREEDY_IDS && !onDevice) {
+            p.run(ForwardPlan.IDS);
+        }
+        p.deviceIds = null;
         p.run(ForwardPlan.FORWARD);
         for (int b = 0; b < batch; b++) {
             s.positions[b] += len;
         }
-        return p.arrays.logits.toHeapArray();
+        return p;
+    }
+
+    private static int[] flat(int[][] tokens) {
+        return java.util.Arrays.stream(tokens).flatMapToInt(java.util.Arrays::stream).toArray();
     }
 
     /** Brings the host copy of {@code s} up to date if a plan holds newer values on the device. */
@@ -161,11 +195,11 @@ public final class DeviceEngine implements InferenceEngine {
         p.owner = null;
     }
 
-    private ForwardPlan plan(int batch, int len, boolean allPositions) {
+    private ForwardPlan plan(int batch, int len, Output output) {
         if (closed) {
             throw new IllegalStateException("engine is closed");
         }
-        String key = batch + "x" + len + (allPositions ? "all" : "last");
+        String key = batch + "x" + len + output;
         ForwardPlan p = plans.get(key);
         if (p == null) {
             if (plans.size() >= MAX_PLANS) {
@@ -178,7 +212,7 @@ public final class DeviceEngine implements InferenceEngine {
                 old.close();
             }
             boolean graphs = cudaGraphs && len == 1 && device.backendName().equals("cuda");
-            p = new ForwardPlan(stack, config, device, batch, len, allPositions, graphs);
+            p = new ForwardPlan(stack, config, device, batch, len, output, graphs);
             plans.put(key, p);
         }
         return p;

@@ -128,4 +128,21 @@ public final class ModelKernels {
             dst.set(i, src.get(i));
         }
     }
+
+    /** ids[r] = the first index of the largest of logits[r, 0 : vocab] (torch.argmax). */
+    public static void argmax(FloatArray logits, IntArray ids, int rows, int vocab) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            long base = (long) r * vocab;
+            int best = 0;
+            float bestValue = logits.get(base);
+            for (int v = 1; v < vocab; v++) {
+                float x = logits.get(base + v);
+                if (x > bestValue) {
+                    bestValue = x;
+                    best = v;
+                }
+            }
+            ids.set(r, best);
+        }
+    }
 }

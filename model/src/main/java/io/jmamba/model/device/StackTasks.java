@@ -1,5 +1,6 @@
 package io.jmamba.model.device;
 
+import io.jmamba.kernels.nn.Argmax;
 import io.jmamba.kernels.nn.Embedding;
 import io.jmamba.kernels.nn.Linear;
 import io.jmamba.kernels.norm.RmsNorm;
@@ -47,7 +48,9 @@ final class StackTasks {
 
     void addTo(TaskGraph g, GridScheduler grids, Activations a) {
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, weightArrays().toArray());
-        g.transferToDevice(DataTransferMode.EVERY_EXECUTION, a.ids);
+        if (a.output != Output.GREEDY_IDS) {
+            g.transferToDevice(DataTransferMode.EVERY_EXECUTION, a.ids); // greedy steps read the last step's argmax
+        }
         int d = c.dModel();
         boolean fast = kernels == KernelSet.FAST;
         if (fast) {
@@ -74,7 +77,16 @@ final class StackTasks {
             PortableMixers.linear(g, "lm_head", headIn, w.lmHead(), null, a.logits, rows, d, c.vocabSize(), d, 0, 0, 1,
                     false, placeholder);
         }
-        g.transferToHost(DataTransferMode.EVERY_EXECUTION, a.logits);
+        if (a.output == Output.GREEDY_IDS) {
+            if (fast) {
+                Argmax.addTo(g, grids, "next", a.batch, c.vocabSize(), a.logits, a.ids);
+            } else {
+                g.task("next", ModelKernels::argmax, a.logits, a.ids, a.batch, c.vocabSize());
+            }
+            g.transferToHost(DataTransferMode.EVERY_EXECUTION, a.ids);
+        } else {
+            g.transferToHost(DataTransferMode.EVERY_EXECUTION, a.logits);
+        }
     }
 
     /** residual = hidden (+ residual), normed = RMSNorm(residual) * weight. */

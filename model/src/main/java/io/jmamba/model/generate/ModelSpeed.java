@@ -42,17 +42,20 @@ public final class ModelSpeed {
         return new Prefill(batch, tokens, best);
     }
 
-    /** {@code steps} decode steps at {@code batch} after a short prompt and {@code warmup} untimed steps. */
+    /**
+     * {@code steps} greedy decode steps at {@code batch} (each feeding back the tokens the last one
+     * chose, as generation does) after a short prompt and {@code warmup} untimed steps.
+     */
     public static Decode decode(InferenceEngine e, int batch, int steps, int warmup, long seed) {
         InferenceState s = e.newState(batch);
         e.prefill(s, randomIds(e, batch, 8, seed), false);
         int[] feed = randomIds(e, 1, batch, seed + 1)[0];
         for (int i = 0; i < warmup; i++) {
-            e.decode(s, feed);
+            feed = e.decodeGreedy(s, feed);
         }
         long t0 = System.nanoTime();
         for (int i = 0; i < steps; i++) {
-            e.decode(s, feed);
+            feed = e.decodeGreedy(s, feed);
         }
         return new Decode(batch, steps, System.nanoTime() - t0);
     }

@@ -53,6 +53,7 @@ class EngineContractTest {
                 tests.add(dynamicTest(n + "prefill then decode equals full forward", () -> prefillThenDecode(model, device)));
                 tests.add(dynamicTest(n + "batch equals each sequence alone", () -> batchEqualsAlone(model, device)));
                 tests.add(dynamicTest(n + "greedy continuation", () -> greedy(model, device)));
+                tests.add(dynamicTest(n + "greedy steps mixed with logits steps", () -> greedySteps(model, device)));
             }
         }
         return tests;
@@ -71,6 +72,34 @@ class EngineContractTest {
             int[] got = m.generate(g.inputIds()[0], GenerationOptions.greedy(g.greedyIds().length), TokenListener.NONE)
                     .tokens()[0];
             assertArrayEquals(g.greedyIds(), got, model + " on " + device);
+        }
+    }
+
+    /**
+     * Greedy steps (argmax where the logits are; the next step reuses ids already on the device), a
+     * logits step in between, and a greedy step fed other tokens, against the reference doing the same.
+     */
+    static void greedySteps(String model, Engine device) {
+        Golden g = Golden.load(model);
+        int[][] prompt = {Arrays.copyOf(g.inputIds()[0], 10), Arrays.copyOf(g.inputIds()[1], 10)};
+        try (MambaModel ref = MambaModel.load(g.modelDir(), "reference"); MambaModel m = device.load(g.modelDir())) {
+            InferenceEngine r = ref.engine();
+            InferenceEngine e = m.engine();
+            InferenceState rs = r.newState(2);
+            InferenceState es = e.newState(2);
+            r.prefill(rs, prompt, false);
+            e.prefill(es, prompt, false);
+            int[] feed = {g.inputIds()[0][10], g.inputIds()[1][10]};
+            int[] want = r.decodeGreedy(rs, feed);
+            int[] got = e.decodeGreedy(es, feed);
+            assertArrayEquals(want, got, "first greedy step");
+            assertArrayEquals(r.decodeGreedy(rs, want), e.decodeGreedy(es, got), "greedy step from ids on the device");
+            int[] other = {7, 9};
+            float[][] wantLogits = r.decode(rs, other);
+            float[][] gotLogits = e.decode(es, other);
+            Golden.assertLogitsClose("logits step", new float[][][] {wantLogits}, new float[][][] {gotLogits});
+            assertArrayEquals(r.decodeGreedy(rs, new int[] {3, 4}), e.decodeGreedy(es, new int[] {3, 4}), "greedy after logits");
+            assertArrayEquals(r.decodeGreedy(rs, new int[] {5, 6}), e.decodeGreedy(es, new int[] {5, 6}), "greedy, new ids");
         }
     }
 
