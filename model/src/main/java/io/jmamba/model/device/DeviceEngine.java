@@ -12,10 +12,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Runs the model as task graphs on one device. Each forward shape (batch, seqlen, all or last
- * logits) gets its own execution plan, kept in a small cache: decode steps reuse one plan, so their
- * state stays on the device from step to step and only ids and logits cross. A batch of prompts of
- * different lengths is prefilled one sequence at a time.
+ * Runs the model as task graphs on one device. Each forward shape (batch, seqlen, and what comes
+ * back: all logits, last logits, or greedy ids) gets its own execution plan, kept in a small cache:
+ * decode steps reuse one plan, so their state stays on the device from step to step and only ids
+ * and logits (greedy: only ids) cross. A batch of prompts of different lengths is prefilled one
+ * sequence at a time.
  *
  * <p>On CUDA the decode plans replay a CUDA graph (every per-step input travels in device arrays).
  * Each plan holds its own copy of the weights on the device; the cache bound keeps that in check.
