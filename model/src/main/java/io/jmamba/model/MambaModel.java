@@ -51,10 +51,13 @@ public final class MambaModel implements AutoCloseable {
      * "jvm") or a device id ("cuda:0", "opencl:0:1"); {@code null} picks the best device.
      */
     public static MambaModel load(Path dir, String device) {
-        return load(dir, device, KernelSet.FAST);
+        return load(dir, device, null);
     }
 
-    /** As {@link #load(Path, String)}, with the kernels the task-graph engine is built from. */
+    /**
+     * As {@link #load(Path, String)}, with the kernels the task-graph engine is built from
+     * ({@code null}: {@link KernelSet#defaultFor} the device).
+     */
     public static MambaModel load(Path dir, String device, KernelSet kernels) {
         MambaConfig config = ConfigParser.read(dir);
         ModelWeights weights = WeightLoader.load(config, Checkpoint.open(dir));

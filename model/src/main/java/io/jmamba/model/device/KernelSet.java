@@ -12,5 +12,13 @@ public enum KernelSet {
      * per channel walking the sequence, the same graph for prefill and decode. Slow; a second
      * implementation to check the fast one against.
      */
-    PORTABLE
+    PORTABLE;
+
+    /**
+     * FAST on compiled devices; PORTABLE on the JVM backend, which runs the fast kernels' work-groups
+     * as threads with real barriers (correct, but a decode step of even a tiny model takes seconds).
+     */
+    public static KernelSet defaultFor(io.jmamba.runtime.backend.ComputeDevice device) {
+        return device.backendName().equals("jvm") ? PORTABLE : FAST;
+    }
 }

@@ -39,7 +39,7 @@ public final class GenerateCommand {
         o.addOption(Option.builder().longOpt("top-p").hasArg().argName("P").desc("nucleus sampling threshold (default 1)").build());
         o.addOption(Option.builder().longOpt("seed").hasArg().argName("S").desc("sampler seed (default 0)").build());
         o.addOption(Option.builder().longOpt("device").hasArg().argName("ID").desc("reference, jvm, opencl, cuda, cuda:0, ... (default: best)").build());
-        o.addOption(Option.builder().longOpt("kernels").hasArg().argName("fast|portable").desc("kernels of the task-graph engine (default fast)").build());
+        o.addOption(Option.builder().longOpt("kernels").hasArg().argName("fast|portable").desc("kernels of the task-graph engine (default: fast, portable on the jvm backend)").build());
         o.addOption(Option.builder().longOpt("stop").hasArg().argName("IDS").desc("stop token ids (default: the config's eos_token_id)").build());
         o.addOption(Option.builder().longOpt("no-stop").desc("do not stop at the eos token").build());
         o.addOption(Option.builder().longOpt("batch").hasArg().argName("B").desc("run B copies of the prompt together (default 1)").build());
@@ -73,7 +73,7 @@ public final class GenerateCommand {
         int batch;
         KernelSet kernels;
         try {
-            kernels = kernelSet(cl.getOptionValue("kernels", "fast"));
+            kernels = cl.hasOption("kernels") ? kernelSet(cl.getOptionValue("kernels")) : null;
             gen = new GenerationOptions(intOpt(cl, "max-new-tokens", 32), doubleOpt(cl, "temperature", 0),
                     intOpt(cl, "top-k", 0), doubleOpt(cl, "top-p", 1), longOpt(cl, "seed", 0), Set.of());
             batch = intOpt(cl, "batch", 1);

@@ -47,7 +47,7 @@ public final class ModelSpeedCommand {
         o.addOption(Option.builder().longOpt("prefill").hasArg().argName("L,L").desc("prompt lengths (default 2048,16384)").build());
         o.addOption(Option.builder().longOpt("decode-batch").hasArg().argName("B,B").desc("decode batch sizes (default 1,64)").build());
         o.addOption(Option.builder().longOpt("steps").hasArg().argName("N").desc("timed decode steps (default 100)").build());
-        o.addOption(Option.builder().longOpt("kernels").hasArg().argName("fast|portable").desc("kernels of the task-graph engine (default fast)").build());
+        o.addOption(Option.builder().longOpt("kernels").hasArg().argName("fast|portable").desc("kernels of the task-graph engine (default: fast, portable on the jvm backend)").build());
         o.addOption(Option.builder().longOpt("cuda-graphs").hasArg().argName("on|off|both").desc("decode with CUDA graphs (default both)").build());
         return o;
     }
@@ -83,11 +83,12 @@ public final class ModelSpeedCommand {
             int steps = Integer.parseInt(cl.getOptionValue("steps", "100"));
             String graphs = cl.getOptionValue("cuda-graphs", "both");
             String deviceName = cl.getOptionValue("device");
-            KernelSet kernels = GenerateCommand.kernelSet(cl.getOptionValue("kernels", "fast"));
+            KernelSet chosen = cl.hasOption("kernels") ? GenerateCommand.kernelSet(cl.getOptionValue("kernels")) : null;
             boolean reference = "reference".equalsIgnoreCase(deviceName);
             ComputeDevice device = reference ? null : deviceName == null ? Devices.best() : Devices.find(deviceName);
+            KernelSet kernels = chosen != null ? chosen : reference ? KernelSet.FAST : KernelSet.defaultFor(device);
             out.printf(Locale.ROOT, "model: %s, %d layers, d_model %d, d_state %d, vocab %d on %s%n", c.architecture(),
-                    c.nLayer(), c.dModel(), c.dState(), c.vocabSize(), reference ? "reference" : device.id() + " (" + device.name() + "), " + kernels + " kernels");
+                    c.nLayer(), c.dModel(), c.dState(), c.vocabSize(), reference ? "reference" : device.id() + " (" + device.name() + "), " + kernels.name().toLowerCase(Locale.ROOT) + " kernels");
             try (InferenceEngine e = reference ? new ReferenceEngine(weights) : new DeviceEngine(weights, device, true, kernels)) {
                 for (int len : lengths) {
                     ModelSpeed.Prefill p = ModelSpeed.prefill(e, 1, len, 2, 7);
