@@ -13,6 +13,12 @@ public final class LayoutTasks {
         g.task(id, ModelKernels::columns, src, dst, tokens, srcCols, c0, n);
     }
 
+    /** Three column ranges [offK, offK + nK) of src [tokens, srcCols] into dst0, dst1, dst2, in one task. */
+    public static void columns3(TaskGraph g, String id, FloatArray src, int srcCols, int tokens, FloatArray dst0, int off0,
+                                int n0, FloatArray dst1, int off1, int n1, FloatArray dst2, int off2, int n2) {
+        g.task(id, ModelKernels::columns3, src, tokens, srcCols, dst0, off0, n0, dst1, off1, n1, dst2, off2, n2);
+    }
+
     /** dst [batch, n, seqlen] = src [batch * seqlen, srcCols][:, c0 : c0 + n], transposed per sequence. */
     public static void toChannels(TaskGraph g, String id, FloatArray src, int srcCols, int c0, int n, FloatArray dst,
                                   int batch, int seqlen) {

@@ -145,4 +145,25 @@ public final class ModelKernels {
             ids.set(r, best);
         }
     }
+
+    /**
+     * Three column ranges of a token-major tensor in one launch (a decode step splits in_proj's and
+     * x_proj's outputs this way): dstK[t, j] = src[t, offK + j] for j < nK.
+     */
+    public static void columns3(FloatArray src, int tokens, int srcCols, FloatArray dst0, int off0, int n0,
+                                FloatArray dst1, int off1, int n1, FloatArray dst2, int off2, int n2) {
+        int width = n0 + n1 + n2;
+        for (@Parallel int t = 0; t < tokens; t++) {
+            for (@Parallel int j = 0; j < width; j++) {
+                long row = (long) t * srcCols;
+                if (j < n0) {
+                    dst0.set((long) t * n0 + j, src.get(row + off0 + j));
+                } else if (j < n0 + n1) {
+                    dst1.set((long) t * n1 + j - n0, src.get(row + off1 + j - n0));
+                } else {
+                    dst2.set((long) t * n2 + j - n0 - n1, src.get(row + off2 + j - n0 - n1));
+                }
+            }
+        }
+    }
 }

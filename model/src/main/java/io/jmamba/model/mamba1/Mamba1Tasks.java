@@ -15,6 +15,7 @@ import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.TaskGraph;
 
 import static io.jmamba.model.device.LayoutTasks.columns;
+import static io.jmamba.model.device.LayoutTasks.columns3;
 import static io.jmamba.model.device.LayoutTasks.copy;
 import static io.jmamba.model.device.LayoutTasks.toChannels;
 import static io.jmamba.model.device.LayoutTasks.toTokens;
@@ -66,14 +67,12 @@ public final class Mamba1Tasks implements MixerTasks {
             FloatArray xc = s.get("m1_xc", (long) t * dI);
             FloatArray bm = s.get("m1_b", (long) t * n);
             FloatArray cm = s.get("m1_c", (long) t * n);
-            columns(g, p + "x", xz, 2 * dI, 0, dI, x, t);
-            columns(g, p + "z", xz, 2 * dI, dI, dI, z, t);
+            // x and z in one launch (the third range is empty)
+            columns3(g, p + "xz", xz, 2 * dI, t, x, 0, dI, z, dI, dI, z, 0, 0);
             CausalConv1d.update(convState, Tensor.of(x, b, dI, 1), weight).bias(bias).silu(true).build()
                     .addTo(g, p + "conv", grids, Tensor.of(xc, b, dI, 1), convState);
             Linear.addTo(g, grids, p + "xproj", t, dI, xRows, xc, w.xProj(), null, xdbl);
-            columns(g, p + "dtlow", xdbl, xRows, 0, r, dtLow, t);
-            columns(g, p + "b", xdbl, xRows, r, n, bm, t);
-            columns(g, p + "c", xdbl, xRows, r + n, n, cm, t);
+            columns3(g, p + "dtbc", xdbl, xRows, t, dtLow, 0, r, bm, r, n, cm, r + n, n);
             Linear.addTo(g, grids, p + "dtproj", t, r, dI, dtLow, w.dtProjWeight(), null, dt);
             SelectiveStateUpdate.mamba1(ssmState, Tensor.of(xc, b, dI), Tensor.of(dt, b, dI), a, Tensor.of(bm, b, n),
                             Tensor.of(cm, b, n))

@@ -17,7 +17,7 @@ import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.TaskGraph;
 
-import static io.jmamba.model.device.LayoutTasks.columns;
+import static io.jmamba.model.device.LayoutTasks.columns3;
 import static io.jmamba.model.device.LayoutTasks.copy;
 import static io.jmamba.model.device.LayoutTasks.toChannels;
 import static io.jmamba.model.device.LayoutTasks.toTokens;
@@ -68,16 +68,12 @@ public final class Mamba2Tasks implements MixerTasks {
         boolean clamp = c.dtLimitLow() > 0 || c.dtLimitHigh() != Float.POSITIVE_INFINITY;
 
         Linear.addTo(g, grids, p + "in", t, d, inRows, io.in(), w.inProj(), w.inProjBias(), zxbcdt);
-        columns(g, p + "z", zxbcdt, inRows, 0, dI, z, t);
-        columns(g, p + "dt", zxbcdt, inRows, dI + convDim, heads, dt, t);
         if (len == 1) {
             FloatArray xbc = s.get("m2_xbc", (long) t * convDim);
-            columns(g, p + "xbc", zxbcdt, inRows, dI, convDim, xbc, t);
+            columns3(g, p + "split", zxbcdt, inRows, t, z, 0, dI, xbc, dI, convDim, dt, dI + convDim, heads);
             CausalConv1d.update(convState, Tensor.of(xbc, b, convDim, 1), weight).bias(bias).silu(true).build()
                     .addTo(g, p + "conv", grids, Tensor.of(xbcConv, b, convDim, 1), convState);
-            columns(g, p + "x", xbcConv, convDim, 0, dI, x, t);
-            columns(g, p + "b", xbcConv, convDim, dI, gn, bm, t);
-            columns(g, p + "c", xbcConv, convDim, dI + gn, gn, cm, t);
+            columns3(g, p + "xbcsplit", xbcConv, convDim, t, x, 0, dI, bm, dI, gn, cm, dI + gn, gn);
             SelectiveStateUpdate.Builder step = SelectiveStateUpdate.mamba2(Tensor.of(io.ssmState(), b, heads, hd, n),
                             Tensor.of(x, b, heads, hd), Tensor.of(dt, b, heads), Tensor.of(w.a(), heads),
                             Tensor.of(bm, b, gr, n), Tensor.of(cm, b, gr, n))
@@ -87,6 +83,8 @@ public final class Mamba2Tasks implements MixerTasks {
             }
             step.build().addTo(g, p + "ssm", grids, Tensor.of(y, b, heads, hd));
         } else {
+            // z and dt token-major (the third range is empty); xBC channel-major for the conv
+            columns3(g, p + "zdt", zxbcdt, inRows, t, z, 0, dI, dt, dI + convDim, heads, dt, 0, 0);
             FloatArray xbcCm = s.get("m2_xbccm", (long) t * convDim);
             FloatArray xbcConvCm = s.get("m2_xbcconvcm", (long) t * convDim);
             FloatArray convFinal = s.get("m2_convfinal", io.convState().getSize());
