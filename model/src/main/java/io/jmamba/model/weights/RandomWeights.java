@@ -41,12 +41,12 @@ public final class RandomWeights {
             }
         }
         return new Mamba1LayerWeights(ones(c.dModel()),
-                linear(rnd, c.inProjRows(), c.dModel()), c.useBias() ? zeros(c.inProjRows()) : null,
-                linear(rnd, dI, c.dConv()), c.useConvBias() ? zeros(dI) : null,
+                linear(rnd, c.inProjRows(), c.dModel()), c.useBias() ? small(rnd, c.inProjRows()) : null,
+                linear(rnd, dI, c.dConv()), c.useConvBias() ? small(rnd, dI) : null,
                 linear(rnd, c.xProjRows(), dI),
                 linear(rnd, dI, c.dtRank()), dtBias(rnd, dI),
                 aLog, a, ones(dI),
-                linear(rnd, c.dModel(), dI), c.useBias() ? zeros(c.dModel()) : null);
+                linear(rnd, c.dModel(), dI), c.useBias() ? small(rnd, c.dModel()) : null);
     }
 
     private static Mamba2LayerWeights mamba2(MambaConfig c, SplittableRandom rnd) {
@@ -59,10 +59,10 @@ public final class RandomWeights {
             a.set(i, (float) -v);
         }
         return new Mamba2LayerWeights(ones(c.dModel()),
-                linear(rnd, c.inProjRows(), c.dModel()), c.useBias() ? zeros(c.inProjRows()) : null,
-                linear(rnd, c.convChannels(), c.dConv()), c.useConvBias() ? zeros(c.convChannels()) : null,
+                linear(rnd, c.inProjRows(), c.dModel()), c.useBias() ? small(rnd, c.inProjRows()) : null,
+                linear(rnd, c.convChannels(), c.dConv()), c.useConvBias() ? small(rnd, c.convChannels()) : null,
                 dtBias(rnd, h), aLog, a, ones(h), ones(c.dInner()),
-                linear(rnd, c.dModel(), c.dInner()), c.useBias() ? zeros(c.dModel()) : null);
+                linear(rnd, c.dModel(), c.dInner()), c.useBias() ? small(rnd, c.dModel()) : null);
     }
 
     /** Inverse softplus of dt drawn log-uniformly from [0.001, 0.1]. */
@@ -101,7 +101,12 @@ public final class RandomWeights {
         return out;
     }
 
-    private static FloatArray zeros(long n) {
-        return new FloatArray(n);
+    /** Biases: small and nonzero, so that a bias that is dropped or added twice shows. */
+    private static FloatArray small(SplittableRandom rnd, long n) {
+        FloatArray out = new FloatArray(n);
+        for (long i = 0; i < n; i++) {
+            out.set(i, (float) ((rnd.nextDouble() * 2 - 1) * 0.1));
+        }
+        return out;
     }
 }
