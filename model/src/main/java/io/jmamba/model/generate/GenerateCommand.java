@@ -47,6 +47,11 @@ public final class GenerateCommand {
         return o;
     }
 
+    /** Runs the command on standard output and exits with its status. */
+    public static void main(String[] args) {
+        System.exit(run(args, System.out));
+    }
+
     /** Runs the command; returns the exit status (0 ok, 1 failure, 2 usage error). */
     public static int run(String[] args, PrintStream out) {
         Options options = options();

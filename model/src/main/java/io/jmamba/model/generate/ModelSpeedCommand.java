@@ -52,6 +52,11 @@ public final class ModelSpeedCommand {
         return o;
     }
 
+    /** Runs the command on standard output and exits with its status. */
+    public static void main(String[] args) {
+        System.exit(run(args, System.out));
+    }
+
     public static int run(String[] args, PrintStream out) {
         CommandLine cl;
         try {
