@@ -24,6 +24,8 @@ import java.util.Map;
 public final class DeviceEngine implements InferenceEngine {
     /** Plans kept at once; the least recently used is closed beyond this. */
     static final int MAX_PLANS = 4;
+    /** Default bound on the tokens (all sequences together) one prefill graph processes. */
+    public static final int DEFAULT_MAX_PREFILL_TOKENS = 1 << 16;
 
     private final ModelWeights weights;
     private final MambaConfig config;
@@ -32,6 +34,7 @@ public final class DeviceEngine implements InferenceEngine {
     private final boolean cudaGraphs;
     private final KernelSet kernels;
     private final Map<String, ForwardPlan> plans = new LinkedHashMap<>(16, 0.75f, true);
+    private int maxPrefillTokens = DEFAULT_MAX_PREFILL_TOKENS;
     private boolean closed;
 
     /** The fast kernels, with CUDA graphs for decode on CUDA. */
@@ -51,6 +54,19 @@ public final class DeviceEngine implements InferenceEngine {
         this.kernels = kernels;
         this.stack = new StackTasks(weights, kernels);
         this.cudaGraphs = cudaGraphs;
+    }
+
+    /**
+     * Longer prompts are prefilled in pieces of about this many tokens (all sequences together), the
+     * state carried between pieces: activation memory stays bounded at the cost of one plan per piece
+     * length. Returns this engine.
+     */
+    public synchronized DeviceEngine withMaxPrefillTokens(int tokens) {
+        if (tokens < 1) {
+            throw new IllegalArgumentException("max prefill tokens must be >= 1, got " + tokens);
+        }
+        this.maxPrefillTokens = tokens;
+        return this;
     }
 
     @Override
@@ -84,8 +100,7 @@ public final class DeviceEngine implements InferenceEngine {
             rectangular &= tokens[b].length == len;
         }
         if (rectangular) {
-            float[] logits = forward(s, tokens, outputOf(allPositions)).arrays.logits.toHeapArray();
-            return split(logits, s.batch, allPositions ? len : 1);
+            return prefillInPieces(s, tokens, allPositions);
         }
         // different lengths: one sequence at a time through a one-sequence state
         sync(s);
@@ -93,11 +108,10 @@ public final class DeviceEngine implements InferenceEngine {
         for (int b = 0; b < tokens.length; b++) {
             DeviceState one = new DeviceState(this, config, 1);
             s.copySlot(b, one, true);
-            float[] logits = forward(one, new int[][] {tokens[b]}, outputOf(allPositions)).arrays.logits.toHeapArray();
+            out[b] = prefillInPieces(one, new int[][] {tokens[b]}, allPositions)[0];
             sync(one);
             s.copySlot(b, one, false);
             s.positions[b] += tokens[b].length;
-            out[b] = split(logits, 1, allPositions ? tokens[b].length : 1)[0];
         }
         return out;
     }
@@ -113,6 +127,35 @@ public final class DeviceEngine implements InferenceEngine {
         float[][] out = new float[tokens.length][];
         for (int b = 0; b < tokens.length; b++) {
             out[b] = logits[b][0];
+        }
+        return out;
+    }
+
+    /**
+     * A rectangular prefill in pieces of at most {@link #maxPrefillTokens} tokens per sequence, the
+     * state carried from piece to piece, so that the activations of a very long prompt stay bounded.
+     */
+    private float[][][] prefillInPieces(DeviceState s, int[][] tokens, boolean allPositions) {
+        int len = tokens[0].length;
+        int piece = Math.max(1, maxPrefillTokens / s.batch);
+        float[][][] out = new float[s.batch][allPositions ? len : 1][];
+        for (int from = 0; from < len; from += piece) {
+            int to = Math.min(len, from + piece);
+            int[][] part = new int[s.batch][];
+            for (int b = 0; b < s.batch; b++) {
+                part[b] = java.util.Arrays.copyOfRange(tokens[b], from, to);
+            }
+            boolean last = to == len;
+            if (!allPositions && !last) {
+                // only the state matters before the last piece; its last-position logits are dropped
+                forward(s, part, Output.LAST_LOGITS);
+                continue;
+            }
+            float[][][] logits = split(forward(s, part, outputOf(allPositions)).arrays.logits.toHeapArray(), s.batch,
+                    allPositions ? to - from : 1);
+            for (int b = 0; b < s.batch; b++) {
+                System.arraycopy(logits[b], 0, out[b], allPositions ? from : 0, logits[b].length);
+            }
         }
         return out;
     }
