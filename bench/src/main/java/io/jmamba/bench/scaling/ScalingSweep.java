@@ -65,6 +65,11 @@ public final class ScalingSweep {
                 points.add(Point.skipped(length, PointStatus.FAILED, "not run: " + failure));
                 continue;
             }
+            String refusal = s.refusal(length);
+            if (refusal != null) {
+                points.add(Point.skipped(length, PointStatus.SKIPPED_UNSUPPORTED, refusal));
+                continue;
+            }
             String memoryReason = memoryReason(device, s, length);
             if (memoryReason != null) {
                 points.add(Point.skipped(length, PointStatus.SKIPPED_MEMORY, memoryReason));

@@ -43,6 +43,23 @@ class ScalingSweepTest {
     }
 
     @Test
+    void skipsLengthsTheSeriesRefusesWithItsReason() {
+        HostSeries inner = new HostSeries("capped", SeriesKind.ATTENTION, 2, 4, 0);
+        Series capped = new ClockedSeries(inner, new long[1], 0, 1024) {
+            @Override
+            public String refusal(long length) {
+                return length > 1024 ? "scores beyond the kernel's limit" : null;
+            }
+        };
+        SweepResult r = new ScalingSweep(CONFIG, Progress.silent())
+                .run("scaling", new TestDevice(1L << 40), List.of(new SeriesPlan(capped, List.of(1024L, 2048L))));
+        List<Point> pts = r.series().getFirst().points();
+        assertEquals(PointStatus.MEASURED, pts.get(0).status());
+        assertEquals(PointStatus.SKIPPED_UNSUPPORTED, pts.get(1).status());
+        assertEquals("scores beyond the kernel's limit", pts.get(1).reason());
+    }
+
+    @Test
     void skipsWhatTheTimeBudgetCannotAffordByExtrapolatingTheExpectedExponent() {
         // a fake clock: every run advances 1 s at L=1K; at L^2 the next point (4K) would take 16 s a run
         long[] now = {0};
