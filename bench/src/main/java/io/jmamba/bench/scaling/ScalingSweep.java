@@ -80,7 +80,10 @@ public final class ScalingSweep {
             if (last != null) {
                 double ratio = (double) length / last.length();
                 double runMs = last.medianMs() * Math.pow(ratio, s.expectedExponent());
-                double cost = lastPrepareSeconds * ratio + (config.warmup() + config.runs()) * runMs / 1e3;
+                // preparing = one execution (grows like a run) + the rest (allocating, filling, copying in,
+                // compiling), taken to grow at most linearly
+                double prepare = Math.max(0, lastPrepareSeconds - last.medianMs() / 1e3) * ratio + runMs / 1e3;
+                double cost = prepare + (config.warmup() + config.runs()) * runMs / 1e3;
                 if (cost > left) {
                     points.add(Point.skipped(length, PointStatus.SKIPPED_TIME, String.format(Locale.ROOT,
                             "predicted %.1f s (%.3g ms per run from %.3g ms at L=%d, exponent %.0f) exceeds the %.1f s left to this series",

@@ -61,7 +61,8 @@ class ScalingSweepTest {
 
     @Test
     void skipsWhatTheTimeBudgetCannotAffordByExtrapolatingTheExpectedExponent() {
-        // a fake clock: every run advances 1 s at L=1K; at L^2 the next point (4K) would take 16 s a run
+        // a fake clock: every run advances 1 s at L=1K; at L^2 the next point (4K) would take 16 s a run,
+        // and it needs 5 of them (the execution in preparing, 1 warm-up, 3 timed)
         long[] now = {0};
         HostSeries s = new HostSeries("quad", SeriesKind.ATTENTION, 2, 4, 0);
         Series timed = new ClockedSeries(s, now, 1.0e9, 1024);
@@ -72,7 +73,7 @@ class ScalingSweepTest {
         assertEquals(PointStatus.MEASURED, pts.get(0).status());
         assertEquals(1000.0, pts.get(0).medianMs(), 1e-9);
         assertEquals(PointStatus.SKIPPED_TIME, pts.get(1).status());
-        assertTrue(pts.get(1).reason().startsWith("predicted 64.0 s"), pts.get(1).reason());
+        assertTrue(pts.get(1).reason().startsWith("predicted 80.0 s"), pts.get(1).reason());
     }
 
     @Test
