@@ -51,7 +51,7 @@ public record BenchOptions(String device, String dtype, Path out, Integer runs, 
         o.addOption(Option.builder().longOpt("out").hasArg().argName("DIR")
                 .desc("folder for the JSON, CSV and SVG reports (default: jmamba-results)").build());
         o.addOption(Option.builder().longOpt("runs").hasArg().argName("N").desc("timed runs per point (median reported)").build());
-        o.addOption(Option.builder().longOpt("warmup").hasArg().argName("N").desc("untimed runs before timing each point").build());
+        o.addOption(Option.builder().longOpt("warmup").hasArg().argName("N").desc("untimed runs before timing each point, besides the first run that compiles and copies the inputs in").build());
         o.addOption(Option.builder().longOpt("time-budget").hasArg().argName("SECONDS")
                 .desc("time budget of the whole run (suffix s or m allowed); longer points are skipped").build());
         o.addOption(Option.builder().longOpt("max-len").hasArg().argName("L")

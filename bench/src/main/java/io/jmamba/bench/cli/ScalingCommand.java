@@ -72,6 +72,6 @@ final class ScalingCommand implements Command {
     private static String header() {
         return "Times each series (" + String.join(", ", SeriesCatalog.all().keySet()) + ") against sequence length "
                 + "(batch 1), fits the log-log slope and finds where attention overtakes each scan. Defaults are sized "
-                + "for the device: a GPU sweeps 1K..1M in about 2 minutes, a CPU 1K..16K in about 5.";
+                + "for the device: a GPU sweeps 1K..1M in about 2 minutes, a CPU 256..16K in about 5.";
     }
 }

@@ -5,6 +5,7 @@ import io.jmamba.runtime.api.FloatArray;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
+import java.util.stream.LongStream;
 
 /**
  * Deterministic benchmark inputs. Timing must not depend on the data (but NaNs and denormals would
@@ -30,9 +31,12 @@ public final class Inputs {
             block[i] = (float) (lo + r.nextDouble() * (hi - lo));
         }
         MemorySegment dst = a.getSegment();
-        for (long at = 0; at < a.getSize(); at += block.length) {
+        long blocks = (a.getSize() + block.length - 1) / block.length;
+        // a 1M-token input is gigabytes: fill it on every core
+        LongStream.range(0, blocks).parallel().forEach(k -> {
+            long at = k * block.length;
             int n = (int) Math.min(block.length, a.getSize() - at);
             MemorySegment.copy(block, 0, dst, ValueLayout.JAVA_FLOAT, at * Float.BYTES, n);
-        }
+        });
     }
 }
