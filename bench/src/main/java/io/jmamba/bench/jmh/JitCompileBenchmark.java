@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * so each measurement is the first compile of that kernel in a fresh JVM (single shot, one per fork):
  * the latency a user sees, class loading of the JIT included.
  *
- * <p>Kernels are named {@code class#method}, with {@code @index=value,...} for {@code @Specialize}
+ * <p>Kernels are named {@code class#method}, with {@code @index=value;...} for {@code @Specialize}
  * parameters, and found by reflection.
  * <pre>jmamba bench jmh JitCompileBenchmark -p dialect=CUDA -f 5</pre>
  */
@@ -42,7 +42,7 @@ public class JitCompileBenchmark {
             "io.jmamba.kernels.scan.SelectiveScanKernels#chunkOutputs",
             "io.jmamba.kernels.ssd.SsdKernels#chunkScan",
             "io.jmamba.kernels.conv.CausalConv1dKernels#forward",
-            "io.jmamba.kernels.attention.CausalAttentionKernels#flash@7=64,8=1"})
+            "io.jmamba.kernels.attention.CausalAttentionKernels#flash@7=64;8=1"})
     public String kernel;
 
     @Param({"OPENCL", "CUDA"})
@@ -60,7 +60,7 @@ public class JitCompileBenchmark {
                 .orElseThrow(() -> new IllegalStateException("no public method " + parts[1] + " in " + parts[0]));
         specialized = new HashMap<>();
         if (at.length == 2) {
-            for (String kv : at[1].split(",")) {
+            for (String kv : at[1].split(";")) {
                 String[] p = kv.split("=");
                 int index = Integer.parseInt(p[0]);
                 Class<?> type = method.getParameterTypes()[index];
