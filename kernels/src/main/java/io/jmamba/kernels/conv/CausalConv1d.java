@@ -1,0 +1,154 @@
+package io.jmamba.kernels.conv;
+
+import io.jmamba.kernels.support.GraphRuns;
+import io.jmamba.kernels.support.Grids;
+import io.jmamba.kernels.support.Shapes;
+import io.jmamba.kernels.support.Tensor;
+import io.jmamba.runtime.api.DataTransferMode;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.backend.ComputeDevice;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Host API of the depthwise causal conv1d ({@link CausalConv1dKernels}): the forward over a whole
+ * sequence (prefill) and the update over new tokens against a rolling state (decode).
+ * <pre>{@code
+ * CausalConv1d conv = CausalConv1d.forward(x, weight).bias(bias).silu(true).build();
+ * CausalConv1dResult r = conv.addTo(graph, "conv0", grids);      // r.out(), r.state() = final_states
+ * CausalConv1d step = CausalConv1d.update(convState, xNew, weight).bias(bias).silu(true).build();
+ * Tensor y = step.addTo(graph, "conv_step", grids).out();        // convState updated in place
+ * }</pre>
+ * Shapes: x, out {@code [batch, dim, seqlen]}; weight {@code [dim, width]} with width 2..8; bias
+ * {@code [dim]}; initial/final states {@code [batch, dim, width-1]}; conv_state
+ * {@code [batch, dim, state_len >= width-1]}.
+ */
+public final class CausalConv1d {
+    private final boolean isUpdate;
+    private final Tensor x, weight, bias, initialStates, convState;
+    private final boolean silu;
+    private final ConvShape shape;
+
+    private CausalConv1d(Builder b) {
+        isUpdate = b.isUpdate;
+        x = b.x;
+        weight = b.weight;
+        bias = b.bias;
+        initialStates = b.initialStates;
+        convState = b.convState;
+        silu = b.silu;
+        shape = isUpdate ? ConvShape.update(convState, x, weight, bias) : ConvShape.forward(x, weight, bias, initialStates);
+    }
+
+    /** The forward over a whole sequence. */
+    public static Builder forward(Tensor x, Tensor weight) {
+        return new Builder(false, null, x, weight);
+    }
+
+    /** The decode update: new tokens {@code x} against {@code convState}, which is updated in place. */
+    public static Builder update(Tensor convState, Tensor x, Tensor weight) {
+        return new Builder(true, convState, x, weight);
+    }
+
+    /** Shape of the state this call produces: final_states (forward) or conv_state (update). */
+    public long[] stateShape() {
+        return new long[] {shape.batch(), shape.dim(), shape.stateLen()};
+    }
+
+    /** Adds the tasks, writing into new output tensors (for an update the state tensor is the conv_state itself). */
+    public CausalConv1dResult addTo(TaskGraph g, String prefix, GridScheduler grids) {
+        return addTo(g, prefix, grids, Tensor.zeros(x.shape()), isUpdate ? convState : Tensor.zeros(stateShape()));
+    }
+
+    /**
+     * Adds the tasks to {@code g}: forward adds {@code prefix} (outputs) and {@code prefix + "_final"}
+     * (final states); update adds {@code prefix}, which also rolls the conv_state in place
+     * ({@code state} must then be the conv_state tensor itself).
+     */
+    public CausalConv1dResult addTo(TaskGraph g, String prefix, GridScheduler grids, Tensor out, Tensor state) {
+        Objects.requireNonNull(g, "graph");
+        Shapes.require("out", out, x.shape());
+        Shapes.require(isUpdate ? "conv_state" : "final_states", state, stateShape());
+        if (isUpdate && state != convState) {
+            throw new IllegalArgumentException("conv_state: the update writes the state in place; pass the conv_state tensor itself");
+        }
+        FloatArray placeholder = new FloatArray(1);
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, placeholder);
+        int flags = (bias != null ? CausalConv1dKernels.HAS_BIAS : 0)
+                | (silu ? CausalConv1dKernels.SILU : 0)
+                | (initialStates != null ? CausalConv1dKernels.HAS_INITIAL_STATES : 0);
+        FloatArray biasArr = bias != null ? bias.data() : placeholder;
+        int rows = shape.batch() * shape.dim();
+        String graph = g.getName() + ".";
+        if (isUpdate) {
+            g.task(prefix, CausalConv1dKernels::update, convState.data(), x.data(), weight.data(), biasArr, out.data(),
+                    shape.batch(), shape.dim(), shape.seqlen(), shape.stateLen(), shape.width(), flags);
+            grids.addWorkerGrid(graph + prefix, Grids.oneD(rows));
+        } else {
+            FloatArray initArr = initialStates != null ? initialStates.data() : placeholder;
+            g.task(prefix, CausalConv1dKernels::forward, x.data(), weight.data(), biasArr, initArr, out.data(),
+                    shape.batch(), shape.dim(), shape.seqlen(), shape.width(), flags);
+            g.task(prefix + "_final", CausalConv1dKernels::finalStates, x.data(), initArr, state.data(),
+                    shape.batch(), shape.dim(), shape.seqlen(), shape.width(), flags);
+            grids.addWorkerGrid(graph + prefix, Grids.twoD(rows, shape.seqlen()));
+            grids.addWorkerGrid(graph + prefix + "_final", Grids.twoD(rows, shape.width() - 1));
+        }
+        return new CausalConv1dResult(out, state);
+    }
+
+    /**
+     * Runs on {@code device} and returns the output and the state on the host (for an update, the
+     * host conv_state tensor, updated in place).
+     */
+    public CausalConv1dResult run(ComputeDevice device) {
+        Tensor out = Tensor.zeros(x.shape());
+        Tensor state = isUpdate ? convState : Tensor.zeros(stateShape());
+        GraphRuns.runOnce(device, isUpdate ? "conv_update" : "conv_forward",
+                Arrays.asList(x, weight, bias, initialStates, convState),
+                (g, grids) -> addTo(g, "conv", grids, out, state), List.of(out, state));
+        return new CausalConv1dResult(out, state);
+    }
+
+    /** Optional inputs; {@link #build()} checks every shape. */
+    public static final class Builder {
+        private final boolean isUpdate;
+        private final Tensor convState, x, weight;
+        private Tensor bias, initialStates;
+        private boolean silu;
+
+        private Builder(boolean isUpdate, Tensor convState, Tensor x, Tensor weight) {
+            this.isUpdate = isUpdate;
+            this.convState = convState;
+            this.x = x;
+            this.weight = weight;
+        }
+
+        public Builder bias(Tensor bias) {
+            this.bias = bias;
+            return this;
+        }
+
+        /** Apply SiLU to the output (activation "silu"); off means none. */
+        public Builder silu(boolean on) {
+            this.silu = on;
+            return this;
+        }
+
+        /** Forward only: the width-1 inputs before the first token, {@code [batch, dim, width-1]}. */
+        public Builder initialStates(Tensor initialStates) {
+            if (isUpdate && initialStates != null) {
+                throw new IllegalArgumentException("initial_states: the update takes its history from conv_state");
+            }
+            this.initialStates = initialStates;
+            return this;
+        }
+
+        public CausalConv1d build() {
+            return new CausalConv1d(this);
+        }
+    }
+}

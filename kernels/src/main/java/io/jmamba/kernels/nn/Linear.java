@@ -1,0 +1,84 @@
+package io.jmamba.kernels.nn;
+
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.KernelContext;
+import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.api.WorkerGrid2D;
+import io.jmamba.runtime.backend.ComputeDevice;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Host API of a linear layer, y (rows, out) = x (rows, in) . W (out, in)^T + bias (out): in_proj,
+ * x_proj, dt_proj, out_proj and lm_head. Few rows (decoding) take the GEMV kernel, more take the tiled
+ * GEMM; {@link Path} forces one.
+ */
+public final class Linear {
+    private Linear() {
+    }
+
+    /** Up to this many rows a GEMV per row beats a GEMM tile that would be mostly empty. */
+    public static final int GEMV_MAX_ROWS = 4;
+
+    /** Which kernel computes the product. */
+    public enum Path { AUTO, GEMM, GEMV }
+
+    /** Appends task {@code prefix + "_gemm"} or {@code prefix + "_gemv"} with the kernel chosen by row count. */
+    public static void addTo(TaskGraph graph, GridScheduler grids, String prefix, int rows, int in, int out,
+                             FloatArray x, FloatArray w, FloatArray bias, FloatArray y) {
+        addTo(graph, grids, prefix, rows, in, out, x, w, bias, y, Path.AUTO);
+    }
+
+    /** As {@link #addTo(TaskGraph, GridScheduler, String, int, int, int, FloatArray, FloatArray, FloatArray, FloatArray)} with the kernel given. */
+    public static void addTo(TaskGraph graph, GridScheduler grids, String prefix, int rows, int in, int out,
+                             FloatArray x, FloatArray w, FloatArray bias, FloatArray y, Path path) {
+        Objects.requireNonNull(graph, "graph");
+        Objects.requireNonNull(grids, "grids");
+        Objects.requireNonNull(path, "path");
+        GraphParts.checkPrefix(prefix);
+        check(rows, in, out, x, w, bias, y);
+        FloatArray b = GraphParts.orPlaceholder(graph, bias);
+        boolean gemv = path == Path.GEMV || path == Path.AUTO && rows <= GEMV_MAX_ROWS;
+        String g = graph.getName() + ".";
+        if (gemv) {
+            String id = prefix + "_gemv";
+            ShapeCheck.intProduct("out * " + LinearKernels.GEMV_GROUP + " work-items", out, LinearKernels.GEMV_GROUP);
+            graph.task(id, LinearKernels::gemv, new KernelContext(), x, w, b, y, rows, in, out, bias != null);
+            grids.addWorkerGrid(g + id, new WorkerGrid2D((long) out * LinearKernels.GEMV_GROUP, rows)
+                    .setLocalWork(LinearKernels.GEMV_GROUP, 1));
+        } else {
+            String id = prefix + "_gemm";
+            int t = LinearKernels.TILE;
+            graph.task(id, LinearKernels::gemm, new KernelContext(), x, w, b, y, rows, in, out, bias != null);
+            grids.addWorkerGrid(g + id, new WorkerGrid2D(roundUp(out, t), roundUp(rows, t)).setLocalWork(t, t));
+        }
+    }
+
+    /** One call on {@code device}. */
+    public static void run(ComputeDevice device, int rows, int in, int out, FloatArray x, FloatArray w, FloatArray bias,
+                           FloatArray y, Path path) {
+        check(rows, in, out, x, w, bias, y);
+        GraphParts.runOnce(device, "linear", GraphParts.arrays(x, w, bias), List.of(y),
+                (g, grids) -> addTo(g, grids, "lin", rows, in, out, x, w, bias, y, path));
+    }
+
+    static void check(int rows, int in, int out, FloatArray x, FloatArray w, FloatArray bias, FloatArray y) {
+        ShapeCheck.requirePositive("rows", rows);
+        ShapeCheck.requirePositive("in", in);
+        ShapeCheck.requirePositive("out", out);
+        ShapeCheck.requireShape("x", x, "(rows, in)", rows, in);
+        ShapeCheck.requireShape("W", w, "(out, in)", out, in);
+        if (bias != null) {
+            ShapeCheck.requireShape("bias", bias, "(out)", out);
+        }
+        ShapeCheck.requireShape("y", y, "(rows, out)", rows, out);
+        ShapeCheck.intProduct("roundUp(rows, " + LinearKernels.TILE + ")", roundUp(rows, LinearKernels.TILE));
+        ShapeCheck.intProduct("roundUp(out, " + LinearKernels.TILE + ")", roundUp(out, LinearKernels.TILE));
+    }
+
+    static long roundUp(long v, int m) {
+        return (v + m - 1) / m * m;
+    }
+}

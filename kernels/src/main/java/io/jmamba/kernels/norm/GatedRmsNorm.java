@@ -1,0 +1,77 @@
+package io.jmamba.kernels.norm;
+
+import io.jmamba.kernels.nn.GraphParts;
+import io.jmamba.kernels.nn.ShapeCheck;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.api.WorkerGrid2D;
+import io.jmamba.runtime.backend.ComputeDevice;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Host API of Mamba-2's grouped gated RMSNorm (mamba_ssm's RMSNormGated with group_size =
+ * d_inner / n_groups): {@code out = rmsnorm_g(x * silu(z)) * weight}, or with {@code normBeforeGate}
+ * {@code rmsnorm_g(x) * weight * silu(z)}; statistics per group of {@code groupSize} columns.
+ */
+public final class GatedRmsNorm {
+    private GatedRmsNorm() {
+    }
+
+    /** Sizes and flags of one call. */
+    public record Config(int rows, int dim, int groupSize, float eps, boolean normBeforeGate) {
+        public Config validate() {
+            ShapeCheck.requirePositive("rows", rows);
+            ShapeCheck.requirePositive("dim", dim);
+            ShapeCheck.requirePositive("group_size", groupSize);
+            if (dim % groupSize != 0) {
+                throw new IllegalArgumentException("group_size: dim (" + dim + ") must be a multiple of group_size ("
+                        + groupSize + ")");
+            }
+            if (!(eps >= 0f)) {
+                throw new IllegalArgumentException("eps must be >= 0, got " + eps);
+            }
+            ShapeCheck.intProduct("rows * groups", rows, dim / groupSize);
+            return this;
+        }
+    }
+
+    /**
+     * Appends task {@code prefix + "_gatednorm"}.
+     *
+     * @param x      (rows, dim)
+     * @param z      (rows, dim) gate, or null for a plain grouped RMSNorm
+     * @param weight (dim)
+     * @param out    (rows, dim); may be {@code x}
+     */
+    public static void addTo(TaskGraph graph, GridScheduler grids, String prefix, Config cfg, FloatArray x, FloatArray z,
+                             FloatArray weight, FloatArray out) {
+        Objects.requireNonNull(graph, "graph");
+        Objects.requireNonNull(grids, "grids");
+        GraphParts.checkPrefix(prefix);
+        check(cfg, x, z, weight, out);
+        String id = prefix + "_gatednorm";
+        graph.task(id, NormKernels::gatedRmsNorm, x, GraphParts.orPlaceholder(graph, z), weight, out, cfg.rows(), cfg.dim(),
+                cfg.groupSize(), cfg.eps(), z != null, cfg.normBeforeGate());
+        grids.addWorkerGrid(graph.getName() + "." + id, new WorkerGrid2D(cfg.rows(), cfg.dim() / cfg.groupSize()));
+    }
+
+    /** One call on {@code device}. */
+    public static void run(ComputeDevice device, Config cfg, FloatArray x, FloatArray z, FloatArray weight, FloatArray out) {
+        check(cfg, x, z, weight, out);
+        GraphParts.runOnce(device, "gatednorm", GraphParts.arrays(x, z, weight), List.of(out),
+                (g, grids) -> addTo(g, grids, "norm", cfg, x, z, weight, out));
+    }
+
+    static void check(Config cfg, FloatArray x, FloatArray z, FloatArray weight, FloatArray out) {
+        cfg.validate();
+        ShapeCheck.requireShape("x", x, "(rows, dim)", cfg.rows(), cfg.dim());
+        if (z != null) {
+            ShapeCheck.requireShape("z", z, "(rows, dim)", cfg.rows(), cfg.dim());
+        }
+        ShapeCheck.requireShape("weight", weight, "(dim)", cfg.dim());
+        ShapeCheck.requireShape("out", out, "(rows, dim)", cfg.rows(), cfg.dim());
+    }
+}

@@ -1,0 +1,66 @@
+package io.jmamba.kernels.norm;
+
+import io.jmamba.kernels.nn.GraphParts;
+import io.jmamba.kernels.nn.ShapeCheck;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.api.WorkerGrid1D;
+import io.jmamba.runtime.backend.ComputeDevice;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Host API of the residual RMSNorm that starts each Mamba block and ends the stack (norm_f):
+ * {@code residualOut = x + residual; out = rmsnorm(residualOut) * weight}. The residual stays fp32.
+ */
+public final class RmsNorm {
+    private RmsNorm() {
+    }
+
+    /**
+     * Appends task {@code prefix + "_rmsnorm"}.
+     *
+     * @param x           (rows, dim)
+     * @param residual    (rows, dim), or null (first layer: the residual becomes x)
+     * @param weight      (dim)
+     * @param out         (rows, dim)
+     * @param residualOut (rows, dim); may be {@code residual} itself to update it in place
+     */
+    public static void addTo(TaskGraph graph, GridScheduler grids, String prefix, int rows, int dim, float eps,
+                             FloatArray x, FloatArray residual, FloatArray weight, FloatArray out, FloatArray residualOut) {
+        Objects.requireNonNull(graph, "graph");
+        Objects.requireNonNull(grids, "grids");
+        GraphParts.checkPrefix(prefix);
+        check(rows, dim, eps, x, residual, weight, out, residualOut);
+        String id = prefix + "_rmsnorm";
+        graph.task(id, NormKernels::rmsNormResidual, x, GraphParts.orPlaceholder(graph, residual), weight, out, residualOut,
+                rows, dim, eps, residual != null);
+        grids.addWorkerGrid(graph.getName() + "." + id, new WorkerGrid1D(rows));
+    }
+
+    /** One call on {@code device}: copies x, residual, weight in and out, residualOut back. */
+    public static void run(ComputeDevice device, int rows, int dim, float eps, FloatArray x, FloatArray residual,
+                           FloatArray weight, FloatArray out, FloatArray residualOut) {
+        check(rows, dim, eps, x, residual, weight, out, residualOut);
+        GraphParts.runOnce(device, "rmsnorm", GraphParts.arrays(x, residual, weight), List.of(out, residualOut),
+                (g, grids) -> addTo(g, grids, "norm", rows, dim, eps, x, residual, weight, out, residualOut));
+    }
+
+    static void check(int rows, int dim, float eps, FloatArray x, FloatArray residual, FloatArray weight, FloatArray out,
+                      FloatArray residualOut) {
+        ShapeCheck.requirePositive("rows", rows);
+        ShapeCheck.requirePositive("dim", dim);
+        if (!(eps >= 0f)) {
+            throw new IllegalArgumentException("eps must be >= 0, got " + eps);
+        }
+        ShapeCheck.requireShape("x", x, "(rows, dim)", rows, dim);
+        if (residual != null) {
+            ShapeCheck.requireShape("residual", residual, "(rows, dim)", rows, dim);
+        }
+        ShapeCheck.requireShape("weight", weight, "(dim)", dim);
+        ShapeCheck.requireShape("out", out, "(rows, dim)", rows, dim);
+        ShapeCheck.requireShape("residual_out", residualOut, "(rows, dim)", rows, dim);
+    }
+}

@@ -1,0 +1,209 @@
+package io.jmamba.kernels.scan;
+
+import io.jmamba.kernels.support.GraphRuns;
+import io.jmamba.kernels.support.Grids;
+import io.jmamba.kernels.support.Shapes;
+import io.jmamba.kernels.support.Tensor;
+import io.jmamba.runtime.api.DataTransferMode;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.backend.ComputeDevice;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Host API of the Mamba-1 selective scan (forward). Checks shapes, then adds the three passes of
+ * {@link SelectiveScanKernels} to a task graph:
+ * <pre>{@code
+ * SelectiveScan scan = SelectiveScan.builder(u, delta, A, B, C)
+ *         .d(D).z(z).deltaBias(dtBias).deltaSoftplus(true).build();
+ * SelectiveScanResult r = scan.addTo(graph, "scan0", grids);   // r.out(), r.lastState() stay on the device
+ * }</pre>
+ * Shapes: u, delta, z, out {@code [batch, dim, seqlen]}; A {@code [dim, dstate]}; B, C
+ * {@code [batch, dstate, seqlen]} or {@code [batch, groups, dstate, seqlen]}; D and delta_bias
+ * {@code [dim]}; initial and last state {@code [batch, dim, dstate]}. {@link SelectiveScanReference}
+ * states the arithmetic. The caller transfers its input tensors to the device (or produces them with
+ * earlier tasks); {@link #run} does the whole round trip in one call.
+ */
+public final class SelectiveScan {
+    /** Below this many tokens per chunk, cutting further costs more than it gains. */
+    static final int MIN_CHUNK = 64;
+    /** The default chunking aims at about this many (row, chunk) work-items. */
+    static final long TARGET_WORK_ITEMS = 1L << 17;
+
+    private final Tensor u, delta, a, b, c, d, z, deltaBias, initialState;
+    private final boolean deltaSoftplus;
+    private final SelectiveScanShape shape;
+    private final int chunkLen;
+    private final int nChunks;
+
+    private SelectiveScan(Builder bld) {
+        this.u = bld.u;
+        this.delta = bld.delta;
+        this.a = bld.a;
+        this.b = bld.b;
+        this.c = bld.c;
+        this.d = bld.d;
+        this.z = bld.z;
+        this.deltaBias = bld.deltaBias;
+        this.initialState = bld.initialState;
+        this.deltaSoftplus = bld.deltaSoftplus;
+        this.shape = SelectiveScanShape.check(u, delta, a, b, c, d, z, deltaBias, initialState);
+        long rows = (long) shape.batch() * shape.dim();
+        if (rows > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("batch * dim = " + rows + " is too large: kernels index rows with int");
+        }
+        this.chunkLen = bld.chunkLen != 0 ? Math.min(bld.chunkLen, shape.seqlen()) : defaultChunkLength(rows, shape.seqlen());
+        this.nChunks = (int) ((shape.seqlen() + (long) chunkLen - 1) / chunkLen);
+    }
+
+    public static Builder builder(Tensor u, Tensor delta, Tensor a, Tensor b, Tensor c) {
+        return new Builder(u, delta, a, b, c);
+    }
+
+    /** Chunk length for {@code rows = batch * dim} rows: enough chunks to fill a GPU, none shorter than 64 tokens. */
+    public static int defaultChunkLength(long rows, int seqlen) {
+        long wanted = Math.max(1, (TARGET_WORK_ITEMS + rows - 1) / rows);
+        long most = Math.max(1, (seqlen + MIN_CHUNK - 1) / MIN_CHUNK);
+        long chunks = Math.min(wanted, most);
+        return (int) ((seqlen + chunks - 1) / chunks);
+    }
+
+    public int chunkLength() {
+        return chunkLen;
+    }
+
+    public int chunkCount() {
+        return nChunks;
+    }
+
+    /** Output shape {@code [batch, dim, seqlen]}. */
+    public long[] outShape() {
+        return new long[] {shape.batch(), shape.dim(), shape.seqlen()};
+    }
+
+    /** State shape {@code [batch, dim, dstate]}. */
+    public long[] stateShape() {
+        return new long[] {shape.batch(), shape.dim(), shape.dstate()};
+    }
+
+    /** Adds the scan to {@code g}, writing into new tensors for out and the last state. */
+    public SelectiveScanResult addTo(TaskGraph g, String prefix, GridScheduler grids) {
+        return addTo(g, prefix, grids, Tensor.zeros(outShape()), Tensor.zeros(stateShape()));
+    }
+
+    /**
+     * Adds the scan's three tasks ({@code prefix + "_states"}, {@code "_carry"}, {@code "_out"}) to
+     * {@code g} and their launch shapes to {@code grids}. The chunk intermediates are arrays of the
+     * graph that never leave the device.
+     */
+    public SelectiveScanResult addTo(TaskGraph g, String prefix, GridScheduler grids, Tensor out, Tensor lastState) {
+        Objects.requireNonNull(g, "graph");
+        Objects.requireNonNull(grids, "grids");
+        Shapes.require("out", out, outShape());
+        Shapes.require("last_state", lastState, stateShape());
+        int rows = shape.batch() * shape.dim();
+        int n = shape.dstate();
+        FloatArray chunkState = new FloatArray((long) rows * nChunks * n);
+        FloatArray chunkDtSum = new FloatArray((long) rows * nChunks);
+        FloatArray placeholder = new FloatArray(1);
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, placeholder);
+        int flags = flags();
+        String states = prefix + "_states";
+        String carry = prefix + "_carry";
+        String outputs = prefix + "_out";
+        g.task(states, SelectiveScanKernels::chunkStates, u.data(), delta.data(), a.data(), b.data(), or(deltaBias, placeholder),
+                chunkState, chunkDtSum, shape.batch(), shape.dim(), shape.seqlen(), shape.groups(), chunkLen, nChunks, n, flags);
+        g.task(carry, SelectiveScanKernels::carryStates, a.data(), chunkState, chunkDtSum, or(initialState, placeholder),
+                lastState.data(), shape.batch(), shape.dim(), nChunks, n, flags);
+        g.task(outputs, SelectiveScanKernels::chunkOutputs, u.data(), delta.data(), a.data(), b.data(), c.data(),
+                or(d, placeholder), or(z, placeholder), or(deltaBias, placeholder), chunkState, out.data(),
+                shape.batch(), shape.dim(), shape.seqlen(), shape.groups(), chunkLen, nChunks, n, flags);
+        grids.addWorkerGrid(g.getName() + "." + states, Grids.twoD(rows, nChunks));
+        grids.addWorkerGrid(g.getName() + "." + carry, Grids.twoD(rows, n));
+        grids.addWorkerGrid(g.getName() + "." + outputs, Grids.twoD(rows, nChunks));
+        return new SelectiveScanResult(out, lastState);
+    }
+
+    /** Copies the inputs to {@code device}, runs the scan there and returns out and the last state on the host. */
+    public SelectiveScanResult run(ComputeDevice device) {
+        Tensor out = Tensor.zeros(outShape());
+        Tensor last = Tensor.zeros(stateShape());
+        GraphRuns.runOnce(device, "selective_scan", Arrays.asList(u, delta, a, b, c, d, z, deltaBias, initialState),
+                (g, grids) -> addTo(g, "scan", grids, out, last), List.of(out, last));
+        return new SelectiveScanResult(out, last);
+    }
+
+    int flags() {
+        return (d != null ? SelectiveScanKernels.HAS_D : 0)
+                | (z != null ? SelectiveScanKernels.HAS_Z : 0)
+                | (deltaBias != null ? SelectiveScanKernels.HAS_DELTA_BIAS : 0)
+                | (deltaSoftplus ? SelectiveScanKernels.DELTA_SOFTPLUS : 0)
+                | (initialState != null ? SelectiveScanKernels.HAS_INITIAL_STATE : 0);
+    }
+
+    private static FloatArray or(Tensor t, FloatArray placeholder) {
+        return t != null ? t.data() : placeholder;
+    }
+
+    /** Collects the optional inputs and flags; {@link #build()} checks every shape. */
+    public static final class Builder {
+        private final Tensor u, delta, a, b, c;
+        private Tensor d, z, deltaBias, initialState;
+        private boolean deltaSoftplus;
+        private int chunkLen;
+
+        private Builder(Tensor u, Tensor delta, Tensor a, Tensor b, Tensor c) {
+            this.u = u;
+            this.delta = delta;
+            this.a = a;
+            this.b = b;
+            this.c = c;
+        }
+
+        /** Skip connection D {@code [dim]}: out += D * u. */
+        public Builder d(Tensor d) {
+            this.d = d;
+            return this;
+        }
+
+        /** Gate z {@code [batch, dim, seqlen]}: out *= silu(z). */
+        public Builder z(Tensor z) {
+            this.z = z;
+            return this;
+        }
+
+        /** Added to delta before the softplus, {@code [dim]}. */
+        public Builder deltaBias(Tensor deltaBias) {
+            this.deltaBias = deltaBias;
+            return this;
+        }
+
+        public Builder deltaSoftplus(boolean on) {
+            this.deltaSoftplus = on;
+            return this;
+        }
+
+        /** State before the first token, {@code [batch, dim, dstate]} (beyond mamba_ssm: scan a long input in pieces). */
+        public Builder initialState(Tensor initialState) {
+            this.initialState = initialState;
+            return this;
+        }
+
+        /** Tokens per chunk of the sequence-parallel passes (default: {@link #defaultChunkLength}). */
+        public Builder chunkLength(int tokens) {
+            if (tokens < 1) {
+                throw new IllegalArgumentException("chunk length must be >= 1, got " + tokens);
+            }
+            this.chunkLen = tokens;
+            return this;
+        }
+
+        public SelectiveScan build() {
+            return new SelectiveScan(this);
+        }
+    }
+}

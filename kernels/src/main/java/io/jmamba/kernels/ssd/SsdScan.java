@@ -1,0 +1,167 @@
+package io.jmamba.kernels.ssd;
+
+import io.jmamba.kernels.nn.GraphParts;
+import io.jmamba.kernels.nn.ShapeCheck;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.KernelContext;
+import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.api.WorkerGrid1D;
+import io.jmamba.runtime.api.WorkerGrid2D;
+import io.jmamba.runtime.api.WorkerGrid3D;
+import io.jmamba.runtime.backend.ComputeDevice;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Host API of the SSD chunked scan (Mamba-2). {@link #addTo} checks shapes and appends the five
+ * phase kernels of {@link SsdKernels} to a task graph; their intermediates are arrays no transfer
+ * names, so they live on the device only. {@link #run} is the one-call form on a given device.
+ * <pre>{@code
+ * SsdConfig cfg = SsdConfig.of(1, 4096, 24, 64, 1, 128, 256).withDtSoftplus(true);
+ * SsdScan.Workspace ws = SsdScan.addTo(graph, grids, "l0_ssd", cfg, inputs, out, finalStates);
+ * }</pre>
+ */
+public final class SsdScan {
+    private SsdScan() {
+    }
+
+    /**
+     * Which kernels compute the three matrix-product phases: {@link SsdKernels}' loop nests (one
+     * work-item per output, the readable form) or {@link SsdTiledKernels}' local-memory tiles.
+     */
+    public enum Variant { LOOPS, TILED }
+
+    /** The variant {@link #addTo} uses when none is given. */
+    public static final Variant DEFAULT_VARIANT = Variant.TILED;
+
+    /** Phase task ids, appended to the caller's prefix. */
+    public static final List<String> PHASES = List.of("cumsum", "state", "passing", "cb", "scan");
+
+    /** The device-resident intermediates of one SSD call (see {@link SsdKernels} for their layouts). */
+    public record Workspace(FloatArray dtOut, FloatArray dACumsum, FloatArray states, FloatArray cb,
+                            FloatArray finalStates) {
+    }
+
+    /**
+     * Appends the SSD tasks {@code prefix + "_" + phase} for each of {@link #PHASES} to {@code graph}
+     * and their launch grids to {@code grids}. The caller transfers the inputs in and {@code out} /
+     * {@code finalStates} out as its graph needs.
+     *
+     * @param finalStates (batch, heads, headdim, dstate), or null to keep it in the workspace
+     * @return the intermediates, for a caller that wants to persist or inspect them
+     */
+    public static Workspace addTo(TaskGraph graph, GridScheduler grids, String prefix, SsdConfig cfg, SsdInputs in,
+                                  FloatArray out, FloatArray finalStates) {
+        return addTo(graph, grids, prefix, cfg, in, out, finalStates, DEFAULT_VARIANT);
+    }
+
+    /** As {@link #addTo(TaskGraph, GridScheduler, String, SsdConfig, SsdInputs, FloatArray, FloatArray)} with the kernels chosen. */
+    public static Workspace addTo(TaskGraph graph, GridScheduler grids, String prefix, SsdConfig cfg, SsdInputs in,
+                                  FloatArray out, FloatArray finalStates, Variant variant) {
+        Objects.requireNonNull(graph, "graph");
+        Objects.requireNonNull(variant, "variant");
+        Objects.requireNonNull(grids, "grids");
+        GraphParts.checkPrefix(prefix);
+        cfg.validate();
+        SsdInputs.DMode dMode = in.validate(cfg);
+        int batch = cfg.batch(), seqlen = cfg.seqlen(), heads = cfg.heads(), headdim = cfg.headdim();
+        int groups = cfg.groups(), dstate = cfg.dstate(), chunk = cfg.chunkSize(), nchunks = cfg.nchunks();
+        ShapeCheck.requireShape("out", out, "(batch, seqlen, heads, headdim)", batch, seqlen, heads, headdim);
+        long stateElems = ShapeCheck.elements("final_states", batch, heads, headdim, dstate);
+        if (finalStates != null) {
+            ShapeCheck.requireShape("final_states", finalStates, "(batch, heads, headdim, dstate)", batch, heads, headdim, dstate);
+        } else {
+            finalStates = new FloatArray(stateElems);
+        }
+
+        long perChunk = (long) batch * heads * nchunks * chunk;
+        FloatArray dtOut = new FloatArray(perChunk);
+        FloatArray dACumsum = new FloatArray(perChunk);
+        FloatArray states = new FloatArray(ShapeCheck.elements("states", batch, nchunks, heads, headdim, dstate));
+        FloatArray cb = new FloatArray(ShapeCheck.elements("cb", batch, nchunks, groups, chunk, chunk));
+        FloatArray dtBias = GraphParts.orPlaceholder(graph, in.dtBias());
+        FloatArray initial = GraphParts.orPlaceholder(graph, in.initialStates());
+        FloatArray d = GraphParts.orPlaceholder(graph, in.D());
+        FloatArray z = GraphParts.orPlaceholder(graph, in.z());
+
+        String g = graph.getName() + ".";
+        int bch = ShapeCheck.intProduct("batch * nchunks * heads", batch, nchunks, heads);
+        int bcg = ShapeCheck.intProduct("batch * nchunks * groups", batch, nchunks, groups);
+        int bh = ShapeCheck.intProduct("batch * heads", batch, heads);
+
+        String t = prefix + "_cumsum";
+        graph.task(t, SsdKernels::chunkCumsum, in.dt(), dtBias, in.A(), dtOut, dACumsum, batch, seqlen, heads, chunk, nchunks,
+                in.dtBias() != null, cfg.dtSoftplus(), cfg.clampsDt(), cfg.dtMin(), cfg.dtMax());
+        grids.addWorkerGrid(g + t, new WorkerGrid1D(bch));
+
+        long[] tiled = SsdTiledKernels.groups(cfg);
+        for (int k = 0; k < tiled.length; k++) {
+            ShapeCheck.intProduct(PHASES.get(k == 0 ? 1 : k + 2) + " work-items", tiled[k], SsdTiledKernels.GROUP);
+        }
+        t = prefix + "_state";
+        if (variant == Variant.TILED) {
+            graph.task(t, SsdTiledKernels::chunkState, new KernelContext(), in.x(), in.B(), dtOut, dACumsum, states, batch,
+                    seqlen, heads, headdim, groups, dstate, chunk, nchunks);
+            grids.addWorkerGrid(g + t, tiledGrid(tiled[0]));
+        } else {
+            graph.task(t, SsdKernels::chunkState, in.x(), in.B(), dtOut, dACumsum, states, batch, seqlen, heads, headdim,
+                    groups, dstate, chunk, nchunks);
+            grids.addWorkerGrid(g + t, new WorkerGrid3D(bch, headdim, dstate));
+        }
+
+        t = prefix + "_passing";
+        graph.task(t, SsdKernels::statePassing, states, dACumsum, initial, finalStates, batch, seqlen, heads, headdim, dstate,
+                chunk, nchunks, in.initialStates() != null);
+        grids.addWorkerGrid(g + t, new WorkerGrid2D(bh, (long) headdim * dstate));
+
+        t = prefix + "_cb";
+        if (variant == Variant.TILED) {
+            graph.task(t, SsdTiledKernels::chunkCb, new KernelContext(), in.C(), in.B(), cb, batch, seqlen, groups, dstate,
+                    chunk, nchunks);
+            grids.addWorkerGrid(g + t, tiledGrid(tiled[1]));
+        } else {
+            graph.task(t, SsdKernels::chunkCb, in.C(), in.B(), cb, batch, seqlen, groups, dstate, chunk, nchunks);
+            grids.addWorkerGrid(g + t, new WorkerGrid3D(bcg, chunk, chunk));
+        }
+
+        t = prefix + "_scan";
+        if (variant == Variant.TILED) {
+            graph.task(t, SsdTiledKernels::chunkScan, new KernelContext(), in.x(), z, d, in.C(), cb, dtOut, dACumsum, states,
+                    out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null);
+            grids.addWorkerGrid(g + t, tiledGrid(tiled[2]));
+        } else {
+            graph.task(t, SsdKernels::chunkScan, in.x(), z, d, in.C(), cb, dtOut, dACumsum, states, out, batch, seqlen,
+                    heads, headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null);
+            grids.addWorkerGrid(g + t, new WorkerGrid3D(bch, chunk, headdim));
+        }
+
+        return new Workspace(dtOut, dACumsum, states, cb, finalStates);
+    }
+
+    /**
+     * Runs one SSD call on {@code device}: copies the inputs in, runs the five kernels, copies
+     * {@code out} and {@code finalStates} (when not null) back.
+     */
+    public static void run(ComputeDevice device, SsdConfig cfg, SsdInputs in, FloatArray out, FloatArray finalStates) {
+        run(device, cfg, in, out, finalStates, DEFAULT_VARIANT);
+    }
+
+    /** As {@link #run(ComputeDevice, SsdConfig, SsdInputs, FloatArray, FloatArray)} with the kernels chosen. */
+    public static void run(ComputeDevice device, SsdConfig cfg, SsdInputs in, FloatArray out, FloatArray finalStates,
+                           Variant variant) {
+        in.validate(cfg.validate());
+        FloatArray fin = finalStates != null ? finalStates
+                : new FloatArray((long) cfg.batch() * cfg.heads() * cfg.headdim() * cfg.dstate());
+        GraphParts.runOnce(device, "ssd",
+                GraphParts.arrays(in.x(), in.dt(), in.A(), in.B(), in.C(), in.D(), in.z(), in.dtBias(), in.initialStates()),
+                List.of(out, fin), (graph, grids) -> addTo(graph, grids, "ssd", cfg, in, out, fin, variant));
+    }
+
+    private static WorkerGrid1D tiledGrid(long workGroups) {
+        WorkerGrid1D grid = new WorkerGrid1D(workGroups * SsdTiledKernels.GROUP);
+        grid.setLocalWork(SsdTiledKernels.GROUP);
+        return grid;
+    }
+}

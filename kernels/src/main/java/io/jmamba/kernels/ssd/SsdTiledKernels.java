@@ -1,0 +1,319 @@
+package io.jmamba.kernels.ssd;
+
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.KernelContext;
+import io.jmamba.runtime.api.KernelMath;
+import io.jmamba.runtime.api.Specialize;
+
+/**
+ * The three matrix-product phases of the SSD scan (chunk states, C*B^T, chunk output) as tiled
+ * kernels: each is a small GEMM per (batch, chunk, head or group), so a work-group of
+ * {@link #GROUP} items computes a {@link #TILE} x {@link #TILE} block of the result, 4 x 4 outputs per
+ * item, staging {@link #K_STEP}-deep slices of both operands in local memory. The other phases
+ * (cumsum, state passing) and all intermediates are those of {@link SsdKernels}, whose loop kernels
+ * remain the readable statement of what these compute.
+ *
+ * <p>Launch: 1-D, local size {@link #GROUP}, one work-group per output tile ({@link #groups} gives the
+ * count). One dimension only, because CUDA limits grid dimensions y and z to 65535 and a million
+ * tokens make ~100K (chunk, head) pairs.
+ */
+public final class SsdTiledKernels {
+    private SsdTiledKernels() {
+    }
+
+    /** Output tile edge. */
+    public static final int TILE = 64;
+    /** Depth of one staged operand slice. */
+    public static final int K_STEP = 16;
+    /** Work-items per group: 16 x 16, each owning 4 x 4 outputs strided by 16. */
+    public static final int GROUP = 256;
+    static final int SIDE = 16;
+    static final int PER = 4;
+    /** Local rows are TILE + 1 floats apart so that the staging stores spread over the banks. */
+    static final int LS = TILE + 1;
+
+    /** Tiles needed to cover {@code n}. */
+    public static int tiles(int n) {
+        return (n + TILE - 1) / TILE;
+    }
+
+    /** Work-groups of each launch: state, cb, scan. */
+    public static long[] groups(SsdConfig cfg) {
+        long bch = (long) cfg.batch() * cfg.nchunks() * cfg.heads();
+        long bcg = (long) cfg.batch() * cfg.nchunks() * cfg.groups();
+        long q = tiles(cfg.chunkSize());
+        return new long[] {bch * tiles(cfg.headdim()) * tiles(cfg.dstate()), bcg * q * q, bch * q * tiles(cfg.headdim())};
+    }
+
+    /** states[b,c,h] (headdim x dstate) = sum_l (w_l x[l,:])^T B[l,:], w_l = exp(dA_cs[last] - dA_cs[l]) dt[l]. */
+    public static void chunkState(KernelContext ctx, FloatArray x, FloatArray B, FloatArray dtOut, FloatArray dACumsum,
+                                  FloatArray states, int batch, int seqlen, int heads, @Specialize int headdim, int groups,
+                                  @Specialize int dstate, @Specialize int chunk, int nchunks) {
+        float[] as = ctx.allocateFloatLocalArray(K_STEP * LS);
+        float[] bs = ctx.allocateFloatLocalArray(K_STEP * LS);
+        float[] acc = new float[PER * PER];
+        int lid = ctx.localIdx;
+        int tx = lid % SIDE;
+        int ty = lid / SIDE;
+        int tilesN = (dstate + TILE - 1) / TILE;
+        int tilesP = (headdim + TILE - 1) / TILE;
+        int grp = ctx.groupIdx;
+        int n0 = (grp % tilesN) * TILE;
+        int p0 = ((grp / tilesN) % tilesP) * TILE;
+        int i = grp / (tilesN * tilesP);
+        int h = i % heads;
+        int c = (i / heads) % nchunks;
+        int b = i / (heads * nchunks);
+        int g = h / (heads / groups);
+        int len = Math.min(chunk, seqlen - c * chunk);
+        long cs = (((long) b * heads + h) * nchunks + c) * chunk;
+        float last = dACumsum.get(cs + len - 1);
+        long row0 = (long) b * seqlen + (long) c * chunk;
+        for (int e = 0; e < PER * PER; e++) {
+            acc[e] = 0f;
+        }
+        for (int k0 = 0; k0 < len; k0 += K_STEP) {
+            for (int e = 0; e < K_STEP * TILE / GROUP; e++) {
+                int idx = lid + GROUP * e;
+                int m = idx % TILE;   // consecutive items: consecutive p (x) and n (B)
+                int kk = idx / TILE;
+                int l = k0 + kk;
+                float xv = 0f;
+                float bv = 0f;
+                if (l < len) {
+                    if (p0 + m < headdim) {
+                        float w = KernelMath.exp(last - dACumsum.get(cs + l)) * dtOut.get(cs + l);
+                        xv = x.get(((row0 + l) * heads + h) * headdim + p0 + m) * w;
+                    }
+                    if (n0 + m < dstate) {
+                        bv = B.get(((row0 + l) * groups + g) * dstate + n0 + m);
+                    }
+                }
+                as[kk * LS + m] = xv;
+                bs[kk * LS + m] = bv;
+            }
+            ctx.localBarrier();
+            for (int kk = 0; kk < K_STEP; kk++) {
+                for (int r = 0; r < PER; r++) {
+                    float av = as[kk * LS + ty + SIDE * r];
+                    for (int q = 0; q < PER; q++) {
+                        acc[r * PER + q] += av * bs[kk * LS + tx + SIDE * q];
+                    }
+                }
+            }
+            ctx.localBarrier();
+        }
+        for (int r = 0; r < PER; r++) {
+            int p = p0 + ty + SIDE * r;
+            for (int q = 0; q < PER; q++) {
+                int n = n0 + tx + SIDE * q;
+                if (p < headdim && n < dstate) {
+                    states.set(((long) i * headdim + p) * dstate + n, acc[r * PER + q]);
+                }
+            }
+        }
+    }
+
+    /** cb[b,c,g] (chunk x chunk) = C_chunk B_chunk^T, lower triangle; tiles wholly above the diagonal are zero. */
+    public static void chunkCb(KernelContext ctx, FloatArray C, FloatArray B, FloatArray cb, int batch, int seqlen, int groups,
+                               @Specialize int dstate, @Specialize int chunk, int nchunks) {
+        float[] as = ctx.allocateFloatLocalArray(K_STEP * LS);
+        float[] bs = ctx.allocateFloatLocalArray(K_STEP * LS);
+        float[] acc = new float[PER * PER];
+        int lid = ctx.localIdx;
+        int tx = lid % SIDE;
+        int ty = lid / SIDE;
+        int tilesQ = (chunk + TILE - 1) / TILE;
+        int grp = ctx.groupIdx;
+        int s0 = (grp % tilesQ) * TILE;
+        int l0 = ((grp / tilesQ) % tilesQ) * TILE;
+        int i = grp / (tilesQ * tilesQ);
+        int g = i % groups;
+        int c = (i / groups) % nchunks;
+        int b = i / (groups * nchunks);
+        int len = Math.min(chunk, seqlen - c * chunk);
+        long row0 = (long) b * seqlen + (long) c * chunk;
+        for (int e = 0; e < PER * PER; e++) {
+            acc[e] = 0f;
+        }
+        if (s0 <= l0 + TILE - 1) { // uniform over the group, so the barriers inside are reached by all
+            for (int k0 = 0; k0 < dstate; k0 += K_STEP) {
+                for (int e = 0; e < K_STEP * TILE / GROUP; e++) {
+                    int idx = lid + GROUP * e;
+                    int kk = idx % K_STEP;  // consecutive items: consecutive n
+                    int m = idx / K_STEP;
+                    int n = k0 + kk;
+                    float cv = 0f;
+                    float bv = 0f;
+                    if (n < dstate) {
+                        if (l0 + m < len) {
+                            cv = C.get(((row0 + l0 + m) * groups + g) * dstate + n);
+                        }
+                        if (s0 + m < len) {
+                            bv = B.get(((row0 + s0 + m) * groups + g) * dstate + n);
+                        }
+                    }
+                    as[kk * LS + m] = cv;
+                    bs[kk * LS + m] = bv;
+                }
+                ctx.localBarrier();
+                for (int kk = 0; kk < K_STEP; kk++) {
+                    for (int r = 0; r < PER; r++) {
+                        float av = as[kk * LS + ty + SIDE * r];
+                        for (int q = 0; q < PER; q++) {
+                            acc[r * PER + q] += av * bs[kk * LS + tx + SIDE * q];
+                        }
+                    }
+                }
+                ctx.localBarrier();
+            }
+        }
+        for (int r = 0; r < PER; r++) {
+            int l = l0 + ty + SIDE * r;
+            for (int q = 0; q < PER; q++) {
+                int s = s0 + tx + SIDE * q;
+                if (l < chunk && s < chunk) {
+                    float v = 0f;
+                    if (s <= l && l < len) {
+                        v = acc[r * PER + q];
+                    }
+                    cb.set(((long) i * chunk + l) * chunk + s, v);
+                }
+            }
+        }
+    }
+
+    /**
+     * out[b,c,h] (chunk x headdim) = diag(exp(dA_cs)) C state_in^T + (cb . decay . dt)_lower x_chunk,
+     * plus D x, times silu(z).
+     *
+     * @param dMode 0: no D, 1: D per head, 2: D per (head, channel)
+     */
+    public static void chunkScan(KernelContext ctx, FloatArray x, FloatArray z, FloatArray D, FloatArray C, FloatArray cb,
+                                 FloatArray dtOut, FloatArray dACumsum, FloatArray states, FloatArray out,
+                                 int batch, int seqlen, int heads, @Specialize int headdim, int groups,
+                                 @Specialize int dstate, @Specialize int chunk, int nchunks,
+                                 @Specialize int dMode, @Specialize boolean hasZ) {
+        float[] as = ctx.allocateFloatLocalArray(K_STEP * LS);
+        float[] bs = ctx.allocateFloatLocalArray(K_STEP * LS);
+        float[] acc = new float[PER * PER];
+        int lid = ctx.localIdx;
+        int tx = lid % SIDE;
+        int ty = lid / SIDE;
+        int tilesP = (headdim + TILE - 1) / TILE;
+        int tilesQ = (chunk + TILE - 1) / TILE;
+        int grp = ctx.groupIdx;
+        int p0 = (grp % tilesP) * TILE;
+        int l0 = ((grp / tilesP) % tilesQ) * TILE;
+        int i = grp / (tilesP * tilesQ);
+        int h = i % heads;
+        int c = (i / heads) % nchunks;
+        int b = i / (heads * nchunks);
+        int g = h / (heads / groups);
+        int len = Math.min(chunk, seqlen - c * chunk);
+        long cs = (((long) b * heads + h) * nchunks + c) * chunk;
+        long row0 = (long) b * seqlen + (long) c * chunk;
+        long cbBase = (((long) b * nchunks + c) * groups + g) * chunk;
+        for (int e = 0; e < PER * PER; e++) {
+            acc[e] = 0f;
+        }
+        if (l0 < len) { // uniform over the group
+            // inter-chunk term: C[l, :] . state_in[p, :]
+            for (int k0 = 0; k0 < dstate; k0 += K_STEP) {
+                for (int e = 0; e < K_STEP * TILE / GROUP; e++) {
+                    int idx = lid + GROUP * e;
+                    int kk = idx % K_STEP;  // consecutive items: consecutive n
+                    int m = idx / K_STEP;
+                    int n = k0 + kk;
+                    float cv = 0f;
+                    float sv = 0f;
+                    if (n < dstate) {
+                        if (l0 + m < len) {
+                            cv = C.get(((row0 + l0 + m) * groups + g) * dstate + n);
+                        }
+                        if (p0 + m < headdim) {
+                            sv = states.get(((long) i * headdim + p0 + m) * dstate + n);
+                        }
+                    }
+                    as[kk * LS + m] = cv;
+                    bs[kk * LS + m] = sv;
+                }
+                ctx.localBarrier();
+                for (int kk = 0; kk < K_STEP; kk++) {
+                    for (int r = 0; r < PER; r++) {
+                        float av = as[kk * LS + ty + SIDE * r];
+                        for (int q = 0; q < PER; q++) {
+                            acc[r * PER + q] += av * bs[kk * LS + tx + SIDE * q];
+                        }
+                    }
+                }
+                ctx.localBarrier();
+            }
+            for (int r = 0; r < PER; r++) {
+                int l = l0 + ty + SIDE * r;
+                float decay = 0f;
+                if (l < len) {
+                    decay = KernelMath.exp(dACumsum.get(cs + l));
+                }
+                for (int q = 0; q < PER; q++) {
+                    acc[r * PER + q] = acc[r * PER + q] * decay;
+                }
+            }
+            // intra-chunk term: sum over s <= l of cb[l, s] exp(dA_l - dA_s) dt_s x[s, p]
+            int sEnd = Math.min(l0 + TILE, len);
+            for (int k0 = 0; k0 < sEnd; k0 += K_STEP) {
+                for (int e = 0; e < K_STEP * TILE / GROUP; e++) {
+                    int idx = lid + GROUP * e;
+                    int kk = idx % K_STEP;  // consecutive items: consecutive s of one cb row
+                    int m = idx / K_STEP;
+                    int l = l0 + m;
+                    int s = k0 + kk;
+                    float wv = 0f;
+                    if (l < len && s <= l) {
+                        wv = cb.get((cbBase + l) * chunk + s)
+                                * KernelMath.exp(dACumsum.get(cs + l) - dACumsum.get(cs + s)) * dtOut.get(cs + s);
+                    }
+                    as[kk * LS + m] = wv;
+                    int pm = idx % TILE;    // consecutive items: consecutive p of one x row
+                    int sk = idx / TILE;
+                    float xv = 0f;
+                    if (k0 + sk < len && p0 + pm < headdim) {
+                        xv = x.get(((row0 + k0 + sk) * heads + h) * headdim + p0 + pm);
+                    }
+                    bs[sk * LS + pm] = xv;
+                }
+                ctx.localBarrier();
+                for (int kk = 0; kk < K_STEP; kk++) {
+                    for (int r = 0; r < PER; r++) {
+                        float av = as[kk * LS + ty + SIDE * r];
+                        for (int q = 0; q < PER; q++) {
+                            acc[r * PER + q] += av * bs[kk * LS + tx + SIDE * q];
+                        }
+                    }
+                }
+                ctx.localBarrier();
+            }
+            for (int r = 0; r < PER; r++) {
+                int l = l0 + ty + SIDE * r;
+                for (int q = 0; q < PER; q++) {
+                    int p = p0 + tx + SIDE * q;
+                    if (l < len && p < headdim) {
+                        long xi = ((row0 + l) * heads + h) * headdim + p;
+                        float y = acc[r * PER + q];
+                        float xv = x.get(xi);
+                        if (dMode == 1) {
+                            y += D.get(h) * xv;
+                        } else if (dMode == 2) {
+                            y += D.get((long) h * headdim + p) * xv;
+                        }
+                        if (hasZ) {
+                            float zv = z.get(xi);
+                            y = y * zv / (1f + KernelMath.exp(-zv));
+                        }
+                        out.set(xi, y);
+                    }
+                }
+            }
+        }
+    }
+}

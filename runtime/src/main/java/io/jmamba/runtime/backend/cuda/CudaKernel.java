@@ -1,0 +1,78 @@
+package io.jmamba.runtime.backend.cuda;
+
+import io.jmamba.runtime.backend.CompiledKernel;
+import io.jmamba.runtime.jit.GeneratedKernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A kernel loaded into a session's context: the JIT's CUDA C, the PTX NVRTC made of it, and the
+ * CUfunction to launch. {@link #ptx()} prints what the driver was given.
+ */
+public final class CudaKernel implements CompiledKernel {
+    private final CudaSession session;
+    private final GeneratedKernel generated;
+    private final String ptx;
+    private final MemorySegment function;
+    private final long compileNanos;
+    private final int maxThreadsPerBlock;
+    private final int registers;
+
+    CudaKernel(CudaSession session, GeneratedKernel generated, String ptx, MemorySegment function, long compileNanos,
+               int maxThreadsPerBlock, int registers) {
+        this.session = session;
+        this.generated = generated;
+        this.ptx = ptx;
+        this.function = function;
+        this.compileNanos = compileNanos;
+        this.maxThreadsPerBlock = maxThreadsPerBlock;
+        this.registers = registers;
+    }
+
+    @Override
+    public GeneratedKernel generated() {
+        return generated;
+    }
+
+    @Override
+    public String source() {
+        return generated.source();
+    }
+
+    @Override
+    public long compileNanos() {
+        return compileNanos;
+    }
+
+    /** The PTX NVRTC produced for this kernel (what cuModuleLoadData was given). */
+    public String ptx() {
+        return ptx;
+    }
+
+    /** The most threads a block of this kernel may have (the device limit, lowered by register use). */
+    public int maxThreadsPerBlock() {
+        return maxThreadsPerBlock;
+    }
+
+    /** Registers per thread, as the driver reports after loading. */
+    public int registersPerThread() {
+        return registers;
+    }
+
+    public String entryName() {
+        return generated.entryName();
+    }
+
+    CudaSession session() {
+        return session;
+    }
+
+    MemorySegment function() {
+        return function;
+    }
+
+    @Override
+    public String toString() {
+        return "CudaKernel[" + generated.entryName() + ", " + registers + " registers]";
+    }
+}

@@ -1,0 +1,137 @@
+package io.jmamba.runtime.backend.opencl;
+
+import io.jmamba.runtime.backend.Backend;
+import io.jmamba.runtime.backend.ComputeDevice;
+import io.jmamba.runtime.backend.ffm.NativeLibraryLocator;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The OpenCL backend: every device of every platform the ICD loader (libOpenCL.so.1) reports, PoCL's CPU
+ * device and NVIDIA's GPU platform alike. Discovery runs in the constructor and never throws: when the
+ * library or a platform is missing, {@link #devices()} is empty and {@link #unavailableReason()} says
+ * what was looked for.
+ */
+public final class OpenClBackend implements Backend {
+    /** Library names tried in order: the ICD loader's soname, then the development symlink. */
+    static final List<String> LIBRARY_NAMES = List.of("libOpenCL.so.1", "libOpenCL.so");
+
+    private final List<ComputeDevice> devices;
+    private final String unavailableReason;
+    private final List<String> notes;
+
+    /**
+     * Discovers with the default library names, or with {@code -Djmamba.opencl.library=PATH|NAME} when set
+     * (a specific ICD loader, or a name that does not exist to see jmamba run without OpenCL).
+     */
+    public OpenClBackend() {
+        this(libraryNames(), libraryFolders(), libraryOverride() == null || Path.of(libraryOverride()).getParent() == null);
+    }
+
+    private static String libraryOverride() {
+        String override = System.getProperty("jmamba.opencl.library");
+        return override == null || override.isBlank() ? null : override.trim();
+    }
+
+    private static List<String> libraryNames() {
+        String override = libraryOverride();
+        return override == null ? LIBRARY_NAMES : List.of(Path.of(override).getFileName().toString());
+    }
+
+    /** The folder of an overriding path only: a library named by path must be that file, not one elsewhere. */
+    private static List<Path> libraryFolders() {
+        String override = libraryOverride();
+        Path parent = override == null ? null : Path.of(override).getParent();
+        return parent != null ? List.of(parent) : NativeLibraryLocator.searchFolders();
+    }
+
+    /** Discovery with explicit library names and folders (tests use it to show the missing-library message). */
+    OpenClBackend(List<String> libraryNames, List<Path> folders) {
+        this(libraryNames, folders, true);
+    }
+
+    private OpenClBackend(List<String> libraryNames, List<Path> folders, boolean dynamicLoader) {
+        List<ComputeDevice> found = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        String reason = null;
+        try {
+            NativeLibraryLocator.Result lib = NativeLibraryLocator.locate("OpenCL ICD loader", libraryNames, folders,
+                    dynamicLoader);
+            if (lib instanceof NativeLibraryLocator.Missing(String message)) {
+                reason = message;
+            } else {
+                OpenCl cl = OpenCl.bind(((NativeLibraryLocator.Found) lib).library());
+                reason = discover(cl, found, problems);
+            }
+        } catch (RuntimeException | LinkageError e) {
+            reason = "OpenCL discovery failed: " + e;
+        }
+        this.devices = List.copyOf(found);
+        this.notes = List.copyOf(problems);
+        this.unavailableReason = devices.isEmpty()
+                ? (reason != null ? reason : "no OpenCL device found") + (problems.isEmpty() ? "" : "; " + String.join("; ", problems))
+                : null;
+    }
+
+    /** Fills {@code out}; returns why there is nothing, or null. */
+    private static String discover(OpenCl cl, List<ComputeDevice> out, List<String> problems) {
+        List<MemorySegment> platforms;
+        try {
+            platforms = cl.platforms().platforms();
+        } catch (OpenClException e) {
+            if (e.errorCode() == ClStatus.CL_PLATFORM_NOT_FOUND_KHR) {
+                return "libOpenCL loaded from " + cl.library().location() + " but it found no OpenCL platform "
+                        + "(CL_PLATFORM_NOT_FOUND_KHR): no driver is registered in /etc/OpenCL/vendors "
+                        + "(install pocl-opencl-icd for the CPU, or the GPU vendor's OpenCL driver)";
+            }
+            throw e;
+        }
+        if (platforms.isEmpty()) {
+            return "libOpenCL loaded from " + cl.library().location() + " but it reports no OpenCL platform";
+        }
+        for (int p = 0; p < platforms.size(); p++) {
+            MemorySegment platform = platforms.get(p);
+            try {
+                List<MemorySegment> ds = cl.platforms().devices(platform, ClConstants.CL_DEVICE_TYPE_ALL);
+                if (ds.isEmpty()) {
+                    problems.add("platform " + p + " has no device");
+                }
+                for (int d = 0; d < ds.size(); d++) {
+                    try {
+                        ClDeviceInfo info = ClDeviceInfo.query(cl.platforms(), platform, ds.get(d));
+                        out.add(new OpenClDevice(cl, platform, ds.get(d), p, d, info));
+                    } catch (OpenClException e) {
+                        problems.add("device opencl:" + p + ":" + d + " skipped: " + e.getMessage());
+                    }
+                }
+            } catch (OpenClException e) {
+                problems.add("platform " + p + " skipped: " + e.getMessage());
+            }
+        }
+        return out.isEmpty() ? "libOpenCL loaded from " + cl.library().location() + " but no platform has a usable device" : null;
+    }
+
+    @Override
+    public String name() {
+        return "opencl";
+    }
+
+    @Override
+    public List<ComputeDevice> devices() {
+        return devices;
+    }
+
+    @Override
+    public Optional<String> unavailableReason() {
+        return Optional.ofNullable(unavailableReason);
+    }
+
+    /** Platforms or devices that were skipped during discovery even though others were found. */
+    public List<String> discoveryNotes() {
+        return notes;
+    }
+}

@@ -1,0 +1,109 @@
+package io.jmamba.runtime.backend.opencl;
+
+import io.jmamba.runtime.backend.ComputeDevice;
+import io.jmamba.runtime.backend.DeviceKind;
+import io.jmamba.runtime.backend.DeviceSession;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One OpenCL device of one platform, id "opencl:&lt;platform&gt;:&lt;device&gt;" (indices in the ICD loader's
+ * order). It keeps a cache of built program binaries shared by all sessions opened on it.
+ */
+public final class OpenClDevice implements ComputeDevice {
+    private final OpenCl cl;
+    private final MemorySegment platform;
+    private final MemorySegment device;
+    private final String id;
+    private final ClDeviceInfo info;
+    private final ProgramBinaryCache binaries = new ProgramBinaryCache(256);
+
+    OpenClDevice(OpenCl cl, MemorySegment platform, MemorySegment device, int platformIndex, int deviceIndex,
+                 ClDeviceInfo info) {
+        this.cl = cl;
+        this.platform = platform;
+        this.device = device;
+        this.id = "opencl:" + platformIndex + ":" + deviceIndex;
+        this.info = info;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public String name() {
+        return info.name();
+    }
+
+    @Override
+    public String backendName() {
+        return "opencl";
+    }
+
+    @Override
+    public DeviceKind kind() {
+        return info.kind();
+    }
+
+    @Override
+    public String description() {
+        return info.describe();
+    }
+
+    @Override
+    public long globalMemoryBytes() {
+        return info.globalMemoryBytes();
+    }
+
+    @Override
+    public long maxWorkGroupSize() {
+        return info.maxWorkGroupSize();
+    }
+
+    /** The largest single buffer the device accepts (CL_DEVICE_MAX_MEM_ALLOC_SIZE). */
+    public long maxAllocationBytes() {
+        return info.maxAllocationBytes();
+    }
+
+    /** Whether the device runs double-precision kernels. */
+    public boolean supportsFp64() {
+        return info.fp64();
+    }
+
+    /** The platform's name, e.g. "Portable Computing Language" or "NVIDIA CUDA". */
+    public String platformName() {
+        return info.platformName();
+    }
+
+    @Override
+    public OpenClSession openSession() {
+        return new OpenClSession(this);
+    }
+
+    OpenCl cl() {
+        return cl;
+    }
+
+    MemorySegment platformHandle() {
+        return platform;
+    }
+
+    MemorySegment deviceHandle() {
+        return device;
+    }
+
+    ClDeviceInfo info() {
+        return info;
+    }
+
+    ProgramBinaryCache binaries() {
+        return binaries;
+    }
+
+    @Override
+    public String toString() {
+        return id + " (" + info.name() + ")";
+    }
+}
