@@ -59,12 +59,10 @@ public final class AttentionSeries extends LayerSeries {
     @Override
     public MeasuredStep prepare(ComputeDevice device, long length) {
         int len = seqlen(id(), length);
-        Tensor q = Tensor.zeros(1, heads, len, headdim);
-        Tensor k = Tensor.zeros(1, heads, len, headdim);
-        Tensor v = Tensor.zeros(1, heads, len, headdim);
-        Inputs.fill(q.data(), 31);
-        Inputs.fill(k.data(), 32);
-        Inputs.fill(v.data(), 33);
+        long n = (long) heads * len * headdim;
+        Tensor q = Tensor.of(Inputs.shared(n, -1f, 1f), 1, heads, len, headdim);
+        Tensor k = Tensor.of(Inputs.shared(n, -1f, 1f), 1, heads, len, headdim);
+        Tensor v = Tensor.of(Inputs.shared(n, -1f, 1f), 1, heads, len, headdim);
         CausalAttention attention = CausalAttention.of(q, k, v).build();
         TaskGraph g = new TaskGraph(naive ? "bench_naive" : "bench_attn")
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, q.data(), k.data(), v.data());

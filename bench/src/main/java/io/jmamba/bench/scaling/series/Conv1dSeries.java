@@ -41,10 +41,9 @@ public final class Conv1dSeries extends LayerSeries {
     @Override
     public MeasuredStep prepare(ComputeDevice device, long length) {
         int len = seqlen(id(), length);
-        Tensor x = Tensor.zeros(1, dim, len);
+        Tensor x = Tensor.of(Inputs.shared((long) dim * len, -1f, 1f), 1, dim, len);
         Tensor weight = Tensor.zeros(dim, width);
         Tensor bias = Tensor.zeros(dim);
-        Inputs.fill(x.data(), 21);
         Inputs.fill(weight.data(), 22);
         Inputs.fill(bias.data(), 23);
         CausalConv1d conv = CausalConv1d.forward(x, weight).bias(bias).silu(true).build();

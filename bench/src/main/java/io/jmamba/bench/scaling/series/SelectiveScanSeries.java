@@ -44,20 +44,16 @@ public final class SelectiveScanSeries extends LayerSeries {
     @Override
     public MeasuredStep prepare(ComputeDevice device, long length) {
         int len = seqlen(id(), length);
-        Tensor u = Tensor.zeros(1, dim, len);
-        Tensor delta = Tensor.zeros(1, dim, len);
-        Tensor z = Tensor.zeros(1, dim, len);
+        // the L-long inputs are views of shared pools (see Inputs.shared); the small ones are filled here
+        Tensor u = Tensor.of(Inputs.shared((long) dim * len, -1f, 1f), 1, dim, len);
+        Tensor delta = Tensor.of(Inputs.shared((long) dim * len, -4f, -1f), 1, dim, len); // softplus: dt 0.02..0.3
+        Tensor z = Tensor.of(Inputs.shared((long) dim * len, -1f, 1f), 1, dim, len);
+        Tensor b = Tensor.of(Inputs.shared((long) dstate * len, -1f, 1f), 1, dstate, len);
+        Tensor c = Tensor.of(Inputs.shared((long) dstate * len, -1f, 1f), 1, dstate, len);
         Tensor a = Tensor.zeros(dim, dstate);
-        Tensor b = Tensor.zeros(1, dstate, len);
-        Tensor c = Tensor.zeros(1, dstate, len);
         Tensor d = Tensor.zeros(dim);
         Tensor bias = Tensor.zeros(dim);
-        Inputs.fill(u.data(), 1);
-        Inputs.fill(delta.data(), 2, -4f, -1f); // softplus of this is a typical dt, 0.02..0.3
-        Inputs.fill(z.data(), 3);
         Inputs.fill(a.data(), 4, -2f, -0.5f);
-        Inputs.fill(b.data(), 5);
-        Inputs.fill(c.data(), 6);
         Inputs.fill(d.data(), 7);
         Inputs.fill(bias.data(), 8, -0.5f, 0.5f);
         SelectiveScan scan = SelectiveScan.builder(u, delta, a, b, c).d(d).z(z).deltaBias(bias).deltaSoftplus(true).build();

@@ -53,18 +53,14 @@ public final class SsdSeries extends LayerSeries {
     public MeasuredStep prepare(ComputeDevice device, long length) {
         int len = seqlen(id(), length);
         SsdConfig cfg = SsdConfig.of(1, len, heads, headdim, 1, dstate, chunk).withDtSoftplus(true);
-        FloatArray x = new FloatArray((long) len * heads * headdim);
-        FloatArray dt = new FloatArray((long) len * heads);
+        FloatArray x = Inputs.shared((long) len * heads * headdim, -1f, 1f);
+        FloatArray dt = Inputs.shared((long) len * heads, -4f, -1f);
+        FloatArray b = Inputs.shared((long) len * dstate, -1f, 1f);
+        FloatArray c = Inputs.shared((long) len * dstate, -1f, 1f);
         FloatArray a = new FloatArray(heads);
-        FloatArray b = new FloatArray((long) len * dstate);
-        FloatArray c = new FloatArray((long) len * dstate);
         FloatArray d = new FloatArray(heads);
         FloatArray dtBias = new FloatArray(heads);
-        Inputs.fill(x, 11);
-        Inputs.fill(dt, 12, -4f, -1f);
         Inputs.fill(a, 13, -8f, -1f);
-        Inputs.fill(b, 14);
-        Inputs.fill(c, 15);
         Inputs.fill(d, 16);
         Inputs.fill(dtBias, 17, -0.5f, 0.5f);
         FloatArray out = new FloatArray(x.getSize());
