@@ -15,9 +15,14 @@ import java.util.function.LongSupplier;
  * Runs series over their lengths on one device: for each point, prepares the inputs, runs the
  * warm-up, times the runs with the wall clock (each run returns only when the device is done) and
  * keeps the median. Points that would not fit in memory, or whose cost extrapolated from the previous
- * point would overrun the time budget, are skipped with the reason.
+ * point would overrun the time budget, are skipped with the reason. A series that starts at a long
+ * length (8K or more) is first probed with one run at an eighth of it, so that even its first point
+ * is predicted; the probe is not reported.
  */
 public final class ScalingSweep {
+    /** A series whose first length is at least this is probed at a shorter length first (see runSeries). */
+    static final long PROBE_FROM = 8192;
+    static final long PROBE_DIVISOR = 8;
     private final SweepConfig config;
     private final Progress progress;
     private final LongSupplier nanoClock;
@@ -58,6 +63,22 @@ public final class ScalingSweep {
         Point last = null;
         double lastPrepareSeconds = 0;
         String failure = null;
+        long first = plan.lengths().isEmpty() ? 0 : plan.lengths().getFirst();
+        if (first >= PROBE_FROM && s.refusal(first / PROBE_DIVISOR) == null) {
+            // no previous point to extrapolate from: time one run at an eighth of the length first
+            long probeLength = first / PROBE_DIVISOR;
+            progress.step(String.format(Locale.ROOT, "%s probe at L=%s", s.id(), lengthLabel(probeLength)));
+            long t0 = nanoClock.getAsLong();
+            try (MeasuredStep step = s.prepare(device, probeLength)) {
+                long t1 = nanoClock.getAsLong();
+                step.run();
+                double ms = (nanoClock.getAsLong() - t1) / 1e6;
+                lastPrepareSeconds = (t1 - t0) / 1e9;
+                last = Point.measured(probeLength, ms, ms, ms, 1, s.bytesMoved(probeLength));
+            } catch (RuntimeException | OutOfMemoryError e) {
+                // the probe only informs the prediction; the point itself will report what fails
+            }
+        }
         for (long length : plan.lengths()) {
             done[0]++;
             String where = String.format(Locale.ROOT, "[%d/%d] %s L=%s", done[0], total, s.id(), lengthLabel(length));
@@ -86,8 +107,9 @@ public final class ScalingSweep {
                 double cost = prepare + (config.warmup() + config.runs()) * runMs / 1e3;
                 if (cost > left) {
                     points.add(Point.skipped(length, PointStatus.SKIPPED_TIME, String.format(Locale.ROOT,
-                            "predicted %.1f s (%.3g ms per run from %.3g ms at L=%d, exponent %.0f) exceeds the %.1f s left to this series",
-                            cost, runMs, last.medianMs(), last.length(), s.expectedExponent(), Math.max(0, left))));
+                            "predicted %.1f s (%.3g ms per run from %.3g ms at L=%d%s, exponent %.0f) exceeds the %.1f s left to this series",
+                            cost, runMs, last.medianMs(), last.length(), points.stream().anyMatch(Point::isMeasured) ? "" : " (probe)",
+                            s.expectedExponent(), Math.max(0, left))));
                     continue;
                 }
             }

@@ -77,6 +77,20 @@ class ScalingSweepTest {
     }
 
     @Test
+    void aSeriesStartingLongIsProbedSoThatItsFirstPointIsPredictedToo() {
+        // 1 s a run at 1K, quadratic: the probe at 1K predicts 64 s a run at 8K, far over a 30 s budget
+        long[] now = {0};
+        Series timed = new ClockedSeries(new HostSeries("quad", SeriesKind.ATTENTION, 2, 4, 0), now, 1.0e9, 1024);
+        SweepConfig cfg = new SweepConfig(1, 3, 30, 0.8, "fp32", "test");
+        SweepResult r = new ScalingSweep(cfg, Progress.silent(), () -> now[0])
+                .run("kernels", new TestDevice(1L << 40), List.of(new SeriesPlan(timed, List.of(8192L))));
+        Point p = r.series().getFirst().points().getFirst();
+        assertEquals(PointStatus.SKIPPED_TIME, p.status());
+        assertTrue(p.reason().contains("from 1.00e+03 ms at L=1024 (probe)"), p.reason());
+        assertEquals(1, r.series().getFirst().points().size(), "the probe is not reported as a point");
+    }
+
+    @Test
     void aFailingPointIsReportedAndTheRestOfItsSeriesNotRun() {
         Series failing = new ClockedSeries(new HostSeries("bad", SeriesKind.SCAN, 1, 4, 0), new long[1], 0, 1024) {
             @Override
