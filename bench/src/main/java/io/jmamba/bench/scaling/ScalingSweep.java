@@ -16,12 +16,12 @@ import java.util.function.LongSupplier;
  * warm-up, times the runs with the wall clock (each run returns only when the device is done) and
  * keeps the median. Points that would not fit in memory, or whose cost extrapolated from the previous
  * point would overrun the time budget, are skipped with the reason. A series that starts at a long
- * length (8K or more) is first probed with one run at an eighth of it, so that even its first point
+ * length (2K or more) is first probed with one run at an eighth of it, so that even its first point
  * is predicted; the probe is not reported.
  */
 public final class ScalingSweep {
     /** A series whose first length is at least this is probed at a shorter length first (see runSeries). */
-    static final long PROBE_FROM = 8192;
+    static final long PROBE_FROM = 2048;
     static final long PROBE_DIVISOR = 8;
     private final SweepConfig config;
     private final Progress progress;
