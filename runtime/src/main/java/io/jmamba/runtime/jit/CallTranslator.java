@@ -6,7 +6,9 @@ import java.lang.classfile.instruction.InvokeInstruction;
 import java.lang.classfile.instruction.LocalVariable;
 import java.lang.constant.MethodTypeDesc;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Translates method calls: intrinsics (math, bit casts, KernelContext, NativeArray access) become IR
@@ -148,8 +150,15 @@ final class CallTranslator {
         StringBuilder variant = new StringBuilder(key).append('|');
         List<Object> abstractArgs = new ArrayList<>();
         List<Object> callArgs = new ArrayList<>();
+        Map<Integer, Object> constantArgs = new HashMap<>();
         for (Object a : args) {
             switch (a) {
+                case Expr e when e.constValue() != null && (e.kind() == Kind.I || e.kind() == Kind.J) -> {
+                    // a constant integer argument specialises the device function (sizes like dstate fold there too)
+                    constantArgs.put(abstractArgs.size(), e.constValue());
+                    abstractArgs.add(e.kind());
+                    variant.append('=').append(e.constValue()).append(',');
+                }
                 case Expr e -> {
                     abstractArgs.add(e.kind());
                     callArgs.add(e);
@@ -177,7 +186,7 @@ final class CallTranslator {
             program.inProgress.add(key);
             program.inProgressNames.add(name);
             try {
-                f = new Translator(program, code, cName, false, null, abstractArgs, paramNames(code)).translate();
+                f = new Translator(program, code, cName, false, constantArgs, abstractArgs, paramNames(code)).translate();
             } finally {
                 program.inProgress.removeLast();
                 program.inProgressNames.removeLast();
