@@ -40,7 +40,7 @@ final class CallTranslator {
                 if (args.stream().allMatch(a -> a instanceof Expr)) {
                     Expr e = Intrinsics.staticCall(owner, name, type, args.stream().map(a -> (Expr) a).toList());
                     if (e != null) {
-                        tr.push(e, true);
+                        tr.push(e);
                         return;
                     }
                 }
@@ -65,12 +65,12 @@ final class CallTranslator {
 
     private void arrayCall(ArrayRef a, String name, List<Object> args) {
         switch (name) {
-            case "get" -> tr.push(new Expr.ArrayLoad(a, (Expr) args.get(0)), true);
+            case "get" -> tr.push(new Expr.ArrayLoad(a, (Expr) args.get(0)));
             case "set" -> {
                 tr.protectMemoryBeforeCall();
                 tr.emit(new Stmt.ArrayStore(a, (Expr) args.get(0), (Expr) args.get(1)));
             }
-            case "getSize" -> tr.push(new Expr.ArraySize(a, Kind.J), true);
+            case "getSize" -> tr.push(new Expr.ArraySize(a, Kind.J));
             default -> throw tr.reject(tr.bci(), "virtual call to NativeArray." + name);
         }
     }
@@ -96,7 +96,7 @@ final class CallTranslator {
                 Kind k = a.elem().kind;
                 Var result = tr.newTemp(k);
                 tr.emit(new Stmt.Call(result, "atomic.add", List.of(a, args.get(1), args.get(2)), true));
-                tr.push(new Expr.Reg(result, null), true);
+                tr.push(new Expr.Reg(result, null));
             }
             default -> throw tr.reject(tr.bci(), "virtual call to io.jmamba.runtime.api.KernelContext." + name);
         }
@@ -126,7 +126,7 @@ final class CallTranslator {
             a = new ArrayRef(cName, String.valueOf(n.intValue()), e, ArrayRef.Space.LOCAL, -1, n.intValue());
             tr.fn.localArrays.put(tr.bci(), a);
         }
-        tr.push(a, true);
+        tr.push(a);
     }
 
     private void callDeviceFunction(String owner, String name, MethodTypeDesc type, List<Object> args) {
@@ -197,7 +197,7 @@ final class CallTranslator {
         Var result = f.returnKind != null ? tr.newTemp(f.returnKind) : null;
         tr.emit(new Stmt.Call(result, f.cName, callArgs, false));
         if (result != null) {
-            tr.push(new Expr.Reg(result, null), true);
+            tr.push(new Expr.Reg(result, null));
         }
     }
 
