@@ -381,4 +381,14 @@ class PoclExecutionTest {
         cl.run(k, new Object[] {x, out, null}, new long[] {4}, null);
         assertSameBits(expected, out, "specialised helpers");
     }
+
+    @Test
+    void deviceFunctionsFromAnotherClass() throws Exception {
+        FloatArray in = FloatArray.fromArray(-3f, -1f, 0f, 0.5f, 1.5f, 2f, 3f);
+        FloatArray out = new FloatArray(14);
+        GeneratedKernel k = KernelJit.compile(method("crossClass"), Map.of(), Dialect.OPENCL);
+        assertTrue(k.source().contains("static float OtherClassHelpers_clampedSquare(float x, float limit)"), k.source());
+        Object[][] r = both("crossClass", Map.of(), new long[] {3}, in, out);
+        assertSameBits((FloatArray) r[0][1], (FloatArray) r[1][1], "cross-class helpers");
+    }
 }

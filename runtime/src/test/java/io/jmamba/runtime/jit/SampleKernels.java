@@ -479,4 +479,10 @@ final class SampleKernels {
             out.set(i, windowSum(x, i, width) + windowSum(x, i, 3) * 100f);
         }
     }
+
+    static void crossClass(FloatArray in, FloatArray out) {
+        for (@Parallel int i = 0; i < in.getSize(); i++) {
+            OtherClassHelpers.storeTwice(out, i, in.get(i) + OtherClassHelpers.clampedSquare(in.get(i), 4f));
+        }
+    }
 }
