@@ -2,6 +2,7 @@ package io.jmamba.model;
 
 import io.jmamba.model.config.ConfigParser;
 import io.jmamba.model.config.MambaConfig;
+import io.jmamba.model.device.KernelSet;
 import io.jmamba.model.generate.GenerationOptions;
 import io.jmamba.model.generate.GenerationResult;
 import io.jmamba.model.generate.Generator;
@@ -50,11 +51,19 @@ public final class MambaModel implements AutoCloseable {
      * "jvm") or a device id ("cuda:0", "opencl:0:1"); {@code null} picks the best device.
      */
     public static MambaModel load(Path dir, String device) {
+        return load(dir, device, null);
+    }
+
+    /**
+     * As {@link #load(Path, String)}, with the kernels the task-graph engine is built from
+     * ({@code null}: {@link KernelSet#defaultFor} the device).
+     */
+    public static MambaModel load(Path dir, String device, KernelSet kernels) {
         MambaConfig config = ConfigParser.read(dir);
         ModelWeights weights = WeightLoader.load(config, Checkpoint.open(dir));
         Path tok = dir.resolve("tokenizer.json");
         BpeTokenizer tokenizer = Files.isRegularFile(tok) ? BpeTokenizer.load(tok) : null;
-        return new MambaModel(dir, weights, Engines.create(weights, device), tokenizer);
+        return new MambaModel(dir, weights, Engines.create(weights, device, kernels), tokenizer);
     }
 
     public MambaConfig config() {

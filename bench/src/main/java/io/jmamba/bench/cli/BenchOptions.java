@@ -51,18 +51,18 @@ public record BenchOptions(String device, String dtype, Path out, Integer runs, 
         o.addOption(Option.builder().longOpt("out").hasArg().argName("DIR")
                 .desc("folder for the JSON, CSV and SVG reports (default: jmamba-results)").build());
         o.addOption(Option.builder().longOpt("runs").hasArg().argName("N").desc("timed runs per point (median reported)").build());
-        o.addOption(Option.builder().longOpt("warmup").hasArg().argName("N").desc("untimed runs before timing each point").build());
+        o.addOption(Option.builder().longOpt("warmup").hasArg().argName("N").desc("untimed runs before timing each point, besides the first run that compiles and copies the inputs in").build());
         o.addOption(Option.builder().longOpt("time-budget").hasArg().argName("SECONDS")
                 .desc("time budget of the whole run (suffix s or m allowed); longer points are skipped").build());
         o.addOption(Option.builder().longOpt("max-len").hasArg().argName("L")
-                .desc("longest sequence length (e.g. 16K, 1M, 65536)").build());
+                .desc("longest sequence length (e.g. 16K, 1M, 65536); bench scaling default: 1M on a GPU, 16K on a CPU").build());
         if (lengthRange) {
-            o.addOption(Option.builder().longOpt("min-len").hasArg().argName("L").desc("shortest sequence length (default 1K)").build());
-            o.addOption(Option.builder().longOpt("step").hasArg().argName("K").desc("length multiplier between points: 2 or 4").build());
+            o.addOption(Option.builder().longOpt("min-len").hasArg().argName("L").desc("shortest sequence length (default: 1K on a GPU, 256 on a CPU)").build());
+            o.addOption(Option.builder().longOpt("step").hasArg().argName("K").desc("length multiplier between points: 2 or 4 (default: 4 on a GPU, 2 on a CPU)").build());
         }
         if (seriesSelect) {
             o.addOption(Option.builder().longOpt("series").hasArg().argName("IDS")
-                    .desc("comma-separated series ids to run (default: all)").build());
+                    .desc("comma-separated series ids to run (default: every series but the copy probe)").build());
         }
         o.addOption(Option.builder("h").longOpt("help").desc("show this help").build());
         return o;

@@ -61,8 +61,14 @@ abstract class DelegateCommand implements Command {
         }
     }
 
-    /** {@code jmamba jit}: prints a kernel's generated source via io.jmamba.runtime.jit.PrintKernel.main. */
+    /**
+     * {@code jmamba jit}: prints a kernel's generated source through io.jmamba.runtime.jit.PrintKernel
+     * ({@code render(String[])}, whose IllegalArgumentException is a usage error).
+     */
     static final class Jit extends DelegateCommand {
+        static final String USAGE = "usage: jmamba jit <fully.qualified.Class> <method> [opencl|cuda] [paramIndex=value ...]\n"
+                + "  prints the OpenCL C or CUDA C the JIT generates; values are the @Specialize parameters' by Java index\n";
+
         Jit() {
             super("io.jmamba.runtime.jit.PrintKernel");
         }
@@ -79,17 +85,20 @@ abstract class DelegateCommand implements Command {
 
         @Override
         int invoke(Class<?> cls, String[] args, PrintStream out) throws ReflectiveOperationException {
-            Method m = cls.getMethod("main", String[].class);
-            PrintStream saved = System.out;
-            if (out != saved) {
-                System.setOut(out); // PrintKernel writes to System.out; keep the caller's stream
+            if (args.length == 1 && Main.isHelp(args[0])) {
+                out.print(USAGE);
+                return 0;
             }
+            Method render = cls.getMethod("render", String[].class);
             try {
-                m.invoke(null, (Object) args);
-            } finally {
-                System.setOut(saved);
+                out.print((String) render.invoke(null, (Object) args));
+                return 0;
+            } catch (InvocationTargetException e) {
+                if (e.getCause() instanceof IllegalArgumentException bad) {
+                    throw new UsageException(bad.getMessage(), USAGE);
+                }
+                throw e;
             }
-            return 0;
         }
     }
 }

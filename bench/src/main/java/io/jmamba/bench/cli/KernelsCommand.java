@@ -87,7 +87,7 @@ final class KernelsCommand implements Command {
         SweepConfig config = new SweepConfig(o.warmup() != null ? o.warmup() : d.warmup(),
                 o.runs() != null ? o.runs() : d.runs(),
                 o.timeBudgetSeconds() != null ? o.timeBudgetSeconds() : d.timeBudgetSeconds(),
-                ScalingCommand.MEMORY_FRACTION, o.dtype(), "jmamba bench kernels " + String.join(" ", args));
+                ScalingCommand.MEMORY_FRACTION, o.dtype(), ("jmamba bench kernels " + String.join(" ", args)).trim());
         SweepResult sweep = new ScalingSweep(config, new Progress(err)).run("kernels", device, plans);
         KernelsReport report = new KernelsReport(sweep, compare(sweep, wanted, shapes));
         Path outDir = o.out() != null ? o.out() : ScalingCommand.DEFAULT_OUT;

@@ -34,7 +34,8 @@ final class PortabilityCommand implements Command {
     public int run(String[] args, PrintStream out, PrintStream err) {
         BenchOptions o = BenchOptions.parse(args, name(), "Runs each Mamba kernel at a small shape on every device "
                 + "and compares it with the JVM reference, then times it at L=" + PortabilityCatalog.TIMING_LENGTH
-                + " (or --max-len if shorter).", false, false, out);
+                + " (or --max-len if shorter); defaults: 3 runs, no extra warm-up, a 120 s time budget per device.",
+                false, false, out);
         if (o == null) {
             return 0;
         }
@@ -42,9 +43,9 @@ final class PortabilityCommand implements Command {
         ComputeDevice reference = Devices.find("jvm");
         long length = o.maxLength() != null ? Math.min(o.maxLength(), PortabilityCatalog.TIMING_LENGTH)
                 : PortabilityCatalog.TIMING_LENGTH;
-        SweepConfig config = new SweepConfig(o.warmup() != null ? o.warmup() : 1, o.runs() != null ? o.runs() : 5,
+        SweepConfig config = new SweepConfig(o.warmup() != null ? o.warmup() : 0, o.runs() != null ? o.runs() : 3,
                 o.timeBudgetSeconds() != null ? o.timeBudgetSeconds() : 120, ScalingCommand.MEMORY_FRACTION, o.dtype(),
-                "jmamba portability " + String.join(" ", args));
+                ("jmamba portability " + String.join(" ", args)).trim());
         List<String> timedIds = PortabilityCatalog.timedSeries().stream().filter(SeriesCatalog.all()::containsKey).toList();
         PortabilityCheck check = new PortabilityCheck(PortabilityCatalog.cases(), SeriesCatalog.select(timedIds), length,
                 config, new Progress(err));

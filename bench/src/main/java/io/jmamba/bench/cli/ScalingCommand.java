@@ -55,7 +55,7 @@ final class ScalingCommand implements Command {
         SweepConfig config = new SweepConfig(o.warmup() != null ? o.warmup() : d.warmup(),
                 o.runs() != null ? o.runs() : d.runs(),
                 o.timeBudgetSeconds() != null ? o.timeBudgetSeconds() : d.timeBudgetSeconds(),
-                MEMORY_FRACTION, o.dtype(), "jmamba bench scaling " + String.join(" ", args));
+                MEMORY_FRACTION, o.dtype(), ("jmamba bench scaling " + String.join(" ", args)).trim());
         err.printf("bench scaling on %s (%s): %d series x %d lengths %s..%s, budget %.0f s%n", device.id(), device.name(),
                 series.size(), lengths.size(), ScalingSweep.lengthLabel(min), ScalingSweep.lengthLabel(lengths.getLast()),
                 config.timeBudgetSeconds());
@@ -72,6 +72,6 @@ final class ScalingCommand implements Command {
     private static String header() {
         return "Times each series (" + String.join(", ", SeriesCatalog.all().keySet()) + ") against sequence length "
                 + "(batch 1), fits the log-log slope and finds where attention overtakes each scan. Defaults are sized "
-                + "for the device: a GPU sweeps 1K..1M in about 2 minutes, a CPU 1K..16K in about 5.";
+                + "for the device: a GPU sweeps 1K..1M in about 2 minutes, a CPU 256..16K in about 5.";
     }
 }

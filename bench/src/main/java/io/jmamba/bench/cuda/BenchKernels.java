@@ -44,6 +44,20 @@ final class BenchKernels {
                 """, Dialect.CUDA, List.of(array(0, "x", "float"), array(1, "y", "float")), List.of(), false, false, 0);
     }
 
+    /** Copy with 16-byte loads and stores: the ceiling a vectorising JIT could reach. */
+    static GeneratedKernel copy4() {
+        return new GeneratedKernel("copy4", """
+                extern "C" __global__ void copy4(float* x, long x_size, float* y, long y_size) {
+                    const float4* __restrict__ src = (const float4*) x;
+                    float4* __restrict__ dst = (float4*) y;
+                    long n4 = y_size / 4;
+                    for (long i = blockIdx.x * (long) blockDim.x + threadIdx.x; i < n4; i += (long) gridDim.x * blockDim.x) {
+                        dst[i] = src[i];
+                    }
+                }
+                """, Dialect.CUDA, List.of(array(0, "x", "float"), array(1, "y", "float")), List.of(), false, false, 0);
+    }
+
     static GeneratedKernel empty() {
         return new GeneratedKernel("empty_kernel", "extern \"C\" __global__ void empty_kernel() { }\n", Dialect.CUDA,
                 List.of(), List.of(), false, false, 0);

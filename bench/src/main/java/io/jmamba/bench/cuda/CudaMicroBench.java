@@ -1,6 +1,9 @@
 package io.jmamba.bench.cuda;
 
+import io.jmamba.runtime.api.DataTransferMode;
+import io.jmamba.runtime.api.ExecutionPlan;
 import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.backend.CompiledKernel;
 import io.jmamba.runtime.backend.KernelRequest;
 import io.jmamba.runtime.backend.LaunchGrid;
@@ -54,6 +57,7 @@ public final class CudaMicroBench {
         b.compileTimes();
         b.bandwidth();
         b.launchOverhead();
+        b.planOverhead();
         b.transfers();
         b.cublas();
         b.print();
@@ -75,7 +79,15 @@ public final class CudaMicroBench {
                         + ", " + k.registersPerThread() + " regs, PTX " + k.ptx().length() + " chars");
                 t0 = System.nanoTime();
                 s.compileGenerated(g);
-                add("compile", "cache hit, same session: " + g.entryName(), us(System.nanoTime() - t0), "");
+                long first = System.nanoTime() - t0;
+                long hit = median(9, () -> {
+                    long t = System.nanoTime();
+                    for (int i = 0; i < 1000; i++) {
+                        s.compileGenerated(g);
+                    }
+                    return (System.nanoTime() - t) / 1000;
+                });
+                add("compile", "cache hit, same session: " + g.entryName(), us(hit), "median of 1000 after warm-up; first " + us(first));
             }
             try (CudaSession s2 = device.openCudaSession()) {
                 for (GeneratedKernel g : List.of(BenchKernels.axpy(nonce), BenchKernels.scanLike(nonce))) {
@@ -97,9 +109,16 @@ public final class CudaMicroBench {
                 long cold = System.nanoTime() - t0;
                 t0 = System.nanoTime();
                 s.compile(r);
-                long hit = System.nanoTime() - t0;
+                long first = System.nanoTime() - t0;
+                long hit = median(9, () -> {
+                    long t = System.nanoTime();
+                    for (int i = 0; i < 1000; i++) {
+                        s.compile(r);
+                    }
+                    return (System.nanoTime() - t) / 1000;
+                });
                 add("compile", "cold JIT + NVRTC + load: StreamKernels." + name, ms(cold), "compileNanos " + ms(k.compileNanos()));
-                add("compile", "cache hit: StreamKernels." + name, us(hit), "");
+                add("compile", "cache hit, same session: StreamKernels." + name, us(hit), "median of 1000; first " + us(first));
             } catch (RuntimeException e) {
                 add("compile", "JIT kernel StreamKernels." + name, "n/a", "JIT unavailable: " + firstLine(e));
                 return;
@@ -117,24 +136,40 @@ public final class CudaMicroBench {
             CudaBuffer y = s.allocate(bytes);
             randomize(s, x, 1);
             randomize(s, y, 2);
-            LaunchGrid grid = new LaunchGrid(new long[]{n}, null);
             s.copy(y, 0, x, 0, bytes);
             long copyNs = median(20, () -> s.timeNanos(() -> s.copy(y, 0, x, 0, bytes)));
             copyBandwidth = 2.0 * bytes / copyNs;
             add("bandwidth", "cuMemcpyDtoDAsync 1 GiB (read + write)", gbs(copyBandwidth), "reference for the ratios below");
-            kernelBandwidth(s, "hand-written CUDA C copy", s.compileGenerated(BenchKernels.copy()), grid, new Object[]{x, y}, 2.0 * bytes);
-            kernelBandwidth(s, "hand-written CUDA C axpy", s.compileGenerated(BenchKernels.axpy("bw")), grid, new Object[]{x, y, 1e-3f}, 3.0 * bytes);
-            for (String name : List.of("copy", "axpy")) {
+            // grids: one item per element; the plan executor's cap for @Parallel loops (2^24 items, grid-stride);
+            // four full waves of resident threads
+            long wave = (long) device.multiprocessorCount() * 2048;
+            long[][] grids = {{n}, {1L << 24}, {4 * wave}};
+            String[] gridNames = {"1 item/element", "2^24 items", "4 waves"};
+            List<String[]> kernels = new ArrayList<>();
+            kernels.add(new String[]{"hand-written CUDA C copy", "hand:copy"});
+            kernels.add(new String[]{"hand-written CUDA C axpy", "hand:axpy"});
+            kernels.add(new String[]{"Java StreamKernels.copy (JIT)", "jit:copy"});
+            kernels.add(new String[]{"Java StreamKernels.axpy (JIT)", "jit:axpy"});
+            for (String[] kd : kernels) {
                 CompiledKernel k;
                 try {
-                    k = s.compile(request(name));
+                    k = switch (kd[1]) {
+                        case "hand:copy" -> s.compileGenerated(BenchKernels.copy());
+                        case "hand:axpy" -> s.compileGenerated(BenchKernels.axpy("bw"));
+                        default -> s.compile(request(kd[1].substring(4)));
+                    };
                 } catch (RuntimeException e) {
-                    add("bandwidth", "Java StreamKernels." + name + " (JIT)", "n/a", "JIT unavailable: " + firstLine(e));
+                    add("bandwidth", kd[0], "n/a", "JIT unavailable: " + firstLine(e));
                     continue;
                 }
-                Object[] a = name.equals("copy") ? new Object[]{x, y} : new Object[]{x, y, 1e-3f};
-                kernelBandwidth(s, "Java StreamKernels." + name + " (JIT)", k, grid, a, (name.equals("copy") ? 2.0 : 3.0) * bytes);
+                boolean isCopy = kd[1].endsWith("copy");
+                Object[] a = isCopy ? new Object[]{x, y} : new Object[]{x, y, 1e-3f};
+                for (int g = 0; g < grids.length; g++) {
+                    kernelBandwidth(s, kd[0] + ", " + gridNames[g], k, new LaunchGrid(grids[g], null), a, (isCopy ? 2.0 : 3.0) * bytes);
+                }
             }
+            kernelBandwidth(s, "hand-written float4 copy (vector loads; not JIT output)", s.compileGenerated(BenchKernels.copy4()),
+                    new LaunchGrid(new long[]{n / 4}, null), new Object[]{x, y}, 2.0 * bytes);
         }
     }
 
@@ -142,7 +177,7 @@ public final class CudaMicroBench {
         s.launch(k, grid, args, true);
         long ns = median(20, () -> s.launch(k, grid, args, true));
         double bw = bytes / ns;
-        add("bandwidth", what + " 1 GiB arrays", gbs(bw), String.format(Locale.ROOT, "%.1f%% of the copy", 100 * bw / copyBandwidth));
+        add("bandwidth", what, gbs(bw), String.format(Locale.ROOT, "%.1f%% of the copy", 100 * bw / copyBandwidth));
     }
 
     private void randomize(CudaSession s, CudaBuffer b, int seed) {
@@ -175,6 +210,18 @@ public final class CudaMicroBench {
     }
 
     private void eager(CudaSession s, String what, CompiledKernel k, LaunchGrid grid, Object[] args) {
+        // host cost of issuing: 500 launches into an empty queue (well under its depth), no waiting
+        long issue = median(9, () -> {
+            s.synchronize();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 500; i++) {
+                s.launch(k, grid, args, false);
+            }
+            long t = System.nanoTime() - t0;
+            s.synchronize();
+            return t;
+        });
+        add("launch", what + " (host issue only)", us(issue / 500.0), "per launch, 500 launches into an empty queue");
         int n = 20000;
         for (int i = 0; i < 2000; i++) {
             s.launch(k, grid, args, false);
@@ -213,11 +260,40 @@ public final class CudaMicroBench {
         g.close();
     }
 
+    /** Per-task cost through a task graph (plan executor + session), eager and replayed from a CUDA graph. */
+    private void planOverhead() {
+        int tasks = 100;
+        FloatArray x = new FloatArray(32);
+        for (boolean cudaGraph : new boolean[]{false, true}) {
+            TaskGraph g = new TaskGraph("t").transferToDevice(DataTransferMode.FIRST_EXECUTION, x);
+            for (int i = 0; i < tasks; i++) {
+                g.task("k" + i, StreamKernels::empty, x);
+            }
+            String what = "task graph of " + tasks + " JIT kernels, " + (cudaGraph ? "withCudaGraph(true)" : "eager");
+            try (ExecutionPlan plan = new ExecutionPlan(g.snapshot()).withDevice(device).withCudaGraph(cudaGraph)) {
+                plan.execute();
+                plan.execute();
+                int reps = 100;
+                long ns = median(5, () -> {
+                    long t0 = System.nanoTime();
+                    for (int r = 0; r < reps; r++) {
+                        plan.execute();
+                    }
+                    return System.nanoTime() - t0;
+                });
+                add("launch", what, us((double) ns / ((long) reps * tasks)), "per task, host wall time of plan.execute()");
+            } catch (RuntimeException e) {
+                add("launch", what, "n/a", firstLine(e));
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- host transfers
 
     private void transfers() {
         long bytes = 256L << 20;
-        try (Arena arena = Arena.ofConfined()) {
+        // shared, like the automatic arena of a NativeArray: the staging copy may use several threads
+        try (Arena arena = Arena.ofShared()) {
             MemorySegment host = arena.allocate(bytes, 64);
             for (long i = 0; i < bytes; i += 8) {
                 host.set(java.lang.foreign.ValueLayout.JAVA_LONG, i, i * 0x9E3779B97F4A7C15L);

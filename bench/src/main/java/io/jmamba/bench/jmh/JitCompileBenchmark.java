@@ -17,41 +17,60 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.reflect.Method;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Time for the JIT to turn a kernel's bytecode into C source (class file parse, IR, checks,
- * emission): the part of a cold start that is ours, before the device compiler runs. Kernels are
- * named "class#method" and looked up by reflection so that this compiles before they exist.
+ * Time for the JIT to turn a kernel's bytecode into C source (class file, IR, checks, emission): our
+ * part of a kernel's first use, before the device compiler runs. KernelJit caches what it compiles,
+ * so each measurement is the first compile of that kernel in a fresh JVM (single shot, one per fork):
+ * the latency a user sees, class loading of the JIT included.
  *
- * <pre>jmamba bench jmh JitCompileBenchmark -p dialect=CUDA</pre>
+ * <p>Kernels are named {@code class#method}, with {@code @index=value;...} for {@code @Specialize}
+ * parameters, and found by reflection.
+ * <pre>jmamba bench jmh JitCompileBenchmark -p dialect=CUDA -f 5</pre>
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xss8m"})
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 0)
+@Measurement(iterations = 1)
+@Fork(value = 3, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xss8m"})
 public class JitCompileBenchmark {
-    @Param({"io.jmamba.bench.scaling.series.BenchKernels#copy"})
+    @Param({"io.jmamba.bench.scaling.series.BenchKernels#copy",
+            "io.jmamba.kernels.scan.SelectiveScanKernels#chunkOutputs",
+            "io.jmamba.kernels.ssd.SsdKernels#chunkScan",
+            "io.jmamba.kernels.conv.CausalConv1dKernels#forward",
+            "io.jmamba.kernels.attention.CausalAttentionKernels#flash@7=64;8=1"})
     public String kernel;
 
     @Param({"OPENCL", "CUDA"})
     public Dialect dialect;
 
     private Method method;
+    private Map<Integer, Object> specialized;
 
     @Setup
     public void setUp() throws ClassNotFoundException {
-        String[] parts = kernel.split("#");
+        String[] at = kernel.split("@", 2);
+        String[] parts = at[0].split("#");
         Class<?> cls = Class.forName(parts[0]);
         method = Arrays.stream(cls.getMethods()).filter(m -> m.getName().equals(parts[1])).findFirst()
-                .orElseThrow(() -> new IllegalStateException("no method " + parts[1] + " in " + parts[0]));
+                .orElseThrow(() -> new IllegalStateException("no public method " + parts[1] + " in " + parts[0]));
+        specialized = new HashMap<>();
+        if (at.length == 2) {
+            for (String kv : at[1].split(";")) {
+                String[] p = kv.split("=");
+                int index = Integer.parseInt(p[0]);
+                Class<?> type = method.getParameterTypes()[index];
+                specialized.put(index, type == boolean.class ? (Object) Boolean.parseBoolean(p[1]) : (Object) Integer.parseInt(p[1]));
+            }
+        }
     }
 
     @Benchmark
-    public GeneratedKernel compile() {
-        return KernelJit.compile(method, Map.of(), dialect);
+    public GeneratedKernel firstCompile() {
+        return KernelJit.compile(method, specialized, dialect);
     }
 }

@@ -1,6 +1,7 @@
 package io.jmamba.bench.portability;
 
 import io.jmamba.bench.portability.cases.CopyCase;
+import io.jmamba.bench.portability.cases.MambaCases;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,13 +15,13 @@ public final class PortabilityCatalog {
     }
 
     public static List<ConformanceCase> cases() {
-        List<ConformanceCase> out = new ArrayList<>();
+        List<ConformanceCase> out = new ArrayList<>(MambaCases.all());
         out.add(new CopyCase());
         return out;
     }
 
     /** Series ids timed at {@link #TIMING_LENGTH}: the Mamba kernels, where this build has them. */
     public static List<String> timedSeries() {
-        return List.of("copy");
+        return List.of("selective-scan", "ssd", "conv1d", "attention");
     }
 }

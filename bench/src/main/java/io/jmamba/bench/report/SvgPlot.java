@@ -99,6 +99,7 @@ public final class SvgPlot {
         svg.append(String.format(Locale.ROOT,
                 "<text x=\"18\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 18 %d)\">%s</text>%n",
                 TOP + plotH / 2, TOP + plotH / 2, escape(yLabel)));
+        svg.append(guides(x, y, plotW, plotH, xMin, yMin));
         for (int i = 0; i < curves.size(); i++) {
             Curve c = curves.get(i);
             String color = COLORS[i % COLORS.length];
@@ -127,6 +128,35 @@ public final class SvgPlot {
     }
 
     private record Axis(double lo, double hi, int base) {
+    }
+
+    /**
+     * Faint reference lines for time ~ L and time ~ L^2 from the lowest data point at the shortest
+     * length, clipped to the plot, so a reader sees at a glance which curves are linear.
+     */
+    private static String guides(Axis x, Axis y, int plotW, int plotH, double x0, double y0) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT,
+                "<clipPath id=\"plot-area\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/></clipPath>%n",
+                LEFT, TOP, plotW, plotH));
+        double x1 = Math.pow(2, x.hi);
+        for (int k = 1; k <= 2; k++) {
+            double y1 = y0 * Math.pow(x1 / x0, k);
+            double px0 = LEFT + plotW * (log2(x0) - x.lo) / (x.hi - x.lo);
+            double py0 = TOP + plotH - plotH * (Math.log10(y0) - y.lo) / (y.hi - y.lo);
+            double px1 = LEFT + plotW;
+            double py1 = TOP + plotH - plotH * (Math.log10(y1) - y.lo) / (y.hi - y.lo);
+            sb.append(String.format(Locale.ROOT,
+                    "<line class=\"guide\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#b0b0b0\" stroke-dasharray=\"2 4\" clip-path=\"url(#plot-area)\"/>%n",
+                    px0, py0, px1, py1));
+            // label where the guide leaves the plot (right edge or top edge)
+            double lx = py1 >= TOP ? px1 - 4 : px0 + (px1 - px0) * (py0 - TOP) / (py0 - py1) - 4;
+            double ly = Math.max(TOP + 12, py1 - 4);
+            sb.append(String.format(Locale.ROOT,
+                    "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"#909090\" font-size=\"11\">%s</text>%n",
+                    lx, ly, k == 1 ? "~L" : "~L\u00b2"));
+        }
+        return sb.toString();
     }
 
     private static String line(double x1, double y1, double x2, double y2, String color) {

@@ -1,5 +1,7 @@
 package io.jmamba.bench.scaling;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
 /**
  * One measured (or skipped) length of a series.
  *
@@ -26,6 +28,7 @@ public record Point(long length, PointStatus status, Double medianMs, Double min
         return new Point(length, status, null, null, null, 0, null, null, reason);
     }
 
+    @JsonIgnore // derived from status; kept out so the JSON reads back into this record
     public boolean isMeasured() {
         return status == PointStatus.MEASURED;
     }

@@ -15,9 +15,14 @@ import java.util.function.LongSupplier;
  * Runs series over their lengths on one device: for each point, prepares the inputs, runs the
  * warm-up, times the runs with the wall clock (each run returns only when the device is done) and
  * keeps the median. Points that would not fit in memory, or whose cost extrapolated from the previous
- * point would overrun the time budget, are skipped with the reason.
+ * point would overrun the time budget, are skipped with the reason. A series that starts at a long
+ * length (2K or more) is first probed with one run at an eighth of it, so that even its first point
+ * is predicted; the probe is not reported.
  */
 public final class ScalingSweep {
+    /** A series whose first length is at least this is probed at a shorter length first (see runSeries). */
+    static final long PROBE_FROM = 2048;
+    static final long PROBE_DIVISOR = 8;
     private final SweepConfig config;
     private final Progress progress;
     private final LongSupplier nanoClock;
@@ -58,11 +63,32 @@ public final class ScalingSweep {
         Point last = null;
         double lastPrepareSeconds = 0;
         String failure = null;
+        long first = plan.lengths().isEmpty() ? 0 : plan.lengths().getFirst();
+        if (first >= PROBE_FROM && s.refusal(first / PROBE_DIVISOR) == null) {
+            // no previous point to extrapolate from: time one run at an eighth of the length first
+            long probeLength = first / PROBE_DIVISOR;
+            progress.step(String.format(Locale.ROOT, "%s probe at L=%s", s.id(), lengthLabel(probeLength)));
+            long t0 = nanoClock.getAsLong();
+            try (MeasuredStep step = s.prepare(device, probeLength)) {
+                long t1 = nanoClock.getAsLong();
+                step.run();
+                double ms = (nanoClock.getAsLong() - t1) / 1e6;
+                lastPrepareSeconds = (t1 - t0) / 1e9;
+                last = Point.measured(probeLength, ms, ms, ms, 1, s.bytesMoved(probeLength));
+            } catch (RuntimeException | OutOfMemoryError e) {
+                // the probe only informs the prediction; the point itself will report what fails
+            }
+        }
         for (long length : plan.lengths()) {
             done[0]++;
             String where = String.format(Locale.ROOT, "[%d/%d] %s L=%s", done[0], total, s.id(), lengthLabel(length));
             if (failure != null) {
                 points.add(Point.skipped(length, PointStatus.FAILED, "not run: " + failure));
+                continue;
+            }
+            String refusal = s.refusal(length);
+            if (refusal != null) {
+                points.add(Point.skipped(length, PointStatus.SKIPPED_UNSUPPORTED, refusal));
                 continue;
             }
             String memoryReason = memoryReason(device, s, length);
@@ -75,11 +101,15 @@ public final class ScalingSweep {
             if (last != null) {
                 double ratio = (double) length / last.length();
                 double runMs = last.medianMs() * Math.pow(ratio, s.expectedExponent());
-                double cost = lastPrepareSeconds * ratio + (config.warmup() + config.runs()) * runMs / 1e3;
+                // preparing = one execution (grows like a run) + the rest (allocating, filling, copying in,
+                // compiling), taken to grow at most linearly
+                double prepare = Math.max(0, lastPrepareSeconds - last.medianMs() / 1e3) * ratio + runMs / 1e3;
+                double cost = prepare + (config.warmup() + config.runs()) * runMs / 1e3;
                 if (cost > left) {
                     points.add(Point.skipped(length, PointStatus.SKIPPED_TIME, String.format(Locale.ROOT,
-                            "predicted %.1f s (%.3g ms per run from %.3g ms at L=%d, exponent %.0f) exceeds the %.1f s left to this series",
-                            cost, runMs, last.medianMs(), last.length(), s.expectedExponent(), Math.max(0, left))));
+                            "predicted %.1f s (%.3g ms per run from %.3g ms at L=%d%s, exponent %.0f) exceeds the %.1f s left to this series",
+                            cost, runMs, last.medianMs(), last.length(), points.stream().anyMatch(Point::isMeasured) ? "" : " (probe)",
+                            s.expectedExponent(), Math.max(0, left))));
                     continue;
                 }
             }

@@ -37,6 +37,14 @@ public interface Series {
     long deviceBytes(long length);
 
     /**
+     * Why the series cannot run at {@code length} whatever the device (a size its kernel refuses, such
+     * as naive attention's score matrix beyond its element limit), or null when it can.
+     */
+    default String refusal(long length) {
+        return null;
+    }
+
+    /**
      * Allocates and fills the inputs for {@code length} and readies the step on {@code device}
      * (compiling its kernels and copying inputs once), so that timing sees only the kernels.
      */

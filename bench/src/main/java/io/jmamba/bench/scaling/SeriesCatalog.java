@@ -1,6 +1,11 @@
 package io.jmamba.bench.scaling;
 
+import io.jmamba.bench.scaling.series.AttentionSeries;
+import io.jmamba.bench.scaling.series.BlockSeries;
+import io.jmamba.bench.scaling.series.Conv1dSeries;
 import io.jmamba.bench.scaling.series.CopySeries;
+import io.jmamba.bench.scaling.series.SelectiveScanSeries;
+import io.jmamba.bench.scaling.series.SsdSeries;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +24,14 @@ public final class SeriesCatalog {
     /** Every series by id, in run order. */
     public static Map<String, Supplier<Series>> all() {
         Map<String, Supplier<Series>> m = new LinkedHashMap<>();
+        m.put("selective-scan", () -> new SelectiveScanSeries(1536, 16));
+        m.put("ssd", () -> new SsdSeries(24, 64, 128, 256));
+        m.put("conv1d", () -> new Conv1dSeries(1536, 4));
+        m.put("mamba1-block", () -> BlockSeries.mamba1(1536, 16));
+        m.put("mamba2-block", () -> BlockSeries.mamba2(24, 64, 128, 256));
         m.put("copy", () -> new CopySeries(1024));
+        m.put("attention", () -> new AttentionSeries(12, 64, false));
+        m.put("attention-naive", () -> new AttentionSeries(12, 64, true));
         return m;
     }
 

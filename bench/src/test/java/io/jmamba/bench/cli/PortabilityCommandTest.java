@@ -5,6 +5,7 @@ import io.jmamba.bench.portability.PortabilityCatalog;
 import io.jmamba.bench.report.JsonReport;
 import io.jmamba.runtime.backend.ComputeDevice;
 import io.jmamba.runtime.backend.DeviceMatrix;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,6 +15,8 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/** The whole portability command: every Mamba kernel on every device; about a minute on 2 cores, hence slow. */
+@Tag("slow")
 class PortabilityCommandTest {
     @Test
     void everyDeviceConformsAndIsTimed(@TempDir Path dir) throws Exception {

@@ -21,8 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@code jmamba bench scaling} end to end at tiny lengths on every device: the three files and their columns. */
 class SmallSweepTest {
     /** Cheap series at short lengths: a 2-core CI machine runs this in seconds per device. */
-    static final List<String> SERIES = List.of("copy");
-    static final List<Long> LENGTHS = List.of(256L, 512L, 1024L);
+    static final List<String> SERIES = List.of("conv1d", "copy", "attention");
+    static final List<Long> LENGTHS = List.of(128L, 256L, 512L);
 
     @TempDir
     Path dir;
@@ -34,8 +34,8 @@ class SmallSweepTest {
 
     private void sweep(ComputeDevice device) throws Exception {
         Path out = dir.resolve(device.id().replace(':', '_'));
-        CliRun r = CliRun.of("bench", "scaling", "--device", device.id(), "--series", String.join(",", SERIES), "--min-len", "256",
-                "--max-len", "1K", "--runs", "2", "--warmup", "1", "--time-budget", "120", "--out", out.toString());
+        CliRun r = CliRun.of("bench", "scaling", "--device", device.id(), "--series", String.join(",", SERIES), "--min-len", "128",
+                "--max-len", "512", "--runs", "2", "--warmup", "0", "--time-budget", "120", "--out", out.toString());
         assertEquals(0, r.status(), r.err() + r.out());
         assertTrue(r.out().contains("log-log slopes"), r.out());
 
@@ -57,6 +57,11 @@ class SmallSweepTest {
             assertTrue(s.get("fit").has("slope"));
             assertFalse(s.get("bytesFormula").asText().isBlank());
         }
+
+        // attention against each scan (conv1d); the copy probe takes no part
+        assertEquals(1, json.get("crossovers").size());
+        assertEquals("attention", json.get("crossovers").get(0).get("attention").asText());
+        assertEquals("conv1d", json.get("crossovers").get(0).get("scan").asText());
 
         List<String> csv = Files.readAllLines(out.resolve("scaling.csv"));
         assertEquals(String.join(",", CsvReport.COLUMNS), csv.getFirst());

@@ -53,6 +53,9 @@ class ReportFilesTest {
         assertTrue(skipped.get("medianMs").isNull());
         assertEquals(1000, json.get("crossovers").get(0).get("length").asDouble(), 1e-6);
 
+        assertEquals(sample(), JsonReport.mapper().readValue(dir.resolve("scaling.json").toFile(), SweepResult.class),
+                "the JSON reads back into the same result");
+
         List<String> csv = Files.readAllLines(dir.resolve("scaling.csv"));
         assertEquals(String.join(",", CsvReport.COLUMNS), csv.getFirst());
         assertEquals(1 + 14, csv.size());
@@ -70,6 +73,7 @@ class ReportFilesTest {
         assertTrue(svg.contains(">scan (slope 1.00)</text>"), "legend names each series with its slope");
         assertTrue(svg.contains(">16K</text>") && svg.contains(">256</text>"), "length ticks");
         assertTrue(svg.trim().endsWith("</svg>"));
+        assertEquals(2, svg.split("class=\"guide\"", -1).length - 1, "~L and ~L^2 guide lines");
     }
 
     @Test

@@ -43,8 +43,26 @@ class ScalingSweepTest {
     }
 
     @Test
+    void skipsLengthsTheSeriesRefusesWithItsReason() {
+        HostSeries inner = new HostSeries("capped", SeriesKind.ATTENTION, 2, 4, 0);
+        Series capped = new ClockedSeries(inner, new long[1], 0, 1024) {
+            @Override
+            public String refusal(long length) {
+                return length > 1024 ? "scores beyond the kernel's limit" : null;
+            }
+        };
+        SweepResult r = new ScalingSweep(CONFIG, Progress.silent())
+                .run("scaling", new TestDevice(1L << 40), List.of(new SeriesPlan(capped, List.of(1024L, 2048L))));
+        List<Point> pts = r.series().getFirst().points();
+        assertEquals(PointStatus.MEASURED, pts.get(0).status());
+        assertEquals(PointStatus.SKIPPED_UNSUPPORTED, pts.get(1).status());
+        assertEquals("scores beyond the kernel's limit", pts.get(1).reason());
+    }
+
+    @Test
     void skipsWhatTheTimeBudgetCannotAffordByExtrapolatingTheExpectedExponent() {
-        // a fake clock: every run advances 1 s at L=1K; at L^2 the next point (4K) would take 16 s a run
+        // a fake clock: every run advances 1 s at L=1K; at L^2 the next point (4K) would take 16 s a run,
+        // and it needs 5 of them (the execution in preparing, 1 warm-up, 3 timed)
         long[] now = {0};
         HostSeries s = new HostSeries("quad", SeriesKind.ATTENTION, 2, 4, 0);
         Series timed = new ClockedSeries(s, now, 1.0e9, 1024);
@@ -55,7 +73,21 @@ class ScalingSweepTest {
         assertEquals(PointStatus.MEASURED, pts.get(0).status());
         assertEquals(1000.0, pts.get(0).medianMs(), 1e-9);
         assertEquals(PointStatus.SKIPPED_TIME, pts.get(1).status());
-        assertTrue(pts.get(1).reason().startsWith("predicted 64.0 s"), pts.get(1).reason());
+        assertTrue(pts.get(1).reason().startsWith("predicted 80.0 s"), pts.get(1).reason());
+    }
+
+    @Test
+    void aSeriesStartingLongIsProbedSoThatItsFirstPointIsPredictedToo() {
+        // 1 s a run at 1K, quadratic: the probe at 1K predicts 64 s a run at 8K, far over a 30 s budget
+        long[] now = {0};
+        Series timed = new ClockedSeries(new HostSeries("quad", SeriesKind.ATTENTION, 2, 4, 0), now, 1.0e9, 1024);
+        SweepConfig cfg = new SweepConfig(1, 3, 30, 0.8, "fp32", "test");
+        SweepResult r = new ScalingSweep(cfg, Progress.silent(), () -> now[0])
+                .run("kernels", new TestDevice(1L << 40), List.of(new SeriesPlan(timed, List.of(8192L))));
+        Point p = r.series().getFirst().points().getFirst();
+        assertEquals(PointStatus.SKIPPED_TIME, p.status());
+        assertTrue(p.reason().contains("from 1.00e+03 ms at L=1024 (probe)"), p.reason());
+        assertEquals(1, r.series().getFirst().points().size(), "the probe is not reported as a point");
     }
 
     @Test

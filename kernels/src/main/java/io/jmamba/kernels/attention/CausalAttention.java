@@ -20,7 +20,7 @@ import java.util.Objects;
  * 1..256; scale defaults to {@code 1/sqrt(headdim)}; causal by default.
  * <pre>{@code
  * CausalAttention att = CausalAttention.of(q, k, v).scale(0.125).build();
- * Tensor out = att.addFlash(graph, "attn", grids);   // memory linear in seqlen
+ * Tensor out = att.addFlash(graph, "attn", grids);   // memory linear in seqlen (tiled kernel)
  * Tensor ref = att.addNaive(graph, "attn_naive", grids);  // materialises [b*h, L, L] scores
  * }</pre>
  */
@@ -58,8 +58,19 @@ public final class CausalAttention {
         return addFlash(g, prefix, grids, Tensor.zeros(q.shape()));
     }
 
-    /** Adds task {@code prefix}: the online-softmax kernel, one work-item per (batch, head, query). */
+    /**
+     * Adds task {@code prefix}: flash-style attention, memory linear in seqlen. Uses the tiled
+     * kernel ({@link #addFlashTiled}), whose work-groups share key/value tiles in local memory, and
+     * the per-query kernel ({@link #addFlashPerQuery}) only where the tiled launch shape does not fit
+     * (more than {@value Grids#MAX_YZ} (batch, head) rows).
+     */
     public Tensor addFlash(TaskGraph g, String prefix, GridScheduler grids, Tensor out) {
+        return (long) shape.batch() * shape.heads() <= Grids.MAX_YZ
+                ? addFlashTiled(g, prefix, grids, out) : addFlashPerQuery(g, prefix, grids, out);
+    }
+
+    /** Adds task {@code prefix}: the online-softmax kernel, one work-item per (batch, head, query), no local memory. */
+    public Tensor addFlashPerQuery(TaskGraph g, String prefix, GridScheduler grids, Tensor out) {
         Objects.requireNonNull(g, "graph");
         Shapes.require("out", out, q.shape());
         int rows = shape.batch() * shape.heads();
@@ -67,10 +78,6 @@ public final class CausalAttention {
                 shape.headdim(), causal ? 1 : 0);
         grids.addWorkerGrid(g.getName() + "." + prefix, Grids.twoD(rows, shape.seqlen()));
         return out;
-    }
-
-    public Tensor addFlashTiled(TaskGraph g, String prefix, GridScheduler grids) {
-        return addFlashTiled(g, prefix, grids, Tensor.zeros(q.shape()));
     }
 
     /**
@@ -83,7 +90,7 @@ public final class CausalAttention {
         int rows = shape.batch() * shape.heads();
         if (rows > Grids.MAX_YZ) {
             throw new IllegalArgumentException("tiled attention launches one grid row per (batch, head): batch * nheads = "
-                    + rows + " exceeds " + Grids.MAX_YZ + "; use addFlash");
+                    + rows + " exceeds " + Grids.MAX_YZ + "; use addFlashPerQuery");
         }
         int keyTile = Math.max(1, Math.min(QUERY_TILE, TILE_FLOATS / shape.headdim()));
         long tiles = (shape.seqlen() + (long) QUERY_TILE - 1) / QUERY_TILE;

@@ -67,7 +67,8 @@ public final class CausalConv1d {
     /**
      * Adds the tasks to {@code g}: forward adds {@code prefix} (outputs) and {@code prefix + "_final"}
      * (final states); update adds {@code prefix}, which also rolls the conv_state in place
-     * ({@code state} must then be the conv_state tensor itself).
+     * ({@code state} must then be the conv_state tensor itself). For the forward, {@code state} may
+     * be the initial_states tensor itself: the state then rolls forward in place.
      */
     public CausalConv1dResult addTo(TaskGraph g, String prefix, GridScheduler grids, Tensor out, Tensor state) {
         Objects.requireNonNull(g, "graph");
@@ -95,7 +96,7 @@ public final class CausalConv1d {
             g.task(prefix + "_final", CausalConv1dKernels::finalStates, x.data(), initArr, state.data(),
                     shape.batch(), shape.dim(), shape.seqlen(), shape.width(), flags);
             grids.addWorkerGrid(graph + prefix, Grids.twoD(rows, shape.seqlen()));
-            grids.addWorkerGrid(graph + prefix + "_final", Grids.twoD(rows, shape.width() - 1));
+            grids.addWorkerGrid(graph + prefix + "_final", Grids.oneD(rows));
         }
         return new CausalConv1dResult(out, state);
     }

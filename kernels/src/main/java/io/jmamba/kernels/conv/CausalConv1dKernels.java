@@ -22,7 +22,7 @@ public final class CausalConv1dKernels {
 
     /** Forward: one work-item per (row, token). */
     public static void forward(FloatArray x, FloatArray weight, FloatArray bias, FloatArray initialStates, FloatArray out,
-                               int batch, int dim, int seqlen, @Specialize int width, @Specialize int flags) {
+                               int batch, int dim, int seqlen, @Specialize int width, int flags) {
         int rows = batch * dim;
         for (@Parallel int row = 0; row < rows; row++) {
             for (@Parallel int t = 0; t < seqlen; t++) {
@@ -49,22 +49,27 @@ public final class CausalConv1dKernels {
         }
     }
 
-    /** The last width-1 inputs (reaching back into the initial states when seqlen < width-1). */
+    /**
+     * The last width-1 inputs (reaching back into the initial states when seqlen < width-1). One
+     * work-item per row writing in ascending order, so {@code finalStates} may be the
+     * {@code initialStates} array itself: entry i reads entry {@code seqlen + i > i}, not yet overwritten.
+     */
     public static void finalStates(FloatArray x, FloatArray initialStates, FloatArray finalStates,
-                                   int batch, int dim, int seqlen, @Specialize int width, @Specialize int flags) {
+                                   int batch, int dim, int seqlen, @Specialize int width, int flags) {
         int rows = batch * dim;
         for (@Parallel int row = 0; row < rows; row++) {
-            for (@Parallel int i = 0; i < width - 1; i++) {
+            long sBase = (long) row * (width - 1);
+            for (int i = 0; i < width - 1; i++) {
                 int j = seqlen - (width - 1) + i;
                 float v;
                 if (j >= 0) {
                     v = x.get((long) row * seqlen + j);
                 } else if ((flags & HAS_INITIAL_STATES) != 0) {
-                    v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
+                    v = initialStates.get(sBase + (width - 1) + j);
                 } else {
                     v = 0f;
                 }
-                finalStates.set((long) row * (width - 1) + i, v);
+                finalStates.set(sBase + i, v);
             }
         }
     }
@@ -74,7 +79,7 @@ public final class CausalConv1dKernels {
      * entries, updated in place. One work-item per row: the state shift needs every output first.
      */
     public static void update(FloatArray convState, FloatArray x, FloatArray weight, FloatArray bias, FloatArray out,
-                              int batch, int dim, int seqlen, int stateLen, @Specialize int width, @Specialize int flags) {
+                              int batch, int dim, int seqlen, int stateLen, @Specialize int width, int flags) {
         int rows = batch * dim;
         for (@Parallel int row = 0; row < rows; row++) {
             int d = row % dim;

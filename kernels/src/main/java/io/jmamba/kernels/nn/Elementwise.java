@@ -3,7 +3,6 @@ package io.jmamba.kernels.nn;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.TaskGraph;
-import io.jmamba.runtime.api.WorkerGrid2D;
 import io.jmamba.runtime.backend.ComputeDevice;
 
 import java.util.List;
@@ -41,7 +40,7 @@ public final class Elementwise {
             case GATE -> graph.task(id, ElementwiseKernels::gate, a, b, out, rows, cols);
             case ADD -> graph.task(id, ElementwiseKernels::add, a, b, out, rows, cols);
         }
-        grids.addWorkerGrid(graph.getName() + "." + id, new WorkerGrid2D(rows, cols));
+        grids.addWorkerGrid(graph.getName() + "." + id, GraphParts.loopGrid(cols, rows));
     }
 
     /** One call on {@code device}. */

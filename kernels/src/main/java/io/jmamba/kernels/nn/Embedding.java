@@ -4,7 +4,6 @@ import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.IntArray;
 import io.jmamba.runtime.api.TaskGraph;
-import io.jmamba.runtime.api.WorkerGrid2D;
 import io.jmamba.runtime.backend.ComputeDevice;
 
 import java.util.List;
@@ -27,7 +26,7 @@ public final class Embedding {
         check(tokens, dim, vocab, ids, table, out);
         String id = prefix + "_embed";
         graph.task(id, EmbeddingKernels::gather, ids, table, out, tokens, dim, vocab);
-        grids.addWorkerGrid(graph.getName() + "." + id, new WorkerGrid2D(tokens, dim));
+        grids.addWorkerGrid(graph.getName() + "." + id, GraphParts.loopGrid(dim, tokens));
     }
 
     /** One call on {@code device}; the ids are host data here, so each is checked against the vocabulary. */

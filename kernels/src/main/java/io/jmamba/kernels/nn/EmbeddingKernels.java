@@ -15,8 +15,9 @@ public final class EmbeddingKernels {
      * shows in the logits instead of passing silently.
      */
     public static void gather(IntArray ids, FloatArray table, FloatArray out, int tokens, int dim, int vocab) {
-        for (@Parallel int t = 0; t < tokens; t++) {
-            for (@Parallel int c = 0; c < dim; c++) {
+        // the column loop is launch dimension 0: neighbouring work-items copy neighbouring elements
+        for (@Parallel int c = 0; c < dim; c++) {
+            for (@Parallel int t = 0; t < tokens; t++) {
                 int id = ids.get(t);
                 float v = Float.NaN;
                 if (id >= 0 && id < vocab) {

@@ -6,6 +6,10 @@ import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.NativeArray;
 import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.api.WorkerGrid;
+import io.jmamba.runtime.api.WorkerGrid1D;
+import io.jmamba.runtime.api.WorkerGrid2D;
+import io.jmamba.runtime.api.WorkerGrid3D;
 import io.jmamba.runtime.backend.ComputeDevice;
 
 import java.util.ArrayList;
@@ -62,6 +66,28 @@ public final class GraphParts {
         try (ExecutionPlan plan = new ExecutionPlan(graph.snapshot())) {
             plan.withDevice(device).withGridScheduler(grids).execute();
         }
+    }
+
+    /** CUDA allows at most 65535 blocks in grid dimensions 1 and 2. */
+    static final long MAX_GRID_YZ = 65535;
+
+    /**
+     * The launch grid of a kernel made of {@code @Parallel} loops with these bounds (outermost first,
+     * i.e. dimension 0 first): one work-item per iteration, except that dimensions 1 and 2 are capped
+     * at 65535 (CUDA's grid limit there, with one-item-deep blocks); the loops are grid-stride, so a
+     * smaller grid still covers every iteration.
+     */
+    public static WorkerGrid loopGrid(long... bounds) {
+        long[] g = new long[bounds.length];
+        for (int d = 0; d < bounds.length; d++) {
+            g[d] = Math.max(1, d == 0 ? Math.min(bounds[d], Integer.MAX_VALUE) : Math.min(bounds[d], MAX_GRID_YZ));
+        }
+        return switch (g.length) {
+            case 1 -> new WorkerGrid1D(g[0]);
+            case 2 -> new WorkerGrid2D(g[0], g[1]);
+            case 3 -> new WorkerGrid3D(g[0], g[1], g[2]);
+            default -> throw new IllegalArgumentException("a launch grid has 1 to 3 dimensions, got " + g.length);
+        };
     }
 
     /** Null-tolerant list for {@link #runOnce}'s inputs. */

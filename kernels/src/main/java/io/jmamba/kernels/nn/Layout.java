@@ -3,8 +3,6 @@ package io.jmamba.kernels.nn;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.TaskGraph;
-import io.jmamba.runtime.api.WorkerGrid2D;
-import io.jmamba.runtime.api.WorkerGrid3D;
 import io.jmamba.runtime.backend.ComputeDevice;
 
 import java.util.List;
@@ -27,7 +25,7 @@ public final class Layout {
         checkColumns(rows, width, src, srcCols, srcOffset, dst, dstCols, dstOffset);
         String id = prefix + "_cols";
         graph.task(id, LayoutKernels::copyColumns, src, dst, rows, width, srcCols, srcOffset, dstCols, dstOffset);
-        grids.addWorkerGrid(graph.getName() + "." + id, new WorkerGrid2D(rows, width));
+        grids.addWorkerGrid(graph.getName() + "." + id, GraphParts.loopGrid(width, rows));
     }
 
     /** Appends task {@code prefix + "_transpose"}: dst (batch, cols, rows) = src (batch, rows, cols) transposed. */
@@ -39,7 +37,7 @@ public final class Layout {
         checkTranspose(batch, rows, cols, src, dst);
         String id = prefix + "_transpose";
         graph.task(id, LayoutKernels::transpose, src, dst, batch, rows, cols);
-        grids.addWorkerGrid(graph.getName() + "." + id, new WorkerGrid3D(batch, rows, cols));
+        grids.addWorkerGrid(graph.getName() + "." + id, GraphParts.loopGrid(cols, rows, batch));
     }
 
     /** One column-block copy on {@code device}; {@code dst} is read in first so the other columns keep their values. */

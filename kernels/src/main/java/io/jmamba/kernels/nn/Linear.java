@@ -4,6 +4,7 @@ import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.api.WorkerGrid1D;
 import io.jmamba.runtime.api.WorkerGrid2D;
 import io.jmamba.runtime.backend.ComputeDevice;
 
@@ -44,15 +45,23 @@ public final class Linear {
         String g = graph.getName() + ".";
         if (gemv) {
             String id = prefix + "_gemv";
-            ShapeCheck.intProduct("out * " + LinearKernels.GEMV_GROUP + " work-items", out, LinearKernels.GEMV_GROUP);
+            long rowBlocks = (rows + LinearKernels.GEMV_ROWS - 1) / LinearKernels.GEMV_ROWS;
+            if (rowBlocks > GraphParts.MAX_GRID_YZ) {
+                throw new IllegalArgumentException("the GEMV path takes at most " + GraphParts.MAX_GRID_YZ * LinearKernels.GEMV_ROWS
+                        + " rows (one grid row per " + LinearKernels.GEMV_ROWS + " input rows; CUDA's limit), got " + rows
+                        + "; use the GEMM path");
+            }
+            long outBlocks = (out + LinearKernels.GEMV_OUTPUTS - 1) / LinearKernels.GEMV_OUTPUTS;
+            ShapeCheck.intProduct("GEMV work-items", outBlocks, LinearKernels.GEMV_GROUP);
             graph.task(id, LinearKernels::gemv, new KernelContext(), x, w, b, y, rows, in, out, bias != null);
-            grids.addWorkerGrid(g + id, new WorkerGrid2D((long) out * LinearKernels.GEMV_GROUP, rows)
+            grids.addWorkerGrid(g + id, new WorkerGrid2D(outBlocks * LinearKernels.GEMV_GROUP, rowBlocks)
                     .setLocalWork(LinearKernels.GEMV_GROUP, 1));
         } else {
             String id = prefix + "_gemm";
-            int t = LinearKernels.TILE;
+            long groups = tiles(rows) * tiles(out);
+            ShapeCheck.intProduct("GEMM work-items", groups, LinearKernels.GEMM_GROUP);
             graph.task(id, LinearKernels::gemm, new KernelContext(), x, w, b, y, rows, in, out, bias != null);
-            grids.addWorkerGrid(g + id, new WorkerGrid2D(roundUp(out, t), roundUp(rows, t)).setLocalWork(t, t));
+            grids.addWorkerGrid(g + id, new WorkerGrid1D(groups * LinearKernels.GEMM_GROUP).setLocalWork(LinearKernels.GEMM_GROUP));
         }
     }
 
@@ -74,11 +83,9 @@ public final class Linear {
             ShapeCheck.requireShape("bias", bias, "(out)", out);
         }
         ShapeCheck.requireShape("y", y, "(rows, out)", rows, out);
-        ShapeCheck.intProduct("roundUp(rows, " + LinearKernels.TILE + ")", roundUp(rows, LinearKernels.TILE));
-        ShapeCheck.intProduct("roundUp(out, " + LinearKernels.TILE + ")", roundUp(out, LinearKernels.TILE));
     }
 
-    static long roundUp(long v, int m) {
-        return (v + m - 1) / m * m;
+    static long tiles(long v) {
+        return (v + LinearKernels.TILE - 1) / LinearKernels.TILE;
     }
 }

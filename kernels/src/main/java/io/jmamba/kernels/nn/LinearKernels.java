@@ -2,15 +2,15 @@ package io.jmamba.kernels.nn;
 
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelContext;
-import io.jmamba.runtime.api.Specialize;
 
 /**
  * y = x . W^T (+ bias) for linear layers: x (rows, in), W (out, in) as PyTorch stores it, y (rows, out).
  * <ul>
- *   <li>{@link #gemm}: 16 x 16 output tiles per work-group; each step stages a 16 x 16 slice of x and
- *       of W in local memory so every element loaded from global memory is used 16 times.</li>
- *   <li>{@link #gemv}: for one (or a few) tokens, one work-group of {@link #GEMV_GROUP} items per
- *       output: the items read consecutive elements of a W row (coalesced) and reduce in local memory.</li>
+ *   <li>{@link #gemm}: 64 x 64 output tiles per work-group of 256 items, 4 x 4 outputs per item;
+ *       each step stages 16-deep slices of x and W in local memory, so every element loaded from
+ *       global memory is used 64 times.</li>
+ *   <li>{@link #gemv}: for one (or a few) tokens: 32 items per output read consecutive elements of a
+ *       W row (coalesced), use each for up to 4 rows, and reduce in local memory.</li>
  * </ul>
  * Both need the grids {@link Linear} gives them.
  */
@@ -18,85 +18,138 @@ public final class LinearKernels {
     private LinearKernels() {
     }
 
-    /** Tile edge of {@link #gemm}; the work-group is TILE x TILE. */
-    public static final int TILE = 16;
-    /** Local rows are TILE + 1 floats apart so that column reads do not hit one bank. */
-    static final int STRIDE = TILE + 1;
-    /** Work-group size of {@link #gemv}; a power of two for the tree reduction. */
-    public static final int GEMV_GROUP = 128;
+    /** Output tile edge of {@link #gemm}: a work-group computes TILE x TILE outputs. */
+    public static final int TILE = 64;
+    /** Depth of the operand slices staged in local memory. */
+    public static final int K_STEP = 16;
+    /** Work-items per {@link #gemm} group: 16 x 16, each owning 4 x 4 outputs strided by 16. */
+    public static final int GEMM_GROUP = 256;
+    static final int SIDE = 16;
+    static final int PER = 4;
+    /** Local rows are TILE + 1 floats apart so that the staging stores spread over the banks. */
+    static final int LS = TILE + 1;
+    /** Work-group size of {@link #gemv}. */
+    public static final int GEMV_GROUP = 256;
+    /** Items per output in {@link #gemv}: a power of two (tree reduction), one warp's worth of consecutive loads. */
+    public static final int GEMV_LANES = 32;
+    /** Outputs per {@link #gemv} work-group. */
+    public static final int GEMV_OUTPUTS = GEMV_GROUP / GEMV_LANES;
+    /** Rows per {@link #gemv} work-group: each W element loaded is used for all of them. */
+    public static final int GEMV_ROWS = 4;
 
     /**
-     * Tiled GEMM. Grid: (roundUp(out, TILE), roundUp(rows, TILE)), local (TILE, TILE); x is dimension 0
-     * (output column) so that neighbouring items write neighbouring elements of y.
+     * Tiled GEMM. 1-D launch: one work-group of {@link #GEMM_GROUP} items per 64 x 64 output tile,
+     * {@code ceil(rows / 64) * ceil(out / 64)} groups (1-D because CUDA caps grid y/z at 65535). Each
+     * K step stages x[64 rows, 16] and W[64 outputs, 16] in local memory (loaded along k, which is
+     * contiguous in both), then every item accumulates its 4 x 4 outputs from registers.
      */
     public static void gemm(KernelContext ctx, FloatArray x, FloatArray w, FloatArray bias, FloatArray y,
-                            int rows, int in, int out, @Specialize boolean hasBias) {
-        float[] xs = ctx.allocateFloatLocalArray(TILE * STRIDE);
-        float[] ws = ctx.allocateFloatLocalArray(TILE * STRIDE);
-        int tx = ctx.localIdx;
-        int ty = ctx.localIdy;
-        int col0 = ctx.groupIdx * TILE;
-        int row0 = ctx.groupIdy * TILE;
-        int col = col0 + tx;
-        int row = row0 + ty;
-        float acc = 0f;
-        for (int k0 = 0; k0 < in; k0 += TILE) {
-            int k = k0 + tx;
-            // item (tx, ty) loads x[row0 + ty, k0 + tx] and W[col0 + ty, k0 + tx]: consecutive tx, consecutive k
-            float xv = 0f;
-            if (row < rows && k < in) {
-                xv = x.get((long) row * in + k);
+                            int rows, int in, int out, boolean hasBias) {
+        float[] xs = ctx.allocateFloatLocalArray(K_STEP * LS);
+        float[] ws = ctx.allocateFloatLocalArray(K_STEP * LS);
+        float[] acc = new float[PER * PER];
+        int lid = ctx.localIdx;
+        int tx = lid % SIDE;
+        int ty = lid / SIDE;
+        int tilesOut = (out + TILE - 1) / TILE;
+        int col0 = (ctx.groupIdx % tilesOut) * TILE;
+        int row0 = (ctx.groupIdx / tilesOut) * TILE;
+        for (int e = 0; e < PER * PER; e++) {
+            acc[e] = 0f;
+        }
+        for (int k0 = 0; k0 < in; k0 += K_STEP) {
+            for (int e = 0; e < K_STEP * TILE / GEMM_GROUP; e++) {
+                int idx = lid + GEMM_GROUP * e;
+                int kk = idx % K_STEP;  // consecutive items: consecutive k of one row
+                int m = idx / K_STEP;
+                int k = k0 + kk;
+                float xv = 0f;
+                float wv = 0f;
+                if (k < in) {
+                    if (row0 + m < rows) {
+                        xv = x.get((long) (row0 + m) * in + k);
+                    }
+                    if (col0 + m < out) {
+                        wv = w.get((long) (col0 + m) * in + k);
+                    }
+                }
+                xs[kk * LS + m] = xv;
+                ws[kk * LS + m] = wv;
             }
-            xs[ty * STRIDE + tx] = xv;
-            float wv = 0f;
-            if (col0 + ty < out && k < in) {
-                wv = w.get((long) (col0 + ty) * in + k);
-            }
-            ws[ty * STRIDE + tx] = wv;
             ctx.localBarrier();
-            for (int kk = 0; kk < TILE; kk++) {
-                acc += xs[ty * STRIDE + kk] * ws[tx * STRIDE + kk];
+            for (int kk = 0; kk < K_STEP; kk++) {
+                for (int r = 0; r < PER; r++) {
+                    float xv = xs[kk * LS + ty + SIDE * r];
+                    for (int q = 0; q < PER; q++) {
+                        acc[r * PER + q] += xv * ws[kk * LS + tx + SIDE * q];
+                    }
+                }
             }
             ctx.localBarrier();
         }
-        if (row < rows && col < out) {
-            if (hasBias) {
-                acc += bias.get(col);
+        for (int r = 0; r < PER; r++) {
+            int row = row0 + ty + SIDE * r;
+            for (int q = 0; q < PER; q++) {
+                int col = col0 + tx + SIDE * q;
+                if (row < rows && col < out) {
+                    float v = acc[r * PER + q];
+                    if (hasBias) {
+                        v += bias.get(col);
+                    }
+                    y.set((long) row * out + col, v);
+                }
             }
-            y.set((long) row * out + col, acc);
         }
     }
 
     /**
-     * GEMV for few rows. Grid: (out * GEMV_GROUP, rows), local (GEMV_GROUP, 1): work-group (o, r)
-     * computes y[r, o].
+     * GEMV for few rows (decoding). A work-group of {@link #GEMV_GROUP} items computes
+     * {@link #GEMV_OUTPUTS} outputs for up to {@link #GEMV_ROWS} rows: {@link #GEMV_LANES} items per
+     * output read consecutive elements of its W row (coalesced) and use each for every row, so W, the
+     * bulk of the traffic, is read once per block of rows. Partial sums meet in local memory.
+     * Grid: (ceil(out / GEMV_OUTPUTS) * GEMV_GROUP, ceil(rows / GEMV_ROWS)), local (GEMV_GROUP, 1).
      */
     public static void gemv(KernelContext ctx, FloatArray x, FloatArray w, FloatArray bias, FloatArray y,
-                            int rows, int in, int out, @Specialize boolean hasBias) {
-        float[] partial = ctx.allocateFloatLocalArray(GEMV_GROUP);
+                            int rows, int in, int out, boolean hasBias) {
+        float[] partial = ctx.allocateFloatLocalArray(GEMV_ROWS * GEMV_GROUP);
+        float[] acc = new float[GEMV_ROWS];
         int lid = ctx.localIdx;
-        int o = ctx.groupIdx;
-        int r = ctx.globalIdy;
-        long xRow = (long) r * in;
-        long wRow = (long) o * in;
-        float acc = 0f;
-        for (int k = lid; k < in; k += GEMV_GROUP) {
-            acc += x.get(xRow + k) * w.get(wRow + k);
+        int lane = lid % GEMV_LANES;
+        int o = ctx.groupIdx * GEMV_OUTPUTS + lid / GEMV_LANES;
+        int r0 = ctx.groupIdy * GEMV_ROWS;
+        int nr = Math.min(GEMV_ROWS, rows - r0);
+        for (int r = 0; r < GEMV_ROWS; r++) {
+            acc[r] = 0f;
         }
-        partial[lid] = acc;
+        if (o < out) {
+            long wRow = (long) o * in;
+            for (int k = lane; k < in; k += GEMV_LANES) {
+                float wv = w.get(wRow + k);
+                for (int r = 0; r < nr; r++) {
+                    acc[r] += wv * x.get((long) (r0 + r) * in + k);
+                }
+            }
+        }
+        for (int r = 0; r < GEMV_ROWS; r++) {
+            partial[r * GEMV_GROUP + lid] = acc[r];
+        }
         ctx.localBarrier();
-        for (int half = GEMV_GROUP / 2; half > 0; half = half / 2) {
-            if (lid < half) {
-                partial[lid] = partial[lid] + partial[lid + half];
+        for (int half = GEMV_LANES / 2; half > 0; half = half / 2) {
+            if (lane < half) {
+                for (int r = 0; r < GEMV_ROWS; r++) {
+                    partial[r * GEMV_GROUP + lid] = partial[r * GEMV_GROUP + lid] + partial[r * GEMV_GROUP + lid + half];
+                }
             }
             ctx.localBarrier();
         }
-        if (lid == 0) {
-            float v = partial[0];
-            if (hasBias) {
-                v += bias.get(o);
+        if (lane == 0 && o < out) {
+            for (int r = 0; r < nr; r++) {
+                float v = partial[r * GEMV_GROUP + lid];
+                if (hasBias) {
+                    v += bias.get(o);
+                }
+                y.set((long) (r0 + r) * out + o, v);
             }
-            y.set((long) r * out + o, v);
         }
     }
 }

@@ -5,7 +5,8 @@ import io.jmamba.kernels.nn.ShapeCheck;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.TaskGraph;
-import io.jmamba.runtime.api.WorkerGrid2D;
+import io.jmamba.runtime.api.KernelContext;
+import io.jmamba.runtime.api.WorkerGrid1D;
 import io.jmamba.runtime.backend.ComputeDevice;
 
 import java.util.List;
@@ -33,7 +34,7 @@ public final class GatedRmsNorm {
             if (!(eps >= 0f)) {
                 throw new IllegalArgumentException("eps must be >= 0, got " + eps);
             }
-            ShapeCheck.intProduct("rows * groups", rows, dim / groupSize);
+            ShapeCheck.intProduct("rows * groups * " + NormKernels.GROUP + " work-items", rows, dim / groupSize, NormKernels.GROUP);
             return this;
         }
     }
@@ -53,9 +54,11 @@ public final class GatedRmsNorm {
         GraphParts.checkPrefix(prefix);
         check(cfg, x, z, weight, out);
         String id = prefix + "_gatednorm";
-        graph.task(id, NormKernels::gatedRmsNorm, x, GraphParts.orPlaceholder(graph, z), weight, out, cfg.rows(), cfg.dim(),
-                cfg.groupSize(), cfg.eps(), z != null, cfg.normBeforeGate());
-        grids.addWorkerGrid(graph.getName() + "." + id, new WorkerGrid2D(cfg.rows(), cfg.dim() / cfg.groupSize()));
+        long workGroups = (long) cfg.rows() * (cfg.dim() / cfg.groupSize());
+        graph.task(id, NormKernels::gatedRmsNormGroup, new KernelContext(), x, GraphParts.orPlaceholder(graph, z), weight, out,
+                cfg.rows(), cfg.dim(), cfg.groupSize(), cfg.eps(), z != null, cfg.normBeforeGate());
+        grids.addWorkerGrid(graph.getName() + "." + id,
+                new WorkerGrid1D(workGroups * NormKernels.GROUP).setLocalWork(NormKernels.GROUP));
     }
 
     /** One call on {@code device}. */

@@ -4,6 +4,7 @@ import io.jmamba.kernels.nn.GraphParts;
 import io.jmamba.kernels.nn.ShapeCheck;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.api.WorkerGrid1D;
 import io.jmamba.runtime.backend.ComputeDevice;
@@ -35,9 +36,11 @@ public final class RmsNorm {
         GraphParts.checkPrefix(prefix);
         check(rows, dim, eps, x, residual, weight, out, residualOut);
         String id = prefix + "_rmsnorm";
-        graph.task(id, NormKernels::rmsNormResidual, x, GraphParts.orPlaceholder(graph, residual), weight, out, residualOut,
-                rows, dim, eps, residual != null);
-        grids.addWorkerGrid(graph.getName() + "." + id, new WorkerGrid1D(rows));
+        ShapeCheck.intProduct("rows * " + NormKernels.GROUP + " work-items", rows, NormKernels.GROUP);
+        graph.task(id, NormKernels::rmsNormResidualGroup, new KernelContext(), x, GraphParts.orPlaceholder(graph, residual),
+                weight, out, residualOut, rows, dim, eps, residual != null);
+        grids.addWorkerGrid(graph.getName() + "." + id,
+                new WorkerGrid1D((long) rows * NormKernels.GROUP).setLocalWork(NormKernels.GROUP));
     }
 
     /** One call on {@code device}: copies x, residual, weight in and out, residualOut back. */

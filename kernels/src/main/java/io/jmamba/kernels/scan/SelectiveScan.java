@@ -7,7 +7,9 @@ import io.jmamba.kernels.support.Tensor;
 import io.jmamba.runtime.api.DataTransferMode;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.api.WorkerGrid1D;
 import io.jmamba.runtime.backend.ComputeDevice;
 
 import java.util.Arrays;
@@ -39,6 +41,28 @@ public final class SelectiveScan {
     private final SelectiveScanShape shape;
     private final int chunkLen;
     private final int nChunks;
+    private final Variant variant;
+
+    /** How the scan is laid out on the device; both compute the same thing. */
+    public enum Variant {
+        /**
+         * Three launches (chunk end states, carry across chunks, chunk outputs), parallel over
+         * (batch x channel) x chunks of the sequence: {@link SelectiveScanKernels}. The default.
+         */
+        CHUNKED,
+        /**
+         * One launch, a work-group per (batch, channel) row scanning tiles of the sequence in local
+         * memory, as mamba_ssm's CUDA kernel does: {@link SelectiveScanBlockKernel}.
+         */
+        BLOCK
+    }
+
+    /** Tokens per work-item per tile of the BLOCK variant. */
+    static final int BLOCK_ITEMS = 8;
+    /** Local-memory floats per scan array of the BLOCK variant (threads * dstate). */
+    static final int BLOCK_SCAN_FLOATS = 4096;
+    /** Most work-groups the BLOCK variant launches; more rows are strided over. */
+    static final int BLOCK_MAX_GROUPS = 1 << 16;
 
     private SelectiveScan(Builder bld) {
         this.u = bld.u;
@@ -51,6 +75,7 @@ public final class SelectiveScan {
         this.deltaBias = bld.deltaBias;
         this.initialState = bld.initialState;
         this.deltaSoftplus = bld.deltaSoftplus;
+        this.variant = bld.variant;
         this.shape = SelectiveScanShape.check(u, delta, a, b, c, d, z, deltaBias, initialState);
         long rows = (long) shape.batch() * shape.dim();
         if (rows > Integer.MAX_VALUE) {
@@ -70,6 +95,10 @@ public final class SelectiveScan {
         long most = Math.max(1, (seqlen + MIN_CHUNK - 1) / MIN_CHUNK);
         long chunks = Math.min(wanted, most);
         return (int) ((seqlen + chunks - 1) / chunks);
+    }
+
+    public Variant variant() {
+        return variant;
     }
 
     public int chunkLength() {
@@ -96,15 +125,21 @@ public final class SelectiveScan {
     }
 
     /**
-     * Adds the scan's three tasks ({@code prefix + "_states"}, {@code "_carry"}, {@code "_out"}) to
-     * {@code g} and their launch shapes to {@code grids}. The chunk intermediates are arrays of the
-     * graph that never leave the device.
+     * Adds the scan's tasks to {@code g} and their launch shapes to {@code grids}: for
+     * {@link Variant#CHUNKED} three ({@code prefix + "_states"}, {@code "_carry"}, {@code "_out"}),
+     * for {@link Variant#BLOCK} one ({@code prefix}). The chunk intermediates are arrays of the
+     * graph that never leave the device. {@code lastState} may be the initial-state tensor itself
+     * (state kept in place across calls): each (row, n) entry is read before it is written, by the
+     * same work-item.
      */
     public SelectiveScanResult addTo(TaskGraph g, String prefix, GridScheduler grids, Tensor out, Tensor lastState) {
         Objects.requireNonNull(g, "graph");
         Objects.requireNonNull(grids, "grids");
         Shapes.require("out", out, outShape());
         Shapes.require("last_state", lastState, stateShape());
+        if (variant == Variant.BLOCK) {
+            return addBlock(g, prefix, grids, out, lastState);
+        }
         int rows = shape.batch() * shape.dim();
         int n = shape.dstate();
         FloatArray chunkState = new FloatArray((long) rows * nChunks * n);
@@ -126,6 +161,31 @@ public final class SelectiveScan {
         grids.addWorkerGrid(g.getName() + "." + carry, Grids.twoD(rows, n));
         grids.addWorkerGrid(g.getName() + "." + outputs, Grids.twoD(rows, nChunks));
         return new SelectiveScanResult(out, lastState);
+    }
+
+    /** The BLOCK variant: one task, {@code prefix}. */
+    private SelectiveScanResult addBlock(TaskGraph g, String prefix, GridScheduler grids, Tensor out, Tensor lastState) {
+        int n = shape.dstate();
+        int threads = blockThreads(n);
+        int rows = shape.batch() * shape.dim();
+        FloatArray placeholder = new FloatArray(1);
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, placeholder);
+        g.task(prefix, SelectiveScanBlockKernel::scanRows, new KernelContext(), u.data(), delta.data(), a.data(), b.data(),
+                c.data(), or(d, placeholder), or(z, placeholder), or(deltaBias, placeholder), or(initialState, placeholder),
+                out.data(), lastState.data(), shape.batch(), shape.dim(), shape.seqlen(), shape.groups(), flags(),
+                n, threads, BLOCK_ITEMS, threads * n);
+        long groupCount = Math.min(rows, BLOCK_MAX_GROUPS);
+        grids.addWorkerGrid(g.getName() + "." + prefix, new WorkerGrid1D(groupCount * threads).setLocalWork(threads));
+        return new SelectiveScanResult(out, lastState);
+    }
+
+    /** Work-items per row in the BLOCK variant: a power of two, at most 128, with threads * dstate <= 4096. */
+    static int blockThreads(int dstate) {
+        int t = 128;
+        while (t > 1 && t * dstate > BLOCK_SCAN_FLOATS) {
+            t /= 2;
+        }
+        return t;
     }
 
     /** Copies the inputs to {@code device}, runs the scan there and returns out and the last state on the host. */
@@ -155,6 +215,7 @@ public final class SelectiveScan {
         private Tensor d, z, deltaBias, initialState;
         private boolean deltaSoftplus;
         private int chunkLen;
+        private Variant variant = Variant.CHUNKED;
 
         private Builder(Tensor u, Tensor delta, Tensor a, Tensor b, Tensor c) {
             this.u = u;
@@ -199,6 +260,12 @@ public final class SelectiveScan {
                 throw new IllegalArgumentException("chunk length must be >= 1, got " + tokens);
             }
             this.chunkLen = tokens;
+            return this;
+        }
+
+        /** Device layout of the scan (default {@link Variant#CHUNKED}). */
+        public Builder variant(Variant variant) {
+            this.variant = Objects.requireNonNull(variant, "variant");
             return this;
         }
 

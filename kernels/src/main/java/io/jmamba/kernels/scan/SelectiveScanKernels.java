@@ -22,7 +22,9 @@ import io.jmamba.runtime.api.Specialize;
  * {@code [batch, dim, seqlen]}; A {@code [dim, dstate]}; B, C {@code [batch, groups, dstate, seqlen]};
  * chunkState {@code [batch*dim, nChunks, dstate]}; chunkDtSum {@code [batch*dim, nChunks]}.
  * All offsets are long. Optional inputs are switched by {@code flags} (the {@code HAS_*} bits); an
- * absent one is passed as a placeholder array that is never read.
+ * absent one is passed as a placeholder array that is never read. {@code flags} is a runtime
+ * argument, not specialised: its branches are uniform across work-items, and one compiled kernel
+ * per dstate then serves every combination (device compiles are what costs).
  */
 public final class SelectiveScanKernels {
     /** D (skip connection, per channel) is given. */
@@ -43,7 +45,7 @@ public final class SelectiveScanKernels {
     public static void chunkStates(FloatArray u, FloatArray delta, FloatArray a, FloatArray b, FloatArray deltaBias,
                                    FloatArray chunkState, FloatArray chunkDtSum,
                                    int batch, int dim, int seqlen, int groups, int chunkLen, int nChunks,
-                                   @Specialize int dstate, @Specialize int flags) {
+                                   @Specialize int dstate, int flags) {
         float[] h = new float[dstate];
         float[] aRow = new float[dstate];
         int rows = batch * dim;
@@ -89,7 +91,7 @@ public final class SelectiveScanKernels {
      */
     public static void carryStates(FloatArray a, FloatArray chunkState, FloatArray chunkDtSum, FloatArray initialState,
                                    FloatArray lastState, int batch, int dim, int nChunks,
-                                   @Specialize int dstate, @Specialize int flags) {
+                                   @Specialize int dstate, int flags) {
         int rows = batch * dim;
         for (@Parallel int row = 0; row < rows; row++) {
             for (@Parallel int n = 0; n < dstate; n++) {
@@ -113,7 +115,7 @@ public final class SelectiveScanKernels {
                                     FloatArray dSkip, FloatArray z, FloatArray deltaBias, FloatArray chunkState,
                                     FloatArray out,
                                     int batch, int dim, int seqlen, int groups, int chunkLen, int nChunks,
-                                    @Specialize int dstate, @Specialize int flags) {
+                                    @Specialize int dstate, int flags) {
         float[] h = new float[dstate];
         float[] aRow = new float[dstate];
         int rows = batch * dim;

@@ -31,7 +31,7 @@ public final class SelectiveStateUpdateKernels {
      */
     public static void mamba1(FloatArray state, FloatArray x, FloatArray dt, FloatArray a, FloatArray b, FloatArray c,
                               FloatArray dSkip, FloatArray z, FloatArray dtBias, FloatArray out,
-                              int batch, int dim, int groups, @Specialize int dstate, @Specialize int flags) {
+                              int batch, int dim, int groups, @Specialize int dstate, int flags) {
         int rows = batch * dim;
         int channelsPerGroup = dim / groups;
         for (@Parallel int row = 0; row < rows; row++) {
@@ -73,7 +73,7 @@ public final class SelectiveStateUpdateKernels {
     public static void mamba2(FloatArray state, FloatArray x, FloatArray dt, FloatArray a, FloatArray b, FloatArray c,
                               FloatArray dSkip, FloatArray z, FloatArray dtBias, FloatArray out,
                               int batch, int heads, int headdim, int groups, float dtMin, float dtMax,
-                              @Specialize int dstate, @Specialize int flags) {
+                              @Specialize int dstate, int flags) {
         int rows = batch * heads * headdim;
         int headsPerGroup = heads / groups;
         for (@Parallel int row = 0; row < rows; row++) {

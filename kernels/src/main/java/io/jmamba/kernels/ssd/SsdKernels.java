@@ -3,7 +3,6 @@ package io.jmamba.kernels.ssd;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelMath;
 import io.jmamba.runtime.api.Parallel;
-import io.jmamba.runtime.api.Specialize;
 
 /**
  * The SSD chunked scan as five kernels, in the decomposition of the Mamba-2 paper and mamba_ssm's
@@ -17,8 +16,13 @@ import io.jmamba.runtime.api.Specialize;
  * </ul>
  * Kernel order: {@link #chunkCumsum}, {@link #chunkState}, {@link #statePassing}, {@link #chunkCb},
  * {@link #chunkScan}. Each is a nest of {@link Parallel} loops (no work-group cooperation), so the
- * grid can be any size. Offsets into token-sized tensors are long: a million tokens times thousands
+ * grid can be any size. The innermost index of the tensor written is the outermost loop, i.e. launch
+ * dimension 0, so that neighbouring work-items write neighbouring elements. Offsets into token-sized tensors are long: a million tokens times thousands
  * of channels passes 2^31.
+ *
+ * <p>Sizes and flags are plain arguments, not {@code @Specialize}d: one compiled kernel then serves
+ * every model, sequence length and option set (each specialised value costs a device compile, seconds
+ * on PoCL), and the flags only guard cheap, group-uniform branches.
  */
 public final class SsdKernels {
     private SsdKernels() {
@@ -26,8 +30,8 @@ public final class SsdKernels {
 
     /** Phase 1: dt + bias, softplus, clamp; prefix sum of dt * A within each chunk. One work-item per (b, h, chunk). */
     public static void chunkCumsum(FloatArray dt, FloatArray dtBias, FloatArray A, FloatArray dtOut, FloatArray dACumsum,
-                                   int batch, int seqlen, int heads, @Specialize int chunk, int nchunks,
-                                   @Specialize boolean hasDtBias, @Specialize boolean dtSoftplus, @Specialize boolean clampDt,
+                                   int batch, int seqlen, int heads, int chunk, int nchunks,
+                                   boolean hasDtBias, boolean dtSoftplus, boolean clampDt,
                                    float dtMin, float dtMax) {
         int work = batch * heads * nchunks;
         for (@Parallel int i = 0; i < work; i++) {
@@ -65,12 +69,12 @@ public final class SsdKernels {
      * states[b,c,h,p,n] = sum_l exp(dA_cs[last] - dA_cs[l]) * dt[l] * B[l,n] * x[l,p].
      */
     public static void chunkState(FloatArray x, FloatArray B, FloatArray dtOut, FloatArray dACumsum, FloatArray states,
-                                  int batch, int seqlen, int heads, @Specialize int headdim, int groups,
-                                  @Specialize int dstate, @Specialize int chunk, int nchunks) {
+                                  int batch, int seqlen, int heads, int headdim, int groups,
+                                  int dstate, int chunk, int nchunks) {
         int work = batch * nchunks * heads;
-        for (@Parallel int i = 0; i < work; i++) {
+        for (@Parallel int n = 0; n < dstate; n++) {
             for (@Parallel int p = 0; p < headdim; p++) {
-                for (@Parallel int n = 0; n < dstate; n++) {
+                for (@Parallel int i = 0; i < work; i++) {
                     int h = i % heads;
                     int c = (i / heads) % nchunks;
                     int b = i / (heads * nchunks);
@@ -97,12 +101,12 @@ public final class SsdKernels {
      * sequential over chunks.
      */
     public static void statePassing(FloatArray states, FloatArray dACumsum, FloatArray initialStates, FloatArray finalStates,
-                                    int batch, int seqlen, int heads, @Specialize int headdim, @Specialize int dstate,
-                                    @Specialize int chunk, int nchunks, @Specialize boolean hasInitialStates) {
+                                    int batch, int seqlen, int heads, int headdim, int dstate,
+                                    int chunk, int nchunks, boolean hasInitialStates) {
         int bh = batch * heads;
         int pn = headdim * dstate;
-        for (@Parallel int i = 0; i < bh; i++) {
-            for (@Parallel int j = 0; j < pn; j++) {
+        for (@Parallel int j = 0; j < pn; j++) {
+            for (@Parallel int i = 0; i < bh; i++) {
                 int h = i % heads;
                 int b = i / heads;
                 float s = 0f;
@@ -124,11 +128,11 @@ public final class SsdKernels {
 
     /** Phase 4: cb[b,c,g,l,s] = C[l] . B[s] for s <= l inside each chunk (zero above the diagonal and past the end). */
     public static void chunkCb(FloatArray C, FloatArray B, FloatArray cb, int batch, int seqlen, int groups,
-                               @Specialize int dstate, @Specialize int chunk, int nchunks) {
+                               int dstate, int chunk, int nchunks) {
         int work = batch * nchunks * groups;
-        for (@Parallel int i = 0; i < work; i++) {
+        for (@Parallel int s = 0; s < chunk; s++) {
             for (@Parallel int l = 0; l < chunk; l++) {
-                for (@Parallel int s = 0; s < chunk; s++) {
+                for (@Parallel int i = 0; i < work; i++) {
                     int g = i % groups;
                     int c = (i / groups) % nchunks;
                     int b = i / (groups * nchunks);
@@ -156,13 +160,13 @@ public final class SsdKernels {
      */
     public static void chunkScan(FloatArray x, FloatArray z, FloatArray D, FloatArray C, FloatArray cb, FloatArray dtOut,
                                  FloatArray dACumsum, FloatArray states, FloatArray out,
-                                 int batch, int seqlen, int heads, @Specialize int headdim, int groups,
-                                 @Specialize int dstate, @Specialize int chunk, int nchunks,
-                                 @Specialize int dMode, @Specialize boolean hasZ) {
+                                 int batch, int seqlen, int heads, int headdim, int groups,
+                                 int dstate, int chunk, int nchunks,
+                                 int dMode, boolean hasZ) {
         int work = batch * nchunks * heads;
-        for (@Parallel int i = 0; i < work; i++) {
+        for (@Parallel int p = 0; p < headdim; p++) {
             for (@Parallel int l = 0; l < chunk; l++) {
-                for (@Parallel int p = 0; p < headdim; p++) {
+                for (@Parallel int i = 0; i < work; i++) {
                     int h = i % heads;
                     int c = (i / heads) % nchunks;
                     int b = i / (heads * nchunks);

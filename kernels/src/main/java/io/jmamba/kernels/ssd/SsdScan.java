@@ -7,17 +7,17 @@ import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.api.WorkerGrid1D;
-import io.jmamba.runtime.api.WorkerGrid2D;
-import io.jmamba.runtime.api.WorkerGrid3D;
 import io.jmamba.runtime.backend.ComputeDevice;
 
 import java.util.List;
 import java.util.Objects;
 
 /**
- * Host API of the SSD chunked scan (Mamba-2). {@link #addTo} checks shapes and appends the five
- * phase kernels of {@link SsdKernels} to a task graph; their intermediates are arrays no transfer
- * names, so they live on the device only. {@link #run} is the one-call form on a given device.
+ * Host API of the SSD chunked scan (Mamba-2). {@link #addTo} checks shapes and appends five phase
+ * kernels to a task graph (cumsum and state passing from {@link SsdKernels}; chunk states, C*B^T and
+ * chunk output from {@link SsdTiledKernels} or, with {@link Variant#LOOPS}, from {@link SsdKernels});
+ * their intermediates are arrays no transfer names, so they live on the device only. {@link #run}
+ * is the one-call form on a given device.
  * <pre>{@code
  * SsdConfig cfg = SsdConfig.of(1, 4096, 24, 64, 1, 128, 256).withDtSoftplus(true);
  * SsdScan.Workspace ws = SsdScan.addTo(graph, grids, "l0_ssd", cfg, inputs, out, finalStates);
@@ -39,9 +39,45 @@ public final class SsdScan {
     /** Phase task ids, appended to the caller's prefix. */
     public static final List<String> PHASES = List.of("cumsum", "state", "passing", "cb", "scan");
 
-    /** The device-resident intermediates of one SSD call (see {@link SsdKernels} for their layouts). */
+    /**
+     * The device-resident intermediates of an SSD call (see {@link SsdKernels} for their layouts).
+     * Arrays no transfer names are never copied, but each still has host memory behind it (the cb
+     * scratch alone is 1 GB at a million tokens), so a caller that adds many SSD calls to its graphs,
+     * one per layer, should {@link #allocate} one workspace for the largest call and pass it to each:
+     * tasks run in graph order, so the calls cannot overlap.
+     *
+     * @param finalStates scratch for the final state when the caller does not want it
+     */
     public record Workspace(FloatArray dtOut, FloatArray dACumsum, FloatArray states, FloatArray cb,
                             FloatArray finalStates) {
+
+        /** A workspace large enough for {@code cfg} and any call with smaller sizes. */
+        public static Workspace allocate(SsdConfig cfg) {
+            cfg.validate();
+            long perChunk = ShapeCheck.elements("dt_out", cfg.batch(), cfg.heads(), cfg.nchunks(), cfg.chunkSize());
+            return new Workspace(new FloatArray(perChunk), new FloatArray(perChunk),
+                    new FloatArray(ShapeCheck.elements("states", cfg.batch(), cfg.nchunks(), cfg.heads(), cfg.headdim(), cfg.dstate())),
+                    new FloatArray(ShapeCheck.elements("cb", cfg.batch(), cfg.nchunks(), cfg.groups(), cfg.chunkSize(), cfg.chunkSize())),
+                    new FloatArray(ShapeCheck.elements("final_states", cfg.batch(), cfg.heads(), cfg.headdim(), cfg.dstate())));
+        }
+
+        /** Checks that every array holds at least what {@code cfg} needs; the message names the array and both sizes. */
+        void requireFits(SsdConfig cfg) {
+            long perChunk = (long) cfg.batch() * cfg.heads() * cfg.nchunks() * cfg.chunkSize();
+            long stateSize = (long) cfg.batch() * cfg.heads() * cfg.headdim() * cfg.dstate();
+            fits("dt_out", dtOut, perChunk);
+            fits("dA_cumsum", dACumsum, perChunk);
+            fits("states", states, stateSize * cfg.nchunks());
+            fits("cb", cb, (long) cfg.batch() * cfg.nchunks() * cfg.groups() * cfg.chunkSize() * cfg.chunkSize());
+            fits("final_states", finalStates, stateSize);
+        }
+
+        private static void fits(String name, FloatArray have, long needed) {
+            if (have == null || have.getSize() < needed) {
+                throw new IllegalArgumentException("workspace." + name + " has " + (have == null ? "no array" : have.getSize()
+                        + " elements") + ", this SSD call needs " + needed);
+            }
+        }
     }
 
     /**
@@ -49,8 +85,8 @@ public final class SsdScan {
      * and their launch grids to {@code grids}. The caller transfers the inputs in and {@code out} /
      * {@code finalStates} out as its graph needs.
      *
-     * @param finalStates (batch, heads, headdim, dstate), or null to keep it in the workspace
-     * @return the intermediates, for a caller that wants to persist or inspect them
+     * @param finalStates (batch, heads, headdim, dstate), or null to leave it in {@link Workspace#finalStates()}
+     * @return the intermediates, for a caller that wants to persist, inspect or reuse them
      */
     public static Workspace addTo(TaskGraph graph, GridScheduler grids, String prefix, SsdConfig cfg, SsdInputs in,
                                   FloatArray out, FloatArray finalStates) {
@@ -60,6 +96,16 @@ public final class SsdScan {
     /** As {@link #addTo(TaskGraph, GridScheduler, String, SsdConfig, SsdInputs, FloatArray, FloatArray)} with the kernels chosen. */
     public static Workspace addTo(TaskGraph graph, GridScheduler grids, String prefix, SsdConfig cfg, SsdInputs in,
                                   FloatArray out, FloatArray finalStates, Variant variant) {
+        return addTo(graph, grids, prefix, cfg, in, out, finalStates, variant, null);
+    }
+
+    /**
+     * As {@link #addTo(TaskGraph, GridScheduler, String, SsdConfig, SsdInputs, FloatArray, FloatArray, Variant)},
+     * with the intermediates in {@code workspace} (null: a new one), which may be shared by every SSD
+     * call of the caller's graphs.
+     */
+    public static Workspace addTo(TaskGraph graph, GridScheduler grids, String prefix, SsdConfig cfg, SsdInputs in,
+                                  FloatArray out, FloatArray finalStates, Variant variant, Workspace workspace) {
         Objects.requireNonNull(graph, "graph");
         Objects.requireNonNull(variant, "variant");
         Objects.requireNonNull(grids, "grids");
@@ -69,18 +115,17 @@ public final class SsdScan {
         int batch = cfg.batch(), seqlen = cfg.seqlen(), heads = cfg.heads(), headdim = cfg.headdim();
         int groups = cfg.groups(), dstate = cfg.dstate(), chunk = cfg.chunkSize(), nchunks = cfg.nchunks();
         ShapeCheck.requireShape("out", out, "(batch, seqlen, heads, headdim)", batch, seqlen, heads, headdim);
-        long stateElems = ShapeCheck.elements("final_states", batch, heads, headdim, dstate);
+        Workspace ws = workspace != null ? workspace : Workspace.allocate(cfg);
+        ws.requireFits(cfg);
         if (finalStates != null) {
             ShapeCheck.requireShape("final_states", finalStates, "(batch, heads, headdim, dstate)", batch, heads, headdim, dstate);
         } else {
-            finalStates = new FloatArray(stateElems);
+            finalStates = ws.finalStates();
         }
-
-        long perChunk = (long) batch * heads * nchunks * chunk;
-        FloatArray dtOut = new FloatArray(perChunk);
-        FloatArray dACumsum = new FloatArray(perChunk);
-        FloatArray states = new FloatArray(ShapeCheck.elements("states", batch, nchunks, heads, headdim, dstate));
-        FloatArray cb = new FloatArray(ShapeCheck.elements("cb", batch, nchunks, groups, chunk, chunk));
+        FloatArray dtOut = ws.dtOut();
+        FloatArray dACumsum = ws.dACumsum();
+        FloatArray states = ws.states();
+        FloatArray cb = ws.cb();
         FloatArray dtBias = GraphParts.orPlaceholder(graph, in.dtBias());
         FloatArray initial = GraphParts.orPlaceholder(graph, in.initialStates());
         FloatArray d = GraphParts.orPlaceholder(graph, in.D());
@@ -94,7 +139,7 @@ public final class SsdScan {
         String t = prefix + "_cumsum";
         graph.task(t, SsdKernels::chunkCumsum, in.dt(), dtBias, in.A(), dtOut, dACumsum, batch, seqlen, heads, chunk, nchunks,
                 in.dtBias() != null, cfg.dtSoftplus(), cfg.clampsDt(), cfg.dtMin(), cfg.dtMax());
-        grids.addWorkerGrid(g + t, new WorkerGrid1D(bch));
+        grids.addWorkerGrid(g + t, GraphParts.loopGrid(bch));
 
         long[] tiled = SsdTiledKernels.groups(cfg);
         for (int k = 0; k < tiled.length; k++) {
@@ -108,13 +153,13 @@ public final class SsdScan {
         } else {
             graph.task(t, SsdKernels::chunkState, in.x(), in.B(), dtOut, dACumsum, states, batch, seqlen, heads, headdim,
                     groups, dstate, chunk, nchunks);
-            grids.addWorkerGrid(g + t, new WorkerGrid3D(bch, headdim, dstate));
+            grids.addWorkerGrid(g + t, GraphParts.loopGrid(dstate, headdim, bch));
         }
 
         t = prefix + "_passing";
         graph.task(t, SsdKernels::statePassing, states, dACumsum, initial, finalStates, batch, seqlen, heads, headdim, dstate,
                 chunk, nchunks, in.initialStates() != null);
-        grids.addWorkerGrid(g + t, new WorkerGrid2D(bh, (long) headdim * dstate));
+        grids.addWorkerGrid(g + t, GraphParts.loopGrid((long) headdim * dstate, bh));
 
         t = prefix + "_cb";
         if (variant == Variant.TILED) {
@@ -123,7 +168,7 @@ public final class SsdScan {
             grids.addWorkerGrid(g + t, tiledGrid(tiled[1]));
         } else {
             graph.task(t, SsdKernels::chunkCb, in.C(), in.B(), cb, batch, seqlen, groups, dstate, chunk, nchunks);
-            grids.addWorkerGrid(g + t, new WorkerGrid3D(bcg, chunk, chunk));
+            grids.addWorkerGrid(g + t, GraphParts.loopGrid(chunk, chunk, bcg));
         }
 
         t = prefix + "_scan";
@@ -134,10 +179,10 @@ public final class SsdScan {
         } else {
             graph.task(t, SsdKernels::chunkScan, in.x(), z, d, in.C(), cb, dtOut, dACumsum, states, out, batch, seqlen,
                     heads, headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null);
-            grids.addWorkerGrid(g + t, new WorkerGrid3D(bch, chunk, headdim));
+            grids.addWorkerGrid(g + t, GraphParts.loopGrid(headdim, chunk, bch));
         }
 
-        return new Workspace(dtOut, dACumsum, states, cb, finalStates);
+        return ws;
     }
 
     /**

@@ -3,7 +3,6 @@ package io.jmamba.kernels.ssd;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.KernelMath;
-import io.jmamba.runtime.api.Specialize;
 
 /**
  * The three matrix-product phases of the SSD scan (chunk states, C*B^T, chunk output) as tiled
@@ -47,8 +46,8 @@ public final class SsdTiledKernels {
 
     /** states[b,c,h] (headdim x dstate) = sum_l (w_l x[l,:])^T B[l,:], w_l = exp(dA_cs[last] - dA_cs[l]) dt[l]. */
     public static void chunkState(KernelContext ctx, FloatArray x, FloatArray B, FloatArray dtOut, FloatArray dACumsum,
-                                  FloatArray states, int batch, int seqlen, int heads, @Specialize int headdim, int groups,
-                                  @Specialize int dstate, @Specialize int chunk, int nchunks) {
+                                  FloatArray states, int batch, int seqlen, int heads, int headdim, int groups,
+                                  int dstate, int chunk, int nchunks) {
         float[] as = ctx.allocateFloatLocalArray(K_STEP * LS);
         float[] bs = ctx.allocateFloatLocalArray(K_STEP * LS);
         float[] acc = new float[PER * PER];
@@ -116,7 +115,7 @@ public final class SsdTiledKernels {
 
     /** cb[b,c,g] (chunk x chunk) = C_chunk B_chunk^T, lower triangle; tiles wholly above the diagonal are zero. */
     public static void chunkCb(KernelContext ctx, FloatArray C, FloatArray B, FloatArray cb, int batch, int seqlen, int groups,
-                               @Specialize int dstate, @Specialize int chunk, int nchunks) {
+                               int dstate, int chunk, int nchunks) {
         float[] as = ctx.allocateFloatLocalArray(K_STEP * LS);
         float[] bs = ctx.allocateFloatLocalArray(K_STEP * LS);
         float[] acc = new float[PER * PER];
@@ -191,9 +190,9 @@ public final class SsdTiledKernels {
      */
     public static void chunkScan(KernelContext ctx, FloatArray x, FloatArray z, FloatArray D, FloatArray C, FloatArray cb,
                                  FloatArray dtOut, FloatArray dACumsum, FloatArray states, FloatArray out,
-                                 int batch, int seqlen, int heads, @Specialize int headdim, int groups,
-                                 @Specialize int dstate, @Specialize int chunk, int nchunks,
-                                 @Specialize int dMode, @Specialize boolean hasZ) {
+                                 int batch, int seqlen, int heads, int headdim, int groups,
+                                 int dstate, int chunk, int nchunks,
+                                 int dMode, boolean hasZ) {
         float[] as = ctx.allocateFloatLocalArray(K_STEP * LS);
         float[] bs = ctx.allocateFloatLocalArray(K_STEP * LS);
         float[] acc = new float[PER * PER];

@@ -6,6 +6,7 @@ import io.jmamba.kernels.support.Tensor;
 import io.jmamba.kernels.support.TestTensors;
 import io.jmamba.kernels.support.Tolerance;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
@@ -83,12 +84,32 @@ class CausalConv1dTest {
 
     @TestFactory
     List<DynamicTest> randomShapesMatchReference() {
-        int[][] shapes = {{1, 1, 1, 2}, {1, 1, 1, 4}, {2, 3, 5, 3}, {3, 7, 2, 4}, {1, 4, 33, 8}, {2, 5, 17, 2}}; // batch, dim, seqlen, width
+        return randomShapesMatchReferenceFor(new int[][] {
+                {1, 1, 1, 4},
+                {2, 3, 5, 3},
+                {3, 7, 2, 4},
+                {2, 5, 17, 2}});
+    }
+
+    /** Wider sweep: more distinct specialisations, so more device compiles. */
+    @Tag("slow")
+    @TestFactory
+    List<DynamicTest> randomShapesMatchReferenceWide() {
+        return randomShapesMatchReferenceFor(new int[][] {
+                {1, 1, 1, 2},
+                {1, 4, 33, 8},
+                {2, 3, 5, 5},
+                {1, 2, 64, 6},
+                {3, 7, 2, 7}});
+    }
+
+    private static List<DynamicTest> randomShapesMatchReferenceFor(int[][] shapes) { // batch, dim, seqlen, width
+ // batch, dim, seqlen, width
         List<DynamicTest> tests = new ArrayList<>();
         for (Target target : Target.all()) {
             for (int i = 0; i < shapes.length; i++) {
                 int[] s = shapes[i];
-                long seed = 40 + i;
+                long seed = Arrays.hashCode(s);
                 tests.add(DynamicTest.dynamicTest(Arrays.toString(s) + " on " + target.name(), () -> {
                     SplittableRandom rnd = new SplittableRandom(seed);
                     Tensor x = TestTensors.uniform(rnd, -2, 2, s[0], s[1], s[2]);
@@ -124,6 +145,35 @@ class CausalConv1dTest {
                     Tolerance.assertClose("final_states", whole.state(), second.state());
                 }));
             }
+        }
+        return tests;
+    }
+
+    /** With final_states written over initial_states, pieces (shorter than width-1 too) roll the state in place. */
+    @TestFactory
+    List<DynamicTest> statesKeptInPlaceAcrossPieces() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Target target : Target.all()) {
+            tests.add(DynamicTest.dynamicTest("pieces 1, 2, 6, 1 in place on " + target.name(), () -> {
+                SplittableRandom rnd = new SplittableRandom(12);
+                Tensor x = TestTensors.uniform(rnd, -2, 2, 2, 3, 10);
+                Tensor w = TestTensors.uniform(rnd, -1, 1, 3, 4);
+                Tensor init = TestTensors.uniform(rnd, -1, 1, 2, 3, 3);
+                CausalConv1dResult whole = forward(target, x, w, null, init, false);
+                Tensor state = TestTensors.copy(init);
+                Tensor outs = null;
+                int from = 0;
+                for (int len : new int[] {1, 2, 6, 1}) {
+                    Tensor piece = TestTensors.sliceLast(x, from, from + len);
+                    CausalConv1d conv = CausalConv1d.forward(piece, w).initialStates(state).build();
+                    Tensor out = Tensor.zeros(piece.shape());
+                    target.run(List.of(piece, w, state), (g, grids) -> conv.addTo(g, "conv", grids, out, state), List.of(out, state));
+                    outs = outs == null ? out : TestTensors.concatLast(outs, out);
+                    from += len;
+                }
+                Tolerance.assertClose("out", whole.out(), outs);
+                Tolerance.assertClose("state", whole.state(), state);
+            }));
         }
         return tests;
     }

@@ -1,7 +1,6 @@
 package io.jmamba.kernels.norm;
 
 import io.jmamba.kernels.ssd.GoldenFile;
-import io.jmamba.kernels.ssd.SequentialGraphRunner;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.TaskGraph;
@@ -36,10 +35,10 @@ class NormTest {
                 f.metaBool("norm_before_gate"));
     }
 
+    /** The loop form of the kernel, called as plain Java (the host API runs the work-group form). */
     static void sequentialGated(GatedRmsNorm.Config cfg, FloatArray x, FloatArray z, FloatArray w, FloatArray out) {
-        TaskGraph g = new TaskGraph("n");
-        GatedRmsNorm.addTo(g, new GridScheduler(), "t", cfg, x, z, w, out);
-        SequentialGraphRunner.run(g.snapshot());
+        NormKernels.gatedRmsNorm(x, z == null ? new FloatArray(1) : z, w, out, cfg.rows(), cfg.dim(), cfg.groupSize(), cfg.eps(),
+                z != null, cfg.normBeforeGate());
     }
 
     static void referenceGated(GatedRmsNorm.Config cfg, FloatArray x, FloatArray z, FloatArray w, FloatArray out) {
@@ -71,7 +70,8 @@ class NormTest {
     Stream<DynamicTest> gatedNormRandomShapes() {
         List<DynamicTest> tests = new ArrayList<>();
         List<GatedRmsNorm.Config> cfgs = List.of(new GatedRmsNorm.Config(1, 7, 7, 1e-5f, false),
-                new GatedRmsNorm.Config(5, 21, 3, 1e-6f, true), new GatedRmsNorm.Config(3, 48, 12, 1e-5f, false));
+                new GatedRmsNorm.Config(5, 21, 3, 1e-6f, true), new GatedRmsNorm.Config(3, 48, 12, 1e-5f, false),
+                new GatedRmsNorm.Config(1, 1200, 600, 1e-5f, true));
         List<String> devices = new ArrayList<>(List.of("java"));
         DeviceMatrix.devices().forEach(d -> devices.add(d.id()));
         for (GatedRmsNorm.Config cfg : cfgs) {
@@ -112,7 +112,7 @@ class NormTest {
         List<DynamicTest> tests = new ArrayList<>();
         List<String> devices = new ArrayList<>(List.of("java"));
         DeviceMatrix.devices().forEach(d -> devices.add(d.id()));
-        int[][] shapes = {{1, 64}, {7, 33}, {24, 1}};
+        int[][] shapes = {{1, 64}, {7, 33}, {24, 1}, {2, 777}};
         for (int[] s : shapes) {
             for (int mode = 0; mode < 3; mode++) { // 0: no residual, 1: separate output, 2: residual updated in place
                 for (String dev : devices) {
@@ -126,10 +126,9 @@ class NormTest {
                         NormReference.rmsNormResidual(x, res, w, refOut, refRes, rows, dim, 1e-5f);
                         FloatArray out = new FloatArray(n);
                         FloatArray resOut = m == 2 ? res : new FloatArray(n);
-                        if (dev.equals("java")) {
-                            TaskGraph g = new TaskGraph("n");
-                            RmsNorm.addTo(g, new GridScheduler(), "t", rows, dim, 1e-5f, x, res, w, out, resOut);
-                            SequentialGraphRunner.run(g.snapshot());
+                        if (dev.equals("java")) { // the loop form, as plain Java
+                            NormKernels.rmsNormResidual(x, res == null ? new FloatArray(1) : res, w, out, resOut, rows, dim, 1e-5f,
+                                    res != null);
                         } else {
                             RmsNorm.run(io.jmamba.runtime.backend.Devices.find(dev), rows, dim, 1e-5f, x, res, w, out, resOut);
                         }

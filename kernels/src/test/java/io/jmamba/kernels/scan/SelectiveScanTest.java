@@ -6,6 +6,7 @@ import io.jmamba.kernels.support.Tensor;
 import io.jmamba.kernels.support.TestTensors;
 import io.jmamba.kernels.support.Tolerance;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
@@ -29,33 +30,62 @@ class SelectiveScanTest {
         return new SelectiveScanResult(out, last);
     }
 
+    /**
+     * Where a variant runs in the default suite: CHUNKED everywhere; BLOCK on the JVM only, since
+     * PoCL takes 10 to 40 s to build its barrier-heavy unrolled code (see {@link #blockVariantOnCompiledDevices}).
+     */
+    static List<Target> targetsFor(SelectiveScan.Variant variant) {
+        return variant == SelectiveScan.Variant.BLOCK ? Target.jvm() : Target.all();
+    }
+
     @TestFactory
     List<DynamicTest> fixtures() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (Target target : Target.all()) {
-            for (String name : List.of("basic", "groups", "plain", "long")) {
-                // 0 = default chunking; 16 = several chunks and a partial last one
-                for (int chunk : new int[] {0, 16}) {
-                    tests.add(DynamicTest.dynamicTest(name + " chunk=" + (chunk == 0 ? "default" : chunk) + " on " + target.name(), () -> {
-                        Fixture f = Fixture.load("selective_scan", name);
-                        SelectiveScan.Builder b = SelectiveScan.builder(f.tensor("u"), f.tensor("delta"), f.tensor("A"),
-                                        f.tensor("B"), f.tensor("C"))
-                                .d(f.optional("D")).z(f.optional("z")).deltaBias(f.optional("delta_bias"))
-                                .deltaSoftplus(f.flag("delta_softplus"));
-                        if (chunk > 0) {
-                            b.chunkLength(chunk);
-                        }
-                        SelectiveScan scan = b.build();
-                        Tensor[] in = {f.tensor("u"), f.tensor("delta"), f.tensor("A"), f.tensor("B"), f.tensor("C"),
-                                f.optional("D"), f.optional("z"), f.optional("delta_bias")};
-                        SelectiveScanResult r = run(target, scan, Arrays.asList(in));
-                        Tolerance.assertClose(name + " out", f.tensor("out"), r.out());
-                        Tolerance.assertClose(name + " last_state", f.tensor("last_state"), r.lastState());
-                    }));
+        // 0 = default chunking; 16 = several chunks and a partial last one; -1 = the BLOCK variant
+        for (int chunk : new int[] {0, 16, -1}) {
+            for (Target target : targetsFor(chunk < 0 ? SelectiveScan.Variant.BLOCK : SelectiveScan.Variant.CHUNKED)) {
+                for (String name : List.of("basic", "groups", "plain", "long")) {
+                    tests.add(fixtureTest(target, name, chunk));
                 }
             }
         }
         return tests;
+    }
+
+    /** The BLOCK variant on OpenCL/CUDA devices: fixtures and a scan in pieces with the state in place. */
+    @Tag("slow")
+    @TestFactory
+    List<DynamicTest> blockVariantOnCompiledDevices() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Target target : Target.compiled()) {
+            for (String name : List.of("basic", "groups", "plain", "long")) {
+                tests.add(fixtureTest(target, name, -1));
+            }
+            tests.add(inPlaceTest(target, SelectiveScan.Variant.BLOCK));
+        }
+        return tests;
+    }
+
+    private static DynamicTest fixtureTest(Target target, String name, int chunk) {
+        String config = chunk == 0 ? "chunked, default chunks" : chunk > 0 ? "chunked, chunk " + chunk : "block";
+        return DynamicTest.dynamicTest(name + " " + config + " on " + target.name(), () -> {
+            Fixture f = Fixture.load("selective_scan", name);
+            SelectiveScan.Builder b = SelectiveScan.builder(f.tensor("u"), f.tensor("delta"), f.tensor("A"),
+                            f.tensor("B"), f.tensor("C"))
+                    .d(f.optional("D")).z(f.optional("z")).deltaBias(f.optional("delta_bias"))
+                    .deltaSoftplus(f.flag("delta_softplus"));
+            if (chunk > 0) {
+                b.chunkLength(chunk);
+            } else if (chunk < 0) {
+                b.variant(SelectiveScan.Variant.BLOCK);
+            }
+            SelectiveScan scan = b.build();
+            Tensor[] in = {f.tensor("u"), f.tensor("delta"), f.tensor("A"), f.tensor("B"), f.tensor("C"),
+                    f.optional("D"), f.optional("z"), f.optional("delta_bias")};
+            SelectiveScanResult r = run(target, scan, Arrays.asList(in));
+            Tolerance.assertClose(name + " out", f.tensor("out"), r.out());
+            Tolerance.assertClose(name + " last_state", f.tensor("last_state"), r.lastState());
+        });
     }
 
     /** Random problem with every optional input present or not, as {@code seed} decides. */
@@ -74,7 +104,8 @@ class SelectiveScanTest {
                     TestTensors.uniform(rnd, -1, 1, bcShape),
                     rnd.nextBoolean() ? TestTensors.uniform(rnd, -1, 1, dim) : null,
                     rnd.nextBoolean() ? TestTensors.uniform(rnd, -2, 2, batch, dim, seqlen) : null,
-                    rnd.nextBoolean() ? TestTensors.uniform(rnd, -1, 0.5, dim) : null,
+                    // without softplus a negative bias could make dt < 0 and the state grow without bound
+                    rnd.nextBoolean() ? (softplus ? TestTensors.uniform(rnd, -1, 0.5, dim) : TestTensors.uniform(rnd, 0, 0.3, dim)) : null,
                     softplus,
                     rnd.nextBoolean() ? TestTensors.uniform(rnd, -1, 1, batch, dim, dstate) : null);
         }
@@ -101,25 +132,47 @@ class SelectiveScanTest {
 
     @TestFactory
     List<DynamicTest> randomShapesMatchReference() {
-        int[][] shapes = { // batch, dim, seqlen, dstate, groups, chunk
-                {1, 1, 1, 1, 1, 0}, {1, 1, 1, 16, 1, 5}, {2, 3, 7, 5, 3, 3}, {3, 5, 1, 4, 1, 0},
-                {1, 6, 129, 16, 2, 32}, {2, 4, 65, 8, 4, 64}, {1, 2, 200, 3, 1, 0}, {1, 1, 50, 7, 1, 1}};
+        return randomShapesMatchReferenceFor(new int[][] {
+                {1, 1, 1, 4, 1, 0},
+                {2, 3, 7, 4, 3, 3},
+                {3, 5, 1, 16, 1, 0},
+                {1, 6, 129, 16, 2, 32},
+                {1, 1, 50, 5, 1, 1}});
+    }
+
+    /** Wider sweep: more distinct specialisations, so more device compiles. */
+    @Tag("slow")
+    @TestFactory
+    List<DynamicTest> randomShapesMatchReferenceWide() {
+        return randomShapesMatchReferenceFor(new int[][] {
+                {1, 1, 1, 1, 1, 0},
+                {1, 1, 1, 16, 1, 5},
+                {2, 3, 7, 5, 3, 3},
+                {2, 4, 65, 8, 4, 64},
+                {1, 2, 200, 3, 1, 0},
+                {1, 1, 50, 7, 1, 1},
+                {2, 8, 300, 64, 2, 0},
+                {1, 2, 40, 256, 1, 0}});
+    }
+
+    private static List<DynamicTest> randomShapesMatchReferenceFor(int[][] shapes) { // batch, dim, seqlen, dstate, groups, chunk (0 = default)
         List<DynamicTest> tests = new ArrayList<>();
-        for (Target target : Target.all()) {
-            for (int i = 0; i < shapes.length; i++) {
-                int[] s = shapes[i];
-                long seed = 1000 + i;
-                tests.add(DynamicTest.dynamicTest(Arrays.toString(s) + " on " + target.name(), () -> {
-                    Problem p = Problem.random(seed, s[0], s[1], s[2], s[3], s[4], s[4] > 1 || seed % 2 == 0);
-                    SelectiveScan.Builder b = p.builder();
-                    if (s[5] > 0) {
-                        b.chunkLength(s[5]);
-                    }
-                    SelectiveScanResult want = p.reference();
-                    SelectiveScanResult got = run(target, b.build(), p.inputs());
-                    Tolerance.assertClose("out", want.out(), got.out());
-                    Tolerance.assertClose("last_state", want.lastState(), got.lastState());
-                }));
+        for (SelectiveScan.Variant variant : SelectiveScan.Variant.values()) {
+            for (Target target : targetsFor(variant)) {
+                for (int[] s : shapes) {
+                    long seed = Arrays.hashCode(s);
+                    tests.add(DynamicTest.dynamicTest(Arrays.toString(s) + " " + variant + " on " + target.name(), () -> {
+                        Problem p = Problem.random(seed, s[0], s[1], s[2], s[3], s[4], s[4] > 1 || seed % 2 == 0);
+                        SelectiveScan.Builder b = p.builder().variant(variant);
+                        if (s[5] > 0) {
+                            b.chunkLength(s[5]);
+                        }
+                        SelectiveScanResult want = p.reference();
+                        SelectiveScanResult got = run(target, b.build(), p.inputs());
+                        Tolerance.assertClose("out", want.out(), got.out());
+                        Tolerance.assertClose("last_state", want.lastState(), got.lastState());
+                    }));
+                }
             }
         }
         return tests;
@@ -142,6 +195,36 @@ class SelectiveScanTest {
             }));
         }
         return tests;
+    }
+
+    /** With the last state written over the initial state, a long input is scanned in pieces in place. */
+    @TestFactory
+    List<DynamicTest> stateKeptInPlaceAcrossPieces() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (SelectiveScan.Variant variant : SelectiveScan.Variant.values()) {
+            for (Target target : targetsFor(variant)) {
+                tests.add(inPlaceTest(target, variant));
+            }
+        }
+        return tests;
+    }
+
+    private static DynamicTest inPlaceTest(Target target, SelectiveScan.Variant variant) {
+        return DynamicTest.dynamicTest("three pieces in place, " + variant + ", on " + target.name(), () -> {
+            Problem p = Problem.random(91, 1, 3, 30, 4, 1, false);
+            SelectiveScanResult whole = run(target, p.builder().chunkLength(4).build(), p.inputs());
+            Tensor state = p.init() == null ? Tensor.zeros(1, 3, 4) : TestTensors.copy(p.init());
+            Tensor outs = null;
+            for (int[] piece : new int[][] {{0, 1}, {1, 17}, {17, 30}}) {
+                Problem part = p.slice(piece[0], piece[1], state);
+                SelectiveScan scan = part.builder().chunkLength(4).variant(variant).build();
+                Tensor out = Tensor.zeros(scan.outShape());
+                target.run(part.inputs(), (g, grids) -> scan.addTo(g, "scan", grids, out, state), List.of(out, state));
+                outs = outs == null ? out : TestTensors.concatLast(outs, out);
+            }
+            Tolerance.assertClose("out", whole.out(), outs);
+            Tolerance.assertClose("state", whole.lastState(), state);
+        });
     }
 
     @Test

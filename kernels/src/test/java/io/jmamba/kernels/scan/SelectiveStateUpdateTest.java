@@ -6,6 +6,7 @@ import io.jmamba.kernels.support.Tensor;
 import io.jmamba.kernels.support.TestTensors;
 import io.jmamba.kernels.support.Tolerance;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
@@ -97,12 +98,29 @@ class SelectiveStateUpdateTest {
     /** Random Mamba-2 steps (odd sizes, D per head or per channel, dt_limit) against the reference. */
     @TestFactory
     List<DynamicTest> randomMamba2MatchesReference() {
-        int[][] shapes = {{1, 1, 1, 1, 1}, {2, 6, 3, 7, 3}, {3, 4, 5, 16, 2}, {1, 8, 16, 32, 1}}; // batch, heads, headdim, dstate, groups
+        return randomMamba2MatchesReferenceFor(new int[][] {
+                {1, 1, 1, 16, 1},
+                {2, 6, 3, 16, 3}});
+    }
+
+    /** Wider sweep: more distinct specialisations, so more device compiles. */
+    @Tag("slow")
+    @TestFactory
+    List<DynamicTest> randomMamba2MatchesReferenceWide() {
+        return randomMamba2MatchesReferenceFor(new int[][] {
+                {1, 1, 1, 1, 1},
+                {2, 6, 3, 7, 3},
+                {3, 4, 5, 16, 2},
+                {1, 8, 16, 32, 1}});
+    }
+
+    private static List<DynamicTest> randomMamba2MatchesReferenceFor(int[][] shapes) { // batch, nheads, headdim, dstate, groups
+ // batch, heads, headdim, dstate, groups
         List<DynamicTest> tests = new ArrayList<>();
         for (Target target : Target.all()) {
             for (int i = 0; i < shapes.length; i++) {
                 int[] s = shapes[i];
-                long seed = 500 + i;
+                long seed = Arrays.hashCode(s);
                 tests.add(DynamicTest.dynamicTest(Arrays.toString(s) + " on " + target.name(), () -> {
                     SplittableRandom rnd = new SplittableRandom(seed);
                     Tensor state = TestTensors.uniform(rnd, -1, 1, s[0], s[1], s[2], s[3]);
@@ -122,6 +140,50 @@ class SelectiveStateUpdateTest {
                     Tolerance.assertClose("state", want.state(), state);
                 }));
             }
+        }
+        return tests;
+    }
+
+    /** A Mamba-2 step equals the Mamba-1 step with A, dt, dt_bias and D repeated over each head's channels. */
+    @TestFactory
+    List<DynamicTest> mamba2EqualsMamba1WithRepeatedHeadValues() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Target target : Target.all()) {
+            tests.add(DynamicTest.dynamicTest("2 x 4 heads x 3 channels, 2 groups, on " + target.name(), () -> {
+                int batch = 2, heads = 4, p = 3, n = 16, groups = 2, dim = heads * p;
+                SplittableRandom rnd = new SplittableRandom(8);
+                Tensor state2 = TestTensors.uniform(rnd, -1, 1, batch, heads, p, n);
+                Tensor x = TestTensors.uniform(rnd, -1, 1, batch, heads, p);
+                Tensor dt = TestTensors.uniform(rnd, -3, 1, batch, heads);
+                Tensor a = TestTensors.uniform(rnd, -2, -0.1, heads);
+                Tensor b = TestTensors.uniform(rnd, -1, 1, batch, groups, n);
+                Tensor c = TestTensors.uniform(rnd, -1, 1, batch, groups, n);
+                Tensor d = TestTensors.uniform(rnd, -1, 1, heads);
+                Tensor bias = TestTensors.uniform(rnd, -1, 1, heads);
+                Tensor state1 = TestTensors.copy(state2).reshape(batch, dim, n);
+                Tensor dt1 = Tensor.zeros(batch, dim);
+                Tensor a1 = Tensor.zeros(dim, n);
+                Tensor d1 = Tensor.zeros(dim);
+                Tensor bias1 = Tensor.zeros(dim);
+                for (int ch = 0; ch < dim; ch++) {
+                    int h = ch / p;
+                    d1.set(d.get(h), ch);
+                    bias1.set(bias.get(h), ch);
+                    for (int k = 0; k < n; k++) {
+                        a1.set(a.get(h), ch, k);
+                    }
+                    for (int bi = 0; bi < batch; bi++) {
+                        dt1.set(dt.get(bi, h), bi, ch);
+                    }
+                }
+                Tensor x1 = x.reshape(batch, dim);
+                Tensor out2 = run(target, SelectiveStateUpdate.mamba2(state2, x, dt, a, b, c).d(d).dtBias(bias).dtSoftplus(true)
+                        .build(), state2, x, List.of(state2, x, dt, a, b, c, d, bias));
+                Tensor out1 = run(target, SelectiveStateUpdate.mamba1(state1, x1, dt1, a1, b, c).d(d1).dtBias(bias1).dtSoftplus(true)
+                        .build(), state1, x1, List.of(state1, x1, dt1, a1, b, c, d1, bias1));
+                Tolerance.assertClose("out", out1, out2.reshape(batch, dim));
+                Tolerance.assertClose("state", state1, state2.reshape(batch, dim, n));
+            }));
         }
         return tests;
     }

@@ -49,6 +49,7 @@ class SsdFixtureTest {
         }));
     }
 
+    /** Both kernel variants on every device. */
     @TestFactory
     Stream<DynamicTest> everyDeviceMatchesFixtures() {
         List<DynamicTest> tests = new ArrayList<>();

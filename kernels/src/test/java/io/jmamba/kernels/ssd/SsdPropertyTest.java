@@ -1,14 +1,17 @@
 package io.jmamba.kernels.ssd;
 
+import io.jmamba.kernels.scan.SelectiveScanReference;
+import io.jmamba.kernels.scan.SelectiveScanResult;
+import io.jmamba.kernels.support.Tensor;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.backend.ComputeDevice;
 import io.jmamba.runtime.backend.DeviceMatrix;
 import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import static io.jmamba.kernels.ssd.GoldenFile.assertClose;
@@ -27,6 +30,8 @@ class SsdPropertyTest {
         cases.add(SsdCase.random("groups 3 of 6 heads", SsdConfig.of(1, 37, 6, 3, 3, 6, 10).withDtSoftplus(true).withDtLimit(0.01f, 0.5f), 5, true, true, true, true, true));
         // several partial tiles of the tiled kernels in every dimension: l (chunk 130), p (70), n and k (20)
         cases.add(SsdCase.random("multi-tile L300 p70 n20 q130", SsdConfig.of(1, 300, 2, 70, 2, 20, 130).withDtSoftplus(true), 7, true, true, true, true, true));
+        // the state carried across 32 chunks, the last one partial
+        cases.add(SsdCase.random("many chunks L2001 q64", SsdConfig.of(1, 2001, 2, 8, 1, 16, 64).withDtSoftplus(true), 8, true, false, true, true, true));
         cases.add(SsdCase.random("one channel", SsdConfig.of(1, 17, 1, 1, 1, 1, 4).withDtSoftplus(true), 6, true, false, true, true, false));
         return cases;
     }
@@ -64,21 +69,48 @@ class SsdPropertyTest {
         return tests.stream();
     }
 
+    /** Runs an SSD call one way: the loop kernels as plain Java, or a variant on a device. */
+    interface SsdRunner {
+        void run(SsdCase sc, FloatArray out, FloatArray finalStates);
+    }
+
+    /** Plain Java first, then every device with each variant. */
+    static List<Map.Entry<String, SsdRunner>> runners() {
+        List<Map.Entry<String, SsdRunner>> out = new ArrayList<>();
+        out.add(Map.entry("loops as Java", SsdFixtureTest::runSequential));
+        for (ComputeDevice d : DeviceMatrix.devices()) {
+            for (SsdScan.Variant v : SsdScan.Variant.values()) {
+                out.add(Map.entry(v + " on " + d.id(), (sc, o, f) -> SsdScan.run(d, sc.cfg(), sc.in(), o, f, v)));
+            }
+        }
+        return out;
+    }
+
     /** Scanning tokens [0, split) and then [split, L) from the carried state equals one scan of [0, L). */
-    @Test
-    void twoPiecesWithCarriedStateEqualOnePiece() {
+    @TestFactory
+    Stream<DynamicTest> twoPiecesWithCarriedStateEqualOnePiece() {
+        return runners().stream().map(r -> dynamicTest(r.getKey(), () -> twoPieces(r.getValue())));
+    }
+
+    /** SSD with headdim channels per head equals Mamba-1's selective scan over heads*headdim channels with A, dt, D repeated. */
+    @TestFactory
+    Stream<DynamicTest> equalsSelectiveScanWithRepeatedParameters() {
+        return runners().stream().map(r -> dynamicTest(r.getKey(), () -> equalsSelectiveScan(r.getValue())));
+    }
+
+    static void twoPieces(SsdRunner runner) {
         SsdCase whole = SsdCase.random("whole", SsdConfig.of(2, 45, 4, 3, 2, 5, 8).withDtSoftplus(true), 11, true, true, true, true, true);
         SsdConfig cfg = whole.cfg();
         FloatArray outWhole = whole.newOut(), finWhole = whole.newStates();
-        SsdFixtureTest.runSequential(whole, outWhole, finWhole);
+        runner.run(whole, outWhole, finWhole);
 
         int split = 19; // not a multiple of the chunk: the second piece's chunks are shifted
         SsdCase first = slice(whole, 0, split, whole.in().initialStates());
         FloatArray out1 = first.newOut(), fin1 = first.newStates();
-        SsdFixtureTest.runSequential(first, out1, fin1);
+        runner.run(first, out1, fin1);
         SsdCase second = slice(whole, split, cfg.seqlen(), fin1);
         FloatArray out2 = second.newOut(), fin2 = second.newStates();
-        SsdFixtureTest.runSequential(second, out2, fin2);
+        runner.run(second, out2, fin2);
 
         int perToken = cfg.heads() * cfg.headdim();
         assertClose("first piece out", sliceTokens(outWhole, cfg.batch(), cfg.seqlen(), perToken, 0, split), out1);
@@ -86,10 +118,8 @@ class SsdPropertyTest {
         assertClose("final state after two pieces", finWhole, fin2);
     }
 
-    /** SSD with headdim channels per head equals Mamba-1's selective scan over heads*headdim channels with A, dt, D repeated. */
-    @Test
-    void equalsSelectiveScanWithRepeatedParameters() {
-        SsdCase sc = SsdCase.random("m1", SsdConfig.of(2, 30, 4, 3, 2, 6, 8).withDtSoftplus(true), 21, true, false, true, true, false);
+    static void equalsSelectiveScan(SsdRunner runner) {
+        SsdCase sc = SsdCase.random("m1", SsdConfig.of(2, 30, 4, 3, 2, 6, 8).withDtSoftplus(true), 21, true, false, true, true, true);
         SsdConfig c = sc.cfg();
         int batch = c.batch(), seqlen = c.seqlen(), heads = c.heads(), p = c.headdim(), n = c.dstate(), groups = c.groups();
         int dim = heads * p;
@@ -128,18 +158,23 @@ class SsdPropertyTest {
                 }
             }
         }
-        double[] m1 = SelectiveScanRecurrence.run(batch, dim, seqlen, n, groups, u, delta, a, b, cc, d, z, bias, true);
+        // the Mamba-1 reference of the scan package; the SSD state (batch, heads, headdim, dstate) is its (batch, dim, dstate)
+        SelectiveScanResult m1 = SelectiveScanReference.forward(Tensor.fromArray(u, batch, dim, seqlen),
+                Tensor.fromArray(delta, batch, dim, seqlen), Tensor.fromArray(a, dim, n), Tensor.fromArray(b, batch, groups, n, seqlen),
+                Tensor.fromArray(cc, batch, groups, n, seqlen), Tensor.fromArray(d, dim), Tensor.fromArray(z, batch, dim, seqlen),
+                Tensor.fromArray(bias, dim), true, Tensor.of(sc.in().initialStates(), batch, dim, n));
         FloatArray expected = sc.newOut();
         for (int bi = 0; bi < batch; bi++) {
             for (int t = 0; t < seqlen; t++) {
                 for (int ch = 0; ch < dim; ch++) {
-                    expected.set(((long) bi * seqlen + t) * dim + ch, (float) m1[(bi * dim + ch) * seqlen + t]);
+                    expected.set(((long) bi * seqlen + t) * dim + ch, m1.out().data().get(((long) bi * dim + ch) * seqlen + t));
                 }
             }
         }
-        FloatArray out = sc.newOut();
-        SsdFixtureTest.runSequential(sc, out, sc.newStates());
+        FloatArray out = sc.newOut(), fin = sc.newStates();
+        runner.run(sc, out, fin);
         assertClose("SSD vs selective scan", expected, out);
+        assertClose("SSD final state vs selective scan last state", m1.lastState().data(), fin);
     }
 
     /** Tokens [from, to) of every batch row as a new case starting from {@code initial}. */

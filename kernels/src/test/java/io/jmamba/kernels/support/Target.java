@@ -28,6 +28,16 @@ public sealed interface Target {
         return out;
     }
 
+    /** The JVM device only (the reference backend). */
+    static List<Target> jvm() {
+        return all().stream().filter(t -> t.name().equals("jvm")).toList();
+    }
+
+    /** The compiled (OpenCL, CUDA) devices of the matrix. */
+    static List<Target> compiled() {
+        return all().stream().filter(t -> !t.name().equals("jvm")).toList();
+    }
+
     /** Through an execution plan on a device. */
     record OnDevice(ComputeDevice device) implements Target {
         @Override

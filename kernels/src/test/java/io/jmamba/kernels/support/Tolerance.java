@@ -19,6 +19,9 @@ public final class Tolerance {
         for (long i = 0; i < expected.numel(); i++) {
             maxRef = Math.max(maxRef, Math.abs(expected.data().get(i)));
         }
+        if (!Double.isFinite(maxRef)) {
+            fail(what + ": the reference itself is not finite (max |ref| = " + maxRef + "); the test's inputs are wrong");
+        }
         double tol = RELATIVE * Math.max(1.0, maxRef);
         long worst = -1;
         double worstErr = 0;

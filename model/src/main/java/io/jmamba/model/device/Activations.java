@@ -1,19 +1,20 @@
 package io.jmamba.model.device;
 
-import io.jmamba.model.config.Architecture;
 import io.jmamba.model.config.MambaConfig;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.IntArray;
 
 /**
- * The device arrays of one forward shape (batch sequences of seqlen tokens): token ids, the
- * per-layer recurrent state, the activations the layers share, and the logits. Activations are
- * reused from layer to layer: tasks run in order.
+ * The arrays of one forward shape (batch sequences of seqlen tokens) that the engine reads or
+ * writes from the host: token ids, the per-layer recurrent state and the logits (or, for greedy
+ * steps, the next ids written over the ids); plus the residual
+ * stream and the scratch arrays the layers share, which stay on the device.
  */
 final class Activations {
     final int batch;
     final int seqlen;
     final int tokens;
+    final Output output;
     final boolean allPositions;
     final IntArray ids;
     final FloatArray[] convState;
@@ -23,16 +24,14 @@ final class Activations {
     final FloatArray normed;
     final FloatArray lastRows;
     final FloatArray logits;
-    // Mamba-1
-    FloatArray xCm, zCm, xcCm, xcTm, dtLow, bCm, cCm, deltaCm, yCm, yTm;
-    // Mamba-2
-    FloatArray zTm, xbcCm, dtTm, xbcConvCm, xTm, bTm, cTm, ynTm;
+    final Scratch scratch = new Scratch();
 
-    Activations(MambaConfig c, int batch, int seqlen, boolean allPositions) {
+    Activations(MambaConfig c, int batch, int seqlen, Output output) {
         this.batch = batch;
         this.seqlen = seqlen;
         this.tokens = Math.multiplyExact(batch, seqlen);
-        this.allPositions = allPositions;
+        this.output = output;
+        this.allPositions = output == Output.ALL_LOGITS;
         long t = tokens;
         ids = new IntArray(t);
         convState = new FloatArray[c.nLayer()];
@@ -46,30 +45,10 @@ final class Activations {
         normed = new FloatArray(t * c.dModel());
         lastRows = allPositions ? null : new FloatArray((long) batch * c.dModel());
         logits = new FloatArray((allPositions ? t : batch) * (long) c.vocabSize());
-        int dI = c.dInner();
-        if (c.architecture() == Architecture.MAMBA1) {
-            xCm = new FloatArray(t * dI);
-            zCm = new FloatArray(t * dI);
-            xcCm = new FloatArray(t * dI);
-            xcTm = new FloatArray(t * dI);
-            dtLow = new FloatArray(t * c.dtRank());
-            bCm = new FloatArray(t * c.dState());
-            cCm = new FloatArray(t * c.dState());
-            deltaCm = new FloatArray(t * dI);
-            yCm = new FloatArray(t * dI);
-            yTm = new FloatArray(t * dI);
-        } else {
-            long gn = (long) c.nGroups() * c.dState();
-            zTm = new FloatArray(t * dI);
-            xbcCm = new FloatArray(t * c.convChannels());
-            dtTm = new FloatArray(t * c.nHeads());
-            xbcConvCm = new FloatArray(t * c.convChannels());
-            xTm = new FloatArray(t * dI);
-            bTm = new FloatArray(t * gn);
-            cTm = new FloatArray(t * gn);
-            yTm = new FloatArray(t * dI);
-            ynTm = new FloatArray(t * dI);
-        }
+    }
+
+    LayerIo layer(int l) {
+        return new LayerIo(normed, hidden, convState[l], ssmState[l], batch, seqlen, scratch);
     }
 
     FloatArray[] states() {

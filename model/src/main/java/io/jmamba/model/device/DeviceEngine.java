@@ -4,7 +4,6 @@ import io.jmamba.model.config.MambaConfig;
 import io.jmamba.model.inference.InferenceEngine;
 import io.jmamba.model.inference.InferenceState;
 import io.jmamba.model.weights.ModelWeights;
-import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.IntArray;
 import io.jmamba.runtime.backend.ComputeDevice;
 
@@ -13,10 +12,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Runs the model as task graphs on one device. Each forward shape (batch, seqlen, all or last
- * logits) gets its own execution plan, kept in a small cache: decode steps reuse one plan, so their
- * state stays on the device from step to step and only ids and logits cross. A batch of prompts of
- * different lengths is prefilled one sequence at a time.
+ * Runs the model as task graphs on one device. Each forward shape (batch, seqlen, and what comes
+ * back: all logits, last logits, or greedy ids) gets its own execution plan, kept in a small cache:
+ * decode steps reuse one plan, so their state stays on the device from step to step and only ids
+ * and logits (greedy: only ids) cross. A batch of prompts of different lengths is prefilled one
+ * sequence at a time.
  *
  * <p>On CUDA the decode plans replay a CUDA graph (every per-step input travels in device arrays).
  * Each plan holds its own copy of the weights on the device; the cache bound keeps that in check.
@@ -24,26 +24,49 @@ import java.util.Map;
 public final class DeviceEngine implements InferenceEngine {
     /** Plans kept at once; the least recently used is closed beyond this. */
     static final int MAX_PLANS = 4;
+    /** Default bound on the tokens (all sequences together) one prefill graph processes. */
+    public static final int DEFAULT_MAX_PREFILL_TOKENS = 1 << 16;
 
     private final ModelWeights weights;
     private final MambaConfig config;
     private final ComputeDevice device;
     private final StackTasks stack;
     private final boolean cudaGraphs;
+    private final KernelSet kernels;
     private final Map<String, ForwardPlan> plans = new LinkedHashMap<>(16, 0.75f, true);
+    private int maxPrefillTokens = DEFAULT_MAX_PREFILL_TOKENS;
     private boolean closed;
 
+    /** The fast kernels, with CUDA graphs for decode on CUDA. */
     public DeviceEngine(ModelWeights weights, ComputeDevice device) {
         this(weights, device, true);
     }
 
     /** {@code cudaGraphs}: replay decode steps from a CUDA graph when the device is a CUDA one. */
     public DeviceEngine(ModelWeights weights, ComputeDevice device, boolean cudaGraphs) {
+        this(weights, device, cudaGraphs, KernelSet.FAST);
+    }
+
+    public DeviceEngine(ModelWeights weights, ComputeDevice device, boolean cudaGraphs, KernelSet kernels) {
         this.weights = weights;
         this.config = weights.config();
         this.device = device;
-        this.stack = new StackTasks(weights);
+        this.kernels = kernels;
+        this.stack = new StackTasks(weights, kernels);
         this.cudaGraphs = cudaGraphs;
+    }
+
+    /**
+     * Longer prompts are prefilled in pieces of about this many tokens (all sequences together), the
+     * state carried between pieces: activation memory stays bounded at the cost of one plan per piece
+     * length. Returns this engine.
+     */
+    public synchronized DeviceEngine withMaxPrefillTokens(int tokens) {
+        if (tokens < 1) {
+            throw new IllegalArgumentException("max prefill tokens must be >= 1, got " + tokens);
+        }
+        this.maxPrefillTokens = tokens;
+        return this;
     }
 
     @Override
@@ -57,7 +80,7 @@ public final class DeviceEngine implements InferenceEngine {
 
     @Override
     public String deviceDescription() {
-        return device.id() + " (" + device.name() + ")";
+        return device.id() + " (" + device.name() + "), " + kernels.name().toLowerCase(java.util.Locale.ROOT) + " kernels";
     }
 
     @Override
@@ -77,8 +100,7 @@ public final class DeviceEngine implements InferenceEngine {
             rectangular &= tokens[b].length == len;
         }
         if (rectangular) {
-            float[] logits = forward(s, tokens, allPositions);
-            return split(logits, s.batch, allPositions ? len : 1);
+            return prefillInPieces(s, tokens, allPositions);
         }
         // different lengths: one sequence at a time through a one-sequence state
         sync(s);
@@ -86,11 +108,10 @@ public final class DeviceEngine implements InferenceEngine {
         for (int b = 0; b < tokens.length; b++) {
             DeviceState one = new DeviceState(this, config, 1);
             s.copySlot(b, one, true);
-            float[] logits = forward(one, new int[][] {tokens[b]}, allPositions);
+            out[b] = prefillInPieces(one, new int[][] {tokens[b]}, allPositions)[0];
             sync(one);
             s.copySlot(b, one, false);
             s.positions[b] += tokens[b].length;
-            out[b] = split(logits, 1, allPositions ? tokens[b].length : 1)[0];
         }
         return out;
     }
@@ -102,7 +123,7 @@ public final class DeviceEngine implements InferenceEngine {
         for (int b = 0; b < tokens.length; b++) {
             rows[b] = new int[] {tokens[b]};
         }
-        float[][][] logits = split(forward(s, rows, false), s.batch, 1);
+        float[][][] logits = split(forward(s, rows, Output.LAST_LOGITS).arrays.logits.toHeapArray(), s.batch, 1);
         float[][] out = new float[tokens.length][];
         for (int b = 0; b < tokens.length; b++) {
             out[b] = logits[b][0];
@@ -110,11 +131,64 @@ public final class DeviceEngine implements InferenceEngine {
         return out;
     }
 
-    /** Runs one rectangular forward for state {@code s}; returns the flat logits. */
-    private float[] forward(DeviceState s, int[][] tokens, boolean allPositions) {
+    /**
+     * A rectangular prefill in pieces of at most {@link #maxPrefillTokens} tokens per sequence, the
+     * state carried from piece to piece, so that the activations of a very long prompt stay bounded.
+     */
+    private float[][][] prefillInPieces(DeviceState s, int[][] tokens, boolean allPositions) {
+        int len = tokens[0].length;
+        int piece = Math.max(1, maxPrefillTokens / s.batch);
+        float[][][] out = new float[s.batch][allPositions ? len : 1][];
+        for (int from = 0; from < len; from += piece) {
+            int to = Math.min(len, from + piece);
+            int[][] part = new int[s.batch][];
+            for (int b = 0; b < s.batch; b++) {
+                part[b] = java.util.Arrays.copyOfRange(tokens[b], from, to);
+            }
+            boolean last = to == len;
+            if (!allPositions && !last) {
+                // only the state matters before the last piece; its last-position logits are dropped
+                forward(s, part, Output.LAST_LOGITS);
+                continue;
+            }
+            float[][][] logits = split(forward(s, part, outputOf(allPositions)).arrays.logits.toHeapArray(), s.batch,
+                    allPositions ? to - from : 1);
+            for (int b = 0; b < s.batch; b++) {
+                System.arraycopy(logits[b], 0, out[b], allPositions ? from : 0, logits[b].length);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A decode step whose argmax is taken on the device: only the ids cross. When {@code tokens} are
+     * the ids the previous greedy step returned, they are already on the device and are not copied.
+     */
+    @Override
+    public synchronized int[] decodeGreedy(InferenceState state, int[] tokens) {
+        DeviceState s = own(state, tokens.length);
+        int[][] rows = new int[tokens.length][];
+        for (int b = 0; b < tokens.length; b++) {
+            rows[b] = new int[] {tokens[b]};
+        }
+        ForwardPlan p = forward(s, rows, Output.GREEDY_IDS);
+        int[] next = new int[tokens.length];
+        for (int b = 0; b < next.length; b++) {
+            next[b] = p.arrays.ids.get(b);
+        }
+        p.deviceIds = next.clone();
+        return next;
+    }
+
+    private static Output outputOf(boolean allPositions) {
+        return allPositions ? Output.ALL_LOGITS : Output.LAST_LOGITS;
+    }
+
+    /** Runs one rectangular forward for state {@code s} on the plan for its shape and output; returns that plan. */
+    private ForwardPlan forward(DeviceState s, int[][] tokens, Output output) {
         int batch = s.batch;
         int len = tokens[0].length;
-        ForwardPlan p = plan(batch, len, allPositions);
+        ForwardPlan p = plan(batch, len, output);
         if (s.resident != p) {
             sync(s);
             if (p.owner != null && p.owner.resident == p) {
@@ -122,10 +196,12 @@ public final class DeviceEngine implements InferenceEngine {
             }
             s.copy(p.arrays, true);
             p.run(ForwardPlan.LOAD);
+            p.deviceIds = null;
             p.owner = s;
             s.resident = p;
         }
         IntArray ids = p.arrays.ids;
+        boolean onDevice = output == Output.GREEDY_IDS && p.deviceIds != null && java.util.Arrays.equals(p.deviceIds, flat(tokens));
         for (int b = 0; b < batch; b++) {
             for (int t = 0; t < len; t++) {
                 int id = tokens[b][t];
@@ -136,11 +212,19 @@ public final class DeviceEngine implements InferenceEngine {
                 ids.set(b * len + t, id);
             }
         }
+        if (output == Output.GREEDY_IDS && !onDevice) {
+            p.run(ForwardPlan.IDS);
+        }
+        p.deviceIds = null;
         p.run(ForwardPlan.FORWARD);
         for (int b = 0; b < batch; b++) {
             s.positions[b] += len;
         }
-        return p.arrays.logits.toHeapArray();
+        return p;
+    }
+
+    private static int[] flat(int[][] tokens) {
+        return java.util.Arrays.stream(tokens).flatMapToInt(java.util.Arrays::stream).toArray();
     }
 
     /** Brings the host copy of {@code s} up to date if a plan holds newer values on the device. */
@@ -155,11 +239,11 @@ public final class DeviceEngine implements InferenceEngine {
         p.owner = null;
     }
 
-    private ForwardPlan plan(int batch, int len, boolean allPositions) {
+    private ForwardPlan plan(int batch, int len, Output output) {
         if (closed) {
             throw new IllegalStateException("engine is closed");
         }
-        String key = batch + "x" + len + (allPositions ? "all" : "last");
+        String key = batch + "x" + len + output;
         ForwardPlan p = plans.get(key);
         if (p == null) {
             if (plans.size() >= MAX_PLANS) {
@@ -172,7 +256,7 @@ public final class DeviceEngine implements InferenceEngine {
                 old.close();
             }
             boolean graphs = cudaGraphs && len == 1 && device.backendName().equals("cuda");
-            p = new ForwardPlan(stack, config, device, batch, len, allPositions, graphs);
+            p = new ForwardPlan(stack, config, device, batch, len, output, graphs);
             plans.put(key, p);
         }
         return p;

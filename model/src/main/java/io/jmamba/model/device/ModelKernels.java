@@ -100,4 +100,70 @@ public final class ModelKernels {
             }
         }
     }
+
+    /** dst[b, j, l] = src[t, c0 + j] with t = b * seqlen + l: a column range of a token-major tensor, channel-major. */
+    public static void tokensToChannels(FloatArray src, FloatArray dst, int batch, int seqlen, int srcCols, int c0, int n) {
+        int tokens = batch * seqlen;
+        for (@Parallel int t = 0; t < tokens; t++) {
+            for (@Parallel int j = 0; j < n; j++) {
+                int b = t / seqlen;
+                int l = t - b * seqlen;
+                dst.set(((long) b * n + j) * seqlen + l, src.get((long) t * srcCols + c0 + j));
+            }
+        }
+    }
+
+    /** dst[t, j] = src[t, c0 + j]: a column range of a token-major tensor. */
+    public static void columns(FloatArray src, FloatArray dst, int tokens, int srcCols, int c0, int n) {
+        for (@Parallel int t = 0; t < tokens; t++) {
+            for (@Parallel int j = 0; j < n; j++) {
+                dst.set((long) t * n + j, src.get((long) t * srcCols + c0 + j));
+            }
+        }
+    }
+
+    /** dst[i] = src[i] for i < n. */
+    public static void copy(FloatArray src, FloatArray dst, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            dst.set(i, src.get(i));
+        }
+    }
+
+    /** ids[r] = the first index of the largest of logits[r, 0 : vocab] (torch.argmax). */
+    public static void argmax(FloatArray logits, IntArray ids, int rows, int vocab) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            long base = (long) r * vocab;
+            int best = 0;
+            float bestValue = logits.get(base);
+            for (int v = 1; v < vocab; v++) {
+                float x = logits.get(base + v);
+                if (x > bestValue) {
+                    bestValue = x;
+                    best = v;
+                }
+            }
+            ids.set(r, best);
+        }
+    }
+
+    /**
+     * Three column ranges of a token-major tensor in one launch (a decode step splits in_proj's and
+     * x_proj's outputs this way): dstK[t, j] = src[t, offK + j] for j < nK.
+     */
+    public static void columns3(FloatArray src, int tokens, int srcCols, FloatArray dst0, int off0, int n0,
+                                FloatArray dst1, int off1, int n1, FloatArray dst2, int off2, int n2) {
+        int width = n0 + n1 + n2;
+        for (@Parallel int t = 0; t < tokens; t++) {
+            for (@Parallel int j = 0; j < width; j++) {
+                long row = (long) t * srcCols;
+                if (j < n0) {
+                    dst0.set((long) t * n0 + j, src.get(row + off0 + j));
+                } else if (j < n0 + n1) {
+                    dst1.set((long) t * n1 + j - n0, src.get(row + off1 + j - n0));
+                } else {
+                    dst2.set((long) t * n2 + j - n0 - n1, src.get(row + off2 + j - n0 - n1));
+                }
+            }
+        }
+    }
 }

@@ -2,6 +2,7 @@ package io.jmamba.model.generate;
 
 import io.jmamba.model.MambaModel;
 import io.jmamba.model.config.MambaConfig;
+import io.jmamba.model.device.KernelSet;
 import io.jmamba.model.tokenizer.BpeTokenizer;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.DefaultParser;
@@ -38,11 +39,17 @@ public final class GenerateCommand {
         o.addOption(Option.builder().longOpt("top-p").hasArg().argName("P").desc("nucleus sampling threshold (default 1)").build());
         o.addOption(Option.builder().longOpt("seed").hasArg().argName("S").desc("sampler seed (default 0)").build());
         o.addOption(Option.builder().longOpt("device").hasArg().argName("ID").desc("reference, jvm, opencl, cuda, cuda:0, ... (default: best)").build());
+        o.addOption(Option.builder().longOpt("kernels").hasArg().argName("fast|portable").desc("kernels of the task-graph engine (default: fast, portable on the jvm backend)").build());
         o.addOption(Option.builder().longOpt("stop").hasArg().argName("IDS").desc("stop token ids (default: the config's eos_token_id)").build());
         o.addOption(Option.builder().longOpt("no-stop").desc("do not stop at the eos token").build());
         o.addOption(Option.builder().longOpt("batch").hasArg().argName("B").desc("run B copies of the prompt together (default 1)").build());
         o.addOption(Option.builder("h").longOpt("help").desc("this help").build());
         return o;
+    }
+
+    /** Runs the command on standard output and exits with its status. */
+    public static void main(String[] args) {
+        System.exit(run(args, System.out));
     }
 
     /** Runs the command; returns the exit status (0 ok, 1 failure, 2 usage error). */
@@ -69,7 +76,9 @@ public final class GenerateCommand {
         GenerationOptions gen;
         int[] ids = null;
         int batch;
+        KernelSet kernels;
         try {
+            kernels = cl.hasOption("kernels") ? kernelSet(cl.getOptionValue("kernels")) : null;
             gen = new GenerationOptions(intOpt(cl, "max-new-tokens", 32), doubleOpt(cl, "temperature", 0),
                     intOpt(cl, "top-k", 0), doubleOpt(cl, "top-p", 1), longOpt(cl, "seed", 0), Set.of());
             batch = intOpt(cl, "batch", 1);
@@ -86,7 +95,7 @@ public final class GenerateCommand {
             out.println("generate: " + e.getMessage());
             return 2;
         }
-        try (MambaModel model = MambaModel.load(dir, cl.getOptionValue("device"))) {
+        try (MambaModel model = MambaModel.load(dir, cl.getOptionValue("device"), kernels)) {
             MambaConfig c = model.config();
             BpeTokenizer tok = model.tokenizer().orElse(null);
             if (ids == null) {
@@ -166,6 +175,14 @@ public final class GenerateCommand {
                         ? Arrays.toString(t) : tok.decode(t, false)));
             }
         }
+    }
+
+    static KernelSet kernelSet(String name) {
+        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+            case "fast" -> KernelSet.FAST;
+            case "portable" -> KernelSet.PORTABLE;
+            default -> throw new IllegalArgumentException("--kernels must be fast or portable, got \"" + name + "\"");
+        };
     }
 
     private static int[] parseIds(String what, String text) {

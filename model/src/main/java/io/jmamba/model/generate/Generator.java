@@ -51,13 +51,14 @@ public final class Generator {
         long decodeTokens = 0;
         long steps = 0;
         int[] feed = new int[batch];
+        int[] greedyNext = null;
         while (true) {
             int active = 0;
             for (int b = 0; b < batch; b++) {
                 if (done[b]) {
                     continue;
                 }
-                int token = samplers[b].next(logits[b]);
+                int token = greedyNext != null ? greedyNext[b] : samplers[b].next(logits[b]);
                 out[b][count[b]++] = token;
                 listener.onToken(b, token);
                 feed[b] = token;
@@ -71,7 +72,12 @@ public final class Generator {
                 break;
             }
             long t1 = System.nanoTime();
-            logits = engine.decode(state, feed);
+            // greedy: the argmax is taken by the engine (on the device), so only ids cross
+            if (options.isGreedy()) {
+                greedyNext = engine.decodeGreedy(state, feed);
+            } else {
+                logits = engine.decode(state, feed);
+            }
             decodeNanos += System.nanoTime() - t1;
             decodeTokens += active;
             steps++;

@@ -31,6 +31,26 @@ public interface InferenceEngine extends AutoCloseable {
     /** One token per sequence; returns the next-token logits, [b][vocab]. */
     float[][] decode(InferenceState state, int[] tokens);
 
+    /**
+     * One token per sequence; returns each sequence's most likely next token (the first on ties, as
+     * torch.argmax). Engines that can take the argmax where the logits are override this so that only
+     * token ids cross to the host.
+     */
+    default int[] decodeGreedy(InferenceState state, int[] tokens) {
+        float[][] logits = decode(state, tokens);
+        int[] next = new int[logits.length];
+        for (int b = 0; b < next.length; b++) {
+            int best = 0;
+            for (int v = 1; v < logits[b].length; v++) {
+                if (logits[b][v] > logits[b][best]) {
+                    best = v;
+                }
+            }
+            next[b] = best;
+        }
+        return next;
+    }
+
     @Override
     void close();
 }

@@ -1,11 +1,15 @@
 package io.jmamba.model.generate;
 
 import io.jmamba.model.testing.Golden;
+import io.jmamba.model.tokenizer.TestTokenizers;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
@@ -33,6 +37,33 @@ class GenerateCommandTest {
         assertTrue(r.out().contains("new ids: " + expected), r.out());
         assertTrue(r.out().contains("prefill: 24 tokens") && r.out().contains("tokens/s"), r.out());
         assertTrue(r.out().contains("decode: 11 tokens"), r.out());
+    }
+
+    @Test
+    void runsOnTheJvmBackendToo() {
+        Golden g = Golden.load("mamba2-tiny");
+        String ids = Arrays.stream(g.inputIds()[0]).mapToObj(Integer::toString).collect(Collectors.joining(","));
+        Run r = run("--model", g.modelDir().toString(), "--ids", ids, "--max-new-tokens", "12", "--device", "jvm",
+                "--no-stop");
+        assertEquals(0, r.status(), r.out());
+        String expected = Arrays.stream(g.greedyIds()).mapToObj(Integer::toString).collect(Collectors.joining(","));
+        assertTrue(r.out().contains("new ids: " + expected), r.out());
+        assertTrue(r.out().contains("on jvm") && r.out().contains("portable kernels"), "the JVM backend defaults to the portable kernels: " + r.out());
+    }
+
+    @Test
+    void promptTextGoesThroughTheFoldersTokenizer(@TempDir Path dir) throws Exception {
+        Golden g = Golden.load("mamba-tiny");
+        for (String f : new String[] {"config.json", "model.safetensors"}) {
+            Files.copy(g.modelDir().resolve(f), dir.resolve(f));
+        }
+        Files.writeString(dir.resolve("tokenizer.json"), TestTokenizers.byteLevelJson());
+        Run r = run("--model", dir.toString(), "--prompt", "hello world", "--max-new-tokens", "4", "--device",
+                "reference", "--no-stop");
+        assertEquals(0, r.status(), r.out());
+        assertTrue(r.out().contains("prompt: 7 tokens"), r.out());
+        assertTrue(r.out().contains("hello world"), "the prompt is echoed: " + r.out());
+        assertTrue(r.out().contains("decode: 3 tokens"), r.out());
     }
 
     @Test

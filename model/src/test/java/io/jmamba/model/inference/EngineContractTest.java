@@ -1,12 +1,14 @@
 package io.jmamba.model.inference;
 
 import io.jmamba.model.MambaModel;
+import io.jmamba.model.device.KernelSet;
 import io.jmamba.model.generate.GenerationOptions;
 import io.jmamba.model.generate.TokenListener;
 import io.jmamba.model.testing.Golden;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,48 +22,95 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
  * equal to each of its sequences alone (also with sequences of different lengths).
  */
 class EngineContractTest {
-    static List<String> devices() {
-        return EngineDevices.forTests();
+    /** An engine to test: a device ("reference", "jvm", "opencl:0:0", ...) and the kernels it is built from. */
+    record Engine(String device, KernelSet kernels) {
+        MambaModel load(Path dir) {
+            return MambaModel.load(dir, device, kernels);
+        }
+
+        @Override
+        public String toString() {
+            return device.equals("reference") ? device : device + " (" + kernels.name().toLowerCase(java.util.Locale.ROOT) + ")";
+        }
     }
 
+    /**
+     * The reference, and the task-graph engine with its portable kernels on the JVM backend. The fast
+     * kernels run on the compiled devices in {@link CompiledEngineContractTest} and on the JVM backend
+     * in {@link JvmFastEngineContractTest} (slow there: their work-groups run as threads).
+     */
     @TestFactory
     List<DynamicTest> contract() {
+        return contract(List.of(new Engine("reference", KernelSet.FAST), new Engine("jvm", KernelSet.PORTABLE)));
+    }
+
+    static List<DynamicTest> contract(List<Engine> engines) {
         List<DynamicTest> tests = new ArrayList<>();
         for (String model : List.of("mamba-tiny", "mamba2-tiny")) {
-            for (String device : devices()) {
+            for (Engine device : engines) {
                 String n = model + " on " + device + ": ";
                 tests.add(dynamicTest(n + "golden logits", () -> goldenLogits(model, device)));
                 tests.add(dynamicTest(n + "prefill then decode equals full forward", () -> prefillThenDecode(model, device)));
                 tests.add(dynamicTest(n + "batch equals each sequence alone", () -> batchEqualsAlone(model, device)));
                 tests.add(dynamicTest(n + "greedy continuation", () -> greedy(model, device)));
+                tests.add(dynamicTest(n + "greedy steps mixed with logits steps", () -> greedySteps(model, device)));
             }
         }
         return tests;
     }
 
-    static void goldenLogits(String model, String device) {
+    static void goldenLogits(String model, Engine device) {
         Golden g = Golden.load(model);
-        try (MambaModel m = MambaModel.load(g.modelDir(), device)) {
+        try (MambaModel m = device.load(g.modelDir())) {
             Golden.assertLogitsClose(model + " on " + device, g.logits(), m.forward(g.inputIds()));
         }
     }
 
-    static void greedy(String model, String device) {
+    static void greedy(String model, Engine device) {
         Golden g = Golden.load(model);
-        try (MambaModel m = MambaModel.load(g.modelDir(), device)) {
+        try (MambaModel m = device.load(g.modelDir())) {
             int[] got = m.generate(g.inputIds()[0], GenerationOptions.greedy(g.greedyIds().length), TokenListener.NONE)
                     .tokens()[0];
             assertArrayEquals(g.greedyIds(), got, model + " on " + device);
         }
     }
 
-    static void prefillThenDecode(String model, String device) {
+    /**
+     * Greedy steps (argmax where the logits are; the next step reuses ids already on the device), a
+     * logits step in between, and a greedy step fed other tokens, against the reference doing the same.
+     */
+    static void greedySteps(String model, Engine device) {
         Golden g = Golden.load(model);
-        try (MambaModel m = MambaModel.load(g.modelDir(), device)) {
+        int[][] prompt = {Arrays.copyOf(g.inputIds()[0], 10), Arrays.copyOf(g.inputIds()[1], 10)};
+        try (MambaModel ref = MambaModel.load(g.modelDir(), "reference"); MambaModel m = device.load(g.modelDir())) {
+            InferenceEngine r = ref.engine();
+            InferenceEngine e = m.engine();
+            InferenceState rs = r.newState(2);
+            InferenceState es = e.newState(2);
+            r.prefill(rs, prompt, false);
+            e.prefill(es, prompt, false);
+            int[] feed = {g.inputIds()[0][10], g.inputIds()[1][10]};
+            int[] want = r.decodeGreedy(rs, feed);
+            int[] got = e.decodeGreedy(es, feed);
+            assertArrayEquals(want, got, "first greedy step");
+            assertArrayEquals(r.decodeGreedy(rs, want), e.decodeGreedy(es, got), "greedy step from ids on the device");
+            int[] other = {7, 9};
+            float[][] wantLogits = r.decode(rs, other);
+            float[][] gotLogits = e.decode(es, other);
+            Golden.assertLogitsClose("logits step", new float[][][] {wantLogits}, new float[][][] {gotLogits});
+            assertArrayEquals(r.decodeGreedy(rs, new int[] {3, 4}), e.decodeGreedy(es, new int[] {3, 4}), "greedy after logits");
+            assertArrayEquals(r.decodeGreedy(rs, new int[] {5, 6}), e.decodeGreedy(es, new int[] {5, 6}), "greedy, new ids");
+        }
+    }
+
+    static void prefillThenDecode(String model, Engine device) {
+        Golden g = Golden.load(model);
+        try (MambaModel m = device.load(g.modelDir())) {
             InferenceEngine e = m.engine();
             int[] ids = g.inputIds()[1];
             float[][][] full = e.prefill(e.newState(1), new int[][] {ids}, true);
-            for (int split : new int[] {1, 7, 17, ids.length - 1}) {
+            // split 1: every later position by decode; split 17: a prefill longer than the chunk of 16
+            for (int split : new int[] {1, 17}) {
                 InferenceState s = e.newState(1);
                 float[][][] got = new float[1][ids.length][];
                 float[][][] pre = e.prefill(s, new int[][] {Arrays.copyOf(ids, split)}, true);
@@ -80,9 +129,9 @@ class EngineContractTest {
         }
     }
 
-    static void batchEqualsAlone(String model, String device) {
+    static void batchEqualsAlone(String model, Engine device) {
         Golden g = Golden.load(model);
-        try (MambaModel m = MambaModel.load(g.modelDir(), device)) {
+        try (MambaModel m = device.load(g.modelDir())) {
             InferenceEngine e = m.engine();
             int[][] ragged = {g.inputIds()[0], Arrays.copyOf(g.inputIds()[1], 9), Arrays.copyOf(g.inputIds()[0], 24)};
             float[][][] batch = e.prefill(e.newState(3), ragged, true);

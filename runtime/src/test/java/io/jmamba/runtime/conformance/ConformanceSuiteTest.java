@@ -46,8 +46,18 @@ class ConformanceSuiteTest {
                 }
                 for (ComputeDevice d : devices) {
                     String display = c.name() + " on " + d.id() + (d.backendName().equals("jvm") ? "" : " (" + d.name() + ")");
-                    tests.add(DynamicTest.dynamicTest(display,
-                            () -> { if (d == jvm) checkJvm(c, jvm); else checkCompiled(c, jvm, d); }));
+                    tests.add(DynamicTest.dynamicTest(display, () -> {
+                        try {
+                            if (d == jvm) {
+                                checkJvm(c, jvm);
+                            } else {
+                                checkCompiled(c, jvm, d);
+                            }
+                        } catch (RuntimeException e) {
+                            // name the case in the failure: surefire reports dynamic tests by index
+                            throw new AssertionError(display + " threw " + e, e);
+                        }
+                    }));
                 }
             }
             themes.add(DynamicContainer.dynamicContainer(theme.getKey(), tests));

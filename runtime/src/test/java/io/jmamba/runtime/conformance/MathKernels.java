@@ -114,6 +114,33 @@ public final class MathKernels {
         }
     }
 
+    /**
+     * Exact functions of compile-time constants (NaN, infinities, signed zeros, halves): a device
+     * compiler that folds them must fold them the way it would compute them (ceil(-0.5) is -0.0,
+     * floor(NaN) is NaN). exp is exact at these points too (NaN, +inf, 0 for -inf).
+     */
+    public static void specialConstants(FloatArray out, DoubleArray dout, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            out.set(8 * i, KernelMath.floor(Float.NaN));
+            out.set(8 * i + 1, KernelMath.ceil(Float.NaN));
+            out.set(8 * i + 2, KernelMath.ceil(-0.5f));
+            out.set(8 * i + 3, KernelMath.floor(Float.NEGATIVE_INFINITY));
+            out.set(8 * i + 4, (float) Math.sqrt(-1f));
+            out.set(8 * i + 5, Math.max(-0f, 0f));
+            out.set(8 * i + 6, Math.min(Float.NaN, (float) i));
+            out.set(8 * i + 7, Math.abs(-0f) + i);
+            dout.set(6 * i, Math.floor(Double.NaN));
+            dout.set(6 * i + 1, Math.ceil(Double.NaN));
+            dout.set(6 * i + 2, Math.ceil(-0.25));
+            dout.set(6 * i + 3, Math.floor(Double.POSITIVE_INFINITY) - Double.POSITIVE_INFINITY);
+            dout.set(6 * i + 4, Math.fma(Double.NaN, 0.0, 1.0));
+            dout.set(6 * i + 5, Math.max(Double.NaN, (double) i));
+            dout.set(6 * n + 3 * i, Math.exp(Double.NaN));
+            dout.set(6 * n + 3 * i + 1, Math.exp(Double.NEGATIVE_INFINITY));
+            dout.set(6 * n + 3 * i + 2, KernelMath.exp(Float.NaN) + KernelMath.exp(Float.POSITIVE_INFINITY));
+        }
+    }
+
     public static void integerMath(IntArray a, LongArray b, LongArray out, int n) {
         for (@Parallel int i = 0; i < n; i++) {
             int x = a.get(i);
@@ -162,6 +189,8 @@ public final class MathKernels {
                         .withTolerance(Tolerance.ulps(17, "OpenCL double pow: 16 ulp, plus Java's 1 ulp")),
                 ConformanceCase.of(MathKernels.class, "exactRounding",
                         () -> new Object[] {Inputs.edgeFloats(N, 159), Inputs.edgeDoubles(N, 160), new FloatArray(3 * N), new DoubleArray(3 * N), N}),
+                ConformanceCase.of(MathKernels.class, "specialConstants",
+                        () -> new Object[] {new FloatArray(8 * 4), new DoubleArray(9 * 4), 4}),
                 ConformanceCase.of(MathKernels.class, "integerMath",
                         () -> new Object[] {Inputs.edgeInts(N, 161), Inputs.edgeLongs(N, 162), new LongArray(4 * N), N}));
     }

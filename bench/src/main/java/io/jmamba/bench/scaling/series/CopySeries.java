@@ -61,9 +61,8 @@ public final class CopySeries implements Series {
         if (n > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("copy: " + n + " elements exceed the kernel's int index");
         }
-        FloatArray in = new FloatArray(n);
+        FloatArray in = Inputs.shared(n, -1f, 1f);
         FloatArray out = new FloatArray(n);
-        Inputs.fill(in, 1);
         TaskGraph g = new TaskGraph("copy")
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, in, out)
                 .task("copy", BenchKernels::copy, in, out, (int) n);

@@ -2,17 +2,26 @@ package io.jmamba.bench.scaling.series;
 
 import io.jmamba.runtime.api.FloatArray;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.LongStream;
 
 /**
  * Deterministic benchmark inputs. Timing must not depend on the data (but NaNs and denormals would
  * slow some devices), so a block of seeded random values is tiled over the array: filling a
  * billion-element input stays a memory copy rather than a billion random draws.
+ *
+ * <p>Long inputs are views of a shared pool per value range ({@link #shared}): a 1M-token sweep
+ * point then costs no host allocation or filling, only the copy to the device, and the shorter
+ * points of a sweep reuse the same memory. Kernels only read their inputs, so views may alias.
  */
 public final class Inputs {
     private static final int BLOCK = 1 << 16;
+    private static final Map<String, MemorySegment> POOLS = new HashMap<>();
 
     private Inputs() {
     }
@@ -24,15 +33,37 @@ public final class Inputs {
 
     /** Uniform values in [lo, hi). */
     public static void fill(FloatArray a, long seed, float lo, float hi) {
+        fill(a.getSegment(), a.getSize(), seed, lo, hi);
+    }
+
+    /**
+     * A read-only input of {@code n} floats uniform in [lo, hi): a view of the pool for that range,
+     * grown (and filled, on every core) when it is too short. Never write into it.
+     */
+    public static synchronized FloatArray shared(long n, float lo, float hi) {
+        String key = lo + ".." + hi;
+        MemorySegment pool = POOLS.get(key);
+        if (pool == null || pool.byteSize() < n * Float.BYTES) {
+            POOLS.remove(key); // let the smaller pool go before the larger one is made
+            pool = Arena.ofAuto().allocate(Math.max(1, n) * Float.BYTES, 64);
+            fill(pool, n, 0x5eed, lo, hi);
+            POOLS.put(key, pool);
+        }
+        return FloatArray.fromSegment(pool.asSlice(0, n * Float.BYTES));
+    }
+
+    private static void fill(MemorySegment dst, long size, long seed, float lo, float hi) {
         SplittableRandom r = new SplittableRandom(seed);
-        float[] block = new float[(int) Math.min(BLOCK, a.getSize())];
+        float[] block = new float[(int) Math.min(BLOCK, Math.max(1, size))];
         for (int i = 0; i < block.length; i++) {
             block[i] = (float) (lo + r.nextDouble() * (hi - lo));
         }
-        MemorySegment dst = a.getSegment();
-        for (long at = 0; at < a.getSize(); at += block.length) {
-            int n = (int) Math.min(block.length, a.getSize() - at);
+        long blocks = (size + block.length - 1) / block.length;
+        // a 1M-token input is gigabytes: fill it on every core
+        LongStream.range(0, blocks).parallel().forEach(k -> {
+            long at = k * block.length;
+            int n = (int) Math.min(block.length, size - at);
             MemorySegment.copy(block, 0, dst, ValueLayout.JAVA_FLOAT, at * Float.BYTES, n);
-        }
+        });
     }
 }

@@ -42,9 +42,11 @@ public final class CuBlas {
         Shape s = new Shape(transA, transB, m, n, k, 1, DataType.F32, DataType.F32);
         return (session, args) -> {
             Operands o = s.operands("sgemm", session, args);
-            CuBlasHandle h = o.session.cublas();
-            h.scalars(alpha, beta);
-            CuBlasApi.sgemm(h.handle(), s.opB(), s.opA(), n, m, k, h.alpha, o.b, s.ldb(), o.a, s.lda(), h.beta, o.c, n);
+            synchronized (o.session) { // one handle and one alpha/beta slot per session
+                CuBlasHandle h = o.session.cublas();
+                h.scalars(alpha, beta);
+                CuBlasApi.sgemm(h.handle(), s.opB(), s.opA(), n, m, k, h.alpha, o.b, s.ldb(), o.a, s.lda(), h.beta, o.c, n);
+            }
         };
     }
 
@@ -57,10 +59,12 @@ public final class CuBlas {
         Shape s = new Shape(transA, transB, m, n, k, 1, inputs, output);
         return (session, args) -> {
             Operands o = s.operands("gemmEx", session, args);
-            CuBlasHandle h = o.session.cublas();
-            h.scalars(alpha, beta);
-            CuBlasApi.gemmEx(h.handle(), s.opB(), s.opA(), n, m, k, h.alpha, o.b, inputs.cudaValue, s.ldb(),
-                    o.a, inputs.cudaValue, s.lda(), h.beta, o.c, output.cudaValue, n, CuBlasApi.COMPUTE_32F, CuBlasApi.GEMM_DEFAULT);
+            synchronized (o.session) {
+                CuBlasHandle h = o.session.cublas();
+                h.scalars(alpha, beta);
+                CuBlasApi.gemmEx(h.handle(), s.opB(), s.opA(), n, m, k, h.alpha, o.b, inputs.cudaValue, s.ldb(),
+                        o.a, inputs.cudaValue, s.lda(), h.beta, o.c, output.cudaValue, n, CuBlasApi.COMPUTE_32F, CuBlasApi.GEMM_DEFAULT);
+            }
         };
     }
 
@@ -73,12 +77,14 @@ public final class CuBlas {
         Shape s = new Shape(transA, transB, m, n, k, batch, inputs, output);
         return (session, args) -> {
             Operands o = s.operands("gemmStridedBatched", session, args);
-            CuBlasHandle h = o.session.cublas();
-            h.scalars(alpha, beta);
-            CuBlasApi.gemmStridedBatchedEx(h.handle(), s.opB(), s.opA(), n, m, k, h.alpha,
-                    o.b, inputs.cudaValue, s.ldb(), (long) k * n,
-                    o.a, inputs.cudaValue, s.lda(), (long) m * k,
-                    h.beta, o.c, output.cudaValue, n, (long) m * n, batch, CuBlasApi.COMPUTE_32F, CuBlasApi.GEMM_DEFAULT);
+            synchronized (o.session) {
+                CuBlasHandle h = o.session.cublas();
+                h.scalars(alpha, beta);
+                CuBlasApi.gemmStridedBatchedEx(h.handle(), s.opB(), s.opA(), n, m, k, h.alpha,
+                        o.b, inputs.cudaValue, s.ldb(), (long) k * n,
+                        o.a, inputs.cudaValue, s.lda(), (long) m * k,
+                        h.beta, o.c, output.cudaValue, n, (long) m * n, batch, CuBlasApi.COMPUTE_32F, CuBlasApi.GEMM_DEFAULT);
+            }
         };
     }
 

@@ -14,10 +14,10 @@ final class CuBlasHandle implements AutoCloseable {
     final MemorySegment beta;
 
     private CuBlasHandle(MemorySegment stream) {
-        NativeLibraryFinder.Result lib = CudaLibraries.cublas();
-        if (lib.found().isEmpty()) {
+        CudaLibraries.Lookup lib = CudaLibraries.cublas();
+        if (!lib.found()) {
             arena.close();
-            throw new IllegalStateException("cannot run a cuBLAS task: " + lib.searched());
+            throw new IllegalStateException("cannot run a cuBLAS task: " + lib.missing());
         }
         this.handle = CuBlasApi.create(arena.allocate(ADDRESS));
         CuBlasApi.setStream(handle, stream);

@@ -20,11 +20,11 @@ public final class CudaBackend implements Backend {
         List<ComputeDevice> found = new ArrayList<>();
         String why = null;
         try {
-            NativeLibraryFinder.Result lib = CudaLibraries.driver();
-            if (lib.found().isEmpty()) {
-                why = lib.searched();
+            CudaLibraries.Lookup lib = CudaLibraries.driver();
+            if (!lib.found()) {
+                why = lib.missing();
             } else {
-                String where = lib.found().get().path().toString();
+                String where = lib.library().location();
                 try {
                     CuDriver.init();
                 } catch (CudaException e) {

@@ -65,9 +65,9 @@ final class CudaCompiler {
         if (cached != null) {
             return new Ptx(cached, true, 0);
         }
-        NativeLibraryFinder.Result lib = CudaLibraries.nvrtc();
-        if (lib.found().isEmpty()) {
-            throw new KernelCompilationException("cannot compile kernel " + kernel.entryName() + " for CUDA: " + lib.searched());
+        CudaLibraries.Lookup lib = CudaLibraries.nvrtc();
+        if (!lib.found()) {
+            throw new KernelCompilationException("cannot compile kernel " + kernel.entryName() + " for CUDA: " + lib.missing());
         }
         long t0 = System.nanoTime();
         List<String> options = options(architecture);
@@ -86,8 +86,9 @@ final class CudaCompiler {
     /**
      * NVRTC options: PTX for the device's virtual architecture (the driver turns it into SASS at load,
      * and the PTX stays printable), C++17, functions without an execution space default to __device__,
-     * line info for profilers. Floating-point contraction (fmad) stays at NVRTC's default, on;
-     * {@code -Djmamba.cuda.fmad=false} turns it off for bit-closer agreement with the JVM.
+     * line info for profilers. Java semantics: no contraction of a*b+c into an fma (NVRTC's default
+     * would contract; KernelMath.fma is there for kernels that want one), IEEE division and square
+     * root, no flush to zero; {@code -Djmamba.cuda.fmad=true} allows contraction.
      */
     static List<String> options(String architecture) {
         List<String> o = new ArrayList<>();
@@ -95,7 +96,10 @@ final class CudaCompiler {
         o.add("--std=c++17");
         o.add("-default-device");
         o.add("-lineinfo");
-        o.add("--fmad=" + Boolean.parseBoolean(System.getProperty("jmamba.cuda.fmad", "true")));
+        o.add("--fmad=" + Boolean.parseBoolean(System.getProperty("jmamba.cuda.fmad", "false")));
+        o.add("--prec-div=true");
+        o.add("--prec-sqrt=true");
+        o.add("--ftz=false");
         for (Path inc : includeDirectories()) {
             o.add("--include-path=" + inc);
         }
@@ -111,12 +115,12 @@ final class CudaCompiler {
                 out.add(Path.of(v, "include"));
             }
         }
-        CudaLibraries.nvrtc().found().ifPresent(f -> {
-            Path parent = f.path().toAbsolutePath().getParent();
+        if (CudaLibraries.nvrtc().found()) {
+            Path parent = Path.of(CudaLibraries.nvrtc().library().location()).toAbsolutePath().getParent();
             if (parent != null && parent.getParent() != null) {
                 out.add(parent.getParent().resolve("include"));
             }
-        });
+        }
         out.add(Path.of("/usr/local/cuda/include"));
         return out.stream().filter(p -> Files.exists(p.resolve("cuda_fp16.h"))).toList();
     }

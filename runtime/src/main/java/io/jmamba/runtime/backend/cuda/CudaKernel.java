@@ -1,9 +1,11 @@
 package io.jmamba.runtime.backend.cuda;
 
 import io.jmamba.runtime.backend.CompiledKernel;
+import io.jmamba.runtime.backend.LaunchGrid;
 import io.jmamba.runtime.jit.GeneratedKernel;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * A kernel loaded into a session's context: the JIT's CUDA C, the PTX NVRTC made of it, and the
@@ -17,6 +19,10 @@ public final class CudaKernel implements CompiledKernel {
     private final long compileNanos;
     private final int maxThreadsPerBlock;
     private final int registers;
+    /** The last grid launched (copied: a LaunchGrid's arrays can change) and its configuration. */
+    private long[] lastGlobal;
+    private long[] lastLocal;
+    private LaunchConfig lastConfig;
 
     CudaKernel(CudaSession session, GeneratedKernel generated, String ptx, MemorySegment function, long compileNanos,
                int maxThreadsPerBlock, int registers) {
@@ -44,6 +50,12 @@ public final class CudaKernel implements CompiledKernel {
         return compileNanos;
     }
 
+    /** The same loaded kernel, reporting {@code nanos} of compile time (0 for a cache hit). */
+    CudaKernel withCompileNanos(long nanos) {
+        return nanos == compileNanos ? this
+                : new CudaKernel(session, generated, ptx, function, nanos, maxThreadsPerBlock, registers);
+    }
+
     /** The PTX NVRTC produced for this kernel (what cuModuleLoadData was given). */
     public String ptx() {
         return ptx;
@@ -61,6 +73,17 @@ public final class CudaKernel implements CompiledKernel {
 
     public String entryName() {
         return generated.entryName();
+    }
+
+    /** The CUDA grid for {@code grid}; task graphs launch a task with the same sizes every time, so the last is kept. */
+    LaunchConfig config(LaunchGrid grid) {
+        if (lastConfig == null || !Arrays.equals(grid.global(), lastGlobal) || !Arrays.equals(grid.local(), lastLocal)) {
+            lastConfig = LaunchConfig.of(grid.global(), grid.local(), generated.usesContext(), maxThreadsPerBlock,
+                    generated.entryName());
+            lastGlobal = grid.global().clone();
+            lastLocal = grid.local() == null ? null : grid.local().clone();
+        }
+        return lastConfig;
     }
 
     CudaSession session() {

@@ -195,8 +195,7 @@ public final class CudaSession implements GraphCaptureSession {
         if (src.cached()) {
             return k;
         }
-        return new CudaKernel(this, k.generated(), k.ptx(), k.function(), k.compileNanos() + src.nanos(),
-                k.maxThreadsPerBlock(), k.registersPerThread());
+        return k.withCompileNanos(k.compileNanos() + src.nanos());
     }
 
     /**
@@ -210,7 +209,7 @@ public final class CudaSession implements GraphCaptureSession {
         CudaCompiler.Ptx ptx = CudaCompiler.ptx(generated, device.architecture());
         CudaKernel loaded = kernelsByPtx.get(ptx.text());
         if (loaded != null && loaded.entryName().equals(generated.entryName())) {
-            return loaded;
+            return loaded.withCompileNanos(0);
         }
         MemorySegment module = loadModule(generated, ptx.text());
         MemorySegment function = CuDriver.moduleGetFunction(module, generated.entryName());
@@ -244,7 +243,7 @@ public final class CudaSession implements GraphCaptureSession {
         enter();
         CudaKernel k = cudaKernel(kernel);
         GeneratedKernel g = k.generated();
-        LaunchConfig c = LaunchConfig.of(grid.global(), grid.local(), g.usesContext(), k.maxThreadsPerBlock(), g.entryName());
+        LaunchConfig c = k.config(grid);
         MemorySegment params = arguments.pack(this, g, args);
         if (c.empty()) {
             return profile ? 0 : -1;

@@ -3,6 +3,7 @@ package io.jmamba.runtime.backend.cuda;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Host-device copies for one session's stream.
@@ -20,6 +21,12 @@ final class HostTransfers implements AutoCloseable {
     static final long DEFAULT_DIRECT_LIMIT = 1L << 20;
     /** Size of each of the two staging buffers. */
     static final long CHUNK = 8L << 20;
+    /** Host copies are split into pieces of at least this size... */
+    private static final long PIECE = 1L << 20;
+    /** ...over at most this many threads. */
+    private static final int COPY_THREADS = Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors() / 2));
+    /** A thread that is never started: segments accessible by it are accessible by any thread. */
+    private static final Thread PROBE = Thread.ofPlatform().unstarted(() -> { });
 
     private final MemorySegment stream;
     private final long directLimit = Long.getLong("jmamba.cuda.directCopyLimit", DEFAULT_DIRECT_LIMIT);
@@ -74,7 +81,7 @@ final class HostTransfers implements AutoCloseable {
             if (pending[k]) {
                 CuDriver.eventSynchronize(stagingDone[k]);
             }
-            MemorySegment.copy(src, off, staging[k], 0, len);
+            copy(src, off, staging[k], 0, len);
             CuDriver.memcpyHtoDAsync(dst + off, staging[k], len, stream);
             CuDriver.eventRecord(stagingDone[k], stream);
             pending[k] = true;
@@ -103,8 +110,28 @@ final class HostTransfers implements AutoCloseable {
             CuDriver.eventSynchronize(stagingDone[k]);
             pending[k] = false;
             long off = c * CHUNK;
-            MemorySegment.copy(staging[k], 0, dst, off, Math.min(CHUNK, n - off));
+            copy(staging[k], 0, dst, off, Math.min(CHUNK, n - off));
         }
+    }
+
+    /**
+     * Host memory copy into or out of a staging buffer. One thread copies about 10 GB/s, well under
+     * what PCIe moves, so large pieces are split over the common pool when both segments may be used
+     * from other threads (a confined arena's may not).
+     */
+    static void copy(MemorySegment src, long srcOff, MemorySegment dst, long dstOff, long len) {
+        int parts = (int) Math.min(COPY_THREADS, len / PIECE);
+        if (parts < 2 || !src.isAccessibleBy(PROBE) || !dst.isAccessibleBy(PROBE)) {
+            MemorySegment.copy(src, srcOff, dst, dstOff, len);
+            return;
+        }
+        long per = ((len + parts - 1) / parts + 4095) & ~4095L; // whole pages, covering all of len
+        IntStream.range(0, parts).parallel().forEach(p -> {
+            long o = p * per;
+            if (o < len) {
+                MemorySegment.copy(src, srcOff + o, dst, dstOff + o, Math.min(per, len - o));
+            }
+        });
     }
 
     private void issueRead(long chunk, long src, long n) {

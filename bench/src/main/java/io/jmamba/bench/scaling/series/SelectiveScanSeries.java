@@ -1,0 +1,66 @@
+package io.jmamba.bench.scaling.series;
+
+import io.jmamba.bench.scaling.MeasuredStep;
+import io.jmamba.bench.scaling.SeriesKind;
+import io.jmamba.kernels.scan.SelectiveScan;
+import io.jmamba.kernels.support.Tensor;
+import io.jmamba.runtime.api.DataTransferMode;
+import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.backend.ComputeDevice;
+
+/**
+ * The Mamba-1 selective scan as the layer runs it: D skip, z gate, delta bias and softplus, batch 1,
+ * B and C shared across channels (one group). Default shape: the 130M model's d_inner 1536, d_state 16.
+ */
+public final class SelectiveScanSeries extends LayerSeries {
+    private final int dim;
+    private final int dstate;
+
+    public SelectiveScanSeries(int dim, int dstate) {
+        super("selective-scan", "Mamba-1 selective scan, d_inner " + dim + ", d_state " + dstate + " (D, z, softplus)",
+                SeriesKind.SCAN, 1);
+        this.dim = dim;
+        this.dstate = dstate;
+    }
+
+    @Override
+    public long bytesMoved(long length) {
+        return FLOAT * (4L * dim * length + 2L * dstate * length + (long) dim * dstate + 2L * dim);
+    }
+
+    @Override
+    public String bytesFormula() {
+        return "4 B x (4 d L + 2 n L + d n + 2 d): read u, delta, z [d, L], B, C [n, L], A, D, delta_bias; write out [d, L]";
+    }
+
+    @Override
+    public long deviceBytes(long length) {
+        int chunkLen = SelectiveScan.defaultChunkLength(dim, (int) Math.min(length, Integer.MAX_VALUE));
+        long chunks = (length + chunkLen - 1) / chunkLen;
+        return bytesMoved(length) + FLOAT * ((long) dim * chunks * (dstate + 1) + (long) dim * dstate);
+    }
+
+    @Override
+    public MeasuredStep prepare(ComputeDevice device, long length) {
+        int len = seqlen(id(), length);
+        // the L-long inputs are views of shared pools (see Inputs.shared); the small ones are filled here
+        Tensor u = Tensor.of(Inputs.shared((long) dim * len, -1f, 1f), 1, dim, len);
+        Tensor delta = Tensor.of(Inputs.shared((long) dim * len, -4f, -1f), 1, dim, len); // softplus: dt 0.02..0.3
+        Tensor z = Tensor.of(Inputs.shared((long) dim * len, -1f, 1f), 1, dim, len);
+        Tensor b = Tensor.of(Inputs.shared((long) dstate * len, -1f, 1f), 1, dstate, len);
+        Tensor c = Tensor.of(Inputs.shared((long) dstate * len, -1f, 1f), 1, dstate, len);
+        Tensor a = Tensor.zeros(dim, dstate);
+        Tensor d = Tensor.zeros(dim);
+        Tensor bias = Tensor.zeros(dim);
+        Inputs.fill(a.data(), 4, -2f, -0.5f);
+        Inputs.fill(d.data(), 7);
+        Inputs.fill(bias.data(), 8, -0.5f, 0.5f);
+        SelectiveScan scan = SelectiveScan.builder(u, delta, a, b, c).d(d).z(z).deltaBias(bias).deltaSoftplus(true).build();
+        TaskGraph g = new TaskGraph("bench_scan").transferToDevice(DataTransferMode.FIRST_EXECUTION,
+                u.data(), delta.data(), z.data(), a.data(), b.data(), c.data(), d.data(), bias.data());
+        GridScheduler grids = new GridScheduler();
+        scan.addTo(g, "scan", grids);
+        return PlanStep.start(device, g, grids);
+    }
+}

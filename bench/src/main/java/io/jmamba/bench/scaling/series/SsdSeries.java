@@ -1,0 +1,72 @@
+package io.jmamba.bench.scaling.series;
+
+import io.jmamba.bench.scaling.MeasuredStep;
+import io.jmamba.bench.scaling.SeriesKind;
+import io.jmamba.kernels.ssd.SsdConfig;
+import io.jmamba.kernels.ssd.SsdInputs;
+import io.jmamba.kernels.ssd.SsdScan;
+import io.jmamba.runtime.api.DataTransferMode;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.backend.ComputeDevice;
+
+/**
+ * The Mamba-2 SSD chunked scan as the layer runs it (D per head, dt bias and softplus, one group, no
+ * z: Mamba-2 gates in its norm). Default shape: the 130M model's 24 heads x 64, d_state 128, chunk 256.
+ */
+public final class SsdSeries extends LayerSeries {
+    private final int heads;
+    private final int headdim;
+    private final int dstate;
+    private final int chunk;
+
+    public SsdSeries(int heads, int headdim, int dstate, int chunk) {
+        super("ssd", "Mamba-2 SSD, " + heads + " heads x " + headdim + ", d_state " + dstate + ", chunk " + chunk,
+                SeriesKind.SCAN, 1);
+        this.heads = heads;
+        this.headdim = headdim;
+        this.dstate = dstate;
+        this.chunk = chunk;
+    }
+
+    @Override
+    public long bytesMoved(long length) {
+        return FLOAT * (2L * heads * headdim * length + (long) heads * length + 2L * dstate * length + 3L * heads);
+    }
+
+    @Override
+    public String bytesFormula() {
+        return "4 B x (2 h p L + h L + 2 n L + 3 h): read x [L, h, p], dt [L, h], B, C [L, n], A, D, dt_bias; write out [L, h, p]"
+                + " (chunk intermediates not counted)";
+    }
+
+    @Override
+    public long deviceBytes(long length) {
+        long chunks = (length + chunk - 1) / chunk;
+        long intermediates = 2L * heads * chunks * chunk + chunks * heads * headdim * dstate + chunks * (long) chunk * chunk
+                + (long) heads * headdim * dstate;
+        return bytesMoved(length) + FLOAT * intermediates;
+    }
+
+    @Override
+    public MeasuredStep prepare(ComputeDevice device, long length) {
+        int len = seqlen(id(), length);
+        SsdConfig cfg = SsdConfig.of(1, len, heads, headdim, 1, dstate, chunk).withDtSoftplus(true);
+        FloatArray x = Inputs.shared((long) len * heads * headdim, -1f, 1f);
+        FloatArray dt = Inputs.shared((long) len * heads, -4f, -1f);
+        FloatArray b = Inputs.shared((long) len * dstate, -1f, 1f);
+        FloatArray c = Inputs.shared((long) len * dstate, -1f, 1f);
+        FloatArray a = new FloatArray(heads);
+        FloatArray d = new FloatArray(heads);
+        FloatArray dtBias = new FloatArray(heads);
+        Inputs.fill(a, 13, -8f, -1f);
+        Inputs.fill(d, 16);
+        Inputs.fill(dtBias, 17, -0.5f, 0.5f);
+        FloatArray out = new FloatArray(x.getSize());
+        TaskGraph g = new TaskGraph("bench_ssd").transferToDevice(DataTransferMode.FIRST_EXECUTION, x, dt, a, b, c, d, dtBias);
+        GridScheduler grids = new GridScheduler();
+        SsdScan.addTo(g, grids, "ssd", cfg, new SsdInputs(x, dt, a, b, c, d, null, dtBias, null), out, null);
+        return PlanStep.start(device, g, grids);
+    }
+}

@@ -1,0 +1,6 @@
+/**
+ * Softmax attention, the quadratic baseline: a flash-style kernel (online softmax, memory linear
+ * in the length), a tiled variant sharing key/value tiles in local memory, and a naive form that
+ * materialises the scores. Host API: {@link io.jmamba.kernels.attention.CausalAttention}.
+ */
+package io.jmamba.kernels.attention;

@@ -1,0 +1,133 @@
+package io.jmamba.model.generate;
+
+import io.jmamba.model.config.Architecture;
+import io.jmamba.model.config.ConfigParser;
+import io.jmamba.model.config.MambaConfig;
+import io.jmamba.model.config.ModelPresets;
+import io.jmamba.model.device.DeviceEngine;
+import io.jmamba.model.device.KernelSet;
+import io.jmamba.model.inference.InferenceEngine;
+import io.jmamba.model.reference.ReferenceEngine;
+import io.jmamba.model.weights.Checkpoint;
+import io.jmamba.model.weights.ModelWeights;
+import io.jmamba.model.weights.RandomWeights;
+import io.jmamba.model.weights.WeightLoader;
+import io.jmamba.runtime.backend.ComputeDevice;
+import io.jmamba.runtime.backend.Devices;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.HelpFormatter;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Model-level speed: prefill tokens/s at given prompt lengths and decode ms/step and tokens/s at
+ * given batch sizes, with and without CUDA graphs, for a checkpoint or for random weights of the
+ * 130M shapes ({@code --arch mamba1|mamba2 [--layers 24 --d-model 768]}).
+ */
+public final class ModelSpeedCommand {
+    private ModelSpeedCommand() {
+    }
+
+    static Options options() {
+        Options o = new Options();
+        o.addOption(Option.builder().longOpt("model").hasArg().argName("DIR").desc("checkpoint folder (else random weights)").build());
+        o.addOption(Option.builder().longOpt("arch").hasArg().argName("A").desc("mamba1 or mamba2 (random weights; default mamba2)").build());
+        o.addOption(Option.builder().longOpt("layers").hasArg().argName("N").desc("layers (random weights; default 24)").build());
+        o.addOption(Option.builder().longOpt("d-model").hasArg().argName("D").desc("width (random weights; default 768)").build());
+        o.addOption(Option.builder().longOpt("vocab").hasArg().argName("V").desc("vocabulary (random weights; default 50288)").build());
+        o.addOption(Option.builder().longOpt("device").hasArg().argName("ID").desc("reference, jvm, opencl, cuda:0, ... (default: best)").build());
+        o.addOption(Option.builder().longOpt("prefill").hasArg().argName("L,L").desc("prompt lengths (default 2048,16384)").build());
+        o.addOption(Option.builder().longOpt("decode-batch").hasArg().argName("B,B").desc("decode batch sizes (default 1,64)").build());
+        o.addOption(Option.builder().longOpt("steps").hasArg().argName("N").desc("timed decode steps (default 100)").build());
+        o.addOption(Option.builder().longOpt("kernels").hasArg().argName("fast|portable").desc("kernels of the task-graph engine (default: fast, portable on the jvm backend)").build());
+        o.addOption(Option.builder().longOpt("cuda-graphs").hasArg().argName("on|off|both").desc("decode with CUDA graphs (default both)").build());
+        return o;
+    }
+
+    /** Runs the command on standard output and exits with its status. */
+    public static void main(String[] args) {
+        System.exit(run(args, System.out));
+    }
+
+    public static int run(String[] args, PrintStream out) {
+        CommandLine cl;
+        try {
+            cl = new DefaultParser().parse(options(), args);
+        } catch (ParseException e) {
+            out.println("model-speed: " + e.getMessage());
+            new HelpFormatter().printHelp(new PrintWriter(out, true), 100, "model-speed [options]", null, options(), 2, 2, null);
+            return 2;
+        }
+        try {
+            ModelWeights weights;
+            if (cl.hasOption("model")) {
+                Path dir = Path.of(cl.getOptionValue("model"));
+                MambaConfig c = ConfigParser.read(dir);
+                weights = WeightLoader.load(c, Checkpoint.open(dir));
+            } else {
+                Architecture arch = cl.getOptionValue("arch", "mamba2").equalsIgnoreCase("mamba1")
+                        ? Architecture.MAMBA1 : Architecture.MAMBA2;
+                int layers = Integer.parseInt(cl.getOptionValue("layers", "24"));
+                int dModel = Integer.parseInt(cl.getOptionValue("d-model", "768"));
+                int vocab = Integer.parseInt(cl.getOptionValue("vocab", "50288"));
+                MambaConfig c = arch == Architecture.MAMBA1 ? ModelPresets.mamba1(layers, dModel, vocab)
+                        : ModelPresets.mamba2(layers, dModel, vocab);
+                weights = RandomWeights.generate(c, 1234);
+            }
+            MambaConfig c = weights.config();
+            int[] lengths = ints(cl.getOptionValue("prefill", "2048,16384"));
+            int[] batches = ints(cl.getOptionValue("decode-batch", "1,64"));
+            int steps = Integer.parseInt(cl.getOptionValue("steps", "100"));
+            String graphs = cl.getOptionValue("cuda-graphs", "both");
+            String deviceName = cl.getOptionValue("device");
+            KernelSet chosen = cl.hasOption("kernels") ? GenerateCommand.kernelSet(cl.getOptionValue("kernels")) : null;
+            boolean reference = "reference".equalsIgnoreCase(deviceName);
+            ComputeDevice device = reference ? null : deviceName == null ? Devices.best() : Devices.find(deviceName);
+            KernelSet kernels = chosen != null ? chosen : reference ? KernelSet.FAST : KernelSet.defaultFor(device);
+            out.printf(Locale.ROOT, "model: %s, %d layers, d_model %d, d_state %d, vocab %d on %s%n", c.architecture(),
+                    c.nLayer(), c.dModel(), c.dState(), c.vocabSize(), reference ? "reference" : device.id() + " (" + device.name() + "), " + kernels.name().toLowerCase(Locale.ROOT) + " kernels");
+            try (InferenceEngine e = reference ? new ReferenceEngine(weights) : new DeviceEngine(weights, device, true, kernels)) {
+                for (int len : lengths) {
+                    ModelSpeed.Prefill p = ModelSpeed.prefill(e, 1, len, 2, 7);
+                    out.printf(Locale.ROOT, "prefill %6d tokens: %10.2f ms  %12.0f tokens/s%n", len, p.nanos() / 1e6,
+                            p.tokensPerSecond());
+                }
+                if (!graphs.equals("off")) {
+                    decode(out, e, batches, steps, reference || !device.backendName().equals("cuda") ? "" : " (CUDA graphs)");
+                }
+            }
+            if (!reference && device.backendName().equals("cuda") && !graphs.equals("on")) {
+                try (InferenceEngine e = new DeviceEngine(weights, device, false, kernels)) {
+                    decode(out, e, batches, steps, " (no CUDA graphs)");
+                }
+            }
+            return 0;
+        } catch (IllegalArgumentException e) {
+            out.println("model-speed: " + e.getMessage());
+            return 2;
+        } catch (RuntimeException e) {
+            out.println("model-speed: " + e);
+            return 1;
+        }
+    }
+
+    private static void decode(PrintStream out, InferenceEngine e, int[] batches, int steps, String what) {
+        for (int b : batches) {
+            ModelSpeed.Decode d = ModelSpeed.decode(e, b, steps, 5, 11);
+            out.printf(Locale.ROOT, "decode batch %3d%s: %8.3f ms/step  %12.0f tokens/s%n", b, what, d.millisPerStep(),
+                    d.tokensPerSecond());
+        }
+    }
+
+    private static int[] ints(String s) {
+        return Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).mapToInt(Integer::parseInt).toArray();
+    }
+}

@@ -1,0 +1,110 @@
+package io.jmamba.model.mamba2;
+
+import io.jmamba.kernels.conv.CausalConv1d;
+import io.jmamba.kernels.nn.Linear;
+import io.jmamba.kernels.norm.GatedRmsNorm;
+import io.jmamba.kernels.scan.SelectiveStateUpdate;
+import io.jmamba.kernels.ssd.SsdConfig;
+import io.jmamba.kernels.ssd.SsdInputs;
+import io.jmamba.kernels.ssd.SsdScan;
+import io.jmamba.kernels.support.Tensor;
+import io.jmamba.model.config.MambaConfig;
+import io.jmamba.model.device.LayerIo;
+import io.jmamba.model.device.MixerTasks;
+import io.jmamba.model.device.Scratch;
+import io.jmamba.model.weights.Mamba2LayerWeights;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.TaskGraph;
+
+import static io.jmamba.model.device.LayoutTasks.columns3;
+import static io.jmamba.model.device.LayoutTasks.copy;
+import static io.jmamba.model.device.LayoutTasks.toChannels;
+import static io.jmamba.model.device.LayoutTasks.toTokens;
+
+/**
+ * The Mamba-2 mixer as tasks of the kernels module. Prefill: in_proj (GEMM) -> z, xBC, dt -> conv
+ * over xBC + SiLU (from and to the conv state) -> x, B, C -> SSD chunked scan (dt_bias, softplus,
+ * dt_limit, D; from and to the SSM state) -> grouped gated RMSNorm -> out_proj. Decode (seqlen 1):
+ * the conv update and the selective state update in its Mamba-2 form, states in place.
+ */
+public final class Mamba2Tasks implements MixerTasks {
+    private final MambaConfig c;
+    private final Mamba2LayerWeights w;
+
+    public Mamba2Tasks(MambaConfig config, Mamba2LayerWeights weights) {
+        this.c = config;
+        this.w = weights;
+    }
+
+    @Override
+    public void add(TaskGraph g, GridScheduler grids, String p, LayerIo io) {
+        int d = c.dModel();
+        int dI = c.dInner();
+        int n = c.dState();
+        int gr = c.nGroups();
+        int gn = gr * n;
+        int heads = c.nHeads();
+        int hd = c.headDim();
+        int convDim = c.convChannels();
+        int inRows = c.inProjRows();
+        int width = c.dConv();
+        int b = io.batch();
+        int len = io.seqlen();
+        int t = io.tokens();
+        Scratch s = io.scratch();
+        FloatArray zxbcdt = s.get("m2_zxbcdt", (long) t * inRows);
+        FloatArray z = s.get("m2_z", (long) t * dI);
+        FloatArray dt = s.get("m2_dt", (long) t * heads);
+        FloatArray xbcConv = s.get("m2_xbcconv", (long) t * convDim);
+        FloatArray x = s.get("m2_x", (long) t * dI);
+        FloatArray bm = s.get("m2_b", (long) t * gn);
+        FloatArray cm = s.get("m2_c", (long) t * gn);
+        FloatArray y = s.get("m2_y", (long) t * dI);
+        FloatArray yn = s.get("m2_yn", (long) t * dI);
+        Tensor weight = Tensor.of(w.convWeight(), convDim, width);
+        Tensor bias = w.convBias() == null ? null : Tensor.of(w.convBias(), convDim);
+        Tensor convState = Tensor.of(io.convState(), b, convDim, width - 1);
+        boolean clamp = c.dtLimitLow() > 0 || c.dtLimitHigh() != Float.POSITIVE_INFINITY;
+
+        Linear.addTo(g, grids, p + "in", t, d, inRows, io.in(), w.inProj(), w.inProjBias(), zxbcdt);
+        if (len == 1) {
+            FloatArray xbc = s.get("m2_xbc", (long) t * convDim);
+            columns3(g, p + "split", zxbcdt, inRows, t, z, 0, dI, xbc, dI, convDim, dt, dI + convDim, heads);
+            CausalConv1d.update(convState, Tensor.of(xbc, b, convDim, 1), weight).bias(bias).silu(true).build()
+                    .addTo(g, p + "conv", grids, Tensor.of(xbcConv, b, convDim, 1), convState);
+            columns3(g, p + "xbcsplit", xbcConv, convDim, t, x, 0, dI, bm, dI, gn, cm, dI + gn, gn);
+            SelectiveStateUpdate.Builder step = SelectiveStateUpdate.mamba2(Tensor.of(io.ssmState(), b, heads, hd, n),
+                            Tensor.of(x, b, heads, hd), Tensor.of(dt, b, heads), Tensor.of(w.a(), heads),
+                            Tensor.of(bm, b, gr, n), Tensor.of(cm, b, gr, n))
+                    .d(Tensor.of(w.d(), heads)).dtBias(Tensor.of(w.dtBias(), heads)).dtSoftplus(true);
+            if (clamp) {
+                step.dtLimit(c.dtLimitLow(), c.dtLimitHigh());
+            }
+            step.build().addTo(g, p + "ssm", grids, Tensor.of(y, b, heads, hd));
+        } else {
+            // z and dt token-major (the third range is empty); xBC channel-major for the conv
+            columns3(g, p + "zdt", zxbcdt, inRows, t, z, 0, dI, dt, dI + convDim, heads, dt, 0, 0);
+            FloatArray xbcCm = s.get("m2_xbccm", (long) t * convDim);
+            FloatArray xbcConvCm = s.get("m2_xbcconvcm", (long) t * convDim);
+            FloatArray convFinal = s.get("m2_convfinal", io.convState().getSize());
+            FloatArray ssmFinal = s.get("m2_ssmfinal", io.ssmState().getSize());
+            toChannels(g, p + "xbc", zxbcdt, inRows, dI, convDim, xbcCm, b, len);
+            CausalConv1d.forward(Tensor.of(xbcCm, b, convDim, len), weight).bias(bias).silu(true).initialStates(convState)
+                    .build()
+                    .addTo(g, p + "conv", grids, Tensor.of(xbcConvCm, b, convDim, len), Tensor.of(convFinal, b, convDim, width - 1));
+            copy(g, p + "convstate", convFinal, io.convState(), convFinal.getSize());
+            toTokens(g, p + "x", xbcConvCm, convDim, 0, dI, x, b, len);
+            toTokens(g, p + "b", xbcConvCm, convDim, dI, gn, bm, b, len);
+            toTokens(g, p + "c", xbcConvCm, convDim, dI + gn, gn, cm, b, len);
+            SsdConfig cfg = SsdConfig.of(b, len, heads, hd, gr, n, c.chunkSize()).withDtSoftplus(true)
+                    .withDtLimit(c.dtLimitLow(), c.dtLimitHigh());
+            SsdScan.addTo(g, grids, p + "ssd", cfg, new SsdInputs(x, dt, w.a(), bm, cm, w.d(), null, w.dtBias(), io.ssmState()),
+                    y, ssmFinal);
+            copy(g, p + "ssmstate", ssmFinal, io.ssmState(), ssmFinal.getSize());
+        }
+        GatedRmsNorm.addTo(g, grids, p + "gn", new GatedRmsNorm.Config(t, dI, dI / gr, c.normEps(), c.normBeforeGate()),
+                y, z, w.gateNorm(), yn);
+        Linear.addTo(g, grids, p + "out", t, dI, d, yn, w.outProj(), w.outProjBias(), io.out());
+    }
+}

@@ -1,0 +1,54 @@
+package io.jmamba.model.generate;
+
+import io.jmamba.model.config.Architecture;
+import io.jmamba.model.config.ModelPresets;
+import io.jmamba.model.device.DeviceEngine;
+import io.jmamba.model.device.KernelSet;
+import io.jmamba.model.inference.InferenceState;
+import io.jmamba.model.reference.ReferenceEngine;
+import io.jmamba.model.testing.Golden;
+import io.jmamba.model.weights.ModelWeights;
+import io.jmamba.model.weights.RandomWeights;
+import io.jmamba.runtime.backend.Devices;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ModelSpeedCommandTest {
+    @Test
+    void printsPrefillAndDecodeForASmallRandomModel() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int status = ModelSpeedCommand.run(new String[] {"--arch", "mamba1", "--layers", "2", "--d-model", "32",
+                "--vocab", "64", "--device", "jvm", "--kernels", "portable", "--prefill", "16", "--decode-batch", "2", "--steps", "3"},
+                new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, out);
+        assertTrue(out.contains("prefill     16 tokens") && out.contains("decode batch   2"), out);
+    }
+
+    /** Random 130M-shaped weights scaled down: the device engine agrees with the reference, and logits are finite. */
+    @ParameterizedTest
+    @CsvSource({"MAMBA1, FAST", "MAMBA1, PORTABLE", "MAMBA2, FAST", "MAMBA2, PORTABLE"})
+    void randomWeightsRunOnTheDeviceEngineLikeTheReference(Architecture arch, KernelSet kernels) {
+        var c = arch == Architecture.MAMBA1 ? ModelPresets.mamba1(2, 64, 100) : ModelPresets.mamba2(2, 128, 100);
+        ModelWeights w = RandomWeights.generate(c, 3);
+        int[][] ids = {{1, 5, 7, 9, 11, 2, 3}};
+        ReferenceEngine reference = new ReferenceEngine(w);
+        float[][][] ref = reference.prefill(reference.newState(1), ids, true);
+        try (DeviceEngine e = new DeviceEngine(w, Devices.find("jvm"), false, kernels)) {
+            InferenceState s = e.newState(1);
+            float[][][] got = e.prefill(s, ids, true);
+            Golden.assertLogitsClose(arch + " " + kernels, ref, got);
+        }
+        for (float v : ref[0][6]) {
+            assertTrue(Float.isFinite(v));
+        }
+    }
+}

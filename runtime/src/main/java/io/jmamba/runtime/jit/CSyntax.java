@@ -1,0 +1,194 @@
+package io.jmamba.runtime.jit;
+
+/**
+ * What differs between the two C dialects: type names, address-space qualifiers, work-item built-ins,
+ * barriers, bit casts and half conversions. Everything else in {@link CEmitter} is shared.
+ */
+final class CSyntax {
+    final Dialect dialect;
+    final boolean cuda;
+    /** Set when a double type is printed: OpenCL then needs cl_khr_fp64. */
+    boolean usedDouble;
+    boolean usedHalf;
+
+    CSyntax(Dialect dialect) {
+        this.dialect = dialect;
+        this.cuda = dialect == Dialect.CUDA;
+    }
+
+    String type(Kind k) {
+        return switch (k) {
+            case I -> "int";
+            case J -> cuda ? "long long" : "long";
+            case F -> "float";
+            case D -> {
+                usedDouble = true;
+                yield "double";
+            }
+        };
+    }
+
+    String unsigned(Kind k) {
+        return k == Kind.I ? (cuda ? "unsigned int" : "uint") : (cuda ? "unsigned long long" : "ulong");
+    }
+
+    String elemType(ElemType e) {
+        return switch (e) {
+            case BOOLEAN, BYTE -> cuda ? "signed char" : "char";
+            case CHAR -> cuda ? "unsigned short" : "ushort";
+            case SHORT -> "short";
+            case INT -> "int";
+            case LONG -> type(Kind.J);
+            case FLOAT -> "float";
+            case DOUBLE -> type(Kind.D);
+            case HALF -> {
+                usedHalf = true;
+                yield cuda ? "__half" : "half";
+            }
+        };
+    }
+
+    /** C type of a scalar parameter given its Java type name. */
+    String scalarType(String javaType, Kind k) {
+        return switch (javaType) {
+            case "boolean" -> "int";
+            case "byte" -> elemType(ElemType.BYTE);
+            case "char" -> elemType(ElemType.CHAR);
+            case "short" -> "short";
+            default -> type(k);
+        };
+    }
+
+    String space(ArrayRef.Space s) {
+        if (cuda) {
+            return "";
+        }
+        return switch (s) {
+            case GLOBAL -> "__global ";
+            case LOCAL -> "__local ";
+            case PRIVATE -> "";
+        };
+    }
+
+    String localArrayQualifier() {
+        return cuda ? "__shared__ " : "__local ";
+    }
+
+    String kernelQualifier() {
+        return cuda ? "extern \"C\" __global__ void" : "__kernel void";
+    }
+
+    String deviceFunctionQualifier() {
+        return cuda ? "static __device__" : "static";
+    }
+
+    String helperQualifier() {
+        return cuda ? "static __device__ inline" : "static inline";
+    }
+
+    /** A work-item id or size built-in as an int. */
+    String workItem(String what, int dim) {
+        char xyz = "xyz".charAt(dim);
+        if (cuda) {
+            return switch (what) {
+                case "globalId" -> "((int)(blockIdx." + xyz + " * blockDim." + xyz + " + threadIdx." + xyz + "))";
+                case "localId" -> "((int)threadIdx." + xyz + ")";
+                case "groupId" -> "((int)blockIdx." + xyz + ")";
+                case "globalSize" -> "((int)(gridDim." + xyz + " * blockDim." + xyz + "))";
+                case "localSize" -> "((int)blockDim." + xyz + ")";
+                default -> throw new IllegalArgumentException(what);
+            };
+        }
+        String fn = switch (what) {
+            case "globalId" -> "get_global_id";
+            case "localId" -> "get_local_id";
+            case "groupId" -> "get_group_id";
+            case "globalSize" -> "get_global_size";
+            case "localSize" -> "get_local_size";
+            default -> throw new IllegalArgumentException(what);
+        };
+        return "((int)" + fn + "(" + dim + "))";
+    }
+
+    String barrier(boolean global) {
+        if (cuda) {
+            return "__syncthreads();";
+        }
+        return global ? "barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);" : "barrier(CLK_LOCAL_MEM_FENCE);";
+    }
+
+    /** Reinterprets bits: from kind {@code from} to kind {@code to}. */
+    String bitCast(Kind from, Kind to, String x) {
+        if (cuda) {
+            return switch (from) {
+                case F -> "__float_as_int(" + x + ")";
+                case I -> "__int_as_float(" + x + ")";
+                case D -> "__double_as_longlong(" + x + ")";
+                case J -> "__longlong_as_double(" + x + ")";
+            };
+        }
+        return "as_" + type(to) + "(" + x + ")";
+    }
+
+    /** A math built-in name for the kind (CUDA wants the f-suffixed float versions). */
+    String math(String name, Kind k) {
+        if (k == Kind.D) {
+            usedDouble = true;
+        }
+        return cuda && k == Kind.F ? name + "f" : name;
+    }
+
+    String halfLoad(String ptr, String index) {
+        return cuda ? "__half2float(" + ptr + "[" + index + "])" : "vload_half(" + index + ", " + ptr + ")";
+    }
+
+    /** Stores through the jm_store_half helper (round to nearest even, NaN payloads kept as Java keeps them). */
+    String halfStore(String ptr, String index, String value) {
+        return "jm_store_half(" + ptr + ", " + index + ", " + value + ");";
+    }
+
+    String longSuffix() {
+        return cuda ? "LL" : "L";
+    }
+
+    String floatLiteral(float f) {
+        if (Float.isNaN(f)) {
+            return cuda ? "__int_as_float(0x7fc00000)" : "as_float(0x7fc00000)";
+        }
+        if (Float.isInfinite(f)) {
+            String bits = f > 0 ? "0x7f800000" : "(int)0xff800000u";
+            return cuda ? "__int_as_float(" + bits + ")" : "as_float(" + bits + ")";
+        }
+        String s = Float.toString(f) + "f";
+        return f < 0 || (f == 0 && 1 / f < 0) ? "(" + s + ")" : s;
+    }
+
+    String doubleLiteral(double d) {
+        usedDouble = true;
+        if (Double.isNaN(d) || Double.isInfinite(d)) {
+            String bits = Double.isNaN(d) ? "0x7ff8000000000000" : d > 0 ? "0x7ff0000000000000" : "(long long)0xfff0000000000000ull";
+            if (!cuda) {
+                bits = Double.isNaN(d) ? "0x7ff8000000000000L" : d > 0 ? "0x7ff0000000000000L" : "(long)0xfff0000000000000UL";
+                return "as_double(" + bits + ")";
+            }
+            return "__longlong_as_double(" + (bits.startsWith("(") ? bits : bits + "LL") + ")";
+        }
+        String s = Double.toString(d);
+        return d < 0 || (d == 0 && 1 / d < 0) ? "(" + s + ")" : s;
+    }
+
+    String intLiteral(int v) {
+        if (v == Integer.MIN_VALUE) {
+            return "(-2147483647-1)";
+        }
+        return v < 0 ? "(" + v + ")" : Integer.toString(v);
+    }
+
+    String longLiteral(long v) {
+        String l = longSuffix();
+        if (v == Long.MIN_VALUE) {
+            return "(-9223372036854775807" + l + "-1" + l + ")";
+        }
+        return v < 0 ? "(" + v + l + ")" : v + l;
+    }
+}

@@ -1,0 +1,212 @@
+package io.jmamba.runtime.jit;
+
+import java.lang.classfile.MethodModel;
+import java.lang.classfile.Opcode;
+import java.lang.classfile.instruction.InvokeInstruction;
+import java.lang.classfile.instruction.LocalVariable;
+import java.lang.constant.MethodTypeDesc;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Translates method calls: intrinsics (math, bit casts, KernelContext, NativeArray access) become IR
+ * expressions or intrinsic statements; calls to other static methods become calls to device functions,
+ * translated on first use per (method, argument address spaces). A call to a method still being
+ * translated closes a cycle in the call graph: recursion, which is rejected.
+ */
+final class CallTranslator {
+    private final Translator tr;
+    private final Program program;
+
+    CallTranslator(Translator tr) {
+        this.tr = tr;
+        this.program = tr.program;
+    }
+
+    void invoke(InvokeInstruction inv) {
+        MethodTypeDesc type = inv.typeSymbol();
+        List<Object> args = new ArrayList<>();
+        for (int i = 0; i < type.parameterCount(); i++) {
+            args.addFirst(tr.popValue());
+        }
+        Object receiver = inv.opcode() == Opcode.INVOKESTATIC ? null : tr.popValue();
+        String owner = inv.owner().asInternalName();
+        String name = inv.name().stringValue();
+        String dotted = owner.replace('/', '.') + "." + name;
+        switch (inv.opcode()) {
+            case INVOKESTATIC -> {
+                if (args.stream().allMatch(a -> a instanceof Expr)) {
+                    Expr e = Intrinsics.staticCall(owner, name, type, args.stream().map(a -> (Expr) a).toList());
+                    if (e != null) {
+                        tr.push(e, true);
+                        return;
+                    }
+                }
+                if (Intrinsics.isLibraryClass(owner)) {
+                    throw tr.reject(tr.bci(), "call to " + dotted + " (no device equivalent)");
+                }
+                callDeviceFunction(owner, name, type, args);
+            }
+            case INVOKEVIRTUAL, INVOKEINTERFACE -> {
+                if (receiver == AbstractState.CONTEXT && owner.equals(Intrinsics.CONTEXT)) {
+                    contextCall(name, type, args);
+                } else if (receiver instanceof ArrayRef a && Intrinsics.ARRAY_CLASSES.contains(owner)
+                        && a.space() == ArrayRef.Space.GLOBAL) {
+                    arrayCall(a, name, args);
+                } else {
+                    throw tr.reject(tr.bci(), "virtual call to " + dotted);
+                }
+            }
+            default -> throw tr.reject(tr.bci(), "virtual call to " + dotted);
+        }
+    }
+
+    private void arrayCall(ArrayRef a, String name, List<Object> args) {
+        switch (name) {
+            case "get" -> tr.push(new Expr.ArrayLoad(a, (Expr) args.get(0)), true);
+            case "set" -> {
+                tr.protectMemoryBeforeCall();
+                tr.emit(new Stmt.ArrayStore(a, (Expr) args.get(0), (Expr) args.get(1)));
+            }
+            case "getSize" -> tr.push(new Expr.ArraySize(a, Kind.J), true);
+            default -> throw tr.reject(tr.bci(), "virtual call to NativeArray." + name);
+        }
+    }
+
+    private void contextCall(String name, MethodTypeDesc type, List<Object> args) {
+        switch (name) {
+            case "localBarrier", "globalBarrier" -> {
+                tr.protectMemoryBeforeCall();
+                program.usesBarriers = true;
+                tr.emit(new Stmt.Call(null, name.equals("localBarrier") ? "barrier.local" : "barrier.global",
+                        List.of(), true));
+            }
+            case "allocateFloatLocalArray", "allocateIntLocalArray", "allocateLongLocalArray",
+                 "allocateDoubleLocalArray" -> allocateLocal(name, (Expr) args.get(0));
+            case "atomicAdd" -> {
+                if (!(args.get(0) instanceof ArrayRef a) || args.get(0) == null) {
+                    throw tr.reject(tr.bci(), "atomicAdd on something that is not an array");
+                }
+                if (a.space() == ArrayRef.Space.PRIVATE) {
+                    throw tr.reject(tr.bci(), "atomicAdd on a private array");
+                }
+                tr.protectMemoryBeforeCall();
+                Kind k = a.elem().kind;
+                Var result = tr.newTemp(k);
+                tr.emit(new Stmt.Call(result, "atomic.add", List.of(a, args.get(1), args.get(2)), true));
+                tr.push(new Expr.Reg(result, null), true);
+            }
+            default -> throw tr.reject(tr.bci(), "virtual call to io.jmamba.runtime.api.KernelContext." + name);
+        }
+    }
+
+    private void allocateLocal(String name, Expr size) {
+        if (!tr.fn.entry) {
+            throw tr.reject(tr.bci(), "work-group local array allocated in a device function "
+                    + "(allocate it in the kernel method and pass it as an argument)");
+        }
+        Number n = size.constValue();
+        if (n == null) {
+            throw tr.reject(tr.bci(), "work-group local array of non-constant size");
+        }
+        if (n.intValue() <= 0) {
+            throw tr.reject(tr.bci(), "work-group local array of size " + n);
+        }
+        ElemType e = switch (name) {
+            case "allocateFloatLocalArray" -> ElemType.FLOAT;
+            case "allocateIntLocalArray" -> ElemType.INT;
+            case "allocateLongLocalArray" -> ElemType.LONG;
+            default -> ElemType.DOUBLE;
+        };
+        ArrayRef a = tr.fn.localArrays.get(tr.bci());
+        if (a == null) {
+            String cName = tr.names().unique(tr.nameOfNextStore("lmem" + tr.bci()));
+            a = new ArrayRef(cName, String.valueOf(n.intValue()), e, ArrayRef.Space.LOCAL, -1, n.intValue());
+            tr.fn.localArrays.put(tr.bci(), a);
+        }
+        tr.push(a, true);
+    }
+
+    private void callDeviceFunction(String owner, String name, MethodTypeDesc type, List<Object> args) {
+        String key = owner + "." + name + type.descriptorString();
+        int at = program.inProgress.indexOf(key);
+        if (at >= 0) {
+            List<String> chain = new ArrayList<>(program.inProgressNames.subList(at, program.inProgressNames.size()));
+            chain.add(name);
+            throw tr.reject(tr.bci(), "recursion (" + String.join(" -> ", chain) + ")");
+        }
+        Class<?> cls;
+        try {
+            cls = Class.forName(owner.replace('/', '.'), false, program.loader);
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw tr.reject(tr.bci(), "call to " + owner.replace('/', '.') + "." + name + " (class not found: " + e + ")");
+        }
+        MethodModel mm = ClassFiles.method(cls, name, type.descriptorString());
+        if (mm == null) {
+            throw tr.reject(tr.bci(), "call to " + owner.replace('/', '.') + "." + name + " (method not found)");
+        }
+        StringBuilder variant = new StringBuilder(key).append('|');
+        List<Object> abstractArgs = new ArrayList<>();
+        List<Object> callArgs = new ArrayList<>();
+        for (Object a : args) {
+            switch (a) {
+                case Expr e -> {
+                    abstractArgs.add(e.kind());
+                    callArgs.add(e);
+                    variant.append('p');
+                }
+                case ArrayRef r -> {
+                    abstractArgs.add(r);
+                    callArgs.add(r);
+                    variant.append(r.space()).append(':').append(r.elem()).append(',');
+                }
+                default -> {
+                    if (a != AbstractState.CONTEXT) {
+                        throw tr.reject(tr.bci(), "argument " + a + " to " + name);
+                    }
+                    abstractArgs.add(a);
+                    variant.append("ctx,");
+                }
+            }
+        }
+        FunctionIR f = program.functions.get(variant.toString());
+        if (f == null) {
+            MethodCode code = new MethodCode(owner, mm);
+            String simple = owner.substring(owner.lastIndexOf('/') + 1);
+            String cName = program.uniqueCName(Names.sanitize(simple + "_" + name));
+            program.inProgress.add(key);
+            program.inProgressNames.add(name);
+            try {
+                f = new Translator(program, code, cName, false, null, abstractArgs, paramNames(code)).translate();
+            } finally {
+                program.inProgress.removeLast();
+                program.inProgressNames.removeLast();
+            }
+            program.functions.put(variant.toString(), f);
+        }
+        tr.protectMemoryBeforeCall();
+        Var result = f.returnKind != null ? tr.newTemp(f.returnKind) : null;
+        tr.emit(new Stmt.Call(result, f.cName, callArgs, false));
+        if (result != null) {
+            tr.push(new Expr.Reg(result, null), true);
+        }
+    }
+
+    /** Java parameter names of a method from its LocalVariableTable, else argN. */
+    static List<String> paramNames(MethodCode code) {
+        List<String> names = new ArrayList<>();
+        int slot = 0;
+        for (int i = 0; i < code.type.parameterCount(); i++) {
+            String n = "arg" + i;
+            for (LocalVariable lv : code.localVariables) {
+                if (lv.slot() == slot && code.offset(lv.startScope()) == 0) {
+                    n = lv.name().stringValue();
+                }
+            }
+            names.add(n);
+            String d = code.type.parameterType(i).descriptorString();
+            slot += d.equals("J") || d.equals("D") ? 2 : 1;
+        }
+        return names;
+    }
+}

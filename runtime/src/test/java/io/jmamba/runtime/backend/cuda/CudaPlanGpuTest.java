@@ -1,0 +1,115 @@
+package io.jmamba.runtime.backend.cuda;
+
+import io.jmamba.runtime.api.DataTransferMode;
+import io.jmamba.runtime.api.ExecutionPlan;
+import io.jmamba.runtime.api.ExecutionResult;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.ProfileReport;
+import io.jmamba.runtime.api.TaskGraph;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Task graphs on the CUDA device: a cuBLAS GEMM and JIT kernels sharing device buffers, buffers kept
+ * across executions, CUDA-graph replay of the kernel run, and the profiler's CUDA-event times.
+ */
+@Tag("gpu")
+class CudaPlanGpuTest {
+    private static final int M = 96, N = 64, K = 80;
+    private final Random random = new Random();
+
+    @Test
+    void gemmThenKernelsReplayedFromACudaGraph() {
+        CudaDevice d = CudaTestSupport.device();
+        FloatArray a = randomArray(M * K);
+        FloatArray b = randomArray(K * N);
+        FloatArray bias = randomArray(M * N);
+        FloatArray c = new FloatArray(M * N);
+        FloatArray out = new FloatArray(M * N);
+        TaskGraph g = new TaskGraph("mm")
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, a)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, b, bias)
+                .libraryTask("gemm", CuBlas.sgemm(false, false, M, N, K, 1f, 0f), a, b, c)
+                .task("bias", CudaJitKernels::axpy, bias, c, 2f)
+                .task("softplus", CudaJitKernels::softplus, c, out)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+        try (ExecutionPlan plan = new ExecutionPlan(g.snapshot()).withDevice(d).withCudaGraph(true)) {
+            for (int run = 0; run < 4; run++) {
+                // a changes every time: the eager GEMM writes new values into c's device buffer, which the
+                // captured kernels read on replay
+                for (int i = 0; i < M * K; i++) {
+                    a.set(i, random.nextFloat() * 2 - 1);
+                }
+                plan.execute();
+                assertClose(reference(a, b, bias), out, 1e-5, "execution " + run);
+            }
+            assertTrue(plan.generatedSource("mm.bias").contains("__global__"), "CUDA C is printable per task");
+        }
+    }
+
+    @Test
+    void profilerReportsKernelCopyAndCompileTimes() {
+        CudaDevice d = CudaTestSupport.device();
+        FloatArray a = randomArray(M * K);
+        FloatArray b = randomArray(K * N);
+        FloatArray bias = randomArray(M * N);
+        FloatArray c = new FloatArray(M * N);
+        FloatArray out = new FloatArray(M * N);
+        TaskGraph g = new TaskGraph("p")
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, a, b, bias)
+                .libraryTask("gemm", CuBlas.sgemm(false, false, M, N, K, 1f, 0f), a, b, c)
+                .task("bias", CudaJitKernels::axpy, bias, c, 2f)
+                .task("softplus", CudaJitKernels::softplus, c, out)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+        try (ExecutionPlan plan = new ExecutionPlan(g.snapshot()).withDevice(d).withProfiler(true)) {
+            ExecutionResult first = plan.execute();
+            ProfileReport r = first.profile();
+            assertTrue(r.kernelNanos().get("p.bias") > 0, r.toString());
+            assertTrue(r.kernelNanos().get("p.softplus") > 0, r.toString());
+            assertTrue(r.kernelNanos().get("p.gemm") > 0, r.toString());
+            assertTrue(r.copyToDeviceNanos() > 0 && r.copyToHostNanos() > 0, r.toString());
+            ProfileReport second = plan.execute().profile();
+            assertEquals(0, second.compileNanos(), "kernels come from the cache the second time: " + second);
+            assertClose(reference(a, b, bias), out, 1e-5, "profiled run");
+        }
+    }
+
+    private static FloatArray reference(FloatArray a, FloatArray b, FloatArray bias) {
+        FloatArray r = new FloatArray(M * N);
+        for (int i = 0; i < M; i++) {
+            for (int j = 0; j < N; j++) {
+                double s = 0;
+                for (int l = 0; l < K; l++) {
+                    s += (double) a.get(i * K + l) * b.get(l * N + j);
+                }
+                double v = s + 2.0 * bias.get(i * N + j);
+                r.set(i * N + j, (float) (v > 20 ? v : Math.log1p(Math.exp(v))));
+            }
+        }
+        return r;
+    }
+
+    private static void assertClose(FloatArray expect, FloatArray got, double relTol, String what) {
+        double num = 0, den = 0;
+        for (long i = 0; i < expect.getSize(); i++) {
+            double e = expect.get(i), g = got.get(i);
+            assertTrue(!Double.isNaN(g), what + ": NaN at " + i);
+            num += (g - e) * (g - e);
+            den += e * e;
+        }
+        assertTrue(Math.sqrt(num / den) < relTol, what + ": relative error " + Math.sqrt(num / den));
+    }
+
+    private FloatArray randomArray(int n) {
+        FloatArray a = new FloatArray(n);
+        for (int i = 0; i < n; i++) {
+            a.set(i, random.nextFloat() * 2 - 1);
+        }
+        return a;
+    }
+}

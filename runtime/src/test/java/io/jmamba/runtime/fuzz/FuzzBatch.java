@@ -1,0 +1,194 @@
+package io.jmamba.runtime.fuzz;
+
+import io.jmamba.runtime.api.DataTransferMode;
+import io.jmamba.runtime.api.DoubleArray;
+import io.jmamba.runtime.api.ExecutionPlan;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.IntArray;
+import io.jmamba.runtime.api.LongArray;
+import io.jmamba.runtime.api.NativeArray;
+import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.backend.ComputeDevice;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static io.jmamba.runtime.fuzz.ProgramGenerator.AD;
+import static io.jmamba.runtime.fuzz.ProgramGenerator.AF;
+import static io.jmamba.runtime.fuzz.ProgramGenerator.OD;
+import static io.jmamba.runtime.fuzz.ProgramGenerator.OF;
+import static io.jmamba.runtime.fuzz.ProgramGenerator.OI;
+import static io.jmamba.runtime.fuzz.ProgramGenerator.OL;
+import static io.jmamba.runtime.fuzz.ProgramGenerator.SC;
+
+/**
+ * A batch of generated programs compiled into one class, with the inputs they run on, and the
+ * comparison of two runs program by program. Inputs depend only on the run seed, and each program
+ * only on (run seed, its index), so one program run alone reproduces what it did in its batch.
+ */
+final class FuzzBatch {
+    /** Work-items per launch: each program runs once per work-item, on different inputs. */
+    static final int WORK_ITEMS = 32;
+
+    final long runSeed;
+    final List<FuzzProgram> programs;
+    final String className;
+    final String source;
+    private Method kernel;
+
+    FuzzBatch(long runSeed, int first, int count) {
+        this.runSeed = runSeed;
+        List<FuzzProgram> ps = new ArrayList<>();
+        for (int i = first; i < first + count; i++) {
+            ps.add(ProgramGenerator.generate(runSeed, i));
+        }
+        this.programs = List.copyOf(ps);
+        String simple = BatchSource.className(runSeed, first) + "_" + count;
+        this.className = BatchSource.PACKAGE + "." + simple;
+        this.source = BatchSource.of(simple, programs);
+    }
+
+    synchronized Method kernel() {
+        if (kernel == null) {
+            Class<?> c = InMemoryJavac.compileAndLoad(className, source);
+            for (Method m : c.getDeclaredMethods()) {
+                if (m.getName().equals("run")) {
+                    kernel = m;
+                }
+            }
+        }
+        return kernel;
+    }
+
+    /** Fresh arguments for {@code run}: inputs from the run seed, zeroed outputs. */
+    Object[] arguments() {
+        SplittableRandom r = new SplittableRandom(runSeed ^ 0x5EEDL);
+        int p = programs.size();
+        IntArray ii = new IntArray(64);
+        LongArray il = new LongArray(64);
+        FloatArray fi = new FloatArray(64);
+        DoubleArray di = new DoubleArray(64);
+        int[] intEdges = {0, 1, -1, Integer.MAX_VALUE, Integer.MIN_VALUE, 31, 32, 65536};
+        long[] longEdges = {0, 1, -1, Long.MAX_VALUE, Long.MIN_VALUE, 63, 64, 1L << 32};
+        for (int i = 0; i < 64; i++) {
+            ii.set(i, i < intEdges.length ? intEdges[i] : r.nextInt(4) == 0 ? r.nextInt(-100, 100) : r.nextInt());
+            il.set(i, i < longEdges.length ? longEdges[i] : r.nextInt(4) == 0 ? r.nextLong(-100, 100) : r.nextLong());
+            // multiples of 1/16: exact in float, no denormals anywhere near
+            fi.set(i, i % 9 == 0 ? 0f : r.nextInt(-1024, 1025) / 16f);
+            di.set(i, i % 11 == 0 ? 0.0 : r.nextInt(-4096, 4097) / 16.0);
+        }
+        long slots = (long) p * WORK_ITEMS;
+        return new Object[] {ii, il, fi, di,
+                new IntArray(slots * OI), new LongArray(slots * OL), new FloatArray(slots * OF), new DoubleArray(slots * OD),
+                new FloatArray(slots * AF), new DoubleArray(slots * AD), new IntArray(slots * SC),
+                r.nextInt(-1000, 1000), r.nextLong(), r.nextInt(-512, 512) / 8f, r.nextInt(-512, 512) / 8.0, WORK_ITEMS};
+    }
+
+    /** Runs the batch on {@code device} through a task graph and an execution plan; returns the arguments afterwards. */
+    Object[] runOn(ComputeDevice device) {
+        Object[] args = arguments();
+        List<Object> arrays = new ArrayList<>();
+        for (Object a : args) {
+            if (a instanceof NativeArray) {
+                arrays.add(a);
+            }
+        }
+        TaskGraph g = new TaskGraph("fuzz")
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, arrays.toArray())
+                .task("run", kernel().getDeclaringClass(), "run", args)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, arrays.toArray());
+        try (ExecutionPlan plan = new ExecutionPlan(g.snapshot())) {
+            plan.withDevice(device).execute();
+        }
+        return args;
+    }
+
+    /** Calls {@code run} as a plain Java method. */
+    Object[] runDirectly() {
+        Object[] args = arguments();
+        try {
+            kernel().invoke(null, args);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        } catch (InvocationTargetException e) {
+            throw new IllegalStateException("generated program threw in Java (a generator bug)", e.getCause());
+        }
+        return args;
+    }
+
+    /** The generated source of {@code run} for {@code device}, or why there is none. */
+    String generatedSource(ComputeDevice device) {
+        try (ExecutionPlan plan = new ExecutionPlan(new TaskGraph("fuzz").task("run", kernel().getDeclaringClass(), "run", arguments()).snapshot())) {
+            return plan.withDevice(device).generatedSource("fuzz.run");
+        } catch (RuntimeException e) {
+            return "(no generated source: " + e + ")";
+        }
+    }
+
+    /**
+     * Compares program {@code pos} of this batch between a reference run and another run: exact for
+     * every slot except the approximate ones, which get their function's ulp bound. Returns null when
+     * they agree, else the differences.
+     */
+    String compare(int pos, Object[] ref, Object[] act) {
+        FuzzProgram prog = programs.get(pos);
+        StringBuilder diff = new StringBuilder();
+        for (int g = 0; g < WORK_ITEMS; g++) {
+            long slot = (long) pos * WORK_ITEMS + g;
+            ints(diff, "oi", (IntArray) ref[4], (IntArray) act[4], slot * OI, OI, g);
+            longs(diff, "ol", (LongArray) ref[5], (LongArray) act[5], slot * OL, OL, g);
+            floats(diff, "of", (FloatArray) ref[6], (FloatArray) act[6], slot * OF, OF, g, null);
+            doubles(diff, "od", (DoubleArray) ref[7], (DoubleArray) act[7], slot * OD, OD, g, null, 0);
+            floats(diff, "af", (FloatArray) ref[8], (FloatArray) act[8], slot * AF, AF, g, prog);
+            doubles(diff, "ad", (DoubleArray) ref[9], (DoubleArray) act[9], slot * AD, AD, g, prog, AF);
+            ints(diff, "sc", (IntArray) ref[10], (IntArray) act[10], slot * SC, SC, g);
+        }
+        return diff.isEmpty() ? null : diff.toString();
+    }
+
+    private static void ints(StringBuilder d, String name, IntArray ref, IntArray act, long base, int n, int g) {
+        for (int s = 0; s < n; s++) {
+            if (ref.get(base + s) != act.get(base + s)) {
+                d.append(String.format("  work-item %d %s slot %d: expected %d got %d%n", g, name, s, ref.get(base + s), act.get(base + s)));
+            }
+        }
+    }
+
+    private static void longs(StringBuilder d, String name, LongArray ref, LongArray act, long base, int n, int g) {
+        for (int s = 0; s < n; s++) {
+            if (ref.get(base + s) != act.get(base + s)) {
+                d.append(String.format("  work-item %d %s slot %d: expected %d got %d%n", g, name, s, ref.get(base + s), act.get(base + s)));
+            }
+        }
+    }
+
+    private static void floats(StringBuilder d, String name, FloatArray ref, FloatArray act, long base, int n, int g, FuzzProgram approx) {
+        for (int s = 0; s < n; s++) {
+            float e = ref.get(base + s);
+            float a = act.get(base + s);
+            int ulps = approx == null ? 0 : approx.approxUlps()[s];
+            if (!io.jmamba.runtime.conformance.FloatUlps.within(e, a, ulps)) {
+                d.append(String.format("  work-item %d %s slot %d%s: expected %s (%08x) got %s (%08x), %d ulp > %d%n", g, name, s,
+                        approx == null ? "" : " (" + approx.approx().get(s) + ")", e, Float.floatToRawIntBits(e), a,
+                        Float.floatToRawIntBits(a), io.jmamba.runtime.conformance.FloatUlps.distance(e, a), ulps));
+            }
+        }
+    }
+
+    private static void doubles(StringBuilder d, String name, DoubleArray ref, DoubleArray act, long base, int n, int g,
+                                FuzzProgram approx, int approxOffset) {
+        for (int s = 0; s < n; s++) {
+            double e = ref.get(base + s);
+            double a = act.get(base + s);
+            int ulps = approx == null ? 0 : approx.approxUlps()[approxOffset + s];
+            if (!io.jmamba.runtime.conformance.FloatUlps.within(e, a, ulps)) {
+                d.append(String.format("  work-item %d %s slot %d%s: expected %s (%016x) got %s (%016x), %d ulp > %d%n", g, name, s,
+                        approx == null ? "" : " (" + approx.approx().get(approxOffset + s) + ")", e, Double.doubleToRawLongBits(e), a,
+                        Double.doubleToRawLongBits(a), io.jmamba.runtime.conformance.FloatUlps.distance(e, a), ulps));
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package io.jmamba.runtime.jit;
+
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.IntArray;
+import io.jmamba.runtime.api.KernelContext;
+
+import java.util.List;
+import java.util.function.IntUnaryOperator;
+
+/** Kernels the JIT must reject, one construct each. */
+@SuppressWarnings("unused")
+final class RejectedKernels {
+    static int counter;
+    static int mutable = 3;
+    static final float[] TABLE = {1f, 2f};
+
+    private RejectedKernels() {
+    }
+
+    static void allocatesObject(FloatArray a) {
+        StringBuilder sb = new StringBuilder();
+        a.set(0, sb.length());
+    }
+
+    static void callsVirtual(FloatArray a, List<Float> list) {
+        a.set(0, list.size());
+    }
+
+    static void throwsNull(FloatArray a) {
+        if (a.get(0) < 0) {
+            throw null;
+        }
+    }
+
+    static void catches(FloatArray a) {
+        try {
+            a.set(0, 1f);
+        } catch (RuntimeException e) {
+            a.set(0, 2f);
+        }
+    }
+
+    static void synchronizes(FloatArray a) {
+        synchronized (a) {
+            a.set(0, 1f);
+        }
+    }
+
+    static void usesString(FloatArray a) {
+        String s = "kernel";
+        a.set(0, s.length());
+    }
+
+    static void usesLambda(IntArray a) {
+        IntUnaryOperator f = x -> x + 1;
+        a.set(0, f.applyAsInt(1));
+    }
+
+    static int ping(int n) {
+        return n <= 0 ? 0 : pong(n - 1);
+    }
+
+    static int pong(int n) {
+        return ping(n) + 1;
+    }
+
+    static void recurses(IntArray a) {
+        a.set(0, ping(a.get(0)));
+    }
+
+    static void privateArrayOfParamSize(FloatArray a, int n) {
+        float[] t = new float[n];
+        t[0] = 1f;
+        a.set(0, t[0]);
+    }
+
+    static void writesField(IntArray a) {
+        counter = a.get(0);
+    }
+
+    static void readsMutableStatic(IntArray a) {
+        a.set(0, mutable);
+    }
+
+    static void readsStaticArray(FloatArray a) {
+        a.set(0, TABLE[0]);
+    }
+
+    void instanceKernel(FloatArray a) {
+        a.set(0, 1f);
+    }
+
+    static int returnsValue(IntArray a) {
+        return a.get(0);
+    }
+
+    static void localArrayOfParamSize(KernelContext ctx, FloatArray a, int n) {
+        float[] t = ctx.allocateFloatLocalArray(n);
+        t[0] = 1f;
+        a.set(0, t[0]);
+    }
+
+    static void fill(KernelContext ctx, FloatArray a) {
+        float[] t = ctx.allocateFloatLocalArray(4);
+        a.set(0, t[0]);
+    }
+
+    static void localArrayInHelper(KernelContext ctx, FloatArray a) {
+        fill(ctx, a);
+    }
+
+    static void callsJdkWithoutEquivalent(IntArray a) {
+        a.set(0, (int) System.nanoTime());
+    }
+
+    static void choosesArray(FloatArray a, FloatArray b, int c) {
+        (c > 0 ? a : b).set(0, 1f);
+    }
+
+    static void choosesArrayThroughLocal(FloatArray a, FloatArray b, int c) {
+        FloatArray t = a;
+        if (c > 0) {
+            t = b;
+        }
+        t.set(0, 1f);
+    }
+
+    static void multiDimensional(FloatArray a) {
+        float[][] m = new float[2][2];
+        a.set(0, m[1][1]);
+    }
+
+    static void takesString(FloatArray a, String s) {
+        a.set(0, 1f);
+    }
+
+    static void takesHeapArray(float[] a) {
+        a[0] = 1f;
+    }
+
+    static void takesArrays(FloatArray a, FloatArray b) {
+        b.set(0, a.get(0));
+    }
+
+    static void usesNull(FloatArray a) {
+        takesArrays(a, null);
+    }
+
+    static void checksType(FloatArray a, Object o) {
+        if (o instanceof Integer) {
+            a.set(0, 1f);
+        }
+    }
+
+    static void parallelCountingDown(FloatArray a, int n) {
+        for (@io.jmamba.runtime.api.Parallel int i = n - 1; i >= 0; i--) {
+            a.set(i, 1f);
+        }
+    }
+}
