@@ -23,6 +23,7 @@ public final class ConformanceCatalog {
         t.put("@Specialize constants", SpecializeKernels.cases());
         t.put("static helper methods", HelperKernels.cases());
         t.put("Math and KernelMath", MathKernels.cases());
+        t.put("more Math, StrictMath, static final fields", ExtraMathKernels.cases());
         t.put("@Parallel loops", ParallelKernels.cases());
         t.put("KernelContext ids and sizes", ContextKernels.cases());
         t.put("local memory and barriers", LocalMemoryKernels.cases());

@@ -1,7 +1,9 @@
 package io.jmamba.runtime.conformance;
 
 import io.jmamba.runtime.api.ByteArray;
+import io.jmamba.runtime.api.DoubleArray;
 import io.jmamba.runtime.api.IntArray;
+import io.jmamba.runtime.api.LongArray;
 import io.jmamba.runtime.api.Parallel;
 
 import java.util.List;
@@ -83,7 +85,20 @@ public final class LocalTypeKernels {
         }
     }
 
+    /** Scalar parameters of every primitive type, none specialised: each is passed as a kernel argument. */
+    public static void scalarParams(IntArray a, LongArray lout, DoubleArray dout, int n, byte b, short s, char c,
+                                    boolean z, long l, float f, double d) {
+        for (@Parallel int i = 0; i < n; i++) {
+            int v = a.get(i);
+            lout.set(i, v * b + s * (long) c + (z ? l : -l));
+            dout.set(i, v * f + d + (z ? 1 : 0) + c);
+        }
+    }
+
     static List<ConformanceCase> cases() {
+        ConformanceCase scalars = ConformanceCase.of(LocalTypeKernels.class, "scalarParams",
+                () -> new Object[] {Inputs.edgeInts(N, 107), new LongArray(N), new DoubleArray(N), N,
+                        (byte) -7, (short) -30000, (char) 65000, true, Long.MIN_VALUE + 5, -1.25f, 1e300});
         return List.of(
                 ConformanceCase.of(LocalTypeKernels.class, "byteLocals",
                         () -> new Object[] {Inputs.bytes(N, 101), new ByteArray(N), new IntArray(N), N}),
@@ -94,6 +109,9 @@ public final class LocalTypeKernels {
                 ConformanceCase.of(LocalTypeKernels.class, "booleanLocals",
                         () -> new Object[] {Inputs.edgeInts(N, 104), Inputs.ints(N, 105, -4, 4), new IntArray(N), N}),
                 ConformanceCase.of(LocalTypeKernels.class, "mixedSmallTypes",
-                        () -> new Object[] {Inputs.edgeInts(N, 106), new IntArray(2 * N), N}));
+                        () -> new Object[] {Inputs.edgeInts(N, 106), new IntArray(2 * N), N}),
+                scalars,
+                scalars.named("false", () -> new Object[] {Inputs.edgeInts(N, 108), new LongArray(N), new DoubleArray(N), N,
+                                (byte) 127, (short) 1, (char) 0, false, 123456789012L, 3.5f, -0.0}));
     }
 }

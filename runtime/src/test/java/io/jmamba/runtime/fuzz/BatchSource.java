@@ -22,18 +22,34 @@ final class BatchSource {
         return "Batch_" + Long.toHexString(runSeed) + "_" + firstProgram;
     }
 
-    static String of(String simpleName, List<FuzzProgram> programs) {
+    /**
+     * The class source. {@code twoD}: the work-items come from two nested {@code @Parallel} loops
+     * ({@code run(..., int nx, int ny)}, work-item {@code g = gx * ny + gy}) instead of one
+     * ({@code run(..., int n)}); the programs see the same {@code g} either way.
+     */
+    static String of(String simpleName, List<FuzzProgram> programs, boolean twoD) {
         StringBuilder s = new StringBuilder();
         s.append("package ").append(PACKAGE).append(";\n\n");
         s.append("import io.jmamba.runtime.api.*;\n\n");
         s.append("public final class ").append(simpleName).append(" {\n");
-        s.append("    public static void run(").append(ProgramGenerator.ARRAY_PARAMS).append(", int n) {\n");
-        s.append("        for (@Parallel int g = 0; g < n; g++) {\n");
+        String pad;
+        if (twoD) {
+            s.append("    public static void run(").append(ProgramGenerator.ARRAY_PARAMS).append(", int nx, int ny) {\n");
+            s.append("        for (@Parallel int gx = 0; gx < nx; gx++) {\n");
+            s.append("            for (@Parallel int gy = 0; gy < ny; gy++) {\n");
+            s.append("                int g = gx * ny + gy;\n");
+            s.append("                int n = nx * ny;\n");
+            pad = "                ";
+        } else {
+            s.append("    public static void run(").append(ProgramGenerator.ARRAY_PARAMS).append(", int n) {\n");
+            s.append("        for (@Parallel int g = 0; g < n; g++) {\n");
+            pad = "            ";
+        }
         for (int k = 0; k < programs.size(); k++) {
-            s.append("            p").append(programs.get(k).index()).append("(g, ").append(k).append(" * n + g, ")
+            s.append(pad).append("p").append(programs.get(k).index()).append("(g, ").append(k).append(" * n + g, ")
                     .append(ProgramGenerator.ARRAY_ARGS).append(");\n");
         }
-        s.append("        }\n    }\n\n");
+        s.append(twoD ? "            }\n        }\n    }\n\n" : "        }\n    }\n\n");
         s.append("""
                     static int nzi(int d) { return d == 0 ? 1 : d; }
                     static long nzl(long d) { return d == 0L ? 1L : d; }

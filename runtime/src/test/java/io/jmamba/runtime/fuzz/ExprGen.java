@@ -203,6 +203,9 @@ final class ExprGen {
         if (k == 7 && reach.scratch()) {
             return pick("g", "s0");
         }
+        if (k == 8 && reach.inputs() && r.nextBoolean()) {
+            return "ii.get((long) " + maskedLeafIndex(63) + ")";
+        }
         int v = INT_LITERALS[r.nextInt(INT_LITERALS.length)];
         if (r.nextInt(3) == 0) {
             v = r.nextInt(-50, 50);
@@ -217,7 +220,7 @@ final class ExprGen {
             return vs.get(r.nextInt(vs.size())).name();
         }
         if (k == 4 && reach.scratch()) {
-            return "il.get(" + maskedLeafIndex(63) + ")";
+            return r.nextBoolean() ? "il.get(" + maskedLeafIndex(63) + ")" : "il.get((long) " + maskedLeafIndex(63) + " + 0L)";
         }
         if (k == 5 && reach.scratch()) {
             return "s1";

@@ -37,18 +37,21 @@ final class FuzzBatch {
     final List<FuzzProgram> programs;
     final String className;
     final String source;
+    /** Whether {@code run} uses two nested parallel loops (see {@link BatchSource#of}). */
+    final boolean twoD;
     private Method kernel;
 
-    FuzzBatch(long runSeed, int first, int count) {
+    FuzzBatch(long runSeed, int first, int count, boolean twoD) {
+        this.twoD = twoD;
         this.runSeed = runSeed;
         List<FuzzProgram> ps = new ArrayList<>();
         for (int i = first; i < first + count; i++) {
             ps.add(ProgramGenerator.generate(runSeed, i));
         }
         this.programs = List.copyOf(ps);
-        String simple = BatchSource.className(runSeed, first) + "_" + count;
+        String simple = BatchSource.className(runSeed, first) + "_" + count + (twoD ? "_2d" : "");
         this.className = BatchSource.PACKAGE + "." + simple;
-        this.source = BatchSource.of(simple, programs);
+        this.source = BatchSource.of(simple, programs, twoD);
     }
 
     synchronized Method kernel() {
@@ -81,10 +84,14 @@ final class FuzzBatch {
             di.set(i, i % 11 == 0 ? 0.0 : r.nextInt(-4096, 4097) / 16.0);
         }
         long slots = (long) p * WORK_ITEMS;
-        return new Object[] {ii, il, fi, di,
+        Object[] common = {ii, il, fi, di,
                 new IntArray(slots * OI), new LongArray(slots * OL), new FloatArray(slots * OF), new DoubleArray(slots * OD),
                 new FloatArray(slots * AF), new DoubleArray(slots * AD), new IntArray(slots * SC),
-                r.nextInt(-1000, 1000), r.nextLong(), r.nextInt(-512, 512) / 8f, r.nextInt(-512, 512) / 8.0, WORK_ITEMS};
+                r.nextInt(-1000, 1000), r.nextLong(), r.nextInt(-512, 512) / 8f, r.nextInt(-512, 512) / 8.0};
+        Object[] grid = twoD ? new Object[] {4, WORK_ITEMS / 4} : new Object[] {WORK_ITEMS};
+        Object[] all = java.util.Arrays.copyOf(common, common.length + grid.length);
+        System.arraycopy(grid, 0, all, common.length, grid.length);
+        return all;
     }
 
     /** Runs the batch on {@code device} through a task graph and an execution plan; returns the arguments afterwards. */

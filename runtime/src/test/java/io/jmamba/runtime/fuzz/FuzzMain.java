@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * Runs the differential fuzzer for any number of programs, outside JUnit:
- * {@code FuzzMain [--seed S] [--first K] [--count N] [--batch B] [--print]}. Prints each mismatch (with
+ * {@code FuzzMain [--seed S] [--first K] [--count N] [--batch B] [--form 1d|2d|mixed] [--print]}. Prints each mismatch (with
  * the program and the flags that rerun it) and exits with status 1 if there was any. {@code --print}
  * only prints the generated batch sources.
  */
@@ -21,6 +21,7 @@ public final class FuzzMain {
         int count = 1000;
         int batch = 25;
         boolean print = false;
+        String form = "mixed";
         for (int i = 0; i < argv.length; i++) {
             switch (argv[i]) {
                 case "--seed" -> seed = Long.decode(argv[++i]);
@@ -28,13 +29,14 @@ public final class FuzzMain {
                 case "--count" -> count = Integer.parseInt(argv[++i]);
                 case "--batch" -> batch = Integer.parseInt(argv[++i]);
                 case "--print" -> print = true;
+                case "--form" -> form = argv[++i];
                 default -> {
-                    System.err.println("usage: FuzzMain [--seed S] [--first K] [--count N] [--batch B] [--print]");
+                    System.err.println("usage: FuzzMain [--seed S] [--first K] [--count N] [--batch B] [--form 1d|2d|mixed] [--print]");
                     System.exit(2);
                 }
             }
         }
-        FuzzSettings s = new FuzzSettings(seed, first, count, batch);
+        FuzzSettings s = new FuzzSettings(seed, first, count, batch, form);
         if (print) {
             s.batches().forEach(b -> System.out.println(b.source));
             return;

@@ -3,10 +3,18 @@ package io.jmamba.runtime.fuzz;
 /**
  * How many programs a fuzz run generates and from which seed: system properties
  * {@code jmamba.fuzz.count} (default 200, what CI runs), {@code jmamba.fuzz.seed}, {@code jmamba.fuzz.first}
- * (index of the first program: with count 1, reruns a single program of an earlier run) and
- * {@code jmamba.fuzz.batch} (programs per compiled class).
+ * (index of the first program: with count 1, reruns a single program of an earlier run),
+ * {@code jmamba.fuzz.batch} (programs per compiled class) and {@code jmamba.fuzz.form} (how the batch
+ * kernel spreads work-items: {@code 1d}, {@code 2d}, or {@code mixed}, the default, which alternates
+ * by batch).
  */
-record FuzzSettings(long seed, int first, int count, int batch) {
+record FuzzSettings(long seed, int first, int count, int batch, String form) {
+    FuzzSettings {
+        if (!form.equals("1d") && !form.equals("2d") && !form.equals("mixed")) {
+            throw new IllegalArgumentException("jmamba.fuzz.form must be 1d, 2d or mixed, got " + form);
+        }
+    }
+
     static final long DEFAULT_SEED = 0x6a6d616d6261L;
 
     static FuzzSettings fromSystemProperties() {
@@ -14,19 +22,22 @@ record FuzzSettings(long seed, int first, int count, int batch) {
                 Long.decode(System.getProperty("jmamba.fuzz.seed", Long.toString(DEFAULT_SEED))),
                 Integer.getInteger("jmamba.fuzz.first", 0),
                 Integer.getInteger("jmamba.fuzz.count", 200),
-                Math.max(1, Integer.getInteger("jmamba.fuzz.batch", 25)));
+                Math.max(1, Integer.getInteger("jmamba.fuzz.batch", 25)),
+                System.getProperty("jmamba.fuzz.form", "mixed"));
     }
 
-    /** The command-line flags that rerun exactly one program of this run. */
-    String reproduce(int program) {
-        return "-Djmamba.fuzz.seed=" + seed + " -Djmamba.fuzz.first=" + program + " -Djmamba.fuzz.count=1"
-                + "  (or: FuzzMain --seed " + seed + " --first " + program + " --count 1)";
+    /** The command-line flags that rerun exactly one program of this run, in the same loop form. */
+    String reproduce(int program, boolean twoD) {
+        String f = twoD ? "2d" : "1d";
+        return "-Djmamba.fuzz.seed=" + seed + " -Djmamba.fuzz.first=" + program + " -Djmamba.fuzz.count=1 -Djmamba.fuzz.form=" + f
+                + "  (or: FuzzMain --seed " + seed + " --first " + program + " --count 1 --form " + f + ")";
     }
 
     java.util.List<FuzzBatch> batches() {
         java.util.List<FuzzBatch> out = new java.util.ArrayList<>();
-        for (int start = first; start < first + count; start += batch) {
-            out.add(new FuzzBatch(seed, start, Math.min(batch, first + count - start)));
+        for (int start = first, b = 0; start < first + count; start += batch, b++) {
+            boolean twoD = form.equals("2d") || (form.equals("mixed") && b % 2 == 1);
+            out.add(new FuzzBatch(seed, start, Math.min(batch, first + count - start), twoD));
         }
         return out;
     }

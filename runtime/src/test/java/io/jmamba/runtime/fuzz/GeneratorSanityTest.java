@@ -21,7 +21,7 @@ class GeneratorSanityTest {
 
     @Test
     void programsCompileRunAndStayNormal() {
-        FuzzSettings s = new FuzzSettings(FuzzSettings.fromSystemProperties().seed(), 0, 200, 50);
+        FuzzSettings s = new FuzzSettings(FuzzSettings.fromSystemProperties().seed(), 0, 200, 50, "mixed");
         int nonZero = 0;
         for (FuzzBatch b : s.batches()) {
             Object[] out = b.runDirectly();

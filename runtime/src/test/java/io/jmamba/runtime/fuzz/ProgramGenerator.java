@@ -27,6 +27,8 @@ final class ProgramGenerator {
     private final int index;
     private final StringBuilder out = new StringBuilder();
     private final List<ExprGen.Helper> helpers = new ArrayList<>();
+    private final List<String> voidHelpers = new ArrayList<>();
+    private int labels;
     private Scope scope;
     private ExprGen e;
     private int budget;
@@ -47,6 +49,9 @@ final class ProgramGenerator {
         int nHelpers = r.nextInt(3);
         for (int h = 0; h < nHelpers; h++) {
             helper(h);
+        }
+        if (r.nextBoolean()) {
+            voidHelper();
         }
         scope = new Scope();
         for (String p : List.of("g", "ob", "s0")) {
@@ -115,6 +120,29 @@ final class ProgramGenerator {
         helpers.add(new ExprGen.Helper(name, ret));
     }
 
+    /** A void helper with a side effect on the scratch array and maybe an early return. */
+    private void voidHelper() {
+        String name = "p" + index + "_v0";
+        scope = new Scope();
+        scope.declareNamed("a", Ty.INT, true);
+        scope.declareNamed("b", Ty.LONG, true);
+        e = new ExprGen(r, scope, new ExprGen.Reach(false, false, false, List.of()));
+        line("static void " + name + "(IntArray sc, int ob, int a, long b) {");
+        indent++;
+        budget = 1 + r.nextInt(3);
+        while (budget > 0) {
+            statement(1, false, false);
+        }
+        line("if (" + e.genBool(1) + ") {");
+        line("    sc.set(ob * 8 + (a & 7), (int) b);");
+        line("    return;");
+        line("}");
+        line("sc.set(ob * 8 + ((a >>> 3) & 7), sc.get(ob * 8 + (a & 7)) + (int) (b >>> 32) + a);");
+        indent--;
+        line("}");
+        voidHelpers.add(name);
+    }
+
     /** An expression of type t ready to store: floating values pass through the tame function. */
     private String value(Ty t, int depth) {
         String x = e.gen(t, depth);
@@ -131,7 +159,7 @@ final class ProgramGenerator {
      */
     private void statement(int nesting, boolean inLoop, boolean continueOk) {
         budget--;
-        int k = r.nextInt(nesting >= 3 ? 4 : 12);
+        int k = r.nextInt(nesting >= 3 ? 4 : 15);
         if (nesting > 0 && k == 1) {
             k = 2;
         }
@@ -159,6 +187,15 @@ final class ProgramGenerator {
             case 8 -> whileLoop(nesting);
             case 9 -> doWhile(nesting);
             case 10 -> switchDense(nesting, inLoop, continueOk);
+            case 12 -> whileTrue(nesting);
+            case 13 -> labelledLoops(nesting);
+            case 14 -> {
+                if (e.reach.scratch() && !voidHelpers.isEmpty()) {
+                    line(voidHelpers.get(r.nextInt(voidHelpers.size())) + "(sc, ob, " + e.genInt(2) + ", " + e.genLong(2) + ");");
+                } else {
+                    assign();
+                }
+            }
             default -> switchSparse(nesting, inLoop, continueOk);
         }
     }
@@ -263,6 +300,43 @@ final class ProgramGenerator {
         String bound = r.nextBoolean() ? Integer.toString(r.nextInt(1, 8)) : e.index(7);
         line("for (" + kt.java + " " + k + " = 0; " + k + " < " + bound + "; " + k + "++) {");
         block(nesting + 1, true, true);
+        line("}");
+        scope.pop();
+    }
+
+    /** {@code while (true)} left only by break: the counter check is the last statement of the body. */
+    private void whileTrue(int nesting) {
+        line("{");
+        indent++;
+        scope.push();
+        String w = scope.declare("w", Ty.INT, false).name();
+        line("int " + w + " = 0;");
+        line("while (true) {");
+        block(nesting + 1, true, false);
+        line("    if (++" + w + " >= " + r.nextInt(1, 5) + ") break;");
+        line("}");
+        scope.pop();
+        indent--;
+        line("}");
+    }
+
+    /** Two nested for loops; the inner one continues or breaks the outer one by its label. */
+    private void labelledLoops(int nesting) {
+        scope.push();
+        String label = "outer" + labels++;
+        String k = scope.declare("k", Ty.INT, false).name();
+        line(label + ":");
+        line("for (int " + k + " = 0; " + k + " < " + r.nextInt(1, 5) + "; " + k + "++) {");
+        indent++;
+        scope.push();
+        String k2 = scope.declare("k", Ty.INT, false).name();
+        line("for (int " + k2 + " = 0; " + k2 + " < " + e.index(3) + " + 1; " + k2 + "++) {");
+        block(nesting + 2, true, true);
+        line("    if (" + e.genBool(1) + ") " + e.pick("continue ", "break ") + label + ";");
+        block(nesting + 2, true, true);
+        line("}");
+        scope.pop();
+        indent--;
         line("}");
         scope.pop();
     }

@@ -70,6 +70,8 @@ class CompilerTest {
         assertFalse(compile("privateState", Map.of(2, 1000)).source().contains("#pragma unroll"),
                 "no hint for large trip counts");
         assertFalse(compile("saxpy", Map.of()).source().contains("#pragma unroll"), "no hint for unknown bounds");
+        assertFalse(compile("control", Map.of()).source().contains("#pragma unroll"),
+                "no hint for loops with a second exit (break outer): the compiler could not honour it");
         GeneratedKernel sixteen = compile("privateState", Map.of(2, 16));
         assertTrue(sixteen.source().contains("float h[16];"));
         assertNotEquals(four.entryName(), sixteen.entryName());

@@ -460,4 +460,29 @@ final class SampleKernels {
             a.set(i, 1f);
         }
     }
+
+    /** A device function with a private array sized by its parameter: constant arguments specialise it. */
+    static float windowSum(FloatArray x, int start, int n) {
+        float[] w = new float[n];
+        for (int k = 0; k < n; k++) {
+            w[k] = x.get((start + k) % (int) x.getSize());
+        }
+        float s = 0f;
+        for (float v : w) {
+            s += v;
+        }
+        return s;
+    }
+
+    static void specialisedHelper(FloatArray x, FloatArray out, @Specialize int width) {
+        for (@Parallel int i = 0; i < out.getSize(); i++) {
+            out.set(i, windowSum(x, i, width) + windowSum(x, i, 3) * 100f);
+        }
+    }
+
+    static void crossClass(FloatArray in, FloatArray out) {
+        for (@Parallel int i = 0; i < in.getSize(); i++) {
+            OtherClassHelpers.storeTwice(out, i, in.get(i) + OtherClassHelpers.clampedSquare(in.get(i), 4f));
+        }
+    }
 }
