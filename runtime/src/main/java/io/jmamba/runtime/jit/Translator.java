@@ -637,7 +637,9 @@ final class Translator {
             throw reject(bci, "field read (" + dotted + ")");
         }
         if (f.opcode() == Opcode.GETSTATIC) {
-            Object value = StaticConstants.read(program.loader, owner, name);
+            // a device never checks Java assertions: javac's flag reads as "disabled" and the branch prunes them
+            Object value = name.equals(Checks.ASSERTIONS_DISABLED) ? Boolean.TRUE
+                    : StaticConstants.read(program.loader, owner, name);
             if (value == null) {
                 throw reject(bci, "static field read of non-constant (" + dotted + ")");
             }
@@ -687,6 +689,19 @@ final class Translator {
         if (parallel != null) {
             parallel.recordBound(cond, bci, slot -> registers.get(slot + "_I"), this::classifyBound);
         }
+        Boolean known = decided((Expr.Cond) cond);
+        if (known != null) {
+            // a test of constants (a specialised flag, assertions): only the path taken exists on the device
+            flushStack(List.of());
+            int next = mc.offsets.get(mc.indexAt(bci) + 1);
+            if (known) {
+                out.add(new Stmt.Goto(target));
+                fn.jumpTargets.add(target);
+            }
+            succ.add(known ? target : next);
+            succStates.add(st.atBoundary());
+            return true;
+        }
         cond = flushStack(List.of(cond)).getFirst();
         out.add(new Stmt.Branch(cond, target));
         fn.jumpTargets.add(target);
@@ -697,6 +712,26 @@ final class Translator {
         succ.add(mc.offsets.get(idx + 1));
         succStates.add(boundary);
         return true;
+    }
+
+    /** The outcome of an int test whose operands are both known constants, else null. */
+    private static Boolean decided(Expr.Cond c) {
+        Number x = c.a().constValue();
+        Number y = c.b().constValue();
+        if (x == null || y == null || c.a().kind() != Kind.I || c.b().kind() != Kind.I) {
+            return null;
+        }
+        int a = x.intValue();
+        int b = y.intValue();
+        return switch (c.rel()) {
+            case "eq" -> a == b;
+            case "ne" -> a != b;
+            case "lt" -> a < b;
+            case "ge" -> a >= b;
+            case "gt" -> a > b;
+            case "le" -> a <= b;
+            default -> null;
+        };
     }
 
     private void switchOn(Label dflt, List<SwitchCase> cases, List<Integer> succ, List<AbstractState> succStates) {

@@ -485,4 +485,18 @@ final class SampleKernels {
             OtherClassHelpers.storeTwice(out, i, in.get(i) + OtherClassHelpers.clampedSquare(in.get(i), 4f));
         }
     }
+
+    /** Assertions are dropped on devices; a branch on a specialised flag keeps only the live path. */
+    static void assertsAndFlags(FloatArray a, @Specialize int mode) {
+        for (@Parallel int i = 0; i < a.getSize(); i++) {
+            float v = a.get(i);
+            assert v >= -1000f : "input out of range";
+            if (mode == 1) {
+                v = v * 2f;
+            } else {
+                v = v + 100f;
+            }
+            a.set(i, v);
+        }
+    }
 }
