@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs the GPU validation on a machine with an NVIDIA GPU but no JDK or Maven, from a pack made here
+# by ../shared/tools/device-pack.sh (EXTRA_MODULES=jdk.compiler for the fuzzer):
+#   bash setup/device-check.sh PACK_DIR OUT_DIR [tests|fuzz|bench]...
+# tests: every default test on JVM, PoCL (if present), CUDA and NVIDIA OpenCL, CUDA and OpenCL required
+# fuzz:  the differential fuzzer (jmamba.fuzz.count, default 1000) on CUDA and NVIDIA OpenCL only
+# bench: jmamba devices, bench kernels, the scaling sweep to 1M tokens, portability, CUDA microbenchmarks
+set -u
+P=$1; OUT=$2; shift 2
+mkdir -p "$OUT"
+nv=$(ls /usr/lib/x86_64-linux-gnu/libnvidia-opencl.so.1 /usr/lib/libnvidia-opencl.so.1 /usr/local/nvidia/lib64/libnvidia-opencl.so.1 2>/dev/null | head -1)
+mkdir -p /tmp/nv-icd && echo "$nv" > /tmp/nv-icd/nvidia.icd
+summary() { grep -hE "tests (successful|failed|found|skipped)" "$@"; }
+for step in "$@"; do
+  case $step in
+    tests)
+      JMAMBA_REQUIRE_BACKENDS=cuda,opencl timeout ${TESTS_TIMEOUT:-420} "$P/run-tests.sh" --exclude-tag slow \
+        --disable-banner --details=tree > "$OUT/tests.log" 2>&1
+      echo "== tests"; summary "$OUT/tests.log"; grep -E "✘" "$OUT/tests.log" | head -40 ;;
+    fuzz)
+      OCL_ICD_VENDORS=/tmp/nv-icd OCL_ICD_FILENAMES=$nv JMAMBA_REQUIRE_BACKENDS=cuda,opencl \
+        JAVA_TOOL_OPTIONS="-Djmamba.fuzz.count=${FUZZ_COUNT:-1000} -Djmamba.fuzz.seed=${FUZZ_SEED:-0x6a6d616d6261}" \
+        timeout ${FUZZ_TIMEOUT:-400} "$P/run-tests.sh" --include-package io.jmamba.runtime.fuzz --disable-banner > "$OUT/fuzz.log" 2>&1
+      echo "== fuzz"; summary "$OUT/fuzz.log"; grep -E "✘" "$OUT/fuzz.log" | head -20 ;;
+    bench)
+      M="$P/run-main.sh io.jmamba.bench.cli.Main"
+      $M devices > "$OUT/devices.txt" 2>&1; cat "$OUT/devices.txt"
+      timeout 150 $M bench kernels --out "$OUT/kernels" > "$OUT/bench-kernels.txt" 2>&1; tail -40 "$OUT/bench-kernels.txt"
+      timeout 200 $M bench scaling --out "$OUT/scaling" > "$OUT/bench-scaling.txt" 2>&1; tail -45 "$OUT/bench-scaling.txt" ;;
+    micro)
+      timeout 120 "$P/run-main.sh" io.jmamba.bench.cuda.CudaMicroBench > "$OUT/micro.txt" 2>&1; cat "$OUT/micro.txt" ;;
+    model)
+      timeout 200 "$P/run-main.sh" io.jmamba.model.generate.ModelSpeedCommand --arch mamba2 --device cuda --prefill 2048,16384 \
+        --decode-batch 1,64 --cuda-graphs both > "$OUT/model-mamba2.txt" 2>&1; cat "$OUT/model-mamba2.txt"
+      timeout 150 "$P/run-main.sh" io.jmamba.model.generate.ModelSpeedCommand --arch mamba1 --device cuda --prefill 2048,16384 \
+        --decode-batch 1,64 --cuda-graphs both > "$OUT/model-mamba1.txt" 2>&1; cat "$OUT/model-mamba1.txt" ;;
+    portability)
+      timeout 150 "$P/run-main.sh" io.jmamba.bench.cli.Main portability --out "$OUT/portability" > "$OUT/portability.txt" 2>&1; tail -40 "$OUT/portability.txt" ;;
+  esac
+done
