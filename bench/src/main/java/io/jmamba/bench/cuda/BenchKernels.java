@@ -3,6 +3,7 @@ package io.jmamba.bench.cuda;
 import io.jmamba.runtime.jit.Dialect;
 import io.jmamba.runtime.jit.GeneratedKernel;
 import io.jmamba.runtime.jit.KernelParam;
+import io.jmamba.runtime.jit.ParallelLoop;
 
 import java.util.List;
 
@@ -11,6 +12,9 @@ import java.util.List;
  * benchmark's baselines and for when the JIT is not in the build.
  */
 final class BenchKernels {
+    /** What the JIT reports for one @Parallel loop: the kernels below are grid-stride loops too. */
+    static final List<ParallelLoop> GRID_STRIDE = List.of(new ParallelLoop(0, new ParallelLoop.Bound.Unknown()));
+
     private BenchKernels() {
     }
 
@@ -31,7 +35,7 @@ final class BenchKernels {
                     }
                 }
                 """, Dialect.CUDA, List.of(array(0, "x", "float"), array(1, "y", "float"), scalar(2, "a", "float")),
-                List.of(), false, false, 0);
+                GRID_STRIDE, false, false, 0);
     }
 
     static GeneratedKernel copy() {
@@ -41,7 +45,7 @@ final class BenchKernels {
                         y[i] = x[i];
                     }
                 }
-                """, Dialect.CUDA, List.of(array(0, "x", "float"), array(1, "y", "float")), List.of(), false, false, 0);
+                """, Dialect.CUDA, List.of(array(0, "x", "float"), array(1, "y", "float")), GRID_STRIDE, false, false, 0);
     }
 
     /** Copy with 16-byte loads and stores: the ceiling a vectorising JIT could reach. */
@@ -55,7 +59,7 @@ final class BenchKernels {
                         dst[i] = src[i];
                     }
                 }
-                """, Dialect.CUDA, List.of(array(0, "x", "float"), array(1, "y", "float")), List.of(), false, false, 0);
+                """, Dialect.CUDA, List.of(array(0, "x", "float"), array(1, "y", "float")), GRID_STRIDE, false, false, 0);
     }
 
     static GeneratedKernel empty() {
@@ -73,7 +77,7 @@ final class BenchKernels {
                         x[i] = (h >> 8) * (2.0f / 16777216.0f) - 1.0f;
                     }
                 }
-                """, Dialect.CUDA, List.of(array(0, "x", "float"), scalar(1, "seed", "int")), List.of(), false, false, 0);
+                """, Dialect.CUDA, List.of(array(0, "x", "float"), scalar(1, "seed", "int")), GRID_STRIDE, false, false, 0);
     }
 
     /** bf16 copy of a float array (round to nearest even). */
@@ -85,7 +89,7 @@ final class BenchKernels {
                         y[i] = (unsigned short) ((b + 0x7fffu + ((b >> 16) & 1u)) >> 16);
                     }
                 }
-                """, Dialect.CUDA, List.of(array(0, "x", "float"), array(1, "y", "half")), List.of(), false, false, 0);
+                """, Dialect.CUDA, List.of(array(0, "x", "float"), array(1, "y", "half")), GRID_STRIDE, false, false, 0);
     }
 
     /** fp16 copy of a float array. */
@@ -97,7 +101,7 @@ final class BenchKernels {
                         y[i] = __float2half_rn(x[i]);
                     }
                 }
-                """, Dialect.CUDA, List.of(array(0, "x", "float"), array(1, "y", "half")), List.of(), false, false, 0);
+                """, Dialect.CUDA, List.of(array(0, "x", "float"), array(1, "y", "half")), GRID_STRIDE, false, false, 0);
     }
 
     /** A larger kernel for compile timing: a selective-scan-like recurrence with exp and a loop. */

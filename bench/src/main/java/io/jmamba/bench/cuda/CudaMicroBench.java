@@ -46,6 +46,10 @@ public final class CudaMicroBench {
     }
 
     public static void main(String[] args) {
+        if (System.getProperty("jmamba.cuda.ptxDiskCache") == null) {
+            // cold compile times must be cold: no PTX from an earlier process
+            System.setProperty("jmamba.cuda.ptxDiskCache", "false");
+        }
         CudaBackend backend = new CudaBackend();
         if (backend.devices().isEmpty()) {
             System.out.println("no CUDA device: " + backend.unavailableReason().orElse("?"));

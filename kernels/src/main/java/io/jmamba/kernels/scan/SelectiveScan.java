@@ -127,7 +127,8 @@ public final class SelectiveScan {
     /**
      * Adds the scan's tasks to {@code g} and their launch shapes to {@code grids}: for
      * {@link Variant#CHUNKED} three ({@code prefix + "_states"}, {@code "_carry"}, {@code "_out"}),
-     * for {@link Variant#BLOCK} one ({@code prefix}). The chunk intermediates are arrays of the
+     * or only {@code prefix + "_out"} when the sequence is one chunk; for {@link Variant#BLOCK} one
+     * ({@code prefix}). The chunk intermediates are arrays of the
      * graph that never leave the device. {@code lastState} may be the initial-state tensor itself
      * (state kept in place across calls): each (row, n) entry is read before it is written, by the
      * same work-item.
@@ -142,21 +143,31 @@ public final class SelectiveScan {
         }
         int rows = shape.batch() * shape.dim();
         int n = shape.dstate();
-        FloatArray chunkState = new FloatArray((long) rows * nChunks * n);
-        FloatArray chunkDtSum = new FloatArray((long) rows * nChunks);
         FloatArray placeholder = new FloatArray(1);
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, placeholder);
+        String outputs = prefix + "_out";
+        if (nChunks == 1) {
+            // one chunk: the output pass alone, from the initial state, writing the last state
+            g.task(outputs, SelectiveScanKernels::chunkOutputs, u.data(), delta.data(), a.data(), b.data(), c.data(),
+                    or(d, placeholder), or(z, placeholder), or(deltaBias, placeholder), placeholder,
+                    or(initialState, placeholder), lastState.data(), out.data(),
+                    shape.batch(), shape.dim(), shape.seqlen(), shape.groups(), chunkLen, nChunks, n,
+                    flags() | SelectiveScanKernels.SINGLE_CHUNK);
+            grids.addWorkerGrid(g.getName() + "." + outputs, Grids.twoD(rows, 1));
+            return new SelectiveScanResult(out, lastState);
+        }
+        FloatArray chunkState = new FloatArray((long) rows * nChunks * n);
+        FloatArray chunkDtSum = new FloatArray((long) rows * nChunks);
         int flags = flags();
         String states = prefix + "_states";
         String carry = prefix + "_carry";
-        String outputs = prefix + "_out";
         g.task(states, SelectiveScanKernels::chunkStates, u.data(), delta.data(), a.data(), b.data(), or(deltaBias, placeholder),
                 chunkState, chunkDtSum, shape.batch(), shape.dim(), shape.seqlen(), shape.groups(), chunkLen, nChunks, n, flags);
         g.task(carry, SelectiveScanKernels::carryStates, a.data(), chunkState, chunkDtSum, or(initialState, placeholder),
                 lastState.data(), shape.batch(), shape.dim(), nChunks, n, flags);
         g.task(outputs, SelectiveScanKernels::chunkOutputs, u.data(), delta.data(), a.data(), b.data(), c.data(),
-                or(d, placeholder), or(z, placeholder), or(deltaBias, placeholder), chunkState, out.data(),
-                shape.batch(), shape.dim(), shape.seqlen(), shape.groups(), chunkLen, nChunks, n, flags);
+                or(d, placeholder), or(z, placeholder), or(deltaBias, placeholder), chunkState, placeholder, placeholder,
+                out.data(), shape.batch(), shape.dim(), shape.seqlen(), shape.groups(), chunkLen, nChunks, n, flags);
         grids.addWorkerGrid(g.getName() + "." + states, Grids.twoD(rows, nChunks));
         grids.addWorkerGrid(g.getName() + "." + carry, Grids.twoD(rows, n));
         grids.addWorkerGrid(g.getName() + "." + outputs, Grids.twoD(rows, nChunks));

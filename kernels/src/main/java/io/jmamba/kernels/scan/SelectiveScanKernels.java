@@ -37,6 +37,11 @@ public final class SelectiveScanKernels {
     public static final int DELTA_SOFTPLUS = 8;
     /** initial_state is given (otherwise the scan starts from zero). */
     public static final int HAS_INITIAL_STATE = 16;
+    /**
+     * The whole sequence is one chunk: {@link #chunkOutputs} alone does the scan, starting from
+     * initial_state (not from chunkState) and writing the last state itself.
+     */
+    public static final int SINGLE_CHUNK = 32;
 
     private SelectiveScanKernels() {
     }
@@ -110,10 +115,14 @@ public final class SelectiveScanKernels {
         }
     }
 
-    /** Pass 3: reruns each chunk from its true start state and writes the outputs. */
+    /**
+     * Pass 3: reruns each chunk from its true start state and writes the outputs. With
+     * {@link #SINGLE_CHUNK} it is the only pass: it starts from {@code initialState} and writes
+     * {@code lastState} (which may be the same array: a row's entries are read first, by the same work-item).
+     */
     public static void chunkOutputs(FloatArray u, FloatArray delta, FloatArray a, FloatArray b, FloatArray c,
                                     FloatArray dSkip, FloatArray z, FloatArray deltaBias, FloatArray chunkState,
-                                    FloatArray out,
+                                    FloatArray initialState, FloatArray lastState, FloatArray out,
                                     int batch, int dim, int seqlen, int groups, int chunkLen, int nChunks,
                                     @Specialize int dstate, int flags) {
         float[] h = new float[dstate];
@@ -130,7 +139,13 @@ public final class SelectiveScanKernels {
                 float skip = (flags & HAS_D) != 0 ? dSkip.get(d) : 0f;
                 long chunkRow = (long) row * nChunks + ch;
                 for (int n = 0; n < dstate; n++) {
-                    h[n] = chunkState.get(chunkRow * dstate + n);
+                    if ((flags & SINGLE_CHUNK) == 0) {
+                        h[n] = chunkState.get(chunkRow * dstate + n);
+                    } else if ((flags & HAS_INITIAL_STATE) != 0) {
+                        h[n] = initialState.get((long) row * dstate + n);
+                    } else {
+                        h[n] = 0f;
+                    }
                     aRow[n] = a.get((long) d * dstate + n);
                 }
                 int t0 = ch * chunkLen;
@@ -153,6 +168,11 @@ public final class SelectiveScanKernels {
                         y *= Activations.silu(z.get(rowBase + t));
                     }
                     out.set(rowBase + t, y);
+                }
+                if ((flags & SINGLE_CHUNK) != 0) {
+                    for (int n = 0; n < dstate; n++) {
+                        lastState.set((long) row * dstate + n, h[n]);
+                    }
                 }
             }
         }

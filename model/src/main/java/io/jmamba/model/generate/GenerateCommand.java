@@ -42,6 +42,7 @@ public final class GenerateCommand {
         o.addOption(Option.builder().longOpt("kernels").hasArg().argName("fast|portable").desc("kernels of the task-graph engine (default: fast, portable on the jvm backend)").build());
         o.addOption(Option.builder().longOpt("stop").hasArg().argName("IDS").desc("stop token ids (default: the config's eos_token_id)").build());
         o.addOption(Option.builder().longOpt("no-stop").desc("do not stop at the eos token").build());
+        o.addOption(Option.builder().longOpt("no-warmup").desc("time the first run too (kernel compilation, weight upload)").build());
         o.addOption(Option.builder().longOpt("batch").hasArg().argName("B").desc("run B copies of the prompt together (default 1)").build());
         o.addOption(Option.builder("h").longOpt("help").desc("this help").build());
         return o;
@@ -117,6 +118,9 @@ public final class GenerateCommand {
             out.printf("prompt: %d tokens x batch %d%n", ids.length, batch);
             int[][] prompts = new int[batch][];
             Arrays.fill(prompts, ids);
+            if (!cl.hasOption("no-warmup") && gen.maxNewTokens() > 0) {
+                Generator.warmUp(model.engine(), prompts, gen);
+            }
             StreamPrinter printer = new StreamPrinter(out, tok, batch == 1);
             if (tok != null && batch == 1) {
                 out.print(tok.decode(ids, false));

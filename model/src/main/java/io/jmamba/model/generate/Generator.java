@@ -14,6 +14,25 @@ public final class Generator {
     private Generator() {
     }
 
+    /**
+     * Runs the shapes a generation will run (a prefill of these prompts, one decode step of the
+     * options' kind) on a throwaway state, so that compiling kernels and uploading weights is not
+     * counted in the speeds a generation reports.
+     */
+    public static void warmUp(InferenceEngine engine, int[][] prompts, GenerationOptions options) {
+        InferenceState state = engine.newState(prompts.length);
+        engine.prefill(state, prompts, false);
+        int[] feed = new int[prompts.length];
+        for (int b = 0; b < feed.length; b++) {
+            feed[b] = prompts[b][prompts[b].length - 1];
+        }
+        if (options.isGreedy()) {
+            engine.decodeGreedy(state, feed);
+        } else {
+            engine.decode(state, feed);
+        }
+    }
+
     public static GenerationResult generate(InferenceEngine engine, int[][] prompts, GenerationOptions options,
                                             TokenListener listener) {
         int batch = prompts.length;

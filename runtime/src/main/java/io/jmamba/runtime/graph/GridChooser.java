@@ -22,6 +22,8 @@ import java.util.List;
 final class GridChooser {
     /** More items than this per dimension buy nothing: the grid-stride loop covers the rest. */
     private static final long MAX_ITEMS_PER_DIM = 1L << 24;
+    /** CUDA allows at most 65535 blocks in y and z; one item per block there keeps every backend legal. */
+    private static final long MAX_ITEMS_OUTER_DIMS = 65535;
     /** Items per dimension when a loop bound is not known at launch. */
     private static final long UNKNOWN_BOUND_ITEMS = 1L << 16;
 
@@ -57,7 +59,8 @@ final class GridChooser {
         long[] global = new long[dims];
         Arrays.fill(global, 1);
         for (ParallelLoop loop : generated.parallelLoops()) {
-            global[loop.dimension()] = Math.max(1, Math.min(MAX_ITEMS_PER_DIM, items(loop.bound(), args)));
+            long cap = loop.dimension() == 0 ? MAX_ITEMS_PER_DIM : MAX_ITEMS_OUTER_DIMS;
+            global[loop.dimension()] = Math.max(1, Math.min(cap, items(loop.bound(), args)));
         }
         return new LaunchGrid(global, null);
     }

@@ -6,7 +6,9 @@ import java.lang.classfile.instruction.InvokeInstruction;
 import java.lang.classfile.instruction.LocalVariable;
 import java.lang.constant.MethodTypeDesc;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Translates method calls: intrinsics (math, bit casts, KernelContext, NativeArray access) become IR
@@ -38,7 +40,7 @@ final class CallTranslator {
                 if (args.stream().allMatch(a -> a instanceof Expr)) {
                     Expr e = Intrinsics.staticCall(owner, name, type, args.stream().map(a -> (Expr) a).toList());
                     if (e != null) {
-                        tr.push(e, true);
+                        tr.push(e);
                         return;
                     }
                 }
@@ -63,12 +65,12 @@ final class CallTranslator {
 
     private void arrayCall(ArrayRef a, String name, List<Object> args) {
         switch (name) {
-            case "get" -> tr.push(new Expr.ArrayLoad(a, (Expr) args.get(0)), true);
+            case "get" -> tr.push(new Expr.ArrayLoad(a, (Expr) args.get(0)));
             case "set" -> {
                 tr.protectMemoryBeforeCall();
                 tr.emit(new Stmt.ArrayStore(a, (Expr) args.get(0), (Expr) args.get(1)));
             }
-            case "getSize" -> tr.push(new Expr.ArraySize(a, Kind.J), true);
+            case "getSize" -> tr.push(new Expr.ArraySize(a, Kind.J));
             default -> throw tr.reject(tr.bci(), "virtual call to NativeArray." + name);
         }
     }
@@ -94,7 +96,7 @@ final class CallTranslator {
                 Kind k = a.elem().kind;
                 Var result = tr.newTemp(k);
                 tr.emit(new Stmt.Call(result, "atomic.add", List.of(a, args.get(1), args.get(2)), true));
-                tr.push(new Expr.Reg(result, null), true);
+                tr.push(new Expr.Reg(result, null));
             }
             default -> throw tr.reject(tr.bci(), "virtual call to io.jmamba.runtime.api.KernelContext." + name);
         }
@@ -124,7 +126,7 @@ final class CallTranslator {
             a = new ArrayRef(cName, String.valueOf(n.intValue()), e, ArrayRef.Space.LOCAL, -1, n.intValue());
             tr.fn.localArrays.put(tr.bci(), a);
         }
-        tr.push(a, true);
+        tr.push(a);
     }
 
     private void callDeviceFunction(String owner, String name, MethodTypeDesc type, List<Object> args) {
@@ -148,8 +150,15 @@ final class CallTranslator {
         StringBuilder variant = new StringBuilder(key).append('|');
         List<Object> abstractArgs = new ArrayList<>();
         List<Object> callArgs = new ArrayList<>();
+        Map<Integer, Object> constantArgs = new HashMap<>();
         for (Object a : args) {
             switch (a) {
+                case Expr e when e.constValue() != null && (e.kind() == Kind.I || e.kind() == Kind.J) -> {
+                    // a constant integer argument specialises the device function (sizes like dstate fold there too)
+                    constantArgs.put(abstractArgs.size(), e.constValue());
+                    abstractArgs.add(e.kind());
+                    variant.append('=').append(e.constValue()).append(',');
+                }
                 case Expr e -> {
                     abstractArgs.add(e.kind());
                     callArgs.add(e);
@@ -177,7 +186,7 @@ final class CallTranslator {
             program.inProgress.add(key);
             program.inProgressNames.add(name);
             try {
-                f = new Translator(program, code, cName, false, null, abstractArgs, paramNames(code)).translate();
+                f = new Translator(program, code, cName, false, constantArgs, abstractArgs, paramNames(code)).translate();
             } finally {
                 program.inProgress.removeLast();
                 program.inProgressNames.removeLast();
@@ -188,7 +197,7 @@ final class CallTranslator {
         Var result = f.returnKind != null ? tr.newTemp(f.returnKind) : null;
         tr.emit(new Stmt.Call(result, f.cName, callArgs, false));
         if (result != null) {
-            tr.push(new Expr.Reg(result, null), true);
+            tr.push(new Expr.Reg(result, null));
         }
     }
 

@@ -4,6 +4,7 @@ import io.jmamba.runtime.api.KernelCompilationException;
 
 import java.lang.classfile.Instruction;
 import java.lang.classfile.Opcode;
+import java.lang.classfile.instruction.BranchInstruction;
 import java.lang.classfile.instruction.ConstantInstruction;
 import java.lang.classfile.instruction.DiscontinuedInstruction;
 import java.lang.classfile.instruction.ExceptionCatch;
@@ -28,13 +29,26 @@ final class Checks {
     private Checks() {
     }
 
+    /** The synthetic field javac reads before each {@code assert}. */
+    static final String ASSERTIONS_DISABLED = "$assertionsDisabled";
+
     static void prescan(MethodCode mc) {
         if (mc.code == null) {
             throw new KernelCompilationException(mc.owner, mc.name, 0, "method without code (native or abstract)");
         }
         int bestOffset = Integer.MAX_VALUE;
         String bestConstruct = null;
+        int assertEnd = -1;
         for (int i = 0; i < mc.instructions.size(); i++) {
+            if (mc.offsets.get(i) < assertEnd) {
+                continue; // the body of an assert statement: never runs on a device
+            }
+            if (mc.instructions.get(i) instanceof FieldInstruction f && f.opcode() == Opcode.GETSTATIC
+                    && f.name().equalsString(ASSERTIONS_DISABLED) && i + 1 < mc.instructions.size()
+                    && mc.instructions.get(i + 1) instanceof BranchInstruction b && b.opcode() == Opcode.IFNE) {
+                assertEnd = mc.offset(b.target());
+                continue;
+            }
             String c = construct(mc.instructions.get(i));
             if (c != null && mc.offsets.get(i) < bestOffset) {
                 bestOffset = mc.offsets.get(i);

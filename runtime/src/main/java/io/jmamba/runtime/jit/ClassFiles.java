@@ -7,8 +7,6 @@ import java.io.InputStream;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassModel;
 import java.lang.classfile.MethodModel;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Reads class files the way the contract says: through the declaring class's ClassLoader
@@ -16,13 +14,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * serves their bytes. Parsed models are kept per class.
  */
 final class ClassFiles {
-    private static final Map<Class<?>, ClassModel> MODELS = new ConcurrentHashMap<>();
+    /** Per class and no longer: a ClassValue does not keep an in-memory (fuzzer) class loader alive. */
+    private static final ClassValue<ClassModel> MODELS = new ClassValue<>() {
+        @Override
+        protected ClassModel computeValue(Class<?> cls) {
+            return parse(cls);
+        }
+    };
 
     private ClassFiles() {
     }
 
     static ClassModel model(Class<?> cls) {
-        return MODELS.computeIfAbsent(cls, ClassFiles::parse);
+        return MODELS.get(cls);
     }
 
     private static ClassModel parse(Class<?> cls) {

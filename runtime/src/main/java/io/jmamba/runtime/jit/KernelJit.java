@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Entry point of the JIT: class file -> typed IR ({@link Translator}, with the checks of {@link Checks})
@@ -29,7 +30,14 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class KernelJit {
     private record CacheKey(Method method, Map<Integer, Object> specialized, Dialect dialect) { }
 
-    private static final Map<CacheKey, GeneratedKernel> CACHE = new ConcurrentHashMap<>();
+    /** Cached kernels per declaring class, so that classes of in-memory loaders can still be unloaded. */
+    private static final ClassValue<Map<CacheKey, GeneratedKernel>> CACHE = new ClassValue<>() {
+        @Override
+        protected Map<CacheKey, GeneratedKernel> computeValue(Class<?> cls) {
+            return new ConcurrentHashMap<>();
+        }
+    };
+    private static final AtomicInteger CACHED = new AtomicInteger();
 
     private KernelJit() {
     }
@@ -46,18 +54,22 @@ public final class KernelJit {
         Objects.requireNonNull(dialect, "dialect");
         Map<Integer, Object> spec = specialized == null ? Map.of() : new TreeMap<>(specialized);
         CacheKey key = new CacheKey(method, spec, dialect);
-        GeneratedKernel cached = CACHE.get(key);
+        Map<CacheKey, GeneratedKernel> cache = CACHE.get(method.getDeclaringClass());
+        GeneratedKernel cached = cache.get(key);
         if (cached != null) {
             return cached;
         }
         GeneratedKernel k = compileUncached(method, spec, dialect);
-        GeneratedKernel prior = CACHE.putIfAbsent(key, k);
+        GeneratedKernel prior = cache.putIfAbsent(key, k);
+        if (prior == null) {
+            CACHED.incrementAndGet();
+        }
         return prior != null ? prior : k;
     }
 
-    /** Number of kernels in the code cache (for tests and the profiler). */
+    /** Number of kernels compiled into the code cache since start (for tests and the profiler). */
     public static int cachedKernels() {
-        return CACHE.size();
+        return CACHED.get();
     }
 
     private static GeneratedKernel compileUncached(Method method, Map<Integer, Object> spec, Dialect dialect) {

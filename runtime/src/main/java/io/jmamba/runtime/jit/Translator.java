@@ -42,27 +42,6 @@ import java.util.TreeSet;
  * that specialised sizes fold. A worklist re-translates a block whenever its entry state changes.
  */
 final class Translator {
-    /** A {@code @Parallel} loop of the entry method being rewritten to a grid-stride loop. */
-    private static final class ParallelInfo {
-        final int slot;
-        final int start;
-        final int end;
-        final int initStoreBci;
-        final int incrementBci;
-        final int step;
-        int dim;
-        ParallelLoop.Bound bound;
-
-        ParallelInfo(int slot, int start, int end, int initStoreBci, int incrementBci, int step) {
-            this.slot = slot;
-            this.start = start;
-            this.end = end;
-            this.initStoreBci = initStoreBci;
-            this.incrementBci = incrementBci;
-            this.step = step;
-        }
-    }
-
     final Program program;
     final MethodCode mc;
     final FunctionIR fn;
@@ -70,7 +49,8 @@ final class Translator {
     private final Map<String, Var> registers = new HashMap<>();
     private final Map<Var, Integer> scalarParamIndex = new HashMap<>();
     private final Set<Integer> storedSlots = new HashSet<>();
-    private final List<ParallelInfo> parallel = new ArrayList<>();
+    /** The kernel entry's @Parallel loops; none for device functions (their loops run as written). */
+    private GridStrideLoops parallel;
     private final TreeSet<Integer> leaders = new TreeSet<>();
     private final Map<Integer, AbstractState> entryStates = new HashMap<>();
     private final AbstractState initial;
@@ -148,9 +128,7 @@ final class Translator {
             initial.refs[slot] = abs;
             slot++;
         }
-        if (entry) {
-            findParallelLoops();
-        }
+        this.parallel = entry ? new GridStrideLoops(mc, this) : null;
     }
 
     private Number literal(Kind k, Object spec, String pname) {
@@ -197,80 +175,6 @@ final class Translator {
     }
 
     // ---------------------------------------------------------------- @Parallel
-
-    private void findParallelLoops() {
-        for (MethodCode.ParallelVar pv : mc.parallelVars) {
-            int startIdx = mc.indexAt(pv.start());
-            Instruction init = startIdx > 0 ? mc.instructions.get(startIdx - 1) : null;
-            if (!(init instanceof StoreInstruction s) || s.slot() != pv.slot() || s.typeKind() != TypeKind.INT) {
-                throw reject(pv.start(), "@Parallel variable in slot " + pv.slot()
-                        + " is not an int loop counter initialised where it is declared");
-            }
-            int incBci = -1;
-            int step = 0;
-            for (int i = startIdx; i < mc.instructions.size() && mc.offsets.get(i) < pv.end(); i++) {
-                if (mc.instructions.get(i) instanceof IncrementInstruction inc && inc.slot() == pv.slot()) {
-                    incBci = mc.offsets.get(i);
-                    step = inc.constant();
-                }
-            }
-            if (incBci < 0 || step <= 0) {
-                throw reject(pv.start(), "@Parallel loop counter in slot " + pv.slot()
-                        + " must be stepped by a positive constant (i++ or i += c)");
-            }
-            parallel.add(new ParallelInfo(pv.slot(), pv.start(), pv.end(), mc.offsets.get(startIdx - 1), incBci, step));
-        }
-        for (ParallelInfo p : parallel) {
-            for (ParallelInfo o : parallel) {
-                if (o != p && o.start <= p.start && o.end >= p.end && (o.start != p.start || o.end != p.end)) {
-                    p.dim++;
-                }
-            }
-            if (p.dim > 2) {
-                throw reject(p.start, "more than three nested @Parallel loops");
-            }
-        }
-    }
-
-    private ParallelInfo parallelAt(int offset, boolean init) {
-        for (ParallelInfo p : parallel) {
-            if ((init ? p.initStoreBci : p.incrementBci) == offset) {
-                return p;
-            }
-        }
-        return null;
-    }
-
-    private void recordBound(Expr cond) {
-        if (parallel.isEmpty() || !(cond instanceof Expr.Cond c)) {
-            return;
-        }
-        Expr a = c.a();
-        Expr b = c.b();
-        if (a instanceof Expr.Compare cmp && b.constValue() != null && b.constValue().intValue() == 0) {
-            a = cmp.a();
-            b = cmp.b();
-        }
-        for (ParallelInfo p : parallel) {
-            if (p.bound != null || bci < p.start || bci >= p.end) {
-                continue;
-            }
-            // the exit test of "i < bound" is "i >= bound" (javac branches out when the loop ends); any other
-            // relation (i <= n, i != n) leaves the trip count to the runtime
-            if (isCounter(a, p)) {
-                p.bound = c.rel().equals("ge") ? classifyBound(b) : new ParallelLoop.Bound.Unknown();
-            } else if (isCounter(b, p)) {
-                p.bound = c.rel().equals("le") ? classifyBound(a) : new ParallelLoop.Bound.Unknown();
-            }
-        }
-    }
-
-    private boolean isCounter(Expr e, ParallelInfo p) {
-        if (e instanceof Expr.Convert cv && cv.op().equals("i2l")) {
-            e = cv.a();
-        }
-        return e instanceof Expr.Reg r && r.var() == registers.get(p.slot + "_I");
-    }
 
     private ParallelLoop.Bound classifyBound(Expr e) {
         if (e instanceof Expr.Convert cv && (cv.op().equals("l2i") || cv.op().equals("i2l"))) {
@@ -330,8 +234,8 @@ final class Translator {
                 }
             }
         }
-        for (ParallelInfo p : parallel) {
-            program.parallelLoops.add(new ParallelLoop(p.dim, p.bound != null ? p.bound : new ParallelLoop.Bound.Unknown()));
+        if (parallel != null) {
+            program.parallelLoops.addAll(parallel.loops());
         }
         return fn;
     }
@@ -523,12 +427,8 @@ final class Translator {
         return a;
     }
 
-    private void push(Object o) {
+    void push(Object o) {
         st.stack.add(o);
-    }
-
-    private static int category(Object o) {
-        return o instanceof Expr e && e.kind().isWide() ? 2 : 1;
     }
 
     private Object dupable(int fromTop) {
@@ -622,17 +522,14 @@ final class Translator {
         }
         Kind k = Kind.of(s.typeKind());
         Expr value = pop();
-        ParallelInfo p = parallelAt(bci, true);
-        if (p != null) {
-            Expr gid = new Expr.Intrinsic("par.gid", Kind.I, List.of(new Expr.Const(Kind.I, p.dim)));
-            Expr offset = p.step == 1 ? gid : new Expr.Bin("mul", Kind.I, new Expr.Const(Kind.I, p.step), gid);
-            Number init = value.constValue();
-            value = init != null && init.intValue() == 0 ? offset : new Expr.Bin("add", Kind.I, value, offset);
+        boolean counterInit = parallel != null && parallel.isInit(bci);
+        if (counterInit) {
+            value = parallel.initValue(bci, value);
         }
         Var v = localVar(s.slot(), k);
         protectLocal(v);
         out.add(new Stmt.Assign(v, value));
-        Number c = p == null ? value.constValue() : null;
+        Number c = counterInit ? null : value.constValue();
         st.consts[s.slot()] = c != null ? c : AbstractState.NOT_CONSTANT;
         st.refs[s.slot()] = null;
     }
@@ -640,17 +537,11 @@ final class Translator {
     private void increment(IncrementInstruction inc) {
         Var v = localVar(inc.slot(), Kind.I);
         protectLocal(v);
-        ParallelInfo p = parallelAt(bci, false);
-        Expr step;
-        if (p != null) {
-            Expr size = new Expr.Intrinsic("par.gsize", Kind.I, List.of(new Expr.Const(Kind.I, p.dim)));
-            step = p.step == 1 ? size : new Expr.Bin("mul", Kind.I, new Expr.Const(Kind.I, p.step), size);
-        } else {
-            step = new Expr.Const(Kind.I, inc.constant());
-        }
+        Expr stride = parallel != null ? parallel.stride(bci) : null;
+        Expr step = stride != null ? stride : new Expr.Const(Kind.I, inc.constant());
         Object old = st.consts[inc.slot()];
         out.add(new Stmt.Assign(v, new Expr.Bin("add", Kind.I, new Expr.Reg(v, null), step)));
-        st.consts[inc.slot()] = p == null && old instanceof Number n ? (Object) (n.intValue() + inc.constant())
+        st.consts[inc.slot()] = stride == null && old instanceof Number n ? (Object) (n.intValue() + inc.constant())
                 : AbstractState.NOT_CONSTANT;
     }
 
@@ -688,115 +579,8 @@ final class Translator {
     }
 
     private void stack(Opcode op) {
-        switch (op) {
-            case POP -> popAny();
-            case POP2 -> {
-                if (category(popAny()) == 1) {
-                    popAny();
-                }
-            }
-            case DUP -> push(dupable(0));
-            case DUP_X1 -> {
-                Object a = dupable(0);
-                Object x = popAny();
-                Object b = popAny();
-                push(x);
-                push(b);
-                push(a);
-            }
-            case DUP_X2 -> {
-                Object a = dupable(0);
-                popAny();
-                Object b = popAny();
-                if (category(b) == 2) {
-                    push(a);
-                    push(b);
-                    push(a);
-                } else {
-                    Object c = popAny();
-                    push(a);
-                    push(c);
-                    push(b);
-                    push(a);
-                }
-            }
-            case DUP2 -> {
-                Object a = dupable(0);
-                if (category(a) == 2) {
-                    push(a);
-                } else {
-                    Object b = dupable(1);
-                    push(b);
-                    push(a);
-                }
-            }
-            case DUP2_X1 -> {
-                Object a = dupable(0);
-                if (category(a) == 2) {
-                    popAny();
-                    Object b = popAny();
-                    push(a);
-                    push(b);
-                    push(a);
-                } else {
-                    Object b = dupable(1);
-                    popAny();
-                    popAny();
-                    Object c = popAny();
-                    push(b);
-                    push(a);
-                    push(c);
-                    push(b);
-                    push(a);
-                }
-            }
-            case DUP2_X2 -> dup2x2();
-            case SWAP -> {
-                Object a = popAny();
-                Object b = popAny();
-                push(a);
-                push(b);
-            }
-            default -> throw reject(bci, "unsupported stack instruction " + op.name().toLowerCase());
-        }
-    }
-
-    private void dup2x2() {
-        Object a = dupable(0);
-        if (category(a) == 2) {
-            popAny();
-            Object b = popAny();
-            if (category(b) == 2) {
-                push(a);
-                push(b);
-                push(a);
-            } else {
-                Object c = popAny();
-                push(a);
-                push(c);
-                push(b);
-                push(a);
-            }
-        } else {
-            Object b = dupable(1);
-            popAny();
-            popAny();
-            Object c = popAny();
-            if (category(c) == 2) {
-                push(b);
-                push(a);
-                push(c);
-                push(b);
-                push(a);
-            } else {
-                Object d = popAny();
-                push(b);
-                push(a);
-                push(d);
-                push(c);
-                push(b);
-                push(a);
-            }
+        if (!StackShuffles.apply(op, st.stack, this::dupable)) {
+            throw reject(bci, "unsupported stack instruction " + op.name().toLowerCase());
         }
     }
 
@@ -853,7 +637,9 @@ final class Translator {
             throw reject(bci, "field read (" + dotted + ")");
         }
         if (f.opcode() == Opcode.GETSTATIC) {
-            Object value = StaticConstants.read(program.loader, owner, name);
+            // a device never checks Java assertions: javac's flag reads as "disabled" and the branch prunes them
+            Object value = name.equals(Checks.ASSERTIONS_DISABLED) ? Boolean.TRUE
+                    : StaticConstants.read(program.loader, owner, name);
             if (value == null) {
                 throw reject(bci, "static field read of non-constant (" + dotted + ")");
             }
@@ -900,7 +686,22 @@ final class Translator {
             Expr x = pop();
             cond = new Expr.Cond(op.substring(2), x, new Expr.Const(Kind.I, 0));
         }
-        recordBound(cond);
+        if (parallel != null) {
+            parallel.recordBound(cond, bci, slot -> registers.get(slot + "_I"), this::classifyBound);
+        }
+        Boolean known = decided((Expr.Cond) cond);
+        if (known != null) {
+            // a test of constants (a specialised flag, assertions): only the path taken exists on the device
+            flushStack(List.of());
+            int next = mc.offsets.get(mc.indexAt(bci) + 1);
+            if (known) {
+                out.add(new Stmt.Goto(target));
+                fn.jumpTargets.add(target);
+            }
+            succ.add(known ? target : next);
+            succStates.add(st.atBoundary());
+            return true;
+        }
         cond = flushStack(List.of(cond)).getFirst();
         out.add(new Stmt.Branch(cond, target));
         fn.jumpTargets.add(target);
@@ -911,6 +712,26 @@ final class Translator {
         succ.add(mc.offsets.get(idx + 1));
         succStates.add(boundary);
         return true;
+    }
+
+    /** The outcome of an int test whose operands are both known constants, else null. */
+    private static Boolean decided(Expr.Cond c) {
+        Number x = c.a().constValue();
+        Number y = c.b().constValue();
+        if (x == null || y == null || c.a().kind() != Kind.I || c.b().kind() != Kind.I) {
+            return null;
+        }
+        int a = x.intValue();
+        int b = y.intValue();
+        return switch (c.rel()) {
+            case "eq" -> a == b;
+            case "ne" -> a != b;
+            case "lt" -> a < b;
+            case "ge" -> a >= b;
+            case "gt" -> a > b;
+            case "le" -> a <= b;
+            default -> null;
+        };
     }
 
     private void switchOn(Label dflt, List<SwitchCase> cases, List<Integer> succ, List<AbstractState> succStates) {
@@ -955,10 +776,6 @@ final class Translator {
 
     AbstractState state() {
         return st;
-    }
-
-    void push(Object o, boolean unused) {
-        push(o);
     }
 
     Object popValue() {

@@ -35,7 +35,9 @@ final class UnrollableLoops {
                     || exit.target() <= b.getKey() || !smallConstantBound(exit.cond(), stmts)) {
                 continue;
             }
-            candidates.add(new Region(g.target(), b.getKey()));
+            if (singleExit(f, g.target(), b.getKey())) {
+                candidates.add(new Region(g.target(), b.getKey()));
+            }
         }
         Map<Integer, Region> chosen = new TreeMap<>();
         for (Region r : candidates) {
@@ -51,6 +53,40 @@ final class UnrollableLoops {
             }
         }
         return chosen;
+    }
+
+    /**
+     * Whether the header's test is the loop's only way out: a second exit (break, return, a test
+     * elsewhere) makes the trip count unknowable and the device compiler warns that it cannot unroll.
+     */
+    private static boolean singleExit(FunctionIR f, int header, int backEdgeBlock) {
+        for (Map.Entry<Integer, List<Stmt>> b : f.blocks.subMap(header, true, backEdgeBlock, true).entrySet()) {
+            List<Stmt> stmts = b.getValue();
+            for (int i = 0; i < stmts.size(); i++) {
+                boolean headerTest = b.getKey() == header && i == 0;
+                boolean backEdge = b.getKey() == backEdgeBlock && i == stmts.size() - 1;
+                if (headerTest || backEdge) {
+                    continue;
+                }
+                List<Integer> targets = switch (stmts.get(i)) {
+                    case Stmt.Branch br -> List.of(br.target());
+                    case Stmt.Goto g -> List.of(g.target());
+                    case Stmt.Switch sw -> {
+                        List<Integer> t = new ArrayList<>(sw.targets());
+                        t.add(sw.defaultTarget());
+                        yield t;
+                    }
+                    case Stmt.Return r -> List.of(-1);
+                    default -> List.of();
+                };
+                for (int t : targets) {
+                    if (t < header || t > backEdgeBlock) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
     }
 
     /**

@@ -70,6 +70,8 @@ class CompilerTest {
         assertFalse(compile("privateState", Map.of(2, 1000)).source().contains("#pragma unroll"),
                 "no hint for large trip counts");
         assertFalse(compile("saxpy", Map.of()).source().contains("#pragma unroll"), "no hint for unknown bounds");
+        assertFalse(compile("control", Map.of()).source().contains("#pragma unroll"),
+                "no hint for loops with a second exit (break outer): the compiler could not honour it");
         GeneratedKernel sixteen = compile("privateState", Map.of(2, 16));
         assertTrue(sixteen.source().contains("float h[16];"));
         assertNotEquals(four.entryName(), sixteen.entryName());
@@ -80,8 +82,8 @@ class CompilerTest {
         assertTrue(tile.usesBarriers());
 
         String flags = compile("specialisedFlags", Map.of(1, true, 2, 0.5f, 3, 7L)).source();
-        assertTrue(flags.contains("const int relu = 1;") && flags.contains("const float scale = 0.5f;")
-                && flags.contains("const long bias = 7L;"), flags);
+        assertTrue(flags.contains("const float scale = 0.5f;") && flags.contains("const long bias = 7L;"), flags);
+        assertFalse(flags.contains("relu"), "the test of relu == true is decided at compile time: " + flags);
     }
 
     @Test
@@ -133,5 +135,14 @@ class CompilerTest {
                 }
             }
         }
+    }
+
+    @Test
+    void assertionsAreDroppedAndConstantBranchesPruned() {
+        String one = compile("assertsAndFlags", Map.of(1, 1)).source();
+        assertTrue(one.contains("(v * 2.0f)") && !one.contains("(v + 100.0f)"), one);
+        assertFalse(one.contains("AssertionError") || one.contains("-1000"), one);
+        String two = compile("assertsAndFlags", Map.of(1, 2)).source();
+        assertTrue(two.contains("(v + 100.0f)") && !two.contains("(v * 2.0f)"), two);
     }
 }

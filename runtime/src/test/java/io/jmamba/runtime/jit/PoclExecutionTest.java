@@ -366,4 +366,29 @@ class PoclExecutionTest {
         Object[][] r = both("nanChain", Map.of(), new long[] {1}, out, 1.5f);
         assertSameBits((FloatArray) r[0][0], (FloatArray) r[1][0], "NaN chain");
     }
+
+    @Test
+    void constantArgumentsSpecialiseDeviceFunctions() throws Exception {
+        FloatArray x = new FloatArray(11);
+        for (int i = 0; i < 11; i++) {
+            x.set(i, i * 0.5f + 1f);
+        }
+        FloatArray out = new FloatArray(9);
+        FloatArray expected = new FloatArray(9);
+        SampleKernels.specialisedHelper(x, expected, 4);
+        GeneratedKernel k = KernelJit.compile(method("specialisedHelper"), Map.of(2, 4), Dialect.OPENCL);
+        assertTrue(k.source().contains("float w[4];") && k.source().contains("float w[3];"), k.source());
+        cl.run(k, new Object[] {x, out, null}, new long[] {4}, null);
+        assertSameBits(expected, out, "specialised helpers");
+    }
+
+    @Test
+    void deviceFunctionsFromAnotherClass() throws Exception {
+        FloatArray in = FloatArray.fromArray(-3f, -1f, 0f, 0.5f, 1.5f, 2f, 3f);
+        FloatArray out = new FloatArray(14);
+        GeneratedKernel k = KernelJit.compile(method("crossClass"), Map.of(), Dialect.OPENCL);
+        assertTrue(k.source().contains("static float OtherClassHelpers_clampedSquare(float x, float limit)"), k.source());
+        Object[][] r = both("crossClass", Map.of(), new long[] {3}, in, out);
+        assertSameBits((FloatArray) r[0][1], (FloatArray) r[1][1], "cross-class helpers");
+    }
 }

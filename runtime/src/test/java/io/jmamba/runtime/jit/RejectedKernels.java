@@ -157,4 +157,18 @@ final class RejectedKernels {
             a.set(i, 1f);
         }
     }
+
+    static int factorial(int n) {
+        return n <= 1 ? 1 : n * factorial(n - 1);
+    }
+
+    static void recursesDirectly(IntArray a) {
+        a.set(0, factorial(a.get(0)));
+    }
+
+    static void parallelLongCounter(FloatArray a) {
+        for (@io.jmamba.runtime.api.Parallel long i = 0; i < a.getSize(); i++) {
+            a.set(i, 1f);
+        }
+    }
 }

@@ -175,4 +175,14 @@ class RejectionTest {
     void parallelLoopThatIsNotAnUpCountingStrideLoop() {
         check("parallelCountingDown", "must be stepped by a positive constant", null);
     }
+
+    @Test
+    void directRecursion() {
+        check("recursesDirectly", "factorial", "recursion (factorial -> factorial)", "invokestatic");
+    }
+
+    @Test
+    void parallelLoopWithLongCounter() {
+        check("parallelLongCounter", "is not an int loop counter", null);
+    }
 }

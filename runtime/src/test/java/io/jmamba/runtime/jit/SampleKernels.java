@@ -460,4 +460,43 @@ final class SampleKernels {
             a.set(i, 1f);
         }
     }
+
+    /** A device function with a private array sized by its parameter: constant arguments specialise it. */
+    static float windowSum(FloatArray x, int start, int n) {
+        float[] w = new float[n];
+        for (int k = 0; k < n; k++) {
+            w[k] = x.get((start + k) % (int) x.getSize());
+        }
+        float s = 0f;
+        for (float v : w) {
+            s += v;
+        }
+        return s;
+    }
+
+    static void specialisedHelper(FloatArray x, FloatArray out, @Specialize int width) {
+        for (@Parallel int i = 0; i < out.getSize(); i++) {
+            out.set(i, windowSum(x, i, width) + windowSum(x, i, 3) * 100f);
+        }
+    }
+
+    static void crossClass(FloatArray in, FloatArray out) {
+        for (@Parallel int i = 0; i < in.getSize(); i++) {
+            OtherClassHelpers.storeTwice(out, i, in.get(i) + OtherClassHelpers.clampedSquare(in.get(i), 4f));
+        }
+    }
+
+    /** Assertions are dropped on devices; a branch on a specialised flag keeps only the live path. */
+    static void assertsAndFlags(FloatArray a, @Specialize int mode) {
+        for (@Parallel int i = 0; i < a.getSize(); i++) {
+            float v = a.get(i);
+            assert v >= -1000f : "input out of range";
+            if (mode == 1) {
+                v = v * 2f;
+            } else {
+                v = v + 100f;
+            }
+            a.set(i, v);
+        }
+    }
 }

@@ -14,7 +14,9 @@ import java.util.function.Supplier;
  * A whole Mamba block (in_proj, conv1d, the scan, gating/norm, out_proj) timed as the prefill of a
  * one-layer model with random weights through the model's device engine: the block plus an
  * embedding lookup, two RMSNorms and a 256-row lm_head on the last position, which are negligible
- * beside it. The prompt ids cross to the device each run (4 bytes a token).
+ * beside it. The prompt ids cross to the device each run (4 bytes a token). The engine prefills long
+ * prompts in pieces of {@link DeviceEngine#DEFAULT_MAX_PREFILL_TOKENS} tokens (state carried), so its
+ * activation memory stops growing there; that is how a 1M-token prompt fits.
  */
 public final class BlockSeries extends LayerSeries {
     private final Supplier<ModelWeights> weights;
@@ -35,8 +37,9 @@ public final class BlockSeries extends LayerSeries {
     public static BlockSeries mamba1(int dInner, int dState) {
         int dm = RandomLayer.D_MODEL;
         int dtRank = (dm + 15) / 16;
-        // the device engine's activations per token (see model.device.Activations)
-        long floats = 1 + 3L * dm + 7L * dInner + dtRank + 2L * dState;
+        // prefill activations per token (model.mamba1.Mamba1Tasks' scratch and the stream's hidden,
+        // residual and normed rows): xz, dt, y, x/z/xc (both layouts), delta, y channel-major; x_proj, dt_low, B, C
+        long floats = 3L * dm + 10L * dInner + 2L * dtRank + 4L * dState;
         // essential traffic: read the block input, write its output, and the scan's own in/out
         long bytes = FLOAT * (2L * dm + 4L * dInner + 2L * dState);
         return new BlockSeries("mamba1-block", "Mamba-1 block, d_model " + dm + ", d_inner " + dInner + ", d_state " + dState,
@@ -50,8 +53,11 @@ public final class BlockSeries extends LayerSeries {
         int dm = RandomLayer.D_MODEL;
         long dInner = (long) heads * headdim;
         long conv = dInner + 2L * dState;
-        long floats = 1 + 3L * dm + 4L * dInner + 2L * conv + heads + 2L * dState
-                + (long) heads * headdim * dState / chunk + chunk + 2L * heads;
+        long inRows = 2 * dInner + 2L * dState + heads;
+        // prefill activations per token (model.mamba2.Mamba2Tasks' scratch, the SSD workspace, the stream):
+        // zxbcdt, z, dt, x, B, C, y, y normed, three xBC copies; SSD chunk states, C.B^T, dt cumsums
+        long floats = 3L * dm + inRows + 5L * dInner + heads + 2L * dState + 3L * conv
+                + dInner * dState / chunk + chunk + 2L * heads;
         long bytes = FLOAT * (2L * dm + 2L * dInner + heads + 2L * dState);
         return new BlockSeries("mamba2-block", "Mamba-2 block, d_model " + dm + ", " + heads + " heads x " + headdim
                         + ", d_state " + dState + ", chunk " + chunk,
@@ -72,7 +78,8 @@ public final class BlockSeries extends LayerSeries {
 
     @Override
     public long deviceBytes(long length) {
-        return FLOAT * activationFloatsPerToken * length;
+        long piece = Math.min(length, DeviceEngine.DEFAULT_MAX_PREFILL_TOKENS);
+        return FLOAT * (activationFloatsPerToken * piece + length); // + the prompt ids
     }
 
     @Override

@@ -13,12 +13,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * JIT output to PTX, with the process-wide code caches: generated CUDA C by (method, specialised
- * values), PTX by (architecture, source). Modules are per session (see {@link CudaSession}).
+ * values), PTX by (architecture, source), and PTX on disk across processes ({@link PtxDiskCache}).
+ * Modules are per session (see {@link CudaSession}).
  */
 final class CudaCompiler {
     private record JitKey(Method method, Map<Integer, Object> specialized) {
@@ -37,6 +39,7 @@ final class CudaCompiler {
 
     private static final Map<JitKey, GeneratedKernel> JIT_CACHE = new ConcurrentHashMap<>();
     private static final Map<PtxKey, String> PTX_CACHE = new ConcurrentHashMap<>();
+    private static final Optional<PtxDiskCache> DISK = PtxDiskCache.fromEnvironment();
 
     private CudaCompiler() {
     }
@@ -71,6 +74,14 @@ final class CudaCompiler {
         }
         long t0 = System.nanoTime();
         List<String> options = options(architecture);
+        String diskKey = DISK.isPresent() ? PtxDiskCache.key(Nvrtc.version(), options, kernel.entryName(), kernel.source()) : null;
+        if (diskKey != null) {
+            Optional<String> fromDisk = DISK.get().get(diskKey);
+            if (fromDisk.isPresent()) {
+                PTX_CACHE.putIfAbsent(key, fromDisk.get());
+                return new Ptx(fromDisk.get(), false, System.nanoTime() - t0);
+            }
+        }
         Nvrtc.Output out = Nvrtc.compile(kernel.source(), kernel.entryName() + ".cu", options);
         long t = System.nanoTime() - t0;
         if (!out.success()) {
@@ -80,6 +91,9 @@ final class CudaCompiler {
                     + "--- options: " + String.join(" ", options), null);
         }
         PTX_CACHE.putIfAbsent(key, out.ptx());
+        if (diskKey != null) {
+            DISK.get().put(diskKey, out.ptx());
+        }
         return new Ptx(out.ptx(), false, t);
     }
 

@@ -78,8 +78,10 @@ public final class CudaKernel implements CompiledKernel {
     /** The CUDA grid for {@code grid}; task graphs launch a task with the same sizes every time, so the last is kept. */
     LaunchConfig config(LaunchGrid grid) {
         if (lastConfig == null || !Arrays.equals(grid.global(), lastGlobal) || !Arrays.equals(grid.local(), lastLocal)) {
-            lastConfig = LaunchConfig.of(grid.global(), grid.local(), generated.usesContext(), maxThreadsPerBlock,
-                    generated.entryName());
+            // only grid-stride (@Parallel) kernels may get more threads than asked for: a kernel that reads
+            // KernelContext ids, or a serial one, runs its body once per launched thread
+            boolean exact = generated.usesContext() || generated.parallelLoops().isEmpty();
+            lastConfig = LaunchConfig.of(grid.global(), grid.local(), exact, maxThreadsPerBlock, generated.entryName());
             lastGlobal = grid.global().clone();
             lastLocal = grid.local() == null ? null : grid.local().clone();
         }

@@ -44,7 +44,8 @@ public final class CudaSession implements GraphCaptureSession {
     private final KernelArguments arguments;
     private final HostTransfers transfers;
     private final Set<CudaBuffer> buffers = new LinkedHashSet<>();
-    private final Map<String, CudaKernel> kernelsByPtx = new HashMap<>();
+    /** Kernels loaded in this session, by what was generated (source and launch metadata). */
+    private final Map<GeneratedKernel, CudaKernel> kernels = new HashMap<>();
     private final List<MemorySegment> modules = new ArrayList<>();
     private final List<CudaGraph> graphs = new ArrayList<>();
     private CuBlasHandle cublas;
@@ -205,19 +206,19 @@ public final class CudaSession implements GraphCaptureSession {
      */
     public synchronized CudaKernel compileGenerated(GeneratedKernel generated) {
         enter();
-        long t0 = System.nanoTime();
-        CudaCompiler.Ptx ptx = CudaCompiler.ptx(generated, device.architecture());
-        CudaKernel loaded = kernelsByPtx.get(ptx.text());
-        if (loaded != null && loaded.entryName().equals(generated.entryName())) {
+        CudaKernel loaded = kernels.get(generated);
+        if (loaded != null) {
             return loaded.withCompileNanos(0);
         }
+        long t0 = System.nanoTime();
+        CudaCompiler.Ptx ptx = CudaCompiler.ptx(generated, device.architecture());
         MemorySegment module = loadModule(generated, ptx.text());
         MemorySegment function = CuDriver.moduleGetFunction(module, generated.entryName());
         int maxThreads = CuDriver.funcAttribute(function, CuDriver.FUNC_ATTR_MAX_THREADS_PER_BLOCK);
         int regs = CuDriver.funcAttribute(function, CuDriver.FUNC_ATTR_NUM_REGS);
         long nanos = ptx.cached() ? 0 : System.nanoTime() - t0;
         CudaKernel k = new CudaKernel(this, generated, ptx.text(), function, nanos, maxThreads, regs);
-        kernelsByPtx.put(ptx.text(), k);
+        kernels.put(generated, k);
         return k;
     }
 
@@ -448,7 +449,7 @@ public final class CudaSession implements GraphCaptureSession {
                         CuDriver.moduleUnload(m);
                     }
                     modules.clear();
-                    kernelsByPtx.clear();
+                    kernels.clear();
                 },
                 transfers::close,
                 () -> CuDriver.eventDestroy(timerStart),

@@ -9,7 +9,8 @@ import java.util.Arrays;
  * must match the requested global size exactly: the global size must then be a multiple of the local
  * size (as in OpenCL 1.2), and when no local size is given the largest divisor of the global size up to
  * {@link #DEFAULT_BLOCK} is used. A kernel made only of {@code @Parallel} loops runs grid-stride loops
- * bounded by the loop itself, so its grid is simply rounded up to whole blocks.
+ * bounded by the loop itself, so its grid is rounded up to whole blocks and, past CUDA's grid limits
+ * (65535 blocks in y and z), capped: the loops cover the rest.
  */
 public record LaunchConfig(int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ) {
     /** Threads per block in dimension 0 when the caller gives no local size. */
@@ -17,6 +18,8 @@ public record LaunchConfig(int gridX, int gridY, int gridZ, int blockX, int bloc
 
     private static final long MAX_GRID_X = Integer.MAX_VALUE;
     private static final long MAX_GRID_YZ = 65535;
+    /** Threads a block may have in x, y and z (CUDA's limits on every current GPU). */
+    private static final long[] MAX_BLOCK = {1024, 1024, 64};
 
     /** Total threads per block. */
     public int threadsPerBlock() {
@@ -60,16 +63,13 @@ public record LaunchConfig(int gridX, int gridY, int gridZ, int blockX, int bloc
                 }
             }
         } else {
-            int limit = Math.min(DEFAULT_BLOCK, maxThreads);
-            long b0;
-            if (exactGrid) {
-                b0 = largestDivisorAtMost(g[0], limit);
-            } else {
-                // small problems get one block of whole warps rather than 256 mostly idle threads
-                b0 = Math.min(limit, Math.max(32, (g[0] + 31) / 32 * 32));
-                b0 = Math.min(b0, limit);
+            l = exactGrid ? exactDefault(g, maxThreads) : gridStrideDefault(g, maxThreads);
+        }
+        for (int d = 0; d < 3; d++) {
+            if (l[d] > MAX_BLOCK[d]) {
+                throw new IllegalArgumentException("kernel " + kernelName + ": local size " + Arrays.toString(l)
+                        + " exceeds CUDA's block limits (" + MAX_BLOCK[0] + " x " + MAX_BLOCK[1] + " x " + MAX_BLOCK[2] + ")");
             }
-            l = new long[]{b0, 1, 1};
         }
         long threads = l[0] * l[1] * l[2];
         if (threads > maxThreads) {
@@ -79,6 +79,10 @@ public record LaunchConfig(int gridX, int gridY, int gridZ, int blockX, int bloc
         long[] blocks = new long[3];
         for (int d = 0; d < 3; d++) {
             blocks[d] = (g[d] + l[d] - 1) / l[d];
+            if (!exactGrid) {
+                // grid-stride loops cover whatever the largest grid CUDA takes does not
+                blocks[d] = Math.min(blocks[d], d == 0 ? MAX_GRID_X : MAX_GRID_YZ);
+            }
         }
         if (blocks[0] > MAX_GRID_X || blocks[1] > MAX_GRID_YZ || blocks[2] > MAX_GRID_YZ) {
             throw new IllegalArgumentException("kernel " + kernelName + ": grid of " + Arrays.toString(blocks)
@@ -95,6 +99,48 @@ public record LaunchConfig(int gridX, int gridY, int gridZ, int blockX, int bloc
         long[] out = {1, 1, 1};
         System.arraycopy(v, 0, out, 0, v.length);
         return out;
+    }
+
+    /**
+     * A block for a grid-stride kernel: up to {@link #DEFAULT_BLOCK} threads, given to dimension 0 first
+     * (powers of two up to its size), what is left to dimension 1, then 2; so a launch whose dimension 0
+     * is small (one token, say) still fills its blocks.
+     */
+    static long[] gridStrideDefault(long[] g, int maxThreads) {
+        long left = Math.min(DEFAULT_BLOCK, maxThreads);
+        long[] l = new long[3];
+        for (int d = 0; d < 3; d++) {
+            l[d] = Math.max(1, Math.min(Math.min(left, MAX_BLOCK[d]), ceilPowerOfTwo(g[d])));
+            left /= l[d];
+        }
+        if (g[0] > 1 && l[0] < 32 && l[1] * l[2] == 1) {
+            l[0] = Math.min(32, Math.min(DEFAULT_BLOCK, maxThreads)); // a whole warp rather than a fraction of one
+        }
+        return l;
+    }
+
+    /**
+     * A block for a kernel that reads KernelContext ids, whose grid must be exact: in dimension 0 the
+     * largest divisor of the global size up to {@link #DEFAULT_BLOCK}; in dimensions 1 and 2 the smallest
+     * divisor that keeps the number of blocks within CUDA's 65535.
+     */
+    static long[] exactDefault(long[] g, int maxThreads) {
+        long[] l = {largestDivisorAtMost(g[0], Math.min(DEFAULT_BLOCK, maxThreads)), 1, 1};
+        for (int d = 1; d < 3; d++) {
+            if (g[d] > MAX_GRID_YZ) {
+                long need = (g[d] + MAX_GRID_YZ - 1) / MAX_GRID_YZ;
+                long b = need;
+                while (b <= g[d] && g[d] % b != 0) {
+                    b++;
+                }
+                l[d] = b;
+            }
+        }
+        return l;
+    }
+
+    static long ceilPowerOfTwo(long v) {
+        return v <= 1 ? 1 : Long.highestOneBit(v - 1) << 1;
     }
 
     static long largestDivisorAtMost(long n, long limit) {

@@ -5,7 +5,8 @@
  * <p>Path of a kernel: {@link io.jmamba.runtime.jit.KernelJit} writes CUDA C for the Java method;
  * NVRTC compiles it to PTX for the device's virtual architecture ({@code compute_XY}); the driver loads
  * the PTX ({@code cuModuleLoadData}) and JIT-compiles it to SASS. Generated source and PTX are cached per
- * process by (method, specialised values) and (architecture, source); modules per session.
+ * process by (method, specialised values) and (architecture, source), PTX also on disk across processes
+ * ({@code ~/.cache/jmamba/cuda-ptx}); modules per session.
  * {@link io.jmamba.runtime.backend.cuda.CudaKernel#ptx()} prints the PTX of any kernel, and a failed
  * compile throws {@link io.jmamba.runtime.api.KernelCompilationException} with the numbered source and
  * the NVRTC log.
@@ -24,6 +25,7 @@
  * {@link io.jmamba.runtime.backend.ffm.NativeLibraryLocator}); {@code jmamba.cuda.fmad=true} (let NVRTC
  * contract a*b+c into fma; off by default, for Java's rounding); {@code jmamba.cuda.directCopyLimit}
  * (bytes up to which a host copy from pageable memory goes straight to the driver instead of through
- * the session's page-locked staging buffers; default 1 MiB).
+ * the session's page-locked staging buffers; default 1 MiB); {@code jmamba.cache.dir} and
+ * {@code jmamba.cuda.ptxDiskCache=false} (where the PTX disk cache lives, or turn it off).
  */
 package io.jmamba.runtime.backend.cuda;

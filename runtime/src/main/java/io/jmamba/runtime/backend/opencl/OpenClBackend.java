@@ -64,6 +64,8 @@ public final class OpenClBackend implements Backend {
             if (lib instanceof NativeLibraryLocator.Missing(String message)) {
                 reason = message;
             } else {
+                // before the loader's first call, which is when it reads its vendors folder
+                IcdRegistration.registerIfNeeded(NativeLibraryLocator.searchFolders()).ifPresent(problems::add);
                 OpenCl cl = OpenCl.bind(((NativeLibraryLocator.Found) lib).library());
                 reason = discover(cl, found, problems);
             }
@@ -130,7 +132,10 @@ public final class OpenClBackend implements Backend {
         return Optional.ofNullable(unavailableReason);
     }
 
-    /** Platforms or devices that were skipped during discovery even though others were found. */
+    /**
+     * What discovery noticed besides the devices: skipped platforms or devices, and NVIDIA's driver
+     * registered for this process when the system had not registered it.
+     */
     public List<String> discoveryNotes() {
         return notes;
     }

@@ -5,6 +5,7 @@ import io.jmamba.runtime.backend.DeviceKind;
 import io.jmamba.runtime.backend.DeviceSession;
 
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One OpenCL device of one platform, id "opencl:&lt;platform&gt;:&lt;device&gt;" (indices in the ICD loader's
@@ -17,6 +18,8 @@ public final class OpenClDevice implements ComputeDevice {
     private final String id;
     private final ClDeviceInfo info;
     private final ProgramBinaryCache binaries = new ProgramBinaryCache(256);
+    /** Bytes held by all open sessions on this device (see {@link #reserve}). */
+    private final AtomicLong reserved = new AtomicLong();
 
     OpenClDevice(OpenCl cl, MemorySegment platform, MemorySegment device, int platformIndex, int deviceIndex,
                  ClDeviceInfo info) {
@@ -96,6 +99,33 @@ public final class OpenClDevice implements ComputeDevice {
 
     ClDeviceInfo info() {
         return info;
+    }
+
+    /**
+     * Counts {@code bytes} against the device's global memory; false when all sessions together would
+     * hold more than it has. Drivers do not always refuse that themselves (PoCL overcommits host memory,
+     * and the process is killed when the pages are touched), so the backend keeps the books.
+     */
+    boolean reserve(long bytes) {
+        long limit = info.globalMemoryBytes();
+        while (true) {
+            long held = reserved.get();
+            if (bytes > limit - held) {
+                return false;
+            }
+            if (reserved.compareAndSet(held, held + bytes)) {
+                return true;
+            }
+        }
+    }
+
+    void unreserve(long bytes) {
+        reserved.addAndGet(-bytes);
+    }
+
+    /** Bytes all open sessions on this device hold now. */
+    public long bytesReserved() {
+        return reserved.get();
     }
 
     ProgramBinaryCache binaries() {

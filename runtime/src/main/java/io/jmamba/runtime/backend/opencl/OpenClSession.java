@@ -87,10 +87,23 @@ public final class OpenClSession implements DeviceSession {
         if (bytes == 0) {
             return track(new OpenClBuffer(this, MemorySegment.NULL, 0));
         }
-        ClDeviceInfo info = device.info();
-        if (bytes > info.maxAllocationBytes() || bytes > info.globalMemoryBytes()) {
-            throw outOfMemory(bytes, null);
+        if (bytes > device.info().maxAllocationBytes()) {
+            throw outOfMemory(bytes, "larger than the largest single allocation");
         }
+        if (!device.reserve(bytes)) {
+            throw outOfMemory(bytes, "all sessions on the device would hold more than its global memory");
+        }
+        try {
+            MemorySegment mem = createTouched(bytes);
+            bytesHeld.addAndGet(bytes);
+            return track(new OpenClBuffer(this, mem, bytes));
+        } catch (RuntimeException e) {
+            device.unreserve(bytes);
+            throw e;
+        }
+    }
+
+    private MemorySegment createTouched(long bytes) {
         int[] err = new int[1];
         MemorySegment mem = cl.buffers().create(context, bytes, err);
         if (err[0] != ClConstants.CL_SUCCESS) {
@@ -100,7 +113,8 @@ public final class OpenClSession implements DeviceSession {
             throw new OpenClException("clCreateBuffer", err[0], bytes + " bytes on " + device.id());
         }
         // Some drivers (NVIDIA's among them) only allocate on first use: touch one byte now, so that a
-        // failure shows here as out-of-memory rather than later in an unrelated launch.
+        // failure shows here as out-of-memory rather than later in an unrelated launch. The write is
+        // blocking, so it also waits for work already queued; allocation is not on the launch path.
         try (Arena arena = Arena.ofConfined()) {
             int rc = cl.buffers().write(queue, mem, 0, 1, arena.allocate(1));
             if (rc != ClConstants.CL_SUCCESS) {
@@ -111,8 +125,7 @@ public final class OpenClSession implements DeviceSession {
                 throw new OpenClException("clEnqueueWriteBuffer", rc, "first touch of a new " + bytes + "-byte buffer");
             }
         }
-        bytesHeld.addAndGet(bytes);
-        return track(new OpenClBuffer(this, mem, bytes));
+        return mem;
     }
 
     private OpenClBuffer track(OpenClBuffer b) {
@@ -122,12 +135,13 @@ public final class OpenClSession implements DeviceSession {
 
     private DeviceOutOfMemoryException outOfMemory(long bytes, String driverSaid) {
         ClDeviceInfo info = device.info();
-        // OpenCL has no query for free memory; the message gives the limits the device states and what
-        // this session holds, which is what a user can act on.
-        String where = device.id() + " (" + info.name() + "; largest single allocation " + info.maxAllocationBytes()
-                + " bytes, global memory " + info.globalMemoryBytes() + " bytes, this session holds " + bytesHeld.get()
-                + " bytes" + (driverSaid == null ? "" : "; " + driverSaid) + ")";
-        return new DeviceOutOfMemoryException(where, bytes, -1);
+        // OpenCL has no query for free memory: "free" is global memory less what jmamba's sessions hold
+        // (other processes are not counted), and the message gives the limits the device states.
+        long free = Math.max(0, info.globalMemoryBytes() - device.bytesReserved());
+        String where = device.id() + " (" + info.name() + "; " + driverSaid + "; largest single allocation "
+                + info.maxAllocationBytes() + " bytes, global memory " + info.globalMemoryBytes() + " bytes, of which "
+                + "jmamba sessions hold " + device.bytesReserved() + " (this one " + bytesHeld.get() + "))";
+        return new DeviceOutOfMemoryException(where, bytes, free);
     }
 
     void free(OpenClBuffer buffer) {
@@ -140,6 +154,7 @@ public final class OpenClSession implements DeviceSession {
         }
         buffers.remove(buffer);
         bytesHeld.addAndGet(-buffer.byteSize());
+        device.unreserve(buffer.byteSize());
         if (!mem.equals(MemorySegment.NULL)) {
             cl.buffers().release(mem);
         }
@@ -340,7 +355,7 @@ public final class OpenClSession implements DeviceSession {
             }
         }
         buffers.clear();
-        bytesHeld.set(0);
+        device.unreserve(bytesHeld.getAndSet(0));
         attempt(failures, () -> cl.contexts().releaseQueue(queue));
         attempt(failures, () -> cl.contexts().releaseContext(context));
         if (!failures.isEmpty()) {

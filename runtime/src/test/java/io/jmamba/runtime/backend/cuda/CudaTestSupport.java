@@ -4,6 +4,7 @@ import io.jmamba.runtime.backend.DeviceMatrix;
 import io.jmamba.runtime.jit.Dialect;
 import io.jmamba.runtime.jit.GeneratedKernel;
 import io.jmamba.runtime.jit.KernelParam;
+import io.jmamba.runtime.jit.ParallelLoop;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -11,6 +12,9 @@ import java.util.List;
 
 /** Finds the CUDA device for GPU tests (skipping with the reason when there is none) and holds hand-written kernels. */
 final class CudaTestSupport {
+    /** What the JIT reports for one @Parallel loop: the kernels below are grid-stride loops too. */
+    static final List<ParallelLoop> GRID_STRIDE = List.of(new ParallelLoop(0, new ParallelLoop.Bound.Unknown()));
+
     private static final CudaBackend BACKEND = new CudaBackend();
 
     private CudaTestSupport() {
@@ -47,7 +51,7 @@ final class CudaTestSupport {
                 }
                 """;
         return new GeneratedKernel("axpy", src, Dialect.CUDA,
-                List.of(array(0, "x", "float"), array(1, "y", "float"), scalar(2, "a", "float")), List.of(), false, false, 0);
+                List.of(array(0, "x", "float"), array(1, "y", "float"), scalar(2, "a", "float")), GRID_STRIDE, false, false, 0);
     }
 
     /** Writes each scalar kind it gets into a long array, to check argument packing. */

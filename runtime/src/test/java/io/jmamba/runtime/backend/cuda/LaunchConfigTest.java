@@ -62,8 +62,46 @@ class LaunchConfigTest {
     }
 
     @Test
-    void tooManyBlocksInYIsRejected() {
-        assertThrows(IllegalArgumentException.class, () -> LaunchConfig.of(new long[]{1, 70000}, null, false, 1024, "k"));
+    void tooManyBlocksInYIsRejectedWhenTheGridMustBeExact() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LaunchConfig.of(new long[]{1, 70001}, new long[]{1, 1}, true, 1024, "k"));
+        assertTrue(e.getMessage().contains("larger than CUDA allows"), e.getMessage());
+    }
+
+    @Test
+    void smallFirstDimensionGivesItsThreadsToTheSecond() {
+        // a 2-D @Parallel nest over one token and an unknown bound (65536 items), as the model's layout kernels launch
+        assertEquals(new LaunchConfig(1, 256, 1, 1, 256, 1), LaunchConfig.of(new long[]{1, 65536}, null, false, 1024, "columns3"));
+        assertEquals(new LaunchConfig(1, 1024, 1, 4, 64, 1), LaunchConfig.of(new long[]{3, 65536}, null, false, 1024, "columns3"));
+    }
+
+    @Test
+    void gridStrideGridIsCappedAtCudaLimits() {
+        LaunchConfig c = LaunchConfig.of(new long[]{256, 1L << 24, 70000}, new long[]{256, 1, 1}, false, 1024, "big");
+        assertEquals(new LaunchConfig(1, 65535, 65535, 256, 1, 1), c);
+        assertEquals(Integer.MAX_VALUE, LaunchConfig.of(new long[]{1L << 40}, null, false, 1024, "huge").gridX());
+    }
+
+    @Test
+    void exactGridPutsThreadsIntoYWhenItHasTooManyBlocks() {
+        LaunchConfig c = LaunchConfig.of(new long[]{64, 100_000}, null, true, 1024, "k");
+        assertEquals(64, c.blockX());
+        assertEquals(2, c.blockY()); // the smallest divisor of 100000 that leaves at most 65535 blocks
+        assertEquals(50_000, c.gridY());
+    }
+
+    @Test
+    void blockDimensionLimitsAreKept() {
+        assertEquals(64, LaunchConfig.of(new long[]{1, 1, 1000}, null, false, 1024, "k").blockZ(), "z takes at most 64 threads");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LaunchConfig.of(new long[]{1, 1, 256}, new long[]{1, 1, 128}, false, 1024, "k"));
+        assertTrue(e.getMessage().contains("exceeds CUDA's block limits (1024 x 1024 x 64)"), e.getMessage());
+    }
+
+    @Test
+    void smallGridStrideProblemStillGetsAWholeWarp() {
+        assertEquals(new LaunchConfig(1, 1, 1, 32, 1, 1), LaunchConfig.of(new long[]{3}, null, false, 1024, "k"));
+        assertEquals(new LaunchConfig(1, 1, 1, 1, 1, 1), LaunchConfig.of(new long[]{1}, null, false, 1024, "k"));
     }
 
     @Test

@@ -135,6 +135,31 @@ class OpenClMemoryTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("devices")
+    void sessionsTogetherCannotHoldMoreThanTheGlobalMemory(OpenClDevice device) {
+        long chunk = device.maxAllocationBytes();
+        long before = device.bytesReserved();
+        try (OpenClSession a = device.openSession(); OpenClSession b = device.openSession()) {
+            List<DeviceBuffer> held = new java.util.ArrayList<>();
+            DeviceOutOfMemoryException oom = null;
+            for (int i = 0; i < 256 && oom == null; i++) {
+                try {
+                    held.add((i % 2 == 0 ? a : b).allocate(chunk));
+                } catch (DeviceOutOfMemoryException e) {
+                    oom = e;
+                }
+            }
+            assertTrue(oom != null, "no out-of-memory after " + held.size() + " allocations of " + chunk + " bytes");
+            assertTrue(device.bytesReserved() <= device.globalMemoryBytes(), device.bytesReserved() + " bytes held");
+            assertTrue(oom.getMessage().contains("global memory " + device.globalMemoryBytes()), oom.getMessage());
+            assertTrue(oom.freeBytes() >= 0 && oom.freeBytes() < chunk, "free " + oom.freeBytes());
+            held.getFirst().free();
+            assertEquals(chunk, a.allocate(chunk).byteSize(), "freeing makes room again");
+        }
+        assertEquals(before, device.bytesReserved(), "closing the sessions gives their memory back");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("devices")
     void freeingAndClosingReleaseBuffersAndLaterUseThrows(OpenClDevice device) {
         OpenClSession s = device.openSession();
         MemorySegment one = Arena.ofAuto().allocate(JAVA_BYTE);
