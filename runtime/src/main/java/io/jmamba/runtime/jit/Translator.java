@@ -102,7 +102,7 @@ final class Translator {
                 Object spec = specialized == null ? null : specialized.get(i);
                 Var v;
                 if (spec != null) {
-                    Number value = literal(k, spec, pname);
+                    Number value = narrow(p.descriptorString(), literal(k, spec, pname));
                     boolean assigned = storedSlots.contains(slot);
                     v = new Var(pname, k, value, assigned);
                     initial.consts[slot] = assigned ? AbstractState.NOT_CONSTANT : value;
@@ -129,6 +129,17 @@ final class Translator {
             slot++;
         }
         this.parallel = entry ? new GridStrideLoops(mc, this) : null;
+    }
+
+    /** A specialised value as the Java parameter type would hold it (a byte parameter given 300 holds 44). */
+    private static Number narrow(String descriptor, Number v) {
+        return switch (descriptor) {
+            case "B" -> (int) (byte) v.intValue();
+            case "S" -> (int) (short) v.intValue();
+            case "C" -> (int) (char) v.intValue();
+            case "Z" -> v.intValue() != 0 ? 1 : 0;
+            default -> v;
+        };
     }
 
     private Number literal(Kind k, Object spec, String pname) {

@@ -113,6 +113,15 @@ public final class LocalMemoryKernels {
         out.set(ctx.globalIdx, s[ctx.localGroupSizeX - 1 - l] + l);
     }
 
+    /** Work-items exchange values through global memory: globalBarrier makes a group's writes visible to the group. */
+    public static void globalExchange(KernelContext ctx, IntArray scratch, IntArray out) {
+        int g = ctx.globalIdx;
+        scratch.set(g, g * 7 + 1);
+        ctx.globalBarrier();
+        int base = ctx.groupIdx * ctx.localGroupSizeX;
+        out.set(g, scratch.get(base + (ctx.localIdx + 5) % ctx.localGroupSizeX));
+    }
+
     static List<ConformanceCase> cases() {
         return List.of(
                 ConformanceCase.of(LocalMemoryKernels.class, "reduceIntSum",
@@ -171,6 +180,16 @@ public final class LocalMemoryKernels {
                                     assertEquals(s, o[g * GROUP + k], "exclusive scan at " + (g * GROUP + k));
                                     s += a[g * GROUP + k];
                                 }
+                            }
+                        }),
+                ConformanceCase.of(LocalMemoryKernels.class, "globalExchange",
+                                () -> new Object[] {new KernelContext(), new IntArray(N), new IntArray(N)})
+                        .withGrid(LocalMemoryKernels::grid)
+                        .withCheck(args -> {
+                            int[] o = ((IntArray) args[2]).toHeapArray();
+                            for (int i = 0; i < N; i++) {
+                                int from = i - i % GROUP + (i % GROUP + 5) % GROUP;
+                                assertEquals(from * 7 + 1, o[i], "value read by work-item " + i);
                             }
                         }),
                 ConformanceCase.of(LocalMemoryKernels.class, "reverseInGroup",

@@ -18,38 +18,66 @@ final class BatchSource {
     private BatchSource() {
     }
 
+    /**
+     * After program k in the context form: each work-item publishes its first int and float result in
+     * local memory and, after a barrier, folds the next work-item's (within its group) into its own
+     * checksum slots; a second barrier keeps the next program from overwriting them too early.
+     * {@link FuzzBatch#mixNeighbours} does the same on the host for the reference.
+     */
+    private static void mixNeighbours(StringBuilder s, String pad, int k) {
+        String o = "(" + k + " * n + g)";
+        s.append(pad).append("li[l] = oi.get(").append(o).append(" * ").append(ProgramGenerator.OI).append(");\n");
+        s.append(pad).append("lf[l] = of.get(").append(o).append(" * ").append(ProgramGenerator.OF).append(");\n");
+        s.append(pad).append("ctx.localBarrier();\n");
+        s.append(pad).append("oi.set(").append(o).append(" * ").append(ProgramGenerator.OI).append(" + 3, oi.get(").append(o)
+                .append(" * ").append(ProgramGenerator.OI).append(" + 3) ^ li[(l + 1) & ").append(LoopForm.GROUP - 1).append("]);\n");
+        s.append(pad).append("of.set(").append(o).append(" * ").append(ProgramGenerator.OF).append(" + 1, of.get(").append(o)
+                .append(" * ").append(ProgramGenerator.OF).append(" + 1) + lf[(l + 1) & ").append(LoopForm.GROUP - 1).append("]);\n");
+        s.append(pad).append("ctx.localBarrier();\n");
+    }
+
     static String className(long runSeed, int firstProgram) {
         return "Batch_" + Long.toHexString(runSeed) + "_" + firstProgram;
     }
 
-    /**
-     * The class source. {@code twoD}: the work-items come from two nested {@code @Parallel} loops
-     * ({@code run(..., int nx, int ny)}, work-item {@code g = gx * ny + gy}) instead of one
-     * ({@code run(..., int n)}); the programs see the same {@code g} either way.
-     */
-    static String of(String simpleName, List<FuzzProgram> programs, boolean twoD) {
+    /** The class source, with {@code run} in the given {@link LoopForm}. */
+    static String of(String simpleName, List<FuzzProgram> programs, LoopForm form) {
         StringBuilder s = new StringBuilder();
         s.append("package ").append(PACKAGE).append(";\n\n");
         s.append("import io.jmamba.runtime.api.*;\n\n");
         s.append("public final class ").append(simpleName).append(" {\n");
-        String pad;
-        if (twoD) {
-            s.append("    public static void run(").append(ProgramGenerator.ARRAY_PARAMS).append(", int nx, int ny) {\n");
-            s.append("        for (@Parallel int gx = 0; gx < nx; gx++) {\n");
-            s.append("            for (@Parallel int gy = 0; gy < ny; gy++) {\n");
-            s.append("                int g = gx * ny + gy;\n");
-            s.append("                int n = nx * ny;\n");
-            pad = "                ";
-        } else {
-            s.append("    public static void run(").append(ProgramGenerator.ARRAY_PARAMS).append(", int n) {\n");
-            s.append("        for (@Parallel int g = 0; g < n; g++) {\n");
-            pad = "            ";
+        String pad = "            ";
+        switch (form) {
+            case TWO_D -> {
+                s.append("    public static void run(").append(ProgramGenerator.ARRAY_PARAMS).append(", int nx, int ny) {\n");
+                s.append("        for (@Parallel int gx = 0; gx < nx; gx++) {\n");
+                s.append("            for (@Parallel int gy = 0; gy < ny; gy++) {\n");
+                s.append("                int g = gx * ny + gy;\n");
+                s.append("                int n = nx * ny;\n");
+                pad = "                ";
+            }
+            case CONTEXT -> {
+                s.append("    public static void run(KernelContext ctx, ").append(ProgramGenerator.ARRAY_PARAMS).append(") {\n");
+                s.append("        int g = ctx.globalIdx;\n");
+                s.append("        int n = ctx.globalGroupSizeX;\n");
+                s.append("        int l = ctx.localIdx;\n");
+                s.append("        int[] li = ctx.allocateIntLocalArray(").append(LoopForm.GROUP).append(");\n");
+                s.append("        float[] lf = ctx.allocateFloatLocalArray(").append(LoopForm.GROUP).append(");\n");
+                s.append("        {\n");
+            }
+            default -> {
+                s.append("    public static void run(").append(ProgramGenerator.ARRAY_PARAMS).append(", int n) {\n");
+                s.append("        for (@Parallel int g = 0; g < n; g++) {\n");
+            }
         }
         for (int k = 0; k < programs.size(); k++) {
             s.append(pad).append("p").append(programs.get(k).index()).append("(g, ").append(k).append(" * n + g, ")
                     .append(ProgramGenerator.ARRAY_ARGS).append(");\n");
+            if (form == LoopForm.CONTEXT) {
+                mixNeighbours(s, pad, k);
+            }
         }
-        s.append(twoD ? "            }\n        }\n    }\n\n" : "        }\n    }\n\n");
+        s.append(form == LoopForm.TWO_D ? "            }\n        }\n    }\n\n" : "        }\n    }\n\n");
         s.append("""
                     static int nzi(int d) { return d == 0 ? 1 : d; }
                     static long nzl(long d) { return d == 0L ? 1L : d; }

@@ -4,6 +4,9 @@ import io.jmamba.runtime.api.DataTransferMode;
 import io.jmamba.runtime.api.DoubleArray;
 import io.jmamba.runtime.api.ExecutionPlan;
 import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.KernelContext;
+import io.jmamba.runtime.api.WorkerGrid1D;
 import io.jmamba.runtime.api.IntArray;
 import io.jmamba.runtime.api.LongArray;
 import io.jmamba.runtime.api.NativeArray;
@@ -37,21 +40,25 @@ final class FuzzBatch {
     final List<FuzzProgram> programs;
     final String className;
     final String source;
-    /** Whether {@code run} uses two nested parallel loops (see {@link BatchSource#of}). */
-    final boolean twoD;
+    /** How {@code run} spreads the work-items (see {@link BatchSource#of}). */
+    final LoopForm form;
+    private final int first;
+    private final int count;
     private Method kernel;
 
-    FuzzBatch(long runSeed, int first, int count, boolean twoD) {
-        this.twoD = twoD;
+    FuzzBatch(long runSeed, int first, int count, LoopForm form) {
+        this.form = form;
+        this.first = first;
+        this.count = count;
         this.runSeed = runSeed;
         List<FuzzProgram> ps = new ArrayList<>();
         for (int i = first; i < first + count; i++) {
             ps.add(ProgramGenerator.generate(runSeed, i));
         }
         this.programs = List.copyOf(ps);
-        String simple = BatchSource.className(runSeed, first) + "_" + count + (twoD ? "_2d" : "");
+        String simple = BatchSource.className(runSeed, first) + "_" + count + "_" + form.flag;
         this.className = BatchSource.PACKAGE + "." + simple;
-        this.source = BatchSource.of(simple, programs, twoD);
+        this.source = BatchSource.of(simple, programs, form);
     }
 
     synchronized Method kernel() {
@@ -88,10 +95,18 @@ final class FuzzBatch {
                 new IntArray(slots * OI), new LongArray(slots * OL), new FloatArray(slots * OF), new DoubleArray(slots * OD),
                 new FloatArray(slots * AF), new DoubleArray(slots * AD), new IntArray(slots * SC),
                 r.nextInt(-1000, 1000), r.nextLong(), r.nextInt(-512, 512) / 8f, r.nextInt(-512, 512) / 8.0};
-        Object[] grid = twoD ? new Object[] {4, WORK_ITEMS / 4} : new Object[] {WORK_ITEMS};
-        Object[] all = java.util.Arrays.copyOf(common, common.length + grid.length);
-        System.arraycopy(grid, 0, all, common.length, grid.length);
-        return all;
+        List<Object> all = new ArrayList<>();
+        if (form == LoopForm.CONTEXT) {
+            all.add(new KernelContext());
+        }
+        all.addAll(List.of(common));
+        switch (form) {
+            case ONE_D -> all.add(WORK_ITEMS);
+            case TWO_D -> all.addAll(List.of(4, WORK_ITEMS / 4));
+            default -> {
+            }
+        }
+        return all.toArray();
     }
 
     /** Runs the batch on {@code device} through a task graph and an execution plan; returns the arguments afterwards. */
@@ -108,13 +123,25 @@ final class FuzzBatch {
                 .task("run", kernel().getDeclaringClass(), "run", args)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, arrays.toArray());
         try (ExecutionPlan plan = new ExecutionPlan(g.snapshot())) {
-            plan.withDevice(device).execute();
+            plan.withDevice(device);
+            if (form == LoopForm.CONTEXT) {
+                plan.withGridScheduler(new GridScheduler("fuzz.run", new WorkerGrid1D(WORK_ITEMS).setLocalWork(LoopForm.GROUP)));
+            }
+            plan.execute();
         }
         return args;
     }
 
-    /** Calls {@code run} as a plain Java method. */
+    /**
+     * Calls {@code run} as a plain Java method. A KernelContext kernel cannot be called so: its
+     * reference is the one-loop twin of the batch called directly, with the neighbour mixing done on the host.
+     */
     Object[] runDirectly() {
+        if (form == LoopForm.CONTEXT) {
+            Object[] twin = new FuzzBatch(runSeed, first, count, LoopForm.ONE_D).runDirectly();
+            mixNeighbours(arrays(twin));
+            return twin;
+        }
         Object[] args = arguments();
         try {
             kernel().invoke(null, args);
@@ -135,13 +162,41 @@ final class FuzzBatch {
         }
     }
 
+    /** What {@link BatchSource}'s context form does after each program, done on the host. */
+    private void mixNeighbours(List<NativeArray> a) {
+        IntArray oi = (IntArray) a.get(4);
+        FloatArray of = (FloatArray) a.get(6);
+        for (int k = 0; k < programs.size(); k++) {
+            for (int g = 0; g < WORK_ITEMS; g++) {
+                int neighbour = g - g % LoopForm.GROUP + (g % LoopForm.GROUP + 1) % LoopForm.GROUP;
+                long mine = (long) k * WORK_ITEMS + g;
+                long theirs = (long) k * WORK_ITEMS + neighbour;
+                oi.set(mine * OI + 3, oi.get(mine * OI + 3) ^ oi.get(theirs * OI));
+                of.set(mine * OF + 1, of.get(mine * OF + 1) + of.get(theirs * OF));
+            }
+        }
+    }
+
+    /** The off-heap arrays among a run's arguments, in order: ii, il, fi, di, oi, ol, of, od, af, ad, sc. */
+    static List<NativeArray> arrays(Object[] args) {
+        List<NativeArray> out = new ArrayList<>();
+        for (Object a : args) {
+            if (a instanceof NativeArray n) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
     /**
      * Compares program {@code pos} of this batch between a reference run and another run: exact for
      * every slot except the approximate ones, which get their function's ulp bound. Returns null when
      * they agree, else the differences.
      */
-    String compare(int pos, Object[] ref, Object[] act) {
+    String compare(int pos, Object[] refArgs, Object[] actArgs) {
         FuzzProgram prog = programs.get(pos);
+        Object[] ref = arrays(refArgs).toArray();
+        Object[] act = arrays(actArgs).toArray();
         StringBuilder diff = new StringBuilder();
         for (int g = 0; g < WORK_ITEMS; g++) {
             long slot = (long) pos * WORK_ITEMS + g;

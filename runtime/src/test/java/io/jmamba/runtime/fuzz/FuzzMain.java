@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * Runs the differential fuzzer for any number of programs, outside JUnit:
- * {@code FuzzMain [--seed S] [--first K] [--count N] [--batch B] [--form 1d|2d|mixed] [--print]}. Prints each mismatch (with
+ * {@code FuzzMain [--seed S] [--first K] [--count N] [--batch B] [--form 1d|2d|ctx|mixed] [--print]}. Prints each mismatch (with
  * the program and the flags that rerun it) and exits with status 1 if there was any. {@code --print}
  * only prints the generated batch sources.
  */
@@ -31,7 +31,7 @@ public final class FuzzMain {
                 case "--print" -> print = true;
                 case "--form" -> form = argv[++i];
                 default -> {
-                    System.err.println("usage: FuzzMain [--seed S] [--first K] [--count N] [--batch B] [--form 1d|2d|mixed] [--print]");
+                    System.err.println("usage: FuzzMain [--seed S] [--first K] [--count N] [--batch B] [--form 1d|2d|ctx|mixed] [--print]");
                     System.exit(2);
                 }
             }

@@ -22,7 +22,7 @@ final class FuzzReport {
         for (int i = 0; i < Math.min(lines.length, MAX_DIFF_LINES); i++) {
             sb.append(lines[i]).append('\n');
         }
-        sb.append("reproduce with ").append(s.reproduce(p.index(), b.twoD)).append('\n');
+        sb.append("reproduce with ").append(s.reproduce(p.index(), b.form)).append('\n');
         sb.append("batch source saved to ").append(save(b)).append('\n');
         sb.append("--- program ").append(p.index()).append(" ---\n").append(p.source());
         return sb.toString();

@@ -5,13 +5,13 @@ package io.jmamba.runtime.fuzz;
  * {@code jmamba.fuzz.count} (default 200, what CI runs), {@code jmamba.fuzz.seed}, {@code jmamba.fuzz.first}
  * (index of the first program: with count 1, reruns a single program of an earlier run),
  * {@code jmamba.fuzz.batch} (programs per compiled class) and {@code jmamba.fuzz.form} (how the batch
- * kernel spreads work-items: {@code 1d}, {@code 2d}, or {@code mixed}, the default, which alternates
- * by batch).
+ * kernel spreads work-items, a {@link LoopForm}: {@code 1d}, {@code 2d}, {@code ctx}, or {@code mixed},
+ * the default, which takes them in turn by batch).
  */
 record FuzzSettings(long seed, int first, int count, int batch, String form) {
     FuzzSettings {
-        if (!form.equals("1d") && !form.equals("2d") && !form.equals("mixed")) {
-            throw new IllegalArgumentException("jmamba.fuzz.form must be 1d, 2d or mixed, got " + form);
+        if (!form.equals("mixed")) {
+            LoopForm.byFlag(form);
         }
     }
 
@@ -27,8 +27,8 @@ record FuzzSettings(long seed, int first, int count, int batch, String form) {
     }
 
     /** The command-line flags that rerun exactly one program of this run, in the same loop form. */
-    String reproduce(int program, boolean twoD) {
-        String f = twoD ? "2d" : "1d";
+    String reproduce(int program, LoopForm form) {
+        String f = form.flag;
         return "-Djmamba.fuzz.seed=" + seed + " -Djmamba.fuzz.first=" + program + " -Djmamba.fuzz.count=1 -Djmamba.fuzz.form=" + f
                 + "  (or: FuzzMain --seed " + seed + " --first " + program + " --count 1 --form " + f + ")";
     }
@@ -36,8 +36,8 @@ record FuzzSettings(long seed, int first, int count, int batch, String form) {
     java.util.List<FuzzBatch> batches() {
         java.util.List<FuzzBatch> out = new java.util.ArrayList<>();
         for (int start = first, b = 0; start < first + count; start += batch, b++) {
-            boolean twoD = form.equals("2d") || (form.equals("mixed") && b % 2 == 1);
-            out.add(new FuzzBatch(seed, start, Math.min(batch, first + count - start), twoD));
+            LoopForm f = form.equals("mixed") ? LoopForm.values()[b % LoopForm.values().length] : LoopForm.byFlag(form);
+            out.add(new FuzzBatch(seed, start, Math.min(batch, first + count - start), f));
         }
         return out;
     }
