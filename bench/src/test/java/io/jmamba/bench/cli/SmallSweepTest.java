@@ -35,7 +35,7 @@ class SmallSweepTest {
     private void sweep(ComputeDevice device) throws Exception {
         Path out = dir.resolve(device.id().replace(':', '_'));
         CliRun r = CliRun.of("bench", "scaling", "--device", device.id(), "--series", String.join(",", SERIES), "--min-len", "128",
-                "--max-len", "512", "--runs", "2", "--warmup", "0", "--time-budget", "120", "--out", out.toString());
+                "--max-len", "512", "--step", "2", "--runs", "2", "--warmup", "0", "--time-budget", "120", "--out", out.toString());
         assertEquals(0, r.status(), r.err() + r.out());
         assertTrue(r.out().contains("log-log slopes"), r.out());
 

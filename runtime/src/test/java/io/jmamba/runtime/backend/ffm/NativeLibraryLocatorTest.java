@@ -18,11 +18,35 @@ class NativeLibraryLocatorTest {
     @Test
     void searchesTheUsualFoldersInOrder() {
         List<Path> folders = NativeLibraryLocator.searchFolders();
-        int cuda = folders.indexOf(Path.of("/usr/local/cuda/lib64"));
-        int nvidia = folders.indexOf(Path.of("/usr/local/nvidia/lib64"));
-        int multiarch = folders.indexOf(Path.of("/usr/lib/x86_64-linux-gnu"));
-        int lib = folders.indexOf(Path.of("/usr/lib"));
-        assertTrue(cuda >= 0 && cuda < nvidia && nvidia < multiarch && multiarch < lib, folders.toString());
+        // Folders the user names (LD_LIBRARY_PATH, as on GPU machines) come first and may repeat a usual
+        // folder; the order of the usual folders is checked among the rest.
+        java.util.Set<Path> named = new java.util.HashSet<>();
+        for (String v : new String[] {System.getenv("LD_LIBRARY_PATH"), System.getProperty("jmamba.library.path")}) {
+            if (v != null) {
+                for (String f : v.split(":")) {
+                    if (!f.isBlank()) {
+                        named.add(Path.of(f));
+                    }
+                }
+            }
+        }
+        List<Path> usual = List.of(Path.of("/usr/local/cuda/lib64"), Path.of("/usr/local/nvidia/lib64"),
+                Path.of("/usr/lib/x86_64-linux-gnu"), Path.of("/usr/lib"));
+        int last = -1;
+        for (Path p : usual) {
+            int at = folders.indexOf(p);
+            assertTrue(at >= 0, p + " is searched: " + folders);
+            if (!named.contains(p)) {
+                assertTrue(at > last, p + " comes after the folders before it in " + usual + ": " + folders);
+                last = at;
+            }
+        }
+        for (Path p : named) {
+            int at = folders.indexOf(p);
+            if (at >= 0 && !usual.contains(p)) {
+                assertTrue(at < folders.indexOf(Path.of("/usr/lib")), "named folder " + p + " comes before the system ones: " + folders);
+            }
+        }
         assertTrue(folders.contains(Path.of("/usr/lib64")), folders.toString());
     }
 

@@ -52,7 +52,7 @@ class IcdRegistrationTest {
 
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
-                "-Djmamba.library.path=" + lib, "-cp", System.getProperty("java.class.path"),
+                "-Djmamba.library.path=" + lib, "-cp", childClassPath(),
                 OpenClDeviceLister.class.getName()).redirectErrorStream(true);
         pb.environment().remove("OCL_ICD_VENDORS");
         pb.environment().remove("OPENCL_VENDOR_PATH");
@@ -80,5 +80,17 @@ class IcdRegistrationTest {
         assertTrue(IcdRegistration.plan(plain, folders, Map.of("OPENCL_VENDOR_PATH", "/elsewhere")).isEmpty(), "user's choice");
         assertTrue(IcdRegistration.plan(plain, List.of(tmp.resolve("none")), Map.of()).isEmpty(), "no NVIDIA library");
         assertTrue(IcdRegistration.plan(plain, folders, Map.of()).isPresent(), "the control case does register");
+    }
+
+    /**
+     * The class path of the child JVM: where this test's classes and the backend's classes were loaded
+     * from (a launcher such as JUnit's console loads them through its own class loader, so
+     * java.class.path alone may not name them), then the parent's class path.
+     */
+    private static String childClassPath() throws Exception {
+        return Path.of(OpenClDeviceLister.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                + java.io.File.pathSeparator
+                + Path.of(IcdRegistration.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                + java.io.File.pathSeparator + System.getProperty("java.class.path");
     }
 }
