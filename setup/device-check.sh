@@ -23,6 +23,31 @@ for step in "$@"; do
         JAVA_TOOL_OPTIONS="-Djmamba.fuzz.count=${FUZZ_COUNT:-1000} -Djmamba.fuzz.seed=${FUZZ_SEED:-0x6a6d616d6261}" \
         timeout ${FUZZ_TIMEOUT:-400} "$P/run-tests.sh" --include-package io.jmamba.runtime.fuzz --disable-banner > "$OUT/fuzz.log" 2>&1
       echo "== fuzz"; summary "$OUT/fuzz.log"; grep -E "FAILED|ABORTED" "$OUT/fuzz.log" | head -20 ;;
+    runtime)
+      # the runtime tests (task graphs, backends, JIT, conformance) on CUDA and NVIDIA OpenCL; PoCL is CI's
+      OCL_ICD_VENDORS=/tmp/nv-icd OCL_ICD_FILENAMES=$nv JMAMBA_REQUIRE_BACKENDS=cuda,opencl \
+        JAVA_TOOL_OPTIONS="-Djmamba.cache.dir=$(mktemp -d)" timeout ${RUNTIME_TIMEOUT:-240} "$P/run-tests.sh" \
+        --include-package io.jmamba.runtime --exclude-package io.jmamba.runtime.fuzz --exclude-tag slow \
+        --disable-banner --details=testfeed > "$OUT/runtime.log" 2>&1
+      echo "== runtime"; summary "$OUT/runtime.log"; grep -E "FAILED|ABORTED" "$OUT/runtime.log" | head -20 ;;
+    fuzzmain)
+      # FuzzMain batch by batch on CUDA + NVIDIA OpenCL; a batch that kills the JVM (a driver crash) is
+      # logged and skipped, and the run goes on from the next batch.
+      first=0; total=${FUZZ_COUNT:-1000}; end=$((SECONDS + ${FUZZ_TIMEOUT:-300}))
+      : > "$OUT/fuzzmain.log"
+      while (( first < total && SECONDS < end )); do
+        OCL_ICD_VENDORS=/tmp/nv-icd OCL_ICD_FILENAMES=$nv JMAMBA_REQUIRE_BACKENDS=cuda,opencl \
+          timeout $((end - SECONDS + 1)) "$P/run-main.sh" io.jmamba.runtime.fuzz.FuzzMain --first $first \
+          --count $((total - first)) > /tmp/fm.log 2>&1; rc=$?
+        cat /tmp/fm.log >> "$OUT/fuzzmain.log"
+        done_n=$(grep -cE "^[0-9]+ programs, " /tmp/fm.log)
+        if grep -q "^done:" /tmp/fm.log; then break; fi
+        crashed=$((first + 25 * done_n))
+        echo "CRASH rc=$rc in the batch starting at program $crashed" | tee -a "$OUT/fuzzmain.log"
+        grep -m1 "Problematic frame" -A1 hs_err_pid*.log 2>/dev/null | tail -1 | tee -a "$OUT/fuzzmain.log"; rm -f hs_err_pid*.log
+        first=$((crashed + 25))
+      done
+      echo "== fuzzmain"; grep -E "^done:|CRASH|failures so far" "$OUT/fuzzmain.log" | tail -8 ;;
     bench)
       M="$P/run-main.sh io.jmamba.bench.cli.Main"
       $M devices > "$OUT/devices.txt" 2>&1; cat "$OUT/devices.txt"
