@@ -32,7 +32,8 @@ class CudaJitGpuTest {
         CudaJitKernels.axpy(x, expect, 0.75f);
         try (CudaSession s = d.openCudaSession()) {
             CudaKernel k = s.compile(request("axpy", Map.of(), FloatArray.class, FloatArray.class, float.class));
-            assertTrue(k.compileNanos() > 0, "a cold compile takes time");
+            // No claim on the first compile's time: CudaPlanGpuTest may have built the same kernel earlier in
+            // this process, and the process-wide caches then serve it (cold compile times are in CudaMicroBench).
             assertTrue(k.source().contains("__global__"), k.source());
             assertTrue(k.ptx().contains(".entry " + k.entryName()), "PTX is printable and names the entry");
             CudaBuffer dx = upload(s, x);
