@@ -33,7 +33,7 @@ class PoclExecutionTest {
     @BeforeAll
     static void open() {
         String why = OpenCl.unavailableReason();
-        if (why != null && "opencl".equalsIgnoreCase(System.getenv("JMAMBA_REQUIRE_BACKENDS"))) {
+        if (why != null && io.jmamba.runtime.backend.DeviceMatrix.requiredBackends().contains("opencl")) {
             fail("OpenCL required but unavailable: " + why);
         }
         assumeTrue(why == null, () -> "skipped: no OpenCL device (" + why + ")");
