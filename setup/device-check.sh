@@ -33,7 +33,7 @@ for step in "$@"; do
     fuzzmain)
       # FuzzMain batch by batch on CUDA + NVIDIA OpenCL; a batch that kills the JVM (a driver crash) is
       # logged and skipped, and the run goes on from the next batch.
-      first=0; total=${FUZZ_COUNT:-1000}; end=$((SECONDS + ${FUZZ_TIMEOUT:-300}))
+      first=${FUZZ_FIRST:-0}; total=${FUZZ_COUNT:-1000}; end=$((SECONDS + ${FUZZ_TIMEOUT:-300}))
       : > "$OUT/fuzzmain.log"
       while (( first < total && SECONDS < end )); do
         OCL_ICD_VENDORS=/tmp/nv-icd OCL_ICD_FILENAMES=$nv JMAMBA_REQUIRE_BACKENDS=cuda,opencl \
