@@ -7,6 +7,7 @@ import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.api.WorkerGrid1D;
 import io.jmamba.runtime.api.WorkerGrid2D;
 import io.jmamba.runtime.backend.ComputeDevice;
+import io.jmamba.runtime.backend.cuda.CuBlas;
 
 import java.util.List;
 import java.util.Objects;
@@ -14,7 +15,8 @@ import java.util.Objects;
 /**
  * Host API of a linear layer, y (rows, out) = x (rows, in) . W (out, in)^T + bias (out): in_proj,
  * x_proj, dt_proj, out_proj and lm_head. Few rows (decoding) take the GEMV kernel, more take the tiled
- * GEMM; {@link Path} forces one.
+ * GEMM; {@link Path} forces one. On CUDA devices {@link Path#AUTO_CUBLAS} hands the many-row products to
+ * cuBLAS instead (fp32 sgemm in cuBLAS's default math mode: fp32 arithmetic and accumulation, no TF32).
  */
 public final class Linear {
     private Linear() {
@@ -24,15 +26,41 @@ public final class Linear {
     public static final int GEMV_MAX_ROWS = 4;
 
     /** Which kernel computes the product. */
-    public enum Path { AUTO, GEMM, GEMV }
+    public enum Path {
+        /** GEMV up to {@link #GEMV_MAX_ROWS} rows, the JIT tiled GEMM beyond: any device. */
+        AUTO,
+        /** The JIT tiled GEMM. */
+        GEMM,
+        /** The JIT GEMV. */
+        GEMV,
+        /**
+         * cuBLAS sgemm (CUDA devices only: on another device the graph fails when it runs, naming the
+         * device). A bias is added by a small JIT kernel after the product.
+         */
+        CUBLAS,
+        /** GEMV up to {@link #GEMV_MAX_ROWS} rows, cuBLAS beyond: what CUDA devices use. */
+        AUTO_CUBLAS;
 
-    /** Appends task {@code prefix + "_gemm"} or {@code prefix + "_gemv"} with the kernel chosen by row count. */
+        /** AUTO_CUBLAS on CUDA devices, AUTO elsewhere. */
+        public static Path autoFor(ComputeDevice device) {
+            return device.backendName().equals("cuda") ? AUTO_CUBLAS : AUTO;
+        }
+    }
+
+    /**
+     * Appends task {@code prefix + "_gemm"} or {@code prefix + "_gemv"} with the kernel chosen by row count
+     * ({@link Path#AUTO}).
+     */
     public static void addTo(TaskGraph graph, GridScheduler grids, String prefix, int rows, int in, int out,
                              FloatArray x, FloatArray w, FloatArray bias, FloatArray y) {
         addTo(graph, grids, prefix, rows, in, out, x, w, bias, y, Path.AUTO);
     }
 
-    /** As {@link #addTo(TaskGraph, GridScheduler, String, int, int, int, FloatArray, FloatArray, FloatArray, FloatArray)} with the kernel given. */
+    /**
+     * As {@link #addTo(TaskGraph, GridScheduler, String, int, int, int, FloatArray, FloatArray, FloatArray, FloatArray)}
+     * with the kernel given. The cuBLAS path adds the library task {@code prefix + "_cublas"} and, with a
+     * bias, the kernel task {@code prefix + "_bias"}.
+     */
     public static void addTo(TaskGraph graph, GridScheduler grids, String prefix, int rows, int in, int out,
                              FloatArray x, FloatArray w, FloatArray bias, FloatArray y, Path path) {
         Objects.requireNonNull(graph, "graph");
@@ -41,9 +69,19 @@ public final class Linear {
         GraphParts.checkPrefix(prefix);
         check(rows, in, out, x, w, bias, y);
         FloatArray b = GraphParts.orPlaceholder(graph, bias);
-        boolean gemv = path == Path.GEMV || path == Path.AUTO && rows <= GEMV_MAX_ROWS;
+        boolean auto = path == Path.AUTO || path == Path.AUTO_CUBLAS;
+        boolean gemv = path == Path.GEMV || auto && rows <= GEMV_MAX_ROWS;
+        boolean cublas = !gemv && (path == Path.CUBLAS || path == Path.AUTO_CUBLAS);
         String g = graph.getName() + ".";
-        if (gemv) {
+        if (cublas) {
+            // row-major y[rows, out] = x[rows, in] . (W[out, in])^T: A = x untransposed, B = W transposed
+            graph.libraryTask(prefix + "_cublas", CuBlas.sgemm(false, true, rows, out, in, 1f, 0f), x, w, y);
+            if (bias != null) {
+                String id = prefix + "_bias";
+                graph.task(id, LinearKernels::addBias, y, bias, rows, out);
+                grids.addWorkerGrid(g + id, GraphParts.loopGrid(out, rows));
+            }
+        } else if (gemv) {
             String id = prefix + "_gemv";
             long rowBlocks = (rows + LinearKernels.GEMV_ROWS - 1) / LinearKernels.GEMV_ROWS;
             if (rowBlocks > GraphParts.MAX_GRID_YZ) {

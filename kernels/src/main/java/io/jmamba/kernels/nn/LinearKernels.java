@@ -2,6 +2,7 @@ package io.jmamba.kernels.nn;
 
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelContext;
+import io.jmamba.runtime.api.Parallel;
 
 /**
  * y = x . W^T (+ bias) for linear layers: x (rows, in), W (out, in) as PyTorch stores it, y (rows, out).
@@ -12,7 +13,8 @@ import io.jmamba.runtime.api.KernelContext;
  *   <li>{@link #gemv}: for one (or a few) tokens: 32 items per output read consecutive elements of a
  *       W row (coalesced), use each for up to 4 rows, and reduce in local memory.</li>
  * </ul>
- * Both need the grids {@link Linear} gives them.
+ * Both need the grids {@link Linear} gives them. {@link #addBias} follows a library GEMM (cuBLAS) that
+ * computes the product alone.
  */
 public final class LinearKernels {
     private LinearKernels() {
@@ -149,6 +151,19 @@ public final class LinearKernels {
                     v += bias.get(o);
                 }
                 y.set((long) (r0 + r) * out + o, v);
+            }
+        }
+    }
+
+    /**
+     * y[r, j] += bias[j]. Dimension 0 walks the contiguous column index j, so consecutive work-items
+     * touch consecutive addresses.
+     */
+    public static void addBias(FloatArray y, FloatArray bias, int rows, int out) {
+        for (@Parallel int j = 0; j < out; j++) {
+            for (@Parallel int r = 0; r < rows; r++) {
+                long at = (long) r * out + j;
+                y.set(at, y.get(at) + bias.get(j));
             }
         }
     }
