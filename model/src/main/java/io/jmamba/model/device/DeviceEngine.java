@@ -1,5 +1,6 @@
 package io.jmamba.model.device;
 
+import io.jmamba.kernels.nn.Linear;
 import io.jmamba.model.config.MambaConfig;
 import io.jmamba.model.inference.InferenceEngine;
 import io.jmamba.model.inference.InferenceState;
@@ -30,9 +31,10 @@ public final class DeviceEngine implements InferenceEngine {
     private final ModelWeights weights;
     private final MambaConfig config;
     private final ComputeDevice device;
-    private final StackTasks stack;
-    private final boolean cudaGraphs;
     private final KernelSet kernels;
+    private Linear.Path linear;
+    private StackTasks stack;
+    private final boolean cudaGraphs;
     private final Map<String, ForwardPlan> plans = new LinkedHashMap<>(16, 0.75f, true);
     private int maxPrefillTokens = DEFAULT_MAX_PREFILL_TOKENS;
     private boolean closed;
@@ -52,7 +54,8 @@ public final class DeviceEngine implements InferenceEngine {
         this.config = weights.config();
         this.device = device;
         this.kernels = kernels;
-        this.stack = new StackTasks(weights, kernels);
+        this.linear = Linear.Path.autoFor(device);
+        this.stack = new StackTasks(weights, kernels, linear);
         this.cudaGraphs = cudaGraphs;
     }
 
@@ -69,6 +72,27 @@ public final class DeviceEngine implements InferenceEngine {
         return this;
     }
 
+    /**
+     * How the fast kernels' linear layers are computed; the default is {@link Linear.Path#autoFor} the
+     * device (cuBLAS for many rows on CUDA, the JIT GEMM elsewhere). {@link Linear.Path#AUTO} keeps the
+     * JIT kernels on CUDA too, to time one against the other. Only before the first forward pass.
+     * Returns this engine.
+     */
+    public synchronized DeviceEngine withLinear(Linear.Path path) {
+        java.util.Objects.requireNonNull(path, "path");
+        if (!plans.isEmpty()) {
+            throw new IllegalStateException("the linear path is fixed once a forward pass has run");
+        }
+        this.linear = path;
+        this.stack = new StackTasks(weights, kernels, path);
+        return this;
+    }
+
+    /** The linear-layer path the graphs are built with. */
+    public synchronized Linear.Path linear() {
+        return linear;
+    }
+
     @Override
     public MambaConfig config() {
         return config;
@@ -80,7 +104,8 @@ public final class DeviceEngine implements InferenceEngine {
 
     @Override
     public String deviceDescription() {
-        return device.id() + " (" + device.name() + "), " + kernels.name().toLowerCase(java.util.Locale.ROOT) + " kernels";
+        return device.id() + " (" + device.name() + "), " + kernels.name().toLowerCase(java.util.Locale.ROOT) + " kernels"
+                + (kernels == KernelSet.FAST ? ", linear " + linear.name().toLowerCase(java.util.Locale.ROOT) : "");
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.jmamba.model.generate;
 
+import io.jmamba.kernels.nn.Linear;
 import io.jmamba.model.config.Architecture;
 import io.jmamba.model.config.ConfigParser;
 import io.jmamba.model.config.MambaConfig;
@@ -48,6 +49,7 @@ public final class ModelSpeedCommand {
         o.addOption(Option.builder().longOpt("decode-batch").hasArg().argName("B,B").desc("decode batch sizes (default 1,64)").build());
         o.addOption(Option.builder().longOpt("steps").hasArg().argName("N").desc("timed decode steps (default 100)").build());
         o.addOption(Option.builder().longOpt("kernels").hasArg().argName("fast|portable").desc("kernels of the task-graph engine (default: fast, portable on the jvm backend)").build());
+        o.addOption(Option.builder().longOpt("linear").hasArg().argName("auto|jit|cublas").desc("linear layers of the fast kernels: jit (GEMV/tiled GEMM), cublas (GEMV for few rows, cuBLAS sgemm beyond; CUDA only), auto (cublas on CUDA; default)").build());
         o.addOption(Option.builder().longOpt("cuda-graphs").hasArg().argName("on|off|both").desc("decode with CUDA graphs (default both)").build());
         return o;
     }
@@ -91,10 +93,11 @@ public final class ModelSpeedCommand {
             KernelSet chosen = cl.hasOption("kernels") ? GenerateCommand.kernelSet(cl.getOptionValue("kernels")) : null;
             boolean reference = "reference".equalsIgnoreCase(deviceName);
             ComputeDevice device = reference ? null : deviceName == null ? Devices.best() : Devices.find(deviceName);
+            Linear.Path linear = reference ? null : linearPath(cl.getOptionValue("linear", "auto"), device);
             KernelSet kernels = chosen != null ? chosen : reference ? KernelSet.FAST : KernelSet.defaultFor(device);
             out.printf(Locale.ROOT, "model: %s, %d layers, d_model %d, d_state %d, vocab %d on %s%n", c.architecture(),
-                    c.nLayer(), c.dModel(), c.dState(), c.vocabSize(), reference ? "reference" : device.id() + " (" + device.name() + "), " + kernels.name().toLowerCase(Locale.ROOT) + " kernels");
-            try (InferenceEngine e = reference ? new ReferenceEngine(weights) : new DeviceEngine(weights, device, true, kernels)) {
+                    c.nLayer(), c.dModel(), c.dState(), c.vocabSize(), reference ? "reference" : device.id() + " (" + device.name() + "), " + kernels.name().toLowerCase(Locale.ROOT) + " kernels, linear " + linear.name().toLowerCase(Locale.ROOT));
+            try (InferenceEngine e = reference ? new ReferenceEngine(weights) : new DeviceEngine(weights, device, true, kernels).withLinear(linear)) {
                 for (int len : lengths) {
                     ModelSpeed.Prefill p = ModelSpeed.prefill(e, 1, len, 2, 7);
                     out.printf(Locale.ROOT, "prefill %6d tokens: %10.2f ms  %12.0f tokens/s%n", len, p.nanos() / 1e6,
@@ -105,7 +108,7 @@ public final class ModelSpeedCommand {
                 }
             }
             if (!reference && device.backendName().equals("cuda") && !graphs.equals("on")) {
-                try (InferenceEngine e = new DeviceEngine(weights, device, false, kernels)) {
+                try (InferenceEngine e = new DeviceEngine(weights, device, false, kernels).withLinear(linear)) {
                     decode(out, e, batches, steps, " (no CUDA graphs)");
                 }
             }
@@ -125,6 +128,21 @@ public final class ModelSpeedCommand {
             out.printf(Locale.ROOT, "decode batch %3d%s: %8.3f ms/step  %12.0f tokens/s%n", b, what, d.millisPerStep(),
                     d.tokensPerSecond());
         }
+    }
+
+    /** --linear: auto picks cuBLAS on CUDA; jit keeps the JIT GEMV/GEMM; cublas insists on CUDA. */
+    static Linear.Path linearPath(String name, ComputeDevice device) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "auto" -> Linear.Path.autoFor(device);
+            case "jit" -> Linear.Path.AUTO;
+            case "cublas" -> {
+                if (!device.backendName().equals("cuda")) {
+                    throw new IllegalArgumentException("--linear cublas needs a CUDA device, not " + device.id());
+                }
+                yield Linear.Path.AUTO_CUBLAS;
+            }
+            default -> throw new IllegalArgumentException("--linear must be auto, jit or cublas, got \"" + name + "\"");
+        };
     }
 
     private static int[] ints(String s) {

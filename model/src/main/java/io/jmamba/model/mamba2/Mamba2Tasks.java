@@ -17,6 +17,8 @@ import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.TaskGraph;
 
+import java.util.Objects;
+
 import static io.jmamba.model.device.LayoutTasks.columns3;
 import static io.jmamba.model.device.LayoutTasks.copy;
 import static io.jmamba.model.device.LayoutTasks.toChannels;
@@ -32,9 +34,17 @@ public final class Mamba2Tasks implements MixerTasks {
     private final MambaConfig c;
     private final Mamba2LayerWeights w;
 
+    private final Linear.Path linear;
+
     public Mamba2Tasks(MambaConfig config, Mamba2LayerWeights weights) {
+        this(config, weights, Linear.Path.AUTO);
+    }
+
+    /** {@code linear}: how the projections are computed ({@link Linear.Path#AUTO_CUBLAS} on CUDA). */
+    public Mamba2Tasks(MambaConfig config, Mamba2LayerWeights weights, Linear.Path linear) {
         this.c = config;
         this.w = weights;
+        this.linear = Objects.requireNonNull(linear, "linear");
     }
 
     @Override
@@ -67,7 +77,7 @@ public final class Mamba2Tasks implements MixerTasks {
         Tensor convState = Tensor.of(io.convState(), b, convDim, width - 1);
         boolean clamp = c.dtLimitLow() > 0 || c.dtLimitHigh() != Float.POSITIVE_INFINITY;
 
-        Linear.addTo(g, grids, p + "in", t, d, inRows, io.in(), w.inProj(), w.inProjBias(), zxbcdt);
+        Linear.addTo(g, grids, p + "in", t, d, inRows, io.in(), w.inProj(), w.inProjBias(), zxbcdt, linear);
         if (len == 1) {
             FloatArray xbc = s.get("m2_xbc", (long) t * convDim);
             columns3(g, p + "split", zxbcdt, inRows, t, z, 0, dI, xbc, dI, convDim, dt, dI + convDim, heads);
@@ -105,6 +115,6 @@ public final class Mamba2Tasks implements MixerTasks {
         }
         GatedRmsNorm.addTo(g, grids, p + "gn", new GatedRmsNorm.Config(t, dI, dI / gr, c.normEps(), c.normBeforeGate()),
                 y, z, w.gateNorm(), yn);
-        Linear.addTo(g, grids, p + "out", t, dI, d, yn, w.outProj(), w.outProjBias(), io.out());
+        Linear.addTo(g, grids, p + "out", t, dI, d, yn, w.outProj(), w.outProjBias(), io.out(), linear);
     }
 }
