@@ -32,7 +32,7 @@ public final class DeviceEngine implements InferenceEngine {
     private final MambaConfig config;
     private final ComputeDevice device;
     private final KernelSet kernels;
-    private Linear.Path linear;
+    private KernelChoices choices;
     private StackTasks stack;
     private final boolean cudaGraphs;
     private final Map<String, ForwardPlan> plans = new LinkedHashMap<>(16, 0.75f, true);
@@ -54,8 +54,8 @@ public final class DeviceEngine implements InferenceEngine {
         this.config = weights.config();
         this.device = device;
         this.kernels = kernels;
-        this.linear = Linear.Path.autoFor(device);
-        this.stack = new StackTasks(weights, kernels, linear);
+        this.choices = KernelChoices.defaultFor(device);
+        this.stack = new StackTasks(weights, kernels, choices);
         this.cudaGraphs = cudaGraphs;
     }
 
@@ -79,18 +79,31 @@ public final class DeviceEngine implements InferenceEngine {
      * Returns this engine.
      */
     public synchronized DeviceEngine withLinear(Linear.Path path) {
-        java.util.Objects.requireNonNull(path, "path");
+        return withChoices(choices.withLinear(path));
+    }
+
+    /**
+     * The fast kernels' variants (linear path, tiled transposes); the default is
+     * {@link KernelChoices#defaultFor} the device. Only before the first forward pass. Returns this engine.
+     */
+    public synchronized DeviceEngine withChoices(KernelChoices choices) {
+        java.util.Objects.requireNonNull(choices, "choices");
         if (!plans.isEmpty()) {
-            throw new IllegalStateException("the linear path is fixed once a forward pass has run");
+            throw new IllegalStateException("the kernel choices are fixed once a forward pass has run");
         }
-        this.linear = path;
-        this.stack = new StackTasks(weights, kernels, path);
+        this.choices = choices;
+        this.stack = new StackTasks(weights, kernels, choices);
         return this;
     }
 
     /** The linear-layer path the graphs are built with. */
     public synchronized Linear.Path linear() {
-        return linear;
+        return choices.linear();
+    }
+
+    /** The fast kernels' variants the graphs are built with. */
+    public synchronized KernelChoices choices() {
+        return choices;
     }
 
     @Override
@@ -105,7 +118,8 @@ public final class DeviceEngine implements InferenceEngine {
     @Override
     public String deviceDescription() {
         return device.id() + " (" + device.name() + "), " + kernels.name().toLowerCase(java.util.Locale.ROOT) + " kernels"
-                + (kernels == KernelSet.FAST ? ", linear " + linear.name().toLowerCase(java.util.Locale.ROOT) : "");
+                + (kernels == KernelSet.FAST ? ", linear " + choices.linear().name().toLowerCase(java.util.Locale.ROOT)
+                + (choices.tiledTranspose() ? "" : ", plain transposes") : "");
     }
 
     @Override

@@ -28,22 +28,22 @@ final class StackTasks {
     private final MambaConfig c;
     private final ModelWeights w;
     private final KernelSet kernels;
-    private final Linear.Path linear;
+    private final KernelChoices choices;
     /** Stands in for absent optional weights (a kernel argument cannot be null; a flag says not to read it). */
     private final FloatArray placeholder = new FloatArray(1);
     private final List<MixerTasks> mixers = new ArrayList<>();
 
-    /** {@code linear}: how the fast kernels' linear layers are computed (the portable set has its own). */
-    StackTasks(ModelWeights weights, KernelSet kernels, Linear.Path linear) {
+    /** {@code choices}: variants of the fast kernels (the portable set has its own kernels). */
+    StackTasks(ModelWeights weights, KernelSet kernels, KernelChoices choices) {
         this.w = weights;
         this.c = weights.config();
         this.kernels = kernels;
-        this.linear = linear;
+        this.choices = choices;
         for (LayerWeights lw : w.layers()) {
             mixers.add(switch (lw) {
-                case Mamba1LayerWeights m -> kernels == KernelSet.FAST ? new Mamba1Tasks(c, m, linear)
+                case Mamba1LayerWeights m -> kernels == KernelSet.FAST ? new Mamba1Tasks(c, m, choices)
                         : PortableMixers.mamba1(c, m, placeholder);
-                case Mamba2LayerWeights m -> kernels == KernelSet.FAST ? new Mamba2Tasks(c, m, linear)
+                case Mamba2LayerWeights m -> kernels == KernelSet.FAST ? new Mamba2Tasks(c, m, choices)
                         : PortableMixers.mamba2(c, m, placeholder);
             });
         }
@@ -75,7 +75,7 @@ final class StackTasks {
             rows = a.batch;
         }
         if (fast) {
-            Linear.addTo(g, grids, "lm_head", rows, d, c.vocabSize(), headIn, w.lmHead(), null, a.logits, linear);
+            Linear.addTo(g, grids, "lm_head", rows, d, c.vocabSize(), headIn, w.lmHead(), null, a.logits, choices.linear());
         } else {
             PortableMixers.linear(g, "lm_head", headIn, w.lmHead(), null, a.logits, rows, d, c.vocabSize(), d, 0, 0, 1,
                     false, placeholder);

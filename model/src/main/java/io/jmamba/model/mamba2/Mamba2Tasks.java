@@ -9,6 +9,7 @@ import io.jmamba.kernels.ssd.SsdInputs;
 import io.jmamba.kernels.ssd.SsdScan;
 import io.jmamba.kernels.support.Tensor;
 import io.jmamba.model.config.MambaConfig;
+import io.jmamba.model.device.KernelChoices;
 import io.jmamba.model.device.LayerIo;
 import io.jmamba.model.device.MixerTasks;
 import io.jmamba.model.device.Scratch;
@@ -16,8 +17,6 @@ import io.jmamba.model.weights.Mamba2LayerWeights;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.TaskGraph;
-
-import java.util.Objects;
 
 import static io.jmamba.model.device.LayoutTasks.columns3;
 import static io.jmamba.model.device.LayoutTasks.copy;
@@ -35,16 +34,18 @@ public final class Mamba2Tasks implements MixerTasks {
     private final Mamba2LayerWeights w;
 
     private final Linear.Path linear;
+    private final boolean tiled;
 
     public Mamba2Tasks(MambaConfig config, Mamba2LayerWeights weights) {
-        this(config, weights, Linear.Path.AUTO);
+        this(config, weights, KernelChoices.PORTABLE_DEFAULT);
     }
 
-    /** {@code linear}: how the projections are computed ({@link Linear.Path#AUTO_CUBLAS} on CUDA). */
-    public Mamba2Tasks(MambaConfig config, Mamba2LayerWeights weights, Linear.Path linear) {
+    /** {@code choices}: the linear path ({@link Linear.Path#AUTO_CUBLAS} on CUDA) and the transposes. */
+    public Mamba2Tasks(MambaConfig config, Mamba2LayerWeights weights, KernelChoices choices) {
         this.c = config;
         this.w = weights;
-        this.linear = Objects.requireNonNull(linear, "linear");
+        this.linear = choices.linear();
+        this.tiled = choices.tiledTranspose();
     }
 
     @Override
@@ -99,14 +100,14 @@ public final class Mamba2Tasks implements MixerTasks {
             FloatArray xbcConvCm = s.get("m2_xbcconvcm", (long) t * convDim);
             FloatArray convFinal = s.get("m2_convfinal", io.convState().getSize());
             FloatArray ssmFinal = s.get("m2_ssmfinal", io.ssmState().getSize());
-            toChannels(g, p + "xbc", zxbcdt, inRows, dI, convDim, xbcCm, b, len);
+            toChannels(g, grids, p + "xbc", zxbcdt, inRows, dI, convDim, xbcCm, b, len, tiled);
             CausalConv1d.forward(Tensor.of(xbcCm, b, convDim, len), weight).bias(bias).silu(true).initialStates(convState)
                     .build()
                     .addTo(g, p + "conv", grids, Tensor.of(xbcConvCm, b, convDim, len), Tensor.of(convFinal, b, convDim, width - 1));
             copy(g, p + "convstate", convFinal, io.convState(), convFinal.getSize());
-            toTokens(g, p + "x", xbcConvCm, convDim, 0, dI, x, b, len);
-            toTokens(g, p + "b", xbcConvCm, convDim, dI, gn, bm, b, len);
-            toTokens(g, p + "c", xbcConvCm, convDim, dI + gn, gn, cm, b, len);
+            toTokens(g, grids, p + "x", xbcConvCm, convDim, 0, dI, x, b, len, tiled);
+            toTokens(g, grids, p + "b", xbcConvCm, convDim, dI, gn, bm, b, len, tiled);
+            toTokens(g, grids, p + "c", xbcConvCm, convDim, dI + gn, gn, cm, b, len, tiled);
             SsdConfig cfg = SsdConfig.of(b, len, heads, hd, gr, n, c.chunkSize()).withDtSoftplus(true)
                     .withDtLimit(c.dtLimitLow(), c.dtLimitHigh());
             SsdScan.addTo(g, grids, p + "ssd", cfg, new SsdInputs(x, dt, w.a(), bm, cm, w.d(), null, w.dtBias(), io.ssmState()),
