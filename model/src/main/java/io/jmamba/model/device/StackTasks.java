@@ -49,8 +49,12 @@ final class StackTasks {
         }
     }
 
+    /**
+     * The forward pass's tasks. The weights are not named here: {@link ForwardPlan} copies them in with a
+     * graph of their own, once, so that a decode step does not walk the few hundred weight arrays
+     * (their FIRST_EXECUTION bookkeeping) every time it runs.
+     */
     void addTo(TaskGraph g, GridScheduler grids, Activations a) {
-        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, weightArrays().toArray());
         if (a.output != Output.GREEDY_IDS) {
             g.transferToDevice(DataTransferMode.EVERY_EXECUTION, a.ids); // greedy steps read the last step's argmax
         }
