@@ -39,7 +39,13 @@ public final class Linear {
          */
         CUBLAS,
         /** GEMV up to {@link #GEMV_MAX_ROWS} rows, cuBLAS beyond: what CUDA devices use. */
-        AUTO_CUBLAS;
+        AUTO_CUBLAS,
+        /**
+         * As {@link #AUTO_CUBLAS}, the cuBLAS products on the tensor cores in TF32 (inputs rounded to a
+         * 10-bit mantissa, fp32 accumulation; about 1e-3 relative error per product). Opt-in only: never
+         * chosen by default.
+         */
+        AUTO_CUBLAS_TF32;
 
         /** AUTO_CUBLAS on CUDA devices, AUTO elsewhere. */
         public static Path autoFor(ComputeDevice device) {
@@ -69,13 +75,15 @@ public final class Linear {
         GraphParts.checkPrefix(prefix);
         check(rows, in, out, x, w, bias, y);
         FloatArray b = GraphParts.orPlaceholder(graph, bias);
-        boolean auto = path == Path.AUTO || path == Path.AUTO_CUBLAS;
+        boolean auto = path == Path.AUTO || path == Path.AUTO_CUBLAS || path == Path.AUTO_CUBLAS_TF32;
         boolean gemv = path == Path.GEMV || auto && rows <= GEMV_MAX_ROWS;
-        boolean cublas = !gemv && (path == Path.CUBLAS || path == Path.AUTO_CUBLAS);
+        boolean cublas = !gemv && (path == Path.CUBLAS || path == Path.AUTO_CUBLAS || path == Path.AUTO_CUBLAS_TF32);
         String g = graph.getName() + ".";
         if (cublas) {
             // row-major y[rows, out] = x[rows, in] . (W[out, in])^T: A = x untransposed, B = W transposed
-            graph.libraryTask(prefix + "_cublas", CuBlas.sgemm(false, true, rows, out, in, 1f, 0f), x, w, y);
+            graph.libraryTask(prefix + "_cublas", path == Path.AUTO_CUBLAS_TF32
+                    ? CuBlas.sgemmTf32(false, true, rows, out, in, 1f, 0f)
+                    : CuBlas.sgemm(false, true, rows, out, in, 1f, 0f), x, w, y);
             if (bias != null) {
                 String id = prefix + "_bias";
                 graph.task(id, LinearKernels::addBias, y, bias, rows, out);

@@ -58,6 +58,37 @@ class LinearCuBlasGpuTest {
         return tests.stream();
     }
 
+    /**
+     * The opt-in TF32 path: inputs rounded to a 10-bit mantissa, so the bound is looser than the fp32
+     * tests' 1e-4: 2e-3 of the largest output (a product's rounding is about 1e-3 relative, and the
+     * errors of a long dot product partly cancel).
+     */
+    @TestFactory
+    Stream<DynamicTest> tf32IsCloseToTheReference() {
+        ComputeDevice d = cuda();
+        List<DynamicTest> tests = new ArrayList<>();
+        for (int[] s : MODEL_SHAPES) {
+            String name = "AUTO_CUBLAS_TF32 rows " + s[0] + " in " + s[1] + " out " + s[2] + " on " + d.id();
+            tests.add(dynamicTest(name, () -> {
+                int rows = s[0], in = s[1], out = s[2];
+                Random r = new Random(rows * 1000L + in * 10L + out);
+                FloatArray x = fill(r, (long) rows * in, -1, 1), w = fill(r, (long) out * in, -1, 1), bias = fill(r, out, -1, 1);
+                FloatArray ref = new FloatArray((long) rows * out), y = new FloatArray((long) rows * out);
+                NnReference.linear(x, w, bias, ref, rows, in, out);
+                Linear.run(d, rows, in, out, x, w, bias, y, Linear.Path.AUTO_CUBLAS_TF32);
+                double maxRef = 0, worst = 0;
+                for (long i = 0; i < ref.getSize(); i++) {
+                    maxRef = Math.max(maxRef, Math.abs(ref.get(i)));
+                    double err = Math.abs((double) ref.get(i) - y.get(i));
+                    worst = Double.isNaN(err) ? Double.POSITIVE_INFINITY : Math.max(worst, err);
+                }
+                double tol = 2e-3 * Math.max(1, maxRef);
+                Assertions.assertTrue(worst <= tol, name + ": worst error " + worst + " > " + tol);
+            }));
+        }
+        return tests.stream();
+    }
+
     private static ComputeDevice cuda() {
         List<ComputeDevice> found = Devices.backend("cuda").map(b -> b.devices()).orElse(List.of());
         if (found.isEmpty()) {
