@@ -25,12 +25,29 @@ public final class Linear {
     /** Up to this many rows a GEMV per row beats a GEMM tile that would be mostly empty. */
     public static final int GEMV_MAX_ROWS = 4;
 
+    /**
+     * Below this many 64 x 64 output tiles {@link Path#AUTO} cuts K in slices ({@link Path#GEMM_SPLIT_K}):
+     * a few dozen work-groups would leave most of a GPU's compute units idle.
+     */
+    public static final int MIN_GEMM_GROUPS = 128;
+    /** Work-groups the split-K GEMM aims for. */
+    static final int SPLIT_K_TARGET_GROUPS = 256;
+    /** At most this many K slices (each adds rows x out floats of partial sums). */
+    static final int MAX_SPLITS = 16;
+    /** Each K slice is at least this deep, so that its tile loads are not all overhead. */
+    static final int MIN_SLICE = 4 * LinearKernels.K_STEP;
+
     /** Which kernel computes the product. */
     public enum Path {
-        /** GEMV up to {@link #GEMV_MAX_ROWS} rows, the JIT tiled GEMM beyond: any device. */
+        /**
+         * GEMV up to {@link #GEMV_MAX_ROWS} rows, beyond that the JIT tiled GEMM, with K cut in slices
+         * when there are fewer than {@link #MIN_GEMM_GROUPS} output tiles: any device.
+         */
         AUTO,
-        /** The JIT tiled GEMM. */
+        /** The JIT tiled GEMM, one work-group per output tile. */
         GEMM,
+        /** The JIT tiled GEMM with K in slices (as many as fill the device; one when K is short) and a reduction. */
+        GEMM_SPLIT_K,
         /** The JIT GEMV. */
         GEMV,
         /**
@@ -102,6 +119,18 @@ public final class Linear {
             graph.task(id, LinearKernels::gemv, new KernelContext(), x, w, b, y, rows, in, out, bias != null);
             grids.addWorkerGrid(g + id, new WorkerGrid2D(outBlocks * LinearKernels.GEMV_GROUP, rowBlocks)
                     .setLocalWork(LinearKernels.GEMV_GROUP, 1));
+        } else if (path == Path.GEMM_SPLIT_K || auto && tiles(rows) * tiles(out) < MIN_GEMM_GROUPS && splits(rows, in, out) > 1) {
+            int splits = splits(rows, in, out);
+            int kChunk = kChunk(in, splits);
+            String id = prefix + "_gemmk";
+            long groups = tiles(rows) * tiles(out) * splits;
+            ShapeCheck.intProduct("GEMM work-items", groups, LinearKernels.GEMM_GROUP);
+            FloatArray partial = new FloatArray((long) splits * rows * out); // never leaves the device
+            graph.task(id, LinearKernels::gemmSplitK, new KernelContext(), x, w, partial, rows, in, out, kChunk);
+            grids.addWorkerGrid(g + id, new WorkerGrid1D(groups * LinearKernels.GEMM_GROUP).setLocalWork(LinearKernels.GEMM_GROUP));
+            String sum = prefix + "_gemmk_sum";
+            graph.task(sum, LinearKernels::splitKReduce, partial, b, y, rows, out, splits, bias != null);
+            grids.addWorkerGrid(g + sum, GraphParts.loopGrid(out, rows));
         } else {
             String id = prefix + "_gemm";
             long groups = tiles(rows) * tiles(out);
@@ -129,6 +158,20 @@ public final class Linear {
             ShapeCheck.requireShape("bias", bias, "(out)", out);
         }
         ShapeCheck.requireShape("y", y, "(rows, out)", rows, out);
+    }
+
+    /** K slices for the split-K GEMM: enough groups to reach the target, each slice at least MIN_SLICE deep. */
+    static int splits(int rows, int in, int out) {
+        long groups = tiles(rows) * tiles(out);
+        long want = (SPLIT_K_TARGET_GROUPS + groups - 1) / groups;
+        long s = Math.max(1, Math.min(Math.min(want, MAX_SPLITS), in / MIN_SLICE));
+        return (int) ((in + kChunk(in, (int) s) - 1) / kChunk(in, (int) s));
+    }
+
+    /** The depth of each of {@code splits} K slices: a whole number of K_STEPs. */
+    static int kChunk(int in, int splits) {
+        int chunk = (in + splits - 1) / splits;
+        return (chunk + LinearKernels.K_STEP - 1) / LinearKernels.K_STEP * LinearKernels.K_STEP;
     }
 
     static long tiles(long v) {
