@@ -1,0 +1,261 @@
+package io.jmamba.kernels.scan;
+
+import io.jmamba.kernels.support.Activations;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.KernelContext;
+import io.jmamba.runtime.api.KernelMath;
+import io.jmamba.runtime.api.Specialize;
+
+/**
+ * Passes 1 and 3 of the chunked selective scan ({@link SelectiveScanKernels} states the algorithm and
+ * the arithmetic; pass 2 is its {@link SelectiveScanKernels#carryStates}) with every global access
+ * coalesced. The sequence of a row is contiguous in memory, so a work-item walking its own row reads
+ * addresses {@code seqlen} floats apart from its neighbours' and wastes most of each memory
+ * transaction. Here a work-group of {@link #ROWS} (R) work-items takes up to R consecutive rows of
+ * one segment (the rows of one batch entry and one B/C group, which share B and C) and one chunk,
+ * and moves through the chunk in tiles of {@link #TOKENS} (T) tokens:
+ * <ol>
+ *   <li>stage: the group loads the R x T tiles of delta and u (consecutive work-items read
+ *       consecutive tokens of a row), computes dt there once (bias, softplus), and loads the
+ *       {@code dstate x T} tile of B (and C) that its rows share; the delta and u tiles are padded
+ *       to T + 1 floats per row so that the transposed reads below hit distinct banks;</li>
+ *   <li>compute: each work-item runs its own row's T tokens through the dstate-long recurrence held
+ *       in registers (pass 3 leaves each token's y in place of its u);</li>
+ *   <li>store (pass 3): the group writes the y tile back row-major, gated by silu(z) read there,
+ *       so that z and out are coalesced too.</li>
+ * </ol>
+ * Tokens past the chunk's end and rows past the segment's end get dt = u = B = 0, which makes a
+ * step the identity ({@code exp(0) * h + 0}); so every work-item runs the same loops and reaches
+ * every barrier. Blocks never straddle a segment (a segment of fewer than R rows leaves items idle),
+ * so the B/C tiles serve every row of the group and the inner loop reads nothing else from memory.
+ * Launch: 1-D, local size R, any number of groups (they stride over the chunk x segment x row-block
+ * work list; consecutive groups take consecutive row blocks of one chunk, and share its B/C tiles in cache).
+ * R and T are constants of this class; dstate is specialised, and the B/C tiles take
+ * {@code 4 * dstate * T} bytes of local memory each, so {@link #MAX_DSTATE} bounds it.
+ */
+public final class SelectiveScanTiledKernels {
+    /** R: rows, and work-items, per work-group. */
+    public static final int ROWS = 32;
+    /**
+     * T: tokens per tile; 32 floats of a row are one 128-byte line. The staging loops give each
+     * work-item T elements of an R x T tile and {@code dstate * T / R} of a dstate x T one (R must
+     * divide dstate * T: R == T here): constant trip counts, which the device compiler unrolls so
+     * that all of a work-item's loads are in flight at once.
+     */
+    public static final int TOKENS = 32;
+
+    /** Largest dstate taken: B and C tiles of 64 x 32 floats (16 KiB) leave room for two work-groups per 48 KiB. */
+    public static final int MAX_DSTATE = 64;
+
+    private SelectiveScanTiledKernels() {
+    }
+
+    /** Pass 1: per (row, chunk) the end state from a zero start and the sum of dt, as {@link SelectiveScanKernels#chunkStates}. */
+    public static void chunkStates(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray a, FloatArray b,
+                                   FloatArray deltaBias, FloatArray chunkState, FloatArray chunkDtSum,
+                                   int batch, int dim, int seqlen, int groups, int chunkLen, int nChunks, int flags,
+                                   @Specialize int dstate) {
+        float[] dtL = ctx.allocateFloatLocalArray(ROWS * (TOKENS + 1));
+        float[] uL = ctx.allocateFloatLocalArray(ROWS * (TOKENS + 1));
+        float[] bL = ctx.allocateFloatLocalArray(dstate * TOKENS);
+        float[] biasL = ctx.allocateFloatLocalArray(ROWS);
+        float[] h = new float[dstate];
+        float[] aRow = new float[dstate];
+        int lid = ctx.localIdx;
+        int channelsPerGroup = dim / groups;
+        int blocksPerSegment = (channelsPerGroup + ROWS - 1) / ROWS;
+        int work = batch * groups * blocksPerSegment * nChunks;
+        int groupCount = ctx.globalGroupSizeX / ctx.localGroupSizeX;
+        int stride = TOKENS + 1;
+        int own = lid * stride;
+        for (int w = ctx.groupIdx; w < work; w += groupCount) {
+            // w = (chunk, segment, block): consecutive groups take consecutive row blocks of one chunk
+            int block = w % blocksPerSegment;
+            int segmentChunk = w / blocksPerSegment;
+            int segment = segmentChunk % (batch * groups);
+            int chunk = segmentChunk / (batch * groups);
+            int j0 = block * ROWS;
+            int liveRows = Math.min(ROWS, channelsPerGroup - j0);
+            // a segment's rows are contiguous: row = (batch * groups + group) * channelsPerGroup + j
+            long row0 = (long) segment * channelsPerGroup + j0;
+            boolean live = lid < liveRows;
+            int bi = segment / groups;
+            int d = (segment - bi * groups) * channelsPerGroup + j0 + (live ? lid : 0);
+            long row = row0 + (live ? lid : 0);
+            long bcBase = (long) segment * dstate * seqlen;
+            biasL[lid] = (flags & SelectiveScanKernels.HAS_DELTA_BIAS) != 0 ? deltaBias.get(d) : 0f;
+            for (int n = 0; n < dstate; n++) {
+                h[n] = 0f;
+                aRow[n] = a.get((long) d * dstate + n);
+            }
+            int t0 = chunk * chunkLen;
+            int t1 = Math.min(t0 + chunkLen, seqlen);
+            float dtSum = 0f;
+            ctx.localBarrier();
+            for (int tt = t0; tt < t1; tt += TOKENS) {
+                for (int k = 0; k < TOKENS; k++) {
+                    int e = k * ROWS + lid;
+                    int r = e / TOKENS;
+                    int t = e - r * TOKENS;
+                    float dt = 0f;
+                    float uv = 0f;
+                    if (r < liveRows && tt + t < t1) {
+                        long at = (row0 + r) * seqlen + tt + t;
+                        dt = delta.get(at) + biasL[r];
+                        if ((flags & SelectiveScanKernels.DELTA_SOFTPLUS) != 0) {
+                            dt = Activations.softplus(dt);
+                        }
+                        uv = u.get(at);
+                    }
+                    dtL[r * stride + t] = dt;
+                    uL[r * stride + t] = uv;
+                }
+                for (int k = 0; k < dstate * TOKENS / ROWS; k++) {
+                    int e = k * ROWS + lid;
+                    int n = e / TOKENS;
+                    int tok = tt + e - n * TOKENS;
+                    bL[e] = tok < t1 ? b.get(bcBase + (long) n * seqlen + tok) : 0f;
+                }
+                ctx.localBarrier();
+                for (int k = 0; k < TOKENS; k++) {
+                    float dt = dtL[own + k];
+                    float dtu = dt * uL[own + k];
+                    dtSum += dt;
+                    for (int n = 0; n < dstate; n++) {
+                        h[n] = KernelMath.exp(dt * aRow[n]) * h[n] + dtu * bL[n * TOKENS + k];
+                    }
+                }
+                // the next tile (or row block) overwrites the local arrays only after everyone has read them
+                ctx.localBarrier();
+            }
+            if (live) {
+                long chunkRow = row * nChunks + chunk;
+                for (int n = 0; n < dstate; n++) {
+                    chunkState.set(chunkRow * dstate + n, h[n]);
+                }
+                chunkDtSum.set(chunkRow, dtSum);
+            }
+        }
+    }
+
+    /**
+     * Pass 3: reruns each chunk from its true start state (left in {@code chunkState} by
+     * {@link SelectiveScanKernels#carryStates}) and writes out, as {@link SelectiveScanKernels#chunkOutputs}.
+     * With {@link SelectiveScanKernels#SINGLE_CHUNK} it is the only pass: it starts from
+     * {@code initialState} and writes {@code lastState}, which may be the same array (each work-item
+     * reads its row's entries before it writes them).
+     */
+    public static void chunkOutputs(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray a, FloatArray b,
+                                    FloatArray c, FloatArray dSkip, FloatArray z, FloatArray deltaBias,
+                                    FloatArray chunkState, FloatArray initialState, FloatArray lastState, FloatArray out,
+                                    int batch, int dim, int seqlen, int groups, int chunkLen, int nChunks, int flags,
+                                    @Specialize int dstate) {
+        float[] dtL = ctx.allocateFloatLocalArray(ROWS * (TOKENS + 1));
+        float[] uL = ctx.allocateFloatLocalArray(ROWS * (TOKENS + 1));
+        float[] bL = ctx.allocateFloatLocalArray(dstate * TOKENS);
+        float[] cL = ctx.allocateFloatLocalArray(dstate * TOKENS);
+        float[] biasL = ctx.allocateFloatLocalArray(ROWS);
+        float[] h = new float[dstate];
+        float[] aRow = new float[dstate];
+        boolean single = (flags & SelectiveScanKernels.SINGLE_CHUNK) != 0;
+        int lid = ctx.localIdx;
+        int channelsPerGroup = dim / groups;
+        int blocksPerSegment = (channelsPerGroup + ROWS - 1) / ROWS;
+        int work = batch * groups * blocksPerSegment * nChunks;
+        int groupCount = ctx.globalGroupSizeX / ctx.localGroupSizeX;
+        int stride = TOKENS + 1;
+        int own = lid * stride;
+        for (int w = ctx.groupIdx; w < work; w += groupCount) {
+            // w = (chunk, segment, block): consecutive groups take consecutive row blocks of one chunk
+            int block = w % blocksPerSegment;
+            int segmentChunk = w / blocksPerSegment;
+            int segment = segmentChunk % (batch * groups);
+            int chunk = segmentChunk / (batch * groups);
+            int j0 = block * ROWS;
+            int liveRows = Math.min(ROWS, channelsPerGroup - j0);
+            // a segment's rows are contiguous: row = (batch * groups + group) * channelsPerGroup + j
+            long row0 = (long) segment * channelsPerGroup + j0;
+            boolean live = lid < liveRows;
+            int bi = segment / groups;
+            int d = (segment - bi * groups) * channelsPerGroup + j0 + (live ? lid : 0);
+            long row = row0 + (live ? lid : 0);
+            long bcBase = (long) segment * dstate * seqlen;
+            biasL[lid] = (flags & SelectiveScanKernels.HAS_DELTA_BIAS) != 0 ? deltaBias.get(d) : 0f;
+            float skip = (flags & SelectiveScanKernels.HAS_D) != 0 ? dSkip.get(d) : 0f;
+            long chunkRow = row * nChunks + chunk;
+            for (int n = 0; n < dstate; n++) {
+                aRow[n] = a.get((long) d * dstate + n);
+                if (single) {
+                    h[n] = (flags & SelectiveScanKernels.HAS_INITIAL_STATE) != 0
+                            ? initialState.get(row * dstate + n) : 0f;
+                } else {
+                    h[n] = chunkState.get(chunkRow * dstate + n);
+                }
+            }
+            int t0 = chunk * chunkLen;
+            int t1 = Math.min(t0 + chunkLen, seqlen);
+            ctx.localBarrier();
+            for (int tt = t0; tt < t1; tt += TOKENS) {
+                for (int k = 0; k < TOKENS; k++) {
+                    int e = k * ROWS + lid;
+                    int r = e / TOKENS;
+                    int t = e - r * TOKENS;
+                    float dt = 0f;
+                    float uv = 0f;
+                    if (r < liveRows && tt + t < t1) {
+                        long at = (row0 + r) * seqlen + tt + t;
+                        dt = delta.get(at) + biasL[r];
+                        if ((flags & SelectiveScanKernels.DELTA_SOFTPLUS) != 0) {
+                            dt = Activations.softplus(dt);
+                        }
+                        uv = u.get(at);
+                    }
+                    dtL[r * stride + t] = dt;
+                    uL[r * stride + t] = uv;
+                }
+                for (int k = 0; k < dstate * TOKENS / ROWS; k++) {
+                    int e = k * ROWS + lid;
+                    int n = e / TOKENS;
+                    int tok = tt + e - n * TOKENS;
+                    long at = bcBase + (long) n * seqlen + tok;
+                    bL[e] = tok < t1 ? b.get(at) : 0f;
+                    cL[e] = tok < t1 ? c.get(at) : 0f;
+                }
+                ctx.localBarrier();
+                for (int k = 0; k < TOKENS; k++) {
+                    float dt = dtL[own + k];
+                    float uv = uL[own + k];
+                    float dtu = dt * uv;
+                    float y = 0f;
+                    for (int n = 0; n < dstate; n++) {
+                        h[n] = KernelMath.exp(dt * aRow[n]) * h[n] + dtu * bL[n * TOKENS + k];
+                        y += h[n] * cL[n * TOKENS + k];
+                    }
+                    // this row's slot of u is read for the last time here: keep y there for the store
+                    uL[own + k] = y + skip * uv;
+                }
+                ctx.localBarrier();
+                for (int k = 0; k < TOKENS; k++) {
+                    int e = k * ROWS + lid;
+                    int r = e / TOKENS;
+                    int t = e - r * TOKENS;
+                    if (r < liveRows && tt + t < t1) {
+                        long at = (row0 + r) * seqlen + tt + t;
+                        float y = uL[r * stride + t];
+                        if ((flags & SelectiveScanKernels.HAS_Z) != 0) {
+                            y *= Activations.silu(z.get(at));
+                        }
+                        out.set(at, y);
+                    }
+                }
+                // the next tile (or row block) overwrites the local arrays only after everyone has read them
+                ctx.localBarrier();
+            }
+            if (single && live) {
+                for (int n = 0; n < dstate; n++) {
+                    lastState.set(row * dstate + n, h[n]);
+                }
+            }
+        }
+    }
+}
