@@ -15,19 +15,21 @@ import io.jmamba.runtime.api.Specialize;
  * one segment (the rows of one batch entry and one B/C group, which share B and C) and one chunk,
  * and moves through the chunk in tiles of {@link #TOKENS} (T) tokens:
  * <ol>
- *   <li>stage: the group loads the R x T tiles of delta and u (consecutive work-items read
- *       consecutive tokens of a row), computes dt there once (bias, softplus), and loads the
- *       {@code dstate x T} tile of B (and C) that its rows share; the delta and u tiles are padded
- *       to T + 1 floats per row so that the transposed reads below hit distinct banks;</li>
- *   <li>compute: each work-item runs its own row's T tokens through the dstate-long recurrence held
- *       in registers (pass 3 leaves each token's y in place of its u);</li>
+ *   <li>stage: the group copies the R x T tiles of delta and u into local memory, consecutive
+ *       work-items reading consecutive tokens of a row, and the {@code dstate x T} tiles of B (and C)
+ *       that its rows share; the R x T tiles are padded to T + 1 floats per row so that the
+ *       transposed reads below hit distinct banks;</li>
+ *   <li>compute: each work-item runs its own row's T tokens (dt = softplus(delta + bias) once per
+ *       token) through the dstate-long recurrence held in registers; pass 3 leaves each token's
+ *       {@code y + D u} in place of its u;</li>
  *   <li>store (pass 3): the group writes the y tile back row-major, gated by silu(z) read there,
  *       so that z and out are coalesced too.</li>
  * </ol>
- * Tokens past the chunk's end and rows past the segment's end get dt = u = B = 0, which makes a
- * step the identity ({@code exp(0) * h + 0}); so every work-item runs the same loops and reaches
- * every barrier. Blocks never straddle a segment (a segment of fewer than R rows leaves items idle),
- * so the B/C tiles serve every row of the group and the inner loop reads nothing else from memory.
+ * A token past the chunk's end gets dt = 0, u = B = 0, which makes its step the identity
+ * ({@code exp(0) * h + 0}); rows past the segment's end compute on zeros and store nothing. So every
+ * work-item runs the same loops and reaches every barrier. Blocks never straddle a segment (a
+ * segment of fewer than R rows leaves items idle), so the B/C tiles serve every row of the group and
+ * the inner loop reads nothing else from memory.
  * Launch: 1-D, local size R, any number of groups (they stride over the chunk x segment x row-block
  * work list; consecutive groups take consecutive row blocks of one chunk, and share its B/C tiles in cache).
  * R and T are constants of this class; dstate is specialised, and the B/C tiles take
@@ -39,10 +41,11 @@ public final class SelectiveScanTiledKernels {
     /**
      * T: tokens per tile; 32 floats of a row are one 128-byte line. The staging loops give each
      * work-item T elements of an R x T tile and {@code dstate * T / R} of a dstate x T one (R must
-     * divide dstate * T: R == T here): constant trip counts, which the device compiler unrolls so
-     * that all of a work-item's loads are in flight at once.
+     * divide dstate * T: R == T here): constant trip counts, which the device compiler unrolls.
      */
     public static final int TOKENS = 32;
+    /** Floats per staged row: T + 1, so that a column (one token of every row) spans every bank. */
+    static final int PADDED = TOKENS + 1;
 
     /** Largest dstate taken: B and C tiles of 64 x 32 floats (16 KiB) leave room for two work-groups per 48 KiB. */
     public static final int MAX_DSTATE = 64;
@@ -55,35 +58,34 @@ public final class SelectiveScanTiledKernels {
                                    FloatArray deltaBias, FloatArray chunkState, FloatArray chunkDtSum,
                                    int batch, int dim, int seqlen, int groups, int chunkLen, int nChunks, int flags,
                                    @Specialize int dstate) {
-        float[] dtL = ctx.allocateFloatLocalArray(ROWS * (TOKENS + 1));
-        float[] uL = ctx.allocateFloatLocalArray(ROWS * (TOKENS + 1));
+        float[] deltaL = ctx.allocateFloatLocalArray(ROWS * PADDED);
+        float[] uL = ctx.allocateFloatLocalArray(ROWS * PADDED);
         float[] bL = ctx.allocateFloatLocalArray(dstate * TOKENS);
-        float[] biasL = ctx.allocateFloatLocalArray(ROWS);
         float[] h = new float[dstate];
         float[] aRow = new float[dstate];
         int lid = ctx.localIdx;
         int channelsPerGroup = dim / groups;
         int blocksPerSegment = (channelsPerGroup + ROWS - 1) / ROWS;
-        int work = batch * groups * blocksPerSegment * nChunks;
+        int segments = batch * groups;
+        int work = segments * blocksPerSegment * nChunks;
         int groupCount = ctx.globalGroupSizeX / ctx.localGroupSizeX;
-        int stride = TOKENS + 1;
-        int own = lid * stride;
+        int own = lid * PADDED;
         for (int w = ctx.groupIdx; w < work; w += groupCount) {
             // w = (chunk, segment, block): consecutive groups take consecutive row blocks of one chunk
             int block = w % blocksPerSegment;
             int segmentChunk = w / blocksPerSegment;
-            int segment = segmentChunk % (batch * groups);
-            int chunk = segmentChunk / (batch * groups);
+            int segment = segmentChunk % segments;
+            int chunk = segmentChunk / segments;
             int j0 = block * ROWS;
             int liveRows = Math.min(ROWS, channelsPerGroup - j0);
-            // a segment's rows are contiguous: row = (batch * groups + group) * channelsPerGroup + j
+            // a segment's rows are contiguous: row = (b * groups + g) * channelsPerGroup + j
             long row0 = (long) segment * channelsPerGroup + j0;
             boolean live = lid < liveRows;
-            int bi = segment / groups;
-            int d = (segment - bi * groups) * channelsPerGroup + j0 + (live ? lid : 0);
+            int j = j0 + (live ? lid : 0);
+            int d = (segment % groups) * channelsPerGroup + j;
             long row = row0 + (live ? lid : 0);
             long bcBase = (long) segment * dstate * seqlen;
-            biasL[lid] = (flags & SelectiveScanKernels.HAS_DELTA_BIAS) != 0 ? deltaBias.get(d) : 0f;
+            float bias = (flags & SelectiveScanKernels.HAS_DELTA_BIAS) != 0 ? deltaBias.get(d) : 0f;
             for (int n = 0; n < dstate; n++) {
                 h[n] = 0f;
                 aRow[n] = a.get((long) d * dstate + n);
@@ -91,34 +93,16 @@ public final class SelectiveScanTiledKernels {
             int t0 = chunk * chunkLen;
             int t1 = Math.min(t0 + chunkLen, seqlen);
             float dtSum = 0f;
-            ctx.localBarrier();
             for (int tt = t0; tt < t1; tt += TOKENS) {
-                for (int k = 0; k < TOKENS; k++) {
-                    int e = k * ROWS + lid;
-                    int r = e / TOKENS;
-                    int t = e - r * TOKENS;
-                    float dt = 0f;
-                    float uv = 0f;
-                    if (r < liveRows && tt + t < t1) {
-                        long at = (row0 + r) * seqlen + tt + t;
-                        dt = delta.get(at) + biasL[r];
-                        if ((flags & SelectiveScanKernels.DELTA_SOFTPLUS) != 0) {
-                            dt = Activations.softplus(dt);
-                        }
-                        uv = u.get(at);
-                    }
-                    dtL[r * stride + t] = dt;
-                    uL[r * stride + t] = uv;
-                }
-                for (int k = 0; k < dstate * TOKENS / ROWS; k++) {
-                    int e = k * ROWS + lid;
-                    int n = e / TOKENS;
-                    int tok = tt + e - n * TOKENS;
-                    bL[e] = tok < t1 ? b.get(bcBase + (long) n * seqlen + tok) : 0f;
-                }
+                stageRows(delta, deltaL, row0, liveRows, seqlen, tt, t1, lid);
+                stageRows(u, uL, row0, liveRows, seqlen, tt, t1, lid);
+                stageStates(b, bL, bcBase, seqlen, tt, t1, lid, dstate);
                 ctx.localBarrier();
-                for (int k = 0; k < TOKENS; k++) {
-                    float dt = dtL[own + k];
+                // a runtime bound (the tile's tokens in the chunk) keeps the device compiler from unrolling
+                // this loop and computing many tokens' exps ahead in registers: 16 states give ILP enough
+                int tileLen = Math.min(TOKENS, t1 - tt);
+                for (int k = 0; k < tileLen; k++) {
+                    float dt = stepDt(deltaL[own + k], bias, flags);
                     float dtu = dt * uL[own + k];
                     dtSum += dt;
                     for (int n = 0; n < dstate; n++) {
@@ -150,37 +134,34 @@ public final class SelectiveScanTiledKernels {
                                     FloatArray chunkState, FloatArray initialState, FloatArray lastState, FloatArray out,
                                     int batch, int dim, int seqlen, int groups, int chunkLen, int nChunks, int flags,
                                     @Specialize int dstate) {
-        float[] dtL = ctx.allocateFloatLocalArray(ROWS * (TOKENS + 1));
-        float[] uL = ctx.allocateFloatLocalArray(ROWS * (TOKENS + 1));
+        float[] deltaL = ctx.allocateFloatLocalArray(ROWS * PADDED);
+        float[] uL = ctx.allocateFloatLocalArray(ROWS * PADDED);
         float[] bL = ctx.allocateFloatLocalArray(dstate * TOKENS);
         float[] cL = ctx.allocateFloatLocalArray(dstate * TOKENS);
-        float[] biasL = ctx.allocateFloatLocalArray(ROWS);
         float[] h = new float[dstate];
         float[] aRow = new float[dstate];
         boolean single = (flags & SelectiveScanKernels.SINGLE_CHUNK) != 0;
         int lid = ctx.localIdx;
         int channelsPerGroup = dim / groups;
         int blocksPerSegment = (channelsPerGroup + ROWS - 1) / ROWS;
-        int work = batch * groups * blocksPerSegment * nChunks;
+        int segments = batch * groups;
+        int work = segments * blocksPerSegment * nChunks;
         int groupCount = ctx.globalGroupSizeX / ctx.localGroupSizeX;
-        int stride = TOKENS + 1;
-        int own = lid * stride;
+        int own = lid * PADDED;
         for (int w = ctx.groupIdx; w < work; w += groupCount) {
-            // w = (chunk, segment, block): consecutive groups take consecutive row blocks of one chunk
             int block = w % blocksPerSegment;
             int segmentChunk = w / blocksPerSegment;
-            int segment = segmentChunk % (batch * groups);
-            int chunk = segmentChunk / (batch * groups);
+            int segment = segmentChunk % segments;
+            int chunk = segmentChunk / segments;
             int j0 = block * ROWS;
             int liveRows = Math.min(ROWS, channelsPerGroup - j0);
-            // a segment's rows are contiguous: row = (batch * groups + group) * channelsPerGroup + j
             long row0 = (long) segment * channelsPerGroup + j0;
             boolean live = lid < liveRows;
-            int bi = segment / groups;
-            int d = (segment - bi * groups) * channelsPerGroup + j0 + (live ? lid : 0);
+            int j = j0 + (live ? lid : 0);
+            int d = (segment % groups) * channelsPerGroup + j;
             long row = row0 + (live ? lid : 0);
             long bcBase = (long) segment * dstate * seqlen;
-            biasL[lid] = (flags & SelectiveScanKernels.HAS_DELTA_BIAS) != 0 ? deltaBias.get(d) : 0f;
+            float bias = (flags & SelectiveScanKernels.HAS_DELTA_BIAS) != 0 ? deltaBias.get(d) : 0f;
             float skip = (flags & SelectiveScanKernels.HAS_D) != 0 ? dSkip.get(d) : 0f;
             long chunkRow = row * nChunks + chunk;
             for (int n = 0; n < dstate; n++) {
@@ -194,36 +175,17 @@ public final class SelectiveScanTiledKernels {
             }
             int t0 = chunk * chunkLen;
             int t1 = Math.min(t0 + chunkLen, seqlen);
-            ctx.localBarrier();
             for (int tt = t0; tt < t1; tt += TOKENS) {
-                for (int k = 0; k < TOKENS; k++) {
-                    int e = k * ROWS + lid;
-                    int r = e / TOKENS;
-                    int t = e - r * TOKENS;
-                    float dt = 0f;
-                    float uv = 0f;
-                    if (r < liveRows && tt + t < t1) {
-                        long at = (row0 + r) * seqlen + tt + t;
-                        dt = delta.get(at) + biasL[r];
-                        if ((flags & SelectiveScanKernels.DELTA_SOFTPLUS) != 0) {
-                            dt = Activations.softplus(dt);
-                        }
-                        uv = u.get(at);
-                    }
-                    dtL[r * stride + t] = dt;
-                    uL[r * stride + t] = uv;
-                }
-                for (int k = 0; k < dstate * TOKENS / ROWS; k++) {
-                    int e = k * ROWS + lid;
-                    int n = e / TOKENS;
-                    int tok = tt + e - n * TOKENS;
-                    long at = bcBase + (long) n * seqlen + tok;
-                    bL[e] = tok < t1 ? b.get(at) : 0f;
-                    cL[e] = tok < t1 ? c.get(at) : 0f;
-                }
+                stageRows(delta, deltaL, row0, liveRows, seqlen, tt, t1, lid);
+                stageRows(u, uL, row0, liveRows, seqlen, tt, t1, lid);
+                stageStates(b, bL, bcBase, seqlen, tt, t1, lid, dstate);
+                stageStates(c, cL, bcBase, seqlen, tt, t1, lid, dstate);
                 ctx.localBarrier();
-                for (int k = 0; k < TOKENS; k++) {
-                    float dt = dtL[own + k];
+                // a runtime bound (the tile's tokens in the chunk) keeps the device compiler from unrolling
+                // this loop and computing many tokens' exps ahead in registers: 16 states give ILP enough
+                int tileLen = Math.min(TOKENS, t1 - tt);
+                for (int k = 0; k < tileLen; k++) {
+                    float dt = stepDt(deltaL[own + k], bias, flags);
                     float uv = uL[own + k];
                     float dtu = dt * uv;
                     float y = 0f;
@@ -235,19 +197,7 @@ public final class SelectiveScanTiledKernels {
                     uL[own + k] = y + skip * uv;
                 }
                 ctx.localBarrier();
-                for (int k = 0; k < TOKENS; k++) {
-                    int e = k * ROWS + lid;
-                    int r = e / TOKENS;
-                    int t = e - r * TOKENS;
-                    if (r < liveRows && tt + t < t1) {
-                        long at = (row0 + r) * seqlen + tt + t;
-                        float y = uL[r * stride + t];
-                        if ((flags & SelectiveScanKernels.HAS_Z) != 0) {
-                            y *= Activations.silu(z.get(at));
-                        }
-                        out.set(at, y);
-                    }
-                }
+                storeRows(uL, z, out, row0, liveRows, seqlen, tt, t1, lid, (flags & SelectiveScanKernels.HAS_Z) != 0);
                 // the next tile (or row block) overwrites the local arrays only after everyone has read them
                 ctx.localBarrier();
             }
@@ -256,6 +206,57 @@ public final class SelectiveScanTiledKernels {
                     lastState.set(row * dstate + n, h[n]);
                 }
             }
+        }
+    }
+
+    /** A token's dt: softplus(delta + bias) if flagged. */
+    static float stepDt(float delta, float bias, int flags) {
+        float dt = delta + bias;
+        if ((flags & SelectiveScanKernels.DELTA_SOFTPLUS) != 0) {
+            dt = Activations.softplus(dt);
+        }
+        return dt;
+    }
+
+    /**
+     * Copies the tile rows {@code [row0, row0 + R)} x tokens {@code [tt, tt + T)} of {@code src}
+     * ({@code [rows, seqlen]}) into {@code dst} (rows of T + 1 floats); elements of rows past
+     * {@code liveRows} or tokens past {@code t1} become 0. Work-item {@code lid} copies column
+     * {@code lid} of every row: a row's 32 tokens are read by 32 consecutive work-items.
+     */
+    static void stageRows(FloatArray src, float[] dst, long row0, int liveRows, int seqlen, int tt, int t1, int lid) {
+        boolean inChunk = tt + lid < t1;
+        long at = row0 * seqlen + tt + lid;
+        for (int r = 0; r < liveRows; r++) {
+            dst[r * PADDED + lid] = inChunk ? src.get(at) : 0f;
+            at += seqlen;
+        }
+    }
+
+    /** Copies tokens {@code [tt, tt + T)} of the dstate rows of B or C at {@code base} into {@code dst} ({@code [dstate, T]}), 0 past {@code t1}. */
+    static void stageStates(FloatArray src, float[] dst, long base, int seqlen, int tt, int t1, int lid, int dstate) {
+        boolean inChunk = tt + lid < t1;
+        long at = base + tt + lid;
+        for (int n = 0; n < dstate; n++) {
+            dst[n * TOKENS + lid] = inChunk ? src.get(at) : 0f;
+            at += seqlen;
+        }
+    }
+
+    /** Writes the live part of the y tile {@code yL} to {@code out}, times silu(z) if {@code gated}, row-major as {@link #stageRows} reads. */
+    static void storeRows(float[] yL, FloatArray z, FloatArray out, long row0, int liveRows, int seqlen, int tt, int t1,
+                          int lid, boolean gated) {
+        boolean inChunk = tt + lid < t1;
+        long at = row0 * seqlen + tt + lid;
+        for (int r = 0; r < liveRows; r++) {
+            if (inChunk) {
+                float y = yL[r * PADDED + lid];
+                if (gated) {
+                    y *= Activations.silu(z.get(at));
+                }
+                out.set(at, y);
+            }
+            at += seqlen;
         }
     }
 }
