@@ -17,8 +17,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Host API of the Mamba-1 selective scan (forward). Checks shapes, then adds the three passes of
- * {@link SelectiveScanKernels} to a task graph:
+ * Host API of the Mamba-1 selective scan (forward). Checks shapes, then adds the kernels of the
+ * chosen {@link Variant} (by default {@link Variant#TILED}: {@link SelectiveScanTiledKernels} and the
+ * carry pass of {@link SelectiveScanKernels}) to a task graph:
  * <pre>{@code
  * SelectiveScan scan = SelectiveScan.builder(u, delta, A, B, C)
  *         .d(D).z(z).deltaBias(dtBias).deltaSoftplus(true).build();
@@ -47,8 +48,10 @@ public final class SelectiveScan {
     public enum Variant {
         /**
          * The three passes of {@link #CHUNKED}, with passes 1 and 3 run by work-groups of
-         * {@link #SelectiveScanTiledKernels.ROWS} rows that stage tiles of {@link #SelectiveScanTiledKernels.TOKENS} tokens in local memory so
-         * that every global access is coalesced: {@link SelectiveScanTiledKernels}. The default.
+         * {@link SelectiveScanTiledKernels#ROWS} rows that stage tiles of {@link SelectiveScanTiledKernels#TOKENS}
+         * tokens in local memory so that every global access is coalesced:
+         * {@link SelectiveScanTiledKernels}. The default (for dstate up to
+         * {@link SelectiveScanTiledKernels#MAX_DSTATE}; beyond, the scan runs CHUNKED).
          */
         TILED,
         /**

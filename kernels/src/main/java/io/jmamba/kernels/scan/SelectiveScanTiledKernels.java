@@ -25,11 +25,12 @@ import io.jmamba.runtime.api.Specialize;
  *   <li>store (pass 3): the group writes the y tile back row-major, gated by silu(z) read there,
  *       so that z and out are coalesced too.</li>
  * </ol>
- * A token past the chunk's end gets dt = 0, u = B = 0, which makes its step the identity
- * ({@code exp(0) * h + 0}); rows past the segment's end compute on zeros and store nothing. So every
- * work-item runs the same loops and reaches every barrier. Blocks never straddle a segment (a
- * segment of fewer than R rows leaves items idle), so the B/C tiles serve every row of the group and
- * the inner loop reads nothing else from memory.
+ * The last tile of a chunk may be partial: the compute loop runs over the tile's tokens inside the
+ * chunk (a group-uniform count), and staging reads nothing past the chunk. Rows past the segment's
+ * end are neither staged nor stored; their work-items compute on whatever local memory holds and
+ * keep nothing. Every work-item of a group runs the same tile loop and so reaches every barrier.
+ * Blocks never straddle a segment (a segment of fewer than R rows leaves items idle), so the B/C
+ * tiles serve every row of the group and the inner loop reads nothing else from memory.
  * Launch: 1-D, local size R, any number of groups (they stride over the chunk x segment x row-block
  * work list; consecutive groups take consecutive row blocks of one chunk, and share its B/C tiles in cache).
  * R and T are constants of this class; dstate is specialised, and the B/C tiles take
@@ -39,11 +40,10 @@ public final class SelectiveScanTiledKernels {
     /** R: rows, and work-items, per work-group. */
     public static final int ROWS = 32;
     /**
-     * T: tokens per tile; 32 floats of a row are one 128-byte line. The staging loops give each
-     * work-item T elements of an R x T tile and {@code dstate * T / R} of a dstate x T one (R must
-     * divide dstate * T: R == T here): constant trip counts, which the device compiler unrolls.
+     * T: tokens per tile; 32 floats of a row are one 128-byte line. Must equal R: in the staging
+     * and store loops work-item {@code lid} moves token {@code lid} of every row of the tile.
      */
-    public static final int TOKENS = 32;
+    public static final int TOKENS = ROWS;
     /** Floats per staged row: T + 1, so that a column (one token of every row) spans every bank. */
     static final int PADDED = TOKENS + 1;
 
