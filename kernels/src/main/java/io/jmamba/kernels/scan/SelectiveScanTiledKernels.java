@@ -94,8 +94,7 @@ public final class SelectiveScanTiledKernels {
             int t1 = Math.min(t0 + chunkLen, seqlen);
             float dtSum = 0f;
             for (int tt = t0; tt < t1; tt += TOKENS) {
-                stageRows(delta, deltaL, row0, liveRows, seqlen, tt, t1, lid);
-                stageRows(u, uL, row0, liveRows, seqlen, tt, t1, lid);
+                stageRows(delta, u, deltaL, uL, row0, liveRows, seqlen, tt, t1, lid);
                 stageStates(b, bL, bcBase, seqlen, tt, t1, lid, dstate);
                 ctx.localBarrier();
                 // a runtime bound (the tile's tokens in the chunk) keeps the device compiler from unrolling
@@ -176,8 +175,7 @@ public final class SelectiveScanTiledKernels {
             int t0 = chunk * chunkLen;
             int t1 = Math.min(t0 + chunkLen, seqlen);
             for (int tt = t0; tt < t1; tt += TOKENS) {
-                stageRows(delta, deltaL, row0, liveRows, seqlen, tt, t1, lid);
-                stageRows(u, uL, row0, liveRows, seqlen, tt, t1, lid);
+                stageRows(delta, u, deltaL, uL, row0, liveRows, seqlen, tt, t1, lid);
                 stageStates(b, bL, bcBase, seqlen, tt, t1, lid, dstate);
                 stageStates(c, cL, bcBase, seqlen, tt, t1, lid, dstate);
                 ctx.localBarrier();
@@ -219,26 +217,36 @@ public final class SelectiveScanTiledKernels {
     }
 
     /**
-     * Copies the tile rows {@code [row0, row0 + R)} x tokens {@code [tt, tt + T)} of {@code src}
-     * ({@code [rows, seqlen]}) into {@code dst} (rows of T + 1 floats); elements of rows past
-     * {@code liveRows} or tokens past {@code t1} become 0. Work-item {@code lid} copies column
-     * {@code lid} of every row: a row's 32 tokens are read by 32 consecutive work-items.
+     * Copies rows {@code [row0, row0 + liveRows)} x tokens {@code [tt, tt + T)} of delta and u
+     * ({@code [rows, seqlen]}) into {@code deltaL} and {@code uL} (rows of T + 1 floats). Work-item
+     * {@code lid} copies token {@code lid} of every row, so a row's 32 tokens are read by 32
+     * consecutive work-items. A token past the chunk's end ({@code t1}) is never computed on, so
+     * instead of a branch per load its index is clamped into the chunk: the loads are unconditional
+     * and the device compiler can keep many in flight (with a whole block, a constant trip count).
      */
-    static void stageRows(FloatArray src, float[] dst, long row0, int liveRows, int seqlen, int tt, int t1, int lid) {
-        boolean inChunk = tt + lid < t1;
-        long at = row0 * seqlen + tt + lid;
-        for (int r = 0; r < liveRows; r++) {
-            dst[r * PADDED + lid] = inChunk ? src.get(at) : 0f;
-            at += seqlen;
+    static void stageRows(FloatArray delta, FloatArray u, float[] deltaL, float[] uL, long row0, int liveRows,
+                          int seqlen, int tt, int t1, int lid) {
+        long at = row0 * seqlen + Math.min(tt + lid, t1 - 1);
+        if (liveRows == ROWS) {
+            for (int r = 0; r < ROWS; r++) {
+                deltaL[r * PADDED + lid] = delta.get(at);
+                uL[r * PADDED + lid] = u.get(at);
+                at += seqlen;
+            }
+        } else {
+            for (int r = 0; r < liveRows; r++) {
+                deltaL[r * PADDED + lid] = delta.get(at);
+                uL[r * PADDED + lid] = u.get(at);
+                at += seqlen;
+            }
         }
     }
 
-    /** Copies tokens {@code [tt, tt + T)} of the dstate rows of B or C at {@code base} into {@code dst} ({@code [dstate, T]}), 0 past {@code t1}. */
+    /** Copies tokens {@code [tt, tt + T)} of the dstate rows of B or C at {@code base} into {@code dst} ({@code [dstate, T]}), clamped as {@link #stageRows}. */
     static void stageStates(FloatArray src, float[] dst, long base, int seqlen, int tt, int t1, int lid, int dstate) {
-        boolean inChunk = tt + lid < t1;
-        long at = base + tt + lid;
+        long at = base + Math.min(tt + lid, t1 - 1);
         for (int n = 0; n < dstate; n++) {
-            dst[n * TOKENS + lid] = inChunk ? src.get(at) : 0f;
+            dst[n * TOKENS + lid] = src.get(at);
             at += seqlen;
         }
     }
@@ -246,17 +254,19 @@ public final class SelectiveScanTiledKernels {
     /** Writes the live part of the y tile {@code yL} to {@code out}, times silu(z) if {@code gated}, row-major as {@link #stageRows} reads. */
     static void storeRows(float[] yL, FloatArray z, FloatArray out, long row0, int liveRows, int seqlen, int tt, int t1,
                           int lid, boolean gated) {
-        boolean inChunk = tt + lid < t1;
-        long at = row0 * seqlen + tt + lid;
-        for (int r = 0; r < liveRows; r++) {
-            if (inChunk) {
-                float y = yL[r * PADDED + lid];
-                if (gated) {
-                    y *= Activations.silu(z.get(at));
+        if (tt + lid < t1) {
+            long at = row0 * seqlen + tt + lid;
+            if (gated) {
+                for (int r = 0; r < liveRows; r++) {
+                    out.set(at, yL[r * PADDED + lid] * Activations.silu(z.get(at)));
+                    at += seqlen;
                 }
-                out.set(at, y);
+            } else {
+                for (int r = 0; r < liveRows; r++) {
+                    out.set(at, yL[r * PADDED + lid]);
+                    at += seqlen;
+                }
             }
-            at += seqlen;
         }
     }
 }
