@@ -6,6 +6,7 @@ import io.jmamba.bench.scaling.series.Conv1dSeries;
 import io.jmamba.bench.scaling.series.CopySeries;
 import io.jmamba.bench.scaling.series.SelectiveScanSeries;
 import io.jmamba.bench.scaling.series.SsdSeries;
+import io.jmamba.kernels.scan.SelectiveScan;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +26,7 @@ public final class SeriesCatalog {
     public static Map<String, Supplier<Series>> all() {
         Map<String, Supplier<Series>> m = new LinkedHashMap<>();
         m.put("selective-scan", () -> new SelectiveScanSeries(1536, 16));
+        m.put("selective-scan-chunked", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.CHUNKED));
         m.put("ssd", () -> new SsdSeries(24, 64, 128, 256));
         m.put("conv1d", () -> new Conv1dSeries(1536, 4));
         m.put("mamba1-block", () -> BlockSeries.mamba1(1536, 16));
@@ -35,11 +37,15 @@ public final class SeriesCatalog {
         return m;
     }
 
-    /** The default set of {@code bench scaling}: everything but the bandwidth probe. */
+    /**
+     * The default set of {@code bench scaling}: everything but the bandwidth probe and the earlier
+     * scan layout (ask for "selective-scan-chunked" by name to time it beside the default).
+     */
     public static List<String> scalingDefaults() {
         List<String> ids = new ArrayList<>(all().keySet());
         if (ids.size() > 1) {
             ids.remove("copy");
+            ids.remove("selective-scan-chunked");
         }
         return ids;
     }
