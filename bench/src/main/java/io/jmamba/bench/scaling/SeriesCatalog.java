@@ -6,6 +6,7 @@ import io.jmamba.bench.scaling.series.Conv1dSeries;
 import io.jmamba.bench.scaling.series.CopySeries;
 import io.jmamba.bench.scaling.series.SelectiveScanSeries;
 import io.jmamba.bench.scaling.series.SsdSeries;
+import io.jmamba.kernels.conv.ConvForward;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +28,11 @@ public final class SeriesCatalog {
         m.put("selective-scan", () -> new SelectiveScanSeries(1536, 16));
         m.put("ssd", () -> new SsdSeries(24, 64, 128, 256));
         m.put("conv1d", () -> new Conv1dSeries(1536, 4));
+        for (ConvForward v : ConvForward.values()) {
+            if (v != ConvForward.DEFAULT) {
+                m.put(Conv1dSeries.id(v), () -> new Conv1dSeries(1536, 4, v));
+            }
+        }
         m.put("mamba1-block", () -> BlockSeries.mamba1(1536, 16));
         m.put("mamba2-block", () -> BlockSeries.mamba2(24, 64, 128, 256));
         m.put("copy", () -> new CopySeries(1024));
@@ -35,12 +41,13 @@ public final class SeriesCatalog {
         return m;
     }
 
-    /** The default set of {@code bench scaling}: everything but the bandwidth probe. */
+    /** The default set of {@code bench scaling}: everything but the bandwidth probe and the other conv1d layouts. */
     public static List<String> scalingDefaults() {
         List<String> ids = new ArrayList<>(all().keySet());
         if (ids.size() > 1) {
             ids.remove("copy");
         }
+        ids.removeIf(id -> id.startsWith("conv1d-"));
         return ids;
     }
 

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.jmamba.bench.report.JsonReport;
 import io.jmamba.bench.report.KernelsTable;
 import io.jmamba.bench.report.ReferenceNumbers;
+import io.jmamba.bench.scaling.Series;
+import io.jmamba.bench.scaling.SeriesCatalog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,5 +46,22 @@ class KernelsCommandTest {
         assertEquals("fp32", scan.dtype());
         // 1 GiB read + 1 GiB written at 3.03 TB/s
         assertEquals(2.0 * (1L << 30) / 3.03e12 * 1e3, ReferenceNumbers.copyBoundMs(2L << 30), 1e-12);
+    }
+
+    @Test
+    void conv1dIsHeldToTheCopyBandwidthOfTheSameRunWhenThereIsOne() {
+        Series conv = SeriesCatalog.select(List.of("conv1d")).getFirst();
+        long len = 64L << 10;
+        var measured = KernelsCommand.reference("conv1d", conv, len, 2000.0);
+        assertEquals(conv.bytesMoved(len) / 2.0e12 * 1e3, measured.ms(), 1e-12);
+        assertTrue(measured.source().contains("this run's copy bandwidth (2000 GB/s)"), measured.source());
+        var old = KernelsCommand.reference("conv1d-rows-in-x", SeriesCatalog.select(List.of("conv1d-rows-in-x")).getFirst(), len, 2000.0);
+        assertEquals(measured.ms(), old.ms(), 1e-12); // the same bytes, whatever the layout
+        var fallback = KernelsCommand.reference("conv1d", conv, len, null);
+        assertEquals(ReferenceNumbers.copyBoundMs(conv.bytesMoved(len)), fallback.ms(), 1e-12);
+        // the old layout is in bench kernels' fixed shapes, but not in the default scaling sweep
+        assertTrue(KernelsCommand.fixedShapes().containsKey("conv1d-rows-in-x"));
+        assertTrue(SeriesCatalog.scalingDefaults().contains("conv1d"));
+        assertTrue(SeriesCatalog.scalingDefaults().stream().noneMatch(id -> id.startsWith("conv1d-")));
     }
 }
