@@ -94,17 +94,26 @@ public final class CausalConv1d {
             grids.addWorkerGrid(graph + prefix, Grids.oneD(rows));
         } else {
             FloatArray initArr = initialStates != null ? initialStates.data() : placeholder;
-            if (variant == ConvForward.ROWS_IN_X) {
-                g.task(prefix, CausalConv1dKernels::forward, x.data(), weight.data(), biasArr, initArr, out.data(),
-                        shape.batch(), shape.dim(), shape.seqlen(), shape.width(), flags);
-                grids.addWorkerGrid(graph + prefix, Grids.twoD(rows, shape.seqlen()));
-            } else {
-                int perItem = variant.outputsPerItem();
-                g.task(prefix, CausalConv1dKernels::forwardChunked, x.data(), weight.data(), biasArr, initArr, out.data(),
-                        shape.batch(), shape.dim(), shape.seqlen(), shape.width(), flags, perItem);
-                // tokens (in chunks of perItem) in dimension 0, so a warp's accesses are contiguous; rows in
-                // dimension 1, capped by Grids at CUDA's y limit (the row loop strides over the rest)
-                grids.addWorkerGrid(graph + prefix, Grids.twoD((shape.seqlen() - 1L) / perItem + 1, rows));
+            int perItem = variant.outputsPerItem();
+            switch (variant.kernel()) {
+                case ROWS_IN_X -> {
+                    g.task(prefix, CausalConv1dKernels::forward, x.data(), weight.data(), biasArr, initArr, out.data(),
+                            shape.batch(), shape.dim(), shape.seqlen(), shape.width(), flags);
+                    grids.addWorkerGrid(graph + prefix, Grids.twoD(rows, shape.seqlen()));
+                }
+                // tokens in dimension 0, so a warp's accesses stay within one row; rows in dimension 1,
+                // capped by Grids at CUDA's y limit (the row loop strides over the rest)
+                case CHUNKED -> {
+                    g.task(prefix, CausalConv1dKernels::forwardChunked, x.data(), weight.data(), biasArr, initArr, out.data(),
+                            shape.batch(), shape.dim(), shape.seqlen(), shape.width(), flags, perItem);
+                    grids.addWorkerGrid(graph + prefix, Grids.twoD((shape.seqlen() - 1L) / perItem + 1, rows));
+                }
+                case INTERLEAVED -> {
+                    g.task(prefix, CausalConv1dKernels::forwardInterleaved, x.data(), weight.data(), biasArr, initArr, out.data(),
+                            shape.batch(), shape.dim(), shape.seqlen(), shape.width(), flags, perItem);
+                    long span = (long) CausalConv1dKernels.GROUP * perItem;
+                    grids.addWorkerGrid(graph + prefix, Grids.twoD(((shape.seqlen() - 1L) / span + 1) * CausalConv1dKernels.GROUP, rows));
+                }
             }
             g.task(prefix + "_final", CausalConv1dKernels::finalStates, x.data(), initArr, state.data(),
                     shape.batch(), shape.dim(), shape.seqlen(), shape.width(), flags);

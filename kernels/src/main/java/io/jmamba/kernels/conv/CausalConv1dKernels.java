@@ -27,6 +27,8 @@ public final class CausalConv1dKernels {
      * a warp reads and writes one contiguous stretch of {@code 32 * perItem} floats (layout
      * {@code [batch, dim, seqlen]}, seqlen contiguous); rows go to dimension 1. Launch
      * {@code (ceil(seqlen / perItem), batch * dim)} items (any smaller grid is correct: the loops stride).
+     * A warp's load and store instructions each touch 32 floats {@code perItem} apart (the other
+     * instructions' loads hit the same cache lines), so stores reach L2 as partial sectors.
      */
     public static void forwardChunked(FloatArray x, FloatArray weight, FloatArray bias, FloatArray initialStates, FloatArray out,
                                       int batch, int dim, int seqlen, @Specialize int width, int flags, @Specialize int perItem) {
@@ -66,6 +68,68 @@ public final class CausalConv1dKernels {
                     }
                     if (t0 + i < seqlen) {
                         out.set(rowBase + t0 + i, acc);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Work-items per group of {@link #forwardInterleaved}: a warp on NVIDIA GPUs. */
+    public static final int GROUP = 32;
+
+    /**
+     * Forward with the tokens in grid dimension 0, fully coalesced: the work-items go in groups of
+     * {@link #GROUP} consecutive ones, a group covers {@code GROUP * perItem} consecutive outputs of one
+     * row, and item {@code l} of the group takes outputs {@code l, l + GROUP, l + 2 GROUP, ...} of them.
+     * So each load and store instruction of a warp touches 32 consecutive floats, while the row's weights
+     * and bias are read once per {@code perItem} outputs. All {@code perItem * width} inputs are loaded
+     * before any is used, so a work-item has them all in flight at once. Rows go to dimension 1. Launch
+     * {@code (ceil(seqlen / (GROUP * perItem)) * GROUP, batch * dim)} items (any grid is correct: the
+     * loops stride, and the item-to-output mapping does not depend on the launch).
+     */
+    public static void forwardInterleaved(FloatArray x, FloatArray weight, FloatArray bias, FloatArray initialStates,
+                                          FloatArray out, int batch, int dim, int seqlen, @Specialize int width, int flags,
+                                          @Specialize int perItem) {
+        float[] w = new float[width];
+        float[] in = new float[perItem * width];
+        int rows = batch * dim;
+        int span = GROUP * perItem;
+        int items = ((seqlen - 1) / span + 1) * GROUP; // seqlen >= 1
+        for (@Parallel int c = 0; c < items; c++) {
+            for (@Parallel int row = 0; row < rows; row++) {
+                int d = row % dim;
+                long rowBase = (long) row * seqlen;
+                int first = c / GROUP * span + c % GROUP;
+                for (int k = 0; k < width; k++) {
+                    w[k] = weight.get((long) d * width + k);
+                }
+                float b = (flags & HAS_BIAS) != 0 ? bias.get(d) : 0f;
+                for (int i = 0; i < perItem; i++) {
+                    int t = first + GROUP * i;
+                    for (int k = 0; k < width; k++) {
+                        int j = t - (width - 1) + k;
+                        float v = 0f;
+                        if (j >= 0) {
+                            if (j < seqlen) {
+                                v = x.get(rowBase + j);
+                            }
+                        } else if ((flags & HAS_INITIAL_STATES) != 0) {
+                            v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
+                        }
+                        in[i * width + k] = v;
+                    }
+                }
+                for (int i = 0; i < perItem; i++) {
+                    int t = first + GROUP * i;
+                    float acc = b;
+                    for (int k = 0; k < width; k++) {
+                        acc += w[k] * in[i * width + k];
+                    }
+                    if ((flags & SILU) != 0) {
+                        acc = Activations.silu(acc);
+                    }
+                    if (t < seqlen) {
+                        out.set(rowBase + t, acc);
                     }
                 }
             }

@@ -9,26 +9,37 @@ public enum ConvForward {
      * The first kernel ({@link CausalConv1dKernels#forward}): one output per work-item, rows in grid
      * dimension 0, so a warp's 32 work-items touch 32 rows {@code seqlen} floats apart (uncoalesced).
      */
-    ROWS_IN_X(1),
+    ROWS_IN_X(Kernel.ROWS_IN_X, 1),
     /** {@link CausalConv1dKernels#forwardChunked}, tokens in dimension 0, one output per work-item. */
-    TOKENS_IN_X_1(1),
-    /** {@link CausalConv1dKernels#forwardChunked}, tokens in dimension 0, 2 consecutive outputs per work-item. */
-    TOKENS_IN_X_2(2),
-    /** {@link CausalConv1dKernels#forwardChunked}, tokens in dimension 0, 4 consecutive outputs per work-item (the default). */
-    TOKENS_IN_X_4(4),
-    /** {@link CausalConv1dKernels#forwardChunked}, tokens in dimension 0, 8 consecutive outputs per work-item. */
-    TOKENS_IN_X_8(8);
+    CHUNKS_1(Kernel.CHUNKED, 1),
+    /** {@link CausalConv1dKernels#forwardChunked}: 4 consecutive outputs per work-item from a 4 + width - 1 window. */
+    CHUNKS_4(Kernel.CHUNKED, 4),
+    /** {@link CausalConv1dKernels#forwardChunked}: 8 consecutive outputs per work-item. */
+    CHUNKS_8(Kernel.CHUNKED, 8),
+    /** {@link CausalConv1dKernels#forwardInterleaved}: 4 outputs per work-item, 32 apart (coalesced; the default). */
+    INTERLEAVED_4(Kernel.INTERLEAVED, 4),
+    /** {@link CausalConv1dKernels#forwardInterleaved}: 8 outputs per work-item, 32 apart. */
+    INTERLEAVED_8(Kernel.INTERLEAVED, 8);
 
     /** The default of {@link CausalConv1d.Builder#forwardVariant}. */
-    public static final ConvForward DEFAULT = TOKENS_IN_X_4;
+    public static final ConvForward DEFAULT = INTERLEAVED_4;
 
+    /** Which kernel method a variant launches. */
+    enum Kernel { ROWS_IN_X, CHUNKED, INTERLEAVED }
+
+    private final Kernel kernel;
     private final int outputsPerItem;
 
-    ConvForward(int outputsPerItem) {
+    ConvForward(Kernel kernel, int outputsPerItem) {
+        this.kernel = kernel;
         this.outputsPerItem = outputsPerItem;
     }
 
-    /** Consecutive outputs of one row that a work-item computes. */
+    Kernel kernel() {
+        return kernel;
+    }
+
+    /** Outputs of one row that a work-item computes. */
     public int outputsPerItem() {
         return outputsPerItem;
     }

@@ -26,6 +26,7 @@ class CausalConv1dVariantsTest {
 
     /** batch, dim, seqlen, width, with initial states (1) or not (0). */
     private static final int[][] EDGE_CASES = {
+            {1, 2, 300, 4, 1}, // interleaved by 4 and 8: a whole group (128/256 outputs) and a partial one
             {2, 3, 5, 2, 1},   // 5 = one whole chunk of 4 and a partial one
             {1, 4, 13, 3, 1},  // 13 is no multiple of 2, 4 or 8
             {2, 3, 1, 4, 1},   // one token: two initial-state entries and the token in every window
@@ -94,9 +95,10 @@ class CausalConv1dVariantsTest {
     void chunkedForwardPutsTokensInDimensionZero() {
         Tensor x = Tensor.zeros(2, 3, 1001);
         Tensor w = Tensor.zeros(3, 4);
-        assertArrayEquals(new long[] {251, 6}, forwardGrid(CausalConv1d.forward(x, w).build()));
+        // interleaved by 4: ceil(1001 / (32 * 4)) = 8 groups of 32 work-items
+        assertArrayEquals(new long[] {256, 6}, forwardGrid(CausalConv1d.forward(x, w).build()));
         assertArrayEquals(new long[] {126, 6},
-                forwardGrid(CausalConv1d.forward(x, w).forwardVariant(ConvForward.TOKENS_IN_X_8).build()));
+                forwardGrid(CausalConv1d.forward(x, w).forwardVariant(ConvForward.CHUNKS_8).build()));
         assertArrayEquals(new long[] {6, 1001},
                 forwardGrid(CausalConv1d.forward(x, w).forwardVariant(ConvForward.ROWS_IN_X).build()));
     }
