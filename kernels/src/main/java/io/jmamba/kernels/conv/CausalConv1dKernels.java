@@ -104,19 +104,29 @@ public final class CausalConv1dKernels {
                     w[k] = weight.get((long) d * width + k);
                 }
                 float b = (flags & HAS_BIAS) != 0 ? bias.get(d) : 0f;
-                for (int i = 0; i < perItem; i++) {
-                    int t = first + GROUP * i;
-                    for (int k = 0; k < width; k++) {
-                        int j = t - (width - 1) + k;
-                        float v = 0f;
-                        if (j >= 0) {
-                            if (j < seqlen) {
-                                v = x.get(rowBase + j);
-                            }
-                        } else if ((flags & HAS_INITIAL_STATES) != 0) {
-                            v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
+                if (first >= width - 1 && first + GROUP * (perItem - 1) < seqlen) {
+                    // every input inside the row (all but the first and last groups): no bounds tests
+                    long base = rowBase + first - (width - 1);
+                    for (int i = 0; i < perItem; i++) {
+                        for (int k = 0; k < width; k++) {
+                            in[i * width + k] = x.get(base + GROUP * i + k);
                         }
-                        in[i * width + k] = v;
+                    }
+                } else {
+                    for (int i = 0; i < perItem; i++) {
+                        int t = first + GROUP * i;
+                        for (int k = 0; k < width; k++) {
+                            int j = t - (width - 1) + k;
+                            float v = 0f;
+                            if (j >= 0) {
+                                if (j < seqlen) {
+                                    v = x.get(rowBase + j);
+                                }
+                            } else if ((flags & HAS_INITIAL_STATES) != 0) {
+                                v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
+                            }
+                            in[i * width + k] = v;
+                        }
                     }
                 }
                 for (int i = 0; i < perItem; i++) {
