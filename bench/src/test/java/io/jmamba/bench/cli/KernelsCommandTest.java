@@ -4,7 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.jmamba.bench.report.JsonReport;
 import io.jmamba.bench.report.KernelsTable;
 import io.jmamba.bench.report.ReferenceNumbers;
+import io.jmamba.bench.scaling.Point;
+import io.jmamba.bench.scaling.PointStatus;
 import io.jmamba.bench.scaling.Series;
+import io.jmamba.bench.scaling.SeriesKind;
+import io.jmamba.bench.scaling.SeriesResult;
+import io.jmamba.bench.scaling.SweepResult;
 import io.jmamba.bench.scaling.SeriesCatalog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,6 +19,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class KernelsCommandTest {
@@ -63,5 +69,17 @@ class KernelsCommandTest {
         assertTrue(KernelsCommand.fixedShapes().containsKey("conv1d-rows-in-x"));
         assertTrue(SeriesCatalog.scalingDefaults().contains("conv1d"));
         assertTrue(SeriesCatalog.scalingDefaults().stream().noneMatch(id -> id.startsWith("conv1d-")));
+    }
+
+    @Test
+    void theCopyBandwidthIsTakenFromTheCopySeriesLongestMeasuredPoint() {
+        SeriesResult copy = new SeriesResult("copy", "copy", SeriesKind.OTHER, 1, "", List.of(
+                Point.measured(1L << 10, 1.0, 1.0, 1.0, 1, 1_000_000_000L),         // 1000 GB/s
+                Point.measured(1L << 18, 0.5, 0.5, 0.5, 1, 1_000_000_000L),         // 2000 GB/s, the longest
+                Point.skipped(1L << 20, PointStatus.SKIPPED_TIME, "budget")), null);
+        SweepResult sweep = new SweepResult("kernels", "d", "cuda:0", "H100", "", "fp32", "", 0, 1, 1, 1, List.of(copy), List.of());
+        assertEquals(2000.0, KernelsCommand.measuredCopyGbPerS(sweep), 1e-9);
+        SweepResult noCopy = new SweepResult("kernels", "d", "cuda:0", "H100", "", "fp32", "", 0, 1, 1, 1, List.of(), List.of());
+        assertNull(KernelsCommand.measuredCopyGbPerS(noCopy));
     }
 }
