@@ -6,6 +6,7 @@ import io.jmamba.bench.scaling.series.Conv1dSeries;
 import io.jmamba.bench.scaling.series.CopySeries;
 import io.jmamba.bench.scaling.series.SelectiveScanSeries;
 import io.jmamba.bench.scaling.series.SsdSeries;
+import io.jmamba.kernels.conv.ConvForward;
 import io.jmamba.kernels.scan.SelectiveScan;
 
 import java.util.ArrayList;
@@ -29,6 +30,11 @@ public final class SeriesCatalog {
         m.put("selective-scan-chunked", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.CHUNKED));
         m.put("ssd", () -> new SsdSeries(24, 64, 128, 256));
         m.put("conv1d", () -> new Conv1dSeries(1536, 4));
+        for (ConvForward v : ConvForward.values()) {
+            if (v != ConvForward.DEFAULT) {
+                m.put(Conv1dSeries.id(v), () -> new Conv1dSeries(1536, 4, v));
+            }
+        }
         m.put("mamba1-block", () -> BlockSeries.mamba1(1536, 16));
         m.put("mamba2-block", () -> BlockSeries.mamba2(24, 64, 128, 256));
         m.put("copy", () -> new CopySeries(1024));
@@ -38,8 +44,9 @@ public final class SeriesCatalog {
     }
 
     /**
-     * The default set of {@code bench scaling}: everything but the bandwidth probe and the earlier
-     * scan layout (ask for "selective-scan-chunked" by name to time it beside the default).
+     * The default set of {@code bench scaling}: everything but the bandwidth probe and the earlier or
+     * alternative layouts (ask for "selective-scan-chunked" or a "conv1d-..." series by name to time it
+     * beside the default).
      */
     public static List<String> scalingDefaults() {
         List<String> ids = new ArrayList<>(all().keySet());
@@ -47,6 +54,7 @@ public final class SeriesCatalog {
             ids.remove("copy");
             ids.remove("selective-scan-chunked");
         }
+        ids.removeIf(id -> id.startsWith("conv1d-"));
         return ids;
     }
 
