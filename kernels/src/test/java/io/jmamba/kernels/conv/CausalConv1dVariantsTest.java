@@ -95,8 +95,11 @@ class CausalConv1dVariantsTest {
     void chunkedForwardPutsTokensInDimensionZero() {
         Tensor x = Tensor.zeros(2, 3, 1001);
         Tensor w = Tensor.zeros(3, 4);
-        // interleaved by 4: ceil(1001 / (32 * 4)) = 8 groups of 32 work-items
-        assertArrayEquals(new long[] {256, 6}, forwardGrid(CausalConv1d.forward(x, w).build()));
+        // the default interleaves 8 outputs per item: ceil(1001 / (32 * 8)) = 4 groups of 32 work-items
+        assertArrayEquals(new long[] {128, 6}, forwardGrid(CausalConv1d.forward(x, w).build()));
+        // by 4: ceil(1001 / (32 * 4)) = 8 groups of 32 work-items
+        assertArrayEquals(new long[] {256, 6},
+                forwardGrid(CausalConv1d.forward(x, w).forwardVariant(ConvForward.INTERLEAVED_4).build()));
         assertArrayEquals(new long[] {126, 6},
                 forwardGrid(CausalConv1d.forward(x, w).forwardVariant(ConvForward.CHUNKS_8).build()));
         assertArrayEquals(new long[] {6, 1001},
