@@ -186,6 +186,7 @@ final class CEmitter {
                 helpers.use("jm_store_half");
                 yield c.halfStore(a.cName(), index, value);
             }
+            case BF16 -> a.cName() + "[" + index + "] = " + helpers.use("jm_float_to_bf16") + "(" + value + ");";
             case BOOLEAN -> a.cName() + "[" + index + "] = (" + c.elemType(a.elem()) + ")((" + value + ") & 1);";
             case BYTE, CHAR, SHORT -> a.cName() + "[" + index + "] = (" + c.elemType(a.elem()) + ")(" + value + ");";
             default -> a.cName() + "[" + index + "] = " + value + ";";
@@ -319,9 +320,11 @@ final class CEmitter {
             case Expr.Compare cmp -> helpers.use("jm_" + cmp.op()) + "(" + expr(cmp.a(), vars) + ", "
                     + expr(cmp.b(), vars) + ")";
             case Expr.Cond cond -> "((" + cond(cond, vars) + ") ? 1 : 0)";
-            case Expr.ArrayLoad l -> l.array().elem() == ElemType.HALF
-                    ? c.halfLoad(l.array().cName(), expr(l.index(), vars))
-                    : l.array().cName() + "[" + expr(l.index(), vars) + "]";
+            case Expr.ArrayLoad l -> switch (l.array().elem()) {
+                case HALF -> c.halfLoad(l.array().cName(), expr(l.index(), vars));
+                case BF16 -> helpers.use("jm_bf16_to_float") + "(" + l.array().cName() + "[" + expr(l.index(), vars) + "])";
+                default -> l.array().cName() + "[" + expr(l.index(), vars) + "]";
+            };
             case Expr.ArraySize s -> {
                 String size = s.array().constSize() >= 0 ? String.valueOf(s.array().constSize()) : s.array().sizeExpr();
                 yield s.kind() == Kind.I ? "((int)" + size + ")"

@@ -21,7 +21,8 @@ final class Intrinsics {
             "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "floor", "ceil", "cbrt", "log10", "rint");
     private static final Set<String> BINARY_MATH = Set.of("pow", "atan2", "hypot");
     static final Set<String> ARRAY_CLASSES = Set.of(API + "FloatArray", API + "IntArray", API + "LongArray",
-            API + "ByteArray", API + "DoubleArray", API + "HalfFloatArray", API + "NativeArray");
+            API + "ByteArray", API + "DoubleArray", API + "HalfFloatArray", API + "BFloat16Array",
+            API + "NativeArray");
     private static final Set<String> CONTEXT_METHODS = Set.of("localBarrier", "globalBarrier", "allocateFloatLocalArray",
             "allocateIntLocalArray", "allocateLongLocalArray", "allocateDoubleLocalArray", "atomicAdd");
     static final Set<String> CONTEXT_FIELDS = Set.of("globalIdx", "globalIdy", "globalIdz", "localIdx", "localIdy",

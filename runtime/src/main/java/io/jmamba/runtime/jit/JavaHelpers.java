@@ -216,6 +216,18 @@ final class JavaHelpers {
                         $HALFSTORE;
                     }
                 }""");
+        def("jm_bf16_to_float", List.of(), """
+                $Q float jm_bf16_to_float($USHORT b) {
+                    return $ASFLOAT(($UI)b << 16); /* bf16 is the top half of a float: widening is exact */
+                }""");
+        def("jm_float_to_bf16", List.of(), """
+                $Q $USHORT jm_float_to_bf16(float v) {
+                    /* BFloat16Array.fromFloat: round to nearest even on the bits (overflow to infinity, subnormals
+                       kept); a NaN keeps its sign and top payload bits and gets the quiet bit */
+                    $UI u = $ASUINT(v);
+                    if ((u & 0x7fffffffu) > 0x7f800000u) return ($USHORT)((u >> 16) | 0x0040u);
+                    return ($USHORT)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+                }""");
         def("jm_nanf", List.of(), """
                 $Q float jm_nanf(void) {
                     /* an opaque NaN: PoCL's compiler folds math built-ins of a constant NaN to wrong values */
@@ -272,6 +284,7 @@ final class JavaHelpers {
                     .replace("$HALFBITSPTR", c.cuda ? "unsigned short*" : "__global ushort*")
                     .replace("$USHORT", c.cuda ? "unsigned short" : "ushort")
                     .replace("$ASUINT", c.cuda ? "(unsigned int)__float_as_int" : "as_uint")
+                    .replace("$ASFLOAT", c.cuda ? "__uint_as_float" : "as_float")
                     .replace("$HALFSTORE", c.cuda ? "p[i] = __float2half_rn(v)" : "vstore_half_rte(v, i, p)")
                     .replace("$FLOORD", "floor").replace("$FLOOR", c.cuda ? "floorf" : "floor")
                     .replace("$ASINT", c.cuda ? "__float_as_int" : "as_int")

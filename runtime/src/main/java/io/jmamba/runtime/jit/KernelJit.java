@@ -160,6 +160,7 @@ public final class KernelJit {
             case "ByteArray" -> "byte";
             case "DoubleArray" -> "double";
             case "HalfFloatArray" -> "half";
+            case "BFloat16Array" -> "bf16";
             default -> arrayClass.getSimpleName();
         };
     }

@@ -173,6 +173,7 @@ final class Translator {
             case "Lio/jmamba/runtime/api/ByteArray;" -> ElemType.BYTE;
             case "Lio/jmamba/runtime/api/DoubleArray;" -> ElemType.DOUBLE;
             case "Lio/jmamba/runtime/api/HalfFloatArray;" -> ElemType.HALF;
+            case "Lio/jmamba/runtime/api/BFloat16Array;" -> ElemType.BF16;
             default -> null;
         };
         if (e == null && p.isArray()) {

@@ -32,7 +32,7 @@
  * every branch and loop shape javac emits (nested loops, labelled break/continue, early return,
  * ternaries, do/while, tableswitch and lookupswitch) as labels and gotos; private arrays of constant
  * size (zero-initialised as in Java); work-group local arrays of constant size; FloatArray, IntArray,
- * LongArray, ByteArray, DoubleArray and HalfFloatArray get/set/getSize with int or long indices;
+ * LongArray, ByteArray, DoubleArray, HalfFloatArray and BFloat16Array get/set/getSize with int or long indices;
  * KernelContext ids and sizes, localBarrier, globalBarrier, allocate*LocalArray, atomicAdd on
  * IntArray, FloatArray (a compare-and-swap loop on OpenCL 1.2) and local int arrays; java.lang.Math,
  * StrictMath and KernelMath functions (exp, log, log1p, expm1, sqrt, rsqrt, tanh, sin, cos, tan, asin,

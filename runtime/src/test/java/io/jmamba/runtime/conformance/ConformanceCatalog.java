@@ -29,6 +29,7 @@ public final class ConformanceCatalog {
         t.put("local memory and barriers", LocalMemoryKernels.cases());
         t.put("atomics", AtomicKernels.cases());
         t.put("64-bit indexing and half floats", IndexingKernels.cases());
+        t.put("bfloat16 storage", Bf16Kernels.cases());
         Set<String> names = new HashSet<>();
         for (List<ConformanceCase> cases : t.values()) {
             for (ConformanceCase c : cases) {
