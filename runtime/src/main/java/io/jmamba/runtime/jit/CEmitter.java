@@ -22,6 +22,14 @@ final class CEmitter {
     }
 
     String emit(Program program) {
+        if (!c.cuda && program.usesWarpOps) {
+            for (FunctionIR f : program.functions.values()) {
+                if (f.takesContext) {
+                    warpScratchTakers.add(f.cName);
+                }
+            }
+        }
+        warpScratchAtEntry = !c.cuda && program.usesWarpOps;
         StringBuilder functions = new StringBuilder();
         for (FunctionIR f : program.functions.values()) {
             function(f, functions);
@@ -47,6 +55,11 @@ final class CEmitter {
 
     // ---------------------------------------------------------------- functions
 
+    /** OpenCL: device functions that get the warp scratch array as a hidden last parameter. */
+    private final java.util.Set<String> warpScratchTakers = new java.util.HashSet<>();
+    /** OpenCL: whether the kernel declares the warp scratch array. */
+    private boolean warpScratchAtEntry;
+
     private void function(FunctionIR f, StringBuilder sb) {
         List<String> params = new ArrayList<>();
         for (FunctionIR.CParam p : f.params) {
@@ -59,6 +72,10 @@ final class CEmitter {
             } else {
                 params.add(c.type(p.scalar().kind()) + " " + p.scalar().name());
             }
+        }
+        if (warpScratchTakers.contains(f.cName)) {
+            params.add("__local int* " + WarpOps.SCRATCH);
+            params.add("int " + WarpOps.LOCAL_ID);
         }
         String head = f.entry ? c.kernelQualifier()
                 : c.deviceFunctionQualifier() + " " + (f.returnKind == null ? "void" : c.type(f.returnKind));
@@ -101,6 +118,12 @@ final class CEmitter {
         for (ArrayRef a : f.localArrays.values()) {
             sb.append("    ").append(c.localArrayQualifier()).append(c.elemType(a.elem())).append(' ')
                     .append(a.cName()).append('[').append(a.constSize()).append("];\n");
+        }
+        if (f.entry && warpScratchAtEntry) {
+            sb.append("    __local int ").append(WarpOps.SCRATCH).append('[').append(WarpOps.SCRATCH_SLOTS)
+                    .append("]; /* emulated warps: one slot per work-item */\n");
+            sb.append("    const int ").append(WarpOps.LOCAL_ID).append(" = (int)(get_local_id(0) + get_local_size(0) * ")
+                    .append("(get_local_id(1) + get_local_size(1) * get_local_id(2)));\n");
         }
         for (ArrayRef a : f.privateArrays.values()) {
             sb.append("    ").append(c.elemType(a.elem())).append(' ').append(a.cName()).append('[')
@@ -215,7 +238,16 @@ final class CEmitter {
                             : "atomic_add";
                     return assign + fn + "(" + at + ", " + v + ");";
                 }
-                default -> throw new IllegalStateException("unknown intrinsic statement " + call.callee());
+                default -> {
+                    if (!call.callee().startsWith("warp.")) {
+                        throw new IllegalStateException("unknown intrinsic statement " + call.callee());
+                    }
+                    List<String> printed = new ArrayList<>();
+                    for (Object o : call.args()) {
+                        printed.add(expr((Expr) o, vars));
+                    }
+                    return assign + WarpOps.call(call.callee(), ((Expr) call.args().getFirst()).kind(), printed, helpers, c) + ";";
+                }
             }
         }
         List<String> args = new ArrayList<>();
@@ -226,6 +258,10 @@ final class CEmitter {
             } else {
                 args.add(expr((Expr) o, vars));
             }
+        }
+        if (warpScratchTakers.contains(call.callee())) {
+            args.add(WarpOps.SCRATCH);
+            args.add(WarpOps.LOCAL_ID);
         }
         return assign + call.callee() + "(" + String.join(", ", args) + ");";
     }

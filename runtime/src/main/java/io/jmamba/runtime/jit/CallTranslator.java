@@ -98,8 +98,47 @@ final class CallTranslator {
                 tr.emit(new Stmt.Call(result, "atomic.add", List.of(a, args.get(1), args.get(2)), true));
                 tr.push(new Expr.Reg(result, null));
             }
-            default -> throw tr.reject(tr.bci(), "virtual call to io.jmamba.runtime.api.KernelContext." + name);
+            case "warpSize" -> tr.push(new Expr.Const(Kind.I, io.jmamba.runtime.api.KernelContext.WARP_SIZE));
+            case "laneId" -> {
+                program.usesContextIds = true;
+                tr.push(new Expr.Bin("and", Kind.I, new Expr.Intrinsic("ctx.localIdx", Kind.I, List.of()),
+                        new Expr.Const(Kind.I, io.jmamba.runtime.api.KernelContext.WARP_SIZE - 1)));
+            }
+            default -> {
+                String op = Intrinsics.WARP_METHODS.get(name);
+                if (op == null) {
+                    throw tr.reject(tr.bci(), "virtual call to io.jmamba.runtime.api.KernelContext." + name);
+                }
+                warpCall(op, args);
+            }
         }
+    }
+
+    /**
+     * A warp operation: a statement, not an expression, because on OpenCL and the JVM it synchronises the
+     * work-group and so must run exactly once, in program order, never hoisted or dropped.
+     */
+    private void warpCall(String op, List<Object> args) {
+        if (tr.insideParallelLoop(tr.bci())) {
+            // a grid-stride loop runs a different number of times on different work-items: the 32 lanes
+            // of a warp would not all reach the call
+            throw tr.reject(tr.bci(), "warp operation KernelContext." + WARP_JAVA_NAMES.get(op)
+                    + " inside a @Parallel loop (all 32 lanes of a warp must call it together; use the KernelContext ids)");
+        }
+        tr.protectMemoryBeforeCall();
+        program.usesContextIds = true;
+        program.usesBarriers = true; // emulated with barriers on OpenCL; the JVM needs one thread per item
+        program.usesWarpOps = true;
+        Expr value = (Expr) args.getFirst();
+        Var result = tr.newTemp(value.kind());
+        tr.emit(new Stmt.Call(result, op, List.copyOf(args), true));
+        tr.push(new Expr.Reg(result, null));
+    }
+
+    private static final Map<String, String> WARP_JAVA_NAMES = new HashMap<>();
+
+    static {
+        Intrinsics.WARP_METHODS.forEach((java, ir) -> WARP_JAVA_NAMES.put(ir, java));
     }
 
     private void allocateLocal(String name, Expr size) {

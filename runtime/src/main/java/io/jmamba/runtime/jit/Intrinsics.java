@@ -24,7 +24,13 @@ final class Intrinsics {
             API + "ByteArray", API + "DoubleArray", API + "HalfFloatArray", API + "BFloat16Array",
             API + "NativeArray");
     private static final Set<String> CONTEXT_METHODS = Set.of("localBarrier", "globalBarrier", "allocateFloatLocalArray",
-            "allocateIntLocalArray", "allocateLongLocalArray", "allocateDoubleLocalArray", "atomicAdd");
+            "allocateIntLocalArray", "allocateLongLocalArray", "allocateDoubleLocalArray", "atomicAdd", "warpSize", "laneId",
+            "shuffle", "shuffleXor", "shuffleUp", "shuffleDown", "warpReduceSum", "warpReduceMax", "warpReduceMin",
+            "warpInclusiveScanSum");
+    /** KernelContext warp operations and the IR intrinsic each becomes (see {@link WarpOps}). */
+    static final java.util.Map<String, String> WARP_METHODS = java.util.Map.of("shuffle", "warp.shfl",
+            "shuffleXor", "warp.xor", "shuffleUp", "warp.up", "shuffleDown", "warp.down", "warpReduceSum", "warp.sum",
+            "warpReduceMax", "warp.max", "warpReduceMin", "warp.min", "warpInclusiveScanSum", "warp.scan");
     static final Set<String> CONTEXT_FIELDS = Set.of("globalIdx", "globalIdy", "globalIdz", "localIdx", "localIdy",
             "localIdz", "groupIdx", "groupIdy", "groupIdz", "globalGroupSizeX", "globalGroupSizeY", "globalGroupSizeZ",
             "localGroupSizeX", "localGroupSizeY", "localGroupSizeZ");

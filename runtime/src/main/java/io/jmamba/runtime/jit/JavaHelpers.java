@@ -17,12 +17,17 @@ import java.util.Set;
  * $FLOOR / $FLOORD (floor for float / double), $ASINT / $ASLONG (bit casts), $POPC / $POPCL, $LS (long literal suffix).
  */
 final class JavaHelpers {
-    private record Helper(List<String> deps, String template) { }
+    private record Helper(List<String> deps, String cudaTemplate, String openclTemplate) { }
 
     private static final Map<String, Helper> HELPERS = new LinkedHashMap<>();
 
     private static void def(String name, List<String> deps, String template) {
-        HELPERS.put(name, new Helper(deps, template));
+        HELPERS.put(name, new Helper(deps, template, template));
+    }
+
+    /** A helper whose C differs between the dialects beyond what the placeholders cover (warp operations). */
+    static void defByDialect(String name, List<String> deps, String cudaTemplate, String openclTemplate) {
+        HELPERS.put(name, new Helper(deps, cudaTemplate, openclTemplate));
     }
 
     static {
@@ -249,6 +254,7 @@ final class JavaHelpers {
                     } while (seen != expected);
                     return as_float(expected);
                 }""");
+        WarpOps.defineHelpers(); // after jm_fmax and friends, which they use
     }
 
     private final Set<String> used = new LinkedHashSet<>();
@@ -276,7 +282,11 @@ final class JavaHelpers {
             if (!used.contains(e.getKey())) {
                 continue;
             }
-            String t = e.getValue().template()
+            String template = c.cuda ? e.getValue().cudaTemplate() : e.getValue().openclTemplate();
+            if (template.isEmpty()) {
+                continue; // a helper only the other dialect needs
+            }
+            String t = template
                     .replace("$UI", c.unsigned(Kind.I)).replace("$UL", c.unsigned(Kind.J))
                     .replace("$I", "int").replace("$LS", c.longSuffix()).replace("$L", c.type(Kind.J))
                     .replace("$Q", c.helperQualifier())

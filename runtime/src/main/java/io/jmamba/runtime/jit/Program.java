@@ -20,6 +20,8 @@ final class Program {
     final List<ParallelLoop> parallelLoops = new ArrayList<>();
     boolean usesContextIds;
     boolean usesBarriers;
+    /** Whether some function calls a warp operation (OpenCL then needs the work-group scratch array). */
+    boolean usesWarpOps;
     final ClassLoader loader;
 
     Program(ClassLoader loader) {

@@ -125,6 +125,9 @@ final class Translator {
             if (abs == null) {
                 throw reject(0, "parameter of type " + p.displayName());
             }
+            if (abs == AbstractState.CONTEXT && !entry) {
+                fn.takesContext = true;
+            }
             initial.refs[slot] = abs;
             slot++;
         }
@@ -800,6 +803,11 @@ final class Translator {
 
     Var newTemp(Kind k) {
         return temp(k);
+    }
+
+    /** Whether {@code offset} is inside a {@code @Parallel} loop of the kernel entry. */
+    boolean insideParallelLoop(int offset) {
+        return parallel != null && parallel.covers(offset);
     }
 
     void protectMemoryBeforeCall() {

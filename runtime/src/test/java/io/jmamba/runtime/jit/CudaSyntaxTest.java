@@ -38,6 +38,8 @@ class CudaSyntaxTest {
             float rsqrtf(float); double rsqrt(double);
             struct __half { unsigned short x; };
             float __half2float(__half); __half __float2half_rn(float);
+            template <class T> T __shfl_sync(unsigned, T, int); template <class T> T __shfl_xor_sync(unsigned, T, int);
+            template <class T> T __shfl_up_sync(unsigned, T, unsigned); template <class T> T __shfl_down_sync(unsigned, T, unsigned);
             """;
 
     /** Sample kernels are the void methods without Java-array parameters (those are device functions). */
@@ -91,6 +93,12 @@ class CudaSyntaxTest {
     @Test
     void bf16KernelsAreValidCudaCpp() throws Exception {
         assertValidCudaCpp(conformanceKernels(io.jmamba.runtime.conformance.Bf16Kernels.class));
+    }
+
+    /** The conformance kernels of the warp operations. */
+    @Test
+    void warpKernelsAreValidCudaCpp() throws Exception {
+        assertValidCudaCpp(conformanceKernels(io.jmamba.runtime.conformance.WarpKernels.class));
     }
 
     /** The public static void methods of a conformance class (its kernels; helpers are private). */

@@ -171,4 +171,11 @@ final class RejectedKernels {
             a.set(i, 1f);
         }
     }
+
+    /** A grid-stride loop runs a different number of times per work-item: a warp's lanes would diverge. */
+    static void warpInParallelLoop(KernelContext ctx, FloatArray a) {
+        for (@io.jmamba.runtime.api.Parallel int i = 0; i < a.getSize(); i++) {
+            a.set(i, ctx.warpReduceSum(a.get(i)));
+        }
+    }
 }

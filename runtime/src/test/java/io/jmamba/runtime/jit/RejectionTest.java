@@ -185,4 +185,9 @@ class RejectionTest {
     void parallelLoopWithLongCounter() {
         check("parallelLongCounter", "is not an int loop counter", null);
     }
+
+    @Test
+    void warpOperationInsideParallelLoop() {
+        check("warpInParallelLoop", "warp operation KernelContext.warpReduceSum inside a @Parallel loop", "invokevirtual");
+    }
 }
