@@ -69,6 +69,31 @@ public final class BFloat16Array extends NativeArray {
         segment.setAtIndex(LAYOUT, index, bits);
     }
 
+    /**
+     * Widens elements {@code index} to {@code index + 3} into {@code dst[offset]} to {@code dst[offset + 3]};
+     * in a kernel one 8-byte vector load where the address allows it (see {@link FloatArray#get4}).
+     */
+    public void get4(long index, float[] dst, int offset) {
+        checkIndex(index);
+        checkIndex(index + 3);
+        for (int k = 0; k < 4; k++) {
+            dst[offset + k] = toFloat(segment.getAtIndex(LAYOUT, index + k));
+        }
+    }
+
+    /** Rounds {@code src[offset]} to {@code src[offset + 3]} into elements {@code index} to {@code index + 3}; one vector store in kernels. */
+    public void set4(long index, float[] src, int offset) {
+        checkIndex(index);
+        checkIndex(index + 3);
+        short[] bits = new short[4];
+        for (int k = 0; k < 4; k++) {
+            bits[k] = fromFloat(src[offset + k]); // all four read before any is written, like the vector store
+        }
+        for (int k = 0; k < 4; k++) {
+            segment.setAtIndex(LAYOUT, index + k, bits[k]);
+        }
+    }
+
     /** Rounds every element of {@code values} into this array, which must have the same size. */
     public void copyFrom(float[] values) {
         if (values.length != size) {

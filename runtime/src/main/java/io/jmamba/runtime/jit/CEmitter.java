@@ -238,6 +238,17 @@ final class CEmitter {
                             : "atomic_add";
                     return assign + fn + "(" + at + ", " + v + ");";
                 }
+                case "vec.load4", "vec.store4" -> {
+                    ArrayRef a = (ArrayRef) call.args().get(0);
+                    ArrayRef v = (ArrayRef) call.args().get(2);
+                    String index = expr((Expr) call.args().get(1), vars);
+                    String offset = expr((Expr) call.args().get(3), vars);
+                    if (a.elem() == ElemType.BF16) {
+                        helpers.use(call.callee().equals("vec.load4") ? "jm_bf16_to_float" : "jm_float_to_bf16");
+                    }
+                    return call.callee().equals("vec.load4") ? VectorOps.load4(c, a, index, v.cName(), offset)
+                            : VectorOps.store4(c, a, index, v.cName(), offset);
+                }
                 default -> {
                     if (!call.callee().startsWith("warp.")) {
                         throw new IllegalStateException("unknown intrinsic statement " + call.callee());

@@ -71,6 +71,15 @@ final class CallTranslator {
                 tr.emit(new Stmt.ArrayStore(a, (Expr) args.get(0), (Expr) args.get(1)));
             }
             case "getSize" -> tr.push(new Expr.ArraySize(a, Kind.J));
+            case "get4", "set4" -> {
+                if (!(args.get(1) instanceof ArrayRef v) || v.space() == ArrayRef.Space.GLOBAL || v.elem() != ElemType.FLOAT) {
+                    throw tr.reject(tr.bci(), "NativeArray." + name + " with something other than a private or local float[] "
+                            + "(got " + args.get(1) + ")");
+                }
+                tr.protectMemoryBeforeCall();
+                tr.emit(new Stmt.Call(null, name.equals("get4") ? "vec.load4" : "vec.store4",
+                        List.of(a, args.get(0), v, args.get(2)), true));
+            }
             default -> throw tr.reject(tr.bci(), "virtual call to NativeArray." + name);
         }
     }

@@ -48,6 +48,10 @@ final class Intrinsics {
         if (owner.equals(CONTEXT)) {
             return CONTEXT_METHODS.contains(name);
         }
+        if ((name.equals("get4") || name.equals("set4"))
+                && (owner.equals(API + "FloatArray") || owner.equals(API + "BFloat16Array"))) {
+            return true;
+        }
         return ARRAY_CLASSES.contains(owner) && (name.equals("get") || name.equals("set") || name.equals("getSize"));
     }
 

@@ -33,6 +33,8 @@
  * ternaries, do/while, tableswitch and lookupswitch) as labels and gotos; private arrays of constant
  * size (zero-initialised as in Java); work-group local arrays of constant size; FloatArray, IntArray,
  * LongArray, ByteArray, DoubleArray, HalfFloatArray and BFloat16Array get/set/getSize with int or long indices;
+ * FloatArray and BFloat16Array get4/set4 into private or local float arrays (one vector access; on CUDA
+ * after a run-time alignment test, see {@code VectorOps});
  * KernelContext ids and sizes, localBarrier, globalBarrier, allocate*LocalArray, atomicAdd on
  * IntArray, FloatArray (a compare-and-swap loop on OpenCL 1.2) and local int arrays; warp operations
  * (warpSize, laneId, shuffle, shuffleXor, shuffleUp, shuffleDown, warpReduceSum/Max/Min,

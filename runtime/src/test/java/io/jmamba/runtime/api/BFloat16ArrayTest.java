@@ -83,4 +83,23 @@ class BFloat16ArrayTest {
         BFloat16Array view = BFloat16Array.fromSegment(a.getSegment());
         assertEquals(0.25f, view.get(1));
     }
+
+    @Test
+    void quadsMatchSingleElementAccess() {
+        BFloat16Array a = BFloat16Array.fromFloats(1f, 2f, 3f, 4f, 5f, 6f);
+        float[] r = new float[6];
+        a.get4(1, r, 2);
+        assertArrayEquals(new float[] {0f, 0f, 2f, 3f, 4f, 5f}, r);
+        a.set4(2, new float[] {9f, 1.00390625f, -0f, 7f, 8f}, 1);
+        assertArrayEquals(new float[] {1f, 2f, 1f, -0f, 7f, 8f}, a.toHeapArray(), "rounded like set (the tie goes to 1)");
+        assertThrows(IndexOutOfBoundsException.class, () -> a.get4(3, new float[4], 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> a.set4(-1, new float[4], 0));
+        FloatArray f = FloatArray.fromArray(1f, 2f, 3f, 4f, 5f);
+        float[] q = new float[4];
+        f.get4(1, q, 0);
+        assertArrayEquals(new float[] {2f, 3f, 4f, 5f}, q);
+        f.set4(0, new float[] {6f, 7f, 8f, 9f}, 0);
+        assertArrayEquals(new float[] {6f, 7f, 8f, 9f, 5f}, f.toHeapArray());
+        assertThrows(IndexOutOfBoundsException.class, () -> f.get4(2, new float[4], 0));
+    }
 }

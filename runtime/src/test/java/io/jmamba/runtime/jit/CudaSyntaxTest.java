@@ -38,6 +38,8 @@ class CudaSyntaxTest {
             float rsqrtf(float); double rsqrt(double);
             struct __half { unsigned short x; };
             float __half2float(__half); __half __float2half_rn(float);
+            struct float4 { float x, y, z, w; }; struct uint2 { unsigned x, y; };
+            float4 make_float4(float, float, float, float); uint2 make_uint2(unsigned, unsigned);
             template <class T> T __shfl_sync(unsigned, T, int); template <class T> T __shfl_xor_sync(unsigned, T, int);
             template <class T> T __shfl_up_sync(unsigned, T, unsigned); template <class T> T __shfl_down_sync(unsigned, T, unsigned);
             """;
@@ -99,6 +101,12 @@ class CudaSyntaxTest {
     @Test
     void warpKernelsAreValidCudaCpp() throws Exception {
         assertValidCudaCpp(conformanceKernels(io.jmamba.runtime.conformance.WarpKernels.class));
+    }
+
+    /** The conformance kernels of the vector loads and stores. */
+    @Test
+    void vectorKernelsAreValidCudaCpp() throws Exception {
+        assertValidCudaCpp(conformanceKernels(io.jmamba.runtime.conformance.VectorKernels.class));
     }
 
     /** The public static void methods of a conformance class (its kernels; helpers are private). */
