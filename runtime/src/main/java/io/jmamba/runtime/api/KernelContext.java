@@ -182,6 +182,35 @@ public class KernelContext {
         throw outsideLaunch("warpInclusiveScanSum");
     }
 
+    // ---------------------------------------------------------------- warp matrix multiply-accumulate
+
+    /**
+     * Warp-wide {@code D = A * B + C} on a 16 x 8 tile with a 16-deep product: bf16 inputs, float
+     * accumulation (CUDA: one tensor-core {@code mma.sync.m16n8k16} instruction). All 32 lanes of the
+     * warp call it together (see {@link #WARP_SIZE}).
+     *
+     * <p>A is 16 x 16, element (r, k) at {@code a[aIndex + r * lda + k]}; B is 16 x 8, element (k, n) at
+     * {@code b[bIndex + k * ldb + n]}. C and D are spread over the lanes as CUDA's accumulator fragment:
+     * this lane holds four elements in {@code acc[accOffset]} to {@code acc[accOffset + 3]}, element
+     * {@code j} being (row {@code laneId() / 4 + 8 * (j / 2)}, column {@code 2 * (laneId() % 4) + j % 2}).
+     * {@code acc} is a private array of the work-item.
+     *
+     * <p>Rounding: products of bf16 values are exact in float. On the JVM and OpenCL each element is
+     * {@code c + a0*b0 + a1*b1 + ... + a15*b15} added left to right in float; tensor cores add in their
+     * own order and rounding, so CUDA results agree within a few float ulps of the magnitudes involved
+     * (exactly, whenever every partial sum is representable, e.g. for small integers).
+     */
+    public void mmaBf16(BFloat16Array a, long aIndex, int lda, BFloat16Array b, long bIndex, int ldb,
+                        float[] acc, int accOffset) {
+        throw outsideLaunch("mmaBf16");
+    }
+
+    /** {@link #mmaBf16} with IEEE half-precision inputs ({@code mma.sync.m16n8k16 .f16}). */
+    public void mmaF16(HalfFloatArray a, long aIndex, int lda, HalfFloatArray b, long bIndex, int ldb,
+                       float[] acc, int accOffset) {
+        throw outsideLaunch("mmaF16");
+    }
+
     private static IllegalStateException outsideLaunch(String what) {
         return new IllegalStateException("KernelContext." + what + " is only valid inside a kernel launch");
     }

@@ -22,14 +22,14 @@ final class CEmitter {
     }
 
     String emit(Program program) {
-        if (!c.cuda && program.usesWarpOps) {
+        if (!c.cuda && program.usesWarpScratch) {
             for (FunctionIR f : program.functions.values()) {
                 if (f.takesContext) {
                     warpScratchTakers.add(f.cName);
                 }
             }
         }
-        warpScratchAtEntry = !c.cuda && program.usesWarpOps;
+        warpScratchAtEntry = !c.cuda && program.usesWarpScratch;
         StringBuilder functions = new StringBuilder();
         for (FunctionIR f : program.functions.values()) {
             function(f, functions);
@@ -237,6 +237,13 @@ final class CEmitter {
                     String fn = c.cuda ? "atomicAdd" : a.elem() == ElemType.FLOAT ? helpers.use("jm_atomic_add_float")
                             : "atomic_add";
                     return assign + fn + "(" + at + ", " + v + ");";
+                }
+                case "mma.bf16", "mma.f16" -> {
+                    List<String> printed = new ArrayList<>();
+                    for (Object o : call.args()) {
+                        printed.add(o instanceof ArrayRef r ? r.cName() : expr((Expr) o, vars));
+                    }
+                    return MmaOps.call(call.callee(), printed, helpers) + ";";
                 }
                 case "vec.load4", "vec.store4" -> {
                     ArrayRef a = (ArrayRef) call.args().get(0);

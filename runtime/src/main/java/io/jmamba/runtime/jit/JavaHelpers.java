@@ -255,6 +255,7 @@ final class JavaHelpers {
                     return as_float(expected);
                 }""");
         WarpOps.defineHelpers(); // after jm_fmax and friends, which they use
+        MmaOps.defineHelpers(); // after jm_bf16_to_float
     }
 
     private final Set<String> used = new LinkedHashSet<>();

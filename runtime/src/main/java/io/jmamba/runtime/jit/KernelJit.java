@@ -106,7 +106,7 @@ public final class KernelJit {
         for (ArrayRef a : entry.localArrays.values()) {
             localBytes += a.constSize() * a.elem().bytes();
         }
-        if (program.usesWarpOps && dialect == Dialect.OPENCL) {
+        if (program.usesWarpScratch && dialect == Dialect.OPENCL) {
             localBytes += WarpOps.SCRATCH_SLOTS * 4L; // the emulated warps' scratch array
         }
         return new GeneratedKernel(entryName, source, dialect, kernelParams(method, spec, paramNames),

@@ -32,6 +32,7 @@ public final class ConformanceCatalog {
         t.put("bfloat16 storage", Bf16Kernels.cases());
         t.put("warp shuffles, reductions and scans", WarpKernels.cases());
         t.put("vector loads and stores", VectorKernels.cases());
+        t.put("warp matrix multiply-accumulate", MmaKernels.cases());
         Set<String> names = new HashSet<>();
         for (List<ConformanceCase> cases : t.values()) {
             for (ConformanceCase c : cases) {

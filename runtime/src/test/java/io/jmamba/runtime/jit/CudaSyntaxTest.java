@@ -109,6 +109,12 @@ class CudaSyntaxTest {
         assertValidCudaCpp(conformanceKernels(io.jmamba.runtime.conformance.VectorKernels.class));
     }
 
+    /** The conformance kernels of the warp MMA (inline PTX: g++ checks the asm statement's syntax only). */
+    @Test
+    void mmaKernelsAreValidCudaCpp() throws Exception {
+        assertValidCudaCpp(conformanceKernels(io.jmamba.runtime.conformance.MmaKernels.class));
+    }
+
     /** The public static void methods of a conformance class (its kernels; helpers are private). */
     static java.util.List<Method> conformanceKernels(Class<?> c) {
         return java.util.Arrays.stream(c.getDeclaredMethods())

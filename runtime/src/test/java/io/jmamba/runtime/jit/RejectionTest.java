@@ -190,4 +190,9 @@ class RejectionTest {
     void warpOperationInsideParallelLoop() {
         check("warpInParallelLoop", "warp operation KernelContext.warpReduceSum inside a @Parallel loop", "invokevirtual");
     }
+
+    @Test
+    void mmaAccumulatorInLocalMemory() {
+        check("mmaIntoLocalMemory", "KernelContext.mmaBf16 with an accumulator that is not a private float[]", "invokevirtual");
+    }
 }

@@ -56,4 +56,17 @@ class WarpCodegenTest {
         String cuda = compile("shuffles", Dialect.CUDA).source();
         assertTrue(cuda.contains("(((int)threadIdx.x) & 31)"), cuda);
     }
+
+    @Test
+    void mmaIsOneTensorCoreInstructionOnCudaAndPlainSumsOnOpenCl() {
+        Method m = Arrays.stream(io.jmamba.runtime.conformance.MmaKernels.class.getDeclaredMethods())
+                .filter(x -> x.getName().equals("bf16Tiles")).findFirst().orElseThrow();
+        GeneratedKernel cuda = KernelJit.compile(m, Map.of(), Dialect.CUDA);
+        assertTrue(cuda.source().contains("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32"), cuda.source());
+        assertTrue(cuda.usesWarpOps(), "launches need warp-shaped groups");
+        GeneratedKernel ocl = KernelJit.compile(m, Map.of(), Dialect.OPENCL);
+        assertFalse(ocl.source().contains("jm_warp[") || ocl.source().contains("barrier("), "no exchange between lanes: " + ocl.source());
+        assertEquals(0, ocl.localMemoryBytes());
+        assertTrue(ocl.usesWarpOps());
+    }
 }

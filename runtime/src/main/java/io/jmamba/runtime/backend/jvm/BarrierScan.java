@@ -32,9 +32,9 @@ final class BarrierScan {
         return scan(kernel, n -> n.endsWith("Barrier") || WARP_OPS.contains(n), true);
     }
 
-    /** Whether the kernel calls a warp operation (false when its class bytes cannot be read). */
+    /** Whether the kernel calls a warp operation or a warp MMA (false when its class bytes cannot be read). */
     static boolean usesWarpOps(Method kernel) {
-        return scan(kernel, WARP_OPS::contains, false);
+        return scan(kernel, n -> WARP_OPS.contains(n) || n.equals("mmaBf16") || n.equals("mmaF16"), false);
     }
 
     private static boolean scan(Method kernel, Predicate<String> contextMethod, boolean whenUnreadable) {

@@ -1,6 +1,8 @@
 package io.jmamba.runtime.backend.jvm;
 
+import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.HalfFloatArray;
 import io.jmamba.runtime.api.IntArray;
 import io.jmamba.runtime.api.KernelContext;
 
@@ -193,6 +195,16 @@ final class JvmKernelContext extends KernelContext {
     @Override
     public int warpInclusiveScanSum(int v) {
         return JvmWarp.scanInt(exchange(v), laneId());
+    }
+
+    @Override
+    public void mmaBf16(BFloat16Array a, long aIndex, int lda, BFloat16Array b, long bIndex, int ldb, float[] acc, int accOffset) {
+        JvmMma.mma(a::get, aIndex, lda, b::get, bIndex, ldb, acc, accOffset, laneId());
+    }
+
+    @Override
+    public void mmaF16(HalfFloatArray a, long aIndex, int lda, HalfFloatArray b, long bIndex, int ldb, float[] acc, int accOffset) {
+        JvmMma.mma(a::get, aIndex, lda, b::get, bIndex, ldb, acc, accOffset, laneId());
     }
 
     @Override
