@@ -43,11 +43,15 @@ for step in "$@"; do
         done_n=$(grep -cE "^[0-9]+ programs, " /tmp/fm.log)
         if grep -q "^done:" /tmp/fm.log; then break; fi
         crashed=$((first + 25 * done_n))
+        if (( rc == 124 )); then
+          echo "TIME budget spent: programs from $crashed on were not run (FUZZ_FIRST=$crashed resumes)" | tee -a "$OUT/fuzzmain.log"
+          break
+        fi
         echo "CRASH rc=$rc in the batch starting at program $crashed" | tee -a "$OUT/fuzzmain.log"
         grep -m1 "Problematic frame" -A1 hs_err_pid*.log 2>/dev/null | tail -1 | tee -a "$OUT/fuzzmain.log"; rm -f hs_err_pid*.log
         first=$((crashed + 25))
       done
-      echo "== fuzzmain"; grep -E "^done:|CRASH|failures so far" "$OUT/fuzzmain.log" | tail -8 ;;
+      echo "== fuzzmain"; grep -E "^done:|CRASH|TIME|failures so far" "$OUT/fuzzmain.log" | tail -8 ;;
     bench)
       M="$P/run-main.sh io.jmamba.bench.cli.Main"
       $M devices > "$OUT/devices.txt" 2>&1; cat "$OUT/devices.txt"

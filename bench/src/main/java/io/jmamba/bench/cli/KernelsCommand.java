@@ -18,6 +18,8 @@ import io.jmamba.bench.scaling.SeriesPlan;
 import io.jmamba.bench.scaling.SeriesResult;
 import io.jmamba.bench.scaling.SweepConfig;
 import io.jmamba.bench.scaling.SweepResult;
+import io.jmamba.bench.scaling.series.Conv1dSeries;
+import io.jmamba.kernels.conv.ConvForward;
 import io.jmamba.runtime.backend.ComputeDevice;
 
 import java.io.PrintStream;
@@ -42,8 +44,15 @@ final class KernelsCommand implements Command {
     static Map<String, List<Long>> fixedShapes() {
         Map<String, List<Long>> m = new LinkedHashMap<>();
         m.put("selective-scan", List.of(K16, K64, M1));
+        m.put("selective-scan-chunked", List.of(K16, K64, M1));
         m.put("ssd", List.of(K16, K64, M1));
         m.put("conv1d", List.of(K64, M1));
+        // the other forward layouts (the old rows-in-x one first), to time against conv1d in the same run
+        for (ConvForward v : ConvForward.values()) {
+            if (v != ConvForward.DEFAULT) {
+                m.put(Conv1dSeries.id(v), List.of(K64, M1));
+            }
+        }
         m.put("copy", List.of(K256));
         m.put("attention", List.of(K16, K64));
         return m;
@@ -114,11 +123,12 @@ final class KernelsCommand implements Command {
      */
     static List<KernelComparison> compare(SweepResult sweep, List<String> wanted, Map<String, List<Long>> shapes) {
         List<KernelComparison> out = new ArrayList<>();
+        Double copyGbPerS = measuredCopyGbPerS(sweep);
         for (String id : wanted) {
             SeriesResult result = sweep.series().stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
             Series series = SeriesCatalog.all().containsKey(id) ? SeriesCatalog.select(List.of(id)).getFirst() : null;
             for (long length : shapes.get(id)) {
-                Reference ref = reference(id, series, length);
+                Reference ref = reference(id, series, length, copyGbPerS);
                 if (ref == null) {
                     continue;
                 }
@@ -140,14 +150,35 @@ final class KernelsCommand implements Command {
         return out;
     }
 
-    /** DESIGN.md's time, or for the bandwidth probes the time at the H100's copy bandwidth. */
-    static Reference reference(String id, Series s, long length) {
+    /** Series timed against another's official numbers: an earlier layout of the same kernel (before/after). */
+    private static final Map<String, String> SAME_REFERENCE_AS = Map.of("selective-scan-chunked", "selective-scan");
+
+    /**
+     * The copy series' bandwidth in this sweep (its longest measured length), or null when it did not run:
+     * issue #7 holds the conv1d to the copy bandwidth measured in the same run.
+     */
+    static Double measuredCopyGbPerS(SweepResult sweep) {
+        return sweep.series().stream().filter(s -> s.id().equals("copy"))
+                .flatMap(s -> s.points().stream()).filter(Point::isMeasured)
+                .reduce((a, b) -> b.length() >= a.length() ? b : a).map(Point::gbPerSecond).orElse(null);
+    }
+
+    /**
+     * DESIGN.md's time; for the conv1d series, the time their bytes take at the copy bandwidth measured in
+     * this run ({@code copyGbPerS}) when there is one, else (and for the copy itself) at the H100's.
+     */
+    static Reference reference(String id, Series s, long length, Double copyGbPerS) {
+        String refId = SAME_REFERENCE_AS.getOrDefault(id, id);
         for (Reference r : ReferenceNumbers.times()) {
-            if (r.series().equals(id) && r.length() == length) {
-                return r;
+            if (r.series().equals(refId) && r.length() == length) {
+                return new Reference(id, r.length(), r.ms(), r.dtype(), r.source());
             }
         }
-        if (s != null && (id.equals("copy") || id.equals("conv1d"))) {
+        if (s != null && id.startsWith("conv1d") && copyGbPerS != null) {
+            return new Reference(id, length, s.bytesMoved(length) / (copyGbPerS * 1e9) * 1e3, "fp32",
+                    String.format(java.util.Locale.ROOT, "its bytes at this run's copy bandwidth (%.0f GB/s)", copyGbPerS));
+        }
+        if (s != null && (id.equals("copy") || id.startsWith("conv1d"))) {
             return new Reference(id, length, ReferenceNumbers.copyBoundMs(s.bytesMoved(length)), "fp32",
                     "its bytes at the H100's 3.03 TB/s torch copy bandwidth");
         }

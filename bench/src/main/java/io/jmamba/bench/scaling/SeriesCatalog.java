@@ -6,6 +6,8 @@ import io.jmamba.bench.scaling.series.Conv1dSeries;
 import io.jmamba.bench.scaling.series.CopySeries;
 import io.jmamba.bench.scaling.series.SelectiveScanSeries;
 import io.jmamba.bench.scaling.series.SsdSeries;
+import io.jmamba.kernels.conv.ConvForward;
+import io.jmamba.kernels.scan.SelectiveScan;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -25,8 +27,14 @@ public final class SeriesCatalog {
     public static Map<String, Supplier<Series>> all() {
         Map<String, Supplier<Series>> m = new LinkedHashMap<>();
         m.put("selective-scan", () -> new SelectiveScanSeries(1536, 16));
+        m.put("selective-scan-chunked", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.CHUNKED));
         m.put("ssd", () -> new SsdSeries(24, 64, 128, 256));
         m.put("conv1d", () -> new Conv1dSeries(1536, 4));
+        for (ConvForward v : ConvForward.values()) {
+            if (v != ConvForward.DEFAULT) {
+                m.put(Conv1dSeries.id(v), () -> new Conv1dSeries(1536, 4, v));
+            }
+        }
         m.put("mamba1-block", () -> BlockSeries.mamba1(1536, 16));
         m.put("mamba2-block", () -> BlockSeries.mamba2(24, 64, 128, 256));
         m.put("copy", () -> new CopySeries(1024));
@@ -35,12 +43,18 @@ public final class SeriesCatalog {
         return m;
     }
 
-    /** The default set of {@code bench scaling}: everything but the bandwidth probe. */
+    /**
+     * The default set of {@code bench scaling}: everything but the bandwidth probe and the earlier or
+     * alternative layouts (ask for "selective-scan-chunked" or a "conv1d-..." series by name to time it
+     * beside the default).
+     */
     public static List<String> scalingDefaults() {
         List<String> ids = new ArrayList<>(all().keySet());
         if (ids.size() > 1) {
             ids.remove("copy");
+            ids.remove("selective-scan-chunked");
         }
+        ids.removeIf(id -> id.startsWith("conv1d-"));
         return ids;
     }
 

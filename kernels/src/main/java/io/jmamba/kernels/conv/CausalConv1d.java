@@ -22,6 +22,7 @@ import java.util.Objects;
  * CausalConv1dResult r = conv.addTo(graph, "conv0", grids);      // r.out(), r.state() = final_states
  * CausalConv1d step = CausalConv1d.update(convState, xNew, weight).bias(bias).silu(true).build();
  * Tensor y = step.addTo(graph, "conv_step", grids).out();        // convState updated in place
+ * CausalConv1d old = CausalConv1d.forward(x, weight).forwardVariant(ConvForward.ROWS_IN_X).build(); // to time against
  * }</pre>
  * Shapes: x, out {@code [batch, dim, seqlen]}; weight {@code [dim, width]} with width 2..8; bias
  * {@code [dim]}; initial/final states {@code [batch, dim, width-1]}; conv_state
@@ -31,6 +32,7 @@ public final class CausalConv1d {
     private final boolean isUpdate;
     private final Tensor x, weight, bias, initialStates, convState;
     private final boolean silu;
+    private final ConvForward variant;
     private final ConvShape shape;
 
     private CausalConv1d(Builder b) {
@@ -41,6 +43,7 @@ public final class CausalConv1d {
         initialStates = b.initialStates;
         convState = b.convState;
         silu = b.silu;
+        variant = b.variant;
         shape = isUpdate ? ConvShape.update(convState, x, weight, bias) : ConvShape.forward(x, weight, bias, initialStates);
     }
 
@@ -91,11 +94,29 @@ public final class CausalConv1d {
             grids.addWorkerGrid(graph + prefix, Grids.oneD(rows));
         } else {
             FloatArray initArr = initialStates != null ? initialStates.data() : placeholder;
-            g.task(prefix, CausalConv1dKernels::forward, x.data(), weight.data(), biasArr, initArr, out.data(),
-                    shape.batch(), shape.dim(), shape.seqlen(), shape.width(), flags);
+            int perItem = variant.outputsPerItem();
+            switch (variant.kernel()) {
+                case ROWS_IN_X -> {
+                    g.task(prefix, CausalConv1dKernels::forward, x.data(), weight.data(), biasArr, initArr, out.data(),
+                            shape.batch(), shape.dim(), shape.seqlen(), shape.width(), flags);
+                    grids.addWorkerGrid(graph + prefix, Grids.twoD(rows, shape.seqlen()));
+                }
+                // tokens in dimension 0, so a warp's accesses stay within one row; rows in dimension 1,
+                // capped by Grids at CUDA's y limit (the row loop strides over the rest)
+                case CHUNKED -> {
+                    g.task(prefix, CausalConv1dKernels::forwardChunked, x.data(), weight.data(), biasArr, initArr, out.data(),
+                            shape.batch(), shape.dim(), shape.seqlen(), shape.width(), flags, perItem);
+                    grids.addWorkerGrid(graph + prefix, Grids.twoD((shape.seqlen() - 1L) / perItem + 1, rows));
+                }
+                case INTERLEAVED -> {
+                    g.task(prefix, CausalConv1dKernels::forwardInterleaved, x.data(), weight.data(), biasArr, initArr, out.data(),
+                            shape.batch(), shape.dim(), shape.seqlen(), shape.width(), flags, perItem);
+                    long span = (long) CausalConv1dKernels.GROUP * perItem;
+                    grids.addWorkerGrid(graph + prefix, Grids.twoD(((shape.seqlen() - 1L) / span + 1) * CausalConv1dKernels.GROUP, rows));
+                }
+            }
             g.task(prefix + "_final", CausalConv1dKernels::finalStates, x.data(), initArr, state.data(),
                     shape.batch(), shape.dim(), shape.seqlen(), shape.width(), flags);
-            grids.addWorkerGrid(graph + prefix, Grids.twoD(rows, shape.seqlen()));
             grids.addWorkerGrid(graph + prefix + "_final", Grids.oneD(rows));
         }
         return new CausalConv1dResult(out, state);
@@ -120,6 +141,7 @@ public final class CausalConv1d {
         private final Tensor convState, x, weight;
         private Tensor bias, initialStates;
         private boolean silu;
+        private ConvForward variant = ConvForward.DEFAULT;
 
         private Builder(boolean isUpdate, Tensor convState, Tensor x, Tensor weight) {
             this.isUpdate = isUpdate;
@@ -145,6 +167,12 @@ public final class CausalConv1d {
                 throw new IllegalArgumentException("initial_states: the update takes its history from conv_state");
             }
             this.initialStates = initialStates;
+            return this;
+        }
+
+        /** Forward only: which kernel layout covers the outputs (all give the same answer); default {@link ConvForward#DEFAULT}. */
+        public Builder forwardVariant(ConvForward variant) {
+            this.variant = Objects.requireNonNull(variant, "forwardVariant");
             return this;
         }
 

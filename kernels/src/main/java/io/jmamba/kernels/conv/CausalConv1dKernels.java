@@ -20,7 +20,137 @@ public final class CausalConv1dKernels {
     private CausalConv1dKernels() {
     }
 
-    /** Forward: one work-item per (row, token). */
+    /**
+     * Forward with the tokens in grid dimension 0: each work-item computes {@code perItem} consecutive
+     * outputs of one row from a private window of {@code perItem + width - 1} inputs, with the row's
+     * weights and bias in registers. Consecutive work-items take consecutive chunks of the same row, so
+     * a warp reads and writes one contiguous stretch of {@code 32 * perItem} floats (layout
+     * {@code [batch, dim, seqlen]}, seqlen contiguous); rows go to dimension 1. Launch
+     * {@code (ceil(seqlen / perItem), batch * dim)} items (any smaller grid is correct: the loops stride).
+     * A warp's load and store instructions each touch 32 floats {@code perItem} apart (the other
+     * instructions' loads hit the same cache lines), so stores reach L2 as partial sectors.
+     */
+    public static void forwardChunked(FloatArray x, FloatArray weight, FloatArray bias, FloatArray initialStates, FloatArray out,
+                                      int batch, int dim, int seqlen, @Specialize int width, int flags, @Specialize int perItem) {
+        float[] w = new float[width];
+        float[] window = new float[perItem + width - 1];
+        int rows = batch * dim;
+        int chunks = (seqlen - 1) / perItem + 1; // seqlen >= 1; this form cannot overflow
+        for (@Parallel int c = 0; c < chunks; c++) {
+            for (@Parallel int row = 0; row < rows; row++) {
+                int d = row % dim;
+                long rowBase = (long) row * seqlen;
+                int t0 = c * perItem;
+                for (int k = 0; k < width; k++) {
+                    w[k] = weight.get((long) d * width + k);
+                }
+                float b = (flags & HAS_BIAS) != 0 ? bias.get(d) : 0f;
+                // window[i] = xp[t0 + i], where xp = concat(initial states or zeros, x)
+                for (int i = 0; i < perItem + width - 1; i++) {
+                    int j = t0 - (width - 1) + i;
+                    float v = 0f;
+                    if (j >= 0) {
+                        if (j < seqlen) {
+                            v = x.get(rowBase + j);
+                        }
+                    } else if ((flags & HAS_INITIAL_STATES) != 0) {
+                        v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
+                    }
+                    window[i] = v;
+                }
+                for (int i = 0; i < perItem; i++) {
+                    float acc = b;
+                    for (int k = 0; k < width; k++) {
+                        acc += w[k] * window[i + k];
+                    }
+                    if ((flags & SILU) != 0) {
+                        acc = Activations.silu(acc);
+                    }
+                    if (t0 + i < seqlen) {
+                        out.set(rowBase + t0 + i, acc);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Work-items per group of {@link #forwardInterleaved}: a warp on NVIDIA GPUs. */
+    public static final int GROUP = 32;
+
+    /**
+     * Forward with the tokens in grid dimension 0, fully coalesced: the work-items go in groups of
+     * {@link #GROUP} consecutive ones, a group covers {@code GROUP * perItem} consecutive outputs of one
+     * row, and item {@code l} of the group takes outputs {@code l, l + GROUP, l + 2 GROUP, ...} of them.
+     * So each load and store instruction of a warp touches 32 consecutive floats, while the row's weights
+     * and bias are read once per {@code perItem} outputs. All {@code perItem * width} inputs are loaded
+     * before any is used, so a work-item has them all in flight at once. Rows go to dimension 1. Launch
+     * {@code (ceil(seqlen / (GROUP * perItem)) * GROUP, batch * dim)} items (any grid is correct: the
+     * loops stride, and the item-to-output mapping does not depend on the launch).
+     */
+    public static void forwardInterleaved(FloatArray x, FloatArray weight, FloatArray bias, FloatArray initialStates,
+                                          FloatArray out, int batch, int dim, int seqlen, @Specialize int width, int flags,
+                                          @Specialize int perItem) {
+        float[] w = new float[width];
+        float[] in = new float[perItem * width];
+        int rows = batch * dim;
+        int span = GROUP * perItem;
+        int items = ((seqlen - 1) / span + 1) * GROUP; // seqlen >= 1
+        for (@Parallel int c = 0; c < items; c++) {
+            for (@Parallel int row = 0; row < rows; row++) {
+                int d = row % dim;
+                long rowBase = (long) row * seqlen;
+                int first = c / GROUP * span + c % GROUP;
+                for (int k = 0; k < width; k++) {
+                    w[k] = weight.get((long) d * width + k);
+                }
+                float b = (flags & HAS_BIAS) != 0 ? bias.get(d) : 0f;
+                if (first >= width - 1 && first + GROUP * (perItem - 1) < seqlen) {
+                    // every input inside the row (all but the first and last groups): no bounds tests
+                    long base = rowBase + first - (width - 1);
+                    for (int i = 0; i < perItem; i++) {
+                        for (int k = 0; k < width; k++) {
+                            in[i * width + k] = x.get(base + GROUP * i + k);
+                        }
+                    }
+                } else {
+                    for (int i = 0; i < perItem; i++) {
+                        int t = first + GROUP * i;
+                        for (int k = 0; k < width; k++) {
+                            int j = t - (width - 1) + k;
+                            float v = 0f;
+                            if (j >= 0) {
+                                if (j < seqlen) {
+                                    v = x.get(rowBase + j);
+                                }
+                            } else if ((flags & HAS_INITIAL_STATES) != 0) {
+                                v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
+                            }
+                            in[i * width + k] = v;
+                        }
+                    }
+                }
+                for (int i = 0; i < perItem; i++) {
+                    int t = first + GROUP * i;
+                    float acc = b;
+                    for (int k = 0; k < width; k++) {
+                        acc += w[k] * in[i * width + k];
+                    }
+                    if ((flags & SILU) != 0) {
+                        acc = Activations.silu(acc);
+                    }
+                    if (t < seqlen) {
+                        out.set(rowBase + t, acc);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The first forward: one work-item per (row, token) with the rows in grid dimension 0, so the 32
+     * work-items of a warp touch 32 rows {@code seqlen} floats apart (uncoalesced: about 9% of the copy
+     * bandwidth on an H100). Kept as {@link ConvForward#ROWS_IN_X} to time against.
+     */
     public static void forward(FloatArray x, FloatArray weight, FloatArray bias, FloatArray initialStates, FloatArray out,
                                int batch, int dim, int seqlen, @Specialize int width, int flags) {
         int rows = batch * dim;

@@ -2,6 +2,7 @@ package io.jmamba.kernels.nn;
 
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelContext;
+import io.jmamba.runtime.api.Parallel;
 
 /**
  * y = x . W^T (+ bias) for linear layers: x (rows, in), W (out, in) as PyTorch stores it, y (rows, out).
@@ -11,8 +12,11 @@ import io.jmamba.runtime.api.KernelContext;
  *       global memory is used 64 times.</li>
  *   <li>{@link #gemv}: for one (or a few) tokens: 32 items per output read consecutive elements of a
  *       W row (coalesced), use each for up to 4 rows, and reduce in local memory.</li>
+ *   <li>{@link #gemmSplitK} + {@link #splitKReduce}: the GEMM with K cut in slices, so that a product
+ *       with few output tiles (tens of rows) still gives the device hundreds of work-groups.</li>
  * </ul>
- * Both need the grids {@link Linear} gives them.
+ * The work-group kernels need the grids {@link Linear} gives them. {@link #addBias} follows a library
+ * GEMM (cuBLAS) that computes the product alone.
  */
 public final class LinearKernels {
     private LinearKernels() {
@@ -149,6 +153,108 @@ public final class LinearKernels {
                     v += bias.get(o);
                 }
                 y.set((long) (r0 + r) * out + o, v);
+            }
+        }
+    }
+
+    /**
+     * y[r, j] += bias[j]. Dimension 0 walks the contiguous column index j, so consecutive work-items
+     * touch consecutive addresses.
+     */
+    public static void addBias(FloatArray y, FloatArray bias, int rows, int out) {
+        for (@Parallel int j = 0; j < out; j++) {
+            for (@Parallel int r = 0; r < rows; r++) {
+                long at = (long) r * out + j;
+                y.set(at, y.get(at) + bias.get(j));
+            }
+        }
+    }
+
+    /**
+     * {@link #gemm} over one slice of the K dimension, for products with too few output tiles to fill
+     * the device (a batch-64 decode step: 64 rows make one row of tiles). Group {@code g} computes tile
+     * {@code g % tiles} over {@code k in [s * kChunk, (s + 1) * kChunk)}, {@code s = g / tiles}, and
+     * writes its partial sums to {@code partial[s, rows, out]}; {@link #splitKReduce} adds the slices.
+     * Grid as for {@link #gemm} with {@code splits} times the groups.
+     */
+    public static void gemmSplitK(KernelContext ctx, FloatArray x, FloatArray w, FloatArray partial,
+                                  int rows, int in, int out, int kChunk) {
+        float[] xs = ctx.allocateFloatLocalArray(K_STEP * LS);
+        float[] ws = ctx.allocateFloatLocalArray(K_STEP * LS);
+        float[] acc = new float[PER * PER];
+        int lid = ctx.localIdx;
+        int tx = lid % SIDE;
+        int ty = lid / SIDE;
+        int tilesOut = (out + TILE - 1) / TILE;
+        int tiles = tilesOut * ((rows + TILE - 1) / TILE);
+        int tile = ctx.groupIdx % tiles;
+        int split = ctx.groupIdx / tiles;
+        int col0 = (tile % tilesOut) * TILE;
+        int row0 = (tile / tilesOut) * TILE;
+        int kBegin = split * kChunk;
+        int kEnd = Math.min(in, kBegin + kChunk);
+        for (int e = 0; e < PER * PER; e++) {
+            acc[e] = 0f;
+        }
+        for (int k0 = kBegin; k0 < kEnd; k0 += K_STEP) {
+            for (int e = 0; e < K_STEP * TILE / GEMM_GROUP; e++) {
+                int idx = lid + GEMM_GROUP * e;
+                int kk = idx % K_STEP;
+                int m = idx / K_STEP;
+                int k = k0 + kk;
+                float xv = 0f;
+                float wv = 0f;
+                if (k < kEnd) {
+                    if (row0 + m < rows) {
+                        xv = x.get((long) (row0 + m) * in + k);
+                    }
+                    if (col0 + m < out) {
+                        wv = w.get((long) (col0 + m) * in + k);
+                    }
+                }
+                xs[kk * LS + m] = xv;
+                ws[kk * LS + m] = wv;
+            }
+            ctx.localBarrier();
+            for (int kk = 0; kk < K_STEP; kk++) {
+                for (int r = 0; r < PER; r++) {
+                    float xv = xs[kk * LS + ty + SIDE * r];
+                    for (int q = 0; q < PER; q++) {
+                        acc[r * PER + q] += xv * ws[kk * LS + tx + SIDE * q];
+                    }
+                }
+            }
+            ctx.localBarrier();
+        }
+        long base = (long) split * rows * out;
+        for (int r = 0; r < PER; r++) {
+            int row = row0 + ty + SIDE * r;
+            for (int q = 0; q < PER; q++) {
+                int col = col0 + tx + SIDE * q;
+                if (row < rows && col < out) {
+                    partial.set(base + (long) row * out + col, acc[r * PER + q]);
+                }
+            }
+        }
+    }
+
+    /**
+     * y[r, j] = sum over s of partial[s, r, j] (+ bias[j]), the slices added in order (deterministic).
+     * Dimension 0 walks the contiguous j.
+     */
+    public static void splitKReduce(FloatArray partial, FloatArray bias, FloatArray y, int rows, int out, int splits,
+                                    boolean hasBias) {
+        for (@Parallel int j = 0; j < out; j++) {
+            for (@Parallel int r = 0; r < rows; r++) {
+                long at = (long) r * out + j;
+                float v = 0f;
+                for (int s = 0; s < splits; s++) {
+                    v += partial.get((long) s * rows * out + at);
+                }
+                if (hasBias) {
+                    v += bias.get(j);
+                }
+                y.set(at, v);
             }
         }
     }

@@ -17,8 +17,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Host API of the Mamba-1 selective scan (forward). Checks shapes, then adds the three passes of
- * {@link SelectiveScanKernels} to a task graph:
+ * Host API of the Mamba-1 selective scan (forward). Checks shapes, then adds the kernels of the
+ * chosen {@link Variant} (by default {@link Variant#TILED}: {@link SelectiveScanTiledKernels} and the
+ * carry pass of {@link SelectiveScanKernels}) to a task graph:
  * <pre>{@code
  * SelectiveScan scan = SelectiveScan.builder(u, delta, A, B, C)
  *         .d(D).z(z).deltaBias(dtBias).deltaSoftplus(true).build();
@@ -43,11 +44,20 @@ public final class SelectiveScan {
     private final int nChunks;
     private final Variant variant;
 
-    /** How the scan is laid out on the device; both compute the same thing. */
+    /** How the scan is laid out on the device; all compute the same thing. */
     public enum Variant {
         /**
+         * The three passes of {@link #CHUNKED}, with passes 1 and 3 run by work-groups of
+         * {@link SelectiveScanTiledKernels#ROWS} rows that stage tiles of {@link SelectiveScanTiledKernels#TOKENS}
+         * tokens in local memory so that every global access is coalesced:
+         * {@link SelectiveScanTiledKernels}. The default (for dstate up to
+         * {@link SelectiveScanTiledKernels#MAX_DSTATE}; beyond, the scan runs CHUNKED).
+         */
+        TILED,
+        /**
          * Three launches (chunk end states, carry across chunks, chunk outputs), parallel over
-         * (batch x channel) x chunks of the sequence: {@link SelectiveScanKernels}. The default.
+         * (batch x channel) x chunks of the sequence, one work-item per (row, chunk) walking its own
+         * row: {@link SelectiveScanKernels}. Neighbouring work-items read addresses a row apart.
          */
         CHUNKED,
         /**
@@ -56,6 +66,13 @@ public final class SelectiveScan {
          */
         BLOCK
     }
+
+    /** TILED: no chunk shorter than this (a chunk's fixed costs are its start state and A row). */
+    static final int TILED_MIN_CHUNK = 256;
+    /** TILED: aim at about this many (row, chunk) pairs, several waves of work-groups on a large GPU. */
+    static final long TILED_TARGET_WORK_ITEMS = 1L << 18;
+    /** TILED: most work-groups launched; more (row block, chunk) pairs are strided over. */
+    static final int TILED_MAX_GROUPS = 1 << 20;
 
     /** Tokens per work-item per tile of the BLOCK variant. */
     static final int BLOCK_ITEMS = 8;
@@ -75,13 +92,16 @@ public final class SelectiveScan {
         this.deltaBias = bld.deltaBias;
         this.initialState = bld.initialState;
         this.deltaSoftplus = bld.deltaSoftplus;
-        this.variant = bld.variant;
         this.shape = SelectiveScanShape.check(u, delta, a, b, c, d, z, deltaBias, initialState);
+        // the TILED kernels keep B and C tiles in local memory: a larger state runs CHUNKED
+        this.variant = bld.variant == Variant.TILED && shape.dstate() > SelectiveScanTiledKernels.MAX_DSTATE
+                ? Variant.CHUNKED : bld.variant;
         long rows = (long) shape.batch() * shape.dim();
         if (rows > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("batch * dim = " + rows + " is too large: kernels index rows with int");
         }
-        this.chunkLen = bld.chunkLen != 0 ? Math.min(bld.chunkLen, shape.seqlen()) : defaultChunkLength(rows, shape.seqlen());
+        this.chunkLen = bld.chunkLen != 0 ? Math.min(bld.chunkLen, shape.seqlen())
+                : defaultChunkLength(variant, rows, shape.seqlen());
         this.nChunks = (int) ((shape.seqlen() + (long) chunkLen - 1) / chunkLen);
     }
 
@@ -89,7 +109,26 @@ public final class SelectiveScan {
         return new Builder(u, delta, a, b, c);
     }
 
-    /** Chunk length for {@code rows = batch * dim} rows: enough chunks to fill a GPU, none shorter than 64 tokens. */
+    /** Default chunk length of {@code variant} for {@code rows = batch * dim} rows. */
+    public static int defaultChunkLength(Variant variant, long rows, int seqlen) {
+        return variant == Variant.TILED ? tiledChunkLength(rows, seqlen) : defaultChunkLength(rows, seqlen);
+    }
+
+    /**
+     * TILED chunk length: about {@link #TILED_TARGET_WORK_ITEMS} (row, chunk) pairs, none shorter than
+     * {@link #TILED_MIN_CHUNK} tokens, a whole number of tiles (so that tiles stay aligned to rows'
+     * cache lines). E.g. 1536 rows, 1M tokens: 171 chunks of 6144.
+     */
+    static int tiledChunkLength(long rows, int seqlen) {
+        long wanted = Math.max(1, (TILED_TARGET_WORK_ITEMS + rows - 1) / rows);
+        long most = Math.max(1, seqlen / TILED_MIN_CHUNK);
+        long chunks = Math.min(wanted, most);
+        long len = (seqlen + chunks - 1) / chunks;
+        len = (len + SelectiveScanTiledKernels.TOKENS - 1) / SelectiveScanTiledKernels.TOKENS * SelectiveScanTiledKernels.TOKENS;
+        return (int) Math.min(len, seqlen);
+    }
+
+    /** CHUNKED chunk length for {@code rows = batch * dim} rows: enough chunks to fill a GPU, none shorter than 64 tokens. */
     public static int defaultChunkLength(long rows, int seqlen) {
         long wanted = Math.max(1, (TARGET_WORK_ITEMS + rows - 1) / rows);
         long most = Math.max(1, (seqlen + MIN_CHUNK - 1) / MIN_CHUNK);
@@ -97,6 +136,7 @@ public final class SelectiveScan {
         return (int) ((seqlen + chunks - 1) / chunks);
     }
 
+    /** The layout this scan runs with (the builder's, except TILED beyond its largest dstate: CHUNKED). */
     public Variant variant() {
         return variant;
     }
@@ -126,7 +166,7 @@ public final class SelectiveScan {
 
     /**
      * Adds the scan's tasks to {@code g} and their launch shapes to {@code grids}: for
-     * {@link Variant#CHUNKED} three ({@code prefix + "_states"}, {@code "_carry"}, {@code "_out"}),
+     * {@link Variant#TILED} and {@link Variant#CHUNKED} three ({@code prefix + "_states"}, {@code "_carry"}, {@code "_out"}),
      * or only {@code prefix + "_out"} when the sequence is one chunk; for {@link Variant#BLOCK} one
      * ({@code prefix}). The chunk intermediates are arrays of the
      * graph that never leave the device. {@code lastState} may be the initial-state tensor itself
@@ -140,6 +180,9 @@ public final class SelectiveScan {
         Shapes.require("last_state", lastState, stateShape());
         if (variant == Variant.BLOCK) {
             return addBlock(g, prefix, grids, out, lastState);
+        }
+        if (variant == Variant.TILED) {
+            return addTiled(g, prefix, grids, out, lastState);
         }
         int rows = shape.batch() * shape.dim();
         int n = shape.dstate();
@@ -171,6 +214,51 @@ public final class SelectiveScan {
         grids.addWorkerGrid(g.getName() + "." + states, Grids.twoD(rows, nChunks));
         grids.addWorkerGrid(g.getName() + "." + carry, Grids.twoD(rows, n));
         grids.addWorkerGrid(g.getName() + "." + outputs, Grids.twoD(rows, nChunks));
+        return new SelectiveScanResult(out, lastState);
+    }
+
+    /** The TILED variant: passes 1 and 3 from {@link SelectiveScanTiledKernels}, pass 2 from {@link SelectiveScanKernels}. */
+    private SelectiveScanResult addTiled(TaskGraph g, String prefix, GridScheduler grids, Tensor out, Tensor lastState) {
+        int rows = shape.batch() * shape.dim();
+        int n = shape.dstate();
+        int channelsPerGroup = shape.dim() / shape.groups();
+        // row blocks never straddle a (batch, B/C group) segment: see SelectiveScanTiledKernels
+        long rowBlocks = (long) shape.batch() * shape.groups()
+                * ((channelsPerGroup + SelectiveScanTiledKernels.ROWS - 1) / SelectiveScanTiledKernels.ROWS);
+        if (rowBlocks * nChunks > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("selective scan: " + rowBlocks + " row blocks x " + nChunks
+                    + " chunks is too many work-group tasks for int indices; use a longer chunk length");
+        }
+        WorkerGrid1D grid = new WorkerGrid1D(Math.min(rowBlocks * nChunks, TILED_MAX_GROUPS) * SelectiveScanTiledKernels.ROWS);
+        grid.setLocalWork(SelectiveScanTiledKernels.ROWS);
+        FloatArray placeholder = new FloatArray(1);
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, placeholder);
+        int flags = flags();
+        String outputs = prefix + "_out";
+        if (nChunks == 1) {
+            g.task(outputs, SelectiveScanTiledKernels::chunkOutputs, new KernelContext(), u.data(), delta.data(), a.data(),
+                    b.data(), c.data(), or(d, placeholder), or(z, placeholder), or(deltaBias, placeholder), placeholder,
+                    or(initialState, placeholder), lastState.data(), out.data(), shape.batch(), shape.dim(),
+                    shape.seqlen(), shape.groups(), chunkLen, nChunks, flags | SelectiveScanKernels.SINGLE_CHUNK, n);
+            grids.addWorkerGrid(g.getName() + "." + outputs, grid);
+            return new SelectiveScanResult(out, lastState);
+        }
+        FloatArray chunkState = new FloatArray((long) rows * nChunks * n);
+        FloatArray chunkDtSum = new FloatArray((long) rows * nChunks);
+        String states = prefix + "_states";
+        String carry = prefix + "_carry";
+        g.task(states, SelectiveScanTiledKernels::chunkStates, new KernelContext(), u.data(), delta.data(), a.data(),
+                b.data(), or(deltaBias, placeholder), chunkState, chunkDtSum, shape.batch(), shape.dim(), shape.seqlen(),
+                shape.groups(), chunkLen, nChunks, flags, n);
+        g.task(carry, SelectiveScanKernels::carryStates, a.data(), chunkState, chunkDtSum, or(initialState, placeholder),
+                lastState.data(), shape.batch(), shape.dim(), nChunks, n, flags);
+        g.task(outputs, SelectiveScanTiledKernels::chunkOutputs, new KernelContext(), u.data(), delta.data(), a.data(),
+                b.data(), c.data(), or(d, placeholder), or(z, placeholder), or(deltaBias, placeholder), chunkState,
+                placeholder, placeholder, out.data(), shape.batch(), shape.dim(), shape.seqlen(), shape.groups(),
+                chunkLen, nChunks, flags, n);
+        grids.addWorkerGrid(g.getName() + "." + states, grid);
+        grids.addWorkerGrid(g.getName() + "." + carry, Grids.twoD(rows, n));
+        grids.addWorkerGrid(g.getName() + "." + outputs, grid);
         return new SelectiveScanResult(out, lastState);
     }
 
@@ -226,7 +314,7 @@ public final class SelectiveScan {
         private Tensor d, z, deltaBias, initialState;
         private boolean deltaSoftplus;
         private int chunkLen;
-        private Variant variant = Variant.CHUNKED;
+        private Variant variant = Variant.TILED;
 
         private Builder(Tensor u, Tensor delta, Tensor a, Tensor b, Tensor c) {
             this.u = u;
@@ -274,7 +362,10 @@ public final class SelectiveScan {
             return this;
         }
 
-        /** Device layout of the scan (default {@link Variant#CHUNKED}). */
+        /**
+         * Device layout of the scan (default {@link Variant#TILED}; TILED with a dstate above
+         * {@link SelectiveScanTiledKernels#MAX_DSTATE} runs as {@link Variant#CHUNKED}, see {@link #variant()}).
+         */
         public Builder variant(Variant variant) {
             this.variant = Objects.requireNonNull(variant, "variant");
             return this;

@@ -17,7 +17,8 @@ import io.jmamba.runtime.api.Parallel;
  * Kernel order: {@link #chunkCumsum}, {@link #chunkState}, {@link #statePassing}, {@link #chunkCb},
  * {@link #chunkScan}. Each is a nest of {@link Parallel} loops (no work-group cooperation), so the
  * grid can be any size. The innermost index of the tensor written is the outermost loop, i.e. launch
- * dimension 0, so that neighbouring work-items write neighbouring elements. Offsets into token-sized tensors are long: a million tokens times thousands
+ * dimension 0, so that neighbouring work-items write neighbouring elements ({@link #chunkCumsum}, whose
+ * work-items each write a run of Q, orders them for contiguous dt reads instead). Offsets into token-sized tensors are long: a million tokens times thousands
  * of channels passes 2^31.
  *
  * <p>Sizes and flags are plain arguments, not {@code @Specialize}d: one compiled kernel then serves
@@ -28,38 +29,60 @@ public final class SsdKernels {
     private SsdKernels() {
     }
 
-    /** Phase 1: dt + bias, softplus, clamp; prefix sum of dt * A within each chunk. One work-item per (b, h, chunk). */
+    /** Tokens (chunkCumsum) or chunks (statePassing) whose loads a work-item issues together before using them. */
+    public static final int LOAD_BATCH = 8;
+
+    /**
+     * Phase 1: dt + bias, softplus, clamp; prefix sum of dt * A within each chunk. One work-item per
+     * (b, chunk, h) with h fastest, so a warp's dt reads (layout (batch, seqlen, heads)) are contiguous;
+     * each work-item loads {@link #LOAD_BATCH} tokens' dt before using them, so its sequential walk
+     * waits for memory once per batch rather than once per token.
+     */
     public static void chunkCumsum(FloatArray dt, FloatArray dtBias, FloatArray A, FloatArray dtOut, FloatArray dACumsum,
                                    int batch, int seqlen, int heads, int chunk, int nchunks,
                                    boolean hasDtBias, boolean dtSoftplus, boolean clampDt,
                                    float dtMin, float dtMax) {
+        float[] raw = new float[LOAD_BATCH];
         int work = batch * heads * nchunks;
         for (@Parallel int i = 0; i < work; i++) {
-            int c = i % nchunks;
-            int h = (i / nchunks) % heads;
-            int b = i / (nchunks * heads);
+            int h = i % heads;
+            int c = (i / heads) % nchunks;
+            int b = i / (heads * nchunks);
             float a = A.get(h);
             float bias = 0f;
             if (hasDtBias) {
                 bias = dtBias.get(h);
             }
-            long base = (long) i * chunk;
+            long base = (((long) b * heads + h) * nchunks + c) * chunk;
             float acc = 0f;
-            for (int l = 0; l < chunk; l++) {
-                int t = c * chunk + l;
-                float d = 0f;
-                if (t < seqlen) {
-                    d = dt.get(((long) b * seqlen + t) * heads + h) + bias;
-                    if (dtSoftplus) {
-                        d = softplus(d);
+            for (int l0 = 0; l0 < chunk; l0 += LOAD_BATCH) {
+                for (int k = 0; k < LOAD_BATCH; k++) {
+                    int t = c * chunk + l0 + k;
+                    float v = 0f;
+                    if (l0 + k < chunk && t < seqlen) {
+                        v = dt.get(((long) b * seqlen + t) * heads + h);
                     }
-                    if (clampDt) {
-                        d = Math.min(Math.max(d, dtMin), dtMax);
-                    }
-                    acc += d * a;
+                    raw[k] = v;
                 }
-                dtOut.set(base + l, d);
-                dACumsum.set(base + l, acc);
+                for (int k = 0; k < LOAD_BATCH; k++) {
+                    int l = l0 + k;
+                    int t = c * chunk + l;
+                    if (l < chunk) {
+                        float d = 0f;
+                        if (t < seqlen) {
+                            d = raw[k] + bias;
+                            if (dtSoftplus) {
+                                d = softplus(d);
+                            }
+                            if (clampDt) {
+                                d = Math.min(Math.max(d, dtMin), dtMax);
+                            }
+                            acc += d * a;
+                        }
+                        dtOut.set(base + l, d);
+                        dACumsum.set(base + l, acc);
+                    }
+                }
             }
         }
     }
@@ -98,11 +121,15 @@ public final class SsdKernels {
     /**
      * Phase 3: carries the state across chunks, in place: states[c] becomes the state entering chunk
      * c; the state after the last chunk goes to {@code finalStates}. One work-item per (b, h, p, n),
-     * sequential over chunks.
+     * sequential over chunks; it loads {@link #LOAD_BATCH} chunks' states and decays before the
+     * sequential updates (each chunk is read before it is overwritten), so the walk waits for memory
+     * once per batch of chunks rather than once per chunk.
      */
     public static void statePassing(FloatArray states, FloatArray dACumsum, FloatArray initialStates, FloatArray finalStates,
                                     int batch, int seqlen, int heads, int headdim, int dstate,
                                     int chunk, int nchunks, boolean hasInitialStates) {
+        float[] own = new float[LOAD_BATCH];
+        float[] lastDa = new float[LOAD_BATCH];
         int bh = batch * heads;
         int pn = headdim * dstate;
         for (@Parallel int j = 0; j < pn; j++) {
@@ -113,13 +140,26 @@ public final class SsdKernels {
                 if (hasInitialStates) {
                     s = initialStates.get((long) i * pn + j);
                 }
-                for (int c = 0; c < nchunks; c++) {
-                    long idx = (((long) b * nchunks + c) * heads + h) * pn + j;
-                    float own = states.get(idx);
-                    states.set(idx, s);
-                    int len = Math.min(chunk, seqlen - c * chunk);
-                    float decay = KernelMath.exp(dACumsum.get((((long) b * heads + h) * nchunks + c) * chunk + len - 1));
-                    s = decay * s + own;
+                for (int c0 = 0; c0 < nchunks; c0 += LOAD_BATCH) {
+                    for (int k = 0; k < LOAD_BATCH; k++) {
+                        int c = c0 + k;
+                        float o = 0f;
+                        float da = 0f;
+                        if (c < nchunks) {
+                            o = states.get((((long) b * nchunks + c) * heads + h) * pn + j);
+                            int len = Math.min(chunk, seqlen - c * chunk);
+                            da = dACumsum.get((((long) b * heads + h) * nchunks + c) * chunk + len - 1);
+                        }
+                        own[k] = o;
+                        lastDa[k] = da;
+                    }
+                    for (int k = 0; k < LOAD_BATCH; k++) {
+                        int c = c0 + k;
+                        if (c < nchunks) {
+                            states.set((((long) b * nchunks + c) * heads + h) * pn + j, s);
+                            s = KernelMath.exp(lastDa[k]) * s + own[k];
+                        }
+                    }
                 }
                 finalStates.set((long) i * pn + j, s);
             }

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The chunked selective-scan kernels against the fixtures and the reference, on every target. */
+/** The selective-scan variants against the fixtures and the reference, on every target. */
 class SelectiveScanTest {
 
     /** Runs {@code scan} on {@code target} and returns its result on the host. */
@@ -31,7 +31,7 @@ class SelectiveScanTest {
     }
 
     /**
-     * Where a variant runs in the default suite: CHUNKED everywhere; BLOCK on the JVM only, since
+     * Where a variant runs in the default suite: TILED and CHUNKED everywhere; BLOCK on the JVM only, since
      * PoCL takes 10 to 40 s to build its barrier-heavy unrolled code (see {@link #blockVariantOnCompiledDevices}).
      */
     static List<Target> targetsFor(SelectiveScan.Variant variant) {
@@ -41,11 +41,14 @@ class SelectiveScanTest {
     @TestFactory
     List<DynamicTest> fixtures() {
         List<DynamicTest> tests = new ArrayList<>();
-        // 0 = default chunking; 16 = several chunks and a partial last one; -1 = the BLOCK variant
-        for (int chunk : new int[] {0, 16, -1}) {
-            for (Target target : targetsFor(chunk < 0 ? SelectiveScan.Variant.BLOCK : SelectiveScan.Variant.CHUNKED)) {
+        // chunk 0 = default chunking; 16 = several chunks and a partial last one (TILED: half a tile)
+        record Config(SelectiveScan.Variant variant, int chunk) { }
+        for (Config cfg : List.of(new Config(SelectiveScan.Variant.TILED, 0), new Config(SelectiveScan.Variant.TILED, 16),
+                new Config(SelectiveScan.Variant.CHUNKED, 0), new Config(SelectiveScan.Variant.CHUNKED, 16),
+                new Config(SelectiveScan.Variant.BLOCK, 0))) {
+            for (Target target : targetsFor(cfg.variant())) {
                 for (String name : List.of("basic", "groups", "plain", "long")) {
-                    tests.add(fixtureTest(target, name, chunk));
+                    tests.add(fixtureTest(target, name, cfg.variant(), cfg.chunk()));
                 }
             }
         }
@@ -59,25 +62,23 @@ class SelectiveScanTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (Target target : Target.compiled()) {
             for (String name : List.of("basic", "groups", "plain", "long")) {
-                tests.add(fixtureTest(target, name, -1));
+                tests.add(fixtureTest(target, name, SelectiveScan.Variant.BLOCK, 0));
             }
             tests.add(inPlaceTest(target, SelectiveScan.Variant.BLOCK));
         }
         return tests;
     }
 
-    private static DynamicTest fixtureTest(Target target, String name, int chunk) {
-        String config = chunk == 0 ? "chunked, default chunks" : chunk > 0 ? "chunked, chunk " + chunk : "block";
+    private static DynamicTest fixtureTest(Target target, String name, SelectiveScan.Variant variant, int chunk) {
+        String config = variant + (chunk == 0 ? ", default chunks" : ", chunk " + chunk);
         return DynamicTest.dynamicTest(name + " " + config + " on " + target.name(), () -> {
             Fixture f = Fixture.load("selective_scan", name);
             SelectiveScan.Builder b = SelectiveScan.builder(f.tensor("u"), f.tensor("delta"), f.tensor("A"),
                             f.tensor("B"), f.tensor("C"))
                     .d(f.optional("D")).z(f.optional("z")).deltaBias(f.optional("delta_bias"))
-                    .deltaSoftplus(f.flag("delta_softplus"));
+                    .deltaSoftplus(f.flag("delta_softplus")).variant(variant);
             if (chunk > 0) {
                 b.chunkLength(chunk);
-            } else if (chunk < 0) {
-                b.variant(SelectiveScan.Variant.BLOCK);
             }
             SelectiveScan scan = b.build();
             Tensor[] in = {f.tensor("u"), f.tensor("delta"), f.tensor("A"), f.tensor("B"), f.tensor("C"),
@@ -123,6 +124,11 @@ class SelectiveScanTest {
             return new Problem(TestTensors.sliceLast(u, from, to), TestTensors.sliceLast(delta, from, to), a,
                     TestTensors.sliceLast(b, from, to), TestTensors.sliceLast(c, from, to), d,
                     z == null ? null : TestTensors.sliceLast(z, from, to), bias, softplus, start);
+        }
+
+        /** The same problem starting from {@code start} (null: from zero). */
+        Problem withInit(Tensor start) {
+            return new Problem(u, delta, a, b, c, d, z, bias, softplus, start);
         }
 
         SelectiveScanResult reference() {
@@ -176,6 +182,89 @@ class SelectiveScanTest {
             }
         }
         return tests;
+    }
+
+    /**
+     * TILED at the edges of its tiling (R = T = 32): rows not a multiple of R, segments (batch x B/C
+     * group) shorter than R or not a multiple of it, seqlen odd or below T, chunks that are not whole
+     * tiles, a single chunk, and each with and without an initial state.
+     */
+    @TestFactory
+    List<DynamicTest> tiledEdgeShapesMatchReference() {
+        int[][] shapes = { // batch, dim, seqlen, dstate, groups, chunk (0 = default)
+                {1, 33, 45, 16, 1, 0},      // 33 rows: a block of one live row; one chunk (seqlen < TILED_MIN_CHUNK)
+                {1, 40, 101, 16, 1, 40},    // chunks of 40 tokens: a whole tile and a partial one; last chunk 21
+                {2, 70, 77, 4, 2, 32},      // segments of 35 rows: blocks of 32 and 3, per batch entry and group
+                {3, 6, 20, 4, 3, 0},        // seqlen < T, segments of 2 rows
+                {2, 64, 300, 16, 4, 50},    // segments of 16 rows, six chunks of 50
+                {1, 1, 1000, 16, 1, 0}};    // default chunking: several chunks of whole tiles, a partial last one
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Target target : Target.all()) {
+            for (int[] s : shapes) {
+                for (boolean withInit : new boolean[] {false, true}) {
+                    long seed = Arrays.hashCode(s) + (withInit ? 1 : 0);
+                    tests.add(DynamicTest.dynamicTest(Arrays.toString(s) + (withInit ? " from a state" : "") + " TILED on "
+                            + target.name(), () -> {
+                        Problem random = Problem.random(seed, s[0], s[1], s[2], s[3], s[4], true);
+                        Problem p = random.withInit(withInit
+                                ? TestTensors.uniform(new SplittableRandom(seed), -1, 1, s[0], s[1], s[3]) : null);
+                        SelectiveScan.Builder b = p.builder().variant(SelectiveScan.Variant.TILED);
+                        if (s[5] > 0) {
+                            b.chunkLength(s[5]);
+                        }
+                        SelectiveScan scan = b.build();
+                        assertEquals(SelectiveScan.Variant.TILED, scan.variant());
+                        SelectiveScanResult want = p.reference();
+                        SelectiveScanResult got = run(target, scan, p.inputs());
+                        Tolerance.assertClose("out", want.out(), got.out());
+                        Tolerance.assertClose("last_state", want.lastState(), got.lastState());
+                    }));
+                }
+            }
+        }
+        return tests;
+    }
+
+    /** The last state written over the initial state in one scan of several chunks, and of one. */
+    @TestFactory
+    List<DynamicTest> lastStateMayAliasInitialState() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Target target : Target.all()) {
+            for (int chunk : new int[] {0, 24}) {
+                tests.add(DynamicTest.dynamicTest("aliased state, TILED, " + (chunk == 0 ? "one chunk" : "chunks of " + chunk)
+                        + " on " + target.name(), () -> {
+                    Problem p = Problem.random(404, 2, 35, 100, 4, 1, false)
+                            .withInit(TestTensors.uniform(new SplittableRandom(405), -1, 1, 2, 35, 4));
+                    SelectiveScanResult want = p.reference();
+                    SelectiveScan.Builder b = p.builder().variant(SelectiveScan.Variant.TILED);
+                    if (chunk > 0) {
+                        b.chunkLength(chunk);
+                    }
+                    SelectiveScan scan = b.build();
+                    Tensor state = TestTensors.copy(p.init());
+                    Problem aliased = p.withInit(state);
+                    Tensor out = Tensor.zeros(scan.outShape());
+                    SelectiveScan aliasedScan = chunk > 0 ? aliased.builder().chunkLength(chunk).build() : aliased.builder().build();
+                    target.run(aliased.inputs(), (g, grids) -> aliasedScan.addTo(g, "scan", grids, out, state), List.of(out, state));
+                    Tolerance.assertClose("out", want.out(), out);
+                    Tolerance.assertClose("state", want.lastState(), state);
+                }));
+            }
+        }
+        return tests;
+    }
+
+    @Test
+    void tiledChunksAreWholeTilesAndFillTheGpu() {
+        // the shape: b1, d1536, 1M tokens -> 171 chunks of 6144 tokens (262K (row, chunk) pairs)
+        assertEquals(6144, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 1536, 1 << 20));
+        assertEquals(384, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 1536, 1 << 16));
+        // never below the minimum chunk, never beyond the sequence
+        assertEquals(SelectiveScan.TILED_MIN_CHUNK, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 1, 1 << 20));
+        assertEquals(45, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 33, 45));
+        assertEquals(SelectiveScan.Variant.TILED, Problem.random(1, 1, 2, 10, 4, 1, false).builder().build().variant());
+        // B and C tiles live in local memory: a larger state runs CHUNKED
+        assertEquals(SelectiveScan.Variant.CHUNKED, Problem.random(1, 1, 2, 10, 65, 1, false).builder().build().variant());
     }
 
     @TestFactory

@@ -1,12 +1,16 @@
 package io.jmamba.model.device;
 
+import io.jmamba.kernels.nn.Linear;
 import io.jmamba.model.config.MambaConfig;
 import io.jmamba.model.inference.InferenceEngine;
 import io.jmamba.model.inference.InferenceState;
 import io.jmamba.model.weights.ModelWeights;
+import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.IntArray;
 import io.jmamba.runtime.backend.ComputeDevice;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,10 +34,11 @@ public final class DeviceEngine implements InferenceEngine {
     private final ModelWeights weights;
     private final MambaConfig config;
     private final ComputeDevice device;
-    private final StackTasks stack;
-    private final boolean cudaGraphs;
     private final KernelSet kernels;
-    private final Map<String, ForwardPlan> plans = new LinkedHashMap<>(16, 0.75f, true);
+    private KernelChoices choices;
+    private StackTasks stack;
+    private final boolean cudaGraphs;
+    private final Map<PlanKey, ForwardPlan> plans = new LinkedHashMap<>(16, 0.75f, true);
     private int maxPrefillTokens = DEFAULT_MAX_PREFILL_TOKENS;
     private boolean closed;
 
@@ -52,7 +57,8 @@ public final class DeviceEngine implements InferenceEngine {
         this.config = weights.config();
         this.device = device;
         this.kernels = kernels;
-        this.stack = new StackTasks(weights, kernels);
+        this.choices = KernelChoices.defaultFor(device);
+        this.stack = new StackTasks(weights, kernels, choices);
         this.cudaGraphs = cudaGraphs;
     }
 
@@ -69,6 +75,40 @@ public final class DeviceEngine implements InferenceEngine {
         return this;
     }
 
+    /**
+     * How the fast kernels' linear layers are computed; the default is {@link Linear.Path#autoFor} the
+     * device (cuBLAS for many rows on CUDA, the JIT GEMM elsewhere). {@link Linear.Path#AUTO} keeps the
+     * JIT kernels on CUDA too, to time one against the other. Only before the first forward pass.
+     * Returns this engine.
+     */
+    public synchronized DeviceEngine withLinear(Linear.Path path) {
+        return withChoices(choices.withLinear(path));
+    }
+
+    /**
+     * The fast kernels' variants (linear path, tiled transposes); the default is
+     * {@link KernelChoices#defaultFor} the device. Only before the first forward pass. Returns this engine.
+     */
+    public synchronized DeviceEngine withChoices(KernelChoices choices) {
+        java.util.Objects.requireNonNull(choices, "choices");
+        if (!plans.isEmpty()) {
+            throw new IllegalStateException("the kernel choices are fixed once a forward pass has run");
+        }
+        this.choices = choices;
+        this.stack = new StackTasks(weights, kernels, choices);
+        return this;
+    }
+
+    /** The linear-layer path the graphs are built with. */
+    public synchronized Linear.Path linear() {
+        return choices.linear();
+    }
+
+    /** The fast kernels' variants the graphs are built with. */
+    public synchronized KernelChoices choices() {
+        return choices;
+    }
+
     @Override
     public MambaConfig config() {
         return config;
@@ -80,7 +120,9 @@ public final class DeviceEngine implements InferenceEngine {
 
     @Override
     public String deviceDescription() {
-        return device.id() + " (" + device.name() + "), " + kernels.name().toLowerCase(java.util.Locale.ROOT) + " kernels";
+        return device.id() + " (" + device.name() + "), " + kernels.name().toLowerCase(java.util.Locale.ROOT) + " kernels"
+                + (kernels == KernelSet.FAST ? ", linear " + choices.linear().name().toLowerCase(java.util.Locale.ROOT)
+                + (choices.tiledTranspose() ? "" : ", plain transposes") : "");
     }
 
     @Override
@@ -123,7 +165,7 @@ public final class DeviceEngine implements InferenceEngine {
         for (int b = 0; b < tokens.length; b++) {
             rows[b] = new int[] {tokens[b]};
         }
-        float[][][] logits = split(forward(s, rows, Output.LAST_LOGITS).arrays.logits.toHeapArray(), s.batch, 1);
+        float[][][] logits = split(forward(s, rows, Output.LAST_LOGITS).arrays.logits, s.batch, 1);
         float[][] out = new float[tokens.length][];
         for (int b = 0; b < tokens.length; b++) {
             out[b] = logits[b][0];
@@ -151,7 +193,7 @@ public final class DeviceEngine implements InferenceEngine {
                 forward(s, part, Output.LAST_LOGITS);
                 continue;
             }
-            float[][][] logits = split(forward(s, part, outputOf(allPositions)).arrays.logits.toHeapArray(), s.batch,
+            float[][][] logits = split(forward(s, part, outputOf(allPositions)).arrays.logits, s.batch,
                     allPositions ? to - from : 1);
             for (int b = 0; b < s.batch; b++) {
                 System.arraycopy(logits[b], 0, out[b], allPositions ? from : 0, logits[b].length);
@@ -176,7 +218,7 @@ public final class DeviceEngine implements InferenceEngine {
         for (int b = 0; b < next.length; b++) {
             next[b] = p.arrays.ids.get(b);
         }
-        p.deviceIds = next.clone();
+        p.deviceIds = next.clone(); // the caller may change next; what the device holds must not
         return next;
     }
 
@@ -201,7 +243,7 @@ public final class DeviceEngine implements InferenceEngine {
             s.resident = p;
         }
         IntArray ids = p.arrays.ids;
-        boolean onDevice = output == Output.GREEDY_IDS && p.deviceIds != null && java.util.Arrays.equals(p.deviceIds, flat(tokens));
+        boolean onDevice = output == Output.GREEDY_IDS && len == 1 && sameColumn(p.deviceIds, tokens);
         for (int b = 0; b < batch; b++) {
             for (int t = 0; t < len; t++) {
                 int id = tokens[b][t];
@@ -223,8 +265,17 @@ public final class DeviceEngine implements InferenceEngine {
         return p;
     }
 
-    private static int[] flat(int[][] tokens) {
-        return java.util.Arrays.stream(tokens).flatMapToInt(java.util.Arrays::stream).toArray();
+    /** Whether {@code ids} (one per sequence, or null) are the single tokens of {@code tokens}; allocates nothing. */
+    private static boolean sameColumn(int[] ids, int[][] tokens) {
+        if (ids == null || ids.length != tokens.length) {
+            return false;
+        }
+        for (int b = 0; b < ids.length; b++) {
+            if (tokens[b].length != 1 || tokens[b][0] != ids[b]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Brings the host copy of {@code s} up to date if a plan holds newer values on the device. */
@@ -243,11 +294,11 @@ public final class DeviceEngine implements InferenceEngine {
         if (closed) {
             throw new IllegalStateException("engine is closed");
         }
-        String key = batch + "x" + len + output;
+        PlanKey key = new PlanKey(batch, len, output);
         ForwardPlan p = plans.get(key);
         if (p == null) {
             if (plans.size() >= MAX_PLANS) {
-                Iterator<Map.Entry<String, ForwardPlan>> it = plans.entrySet().iterator();
+                Iterator<Map.Entry<PlanKey, ForwardPlan>> it = plans.entrySet().iterator();
                 ForwardPlan old = it.next().getValue();
                 it.remove();
                 if (old.owner != null) {
@@ -262,15 +313,21 @@ public final class DeviceEngine implements InferenceEngine {
         return p;
     }
 
-    private float[][][] split(float[] flat, int batch, int positions) {
+    /** Rows of the logits, copied straight from the off-heap array (no intermediate heap copy). */
+    private float[][][] split(FloatArray flat, int batch, int positions) {
         int v = config.vocabSize();
         float[][][] out = new float[batch][positions][v];
+        MemorySegment seg = flat.getSegment();
         for (int b = 0; b < batch; b++) {
             for (int t = 0; t < positions; t++) {
-                System.arraycopy(flat, (b * positions + t) * v, out[b][t], 0, v);
+                MemorySegment.copy(seg, ValueLayout.JAVA_FLOAT, ((long) b * positions + t) * v * Float.BYTES, out[b][t], 0, v);
             }
         }
         return out;
+    }
+
+    /** A plan's shape and output: the cache key, built without strings on every step. */
+    private record PlanKey(int batch, int len, Output output) {
     }
 
     private DeviceState own(InferenceState state, int rows) {

@@ -1,9 +1,16 @@
 package io.jmamba.model.device;
 
 import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.api.WorkerGrid3D;
 
-/** The layout moves between token-major and channel-major activations, as one-line task adds. */
+/**
+ * The layout moves between token-major and channel-major activations, as one-line task adds. The
+ * transposes come in two forms: tiled through local memory ({@link TransposeKernels}, coalesced on both
+ * sides) or the plain {@code @Parallel} kernels of {@link ModelKernels} (one side strided), kept to time
+ * one against the other.
+ */
 public final class LayoutTasks {
     private LayoutTasks() {
     }
@@ -19,16 +26,49 @@ public final class LayoutTasks {
         g.task(id, ModelKernels::columns3, src, tokens, srcCols, dst0, off0, n0, dst1, off1, n1, dst2, off2, n2);
     }
 
-    /** dst [batch, n, seqlen] = src [batch * seqlen, srcCols][:, c0 : c0 + n], transposed per sequence. */
-    public static void toChannels(TaskGraph g, String id, FloatArray src, int srcCols, int c0, int n, FloatArray dst,
-                                  int batch, int seqlen) {
-        g.task(id, ModelKernels::tokensToChannels, src, dst, batch, seqlen, srcCols, c0, n);
+    /**
+     * dst [batch, n, seqlen] = src [batch * seqlen, srcCols][:, c0 : c0 + n], transposed per sequence;
+     * {@code tiled} picks {@link TransposeKernels} (its grid goes to {@code grids}).
+     */
+    public static void toChannels(TaskGraph g, GridScheduler grids, String id, FloatArray src, int srcCols, int c0, int n,
+                                  FloatArray dst, int batch, int seqlen, boolean tiled) {
+        if (!tiled) {
+            g.task(id, ModelKernels::tokensToChannels, src, dst, batch, seqlen, srcCols, c0, n);
+            return;
+        }
+        // per sequence: rows = positions, columns = the n channels
+        transpose(g, grids, id, src, dst, batch, seqlen, n, c0, (long) seqlen * srcCols, srcCols,
+                (long) n * seqlen, seqlen);
     }
 
-    /** dst [batch * seqlen, n] = src [batch, channels, seqlen][:, c0 : c0 + n, :], transposed per sequence. */
-    public static void toTokens(TaskGraph g, String id, FloatArray src, int channels, int c0, int n, FloatArray dst,
-                                int batch, int seqlen) {
-        g.task(id, ModelKernels::channelsToTokens, src, dst, batch, channels, seqlen, c0, n);
+    /**
+     * dst [batch * seqlen, n] = src [batch, channels, seqlen][:, c0 : c0 + n, :], transposed per
+     * sequence; {@code tiled} as for {@link #toChannels}.
+     */
+    public static void toTokens(TaskGraph g, GridScheduler grids, String id, FloatArray src, int channels, int c0, int n,
+                                FloatArray dst, int batch, int seqlen, boolean tiled) {
+        if (!tiled) {
+            g.task(id, ModelKernels::channelsToTokens, src, dst, batch, channels, seqlen, c0, n);
+            return;
+        }
+        // per sequence: rows = the n channels, columns = positions
+        transpose(g, grids, id, src, dst, batch, n, seqlen, (long) c0 * seqlen, (long) channels * seqlen, seqlen,
+                (long) seqlen * n, n);
+    }
+
+    private static void transpose(TaskGraph g, GridScheduler grids, String id, FloatArray src, FloatArray dst, int batch,
+                                  int rows, int cols, long srcOff, long srcBatchStride, long srcRowStride,
+                                  long dstBatchStride, long dstRowStride) {
+        long t = TransposeKernels.TILE;
+        long rowTiles = (rows + t - 1) / t;
+        if (batch > 65535 || rowTiles > 65535) {
+            throw new IllegalArgumentException("transpose " + id + ": " + batch + " sequences of " + rows
+                    + " rows exceed the launch grid (at most 65535 sequences and 65535 * " + t + " rows)");
+        }
+        g.task(id, TransposeKernels::transpose, new io.jmamba.runtime.api.KernelContext(), src, dst, rows, cols,
+                srcOff, srcBatchStride, srcRowStride, 0L, dstBatchStride, dstRowStride);
+        grids.addWorkerGrid(g.getName() + "." + id, new WorkerGrid3D((cols + t - 1) / t * t, rowTiles * TransposeKernels.ROWS, batch)
+                .setLocalWork(TransposeKernels.TILE, TransposeKernels.ROWS, 1));
     }
 
     /** dst = src (the first n floats): a final state becomes the state the next call starts from. */

@@ -10,6 +10,10 @@ import io.jmamba.runtime.api.Parallel;
  * RMSNorm, and the layout moves between the token-major activations ([tokens, channels], what the
  * linear layers produce) and the channel-major ones ([batch, channels, seqlen], what conv1d and the
  * Mamba-1 scan take). Tokens are numbered {@code t = b * seqlen + l}.
+ *
+ * <p>The outer {@code @Parallel} loop is launch dimension 0, whose consecutive work-items run together
+ * in a warp; where a kernel walks a row-major tensor that loop is the contiguous (column) index, so a
+ * warp's loads and stores are coalesced.
  */
 public final class ModelKernels {
     private ModelKernels() {
@@ -17,8 +21,8 @@ public final class ModelKernels {
 
     /** out[t, i] = table[ids[t], i]. */
     public static void embed(IntArray ids, FloatArray table, FloatArray out, int tokens, int dModel) {
-        for (@Parallel int t = 0; t < tokens; t++) {
-            for (@Parallel int i = 0; i < dModel; i++) {
+        for (@Parallel int i = 0; i < dModel; i++) {
+            for (@Parallel int t = 0; t < tokens; t++) {
                 long row = (long) ids.get(t) * dModel;
                 out.set((long) t * dModel + i, table.get(row + i));
             }
@@ -80,7 +84,10 @@ public final class ModelKernels {
         }
     }
 
-    /** dst[t, j] = src[b, c0 + j, l]: channels [c0, c0 + n) of a channel-major tensor, token-major. */
+    /**
+     * dst[t, j] = src[b, c0 + j, l]: channels [c0, c0 + n) of a channel-major tensor, token-major. The
+     * plain form (reads strided); {@link TransposeKernels} tiles it.
+     */
     public static void channelsToTokens(FloatArray src, FloatArray dst, int batch, int channels, int seqlen, int c0, int n) {
         int tokens = batch * seqlen;
         for (@Parallel int t = 0; t < tokens; t++) {
@@ -94,14 +101,17 @@ public final class ModelKernels {
 
     /** dst[b, i] = src[b * seqlen + seqlen - 1, i]: each sequence's last position. */
     public static void lastPositions(FloatArray src, FloatArray dst, int batch, int seqlen, int width) {
-        for (@Parallel int b = 0; b < batch; b++) {
-            for (@Parallel int i = 0; i < width; i++) {
+        for (@Parallel int i = 0; i < width; i++) {
+            for (@Parallel int b = 0; b < batch; b++) {
                 dst.set((long) b * width + i, src.get(((long) b * seqlen + seqlen - 1) * width + i));
             }
         }
     }
 
-    /** dst[b, j, l] = src[t, c0 + j] with t = b * seqlen + l: a column range of a token-major tensor, channel-major. */
+    /**
+     * dst[b, j, l] = src[t, c0 + j] with t = b * seqlen + l: a column range of a token-major tensor,
+     * channel-major. The plain form (writes strided); {@link TransposeKernels} tiles it.
+     */
     public static void tokensToChannels(FloatArray src, FloatArray dst, int batch, int seqlen, int srcCols, int c0, int n) {
         int tokens = batch * seqlen;
         for (@Parallel int t = 0; t < tokens; t++) {
@@ -115,8 +125,8 @@ public final class ModelKernels {
 
     /** dst[t, j] = src[t, c0 + j]: a column range of a token-major tensor. */
     public static void columns(FloatArray src, FloatArray dst, int tokens, int srcCols, int c0, int n) {
-        for (@Parallel int t = 0; t < tokens; t++) {
-            for (@Parallel int j = 0; j < n; j++) {
+        for (@Parallel int j = 0; j < n; j++) {
+            for (@Parallel int t = 0; t < tokens; t++) {
                 dst.set((long) t * n + j, src.get((long) t * srcCols + c0 + j));
             }
         }
@@ -153,8 +163,8 @@ public final class ModelKernels {
     public static void columns3(FloatArray src, int tokens, int srcCols, FloatArray dst0, int off0, int n0,
                                 FloatArray dst1, int off1, int n1, FloatArray dst2, int off2, int n2) {
         int width = n0 + n1 + n2;
-        for (@Parallel int t = 0; t < tokens; t++) {
-            for (@Parallel int j = 0; j < width; j++) {
+        for (@Parallel int j = 0; j < width; j++) {
+            for (@Parallel int t = 0; t < tokens; t++) {
                 long row = (long) t * srcCols;
                 if (j < n0) {
                     dst0.set((long) t * n0 + j, src.get(row + off0 + j));

@@ -28,26 +28,33 @@ final class StackTasks {
     private final MambaConfig c;
     private final ModelWeights w;
     private final KernelSet kernels;
+    private final KernelChoices choices;
     /** Stands in for absent optional weights (a kernel argument cannot be null; a flag says not to read it). */
     private final FloatArray placeholder = new FloatArray(1);
     private final List<MixerTasks> mixers = new ArrayList<>();
 
-    StackTasks(ModelWeights weights, KernelSet kernels) {
+    /** {@code choices}: variants of the fast kernels (the portable set has its own kernels). */
+    StackTasks(ModelWeights weights, KernelSet kernels, KernelChoices choices) {
         this.w = weights;
         this.c = weights.config();
         this.kernels = kernels;
+        this.choices = choices;
         for (LayerWeights lw : w.layers()) {
             mixers.add(switch (lw) {
-                case Mamba1LayerWeights m -> kernels == KernelSet.FAST ? new Mamba1Tasks(c, m)
+                case Mamba1LayerWeights m -> kernels == KernelSet.FAST ? new Mamba1Tasks(c, m, choices)
                         : PortableMixers.mamba1(c, m, placeholder);
-                case Mamba2LayerWeights m -> kernels == KernelSet.FAST ? new Mamba2Tasks(c, m)
+                case Mamba2LayerWeights m -> kernels == KernelSet.FAST ? new Mamba2Tasks(c, m, choices)
                         : PortableMixers.mamba2(c, m, placeholder);
             });
         }
     }
 
+    /**
+     * The forward pass's tasks. The weights are not named here: {@link ForwardPlan} copies them in with a
+     * graph of their own, once, so that a decode step does not walk the few hundred weight arrays
+     * (their FIRST_EXECUTION bookkeeping) every time it runs.
+     */
     void addTo(TaskGraph g, GridScheduler grids, Activations a) {
-        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, weightArrays().toArray());
         if (a.output != Output.GREEDY_IDS) {
             g.transferToDevice(DataTransferMode.EVERY_EXECUTION, a.ids); // greedy steps read the last step's argmax
         }
@@ -72,7 +79,7 @@ final class StackTasks {
             rows = a.batch;
         }
         if (fast) {
-            Linear.addTo(g, grids, "lm_head", rows, d, c.vocabSize(), headIn, w.lmHead(), null, a.logits);
+            Linear.addTo(g, grids, "lm_head", rows, d, c.vocabSize(), headIn, w.lmHead(), null, a.logits, choices.linear());
         } else {
             PortableMixers.linear(g, "lm_head", headIn, w.lmHead(), null, a.logits, rows, d, c.vocabSize(), d, 0, 0, 1,
                     false, placeholder);

@@ -1,10 +1,12 @@
 package io.jmamba.model.generate;
 
+import io.jmamba.kernels.nn.Linear;
 import io.jmamba.model.config.Architecture;
 import io.jmamba.model.config.ConfigParser;
 import io.jmamba.model.config.MambaConfig;
 import io.jmamba.model.config.ModelPresets;
 import io.jmamba.model.device.DeviceEngine;
+import io.jmamba.model.device.KernelChoices;
 import io.jmamba.model.device.KernelSet;
 import io.jmamba.model.inference.InferenceEngine;
 import io.jmamba.model.reference.ReferenceEngine;
@@ -48,6 +50,8 @@ public final class ModelSpeedCommand {
         o.addOption(Option.builder().longOpt("decode-batch").hasArg().argName("B,B").desc("decode batch sizes (default 1,64)").build());
         o.addOption(Option.builder().longOpt("steps").hasArg().argName("N").desc("timed decode steps (default 100)").build());
         o.addOption(Option.builder().longOpt("kernels").hasArg().argName("fast|portable").desc("kernels of the task-graph engine (default: fast, portable on the jvm backend)").build());
+        o.addOption(Option.builder().longOpt("linear").hasArg().argName("auto|jit|cublas|cublas-tf32").desc("linear layers of the fast kernels: jit (GEMV/tiled GEMM), cublas (GEMV for few rows, cuBLAS sgemm beyond; CUDA only), cublas-tf32 (the same on the tensor cores in TF32: faster, ~1e-3 relative error), auto (cublas on CUDA; default)").build());
+        o.addOption(Option.builder().longOpt("transpose").hasArg().argName("tiled|plain").desc("prefill layout transposes of the fast kernels: tiled through local memory (default) or the plain @Parallel ones").build());
         o.addOption(Option.builder().longOpt("cuda-graphs").hasArg().argName("on|off|both").desc("decode with CUDA graphs (default both)").build());
         return o;
     }
@@ -91,10 +95,16 @@ public final class ModelSpeedCommand {
             KernelSet chosen = cl.hasOption("kernels") ? GenerateCommand.kernelSet(cl.getOptionValue("kernels")) : null;
             boolean reference = "reference".equalsIgnoreCase(deviceName);
             ComputeDevice device = reference ? null : deviceName == null ? Devices.best() : Devices.find(deviceName);
+            Linear.Path linear = reference ? null : linearPath(cl.getOptionValue("linear", "auto"), device);
+            String transpose = cl.getOptionValue("transpose", "tiled");
+            if (!transpose.equals("tiled") && !transpose.equals("plain")) {
+                throw new IllegalArgumentException("--transpose must be tiled or plain, got \"" + transpose + "\"");
+            }
+            KernelChoices choices = linear == null ? null : new KernelChoices(linear, transpose.equals("tiled"));
             KernelSet kernels = chosen != null ? chosen : reference ? KernelSet.FAST : KernelSet.defaultFor(device);
             out.printf(Locale.ROOT, "model: %s, %d layers, d_model %d, d_state %d, vocab %d on %s%n", c.architecture(),
-                    c.nLayer(), c.dModel(), c.dState(), c.vocabSize(), reference ? "reference" : device.id() + " (" + device.name() + "), " + kernels.name().toLowerCase(Locale.ROOT) + " kernels");
-            try (InferenceEngine e = reference ? new ReferenceEngine(weights) : new DeviceEngine(weights, device, true, kernels)) {
+                    c.nLayer(), c.dModel(), c.dState(), c.vocabSize(), reference ? "reference" : device.id() + " (" + device.name() + "), " + kernels.name().toLowerCase(Locale.ROOT) + " kernels, linear " + linear.name().toLowerCase(Locale.ROOT) + ", " + transpose + " transposes");
+            try (InferenceEngine e = reference ? new ReferenceEngine(weights) : new DeviceEngine(weights, device, true, kernels).withChoices(choices)) {
                 for (int len : lengths) {
                     ModelSpeed.Prefill p = ModelSpeed.prefill(e, 1, len, 2, 7);
                     out.printf(Locale.ROOT, "prefill %6d tokens: %10.2f ms  %12.0f tokens/s%n", len, p.nanos() / 1e6,
@@ -105,7 +115,7 @@ public final class ModelSpeedCommand {
                 }
             }
             if (!reference && device.backendName().equals("cuda") && !graphs.equals("on")) {
-                try (InferenceEngine e = new DeviceEngine(weights, device, false, kernels)) {
+                try (InferenceEngine e = new DeviceEngine(weights, device, false, kernels).withChoices(choices)) {
                     decode(out, e, batches, steps, " (no CUDA graphs)");
                 }
             }
@@ -125,6 +135,21 @@ public final class ModelSpeedCommand {
             out.printf(Locale.ROOT, "decode batch %3d%s: %8.3f ms/step  %12.0f tokens/s%n", b, what, d.millisPerStep(),
                     d.tokensPerSecond());
         }
+    }
+
+    /** --linear: auto picks cuBLAS on CUDA; jit keeps the JIT GEMV/GEMM; cublas insists on CUDA. */
+    static Linear.Path linearPath(String name, ComputeDevice device) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "auto" -> Linear.Path.autoFor(device);
+            case "jit" -> Linear.Path.AUTO;
+            case "cublas", "cublas-tf32" -> {
+                if (!device.backendName().equals("cuda")) {
+                    throw new IllegalArgumentException("--linear " + name + " needs a CUDA device, not " + device.id());
+                }
+                yield name.equalsIgnoreCase("cublas") ? Linear.Path.AUTO_CUBLAS : Linear.Path.AUTO_CUBLAS_TF32;
+            }
+            default -> throw new IllegalArgumentException("--linear must be auto, jit, cublas or cublas-tf32, got \"" + name + "\"");
+        };
     }
 
     private static int[] ints(String s) {

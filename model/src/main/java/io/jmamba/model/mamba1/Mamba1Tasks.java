@@ -6,6 +6,7 @@ import io.jmamba.kernels.scan.SelectiveScan;
 import io.jmamba.kernels.scan.SelectiveStateUpdate;
 import io.jmamba.kernels.support.Tensor;
 import io.jmamba.model.config.MambaConfig;
+import io.jmamba.model.device.KernelChoices;
 import io.jmamba.model.device.LayerIo;
 import io.jmamba.model.device.MixerTasks;
 import io.jmamba.model.device.Scratch;
@@ -30,9 +31,19 @@ public final class Mamba1Tasks implements MixerTasks {
     private final MambaConfig c;
     private final Mamba1LayerWeights w;
 
+    private final Linear.Path linear;
+    private final boolean tiled;
+
     public Mamba1Tasks(MambaConfig config, Mamba1LayerWeights weights) {
+        this(config, weights, KernelChoices.PORTABLE_DEFAULT);
+    }
+
+    /** {@code choices}: the linear path ({@link Linear.Path#AUTO_CUBLAS} on CUDA) and the transposes. */
+    public Mamba1Tasks(MambaConfig config, Mamba1LayerWeights weights, KernelChoices choices) {
         this.c = config;
         this.w = weights;
+        this.linear = choices.linear();
+        this.tiled = choices.tiledTranspose();
     }
 
     @Override
@@ -60,7 +71,7 @@ public final class Mamba1Tasks implements MixerTasks {
         Tensor dSkip = Tensor.of(w.d(), dI);
         Tensor deltaBias = Tensor.of(w.dtProjBias(), dI);
 
-        Linear.addTo(g, grids, p + "in", t, d, 2 * dI, io.in(), w.inProj(), w.inProjBias(), xz);
+        Linear.addTo(g, grids, p + "in", t, d, 2 * dI, io.in(), w.inProj(), w.inProjBias(), xz, linear);
         if (len == 1) {
             FloatArray x = s.get("m1_x", (long) t * dI);
             FloatArray z = s.get("m1_z", (long) t * dI);
@@ -71,14 +82,14 @@ public final class Mamba1Tasks implements MixerTasks {
             columns3(g, p + "xz", xz, 2 * dI, t, x, 0, dI, z, dI, dI, z, 0, 0);
             CausalConv1d.update(convState, Tensor.of(x, b, dI, 1), weight).bias(bias).silu(true).build()
                     .addTo(g, p + "conv", grids, Tensor.of(xc, b, dI, 1), convState);
-            Linear.addTo(g, grids, p + "xproj", t, dI, xRows, xc, w.xProj(), null, xdbl);
+            Linear.addTo(g, grids, p + "xproj", t, dI, xRows, xc, w.xProj(), null, xdbl, linear);
             columns3(g, p + "dtbc", xdbl, xRows, t, dtLow, 0, r, bm, r, n, cm, r + n, n);
-            Linear.addTo(g, grids, p + "dtproj", t, r, dI, dtLow, w.dtProjWeight(), null, dt);
+            Linear.addTo(g, grids, p + "dtproj", t, r, dI, dtLow, w.dtProjWeight(), null, dt, linear);
             SelectiveStateUpdate.mamba1(ssmState, Tensor.of(xc, b, dI), Tensor.of(dt, b, dI), a, Tensor.of(bm, b, n),
                             Tensor.of(cm, b, n))
                     .d(dSkip).z(Tensor.of(z, b, dI)).dtBias(deltaBias).dtSoftplus(true).build()
                     .addTo(g, p + "ssm", grids, Tensor.of(y, b, dI));
-            Linear.addTo(g, grids, p + "out", t, dI, d, y, w.outProj(), w.outProjBias(), io.out());
+            Linear.addTo(g, grids, p + "out", t, dI, d, y, w.outProj(), w.outProjBias(), io.out(), linear);
             return;
         }
         FloatArray xCm = s.get("m1_xcm", (long) t * dI);
@@ -91,26 +102,26 @@ public final class Mamba1Tasks implements MixerTasks {
         FloatArray yCm = s.get("m1_ycm", (long) t * dI);
         FloatArray convFinal = s.get("m1_convfinal", io.convState().getSize());
         FloatArray ssmFinal = s.get("m1_ssmfinal", io.ssmState().getSize());
-        toChannels(g, p + "x", xz, 2 * dI, 0, dI, xCm, b, len);
-        toChannels(g, p + "z", xz, 2 * dI, dI, dI, zCm, b, len);
+        toChannels(g, grids, p + "x", xz, 2 * dI, 0, dI, xCm, b, len, tiled);
+        toChannels(g, grids, p + "z", xz, 2 * dI, dI, dI, zCm, b, len, tiled);
         CausalConv1d.forward(Tensor.of(xCm, b, dI, len), weight).bias(bias).silu(true).initialStates(convState).build()
                 .addTo(g, p + "conv", grids, Tensor.of(xcCm, b, dI, len), Tensor.of(convFinal, b, dI, width - 1));
         copy(g, p + "convstate", convFinal, io.convState(), convFinal.getSize());
-        toTokens(g, p + "xc", xcCm, dI, 0, dI, xcTm, b, len);
-        Linear.addTo(g, grids, p + "xproj", t, dI, xRows, xcTm, w.xProj(), null, xdbl);
+        toTokens(g, grids, p + "xc", xcCm, dI, 0, dI, xcTm, b, len, tiled);
+        Linear.addTo(g, grids, p + "xproj", t, dI, xRows, xcTm, w.xProj(), null, xdbl, linear);
         columns(g, p + "dtlow", xdbl, xRows, 0, r, dtLow, t);
-        toChannels(g, p + "b", xdbl, xRows, r, n, bCm, b, len);
-        toChannels(g, p + "c", xdbl, xRows, r + n, n, cCm, b, len);
+        toChannels(g, grids, p + "b", xdbl, xRows, r, n, bCm, b, len, tiled);
+        toChannels(g, grids, p + "c", xdbl, xRows, r + n, n, cCm, b, len, tiled);
         // dt_proj without its bias: the bias is the scan's delta_bias, added inside the softplus
-        Linear.addTo(g, grids, p + "dtproj", t, r, dI, dtLow, w.dtProjWeight(), null, dt);
-        toChannels(g, p + "delta", dt, dI, 0, dI, deltaCm, b, len);
+        Linear.addTo(g, grids, p + "dtproj", t, r, dI, dtLow, w.dtProjWeight(), null, dt, linear);
+        toChannels(g, grids, p + "delta", dt, dI, 0, dI, deltaCm, b, len, tiled);
         SelectiveScan.builder(Tensor.of(xcCm, b, dI, len), Tensor.of(deltaCm, b, dI, len), a, Tensor.of(bCm, b, n, len),
                         Tensor.of(cCm, b, n, len))
                 .d(dSkip).z(Tensor.of(zCm, b, dI, len)).deltaBias(deltaBias).deltaSoftplus(true).initialState(ssmState)
                 .build()
                 .addTo(g, p + "scan", grids, Tensor.of(yCm, b, dI, len), Tensor.of(ssmFinal, b, dI, n));
         copy(g, p + "ssmstate", ssmFinal, io.ssmState(), ssmFinal.getSize());
-        toTokens(g, p + "y", yCm, dI, 0, dI, y, b, len);
-        Linear.addTo(g, grids, p + "out", t, dI, d, y, w.outProj(), w.outProjBias(), io.out());
+        toTokens(g, grids, p + "y", yCm, dI, 0, dI, y, b, len, tiled);
+        Linear.addTo(g, grids, p + "out", t, dI, d, y, w.outProj(), w.outProjBias(), io.out(), linear);
     }
 }

@@ -9,6 +9,7 @@ import io.jmamba.kernels.ssd.SsdInputs;
 import io.jmamba.kernels.ssd.SsdScan;
 import io.jmamba.kernels.support.Tensor;
 import io.jmamba.model.config.MambaConfig;
+import io.jmamba.model.device.KernelChoices;
 import io.jmamba.model.device.LayerIo;
 import io.jmamba.model.device.MixerTasks;
 import io.jmamba.model.device.Scratch;
@@ -32,9 +33,19 @@ public final class Mamba2Tasks implements MixerTasks {
     private final MambaConfig c;
     private final Mamba2LayerWeights w;
 
+    private final Linear.Path linear;
+    private final boolean tiled;
+
     public Mamba2Tasks(MambaConfig config, Mamba2LayerWeights weights) {
+        this(config, weights, KernelChoices.PORTABLE_DEFAULT);
+    }
+
+    /** {@code choices}: the linear path ({@link Linear.Path#AUTO_CUBLAS} on CUDA) and the transposes. */
+    public Mamba2Tasks(MambaConfig config, Mamba2LayerWeights weights, KernelChoices choices) {
         this.c = config;
         this.w = weights;
+        this.linear = choices.linear();
+        this.tiled = choices.tiledTranspose();
     }
 
     @Override
@@ -67,7 +78,7 @@ public final class Mamba2Tasks implements MixerTasks {
         Tensor convState = Tensor.of(io.convState(), b, convDim, width - 1);
         boolean clamp = c.dtLimitLow() > 0 || c.dtLimitHigh() != Float.POSITIVE_INFINITY;
 
-        Linear.addTo(g, grids, p + "in", t, d, inRows, io.in(), w.inProj(), w.inProjBias(), zxbcdt);
+        Linear.addTo(g, grids, p + "in", t, d, inRows, io.in(), w.inProj(), w.inProjBias(), zxbcdt, linear);
         if (len == 1) {
             FloatArray xbc = s.get("m2_xbc", (long) t * convDim);
             columns3(g, p + "split", zxbcdt, inRows, t, z, 0, dI, xbc, dI, convDim, dt, dI + convDim, heads);
@@ -89,14 +100,14 @@ public final class Mamba2Tasks implements MixerTasks {
             FloatArray xbcConvCm = s.get("m2_xbcconvcm", (long) t * convDim);
             FloatArray convFinal = s.get("m2_convfinal", io.convState().getSize());
             FloatArray ssmFinal = s.get("m2_ssmfinal", io.ssmState().getSize());
-            toChannels(g, p + "xbc", zxbcdt, inRows, dI, convDim, xbcCm, b, len);
+            toChannels(g, grids, p + "xbc", zxbcdt, inRows, dI, convDim, xbcCm, b, len, tiled);
             CausalConv1d.forward(Tensor.of(xbcCm, b, convDim, len), weight).bias(bias).silu(true).initialStates(convState)
                     .build()
                     .addTo(g, p + "conv", grids, Tensor.of(xbcConvCm, b, convDim, len), Tensor.of(convFinal, b, convDim, width - 1));
             copy(g, p + "convstate", convFinal, io.convState(), convFinal.getSize());
-            toTokens(g, p + "x", xbcConvCm, convDim, 0, dI, x, b, len);
-            toTokens(g, p + "b", xbcConvCm, convDim, dI, gn, bm, b, len);
-            toTokens(g, p + "c", xbcConvCm, convDim, dI + gn, gn, cm, b, len);
+            toTokens(g, grids, p + "x", xbcConvCm, convDim, 0, dI, x, b, len, tiled);
+            toTokens(g, grids, p + "b", xbcConvCm, convDim, dI, gn, bm, b, len, tiled);
+            toTokens(g, grids, p + "c", xbcConvCm, convDim, dI + gn, gn, cm, b, len, tiled);
             SsdConfig cfg = SsdConfig.of(b, len, heads, hd, gr, n, c.chunkSize()).withDtSoftplus(true)
                     .withDtLimit(c.dtLimitLow(), c.dtLimitHigh());
             SsdScan.addTo(g, grids, p + "ssd", cfg, new SsdInputs(x, dt, w.a(), bm, cm, w.d(), null, w.dtBias(), io.ssmState()),
@@ -105,6 +116,6 @@ public final class Mamba2Tasks implements MixerTasks {
         }
         GatedRmsNorm.addTo(g, grids, p + "gn", new GatedRmsNorm.Config(t, dI, dI / gr, c.normEps(), c.normBeforeGate()),
                 y, z, w.gateNorm(), yn);
-        Linear.addTo(g, grids, p + "out", t, dI, d, yn, w.outProj(), w.outProjBias(), io.out());
+        Linear.addTo(g, grids, p + "out", t, dI, d, yn, w.outProj(), w.outProjBias(), io.out(), linear);
     }
 }

@@ -33,6 +33,17 @@ class ModelSpeedCommandTest {
         assertTrue(out.contains("prefill     16 tokens") && out.contains("decode batch   2"), out);
     }
 
+    @Test
+    void linearCublasOnANonCudaDeviceIsRefusedByName() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int status = ModelSpeedCommand.run(new String[] {"--arch", "mamba2", "--layers", "1", "--d-model", "32",
+                "--vocab", "64", "--device", "jvm", "--linear", "cublas", "--prefill", "4", "--decode-batch", "1", "--steps", "1"},
+                new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(2, status, out);
+        assertTrue(out.contains("--linear cublas needs a CUDA device, not jvm"), out);
+    }
+
     /** Random 130M-shaped weights scaled down: the device engine agrees with the reference, and logits are finite. */
     @ParameterizedTest
     @CsvSource({"MAMBA1, FAST", "MAMBA1, PORTABLE", "MAMBA2, FAST", "MAMBA2, PORTABLE"})

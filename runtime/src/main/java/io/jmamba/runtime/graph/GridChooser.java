@@ -66,11 +66,33 @@ final class GridChooser {
     }
 
     private static long items(ParallelLoop.Bound bound, List<Object> args) {
+        Long v = evaluate(bound, args);
+        return v != null ? v : UNKNOWN_BOUND_ITEMS;
+    }
+
+    /** The bound's value for these arguments, or null where it cannot be known (or divides by zero). */
+    static Long evaluate(ParallelLoop.Bound bound, List<Object> args) {
         return switch (bound) {
             case ParallelLoop.Bound.Constant c -> c.value();
-            case ParallelLoop.Bound.ScalarParam p -> args.get(p.paramIndex()) instanceof Number n ? n.longValue() : UNKNOWN_BOUND_ITEMS;
-            case ParallelLoop.Bound.ArraySize s -> args.get(s.paramIndex()) instanceof NativeArray a ? a.getSize() : UNKNOWN_BOUND_ITEMS;
-            case ParallelLoop.Bound.Unknown u -> UNKNOWN_BOUND_ITEMS;
+            case ParallelLoop.Bound.ScalarParam p -> args.get(p.paramIndex()) instanceof Number n ? n.longValue() : null;
+            case ParallelLoop.Bound.ArraySize s -> args.get(s.paramIndex()) instanceof NativeArray a ? a.getSize() : null;
+            case ParallelLoop.Bound.Formula f -> {
+                Long a = evaluate(f.a(), args);
+                Long b = evaluate(f.b(), args);
+                if (a == null || b == null) {
+                    yield null;
+                }
+                yield switch (f.op()) {
+                    case "add" -> a + b;
+                    case "sub" -> a - b;
+                    case "mul" -> a * b;
+                    case "div" -> b == 0 ? null : a / b;
+                    case "min" -> Math.min(a, b);
+                    case "max" -> Math.max(a, b);
+                    default -> null;
+                };
+            }
+            case ParallelLoop.Bound.Unknown u -> null;
         };
     }
 }

@@ -18,6 +18,13 @@ public record ParallelLoop(int dimension, Bound bound) {
         record ScalarParam(int paramIndex) implements Bound { }
         /** {@code getSize()} of an array parameter. */
         record ArraySize(int paramIndex) implements Bound { }
+        /**
+         * Arithmetic of other bounds, for a bound held in a local computed once from parameters
+         * ({@code int tokens = batch * seqlen; for (@Parallel int t = 0; t < tokens; t++)}).
+         *
+         * @param op one of {@code add, sub, mul, div, min, max}
+         */
+        record Formula(String op, Bound a, Bound b) implements Bound { }
         /** Anything else: the runtime needs a GridScheduler entry or picks a default. */
         record Unknown() implements Bound { }
     }

@@ -49,6 +49,10 @@ final class Translator {
     private final Map<String, Var> registers = new HashMap<>();
     private final Map<Var, Integer> scalarParamIndex = new HashMap<>();
     private final Set<Integer> storedSlots = new HashSet<>();
+    /** Stores (and increments) per local slot: a slot stored once holds one value for the whole method. */
+    private final Map<Integer, Integer> storeCounts = new HashMap<>();
+    /** The value of each local stored exactly once, so a loop bound held in it can be traced to the parameters. */
+    private final Map<Var, Expr> singleDefinitions = new HashMap<>();
     /** The kernel entry's @Parallel loops; none for device functions (their loops run as written). */
     private GridStrideLoops parallel;
     private final TreeSet<Integer> leaders = new TreeSet<>();
@@ -89,8 +93,10 @@ final class Translator {
         for (Instruction ins : mc.instructions) {
             if (ins instanceof StoreInstruction s) {
                 storedSlots.add(s.slot());
+                storeCounts.merge(s.slot(), 1, Integer::sum);
             } else if (ins instanceof IncrementInstruction inc) {
                 storedSlots.add(inc.slot());
+                storeCounts.merge(inc.slot(), 1, Integer::sum);
             }
         }
         int slot = 0;
@@ -192,6 +198,18 @@ final class Translator {
     // ---------------------------------------------------------------- @Parallel
 
     private ParallelLoop.Bound classifyBound(Expr e) {
+        return classifyBound(e, 0);
+    }
+
+    /** Most locals followed from a loop bound back to the parameters; deeper chains are left to the runtime. */
+    private static final int MAX_BOUND_DEPTH = 8;
+
+    /**
+     * Traces a loop bound to constants, scalar parameters that are never reassigned, array sizes, and
+     * locals stored exactly once, combined by + - * / min max. The runtime evaluates the result with
+     * the launch's arguments to size the grid; anything else is Unknown.
+     */
+    private ParallelLoop.Bound classifyBound(Expr e, int depth) {
         if (e instanceof Expr.Convert cv && (cv.op().equals("l2i") || cv.op().equals("i2l"))) {
             e = cv.a();
         }
@@ -206,8 +224,37 @@ final class Translator {
             if (!storedSlots.contains(slot)) {
                 return new ParallelLoop.Bound.ScalarParam(scalarParamIndex.get(r.var()));
             }
+            return new ParallelLoop.Bound.Unknown();
         }
-        return new ParallelLoop.Bound.Unknown();
+        if (depth >= MAX_BOUND_DEPTH) {
+            return new ParallelLoop.Bound.Unknown();
+        }
+        if (e instanceof Expr.Reg r && singleDefinitions.containsKey(r.var())) {
+            return classifyBound(singleDefinitions.get(r.var()), depth + 1);
+        }
+        String op = null;
+        Expr x = null;
+        Expr y = null;
+        if (e instanceof Expr.Bin b && !b.kind().isFloating()
+                && (b.op().equals("add") || b.op().equals("sub") || b.op().equals("mul") || b.op().equals("div"))) {
+            op = b.op();
+            x = b.a();
+            y = b.b();
+        } else if (e instanceof Expr.Intrinsic in && in.args().size() == 2 && !in.kind().isFloating()
+                && (in.name().equals("jm.min") || in.name().equals("jm.max"))) {
+            op = in.name().substring(3);
+            x = in.args().get(0);
+            y = in.args().get(1);
+        }
+        if (op == null) {
+            return new ParallelLoop.Bound.Unknown();
+        }
+        ParallelLoop.Bound a = classifyBound(x, depth + 1);
+        ParallelLoop.Bound b = classifyBound(y, depth + 1);
+        if (a instanceof ParallelLoop.Bound.Unknown || b instanceof ParallelLoop.Bound.Unknown) {
+            return new ParallelLoop.Bound.Unknown();
+        }
+        return new ParallelLoop.Bound.Formula(op, a, b);
     }
 
     private int paramSlot(int index) {
@@ -544,6 +591,9 @@ final class Translator {
         Var v = localVar(s.slot(), k);
         protectLocal(v);
         out.add(new Stmt.Assign(v, value));
+        if (!counterInit && storeCounts.getOrDefault(s.slot(), 0) == 1) {
+            singleDefinitions.put(v, value);
+        }
         Number c = counterInit ? null : value.constValue();
         st.consts[s.slot()] = c != null ? c : AbstractState.NOT_CONSTANT;
         st.refs[s.slot()] = null;

@@ -43,6 +43,18 @@ class CompilerTest {
         assertEquals(List.of(new ParallelLoop(0, new ParallelLoop.Bound.ScalarParam(1)),
                 new ParallelLoop(1, new ParallelLoop.Bound.ScalarParam(2))), compile("grid2d", Map.of()).parallelLoops());
         assertEquals(List.of(new ParallelLoop(0, new ParallelLoop.Bound.Constant(64))), compile("stride2", Map.of()).parallelLoops());
+        ParallelLoop.Bound n = new ParallelLoop.Bound.ScalarParam(1);
+        assertEquals(List.of(new ParallelLoop(0, new ParallelLoop.Bound.Formula("mul", n, new ParallelLoop.Bound.Constant(2)))),
+                compile("computedBound", Map.of()).parallelLoops());
+        ParallelLoop.Bound tokens = new ParallelLoop.Bound.Formula("mul", new ParallelLoop.Bound.ScalarParam(1),
+                new ParallelLoop.Bound.ScalarParam(2));
+        ParallelLoop.Bound half = new ParallelLoop.Bound.Formula("div",
+                new ParallelLoop.Bound.Formula("min", tokens, new ParallelLoop.Bound.ScalarParam(3)), new ParallelLoop.Bound.Constant(2));
+        assertEquals(List.of(new ParallelLoop(0, tokens),
+                        new ParallelLoop(1, new ParallelLoop.Bound.Formula("sub", half, new ParallelLoop.Bound.Constant(1)))),
+                compile("boundInLocals", Map.of()).parallelLoops(), "bounds held in locals stored once trace back to the parameters");
+        assertEquals(List.of(new ParallelLoop(0, new ParallelLoop.Bound.Unknown())), compile("boundReassigned", Map.of()).parallelLoops(),
+                "a local stored twice has no single value");
         assertEquals(List.of(new ParallelLoop(0, new ParallelLoop.Bound.Unknown())), compile("unknownBound", Map.of()).parallelLoops());
         assertEquals(List.of(new ParallelLoop(0, new ParallelLoop.Bound.Unknown())), compile("inclusiveBound", Map.of()).parallelLoops(),
                 "i <= n runs n + 1 times: not the bound n");

@@ -283,9 +283,35 @@ final class SampleKernels {
         a.set(ctx.globalIdx, tile[(ctx.localIdx + 1) % (2 * n)]);
     }
 
-    static void unknownBound(FloatArray a, int n) {
+    static void computedBound(FloatArray a, int n) {
         for (@Parallel int i = 0; i < n * 2; i++) {
             a.set(i, 0f);
+        }
+    }
+
+    static void boundInLocals(FloatArray a, int batch, int seqlen, int n) {
+        int tokens = batch * seqlen;
+        int half = Math.min(tokens, n) / 2;
+        for (@Parallel int t = 0; t < tokens; t++) {
+            for (@Parallel int j = 0; j < half - 1; j++) {
+                a.set((long) t * n + j, 1f);
+            }
+        }
+    }
+
+    static void boundReassigned(FloatArray a, int n) {
+        int m = n;
+        if (a.get(0) > 0f) {
+            m = n + 1;
+        }
+        for (@Parallel int i = 0; i < m; i++) {
+            a.set(i, 0f);
+        }
+    }
+
+    static void unknownBound(FloatArray a) {
+        for (@Parallel int i = 0; i < (int) a.get(0); i++) {
+            a.set(i + 1, 0f);
         }
     }
 

@@ -3,6 +3,7 @@ package io.jmamba.bench.scaling.series;
 import io.jmamba.bench.scaling.MeasuredStep;
 import io.jmamba.bench.scaling.SeriesKind;
 import io.jmamba.kernels.conv.CausalConv1d;
+import io.jmamba.kernels.conv.ConvForward;
 import io.jmamba.kernels.support.Tensor;
 import io.jmamba.runtime.api.DataTransferMode;
 import io.jmamba.runtime.api.GridScheduler;
@@ -11,16 +12,30 @@ import io.jmamba.runtime.backend.ComputeDevice;
 
 /**
  * The depthwise causal conv1d with bias and SiLU, as in the Mamba-1 block: d_inner 1536 channels,
- * width 4 by default. Memory-bound: its GB/s is compared with the device's copy bandwidth.
+ * width 4 by default. Memory-bound: its GB/s is compared with the device's copy bandwidth. The
+ * series {@code conv1d} runs the default forward layout; {@code conv1d-<variant>} runs another
+ * {@link ConvForward} (the old rows-in-x layout, chunks, other outputs per work-item) to time against it.
  */
 public final class Conv1dSeries extends LayerSeries {
     private final int dim;
     private final int width;
+    private final ConvForward variant;
 
     public Conv1dSeries(int dim, int width) {
-        super("conv1d", "causal conv1d + SiLU, " + dim + " channels, width " + width, SeriesKind.SCAN, 1);
+        this(dim, width, ConvForward.DEFAULT);
+    }
+
+    public Conv1dSeries(int dim, int width, ConvForward variant) {
+        super(id(variant), "causal conv1d + SiLU, " + dim + " channels, width " + width + ", forward " + variant, SeriesKind.SCAN, 1);
         this.dim = dim;
         this.width = width;
+        this.variant = variant;
+    }
+
+    /** {@code conv1d} for the default layout, else {@code conv1d-rows-in-x}, {@code conv1d-chunks-4}, ... */
+    public static String id(ConvForward variant) {
+        return variant == ConvForward.DEFAULT ? "conv1d"
+                : "conv1d-" + variant.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 
     @Override
@@ -46,7 +61,7 @@ public final class Conv1dSeries extends LayerSeries {
         Tensor bias = Tensor.zeros(dim);
         Inputs.fill(weight.data(), 22);
         Inputs.fill(bias.data(), 23);
-        CausalConv1d conv = CausalConv1d.forward(x, weight).bias(bias).silu(true).build();
+        CausalConv1d conv = CausalConv1d.forward(x, weight).bias(bias).silu(true).forwardVariant(variant).build();
         TaskGraph g = new TaskGraph("bench_conv").transferToDevice(DataTransferMode.FIRST_EXECUTION,
                 x.data(), weight.data(), bias.data());
         GridScheduler grids = new GridScheduler();

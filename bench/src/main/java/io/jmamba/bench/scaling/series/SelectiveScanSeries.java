@@ -12,16 +12,26 @@ import io.jmamba.runtime.backend.ComputeDevice;
 /**
  * The Mamba-1 selective scan as the layer runs it: D skip, z gate, delta bias and softplus, batch 1,
  * B and C shared across channels (one group). Default shape: the 130M model's d_inner 1536, d_state 16.
+ * Runs the default layout ({@link SelectiveScan.Variant#TILED}) as "selective-scan"; another variant
+ * (the earlier CHUNKED, for before/after timings in one run) as "selective-scan-" + its name.
  */
 public final class SelectiveScanSeries extends LayerSeries {
     private final int dim;
     private final int dstate;
+    private final SelectiveScan.Variant variant;
 
     public SelectiveScanSeries(int dim, int dstate) {
-        super("selective-scan", "Mamba-1 selective scan, d_inner " + dim + ", d_state " + dstate + " (D, z, softplus)",
+        this(dim, dstate, SelectiveScan.Variant.TILED);
+    }
+
+    public SelectiveScanSeries(int dim, int dstate, SelectiveScan.Variant variant) {
+        super(variant == SelectiveScan.Variant.TILED ? "selective-scan" : "selective-scan-" + variant.name().toLowerCase(java.util.Locale.ROOT),
+                "Mamba-1 selective scan, d_inner " + dim + ", d_state " + dstate + " (D, z, softplus)"
+                        + (variant == SelectiveScan.Variant.TILED ? "" : ", " + variant.name().toLowerCase(java.util.Locale.ROOT) + " layout (before)"),
                 SeriesKind.SCAN, 1);
         this.dim = dim;
         this.dstate = dstate;
+        this.variant = variant;
     }
 
     @Override
@@ -36,7 +46,7 @@ public final class SelectiveScanSeries extends LayerSeries {
 
     @Override
     public long deviceBytes(long length) {
-        int chunkLen = SelectiveScan.defaultChunkLength(dim, (int) Math.min(length, Integer.MAX_VALUE));
+        int chunkLen = SelectiveScan.defaultChunkLength(variant, dim, (int) Math.min(length, Integer.MAX_VALUE));
         long chunks = (length + chunkLen - 1) / chunkLen;
         return bytesMoved(length) + FLOAT * ((long) dim * chunks * (dstate + 1) + (long) dim * dstate);
     }
@@ -56,7 +66,8 @@ public final class SelectiveScanSeries extends LayerSeries {
         Inputs.fill(a.data(), 4, -2f, -0.5f);
         Inputs.fill(d.data(), 7);
         Inputs.fill(bias.data(), 8, -0.5f, 0.5f);
-        SelectiveScan scan = SelectiveScan.builder(u, delta, a, b, c).d(d).z(z).deltaBias(bias).deltaSoftplus(true).build();
+        SelectiveScan scan = SelectiveScan.builder(u, delta, a, b, c).d(d).z(z).deltaBias(bias).deltaSoftplus(true)
+                .variant(variant).build();
         TaskGraph g = new TaskGraph("bench_scan").transferToDevice(DataTransferMode.FIRST_EXECUTION,
                 u.data(), delta.data(), z.data(), a.data(), b.data(), c.data(), d.data(), bias.data());
         GridScheduler grids = new GridScheduler();

@@ -51,6 +51,26 @@ public final class CuBlas {
     }
 
     /**
+     * fp32 GEMM on the tensor cores: fp32 arrays, inputs rounded to TF32 (10-bit mantissa) inside the
+     * multiply, fp32 accumulation (cublasGemmEx, CUBLAS_COMPUTE_32F_FAST_TF32). Faster than
+     * {@link #sgemm} by several times on Ampere and later, at about 1e-3 relative error per product: an
+     * opt-in, never a silent replacement for {@link #sgemm}.
+     */
+    public static LibraryCall sgemmTf32(boolean transA, boolean transB, int m, int n, int k, float alpha, float beta) {
+        Shape s = new Shape(transA, transB, m, n, k, 1, DataType.F32, DataType.F32);
+        return (session, args) -> {
+            Operands o = s.operands("sgemmTf32", session, args);
+            synchronized (o.session) {
+                CuBlasHandle h = o.session.cublas();
+                h.scalars(alpha, beta);
+                CuBlasApi.gemmEx(h.handle(), s.opB(), s.opA(), n, m, k, h.alpha, o.b, DataType.F32.cudaValue, s.ldb(),
+                        o.a, DataType.F32.cudaValue, s.lda(), h.beta, o.c, DataType.F32.cudaValue, n,
+                        CuBlasApi.COMPUTE_32F_FAST_TF32, CuBlasApi.GEMM_DEFAULT);
+            }
+        };
+    }
+
+    /**
      * GEMM with {@code inputs}-typed A and B (F16 or BF16 for the tensor cores, or F32), an
      * {@code output}-typed C, and fp32 accumulation (cublasGemmEx, CUBLAS_COMPUTE_32F).
      */

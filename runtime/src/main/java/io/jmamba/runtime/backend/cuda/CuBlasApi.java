@@ -19,6 +19,8 @@ final class CuBlasApi {
     static final int OP_N = 0;
     static final int OP_T = 1;
     static final int COMPUTE_32F = 68;
+    /** CUBLAS_COMPUTE_32F_FAST_TF32: fp32 data, inputs rounded to TF32 for the tensor cores, fp32 accumulation. */
+    static final int COMPUTE_32F_FAST_TF32 = 77;
     static final int GEMM_DEFAULT = -1;
 
     private static final SymbolLookup LIB = CudaLibraries.cublas().require().lookup();

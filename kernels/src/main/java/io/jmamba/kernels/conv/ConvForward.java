@@ -1,0 +1,50 @@
+package io.jmamba.kernels.conv;
+
+/**
+ * How the forward's work-items cover the {@code [batch * dim, seqlen]} outputs; every variant gives
+ * the same answer. The old layout is kept so a benchmark can time before and after in one run.
+ */
+public enum ConvForward {
+    /**
+     * The first kernel ({@link CausalConv1dKernels#forward}): one output per work-item, rows in grid
+     * dimension 0, so a warp's 32 work-items touch 32 rows {@code seqlen} floats apart (uncoalesced).
+     */
+    ROWS_IN_X(Kernel.ROWS_IN_X, 1),
+    /** {@link CausalConv1dKernels#forwardChunked}, tokens in dimension 0, one output per work-item. */
+    CHUNKS_1(Kernel.CHUNKED, 1),
+    /** {@link CausalConv1dKernels#forwardChunked}: 4 consecutive outputs per work-item from a 4 + width - 1 window. */
+    CHUNKS_4(Kernel.CHUNKED, 4),
+    /** {@link CausalConv1dKernels#forwardChunked}: 8 consecutive outputs per work-item. */
+    CHUNKS_8(Kernel.CHUNKED, 8),
+    /** {@link CausalConv1dKernels#forwardInterleaved}: 4 outputs per work-item, 32 apart (coalesced). */
+    INTERLEAVED_4(Kernel.INTERLEAVED, 4),
+    /** {@link CausalConv1dKernels#forwardInterleaved}: 8 outputs per work-item, 32 apart (coalesced; the default). */
+    INTERLEAVED_8(Kernel.INTERLEAVED, 8);
+
+    /**
+     * The default of {@link CausalConv1d.Builder#forwardVariant}. On the H100 (b1, d1536, width 4, fp32,
+     * bench kernels, one run) 8 outputs per item moved 2216 GB/s at 64K and 2671 GB/s at 1M tokens, 4 per
+     * item 2123 and 2534, the old rows-in-x layout 270 and 155, against 2464 GB/s for a copy kernel.
+     */
+    public static final ConvForward DEFAULT = INTERLEAVED_8;
+
+    /** Which kernel method a variant launches. */
+    enum Kernel { ROWS_IN_X, CHUNKED, INTERLEAVED }
+
+    private final Kernel kernel;
+    private final int outputsPerItem;
+
+    ConvForward(Kernel kernel, int outputsPerItem) {
+        this.kernel = kernel;
+        this.outputsPerItem = outputsPerItem;
+    }
+
+    Kernel kernel() {
+        return kernel;
+    }
+
+    /** Outputs of one row that a work-item computes. */
+    public int outputsPerItem() {
+        return outputsPerItem;
+    }
+}

@@ -1,0 +1,272 @@
+package io.jmamba.kernels.scan;
+
+import io.jmamba.kernels.support.Activations;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.KernelContext;
+import io.jmamba.runtime.api.KernelMath;
+import io.jmamba.runtime.api.Specialize;
+
+/**
+ * Passes 1 and 3 of the chunked selective scan ({@link SelectiveScanKernels} states the algorithm and
+ * the arithmetic; pass 2 is its {@link SelectiveScanKernels#carryStates}) with every global access
+ * coalesced. The sequence of a row is contiguous in memory, so a work-item walking its own row reads
+ * addresses {@code seqlen} floats apart from its neighbours' and wastes most of each memory
+ * transaction. Here a work-group of {@link #ROWS} (R) work-items takes up to R consecutive rows of
+ * one segment (the rows of one batch entry and one B/C group, which share B and C) and one chunk,
+ * and moves through the chunk in tiles of {@link #TOKENS} (T) tokens:
+ * <ol>
+ *   <li>stage: the group copies the R x T tiles of delta and u into local memory, consecutive
+ *       work-items reading consecutive tokens of a row, and the {@code dstate x T} tiles of B (and C)
+ *       that its rows share; the R x T tiles are padded to T + 1 floats per row so that the
+ *       transposed reads below hit distinct banks;</li>
+ *   <li>compute: each work-item runs its own row's T tokens (dt = softplus(delta + bias) once per
+ *       token) through the dstate-long recurrence held in registers; pass 3 leaves each token's
+ *       {@code y + D u} in place of its u;</li>
+ *   <li>store (pass 3): the group writes the y tile back row-major, gated by silu(z) read there,
+ *       so that z and out are coalesced too.</li>
+ * </ol>
+ * The last tile of a chunk may be partial: the compute loop runs over the tile's tokens inside the
+ * chunk (a group-uniform count), and staging reads nothing past the chunk. Rows past the segment's
+ * end are neither staged nor stored; their work-items compute on whatever local memory holds and
+ * keep nothing. Every work-item of a group runs the same tile loop and so reaches every barrier.
+ * Blocks never straddle a segment (a segment of fewer than R rows leaves items idle), so the B/C
+ * tiles serve every row of the group and the inner loop reads nothing else from memory.
+ * Launch: 1-D, local size R, any number of groups (they stride over the chunk x segment x row-block
+ * work list; consecutive groups take consecutive row blocks of one chunk, and share its B/C tiles in cache).
+ * R and T are constants of this class; dstate is specialised, and the B/C tiles take
+ * {@code 4 * dstate * T} bytes of local memory each, so {@link #MAX_DSTATE} bounds it.
+ */
+public final class SelectiveScanTiledKernels {
+    /** R: rows, and work-items, per work-group. */
+    public static final int ROWS = 32;
+    /**
+     * T: tokens per tile; 32 floats of a row are one 128-byte line. Must equal R: in the staging
+     * and store loops work-item {@code lid} moves token {@code lid} of every row of the tile.
+     */
+    public static final int TOKENS = ROWS;
+    /** Floats per staged row: T + 1, so that a column (one token of every row) spans every bank. */
+    static final int PADDED = TOKENS + 1;
+
+    /** Largest dstate taken: B and C tiles of 64 x 32 floats (16 KiB) leave room for two work-groups per 48 KiB. */
+    public static final int MAX_DSTATE = 64;
+
+    private SelectiveScanTiledKernels() {
+    }
+
+    /** Pass 1: per (row, chunk) the end state from a zero start and the sum of dt, as {@link SelectiveScanKernels#chunkStates}. */
+    public static void chunkStates(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray a, FloatArray b,
+                                   FloatArray deltaBias, FloatArray chunkState, FloatArray chunkDtSum,
+                                   int batch, int dim, int seqlen, int groups, int chunkLen, int nChunks, int flags,
+                                   @Specialize int dstate) {
+        float[] deltaL = ctx.allocateFloatLocalArray(ROWS * PADDED);
+        float[] uL = ctx.allocateFloatLocalArray(ROWS * PADDED);
+        float[] bL = ctx.allocateFloatLocalArray(dstate * TOKENS);
+        float[] h = new float[dstate];
+        float[] aRow = new float[dstate];
+        int lid = ctx.localIdx;
+        int channelsPerGroup = dim / groups;
+        int blocksPerSegment = (channelsPerGroup + ROWS - 1) / ROWS;
+        int segments = batch * groups;
+        int work = segments * blocksPerSegment * nChunks;
+        int groupCount = ctx.globalGroupSizeX / ctx.localGroupSizeX;
+        int own = lid * PADDED;
+        for (int w = ctx.groupIdx; w < work; w += groupCount) {
+            // w = (chunk, segment, block): consecutive groups take consecutive row blocks of one chunk
+            int block = w % blocksPerSegment;
+            int segmentChunk = w / blocksPerSegment;
+            int segment = segmentChunk % segments;
+            int chunk = segmentChunk / segments;
+            int j0 = block * ROWS;
+            int liveRows = Math.min(ROWS, channelsPerGroup - j0);
+            // a segment's rows are contiguous: row = (b * groups + g) * channelsPerGroup + j
+            long row0 = (long) segment * channelsPerGroup + j0;
+            boolean live = lid < liveRows;
+            int j = j0 + (live ? lid : 0);
+            int d = (segment % groups) * channelsPerGroup + j;
+            long row = row0 + (live ? lid : 0);
+            long bcBase = (long) segment * dstate * seqlen;
+            float bias = (flags & SelectiveScanKernels.HAS_DELTA_BIAS) != 0 ? deltaBias.get(d) : 0f;
+            for (int n = 0; n < dstate; n++) {
+                h[n] = 0f;
+                aRow[n] = a.get((long) d * dstate + n);
+            }
+            int t0 = chunk * chunkLen;
+            int t1 = Math.min(t0 + chunkLen, seqlen);
+            float dtSum = 0f;
+            for (int tt = t0; tt < t1; tt += TOKENS) {
+                stageRows(delta, u, deltaL, uL, row0, liveRows, seqlen, tt, t1, lid);
+                stageStates(b, bL, bcBase, seqlen, tt, t1, lid, dstate);
+                ctx.localBarrier();
+                // a runtime bound (the tile's tokens in the chunk) keeps the device compiler from unrolling
+                // this loop and computing many tokens' exps ahead in registers: 16 states give ILP enough
+                int tileLen = Math.min(TOKENS, t1 - tt);
+                for (int k = 0; k < tileLen; k++) {
+                    float dt = stepDt(deltaL[own + k], bias, flags);
+                    float dtu = dt * uL[own + k];
+                    dtSum += dt;
+                    for (int n = 0; n < dstate; n++) {
+                        h[n] = KernelMath.exp(dt * aRow[n]) * h[n] + dtu * bL[n * TOKENS + k];
+                    }
+                }
+                // the next tile (or row block) overwrites the local arrays only after everyone has read them
+                ctx.localBarrier();
+            }
+            if (live) {
+                long chunkRow = row * nChunks + chunk;
+                for (int n = 0; n < dstate; n++) {
+                    chunkState.set(chunkRow * dstate + n, h[n]);
+                }
+                chunkDtSum.set(chunkRow, dtSum);
+            }
+        }
+    }
+
+    /**
+     * Pass 3: reruns each chunk from its true start state (left in {@code chunkState} by
+     * {@link SelectiveScanKernels#carryStates}) and writes out, as {@link SelectiveScanKernels#chunkOutputs}.
+     * With {@link SelectiveScanKernels#SINGLE_CHUNK} it is the only pass: it starts from
+     * {@code initialState} and writes {@code lastState}, which may be the same array (each work-item
+     * reads its row's entries before it writes them).
+     */
+    public static void chunkOutputs(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray a, FloatArray b,
+                                    FloatArray c, FloatArray dSkip, FloatArray z, FloatArray deltaBias,
+                                    FloatArray chunkState, FloatArray initialState, FloatArray lastState, FloatArray out,
+                                    int batch, int dim, int seqlen, int groups, int chunkLen, int nChunks, int flags,
+                                    @Specialize int dstate) {
+        float[] deltaL = ctx.allocateFloatLocalArray(ROWS * PADDED);
+        float[] uL = ctx.allocateFloatLocalArray(ROWS * PADDED);
+        float[] bL = ctx.allocateFloatLocalArray(dstate * TOKENS);
+        float[] cL = ctx.allocateFloatLocalArray(dstate * TOKENS);
+        float[] h = new float[dstate];
+        float[] aRow = new float[dstate];
+        boolean single = (flags & SelectiveScanKernels.SINGLE_CHUNK) != 0;
+        int lid = ctx.localIdx;
+        int channelsPerGroup = dim / groups;
+        int blocksPerSegment = (channelsPerGroup + ROWS - 1) / ROWS;
+        int segments = batch * groups;
+        int work = segments * blocksPerSegment * nChunks;
+        int groupCount = ctx.globalGroupSizeX / ctx.localGroupSizeX;
+        int own = lid * PADDED;
+        for (int w = ctx.groupIdx; w < work; w += groupCount) {
+            int block = w % blocksPerSegment;
+            int segmentChunk = w / blocksPerSegment;
+            int segment = segmentChunk % segments;
+            int chunk = segmentChunk / segments;
+            int j0 = block * ROWS;
+            int liveRows = Math.min(ROWS, channelsPerGroup - j0);
+            long row0 = (long) segment * channelsPerGroup + j0;
+            boolean live = lid < liveRows;
+            int j = j0 + (live ? lid : 0);
+            int d = (segment % groups) * channelsPerGroup + j;
+            long row = row0 + (live ? lid : 0);
+            long bcBase = (long) segment * dstate * seqlen;
+            float bias = (flags & SelectiveScanKernels.HAS_DELTA_BIAS) != 0 ? deltaBias.get(d) : 0f;
+            float skip = (flags & SelectiveScanKernels.HAS_D) != 0 ? dSkip.get(d) : 0f;
+            long chunkRow = row * nChunks + chunk;
+            for (int n = 0; n < dstate; n++) {
+                aRow[n] = a.get((long) d * dstate + n);
+                if (single) {
+                    h[n] = (flags & SelectiveScanKernels.HAS_INITIAL_STATE) != 0
+                            ? initialState.get(row * dstate + n) : 0f;
+                } else {
+                    h[n] = chunkState.get(chunkRow * dstate + n);
+                }
+            }
+            int t0 = chunk * chunkLen;
+            int t1 = Math.min(t0 + chunkLen, seqlen);
+            for (int tt = t0; tt < t1; tt += TOKENS) {
+                stageRows(delta, u, deltaL, uL, row0, liveRows, seqlen, tt, t1, lid);
+                stageStates(b, bL, bcBase, seqlen, tt, t1, lid, dstate);
+                stageStates(c, cL, bcBase, seqlen, tt, t1, lid, dstate);
+                ctx.localBarrier();
+                // a runtime bound (the tile's tokens in the chunk) keeps the device compiler from unrolling
+                // this loop and computing many tokens' exps ahead in registers: 16 states give ILP enough
+                int tileLen = Math.min(TOKENS, t1 - tt);
+                for (int k = 0; k < tileLen; k++) {
+                    float dt = stepDt(deltaL[own + k], bias, flags);
+                    float uv = uL[own + k];
+                    float dtu = dt * uv;
+                    float y = 0f;
+                    for (int n = 0; n < dstate; n++) {
+                        h[n] = KernelMath.exp(dt * aRow[n]) * h[n] + dtu * bL[n * TOKENS + k];
+                        y += h[n] * cL[n * TOKENS + k];
+                    }
+                    // this row's slot of u is read for the last time here: keep y there for the store
+                    uL[own + k] = y + skip * uv;
+                }
+                ctx.localBarrier();
+                storeRows(uL, z, out, row0, liveRows, seqlen, tt, t1, lid, (flags & SelectiveScanKernels.HAS_Z) != 0);
+                // the next tile (or row block) overwrites the local arrays only after everyone has read them
+                ctx.localBarrier();
+            }
+            if (single && live) {
+                for (int n = 0; n < dstate; n++) {
+                    lastState.set(row * dstate + n, h[n]);
+                }
+            }
+        }
+    }
+
+    /** A token's dt: softplus(delta + bias) if flagged. */
+    static float stepDt(float delta, float bias, int flags) {
+        float dt = delta + bias;
+        if ((flags & SelectiveScanKernels.DELTA_SOFTPLUS) != 0) {
+            dt = Activations.softplus(dt);
+        }
+        return dt;
+    }
+
+    /**
+     * Copies rows {@code [row0, row0 + liveRows)} x tokens {@code [tt, tt + T)} of delta and u
+     * ({@code [rows, seqlen]}) into {@code deltaL} and {@code uL} (rows of T + 1 floats). Work-item
+     * {@code lid} copies token {@code lid} of every row, so a row's 32 tokens are read by 32
+     * consecutive work-items. A token past the chunk's end ({@code t1}) is never computed on, so
+     * instead of a branch per load its index is clamped into the chunk: the loads are unconditional
+     * and the device compiler can keep many in flight (with a whole block, a constant trip count).
+     */
+    static void stageRows(FloatArray delta, FloatArray u, float[] deltaL, float[] uL, long row0, int liveRows,
+                          int seqlen, int tt, int t1, int lid) {
+        long at = row0 * seqlen + Math.min(tt + lid, t1 - 1);
+        if (liveRows == ROWS) {
+            for (int r = 0; r < ROWS; r++) {
+                deltaL[r * PADDED + lid] = delta.get(at);
+                uL[r * PADDED + lid] = u.get(at);
+                at += seqlen;
+            }
+        } else {
+            for (int r = 0; r < liveRows; r++) {
+                deltaL[r * PADDED + lid] = delta.get(at);
+                uL[r * PADDED + lid] = u.get(at);
+                at += seqlen;
+            }
+        }
+    }
+
+    /** Copies tokens {@code [tt, tt + T)} of the dstate rows of B or C at {@code base} into {@code dst} ({@code [dstate, T]}), clamped as {@link #stageRows}. */
+    static void stageStates(FloatArray src, float[] dst, long base, int seqlen, int tt, int t1, int lid, int dstate) {
+        long at = base + Math.min(tt + lid, t1 - 1);
+        for (int n = 0; n < dstate; n++) {
+            dst[n * TOKENS + lid] = src.get(at);
+            at += seqlen;
+        }
+    }
+
+    /** Writes the live part of the y tile {@code yL} to {@code out}, times silu(z) if {@code gated}, row-major as {@link #stageRows} reads. */
+    static void storeRows(float[] yL, FloatArray z, FloatArray out, long row0, int liveRows, int seqlen, int tt, int t1,
+                          int lid, boolean gated) {
+        if (tt + lid < t1) {
+            long at = row0 * seqlen + tt + lid;
+            if (gated) {
+                for (int r = 0; r < liveRows; r++) {
+                    out.set(at, yL[r * PADDED + lid] * Activations.silu(z.get(at)));
+                    at += seqlen;
+                }
+            } else {
+                for (int r = 0; r < liveRows; r++) {
+                    out.set(at, yL[r * PADDED + lid]);
+                    at += seqlen;
+                }
+            }
+        }
+    }
+}
