@@ -47,6 +47,25 @@ public final class FloatArray extends NativeArray {
         segment.setAtIndex(LAYOUT, index, value);
     }
 
+    /**
+     * Copies elements {@code index} to {@code index + 3} into {@code dst[offset]} to {@code dst[offset + 3]}.
+     * In a kernel ({@code dst} a private or local array) this is one 16-byte vector load where the
+     * address allows it: CUDA checks the alignment at run time and falls back to four loads, OpenCL uses
+     * {@code vload4}, which needs none. The result is the same as four {@code get} calls.
+     */
+    public void get4(long index, float[] dst, int offset) {
+        checkIndex(index);
+        checkIndex(index + 3);
+        MemorySegment.copy(segment, LAYOUT, index * 4, dst, offset, 4);
+    }
+
+    /** Stores {@code src[offset]} to {@code src[offset + 3]} at {@code index} to {@code index + 3}: one vector store in kernels. */
+    public void set4(long index, float[] src, int offset) {
+        checkIndex(index);
+        checkIndex(index + 3);
+        MemorySegment.copy(src, offset, segment, LAYOUT, index * 4, 4);
+    }
+
     /** Sets every element to {@code value}. */
     public void init(float value) {
         for (long i = 0; i < size; i++) {

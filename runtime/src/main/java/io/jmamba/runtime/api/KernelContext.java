@@ -2,7 +2,8 @@ package io.jmamba.runtime.api;
 
 /**
  * The thread-level view of a kernel launch, after TornadoVM's {@code KernelContext}: ids and sizes
- * of the work-item, its work-group and the grid; work-group local memory; barriers; atomics.
+ * of the work-item, its work-group and the grid; work-group local memory; barriers; atomics; warp
+ * shuffles, reductions and scans (see {@link #WARP_SIZE} for their contract).
  *
  * <p>A kernel takes a {@code KernelContext} as a parameter and the task passes one in. In compiled
  * code every field read becomes the matching built-in ({@code get_global_id(0)} in OpenCL,
@@ -64,6 +65,150 @@ public class KernelContext {
     /** Atomically adds to an element of local memory; returns the old value. */
     public int atomicAdd(int[] localArray, int index, int value) {
         throw outsideLaunch("atomicAdd");
+    }
+
+    // ---------------------------------------------------------------- warps (sub-groups)
+
+    /**
+     * Work-items per warp: 32 on every backend (CUDA's warp; OpenCL and the JVM emulate it). The
+     * warp operations below group the work-items of a work-group into warps of 32 consecutive
+     * {@code localIdx}; a kernel that uses them must be launched with an explicit local size whose
+     * dimension 0 is a multiple of 32 (at most 1024 work-items per group), which the backends check.
+     *
+     * <p>Contract of every warp operation: all 32 work-items of the warp call it together, with the same
+     * arguments where the operation says so (uniform control flow: never inside a branch some lanes of
+     * the warp skip). On OpenCL it is emulated through work-group local memory and acts as a work-group
+     * barrier, so there every work-item of the group must reach it; on the JVM likewise. Results are
+     * bit-for-bit the same on every backend: reductions and scans add in the fixed order described on
+     * each method. Only the low 5 bits of a lane, mask or delta argument count (as in CUDA).
+     */
+    public static final int WARP_SIZE = 32;
+
+    /** {@link #WARP_SIZE}: a compile-time constant in kernels. */
+    public int warpSize() {
+        return WARP_SIZE;
+    }
+
+    /** This work-item's lane within its warp: {@code localIdx % 32} (see {@link #WARP_SIZE}). */
+    public int laneId() {
+        return localIdx & (WARP_SIZE - 1);
+    }
+
+    /** The value {@code v} of lane {@code srcLane & 31} of this warp (CUDA's {@code __shfl_sync}). */
+    public float shuffle(float v, int srcLane) {
+        throw outsideLaunch("shuffle");
+    }
+
+    /** The value {@code v} of lane {@code srcLane & 31} of this warp. */
+    public int shuffle(int v, int srcLane) {
+        throw outsideLaunch("shuffle");
+    }
+
+    /** The value {@code v} of lane {@code laneId() ^ (laneMask & 31)} (a butterfly exchange). */
+    public float shuffleXor(float v, int laneMask) {
+        throw outsideLaunch("shuffleXor");
+    }
+
+    /** The value {@code v} of lane {@code laneId() ^ (laneMask & 31)}. */
+    public int shuffleXor(int v, int laneMask) {
+        throw outsideLaunch("shuffleXor");
+    }
+
+    /** The value {@code v} of lane {@code laneId() - (delta & 31)}, or this lane's own {@code v} below lane 0. */
+    public float shuffleUp(float v, int delta) {
+        throw outsideLaunch("shuffleUp");
+    }
+
+    /** The value {@code v} of lane {@code laneId() - (delta & 31)}, or this lane's own {@code v} below lane 0. */
+    public int shuffleUp(int v, int delta) {
+        throw outsideLaunch("shuffleUp");
+    }
+
+    /** The value {@code v} of lane {@code laneId() + (delta & 31)}, or this lane's own {@code v} past lane 31. */
+    public float shuffleDown(float v, int delta) {
+        throw outsideLaunch("shuffleDown");
+    }
+
+    /** The value {@code v} of lane {@code laneId() + (delta & 31)}, or this lane's own {@code v} past lane 31. */
+    public int shuffleDown(int v, int delta) {
+        throw outsideLaunch("shuffleDown");
+    }
+
+    /**
+     * The sum of {@code v} over the warp's 32 lanes, the same on every lane. Floats are added as a
+     * butterfly: for offset 16, 8, 4, 2, 1 every lane adds the value of lane {@code laneId() ^ offset},
+     * so the result is {@code s[0]} after {@code s[j] = s[j] + s[j + offset]} for {@code j < offset}.
+     */
+    public float warpReduceSum(float v) {
+        throw outsideLaunch("warpReduceSum");
+    }
+
+    /** The (wrapping) sum of {@code v} over the warp, the same on every lane. */
+    public int warpReduceSum(int v) {
+        throw outsideLaunch("warpReduceSum");
+    }
+
+    /** The largest {@code v} of the warp by {@code Math.max} (NaN wins, 0.0 above -0.0), on every lane. */
+    public float warpReduceMax(float v) {
+        throw outsideLaunch("warpReduceMax");
+    }
+
+    /** The largest {@code v} of the warp, on every lane. */
+    public int warpReduceMax(int v) {
+        throw outsideLaunch("warpReduceMax");
+    }
+
+    /** The smallest {@code v} of the warp by {@code Math.min} (NaN wins, -0.0 below 0.0), on every lane. */
+    public float warpReduceMin(float v) {
+        throw outsideLaunch("warpReduceMin");
+    }
+
+    /** The smallest {@code v} of the warp, on every lane. */
+    public int warpReduceMin(int v) {
+        throw outsideLaunch("warpReduceMin");
+    }
+
+    /**
+     * The inclusive prefix sum of {@code v} over lanes 0 to {@code laneId()}. Floats are added in the
+     * Hillis-Steele order: for offset 1, 2, 4, 8, 16 each lane at or above {@code offset} adds the running
+     * value of lane {@code laneId() - offset} to its own ({@code s[j] = s[j] + s[j - offset]}).
+     */
+    public float warpInclusiveScanSum(float v) {
+        throw outsideLaunch("warpInclusiveScanSum");
+    }
+
+    /** The inclusive (wrapping) prefix sum of {@code v} over lanes 0 to {@code laneId()}. */
+    public int warpInclusiveScanSum(int v) {
+        throw outsideLaunch("warpInclusiveScanSum");
+    }
+
+    // ---------------------------------------------------------------- warp matrix multiply-accumulate
+
+    /**
+     * Warp-wide {@code D = A * B + C} on a 16 x 8 tile with a 16-deep product: bf16 inputs, float
+     * accumulation (CUDA: one tensor-core {@code mma.sync.m16n8k16} instruction). All 32 lanes of the
+     * warp call it together (see {@link #WARP_SIZE}).
+     *
+     * <p>A is 16 x 16, element (r, k) at {@code a[aIndex + r * lda + k]}; B is 16 x 8, element (k, n) at
+     * {@code b[bIndex + k * ldb + n]}. C and D are spread over the lanes as CUDA's accumulator fragment:
+     * this lane holds four elements in {@code acc[accOffset]} to {@code acc[accOffset + 3]}, element
+     * {@code j} being (row {@code laneId() / 4 + 8 * (j / 2)}, column {@code 2 * (laneId() % 4) + j % 2}).
+     * {@code acc} is a private array of the work-item.
+     *
+     * <p>Rounding: products of bf16 values are exact in float. On the JVM and OpenCL each element is
+     * {@code c + a0*b0 + a1*b1 + ... + a15*b15} added left to right in float; tensor cores add in their
+     * own order and rounding, so CUDA results agree within a few float ulps of the magnitudes involved
+     * (exactly, whenever every partial sum is representable, e.g. for small integers).
+     */
+    public void mmaBf16(BFloat16Array a, long aIndex, int lda, BFloat16Array b, long bIndex, int ldb,
+                        float[] acc, int accOffset) {
+        throw outsideLaunch("mmaBf16");
+    }
+
+    /** {@link #mmaBf16} with IEEE half-precision inputs ({@code mma.sync.m16n8k16 .f16}). */
+    public void mmaF16(HalfFloatArray a, long aIndex, int lda, HalfFloatArray b, long bIndex, int ldb,
+                       float[] acc, int accOffset) {
+        throw outsideLaunch("mmaF16");
     }
 
     private static IllegalStateException outsideLaunch(String what) {

@@ -14,7 +14,7 @@ import java.util.Objects;
  * {@code fromSegment} wraps memory someone else owns (a memory-mapped checkpoint, say) without copying.
  */
 public abstract sealed class NativeArray
-        permits FloatArray, IntArray, LongArray, ByteArray, DoubleArray, HalfFloatArray {
+        permits FloatArray, IntArray, LongArray, ByteArray, DoubleArray, HalfFloatArray, BFloat16Array {
     /** Device buffers are aligned to this many bytes; host arrays are too, so copies are fast. */
     static final long ALIGNMENT = 64;
 
@@ -57,7 +57,7 @@ public abstract sealed class NativeArray
     /** Size in bytes of one element. */
     public abstract int elementBytes();
 
-    /** The element type as the JIT and the backends name it: float, int, long, byte, double, half. */
+    /** The element type as the JIT and the backends name it: float, int, long, byte, double, half, bf16. */
     public abstract String elementTypeName();
 
     /** Fills every element with zero bits. */

@@ -22,6 +22,14 @@ final class CEmitter {
     }
 
     String emit(Program program) {
+        if (!c.cuda && program.usesWarpScratch) {
+            for (FunctionIR f : program.functions.values()) {
+                if (f.takesContext) {
+                    warpScratchTakers.add(f.cName);
+                }
+            }
+        }
+        warpScratchAtEntry = !c.cuda && program.usesWarpScratch;
         StringBuilder functions = new StringBuilder();
         for (FunctionIR f : program.functions.values()) {
             function(f, functions);
@@ -47,6 +55,11 @@ final class CEmitter {
 
     // ---------------------------------------------------------------- functions
 
+    /** OpenCL: device functions that get the warp scratch array as a hidden last parameter. */
+    private final java.util.Set<String> warpScratchTakers = new java.util.HashSet<>();
+    /** OpenCL: whether the kernel declares the warp scratch array. */
+    private boolean warpScratchAtEntry;
+
     private void function(FunctionIR f, StringBuilder sb) {
         List<String> params = new ArrayList<>();
         for (FunctionIR.CParam p : f.params) {
@@ -59,6 +72,10 @@ final class CEmitter {
             } else {
                 params.add(c.type(p.scalar().kind()) + " " + p.scalar().name());
             }
+        }
+        if (warpScratchTakers.contains(f.cName)) {
+            params.add("__local int* " + WarpOps.SCRATCH);
+            params.add("int " + WarpOps.LOCAL_ID);
         }
         String head = f.entry ? c.kernelQualifier()
                 : c.deviceFunctionQualifier() + " " + (f.returnKind == null ? "void" : c.type(f.returnKind));
@@ -101,6 +118,12 @@ final class CEmitter {
         for (ArrayRef a : f.localArrays.values()) {
             sb.append("    ").append(c.localArrayQualifier()).append(c.elemType(a.elem())).append(' ')
                     .append(a.cName()).append('[').append(a.constSize()).append("];\n");
+        }
+        if (f.entry && warpScratchAtEntry) {
+            sb.append("    __local int ").append(WarpOps.SCRATCH).append('[').append(WarpOps.SCRATCH_SLOTS)
+                    .append("]; /* emulated warps: one slot per work-item */\n");
+            sb.append("    const int ").append(WarpOps.LOCAL_ID).append(" = (int)(get_local_id(0) + get_local_size(0) * ")
+                    .append("(get_local_id(1) + get_local_size(1) * get_local_id(2)));\n");
         }
         for (ArrayRef a : f.privateArrays.values()) {
             sb.append("    ").append(c.elemType(a.elem())).append(' ').append(a.cName()).append('[')
@@ -186,6 +209,7 @@ final class CEmitter {
                 helpers.use("jm_store_half");
                 yield c.halfStore(a.cName(), index, value);
             }
+            case BF16 -> a.cName() + "[" + index + "] = " + helpers.use("jm_float_to_bf16") + "(" + value + ");";
             case BOOLEAN -> a.cName() + "[" + index + "] = (" + c.elemType(a.elem()) + ")((" + value + ") & 1);";
             case BYTE, CHAR, SHORT -> a.cName() + "[" + index + "] = (" + c.elemType(a.elem()) + ")(" + value + ");";
             default -> a.cName() + "[" + index + "] = " + value + ";";
@@ -214,7 +238,34 @@ final class CEmitter {
                             : "atomic_add";
                     return assign + fn + "(" + at + ", " + v + ");";
                 }
-                default -> throw new IllegalStateException("unknown intrinsic statement " + call.callee());
+                case "mma.bf16", "mma.f16" -> {
+                    List<String> printed = new ArrayList<>();
+                    for (Object o : call.args()) {
+                        printed.add(o instanceof ArrayRef r ? r.cName() : expr((Expr) o, vars));
+                    }
+                    return MmaOps.call(call.callee(), printed, helpers) + ";";
+                }
+                case "vec.load4", "vec.store4" -> {
+                    ArrayRef a = (ArrayRef) call.args().get(0);
+                    ArrayRef v = (ArrayRef) call.args().get(2);
+                    String index = expr((Expr) call.args().get(1), vars);
+                    String offset = expr((Expr) call.args().get(3), vars);
+                    if (a.elem() == ElemType.BF16) {
+                        helpers.use(call.callee().equals("vec.load4") ? "jm_bf16_to_float" : "jm_float_to_bf16");
+                    }
+                    return call.callee().equals("vec.load4") ? VectorOps.load4(c, a, index, v.cName(), offset)
+                            : VectorOps.store4(c, a, index, v.cName(), offset);
+                }
+                default -> {
+                    if (!call.callee().startsWith("warp.")) {
+                        throw new IllegalStateException("unknown intrinsic statement " + call.callee());
+                    }
+                    List<String> printed = new ArrayList<>();
+                    for (Object o : call.args()) {
+                        printed.add(expr((Expr) o, vars));
+                    }
+                    return assign + WarpOps.call(call.callee(), ((Expr) call.args().getFirst()).kind(), printed, helpers, c) + ";";
+                }
             }
         }
         List<String> args = new ArrayList<>();
@@ -225,6 +276,10 @@ final class CEmitter {
             } else {
                 args.add(expr((Expr) o, vars));
             }
+        }
+        if (warpScratchTakers.contains(call.callee())) {
+            args.add(WarpOps.SCRATCH);
+            args.add(WarpOps.LOCAL_ID);
         }
         return assign + call.callee() + "(" + String.join(", ", args) + ");";
     }
@@ -319,9 +374,11 @@ final class CEmitter {
             case Expr.Compare cmp -> helpers.use("jm_" + cmp.op()) + "(" + expr(cmp.a(), vars) + ", "
                     + expr(cmp.b(), vars) + ")";
             case Expr.Cond cond -> "((" + cond(cond, vars) + ") ? 1 : 0)";
-            case Expr.ArrayLoad l -> l.array().elem() == ElemType.HALF
-                    ? c.halfLoad(l.array().cName(), expr(l.index(), vars))
-                    : l.array().cName() + "[" + expr(l.index(), vars) + "]";
+            case Expr.ArrayLoad l -> switch (l.array().elem()) {
+                case HALF -> c.halfLoad(l.array().cName(), expr(l.index(), vars));
+                case BF16 -> helpers.use("jm_bf16_to_float") + "(" + l.array().cName() + "[" + expr(l.index(), vars) + "])";
+                default -> l.array().cName() + "[" + expr(l.index(), vars) + "]";
+            };
             case Expr.ArraySize s -> {
                 String size = s.array().constSize() >= 0 ? String.valueOf(s.array().constSize()) : s.array().sizeExpr();
                 yield s.kind() == Kind.I ? "((int)" + size + ")"

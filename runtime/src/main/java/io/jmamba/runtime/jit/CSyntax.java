@@ -45,6 +45,8 @@ final class CSyntax {
                 usedHalf = true;
                 yield cuda ? "__half" : "half";
             }
+            // bf16 travels as its bit pattern; jm_bf16_to_float / jm_float_to_bf16 convert with integer code
+            case BF16 -> cuda ? "unsigned short" : "ushort";
         };
     }
 

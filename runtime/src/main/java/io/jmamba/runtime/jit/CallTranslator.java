@@ -71,6 +71,15 @@ final class CallTranslator {
                 tr.emit(new Stmt.ArrayStore(a, (Expr) args.get(0), (Expr) args.get(1)));
             }
             case "getSize" -> tr.push(new Expr.ArraySize(a, Kind.J));
+            case "get4", "set4" -> {
+                if (!(args.get(1) instanceof ArrayRef v) || v.space() == ArrayRef.Space.GLOBAL || v.elem() != ElemType.FLOAT) {
+                    throw tr.reject(tr.bci(), "NativeArray." + name + " with something other than a private or local float[] "
+                            + "(got " + args.get(1) + ")");
+                }
+                tr.protectMemoryBeforeCall();
+                tr.emit(new Stmt.Call(null, name.equals("get4") ? "vec.load4" : "vec.store4",
+                        List.of(a, args.get(0), v, args.get(2)), true));
+            }
             default -> throw tr.reject(tr.bci(), "virtual call to NativeArray." + name);
         }
     }
@@ -98,8 +107,74 @@ final class CallTranslator {
                 tr.emit(new Stmt.Call(result, "atomic.add", List.of(a, args.get(1), args.get(2)), true));
                 tr.push(new Expr.Reg(result, null));
             }
-            default -> throw tr.reject(tr.bci(), "virtual call to io.jmamba.runtime.api.KernelContext." + name);
+            case "mmaBf16", "mmaF16" -> mmaCall(name, args);
+            case "warpSize" -> tr.push(new Expr.Const(Kind.I, io.jmamba.runtime.api.KernelContext.WARP_SIZE));
+            case "laneId" -> {
+                program.usesContextIds = true;
+                tr.push(new Expr.Bin("and", Kind.I, new Expr.Intrinsic("ctx.localIdx", Kind.I, List.of()),
+                        new Expr.Const(Kind.I, io.jmamba.runtime.api.KernelContext.WARP_SIZE - 1)));
+            }
+            default -> {
+                String op = Intrinsics.WARP_METHODS.get(name);
+                if (op == null) {
+                    throw tr.reject(tr.bci(), "virtual call to io.jmamba.runtime.api.KernelContext." + name);
+                }
+                warpCall(op, args);
+            }
         }
+    }
+
+    /**
+     * A warp operation: a statement, not an expression, because on OpenCL and the JVM it synchronises the
+     * work-group and so must run exactly once, in program order, never hoisted or dropped.
+     */
+    private void warpCall(String op, List<Object> args) {
+        if (tr.insideParallelLoop(tr.bci())) {
+            // a grid-stride loop runs a different number of times on different work-items: the 32 lanes
+            // of a warp would not all reach the call
+            throw tr.reject(tr.bci(), "warp operation KernelContext." + WARP_JAVA_NAMES.get(op)
+                    + " inside a @Parallel loop (all 32 lanes of a warp must call it together; use the KernelContext ids)");
+        }
+        tr.protectMemoryBeforeCall();
+        program.usesContextIds = true;
+        program.usesBarriers = true; // emulated with barriers on OpenCL; the JVM needs one thread per item
+        program.usesWarpOps = true;
+        program.usesWarpScratch = true;
+        Expr value = (Expr) args.getFirst();
+        Var result = tr.newTemp(value.kind());
+        tr.emit(new Stmt.Call(result, op, List.copyOf(args), true));
+        tr.push(new Expr.Reg(result, null));
+    }
+
+    /** A warp matrix multiply-accumulate: A and B global 16-bit arrays, the accumulator a private float array. */
+    private void mmaCall(String name, List<Object> args) {
+        ElemType in = name.equals("mmaBf16") ? ElemType.BF16 : ElemType.HALF;
+        if (!(args.get(0) instanceof ArrayRef a) || a.space() != ArrayRef.Space.GLOBAL || a.elem() != in
+                || !(args.get(3) instanceof ArrayRef b) || b.space() != ArrayRef.Space.GLOBAL || b.elem() != in) {
+            throw tr.reject(tr.bci(), "KernelContext." + name + " on arrays that are not kernel parameters");
+        }
+        if (!(args.get(6) instanceof ArrayRef acc) || acc.space() != ArrayRef.Space.PRIVATE || acc.elem() != ElemType.FLOAT) {
+            throw tr.reject(tr.bci(), "KernelContext." + name + " with an accumulator that is not a private float[] "
+                    + "(each lane keeps its own four elements)");
+        }
+        if (tr.insideParallelLoop(tr.bci())) {
+            throw tr.reject(tr.bci(), "warp operation KernelContext." + name
+                    + " inside a @Parallel loop (all 32 lanes of a warp must call it together; use the KernelContext ids)");
+        }
+        tr.protectMemoryBeforeCall();
+        program.usesContextIds = true;
+        program.usesWarpOps = true;
+        Expr lane = new Expr.Bin("and", Kind.I, new Expr.Intrinsic("ctx.localIdx", Kind.I, List.of()),
+                new Expr.Const(Kind.I, io.jmamba.runtime.api.KernelContext.WARP_SIZE - 1));
+        List<Object> callArgs = new java.util.ArrayList<>(args);
+        callArgs.add(lane);
+        tr.emit(new Stmt.Call(null, name.equals("mmaBf16") ? "mma.bf16" : "mma.f16", List.copyOf(callArgs), true));
+    }
+
+    private static final Map<String, String> WARP_JAVA_NAMES = new HashMap<>();
+
+    static {
+        Intrinsics.WARP_METHODS.forEach((java, ir) -> WARP_JAVA_NAMES.put(ir, java));
     }
 
     private void allocateLocal(String name, Expr size) {

@@ -7,7 +7,9 @@ enum ElemType {
     BOOLEAN(Kind.I, "boolean"), BYTE(Kind.I, "byte"), CHAR(Kind.I, "char"), SHORT(Kind.I, "short"),
     INT(Kind.I, "int"), LONG(Kind.J, "long"), FLOAT(Kind.F, "float"), DOUBLE(Kind.D, "double"),
     /** IEEE binary16 storage, float compute (HalfFloatArray). */
-    HALF(Kind.F, "half");
+    HALF(Kind.F, "half"),
+    /** bfloat16 storage (the top half of a float), float compute (BFloat16Array). */
+    BF16(Kind.F, "bf16");
 
     final Kind kind;
     /** The name KernelParam uses. */
@@ -21,7 +23,7 @@ enum ElemType {
     int bytes() {
         return switch (this) {
             case BOOLEAN, BYTE -> 1;
-            case CHAR, SHORT, HALF -> 2;
+            case CHAR, SHORT, HALF, BF16 -> 2;
             case INT, FLOAT -> 4;
             case LONG, DOUBLE -> 8;
         };

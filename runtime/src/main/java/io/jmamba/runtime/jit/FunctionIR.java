@@ -16,6 +16,8 @@ final class FunctionIR {
     final String cName;
     final MethodCode code;
     final boolean entry;
+    /** A device function that is given the KernelContext (OpenCL then passes it the warp scratch array). */
+    boolean takesContext;
     /** Null for void. */
     Kind returnKind;
     final List<CParam> params = new ArrayList<>();

@@ -13,6 +13,8 @@ import java.util.List;
  * @param usesContext     whether the kernel reads KernelContext ids (then it needs an explicit grid)
  * @param usesBarriers    whether the kernel synchronises its work-group (JVM backend: one thread per item)
  * @param localMemoryBytes bytes of work-group local memory the kernel declares
+ * @param usesWarpOps     whether the kernel calls KernelContext warp operations: then its launches need a
+ *                        local size that {@link WarpLaunchRule} accepts
  */
 public record GeneratedKernel(String entryName,
                               String source,
@@ -21,5 +23,11 @@ public record GeneratedKernel(String entryName,
                               List<ParallelLoop> parallelLoops,
                               boolean usesContext,
                               boolean usesBarriers,
-                              long localMemoryBytes) {
+                              long localMemoryBytes,
+                              boolean usesWarpOps) {
+    /** A kernel without warp operations (hand-written sources, tests). */
+    public GeneratedKernel(String entryName, String source, Dialect dialect, List<KernelParam> params,
+                           List<ParallelLoop> parallelLoops, boolean usesContext, boolean usesBarriers, long localMemoryBytes) {
+        this(entryName, source, dialect, params, parallelLoops, usesContext, usesBarriers, localMemoryBytes, false);
+    }
 }

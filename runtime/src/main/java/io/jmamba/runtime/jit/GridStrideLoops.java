@@ -84,6 +84,16 @@ final class GridStrideLoops {
         return null;
     }
 
+    /** Whether {@code bci} lies in the scope of a {@code @Parallel} counter (its loop body). */
+    boolean covers(int bci) {
+        for (Loop l : loops) {
+            if (bci >= l.start && bci < l.end) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether the store at {@code bci} initialises a {@code @Parallel} counter. */
     boolean isInit(int bci) {
         return at(bci, true) != null;

@@ -21,9 +21,16 @@ final class Intrinsics {
             "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "floor", "ceil", "cbrt", "log10", "rint");
     private static final Set<String> BINARY_MATH = Set.of("pow", "atan2", "hypot");
     static final Set<String> ARRAY_CLASSES = Set.of(API + "FloatArray", API + "IntArray", API + "LongArray",
-            API + "ByteArray", API + "DoubleArray", API + "HalfFloatArray", API + "NativeArray");
+            API + "ByteArray", API + "DoubleArray", API + "HalfFloatArray", API + "BFloat16Array",
+            API + "NativeArray");
     private static final Set<String> CONTEXT_METHODS = Set.of("localBarrier", "globalBarrier", "allocateFloatLocalArray",
-            "allocateIntLocalArray", "allocateLongLocalArray", "allocateDoubleLocalArray", "atomicAdd");
+            "allocateIntLocalArray", "allocateLongLocalArray", "allocateDoubleLocalArray", "atomicAdd", "warpSize", "laneId",
+            "shuffle", "shuffleXor", "shuffleUp", "shuffleDown", "warpReduceSum", "warpReduceMax", "warpReduceMin",
+            "warpInclusiveScanSum", "mmaBf16", "mmaF16");
+    /** KernelContext warp operations and the IR intrinsic each becomes (see {@link WarpOps}). */
+    static final java.util.Map<String, String> WARP_METHODS = java.util.Map.of("shuffle", "warp.shfl",
+            "shuffleXor", "warp.xor", "shuffleUp", "warp.up", "shuffleDown", "warp.down", "warpReduceSum", "warp.sum",
+            "warpReduceMax", "warp.max", "warpReduceMin", "warp.min", "warpInclusiveScanSum", "warp.scan");
     static final Set<String> CONTEXT_FIELDS = Set.of("globalIdx", "globalIdy", "globalIdz", "localIdx", "localIdy",
             "localIdz", "groupIdx", "groupIdy", "groupIdz", "globalGroupSizeX", "globalGroupSizeY", "globalGroupSizeZ",
             "localGroupSizeX", "localGroupSizeY", "localGroupSizeZ");
@@ -40,6 +47,10 @@ final class Intrinsics {
     static boolean isInstanceIntrinsic(String owner, String name) {
         if (owner.equals(CONTEXT)) {
             return CONTEXT_METHODS.contains(name);
+        }
+        if ((name.equals("get4") || name.equals("set4"))
+                && (owner.equals(API + "FloatArray") || owner.equals(API + "BFloat16Array"))) {
+            return true;
         }
         return ARRAY_CLASSES.contains(owner) && (name.equals("get") || name.equals("set") || name.equals("getSize"));
     }

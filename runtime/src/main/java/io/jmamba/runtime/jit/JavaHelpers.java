@@ -17,12 +17,17 @@ import java.util.Set;
  * $FLOOR / $FLOORD (floor for float / double), $ASINT / $ASLONG (bit casts), $POPC / $POPCL, $LS (long literal suffix).
  */
 final class JavaHelpers {
-    private record Helper(List<String> deps, String template) { }
+    private record Helper(List<String> deps, String cudaTemplate, String openclTemplate) { }
 
     private static final Map<String, Helper> HELPERS = new LinkedHashMap<>();
 
     private static void def(String name, List<String> deps, String template) {
-        HELPERS.put(name, new Helper(deps, template));
+        HELPERS.put(name, new Helper(deps, template, template));
+    }
+
+    /** A helper whose C differs between the dialects beyond what the placeholders cover (warp operations). */
+    static void defByDialect(String name, List<String> deps, String cudaTemplate, String openclTemplate) {
+        HELPERS.put(name, new Helper(deps, cudaTemplate, openclTemplate));
     }
 
     static {
@@ -216,6 +221,18 @@ final class JavaHelpers {
                         $HALFSTORE;
                     }
                 }""");
+        def("jm_bf16_to_float", List.of(), """
+                $Q float jm_bf16_to_float($USHORT b) {
+                    return $ASFLOAT(($UI)b << 16); /* bf16 is the top half of a float: widening is exact */
+                }""");
+        def("jm_float_to_bf16", List.of(), """
+                $Q $USHORT jm_float_to_bf16(float v) {
+                    /* BFloat16Array.fromFloat: round to nearest even on the bits (overflow to infinity, subnormals
+                       kept); a NaN keeps its sign and top payload bits and gets the quiet bit */
+                    $UI u = $ASUINT(v);
+                    if ((u & 0x7fffffffu) > 0x7f800000u) return ($USHORT)((u >> 16) | 0x0040u);
+                    return ($USHORT)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+                }""");
         def("jm_nanf", List.of(), """
                 $Q float jm_nanf(void) {
                     /* an opaque NaN: PoCL's compiler folds math built-ins of a constant NaN to wrong values */
@@ -237,6 +254,8 @@ final class JavaHelpers {
                     } while (seen != expected);
                     return as_float(expected);
                 }""");
+        WarpOps.defineHelpers(); // after jm_fmax and friends, which they use
+        MmaOps.defineHelpers(); // after jm_bf16_to_float
     }
 
     private final Set<String> used = new LinkedHashSet<>();
@@ -264,7 +283,11 @@ final class JavaHelpers {
             if (!used.contains(e.getKey())) {
                 continue;
             }
-            String t = e.getValue().template()
+            String template = c.cuda ? e.getValue().cudaTemplate() : e.getValue().openclTemplate();
+            if (template.isEmpty()) {
+                continue; // a helper only the other dialect needs
+            }
+            String t = template
                     .replace("$UI", c.unsigned(Kind.I)).replace("$UL", c.unsigned(Kind.J))
                     .replace("$I", "int").replace("$LS", c.longSuffix()).replace("$L", c.type(Kind.J))
                     .replace("$Q", c.helperQualifier())
@@ -272,6 +295,7 @@ final class JavaHelpers {
                     .replace("$HALFBITSPTR", c.cuda ? "unsigned short*" : "__global ushort*")
                     .replace("$USHORT", c.cuda ? "unsigned short" : "ushort")
                     .replace("$ASUINT", c.cuda ? "(unsigned int)__float_as_int" : "as_uint")
+                    .replace("$ASFLOAT", c.cuda ? "__uint_as_float" : "as_float")
                     .replace("$HALFSTORE", c.cuda ? "p[i] = __float2half_rn(v)" : "vstore_half_rte(v, i, p)")
                     .replace("$FLOORD", "floor").replace("$FLOOR", c.cuda ? "floorf" : "floor")
                     .replace("$ASINT", c.cuda ? "__float_as_int" : "as_int")

@@ -106,8 +106,12 @@ public final class KernelJit {
         for (ArrayRef a : entry.localArrays.values()) {
             localBytes += a.constSize() * a.elem().bytes();
         }
+        if (program.usesWarpScratch && dialect == Dialect.OPENCL) {
+            localBytes += WarpOps.SCRATCH_SLOTS * 4L; // the emulated warps' scratch array
+        }
         return new GeneratedKernel(entryName, source, dialect, kernelParams(method, spec, paramNames),
-                parallelLoops(program.parallelLoops), program.usesContextIds, program.usesBarriers, localBytes);
+                parallelLoops(program.parallelLoops), program.usesContextIds, program.usesBarriers, localBytes,
+                program.usesWarpOps);
     }
 
     static String entryName(Class<?> cls, Method method, Map<Integer, Object> spec) {
@@ -160,6 +164,7 @@ public final class KernelJit {
             case "ByteArray" -> "byte";
             case "DoubleArray" -> "double";
             case "HalfFloatArray" -> "half";
+            case "BFloat16Array" -> "bf16";
             default -> arrayClass.getSimpleName();
         };
     }

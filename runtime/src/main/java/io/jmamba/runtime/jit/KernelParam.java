@@ -13,7 +13,7 @@ package io.jmamba.runtime.jit;
  * @param index       the Java parameter index
  * @param name        the Java parameter name (or argN when the class file has none)
  * @param kind        see above
- * @param elementType for arrays: float, int, long, byte, double or half; for scalars: the Java type name
+ * @param elementType for arrays: float, int, long, byte, double, half or bf16; for scalars: the Java type name
  */
 public record KernelParam(int index, String name, Kind kind, String elementType) {
     public enum Kind { ARRAY, SCALAR, CONTEXT, SPECIALIZED }

@@ -20,6 +20,10 @@ final class Program {
     final List<ParallelLoop> parallelLoops = new ArrayList<>();
     boolean usesContextIds;
     boolean usesBarriers;
+    /** Whether some function calls a warp operation or MMA (launches then need warp-shaped work-groups). */
+    boolean usesWarpOps;
+    /** Whether some function exchanges values between lanes (OpenCL then needs the work-group scratch array). */
+    boolean usesWarpScratch;
     final ClassLoader loader;
 
     Program(ClassLoader loader) {

@@ -131,6 +131,9 @@ final class Translator {
             if (abs == null) {
                 throw reject(0, "parameter of type " + p.displayName());
             }
+            if (abs == AbstractState.CONTEXT && !entry) {
+                fn.takesContext = true;
+            }
             initial.refs[slot] = abs;
             slot++;
         }
@@ -179,6 +182,7 @@ final class Translator {
             case "Lio/jmamba/runtime/api/ByteArray;" -> ElemType.BYTE;
             case "Lio/jmamba/runtime/api/DoubleArray;" -> ElemType.DOUBLE;
             case "Lio/jmamba/runtime/api/HalfFloatArray;" -> ElemType.HALF;
+            case "Lio/jmamba/runtime/api/BFloat16Array;" -> ElemType.BF16;
             default -> null;
         };
         if (e == null && p.isArray()) {
@@ -849,6 +853,11 @@ final class Translator {
 
     Var newTemp(Kind k) {
         return temp(k);
+    }
+
+    /** Whether {@code offset} is inside a {@code @Parallel} loop of the kernel entry. */
+    boolean insideParallelLoop(int offset) {
+        return parallel != null && parallel.covers(offset);
     }
 
     void protectMemoryBeforeCall() {

@@ -32,9 +32,14 @@
  * every branch and loop shape javac emits (nested loops, labelled break/continue, early return,
  * ternaries, do/while, tableswitch and lookupswitch) as labels and gotos; private arrays of constant
  * size (zero-initialised as in Java); work-group local arrays of constant size; FloatArray, IntArray,
- * LongArray, ByteArray, DoubleArray and HalfFloatArray get/set/getSize with int or long indices;
+ * LongArray, ByteArray, DoubleArray, HalfFloatArray and BFloat16Array get/set/getSize with int or long indices;
+ * FloatArray and BFloat16Array get4/set4 into private or local float arrays (one vector access; on CUDA
+ * after a run-time alignment test, see {@code VectorOps});
  * KernelContext ids and sizes, localBarrier, globalBarrier, allocate*LocalArray, atomicAdd on
- * IntArray, FloatArray (a compare-and-swap loop on OpenCL 1.2) and local int arrays; java.lang.Math,
+ * IntArray, FloatArray (a compare-and-swap loop on OpenCL 1.2) and local int arrays; warp operations
+ * (warpSize, laneId, shuffle, shuffleXor, shuffleUp, shuffleDown, warpReduceSum/Max/Min,
+ * warpInclusiveScanSum: CUDA's shuffles, emulated through local memory and barriers on OpenCL, see
+ * {@code WarpOps}); bf16 arrays as 16-bit patterns with integer conversions; java.lang.Math,
  * StrictMath and KernelMath functions (exp, log, log1p, expm1, sqrt, rsqrt, tanh, sin, cos, tan, asin,
  * acos, atan, atan2, sinh, cosh, pow, hypot, cbrt, log10, rint, floor, ceil, fma, abs, min, max with
  * Java's NaN and signed-zero rules, round, floorDiv, floorMod, signum); Float/Double bit casts, isNaN,
@@ -52,7 +57,7 @@
  * reads of non-constant static fields and of instance fields, recursion (a cycle in the call graph),
  * private or local arrays of non-constant size, local arrays allocated in device functions, a
  * reference that may point to different arrays, non-static kernels, kernels returning a value,
- * parameters that are not scalars, off-heap arrays or the KernelContext, and @Parallel loops that do
- * not count up by a constant step.
+ * parameters that are not scalars, off-heap arrays or the KernelContext, @Parallel loops that do
+ * not count up by a constant step, and warp operations inside @Parallel loops.
  */
 package io.jmamba.runtime.jit;

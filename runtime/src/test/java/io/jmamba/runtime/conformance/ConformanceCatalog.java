@@ -29,6 +29,10 @@ public final class ConformanceCatalog {
         t.put("local memory and barriers", LocalMemoryKernels.cases());
         t.put("atomics", AtomicKernels.cases());
         t.put("64-bit indexing and half floats", IndexingKernels.cases());
+        t.put("bfloat16 storage", Bf16Kernels.cases());
+        t.put("warp shuffles, reductions and scans", WarpKernels.cases());
+        t.put("vector loads and stores", VectorKernels.cases());
+        t.put("warp matrix multiply-accumulate", MmaKernels.cases());
         Set<String> names = new HashSet<>();
         for (List<ConformanceCase> cases : t.values()) {
             for (ConformanceCase c : cases) {

@@ -1,5 +1,6 @@
 package io.jmamba.runtime.conformance;
 
+import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.ByteArray;
 import io.jmamba.runtime.api.DoubleArray;
 import io.jmamba.runtime.api.FloatArray;
@@ -13,7 +14,7 @@ import java.util.List;
 
 /**
  * Heap copies of every off-heap array argument of a kernel after a run, in argument order, and the
- * comparison of two such lists. Half-precision arrays are kept as raw 16-bit patterns and compared
+ * comparison of two such lists. Half-precision and bf16 arrays are kept as raw 16-bit patterns and compared
  * exactly (rounding float to half is exactly specified: round to nearest even).
  */
 public final class Outputs {
@@ -49,6 +50,13 @@ public final class Outputs {
                 short[] bits = new short[Math.toIntExact(h.getSize())];
                 for (int i = 0; i < bits.length; i++) {
                     bits[i] = h.getBits(i);
+                }
+                yield bits;
+            }
+            case BFloat16Array b -> {
+                char[] bits = new char[Math.toIntExact(b.getSize())];
+                for (int i = 0; i < bits.length; i++) {
+                    bits[i] = (char) b.getBits(i);
                 }
                 yield bits;
             }
@@ -118,8 +126,16 @@ public final class Outputs {
             case short[] r -> r[i] == ((short[]) act)[i] || (isHalfNaN(r[i]) && isHalfNaN(((short[]) act)[i])) ? null
                     : "expected half 0x" + Integer.toHexString(r[i] & 0xffff) + " (" + Float.float16ToFloat(r[i])
                     + ") got 0x" + Integer.toHexString(((short[]) act)[i] & 0xffff) + " (" + Float.float16ToFloat(((short[]) act)[i]) + ")";
+            // bf16 (kept as char[] to tell it from half): the same rule, bits exact and any NaN equal to any NaN
+            case char[] r -> r[i] == ((char[]) act)[i] || (isBf16NaN(r[i]) && isBf16NaN(((char[]) act)[i])) ? null
+                    : "expected bf16 0x" + Integer.toHexString(r[i]) + " (" + BFloat16Array.toFloat((short) r[i])
+                    + ") got 0x" + Integer.toHexString(((char[]) act)[i]) + " (" + BFloat16Array.toFloat((short) ((char[]) act)[i]) + ")";
             default -> throw new IllegalStateException("unexpected array " + ref.getClass());
         };
+    }
+
+    private static boolean isBf16NaN(char b) {
+        return (b & 0x7f80) == 0x7f80 && (b & 0x007f) != 0;
     }
 
     private static boolean isHalfNaN(short h) {

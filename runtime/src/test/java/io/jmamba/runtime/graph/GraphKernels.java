@@ -1,5 +1,6 @@
 package io.jmamba.runtime.graph;
 
+import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.IntArray;
 import io.jmamba.runtime.api.KernelContext;
@@ -24,6 +25,12 @@ final class GraphKernels {
     }
 
     static void scale(FloatArray in, FloatArray out, float factor) {
+        for (@Parallel int i = 0; i < in.getSize(); i++) {
+            out.set(i, in.get(i) * factor);
+        }
+    }
+
+    static void scaleBf16(BFloat16Array in, BFloat16Array out, float factor) {
         for (@Parallel int i = 0; i < in.getSize(); i++) {
             out.set(i, in.get(i) * factor);
         }

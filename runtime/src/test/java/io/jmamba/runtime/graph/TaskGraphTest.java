@@ -1,5 +1,6 @@
 package io.jmamba.runtime.graph;
 
+import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.DataTransferMode;
 import io.jmamba.runtime.api.ExecutionPlan;
 import io.jmamba.runtime.api.ExecutionResult;
@@ -35,6 +36,7 @@ class TaskGraphTest {
             add(tests, d, "under-demand output is fetched only when asked", this::underDemand);
             add(tests, d, "a second graph consumes what the first persisted", this::persistAndConsume);
             add(tests, d, "consuming an array nobody persisted is an error", this::consumeWithoutPersist);
+            add(tests, d, "bf16 arrays transfer, persist and are consumed", this::bf16PersistAndConsume);
             add(tests, d, "closing a plan frees its device memory", this::closeFrees);
             add(tests, d, "work-group barriers and local memory", this::barrierReduction);
             add(tests, d, "global integer atomics", this::atomics);
@@ -111,6 +113,27 @@ class TaskGraphTest {
             plan.withGraph(0).execute();
             plan.withGraph(1).execute();
             assertArrayEquals(new float[] {1.5f, 3f, 4.5f, 6f}, out.toHeapArray());
+            assertArrayEquals(new float[] {0, 0, 0, 0}, mid.toHeapArray(), "the intermediate never left the device");
+        }
+    }
+
+    private void bf16PersistAndConsume(ComputeDevice d) {
+        BFloat16Array in = BFloat16Array.fromFloats(1, 2, 3, -4);
+        BFloat16Array mid = new BFloat16Array(4);
+        BFloat16Array out = new BFloat16Array(4);
+        TaskGraph first = new TaskGraph("first")
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, in)
+                .task("scale", GraphKernels::scaleBf16, in, mid, 3f)
+                .persistOnDevice(mid);
+        TaskGraph second = new TaskGraph("second")
+                .consumeFromDevice(mid)
+                .task("scale", GraphKernels::scaleBf16, mid, out, 1.0078125f)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+        try (ExecutionPlan plan = new ExecutionPlan(first.snapshot(), second.snapshot()).withDevice(d)) {
+            plan.withGraph(0).execute();
+            plan.withGraph(1).execute();
+            // 3 * 1.0078125 = 3.0234375 is a tie between 3.015625 (odd mantissa) and 3.03125 (even): it goes up
+            assertArrayEquals(new float[] {3.03125f, 6.0625f, 9.0625f, -12.125f}, out.toHeapArray());
             assertArrayEquals(new float[] {0, 0, 0, 0}, mid.toHeapArray(), "the intermediate never left the device");
         }
     }

@@ -32,12 +32,16 @@ class CudaSyntaxTest {
             static jm_uint3 blockIdx, blockDim, threadIdx, gridDim;
             static void __syncthreads() {}
             template <class T> T atomicAdd(T* p, T v) { T o = *p; *p += v; return o; }
-            int __float_as_int(float); float __int_as_float(int);
+            int __float_as_int(float); float __int_as_float(int); float __uint_as_float(unsigned);
             long long __double_as_longlong(double); double __longlong_as_double(long long);
             int __popc(unsigned); int __popcll(unsigned long long); int __clz(int); int __clzll(long long);
             float rsqrtf(float); double rsqrt(double);
             struct __half { unsigned short x; };
             float __half2float(__half); __half __float2half_rn(float);
+            struct float4 { float x, y, z, w; }; struct uint2 { unsigned x, y; };
+            float4 make_float4(float, float, float, float); uint2 make_uint2(unsigned, unsigned);
+            template <class T> T __shfl_sync(unsigned, T, int); template <class T> T __shfl_xor_sync(unsigned, T, int);
+            template <class T> T __shfl_up_sync(unsigned, T, unsigned); template <class T> T __shfl_down_sync(unsigned, T, unsigned);
             """;
 
     /** Sample kernels are the void methods without Java-array parameters (those are device functions). */
@@ -84,13 +88,46 @@ class CudaSyntaxTest {
 
     @Test
     void everySampleKernelIsValidCudaCpp() throws Exception {
+        assertValidCudaCpp(java.util.Arrays.stream(SampleKernels.class.getDeclaredMethods()).filter(CudaSyntaxTest::isKernel).toList());
+    }
+
+    /** The conformance kernels of the bf16 storage type. */
+    @Test
+    void bf16KernelsAreValidCudaCpp() throws Exception {
+        assertValidCudaCpp(conformanceKernels(io.jmamba.runtime.conformance.Bf16Kernels.class));
+    }
+
+    /** The conformance kernels of the warp operations. */
+    @Test
+    void warpKernelsAreValidCudaCpp() throws Exception {
+        assertValidCudaCpp(conformanceKernels(io.jmamba.runtime.conformance.WarpKernels.class));
+    }
+
+    /** The conformance kernels of the vector loads and stores. */
+    @Test
+    void vectorKernelsAreValidCudaCpp() throws Exception {
+        assertValidCudaCpp(conformanceKernels(io.jmamba.runtime.conformance.VectorKernels.class));
+    }
+
+    /** The conformance kernels of the warp MMA (inline PTX: g++ checks the asm statement's syntax only). */
+    @Test
+    void mmaKernelsAreValidCudaCpp() throws Exception {
+        assertValidCudaCpp(conformanceKernels(io.jmamba.runtime.conformance.MmaKernels.class));
+    }
+
+    /** The public static void methods of a conformance class (its kernels; helpers are private). */
+    static java.util.List<Method> conformanceKernels(Class<?> c) {
+        return java.util.Arrays.stream(c.getDeclaredMethods())
+                .filter(m -> java.lang.reflect.Modifier.isPublic(m.getModifiers()) && m.getReturnType() == void.class)
+                .toList();
+    }
+
+    /** Compiles each kernel to CUDA C and has g++ check it as C++17 against the shim of CUDA built-ins. */
+    static void assertValidCudaCpp(java.util.List<Method> kernels) throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/g++")), "skipped: no g++ for the CUDA C syntax check");
         Path dir = Files.createTempDirectory("jmamba-cuda");
         try {
-            for (Method m : SampleKernels.class.getDeclaredMethods()) {
-                if (!isKernel(m)) {
-                    continue;
-                }
+            for (Method m : kernels) {
                 String src = KernelJit.compile(m, specialisation(m), Dialect.CUDA).source()
                         .replace("#include <cuda_fp16.h>", "");
                 Path file = dir.resolve(m.getName() + ".cpp");

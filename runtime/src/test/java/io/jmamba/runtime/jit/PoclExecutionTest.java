@@ -1,5 +1,6 @@
 package io.jmamba.runtime.jit;
 
+import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.ByteArray;
 import io.jmamba.runtime.api.DoubleArray;
 import io.jmamba.runtime.api.FloatArray;
@@ -64,6 +65,7 @@ class PoclExecutionTest {
             case DoubleArray d -> new DoubleArray(d.getSize());
             case ByteArray b -> new ByteArray(b.getSize());
             case HalfFloatArray h -> new HalfFloatArray(h.getSize());
+            case BFloat16Array h -> new BFloat16Array(h.getSize());
         };
         c.getSegment().copyFrom(a.getSegment());
         @SuppressWarnings("unchecked") T t = (T) c;
@@ -113,6 +115,7 @@ class PoclExecutionTest {
                     : x.get(i) + "/" + Long.toHexString(Double.doubleToRawLongBits(x.get(i)));
             case ByteArray x -> Byte.toString(x.get(i));
             case HalfFloatArray x -> Integer.toHexString(x.getBits(i)); // the JIT keeps Java's NaN payloads here
+            case BFloat16Array x -> Integer.toHexString(x.getBits(i));
         };
     }
 

@@ -171,4 +171,18 @@ final class RejectedKernels {
             a.set(i, 1f);
         }
     }
+
+    /** A grid-stride loop runs a different number of times per work-item: a warp's lanes would diverge. */
+    static void warpInParallelLoop(KernelContext ctx, FloatArray a) {
+        for (@io.jmamba.runtime.api.Parallel int i = 0; i < a.getSize(); i++) {
+            a.set(i, ctx.warpReduceSum(a.get(i)));
+        }
+    }
+
+    /** The accumulator of an MMA belongs to one lane: a work-group local array cannot be it. */
+    static void mmaIntoLocalMemory(KernelContext ctx, io.jmamba.runtime.api.BFloat16Array a, FloatArray c) {
+        float[] acc = ctx.allocateFloatLocalArray(128);
+        ctx.mmaBf16(a, 0, 16, a, 256, 8, acc, 4 * ctx.laneId());
+        c.set(ctx.globalIdx, acc[ctx.localIdx]);
+    }
 }

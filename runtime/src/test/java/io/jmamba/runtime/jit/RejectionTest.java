@@ -185,4 +185,14 @@ class RejectionTest {
     void parallelLoopWithLongCounter() {
         check("parallelLongCounter", "is not an int loop counter", null);
     }
+
+    @Test
+    void warpOperationInsideParallelLoop() {
+        check("warpInParallelLoop", "warp operation KernelContext.warpReduceSum inside a @Parallel loop", "invokevirtual");
+    }
+
+    @Test
+    void mmaAccumulatorInLocalMemory() {
+        check("mmaIntoLocalMemory", "KernelContext.mmaBf16 with an accumulator that is not a private float[]", "invokevirtual");
+    }
 }

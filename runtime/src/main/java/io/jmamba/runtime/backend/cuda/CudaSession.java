@@ -244,6 +244,9 @@ public final class CudaSession implements GraphCaptureSession {
         enter();
         CudaKernel k = cudaKernel(kernel);
         GeneratedKernel g = k.generated();
+        if (g.usesWarpOps()) {
+            io.jmamba.runtime.jit.WarpLaunchRule.check(g.entryName(), grid.local());
+        }
         LaunchConfig c = k.config(grid);
         MemorySegment params = arguments.pack(this, g, args);
         if (c.empty()) {

@@ -110,7 +110,7 @@ final class KernelArguments {
     static int elementBytes(String type, GeneratedKernel kernel, KernelParam p) {
         return switch (type) {
             case "byte" -> 1;
-            case "half", "short", "char" -> 2;
+            case "half", "bf16", "short", "char" -> 2;
             case "float", "int" -> 4;
             case "long", "double" -> 8;
             default -> throw new IllegalArgumentException("kernel " + kernel.entryName() + ": array parameter " + p.name()

@@ -10,9 +10,11 @@ import java.lang.classfile.instruction.InvokeInstruction;
 import java.lang.reflect.Method;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
- * Tells whether a kernel (or a static method it calls) waits at a work-group barrier. Kernels that
+ * Tells whether a kernel (or a static method it calls) waits at a work-group barrier (warp operations
+ * count: the JVM runs them through one), and whether it uses warp operations. Kernels that
  * do need one thread per work-item on the JVM; all others can run a group's items one after another
  * on one thread, which is much cheaper.
  */
@@ -22,22 +24,36 @@ final class BarrierScan {
     private BarrierScan() {
     }
 
+    /** KernelContext's warp operations: on the JVM they exchange values through the group at a barrier. */
+    private static final Set<String> WARP_OPS = Set.of("shuffle", "shuffleXor", "shuffleUp", "shuffleDown",
+            "warpReduceSum", "warpReduceMax", "warpReduceMin", "warpInclusiveScanSum");
+
     static boolean usesBarrier(Method kernel) {
+        return scan(kernel, n -> n.endsWith("Barrier") || WARP_OPS.contains(n), true);
+    }
+
+    /** Whether the kernel calls a warp operation or a warp MMA (false when its class bytes cannot be read). */
+    static boolean usesWarpOps(Method kernel) {
+        return scan(kernel, n -> WARP_OPS.contains(n) || n.equals("mmaBf16") || n.equals("mmaF16"), false);
+    }
+
+    private static boolean scan(Method kernel, Predicate<String> contextMethod, boolean whenUnreadable) {
         ClassLoader loader = kernel.getDeclaringClass().getClassLoader();
         String owner = kernel.getDeclaringClass().getName().replace('.', '/');
         String descriptor = java.lang.invoke.MethodType.methodType(kernel.getReturnType(), kernel.getParameterTypes())
                 .toMethodDescriptorString();
-        return scan(loader, owner, kernel.getName(), descriptor, new HashSet<>());
+        return scan(loader, owner, kernel.getName(), descriptor, new HashSet<>(), contextMethod, whenUnreadable);
     }
 
-    private static boolean scan(ClassLoader loader, String owner, String name, String descriptor, Set<String> seen) {
+    private static boolean scan(ClassLoader loader, String owner, String name, String descriptor, Set<String> seen,
+                                Predicate<String> contextMethod, boolean whenUnreadable) {
         if (!seen.add(owner + "." + name + descriptor)) {
             return false;
         }
         ClassModel cm = load(loader, owner);
         if (cm == null) {
             // Without the bytes we cannot tell: assume the worst, which is slower but always correct.
-            return true;
+            return whenUnreadable;
         }
         for (MethodModel m : cm.methods()) {
             if (!m.methodName().equalsString(name) || !m.methodType().equalsString(descriptor) || m.code().isEmpty()) {
@@ -47,12 +63,12 @@ final class BarrierScan {
                 if (e instanceof InvokeInstruction inv) {
                     String target = inv.owner().asInternalName();
                     String targetName = inv.name().stringValue();
-                    if (target.equals(CONTEXT) && targetName.endsWith("Barrier")) {
+                    if (target.equals(CONTEXT) && contextMethod.test(targetName)) {
                         return true;
                     }
                     if (inv.opcode() == java.lang.classfile.Opcode.INVOKESTATIC
                             && !target.startsWith("java/")
-                            && scan(loader, target, targetName, inv.type().stringValue(), seen)) {
+                            && scan(loader, target, targetName, inv.type().stringValue(), seen, contextMethod, whenUnreadable)) {
                         return true;
                     }
                 }

@@ -15,6 +15,8 @@ final class JvmKernel implements CompiledKernel {
     /** Index of the KernelContext parameter, or -1. */
     final int contextIndex;
     final boolean usesBarrier;
+    /** Whether the kernel calls warp operations (its launches then need a warp-shaped local size). */
+    final boolean usesWarpOps;
 
     JvmKernel(Method method) {
         this.method = method;
@@ -34,6 +36,7 @@ final class JvmKernel implements CompiledKernel {
         }
         this.contextIndex = ctx;
         this.usesBarrier = ctx >= 0 && BarrierScan.usesBarrier(method);
+        this.usesWarpOps = ctx >= 0 && BarrierScan.usesWarpOps(method);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.jmamba.runtime.backend.jvm;
 
+import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.HalfFloatArray;
 import io.jmamba.runtime.api.IntArray;
 import io.jmamba.runtime.api.KernelContext;
 
@@ -99,6 +101,110 @@ final class JvmKernelContext extends KernelContext {
                 return old;
             }
         }
+    }
+
+    // ---------------------------------------------------------------- warps (see JvmWarp)
+
+    private int[] exchange(int bits) {
+        return JvmWarp.exchange(this, group.warpScratch(), bits);
+    }
+
+    private static int bits(float v) {
+        return Float.floatToRawIntBits(v);
+    }
+
+    private float shuffleFloat(float v, String mode, int arg) {
+        return Float.intBitsToFloat(JvmWarp.shuffle(exchange(bits(v)), laneId(), bits(v), mode, arg));
+    }
+
+    @Override
+    public float shuffle(float v, int srcLane) {
+        return shuffleFloat(v, "idx", srcLane);
+    }
+
+    @Override
+    public int shuffle(int v, int srcLane) {
+        return JvmWarp.shuffle(exchange(v), laneId(), v, "idx", srcLane);
+    }
+
+    @Override
+    public float shuffleXor(float v, int laneMask) {
+        return shuffleFloat(v, "xor", laneMask);
+    }
+
+    @Override
+    public int shuffleXor(int v, int laneMask) {
+        return JvmWarp.shuffle(exchange(v), laneId(), v, "xor", laneMask);
+    }
+
+    @Override
+    public float shuffleUp(float v, int delta) {
+        return shuffleFloat(v, "up", delta);
+    }
+
+    @Override
+    public int shuffleUp(int v, int delta) {
+        return JvmWarp.shuffle(exchange(v), laneId(), v, "up", delta);
+    }
+
+    @Override
+    public float shuffleDown(float v, int delta) {
+        return shuffleFloat(v, "down", delta);
+    }
+
+    @Override
+    public int shuffleDown(int v, int delta) {
+        return JvmWarp.shuffle(exchange(v), laneId(), v, "down", delta);
+    }
+
+    @Override
+    public float warpReduceSum(float v) {
+        return JvmWarp.sumFloat(exchange(bits(v)));
+    }
+
+    @Override
+    public int warpReduceSum(int v) {
+        return JvmWarp.sumInt(exchange(v));
+    }
+
+    @Override
+    public float warpReduceMax(float v) {
+        return JvmWarp.maxFloat(exchange(bits(v)), true);
+    }
+
+    @Override
+    public int warpReduceMax(int v) {
+        return JvmWarp.maxInt(exchange(v), true);
+    }
+
+    @Override
+    public float warpReduceMin(float v) {
+        return JvmWarp.maxFloat(exchange(bits(v)), false);
+    }
+
+    @Override
+    public int warpReduceMin(int v) {
+        return JvmWarp.maxInt(exchange(v), false);
+    }
+
+    @Override
+    public float warpInclusiveScanSum(float v) {
+        return JvmWarp.scanFloat(exchange(bits(v)), laneId());
+    }
+
+    @Override
+    public int warpInclusiveScanSum(int v) {
+        return JvmWarp.scanInt(exchange(v), laneId());
+    }
+
+    @Override
+    public void mmaBf16(BFloat16Array a, long aIndex, int lda, BFloat16Array b, long bIndex, int ldb, float[] acc, int accOffset) {
+        JvmMma.mma(a::get, aIndex, lda, b::get, bIndex, ldb, acc, accOffset, laneId());
+    }
+
+    @Override
+    public void mmaF16(HalfFloatArray a, long aIndex, int lda, HalfFloatArray b, long bIndex, int ldb, float[] acc, int accOffset) {
+        JvmMma.mma(a::get, aIndex, lda, b::get, bIndex, ldb, acc, accOffset, laneId());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.jmamba.runtime.backend.jvm;
 
 import io.jmamba.runtime.backend.LaunchGrid;
+import io.jmamba.runtime.jit.WarpLaunchRule;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,9 @@ final class JvmLauncher {
         if (kernel.contextIndex < 0) {
             invoke(kernel, args, null);
             return;
+        }
+        if (kernel.usesWarpOps) {
+            WarpLaunchRule.check(kernel.method.getDeclaringClass().getSimpleName() + "." + kernel.method.getName(), grid.local());
         }
         long[] global = pad(grid.global(), 1);
         long[] local = grid.local() == null ? defaultLocal(global) : pad(grid.local(), 1);
@@ -50,7 +54,7 @@ final class JvmLauncher {
 
     private static void runGroupSequential(JvmKernel kernel, Object[] args, long[] global, long[] local,
                                            int gx, int gy, int gz, int items) {
-        WorkGroup group = new WorkGroup(null);
+        WorkGroup group = new WorkGroup(null, items);
         JvmKernelContext ctx = new JvmKernelContext(group);
         Object[] a = args.clone();
         a[kernel.contextIndex] = ctx;
@@ -62,7 +66,7 @@ final class JvmLauncher {
 
     private static void runGroupThreaded(JvmKernel kernel, Object[] args, long[] global, long[] local,
                                          int gx, int gy, int gz, int items) {
-        WorkGroup group = new WorkGroup(new CyclicBarrier(items));
+        WorkGroup group = new WorkGroup(new CyclicBarrier(items), items);
         List<Thread> threads = new ArrayList<>(items);
         Throwable[] failure = new Throwable[1];
         for (int i = 0; i < items; i++) {

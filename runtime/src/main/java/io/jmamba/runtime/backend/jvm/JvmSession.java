@@ -1,5 +1,6 @@
 package io.jmamba.runtime.backend.jvm;
 
+import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.ByteArray;
 import io.jmamba.runtime.api.DeviceOutOfMemoryException;
 import io.jmamba.runtime.api.DoubleArray;
@@ -95,6 +96,7 @@ final class JvmSession implements DeviceSession {
         if (type == DoubleArray.class) return DoubleArray.fromSegment(s);
         if (type == ByteArray.class) return ByteArray.fromSegment(s);
         if (type == HalfFloatArray.class) return HalfFloatArray.fromSegment(s);
+        if (type == BFloat16Array.class) return BFloat16Array.fromSegment(s);
         throw new IllegalArgumentException("a device buffer was given for a parameter of type " + type.getName());
     }
 

@@ -5,13 +5,23 @@ import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import java.util.function.Supplier;
 
-/** What the work-items of one group share: local arrays (by allocation order) and the barrier. */
+/**
+ * What the work-items of one group share: local arrays (by allocation order), the barrier, and the
+ * scratch slots (one per item) through which warp operations exchange values.
+ */
 final class WorkGroup {
     private final List<Object> locals = new ArrayList<>();
     private final CyclicBarrier barrier;
+    private final int[] warpScratch;
 
-    WorkGroup(CyclicBarrier barrier) {
+    WorkGroup(CyclicBarrier barrier, int items) {
         this.barrier = barrier;
+        this.warpScratch = barrier == null ? null : new int[items];
+    }
+
+    /** One int slot per work-item, indexed by the linear local id (null when items run one at a time). */
+    int[] warpScratch() {
+        return warpScratch;
     }
 
     CyclicBarrier barrier() {

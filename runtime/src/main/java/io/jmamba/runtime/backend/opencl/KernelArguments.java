@@ -74,7 +74,7 @@ final class KernelArguments {
     static int elementBytes(GeneratedKernel g, KernelParam p) {
         return switch (p.elementType()) {
             case "byte", "boolean" -> 1;
-            case "half", "short", "char" -> 2;
+            case "half", "bf16", "short", "char" -> 2;
             case "float", "int" -> 4;
             case "double", "long" -> 8;
             default -> throw new IllegalArgumentException("kernel " + g.entryName() + ": parameter " + p.name()

@@ -268,6 +268,9 @@ public final class OpenClSession implements DeviceSession {
         }
         OpenClProgram built = k.built();
         String name = built.generated().entryName();
+        if (built.generated().usesWarpOps()) {
+            io.jmamba.runtime.jit.WarpLaunchRule.check(name, grid.local());
+        }
         if (!LaunchChecks.validate(grid, name)) {
             return profile ? 0 : -1; // an empty grid: nothing to run
         }
