@@ -15,6 +15,9 @@ import io.jmamba.runtime.api.KernelMath;
  * <p>Launch: 1-D, local size {@link #GROUP}, one work-group per output tile ({@link #groups} gives the
  * count). One dimension only, because CUDA limits grid dimensions y and z to 65535 and a million
  * tokens make ~100K (chunk, head) pairs.
+ *
+ * <p>The inner products use {@link KernelMath#fma}: the CUDA path compiles with {@code --fmad=false}
+ * (Java's two roundings), so {@code acc += a * b} would cost a multiply and an add.
  */
 public final class SsdTiledKernels {
     private SsdTiledKernels() {
@@ -96,7 +99,7 @@ public final class SsdTiledKernels {
                 for (int r = 0; r < PER; r++) {
                     float av = as[kk * LS + ty + SIDE * r];
                     for (int q = 0; q < PER; q++) {
-                        acc[r * PER + q] += av * bs[kk * LS + tx + SIDE * q];
+                        acc[r * PER + q] = KernelMath.fma(av, bs[kk * LS + tx + SIDE * q], acc[r * PER + q]);
                     }
                 }
             }
@@ -160,7 +163,7 @@ public final class SsdTiledKernels {
                     for (int r = 0; r < PER; r++) {
                         float av = as[kk * LS + ty + SIDE * r];
                         for (int q = 0; q < PER; q++) {
-                            acc[r * PER + q] += av * bs[kk * LS + tx + SIDE * q];
+                            acc[r * PER + q] = KernelMath.fma(av, bs[kk * LS + tx + SIDE * q], acc[r * PER + q]);
                         }
                     }
                 }
@@ -242,7 +245,7 @@ public final class SsdTiledKernels {
                     for (int r = 0; r < PER; r++) {
                         float av = as[kk * LS + ty + SIDE * r];
                         for (int q = 0; q < PER; q++) {
-                            acc[r * PER + q] += av * bs[kk * LS + tx + SIDE * q];
+                            acc[r * PER + q] = KernelMath.fma(av, bs[kk * LS + tx + SIDE * q], acc[r * PER + q]);
                         }
                     }
                 }
@@ -286,7 +289,7 @@ public final class SsdTiledKernels {
                     for (int r = 0; r < PER; r++) {
                         float av = as[kk * LS + ty + SIDE * r];
                         for (int q = 0; q < PER; q++) {
-                            acc[r * PER + q] += av * bs[kk * LS + tx + SIDE * q];
+                            acc[r * PER + q] = KernelMath.fma(av, bs[kk * LS + tx + SIDE * q], acc[r * PER + q]);
                         }
                     }
                 }
