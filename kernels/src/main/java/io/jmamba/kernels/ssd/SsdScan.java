@@ -15,7 +15,7 @@ import java.util.Objects;
 /**
  * Host API of the SSD chunked scan (Mamba-2). {@link #addTo} checks shapes and appends five phase
  * kernels to a task graph (cumsum and state passing from {@link SsdKernels}; chunk states, C*B^T and
- * chunk output from {@link SsdTiledKernels} or, with {@link Variant#LOOPS}, from {@link SsdKernels});
+ * chunk output from the chosen {@link Variant}: by default {@link SsdBlockedKernels});
  * their intermediates are arrays no transfer names, so they live on the device only. {@link #run}
  * is the one-call form on a given device.
  * <pre>{@code
@@ -29,12 +29,14 @@ public final class SsdScan {
 
     /**
      * Which kernels compute the three matrix-product phases: {@link SsdKernels}' loop nests (one
-     * work-item per output, the readable form) or {@link SsdTiledKernels}' local-memory tiles.
+     * work-item per output, the readable form), {@link SsdTiledKernels}' local-memory tiles with 4 x 4
+     * outputs per work-item (the layout before the blocked one, kept to time against), or
+     * {@link SsdBlockedKernels}' tiles with 8 x 8 outputs per work-item.
      */
-    public enum Variant { LOOPS, TILED }
+    public enum Variant { LOOPS, TILED, BLOCKED }
 
     /** The variant {@link #addTo} uses when none is given. */
-    public static final Variant DEFAULT_VARIANT = Variant.TILED;
+    public static final Variant DEFAULT_VARIANT = Variant.BLOCKED;
 
     /** Phase task ids, appended to the caller's prefix. */
     public static final List<String> PHASES = List.of("cumsum", "state", "passing", "cb", "scan");
@@ -141,15 +143,21 @@ public final class SsdScan {
                 in.dtBias() != null, cfg.dtSoftplus(), cfg.clampsDt(), cfg.dtMin(), cfg.dtMax());
         grids.addWorkerGrid(g + t, GraphParts.loopGrid(bch));
 
-        long[] tiled = SsdTiledKernels.groups(cfg);
+        boolean blocked = variant == Variant.BLOCKED;
+        long[] tiled = blocked ? SsdBlockedKernels.groups(cfg) : SsdTiledKernels.groups(cfg);
+        int groupSize = blocked ? SsdBlockedKernels.GROUP : SsdTiledKernels.GROUP;
         for (int k = 0; k < tiled.length; k++) {
-            ShapeCheck.intProduct(PHASES.get(k == 0 ? 1 : k + 2) + " work-items", tiled[k], SsdTiledKernels.GROUP);
+            ShapeCheck.intProduct(PHASES.get(k == 0 ? 1 : k + 2) + " work-items", tiled[k], groupSize);
         }
         t = prefix + "_state";
-        if (variant == Variant.TILED) {
+        if (blocked) {
+            graph.task(t, SsdBlockedKernels::chunkState, new KernelContext(), in.x(), in.B(), dtOut, dACumsum, states, batch,
+                    seqlen, heads, headdim, groups, dstate, chunk, nchunks);
+            grids.addWorkerGrid(g + t, tiledGrid(tiled[0], groupSize));
+        } else if (variant == Variant.TILED) {
             graph.task(t, SsdTiledKernels::chunkState, new KernelContext(), in.x(), in.B(), dtOut, dACumsum, states, batch,
                     seqlen, heads, headdim, groups, dstate, chunk, nchunks);
-            grids.addWorkerGrid(g + t, tiledGrid(tiled[0]));
+            grids.addWorkerGrid(g + t, tiledGrid(tiled[0], groupSize));
         } else {
             graph.task(t, SsdKernels::chunkState, in.x(), in.B(), dtOut, dACumsum, states, batch, seqlen, heads, headdim,
                     groups, dstate, chunk, nchunks);
@@ -162,20 +170,28 @@ public final class SsdScan {
         grids.addWorkerGrid(g + t, GraphParts.loopGrid((long) headdim * dstate, bh));
 
         t = prefix + "_cb";
-        if (variant == Variant.TILED) {
+        if (blocked) {
+            graph.task(t, SsdBlockedKernels::chunkCb, new KernelContext(), in.C(), in.B(), cb, batch, seqlen, groups, dstate,
+                    chunk, nchunks);
+            grids.addWorkerGrid(g + t, tiledGrid(tiled[1], groupSize));
+        } else if (variant == Variant.TILED) {
             graph.task(t, SsdTiledKernels::chunkCb, new KernelContext(), in.C(), in.B(), cb, batch, seqlen, groups, dstate,
                     chunk, nchunks);
-            grids.addWorkerGrid(g + t, tiledGrid(tiled[1]));
+            grids.addWorkerGrid(g + t, tiledGrid(tiled[1], groupSize));
         } else {
             graph.task(t, SsdKernels::chunkCb, in.C(), in.B(), cb, batch, seqlen, groups, dstate, chunk, nchunks);
             grids.addWorkerGrid(g + t, GraphParts.loopGrid(chunk, chunk, bcg));
         }
 
         t = prefix + "_scan";
-        if (variant == Variant.TILED) {
+        if (blocked) {
+            graph.task(t, SsdBlockedKernels::chunkScan, new KernelContext(), in.x(), z, d, in.C(), cb, dtOut, dACumsum, states,
+                    out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null);
+            grids.addWorkerGrid(g + t, tiledGrid(tiled[2], groupSize));
+        } else if (variant == Variant.TILED) {
             graph.task(t, SsdTiledKernels::chunkScan, new KernelContext(), in.x(), z, d, in.C(), cb, dtOut, dACumsum, states,
                     out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null);
-            grids.addWorkerGrid(g + t, tiledGrid(tiled[2]));
+            grids.addWorkerGrid(g + t, tiledGrid(tiled[2], groupSize));
         } else {
             graph.task(t, SsdKernels::chunkScan, in.x(), z, d, in.C(), cb, dtOut, dACumsum, states, out, batch, seqlen,
                     heads, headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null);
@@ -204,9 +220,9 @@ public final class SsdScan {
                 List.of(out, fin), (graph, grids) -> addTo(graph, grids, "ssd", cfg, in, out, fin, variant));
     }
 
-    private static WorkerGrid1D tiledGrid(long workGroups) {
-        WorkerGrid1D grid = new WorkerGrid1D(workGroups * SsdTiledKernels.GROUP);
-        grid.setLocalWork(SsdTiledKernels.GROUP);
+    private static WorkerGrid1D tiledGrid(long workGroups, int groupSize) {
+        WorkerGrid1D grid = new WorkerGrid1D(workGroups * groupSize);
+        grid.setLocalWork(groupSize);
         return grid;
     }
 }
