@@ -46,8 +46,14 @@ public final class SsdBlockedKernels {
     static final int QUAD = 4;
     static final int HALF = TILE / 2;
     static final int LS = TILE + 4;
-    /** Staging elements per work-item and operand in one K step. */
+    /**
+     * Staging elements per work-item and operand in one K step. GROUP == TILE, so where a tile row's
+     * elements are contiguous (x, B in chunkState; x in chunkScan) item lid stages column lid of
+     * STAGE = K_STEP consecutive rows.
+     */
     static final int STAGE = K_STEP * TILE / GROUP;
+    /** Rows one pass of a work-group stages when the slice's K_STEP elements of a row are contiguous. */
+    static final int ROWS = GROUP / K_STEP;
     /** Room for one chunk's per-token scalars. */
     static final int MAX_CHUNK = SsdConfig.MAX_CHUNK;
 
@@ -100,27 +106,30 @@ public final class SsdBlockedKernels {
             wl[l] = KernelMath.exp(last - dACumsum.get(cs + l)) * dtOut.get(cs + l);
         }
         ctx.localBarrier();
+        // item lid stages column p0 + lid of x and n0 + lid of B (GROUP == TILE), one token per pass
+        long xAt = (row0 * heads + h) * headdim + p0 + lid;
+        long xRow = (long) heads * headdim;
+        long bAt = (row0 * groups + g) * dstate + n0 + lid;
+        long bRow = (long) groups * dstate;
+        boolean inP = p0 + lid < headdim;
+        boolean inN = n0 + lid < dstate;
         for (int k0 = 0; k0 < len; k0 += K_STEP) {
             for (int e = 0; e < STAGE; e++) {
-                int idx = lid + GROUP * e;
-                int m = idx % TILE;   // consecutive items: consecutive p (x) and n (B)
-                int kk = idx / TILE;
-                int l = k0 + kk;
+                int l = k0 + e;
                 float xv = 0f;
                 float bv = 0f;
-                if (l < len) {
-                    if (p0 + m < headdim) {
-                        xv = x.get(((row0 + l) * heads + h) * headdim + p0 + m) * wl[l];
-                    }
-                    if (n0 + m < dstate) {
-                        bv = B.get(((row0 + l) * groups + g) * dstate + n0 + m);
-                    }
+                if (l < len && inP) {
+                    xv = x.get(xAt + l * xRow) * wl[l];
                 }
-                as[kk * LS + m] = xv;
-                bs[kk * LS + m] = bv;
+                if (l < len && inN) {
+                    bv = B.get(bAt + l * bRow);
+                }
+                as[e * LS + lid] = xv;
+                bs[e * LS + lid] = bv;
             }
             ctx.localBarrier();
-            for (int kk = 0; kk < K_STEP; kk++) { // acc += as^T bs over the slice (see the class comment)
+            int kEnd = Math.min(K_STEP, len - k0); // staged rows past the end are zero: skip them
+            for (int kk = 0; kk < kEnd; kk++) { // acc += as^T bs over the slice (see the class comment)
                 int ra = kk * LS + ty * QUAD;
                 int rb = kk * LS + tx * QUAD;
                 for (int e = 0; e < QUAD; e++) {
@@ -170,27 +179,29 @@ public final class SsdBlockedKernels {
         int len = Math.min(chunk, seqlen - c * chunk);
         long row0 = (long) b * seqlen + (long) c * chunk;
         if (s0 <= l0 + TILE - 1 && l0 < len) { // uniform over the group, so the barriers inside are reached by all
+            int kq = lid % K_STEP;  // consecutive items: consecutive n of one row
+            int mq = lid / K_STEP;  // first of the item's rows mq + ROWS * e
+            long cAt = ((row0 + l0 + mq) * groups + g) * dstate + kq;
+            long bAt = ((row0 + s0 + mq) * groups + g) * dstate + kq;
+            long step = (long) ROWS * groups * dstate;
             for (int k0 = 0; k0 < dstate; k0 += K_STEP) {
+                boolean inK = k0 + kq < dstate;
                 for (int e = 0; e < STAGE; e++) {
-                    int idx = lid + GROUP * e;
-                    int kk = idx % K_STEP;  // consecutive items: consecutive n of one row
-                    int m = idx / K_STEP;
-                    int n = k0 + kk;
+                    int m = mq + ROWS * e;
                     float cv = 0f;
                     float bv = 0f;
-                    if (n < dstate) {
-                        if (l0 + m < len) {
-                            cv = C.get(((row0 + l0 + m) * groups + g) * dstate + n);
-                        }
-                        if (s0 + m < len) {
-                            bv = B.get(((row0 + s0 + m) * groups + g) * dstate + n);
-                        }
+                    if (inK && l0 + m < len) {
+                        cv = C.get(cAt + k0 + e * step);
                     }
-                    as[kk * LS + m] = cv;
-                    bs[kk * LS + m] = bv;
+                    if (inK && s0 + m < len) {
+                        bv = B.get(bAt + k0 + e * step);
+                    }
+                    as[kq * LS + m] = cv;
+                    bs[kq * LS + m] = bv;
                 }
                 ctx.localBarrier();
-                for (int kk = 0; kk < K_STEP; kk++) { // acc += as^T bs over the slice (see the class comment)
+                int kEnd = Math.min(K_STEP, dstate - k0); // staged rows past the end are zero: skip them
+                for (int kk = 0; kk < kEnd; kk++) { // acc += as^T bs over the slice (see the class comment)
                     int ra = kk * LS + ty * QUAD;
                     int rb = kk * LS + tx * QUAD;
                     for (int e = 0; e < QUAD; e++) {
@@ -265,27 +276,30 @@ public final class SsdBlockedKernels {
                 dtl[s] = dtOut.get(cs + s);
             }
             // inter-chunk term: C[l, :] . state_in[p, :]
+            int kq = lid % K_STEP;  // consecutive items: consecutive n of one row
+            int mq = lid / K_STEP;  // first of the item's rows mq + ROWS * e
+            long cAt = ((row0 + l0 + mq) * groups + g) * dstate + kq;
+            long cStep = (long) ROWS * groups * dstate;
+            long sAt = ((long) i * headdim + p0 + mq) * dstate + kq;
+            long sStep = (long) ROWS * dstate;
             for (int k0 = 0; k0 < dstate; k0 += K_STEP) {
+                boolean inK = k0 + kq < dstate;
                 for (int e = 0; e < STAGE; e++) {
-                    int idx = lid + GROUP * e;
-                    int kk = idx % K_STEP;  // consecutive items: consecutive n of one row
-                    int m = idx / K_STEP;
-                    int n = k0 + kk;
+                    int m = mq + ROWS * e;
                     float cv = 0f;
                     float sv = 0f;
-                    if (n < dstate) {
-                        if (l0 + m < len) {
-                            cv = C.get(((row0 + l0 + m) * groups + g) * dstate + n);
-                        }
-                        if (p0 + m < headdim) {
-                            sv = states.get(((long) i * headdim + p0 + m) * dstate + n);
-                        }
+                    if (inK && l0 + m < len) {
+                        cv = C.get(cAt + k0 + e * cStep);
                     }
-                    as[kk * LS + m] = cv;
-                    bs[kk * LS + m] = sv;
+                    if (inK && p0 + m < headdim) {
+                        sv = states.get(sAt + k0 + e * sStep);
+                    }
+                    as[kq * LS + m] = cv;
+                    bs[kq * LS + m] = sv;
                 }
                 ctx.localBarrier(); // also publishes dAl and dtl
-                for (int kk = 0; kk < K_STEP; kk++) { // acc += as^T bs over the slice (see the class comment)
+                int kEnd = Math.min(K_STEP, dstate - k0); // staged rows past the end are zero: skip them
+                for (int kk = 0; kk < kEnd; kk++) { // acc += as^T bs over the slice (see the class comment)
                     int ra = kk * LS + ty * QUAD;
                     int rb = kk * LS + tx * QUAD;
                     for (int e = 0; e < QUAD; e++) {
@@ -313,28 +327,30 @@ public final class SsdBlockedKernels {
                 }
             }
             // intra-chunk term: sum over s <= l of cb[l, s] exp(dA_l - dA_s) dt_s x[s, p]
+            long cbAt = (cbBase + l0 + mq) * chunk + kq;  // cb: consecutive items, consecutive s of one row
+            long cbStep = (long) ROWS * chunk;
+            long xAt = ((row0 * heads + h) * headdim) + p0 + lid; // x: item lid is column p0 + lid (GROUP == TILE)
+            long xRow = (long) heads * headdim;
+            boolean inP = p0 + lid < headdim;
             for (int k0 = 0; k0 < sEnd; k0 += K_STEP) {
+                int s = k0 + kq;
                 for (int e = 0; e < STAGE; e++) {
-                    int idx = lid + GROUP * e;
-                    int kk = idx % K_STEP;  // consecutive items: consecutive s of one cb row
-                    int m = idx / K_STEP;
+                    int m = mq + ROWS * e;
                     int l = l0 + m;
-                    int s = k0 + kk;
                     float wv = 0f;
                     if (l < len && s <= l) {
-                        wv = cb.get((cbBase + l) * chunk + s) * KernelMath.exp(dAl[l] - dAl[s]) * dtl[s];
+                        wv = cb.get(cbAt + k0 + e * cbStep) * KernelMath.exp(dAl[l] - dAl[s]) * dtl[s];
                     }
-                    as[kk * LS + m] = wv;
-                    int pm = idx % TILE;    // consecutive items: consecutive p of one x row
-                    int sk = idx / TILE;
+                    as[kq * LS + m] = wv;
                     float xv = 0f;
-                    if (k0 + sk < len && p0 + pm < headdim) {
-                        xv = x.get(((row0 + k0 + sk) * heads + h) * headdim + p0 + pm);
+                    if (k0 + e < len && inP) {
+                        xv = x.get(xAt + (k0 + e) * xRow);
                     }
-                    bs[sk * LS + pm] = xv;
+                    bs[e * LS + lid] = xv;
                 }
                 ctx.localBarrier();
-                for (int kk = 0; kk < K_STEP; kk++) { // acc += as^T bs over the slice (see the class comment)
+                int kEnd = Math.min(K_STEP, sEnd - k0); // staged rows past the end are zero: skip them
+                for (int kk = 0; kk < kEnd; kk++) { // acc += as^T bs over the slice (see the class comment)
                     int ra = kk * LS + ty * QUAD;
                     int rb = kk * LS + tx * QUAD;
                     for (int e = 0; e < QUAD; e++) {
