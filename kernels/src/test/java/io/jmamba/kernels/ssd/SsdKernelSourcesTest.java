@@ -1,0 +1,65 @@
+package io.jmamba.kernels.ssd;
+
+import io.jmamba.runtime.jit.Dialect;
+import io.jmamba.runtime.jit.GeneratedKernel;
+import io.jmamba.runtime.jit.KernelJit;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+
+/**
+ * The CUDA C of the SSD matrix-product kernels, which no CI device runs: the inner products must
+ * be fused multiply-adds (the CUDA path compiles with --fmad=false, so a plain a*b+c would cost two
+ * instructions), and the blocked kernels' local memory must fit the 48 KB every CUDA device gives
+ * a work-group without opting in.
+ */
+class SsdKernelSourcesTest {
+    private static final List<String> PRODUCT_KERNELS = List.of("chunkState", "chunkCb", "chunkScan");
+
+    static Method kernel(Class<?> c, String name) {
+        for (Method m : c.getDeclaredMethods()) {
+            if (m.getName().equals(name)) {
+                return m;
+            }
+        }
+        throw new AssertionError(c.getSimpleName() + " has no " + name);
+    }
+
+    static int count(String source, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(source);
+        int n = 0;
+        while (m.find()) {
+            n++;
+        }
+        return n;
+    }
+
+    @TestFactory
+    List<DynamicTest> productKernelsUseFusedMultiplyAdd() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Class<?> c : List.of(SsdBlockedKernels.class, SsdTiledKernels.class)) {
+            for (String k : PRODUCT_KERNELS) {
+                tests.add(dynamicTest(c.getSimpleName() + "." + k, () -> {
+                    GeneratedKernel g = KernelJit.compile(kernel(c, k), Map.of(), Dialect.CUDA);
+                    String src = g.source();
+                    int slices = k.equals("chunkScan") ? 2 : 1; // chunkScan: the inter- and the intra-chunk product
+                    assertEquals(slices, count(src, "= fmaf\\("), src);
+                    assertTrue(count(src, "acc\\[[^\\]]*\\] = \\(acc\\[[^\\]]*\\] \\+") == 0,
+                            "accumulation without fma in " + src);
+                    assertTrue(g.localMemoryBytes() <= 48 * 1024, k + " declares " + g.localMemoryBytes() + " local bytes");
+                }));
+            }
+        }
+        return tests;
+    }
+}
