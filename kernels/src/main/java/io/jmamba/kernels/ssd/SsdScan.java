@@ -31,7 +31,9 @@ public final class SsdScan {
      * Which kernels compute the three matrix-product phases: {@link SsdKernels}' loop nests (one
      * work-item per output, the readable form), {@link SsdTiledKernels}' local-memory tiles with 4 x 4
      * outputs per work-item (the layout before the blocked one, kept to time against), or
-     * {@link SsdBlockedKernels}' tiles with 8 x 8 outputs per work-item.
+     * {@link SsdBlockedKernels}' tiles with 8 x 8 outputs per work-item; BLOCKED also takes the
+     * chunk cumsum from {@link SsdCumsumKernel} (a block scan per chunk and head) instead of
+     * {@link SsdKernels#chunkCumsum}.
      */
     public enum Variant { LOOPS, TILED, BLOCKED }
 
@@ -138,12 +140,19 @@ public final class SsdScan {
         int bcg = ShapeCheck.intProduct("batch * nchunks * groups", batch, nchunks, groups);
         int bh = ShapeCheck.intProduct("batch * heads", batch, heads);
 
-        String t = prefix + "_cumsum";
-        graph.task(t, SsdKernels::chunkCumsum, in.dt(), dtBias, in.A(), dtOut, dACumsum, batch, seqlen, heads, chunk, nchunks,
-                in.dtBias() != null, cfg.dtSoftplus(), cfg.clampsDt(), cfg.dtMin(), cfg.dtMax());
-        grids.addWorkerGrid(g + t, GraphParts.loopGrid(bch));
-
         boolean blocked = variant == Variant.BLOCKED;
+        String t = prefix + "_cumsum";
+        if (blocked) {
+            ShapeCheck.intProduct("cumsum work-items", bch, SsdCumsumKernel.GROUP);
+            graph.task(t, SsdCumsumKernel::chunkCumsum, new KernelContext(), in.dt(), dtBias, in.A(), dtOut, dACumsum, batch,
+                    seqlen, heads, chunk, nchunks, in.dtBias() != null, cfg.dtSoftplus(), cfg.clampsDt(), cfg.dtMin(), cfg.dtMax());
+            grids.addWorkerGrid(g + t, tiledGrid(bch, SsdCumsumKernel.GROUP));
+        } else {
+            graph.task(t, SsdKernels::chunkCumsum, in.dt(), dtBias, in.A(), dtOut, dACumsum, batch, seqlen, heads, chunk,
+                    nchunks, in.dtBias() != null, cfg.dtSoftplus(), cfg.clampsDt(), cfg.dtMin(), cfg.dtMax());
+            grids.addWorkerGrid(g + t, GraphParts.loopGrid(bch));
+        }
+
         long[] tiled = blocked ? SsdBlockedKernels.groups(cfg) : SsdTiledKernels.groups(cfg);
         int groupSize = blocked ? SsdBlockedKernels.GROUP : SsdTiledKernels.GROUP;
         for (int k = 0; k < tiled.length; k++) {
