@@ -249,6 +249,7 @@ public final class SsdBlockedKernels {
         float[] bs = ctx.allocateFloatLocalArray(K_STEP * LS);
         float[] dAl = ctx.allocateFloatLocalArray(MAX_CHUNK);
         float[] dtl = ctx.allocateFloatLocalArray(MAX_CHUNK);
+        float[] dAr = new float[STAGE];
         float[] acc = new float[PER * PER];
         float[] aReg = new float[PER];
         float[] bReg = new float[PER];
@@ -332,6 +333,10 @@ public final class SsdBlockedKernels {
             long xAt = ((row0 * heads + h) * headdim) + p0 + lid; // x: item lid is column p0 + lid (GROUP == TILE)
             long xRow = (long) heads * headdim;
             boolean inP = p0 + lid < headdim;
+            for (int e = 0; e < STAGE; e++) { // dA of the item's staging rows, kept in registers across the slices
+                int l = l0 + mq + ROWS * e;
+                dAr[e] = l < len ? dAl[l] : 0f;
+            }
             for (int k0 = 0; k0 < sEnd; k0 += K_STEP) {
                 int s = k0 + kq;
                 for (int e = 0; e < STAGE; e++) {
@@ -339,7 +344,7 @@ public final class SsdBlockedKernels {
                     int l = l0 + m;
                     float wv = 0f;
                     if (l < len && s <= l) {
-                        wv = cb.get(cbAt + k0 + e * cbStep) * KernelMath.exp(dAl[l] - dAl[s]) * dtl[s];
+                        wv = cb.get(cbAt + k0 + e * cbStep) * KernelMath.exp(dAr[e] - dAl[s]) * dtl[s];
                     }
                     as[kq * LS + m] = wv;
                     float xv = 0f;

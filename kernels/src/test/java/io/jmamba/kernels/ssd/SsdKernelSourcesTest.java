@@ -4,6 +4,7 @@ import io.jmamba.runtime.jit.Dialect;
 import io.jmamba.runtime.jit.GeneratedKernel;
 import io.jmamba.runtime.jit.KernelJit;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 import java.lang.reflect.Method;
@@ -61,5 +62,13 @@ class SsdKernelSourcesTest {
             }
         }
         return tests;
+    }
+
+    @Test
+    void cumsumScansWithWarpShuffles() {
+        String src = KernelJit.compile(kernel(SsdCumsumKernel.class, "chunkCumsum"), Map.of(), Dialect.CUDA).source();
+        assertTrue(src.contains("__shfl_up_sync"), src);
+        String cl = KernelJit.compile(kernel(SsdCumsumKernel.class, "chunkCumsum"), Map.of(), Dialect.OPENCL).source();
+        assertTrue(cl.contains("barrier(CLK_LOCAL_MEM_FENCE)"), cl);
     }
 }
