@@ -64,6 +64,16 @@ class SsdKernelSourcesTest {
         return tests;
     }
 
+    /** The blocked kernels' staging loops index with lid and the pass number on these equalities. */
+    @Test
+    void blockedStagingShapesHold() {
+        assertEquals(SsdBlockedKernels.TILE, SsdBlockedKernels.GROUP, "one staged column per work-item");
+        assertEquals(SsdBlockedKernels.K_STEP, SsdBlockedKernels.STAGE, "one token per staging pass");
+        assertEquals(SsdBlockedKernels.TILE, SsdBlockedKernels.ROWS * SsdBlockedKernels.STAGE, "row-contiguous staging covers the tile");
+        assertEquals(SsdBlockedKernels.TILE, SsdBlockedKernels.SIDE * SsdBlockedKernels.PER, "8 x 8 items of 8 x 8 outputs");
+        assertTrue(SsdConfig.MAX_CHUNK <= SsdCumsumKernel.GROUP * SsdCumsumKernel.TOKENS_PER_ITEM, "cumsum covers a chunk");
+    }
+
     @Test
     void cumsumScansWithWarpShuffles() {
         String src = KernelJit.compile(kernel(SsdCumsumKernel.class, "chunkCumsum"), Map.of(), Dialect.CUDA).source();
