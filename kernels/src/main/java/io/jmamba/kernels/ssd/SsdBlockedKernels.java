@@ -12,13 +12,14 @@ import io.jmamba.runtime.api.KernelMath;
  *
  * <p>Why: the 4 x 4 blocks of {@link SsdTiledKernels} read 8 local floats per 16 multiply-adds, and a
  * streaming multiprocessor serves one 32-wide local load per clock against four 32-wide FMAs, so those
- * kernels wait on local memory at about half the FMA rate. Here each step reads 16 floats per 64
- * {@link KernelMath#fma}s, which matches that 1:4 ratio. The 16 are four 16-byte-aligned runs of
- * four (a warp touches at most 128 consecutive bytes per load, so no bank conflicts); were the JIT's
- * local indexing provably contiguous, the device compiler could make them 128-bit loads (it does
- * not today: the wrapping int arithmetic hides the contiguity). Local rows are {@link #LS} = TILE + 4
- * floats apart: a multiple of four keeps the runs aligned, the +4 spreads the transposed staging
- * stores over the banks (two-way at most).
+ * kernels wait on local memory at about half the FMA rate. Here each step needs 16 floats per 64
+ * {@link KernelMath#fma}s, and the local tiles hold them as pairs of adjacent tile columns packed in
+ * longs ({@link #pack}): 8 64-bit local loads per 64 FMAs, each warp load touching at most 64
+ * distinct bytes (one bank cycle), which leaves local memory below the FMA rate even with the staging
+ * stores. Unpacking is free on CUDA (a long is a register pair). Local rows are {@link #LP} longs
+ * = TILE + 4 floats apart, the +4 spreading the transposed staging stores over the banks.
+ * (Plain float tiles would need 16 32-bit loads: the device compiler does not merge them into wider
+ * loads because the JIT's __shared__ arrays carry no 16-byte alignment.)
  *
  * <p>The 8 x 8 step is written out in each kernel rather than called: as a device function taking
  * the local tiles and the private accumulator it produced NaNs on PoCL 3.1 (CUDA inlines it either
@@ -47,15 +48,25 @@ public final class SsdBlockedKernels {
     static final int HALF = TILE / 2;
     static final int LS = TILE + 4;
     /**
-     * Staging elements per work-item and operand in one K step. GROUP == TILE, so where a tile row's
-     * elements are contiguous (x, B in chunkState; x in chunkScan) item lid stages column lid of
-     * STAGE = K_STEP consecutive rows.
+     * Row pairs one pass of a work-group stages where a tile row's K_STEP slice elements are
+     * contiguous in memory (C, states, cb: K_STEP consecutive items read one row's slice).
      */
-    static final int STAGE = K_STEP * TILE / GROUP;
-    /** Rows one pass of a work-group stages when the slice's K_STEP elements of a row are contiguous. */
     static final int ROWS = GROUP / K_STEP;
     /** Room for one chunk's per-token scalars. */
     static final int MAX_CHUNK = SsdConfig.MAX_CHUNK;
+    /** Local tiles hold float pairs (adjacent tile columns) in longs: LP longs per staged row. */
+    static final int LP = LS / 2;
+    /** Pairs in a run of QUAD floats, in HALF floats, and in a tile row. */
+    static final int QP = QUAD / 2;
+    static final int HP = HALF / 2;
+    static final int TP = TILE / 2;
+    /**
+     * Staging passes per K step (each item writes one long per operand and pass), and the staged rows
+     * one pass covers where a slice row's tile columns are contiguous (x, B: item lid takes column
+     * pair lid % TP of row lid / TP).
+     */
+    static final int PAIR_PASSES = K_STEP * TP / GROUP;
+    static final int PAIR_ROWS = GROUP / TP;
 
     /** Tiles needed to cover {@code n}. */
     public static int tiles(int n) {
@@ -70,6 +81,19 @@ public final class SsdBlockedKernels {
         return new long[] {bch * tiles(cfg.headdim()) * tiles(cfg.dstate()), bcg * q * q, bch * q * tiles(cfg.headdim())};
     }
 
+    /** Two floats in one long: {@code lo} in the low 32 bits (one 64-bit local load then feeds two FMAs' operands). */
+    static long pack(float lo, float hi) {
+        return (Float.floatToRawIntBits(lo) & 0xFFFFFFFFL) | ((long) Float.floatToRawIntBits(hi) << 32);
+    }
+
+    static float low(long v) {
+        return Float.intBitsToFloat((int) v);
+    }
+
+    static float high(long v) {
+        return Float.intBitsToFloat((int) (v >>> 32));
+    }
+
     /** Tile row (or column) of a work-item's k-th output row (column): two runs of four, HALF apart. */
     static int slot(int t, int k) {
         return t * QUAD + (k & (QUAD - 1)) + (k / QUAD) * HALF;
@@ -79,8 +103,8 @@ public final class SsdBlockedKernels {
     public static void chunkState(KernelContext ctx, FloatArray x, FloatArray B, FloatArray dtOut, FloatArray dACumsum,
                                   FloatArray states, int batch, int seqlen, int heads, int headdim, int groups,
                                   int dstate, int chunk, int nchunks) {
-        float[] as = ctx.allocateFloatLocalArray(K_STEP * LS);
-        float[] bs = ctx.allocateFloatLocalArray(K_STEP * LS);
+        long[] as = ctx.allocateLongLocalArray(K_STEP * LP);
+        long[] bs = ctx.allocateLongLocalArray(K_STEP * LP);
         float[] wl = ctx.allocateFloatLocalArray(MAX_CHUNK);
         float[] acc = new float[PER * PER];
         float[] aReg = new float[PER];
@@ -106,37 +130,61 @@ public final class SsdBlockedKernels {
             wl[l] = KernelMath.exp(last - dACumsum.get(cs + l)) * dtOut.get(cs + l);
         }
         ctx.localBarrier();
-        // item lid stages column p0 + lid of x and n0 + lid of B (GROUP == TILE), one token per pass
-        long xAt = (row0 * heads + h) * headdim + p0 + lid;
+        // item lid stages the column pair cp of x (p0 + 2cp, + 1) and of B (n0 + 2cp, + 1), PAIR_ROWS tokens apart
+        int cp = lid % TP;
+        int rq = lid / TP;
+        long xAt = (row0 * heads + h) * headdim + p0 + 2 * cp;
         long xRow = (long) heads * headdim;
-        long bAt = (row0 * groups + g) * dstate + n0 + lid;
+        long bAt = (row0 * groups + g) * dstate + n0 + 2 * cp;
         long bRow = (long) groups * dstate;
-        boolean inP = p0 + lid < headdim;
-        boolean inN = n0 + lid < dstate;
+        boolean inP0 = p0 + 2 * cp < headdim;
+        boolean inP1 = p0 + 2 * cp + 1 < headdim;
+        boolean inN0 = n0 + 2 * cp < dstate;
+        boolean inN1 = n0 + 2 * cp + 1 < dstate;
         for (int k0 = 0; k0 < len; k0 += K_STEP) {
-            for (int e = 0; e < STAGE; e++) {
-                int l = k0 + e;
-                float xv = 0f;
-                float bv = 0f;
-                if (l < len && inP) {
-                    xv = x.get(xAt + l * xRow) * wl[l];
+            for (int e = 0; e < PAIR_PASSES; e++) {
+                int kk = rq + PAIR_ROWS * e;
+                int l = k0 + kk;
+                float x0 = 0f;
+                float x1 = 0f;
+                float b0 = 0f;
+                float b1 = 0f;
+                if (l < len) {
+                    float w = wl[l];
+                    if (inP0) {
+                        x0 = x.get(xAt + l * xRow) * w;
+                    }
+                    if (inP1) {
+                        x1 = x.get(xAt + l * xRow + 1) * w;
+                    }
+                    if (inN0) {
+                        b0 = B.get(bAt + l * bRow);
+                    }
+                    if (inN1) {
+                        b1 = B.get(bAt + l * bRow + 1);
+                    }
                 }
-                if (l < len && inN) {
-                    bv = B.get(bAt + l * bRow);
-                }
-                as[e * LS + lid] = xv;
-                bs[e * LS + lid] = bv;
+                as[kk * LP + cp] = pack(x0, x1);
+                bs[kk * LP + cp] = pack(b0, b1);
             }
             ctx.localBarrier();
             int kEnd = Math.min(K_STEP, len - k0); // staged rows past the end are zero: skip them
             for (int kk = 0; kk < kEnd; kk++) { // acc += as^T bs over the slice (see the class comment)
-                int ra = kk * LS + ty * QUAD;
-                int rb = kk * LS + tx * QUAD;
-                for (int e = 0; e < QUAD; e++) {
-                    aReg[e] = as[ra + e];
-                    aReg[QUAD + e] = as[ra + HALF + e];
-                    bReg[e] = bs[rb + e];
-                    bReg[QUAD + e] = bs[rb + HALF + e];
+                int ra = kk * LP + ty * QP;
+                int rb = kk * LP + tx * QP;
+                for (int e = 0; e < QP; e++) {
+                    long a0 = as[ra + e];
+                    long a1 = as[ra + HP + e];
+                    long b0 = bs[rb + e];
+                    long b1 = bs[rb + HP + e];
+                    aReg[2 * e] = low(a0);
+                    aReg[2 * e + 1] = high(a0);
+                    aReg[QUAD + 2 * e] = low(a1);
+                    aReg[QUAD + 2 * e + 1] = high(a1);
+                    bReg[2 * e] = low(b0);
+                    bReg[2 * e + 1] = high(b0);
+                    bReg[QUAD + 2 * e] = low(b1);
+                    bReg[QUAD + 2 * e + 1] = high(b1);
                 }
                 for (int r = 0; r < PER; r++) {
                     for (int q = 0; q < PER; q++) {
@@ -160,8 +208,8 @@ public final class SsdBlockedKernels {
     /** cb[b,c,g] (chunk x chunk) = C_chunk B_chunk^T, lower triangle; tiles wholly above the diagonal are zero. */
     public static void chunkCb(KernelContext ctx, FloatArray C, FloatArray B, FloatArray cb, int batch, int seqlen, int groups,
                                int dstate, int chunk, int nchunks) {
-        float[] as = ctx.allocateFloatLocalArray(K_STEP * LS);
-        float[] bs = ctx.allocateFloatLocalArray(K_STEP * LS);
+        long[] as = ctx.allocateLongLocalArray(K_STEP * LP);
+        long[] bs = ctx.allocateLongLocalArray(K_STEP * LP);
         float[] acc = new float[PER * PER];
         float[] aReg = new float[PER];
         float[] bReg = new float[PER];
@@ -180,35 +228,56 @@ public final class SsdBlockedKernels {
         long row0 = (long) b * seqlen + (long) c * chunk;
         if (s0 <= l0 + TILE - 1 && l0 < len) { // uniform over the group, so the barriers inside are reached by all
             int kq = lid % K_STEP;  // consecutive items: consecutive n of one row
-            int mq = lid / K_STEP;  // first of the item's rows mq + ROWS * e
-            long cAt = ((row0 + l0 + mq) * groups + g) * dstate + kq;
-            long bAt = ((row0 + s0 + mq) * groups + g) * dstate + kq;
-            long step = (long) ROWS * groups * dstate;
+            int mp = lid / K_STEP;  // first of the item's row pairs mp + ROWS * e (rows 2 * pair, + 1)
+            long rowStep = (long) groups * dstate;
+            long cAt = (row0 + l0 + 2 * mp) * rowStep + (long) g * dstate + kq;
+            long bAt = (row0 + s0 + 2 * mp) * rowStep + (long) g * dstate + kq;
+            long step = 2L * ROWS * rowStep;
             for (int k0 = 0; k0 < dstate; k0 += K_STEP) {
                 boolean inK = k0 + kq < dstate;
-                for (int e = 0; e < STAGE; e++) {
-                    int m = mq + ROWS * e;
-                    float cv = 0f;
-                    float bv = 0f;
-                    if (inK && l0 + m < len) {
-                        cv = C.get(cAt + k0 + e * step);
+                for (int e = 0; e < PAIR_PASSES; e++) {
+                    int m = 2 * (mp + ROWS * e);
+                    long ca = cAt + k0 + e * step;
+                    long ba = bAt + k0 + e * step;
+                    float c0 = 0f;
+                    float c1 = 0f;
+                    float b0 = 0f;
+                    float b1 = 0f;
+                    if (inK) {
+                        if (l0 + m < len) {
+                            c0 = C.get(ca);
+                        }
+                        if (l0 + m + 1 < len) {
+                            c1 = C.get(ca + rowStep);
+                        }
+                        if (s0 + m < len) {
+                            b0 = B.get(ba);
+                        }
+                        if (s0 + m + 1 < len) {
+                            b1 = B.get(ba + rowStep);
+                        }
                     }
-                    if (inK && s0 + m < len) {
-                        bv = B.get(bAt + k0 + e * step);
-                    }
-                    as[kq * LS + m] = cv;
-                    bs[kq * LS + m] = bv;
+                    as[kq * LP + m / 2] = pack(c0, c1);
+                    bs[kq * LP + m / 2] = pack(b0, b1);
                 }
                 ctx.localBarrier();
                 int kEnd = Math.min(K_STEP, dstate - k0); // staged rows past the end are zero: skip them
                 for (int kk = 0; kk < kEnd; kk++) { // acc += as^T bs over the slice (see the class comment)
-                    int ra = kk * LS + ty * QUAD;
-                    int rb = kk * LS + tx * QUAD;
-                    for (int e = 0; e < QUAD; e++) {
-                        aReg[e] = as[ra + e];
-                        aReg[QUAD + e] = as[ra + HALF + e];
-                        bReg[e] = bs[rb + e];
-                        bReg[QUAD + e] = bs[rb + HALF + e];
+                    int ra = kk * LP + ty * QP;
+                    int rb = kk * LP + tx * QP;
+                    for (int e = 0; e < QP; e++) {
+                        long a0 = as[ra + e];
+                        long a1 = as[ra + HP + e];
+                        long b0 = bs[rb + e];
+                        long b1 = bs[rb + HP + e];
+                        aReg[2 * e] = low(a0);
+                        aReg[2 * e + 1] = high(a0);
+                        aReg[QUAD + 2 * e] = low(a1);
+                        aReg[QUAD + 2 * e + 1] = high(a1);
+                        bReg[2 * e] = low(b0);
+                        bReg[2 * e + 1] = high(b0);
+                        bReg[QUAD + 2 * e] = low(b1);
+                        bReg[QUAD + 2 * e + 1] = high(b1);
                     }
                     for (int r = 0; r < PER; r++) {
                         for (int q = 0; q < PER; q++) {
@@ -245,11 +314,11 @@ public final class SsdBlockedKernels {
                                  int batch, int seqlen, int heads, int headdim, int groups,
                                  int dstate, int chunk, int nchunks,
                                  int dMode, boolean hasZ) {
-        float[] as = ctx.allocateFloatLocalArray(K_STEP * LS);
-        float[] bs = ctx.allocateFloatLocalArray(K_STEP * LS);
+        long[] as = ctx.allocateLongLocalArray(K_STEP * LP);
+        long[] bs = ctx.allocateLongLocalArray(K_STEP * LP);
         float[] dAl = ctx.allocateFloatLocalArray(MAX_CHUNK);
         float[] dtl = ctx.allocateFloatLocalArray(MAX_CHUNK);
-        float[] dAr = new float[STAGE];
+        float[] dAr = new float[2 * PAIR_PASSES];
         float[] acc = new float[PER * PER];
         float[] aReg = new float[PER];
         float[] bReg = new float[PER];
@@ -278,36 +347,57 @@ public final class SsdBlockedKernels {
             }
             // inter-chunk term: C[l, :] . state_in[p, :]
             int kq = lid % K_STEP;  // consecutive items: consecutive n of one row
-            int mq = lid / K_STEP;  // first of the item's rows mq + ROWS * e
-            long cAt = ((row0 + l0 + mq) * groups + g) * dstate + kq;
-            long cStep = (long) ROWS * groups * dstate;
-            long sAt = ((long) i * headdim + p0 + mq) * dstate + kq;
-            long sStep = (long) ROWS * dstate;
+            int mp = lid / K_STEP;  // first of the item's row pairs mp + ROWS * e (rows 2 * pair, + 1)
+            long cRow = (long) groups * dstate;
+            long cAt = (row0 + l0 + 2 * mp) * cRow + (long) g * dstate + kq;
+            long cStep = 2L * ROWS * cRow;
+            long sAt = ((long) i * headdim + p0 + 2 * mp) * dstate + kq;
+            long sStep = 2L * ROWS * dstate;
             for (int k0 = 0; k0 < dstate; k0 += K_STEP) {
                 boolean inK = k0 + kq < dstate;
-                for (int e = 0; e < STAGE; e++) {
-                    int m = mq + ROWS * e;
-                    float cv = 0f;
-                    float sv = 0f;
-                    if (inK && l0 + m < len) {
-                        cv = C.get(cAt + k0 + e * cStep);
+                for (int e = 0; e < PAIR_PASSES; e++) {
+                    int m = 2 * (mp + ROWS * e);
+                    long ca = cAt + k0 + e * cStep;
+                    long sa = sAt + k0 + e * sStep;
+                    float c0 = 0f;
+                    float c1 = 0f;
+                    float s0 = 0f;
+                    float s1 = 0f;
+                    if (inK) {
+                        if (l0 + m < len) {
+                            c0 = C.get(ca);
+                        }
+                        if (l0 + m + 1 < len) {
+                            c1 = C.get(ca + cRow);
+                        }
+                        if (p0 + m < headdim) {
+                            s0 = states.get(sa);
+                        }
+                        if (p0 + m + 1 < headdim) {
+                            s1 = states.get(sa + dstate);
+                        }
                     }
-                    if (inK && p0 + m < headdim) {
-                        sv = states.get(sAt + k0 + e * sStep);
-                    }
-                    as[kq * LS + m] = cv;
-                    bs[kq * LS + m] = sv;
+                    as[kq * LP + m / 2] = pack(c0, c1);
+                    bs[kq * LP + m / 2] = pack(s0, s1);
                 }
                 ctx.localBarrier(); // also publishes dAl and dtl
                 int kEnd = Math.min(K_STEP, dstate - k0); // staged rows past the end are zero: skip them
                 for (int kk = 0; kk < kEnd; kk++) { // acc += as^T bs over the slice (see the class comment)
-                    int ra = kk * LS + ty * QUAD;
-                    int rb = kk * LS + tx * QUAD;
-                    for (int e = 0; e < QUAD; e++) {
-                        aReg[e] = as[ra + e];
-                        aReg[QUAD + e] = as[ra + HALF + e];
-                        bReg[e] = bs[rb + e];
-                        bReg[QUAD + e] = bs[rb + HALF + e];
+                    int ra = kk * LP + ty * QP;
+                    int rb = kk * LP + tx * QP;
+                    for (int e = 0; e < QP; e++) {
+                        long a0 = as[ra + e];
+                        long a1 = as[ra + HP + e];
+                        long b0 = bs[rb + e];
+                        long b1 = bs[rb + HP + e];
+                        aReg[2 * e] = low(a0);
+                        aReg[2 * e + 1] = high(a0);
+                        aReg[QUAD + 2 * e] = low(a1);
+                        aReg[QUAD + 2 * e + 1] = high(a1);
+                        bReg[2 * e] = low(b0);
+                        bReg[2 * e + 1] = high(b0);
+                        bReg[QUAD + 2 * e] = low(b1);
+                        bReg[QUAD + 2 * e + 1] = high(b1);
                     }
                     for (int r = 0; r < PER; r++) {
                         for (int q = 0; q < PER; q++) {
@@ -328,41 +418,72 @@ public final class SsdBlockedKernels {
                 }
             }
             // intra-chunk term: sum over s <= l of cb[l, s] exp(dA_l - dA_s) dt_s x[s, p]
-            long cbAt = (cbBase + l0 + mq) * chunk + kq;  // cb: consecutive items, consecutive s of one row
-            long cbStep = (long) ROWS * chunk;
-            long xAt = ((row0 * heads + h) * headdim) + p0 + lid; // x: item lid is column p0 + lid (GROUP == TILE)
+            // cb: consecutive items, consecutive s of one row; row pairs as in the inter-chunk term
+            long cbAt = (cbBase + l0 + 2 * mp) * chunk + kq;
+            long cbStep = 2L * ROWS * chunk;
+            // x: item lid stages the column pair cp (p0 + 2cp, + 1) of tokens rq + PAIR_ROWS * e
+            int cp = lid % TP;
+            int rq = lid / TP;
+            long xAt = ((row0 * heads + h) * headdim) + p0 + 2 * cp;
             long xRow = (long) heads * headdim;
-            boolean inP = p0 + lid < headdim;
-            for (int e = 0; e < STAGE; e++) { // dA of the item's staging rows, kept in registers across the slices
-                int l = l0 + mq + ROWS * e;
+            boolean inP0 = p0 + 2 * cp < headdim;
+            boolean inP1 = p0 + 2 * cp + 1 < headdim;
+            for (int e = 0; e < 2 * PAIR_PASSES; e++) { // dA of the item's staging rows, kept in registers across the slices
+                int l = l0 + 2 * (mp + ROWS * (e / 2)) + e % 2;
                 dAr[e] = l < len ? dAl[l] : 0f;
             }
             for (int k0 = 0; k0 < sEnd; k0 += K_STEP) {
                 int s = k0 + kq;
-                for (int e = 0; e < STAGE; e++) {
-                    int m = mq + ROWS * e;
-                    int l = l0 + m;
-                    float wv = 0f;
+                float dAs = 0f;
+                float dts = 0f;
+                if (s < sEnd) {
+                    dAs = dAl[s];
+                    dts = dtl[s];
+                }
+                for (int e = 0; e < PAIR_PASSES; e++) {
+                    int l = l0 + 2 * (mp + ROWS * e);
+                    long ca = cbAt + k0 + e * cbStep;
+                    float w0 = 0f;
+                    float w1 = 0f;
                     if (l < len && s <= l) {
-                        wv = cb.get(cbAt + k0 + e * cbStep) * KernelMath.exp(dAr[e] - dAl[s]) * dtl[s];
+                        w0 = cb.get(ca) * KernelMath.exp(dAr[2 * e] - dAs) * dts;
                     }
-                    as[kq * LS + m] = wv;
-                    float xv = 0f;
-                    if (k0 + e < len && inP) {
-                        xv = x.get(xAt + (k0 + e) * xRow);
+                    if (l + 1 < len && s <= l + 1) {
+                        w1 = cb.get(ca + chunk) * KernelMath.exp(dAr[2 * e + 1] - dAs) * dts;
                     }
-                    bs[e * LS + lid] = xv;
+                    as[kq * LP + (l - l0) / 2] = pack(w0, w1);
+                    int kk = rq + PAIR_ROWS * e;
+                    float x0 = 0f;
+                    float x1 = 0f;
+                    if (k0 + kk < len) {
+                        long xa = xAt + (k0 + kk) * xRow;
+                        if (inP0) {
+                            x0 = x.get(xa);
+                        }
+                        if (inP1) {
+                            x1 = x.get(xa + 1);
+                        }
+                    }
+                    bs[kk * LP + cp] = pack(x0, x1);
                 }
                 ctx.localBarrier();
                 int kEnd = Math.min(K_STEP, sEnd - k0); // staged rows past the end are zero: skip them
                 for (int kk = 0; kk < kEnd; kk++) { // acc += as^T bs over the slice (see the class comment)
-                    int ra = kk * LS + ty * QUAD;
-                    int rb = kk * LS + tx * QUAD;
-                    for (int e = 0; e < QUAD; e++) {
-                        aReg[e] = as[ra + e];
-                        aReg[QUAD + e] = as[ra + HALF + e];
-                        bReg[e] = bs[rb + e];
-                        bReg[QUAD + e] = bs[rb + HALF + e];
+                    int ra = kk * LP + ty * QP;
+                    int rb = kk * LP + tx * QP;
+                    for (int e = 0; e < QP; e++) {
+                        long a0 = as[ra + e];
+                        long a1 = as[ra + HP + e];
+                        long b0 = bs[rb + e];
+                        long b1 = bs[rb + HP + e];
+                        aReg[2 * e] = low(a0);
+                        aReg[2 * e + 1] = high(a0);
+                        aReg[QUAD + 2 * e] = low(a1);
+                        aReg[QUAD + 2 * e + 1] = high(a1);
+                        bReg[2 * e] = low(b0);
+                        bReg[2 * e + 1] = high(b0);
+                        bReg[QUAD + 2 * e] = low(b1);
+                        bReg[QUAD + 2 * e + 1] = high(b1);
                     }
                     for (int r = 0; r < PER; r++) {
                         for (int q = 0; q < PER; q++) {

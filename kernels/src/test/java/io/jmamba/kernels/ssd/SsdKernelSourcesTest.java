@@ -67,11 +67,27 @@ class SsdKernelSourcesTest {
     /** The blocked kernels' staging loops index with lid and the pass number on these equalities. */
     @Test
     void blockedStagingShapesHold() {
-        assertEquals(SsdBlockedKernels.TILE, SsdBlockedKernels.GROUP, "one staged column per work-item");
-        assertEquals(SsdBlockedKernels.K_STEP, SsdBlockedKernels.STAGE, "one token per staging pass");
-        assertEquals(SsdBlockedKernels.TILE, SsdBlockedKernels.ROWS * SsdBlockedKernels.STAGE, "row-contiguous staging covers the tile");
+        assertEquals(SsdBlockedKernels.K_STEP, SsdBlockedKernels.PAIR_ROWS * SsdBlockedKernels.PAIR_PASSES,
+                "column-pair staging covers the slice's rows");
+        assertEquals(SsdBlockedKernels.TILE, 2 * SsdBlockedKernels.ROWS * SsdBlockedKernels.PAIR_PASSES,
+                "row-pair staging covers the tile's rows");
+        assertEquals(0, SsdBlockedKernels.GROUP % SsdBlockedKernels.TP, "whole pair rows per pass");
+        assertEquals(0, SsdBlockedKernels.LS % 2, "pairs never straddle a local row");
         assertEquals(SsdBlockedKernels.TILE, SsdBlockedKernels.SIDE * SsdBlockedKernels.PER, "8 x 8 items of 8 x 8 outputs");
         assertTrue(SsdConfig.MAX_CHUNK <= SsdCumsumKernel.GROUP * SsdCumsumKernel.TOKENS_PER_ITEM, "cumsum covers a chunk");
+    }
+
+    @Test
+    void pairsRoundTripEveryBitPattern() {
+        float[] samples = {0f, -0f, 1f, -1.5f, Float.MIN_VALUE, Float.MAX_VALUE, Float.NaN, Float.NEGATIVE_INFINITY,
+                Float.intBitsToFloat(0x7fc00001)};
+        for (float lo : samples) {
+            for (float hi : samples) {
+                long v = SsdBlockedKernels.pack(lo, hi);
+                assertEquals(Float.floatToRawIntBits(lo), Float.floatToRawIntBits(SsdBlockedKernels.low(v)));
+                assertEquals(Float.floatToRawIntBits(hi), Float.floatToRawIntBits(SsdBlockedKernels.high(v)));
+            }
+        }
     }
 
     @Test
