@@ -8,7 +8,7 @@ import io.jmamba.runtime.api.KernelMath;
  * The three matrix-product phases of the SSD scan (chunk states, C*B^T, chunk output) as register-
  * blocked tiles: the same {@link #TILE} x {@link #TILE} output tiles and launch order as
  * {@link SsdTiledKernels}, but a work-group of only {@link #GROUP} items, each owning 8 x 8 outputs
- * (two runs of four rows 32 apart times two runs of four columns 32 apart).
+ * (eight consecutive rows times two runs of four columns 32 apart).
  *
  * <p>Why: the 4 x 4 blocks of {@link SsdTiledKernels} read 8 local floats per 16 multiply-adds, and a
  * streaming multiprocessor serves one 32-wide local load per clock against four 32-wide FMAs, so those
@@ -27,7 +27,8 @@ import io.jmamba.runtime.api.KernelMath;
  *
  * <p>The per-chunk scalars each kernel needs many times (dt, dA_cumsum, the state weights) are read
  * once into local memory at the start. Tiles of C*B^T wholly above the diagonal and chunk-output
- * contributions from tokens after the tile's last row are skipped (causality).
+ * contributions from tokens after the tile's last row are skipped (causality), and in the diagonal
+ * tile each warp ends the intra-chunk product at its own last row.
  *
  * <p>Launch: 1-D, local size {@link #GROUP}, one work-group per output tile ({@link #groups}).
  */
@@ -52,6 +53,8 @@ public final class SsdBlockedKernels {
      * contiguous in memory (C, states, cb: K_STEP consecutive items read one row's slice).
      */
     static final int ROWS = GROUP / K_STEP;
+    /** Work-items of one warp: SIDE * 4 items own 4 * PER = 32 consecutive tile rows. */
+    static final int WARP_ITEMS = 32;
     /** Room for one chunk's per-token scalars. */
     static final int MAX_CHUNK = SsdConfig.MAX_CHUNK;
     /** Local tiles hold float pairs (adjacent tile columns) in longs: LP longs per staged row. */
@@ -94,9 +97,26 @@ public final class SsdBlockedKernels {
         return Float.intBitsToFloat((int) (v >>> 32));
     }
 
-    /** Tile row (or column) of a work-item's k-th output row (column): two runs of four, HALF apart. */
+    /**
+     * Tile column of a work-item's k-th output column: two runs of four, HALF apart, so that the
+     * eight items of a warp row read 64 consecutive bytes per column-pair load.
+     */
     static int slot(int t, int k) {
         return t * QUAD + (k & (QUAD - 1)) + (k / QUAD) * HALF;
+    }
+
+    /**
+     * Tile row of a work-item's k-th output row: eight consecutive rows, so a warp (four values of
+     * ty) owns 32 consecutive rows, and the causal intra-chunk product can end a warp's slice at its
+     * last row ({@link #warpLastRow}).
+     */
+    static int rowSlot(int t, int k) {
+        return t * PER + k;
+    }
+
+    /** The last tile row of the warp of work-item lid (rows of lid / 32 times 32, 32 of them). */
+    static int warpLastRow(int lid) {
+        return (lid / WARP_ITEMS) * WARP_ITEMS + WARP_ITEMS - 1;
     }
 
     /** states[b,c,h] (headdim x dstate) = sum_l (w_l x[l,:])^T B[l,:], w_l = exp(dA_cs[last] - dA_cs[l]) dt[l]. */
@@ -170,11 +190,11 @@ public final class SsdBlockedKernels {
             ctx.localBarrier();
             int kEnd = Math.min(K_STEP, len - k0); // staged rows past the end are zero: skip them
             for (int kk = 0; kk < kEnd; kk++) { // acc += as^T bs over the slice (see the class comment)
-                int ra = kk * LP + ty * QP;
+                int ra = kk * LP + ty * (PER / 2);
                 int rb = kk * LP + tx * QP;
                 for (int e = 0; e < QP; e++) {
                     long a0 = as[ra + e];
-                    long a1 = as[ra + HP + e];
+                    long a1 = as[ra + QP + e];
                     long b0 = bs[rb + e];
                     long b1 = bs[rb + HP + e];
                     aReg[2 * e] = low(a0);
@@ -195,7 +215,7 @@ public final class SsdBlockedKernels {
             ctx.localBarrier();
         }
         for (int r = 0; r < PER; r++) {
-            int p = p0 + slot(ty, r);
+            int p = p0 + rowSlot(ty, r);
             for (int q = 0; q < PER; q++) {
                 int n = n0 + slot(tx, q);
                 if (p < headdim && n < dstate) {
@@ -263,11 +283,11 @@ public final class SsdBlockedKernels {
                 ctx.localBarrier();
                 int kEnd = Math.min(K_STEP, dstate - k0); // staged rows past the end are zero: skip them
                 for (int kk = 0; kk < kEnd; kk++) { // acc += as^T bs over the slice (see the class comment)
-                    int ra = kk * LP + ty * QP;
+                    int ra = kk * LP + ty * (PER / 2);
                     int rb = kk * LP + tx * QP;
                     for (int e = 0; e < QP; e++) {
                         long a0 = as[ra + e];
-                        long a1 = as[ra + HP + e];
+                        long a1 = as[ra + QP + e];
                         long b0 = bs[rb + e];
                         long b1 = bs[rb + HP + e];
                         aReg[2 * e] = low(a0);
@@ -289,7 +309,7 @@ public final class SsdBlockedKernels {
             }
         }
         for (int r = 0; r < PER; r++) {
-            int l = l0 + slot(ty, r);
+            int l = l0 + rowSlot(ty, r);
             for (int q = 0; q < PER; q++) {
                 int s = s0 + slot(tx, q);
                 if (l < chunk && s < chunk) {
@@ -383,11 +403,11 @@ public final class SsdBlockedKernels {
                 ctx.localBarrier(); // also publishes dAl and dtl
                 int kEnd = Math.min(K_STEP, dstate - k0); // staged rows past the end are zero: skip them
                 for (int kk = 0; kk < kEnd; kk++) { // acc += as^T bs over the slice (see the class comment)
-                    int ra = kk * LP + ty * QP;
+                    int ra = kk * LP + ty * (PER / 2);
                     int rb = kk * LP + tx * QP;
                     for (int e = 0; e < QP; e++) {
                         long a0 = as[ra + e];
-                        long a1 = as[ra + HP + e];
+                        long a1 = as[ra + QP + e];
                         long b0 = bs[rb + e];
                         long b1 = bs[rb + HP + e];
                         aReg[2 * e] = low(a0);
@@ -408,7 +428,7 @@ public final class SsdBlockedKernels {
                 ctx.localBarrier();
             }
             for (int r = 0; r < PER; r++) {
-                int l = l0 + slot(ty, r);
+                int l = l0 + rowSlot(ty, r);
                 float decay = 0f;
                 if (l < len) {
                     decay = KernelMath.exp(dAl[l]);
@@ -467,13 +487,16 @@ public final class SsdBlockedKernels {
                     bs[kk * LP + cp] = pack(x0, x1);
                 }
                 ctx.localBarrier();
-                int kEnd = Math.min(K_STEP, sEnd - k0); // staged rows past the end are zero: skip them
+                // staged rows past the end are zero, and so are the weights of tokens after this warp's
+                // last row (causality): end the slice there (uniform over a CUDA warp; anywhere else
+                // just a per-item bound over terms that are zero)
+                int kEnd = Math.min(Math.min(K_STEP, sEnd - k0), l0 + warpLastRow(lid) - k0 + 1);
                 for (int kk = 0; kk < kEnd; kk++) { // acc += as^T bs over the slice (see the class comment)
-                    int ra = kk * LP + ty * QP;
+                    int ra = kk * LP + ty * (PER / 2);
                     int rb = kk * LP + tx * QP;
                     for (int e = 0; e < QP; e++) {
                         long a0 = as[ra + e];
-                        long a1 = as[ra + HP + e];
+                        long a1 = as[ra + QP + e];
                         long b0 = bs[rb + e];
                         long b1 = bs[rb + HP + e];
                         aReg[2 * e] = low(a0);
@@ -494,7 +517,7 @@ public final class SsdBlockedKernels {
                 ctx.localBarrier();
             }
             for (int r = 0; r < PER; r++) {
-                int l = l0 + slot(ty, r);
+                int l = l0 + rowSlot(ty, r);
                 for (int q = 0; q < PER; q++) {
                     int p = p0 + slot(tx, q);
                     if (l < len && p < headdim) {

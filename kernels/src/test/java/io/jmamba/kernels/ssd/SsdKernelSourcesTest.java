@@ -1,5 +1,6 @@
 package io.jmamba.kernels.ssd;
 
+import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.jit.Dialect;
 import io.jmamba.runtime.jit.GeneratedKernel;
 import io.jmamba.runtime.jit.KernelJit;
@@ -74,6 +75,9 @@ class SsdKernelSourcesTest {
         assertEquals(0, SsdBlockedKernels.GROUP % SsdBlockedKernels.TP, "whole pair rows per pass");
         assertEquals(0, SsdBlockedKernels.LS % 2, "pairs never straddle a local row");
         assertEquals(SsdBlockedKernels.TILE, SsdBlockedKernels.SIDE * SsdBlockedKernels.PER, "8 x 8 items of 8 x 8 outputs");
+        assertEquals(KernelContext.WARP_SIZE, SsdBlockedKernels.WARP_ITEMS, "a CUDA warp");
+        assertEquals(SsdBlockedKernels.WARP_ITEMS, SsdBlockedKernels.WARP_ITEMS / SsdBlockedKernels.SIDE * SsdBlockedKernels.PER,
+                "a warp's items own as many consecutive rows as it has items");
         assertTrue(SsdConfig.MAX_CHUNK <= SsdCumsumKernel.GROUP * SsdCumsumKernel.TOKENS_PER_ITEM, "cumsum covers a chunk");
     }
 
