@@ -13,8 +13,8 @@ import io.jmamba.runtime.api.KernelMath;
  * <p>Why: the 4 x 4 blocks of {@link SsdTiledKernels} read 8 local floats per 16 multiply-adds, and a
  * streaming multiprocessor serves one 32-wide local load per clock against four 32-wide FMAs, so those
  * kernels wait on local memory at about half the FMA rate. Here each step needs 16 floats per 64
- * {@link KernelMath#fma}s, and the local tiles hold them as pairs of adjacent tile columns packed in
- * longs ({@link #pack}): 8 64-bit local loads per 64 FMAs, each warp load touching at most 64
+ * {@link KernelMath#fma}s, and the local tiles (k-major: [k][row] and [k][column]) hold them as pairs
+ * of adjacent output rows or columns packed in longs ({@link #pack}): 8 64-bit local loads per 64 FMAs, each warp load touching at most 64
  * distinct bytes (one bank cycle), which leaves local memory below the FMA rate even with the staging
  * stores. Unpacking is free on CUDA (a long is a register pair). Local rows are {@link #LP} longs
  * = TILE + 4 floats apart, the +4 spreading the transposed staging stores over the banks.
@@ -44,7 +44,7 @@ public final class SsdBlockedKernels {
     public static final int GROUP = 64;
     static final int SIDE = 8;
     static final int PER = 8;
-    /** Each work-item's rows (and columns) are two runs of QUAD, HALF apart. */
+    /** Each work-item's columns are two runs of QUAD, HALF apart (its rows are PER consecutive ones). */
     static final int QUAD = 4;
     static final int HALF = TILE / 2;
     static final int LS = TILE + 4;
@@ -57,7 +57,7 @@ public final class SsdBlockedKernels {
     static final int WARP_ITEMS = 32;
     /** Room for one chunk's per-token scalars. */
     static final int MAX_CHUNK = SsdConfig.MAX_CHUNK;
-    /** Local tiles hold float pairs (adjacent tile columns) in longs: LP longs per staged row. */
+    /** Local tiles hold float pairs (adjacent rows or columns of the output tile) in longs: LP longs per k. */
     static final int LP = LS / 2;
     /** Pairs in a run of QUAD floats, in HALF floats, and in a tile row. */
     static final int QP = QUAD / 2;
