@@ -256,9 +256,9 @@ class SelectiveScanTest {
 
     @Test
     void tiledChunksAreWholeTilesAndFillTheGpu() {
-        // the shape: b1, d1536, 1M tokens -> 171 chunks of 6144 tokens (262K (row, chunk) pairs)
-        assertEquals(6144, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 1536, 1 << 20));
-        assertEquals(384, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 1536, 1 << 16));
+        // the shape: b1, d1536 -> 86 chunks (132K (row, chunk) pairs): 768 tokens at 64K, 12224 at 1M
+        assertEquals(12224, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 1536, 1 << 20));
+        assertEquals(768, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 1536, 1 << 16));
         // never below the minimum chunk, never beyond the sequence
         assertEquals(SelectiveScan.TILED_MIN_CHUNK, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 1, 1 << 20));
         assertEquals(45, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 33, 45));
