@@ -1,6 +1,5 @@
 package io.jmamba.kernels.scan;
 
-import io.jmamba.kernels.support.Activations;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.KernelMath;
@@ -16,13 +15,14 @@ import io.jmamba.runtime.api.Specialize;
  * and moves through the chunk in tiles of {@link #TOKENS} (T) tokens:
  * <ol>
  *   <li>stage: the group copies the R x T tiles of delta and u into local memory, consecutive
- *       work-items reading consecutive tokens of a row, and the {@code dstate x T} tiles of B (and C)
- *       that its rows share; the R x T tiles are padded to T + 1 floats per row so that the
- *       transposed reads below hit distinct banks;</li>
+ *       work-items reading consecutive tokens of a row, and the T x dstate tiles of B (and C)
+ *       that its rows share, token-major, so that a token's dstate values are neighbours at a 16-byte
+ *       aligned offset (the compute loop reads them four at a time); the R x T tiles are padded to
+ *       T + 1 floats per row so that the transposed reads below hit distinct banks;</li>
  *   <li>compute: each work-item runs its own row's T tokens (dt = softplus(delta + bias) once per
- *       token) through the dstate-long recurrence held in registers; pass 3 leaves each token's
+ *       token, with {@link ScanMath#softplus}) through the dstate-long recurrence held in registers; pass 3 leaves each token's
  *       {@code y + D u} in place of its u;</li>
- *   <li>store (pass 3): the group writes the y tile back row-major, gated by silu(z) read there,
+ *   <li>store (pass 3): the group writes the y tile back row-major, gated by silu(z) read there ({@link ScanMath#silu}),
  *       so that z and out are coalesced too.</li>
  * </ol>
  * The last tile of a chunk may be partial: the compute loop runs over the tile's tokens inside the
@@ -60,9 +60,6 @@ public final class SelectiveScanTiledKernels {
 
     /** Largest dstate taken: B and C tiles of 64 x 32 floats (16 KiB) leave room for two work-groups per 48 KiB. */
     public static final int MAX_DSTATE = 64;
-
-    /** log2(e): exp(x) = exp2(x * LOG2E). */
-    static final float LOG2E = 1.442695041f;
 
     /** Chunks whose inputs {@link #carryStates} loads before it walks them: independent loads in flight per work-item. */
     static final int CARRY_AHEAD = 8;
@@ -110,7 +107,7 @@ public final class SelectiveScanTiledKernels {
             float bias = (flags & SelectiveScanKernels.HAS_DELTA_BIAS) != 0 ? deltaBias.get(d) : 0f;
             for (int n = 0; n < dstate; n++) {
                 h[n] = 0f;
-                a2Row[n] = a.get((long) d * dstate + n) * LOG2E;
+                a2Row[n] = a.get((long) d * dstate + n) * ScanMath.LOG2E;
             }
             int t0 = chunk * chunkLen;
             int t1 = Math.min(t0 + chunkLen, seqlen);
@@ -187,7 +184,7 @@ public final class SelectiveScanTiledKernels {
             float skip = (flags & SelectiveScanKernels.HAS_D) != 0 ? dSkip.get(d) : 0f;
             long chunkRow = chunk * rows + row;
             for (int n = 0; n < dstate; n++) {
-                a2Row[n] = a.get((long) d * dstate + n) * LOG2E;
+                a2Row[n] = a.get((long) d * dstate + n) * ScanMath.LOG2E;
                 if (single) {
                     h[n] = (flags & SelectiveScanKernels.HAS_INITIAL_STATE) != 0
                             ? initialState.get(row * dstate + n) : 0f;
@@ -252,7 +249,7 @@ public final class SelectiveScanTiledKernels {
             int row = i / dstate;
             int n = i - row * dstate;
             int d = row % dim;
-            float a2 = a.get((long) d * dstate + n) * LOG2E;
+            float a2 = a.get((long) d * dstate + n) * ScanMath.LOG2E;
             float h = (flags & SelectiveScanKernels.HAS_INITIAL_STATE) != 0 ? initialState.get(i) : 0f;
             for (int c0 = 0; c0 < nChunks; c0 += CARRY_AHEAD) {
                 for (int j = 0; j < CARRY_AHEAD; j++) {
@@ -271,11 +268,11 @@ public final class SelectiveScanTiledKernels {
         }
     }
 
-    /** A token's dt: softplus(delta + bias) if flagged. */
+    /** A token's dt: softplus(delta + bias) if flagged ({@link ScanMath#softplus}: few instructions, no branches). */
     static float stepDt(float delta, float bias, int flags) {
         float dt = delta + bias;
         if ((flags & SelectiveScanKernels.DELTA_SOFTPLUS) != 0) {
-            dt = Activations.softplus(dt);
+            dt = ScanMath.softplus(dt);
         }
         return dt;
     }
@@ -306,7 +303,7 @@ public final class SelectiveScanTiledKernels {
         }
     }
 
-    /** Copies tokens {@code [tt, tt + T)} of the dstate rows of B or C at {@code base} into {@code dst} ({@code [dstate, T]}), clamped as {@link #stageRows}. */
+    /** Copies tokens {@code [tt, tt + T)} of the dstate rows of B or C at {@code base} into {@code dst} ({@code [T, dstate]}, token-major), clamped as {@link #stageRows}. */
     static void stageStates(FloatArray src, float[] dst, long base, int seqlen, int tt, int t1, int lid, int dstate) {
         long at = base + Math.min(tt + lid, t1 - 1);
         for (int n = 0; n < dstate; n++) {
@@ -322,7 +319,7 @@ public final class SelectiveScanTiledKernels {
             long at = row0 * seqlen + tt + lid;
             if (gated) {
                 for (int r = 0; r < liveRows; r++) {
-                    out.set(at, yL[r * PADDED + lid] * Activations.silu(z.get(at)));
+                    out.set(at, yL[r * PADDED + lid] * ScanMath.silu(z.get(at)));
                     at += seqlen;
                 }
             } else {
