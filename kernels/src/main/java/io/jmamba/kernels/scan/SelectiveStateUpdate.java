@@ -29,6 +29,8 @@ import java.util.Objects;
  * Mamba-2 shapes: state {@code [batch, nheads, headdim, dstate]}, x/z {@code [batch, nheads, headdim]},
  * dt {@code [batch, nheads]}, A/dt_bias {@code [nheads]}, D {@code [nheads]} or {@code [nheads, headdim]},
  * B/C {@code [batch, ngroups, dstate]}.
+ * {@link Builder#variant} picks the kernel: {@link SelectiveStateUpdateVariant#LANES} (default, up to 32
+ * work-items per state row) or the original one-work-item-per-row {@link SelectiveStateUpdateVariant#ROW_LOOP}.
  */
 public final class SelectiveStateUpdate {
     private final Tensor state, x, dt, a, b, c, d, z, dtBias;
