@@ -4,17 +4,23 @@ import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.IntArray;
 import io.jmamba.runtime.backend.ComputeDevice;
 import io.jmamba.runtime.backend.DeviceMatrix;
+import io.jmamba.runtime.jit.Dialect;
+import io.jmamba.runtime.jit.GeneratedKernel;
+import io.jmamba.runtime.jit.KernelJit;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
+import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 /**
@@ -119,5 +125,20 @@ class ArgmaxTest {
                     }
                 }),
                 new Case("batch of rows, odd vocab", 5, 50_288 / 16 + 3, -1, (a, rows, vocab) -> { }));
+    }
+
+    /** Both stages compile to both dialects; on CUDA the group reduction is warp shuffles. */
+    @Test
+    void twoStageKernelsCompileWithWarpReductions() {
+        for (String name : new String[] {"partials", "combine"}) {
+            Method m = Arrays.stream(ArgmaxTwoStageKernels.class.getDeclaredMethods())
+                    .filter(x -> x.getName().equals(name)).findFirst().orElseThrow();
+            for (Dialect d : Dialect.values()) {
+                GeneratedKernel k = KernelJit.compile(m, Map.of(), d);
+                assertTrue(k.source().contains(k.entryName()), name + " " + d);
+            }
+            String cuda = KernelJit.compile(m, Map.of(), Dialect.CUDA).source();
+            assertTrue(cuda.contains("__shfl_xor_sync"), name + " CUDA:\n" + cuda);
+        }
     }
 }

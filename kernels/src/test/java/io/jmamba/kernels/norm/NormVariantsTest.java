@@ -3,17 +3,23 @@ package io.jmamba.kernels.norm;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.backend.ComputeDevice;
 import io.jmamba.runtime.backend.DeviceMatrix;
+import io.jmamba.runtime.jit.Dialect;
+import io.jmamba.runtime.jit.GeneratedKernel;
+import io.jmamba.runtime.jit.KernelJit;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
+import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import static io.jmamba.kernels.norm.NormTest.fill;
 import static io.jmamba.kernels.ssd.GoldenFile.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 /**
@@ -83,5 +89,22 @@ class NormVariantsTest {
             }
         }
         return tests;
+    }
+
+    /** The wide kernels compile to both dialects; on CUDA values stay in fixed-size private arrays and sums use fma. */
+    @Test
+    void wideKernelsKeepValuesInRegisters() {
+        for (Method m : NormWideKernels.class.getDeclaredMethods()) {
+            if (!m.getName().equals("rmsNormResidual") && !m.getName().equals("gatedRmsNorm")) {
+                continue;
+            }
+            for (Dialect d : Dialect.values()) {
+                GeneratedKernel k = KernelJit.compile(m, Map.of(), d);
+                assertTrue(k.source().contains(k.entryName()), m.getName() + " " + d);
+            }
+            String cuda = KernelJit.compile(m, Map.of(), Dialect.CUDA).source();
+            assertTrue(cuda.contains("float v[" + NormWideKernels.SLOTS + "];") && cuda.contains("fmaf("),
+                    m.getName() + " CUDA:\n" + cuda);
+        }
     }
 }

@@ -4,16 +4,22 @@ import io.jmamba.kernels.support.Target;
 import io.jmamba.kernels.support.Tensor;
 import io.jmamba.kernels.support.TestTensors;
 import io.jmamba.kernels.support.Tolerance;
+import io.jmamba.runtime.jit.Dialect;
+import io.jmamba.runtime.jit.GeneratedKernel;
+import io.jmamba.runtime.jit.KernelJit;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
+import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Edge cases of the lane-per-entry decode step ({@link SelectiveStateUpdateLaneKernels}): dstate not a
@@ -137,6 +143,26 @@ class SelectiveStateUpdateLanesTest {
 
         List<Tensor> inputs(Tensor xIn) {
             return List.of(state, xIn, dt, a, b, c, d, z, bias);
+        }
+    }
+
+    /** The generated C keeps a lane's entries in fixed-size private arrays and reduces with warp shuffles. */
+    @Test
+    void generatedSourceUsesRegistersShufflesAndFma() {
+        for (Method m : SelectiveStateUpdateLaneKernels.class.getDeclaredMethods()) {
+            if (!m.getName().startsWith("mamba")) {
+                continue;
+            }
+            boolean two = m.getName().equals("mamba2");
+            Map<Integer, Object> spec = two ? Map.of(17, 128, 18, 32) : Map.of(14, 16, 15, 16);
+            for (Dialect d : Dialect.values()) {
+                GeneratedKernel k = KernelJit.compile(m, spec, d);
+                assertTrue(k.source().contains(k.entryName()), m.getName() + " " + d);
+            }
+            String cuda = KernelJit.compile(m, spec, Dialect.CUDA).source();
+            String slots = two ? "float sv[4];" : "float sv[1];";
+            assertTrue(cuda.contains(slots), m.getName() + ": " + slots + " expected in\n" + cuda);
+            assertTrue(cuda.contains("__shfl_xor_sync") && cuda.contains("fmaf("), m.getName() + " CUDA:\n" + cuda);
         }
     }
 }
