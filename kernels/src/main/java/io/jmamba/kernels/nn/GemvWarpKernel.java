@@ -48,7 +48,7 @@ public final class GemvWarpKernel {
                             int rows, int in, int out, boolean hasBias, @Specialize int split) {
         float[] sums = ctx.allocateFloatLocalArray(ROWS * WARPS);
         float[] wv = new float[4 * UNROLL];
-        float[] xv = new float[4];
+        float[] xv = new float[4 * UNROLL];
         float[] acc = new float[ROWS];
         int lid = ctx.localIdx;
         int lane = lid % KernelContext.WARP_SIZE;
@@ -75,16 +75,21 @@ public final class GemvWarpKernel {
                 }
                 for (int r = 0; r < ROWS; r++) {
                     if (r < nr) {
+                        // the row's x loads (cache hits) together too, not one round trip per multiply-add
                         long xRow = (long) (r0 + r) * in;
-                        float a = acc[r];
                         for (int u = 0; u < UNROLL; u++) {
                             int ku = k + u * stride;
                             if (ku + 4 <= in) {
-                                x.get4(xRow + ku, xv, 0);
-                                a = KernelMath.fma(xv[0], wv[4 * u], a);
-                                a = KernelMath.fma(xv[1], wv[4 * u + 1], a);
-                                a = KernelMath.fma(xv[2], wv[4 * u + 2], a);
-                                a = KernelMath.fma(xv[3], wv[4 * u + 3], a);
+                                x.get4(xRow + ku, xv, 4 * u);
+                            }
+                        }
+                        float a = acc[r];
+                        for (int u = 0; u < UNROLL; u++) {
+                            if (k + u * stride + 4 <= in) {
+                                a = KernelMath.fma(xv[4 * u], wv[4 * u], a);
+                                a = KernelMath.fma(xv[4 * u + 1], wv[4 * u + 1], a);
+                                a = KernelMath.fma(xv[4 * u + 2], wv[4 * u + 2], a);
+                                a = KernelMath.fma(xv[4 * u + 3], wv[4 * u + 3], a);
                             }
                         }
                         acc[r] = a;
