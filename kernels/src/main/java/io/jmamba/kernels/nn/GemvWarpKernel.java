@@ -106,11 +106,14 @@ public final class GemvWarpKernel {
                 }
             }
         }
-        // every item of the group reaches every reduction (on OpenCL and the JVM it is a barrier)
+        // nr is the same for the whole work-group, so every item reaches the same reductions (on OpenCL
+        // and the JVM each is a work-group barrier); a single row reduces once, not ROWS times
         for (int r = 0; r < ROWS; r++) {
-            float s = ctx.warpReduceSum(acc[r]);
-            if (lane == 0) {
-                sums[r * WARPS + warp] = s;
+            if (r < nr) {
+                float s = ctx.warpReduceSum(acc[r]);
+                if (lane == 0) {
+                    sums[r * WARPS + warp] = s;
+                }
             }
         }
         ctx.localBarrier();
