@@ -14,8 +14,8 @@ import java.util.Objects;
 
 /**
  * Host API of a linear layer, y (rows, out) = x (rows, in) . W (out, in)^T + bias (out): in_proj,
- * x_proj, dt_proj, out_proj and lm_head. Few rows (decoding) take the GEMV kernel, more take the tiled
- * GEMM; {@link Path} forces one. On CUDA devices {@link Path#AUTO_CUBLAS} hands the many-row products to
+ * x_proj, dt_proj, out_proj and lm_head. Few rows (decoding) take the warp GEMV ({@link GemvWarpKernel}),
+ * more take the tiled GEMM; {@link Path} forces one. On CUDA devices {@link Path#AUTO_CUBLAS} hands the many-row products to
  * cuBLAS instead (fp32 sgemm in cuBLAS's default math mode: fp32 arithmetic and accumulation, no TF32).
  */
 public final class Linear {
@@ -24,6 +24,13 @@ public final class Linear {
 
     /** Up to this many rows a GEMV per row beats a GEMM tile that would be mostly empty. */
     public static final int GEMV_MAX_ROWS = 4;
+
+    /**
+     * The warp GEMV gives an output more warps (up to {@link GemvWarpKernel#WARPS}) while there are fewer
+     * than this many warps in all: 16 for each of an H100's 132 SMs, enough loads in flight to keep its
+     * memory busy.
+     */
+    static final int GEMV_TARGET_WARPS = 2048;
 
     /**
      * Below this many 64 x 64 output tiles {@link Path#AUTO} cuts K in slices ({@link Path#GEMM_SPLIT_K}):
@@ -48,8 +55,13 @@ public final class Linear {
         GEMM,
         /** The JIT tiled GEMM with K in slices (as many as fill the device; one when K is short) and a reduction. */
         GEMM_SPLIT_K,
-        /** The JIT GEMV. */
+        /** The JIT warp GEMV ({@link GemvWarpKernel}). */
         GEMV,
+        /**
+         * The first JIT GEMV ({@link LinearKernels#gemv}: 32 items per output, scalar loads, a tree
+         * reduction in local memory), kept to time the warp GEMV against.
+         */
+        GEMV_TREE,
         /**
          * cuBLAS sgemm (CUDA devices only: on another device the graph fails when it runs, naming the
          * device). A bias is added by a small JIT kernel after the product.
@@ -62,7 +74,9 @@ public final class Linear {
          * 10-bit mantissa, fp32 accumulation; about 1e-3 relative error per product). Opt-in only: never
          * chosen by default.
          */
-        AUTO_CUBLAS_TF32;
+        AUTO_CUBLAS_TF32,
+        /** As {@link #AUTO_CUBLAS} with {@link #GEMV_TREE} for few rows: the before state of the warp GEMV. */
+        AUTO_CUBLAS_GEMV_TREE;
 
         /** AUTO_CUBLAS on CUDA devices, AUTO elsewhere. */
         public static Path autoFor(ComputeDevice device) {
@@ -92,9 +106,11 @@ public final class Linear {
         GraphParts.checkPrefix(prefix);
         check(rows, in, out, x, w, bias, y);
         FloatArray b = GraphParts.orPlaceholder(graph, bias);
-        boolean auto = path == Path.AUTO || path == Path.AUTO_CUBLAS || path == Path.AUTO_CUBLAS_TF32;
-        boolean gemv = path == Path.GEMV || auto && rows <= GEMV_MAX_ROWS;
-        boolean cublas = !gemv && (path == Path.CUBLAS || path == Path.AUTO_CUBLAS || path == Path.AUTO_CUBLAS_TF32);
+        boolean autoCublas = path == Path.AUTO_CUBLAS || path == Path.AUTO_CUBLAS_TF32 || path == Path.AUTO_CUBLAS_GEMV_TREE;
+        boolean auto = path == Path.AUTO || autoCublas;
+        boolean gemvTree = path == Path.GEMV_TREE || path == Path.AUTO_CUBLAS_GEMV_TREE && rows <= GEMV_MAX_ROWS;
+        boolean gemv = !gemvTree && (path == Path.GEMV || auto && rows <= GEMV_MAX_ROWS);
+        boolean cublas = !gemv && !gemvTree && (path == Path.CUBLAS || autoCublas);
         String g = graph.getName() + ".";
         if (cublas) {
             // row-major y[rows, out] = x[rows, in] . (W[out, in])^T: A = x untransposed, B = W transposed
@@ -107,6 +123,8 @@ public final class Linear {
                 grids.addWorkerGrid(g + id, GraphParts.loopGrid(out, rows));
             }
         } else if (gemv) {
+            addWarpGemv(graph, grids, prefix, rows, in, out, x, w, bias, b, y);
+        } else if (gemvTree) {
             String id = prefix + "_gemv";
             long rowBlocks = (rows + LinearKernels.GEMV_ROWS - 1) / LinearKernels.GEMV_ROWS;
             if (rowBlocks > GraphParts.MAX_GRID_YZ) {
@@ -138,6 +156,38 @@ public final class Linear {
             graph.task(id, LinearKernels::gemm, new KernelContext(), x, w, b, y, rows, in, out, bias != null);
             grids.addWorkerGrid(g + id, new WorkerGrid1D(groups * LinearKernels.GEMM_GROUP).setLocalWork(LinearKernels.GEMM_GROUP));
         }
+    }
+
+    /** Task {@code prefix + "_gemv"}: the warp GEMV, its grid as {@link GemvWarpKernel} says. */
+    private static void addWarpGemv(TaskGraph graph, GridScheduler grids, String prefix, int rows, int in, int out,
+                                    FloatArray x, FloatArray w, FloatArray bias, FloatArray b, FloatArray y) {
+        String id = prefix + "_gemv";
+        long rowBlocks = (rows + GemvWarpKernel.ROWS - 1) / GemvWarpKernel.ROWS;
+        if (rowBlocks > GraphParts.MAX_GRID_YZ) {
+            throw new IllegalArgumentException("the GEMV path takes at most " + GraphParts.MAX_GRID_YZ * GemvWarpKernel.ROWS
+                    + " rows (one grid row per " + GemvWarpKernel.ROWS + " input rows; CUDA's limit), got " + rows
+                    + "; use the GEMM path");
+        }
+        int split = gemvSplit(in, out);
+        int perGroup = GemvWarpKernel.WARPS / split;
+        long groups = (out + perGroup - 1) / perGroup;
+        ShapeCheck.intProduct("GEMV work-items", groups, GemvWarpKernel.GROUP);
+        graph.task(id, GemvWarpKernel::gemv, new KernelContext(), x, w, b, y, rows, in, out, bias != null, split);
+        grids.addWorkerGrid(graph.getName() + "." + id, new WorkerGrid2D(groups * GemvWarpKernel.GROUP, rowBlocks)
+                .setLocalWork(GemvWarpKernel.GROUP, 1));
+    }
+
+    /**
+     * Warps per output of the warp GEMV: doubled (up to {@link GemvWarpKernel#WARPS}) while the launch has
+     * fewer than {@link #GEMV_TARGET_WARPS} warps and every lane keeps at least two float4 loads of its row.
+     */
+    static int gemvSplit(int in, int out) {
+        int split = 1;
+        while (split < GemvWarpKernel.WARPS && (long) out * split < GEMV_TARGET_WARPS
+                && in >= 4L * GemvWarpKernel.CHUNK * split) {
+            split *= 2;
+        }
+        return split;
     }
 
     /** One call on {@code device}. */

@@ -2,6 +2,7 @@ package io.jmamba.kernels.nn;
 
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelContext;
+import io.jmamba.runtime.api.KernelMath;
 import io.jmamba.runtime.api.Parallel;
 
 /**
@@ -10,11 +11,14 @@ import io.jmamba.runtime.api.Parallel;
  *   <li>{@link #gemm}: 64 x 64 output tiles per work-group of 256 items, 4 x 4 outputs per item;
  *       each step stages 16-deep slices of x and W in local memory, so every element loaded from
  *       global memory is used 64 times.</li>
- *   <li>{@link #gemv}: for one (or a few) tokens: 32 items per output read consecutive elements of a
+ *   <li>{@link #gemv}: the first GEMV for one (or a few) tokens, kept for comparison (Linear.Path.GEMV_TREE;
+ *       {@link GemvWarpKernel} is the default): 32 items per output read consecutive elements of a
  *       W row (coalesced), use each for up to 4 rows, and reduce in local memory.</li>
  *   <li>{@link #gemmSplitK} + {@link #splitKReduce}: the GEMM with K cut in slices, so that a product
  *       with few output tiles (tens of rows) still gives the device hundreds of work-groups.</li>
  * </ul>
+ * The GEMM inner loops multiply-add with {@link KernelMath#fma}: one instruction where {@code a * b + c}
+ * costs two under CUDA's --fmad=false (Java's two roundings).
  * The work-group kernels need the grids {@link Linear} gives them. {@link #addBias} follows a library
  * GEMM (cuBLAS) that computes the product alone.
  */
@@ -85,7 +89,7 @@ public final class LinearKernels {
                 for (int r = 0; r < PER; r++) {
                     float xv = xs[kk * LS + ty + SIDE * r];
                     for (int q = 0; q < PER; q++) {
-                        acc[r * PER + q] += xv * ws[kk * LS + tx + SIDE * q];
+                        acc[r * PER + q] = KernelMath.fma(xv, ws[kk * LS + tx + SIDE * q], acc[r * PER + q]);
                     }
                 }
             }
@@ -220,7 +224,7 @@ public final class LinearKernels {
                 for (int r = 0; r < PER; r++) {
                     float xv = xs[kk * LS + ty + SIDE * r];
                     for (int q = 0; q < PER; q++) {
-                        acc[r * PER + q] += xv * ws[kk * LS + tx + SIDE * q];
+                        acc[r * PER + q] = KernelMath.fma(xv, ws[kk * LS + tx + SIDE * q], acc[r * PER + q]);
                     }
                 }
             }

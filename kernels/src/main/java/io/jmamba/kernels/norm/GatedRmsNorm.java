@@ -40,7 +40,7 @@ public final class GatedRmsNorm {
     }
 
     /**
-     * Appends task {@code prefix + "_gatednorm"}.
+     * Appends task {@code prefix + "_gatednorm"} with the {@link NormVariant#DEFAULT} kernel.
      *
      * @param x      (rows, dim)
      * @param z      (rows, dim) gate, or null for a plain grouped RMSNorm
@@ -49,23 +49,45 @@ public final class GatedRmsNorm {
      */
     public static void addTo(TaskGraph graph, GridScheduler grids, String prefix, Config cfg, FloatArray x, FloatArray z,
                              FloatArray weight, FloatArray out) {
+        addTo(graph, grids, prefix, cfg, x, z, weight, out, NormVariant.DEFAULT);
+    }
+
+    /** {@link #addTo(TaskGraph, GridScheduler, String, Config, FloatArray, FloatArray, FloatArray, FloatArray)} with the given kernel. */
+    public static void addTo(TaskGraph graph, GridScheduler grids, String prefix, Config cfg, FloatArray x, FloatArray z,
+                             FloatArray weight, FloatArray out, NormVariant variant) {
         Objects.requireNonNull(graph, "graph");
         Objects.requireNonNull(grids, "grids");
+        Objects.requireNonNull(variant, "variant");
         GraphParts.checkPrefix(prefix);
         check(cfg, x, z, weight, out);
         String id = prefix + "_gatednorm";
         long workGroups = (long) cfg.rows() * (cfg.dim() / cfg.groupSize());
-        graph.task(id, NormKernels::gatedRmsNormGroup, new KernelContext(), x, GraphParts.orPlaceholder(graph, z), weight, out,
-                cfg.rows(), cfg.dim(), cfg.groupSize(), cfg.eps(), z != null, cfg.normBeforeGate());
-        grids.addWorkerGrid(graph.getName() + "." + id,
-                new WorkerGrid1D(workGroups * NormKernels.GROUP).setLocalWork(NormKernels.GROUP));
+        FloatArray gate = GraphParts.orPlaceholder(graph, z);
+        int local;
+        if (variant == NormVariant.WIDE) {
+            local = NormWideKernels.localSize(cfg.groupSize());
+            ShapeCheck.intProduct("rows * groups * " + local + " work-items", workGroups, local);
+            graph.task(id, NormWideKernels::gatedRmsNorm, new KernelContext(), x, gate, weight, out, cfg.rows(), cfg.dim(),
+                    cfg.groupSize(), cfg.eps(), z != null, cfg.normBeforeGate());
+        } else {
+            local = NormKernels.GROUP;
+            graph.task(id, NormKernels::gatedRmsNormGroup, new KernelContext(), x, gate, weight, out, cfg.rows(), cfg.dim(),
+                    cfg.groupSize(), cfg.eps(), z != null, cfg.normBeforeGate());
+        }
+        grids.addWorkerGrid(graph.getName() + "." + id, new WorkerGrid1D(workGroups * local).setLocalWork(local));
     }
 
     /** One call on {@code device}. */
     public static void run(ComputeDevice device, Config cfg, FloatArray x, FloatArray z, FloatArray weight, FloatArray out) {
+        run(device, cfg, x, z, weight, out, NormVariant.DEFAULT);
+    }
+
+    /** One call on {@code device} with the given kernel. */
+    public static void run(ComputeDevice device, Config cfg, FloatArray x, FloatArray z, FloatArray weight, FloatArray out,
+                           NormVariant variant) {
         check(cfg, x, z, weight, out);
         GraphParts.runOnce(device, "gatednorm", GraphParts.arrays(x, z, weight), List.of(out),
-                (g, grids) -> addTo(g, grids, "norm", cfg, x, z, weight, out));
+                (g, grids) -> addTo(g, grids, "norm", cfg, x, z, weight, out, variant));
     }
 
     static void check(Config cfg, FloatArray x, FloatArray z, FloatArray weight, FloatArray out) {

@@ -10,8 +10,8 @@ import io.jmamba.runtime.api.Parallel;
  * one work-item per row or (row, group): the readable statement. The work-group forms
  * ({@link #rmsNormResidualGroup}, {@link #gatedRmsNormGroup}) give each row or (row, group) a group of
  * {@link #GROUP} items that stride over its columns (neighbouring items read neighbouring elements)
- * and sum the squares in local memory: fast at one row (decoding) and coalesced at many. The host
- * APIs use the work-group forms.
+ * and sum the squares in local memory; coalesced at many rows. The host APIs run these work-group
+ * forms for {@link NormVariant#GROUP_256} and the decode-shaped {@link NormWideKernels} by default.
  */
 public final class NormKernels {
     private NormKernels() {

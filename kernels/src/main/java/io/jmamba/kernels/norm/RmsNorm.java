@@ -21,7 +21,7 @@ public final class RmsNorm {
     }
 
     /**
-     * Appends task {@code prefix + "_rmsnorm"}.
+     * Appends task {@code prefix + "_rmsnorm"} with the {@link NormVariant#DEFAULT} kernel.
      *
      * @param x           (rows, dim)
      * @param residual    (rows, dim), or null (first layer: the residual becomes x)
@@ -31,24 +31,44 @@ public final class RmsNorm {
      */
     public static void addTo(TaskGraph graph, GridScheduler grids, String prefix, int rows, int dim, float eps,
                              FloatArray x, FloatArray residual, FloatArray weight, FloatArray out, FloatArray residualOut) {
+        addTo(graph, grids, prefix, rows, dim, eps, x, residual, weight, out, residualOut, NormVariant.DEFAULT);
+    }
+
+    /** {@link #addTo(TaskGraph, GridScheduler, String, int, int, float, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray)} with the given kernel. */
+    public static void addTo(TaskGraph graph, GridScheduler grids, String prefix, int rows, int dim, float eps,
+                             FloatArray x, FloatArray residual, FloatArray weight, FloatArray out, FloatArray residualOut,
+                             NormVariant variant) {
         Objects.requireNonNull(graph, "graph");
         Objects.requireNonNull(grids, "grids");
+        Objects.requireNonNull(variant, "variant");
         GraphParts.checkPrefix(prefix);
         check(rows, dim, eps, x, residual, weight, out, residualOut);
         String id = prefix + "_rmsnorm";
-        ShapeCheck.intProduct("rows * " + NormKernels.GROUP + " work-items", rows, NormKernels.GROUP);
-        graph.task(id, NormKernels::rmsNormResidualGroup, new KernelContext(), x, GraphParts.orPlaceholder(graph, residual),
-                weight, out, residualOut, rows, dim, eps, residual != null);
-        grids.addWorkerGrid(graph.getName() + "." + id,
-                new WorkerGrid1D((long) rows * NormKernels.GROUP).setLocalWork(NormKernels.GROUP));
+        int local = variant == NormVariant.WIDE ? NormWideKernels.localSize(dim) : NormKernels.GROUP;
+        ShapeCheck.intProduct("rows * " + local + " work-items", rows, local);
+        FloatArray res = GraphParts.orPlaceholder(graph, residual);
+        if (variant == NormVariant.WIDE) {
+            graph.task(id, NormWideKernels::rmsNormResidual, new KernelContext(), x, res, weight, out, residualOut, rows, dim,
+                    eps, residual != null);
+        } else {
+            graph.task(id, NormKernels::rmsNormResidualGroup, new KernelContext(), x, res, weight, out, residualOut, rows, dim,
+                    eps, residual != null);
+        }
+        grids.addWorkerGrid(graph.getName() + "." + id, new WorkerGrid1D((long) rows * local).setLocalWork(local));
     }
 
     /** One call on {@code device}: copies x, residual, weight in and out, residualOut back. */
     public static void run(ComputeDevice device, int rows, int dim, float eps, FloatArray x, FloatArray residual,
                            FloatArray weight, FloatArray out, FloatArray residualOut) {
+        run(device, rows, dim, eps, x, residual, weight, out, residualOut, NormVariant.DEFAULT);
+    }
+
+    /** One call on {@code device} with the given kernel. */
+    public static void run(ComputeDevice device, int rows, int dim, float eps, FloatArray x, FloatArray residual,
+                           FloatArray weight, FloatArray out, FloatArray residualOut, NormVariant variant) {
         check(rows, dim, eps, x, residual, weight, out, residualOut);
         GraphParts.runOnce(device, "rmsnorm", GraphParts.arrays(x, residual, weight), List.of(out, residualOut),
-                (g, grids) -> addTo(g, grids, "norm", rows, dim, eps, x, residual, weight, out, residualOut));
+                (g, grids) -> addTo(g, grids, "norm", rows, dim, eps, x, residual, weight, out, residualOut, variant));
     }
 
     static void check(int rows, int dim, float eps, FloatArray x, FloatArray residual, FloatArray weight, FloatArray out,

@@ -18,8 +18,7 @@ import java.util.Objects;
 
 /**
  * Host API of the Mamba-1 selective scan (forward). Checks shapes, then adds the kernels of the
- * chosen {@link Variant} (by default {@link Variant#TILED}: {@link SelectiveScanTiledKernels} and the
- * carry pass of {@link SelectiveScanKernels}) to a task graph:
+ * chosen {@link Variant} (by default {@link Variant#TILED}: {@link SelectiveScanTiledKernels}) to a task graph:
  * <pre>{@code
  * SelectiveScan scan = SelectiveScan.builder(u, delta, A, B, C)
  *         .d(D).z(z).deltaBias(dtBias).deltaSoftplus(true).build();
@@ -49,8 +48,8 @@ public final class SelectiveScan {
         /**
          * The three passes of {@link #CHUNKED}, with passes 1 and 3 run by work-groups of
          * {@link SelectiveScanTiledKernels#ROWS} rows that stage tiles of {@link SelectiveScanTiledKernels#TOKENS}
-         * tokens in local memory so that every global access is coalesced:
-         * {@link SelectiveScanTiledKernels}. The default (for dstate up to
+         * tokens in local memory, and chunk states kept chunk-major so that the carry pass reads them
+         * coalesced too: {@link SelectiveScanTiledKernels}. The default (for dstate up to
          * {@link SelectiveScanTiledKernels#MAX_DSTATE}; beyond, the scan runs CHUNKED).
          */
         TILED,
@@ -69,8 +68,15 @@ public final class SelectiveScan {
 
     /** TILED: no chunk shorter than this (a chunk's fixed costs are its start state and A row). */
     static final int TILED_MIN_CHUNK = 256;
-    /** TILED: aim at about this many (row, chunk) pairs, several waves of work-groups on a large GPU. */
-    static final long TILED_TARGET_WORK_ITEMS = 1L << 18;
+    /**
+     * TILED: aim at about this many (row, chunk) pairs. 2^17 rows x chunks is 4K single-warp work-groups
+     * (about two waves of an H100 at the passes' occupancy): enough to keep the machine full, and half
+     * the chunks of 2^18, so half the sequential steps of the carry pass and half the per-chunk
+     * start-up (A row, start state, first tile's loads) of passes 1 and 3.
+     */
+    static final long TILED_TARGET_WORK_ITEMS = 1L << 17;
+    /** TILED carry pass: work-items per work-group (small, so that its few warps spread over many multiprocessors). */
+    static final int TILED_CARRY_LOCAL = 64;
     /** TILED: most work-groups launched; more (row block, chunk) pairs are strided over. */
     static final int TILED_MAX_GROUPS = 1 << 20;
 
@@ -117,7 +123,7 @@ public final class SelectiveScan {
     /**
      * TILED chunk length: about {@link #TILED_TARGET_WORK_ITEMS} (row, chunk) pairs, none shorter than
      * {@link #TILED_MIN_CHUNK} tokens, a whole number of tiles (so that tiles stay aligned to rows'
-     * cache lines). E.g. 1536 rows, 1M tokens: 171 chunks of 6144.
+     * cache lines). E.g. 1536 rows: 64K tokens in 86 chunks of 768, 1M tokens in 86 chunks of 12224.
      */
     static int tiledChunkLength(long rows, int seqlen) {
         long wanted = Math.max(1, (TILED_TARGET_WORK_ITEMS + rows - 1) / rows);
@@ -217,7 +223,7 @@ public final class SelectiveScan {
         return new SelectiveScanResult(out, lastState);
     }
 
-    /** The TILED variant: passes 1 and 3 from {@link SelectiveScanTiledKernels}, pass 2 from {@link SelectiveScanKernels}. */
+    /** The TILED variant: the three passes of {@link SelectiveScanTiledKernels}, chunk states chunk-major. */
     private SelectiveScanResult addTiled(TaskGraph g, String prefix, GridScheduler grids, Tensor out, Tensor lastState) {
         int rows = shape.batch() * shape.dim();
         int n = shape.dstate();
@@ -228,6 +234,10 @@ public final class SelectiveScan {
         if (rowBlocks * nChunks > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("selective scan: " + rowBlocks + " row blocks x " + nChunks
                     + " chunks is too many work-group tasks for int indices; use a longer chunk length");
+        }
+        if ((long) rows * n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("selective scan: batch * dim * dstate = " + (long) rows * n
+                    + " is too many carry work-items for int indices");
         }
         WorkerGrid1D grid = new WorkerGrid1D(Math.min(rowBlocks * nChunks, TILED_MAX_GROUPS) * SelectiveScanTiledKernels.ROWS);
         grid.setLocalWork(SelectiveScanTiledKernels.ROWS);
@@ -250,14 +260,15 @@ public final class SelectiveScan {
         g.task(states, SelectiveScanTiledKernels::chunkStates, new KernelContext(), u.data(), delta.data(), a.data(),
                 b.data(), or(deltaBias, placeholder), chunkState, chunkDtSum, shape.batch(), shape.dim(), shape.seqlen(),
                 shape.groups(), chunkLen, nChunks, flags, n);
-        g.task(carry, SelectiveScanKernels::carryStates, a.data(), chunkState, chunkDtSum, or(initialState, placeholder),
-                lastState.data(), shape.batch(), shape.dim(), nChunks, n, flags);
+        g.task(carry, SelectiveScanTiledKernels::carryStates, a.data(), chunkState, chunkDtSum,
+                or(initialState, placeholder), lastState.data(), shape.batch(), shape.dim(), nChunks, flags, n);
         g.task(outputs, SelectiveScanTiledKernels::chunkOutputs, new KernelContext(), u.data(), delta.data(), a.data(),
                 b.data(), c.data(), or(d, placeholder), or(z, placeholder), or(deltaBias, placeholder), chunkState,
                 placeholder, placeholder, out.data(), shape.batch(), shape.dim(), shape.seqlen(), shape.groups(),
                 chunkLen, nChunks, flags, n);
         grids.addWorkerGrid(g.getName() + "." + states, grid);
-        grids.addWorkerGrid(g.getName() + "." + carry, Grids.twoD(rows, n));
+        long carryItems = ((long) rows * n + TILED_CARRY_LOCAL - 1) / TILED_CARRY_LOCAL * TILED_CARRY_LOCAL;
+        grids.addWorkerGrid(g.getName() + "." + carry, new WorkerGrid1D(carryItems).setLocalWork(TILED_CARRY_LOCAL));
         grids.addWorkerGrid(g.getName() + "." + outputs, grid);
         return new SelectiveScanResult(out, lastState);
     }

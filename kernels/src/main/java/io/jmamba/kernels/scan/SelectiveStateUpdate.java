@@ -7,7 +7,9 @@ import io.jmamba.kernels.support.Tensor;
 import io.jmamba.runtime.api.DataTransferMode;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.api.WorkerGrid1D;
 import io.jmamba.runtime.backend.ComputeDevice;
 
 import java.util.Arrays;
@@ -27,12 +29,15 @@ import java.util.Objects;
  * Mamba-2 shapes: state {@code [batch, nheads, headdim, dstate]}, x/z {@code [batch, nheads, headdim]},
  * dt {@code [batch, nheads]}, A/dt_bias {@code [nheads]}, D {@code [nheads]} or {@code [nheads, headdim]},
  * B/C {@code [batch, ngroups, dstate]}.
+ * {@link Builder#variant} picks the kernel: {@link SelectiveStateUpdateVariant#LANES} (default, up to 32
+ * work-items per state row) or the original one-work-item-per-row {@link SelectiveStateUpdateVariant#ROW_LOOP}.
  */
 public final class SelectiveStateUpdate {
     private final Tensor state, x, dt, a, b, c, d, z, dtBias;
     private final boolean dtSoftplus;
     private final float dtMin, dtMax;
     private final StateUpdateShape shape;
+    private final SelectiveStateUpdateVariant variant;
 
     private SelectiveStateUpdate(Builder bld) {
         state = bld.state;
@@ -47,6 +52,7 @@ public final class SelectiveStateUpdate {
         dtSoftplus = bld.dtSoftplus;
         dtMin = bld.dtMin;
         dtMax = bld.dtMax;
+        variant = bld.variant;
         shape = bld.mamba2 ? StateUpdateShape.mamba2(state, x, dt, a, b, c, d, z, dtBias)
                 : StateUpdateShape.mamba1(state, x, dt, a, b, c, d, z, dtBias);
         if (!bld.mamba2 && bld.hasLimit) {
@@ -54,6 +60,11 @@ public final class SelectiveStateUpdate {
         }
         if ((long) shape.batch() * shape.heads() * shape.headdim() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("state has too many rows for int indexing: " + state.shapeString());
+        }
+        if ((long) shape.batch() * shape.heads() * shape.headdim() * KernelContext.WARP_SIZE > Integer.MAX_VALUE
+                && variant == SelectiveStateUpdateVariant.LANES) {
+            throw new IllegalArgumentException("state has too many rows for the LANES variant's int work-item ids: "
+                    + state.shapeString());
         }
     }
 
@@ -85,6 +96,23 @@ public final class SelectiveStateUpdate {
                 | (shape.dPerChannel() ? SelectiveStateUpdateKernels.D_PER_CHANNEL : 0)
                 | (shape.mamba2() && (dtMin > 0f || dtMax < Float.POSITIVE_INFINITY) ? SelectiveStateUpdateKernels.HAS_DT_LIMIT : 0);
         FloatArray dArr = or(d, placeholder), zArr = or(z, placeholder), biasArr = or(dtBias, placeholder);
+        long rows = (long) shape.batch() * shape.heads() * shape.headdim();
+        if (variant == SelectiveStateUpdateVariant.LANES) {
+            int lanes = SelectiveStateUpdateLaneKernels.lanesPerRow(shape.dstate());
+            if (shape.mamba2()) {
+                g.task(prefix, SelectiveStateUpdateLaneKernels::mamba2, new KernelContext(), state.data(), x.data(), dt.data(),
+                        a.data(), b.data(), c.data(), dArr, zArr, biasArr, out.data(), shape.batch(), shape.heads(),
+                        shape.headdim(), shape.groups(), dtMin, dtMax, shape.dstate(), lanes, flags);
+            } else {
+                g.task(prefix, SelectiveStateUpdateLaneKernels::mamba1, new KernelContext(), state.data(), x.data(), dt.data(),
+                        a.data(), b.data(), c.data(), dArr, zArr, biasArr, out.data(), shape.batch(), shape.heads(),
+                        shape.groups(), shape.dstate(), lanes, flags);
+            }
+            grids.addWorkerGrid(g.getName() + "." + prefix,
+                    new WorkerGrid1D(SelectiveStateUpdateLaneKernels.globalSize(rows, lanes))
+                            .setLocalWork(SelectiveStateUpdateLaneKernels.LOCAL));
+            return out;
+        }
         if (shape.mamba2()) {
             g.task(prefix, SelectiveStateUpdateKernels::mamba2, state.data(), x.data(), dt.data(), a.data(), b.data(), c.data(),
                     dArr, zArr, biasArr, out.data(), shape.batch(), shape.heads(), shape.headdim(), shape.groups(),
@@ -93,7 +121,7 @@ public final class SelectiveStateUpdate {
             g.task(prefix, SelectiveStateUpdateKernels::mamba1, state.data(), x.data(), dt.data(), a.data(), b.data(), c.data(),
                     dArr, zArr, biasArr, out.data(), shape.batch(), shape.heads(), shape.groups(), shape.dstate(), flags);
         }
-        grids.addWorkerGrid(g.getName() + "." + prefix, Grids.oneD((long) shape.batch() * shape.heads() * shape.headdim()));
+        grids.addWorkerGrid(g.getName() + "." + prefix, Grids.oneD(rows));
         return out;
     }
 
@@ -117,6 +145,7 @@ public final class SelectiveStateUpdate {
         private boolean dtSoftplus;
         private boolean hasLimit;
         private float dtMin = 0f, dtMax = Float.POSITIVE_INFINITY;
+        private SelectiveStateUpdateVariant variant = SelectiveStateUpdateVariant.DEFAULT;
 
         private Builder(boolean mamba2, Tensor state, Tensor x, Tensor dt, Tensor a, Tensor b, Tensor c) {
             this.mamba2 = mamba2;
@@ -156,6 +185,12 @@ public final class SelectiveStateUpdate {
             this.hasLimit = true;
             this.dtMin = (float) low;
             this.dtMax = (float) high;
+            return this;
+        }
+
+        /** Which kernel runs the step (default {@link SelectiveStateUpdateVariant#DEFAULT}). */
+        public Builder variant(SelectiveStateUpdateVariant variant) {
+            this.variant = Objects.requireNonNull(variant, "variant");
             return this;
         }
 

@@ -80,7 +80,8 @@ class LinearCuBlasTest {
             if (d.backendName().equals("cuda")) {
                 continue;
             }
-            for (Linear.Path path : new Linear.Path[] {Linear.Path.CUBLAS, Linear.Path.AUTO_CUBLAS, Linear.Path.AUTO_CUBLAS_TF32}) {
+            for (Linear.Path path : new Linear.Path[] {Linear.Path.CUBLAS, Linear.Path.AUTO_CUBLAS, Linear.Path.AUTO_CUBLAS_TF32,
+                    Linear.Path.AUTO_CUBLAS_GEMV_TREE}) {
                 tests.add(dynamicTest(path + " on " + d.id(), () -> {
                     int rows = Linear.GEMV_MAX_ROWS + 1, in = 8, out = 6;
                     FloatArray x = new FloatArray((long) rows * in), w = new FloatArray((long) out * in);

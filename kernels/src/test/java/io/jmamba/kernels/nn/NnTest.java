@@ -43,8 +43,8 @@ class NnTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (ComputeDevice d : DeviceMatrix.devices()) {
             for (int[] s : LINEAR_SHAPES) {
-                for (Linear.Path path : new Linear.Path[] {Linear.Path.GEMM, Linear.Path.GEMV}) {
-                    if (path == Linear.Path.GEMV && s[0] > 40) {
+                for (Linear.Path path : new Linear.Path[] {Linear.Path.GEMM, Linear.Path.GEMV, Linear.Path.GEMV_TREE}) {
+                    if (path != Linear.Path.GEMM && s[0] > 40) {
                         continue; // hundreds of barrier work-groups on the JVM for a path meant for a few rows
                     }
                     for (boolean withBias : new boolean[] {true, false}) {

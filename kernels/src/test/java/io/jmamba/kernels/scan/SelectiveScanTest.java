@@ -187,7 +187,9 @@ class SelectiveScanTest {
     /**
      * TILED at the edges of its tiling (R = T = 32): rows not a multiple of R, segments (batch x B/C
      * group) shorter than R or not a multiple of it, seqlen odd or below T, chunks that are not whole
-     * tiles, a single chunk, and each with and without an initial state.
+     * tiles, a single chunk, chunk counts around the carry pass's batches of
+     * {@link SelectiveScanTiledKernels#CARRY_AHEAD} chunks, dstate not a multiple of 4 (B/C tiles read one
+     * by one), and each with and without an initial state.
      */
     @TestFactory
     List<DynamicTest> tiledEdgeShapesMatchReference() {
@@ -197,7 +199,10 @@ class SelectiveScanTest {
                 {2, 70, 77, 4, 2, 32},      // segments of 35 rows: blocks of 32 and 3, per batch entry and group
                 {3, 6, 20, 4, 3, 0},        // seqlen < T, segments of 2 rows
                 {2, 64, 300, 16, 4, 50},    // segments of 16 rows, six chunks of 50
-                {1, 1, 1000, 16, 1, 0}};    // default chunking: several chunks of whole tiles, a partial last one
+                {1, 1, 1000, 16, 1, 0},     // default chunking: several chunks of whole tiles, a partial last one
+                {1, 35, 512, 16, 1, 64},    // exactly one batch of 8 chunks in the carry pass
+                {1, 35, 700, 6, 1, 64},     // 11 chunks: a full batch and a partial one; dstate 6
+                {2, 3, 1100, 16, 1, 64}};   // 18 chunks: two full batches and a partial one
         List<DynamicTest> tests = new ArrayList<>();
         for (Target target : Target.all()) {
             for (int[] s : shapes) {
@@ -256,9 +261,9 @@ class SelectiveScanTest {
 
     @Test
     void tiledChunksAreWholeTilesAndFillTheGpu() {
-        // the shape: b1, d1536, 1M tokens -> 171 chunks of 6144 tokens (262K (row, chunk) pairs)
-        assertEquals(6144, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 1536, 1 << 20));
-        assertEquals(384, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 1536, 1 << 16));
+        // the shape: b1, d1536 -> 86 chunks (132K (row, chunk) pairs): 768 tokens at 64K, 12224 at 1M
+        assertEquals(12224, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 1536, 1 << 20));
+        assertEquals(768, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 1536, 1 << 16));
         // never below the minimum chunk, never beyond the sequence
         assertEquals(SelectiveScan.TILED_MIN_CHUNK, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 1, 1 << 20));
         assertEquals(45, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 33, 45));

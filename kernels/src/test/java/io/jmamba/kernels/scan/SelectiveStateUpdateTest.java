@@ -49,20 +49,23 @@ class SelectiveStateUpdateTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (Target target : Target.all()) {
             for (String name : List.of("mamba1", "mamba2")) {
-                tests.add(DynamicTest.dynamicTest(name + " on " + target.name(), () -> {
-                    Fixture f = Fixture.load("state_update", name);
-                    Tensor state = f.tensor("state");
-                    Tensor x = f.tensor("x");
-                    Tensor[] in = {state, x, f.tensor("dt"), f.tensor("A"), f.tensor("B"), f.tensor("C"),
-                            f.optional("D"), f.optional("z"), f.optional("dt_bias")};
-                    SelectiveStateUpdate.Builder b = name.equals("mamba1")
-                            ? SelectiveStateUpdate.mamba1(in[0], in[1], in[2], in[3], in[4], in[5])
-                            : SelectiveStateUpdate.mamba2(in[0], in[1], in[2], in[3], in[4], in[5]);
-                    SelectiveStateUpdate step = b.d(in[6]).z(in[7]).dtBias(in[8]).dtSoftplus(f.flag("dt_softplus")).build();
-                    Tensor out = run(target, step, state, x, Arrays.asList(in));
-                    Tolerance.assertClose(name + " out", f.tensor("out"), out);
-                    Tolerance.assertClose(name + " new_state", f.tensor("new_state"), state);
-                }));
+                for (SelectiveStateUpdateVariant variant : SelectiveStateUpdateVariant.values()) {
+                    tests.add(DynamicTest.dynamicTest(name + " " + variant + " on " + target.name(), () -> {
+                        Fixture f = Fixture.load("state_update", name);
+                        Tensor state = f.tensor("state");
+                        Tensor x = f.tensor("x");
+                        Tensor[] in = {state, x, f.tensor("dt"), f.tensor("A"), f.tensor("B"), f.tensor("C"),
+                                f.optional("D"), f.optional("z"), f.optional("dt_bias")};
+                        SelectiveStateUpdate.Builder b = name.equals("mamba1")
+                                ? SelectiveStateUpdate.mamba1(in[0], in[1], in[2], in[3], in[4], in[5])
+                                : SelectiveStateUpdate.mamba2(in[0], in[1], in[2], in[3], in[4], in[5]);
+                        SelectiveStateUpdate step = b.d(in[6]).z(in[7]).dtBias(in[8]).dtSoftplus(f.flag("dt_softplus"))
+                                .variant(variant).build();
+                        Tensor out = run(target, step, state, x, Arrays.asList(in));
+                        Tolerance.assertClose(name + " out", f.tensor("out"), out);
+                        Tolerance.assertClose(name + " new_state", f.tensor("new_state"), state);
+                    }));
+                }
             }
         }
         return tests;
@@ -119,26 +122,28 @@ class SelectiveStateUpdateTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (Target target : Target.all()) {
             for (int i = 0; i < shapes.length; i++) {
-                int[] s = shapes[i];
-                long seed = Arrays.hashCode(s);
-                tests.add(DynamicTest.dynamicTest(Arrays.toString(s) + " on " + target.name(), () -> {
-                    SplittableRandom rnd = new SplittableRandom(seed);
-                    Tensor state = TestTensors.uniform(rnd, -1, 1, s[0], s[1], s[2], s[3]);
-                    Tensor x = TestTensors.uniform(rnd, -1, 1, s[0], s[1], s[2]);
-                    Tensor dt = TestTensors.uniform(rnd, -3, 1, s[0], s[1]);
-                    Tensor a = TestTensors.uniform(rnd, -2, -0.1, s[1]);
-                    Tensor b = TestTensors.uniform(rnd, -1, 1, s[0], s[4], s[3]);
-                    Tensor c = TestTensors.uniform(rnd, -1, 1, s[0], s[4], s[3]);
-                    Tensor d = seed % 2 == 0 ? TestTensors.uniform(rnd, -1, 1, s[1]) : TestTensors.uniform(rnd, -1, 1, s[1], s[2]);
-                    Tensor z = TestTensors.uniform(rnd, -2, 2, s[0], s[1], s[2]);
-                    Tensor bias = TestTensors.uniform(rnd, -1, 1, s[1]);
-                    StateUpdateResult want = SelectiveStateUpdateReference.mamba2(state, x, dt, a, b, c, d, z, bias, true, 0.05, 0.5);
-                    SelectiveStateUpdate step = SelectiveStateUpdate.mamba2(state, x, dt, a, b, c).d(d).z(z).dtBias(bias)
-                            .dtSoftplus(true).dtLimit(0.05, 0.5).build();
-                    Tensor out = run(target, step, state, x, List.of(state, x, dt, a, b, c, d, z, bias));
-                    Tolerance.assertClose("out", want.out(), out);
-                    Tolerance.assertClose("state", want.state(), state);
-                }));
+                for (SelectiveStateUpdateVariant variant : SelectiveStateUpdateVariant.values()) {
+                    int[] s = shapes[i];
+                    long seed = Arrays.hashCode(s);
+                    tests.add(DynamicTest.dynamicTest(Arrays.toString(s) + " " + variant + " on " + target.name(), () -> {
+                        SplittableRandom rnd = new SplittableRandom(seed);
+                        Tensor state = TestTensors.uniform(rnd, -1, 1, s[0], s[1], s[2], s[3]);
+                        Tensor x = TestTensors.uniform(rnd, -1, 1, s[0], s[1], s[2]);
+                        Tensor dt = TestTensors.uniform(rnd, -3, 1, s[0], s[1]);
+                        Tensor a = TestTensors.uniform(rnd, -2, -0.1, s[1]);
+                        Tensor b = TestTensors.uniform(rnd, -1, 1, s[0], s[4], s[3]);
+                        Tensor c = TestTensors.uniform(rnd, -1, 1, s[0], s[4], s[3]);
+                        Tensor d = seed % 2 == 0 ? TestTensors.uniform(rnd, -1, 1, s[1]) : TestTensors.uniform(rnd, -1, 1, s[1], s[2]);
+                        Tensor z = TestTensors.uniform(rnd, -2, 2, s[0], s[1], s[2]);
+                        Tensor bias = TestTensors.uniform(rnd, -1, 1, s[1]);
+                        StateUpdateResult want = SelectiveStateUpdateReference.mamba2(state, x, dt, a, b, c, d, z, bias, true, 0.05, 0.5);
+                        SelectiveStateUpdate step = SelectiveStateUpdate.mamba2(state, x, dt, a, b, c).d(d).z(z).dtBias(bias)
+                                .dtSoftplus(true).dtLimit(0.05, 0.5).variant(variant).build();
+                        Tensor out = run(target, step, state, x, List.of(state, x, dt, a, b, c, d, z, bias));
+                        Tolerance.assertClose("out", want.out(), out);
+                        Tolerance.assertClose("state", want.state(), state);
+                    }));
+                }
             }
         }
         return tests;

@@ -5,6 +5,7 @@ import io.jmamba.kernels.attention.FlashAttentionTiledKernel;
 import io.jmamba.kernels.conv.CausalConv1dKernels;
 import io.jmamba.kernels.scan.SelectiveScanBlockKernel;
 import io.jmamba.kernels.scan.SelectiveScanKernels;
+import io.jmamba.kernels.scan.SelectiveScanTiledKernels;
 import io.jmamba.kernels.scan.SelectiveStateUpdateKernels;
 import io.jmamba.runtime.api.Specialize;
 import io.jmamba.runtime.jit.Dialect;
@@ -29,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class KernelSourcesTest {
     private static final List<Class<?>> KERNEL_CLASSES = List.of(SelectiveScanKernels.class, SelectiveScanBlockKernel.class,
+            SelectiveScanTiledKernels.class,
             SelectiveStateUpdateKernels.class, CausalConv1dKernels.class, CausalAttentionKernels.class,
             FlashAttentionTiledKernel.class);
 
@@ -43,6 +45,7 @@ class KernelSourcesTest {
             case "tileFloats" -> 64 * 64;
             case "threads" -> 128;
             case "items" -> 8;
+            case "perItem" -> 8;
             case "scanFloats" -> 128 * 16;
             default -> throw new AssertionError("no test value for @Specialize parameter " + name);
         };

@@ -50,7 +50,7 @@ public final class ModelSpeedCommand {
         o.addOption(Option.builder().longOpt("decode-batch").hasArg().argName("B,B").desc("decode batch sizes (default 1,64)").build());
         o.addOption(Option.builder().longOpt("steps").hasArg().argName("N").desc("timed decode steps (default 100)").build());
         o.addOption(Option.builder().longOpt("kernels").hasArg().argName("fast|portable").desc("kernels of the task-graph engine (default: fast, portable on the jvm backend)").build());
-        o.addOption(Option.builder().longOpt("linear").hasArg().argName("auto|jit|cublas|cublas-tf32").desc("linear layers of the fast kernels: jit (GEMV/tiled GEMM), cublas (GEMV for few rows, cuBLAS sgemm beyond; CUDA only), cublas-tf32 (the same on the tensor cores in TF32: faster, ~1e-3 relative error), auto (cublas on CUDA; default)").build());
+        o.addOption(Option.builder().longOpt("linear").hasArg().argName("auto|jit|cublas|cublas-tf32|cublas-gemv-tree").desc("linear layers of the fast kernels: jit (GEMV/tiled GEMM), cublas (GEMV for few rows, cuBLAS sgemm beyond; CUDA only), cublas-tf32 (the same on the tensor cores in TF32: faster, ~1e-3 relative error), cublas-gemv-tree (cublas with the first, tree-reduction GEMV: to time the warp GEMV against), auto (cublas on CUDA; default)").build());
         o.addOption(Option.builder().longOpt("transpose").hasArg().argName("tiled|plain").desc("prefill layout transposes of the fast kernels: tiled through local memory (default) or the plain @Parallel ones").build());
         o.addOption(Option.builder().longOpt("cuda-graphs").hasArg().argName("on|off|both").desc("decode with CUDA graphs (default both)").build());
         return o;
@@ -142,13 +142,17 @@ public final class ModelSpeedCommand {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "auto" -> Linear.Path.autoFor(device);
             case "jit" -> Linear.Path.AUTO;
-            case "cublas", "cublas-tf32" -> {
+            case "cublas", "cublas-tf32", "cublas-gemv-tree" -> {
                 if (!device.backendName().equals("cuda")) {
                     throw new IllegalArgumentException("--linear " + name + " needs a CUDA device, not " + device.id());
                 }
-                yield name.equalsIgnoreCase("cublas") ? Linear.Path.AUTO_CUBLAS : Linear.Path.AUTO_CUBLAS_TF32;
+                yield switch (name.toLowerCase(Locale.ROOT)) {
+                    case "cublas" -> Linear.Path.AUTO_CUBLAS;
+                    case "cublas-tf32" -> Linear.Path.AUTO_CUBLAS_TF32;
+                    default -> Linear.Path.AUTO_CUBLAS_GEMV_TREE;
+                };
             }
-            default -> throw new IllegalArgumentException("--linear must be auto, jit, cublas or cublas-tf32, got \"" + name + "\"");
+            default -> throw new IllegalArgumentException("--linear must be auto, jit, cublas, cublas-tf32 or cublas-gemv-tree, got \"" + name + "\"");
         };
     }
 

@@ -40,6 +40,11 @@ public final class PlanExecutor implements AutoCloseable {
     private final Map<NativeArray, Set<String>> firstTransfersDone = new IdentityHashMap<>();
     private final Set<NativeArray> persisted = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<String, GraphCaptureSession.CapturedGraph> captured = new HashMap<>();
+    /**
+     * Whether library calls (cuBLAS) go into the CUDA graphs with the kernels around them. True until a
+     * capture that holds one fails; the plan then runs library calls eagerly between captured kernel runs.
+     */
+    private boolean captureLibraryCalls = true;
     private ComputeDevice device;
     private DeviceSession session;
     private GridScheduler scheduler;
@@ -157,27 +162,22 @@ public final class PlanExecutor implements AutoCloseable {
                     }
                 }
                 case GraphAction.Task t -> {
-                    int end = i;
-                    if (capturable()) {
-                        while (end + 1 < actions.size() && actions.get(end + 1) instanceof GraphAction.Task) {
-                            end++;
-                        }
-                        runCaptured(graph, actions.subList(i, end + 1), i);
-                        i = end;
+                    if (capturable() && inCapture(action)) {
+                        i = runCapturedFrom(graph, actions, i);
                     } else {
                         launch(graph.name() + "." + t.id(), t, kernelNanos);
                     }
                 }
                 case GraphAction.LibraryTask l -> {
-                    List<Object> deviceArgs = new ArrayList<>(l.args().size());
-                    for (Object o : l.args()) {
-                        deviceArgs.add(o instanceof NativeArray a ? buffers.bufferOf(session(), a) : o);
-                    }
-                    long t0 = System.nanoTime();
-                    l.call().run(session(), deviceArgs);
-                    if (profiling) {
-                        session().synchronize();
-                        kernelNanos.put(graph.name() + "." + l.id(), System.nanoTime() - t0);
+                    if (capturable() && inCapture(action)) {
+                        i = runCapturedFrom(graph, actions, i);
+                    } else {
+                        long t0 = System.nanoTime();
+                        l.call().run(session(), libraryArgs(l));
+                        if (profiling) {
+                            session().synchronize();
+                            kernelNanos.put(graph.name() + "." + l.id(), System.nanoTime() - t0);
+                        }
                     }
                 }
             }
@@ -188,29 +188,101 @@ public final class PlanExecutor implements AutoCloseable {
         return cudaGraph && executions > 0 && !profiling && session() instanceof GraphCaptureSession;
     }
 
-    /** Replays a run of consecutive tasks from a CUDA graph, capturing it the first time. */
-    private void runCaptured(ImmutableTaskGraph graph, List<GraphAction> run, int position) {
+    /** Whether an action can be recorded in a CUDA graph: kernels always, library calls while they capture. */
+    private boolean inCapture(GraphAction a) {
+        return a instanceof GraphAction.Task || a instanceof GraphAction.LibraryTask && captureLibraryCalls;
+    }
+
+    /** Runs the longest run of capturable actions from {@code start} as one graph; returns its last index. */
+    private int runCapturedFrom(ImmutableTaskGraph graph, List<GraphAction> actions, int start) {
+        int end = start;
+        while (end + 1 < actions.size() && inCapture(actions.get(end + 1))) {
+            end++;
+        }
+        List<GraphAction> run = actions.subList(start, end + 1);
+        if (runCaptured(graph, run, start)) {
+            return end;
+        }
+        // a library call refused capture: from now on library calls run eagerly, so the runs change
+        // shape; graphs captured with library calls in them must not be replayed beside eager ones
+        captureLibraryCalls = false;
+        captured.values().forEach(GraphCaptureSession.CapturedGraph::close);
+        captured.clear();
+        for (GraphAction a : run) {
+            switch (a) {
+                case GraphAction.Task t -> launch(graph.name() + "." + t.id(), t, null);
+                case GraphAction.LibraryTask l -> l.call().run(session(), libraryArgs(l));
+                default -> throw new IllegalStateException("not a task: " + a);
+            }
+        }
+        return end;
+    }
+
+    /**
+     * Replays a run of consecutive tasks (kernels and library calls) from a CUDA graph, capturing it the
+     * first time. Returns false, having recorded nothing, when a run with a library call in it could not
+     * be captured (a library that allocates or synchronises inside its call).
+     */
+    private boolean runCaptured(ImmutableTaskGraph graph, List<GraphAction> run, int position) {
         String key = graph.name() + "@" + position;
         GraphCaptureSession.CapturedGraph g = captured.get(key);
         if (g == null) {
             GraphCaptureSession cs = (GraphCaptureSession) session();
-            for (GraphAction a : run) { // compile and allocate outside the capture
-                GraphAction.Task t = (GraphAction.Task) a;
-                PreparedTask p = prepare(graph.name() + "." + t.id(), t);
-                p.deviceArgs(this);
+            List<List<Object>> libraryArgs = new ArrayList<>();
+            boolean hasLibraryCall = false;
+            for (GraphAction a : run) { // compile, allocate and look up buffers outside the capture
+                if (a instanceof GraphAction.Task t) {
+                    PreparedTask p = prepare(graph.name() + "." + t.id(), t);
+                    p.deviceArgs(this);
+                    libraryArgs.add(null);
+                } else {
+                    libraryArgs.add(libraryArgs((GraphAction.LibraryTask) a));
+                    hasLibraryCall = true;
+                }
             }
+            RuntimeException failure = null;
             cs.beginCapture();
             try {
-                for (GraphAction a : run) {
-                    GraphAction.Task t = (GraphAction.Task) a;
-                    launch(graph.name() + "." + t.id(), t, null);
+                for (int k = 0; k < run.size(); k++) {
+                    switch (run.get(k)) {
+                        case GraphAction.Task t -> launch(graph.name() + "." + t.id(), t, null);
+                        case GraphAction.LibraryTask l -> l.call().run(session(), libraryArgs.get(k));
+                        default -> throw new IllegalStateException("not a task: " + run.get(k));
+                    }
                 }
-            } finally {
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            try {
                 g = cs.endCapture();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+            if (failure != null) {
+                if (g != null) {
+                    g.close();
+                }
+                if (hasLibraryCall) {
+                    return false;
+                }
+                throw failure;
             }
             captured.put(key, g);
         }
         g.replay();
+        return true;
+    }
+
+    private List<Object> libraryArgs(GraphAction.LibraryTask l) {
+        List<Object> deviceArgs = new ArrayList<>(l.args().size());
+        for (Object o : l.args()) {
+            deviceArgs.add(o instanceof NativeArray a ? buffers.bufferOf(session(), a) : o);
+        }
+        return deviceArgs;
     }
 
     private void launch(String name, GraphAction.Task task, Map<String, Long> kernelNanos) {

@@ -17,7 +17,7 @@ final class Intrinsics {
     static final String CONTEXT = "io/jmamba/runtime/api/KernelContext";
     static final String API = "io/jmamba/runtime/api/";
     private static final Set<String> MATH_OWNERS = Set.of("java/lang/Math", "java/lang/StrictMath", API + "KernelMath");
-    private static final Set<String> UNARY_MATH = Set.of("exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "tanh",
+    private static final Set<String> UNARY_MATH = Set.of("exp", "exp2", "log", "log1p", "expm1", "sqrt", "rsqrt", "tanh",
             "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "floor", "ceil", "cbrt", "log10", "rint");
     private static final Set<String> BINARY_MATH = Set.of("pow", "atan2", "hypot");
     static final Set<String> ARRAY_CLASSES = Set.of(API + "FloatArray", API + "IntArray", API + "LongArray",

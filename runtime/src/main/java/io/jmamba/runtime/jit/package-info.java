@@ -40,7 +40,7 @@
  * (warpSize, laneId, shuffle, shuffleXor, shuffleUp, shuffleDown, warpReduceSum/Max/Min,
  * warpInclusiveScanSum: CUDA's shuffles, emulated through local memory and barriers on OpenCL, see
  * {@code WarpOps}); bf16 arrays as 16-bit patterns with integer conversions; java.lang.Math,
- * StrictMath and KernelMath functions (exp, log, log1p, expm1, sqrt, rsqrt, tanh, sin, cos, tan, asin,
+ * StrictMath and KernelMath functions (exp, exp2, log, log1p, expm1, sqrt, rsqrt, tanh, sin, cos, tan, asin,
  * acos, atan, atan2, sinh, cosh, pow, hypot, cbrt, log10, rint, floor, ceil, fma, abs, min, max with
  * Java's NaN and signed-zero rules, round, floorDiv, floorMod, signum); Float/Double bit casts, isNaN,
  * isInfinite, isFinite, compare, min, max; Integer/Long bitCount, numberOfLeadingZeros,

@@ -33,6 +33,15 @@ public final class MathKernels {
         }
     }
 
+    /** exp2 directly and in the form kernels use it for exp: exp2(x * log2(e)). */
+    public static void exp2Float(FloatArray a, FloatArray out, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            float x = a.get(i);
+            out.set(2 * i, KernelMath.exp2(x));
+            out.set(2 * i + 1, KernelMath.exp2(x * -1.4426950f));
+        }
+    }
+
     public static void log1pFloat(FloatArray a, FloatArray out, int n) {
         for (@Parallel int i = 0; i < n; i++) {
             out.set(i, KernelMath.log1p(Math.abs(a.get(i) * 0.1f)));
@@ -77,6 +86,12 @@ public final class MathKernels {
             double x = a.get(i);
             out.set(2 * i, Math.exp(x));
             out.set(2 * i + 1, Math.log(Math.abs(x) + 0.5));
+        }
+    }
+
+    public static void exp2Double(DoubleArray a, DoubleArray out, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            out.set(i, KernelMath.exp2(a.get(i)));
         }
     }
 
@@ -157,6 +172,9 @@ public final class MathKernels {
                 ConformanceCase.of(MathKernels.class, "expLogFloat",
                         () -> new Object[] {Inputs.floats(N, 151, -20, 20), new FloatArray(4 * N), N})
                         .withTolerance(Tolerance.ulps(4, "OpenCL exp/log: 3 ulp, plus 1 for Java's double result rounded to float")),
+                ConformanceCase.of(MathKernels.class, "exp2Float",
+                        () -> new Object[] {Inputs.floats(N, 167, -30, 30), new FloatArray(2 * N), N})
+                        .withTolerance(Tolerance.ulps(4, "OpenCL exp2: 3 ulp (CUDA exp2f: 2), plus 1 for Java's double result rounded to float")),
                 ConformanceCase.of(MathKernels.class, "log1pFloat",
                         () -> new Object[] {Inputs.floats(N, 152, -20, 20), new FloatArray(N), N})
                         .withTolerance(Tolerance.ulps(3, "OpenCL log1p: 2 ulp, plus 1 for Java's rounding to float")),
@@ -178,6 +196,9 @@ public final class MathKernels {
                 ConformanceCase.of(MathKernels.class, "expLogDouble",
                         () -> new Object[] {Inputs.doubles(N, 158, -20, 20), new DoubleArray(2 * N), N})
                         .withTolerance(Tolerance.ulps(4, "OpenCL double exp/log: 3 ulp, plus Java's 1 ulp")),
+                ConformanceCase.of(MathKernels.class, "exp2Double",
+                        () -> new Object[] {Inputs.doubles(N, 168, -60, 60), new DoubleArray(N), N})
+                        .withTolerance(Tolerance.ulps(4, "OpenCL double exp2: 3 ulp (CUDA exp2: 1), plus Java's 1 ulp for pow")),
                 ConformanceCase.of(MathKernels.class, "trigDouble",
                         () -> new Object[] {Inputs.doubles(N, 164, -20, 20), new DoubleArray(2 * N), N})
                         .withTolerance(Tolerance.ulps(5, "OpenCL double sin/cos: 4 ulp, plus Java's 1 ulp")),

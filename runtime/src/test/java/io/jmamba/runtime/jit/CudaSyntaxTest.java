@@ -68,7 +68,7 @@ class CudaSyntaxTest {
     void cudaDialectUsesCudaBuiltins() {
         String reduce = KernelJit.compile(PoclExecutionTest.method("reduce"), Map.of(), Dialect.CUDA).source();
         assertTrue(reduce.contains("extern \"C\" __global__ void SampleKernels_reduce(float* in, long long in_size,"), reduce);
-        assertTrue(reduce.contains("__shared__ float tile[64];"), reduce);
+        assertTrue(reduce.contains("__shared__ __attribute__((aligned(16))) float tile[64];"), reduce);
         assertTrue(reduce.contains("__syncthreads();"), reduce);
         assertTrue(reduce.contains("((int)(blockIdx.x * blockDim.x + threadIdx.x))"), reduce);
         assertTrue(reduce.contains("atomicAdd(&count[0], 1)"), reduce);

@@ -25,6 +25,8 @@ final class OpenCl implements AutoCloseable {
     private static final Linker LINKER = Linker.nativeLinker();
     private static SymbolLookup lib;
     private static String unavailable;
+    /** Whether the device in use is PoCL's (x86 NaN payloads, like the JVM's) rather than a GPU platform's. */
+    boolean isPocl;
 
     static {
         try {
@@ -95,6 +97,7 @@ final class OpenCl implements AutoCloseable {
                     int err = (int) getDevices.invokeExact(ps.getAtIndex(ADDRESS, p), 0xFFFFFFFFL, 1, dev, MemorySegment.NULL);
                     if (err == 0) {
                         found = dev.get(ADDRESS, 0);
+                        isPocl = pocl;
                     }
                 }
             }

@@ -86,6 +86,14 @@ class PoclExecutionTest {
     }
 
     /** Bit-exact, except that any NaN equals any NaN (Java leaves NaN bit patterns unspecified too). */
+    private static void canonicalNaNs(HalfFloatArray a) {
+        for (int i = 0; i < a.getSize(); i++) {
+            if (Float.isNaN(a.get(i))) {
+                a.set(i, Float.NaN);
+            }
+        }
+    }
+
     static void assertSameBits(NativeArray expected, NativeArray actual, String what) {
         boolean same = true;
         for (int i = 0; i < expected.getSize(); i++) {
@@ -219,6 +227,12 @@ class PoclExecutionTest {
         ByteArray b = ByteArray.fromArray((byte) 0, (byte) 127, (byte) -128, (byte) -1, (byte) 5, (byte) 6, (byte) 7,
                 (byte) 8, (byte) 9, (byte) 10);
         Object[][] r = both("halves", Map.of(), new long[] {3}, h, f, b);
+        if (!cl.isPocl) {
+            // a GPU platform gives its own canonical NaN (NVIDIA: 0x7fff) where the JVM on x86 and PoCL keep
+            // the payload: Java leaves NaN bits after arithmetic to the platform, so only NaN-ness must agree
+            canonicalNaNs((HalfFloatArray) r[0][0]);
+            canonicalNaNs((HalfFloatArray) r[1][0]);
+        }
         assertSameBits((HalfFloatArray) r[0][0], (HalfFloatArray) r[1][0], "half array");
         assertSameBits((FloatArray) r[0][1], (FloatArray) r[1][1], "half to float");
         assertSameBits((ByteArray) r[0][2], (ByteArray) r[1][2], "byte wrap");

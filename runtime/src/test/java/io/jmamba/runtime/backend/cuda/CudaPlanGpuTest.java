@@ -40,8 +40,8 @@ class CudaPlanGpuTest {
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
         try (ExecutionPlan plan = new ExecutionPlan(g.snapshot()).withDevice(d).withCudaGraph(true)) {
             for (int run = 0; run < 4; run++) {
-                // a changes every time: the eager GEMM writes new values into c's device buffer, which the
-                // captured kernels read on replay
+                // a changes every time: the GEMM, captured in the same CUDA graph as the kernels after it,
+                // reads a's device buffer on each replay
                 for (int i = 0; i < M * K; i++) {
                     a.set(i, random.nextFloat() * 2 - 1);
                 }
