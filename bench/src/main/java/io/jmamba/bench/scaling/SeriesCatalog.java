@@ -8,6 +8,7 @@ import io.jmamba.bench.scaling.series.SelectiveScanSeries;
 import io.jmamba.bench.scaling.series.SsdSeries;
 import io.jmamba.kernels.conv.ConvForward;
 import io.jmamba.kernels.scan.SelectiveScan;
+import io.jmamba.kernels.ssd.SsdScan;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +30,7 @@ public final class SeriesCatalog {
         m.put("selective-scan", () -> new SelectiveScanSeries(1536, 16));
         m.put("selective-scan-chunked", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.CHUNKED));
         m.put("ssd", () -> new SsdSeries(24, 64, 128, 256));
+        m.put("ssd-tiled", () -> new SsdSeries(24, 64, 128, 256, SsdScan.Variant.TILED));
         m.put("conv1d", () -> new Conv1dSeries(1536, 4));
         for (ConvForward v : ConvForward.values()) {
             if (v != ConvForward.DEFAULT) {
@@ -45,7 +47,7 @@ public final class SeriesCatalog {
 
     /**
      * The default set of {@code bench scaling}: everything but the bandwidth probe and the earlier or
-     * alternative layouts (ask for "selective-scan-chunked" or a "conv1d-..." series by name to time it
+     * alternative layouts (ask for "selective-scan-chunked", "ssd-tiled" or a "conv1d-..." series by name to time it
      * beside the default).
      */
     public static List<String> scalingDefaults() {
@@ -53,6 +55,7 @@ public final class SeriesCatalog {
         if (ids.size() > 1) {
             ids.remove("copy");
             ids.remove("selective-scan-chunked");
+            ids.remove("ssd-tiled");
         }
         ids.removeIf(id -> id.startsWith("conv1d-"));
         return ids;

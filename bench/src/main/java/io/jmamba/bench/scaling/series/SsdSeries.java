@@ -14,16 +14,26 @@ import io.jmamba.runtime.backend.ComputeDevice;
 /**
  * The Mamba-2 SSD chunked scan as the layer runs it (D per head, dt bias and softplus, one group, no
  * z: Mamba-2 gates in its norm). Default shape: the 130M model's 24 heads x 64, d_state 128, chunk 256.
+ * Runs the default kernels ({@link SsdScan#DEFAULT_VARIANT}) as "ssd"; another variant (the earlier
+ * TILED, for before/after timings in one run) as "ssd-" + its name.
  */
 public final class SsdSeries extends LayerSeries {
     private final int heads;
     private final int headdim;
     private final int dstate;
     private final int chunk;
+    private final SsdScan.Variant variant;
 
     public SsdSeries(int heads, int headdim, int dstate, int chunk) {
-        super("ssd", "Mamba-2 SSD, " + heads + " heads x " + headdim + ", d_state " + dstate + ", chunk " + chunk,
+        this(heads, headdim, dstate, chunk, SsdScan.DEFAULT_VARIANT);
+    }
+
+    public SsdSeries(int heads, int headdim, int dstate, int chunk, SsdScan.Variant variant) {
+        super(variant == SsdScan.DEFAULT_VARIANT ? "ssd" : "ssd-" + variant.name().toLowerCase(java.util.Locale.ROOT),
+                "Mamba-2 SSD, " + heads + " heads x " + headdim + ", d_state " + dstate + ", chunk " + chunk
+                        + (variant == SsdScan.DEFAULT_VARIANT ? "" : ", " + variant.name().toLowerCase(java.util.Locale.ROOT) + " kernels (before)"),
                 SeriesKind.SCAN, 1);
+        this.variant = variant;
         this.heads = heads;
         this.headdim = headdim;
         this.dstate = dstate;
@@ -66,7 +76,7 @@ public final class SsdSeries extends LayerSeries {
         FloatArray out = new FloatArray(x.getSize());
         TaskGraph g = new TaskGraph("bench_ssd").transferToDevice(DataTransferMode.FIRST_EXECUTION, x, dt, a, b, c, d, dtBias);
         GridScheduler grids = new GridScheduler();
-        SsdScan.addTo(g, grids, "ssd", cfg, new SsdInputs(x, dt, a, b, c, d, null, dtBias, null), out, null);
+        SsdScan.addTo(g, grids, "ssd", cfg, new SsdInputs(x, dt, a, b, c, d, null, dtBias, null), out, null, variant);
         return PlanStep.start(device, g, grids);
     }
 }
