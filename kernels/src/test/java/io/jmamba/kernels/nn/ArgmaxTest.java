@@ -76,6 +76,37 @@ class ArgmaxTest {
         return tests;
     }
 
+    /**
+     * The same answer launch after launch on every device: PoCL 3.1 running work-groups on several threads
+     * got the two-stage argmax wrong in about 6% of launches (see the OpenCL backend's PoclThreads).
+     */
+    @TestFactory
+    List<DynamicTest> twoStageIsStableOverRepeatedLaunches() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (ComputeDevice d : DeviceMatrix.devices()) {
+            tests.add(dynamicTest("200 launches on " + d.id(), () -> {
+                int rows = 5;
+                int vocab = 50_288 / 16 + 3;
+                FloatArray logits = new FloatArray((long) rows * vocab);
+                Random r = new Random(7);
+                for (long i = 0; i < logits.getSize(); i++) {
+                    logits.set(i, -5 + 10 * r.nextFloat());
+                }
+                int[] want = expected(logits, rows, vocab);
+                int wrong = 0;
+                for (int k = 0; k < 200; k++) {
+                    IntArray out = new IntArray(rows);
+                    Argmax.run(d, rows, vocab, logits, out, ArgmaxVariant.TWO_STAGE);
+                    if (!Arrays.equals(want, out.toHeapArray())) {
+                        wrong++;
+                    }
+                }
+                assertEquals(0, wrong, "launches with a wrong answer, of 200");
+            }));
+        }
+        return tests;
+    }
+
     private record Case(String name, int rows, int vocab, int wantRow0, Planter plant) {
         FloatArray logits() {
             Random r = new Random(vocab * 31L + rows);

@@ -66,6 +66,7 @@ public final class OpenClBackend implements Backend {
             } else {
                 // before the loader's first call, which is when it reads its vendors folder
                 IcdRegistration.registerIfNeeded(NativeLibraryLocator.searchFolders()).ifPresent(problems::add);
+                PoclThreads.limitBeforeFirstCall();
                 OpenCl cl = OpenCl.bind(((NativeLibraryLocator.Found) lib).library());
                 reason = discover(cl, found, problems);
             }

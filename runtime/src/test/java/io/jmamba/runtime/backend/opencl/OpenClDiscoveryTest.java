@@ -35,6 +35,16 @@ class OpenClDiscoveryTest {
     }
 
     @Test
+    void poclRunsOnOneThreadUnlessTheUserChose() {
+        OpenClTestDevices.all();
+        String chosen = System.getenv(PoclThreads.VARIABLE);
+        String property = System.getProperty(PoclThreads.PROPERTY);
+        String want = chosen != null ? chosen : property != null ? property : "1";
+        assertEquals(want, io.jmamba.runtime.backend.ffm.NativeEnvironment.get(PoclThreads.VARIABLE),
+                "set before the ICD loader's first call, which is when PoCL reads it");
+    }
+
+    @Test
     void findsPoclsCpuDeviceWhereItIsInstalled() {
         List<OpenClDevice> devices = OpenClTestDevices.all();
         assumeTrue(Path.of("/etc/OpenCL/vendors/pocl.icd").toFile().exists(), "PoCL is not registered on this machine");
