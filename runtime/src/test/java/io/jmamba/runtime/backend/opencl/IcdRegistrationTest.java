@@ -46,6 +46,11 @@ class IcdRegistrationTest {
         Path poclDrivers = Path.of("/usr/lib/x86_64-linux-gnu/pocl");
         assumeTrue(Files.exists(poclLib) && Files.isDirectory(poclDrivers)
                 && Files.exists(IcdRegistration.SYSTEM_VENDORS.resolve("pocl.icd")), "needs Debian's PoCL");
+        // the stand-in must be the only NVIDIA entry: on a GPU machine the real driver is a platform too
+        try (var icds = Files.list(IcdRegistration.SYSTEM_VENDORS)) {
+            assumeTrue(icds.noneMatch(IcdRegistrationTest::namesNvidia),
+                    "NVIDIA's OpenCL driver is registered on this machine, so it would be a platform beside the stand-in");
+        }
         Path lib = Files.createDirectories(tmp.resolve("lib"));
         Files.createSymbolicLink(lib.resolve(IcdRegistration.NVIDIA_LIBRARY), poclLib);
         Files.createSymbolicLink(lib.resolve("pocl"), poclDrivers); // PoCL finds its drivers beside itself
@@ -64,6 +69,14 @@ class IcdRegistrationTest {
                 + " is not registered"), out);
         assertTrue(out.contains("device: opencl:0:0 | Portable Computing Language"), out);
         assertEquals(1, out.lines().filter(l -> l.startsWith("device: ")).count(), "one platform, loaded once: " + out);
+    }
+
+    private static boolean namesNvidia(Path icd) {
+        try {
+            return Files.readString(icd).contains("nvidia");
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     @Test
