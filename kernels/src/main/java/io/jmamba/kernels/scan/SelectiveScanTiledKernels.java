@@ -45,6 +45,8 @@ import io.jmamba.runtime.api.Specialize;
  * for sm_90 (nvcc, the project's flags; counted in PTX, each non-flushing exp2 as its four machine
  * instructions) take about 147 instructions per token in pass 1 and 169 in pass 3 at dstate 16,
  * softplus included, against about 330 and 390 with expf, separate multiplies and adds and log1pf.
+ * The inner loops use {@link KernelMath#exp2Approx} (one instruction on CUDA): a decay below the
+ * smallest normal float is flushed to zero, which changes h by less than a float's resolution.
  *
  * <p>Chunk states are laid out {@code [nChunks, batch * dim, dstate]} (chunk sums
  * {@code [nChunks, batch * dim]}), so that {@link #carryStates}, one work-item per (row, n), reads consecutive addresses across
@@ -127,7 +129,7 @@ public final class SelectiveScanTiledKernels {
                     float dtu = dt * uL[own + k];
                     dtSum += dt;
                     for (int n = 0; n < dstate; n++) {
-                        h[n] = KernelMath.fma(KernelMath.exp2(dt * a2Row[n]), h[n], dtu * bL[k * dstate + n]);
+                        h[n] = KernelMath.fma(KernelMath.exp2Approx(dt * a2Row[n]), h[n], dtu * bL[k * dstate + n]);
                     }
                 }
                 // the next tile (or row block) overwrites the local arrays only after everyone has read them
@@ -211,7 +213,7 @@ public final class SelectiveScanTiledKernels {
                     float dtu = dt * uv;
                     float y = 0f;
                     for (int n = 0; n < dstate; n++) {
-                        float hn = KernelMath.fma(KernelMath.exp2(dt * a2Row[n]), h[n], dtu * bL[k * dstate + n]);
+                        float hn = KernelMath.fma(KernelMath.exp2Approx(dt * a2Row[n]), h[n], dtu * bL[k * dstate + n]);
                         h[n] = hn;
                         y = KernelMath.fma(hn, cL[k * dstate + n], y);
                     }

@@ -19,6 +19,17 @@ public final class KernelMath {
      * the multiplication folded into a constant saves exp's range reduction in hot loops.
      */
     public static float exp2(float x) { return (float) Math.pow(2.0, x); }
+    /**
+     * 2 to the power {@code x} with results below the smallest normal float flushed to zero: one
+     * special-function instruction on CUDA ({@code ex2.approx.ftz.f32}, about 2 ulp), OpenCL's exp2
+     * (3 ulp) with the same flush, {@code (float) Math.pow(2, x)} with the same flush on the JVM. For hot
+     * loops where {@link #exp2(float)}'s subnormal handling costs more than the result is worth (decays
+     * in a scan, which are multiplied into a state anyway).
+     */
+    public static float exp2Approx(float x) {
+        float r = (float) Math.pow(2.0, x);
+        return r < Float.MIN_NORMAL ? 0f : r;
+    }
     /** 2 to the power {@code x}: {@code Math.pow(2, x)} on the JVM, the device's exp2 elsewhere (see {@link #exp2(float)}). */
     public static double exp2(double x) { return Math.pow(2.0, x); }
     public static float log(float x) { return (float) Math.log(x); }

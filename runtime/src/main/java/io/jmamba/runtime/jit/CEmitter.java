@@ -490,6 +490,7 @@ final class CEmitter {
                 case D -> "d";
             } + name.substring(3)) + args;
             case "jm.round" -> helpers.use(argKind == Kind.F ? "jm_roundf" : "jm_roundd") + args;
+            case "jm.exp2approx" -> helpers.use("jm_exp2approx") + args;
             case "bits.cast" -> c.bitCast(argKind, in.kind(), a.getFirst());
             case "jm.tobits" -> helpers.use(argKind == Kind.F ? "jm_f2ibits" : "jm_d2lbits") + args;
             case "jm.isnan" -> "(isnan" + args + " ? 1 : 0)";

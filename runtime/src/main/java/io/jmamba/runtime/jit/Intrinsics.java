@@ -90,6 +90,7 @@ final class Intrinsics {
             }
             return switch (name) {
                 case "fma" -> ret.isFloating() ? "math.fma" : null;
+                case "exp2Approx" -> ret == Kind.F && owner.equals(API + "KernelMath") ? "jm.exp2approx" : null;
                 case "abs" -> ret.isFloating() ? "math.fabs" : "jm.abs";
                 case "min", "max" -> "jm." + name;
                 case "round" -> arg0 != null && arg0.isFloating() ? "jm.round" : null;

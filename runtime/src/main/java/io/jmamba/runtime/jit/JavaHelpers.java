@@ -221,6 +221,18 @@ final class JavaHelpers {
                         $HALFSTORE;
                     }
                 }""");
+        defByDialect("jm_exp2approx", List.of(), """
+                $Q float jm_exp2approx(float x) {
+                    /* KernelMath.exp2Approx: one MUFU.EX2; results below FLT_MIN flush to zero */
+                    float r;
+                    asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
+                    return r;
+                }""", """
+                $Q float jm_exp2approx(float x) {
+                    /* KernelMath.exp2Approx: exp2 with results below FLT_MIN flushed to zero, as on CUDA */
+                    float r = exp2(x);
+                    return r < 1.17549435e-38f ? 0.0f : r;
+                }""");
         def("jm_bf16_to_float", List.of(), """
                 $Q float jm_bf16_to_float($USHORT b) {
                     return $ASFLOAT(($UI)b << 16); /* bf16 is the top half of a float: widening is exact */

@@ -42,6 +42,15 @@ public final class MathKernels {
         }
     }
 
+    /** The flushing exp2, in the normal range and where it flushes (2^-126 and below). */
+    public static void exp2ApproxFloat(FloatArray a, FloatArray out, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            float x = a.get(i);
+            out.set(2 * i, KernelMath.exp2Approx(x));
+            out.set(2 * i + 1, KernelMath.exp2Approx(-130f - Math.abs(x)));
+        }
+    }
+
     public static void log1pFloat(FloatArray a, FloatArray out, int n) {
         for (@Parallel int i = 0; i < n; i++) {
             out.set(i, KernelMath.log1p(Math.abs(a.get(i) * 0.1f)));
@@ -175,6 +184,9 @@ public final class MathKernels {
                 ConformanceCase.of(MathKernels.class, "exp2Float",
                         () -> new Object[] {Inputs.floats(N, 167, -30, 30), new FloatArray(2 * N), N})
                         .withTolerance(Tolerance.ulps(4, "OpenCL exp2: 3 ulp (CUDA exp2f: 2), plus 1 for Java's double result rounded to float")),
+                ConformanceCase.of(MathKernels.class, "exp2ApproxFloat",
+                        () -> new Object[] {Inputs.floats(N, 168, -100, 100), new FloatArray(2 * N), N})
+                        .withTolerance(Tolerance.ulps(4, "CUDA ex2.approx.ftz: 2 ulp, OpenCL exp2: 3 ulp, plus 1 for Java's double result rounded to float")),
                 ConformanceCase.of(MathKernels.class, "log1pFloat",
                         () -> new Object[] {Inputs.floats(N, 152, -20, 20), new FloatArray(N), N})
                         .withTolerance(Tolerance.ulps(3, "OpenCL log1p: 2 ulp, plus 1 for Java's rounding to float")),
