@@ -15,7 +15,7 @@ import java.util.Objects;
 /**
  * Host API of the SSD chunked scan (Mamba-2). {@link #addTo} checks shapes and appends five phase
  * kernels to a task graph (cumsum and state passing from {@link SsdKernels}; chunk states, C*B^T and
- * chunk output from the chosen {@link Variant}: by default {@link SsdBlockedKernels});
+ * chunk output from the chosen {@link Variant}: by default {@link SsdWideKernels});
  * their intermediates are arrays no transfer names, so they live on the device only. {@link #run}
  * is the one-call form on a given device.
  * <pre>{@code
@@ -39,7 +39,7 @@ public final class SsdScan {
     public enum Variant { LOOPS, TILED, BLOCKED, BLOCKED_WIDE }
 
     /** The variant {@link #addTo} uses when none is given. */
-    public static final Variant DEFAULT_VARIANT = Variant.BLOCKED;
+    public static final Variant DEFAULT_VARIANT = Variant.BLOCKED_WIDE;
 
     /** Phase task ids, appended to the caller's prefix. */
     public static final List<String> PHASES = List.of("cumsum", "state", "passing", "cb", "scan");

@@ -15,12 +15,15 @@ import static io.jmamba.kernels.ssd.SsdBlockedKernels.pack;
  * 8 x 4 outputs (eight consecutive rows times two column pairs HALF apart).
  *
  * <p>Why: on the H100 the blocked chunkScan needed 188 registers per item (64 accumulators, 16
- * operands, the staging addresses and 16 row decays), so a streaming multiprocessor held only 8 warps
- * (each of its four 16K-register quarters fits two 6K-register warps) and the kernel waited on latency
- * with the FMA pipe 18% busy. Half the accumulators and operands per item bring the register count
- * under 128 (16 or more warps per multiprocessor) while keeping 32 FMAs per 6 local longs (4 row
- * pairs, 2 of them 128-bit aligned, and 2 column pairs): local memory still stays below the FMA rate.
- * A warp owns 16 consecutive tile rows, so the causal end of the intra-chunk slice is finer too.
+ * operands, the staging addresses and 16 staging-row dA values), so a streaming multiprocessor held
+ * only 8 warps (each of its four 16K-register quarters fits two 6K-register warps) and the kernel
+ * waited on latency with the FMA pipe 18% busy. Half the accumulators and operands per item, and the
+ * staging rows' dA read from local memory instead of kept in registers, bring it to 120 registers
+ * (sm_90 ptxas; chunkState 72, chunkCb 70): 16 warps per multiprocessor for chunkScan, 28 for the
+ * other two. Each k step still feeds 32 FMAs from 6 local longs (the 4 row pairs as two 128-bit loads
+ * broadcast over the warp's two item rows, the 2 column pairs as 64-bit loads of 128 consecutive bytes
+ * per warp), so local memory stays below the FMA rate. A warp owns 16 consecutive tile rows, so the
+ * causal end of the intra-chunk slice is finer too.
  *
  * <p>Launch: 1-D, local size {@link #GROUP}, one work-group per output tile
  * ({@link SsdBlockedKernels#groups}, the same tiles).
