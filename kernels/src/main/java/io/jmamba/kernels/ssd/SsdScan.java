@@ -15,7 +15,7 @@ import java.util.Objects;
 /**
  * Host API of the SSD chunked scan (Mamba-2). {@link #addTo} checks shapes and appends five phase
  * kernels to a task graph (cumsum and state passing from {@link SsdKernels}; chunk states, C*B^T and
- * chunk output from the chosen {@link Variant}: by default {@link SsdBlockedKernels});
+ * chunk output from the chosen {@link Variant}: by default {@link SsdWideKernels});
  * their intermediates are arrays no transfer names, so they live on the device only. {@link #run}
  * is the one-call form on a given device.
  * <pre>{@code
@@ -31,14 +31,15 @@ public final class SsdScan {
      * Which kernels compute the three matrix-product phases: {@link SsdKernels}' loop nests (one
      * work-item per output, the readable form), {@link SsdTiledKernels}' local-memory tiles with 4 x 4
      * outputs per work-item (the layout before the blocked one, kept to time against), or
-     * {@link SsdBlockedKernels}' tiles with 8 x 8 outputs per work-item; BLOCKED also takes the
-     * chunk cumsum from {@link SsdCumsumKernel} (a block scan per chunk and head) instead of
-     * {@link SsdKernels#chunkCumsum}.
+     * {@link SsdBlockedKernels}' tiles with 8 x 8 outputs per work-item of 64, or
+     * {@link SsdWideKernels}' same tiles with 8 x 4 outputs per work-item of 128 (fewer registers per
+     * item, so more warps per multiprocessor); BLOCKED and BLOCKED_WIDE also take the chunk cumsum
+     * from {@link SsdCumsumKernel} (a block scan per chunk and head) instead of {@link SsdKernels#chunkCumsum}.
      */
-    public enum Variant { LOOPS, TILED, BLOCKED }
+    public enum Variant { LOOPS, TILED, BLOCKED, BLOCKED_WIDE }
 
     /** The variant {@link #addTo} uses when none is given. */
-    public static final Variant DEFAULT_VARIANT = Variant.BLOCKED;
+    public static final Variant DEFAULT_VARIANT = Variant.BLOCKED_WIDE;
 
     /** Phase task ids, appended to the caller's prefix. */
     public static final List<String> PHASES = List.of("cumsum", "state", "passing", "cb", "scan");
@@ -140,7 +141,8 @@ public final class SsdScan {
         int bcg = ShapeCheck.intProduct("batch * nchunks * groups", batch, nchunks, groups);
         int bh = ShapeCheck.intProduct("batch * heads", batch, heads);
 
-        boolean blocked = variant == Variant.BLOCKED;
+        boolean wide = variant == Variant.BLOCKED_WIDE;
+        boolean blocked = variant == Variant.BLOCKED || wide;
         String t = prefix + "_cumsum";
         if (blocked) {
             ShapeCheck.intProduct("cumsum work-items", bch, SsdCumsumKernel.GROUP);
@@ -154,12 +156,16 @@ public final class SsdScan {
         }
 
         long[] tiled = blocked ? SsdBlockedKernels.groups(cfg) : SsdTiledKernels.groups(cfg);
-        int groupSize = blocked ? SsdBlockedKernels.GROUP : SsdTiledKernels.GROUP;
+        int groupSize = wide ? SsdWideKernels.GROUP : blocked ? SsdBlockedKernels.GROUP : SsdTiledKernels.GROUP;
         for (int k = 0; k < tiled.length; k++) {
             ShapeCheck.intProduct(PHASES.get(k == 0 ? 1 : k + 2) + " work-items", tiled[k], groupSize);
         }
         t = prefix + "_state";
-        if (blocked) {
+        if (wide) {
+            graph.task(t, SsdWideKernels::chunkState, new KernelContext(), in.x(), in.B(), dtOut, dACumsum, states, batch,
+                    seqlen, heads, headdim, groups, dstate, chunk, nchunks);
+            grids.addWorkerGrid(g + t, tiledGrid(tiled[0], groupSize));
+        } else if (blocked) {
             graph.task(t, SsdBlockedKernels::chunkState, new KernelContext(), in.x(), in.B(), dtOut, dACumsum, states, batch,
                     seqlen, heads, headdim, groups, dstate, chunk, nchunks);
             grids.addWorkerGrid(g + t, tiledGrid(tiled[0], groupSize));
@@ -179,7 +185,11 @@ public final class SsdScan {
         grids.addWorkerGrid(g + t, GraphParts.loopGrid((long) headdim * dstate, bh));
 
         t = prefix + "_cb";
-        if (blocked) {
+        if (wide) {
+            graph.task(t, SsdWideKernels::chunkCb, new KernelContext(), in.C(), in.B(), cb, batch, seqlen, groups, dstate,
+                    chunk, nchunks);
+            grids.addWorkerGrid(g + t, tiledGrid(tiled[1], groupSize));
+        } else if (blocked) {
             graph.task(t, SsdBlockedKernels::chunkCb, new KernelContext(), in.C(), in.B(), cb, batch, seqlen, groups, dstate,
                     chunk, nchunks);
             grids.addWorkerGrid(g + t, tiledGrid(tiled[1], groupSize));
@@ -193,7 +203,11 @@ public final class SsdScan {
         }
 
         t = prefix + "_scan";
-        if (blocked) {
+        if (wide) {
+            graph.task(t, SsdWideKernels::chunkScan, new KernelContext(), in.x(), z, d, in.C(), cb, dtOut, dACumsum, states,
+                    out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null);
+            grids.addWorkerGrid(g + t, tiledGrid(tiled[2], groupSize));
+        } else if (blocked) {
             graph.task(t, SsdBlockedKernels::chunkScan, new KernelContext(), in.x(), z, d, in.C(), cb, dtOut, dACumsum, states,
                     out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null);
             grids.addWorkerGrid(g + t, tiledGrid(tiled[2], groupSize));

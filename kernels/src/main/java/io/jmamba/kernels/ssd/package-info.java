@@ -4,11 +4,14 @@
  *   <li>{@link io.jmamba.kernels.ssd.SsdReference}: the specification, a float64 recurrence over time;</li>
  *   <li>{@link io.jmamba.kernels.ssd.SsdKernels}: the five phases (chunk cumsum, chunk states, state
  *       passing, C*B^T, chunk output) as {@code @Parallel} loop nests, the readable form;</li>
- *   <li>{@link io.jmamba.kernels.ssd.SsdBlockedKernels}: the three matrix-product phases as local-memory
- *       tiles with 8 x 8 fused multiply-adds per work-item, and {@link io.jmamba.kernels.ssd.SsdCumsumKernel},
+ *   <li>{@link io.jmamba.kernels.ssd.SsdWideKernels}: the three matrix-product phases as local-memory
+ *       tiles with 8 x 4 fused multiply-adds per work-item (128 items per tile, so few enough registers
+ *       for 16 or more warps per multiprocessor), and {@link io.jmamba.kernels.ssd.SsdCumsumKernel},
  *       the chunk cumsum as a block scan: the default on devices;</li>
+ *   <li>{@link io.jmamba.kernels.ssd.SsdBlockedKernels}: the same tiles with 8 x 8 outputs per work-item
+ *       of 64 (the previous default, register-bound at 8 warps per multiprocessor), kept to time against;</li>
  *   <li>{@link io.jmamba.kernels.ssd.SsdTiledKernels}: the same tiles with 4 x 4 outputs per work-item,
- *       the previous default, kept to time against;</li>
+ *       an earlier default, kept to time against;</li>
  *   <li>{@link io.jmamba.kernels.ssd.SsdScan}: the host API (shape checks, tasks added to a caller's
  *       graph with device-resident intermediates, a one-call form), configured by
  *       {@link io.jmamba.kernels.ssd.SsdConfig} and {@link io.jmamba.kernels.ssd.SsdInputs}.</li>

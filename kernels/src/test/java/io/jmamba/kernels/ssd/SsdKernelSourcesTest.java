@@ -10,8 +10,10 @@ import org.junit.jupiter.api.TestFactory;
 
 import java.lang.reflect.Method;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -49,7 +51,7 @@ class SsdKernelSourcesTest {
     @TestFactory
     List<DynamicTest> productKernelsUseFusedMultiplyAdd() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (Class<?> c : List.of(SsdBlockedKernels.class, SsdTiledKernels.class)) {
+        for (Class<?> c : List.of(SsdBlockedKernels.class, SsdWideKernels.class, SsdTiledKernels.class)) {
             for (String k : PRODUCT_KERNELS) {
                 tests.add(dynamicTest(c.getSimpleName() + "." + k, () -> {
                     GeneratedKernel g = KernelJit.compile(kernel(c, k), Map.of(), Dialect.CUDA);
@@ -79,6 +81,34 @@ class SsdKernelSourcesTest {
         assertEquals(SsdBlockedKernels.WARP_ITEMS, SsdBlockedKernels.WARP_ITEMS / SsdBlockedKernels.SIDE * SsdBlockedKernels.PER,
                 "a warp's items own as many consecutive rows as it has items");
         assertTrue(SsdConfig.MAX_CHUNK <= SsdCumsumKernel.GROUP * SsdCumsumKernel.TOKENS_PER_ITEM, "cumsum covers a chunk");
+    }
+
+    /** The same equalities for the wide kernels (128 items of 8 x 4 outputs), which reuse the blocked local layout. */
+    @Test
+    void wideStagingShapesHold() {
+        assertEquals(SsdWideKernels.K_STEP, SsdWideKernels.PAIR_ROWS * SsdWideKernels.PAIR_PASSES,
+                "column-pair staging covers the slice's rows");
+        assertEquals(SsdWideKernels.TILE, 2 * SsdWideKernels.ROWS * SsdWideKernels.PAIR_PASSES,
+                "row-pair staging covers the tile's rows");
+        assertEquals(0, SsdWideKernels.GROUP % SsdWideKernels.TP, "whole pair rows per pass");
+        assertEquals(SsdWideKernels.TILE, SsdWideKernels.SIDE_X * SsdWideKernels.COLS_PER, "16 items across of 4 columns");
+        assertEquals(SsdWideKernels.TILE, SsdWideKernels.GROUP / SsdWideKernels.SIDE_X * SsdWideKernels.ROWS_PER,
+                "8 items down of 8 rows");
+        assertEquals(4, SsdWideKernels.COLS_PER, "two column pairs per item (the unrolled operand load)");
+        assertEquals(KernelContext.WARP_SIZE, SsdWideKernels.WARP_ITEMS, "a CUDA warp");
+        assertEquals(0, SsdWideKernels.WARP_ITEMS % SsdWideKernels.SIDE_X, "a warp holds whole item rows");
+        for (int lid = 0; lid < SsdWideKernels.GROUP; lid++) {
+            int ty = lid / SsdWideKernels.SIDE_X;
+            assertTrue(SsdWideKernels.rowSlot(ty, SsdWideKernels.ROWS_PER - 1) <= SsdWideKernels.warpLastRow(lid),
+                    "item " + lid + "'s rows end by its warp's last row");
+        }
+        Set<Integer> columns = new HashSet<>();
+        for (int tx = 0; tx < SsdWideKernels.SIDE_X; tx++) {
+            for (int q = 0; q < SsdWideKernels.COLS_PER; q++) {
+                columns.add(SsdWideKernels.slot(tx, q));
+            }
+        }
+        assertEquals(SsdWideKernels.TILE, columns.size(), "the items' columns cover the tile once");
     }
 
     @Test
