@@ -47,6 +47,7 @@ final class KernelsCommand implements Command {
         m.put("selective-scan-chunked", List.of(K16, K64, M1));
         m.put("ssd", List.of(K16, K64, M1));
         m.put("ssd-tiled", List.of(K16, K64, M1));
+        m.put("ssd-blocked", List.of(K16, K64, M1));
         m.put("conv1d", List.of(K64, M1));
         // the other forward layouts (the old rows-in-x one first), to time against conv1d in the same run
         for (ConvForward v : ConvForward.values()) {
@@ -160,7 +161,7 @@ final class KernelsCommand implements Command {
 
     /** Series timed against another's official numbers: an earlier layout of the same kernel (before/after). */
     private static final Map<String, String> SAME_REFERENCE_AS = Map.of("selective-scan-chunked", "selective-scan",
-            "ssd-tiled", "ssd");
+            "ssd-tiled", "ssd", "ssd-blocked", "ssd");
 
     /**
      * The copy series' bandwidth in this sweep (its longest measured length), or null when it did not run:

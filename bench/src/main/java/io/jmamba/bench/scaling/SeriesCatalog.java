@@ -31,6 +31,7 @@ public final class SeriesCatalog {
         m.put("selective-scan-chunked", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.CHUNKED));
         m.put("ssd", () -> new SsdSeries(24, 64, 128, 256));
         m.put("ssd-tiled", () -> new SsdSeries(24, 64, 128, 256, SsdScan.Variant.TILED));
+        m.put("ssd-blocked", () -> new SsdSeries(24, 64, 128, 256, SsdScan.Variant.BLOCKED));
         m.put("conv1d", () -> new Conv1dSeries(1536, 4));
         for (ConvForward v : ConvForward.values()) {
             if (v != ConvForward.DEFAULT) {
@@ -47,7 +48,7 @@ public final class SeriesCatalog {
 
     /**
      * The default set of {@code bench scaling}: everything but the bandwidth probe and the earlier or
-     * alternative layouts (ask for "selective-scan-chunked", "ssd-tiled" or a "conv1d-..." series by name to time it
+     * alternative layouts (ask for "selective-scan-chunked", "ssd-tiled", "ssd-blocked" or a "conv1d-..." series by name to time it
      * beside the default).
      */
     public static List<String> scalingDefaults() {
@@ -56,6 +57,7 @@ public final class SeriesCatalog {
             ids.remove("copy");
             ids.remove("selective-scan-chunked");
             ids.remove("ssd-tiled");
+            ids.remove("ssd-blocked");
         }
         ids.removeIf(id -> id.startsWith("conv1d-"));
         return ids;
