@@ -50,7 +50,9 @@ public final class Layout {
         checkTranspose(batch, rows, cols, src, dst);
         String id = prefix + "_transpose";
         if (tiled) {
-            graph.task(id, LayoutKernels::transposeTiled, new KernelContext(), src, dst, batch, rows, cols);
+            long plane = (long) rows * cols;
+            graph.task(id, LayoutKernels::transposeTiled, new KernelContext(), src, dst, batch, rows, cols,
+                    0L, plane, (long) cols, 0L, plane, (long) rows);
             grids.addWorkerGrid(graph.getName() + "." + id, tiledTransposeGrid(batch, rows, cols));
         } else {
             graph.task(id, LayoutKernels::transpose, src, dst, batch, rows, cols);
@@ -62,7 +64,7 @@ public final class Layout {
      * Whole work-groups of (TILE, TILE_ROWS, 1): one per tile where CUDA's grid allows it (65535 groups in
      * y and z), fewer beyond, where the kernel's tile loops stride.
      */
-    static WorkerGrid tiledTransposeGrid(int batch, int rows, int cols) {
+    public static WorkerGrid tiledTransposeGrid(int batch, int rows, int cols) {
         long tilesX = Math.min((cols - 1L) / LayoutKernels.TILE + 1, 1L << 16);
         long tilesY = Math.min((rows - 1L) / LayoutKernels.TILE + 1, GraphParts.MAX_GRID_YZ);
         long groupsZ = Math.min(batch, GraphParts.MAX_GRID_YZ);

@@ -36,8 +36,15 @@ public final class LayoutKernels {
      * (tiles over rows) x TILE_ROWS, batch; any smaller number of groups is correct (the tile loops
      * stride by the group counts). The tile has a padding column so the column-wise reads of the
      * second half hit different local-memory banks.
+     *
+     * <p>Both sides are strided views, so a column range of a wider tensor moves without a copy:
+     * element (b, r, c) is read at {@code srcOff + b * srcBatchStride + r * srcRowStride + c} and written
+     * as (b, c, r) at {@code dstOff + b * dstBatchStride + c * dstRowStride + r}. Dense tensors have
+     * strides (rows * cols, cols) and (rows * cols, rows).
      */
-    public static void transposeTiled(KernelContext ctx, FloatArray src, FloatArray dst, int batch, int rows, int cols) {
+    public static void transposeTiled(KernelContext ctx, FloatArray src, FloatArray dst, int batch, int rows, int cols,
+                                      long srcOff, long srcBatchStride, long srcRowStride,
+                                      long dstOff, long dstBatchStride, long dstRowStride) {
         float[] tile = ctx.allocateFloatLocalArray(TILE * (TILE + 1));
         int tilesX = (cols - 1) / TILE + 1;
         int tilesY = (rows - 1) / TILE + 1;
@@ -48,13 +55,15 @@ public final class LayoutKernels {
         int ly = ctx.localIdy;
         // every loop bound depends on group ids only, so the whole work-group reaches each barrier
         for (int b = ctx.groupIdz; b < batch; b += groupsZ) {
+            long srcBase = srcOff + b * srcBatchStride;
+            long dstBase = dstOff + b * dstBatchStride;
             for (int ty = ctx.groupIdy; ty < tilesY; ty += groupsY) {
                 for (int tx = ctx.groupIdx; tx < tilesX; tx += groupsX) {
                     int c = tx * TILE + lx;
                     for (int k = 0; k < TILE; k += TILE_ROWS) {
                         int r = ty * TILE + ly + k;
                         if (r < rows && c < cols) {
-                            tile[(ly + k) * (TILE + 1) + lx] = src.get(((long) b * rows + r) * cols + c);
+                            tile[(ly + k) * (TILE + 1) + lx] = src.get(srcBase + r * srcRowStride + c);
                         }
                     }
                     ctx.localBarrier();
@@ -62,7 +71,7 @@ public final class LayoutKernels {
                     for (int k = 0; k < TILE; k += TILE_ROWS) {
                         int c2 = tx * TILE + ly + k;
                         if (r2 < rows && c2 < cols) {
-                            dst.set(((long) b * cols + c2) * rows + r2, tile[lx * (TILE + 1) + ly + k]);
+                            dst.set(dstBase + c2 * dstRowStride + r2, tile[lx * (TILE + 1) + ly + k]);
                         }
                     }
                     ctx.localBarrier(); // the tile is refilled by the next iteration

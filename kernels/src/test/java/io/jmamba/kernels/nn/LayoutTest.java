@@ -74,7 +74,9 @@ class LayoutTest {
                 int batch = 2, rows = 70, cols = 40;
                 FloatArray src = iota(batch * rows * cols), dst = new FloatArray(batch * rows * cols);
                 GraphParts.runOnce(d, "layout", GraphParts.arrays(src), List.of(dst), (g, grids) -> {
-                    g.task("t", LayoutKernels::transposeTiled, new KernelContext(), src, dst, batch, rows, cols);
+                    long plane = (long) rows * cols;
+                    g.task("t", LayoutKernels::transposeTiled, new KernelContext(), src, dst, batch, rows, cols,
+                            0L, plane, (long) cols, 0L, plane, (long) rows);
                     grids.addWorkerGrid("layout.t", new WorkerGrid3D(LayoutKernels.TILE, LayoutKernels.TILE_ROWS, 1)
                             .setLocalWork(LayoutKernels.TILE, LayoutKernels.TILE_ROWS, 1));
                 });

@@ -11,7 +11,7 @@ import java.util.Objects;
  * for the device; the others stay reachable so that a benchmark can time before against after.
  *
  * @param linear         the path of every linear layer (in_proj, x_proj, dt_proj, out_proj, lm_head)
- * @param tiledTranspose token-major/channel-major moves through {@link TransposeKernels} rather than
+ * @param tiledTranspose token-major/channel-major moves through {@link io.jmamba.kernels.nn.LayoutKernels#transposeTiled} rather than
  *                       the plain {@link ModelKernels} ones
  */
 public record KernelChoices(Linear.Path linear, boolean tiledTranspose) {

@@ -1,13 +1,14 @@
 package io.jmamba.model.device;
 
+import io.jmamba.kernels.nn.Layout;
+import io.jmamba.kernels.nn.LayoutKernels;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.TaskGraph;
-import io.jmamba.runtime.api.WorkerGrid3D;
 
 /**
  * The layout moves between token-major and channel-major activations, as one-line task adds. The
- * transposes come in two forms: tiled through local memory ({@link TransposeKernels}, coalesced on both
+ * transposes come in two forms: tiled through local memory ({@link LayoutKernels#transposeTiled}, coalesced on both
  * sides) or the plain {@code @Parallel} kernels of {@link ModelKernels} (one side strided), kept to time
  * one against the other.
  */
@@ -28,7 +29,7 @@ public final class LayoutTasks {
 
     /**
      * dst [batch, n, seqlen] = src [batch * seqlen, srcCols][:, c0 : c0 + n], transposed per sequence;
-     * {@code tiled} picks {@link TransposeKernels} (its grid goes to {@code grids}).
+     * {@code tiled} picks {@link LayoutKernels#transposeTiled} (its grid goes to {@code grids}).
      */
     public static void toChannels(TaskGraph g, GridScheduler grids, String id, FloatArray src, int srcCols, int c0, int n,
                                   FloatArray dst, int batch, int seqlen, boolean tiled) {
@@ -59,16 +60,9 @@ public final class LayoutTasks {
     private static void transpose(TaskGraph g, GridScheduler grids, String id, FloatArray src, FloatArray dst, int batch,
                                   int rows, int cols, long srcOff, long srcBatchStride, long srcRowStride,
                                   long dstBatchStride, long dstRowStride) {
-        long t = TransposeKernels.TILE;
-        long rowTiles = (rows + t - 1) / t;
-        if (batch > 65535 || rowTiles > 65535) {
-            throw new IllegalArgumentException("transpose " + id + ": " + batch + " sequences of " + rows
-                    + " rows exceed the launch grid (at most 65535 sequences and 65535 * " + t + " rows)");
-        }
-        g.task(id, TransposeKernels::transpose, new io.jmamba.runtime.api.KernelContext(), src, dst, rows, cols,
+        g.task(id, LayoutKernels::transposeTiled, new io.jmamba.runtime.api.KernelContext(), src, dst, batch, rows, cols,
                 srcOff, srcBatchStride, srcRowStride, 0L, dstBatchStride, dstRowStride);
-        grids.addWorkerGrid(g.getName() + "." + id, new WorkerGrid3D((cols + t - 1) / t * t, rowTiles * TransposeKernels.ROWS, batch)
-                .setLocalWork(TransposeKernels.TILE, TransposeKernels.ROWS, 1));
+        grids.addWorkerGrid(g.getName() + "." + id, Layout.tiledTransposeGrid(batch, rows, cols));
     }
 
     /** dst = src (the first n floats): a final state becomes the state the next call starts from. */

@@ -86,7 +86,7 @@ public final class ModelKernels {
 
     /**
      * dst[t, j] = src[b, c0 + j, l]: channels [c0, c0 + n) of a channel-major tensor, token-major. The
-     * plain form (reads strided); {@link TransposeKernels} tiles it.
+     * plain form (reads strided); {@link io.jmamba.kernels.nn.LayoutKernels#transposeTiled} tiles it.
      */
     public static void channelsToTokens(FloatArray src, FloatArray dst, int batch, int channels, int seqlen, int c0, int n) {
         int tokens = batch * seqlen;
@@ -110,7 +110,7 @@ public final class ModelKernels {
 
     /**
      * dst[b, j, l] = src[t, c0 + j] with t = b * seqlen + l: a column range of a token-major tensor,
-     * channel-major. The plain form (writes strided); {@link TransposeKernels} tiles it.
+     * channel-major. The plain form (writes strided); {@link io.jmamba.kernels.nn.LayoutKernels#transposeTiled} tiles it.
      */
     public static void tokensToChannels(FloatArray src, FloatArray dst, int batch, int seqlen, int srcCols, int c0, int n) {
         int tokens = batch * seqlen;
