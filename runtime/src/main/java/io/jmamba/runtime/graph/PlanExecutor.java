@@ -36,6 +36,10 @@ public final class PlanExecutor implements AutoCloseable {
     private final List<ImmutableTaskGraph> graphs;
     private final BufferTable buffers = new BufferTable();
     private final Map<String, PreparedTask> tasks = new HashMap<>();
+    /** The same prepared tasks by their graph action, so that a launch builds no name and hashes no string. */
+    private final Map<GraphAction.Task, PreparedTask> byAction = new IdentityHashMap<>();
+    /** Compile time of every task prepared so far (the profile reports the part added by one execution). */
+    private long compileNanosTotal;
     /** Per array, the "graph/direction" pairs whose FIRST_EXECUTION transfer has been done. */
     private final Map<NativeArray, Set<String>> firstTransfersDone = new IdentityHashMap<>();
     private final Set<NativeArray> persisted = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -105,7 +109,7 @@ public final class PlanExecutor implements AutoCloseable {
         for (ImmutableTaskGraph g : graphs) {
             for (GraphAction a : g.actions()) {
                 if (a instanceof GraphAction.Task t) {
-                    prepare(g.name() + "." + t.id(), t);
+                    prepared(g, t);
                 }
             }
         }
@@ -115,7 +119,7 @@ public final class PlanExecutor implements AutoCloseable {
         checkOpen();
         long start = System.nanoTime();
         Map<String, Long> kernelNanos = new LinkedHashMap<>();
-        long compileBefore = tasks.values().stream().mapToLong(t -> t.kernel.compileNanos()).sum();
+        long compileBefore = compileNanosTotal;
         for (int i = 0; i < graphs.size(); i++) {
             if (selected == -1 || selected == i) {
                 run(graphs.get(i), kernelNanos);
@@ -123,7 +127,7 @@ public final class PlanExecutor implements AutoCloseable {
         }
         session().synchronize();
         executions++;
-        long compile = tasks.values().stream().mapToLong(t -> t.kernel.compileNanos()).sum() - compileBefore;
+        long compile = compileNanosTotal - compileBefore;
         ProfileReport report = new ProfileReport(Map.copyOf(kernelNanos), buffers.takeCopyToDeviceNanos(),
                 buffers.takeCopyToHostNanos(), compile, System.nanoTime() - start);
         return new ExecutionResult(this, report);
@@ -165,7 +169,7 @@ public final class PlanExecutor implements AutoCloseable {
                     if (capturable() && inCapture(action)) {
                         i = runCapturedFrom(graph, actions, i);
                     } else {
-                        launch(graph.name() + "." + t.id(), t, kernelNanos);
+                        launch(prepared(graph, t), kernelNanos);
                     }
                 }
                 case GraphAction.LibraryTask l -> {
@@ -210,7 +214,7 @@ public final class PlanExecutor implements AutoCloseable {
         captured.clear();
         for (GraphAction a : run) {
             switch (a) {
-                case GraphAction.Task t -> launch(graph.name() + "." + t.id(), t, null);
+                case GraphAction.Task t -> launch(prepared(graph, t), null);
                 case GraphAction.LibraryTask l -> l.call().run(session(), libraryArgs(l));
                 default -> throw new IllegalStateException("not a task: " + a);
             }
@@ -232,7 +236,7 @@ public final class PlanExecutor implements AutoCloseable {
             boolean hasLibraryCall = false;
             for (GraphAction a : run) { // compile, allocate and look up buffers outside the capture
                 if (a instanceof GraphAction.Task t) {
-                    PreparedTask p = prepare(graph.name() + "." + t.id(), t);
+                    PreparedTask p = prepared(graph, t);
                     p.deviceArgs(this);
                     libraryArgs.add(null);
                 } else {
@@ -245,7 +249,7 @@ public final class PlanExecutor implements AutoCloseable {
             try {
                 for (int k = 0; k < run.size(); k++) {
                     switch (run.get(k)) {
-                        case GraphAction.Task t -> launch(graph.name() + "." + t.id(), t, null);
+                        case GraphAction.Task t -> launch(prepared(graph, t), null);
                         case GraphAction.LibraryTask l -> l.call().run(session(), libraryArgs.get(k));
                         default -> throw new IllegalStateException("not a task: " + run.get(k));
                     }
@@ -285,16 +289,25 @@ public final class PlanExecutor implements AutoCloseable {
         return deviceArgs;
     }
 
-    private void launch(String name, GraphAction.Task task, Map<String, Long> kernelNanos) {
-        PreparedTask p = prepare(name, task);
+    private void launch(PreparedTask p, Map<String, Long> kernelNanos) {
         Object[] args = p.deviceArgs(this);
         if (p.grid == null) {
-            p.grid = GridChooser.choose(name, scheduler, p.kernel, task.method(), task.args(), device());
+            p.grid = GridChooser.choose(p.name, scheduler, p.kernel, p.task.method(), p.task.args(), device());
         }
         long ns = session().launch(p.kernel, p.grid, args, profiling && kernelNanos != null);
         if (ns >= 0 && kernelNanos != null) {
-            kernelNanos.merge(name, ns, Long::sum);
+            kernelNanos.merge(p.name, ns, Long::sum);
         }
+    }
+
+    /** The task of {@code graph} prepared (compiled) once, looked up by its action afterwards. */
+    private PreparedTask prepared(ImmutableTaskGraph graph, GraphAction.Task task) {
+        PreparedTask p = byAction.get(task);
+        if (p == null) {
+            p = prepare(graph.name() + "." + task.id(), task);
+            byAction.put(task, p);
+        }
+        return p;
     }
 
     private PreparedTask prepare(String name, GraphAction.Task task) {
@@ -308,8 +321,9 @@ public final class PlanExecutor implements AutoCloseable {
                 }
             }
             CompiledKernel kernel = session().compile(new KernelRequest(task.method(), specialized));
-            p = new PreparedTask(task, kernel);
+            p = new PreparedTask(name, task, kernel);
             tasks.put(name, p);
+            compileNanosTotal += kernel.compileNanos();
         }
         return p;
     }
@@ -356,6 +370,7 @@ public final class PlanExecutor implements AutoCloseable {
         captured.clear();
         buffers.freeAll();
         tasks.clear();
+        byAction.clear();
         if (session != null) {
             session.close();
         }
@@ -376,11 +391,13 @@ public final class PlanExecutor implements AutoCloseable {
 
     /** A task's compiled kernel and, once known, its grid. */
     private static final class PreparedTask {
+        final String name;
         final GraphAction.Task task;
         final CompiledKernel kernel;
         LaunchGrid grid;
 
-        PreparedTask(GraphAction.Task task, CompiledKernel kernel) {
+        PreparedTask(String name, GraphAction.Task task, CompiledKernel kernel) {
+            this.name = name;
             this.task = task;
             this.kernel = kernel;
         }
