@@ -57,6 +57,7 @@ final class KernelsCommand implements Command {
         }
         m.put("copy", List.of(K256));
         m.put("attention", List.of(K16, K64));
+        m.put("attention-bf16", List.of(K16, K64, M1));
         return m;
     }
 
