@@ -16,7 +16,7 @@ class AttentionBf16SeriesTest {
         assertEquals("attention-bf16", s.id());
         assertEquals(SeriesKind.ATTENTION, s.kind());
         assertEquals(2.0 * 4 * 12 * 64 * 1000, s.bytesMoved(1000));
-        assertTrue(s.label().contains("tiles 1x16 queries per warp, 64 keys"), s.label());
+        assertTrue(s.label().contains("tiles 2x16 queries per warp, 32 keys"), s.label());
         ComputeDevice jvm = DeviceMatrix.devices().stream().filter(d -> d.backendName().equals("jvm")).findFirst().orElseThrow();
         try (MeasuredStep step = new AttentionBf16Series(1, 64).prepare(jvm, 70)) {
             step.run();

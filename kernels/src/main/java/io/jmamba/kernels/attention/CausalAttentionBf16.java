@@ -23,7 +23,7 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>Tile sizes ({@link Tiles}): the default, or {@code -Djmamba.attention.bf16.tiles=mTiles,keyTile}
- * (e.g. {@code 2,64}) for the benchmark.
+ * (e.g. {@code 1,64}) for the benchmark.
  */
 public final class CausalAttentionBf16 {
     /** System property with the tile sizes, "mTiles,keyTile". */
@@ -33,11 +33,16 @@ public final class CausalAttentionBf16 {
      * Kernel tile sizes.
      *
      * @param mTiles  16-query m-tiles per warp: a work-group (4 warps) owns {@code 64 * mTiles} queries
-     *                (1: ~130 registers, 2: ~200, halves shared-memory and L2 reads of K and V per query)
+     *                (2 halves the local-memory and L2 reads of K and V per query, at about 80 more registers)
      * @param keyTile keys per staged tile, a multiple of 16 (local memory: about {@code 2 * keyTile * (headdim / 2 + 4) * 4} bytes)
      */
     public record Tiles(int mTiles, int keyTile) {
-        public static final Tiles DEFAULT = new Tiles(1, 64);
+        /**
+         * Two m-tiles (each K/V fragment read from local memory feeds two MMAs) and 32-key tiles: 237
+         * registers with sm_90 ptxas, no spills, two groups per SM (1,64: 241; 1,32: 158 and three groups;
+         * 2,64 spills).
+         */
+        public static final Tiles DEFAULT = new Tiles(2, 32);
 
         public Tiles {
             if (mTiles < 1 || mTiles > 4) {

@@ -27,7 +27,10 @@ import io.jmamba.runtime.api.Specialize;
  *   <li>Stage K as bf16 pairs along the head dimension, {@code kS[key][pair]}, and V transposed as pairs
  *       along the key, {@code vS[dim][keyPair]}, in local memory; rows padded by 4 ints so that the
  *       B-fragment reads of a warp (lane (g, t) reads row g, column t) hit 32 different banks. Keys past
- *       seqlen are staged as zeros.</li>
+ *       seqlen are staged as zeros. The global loads are software-pipelined: each item loads its share of
+ *       the next tile ({@code keyTile * headdim / 256} ints of K and as many of V) into registers right
+ *       after the barrier and stores them after computing the current tile, so the loads' latency hides
+ *       behind the tile's MMAs (without asynchronous copies, this is what keeps two resident groups busy).</li>
  *   <li>S = Q K^T: {@code keyTile / 8} n-tiles x {@code headdim / 16} k-steps of {@code mmaBf16Frag},
  *       the B fragment reused by every m-tile.</li>
  *   <li>Mask (only on tiles that reach past the warp's first query or past seqlen: a warp-uniform
@@ -128,12 +131,21 @@ public final class FlashAttentionBf16Kernel {
 
         int keyEnd = causal != 0 ? Math.min(seqlen, (qt + 1) * queryTile) : seqlen;
         int keyTiles = (keyEnd + keyTile - 1) / keyTile;
+        // software pipelining: the next tile's K and V are loaded into registers while this one is computed
+        int[] kPre = new int[keyTile * pairs / GROUP];
+        int[] vPre = new int[keyTile * pairs / GROUP];
+        loadK(k, kPre, rowBase, 0, seqlen, lid, headdim, keyTile);
+        loadV(v, vPre, rowBase, 0, seqlen, lid, headdim, keyTile);
         for (int kt = 0; kt < keyTiles; kt++) {
             int k0 = kt * keyTile;
             ctx.localBarrier(); // the previous tile's reads are done before it is overwritten
-            stageK(k, kS, rowBase, k0, seqlen, lid, headdim, keyTile, kStride);
-            stageVTransposed(v, vS, rowBase, k0, seqlen, lid, headdim, keyTile, vStride);
+            storeK(kS, kPre, lid, headdim, keyTile, kStride);
+            storeVTransposed(vS, vPre, lid, headdim, keyTile, vStride);
             ctx.localBarrier();
+            if (kt + 1 < keyTiles) {
+                loadK(k, kPre, rowBase, k0 + keyTile, seqlen, lid, headdim, keyTile);
+                loadV(v, vPre, rowBase, k0 + keyTile, seqlen, lid, headdim, keyTile);
+            }
 
             // S = Q K^T
             for (int i = 0; i < mTiles * keyNTiles * 4; i++) {
@@ -242,29 +254,34 @@ public final class FlashAttentionBf16Kernel {
     }
 
     /**
-     * K rows {@code k0 ..} as pairs along the head dimension: {@code kS[key * kStride + pair]}. Consecutive
-     * work-items read consecutive pairs of a row (coalesced) and write consecutive banks.
+     * Loads K rows {@code k0 ..} (pairs along the head dimension) into this item's {@code kPre}: element
+     * {@code it} is pair {@code e % pairs} of key {@code e / pairs}, {@code e = it * GROUP + lid}, so
+     * consecutive work-items read consecutive pairs of a row (coalesced). Keys past seqlen load as zeros.
      */
-    static void stageK(BFloat16Array k, int[] kS, int rowBase, int k0, int seqlen, int lid,
-                       int headdim, int keyTile, int kStride) {
+    static void loadK(BFloat16Array k, int[] kPre, int rowBase, int k0, int seqlen, int lid, int headdim, int keyTile) {
         int pairs = headdim / 2;
         for (int it = 0; it < keyTile * pairs / GROUP; it++) {
             int e = it * GROUP + lid;
-            int key = e / pairs;
-            int p = e % pairs;
-            int kk = k0 + key;
-            kS[key * kStride + p] = kk < seqlen ? k.getPair(rowBase + kk * headdim + 2 * p) : 0;
+            int kk = k0 + e / pairs;
+            kPre[it] = kk < seqlen ? k.getPair(rowBase + kk * headdim + 2 * (e % pairs)) : 0;
+        }
+    }
+
+    /** Stores {@link #loadK}'s pairs as {@code kS[key * kStride + pair]} (consecutive items, consecutive banks). */
+    static void storeK(int[] kS, int[] kPre, int lid, int headdim, int keyTile, int kStride) {
+        int pairs = headdim / 2;
+        for (int it = 0; it < keyTile * pairs / GROUP; it++) {
+            int e = it * GROUP + lid;
+            kS[(e / pairs) * kStride + e % pairs] = kPre[it];
         }
     }
 
     /**
-     * V rows {@code k0 ..} transposed into pairs along the key: {@code vS[dim * vStride + keyPair]}. Each
-     * work-item reads the pairs (2d, 2d + 1) of keys 2j and 2j + 1 and writes rows 2d and 2d + 1 of the
-     * stage. Lanes: bits 0-1 pick d, bits 2-4 pick j, so a warp reads 16 contiguous bytes of 8 key pairs
-     * and its writes ((8 d + j) mod 32) fall on 32 distinct banks.
+     * Loads V for the transposed stage: per unit (key pair j, dimension pair d) the pairs (2d, 2d + 1) of keys
+     * 2j ({@code vPre[2 it]}) and 2j + 1 ({@code vPre[2 it + 1]}). Lanes: bits 0-1 pick d, bits 2-4 pick j, so a
+     * warp reads 16 contiguous bytes of 8 key pairs. Keys past seqlen load as zeros.
      */
-    static void stageVTransposed(BFloat16Array v, int[] vS, int rowBase, int k0, int seqlen, int lid,
-                                 int headdim, int keyTile, int vStride) {
+    static void loadV(BFloat16Array v, int[] vPre, int rowBase, int k0, int seqlen, int lid, int headdim, int keyTile) {
         int pairs = headdim / 2;
         int jGroups = keyTile / 16; // groups of 8 key pairs
         for (int it = 0; it < (keyTile / 2) * pairs / GROUP; it++) {
@@ -274,8 +291,25 @@ public final class FlashAttentionBf16Kernel {
             int d = (rest / jGroups) * 4 + (e & 3);
             int key = k0 + 2 * j;
             int at = rowBase + key * headdim + 2 * d;
-            int lo = key < seqlen ? v.getPair(at) : 0;
-            int hi = key + 1 < seqlen ? v.getPair(at + headdim) : 0;
+            vPre[2 * it] = key < seqlen ? v.getPair(at) : 0;
+            vPre[2 * it + 1] = key + 1 < seqlen ? v.getPair(at + headdim) : 0;
+        }
+    }
+
+    /**
+     * Stores {@link #loadV}'s pairs transposed, as pairs along the key: {@code vS[dim * vStride + keyPair]}, rows
+     * 2d and 2d + 1; a warp's writes ((8 d + j) mod 32) fall on 32 distinct banks.
+     */
+    static void storeVTransposed(int[] vS, int[] vPre, int lid, int headdim, int keyTile, int vStride) {
+        int pairs = headdim / 2;
+        int jGroups = keyTile / 16;
+        for (int it = 0; it < (keyTile / 2) * pairs / GROUP; it++) {
+            int e = it * GROUP + lid;
+            int rest = e >> 5;
+            int j = (rest % jGroups) * 8 + ((e >> 2) & 7);
+            int d = (rest / jGroups) * 4 + (e & 3);
+            int lo = vPre[2 * it];
+            int hi = vPre[2 * it + 1];
             vS[(2 * d) * vStride + j] = (lo & 0xffff) | (hi << 16);
             vS[(2 * d + 1) * vStride + j] = (lo >>> 16) | (hi & 0xffff0000);
         }

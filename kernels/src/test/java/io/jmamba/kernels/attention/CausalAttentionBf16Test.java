@@ -34,13 +34,14 @@ class CausalAttentionBf16Test {
     /** batch, nheads, seqlen, headdim, causal, mTiles, keyTile. */
     private static final int[][] CASES = {
             {1, 1, 1, 64, 1, 1, 64},
-            {1, 2, 65, 64, 1, 1, 64},
-            {2, 1, 100, 64, 1, 1, 64},
+            {1, 2, 65, 64, 1, 2, 32},
+            {2, 1, 100, 64, 1, 2, 32},
             {1, 1, 37, 64, 0, 1, 64},
-            {1, 1, 150, 64, 1, 2, 32},
+            {1, 1, 150, 64, 1, 1, 64},
+            {1, 1, 300, 64, 1, 1, 32},
             {1, 1, 70, 32, 1, 1, 64}};
 
-    /** Cases 1 and 2 share one specialisation: compiled targets build one kernel by default. */
+    /** Cases 1 and 2 share one specialisation, the default tiles: compiled targets build one kernel by default. */
     private static final int[] COMPILED_BY_DEFAULT = {1, 2};
 
     /** Every case on the JVM; on compiled targets (PoCL builds take ~15 s per specialisation) the first kernel. */

@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
 /**
  * Causal bf16 attention on tensor cores ({@link CausalAttentionBf16}, FlashAttention-2 style), 12 heads x
  * 64, batch 1: the series PyTorch SDPA's bf16 numbers are compared with. Tile sizes from
- * {@code -Djmamba.attention.bf16.tiles=mTiles,keyTile} (default 1,64), shown in the label.
+ * {@code -Djmamba.attention.bf16.tiles=mTiles,keyTile} (default 2,32), shown in the label.
  */
 public final class AttentionBf16Series extends LayerSeries {
     static final long BF16 = 2;
