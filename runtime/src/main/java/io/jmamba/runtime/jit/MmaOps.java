@@ -15,8 +15,7 @@ import java.util.List;
  *
  * <p>{@code KernelContext.mmaBf16Frag/mmaF16Frag/mmaTf32Frag} (IR {@code mma.frag.bf16/f16/tf32}, arguments
  * a0..a3, b0, b1, accumulator, accumulator offset) take the fragments from registers: on CUDA one
- * {@code mma.sync} whose operands are those registers (a plain, non-volatile asm: it has no side effects,
- * so the compiler may schedule it). On OpenCL the lanes publish their six registers one at a time in the
+ * {@code mma.sync} whose operands are those registers. On OpenCL the lanes publish their six registers one at a time in the
  * warp scratch ({@code jm_warp_put}: barrier, write, barrier) and each work-item gathers the four A
  * registers of its quad and the B registers of the lanes that own its two columns, then sums its four
  * elements left to right in float exactly as the JVM's {@code JvmMma} does.
@@ -94,7 +93,9 @@ final class MmaOps {
                 $Q void NAME(REG a0, REG a1, REG a2, REG a3, REG b0, REG b1, float* acc) {
                     /* registers in the PTX ISA's fragment layout (see KernelContext.mmaXXFrag) */
                     float d0 = acc[0], d1 = acc[1], d2 = acc[2], d3 = acc[3];
-                    asm("mma.sync.aligned.SHAPE.row.col.f32.TYPE.TYPE.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                    /* volatile: .aligned needs all 32 lanes at this instruction, so the compiler must not move it into
+                       a branch (ptxas still schedules the SASS freely) */
+                    asm volatile("mma.sync.aligned.SHAPE.row.col.f32.TYPE.TYPE.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
                         : "+f"(d0), "+f"(d1), "+f"(d2), "+f"(d3)
                         : "r"(R(a0)), "r"(R(a1)), "r"(R(a2)), "r"(R(a3)), "r"(R(b0)), "r"(R(b1)));
                     acc[0] = d0; acc[1] = d1; acc[2] = d2; acc[3] = d3;
