@@ -1,6 +1,7 @@
 package io.jmamba.model.mamba2;
 
 import io.jmamba.kernels.conv.CausalConv1d;
+import io.jmamba.kernels.fused.Mamba2Decode;
 import io.jmamba.kernels.nn.Linear;
 import io.jmamba.kernels.norm.GatedRmsNorm;
 import io.jmamba.kernels.scan.SelectiveStateUpdate;
@@ -36,6 +37,7 @@ public final class Mamba2Tasks implements MixerTasks {
 
     private final LinearLayers linears;
     private final boolean tiled;
+    private final boolean fusedDecode;
 
     public Mamba2Tasks(MambaConfig config, Mamba2LayerWeights weights) {
         this(config, weights, KernelChoices.PORTABLE_DEFAULT);
@@ -52,6 +54,7 @@ public final class Mamba2Tasks implements MixerTasks {
         this.w = weights;
         this.linears = linears;
         this.tiled = choices.tiledTranspose();
+        this.fusedDecode = choices.fusedDecode();
     }
 
     @Override
@@ -85,6 +88,16 @@ public final class Mamba2Tasks implements MixerTasks {
         boolean clamp = c.dtLimitLow() > 0 || c.dtLimitHigh() != Float.POSITIVE_INFINITY;
 
         linears.add(g, grids, p + "in", t, d, inRows, io.in(), w.inProj(), w.inProjBias(), zxbcdt);
+        if (len == 1 && fusedDecode) {
+            // two kernels between the linear layers, reading zxbcdt in place (see Mamba2DecodeKernels)
+            Mamba2Decode.Shape shape = new Mamba2Decode.Shape(b, heads, hd, gr, n, width, true, c.dtLimitLow(), c.dtLimitHigh());
+            Mamba2Decode.addConvSsm(g, grids, p + "f", shape, zxbcdt, io.convState(), w.convWeight(), w.convBias(),
+                    io.ssmState(), w.a(), w.d(), w.dtBias(), y);
+            Mamba2Decode.addGatedNormShift(g, grids, p + "f", shape, y, zxbcdt, w.gateNorm(), yn, io.convState(), dI / gr,
+                    c.normEps(), c.normBeforeGate());
+            linears.add(g, grids, p + "out", t, dI, d, yn, w.outProj(), w.outProjBias(), io.out());
+            return;
+        }
         if (len == 1) {
             FloatArray xbc = s.get("m2_xbc", (long) t * convDim);
             columns3(g, p + "split", zxbcdt, inRows, t, z, 0, dI, xbc, dI, convDim, dt, dI + convDim, heads);
