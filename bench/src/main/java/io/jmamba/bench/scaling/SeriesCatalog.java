@@ -1,5 +1,6 @@
 package io.jmamba.bench.scaling;
 
+import io.jmamba.bench.scaling.series.AttentionBf16Series;
 import io.jmamba.bench.scaling.series.AttentionSeries;
 import io.jmamba.bench.scaling.series.BlockSeries;
 import io.jmamba.bench.scaling.series.Conv1dBf16Series;
@@ -53,6 +54,7 @@ public final class SeriesCatalog {
         m.put("mamba2-block", () -> BlockSeries.mamba2(24, 64, 128, 256));
         m.put("copy", () -> new CopySeries(1024));
         m.put("attention", () -> new AttentionSeries(12, 64, false));
+        m.put("attention-bf16", () -> new AttentionBf16Series(12, 64));
         m.put("attention-naive", () -> new AttentionSeries(12, 64, true));
         return m;
     }
