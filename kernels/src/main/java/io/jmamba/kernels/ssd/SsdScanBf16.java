@@ -17,8 +17,9 @@ import java.util.Objects;
 /**
  * Host API of the SSD chunked scan with bf16 activations ({@link SsdBf16Inputs}, bf16 output): the
  * five phases of {@link SsdScan} ({@link SsdScan#PHASES}, the same fp32 intermediates in an
- * {@link SsdScan.Workspace}), with the bf16 cumsum of {@link SsdCumsumKernel}, {@link SsdKernels}' fp32
- * state passing and the tensor-core products of {@link SsdTensorKernels}.
+ * {@link SsdScan.Workspace}, plus the passed states in bf16), with the bf16 cumsum of
+ * {@link SsdCumsumKernel} and the tensor-core products and bf16-writing state passing of
+ * {@link SsdTensorKernels}.
  * <pre>{@code
  * SsdConfig cfg = SsdConfig.of(1, 65536, 24, 64, 1, 128, 256).withDtSoftplus(true);
  * SsdScanBf16.addTo(graph, grids, "l0_ssd", cfg, inputs, out, finalStates, workspace);
@@ -26,6 +27,29 @@ import java.util.Objects;
  */
 public final class SsdScanBf16 {
     private SsdScanBf16() {
+    }
+
+    /**
+     * The device-resident intermediates of a bf16 SSD call: {@link SsdScan}'s fp32 ones and the state
+     * entering each chunk in bf16 (batch, nchunks, heads, headdim, dstate). Shareable between calls of
+     * one graph as {@link SsdScan.Workspace} is.
+     */
+    public record Workspace(SsdScan.Workspace fp32, BFloat16Array statesIn) {
+
+        /** A workspace large enough for {@code cfg} and any call with smaller sizes. */
+        public static Workspace allocate(SsdConfig cfg) {
+            return new Workspace(SsdScan.Workspace.allocate(cfg), new BFloat16Array(ShapeCheck.elements("states_in",
+                    cfg.batch(), cfg.nchunks(), cfg.heads(), cfg.headdim(), cfg.dstate())));
+        }
+
+        void requireFits(SsdConfig cfg) {
+            fp32.requireFits(cfg);
+            long needed = (long) cfg.batch() * cfg.nchunks() * cfg.heads() * cfg.headdim() * cfg.dstate();
+            if (statesIn == null || statesIn.getSize() < needed) {
+                throw new IllegalArgumentException("workspace.states_in has " + (statesIn == null ? "no array"
+                        : statesIn.getSize() + " elements") + ", this SSD call needs " + needed);
+            }
+        }
     }
 
     /**
@@ -53,11 +77,10 @@ public final class SsdScanBf16 {
      *
      * @param out         (batch, seqlen, heads, headdim), bf16
      * @param finalStates (batch, heads, headdim, dstate), fp32, or null to leave it in the workspace
-     * @param workspace   the fp32 intermediates (null: a new one), shareable between calls as in {@link SsdScan}
+     * @param workspace   the intermediates (null: a new one), shareable between calls as in {@link SsdScan}
      */
-    public static SsdScan.Workspace addTo(TaskGraph graph, GridScheduler grids, String prefix, SsdConfig cfg,
-                                          SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates,
-                                          SsdScan.Workspace workspace) {
+    public static Workspace addTo(TaskGraph graph, GridScheduler grids, String prefix, SsdConfig cfg,
+                                  SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates, Workspace workspace) {
         Objects.requireNonNull(graph, "graph");
         Objects.requireNonNull(grids, "grids");
         GraphParts.checkPrefix(prefix);
@@ -66,8 +89,9 @@ public final class SsdScanBf16 {
         int batch = cfg.batch(), seqlen = cfg.seqlen(), heads = cfg.heads(), headdim = cfg.headdim();
         int groups = cfg.groups(), dstate = cfg.dstate(), chunk = cfg.chunkSize(), nchunks = cfg.nchunks();
         ShapeCheck.requireShape("out", out, "(batch, seqlen, heads, headdim)", batch, seqlen, heads, headdim);
-        SsdScan.Workspace ws = workspace != null ? workspace : SsdScan.Workspace.allocate(cfg);
-        ws.requireFits(cfg);
+        Workspace both = workspace != null ? workspace : Workspace.allocate(cfg);
+        both.requireFits(cfg);
+        SsdScan.Workspace ws = both.fp32();
         if (finalStates != null) {
             ShapeCheck.requireShape("final_states", finalStates, "(batch, heads, headdim, dstate)", batch, heads, headdim, dstate);
         } else {
@@ -102,9 +126,9 @@ public final class SsdScanBf16 {
         grids.addWorkerGrid(g + t, grid(tiles[0], SsdTensorKernels.GROUP));
 
         t = prefix + "_passing";
-        graph.task(t, SsdKernels::statePassing, ws.states(), ws.dACumsum(), initial, finalStates, batch, seqlen, heads,
-                headdim, dstate, chunk, nchunks, in.initialStates() != null);
-        grids.addWorkerGrid(g + t, GraphParts.loopGrid((long) headdim * dstate, (long) batch * heads));
+        graph.task(t, SsdTensorKernels::statePassing, ws.states(), ws.dACumsum(), initial, finalStates, both.statesIn(),
+                batch, seqlen, heads, headdim, dstate, chunk, nchunks, in.initialStates() != null);
+        grids.addWorkerGrid(g + t, GraphParts.loopGrid((long) headdim * dstate / 2, (long) batch * heads));
 
         t = prefix + "_cb";
         graph.task(t, SsdTensorKernels::chunkCb, new KernelContext(), in.C(), in.B(), ws.cb(), batch, seqlen, groups,
@@ -113,10 +137,10 @@ public final class SsdScanBf16 {
 
         t = prefix + "_scan";
         graph.task(t, SsdTensorKernels::chunkScan, new KernelContext(), in.x(), z, d, in.C(), ws.cb(), ws.dtOut(),
-                ws.dACumsum(), ws.states(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
+                ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
                 dMode.ordinal(), in.z() != null);
         grids.addWorkerGrid(g + t, grid(tiles[2], SsdTensorKernels.GROUP));
-        return ws;
+        return both;
     }
 
     /** Runs one bf16 SSD call on {@code device}: inputs in, five kernels, {@code out} and {@code finalStates} (when not null) back. */

@@ -4,6 +4,7 @@ import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.KernelMath;
+import io.jmamba.runtime.api.Parallel;
 
 /**
  * The three matrix-product phases of the SSD scan ({@link SsdKernels}' chunkState, chunkCb and
@@ -26,7 +27,8 @@ import io.jmamba.runtime.api.KernelMath;
  * the warp's; on CUDA a warp-level end would skip about 15% more).
  *
  * <p>Limits (checked by {@link SsdScanBf16}): chunk a multiple of {@link #TILE}, headdim and dstate
- * multiples of 16. Launch: 1-D, local size {@link #GROUP}, {@link #groups} work-groups per phase.
+ * multiples of 16. Launch of the three products: 1-D, local size {@link #GROUP}, {@link #groups}
+ * work-groups each; {@link #statePassing} is a {@code @Parallel} loop nest.
  * Local memory per group: chunkState 2 x 9 KiB + 2 KiB, chunkScan 9 KiB + 4 KiB, chunkCb none.
  */
 public final class SsdTensorKernels {
@@ -238,13 +240,14 @@ public final class SsdTensorKernels {
 
     /**
      * out[b,c,h] (chunk x headdim, bf16) = diag(exp(dA_cs)) C state_in^T + (cb o decay o dt)_lower x_chunk,
-     * plus D x, times silu(z). The state (fp32) is rounded to bf16 for the product, as mamba_ssm passes
-     * states in C's dtype; the intra-chunk weights are rounded after the decay, as its Triton kernel does.
+     * plus D x, times silu(z). {@code statesIn} is the state entering each chunk in bf16, from
+     * {@link #statePassing} (mamba_ssm also hands the passed states to its chunk scan in C's dtype); the
+     * intra-chunk weights are rounded to bf16 after the decay, as its Triton kernel does.
      *
      * @param dMode 0: no D, 1: D per head, 2: D per (head, channel)
      */
     public static void chunkScan(KernelContext ctx, BFloat16Array x, BFloat16Array z, FloatArray D, BFloat16Array C,
-                                 FloatArray cb, FloatArray dtOut, FloatArray dACumsum, FloatArray states,
+                                 FloatArray cb, FloatArray dtOut, FloatArray dACumsum, BFloat16Array statesIn,
                                  BFloat16Array out, int batch, int seqlen, int heads, int headdim, int groups,
                                  int dstate, int chunk, int nchunks, int dMode, boolean hasZ) {
         int[] stage = ctx.allocateIntLocalArray(TILE * STRIDE);
@@ -281,7 +284,7 @@ public final class SsdTensorKernels {
             boolean inA = la < len;
             boolean inB = lb < len;
 
-            // inter-chunk term: C[l, :] . state_in[p, :], the state staged as bf16 pairs along n
+            // inter-chunk term: C[l, :] . state_in[p, :], the bf16 state staged as pairs along n
             int cRow = groups * dstate;
             long cA = (row0 * groups + g) * dstate + (long) la * cRow + 2 * t;
             long cB = cA + 8L * cRow;
@@ -293,8 +296,7 @@ public final class SsdTensorKernels {
                     int pr = idx / PAIRS;
                     int v = 0;
                     if (pr < pLeft && n0 + 2 * np < dstate) {
-                        long at = sBase + (long) pr * dstate + n0 + 2 * np;
-                        v = KernelMath.packBf16x2(states.get(at), states.get(at + 1));
+                        v = statesIn.getPair(sBase + (long) pr * dstate + n0 + 2 * np);
                     }
                     stage[pr * STRIDE + np] = v;
                 }
@@ -427,6 +429,66 @@ public final class SsdTensorKernels {
                         out.setPair(outB + 8 * j, epilogue(x, z, outB + 8 * j, acc[4 * j + 2], acc[4 * j + 3], d0, d1, hasZ));
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * {@link SsdKernels#statePassing} for the bf16 path: the same fp32 recurrence over chunks (and the
+     * fp32 final state), but the state entering chunk c goes to {@code statesIn[b,c,h]} rounded to bf16
+     * pairs instead of over the fp32 chunk states: half the bytes written here and read by
+     * {@link #chunkScan}, which rounds it for its tensor-core product anyway. One work-item per
+     * (b, h, p, pair of n), sequential over chunks with {@link SsdKernels#LOAD_BATCH} chunks' loads issued
+     * together; dstate must be even.
+     */
+    public static void statePassing(FloatArray states, FloatArray dACumsum, FloatArray initialStates,
+                                    FloatArray finalStates, BFloat16Array statesIn, int batch, int seqlen, int heads,
+                                    int headdim, int dstate, int chunk, int nchunks, boolean hasInitialStates) {
+        float[] own0 = new float[SsdKernels.LOAD_BATCH];
+        float[] own1 = new float[SsdKernels.LOAD_BATCH];
+        float[] decay = new float[SsdKernels.LOAD_BATCH];
+        int bh = batch * heads;
+        int pn = headdim * dstate;
+        int pairs = pn / 2;
+        for (@Parallel int q = 0; q < pairs; q++) {
+            for (@Parallel int i = 0; i < bh; i++) {
+                int h = i % heads;
+                int b = i / heads;
+                int j = 2 * q;
+                float s0 = 0f;
+                float s1 = 0f;
+                if (hasInitialStates) {
+                    s0 = initialStates.get((long) i * pn + j);
+                    s1 = initialStates.get((long) i * pn + j + 1);
+                }
+                for (int c0 = 0; c0 < nchunks; c0 += SsdKernels.LOAD_BATCH) {
+                    for (int k = 0; k < SsdKernels.LOAD_BATCH; k++) {
+                        int c = c0 + k;
+                        float o0 = 0f;
+                        float o1 = 0f;
+                        float da = 0f;
+                        if (c < nchunks) {
+                            long at = (((long) b * nchunks + c) * heads + h) * pn + j;
+                            o0 = states.get(at);
+                            o1 = states.get(at + 1);
+                            int len = Math.min(chunk, seqlen - c * chunk);
+                            da = dACumsum.get((((long) b * heads + h) * nchunks + c) * chunk + len - 1);
+                        }
+                        own0[k] = o0;
+                        own1[k] = o1;
+                        decay[k] = KernelMath.exp(da);
+                    }
+                    for (int k = 0; k < SsdKernels.LOAD_BATCH; k++) {
+                        int c = c0 + k;
+                        if (c < nchunks) {
+                            statesIn.setPair((((long) b * nchunks + c) * heads + h) * pn + j, KernelMath.packBf16x2(s0, s1));
+                            s0 = KernelMath.fma(decay[k], s0, own0[k]);
+                            s1 = KernelMath.fma(decay[k], s1, own1[k]);
+                        }
+                    }
+                }
+                finalStates.set((long) i * pn + j, s0);
+                finalStates.set((long) i * pn + j + 1, s1);
             }
         }
     }

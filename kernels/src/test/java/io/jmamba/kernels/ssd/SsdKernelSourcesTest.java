@@ -67,6 +67,30 @@ class SsdKernelSourcesTest {
         return tests;
     }
 
+    /**
+     * The tensor-core kernels: one mma call site per product (chunkScan has two: the inter- and the
+     * intra-chunk term), unrolled over the eight n8 accumulators so that they stay in registers, and
+     * local memory within the 48 KB a work-group gets without opting in.
+     */
+    @TestFactory
+    List<DynamicTest> tensorKernelsUseOneMmaSitePerProduct() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Class<?> c : List.of(SsdTensorKernels.class, SsdTf32Kernels.class)) {
+            String mma = c == SsdTensorKernels.class ? "jm_mma_frag_bf16\\(" : "jm_mma_frag_tf32\\(";
+            for (String k : PRODUCT_KERNELS) {
+                tests.add(dynamicTest(c.getSimpleName() + "." + k, () -> {
+                    GeneratedKernel g = KernelJit.compile(kernel(c, k), Map.of(), Dialect.CUDA);
+                    String src = g.source();
+                    int products = k.equals("chunkScan") ? 2 : 1;
+                    assertEquals(products + 1, count(src, mma), "mma call sites (plus the helper's definition) in " + src);
+                    assertTrue(count(src, "#pragma unroll") >= products, "unrolled accumulator loops in " + src);
+                    assertTrue(g.localMemoryBytes() <= 48 * 1024, k + " declares " + g.localMemoryBytes() + " local bytes");
+                }));
+            }
+        }
+        return tests;
+    }
+
     /** The blocked kernels' staging loops index with lid and the pass number on these equalities. */
     @Test
     void blockedStagingShapesHold() {
