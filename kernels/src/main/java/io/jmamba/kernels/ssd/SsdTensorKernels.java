@@ -283,119 +283,110 @@ public final class SsdTensorKernels {
             int lb = la + 8;
             boolean inA = la < len;
             boolean inB = lb < len;
-
-            // inter-chunk term: C[l, :] . state_in[p, :], the bf16 state staged as pairs along n
-            int cRow = groups * dstate;
-            long cA = (row0 * groups + g) * dstate + (long) la * cRow + 2 * t;
-            long cB = cA + 8L * cRow;
-            long sBase = ((long) i * headdim + p0) * dstate;
-            for (int n0 = 0; n0 < dstate; n0 += SLICE) {
-                for (int e = 0; e < 2 * STAGE_PASSES; e++) {
-                    int idx = lid + GROUP * e;
-                    int np = idx % PAIRS;
-                    int pr = idx / PAIRS;
-                    int v = 0;
-                    if (pr < pLeft && n0 + 2 * np < dstate) {
-                        v = statesIn.getPair(sBase + (long) pr * dstate + n0 + 2 * np);
-                    }
-                    stage[pr * STRIDE + np] = v;
-                }
-                ctx.localBarrier(); // also publishes dA2 and dtl
-                int kEnd = Math.min(SLICE, dstate - n0);
-                for (int kk = 0; 2 * kk < kEnd; kk += 8) {
-                    int k = n0 + 2 * kk;
-                    int a0 = 0;
-                    int a1 = 0;
-                    int a2 = 0;
-                    int a3 = 0;
-                    if (inA) {
-                        a0 = C.getPair(cA + k);
-                        a2 = C.getPair(cA + k + 8);
-                    }
-                    if (inB) {
-                        a1 = C.getPair(cB + k);
-                        a3 = C.getPair(cB + k + 8);
-                    }
-                    for (int j = 0; j < NT; j++) {
-                        if (8 * j < pLeft) { // uniform over the group
-                            int rb = (8 * j + gq) * STRIDE + kk + t;
-                            ctx.mmaBf16Frag(a0, a1, a2, a3, stage[rb], stage[rb + 4], acc, 4 * j);
-                        }
-                    }
-                }
-                ctx.localBarrier();
-            }
             float dAa = 0f;
             float dAb = 0f;
             float ea = 0f;
             float eb = 0f;
             if (inA) {
-                dAa = dA2[la];
+                dAa = dACumsum.get(cs + la) * LOG2E;
                 ea = KernelMath.exp2Approx(dAa);
             }
             if (inB) {
-                dAb = dA2[lb];
+                dAb = dACumsum.get(cs + lb) * LOG2E;
                 eb = KernelMath.exp2Approx(dAb);
             }
-            for (int j = 0; j < NT; j++) {
-                acc[4 * j] = acc[4 * j] * ea;
-                acc[4 * j + 1] = acc[4 * j + 1] * ea;
-                acc[4 * j + 2] = acc[4 * j + 2] * eb;
-                acc[4 * j + 3] = acc[4 * j + 3] * eb;
-            }
-
-            // intra-chunk term: sum over s <= l of cb[l, s] exp(dA_l - dA_s) dt_s x[s, p], x staged transposed
+            // One pass over the contraction slices of both products, so that the kernel has a single mma
+            // call site (on OpenCL each site is six work-group exchanges, and PoCL's build time grows with
+            // them): first the inter-chunk term exp(dA_l) C[l, :] . state_in[p, :] over dstate (A: C's
+            // bf16 pairs scaled by exp(dA_l) before rounding; B: the bf16 state staged as pairs along n),
+            // then the intra-chunk term sum over s <= l of cb[l, s] exp(dA_l - dA_s) dt_s x[s, p] over the
+            // tokens up to the tile's end (A: the weights, B: x staged transposed, pairs along s).
+            int cRow = groups * dstate;
+            long cA = (row0 * groups + g) * dstate + (long) la * cRow + 2 * t;
+            long cB = cA + 8L * cRow;
+            long sBase = ((long) i * headdim + p0) * dstate;
             long cbA = (((long) b * nchunks + c) * groups + g) * chunk * chunk + (long) la * chunk;
             long cbB = cbA + 8L * chunk;
             long xBase = (row0 * heads + h) * headdim + p0;
             int xRow = heads * headdim;
-            for (int k0 = 0; k0 < sEnd; k0 += SLICE) {
-                for (int e = 0; e < STAGE_PASSES; e++) {
-                    int combo = warp * STAGE_PASSES + e;
-                    int cp = lane / 8 + 4 * (combo % 8);
-                    int sp = lane % 8 + 8 * (combo / 8);
-                    int s = k0 + 2 * sp;
-                    int x0 = 0;
-                    int x1 = 0;
-                    if (2 * cp < pLeft) {
-                        if (s < len) {
-                            x0 = x.getPair(xBase + (long) s * xRow + 2 * cp);
+            int interSlices = (dstate + SLICE - 1) / SLICE;
+            int slices = interSlices + (sEnd + SLICE - 1) / SLICE;
+            for (int sl = 0; sl < slices; sl++) {
+                boolean inter = sl < interSlices; // uniform over the group
+                int k0 = sl * SLICE;
+                int kEnd = Math.min(SLICE, dstate - k0);
+                if (inter) {
+                    for (int e = 0; e < 2 * STAGE_PASSES; e++) {
+                        int idx = lid + GROUP * e;
+                        int np = idx % PAIRS;
+                        int pr = idx / PAIRS;
+                        int v = 0;
+                        if (pr < pLeft && k0 + 2 * np < dstate) {
+                            v = statesIn.getPair(sBase + (long) pr * dstate + k0 + 2 * np);
                         }
-                        if (s + 1 < len) {
-                            x1 = x.getPair(xBase + (long) (s + 1) * xRow + 2 * cp);
-                        }
+                        stage[pr * STRIDE + np] = v;
                     }
-                    int at = 2 * cp * STRIDE + sp;
-                    stage[at] = (x0 & 0xffff) | (x1 << 16);
-                    stage[at + STRIDE] = (x0 >>> 16) | (x1 & 0xffff0000);
+                } else {
+                    k0 = (sl - interSlices) * SLICE;
+                    kEnd = Math.min(SLICE, sEnd - k0);
+                    for (int e = 0; e < STAGE_PASSES; e++) {
+                        int combo = warp * STAGE_PASSES + e;
+                        int cp = lane / 8 + 4 * (combo % 8);
+                        int sp = lane % 8 + 8 * (combo / 8);
+                        int s = k0 + 2 * sp;
+                        int x0 = 0;
+                        int x1 = 0;
+                        if (2 * cp < pLeft) {
+                            if (s < len) {
+                                x0 = x.getPair(xBase + (long) s * xRow + 2 * cp);
+                            }
+                            if (s + 1 < len) {
+                                x1 = x.getPair(xBase + (long) (s + 1) * xRow + 2 * cp);
+                            }
+                        }
+                        int at = 2 * cp * STRIDE + sp;
+                        stage[at] = (x0 & 0xffff) | (x1 << 16);
+                        stage[at + STRIDE] = (x0 >>> 16) | (x1 & 0xffff0000);
+                    }
                 }
-                ctx.localBarrier();
-                int kEnd = Math.min(SLICE, sEnd - k0);
+                ctx.localBarrier(); // the first one also publishes dA2 and dtl
                 for (int kk = 0; 2 * kk < kEnd; kk += 8) {
-                    int s = k0 + 2 * kk + 2 * t; // this lane's columns: s, s + 1 (a0, a1) and s + 8, s + 9 (a2, a3)
-                    float dAs0 = dA2[s];
-                    float dAs1 = dA2[s + 1];
-                    float dAs8 = dA2[s + 8];
-                    float dAs9 = dA2[s + 9];
-                    float dt0 = dtl[s];
-                    float dt1 = dtl[s + 1];
-                    float dt8 = dtl[s + 8];
-                    float dt9 = dtl[s + 9];
                     int a0 = 0;
                     int a1 = 0;
                     int a2 = 0;
                     int a3 = 0;
-                    if (inA) {
-                        a0 = KernelMath.packBf16x2(weight(cb, cbA + s, dAa, dAs0, dt0, s <= la),
-                                weight(cb, cbA + s + 1, dAa, dAs1, dt1, s + 1 <= la));
-                        a2 = KernelMath.packBf16x2(weight(cb, cbA + s + 8, dAa, dAs8, dt8, s + 8 <= la),
-                                weight(cb, cbA + s + 9, dAa, dAs9, dt9, s + 9 <= la));
-                    }
-                    if (inB) {
-                        a1 = KernelMath.packBf16x2(weight(cb, cbB + s, dAb, dAs0, dt0, s <= lb),
-                                weight(cb, cbB + s + 1, dAb, dAs1, dt1, s + 1 <= lb));
-                        a3 = KernelMath.packBf16x2(weight(cb, cbB + s + 8, dAb, dAs8, dt8, s + 8 <= lb),
-                                weight(cb, cbB + s + 9, dAb, dAs9, dt9, s + 9 <= lb));
+                    if (inter) {
+                        int k = k0 + 2 * kk;
+                        if (inA) {
+                            a0 = scaledPair(C.getPair(cA + k), ea);
+                            a2 = scaledPair(C.getPair(cA + k + 8), ea);
+                        }
+                        if (inB) {
+                            a1 = scaledPair(C.getPair(cB + k), eb);
+                            a3 = scaledPair(C.getPair(cB + k + 8), eb);
+                        }
+                    } else {
+                        int s = k0 + 2 * kk + 2 * t; // this lane's columns: s, s + 1 (a0, a1) and s + 8, s + 9 (a2, a3)
+                        float dAs0 = dA2[s];
+                        float dAs1 = dA2[s + 1];
+                        float dAs8 = dA2[s + 8];
+                        float dAs9 = dA2[s + 9];
+                        float dt0 = dtl[s];
+                        float dt1 = dtl[s + 1];
+                        float dt8 = dtl[s + 8];
+                        float dt9 = dtl[s + 9];
+                        if (inA) {
+                            a0 = KernelMath.packBf16x2(weight(cb, cbA + s, dAa, dAs0, dt0, s <= la),
+                                    weight(cb, cbA + s + 1, dAa, dAs1, dt1, s + 1 <= la));
+                            a2 = KernelMath.packBf16x2(weight(cb, cbA + s + 8, dAa, dAs8, dt8, s + 8 <= la),
+                                    weight(cb, cbA + s + 9, dAa, dAs9, dt9, s + 9 <= la));
+                        }
+                        if (inB) {
+                            a1 = KernelMath.packBf16x2(weight(cb, cbB + s, dAb, dAs0, dt0, s <= lb),
+                                    weight(cb, cbB + s + 1, dAb, dAs1, dt1, s + 1 <= lb));
+                            a3 = KernelMath.packBf16x2(weight(cb, cbB + s + 8, dAb, dAs8, dt8, s + 8 <= lb),
+                                    weight(cb, cbB + s + 9, dAb, dAs9, dt9, s + 9 <= lb));
+                        }
                     }
                     for (int j = 0; j < NT; j++) {
                         if (8 * j < pLeft) { // uniform over the group
@@ -491,6 +482,11 @@ public final class SsdTensorKernels {
                 finalStates.set((long) i * pn + j + 1, s1);
             }
         }
+    }
+
+    /** The bf16 pair {@code pair} times {@code scale}, rounded back to a bf16 pair. */
+    static int scaledPair(int pair, float scale) {
+        return KernelMath.packBf16x2(KernelMath.bf16x2Lo(pair) * scale, KernelMath.bf16x2Hi(pair) * scale);
     }
 
     /** cb[l, s] exp(dA_l - dA_s) dt_s (dA in log2 units), or 0 where {@code keep} is false (above the diagonal). */

@@ -306,126 +306,113 @@ public final class SsdTf32Kernels {
             int col = lid % TILE;
             int rowOf = lid / TILE;
 
-            // inter-chunk term: C[l, :] . state_in[p, :]; the state staged p-major
-            int cRow = groups * dstate;
-            long cA = (row0 * groups + g) * dstate + (long) la * cRow + t;
-            long cB = cA + 8L * cRow;
-            long sBase = ((long) i * headdim + p0) * dstate;
-            for (int n0 = 0; n0 < dstate; n0 += SLICE) {
-                boolean inN = n0 + col < dstate;
-                for (int r = rowOf; r < TILE; r += ROWS_PER_PASS) { // r: tile row p, col: state n0 + col
-                    float v = 0f;
-                    if (r < pLeft && inN) {
-                        v = states.get(sBase + (long) r * dstate + n0 + col);
-                    }
-                    stage[r * STATE_STRIDE + col] = v;
-                }
-                ctx.localBarrier(); // also publishes dAl and dtl
-                int kEnd = Math.min(SLICE, dstate - n0);
-                for (int kk = 0; kk < kEnd; kk += 8) {
-                    int k = n0 + kk;
-                    boolean k0 = k + t < dstate;
-                    boolean k4 = k + t + 4 < dstate;
-                    float a0 = 0f;
-                    float a1 = 0f;
-                    float a2 = 0f;
-                    float a3 = 0f;
-                    if (inA && k0) {
-                        a0 = C.get(cA + k);
-                    }
-                    if (inB && k0) {
-                        a1 = C.get(cB + k);
-                    }
-                    if (inA && k4) {
-                        a2 = C.get(cA + k + 4);
-                    }
-                    if (inB && k4) {
-                        a3 = C.get(cB + k + 4);
-                    }
-                    float a0s = small(a0);
-                    float a1s = small(a1);
-                    float a2s = small(a2);
-                    float a3s = small(a3);
-                    for (int j = 0; j < NT; j++) {
-                        if (8 * j < pLeft) { // uniform over the group
-                            int rb = (8 * j + gq) * STATE_STRIDE + kk + t;
-                            float b0 = stage[rb];
-                            float b1 = stage[rb + 4];
-                            for (int term = 0; term < 3; term++) { // a_small b, a b_small, a b: one call site (see the class comment)
-                                boolean aSmall = term == 0;
-                                boolean bSmall = term == 1;
-                                ctx.mmaTf32Frag(aSmall ? a0s : a0, aSmall ? a1s : a1, aSmall ? a2s : a2, aSmall ? a3s : a3,
-                                        bSmall ? small(b0) : b0, bSmall ? small(b1) : b1, acc, 4 * j);
-                            }
-                        }
-                    }
-                }
-                ctx.localBarrier();
-            }
             float dAa = 0f;
             float dAb = 0f;
             float ea = 0f;
             float eb = 0f;
             if (inA) {
-                dAa = dAl[la];
+                dAa = dACumsum.get(cs + la);
                 ea = KernelMath.exp(dAa);
             }
             if (inB) {
-                dAb = dAl[lb];
+                dAb = dACumsum.get(cs + lb);
                 eb = KernelMath.exp(dAb);
             }
-            for (int j = 0; j < NT; j++) {
-                acc[4 * j] = acc[4 * j] * ea;
-                acc[4 * j + 1] = acc[4 * j + 1] * ea;
-                acc[4 * j + 2] = acc[4 * j + 2] * eb;
-                acc[4 * j + 3] = acc[4 * j + 3] * eb;
-            }
-
-            // intra-chunk term: sum over s <= l of cb[l, s] exp(dA_l - dA_s) dt_s x[s, p]; x staged token-major
+            // One pass over the contraction slices of both products, one mma call site (see the class
+            // comment): first the inter-chunk term exp(dA_l) C[l, :] . state_in[p, :] over dstate (A: C
+            // times exp(dA_l); B: the state staged p-major), then the intra-chunk term sum over s <= l of
+            // cb[l, s] exp(dA_l - dA_s) dt_s x[s, p] up to the tile's end (A: the weights; B: x staged
+            // token-major).
+            int cRow = groups * dstate;
+            long cA = (row0 * groups + g) * dstate + (long) la * cRow + t;
+            long cB = cA + 8L * cRow;
+            long sBase = ((long) i * headdim + p0) * dstate;
             long cbA = (((long) b * nchunks + c) * groups + g) * chunk * chunk + (long) la * chunk;
             long cbB = cbA + 8L * chunk;
             boolean inP = p0 + col < headdim;
             long xAt = (row0 * heads + h) * headdim + p0 + col;
             int xRow = heads * headdim;
-            for (int k0 = 0; k0 < sEnd; k0 += SLICE) {
-                for (int r = rowOf; r < SLICE; r += ROWS_PER_PASS) {
-                    int s = k0 + r;
-                    float v = 0f;
-                    if (s < sEnd && inP) {
-                        v = x.get(xAt + (long) s * xRow);
+            int interSlices = (dstate + SLICE - 1) / SLICE;
+            int slices = interSlices + (sEnd + SLICE - 1) / SLICE;
+            for (int sl = 0; sl < slices; sl++) {
+                boolean inter = sl < interSlices; // uniform over the group
+                int k0 = sl * SLICE;
+                int kEnd = Math.min(SLICE, dstate - k0);
+                if (inter) {
+                    boolean inN = k0 + col < dstate;
+                    for (int r = rowOf; r < TILE; r += ROWS_PER_PASS) { // r: tile row p, col: state k0 + col
+                        float v = 0f;
+                        if (r < pLeft && inN) {
+                            v = states.get(sBase + (long) r * dstate + k0 + col);
+                        }
+                        stage[r * STATE_STRIDE + col] = v;
                     }
-                    stage[r * TOKEN_STRIDE + col] = v;
+                } else {
+                    k0 = (sl - interSlices) * SLICE;
+                    kEnd = Math.min(SLICE, sEnd - k0);
+                    for (int r = rowOf; r < SLICE; r += ROWS_PER_PASS) {
+                        int s = k0 + r;
+                        float v = 0f;
+                        if (s < sEnd && inP) {
+                            v = x.get(xAt + (long) s * xRow);
+                        }
+                        stage[r * TOKEN_STRIDE + col] = v;
+                    }
                 }
-                ctx.localBarrier();
-                int kEnd = Math.min(SLICE, sEnd - k0);
+                ctx.localBarrier(); // the first one also publishes dAl and dtl
                 for (int kk = 0; kk < kEnd; kk += 8) {
-                    int s = k0 + kk + t; // this lane's columns s (a0, a1) and s + 4 (a2, a3)
                     float a0 = 0f;
                     float a1 = 0f;
                     float a2 = 0f;
                     float a3 = 0f;
-                    if (inA && s <= la) {
-                        a0 = cb.get(cbA + s) * KernelMath.exp(dAa - dAl[s]) * dtl[s];
-                    }
-                    if (inB && s <= lb) {
-                        a1 = cb.get(cbB + s) * KernelMath.exp(dAb - dAl[s]) * dtl[s];
-                    }
-                    if (inA && s + 4 <= la) {
-                        a2 = cb.get(cbA + s + 4) * KernelMath.exp(dAa - dAl[s + 4]) * dtl[s + 4];
-                    }
-                    if (inB && s + 4 <= lb) {
-                        a3 = cb.get(cbB + s + 4) * KernelMath.exp(dAb - dAl[s + 4]) * dtl[s + 4];
+                    int b0At; // stage index of this lane's b0 in n8 tile 0; b1 is 4 contraction steps on
+                    int b1Step;
+                    int jStep; // stage index step from one n8 tile to the next
+                    if (inter) {
+                        int k = k0 + kk;
+                        boolean kIn0 = k + t < dstate;
+                        boolean kIn4 = k + t + 4 < dstate;
+                        if (inA && kIn0) {
+                            a0 = C.get(cA + k) * ea;
+                        }
+                        if (inB && kIn0) {
+                            a1 = C.get(cB + k) * eb;
+                        }
+                        if (inA && kIn4) {
+                            a2 = C.get(cA + k + 4) * ea;
+                        }
+                        if (inB && kIn4) {
+                            a3 = C.get(cB + k + 4) * eb;
+                        }
+                        b0At = gq * STATE_STRIDE + kk + t;
+                        b1Step = 4;
+                        jStep = 8 * STATE_STRIDE;
+                    } else {
+                        int s = k0 + kk + t; // this lane's columns s (a0, a1) and s + 4 (a2, a3)
+                        if (inA && s <= la) {
+                            a0 = cb.get(cbA + s) * KernelMath.exp(dAa - dAl[s]) * dtl[s];
+                        }
+                        if (inB && s <= lb) {
+                            a1 = cb.get(cbB + s) * KernelMath.exp(dAb - dAl[s]) * dtl[s];
+                        }
+                        if (inA && s + 4 <= la) {
+                            a2 = cb.get(cbA + s + 4) * KernelMath.exp(dAa - dAl[s + 4]) * dtl[s + 4];
+                        }
+                        if (inB && s + 4 <= lb) {
+                            a3 = cb.get(cbB + s + 4) * KernelMath.exp(dAb - dAl[s + 4]) * dtl[s + 4];
+                        }
+                        b0At = (kk + t) * TOKEN_STRIDE + gq;
+                        b1Step = 4 * TOKEN_STRIDE;
+                        jStep = 8;
                     }
                     float a0s = small(a0);
                     float a1s = small(a1);
                     float a2s = small(a2);
                     float a3s = small(a3);
-                    int r0 = (kk + t) * TOKEN_STRIDE + gq;
-                    int r4 = r0 + 4 * TOKEN_STRIDE;
                     for (int j = 0; j < NT; j++) {
                         if (8 * j < pLeft) { // uniform over the group
-                            float b0 = stage[r0 + 8 * j];
-                            float b1 = stage[r4 + 8 * j];
+                            float b0 = stage[b0At + j * jStep];
+                            float b1 = stage[b0At + j * jStep + b1Step];
                             for (int term = 0; term < 3; term++) { // a_small b, a b_small, a b: one call site (see the class comment)
                                 boolean aSmall = term == 0;
                                 boolean bSmall = term == 1;
