@@ -7,6 +7,7 @@ import io.jmamba.bench.scaling.series.Conv1dBf16Series;
 import io.jmamba.bench.scaling.series.Conv1dSeries;
 import io.jmamba.bench.scaling.series.CopySeries;
 import io.jmamba.bench.scaling.series.SelectiveScanSeries;
+import io.jmamba.bench.scaling.series.SsdBf16Series;
 import io.jmamba.bench.scaling.series.SsdSeries;
 import io.jmamba.kernels.conv.ConvForward;
 import io.jmamba.kernels.scan.SelectiveScan;
@@ -43,6 +44,8 @@ public final class SeriesCatalog {
         m.put("ssd", () -> new SsdSeries(24, 64, 128, 256));
         m.put("ssd-tiled", () -> new SsdSeries(24, 64, 128, 256, SsdScan.Variant.TILED));
         m.put("ssd-blocked", () -> new SsdSeries(24, 64, 128, 256, SsdScan.Variant.BLOCKED));
+        m.put("ssd-tc", () -> new SsdSeries(24, 64, 128, 256, SsdScan.Variant.TENSOR_TF32X3));
+        m.put("ssd-bf16", () -> new SsdBf16Series(24, 64, 128, 256));
         m.put("conv1d", () -> new Conv1dSeries(1536, 4));
         for (ConvForward v : ConvForward.values()) {
             if (v != ConvForward.DEFAULT) {
@@ -132,6 +135,7 @@ public final class SeriesCatalog {
             ids.remove("selective-scan-chunked");
             ids.remove("ssd-tiled");
             ids.remove("ssd-blocked");
+            ids.remove("ssd-tc");
         }
         ids.removeIf(id -> id.startsWith("conv1d-"));
         // the fp32 set: --dtype bf16 maps it to the bf16 forms (forDtype)
