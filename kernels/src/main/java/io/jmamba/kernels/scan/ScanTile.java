@@ -49,7 +49,7 @@ final class ScanTile {
         // a runtime bound (the tile's tokens in the chunk) keeps the device compiler from unrolling this loop and
         // computing many tokens' exps ahead in registers: dstate independent states give enough ILP
         for (int k = 0; k < tileLen; k++) {
-            float dt = SelectiveScanTiledKernels.stepDt(deltaL[own + k], bias, flags);
+            float dt = stepDt(deltaL[own + k], bias, flags);
             float dtu = dt * uL[own + k];
             dtSum += dt;
             int bk = k * (dstate + 1);
@@ -61,24 +61,36 @@ final class ScanTile {
     }
 
     /**
-     * Pass 3 over one staged tile: as {@link #statesTile}, and each token's {@code y + D u} replaces
-     * its u in {@code uL} (read there for the last time) for {@link #storeRows}.
+     * Pass 3 over one staged tile: as {@link #statesTile}, with B and C packed in {@code bcL}
+     * ({@link #stageStatePairs}), and each token's {@code y + D u} replaces its u in {@code uL} (read there
+     * for the last time) for {@link #storeRows}.
      */
-    static void outputsTile(float[] deltaL, float[] uL, float[] bL, float[] cL, float[] h, float[] a2Row, int own,
+    static void outputsTile(float[] deltaL, float[] uL, long[] bcL, float[] h, float[] a2Row, int own,
                             int tileLen, float bias, float skip, int flags, int dstate) {
         for (int k = 0; k < tileLen; k++) {
-            float dt = SelectiveScanTiledKernels.stepDt(deltaL[own + k], bias, flags);
+            float dt = stepDt(deltaL[own + k], bias, flags);
             float uv = uL[own + k];
             float dtu = dt * uv;
             int bk = k * (dstate + 1);
             float y = 0f;
             for (int n = 0; n < dstate; n++) {
-                float hn = KernelMath.fma(KernelMath.exp2Approx(dt * a2Row[n]), h[n], dtu * bL[bk + n]);
+                // B and C of one (token, state) in one 8-byte local load: the halves are free to take apart
+                long bc = bcL[bk + n];
+                float hn = KernelMath.fma(KernelMath.exp2Approx(dt * a2Row[n]), h[n], dtu * Float.intBitsToFloat((int) (bc >>> 32)));
                 h[n] = hn;
-                y = KernelMath.fma(hn, cL[bk + n], y);
+                y = KernelMath.fma(hn, Float.intBitsToFloat((int) bc), y);
             }
             uL[own + k] = KernelMath.fma(skip, uv, y);
         }
+    }
+
+    /** A token's dt: softplus(delta + bias) if flagged, with {@link ScanMath#softplusApprox}. */
+    static float stepDt(float delta, float bias, int flags) {
+        float dt = delta + bias;
+        if ((flags & SelectiveScanKernels.DELTA_SOFTPLUS) != 0) {
+            dt = ScanMath.softplusApprox(dt);
+        }
+        return dt;
     }
 
     /** {@code A[d, :] * log2(e)} into {@code a2Row}: exp(dt A) is then one exp2 of a product. */
@@ -191,6 +203,52 @@ final class ScanTile {
         }
     }
 
+    /** B's bits in the high half, C's in the low: one 8-byte value per (token, state) for {@link #outputsTile}. */
+    static long pack(float b, float c) {
+        return ((long) Float.floatToRawIntBits(b) << 32) | (Float.floatToRawIntBits(c) & 0xffffffffL);
+    }
+
+    /**
+     * {@link #stageStates} of B and C together into {@code dst} ({@code [T, dstate + 1]} longs, see {@link #pack}):
+     * pass 3 then reads a (token, state)'s B and C with one local load instead of two.
+     */
+    static void stageStatePairs(FloatArray b, FloatArray c, long[] dst, long base, int seqlen, int tt, int t1, int lid,
+                                int dstate) {
+        int tok = lid & (TOKENS - 1);
+        int half = lid / TOKENS;
+        long t = base + Math.min(tt + tok, t1 - 1);
+        long at = t + (long) half * seqlen;
+        int slot = tok * (dstate + 1) + half;
+        for (int i = 0; i < dstate / 2; i++) {
+            dst[slot] = pack(b.get(at), c.get(at));
+            at += 2L * seqlen;
+            slot += 2;
+        }
+        if (dstate % 2 != 0) {
+            long last = t + (long) (dstate - 1) * seqlen;
+            dst[tok * (dstate + 1) + dstate - 1] = pack(b.get(last), c.get(last));
+        }
+    }
+
+    /** {@link #stageStatePairs} for bf16 B and C, widened to float. */
+    static void stageStatePairs(BFloat16Array b, BFloat16Array c, long[] dst, long base, int seqlen, int tt, int t1, int lid,
+                                int dstate) {
+        int tok = lid & (TOKENS - 1);
+        int half = lid / TOKENS;
+        long t = base + Math.min(tt + tok, t1 - 1);
+        long at = t + (long) half * seqlen;
+        int slot = tok * (dstate + 1) + half;
+        for (int i = 0; i < dstate / 2; i++) {
+            dst[slot] = pack(b.get(at), c.get(at));
+            at += 2L * seqlen;
+            slot += 2;
+        }
+        if (dstate % 2 != 0) {
+            long last = t + (long) (dstate - 1) * seqlen;
+            dst[tok * (dstate + 1) + dstate - 1] = pack(b.get(last), c.get(last));
+        }
+    }
+
     /** Writes the live part of the y tile {@code yL} to {@code out}, times silu(z) if {@code gated}, in the layout {@link #stageRows} reads. */
     static void storeRows(float[] yL, FloatArray z, FloatArray out, long row0, int liveRows, int seqlen, int tt, int t1,
                           int lid, boolean gated) {
@@ -200,7 +258,7 @@ final class ScanTile {
             long step = (long) ROW_STEP * seqlen;
             for (int r = lid / TOKENS; r < liveRows; r += ROW_STEP) {
                 float y = yL[r * PADDED + tok];
-                out.set(at, gated ? y * ScanMath.silu(z.get(at)) : y);
+                out.set(at, gated ? y * ScanMath.siluApprox(z.get(at)) : y);
                 at += step;
             }
         }
@@ -215,7 +273,7 @@ final class ScanTile {
             long step = (long) ROW_STEP * seqlen;
             for (int r = lid / TOKENS; r < liveRows; r += ROW_STEP) {
                 float y = yL[r * PADDED + tok];
-                out.set(at, gated ? y * ScanMath.silu(z.get(at)) : y);
+                out.set(at, gated ? y * ScanMath.siluApprox(z.get(at)) : y);
                 at += step;
             }
         }

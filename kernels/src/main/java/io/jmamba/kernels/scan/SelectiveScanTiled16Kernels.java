@@ -150,8 +150,7 @@ public final class SelectiveScanTiled16Kernels {
                                     @Specialize int dstate) {
         float[] deltaL = ctx.allocateFloatLocalArray(ROWS * ScanTile.PADDED);
         float[] uL = ctx.allocateFloatLocalArray(ROWS * ScanTile.PADDED);
-        float[] bL = ctx.allocateFloatLocalArray(TOKENS * (dstate + 1));
-        float[] cL = ctx.allocateFloatLocalArray(TOKENS * (dstate + 1));
+        long[] bcL = ctx.allocateLongLocalArray(TOKENS * (dstate + 1));
         float[] h = new float[dstate];
         float[] a2Row = new float[dstate];
         int lid = ctx.localIdx;
@@ -180,10 +179,9 @@ public final class SelectiveScanTiled16Kernels {
             int t1 = Math.min(t0 + chunkLen, seqlen);
             for (int tt = t0; tt < t1; tt += TOKENS) {
                 ScanTile.stageRows(delta, u, deltaL, uL, row0, liveRows, seqlen, tt, t1, lid);
-                ScanTile.stageStates(b, bL, bcBase, seqlen, tt, t1, lid, dstate);
-                ScanTile.stageStates(c, cL, bcBase, seqlen, tt, t1, lid, dstate);
+                ScanTile.stageStatePairs(b, c, bcL, bcBase, seqlen, tt, t1, lid, dstate);
                 ctx.localBarrier();
-                ScanTile.outputsTile(deltaL, uL, bL, cL, h, a2Row, lid * ScanTile.PADDED, Math.min(TOKENS, t1 - tt),
+                ScanTile.outputsTile(deltaL, uL, bcL, h, a2Row, lid * ScanTile.PADDED, Math.min(TOKENS, t1 - tt),
                         bias, skip, flags, dstate);
                 ctx.localBarrier();
                 ScanTile.storeRows(uL, z, out, row0, liveRows, seqlen, tt, t1, lid, gated);
@@ -208,8 +206,7 @@ public final class SelectiveScanTiled16Kernels {
                                         @Specialize int dstate) {
         float[] deltaL = ctx.allocateFloatLocalArray(ROWS * ScanTile.PADDED);
         float[] uL = ctx.allocateFloatLocalArray(ROWS * ScanTile.PADDED);
-        float[] bL = ctx.allocateFloatLocalArray(TOKENS * (dstate + 1));
-        float[] cL = ctx.allocateFloatLocalArray(TOKENS * (dstate + 1));
+        long[] bcL = ctx.allocateLongLocalArray(TOKENS * (dstate + 1));
         float[] h = new float[dstate];
         float[] a2Row = new float[dstate];
         int lid = ctx.localIdx;
@@ -238,10 +235,9 @@ public final class SelectiveScanTiled16Kernels {
             int t1 = Math.min(t0 + chunkLen, seqlen);
             for (int tt = t0; tt < t1; tt += TOKENS) {
                 ScanTile.stageRows(delta, u, deltaL, uL, row0, liveRows, seqlen, tt, t1, lid);
-                ScanTile.stageStates(b, bL, bcBase, seqlen, tt, t1, lid, dstate);
-                ScanTile.stageStates(c, cL, bcBase, seqlen, tt, t1, lid, dstate);
+                ScanTile.stageStatePairs(b, c, bcL, bcBase, seqlen, tt, t1, lid, dstate);
                 ctx.localBarrier();
-                ScanTile.outputsTile(deltaL, uL, bL, cL, h, a2Row, lid * ScanTile.PADDED, Math.min(TOKENS, t1 - tt),
+                ScanTile.outputsTile(deltaL, uL, bcL, h, a2Row, lid * ScanTile.PADDED, Math.min(TOKENS, t1 - tt),
                         bias, skip, flags, dstate);
                 ctx.localBarrier();
                 ScanTile.storeRows(uL, z, out, row0, liveRows, seqlen, tt, t1, lid, gated);
