@@ -41,20 +41,30 @@ final class ScanTile {
     /**
      * Pass 1 over one staged tile: runs this work-item's row through {@code tileLen} tokens of the
      * recurrence {@code h = exp(dt A) h + dt u B} (state in {@code h}, {@code A * log2(e)} in
-     * {@code a2Row}) and returns the sum of the tokens' dt.
+     * {@code a2Row}; B in pairs of states, {@link #stageStatePairs(FloatArray, long[], long, int, int, int, int, int)})
+     * and returns the sum of the tokens' dt.
      */
-    static float statesTile(float[] deltaL, float[] uL, float[] bL, float[] h, float[] a2Row, int own, int tileLen,
+    static float statesTile(float[] deltaL, float[] uL, long[] bL, float[] h, float[] a2Row, int own, int tileLen,
                             float bias, int flags, int dstate) {
         float dtSum = 0f;
+        int stride = pairStride(dstate);
         // a runtime bound (the tile's tokens in the chunk) keeps the device compiler from unrolling this loop and
         // computing many tokens' exps ahead in registers: dstate independent states give enough ILP
         for (int k = 0; k < tileLen; k++) {
             float dt = stepDt(deltaL[own + k], bias, flags);
             float dtu = dt * uL[own + k];
             dtSum += dt;
-            int bk = k * (dstate + 1);
-            for (int n = 0; n < dstate; n++) {
-                h[n] = KernelMath.fma(KernelMath.exp2Approx(dt * a2Row[n]), h[n], dtu * bL[bk + n]);
+            int bk = k * stride;
+            // two states' B per 8-byte local load
+            for (int p = 0; p < dstate / 2; p++) {
+                long bb = bL[bk + p];
+                int n = 2 * p;
+                h[n] = KernelMath.fma(KernelMath.exp2Approx(dt * a2Row[n]), h[n], dtu * high(bb));
+                h[n + 1] = KernelMath.fma(KernelMath.exp2Approx(dt * a2Row[n + 1]), h[n + 1], dtu * low(bb));
+            }
+            if (dstate % 2 != 0) {
+                int n = dstate - 1;
+                h[n] = KernelMath.fma(KernelMath.exp2Approx(dt * a2Row[n]), h[n], dtu * high(bL[bk + dstate / 2]));
             }
         }
         return dtSum;
@@ -76,9 +86,9 @@ final class ScanTile {
             for (int n = 0; n < dstate; n++) {
                 // B and C of one (token, state) in one 8-byte local load: the halves are free to take apart
                 long bc = bcL[bk + n];
-                float hn = KernelMath.fma(KernelMath.exp2Approx(dt * a2Row[n]), h[n], dtu * Float.intBitsToFloat((int) (bc >>> 32)));
+                float hn = KernelMath.fma(KernelMath.exp2Approx(dt * a2Row[n]), h[n], dtu * high(bc));
                 h[n] = hn;
-                y = KernelMath.fma(hn, Float.intBitsToFloat((int) bc), y);
+                y = KernelMath.fma(hn, low(bc), y);
             }
             uL[own + k] = KernelMath.fma(skip, uv, y);
         }
@@ -203,9 +213,53 @@ final class ScanTile {
         }
     }
 
-    /** B's bits in the high half, C's in the low: one 8-byte value per (token, state) for {@link #outputsTile}. */
-    static long pack(float b, float c) {
-        return ((long) Float.floatToRawIntBits(b) << 32) | (Float.floatToRawIntBits(c) & 0xffffffffL);
+    /** {@code hi}'s bits in the high half, {@code lo}'s in the low: two floats in one 8-byte local value. */
+    static long pack(float hi, float lo) {
+        return ((long) Float.floatToRawIntBits(hi) << 32) | (Float.floatToRawIntBits(lo) & 0xffffffffL);
+    }
+
+    /** The high float of {@link #pack} (on CUDA the upper register of the pair: no instruction). */
+    static float high(long v) {
+        return Float.intBitsToFloat((int) (v >>> 32));
+    }
+
+    /** The low float of {@link #pack}. */
+    static float low(long v) {
+        return Float.intBitsToFloat((int) v);
+    }
+
+    /** Longs per token of a pass-1 B tile: the states in pairs, plus one (an odd stride: conflict-free 8-byte stores). */
+    static int pairStride(int dstate) {
+        return (dstate + 1) / 2 + 1;
+    }
+
+    /**
+     * B's tile for pass 1 with two states per long ({@link #pack}: state 2p high, 2p + 1 low; with an odd dstate
+     * the last pair's low half repeats the last state and is never used), {@code [T, pairStride]}; clamped as
+     * {@link #stageRows}.
+     */
+    static void stageStatePairs(FloatArray b, long[] dst, long base, int seqlen, int tt, int t1, int lid, int dstate) {
+        int tok = lid & (TOKENS - 1);
+        int pairs = (dstate + 1) / 2;
+        int stride = pairStride(dstate);
+        long t = base + Math.min(tt + tok, t1 - 1);
+        // half-warp h takes pairs h, h + 2, ...; the other state of a pair is a row below (clamped to the last)
+        for (int p = lid / TOKENS; p < pairs; p += 2) {
+            long at = t + 2L * p * seqlen;
+            dst[tok * stride + p] = pack(b.get(at), b.get(at + (2 * p + 1 < dstate ? seqlen : 0)));
+        }
+    }
+
+    /** {@link #stageStatePairs(FloatArray, long[], long, int, int, int, int, int)} for bf16 B, widened to float. */
+    static void stageStatePairs(BFloat16Array b, long[] dst, long base, int seqlen, int tt, int t1, int lid, int dstate) {
+        int tok = lid & (TOKENS - 1);
+        int pairs = (dstate + 1) / 2;
+        int stride = pairStride(dstate);
+        long t = base + Math.min(tt + tok, t1 - 1);
+        for (int p = lid / TOKENS; p < pairs; p += 2) {
+            long at = t + 2L * p * seqlen;
+            dst[tok * stride + p] = pack(b.get(at), b.get(at + (2 * p + 1 < dstate ? seqlen : 0)));
+        }
     }
 
     /**

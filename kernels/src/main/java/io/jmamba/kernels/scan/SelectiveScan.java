@@ -76,8 +76,8 @@ public final class SelectiveScan {
          */
         BLOCK,
         /**
-         * {@link #TILED} tuned for occupancy: tiles of 16 tokens, launch bounds that cap registers at
-         * 80, conflict-free B/C staging, and about {@link #TILED16_TARGET_WORK_ITEMS} (row, chunk) pairs
+         * {@link #TILED} tuned for occupancy and instruction count: tiles of 16 tokens, launch bounds that
+         * cap registers at 72, packed B/C tiles, and about {@link #TILED16_TARGET_WORK_ITEMS} (row, chunk) pairs
          * so that several waves of work-groups run: {@link SelectiveScanTiled16Kernels}. The only layout
          * of the bf16 scan. dstate above {@link SelectiveScanTiled16Kernels#MAX_DSTATE} runs CHUNKED (fp32).
          */
@@ -85,12 +85,13 @@ public final class SelectiveScan {
     }
 
     /**
-     * TILED16: aim at about this many (row, chunk) pairs: at 1536 rows and 64K tokens 171 chunks of 384
-     * tokens, 8208 one-warp work-groups, about 2.5 waves of an H100 at 25 resident warps per
-     * multiprocessor (TILED's 2^17 would leave 1.25 waves: a quarter-full second wave). Overridden by
+     * TILED16: aim at about this many (row, chunk) pairs: three waves of one-warp work-groups on an H100
+     * (132 multiprocessors x 28 resident work-groups x 32 rows), so that the last wave is nearly full.
+     * At 1536 rows: 64K tokens in 228 chunks of 288 (10944 work-groups, 2.96 waves), 1M tokens in 231
+     * chunks of 4544 (11088, 3.0 waves); TILED's 2^17 would give TILED16 1.1 waves at 64K. Overridden by
      * the system property {@code jmamba.scan.tiled16.pairs} for tuning runs.
      */
-    static final long TILED16_TARGET_WORK_ITEMS = Long.getLong("jmamba.scan.tiled16.pairs", 1L << 18);
+    static final long TILED16_TARGET_WORK_ITEMS = Long.getLong("jmamba.scan.tiled16.pairs", 3L * 132 * 28 * 32);
 
     /** TILED: no chunk shorter than this (a chunk's fixed costs are its start state and A row). */
     static final int TILED_MIN_CHUNK = 256;
@@ -186,7 +187,7 @@ public final class SelectiveScan {
     /**
      * TILED16 chunk length: about {@link #TILED16_TARGET_WORK_ITEMS} (row, chunk) pairs, none shorter
      * than {@link #TILED_MIN_CHUNK} tokens, a whole number of 16-token tiles. E.g. 1536 rows: 64K
-     * tokens in 171 chunks of 384, 1M tokens in 171 chunks of 6144.
+     * tokens in 228 chunks of 288, 1M tokens in 231 chunks of 4544.
      */
     static int tiled16ChunkLength(long rows, int seqlen) {
         long wanted = Math.max(1, (TILED16_TARGET_WORK_ITEMS + rows - 1) / rows);

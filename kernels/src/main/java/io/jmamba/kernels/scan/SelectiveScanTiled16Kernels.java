@@ -17,13 +17,18 @@ import io.jmamba.runtime.api.Specialize;
  *   <li>tiles of {@link ScanTile#TOKENS} = 16 tokens instead of 32: 6.3 KiB of local memory per
  *       work-group in pass 3 (5.3 KiB in pass 1), so local memory allows about 30 work-groups per
  *       multiprocessor instead of 16;</li>
- *   <li>{@link LaunchBounds}: 32 work-items and 24 work-groups per multiprocessor, which caps both passes
- *       at 80 registers (ptxas, sm_90, the project's flags: no spills; unbounded they take 128, and at
- *       72 pass 1 spills). Resident warps rise from 16 to 25 per multiprocessor;</li>
- *   <li>B and C tiles padded to {@code dstate + 1} floats per token, so that staging them is free of
- *       bank conflicts (the TILED tiles are written 16-way conflicted).</li>
+ *   <li>{@link LaunchBounds}: 32 work-items and 28 work-groups per multiprocessor, which caps both passes
+ *       at 72 registers (ptxas, sm_90, the project's flags: no spills; unbounded they take 128; at 64,
+ *       minBlocks 32, they spill). Resident warps rise from 16 to 28 per multiprocessor;</li>
+ *   <li>B (pass 1: two states per 8-byte value) and B with C (pass 3: one state's pair) packed in
+ *       {@code long} tiles, so that the inner loops issue one local load per two states (pass 1) or
+ *       per state (pass 3) instead of one per value;</li>
+ *   <li>B/C tiles padded to an odd number of 8-byte values per token, so that staging them is free of
+ *       bank conflicts (the TILED tiles are written 16-way conflicted);</li>
+ *   <li>softplus and the z gate from exp2Approx and rsqrt ({@link ScanMath#softplusApprox},
+ *       {@link ScanMath#siluApprox}) instead of exp2f and an IEEE division.</li>
  * </ul>
- * The bf16 twins read u, delta, B, C and z as bf16 and write out as bf16, with A, D, delta_bias, the
+ * <p>The bf16 twins read u, delta, B, C and z as bf16 and write out as bf16, with A, D, delta_bias, the
  * states and every computation in fp32, as mamba_ssm's bf16 selective_scan_fwd does; they share every
  * line of arithmetic with the fp32 kernels ({@link ScanTile}). The host picks the chunk count so that
  * there are several waves of work-groups (see {@link SelectiveScan#tiled16ChunkLength}).
@@ -40,14 +45,14 @@ public final class SelectiveScanTiled16Kernels {
     }
 
     /** Pass 1, fp32: as {@link SelectiveScanTiledKernels#chunkStates}. */
-    @LaunchBounds(maxThreads = ROWS, minBlocksPerMultiprocessor = 24)
+    @LaunchBounds(maxThreads = ROWS, minBlocksPerMultiprocessor = 28)
     public static void chunkStates(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray a, FloatArray b,
                                    FloatArray deltaBias, FloatArray chunkState, FloatArray chunkDtSum,
                                    int batch, int dim, int seqlen, int groups, int chunkLen, int nChunks, int flags,
                                    @Specialize int dstate) {
         float[] deltaL = ctx.allocateFloatLocalArray(ROWS * ScanTile.PADDED);
         float[] uL = ctx.allocateFloatLocalArray(ROWS * ScanTile.PADDED);
-        float[] bL = ctx.allocateFloatLocalArray(TOKENS * (dstate + 1));
+        long[] bL = ctx.allocateLongLocalArray(TOKENS * ((dstate + 1) / 2 + 1)); // TOKENS * ScanTile.pairStride(dstate)
         float[] h = new float[dstate];
         float[] a2Row = new float[dstate];
         int lid = ctx.localIdx;
@@ -76,7 +81,7 @@ public final class SelectiveScanTiled16Kernels {
             float dtSum = 0f;
             for (int tt = t0; tt < t1; tt += TOKENS) {
                 ScanTile.stageRows(delta, u, deltaL, uL, row0, liveRows, seqlen, tt, t1, lid);
-                ScanTile.stageStates(b, bL, (long) segment * dstate * seqlen, seqlen, tt, t1, lid, dstate);
+                ScanTile.stageStatePairs(b, bL, (long) segment * dstate * seqlen, seqlen, tt, t1, lid, dstate);
                 ctx.localBarrier();
                 dtSum += ScanTile.statesTile(deltaL, uL, bL, h, a2Row, lid * ScanTile.PADDED, Math.min(TOKENS, t1 - tt),
                         bias, flags, dstate);
@@ -90,14 +95,14 @@ public final class SelectiveScanTiled16Kernels {
     }
 
     /** Pass 1, bf16 u, delta and B: {@link #chunkStates} with bf16 staging. */
-    @LaunchBounds(maxThreads = ROWS, minBlocksPerMultiprocessor = 24)
+    @LaunchBounds(maxThreads = ROWS, minBlocksPerMultiprocessor = 28)
     public static void chunkStatesBf16(KernelContext ctx, BFloat16Array u, BFloat16Array delta, FloatArray a,
                                        BFloat16Array b, FloatArray deltaBias, FloatArray chunkState, FloatArray chunkDtSum,
                                        int batch, int dim, int seqlen, int groups, int chunkLen, int nChunks, int flags,
                                        @Specialize int dstate) {
         float[] deltaL = ctx.allocateFloatLocalArray(ROWS * ScanTile.PADDED);
         float[] uL = ctx.allocateFloatLocalArray(ROWS * ScanTile.PADDED);
-        float[] bL = ctx.allocateFloatLocalArray(TOKENS * (dstate + 1));
+        long[] bL = ctx.allocateLongLocalArray(TOKENS * ((dstate + 1) / 2 + 1)); // TOKENS * ScanTile.pairStride(dstate)
         float[] h = new float[dstate];
         float[] a2Row = new float[dstate];
         int lid = ctx.localIdx;
@@ -125,7 +130,7 @@ public final class SelectiveScanTiled16Kernels {
             float dtSum = 0f;
             for (int tt = t0; tt < t1; tt += TOKENS) {
                 ScanTile.stageRows(delta, u, deltaL, uL, row0, liveRows, seqlen, tt, t1, lid);
-                ScanTile.stageStates(b, bL, (long) segment * dstate * seqlen, seqlen, tt, t1, lid, dstate);
+                ScanTile.stageStatePairs(b, bL, (long) segment * dstate * seqlen, seqlen, tt, t1, lid, dstate);
                 ctx.localBarrier();
                 dtSum += ScanTile.statesTile(deltaL, uL, bL, h, a2Row, lid * ScanTile.PADDED, Math.min(TOKENS, t1 - tt),
                         bias, flags, dstate);
@@ -142,7 +147,7 @@ public final class SelectiveScanTiled16Kernels {
      * {@link SelectiveScanKernels#SINGLE_CHUNK} the only pass: from {@code initialState} to {@code lastState},
      * which may be the same array).
      */
-    @LaunchBounds(maxThreads = ROWS, minBlocksPerMultiprocessor = 24)
+    @LaunchBounds(maxThreads = ROWS, minBlocksPerMultiprocessor = 28)
     public static void chunkOutputs(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray a, FloatArray b,
                                     FloatArray c, FloatArray dSkip, FloatArray z, FloatArray deltaBias,
                                     FloatArray chunkState, FloatArray initialState, FloatArray lastState, FloatArray out,
@@ -197,7 +202,7 @@ public final class SelectiveScanTiled16Kernels {
     }
 
     /** Pass 3, bf16 u, delta, B, C, z and out: {@link #chunkOutputs} with bf16 staging and stores. */
-    @LaunchBounds(maxThreads = ROWS, minBlocksPerMultiprocessor = 24)
+    @LaunchBounds(maxThreads = ROWS, minBlocksPerMultiprocessor = 28)
     public static void chunkOutputsBf16(KernelContext ctx, BFloat16Array u, BFloat16Array delta, FloatArray a,
                                         BFloat16Array b, BFloat16Array c, FloatArray dSkip, BFloat16Array z,
                                         FloatArray deltaBias, FloatArray chunkState, FloatArray initialState,

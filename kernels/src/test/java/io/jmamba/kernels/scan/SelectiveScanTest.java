@@ -190,7 +190,7 @@ class SelectiveScanTest {
      * group) shorter than R or not a multiple of it, seqlen odd or below T, chunks that are not whole
      * tiles, a single chunk, chunk counts around the carry pass's batches of
      * {@link SelectiveScanTiledKernels#CARRY_AHEAD} chunks, dstate not a multiple of 4 (B/C tiles read one
-     * by one), and each with and without an initial state.
+     * by one) or odd (TILED16's B pairs), and each with and without an initial state.
      */
     @TestFactory
     List<DynamicTest> tiledEdgeShapesMatchReference() {
@@ -203,7 +203,8 @@ class SelectiveScanTest {
                 {1, 1, 1000, 16, 1, 0},     // default chunking: several chunks of whole tiles, a partial last one
                 {1, 35, 512, 16, 1, 64},    // exactly one batch of 8 chunks in the carry pass
                 {1, 35, 700, 6, 1, 64},     // 11 chunks: a full batch and a partial one; dstate 6
-                {2, 3, 1100, 16, 1, 64}};   // 18 chunks: two full batches and a partial one
+                {2, 3, 1100, 16, 1, 64},    // 18 chunks: two full batches and a partial one
+                {1, 33, 99, 7, 1, 48}};     // odd dstate: a last B pair with one state
         List<DynamicTest> tests = new ArrayList<>();
         for (SelectiveScan.Variant variant : List.of(SelectiveScan.Variant.TILED, SelectiveScan.Variant.TILED16)) {
             for (Target target : Target.all()) {
@@ -279,9 +280,9 @@ class SelectiveScanTest {
 
     @Test
     void tiled16ChunksAreWholeTilesAndGiveSeveralWaves() {
-        // b1, d1536: 171 chunks (262K (row, chunk) pairs, 8208 work-groups): 384 tokens at 64K, 6144 at 1M
-        assertEquals(384, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED16, 1536, 1 << 16));
-        assertEquals(6144, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED16, 1536, 1 << 20));
+        // b1, d1536: about three H100 waves of one-warp work-groups: 228 chunks of 288 tokens at 64K, 231 of 4544 at 1M
+        assertEquals(288, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED16, 1536, 1 << 16));
+        assertEquals(4544, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED16, 1536, 1 << 20));
         assertEquals(0, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED16, 1536, 1 << 20) % SelectiveScanTiled16Kernels.TOKENS);
         assertEquals(SelectiveScan.TILED_MIN_CHUNK, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED16, 1, 1 << 20));
         assertEquals(45, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED16, 33, 45));
