@@ -2,6 +2,7 @@ package io.jmamba.bench.scaling;
 
 import io.jmamba.bench.scaling.series.AttentionSeries;
 import io.jmamba.bench.scaling.series.BlockSeries;
+import io.jmamba.bench.scaling.series.Conv1dBf16Series;
 import io.jmamba.bench.scaling.series.Conv1dSeries;
 import io.jmamba.bench.scaling.series.CopySeries;
 import io.jmamba.bench.scaling.series.SelectiveScanSeries;
@@ -49,6 +50,7 @@ public final class SeriesCatalog {
                 m.put(Conv1dSeries.id(v), () -> new Conv1dSeries(1536, 4, v));
             }
         }
+        m.put("conv1d-bf16", () -> new Conv1dBf16Series(1536, 4));
         m.put("mamba1-block", () -> BlockSeries.mamba1(1536, 16));
         m.put("mamba2-block", () -> BlockSeries.mamba2(24, 64, 128, 256));
         m.put("copy", () -> new CopySeries(1024));

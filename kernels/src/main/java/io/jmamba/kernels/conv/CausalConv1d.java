@@ -114,12 +114,32 @@ public final class CausalConv1d {
                     long span = (long) CausalConv1dKernels.GROUP * perItem;
                     grids.addWorkerGrid(graph + prefix, Grids.twoD(((shape.seqlen() - 1L) / span + 1) * CausalConv1dKernels.GROUP, rows));
                 }
+                case VECTORIZED -> {
+                    // the final states come from the same launch unless they overwrite the initial states,
+                    // which other work-items of the row may still be reading
+                    boolean fused = initialStates == null || state.data() != initialStates.data();
+                    int vectorsPerItem = perItem / CausalConv1dKernels.VECTOR;
+                    g.task(prefix, CausalConv1dKernels::forwardVectorized, x.data(), weight.data(), biasArr, initArr, out.data(),
+                            state.data(), shape.batch(), shape.dim(), shape.seqlen(), shape.width(),
+                            flags | (fused ? CausalConv1dKernels.WRITE_FINAL_STATES : 0), vectorsPerItem);
+                    grids.addWorkerGrid(graph + prefix, Grids.twoD(vectorizedItems(shape.seqlen(), vectorsPerItem), rows));
+                    if (fused) {
+                        return new CausalConv1dResult(out, state);
+                    }
+                }
             }
             g.task(prefix + "_final", CausalConv1dKernels::finalStates, x.data(), initArr, state.data(),
                     shape.batch(), shape.dim(), shape.seqlen(), shape.width(), flags);
             grids.addWorkerGrid(graph + prefix + "_final", Grids.oneD(rows));
         }
         return new CausalConv1dResult(out, state);
+    }
+
+    /** Work-items in dimension 0 of a vectorized forward: whole groups covering ceil(seqlen / 4) vectors. */
+    static long vectorizedItems(int seqlen, int vectorsPerItem) {
+        long vectors = (seqlen - 1L) / CausalConv1dKernels.VECTOR + 1;
+        long span = (long) CausalConv1dKernels.GROUP * vectorsPerItem;
+        return ((vectors - 1) / span + 1) * CausalConv1dKernels.GROUP;
     }
 
     /**

@@ -1,0 +1,39 @@
+package io.jmamba.bench.cli;
+
+import io.jmamba.bench.scaling.MeasuredStep;
+import io.jmamba.bench.scaling.Series;
+import io.jmamba.bench.scaling.SeriesCatalog;
+import io.jmamba.runtime.backend.DeviceMatrix;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The bf16 conv1d series: bf16 bytes, reachable from bench kernels, and it runs on every device of the matrix. */
+class Conv1dBf16SeriesTest {
+    @Test
+    void countsTwoBytesPerElementAndHasFixedShapes() {
+        Series s = SeriesCatalog.select(List.of("conv1d-bf16")).getFirst();
+        Series f = SeriesCatalog.select(List.of("conv1d")).getFirst();
+        long len = 65536;
+        assertEquals(2L * (2L * 1536 * len + 1536 * 4 + 1536), s.bytesMoved(len));
+        assertEquals(f.bytesMoved(len), 2 * s.bytesMoved(len), "half the bytes of the float32 series");
+        assertEquals(List.of(65536L, 1L << 20), KernelsCommand.fixedShapes().get("conv1d-bf16"));
+        assertTrue(SeriesCatalog.scalingDefaults().stream().noneMatch(id -> id.equals("conv1d-bf16")));
+    }
+
+    @TestFactory
+    List<DynamicTest> preparesAndRunsAShortLength() {
+        return DeviceMatrix.devices().stream().map(device -> DynamicTest.dynamicTest("L=100 on " + device.id(), () -> {
+            Series s = SeriesCatalog.select(List.of("conv1d-bf16")).getFirst();
+            try (MeasuredStep step = s.prepare(device, 100)) {
+                step.run();
+                step.run();
+            }
+        })).toList();
+    }
+}
