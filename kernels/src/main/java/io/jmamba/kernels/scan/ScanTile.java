@@ -14,9 +14,10 @@ import io.jmamba.runtime.api.KernelMath;
  * <p>Tile: R = {@link #ROWS} rows (one per work-item) by T = {@link #TOKENS} tokens. delta and u are
  * staged row-major in rows of {@link #PADDED} floats, so that work-item {@code lid} reading its own
  * row's token k hits bank {@code (17 lid + k) mod 32}: all distinct. B and C are staged token-major
- * in rows of {@code dstate + 1} floats: the compute loop reads one token's states (the same address
- * for every work-item, a broadcast), and the padding makes the staging stores (16 tokens of two
- * states per warp instruction) conflict-free. Staging lane {@code lid} moves token {@code lid & 15}
+ * as packed pairs of floats in {@code long} tiles (pass 1: B of states 2p and 2p + 1; pass 3: B and C
+ * of one state) with an odd number of longs per token: the compute loop reads a token's values with
+ * one 8-byte load per pair (the same address for every work-item, a broadcast), and the odd stride
+ * makes the staging stores (16 tokens per half-warp) conflict-free. Staging lane {@code lid} moves token {@code lid & 15}
  * of row (or state) {@code 2 i + (lid >> 4)}: each half-warp reads 16 consecutive tokens of one row,
  * 64 bytes of fp32 or 32 of bf16, whole sectors.
  */
@@ -31,11 +32,6 @@ final class ScanTile {
     static final int ROW_STEP = ROWS / TOKENS;
 
     private ScanTile() {
-    }
-
-    /** Local floats of a B or C tile: T tokens of {@code dstate + 1} floats. */
-    static int stateTileFloats(int dstate) {
-        return TOKENS * (dstate + 1);
     }
 
     /**
@@ -173,46 +169,6 @@ final class ScanTile {
         }
     }
 
-    /**
-     * Copies tokens {@code [tt, tt + T)} of the dstate rows of B or C at {@code base} ({@code [dstate, seqlen]})
-     * into {@code dst}, token-major with rows of {@code dstate + 1}, clamped as {@link #stageRows}. With an odd
-     * dstate the last state is copied by both half-warps (the same value to the same place).
-     */
-    static void stageStates(FloatArray src, float[] dst, long base, int seqlen, int tt, int t1, int lid, int dstate) {
-        int tok = lid & (TOKENS - 1);
-        int half = lid / TOKENS;
-        long t = base + Math.min(tt + tok, t1 - 1);
-        // one running address and slot (not dstate / 2 of each, which the device compiler would keep in registers)
-        long at = t + (long) half * seqlen;
-        int slot = tok * (dstate + 1) + half;
-        for (int i = 0; i < dstate / 2; i++) {
-            dst[slot] = src.get(at);
-            at += 2L * seqlen;
-            slot += 2;
-        }
-        if (dstate % 2 != 0) {
-            dst[tok * (dstate + 1) + dstate - 1] = src.get(t + (long) (dstate - 1) * seqlen);
-        }
-    }
-
-    /** {@link #stageStates} for bf16 B or C, widened to float. */
-    static void stageStates(BFloat16Array src, float[] dst, long base, int seqlen, int tt, int t1, int lid, int dstate) {
-        int tok = lid & (TOKENS - 1);
-        int half = lid / TOKENS;
-        long t = base + Math.min(tt + tok, t1 - 1);
-        // one running address and slot (not dstate / 2 of each, which the device compiler would keep in registers)
-        long at = t + (long) half * seqlen;
-        int slot = tok * (dstate + 1) + half;
-        for (int i = 0; i < dstate / 2; i++) {
-            dst[slot] = src.get(at);
-            at += 2L * seqlen;
-            slot += 2;
-        }
-        if (dstate % 2 != 0) {
-            dst[tok * (dstate + 1) + dstate - 1] = src.get(t + (long) (dstate - 1) * seqlen);
-        }
-    }
-
     /** {@code hi}'s bits in the high half, {@code lo}'s in the low: two floats in one 8-byte local value. */
     static long pack(float hi, float lo) {
         return ((long) Float.floatToRawIntBits(hi) << 32) | (Float.floatToRawIntBits(lo) & 0xffffffffL);
@@ -263,8 +219,11 @@ final class ScanTile {
     }
 
     /**
-     * {@link #stageStates} of B and C together into {@code dst} ({@code [T, dstate + 1]} longs, see {@link #pack}):
-     * pass 3 then reads a (token, state)'s B and C with one local load instead of two.
+     * Copies tokens {@code [tt, tt + T)} of the dstate rows of B and C at {@code base} ({@code [dstate, seqlen]})
+     * into {@code dst}, token-major, one long per (token, state) with B and C packed ({@link #pack}), rows of
+     * {@code dstate + 1} longs; clamped as {@link #stageRows}. Pass 3 then reads a (token, state)'s B and C
+     * with one local load. With an odd dstate the last state is copied by both half-warps (the same value
+     * to the same place).
      */
     static void stageStatePairs(FloatArray b, FloatArray c, long[] dst, long base, int seqlen, int tt, int t1, int lid,
                                 int dstate) {

@@ -18,8 +18,10 @@ import io.jmamba.runtime.api.Specialize;
  *       work-group in pass 3 (5.3 KiB in pass 1), so local memory allows about 30 work-groups per
  *       multiprocessor instead of 16;</li>
  *   <li>{@link LaunchBounds}: 32 work-items and 28 work-groups per multiprocessor, which caps both passes
- *       at 72 registers (ptxas, sm_90, the project's flags: no spills; unbounded they take 128; at 64,
- *       minBlocks 32, they spill). Resident warps rise from 16 to 28 per multiprocessor;</li>
+ *       at 72 registers (ptxas 13.0, sm_90, the project's flags: the fp32 kernels without spills, the
+ *       bf16 twins with 24/16 (pass 1) and 12/4 (pass 3) bytes of spill stores/loads, none at minBlocks
+ *       24 and 80 registers; unbounded they take 128; at 64, minBlocks 32, they spill). Resident warps
+ *       rise from 16 to 28 per multiprocessor;</li>
  *   <li>B (pass 1: two states per 8-byte value) and B with C (pass 3: one state's pair) packed in
  *       {@code long} tiles, so that the inner loops issue one local load per two states (pass 1) or
  *       per state (pass 3) instead of one per value;</li>
