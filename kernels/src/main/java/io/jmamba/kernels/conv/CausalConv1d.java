@@ -69,7 +69,9 @@ public final class CausalConv1d {
 
     /**
      * Adds the tasks to {@code g}: forward adds {@code prefix} (outputs) and {@code prefix + "_final"}
-     * (final states); update adds {@code prefix}, which also rolls the conv_state in place
+     * (final states), except that the vectorized layouts ({@link ConvForward#VECTOR_16}, the default)
+     * write the final states from {@code prefix} itself unless {@code state} is the initial_states
+     * tensor; update adds {@code prefix}, which also rolls the conv_state in place
      * ({@code state} must then be the conv_state tensor itself). For the forward, {@code state} may
      * be the initial_states tensor itself: the state then rolls forward in place.
      */
