@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Every forward layout ({@link ConvForward}) against the float64 reference on every target, on the
@@ -130,6 +131,28 @@ class CausalConv1dVariantsTest {
                 forwardGrid(CausalConv1d.forward(x, w).forwardVariant(ConvForward.CHUNKS_8).build()));
         assertArrayEquals(new long[] {6, 1001},
                 forwardGrid(CausalConv1d.forward(x, w).forwardVariant(ConvForward.ROWS_IN_X).build()));
+    }
+
+    /**
+     * The vectorized default writes the final states from its own launch (one task); only when they
+     * overwrite the initial states does a second task run after it. The older layouts always take two.
+     */
+    @Test
+    void finalStatesShareTheLaunchUnlessTheyOverwriteTheInitialStates() {
+        Tensor x = Tensor.zeros(2, 3, 100);
+        Tensor w = Tensor.zeros(3, 4);
+        Tensor init = Tensor.zeros(2, 3, 3);
+        assertEquals(List.of("layout.conv"), taskGrids(CausalConv1d.forward(x, w).initialStates(init).build(), Tensor.zeros(2, 3, 3)));
+        assertEquals(List.of("layout.conv", "layout.conv_final"), taskGrids(CausalConv1d.forward(x, w).initialStates(init).build(), init));
+        assertEquals(List.of("layout.conv", "layout.conv_final"), taskGrids(
+                CausalConv1d.forward(x, w).forwardVariant(ConvForward.INTERLEAVED_8).build(), Tensor.zeros(2, 3, 3)));
+    }
+
+    private static List<String> taskGrids(CausalConv1d conv, Tensor state) {
+        TaskGraph g = new TaskGraph("layout");
+        GridScheduler grids = new GridScheduler();
+        conv.addTo(g, "conv", grids, Tensor.zeros(2, 3, 100), state);
+        return java.util.stream.Stream.of("layout.conv", "layout.conv_final").filter(n -> grids.get(n).isPresent()).toList();
     }
 
     private static long[] forwardGrid(CausalConv1d conv) {
