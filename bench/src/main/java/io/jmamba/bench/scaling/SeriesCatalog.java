@@ -12,14 +12,22 @@ import io.jmamba.kernels.scan.SelectiveScan;
 import io.jmamba.kernels.ssd.SsdScan;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
-import java.util.LinkedHashMap;
 
 /**
  * The series {@code bench scaling} knows, with the 130M models' default shapes, in the order they
  * are run and plotted. Attention comes last so that it inherits the time the scans left unused.
+ *
+ * <p>Dtypes: a series id names one dtype. The fp32 series have plain ids; the bf16 form of a series is
+ * the same id with {@link #BF16_SUFFIX} ({@code "ssd"} and {@code "ssd-bf16"}), so adding a bf16 series
+ * is one {@code m.put(id + BF16_SUFFIX, ...)} line in {@link #all()}: {@code --dtype bf16} then finds
+ * it ({@link #forDtype}), the reports label it bf16 ({@link #dtypeOf}) and {@code bench kernels}
+ * compares it with the bf16 official numbers. Bandwidth probes ({@link #DTYPE_NEUTRAL}) run as they are
+ * under any dtype.
  */
 public final class SeriesCatalog {
     private SeriesCatalog() {
@@ -29,6 +37,7 @@ public final class SeriesCatalog {
     public static Map<String, Supplier<Series>> all() {
         Map<String, Supplier<Series>> m = new LinkedHashMap<>();
         m.put("selective-scan", () -> new SelectiveScanSeries(1536, 16));
+        // bf16 forms ("<id>-bf16") sit after their fp32 series, one line each
         m.put("selective-scan-chunked", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.CHUNKED));
         m.put("ssd", () -> new SsdSeries(24, 64, 128, 256));
         m.put("ssd-tiled", () -> new SsdSeries(24, 64, 128, 256, SsdScan.Variant.TILED));
@@ -48,6 +57,67 @@ public final class SeriesCatalog {
         return m;
     }
 
+    /** Suffix of a series' bf16 form: "selective-scan" -> "selective-scan-bf16". */
+    public static final String BF16_SUFFIX = "-bf16";
+    /** The dtypes series come in. */
+    public static final List<String> DTYPES = List.of("fp32", "bf16");
+    /** Series measured in no particular dtype (the copy probe): kept as they are under any --dtype. */
+    public static final Set<String> DTYPE_NEUTRAL = Set.of("copy");
+
+    /** The dtype series {@code id} runs in, read from its id: "bf16" for a "-bf16" id, else "fp32". */
+    public static String dtypeOf(String id) {
+        return id.endsWith(BF16_SUFFIX) ? "bf16" : "fp32";
+    }
+
+    /** The id {@code id} denotes without its dtype suffix ("ssd-bf16" -> "ssd"). */
+    public static String baseId(String id) {
+        return id.endsWith(BF16_SUFFIX) ? id.substring(0, id.length() - BF16_SUFFIX.length()) : id;
+    }
+
+    /**
+     * The ids to run for {@code ids} under {@code --dtype dtype}, and those that cannot run with why.
+     *
+     * @param ids     requested ids (default set or --series): plain ids are mapped to the dtype's form;
+     *                an id that already names a dtype ("selective-scan-bf16") is kept as it is
+     * @param known   the ids that exist (the catalog, or the fixed shapes of {@code bench kernels})
+     * @param dtype   one of {@link #DTYPES}
+     */
+    public static DtypeSelection forDtype(List<String> ids, java.util.Collection<String> known, String dtype) {
+        if (!DTYPES.contains(dtype)) {
+            throw new IllegalArgumentException("no series run in dtype \"" + dtype + "\"; series dtypes: " + DTYPES);
+        }
+        List<String> run = new ArrayList<>();
+        Map<String, String> skipped = new LinkedHashMap<>();
+        for (String id : ids) {
+            String wanted = formFor(id, dtype);
+            if (known.contains(wanted)) {
+                if (!run.contains(wanted)) {
+                    run.add(wanted);
+                }
+            } else {
+                skipped.put(wanted, "no " + dtype + " form of " + id + " yet (no series " + wanted + " in this build)");
+            }
+        }
+        return new DtypeSelection(List.copyOf(run), skipped);
+    }
+
+    /** The id of {@code id}'s form in {@code dtype}: bf16 adds the suffix to a plain id; probes and suffixed ids stay. */
+    public static String formFor(String id, String dtype) {
+        if (dtype.equals("fp32") || DTYPE_NEUTRAL.contains(id) || id.endsWith(BF16_SUFFIX)) {
+            return id;
+        }
+        return id + BF16_SUFFIX;
+    }
+
+    /**
+     * What {@link #forDtype} decided.
+     *
+     * @param run     ids to run, in request order, without repeats
+     * @param skipped id of a missing dtype form -> why it is skipped (printed and reported, not an error)
+     */
+    public record DtypeSelection(List<String> run, Map<String, String> skipped) {
+    }
+
     /**
      * The default set of {@code bench scaling}: everything but the bandwidth probe and the earlier or
      * alternative layouts (ask for "selective-scan-chunked", "ssd-tiled", "ssd-blocked" or a "conv1d-..." series by name to time it
@@ -62,6 +132,8 @@ public final class SeriesCatalog {
             ids.remove("ssd-blocked");
         }
         ids.removeIf(id -> id.startsWith("conv1d-"));
+        // the fp32 set: --dtype bf16 maps it to the bf16 forms (forDtype)
+        ids.removeIf(id -> id.endsWith(BF16_SUFFIX));
         return ids;
     }
 

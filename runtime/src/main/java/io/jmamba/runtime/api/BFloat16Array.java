@@ -70,6 +70,41 @@ public final class BFloat16Array extends NativeArray {
     }
 
     /**
+     * The raw bits of elements {@code index} (bits 0-15) and {@code index + 1} (bits 16-31) in one int, the
+     * packing of {@link KernelMath#packBf16x2} and of the tensor-core operands; {@code index} must be even.
+     * In a kernel one 32-bit load (the array's storage is 4-byte aligned, so an even index is).
+     */
+    public int getPair(long index) {
+        checkPairIndex(index);
+        return (segment.getAtIndex(LAYOUT, index) & 0xffff) | (segment.getAtIndex(LAYOUT, index + 1) << 16);
+    }
+
+    /** {@link #getPair(long)} with an int index. */
+    public int getPair(int index) {
+        return getPair((long) index);
+    }
+
+    /** Stores the two raw bf16 patterns of {@code bits} (see {@link #getPair}) at even {@code index} and {@code index + 1}; one 32-bit store in a kernel. */
+    public void setPair(long index, int bits) {
+        checkPairIndex(index);
+        segment.setAtIndex(LAYOUT, index, (short) bits);
+        segment.setAtIndex(LAYOUT, index + 1, (short) (bits >>> 16));
+    }
+
+    /** {@link #setPair(long, int)} with an int index. */
+    public void setPair(int index, int bits) {
+        setPair((long) index, bits);
+    }
+
+    private void checkPairIndex(long index) {
+        if ((index & 1) != 0) {
+            throw new IllegalArgumentException("BFloat16Array pair index " + index + " is odd (pairs start at even indices)");
+        }
+        checkIndex(index);
+        checkIndex(index + 1);
+    }
+
+    /**
      * Widens elements {@code index} to {@code index + 3} into {@code dst[offset]} to {@code dst[offset + 3]};
      * in a kernel one 8-byte vector load where the address allows it (see {@link FloatArray#get4}).
      */

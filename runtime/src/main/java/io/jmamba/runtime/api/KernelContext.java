@@ -211,6 +211,49 @@ public class KernelContext {
         throw outsideLaunch("mmaF16");
     }
 
+    // ---------------------------------------------------------------- register-fragment MMA
+
+    /**
+     * Warp-wide {@code D = A * B + C}, m16n8k16, with the operands already in registers (CUDA: one
+     * {@code mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32}). All 32 lanes call it together (see
+     * {@link #WARP_SIZE}). With lane = {@link #laneId()}, g = lane / 4 and t = lane % 4, each int holds two
+     * bf16 values, the lower column (of A) or row (of B) index in bits 0-15 (see
+     * {@link KernelMath#packBf16x2}): {@code a0} = A(g, 2t..2t+1), {@code a1} = A(g+8, 2t..2t+1),
+     * {@code a2} = A(g, 2t+8..2t+9), {@code a3} = A(g+8, 2t+8..2t+9); {@code b0} = B(2t..2t+1, g),
+     * {@code b1} = B(2t+8..2t+9, g). The accumulator is {@code acc[accOffset..accOffset+3]} in
+     * {@link #mmaBf16}'s layout: element j is (row g + 8 * (j / 2), column 2t + j % 2).
+     *
+     * <p>On OpenCL and the JVM there are no tensor cores: the lanes publish their six registers through
+     * work-group local memory (six exchanges, each a work-group barrier, like the warp shuffles), then each
+     * work-item computes its four elements as {@code c + A(r,0)*B(0,c) + ... + A(r,15)*B(15,c)} added left to
+     * right in float (products of bf16 values are exact), the same on both. Tensor cores add in their own
+     * order, so CUDA agrees within a few float ulps (exactly when every partial sum is representable).
+     */
+    public void mmaBf16Frag(int a0, int a1, int a2, int a3, int b0, int b1, float[] acc, int accOffset) {
+        throw outsideLaunch("mmaBf16Frag");
+    }
+
+    /** {@link #mmaBf16Frag} with IEEE half-precision pairs ({@code mma.sync.m16n8k16 .f16}). */
+    public void mmaF16Frag(int a0, int a1, int a2, int a3, int b0, int b1, float[] acc, int accOffset) {
+        throw outsideLaunch("mmaF16Frag");
+    }
+
+    /**
+     * Warp-wide {@code D = A * B + C}, m16n8k8 with TF32 inputs and float accumulation (CUDA: one
+     * {@code mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32}). Lane layout (g = lane / 4, t = lane % 4):
+     * {@code a0} = A(g, t), {@code a1} = A(g+8, t), {@code a2} = A(g, t+4), {@code a3} = A(g+8, t+4);
+     * {@code b0} = B(t, g), {@code b1} = B(t+4, g); accumulator as {@link #mmaBf16Frag}.
+     *
+     * <p>The operands are float bit patterns that the tensor core reads as TF32: it uses the sign, the
+     * exponent and the top 10 mantissa bits and ignores the low 13. The JVM and OpenCL do exactly that
+     * (truncate: {@code bits & 0xffffe000}), then sum {@code c + A(r,0)*B(0,c) + ... + A(r,7)*B(7,c)} left to
+     * right in float (TF32 products are exact in float). Pass {@link KernelMath#roundTf32} values to get
+     * rounding instead of truncation.
+     */
+    public void mmaTf32Frag(float a0, float a1, float a2, float a3, float b0, float b1, float[] acc, int accOffset) {
+        throw outsideLaunch("mmaTf32Frag");
+    }
+
     private static IllegalStateException outsideLaunch(String what) {
         return new IllegalStateException("KernelContext." + what + " is only valid inside a kernel launch");
     }

@@ -57,4 +57,46 @@ public final class KernelMath {
     public static float abs(float x) { return Math.abs(x); }
     public static float min(float a, float b) { return Math.min(a, b); }
     public static float max(float a, float b) { return Math.max(a, b); }
+
+    // ---------------------------------------------------------------- bf16 pairs and tf32 (tensor-core operands)
+
+    /**
+     * Two floats rounded to bf16 and packed in one int, {@code lo} in bits 0-15 and {@code hi} in bits
+     * 16-31: the register format of {@link KernelContext#mmaBf16Frag}'s operands (the lower column or
+     * row index in the low half). Rounding as {@link BFloat16Array#fromFloat}: nearest, ties to even,
+     * overflow to infinity, subnormals kept; a NaN stays a NaN (the JVM and OpenCL keep its sign and top
+     * payload bits, CUDA gives the canonical NaN). CUDA: one {@code cvt.rn.bf16x2.f32}.
+     */
+    public static int packBf16x2(float lo, float hi) {
+        return (BFloat16Array.fromFloat(lo) & 0xffff) | (BFloat16Array.fromFloat(hi) << 16);
+    }
+
+    /** The low bf16 half of a packed pair (bits 0-15), widened to float exactly. */
+    public static float bf16x2Lo(int packed) {
+        return Float.intBitsToFloat(packed << 16);
+    }
+
+    /** The high bf16 half of a packed pair (bits 16-31), widened to float exactly. */
+    public static float bf16x2Hi(int packed) {
+        return Float.intBitsToFloat(packed & 0xffff0000);
+    }
+
+    /**
+     * {@code x} rounded to TF32 (10 explicit mantissa bits): to nearest, ties away from zero, as PTX
+     * {@code cvt.rna.tf32.f32}; the result is a float whose low 13 mantissa bits are zero, so it is exact
+     * as a {@link KernelContext#mmaTf32Frag} operand. Magnitudes that round past the largest finite
+     * value become infinity, infinities stay, and a NaN stays a NaN (its low payload bits dropped, the
+     * quiet bit set). For 3xTF32 split products: {@code big = roundTf32(x)}, {@code small = roundTf32(x - big)}.
+     */
+    public static float roundTf32(float x) {
+        int u = Float.floatToRawIntBits(x);
+        if ((u & 0x7fffffff) > 0x7f800000) {
+            return Float.intBitsToFloat((u & 0xffffe000) | 0x00400000);
+        }
+        if ((u & 0x7fffffff) == 0x7f800000) {
+            return x;
+        }
+        // adding half a tf32 ulp to the magnitude bits and truncating rounds ties away from zero
+        return Float.intBitsToFloat((u + 0x1000) & 0xffffe000);
+    }
 }

@@ -15,10 +15,17 @@ final class CEmitter {
     private final CSyntax c;
     private final JavaHelpers helpers = new JavaHelpers();
     private final String origin;
+    /** Printed between the entry's qualifier and its name (CUDA {@code __launch_bounds__}), or "". */
+    private final String entryAttribute;
 
     CEmitter(Dialect dialect, String origin) {
+        this(dialect, origin, "");
+    }
+
+    CEmitter(Dialect dialect, String origin, String entryAttribute) {
         this.c = new CSyntax(dialect);
         this.origin = origin;
+        this.entryAttribute = entryAttribute;
     }
 
     String emit(Program program) {
@@ -77,7 +84,7 @@ final class CEmitter {
             params.add("__local int* " + WarpOps.SCRATCH);
             params.add("int " + WarpOps.LOCAL_ID);
         }
-        String head = f.entry ? c.kernelQualifier()
+        String head = f.entry ? c.kernelQualifier() + (entryAttribute.isEmpty() ? "" : " " + entryAttribute.strip())
                 : c.deviceFunctionQualifier() + " " + (f.returnKind == null ? "void" : c.type(f.returnKind));
         sb.append(head).append(' ').append(f.cName).append('(')
                 .append(params.isEmpty() ? "void" : String.join(", ", params)).append(") {\n");
@@ -210,6 +217,7 @@ final class CEmitter {
                 yield c.halfStore(a.cName(), index, value);
             }
             case BF16 -> a.cName() + "[" + index + "] = " + helpers.use("jm_float_to_bf16") + "(" + value + ");";
+            case BF16_PAIR -> c.pairAt(a.space(), a.cName(), index) + " = " + value + ";";
             case BOOLEAN -> a.cName() + "[" + index + "] = (" + c.elemType(a.elem()) + ")((" + value + ") & 1);";
             case BYTE, CHAR, SHORT -> a.cName() + "[" + index + "] = (" + c.elemType(a.elem()) + ")(" + value + ");";
             default -> a.cName() + "[" + index + "] = " + value + ";";
@@ -244,6 +252,13 @@ final class CEmitter {
                         printed.add(o instanceof ArrayRef r ? r.cName() : expr((Expr) o, vars));
                     }
                     return MmaOps.call(call.callee(), printed, helpers) + ";";
+                }
+                case "mma.frag.bf16", "mma.frag.f16", "mma.frag.tf32" -> {
+                    List<String> printed = new ArrayList<>();
+                    for (Object o : call.args()) {
+                        printed.add(o instanceof ArrayRef r ? r.cName() : expr((Expr) o, vars));
+                    }
+                    return MmaOps.fragCall(call.callee(), printed, helpers, c) + ";";
                 }
                 case "vec.load4", "vec.store4" -> {
                     ArrayRef a = (ArrayRef) call.args().get(0);
@@ -377,6 +392,7 @@ final class CEmitter {
             case Expr.ArrayLoad l -> switch (l.array().elem()) {
                 case HALF -> c.halfLoad(l.array().cName(), expr(l.index(), vars));
                 case BF16 -> helpers.use("jm_bf16_to_float") + "(" + l.array().cName() + "[" + expr(l.index(), vars) + "])";
+                case BF16_PAIR -> c.pairAt(l.array().space(), l.array().cName(), expr(l.index(), vars));
                 default -> l.array().cName() + "[" + expr(l.index(), vars) + "]";
             };
             case Expr.ArraySize s -> {
@@ -491,6 +507,11 @@ final class CEmitter {
             } + name.substring(3)) + args;
             case "jm.round" -> helpers.use(argKind == Kind.F ? "jm_roundf" : "jm_roundd") + args;
             case "jm.exp2approx" -> helpers.use("jm_exp2approx") + args;
+            case "jm.packbf16x2" -> helpers.use("jm_pack_bf16x2") + args;
+            // through unsigned: a signed left shift into the sign bit is undefined in C
+            case "jm.bf16x2lo" -> c.bitCast(Kind.I, Kind.F, "(int)((" + c.unsigned(Kind.I) + ")(" + a.getFirst() + ") << 16)");
+            case "jm.bf16x2hi" -> c.bitCast(Kind.I, Kind.F, "(int)((" + c.unsigned(Kind.I) + ")(" + a.getFirst() + ") & 0xffff0000u)");
+            case "jm.roundtf32" -> helpers.use("jm_round_tf32") + args;
             case "bits.cast" -> c.bitCast(argKind, in.kind(), a.getFirst());
             case "jm.tobits" -> helpers.use(argKind == Kind.F ? "jm_f2ibits" : "jm_d2lbits") + args;
             case "jm.isnan" -> "(isnan" + args + " ? 1 : 0)";

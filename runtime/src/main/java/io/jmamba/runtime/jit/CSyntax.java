@@ -47,6 +47,7 @@ final class CSyntax {
             }
             // bf16 travels as its bit pattern; jm_bf16_to_float / jm_float_to_bf16 convert with integer code
             case BF16 -> cuda ? "unsigned short" : "ushort";
+            case BF16_PAIR -> "int"; // a 32-bit access to a bf16 array (see ElemType.BF16_PAIR)
         };
     }
 
@@ -143,6 +144,11 @@ final class CSyntax {
             usedDouble = true;
         }
         return cuda && k == Kind.F ? name + "f" : name;
+    }
+
+    /** The 32-bit lvalue of the bf16 pair at even element {@code index} of {@code ptr} (a bf16 array). */
+    String pairAt(ArrayRef.Space s, String ptr, String index) {
+        return "(*(" + space(s) + "int*)(" + ptr + " + (" + index + ")))";
     }
 
     String halfLoad(String ptr, String index) {

@@ -71,6 +71,19 @@ final class CallTranslator {
                 tr.emit(new Stmt.ArrayStore(a, (Expr) args.get(0), (Expr) args.get(1)));
             }
             case "getSize" -> tr.push(new Expr.ArraySize(a, Kind.J));
+            case "getPair", "setPair" -> {
+                if (a.elem() != ElemType.BF16) {
+                    throw tr.reject(tr.bci(), "NativeArray." + name + " on a " + a.elem().javaName + " array (only BFloat16Array has pairs)");
+                }
+                // the same pointer seen as 32-bit pairs; the index stays an element index (even by contract)
+                ArrayRef pairs = new ArrayRef(a.cName(), a.sizeExpr(), ElemType.BF16_PAIR, a.space(), a.kernelParamIndex(), a.constSize());
+                if (name.equals("getPair")) {
+                    tr.push(new Expr.ArrayLoad(pairs, (Expr) args.get(0)));
+                } else {
+                    tr.protectMemoryBeforeCall();
+                    tr.emit(new Stmt.ArrayStore(pairs, (Expr) args.get(0), (Expr) args.get(1)));
+                }
+            }
             case "get4", "set4" -> {
                 if (!(args.get(1) instanceof ArrayRef v) || v.space() == ArrayRef.Space.GLOBAL || v.elem() != ElemType.FLOAT) {
                     throw tr.reject(tr.bci(), "NativeArray." + name + " with something other than a private or local float[] "
@@ -108,6 +121,7 @@ final class CallTranslator {
                 tr.push(new Expr.Reg(result, null));
             }
             case "mmaBf16", "mmaF16" -> mmaCall(name, args);
+            case "mmaBf16Frag", "mmaF16Frag", "mmaTf32Frag" -> mmaFragCall(name, args);
             case "warpSize" -> tr.push(new Expr.Const(Kind.I, io.jmamba.runtime.api.KernelContext.WARP_SIZE));
             case "laneId" -> {
                 program.usesContextIds = true;
@@ -169,6 +183,37 @@ final class CallTranslator {
         List<Object> callArgs = new java.util.ArrayList<>(args);
         callArgs.add(lane);
         tr.emit(new Stmt.Call(null, name.equals("mmaBf16") ? "mma.bf16" : "mma.f16", List.copyOf(callArgs), true));
+    }
+
+    /**
+     * A register-fragment MMA: six operand registers and a private float accumulator. On OpenCL the lanes
+     * exchange their fragments through the warp scratch (barriers), so it counts as a warp operation.
+     */
+    private void mmaFragCall(String name, List<Object> args) {
+        for (int i = 0; i < 6; i++) {
+            if (!(args.get(i) instanceof Expr)) {
+                throw tr.reject(tr.bci(), "KernelContext." + name + " with operand " + i + " that is not a value");
+            }
+        }
+        if (!(args.get(6) instanceof ArrayRef acc) || acc.space() != ArrayRef.Space.PRIVATE || acc.elem() != ElemType.FLOAT) {
+            throw tr.reject(tr.bci(), "KernelContext." + name + " with an accumulator that is not a private float[] "
+                    + "(each lane keeps its own four elements)");
+        }
+        if (tr.insideParallelLoop(tr.bci())) {
+            throw tr.reject(tr.bci(), "warp operation KernelContext." + name
+                    + " inside a @Parallel loop (all 32 lanes of a warp must call it together; use the KernelContext ids)");
+        }
+        tr.protectMemoryBeforeCall();
+        program.usesContextIds = true;
+        program.usesBarriers = true; // emulated with barriers on OpenCL; the JVM needs one thread per item
+        program.usesWarpOps = true;
+        program.usesWarpScratch = true;
+        String op = switch (name) {
+            case "mmaBf16Frag" -> "mma.frag.bf16";
+            case "mmaF16Frag" -> "mma.frag.f16";
+            default -> "mma.frag.tf32";
+        };
+        tr.emit(new Stmt.Call(null, op, List.copyOf(args), true));
     }
 
     private static final Map<String, String> WARP_JAVA_NAMES = new HashMap<>();

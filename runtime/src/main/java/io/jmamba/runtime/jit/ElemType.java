@@ -9,7 +9,12 @@ enum ElemType {
     /** IEEE binary16 storage, float compute (HalfFloatArray). */
     HALF(Kind.F, "half"),
     /** bfloat16 storage (the top half of a float), float compute (BFloat16Array). */
-    BF16(Kind.F, "bf16");
+    BF16(Kind.F, "bf16"),
+    /**
+     * A view of a bf16 array as pairs: {@code BFloat16Array.getPair/setPair}, one 32-bit access at the
+     * address of an even element index (the index stays an element index).
+     */
+    BF16_PAIR(Kind.I, "bf16pair");
 
     final Kind kind;
     /** The name KernelParam uses. */
@@ -24,7 +29,7 @@ enum ElemType {
         return switch (this) {
             case BOOLEAN, BYTE -> 1;
             case CHAR, SHORT, HALF, BF16 -> 2;
-            case INT, FLOAT -> 4;
+            case INT, FLOAT, BF16_PAIR -> 4;
             case LONG, DOUBLE -> 8;
         };
     }

@@ -26,7 +26,7 @@ final class Intrinsics {
     private static final Set<String> CONTEXT_METHODS = Set.of("localBarrier", "globalBarrier", "allocateFloatLocalArray",
             "allocateIntLocalArray", "allocateLongLocalArray", "allocateDoubleLocalArray", "atomicAdd", "warpSize", "laneId",
             "shuffle", "shuffleXor", "shuffleUp", "shuffleDown", "warpReduceSum", "warpReduceMax", "warpReduceMin",
-            "warpInclusiveScanSum", "mmaBf16", "mmaF16");
+            "warpInclusiveScanSum", "mmaBf16", "mmaF16", "mmaBf16Frag", "mmaF16Frag", "mmaTf32Frag");
     /** KernelContext warp operations and the IR intrinsic each becomes (see {@link WarpOps}). */
     static final java.util.Map<String, String> WARP_METHODS = java.util.Map.of("shuffle", "warp.shfl",
             "shuffleXor", "warp.xor", "shuffleUp", "warp.up", "shuffleDown", "warp.down", "warpReduceSum", "warp.sum",
@@ -47,6 +47,9 @@ final class Intrinsics {
     static boolean isInstanceIntrinsic(String owner, String name) {
         if (owner.equals(CONTEXT)) {
             return CONTEXT_METHODS.contains(name);
+        }
+        if ((name.equals("getPair") || name.equals("setPair")) && owner.equals(API + "BFloat16Array")) {
+            return true;
         }
         if ((name.equals("get4") || name.equals("set4"))
                 && (owner.equals(API + "FloatArray") || owner.equals(API + "BFloat16Array"))) {
@@ -91,6 +94,10 @@ final class Intrinsics {
             return switch (name) {
                 case "fma" -> ret.isFloating() ? "math.fma" : null;
                 case "exp2Approx" -> ret == Kind.F && owner.equals(API + "KernelMath") ? "jm.exp2approx" : null;
+                case "packBf16x2" -> owner.equals(API + "KernelMath") ? "jm.packbf16x2" : null;
+                case "bf16x2Lo" -> owner.equals(API + "KernelMath") ? "jm.bf16x2lo" : null;
+                case "bf16x2Hi" -> owner.equals(API + "KernelMath") ? "jm.bf16x2hi" : null;
+                case "roundTf32" -> owner.equals(API + "KernelMath") ? "jm.roundtf32" : null;
                 case "abs" -> ret.isFloating() ? "math.fabs" : "jm.abs";
                 case "min", "max" -> "jm." + name;
                 case "round" -> arg0 != null && arg0.isFloating() ? "jm.round" : null;

@@ -102,4 +102,22 @@ class BFloat16ArrayTest {
         assertArrayEquals(new float[] {6f, 7f, 8f, 9f, 5f}, f.toHeapArray());
         assertThrows(IndexOutOfBoundsException.class, () -> f.get4(2, new float[4], 0));
     }
+
+    /** Pairs: element index in the low half, index + 1 in the high half; odd or out-of-range indices are errors. */
+    @Test
+    void pairsPackTwoElements() {
+        BFloat16Array a = BFloat16Array.fromFloats(1f, -2f, 3f, 0.5f);
+        assertEquals(0xc0003f80, a.getPair(0));
+        assertEquals(0x3f004040, a.getPair(2L));
+        a.setPair(2, 0x3f80c000);
+        assertEquals(-2f, a.get(2));
+        assertEquals(1f, a.get(3));
+        IllegalArgumentException odd = assertThrows(IllegalArgumentException.class, () -> a.getPair(1));
+        assertTrue(odd.getMessage().contains("pair index 1 is odd"), odd.getMessage());
+        assertThrows(IndexOutOfBoundsException.class, () -> a.setPair(4, 0));
+        // KernelMath's packing is the same layout
+        assertEquals(a.getPair(0), KernelMath.packBf16x2(a.get(0), a.get(1)));
+        assertEquals(-2f, KernelMath.bf16x2Lo(a.getPair(2)));
+        assertEquals(1f, KernelMath.bf16x2Hi(a.getPair(2)));
+    }
 }

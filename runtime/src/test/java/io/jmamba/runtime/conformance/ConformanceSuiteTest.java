@@ -36,7 +36,12 @@ class ConformanceSuiteTest {
         List<ComputeDevice> devices = DeviceMatrix.devices();
         ComputeDevice jvm = devices.stream().filter(d -> d.backendName().equals("jvm")).findFirst().orElse(null);
         List<DynamicNode> themes = new ArrayList<>();
+        // -Djmamba.conformance.only=<part of a theme name> runs one theme (while working on it)
+        String only = System.getProperty("jmamba.conformance.only", "");
         for (var theme : ConformanceCatalog.themes().entrySet()) {
+            if (!theme.getKey().contains(only)) {
+                continue;
+            }
             List<DynamicNode> tests = new ArrayList<>();
             for (ConformanceCase c : theme.getValue()) {
                 if (jvm == null) {

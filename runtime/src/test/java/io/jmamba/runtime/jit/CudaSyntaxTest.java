@@ -32,7 +32,7 @@ class CudaSyntaxTest {
             static jm_uint3 blockIdx, blockDim, threadIdx, gridDim;
             static void __syncthreads() {}
             template <class T> T atomicAdd(T* p, T v) { T o = *p; *p += v; return o; }
-            int __float_as_int(float); float __int_as_float(int); float __uint_as_float(unsigned);
+            int __float_as_int(float); float __int_as_float(int); float __uint_as_float(unsigned); unsigned __float_as_uint(float);
             long long __double_as_longlong(double); double __longlong_as_double(long long);
             int __popc(unsigned); int __popcll(unsigned long long); int __clz(int); int __clzll(long long);
             float rsqrtf(float); double rsqrt(double);
@@ -113,6 +113,12 @@ class CudaSyntaxTest {
     @Test
     void mmaKernelsAreValidCudaCpp() throws Exception {
         assertValidCudaCpp(conformanceKernels(io.jmamba.runtime.conformance.MmaKernels.class));
+    }
+
+    /** The conformance kernels of the register-fragment MMA, pairs and tf32 rounding. */
+    @Test
+    void fragMmaKernelsAreValidCudaCpp() throws Exception {
+        assertValidCudaCpp(conformanceKernels(io.jmamba.runtime.conformance.FragMmaKernels.class));
     }
 
     /** The public static void methods of a conformance class (its kernels; helpers are private). */

@@ -185,4 +185,20 @@ final class RejectedKernels {
         ctx.mmaBf16(a, 0, 16, a, 256, 8, acc, 4 * ctx.laneId());
         c.set(ctx.globalIdx, acc[ctx.localIdx]);
     }
+
+    /** A register-fragment MMA's accumulator is per lane too. */
+    static void fragMmaIntoLocalMemory(KernelContext ctx, FloatArray c) {
+        float[] acc = ctx.allocateFloatLocalArray(128);
+        ctx.mmaBf16Frag(1, 2, 3, 4, 5, 6, acc, 4 * ctx.laneId());
+        c.set(ctx.globalIdx, acc[ctx.localIdx]);
+    }
+
+    /** A grid-stride loop runs different trip counts per lane: a warp-collective MMA cannot sit in one. */
+    static void fragMmaInParallelLoop(KernelContext ctx, FloatArray c, int n) {
+        float[] acc = new float[4];
+        for (@io.jmamba.runtime.api.Parallel int i = 0; i < n; i++) {
+            ctx.mmaTf32Frag(1f, 2f, 3f, 4f, 5f, 6f, acc, 0);
+        }
+        c.set(ctx.globalIdx, acc[0]);
+    }
 }

@@ -195,4 +195,14 @@ class RejectionTest {
     void mmaAccumulatorInLocalMemory() {
         check("mmaIntoLocalMemory", "KernelContext.mmaBf16 with an accumulator that is not a private float[]", "invokevirtual");
     }
+
+    @Test
+    void fragMmaAccumulatorInLocalMemory() {
+        check("fragMmaIntoLocalMemory", "KernelContext.mmaBf16Frag with an accumulator that is not a private float[]", "invokevirtual");
+    }
+
+    @Test
+    void fragMmaInsideParallelLoop() {
+        check("fragMmaInParallelLoop", "warp operation KernelContext.mmaTf32Frag inside a @Parallel loop", "invokevirtual");
+    }
 }

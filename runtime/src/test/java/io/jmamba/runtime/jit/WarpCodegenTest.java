@@ -69,4 +69,35 @@ class WarpCodegenTest {
         assertEquals(0, ocl.localMemoryBytes());
         assertTrue(ocl.usesWarpOps());
     }
+
+    private static GeneratedKernel compileFrag(String name, Dialect d) {
+        Method m = Arrays.stream(io.jmamba.runtime.conformance.FragMmaKernels.class.getDeclaredMethods())
+                .filter(x -> x.getName().equals(name)).findFirst().orElseThrow();
+        return KernelJit.compile(m, Map.of(), d);
+    }
+
+    @Test
+    void fragmentMmaIsOneInstructionOnRegistersOnCudaAndAnExchangeOnOpenCl() {
+        GeneratedKernel cuda = compileFrag("bf16Frag", Dialect.CUDA);
+        String s = cuda.source();
+        assertTrue(s.contains("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32"), s);
+        assertTrue(s.contains("jm_mma_frag_bf16(") && !s.contains("jm_warp"), s);
+        // getPair is one 32-bit load at the element's address
+        assertTrue(s.contains("(*(int*)(a + ("), s);
+        assertTrue(cuda.usesWarpOps());
+        String tf32 = compileFrag("tf32Frag", Dialect.CUDA).source();
+        assertTrue(tf32.contains("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32") && tf32.contains("__float_as_uint(a0)"), tf32);
+        GeneratedKernel ocl = compileFrag("bf16Frag", Dialect.OPENCL);
+        assertTrue(ocl.source().contains("jm_mma_frag_bf16(jm_warp, jm_lid, ") && ocl.source().contains("(*(__global int*)(a + ("),
+                ocl.source());
+        assertTrue(ocl.usesWarpOps() && ocl.usesBarriers());
+    }
+
+    @Test
+    void packAndRoundAreSingleConversionsOnCuda() {
+        String s = compileFrag("packAndRound", Dialect.CUDA).source();
+        assertTrue(s.contains("cvt.rn.bf16x2.f32 %0, %1, %2;\" : \"=r\"(r) : \"f\"(hi), \"f\"(lo)"), s);
+        assertTrue(s.contains("cvt.rna.tf32.f32"), s);
+        assertFalse(s.contains("cuda_bf16.h"), s);
+    }
 }

@@ -26,7 +26,8 @@ final class BarrierScan {
 
     /** KernelContext's warp operations: on the JVM they exchange values through the group at a barrier. */
     private static final Set<String> WARP_OPS = Set.of("shuffle", "shuffleXor", "shuffleUp", "shuffleDown",
-            "warpReduceSum", "warpReduceMax", "warpReduceMin", "warpInclusiveScanSum");
+            "warpReduceSum", "warpReduceMax", "warpReduceMin", "warpInclusiveScanSum",
+            "mmaBf16Frag", "mmaF16Frag", "mmaTf32Frag"); // register-fragment MMAs exchange their operands
 
     static boolean usesBarrier(Method kernel) {
         return scan(kernel, n -> n.endsWith("Barrier") || WARP_OPS.contains(n), true);

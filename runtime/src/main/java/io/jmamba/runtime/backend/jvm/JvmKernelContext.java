@@ -208,6 +208,28 @@ final class JvmKernelContext extends KernelContext {
     }
 
     @Override
+    public void mmaBf16Frag(int a0, int a1, int a2, int a3, int b0, int b1, float[] acc, int accOffset) {
+        fragMma(JvmMma.Operand.BF16, a0, a1, a2, a3, b0, b1, acc, accOffset);
+    }
+
+    @Override
+    public void mmaF16Frag(int a0, int a1, int a2, int a3, int b0, int b1, float[] acc, int accOffset) {
+        fragMma(JvmMma.Operand.F16, a0, a1, a2, a3, b0, b1, acc, accOffset);
+    }
+
+    @Override
+    public void mmaTf32Frag(float a0, float a1, float a2, float a3, float b0, float b1, float[] acc, int accOffset) {
+        fragMma(JvmMma.Operand.TF32, bits(a0), bits(a1), bits(a2), bits(a3), bits(b0), bits(b1), acc, accOffset);
+    }
+
+    /** Six exchanges (as OpenCL's emulation: one per register, each at barriers), then this lane's four sums. */
+    private void fragMma(JvmMma.Operand type, int a0, int a1, int a2, int a3, int b0, int b1, float[] acc, int accOffset) {
+        int[][] a = {exchange(a0), exchange(a1), exchange(a2), exchange(a3)};
+        int[][] b = {exchange(b0), exchange(b1)};
+        JvmMma.frag(type, a, b, acc, accOffset, laneId());
+    }
+
+    @Override
     public int atomicAdd(int[] localArray, int index, int value) {
         return (int) LOCAL_INT.getAndAdd(localArray, index, value);
     }
