@@ -36,6 +36,7 @@ public final class CausalConv1dBf16Kernels {
         float[] w = new float[width];
         float[] in = new float[vectorsPerItem * ((width + 2) / VECTOR + 1) * VECTOR];
         float[] res = new float[vectorsPerItem * VECTOR];
+        float[] fin = new float[width - 1];
         int halo = (width + 2) / VECTOR;
         int window = (halo + 1) * VECTOR;
         int rows = batch * dim;
@@ -76,6 +77,21 @@ public final class CausalConv1dBf16Kernels {
                         }
                     }
                 }
+                // the final states are read with the inputs (before any store, which the compiler may not
+                // move loads across) so that their latency overlaps the rest; written last
+                boolean writesFinal = (flags & WRITE_FINAL_STATES) != 0 && c == 0;
+                if (writesFinal) {
+                    for (int i = 0; i < width - 1; i++) {
+                        int j = seqlen - (width - 1) + i;
+                        float v = 0f;
+                        if (j >= 0) {
+                            v = x.get(rowBase + j);
+                        } else if ((flags & HAS_INITIAL_STATES) != 0) {
+                            v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
+                        }
+                        fin[i] = v;
+                    }
+                }
                 for (int i = 0; i < vectorsPerItem; i++) {
                     for (int e = 0; e < VECTOR; e++) {
                         float acc = b;
@@ -100,16 +116,9 @@ public final class CausalConv1dBf16Kernels {
                         }
                     }
                 }
-                if ((flags & WRITE_FINAL_STATES) != 0 && c == 0) {
+                if (writesFinal) {
                     for (int i = 0; i < width - 1; i++) {
-                        int j = seqlen - (width - 1) + i;
-                        float v = 0f;
-                        if (j >= 0) {
-                            v = x.get(rowBase + j);
-                        } else if ((flags & HAS_INITIAL_STATES) != 0) {
-                            v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
-                        }
-                        finalStates.set((long) row * (width - 1) + i, v); // exact: v is a bf16 value
+                        finalStates.set((long) row * (width - 1) + i, fin[i]);
                     }
                 }
             }

@@ -178,6 +178,7 @@ public final class CausalConv1dKernels {
         // per vector: its halo vectors ((width + 2) / 4 of them: one up to width 5) and itself
         float[] in = new float[vectorsPerItem * ((width + 2) / VECTOR + 1) * VECTOR];
         float[] res = new float[vectorsPerItem * VECTOR];
+        float[] fin = new float[width - 1];
         int halo = (width + 2) / VECTOR;
         int window = (halo + 1) * VECTOR;
         int rows = batch * dim;
@@ -219,6 +220,21 @@ public final class CausalConv1dKernels {
                         }
                     }
                 }
+                // the final states are read with the inputs (before any store, which the compiler may not
+                // move loads across) so that their latency overlaps the rest; written last
+                boolean writesFinal = (flags & WRITE_FINAL_STATES) != 0 && c == 0;
+                if (writesFinal) {
+                    for (int i = 0; i < width - 1; i++) {
+                        int j = seqlen - (width - 1) + i;
+                        float v = 0f;
+                        if (j >= 0) {
+                            v = x.get(rowBase + j);
+                        } else if ((flags & HAS_INITIAL_STATES) != 0) {
+                            v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
+                        }
+                        fin[i] = v;
+                    }
+                }
                 for (int i = 0; i < vectorsPerItem; i++) {
                     for (int e = 0; e < VECTOR; e++) {
                         // output t = 4 v + e reads inputs t - (width - 1) .. t, at window offset 4 halo + e - (width - 1) + k
@@ -244,16 +260,9 @@ public final class CausalConv1dKernels {
                         }
                     }
                 }
-                if ((flags & WRITE_FINAL_STATES) != 0 && c == 0) {
+                if (writesFinal) {
                     for (int i = 0; i < width - 1; i++) {
-                        int j = seqlen - (width - 1) + i;
-                        float v = 0f;
-                        if (j >= 0) {
-                            v = x.get(rowBase + j);
-                        } else if ((flags & HAS_INITIAL_STATES) != 0) {
-                            v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
-                        }
-                        finalStates.set((long) row * (width - 1) + i, v);
+                        finalStates.set((long) row * (width - 1) + i, fin[i]);
                     }
                 }
             }
