@@ -32,7 +32,13 @@ public enum ConvForward {
      * {@link CausalConv1dKernels#forwardVectorized}: 4 float4 vectors (16 outputs) per work-item, 32 vectors
      * apart; final states written by the same launch. The default.
      */
-    VECTOR_16(Kernel.VECTORIZED, 16);
+    VECTOR_16(Kernel.VECTORIZED, 16),
+    /**
+     * {@link CausalConv1dKernels#forwardVectorizedShuffle}: as {@link #VECTOR_16}, but the halo comes from
+     * the neighbouring lane by a warp shuffle, so every input is loaded once (widths up to 5; wider
+     * windows run {@link #VECTOR_16}'s kernel).
+     */
+    VECTOR_16_SHUFFLE(Kernel.VECTORIZED_SHUFFLE, 16);
 
     /**
      * The default of {@link CausalConv1d.Builder#forwardVariant}: 16-byte loads and stores (a quarter of
@@ -42,7 +48,7 @@ public enum ConvForward {
     public static final ConvForward DEFAULT = VECTOR_16;
 
     /** Which kernel method a variant launches. */
-    enum Kernel { ROWS_IN_X, CHUNKED, INTERLEAVED, VECTORIZED }
+    enum Kernel { ROWS_IN_X, CHUNKED, INTERLEAVED, VECTORIZED, VECTORIZED_SHUFFLE }
 
     private final Kernel kernel;
     private final int outputsPerItem;
