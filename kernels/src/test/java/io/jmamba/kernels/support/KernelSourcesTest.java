@@ -48,6 +48,7 @@ class KernelSourcesTest {
             case "items" -> 8;
             case "perItem" -> 8;
             case "vectorsPerItem" -> 4;
+            case "pairsPerItem" -> 16;
             case "scanFloats" -> 128 * 16;
             default -> throw new AssertionError("no test value for @Specialize parameter " + name);
         };
