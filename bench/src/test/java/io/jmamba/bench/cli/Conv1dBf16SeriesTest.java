@@ -26,16 +26,26 @@ class Conv1dBf16SeriesTest {
         assertEquals(List.of(65536L, 1L << 20), KernelsCommand.shapeOf(KernelsCommand.fixedShapes(), "conv1d-bf16"));
         assertEquals("conv1d-bf16", SeriesCatalog.formFor("conv1d", "bf16"));
         assertTrue(SeriesCatalog.scalingDefaults().stream().noneMatch(id -> id.equals("conv1d-bf16")));
+        // the first bf16 kernel, beside it in one run: the bf16 form of conv1d-vector-8
+        assertEquals("conv1d-vector-8-bf16", SeriesCatalog.formFor("conv1d-vector-8", "bf16"));
+        assertEquals(s.bytesMoved(len), SeriesCatalog.select(List.of("conv1d-vector-8-bf16")).getFirst().bytesMoved(len));
+        assertEquals(List.of(65536L, 1L << 20), KernelsCommand.shapeOf(KernelsCommand.fixedShapes(), "conv1d-vector-8-bf16"));
     }
 
     @TestFactory
     List<DynamicTest> preparesAndRunsAShortLength() {
-        return DeviceMatrix.devices().stream().map(device -> DynamicTest.dynamicTest("L=100 on " + device.id(), () -> {
-            Series s = SeriesCatalog.select(List.of("conv1d-bf16")).getFirst();
-            try (MeasuredStep step = s.prepare(device, 100)) {
-                step.run();
-                step.run();
+        List<DynamicTest> tests = new java.util.ArrayList<>();
+        for (var device : DeviceMatrix.devices()) {
+            for (String id : List.of("conv1d-bf16", "conv1d-vector-8-bf16")) {
+                tests.add(DynamicTest.dynamicTest(id + " L=100 on " + device.id(), () -> {
+                    Series s = SeriesCatalog.select(List.of(id)).getFirst();
+                    try (MeasuredStep step = s.prepare(device, 100)) {
+                        step.run();
+                        step.run();
+                    }
+                }));
             }
-        })).toList();
+        }
+        return tests;
     }
 }
