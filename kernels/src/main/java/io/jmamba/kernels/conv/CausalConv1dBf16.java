@@ -31,11 +31,12 @@ public final class CausalConv1dBf16 {
     public static final int DEFAULT_VECTORS_PER_ITEM = 4;
     /**
      * Pairs per work-item of the {@link Layout#PAIRS} kernel: 16 pairs are 64 bytes of new input in flight
-     * per item; its kernel takes 80 registers (nvcc, sm_90), so 24 warps fit an SM (48 KB in flight).
+     * per item; its kernel's launch bounds hold it to 72 registers (nvcc, sm_90), so 28 warps fit an SM
+     * (56 KB in flight).
      */
     public static final int PAIRS_PER_ITEM = 16;
-    /** Work-group size of the pairs kernel (a multiple of 32 that divides Grids.MAX_X). */
-    private static final long PAIRS_LOCAL = 128;
+    /** Work-group size of the pairs kernel (a multiple of 32 that divides Grids.MAX_X; at most its launch bounds). */
+    private static final long PAIRS_LOCAL = CausalConv1dBf16Kernels.PAIRS_MAX_LOCAL;
 
     /** Which bf16 kernel covers the outputs (both give the same answer). */
     public enum Layout {

@@ -3,6 +3,7 @@ package io.jmamba.kernels.conv;
 import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.KernelMath;
+import io.jmamba.runtime.api.LaunchBounds;
 import io.jmamba.runtime.api.Parallel;
 import io.jmamba.runtime.api.Specialize;
 
@@ -20,6 +21,9 @@ import static io.jmamba.kernels.conv.CausalConv1dKernels.WRITE_FINAL_STATES;
  * bf16 values, one 8-byte load or store.
  */
 public final class CausalConv1dBf16Kernels {
+    /** The largest work-group {@link #forwardPairs} is launched with (its launch bounds). */
+    public static final int PAIRS_MAX_LOCAL = 128;
+
     private CausalConv1dBf16Kernels() {
     }
 
@@ -139,8 +143,11 @@ public final class CausalConv1dBf16Kernels {
      * distance take the previous pair of the lanes at the end; only their first pair reads memory), so
      * every input is loaded once. Exact grid {@code (ceil(items / local) * local, rows)}, local size
      * {@code (local, 1)} a multiple of 32, items {@code ceil(seqlen / 2 / (GROUP * pairsPerItem)) * GROUP};
-     * every item of a work-group runs the same iterations (the shuffles need all of them).
+     * every item of a work-group runs the same iterations (the shuffles need all of them). Launch bounds:
+     * at most {@link #PAIRS_MAX_LOCAL} items per group and 7 groups per SM cap the registers at 72 (80
+     * without; nvcc sm_90, 16 pairs, width 4, no spills), so 28 warps fit an SM instead of 24.
      */
+    @LaunchBounds(maxThreads = PAIRS_MAX_LOCAL, minBlocksPerMultiprocessor = 7)
     public static void forwardPairs(KernelContext ctx, BFloat16Array x, BFloat16Array weight, BFloat16Array bias,
                                     BFloat16Array initialStates, BFloat16Array out, BFloat16Array finalStates, int batch,
                                     int dim, int seqlen, @Specialize int width, int flags, @Specialize int pairsPerItem) {
