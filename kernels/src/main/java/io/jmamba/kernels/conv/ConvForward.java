@@ -43,7 +43,9 @@ public enum ConvForward {
     /**
      * The default of {@link CausalConv1d.Builder#forwardVariant}: 16-byte loads and stores (a quarter of
      * the load instructions of {@link #INTERLEAVED_8} per output, and 64 bytes of new data in flight per
-     * work-item) and one launch instead of two.
+     * work-item) and one launch instead of two. On the H100 (bench kernels, one run, the lead's): 0.330 ms =
+     * 2438 GB/s at 64K and 4.41 ms = 2920 GB/s at 1M, against {@link #INTERLEAVED_8}'s 0.356 ms and 4.98 ms
+     * and 2467 GB/s for the copy series (cuMemcpyDtoD: 2941 GB/s in session 2, so 83% and 99% of it).
      */
     public static final ConvForward DEFAULT = VECTOR_16;
 
