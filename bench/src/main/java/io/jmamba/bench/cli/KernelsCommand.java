@@ -57,7 +57,6 @@ final class KernelsCommand implements Command {
                 m.put(Conv1dSeries.id(v), List.of(K64, M1));
             }
         }
-        m.put("conv1d-bf16", List.of(K64, M1));
         m.put("copy", List.of(K256));
         m.put("attention", List.of(K16, K64));
         m.put("attention-bf16", List.of(K16, K64, M1));

@@ -55,6 +55,7 @@ public final class SeriesCatalog {
             }
         }
         m.put("conv1d-bf16", () -> new Conv1dBf16Series(1536, 4));
+        m.put("conv1d-vector-8-bf16", () -> Conv1dBf16Series.vectors8(1536, 4));
         m.put("mamba1-block", () -> BlockSeries.mamba1(1536, 16));
         m.put("mamba2-block", () -> BlockSeries.mamba2(24, 64, 128, 256));
         m.put("copy", () -> new CopySeries(1024));
