@@ -7,6 +7,8 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 
+import io.jmamba.bench.scaling.SeriesCatalog;
+
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -20,7 +22,8 @@ import java.util.Locale;
  * device it runs on).
  *
  * @param device     device id or backend name, null for the best device found
- * @param dtype      element type; only fp32 runs today
+ * @param dtype      element type of the series to run: fp32 (the default) or bf16 (each series' bf16 form,
+ *                   see {@link io.jmamba.bench.scaling.SeriesCatalog#forDtype})
  * @param out        folder for the reports
  * @param runs       timed runs per point
  * @param warmup     untimed runs per point
@@ -34,9 +37,10 @@ import java.util.Locale;
 public record BenchOptions(String device, String dtype, Path out, Integer runs, Integer warmup, Long minLength,
                            Long maxLength, Integer step, Double timeBudgetSeconds, List<String> series, String usage) {
 
-    /** The dtypes the CLI knows; only {@link #SUPPORTED_DTYPE} is implemented by the kernels today. */
+    /** The dtypes the CLI knows; {@link #SUPPORTED_DTYPES} are the ones series run in. */
     static final List<String> KNOWN_DTYPES = List.of("fp32", "fp16", "bf16");
-    static final String SUPPORTED_DTYPE = "fp32";
+    static final List<String> SUPPORTED_DTYPES = SeriesCatalog.DTYPES;
+    static final String DEFAULT_DTYPE = "fp32";
 
     /**
      * @param lengthRange offer --min-len and --step (a sweep over lengths)
@@ -47,7 +51,8 @@ public record BenchOptions(String device, String dtype, Path out, Integer runs, 
         o.addOption(Option.builder().longOpt("device").hasArg().argName("ID")
                 .desc("device id or backend (cuda:0, opencl:0:1, jvm, cuda, opencl); default: the best found").build());
         o.addOption(Option.builder().longOpt("dtype").hasArg().argName("TYPE")
-                .desc("element type: fp32 (fp16 and bf16 are not supported yet)").build());
+                .desc("element type: fp32 (default) or bf16 (runs each series' bf16 form, e.g. selective-scan-bf16; "
+                        + "series without one are skipped); fp16 is not supported yet").build());
         o.addOption(Option.builder().longOpt("out").hasArg().argName("DIR")
                 .desc("folder for the JSON, CSV and SVG reports (default: jmamba-results)").build());
         o.addOption(Option.builder().longOpt("runs").hasArg().argName("N").desc("timed runs per point (median reported)").build());
@@ -86,12 +91,12 @@ public record BenchOptions(String device, String dtype, Path out, Integer runs, 
         if (!cl.getArgList().isEmpty()) {
             throw new UsageException("unexpected argument(s) " + cl.getArgList(), usage);
         }
-        String dtype = cl.getOptionValue("dtype", SUPPORTED_DTYPE).toLowerCase(Locale.ROOT);
+        String dtype = cl.getOptionValue("dtype", DEFAULT_DTYPE).toLowerCase(Locale.ROOT);
         if (!KNOWN_DTYPES.contains(dtype)) {
             throw new UsageException("unknown --dtype \"" + dtype + "\"; known: " + KNOWN_DTYPES, usage);
         }
-        if (!dtype.equals(SUPPORTED_DTYPE)) {
-            throw new UsageException("--dtype " + dtype + " is not supported yet: the kernels run fp32 only", usage);
+        if (!SUPPORTED_DTYPES.contains(dtype)) {
+            throw new UsageException("--dtype " + dtype + " is not supported yet: series run in " + SUPPORTED_DTYPES, usage);
         }
         Integer runs = intOption(cl, "runs", 1, usage);
         Integer warmup = intOption(cl, "warmup", 0, usage);

@@ -45,9 +45,11 @@ final class KernelsCommand implements Command {
         Map<String, List<Long>> m = new LinkedHashMap<>();
         m.put("selective-scan", List.of(K16, K64, M1));
         m.put("selective-scan-chunked", List.of(K16, K64, M1));
+        m.put("selective-scan-tiled16", List.of(K16, K64, M1));
         m.put("ssd", List.of(K16, K64, M1));
         m.put("ssd-tiled", List.of(K16, K64, M1));
         m.put("ssd-blocked", List.of(K16, K64, M1));
+        m.put("ssd-tc", List.of(K16, K64, M1));
         m.put("conv1d", List.of(K64, M1));
         // the other forward layouts (the old rows-in-x one first), to time against conv1d in the same run
         for (ConvForward v : ConvForward.values()) {
@@ -79,20 +81,24 @@ final class KernelsCommand implements Command {
             return 0;
         }
         Map<String, List<Long>> shapes = fixedShapes();
-        List<String> wanted = o.series() != null ? o.series() : new ArrayList<>(shapes.keySet());
-        for (String id : wanted) {
-            if (!shapes.containsKey(id)) {
-                throw new UsageException("--series: \"" + id + "\" has no fixed shape; known: " + shapes.keySet(), o.usage());
+        List<String> requested = o.series() != null ? o.series() : new ArrayList<>(shapes.keySet());
+        for (String id : requested) {
+            if (!shapes.containsKey(SeriesCatalog.baseId(id))) {
+                throw new UsageException("--series: \"" + id + "\" has no fixed shape; known: " + shapes.keySet()
+                        + " (and their " + SeriesCatalog.BF16_SUFFIX + " forms)", o.usage());
             }
         }
         ComputeDevice device = DeviceChoice.resolve(o);
         SweepDefaults d = SweepDefaults.forDevice(device);
-        List<String> available = wanted.stream().filter(SeriesCatalog.all()::containsKey).toList();
-        wanted.stream().filter(id -> !available.contains(id))
-                .forEach(id -> err.println("bench kernels: series " + id + " is not available in this build; skipped"));
+        // a series runs when this build has it in the --dtype asked for; the others keep their rows, with why
+        List<String> available = SeriesCatalog.all().keySet().stream()
+                .filter(id -> shapes.containsKey(SeriesCatalog.baseId(id))).toList();
+        SeriesCatalog.DtypeSelection chosen = SeriesCatalog.forDtype(requested, available, o.dtype());
+        chosen.skipped().forEach((id, why) -> err.println("bench kernels: series " + id + " skipped: " + why));
+        List<String> wanted = requested.stream().map(id -> SeriesCatalog.formFor(id, o.dtype())).distinct().toList();
         List<SeriesPlan> plans = new ArrayList<>();
-        for (Series s : SeriesCatalog.select(available)) {
-            List<Long> lengths = shapes.get(s.id()).stream()
+        for (Series s : SeriesCatalog.select(chosen.run())) {
+            List<Long> lengths = shapeOf(shapes, s.id()).stream()
                     .filter(l -> o.maxLength() == null || l <= o.maxLength()).toList();
             plans.add(new SeriesPlan(s, lengths));
         }
@@ -101,7 +107,7 @@ final class KernelsCommand implements Command {
                 o.timeBudgetSeconds() != null ? o.timeBudgetSeconds() : Math.max(d.timeBudgetSeconds(), KERNELS_MIN_BUDGET_SECONDS),
                 ScalingCommand.MEMORY_FRACTION, o.dtype(), ("jmamba bench kernels " + String.join(" ", args)).trim());
         SweepResult sweep = new ScalingSweep(config, new Progress(err)).run("kernels", device, plans);
-        KernelsReport report = new KernelsReport(sweep, compare(sweep, wanted, shapes));
+        KernelsReport report = new KernelsReport(sweep, compare(sweep, wanted, shapes, chosen.skipped()));
         Path outDir = o.out() != null ? o.out() : ScalingCommand.DEFAULT_OUT;
         Path json = outDir.resolve("kernels.json");
         Path csv = outDir.resolve("kernels.csv");
@@ -124,13 +130,14 @@ final class KernelsCommand implements Command {
      * One row per fixed shape of each wanted series, whether it ran or not (a series this build lacks,
      * a length above --max-len), so the table always shows the whole reference.
      */
-    static List<KernelComparison> compare(SweepResult sweep, List<String> wanted, Map<String, List<Long>> shapes) {
+    static List<KernelComparison> compare(SweepResult sweep, List<String> wanted, Map<String, List<Long>> shapes,
+                                          Map<String, String> skipped) {
         List<KernelComparison> out = new ArrayList<>();
         Double copyGbPerS = measuredCopyGbPerS(sweep);
         for (String id : wanted) {
             SeriesResult result = sweep.series().stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
             Series series = SeriesCatalog.all().containsKey(id) ? SeriesCatalog.select(List.of(id)).getFirst() : null;
-            for (long length : shapes.get(id)) {
+            for (long length : shapeOf(shapes, id)) {
                 Reference ref = reference(id, series, length, copyGbPerS);
                 if (ref == null) {
                     continue;
@@ -139,18 +146,27 @@ final class KernelsCommand implements Command {
                         : result.points().stream().filter(x -> x.length() == length).findFirst().orElse(null);
                 String note;
                 if (series == null) {
-                    note = "not in this build";
+                    note = skipped.getOrDefault(id, "not in this build");
                 } else if (p == null) {
                     note = "longer than --max-len";
                 } else {
                     note = p.isMeasured() ? null : p.status().name().toLowerCase(java.util.Locale.ROOT) + ": " + p.reason();
                 }
                 boolean measured = p != null && p.isMeasured();
-                out.add(new KernelComparison(id, length, measured ? p.medianMs() : null, measured ? p.gbPerSecond() : null,
+                out.add(new KernelComparison(id, SeriesCatalog.dtypeOf(id), length, measured ? p.medianMs() : null, measured ? p.gbPerSecond() : null,
                         ref.ms(), ref.dtype(), ref.source(), measured ? p.medianMs() / ref.ms() : null, note));
             }
         }
         return out;
+    }
+
+    /** The fixed lengths of {@code id}: its fp32 series' ("ssd-bf16" runs at the lengths of "ssd"). */
+    static List<Long> shapeOf(Map<String, List<Long>> shapes, String id) {
+        List<Long> lengths = shapes.get(SeriesCatalog.baseId(id));
+        if (lengths == null) {
+            throw new IllegalArgumentException("series " + id + " has no fixed shape; known: " + shapes.keySet());
+        }
+        return lengths;
     }
 
     /**
@@ -162,7 +178,8 @@ final class KernelsCommand implements Command {
 
     /** Series timed against another's official numbers: an earlier layout of the same kernel (before/after). */
     private static final Map<String, String> SAME_REFERENCE_AS = Map.of("selective-scan-chunked", "selective-scan",
-            "ssd-tiled", "ssd", "ssd-blocked", "ssd");
+            "selective-scan-tiled16", "selective-scan",
+            "ssd-tiled", "ssd", "ssd-blocked", "ssd", "ssd-tc", "ssd");
 
     /**
      * The copy series' bandwidth in this sweep (its longest measured length), or null when it did not run:
@@ -175,22 +192,34 @@ final class KernelsCommand implements Command {
     }
 
     /**
-     * DESIGN.md's time; for the conv1d series, the time their bytes take at the copy bandwidth measured in
-     * this run ({@code copyGbPerS}) when there is one, else (and for the copy itself) at the H100's.
+     * DESIGN.md's time in the series' own dtype (a bf16 series against the bf16 official number); where
+     * DESIGN.md has none in that dtype at this length, the other dtype's, said so in the source. For the
+     * conv1d series, the time their bytes take at the copy bandwidth measured in this run
+     * ({@code copyGbPerS}) when there is one, else (and for the copy itself) at the H100's.
      */
     static Reference reference(String id, Series s, long length, Double copyGbPerS) {
-        String refId = SAME_REFERENCE_AS.getOrDefault(id, id);
+        String base = SeriesCatalog.baseId(id);
+        String dtype = SeriesCatalog.dtypeOf(id);
+        String refBase = SAME_REFERENCE_AS.getOrDefault(base, base);
+        Reference other = null;
         for (Reference r : ReferenceNumbers.times()) {
-            if (r.series().equals(refId) && r.length() == length) {
-                return new Reference(id, r.length(), r.ms(), r.dtype(), r.source());
+            if (SeriesCatalog.baseId(r.series()).equals(refBase) && r.length() == length) {
+                if (SeriesCatalog.dtypeOf(r.series()).equals(dtype)) {
+                    return new Reference(id, r.length(), r.ms(), r.dtype(), r.source());
+                }
+                other = r;
             }
         }
-        if (s != null && id.startsWith("conv1d") && copyGbPerS != null) {
-            return new Reference(id, length, s.bytesMoved(length) / (copyGbPerS * 1e9) * 1e3, "fp32",
+        if (other != null) {
+            return new Reference(id, other.length(), other.ms(), other.dtype(), other.source()
+                    + " (" + other.dtype() + ": no " + dtype + " number at " + ScalingSweep.lengthLabel(length) + ")");
+        }
+        if (s != null && base.startsWith("conv1d") && copyGbPerS != null) {
+            return new Reference(id, length, s.bytesMoved(length) / (copyGbPerS * 1e9) * 1e3, dtype,
                     String.format(java.util.Locale.ROOT, "its bytes at this run's copy bandwidth (%.0f GB/s)", copyGbPerS));
         }
-        if (s != null && (id.equals("copy") || id.startsWith("conv1d"))) {
-            return new Reference(id, length, ReferenceNumbers.copyBoundMs(s.bytesMoved(length)), "fp32",
+        if (s != null && (base.equals("copy") || base.startsWith("conv1d"))) {
+            return new Reference(id, length, ReferenceNumbers.copyBoundMs(s.bytesMoved(length)), dtype,
                     "its bytes at the H100's 3.03 TB/s torch copy bandwidth");
         }
         return null;

@@ -39,6 +39,9 @@ final class PortabilityCommand implements Command {
         if (o == null) {
             return 0;
         }
+        if (!o.dtype().equals(BenchOptions.DEFAULT_DTYPE)) {
+            throw new UsageException("--dtype " + o.dtype() + " is not supported yet by portability: its cases run fp32", o.usage());
+        }
         List<ComputeDevice> devices = o.device() != null ? List.of(DeviceChoice.resolve(o)) : DeviceMatrix.devices();
         ComputeDevice reference = Devices.find("jvm");
         long length = o.maxLength() != null ? Math.min(o.maxLength(), PortabilityCatalog.TIMING_LENGTH)

@@ -41,12 +41,9 @@ final class ScalingCommand implements Command {
         if (o == null) {
             return 0;
         }
-        List<Series> series;
-        try {
-            series = SeriesCatalog.select(o.series() != null ? o.series() : SeriesCatalog.scalingDefaults());
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--series: " + e.getMessage(), o.usage());
-        }
+        SeriesCatalog.DtypeSelection chosen = choose(o);
+        List<Series> series = SeriesCatalog.select(chosen.run());
+        chosen.skipped().forEach((id, why) -> err.println("bench scaling: series " + id + " skipped: " + why));
         ComputeDevice device = DeviceChoice.resolve(o);
         SweepDefaults d = SweepDefaults.forDevice(device);
         long min = o.minLength() != null ? o.minLength() : Math.min(d.minLength(), o.maxLength() != null ? o.maxLength() : Long.MAX_VALUE);
@@ -64,14 +61,31 @@ final class ScalingCommand implements Command {
         Path outDir = o.out() != null ? o.out() : DEFAULT_OUT;
         List<Path> files = ScalingReport.write(result, outDir, "scaling", List.of());
         out.print(ScalingTable.format(result));
+        chosen.skipped().forEach((id, why) -> out.println("skipped " + id + ": " + why));
         out.println();
         files.forEach(f -> out.println("wrote " + f));
         return result.series().stream().allMatch(s -> s.points().stream().noneMatch(p -> p.status().name().equals("FAILED"))) ? 0 : 1;
     }
 
+    /**
+     * The series to run: --series or the default set, each in its --dtype form. An id the catalog knows
+     * in no dtype is an error; a known series without a form in the dtype is skipped with the reason.
+     */
+    static SeriesCatalog.DtypeSelection choose(BenchOptions o) {
+        var all = SeriesCatalog.all();
+        List<String> requested = o.series() != null ? o.series() : SeriesCatalog.scalingDefaults();
+        for (String id : requested) {
+            if (!all.containsKey(id) && !all.containsKey(SeriesCatalog.baseId(id))) {
+                throw new UsageException("--series: unknown series \"" + id + "\"; known: " + all.keySet(), o.usage());
+            }
+        }
+        return SeriesCatalog.forDtype(requested, all.keySet(), o.dtype());
+    }
+
     private static String header() {
         return "Times each series (" + String.join(", ", SeriesCatalog.all().keySet()) + ") against sequence length "
                 + "(batch 1), fits the log-log slope and finds where attention overtakes each scan. Defaults are sized "
-                + "for the device: a GPU sweeps 1K..1M in about 2 minutes, a CPU 256..16K in about 5.";
+                + "for the device: a GPU sweeps 1K..1M in about 2 minutes, a CPU 256..16K in about 5. --dtype bf16 runs "
+                + "each series' bf16 form (id + \"" + SeriesCatalog.BF16_SUFFIX + "\") and skips those without one.";
     }
 }

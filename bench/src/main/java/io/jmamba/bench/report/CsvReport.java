@@ -27,7 +27,7 @@ public final class CsvReport {
         for (SeriesResult s : result.series()) {
             for (Point p : s.points()) {
                 lines.add(String.join(",",
-                        field(result.device()), field(result.dtype()), field(s.id()), Long.toString(p.length()),
+                        field(result.device()), field(s.dtype()), field(s.id()), Long.toString(p.length()),
                         p.status().name().toLowerCase(Locale.ROOT), number(p.medianMs()), number(p.minMs()),
                         number(p.maxMs()), Integer.toString(p.runs()), number(p.tokensPerSecond()),
                         number(p.gbPerSecond()), number(s.fit().slope()), field(p.reason())));

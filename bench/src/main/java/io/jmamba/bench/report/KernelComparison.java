@@ -4,6 +4,7 @@ package io.jmamba.bench.report;
  * One of our fixed-shape kernel times beside the official one.
  *
  * @param series        our series id
+ * @param dtype         the dtype our series runs in
  * @param length        sequence length
  * @param oursMs        our median (null when the point was skipped or failed)
  * @param oursGbPerS    our effective bandwidth
@@ -13,6 +14,6 @@ package io.jmamba.bench.report;
  * @param ratio         ours / official: below 1 is faster than the official kernel
  * @param note          why there is no time of ours (skipped, failed, not run); null when there is
  */
-public record KernelComparison(String series, long length, Double oursMs, Double oursGbPerS, double referenceMs,
+public record KernelComparison(String series, String dtype, long length, Double oursMs, Double oursGbPerS, double referenceMs,
                                String referenceDtype, String referenceSource, Double ratio, String note) {
 }

@@ -12,7 +12,7 @@ import java.util.Locale;
 
 /** {@code bench kernels}' table and CSV: our time, the official one, and the ratio. */
 public final class KernelsTable {
-    public static final List<String> COLUMNS = List.of("device", "series", "length", "status", "median_ms", "gb_per_s",
+    public static final List<String> COLUMNS = List.of("device", "series", "dtype", "length", "status", "median_ms", "gb_per_s",
             "reference_ms", "reference_dtype", "ratio", "reference_source", "reason");
 
     private KernelsTable() {
@@ -22,10 +22,10 @@ public final class KernelsTable {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "kernels on %s (%s), %s; reference: %s%n", r.sweep().device(),
                 r.sweep().deviceName(), r.sweep().dtype(), ReferenceNumbers.DEVICE));
-        sb.append(String.format(Locale.ROOT, "%-16s %7s %11s %9s %12s %5s %8s  %s%n", "kernel", "length", "ours ms",
-                "GB/s", "official ms", "dtype", "ratio", "official"));
+        sb.append(String.format(Locale.ROOT, "%-22s %5s %7s %11s %9s %12s %5s %8s  %s%n", "kernel", "dtype", "length",
+                "ours ms", "GB/s", "official ms", "dtype", "ratio", "official"));
         for (KernelComparison c : r.comparisons()) {
-            sb.append(String.format(Locale.ROOT, "%-16s %7s %11s %9s %12s %5s %8s  %s%n", c.series(),
+            sb.append(String.format(Locale.ROOT, "%-22s %5s %7s %11s %9s %12s %5s %8s  %s%n", c.series(), c.dtype(),
                     ScalingSweep.lengthLabel(c.length()), c.oursMs() == null ? "-" : ScalingTable.ms(c.oursMs()),
                     c.oursGbPerS() == null ? "-" : String.format(Locale.ROOT, "%.4g", c.oursGbPerS()),
                     ScalingTable.ms(c.referenceMs()), c.referenceDtype(),
@@ -44,7 +44,7 @@ public final class KernelsTable {
                     .flatMap(s -> s.points().stream()).filter(p -> p.length() == c.length()).findFirst().orElse(null);
             String status = point == null ? "not_run" : point.status().name().toLowerCase(Locale.ROOT);
             lines.add(String.join(",", CsvReport.field(r.sweep().device()), CsvReport.field(c.series()),
-                    Long.toString(c.length()),
+                    CsvReport.field(c.dtype()), Long.toString(c.length()),
                     status,
                     num(c.oursMs()), num(c.oursGbPerS()), num(c.referenceMs()), c.referenceDtype(), num(c.ratio()),
                     CsvReport.field(c.referenceSource()), CsvReport.field(c.note())));

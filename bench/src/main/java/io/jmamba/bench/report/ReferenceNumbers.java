@@ -15,10 +15,10 @@ public final class ReferenceNumbers {
     /**
      * One reference time.
      *
-     * @param series  our series id it compares with
+     * @param series  our series id it compares with ("-bf16" ids are the bf16 numbers)
      * @param length  sequence length
      * @param ms      its time
-     * @param dtype   the dtype it was measured in (ours is fp32: a bf16 reference is shown for context)
+     * @param dtype   the dtype it was measured in
      * @param source  who measured what
      */
     public record Reference(String series, long length, double ms, String dtype, String source) {
@@ -41,7 +41,15 @@ public final class ReferenceNumbers {
                 new Reference("ssd", K64, 2.11, "fp32", "mamba_ssm Triton"),
                 new Reference("ssd", M1, 34.6, "fp32", "mamba_ssm Triton"),
                 new Reference("attention", K16, 12.8, "fp32", "PyTorch SDPA"),
-                new Reference("attention", K64, 198, "fp32", "PyTorch SDPA"));
+                new Reference("attention", K64, 198, "fp32", "PyTorch SDPA"),
+                new Reference("selective-scan-bf16", K64, 2.24, "bf16", "mamba_ssm CUDA"),
+                new Reference("selective-scan-bf16", M1, 34.7, "bf16", "mamba_ssm CUDA"),
+                new Reference("ssd-bf16", K16, 0.69, "bf16", "mamba_ssm Triton"),
+                new Reference("ssd-bf16", K64, 1.33, "bf16", "mamba_ssm Triton"),
+                new Reference("ssd-bf16", M1, 22.2, "bf16", "mamba_ssm Triton"),
+                new Reference("attention-bf16", K16, 0.93, "bf16", "PyTorch SDPA (FlashAttention-2)"),
+                new Reference("attention-bf16", K64, 14.2, "bf16", "PyTorch SDPA (FlashAttention-2)"),
+                new Reference("attention-bf16", M1, 4330, "bf16", "PyTorch SDPA (FlashAttention-2)"));
     }
 
     /** The time {@code bytes} take at the H100's measured copy bandwidth. */

@@ -17,17 +17,17 @@ public final class ScalingTable {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%s on %s (%s), %s, %d warm-up + %d runs, %.1f s%n",
                 r.benchmark(), r.device(), r.deviceName(), r.dtype(), r.warmup(), r.runs(), r.wallSeconds()));
-        sb.append(String.format(Locale.ROOT, "%-16s %8s %12s %14s %10s  %s%n", "series", "length", "median ms",
-                "tokens/s", "GB/s", "note"));
+        sb.append(String.format(Locale.ROOT, "%-22s %5s %8s %12s %14s %10s  %s%n", "series", "dtype", "length",
+                "median ms", "tokens/s", "GB/s", "note"));
         for (SeriesResult s : r.series()) {
             for (Point p : s.points()) {
                 if (p.isMeasured()) {
-                    sb.append(String.format(Locale.ROOT, "%-16s %8s %12s %14s %10s%n", s.id(),
+                    sb.append(String.format(Locale.ROOT, "%-22s %5s %8s %12s %14s %10s%n", s.id(), s.dtype(),
                             ScalingSweep.lengthLabel(p.length()), ms(p.medianMs()),
                             String.format(Locale.ROOT, "%.4g", p.tokensPerSecond()),
                             String.format(Locale.ROOT, "%.4g", p.gbPerSecond())));
                 } else {
-                    sb.append(String.format(Locale.ROOT, "%-16s %8s %12s %14s %10s  %s: %s%n", s.id(),
+                    sb.append(String.format(Locale.ROOT, "%-22s %5s %8s %12s %14s %10s  %s: %s%n", s.id(), s.dtype(),
                             ScalingSweep.lengthLabel(p.length()), "-", "-", "-",
                             p.status().name().toLowerCase(Locale.ROOT), p.reason()));
                 }

@@ -127,7 +127,7 @@ public final class ScalingSweep {
                 points.add(Point.skipped(length, PointStatus.FAILED, e.toString()));
             }
         }
-        return new SeriesResult(s.id(), s.label(), s.kind(), s.expectedExponent(), s.bytesFormula(), points,
+        return new SeriesResult(s.id(), s.dtype(), s.label(), s.kind(), s.expectedExponent(), s.bytesFormula(), points,
                 SlopeFit.of(points));
     }
 

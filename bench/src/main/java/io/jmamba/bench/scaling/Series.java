@@ -14,6 +14,14 @@ public interface Series {
     /** A short stable id for the command line, CSV and JSON ("selective-scan"). */
     String id();
 
+    /**
+     * The element type of its inputs and outputs, for the reports and the official comparison: read from
+     * the id by default ({@link SeriesCatalog#dtypeOf}: a "-bf16" id is bf16).
+     */
+    default String dtype() {
+        return SeriesCatalog.dtypeOf(id());
+    }
+
     /** What it is, with its shape ("selective scan, d_inner 1536, d_state 16"). */
     String label();
 

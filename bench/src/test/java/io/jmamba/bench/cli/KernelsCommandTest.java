@@ -36,7 +36,7 @@ class KernelsCommandTest {
         List<String> csv = Files.readAllLines(dir.resolve("kernels.csv"));
         assertEquals(String.join(",", KernelsTable.COLUMNS), csv.getFirst());
         assertEquals(2, csv.size(), String.join("\n", csv));
-        assertTrue(csv.get(1).startsWith("jvm,copy,262144,not_run,"), csv.get(1));
+        assertTrue(csv.get(1).startsWith("jvm,copy,fp32,262144,not_run,"), csv.get(1));
         assertTrue(csv.get(1).endsWith("longer than --max-len"), csv.get(1));
         JsonNode row = json.get("comparisons").get(0);
         assertEquals(ReferenceNumbers.copyBoundMs(2L << 30), row.get("referenceMs").asDouble(), 1e-12);
@@ -73,7 +73,7 @@ class KernelsCommandTest {
 
     @Test
     void theCopyBandwidthIsTakenFromTheCopySeriesLongestMeasuredPoint() {
-        SeriesResult copy = new SeriesResult("copy", "copy", SeriesKind.OTHER, 1, "", List.of(
+        SeriesResult copy = new SeriesResult("copy", "fp32", "copy", SeriesKind.OTHER, 1, "", List.of(
                 Point.measured(1L << 10, 1.0, 1.0, 1.0, 1, 1_000_000_000L),         // 1000 GB/s
                 Point.measured(1L << 18, 0.5, 0.5, 0.5, 1, 1_000_000_000L),         // 2000 GB/s, the longest
                 Point.skipped(1L << 20, PointStatus.SKIPPED_TIME, "budget")), null);

@@ -29,8 +29,8 @@ class ReportFilesTest {
                     : Point.skipped(l, PointStatus.SKIPPED_MEMORY, "needs 9 GiB, has 8, say"));
         }
         List<SeriesResult> series = List.of(
-                new SeriesResult("scan", "a scan", SeriesKind.SCAN, 1, "16 B x L", scan, SlopeFit.of(scan)),
-                new SeriesResult("attention", "an attention", SeriesKind.ATTENTION, 2, "4 B x L", attn, SlopeFit.of(attn)));
+                new SeriesResult("scan", "fp32", "a scan", SeriesKind.SCAN, 1, "16 B x L", scan, SlopeFit.of(scan)),
+                new SeriesResult("attention", "fp32", "an attention", SeriesKind.ATTENTION, 2, "4 B x L", attn, SlopeFit.of(attn)));
         var crossovers = io.jmamba.bench.scaling.Crossover.between("attention", attn, SlopeFit.of(attn), "scan", scan, SlopeFit.of(scan));
         return new SweepResult("scaling", "2026-11-24T12:00:00Z", "jvm", "JVM", "the JVM", "fp32", "jmamba bench scaling",
                 1, 3, 60, 1.5, series, List.of(crossovers));

@@ -1,5 +1,6 @@
 package io.jmamba.kernels.ssd;
 
+import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelContext;
 
@@ -76,9 +77,73 @@ public final class SsdCumsumKernel {
         }
     }
 
+    /** {@link #chunkCumsum} with dt in bf16 (mamba_ssm's bf16 path); the outputs stay fp32. */
+    public static void chunkCumsumBf16(KernelContext ctx, BFloat16Array dt, FloatArray dtBias, FloatArray A, FloatArray dtOut,
+                                   FloatArray dACumsum, int batch, int seqlen, int heads, int chunk, int nchunks,
+                                   boolean hasDtBias, boolean dtSoftplus, boolean clampDt, float dtMin, float dtMax) {
+        float[] warpTotals = ctx.allocateFloatLocalArray(WARPS);
+        int lid = ctx.localIdx;
+        int i = ctx.groupIdx;
+        int h = i % heads;
+        int c = (i / heads) % nchunks;
+        int b = i / (heads * nchunks);
+        float a = A.get(h);
+        float bias = 0f;
+        if (hasDtBias) {
+            bias = dtBias.get(h);
+        }
+        int l0 = lid * TOKENS_PER_ITEM;
+        float d0 = processedDtBf16(dt, l0, b, c, h, seqlen, heads, chunk, bias, dtSoftplus, clampDt, dtMin, dtMax);
+        float d1 = processedDtBf16(dt, l0 + 1, b, c, h, seqlen, heads, chunk, bias, dtSoftplus, clampDt, dtMin, dtMax);
+        float first = d0 * a;
+        float pair = first + d1 * a;
+        // every item of the group reaches the warp operations (OpenCL and the JVM make them group barriers)
+        float incl = ctx.warpInclusiveScanSum(pair);
+        float left = ctx.shuffleUp(incl, 1);
+        int warp = lid / KernelContext.WARP_SIZE;
+        int lane = ctx.laneId();
+        if (lane == KernelContext.WARP_SIZE - 1) {
+            warpTotals[warp] = incl;
+        }
+        ctx.localBarrier();
+        float before = 0f; // the sum over the earlier lanes of this warp, then over the earlier warps
+        if (lane > 0) {
+            before = left;
+        }
+        for (int w = 0; w < warp; w++) {
+            before += warpTotals[w];
+        }
+        long base = (((long) b * heads + h) * nchunks + c) * chunk;
+        if (l0 < chunk) {
+            dtOut.set(base + l0, d0);
+            dACumsum.set(base + l0, before + first);
+        }
+        if (l0 + 1 < chunk) {
+            dtOut.set(base + l0 + 1, d1);
+            dACumsum.set(base + l0 + 1, before + pair);
+        }
+    }
+
     /** dt + bias, softplus, clamp for token l of chunk c; 0 past the chunk or the sequence. */
     static float processedDt(FloatArray dt, int l, int b, int c, int h, int seqlen, int heads, int chunk, float bias,
                              boolean dtSoftplus, boolean clampDt, float dtMin, float dtMax) {
+        int t = c * chunk + l;
+        float d = 0f;
+        if (l < chunk && t < seqlen) {
+            d = dt.get(((long) b * seqlen + t) * heads + h) + bias;
+            if (dtSoftplus) {
+                d = SsdKernels.softplus(d);
+            }
+            if (clampDt) {
+                d = Math.min(Math.max(d, dtMin), dtMax);
+            }
+        }
+        return d;
+    }
+
+    /** {@link #processedDt} reading bf16 dt. */
+    static float processedDtBf16(BFloat16Array dt, int l, int b, int c, int h, int seqlen, int heads, int chunk, float bias,
+                                 boolean dtSoftplus, boolean clampDt, float dtMin, float dtMax) {
         int t = c * chunk + l;
         float d = 0f;
         if (l < chunk && t < seqlen) {

@@ -34,9 +34,11 @@ public final class SsdScan {
      * {@link SsdBlockedKernels}' tiles with 8 x 8 outputs per work-item of 64, or
      * {@link SsdWideKernels}' same tiles with 8 x 4 outputs per work-item of 128 (fewer registers per
      * item, so more warps per multiprocessor); BLOCKED and BLOCKED_WIDE also take the chunk cumsum
-     * from {@link SsdCumsumKernel} (a block scan per chunk and head) instead of {@link SsdKernels#chunkCumsum}.
+     * from {@link SsdCumsumKernel} (a block scan per chunk and head) instead of {@link SsdKernels#chunkCumsum};
+     * {@link #TENSOR_TF32X3}: {@link SsdTf32Kernels}' tensor-core tiles, fp32 kept by 3xTF32 split
+     * products (with the block-scan cumsum). For bf16 inputs see {@link SsdScanBf16}.
      */
-    public enum Variant { LOOPS, TILED, BLOCKED, BLOCKED_WIDE }
+    public enum Variant { LOOPS, TILED, BLOCKED, BLOCKED_WIDE, TENSOR_TF32X3 }
 
     /** The variant {@link #addTo} uses when none is given. */
     public static final Variant DEFAULT_VARIANT = Variant.BLOCKED_WIDE;
@@ -141,8 +143,9 @@ public final class SsdScan {
         int bcg = ShapeCheck.intProduct("batch * nchunks * groups", batch, nchunks, groups);
         int bh = ShapeCheck.intProduct("batch * heads", batch, heads);
 
+        boolean tensor = variant == Variant.TENSOR_TF32X3;
         boolean wide = variant == Variant.BLOCKED_WIDE;
-        boolean blocked = variant == Variant.BLOCKED || wide;
+        boolean blocked = variant == Variant.BLOCKED || wide || tensor;
         String t = prefix + "_cumsum";
         if (blocked) {
             ShapeCheck.intProduct("cumsum work-items", bch, SsdCumsumKernel.GROUP);
@@ -155,13 +158,18 @@ public final class SsdScan {
             grids.addWorkerGrid(g + t, GraphParts.loopGrid(bch));
         }
 
-        long[] tiled = blocked ? SsdBlockedKernels.groups(cfg) : SsdTiledKernels.groups(cfg);
-        int groupSize = wide ? SsdWideKernels.GROUP : blocked ? SsdBlockedKernels.GROUP : SsdTiledKernels.GROUP;
+        long[] tiled = tensor ? SsdTf32Kernels.groups(cfg) : blocked ? SsdBlockedKernels.groups(cfg) : SsdTiledKernels.groups(cfg);
+        int groupSize = tensor ? SsdTf32Kernels.GROUP : wide ? SsdWideKernels.GROUP
+                : blocked ? SsdBlockedKernels.GROUP : SsdTiledKernels.GROUP;
         for (int k = 0; k < tiled.length; k++) {
             ShapeCheck.intProduct(PHASES.get(k == 0 ? 1 : k + 2) + " work-items", tiled[k], groupSize);
         }
         t = prefix + "_state";
-        if (wide) {
+        if (tensor) {
+            graph.task(t, SsdTf32Kernels::chunkState, new KernelContext(), in.x(), in.B(), dtOut, dACumsum, states, batch,
+                    seqlen, heads, headdim, groups, dstate, chunk, nchunks);
+            grids.addWorkerGrid(g + t, tiledGrid(tiled[0], groupSize));
+        } else if (wide) {
             graph.task(t, SsdWideKernels::chunkState, new KernelContext(), in.x(), in.B(), dtOut, dACumsum, states, batch,
                     seqlen, heads, headdim, groups, dstate, chunk, nchunks);
             grids.addWorkerGrid(g + t, tiledGrid(tiled[0], groupSize));
@@ -185,7 +193,11 @@ public final class SsdScan {
         grids.addWorkerGrid(g + t, GraphParts.loopGrid((long) headdim * dstate, bh));
 
         t = prefix + "_cb";
-        if (wide) {
+        if (tensor) {
+            graph.task(t, SsdTf32Kernels::chunkCb, new KernelContext(), in.C(), in.B(), cb, batch, seqlen, groups, dstate,
+                    chunk, nchunks);
+            grids.addWorkerGrid(g + t, tiledGrid(tiled[1], groupSize));
+        } else if (wide) {
             graph.task(t, SsdWideKernels::chunkCb, new KernelContext(), in.C(), in.B(), cb, batch, seqlen, groups, dstate,
                     chunk, nchunks);
             grids.addWorkerGrid(g + t, tiledGrid(tiled[1], groupSize));
@@ -203,7 +215,11 @@ public final class SsdScan {
         }
 
         t = prefix + "_scan";
-        if (wide) {
+        if (tensor) {
+            graph.task(t, SsdTf32Kernels::chunkScan, new KernelContext(), in.x(), z, d, in.C(), cb, dtOut, dACumsum, states,
+                    out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null);
+            grids.addWorkerGrid(g + t, tiledGrid(tiled[2], groupSize));
+        } else if (wide) {
             graph.task(t, SsdWideKernels::chunkScan, new KernelContext(), in.x(), z, d, in.C(), cb, dtOut, dACumsum, states,
                     out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null);
             grids.addWorkerGrid(g + t, tiledGrid(tiled[2], groupSize));

@@ -12,6 +12,11 @@
  *       of 64 (the previous default, register-bound at 8 warps per multiprocessor), kept to time against;</li>
  *   <li>{@link io.jmamba.kernels.ssd.SsdTiledKernels}: the same tiles with 4 x 4 outputs per work-item,
  *       an earlier default, kept to time against;</li>
+ *   <li>{@link io.jmamba.kernels.ssd.SsdTf32Kernels}: the three matrix products on tensor cores in
+ *       3xTF32 (fp32 kept to the fixture tolerance), the {@code TENSOR_TF32X3} variant;</li>
+ *   <li>{@link io.jmamba.kernels.ssd.SsdTensorKernels} and {@link io.jmamba.kernels.ssd.SsdScanBf16}:
+ *       the bf16 path (bf16 activations and output as mamba_ssm's bf16 path, fp32 intermediates) with
+ *       the products on bf16 tensor cores, inputs in {@link io.jmamba.kernels.ssd.SsdBf16Inputs};</li>
  *   <li>{@link io.jmamba.kernels.ssd.SsdScan}: the host API (shape checks, tasks added to a caller's
  *       graph with device-resident intermediates, a one-call form), configured by
  *       {@link io.jmamba.kernels.ssd.SsdConfig} and {@link io.jmamba.kernels.ssd.SsdInputs}.</li>

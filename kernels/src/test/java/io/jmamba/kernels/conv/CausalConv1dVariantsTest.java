@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Every forward layout ({@link ConvForward}) against the float64 reference on every target, on the
@@ -34,6 +35,14 @@ class CausalConv1dVariantsTest {
             {1, 5, 9, 4, 0},   // zeros before the first token
             {2, 3, 17, 3, 0},  // two chunks of 8 and one output in a third
             {1, 2, 8, 2, 1},   // exactly one chunk of 8
+            {1, 2, 1030, 4, 1}, // vectorized: two whole groups of 512 outputs, a partial one, a partial last vector
+            {2, 2, 1024, 3, 0}, // vectorized: whole groups only, every vector load aligned
+    };
+
+    /** Widths past 5, where a float4 vector's halo spans two vectors: only the vectorized layouts (each width is another compile). */
+    private static final int[][] WIDE_CASES = {
+            {1, 3, 23, 6, 1},  // width 6: two halo vectors, reaching into the initial states from vectors 0 and 1
+            {2, 2, 3, 6, 1},   // a row shorter than one vector
     };
 
     private static CausalConv1dResult forward(Target target, ConvForward variant, Tensor x, Tensor w, Tensor bias, Tensor init,
@@ -50,41 +59,65 @@ class CausalConv1dVariantsTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (Target target : Target.all()) {
             for (ConvForward variant : ConvForward.values()) {
-                tests.add(DynamicTest.dynamicTest(variant + " on " + target.name(), () -> {
-                    for (int i = 0; i < EDGE_CASES.length; i++) {
-                        int[] s = EDGE_CASES[i];
-                        SplittableRandom rnd = new SplittableRandom(Arrays.hashCode(s));
-                        Tensor x = TestTensors.uniform(rnd, -2, 2, s[0], s[1], s[2]);
-                        Tensor w = TestTensors.uniform(rnd, -1, 1, s[1], s[3]);
-                        Tensor bias = i % 2 == 0 ? TestTensors.uniform(rnd, -1, 1, s[1]) : null;
-                        Tensor init = s[4] == 1 ? TestTensors.uniform(rnd, -1, 1, s[0], s[1], s[3] - 1) : null;
-                        boolean silu = i % 3 != 1;
-                        CausalConv1dResult want = CausalConv1dReference.forward(x, w, bias, init, silu);
-                        CausalConv1dResult got = forward(target, variant, x, w, bias, init, silu);
-                        String name = Arrays.toString(s) + (bias != null ? " bias" : "") + (silu ? " silu" : "");
-                        Tolerance.assertClose(name + " out", want.out(), got.out());
-                        Tolerance.assertClose(name + " final_states", want.state(), got.state());
-                    }
-                }));
+                tests.add(DynamicTest.dynamicTest(variant + " on " + target.name(), () -> checkCases(target, variant, EDGE_CASES)));
             }
         }
         return tests;
     }
 
-    /** More rows than the grid's dimension 1 holds (Grids caps it): the row loop must stride over the rest. */
+    @TestFactory
+    List<DynamicTest> vectorizedLayoutsWithTwoHaloVectors() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Target target : Target.all()) {
+            for (ConvForward variant : List.of(ConvForward.VECTOR_8, ConvForward.VECTOR_16, ConvForward.VECTOR_16_SHUFFLE)) {
+                tests.add(DynamicTest.dynamicTest(variant + " on " + target.name(), () -> checkCases(target, variant, WIDE_CASES)));
+            }
+        }
+        return tests;
+    }
+
+    private static void checkCases(Target target, ConvForward variant, int[][] cases) {
+        for (int i = 0; i < cases.length; i++) {
+            int[] s = cases[i];
+            SplittableRandom rnd = new SplittableRandom(Arrays.hashCode(s));
+            Tensor x = TestTensors.uniform(rnd, -2, 2, s[0], s[1], s[2]);
+            Tensor w = TestTensors.uniform(rnd, -1, 1, s[1], s[3]);
+            Tensor bias = i % 2 == 0 ? TestTensors.uniform(rnd, -1, 1, s[1]) : null;
+            Tensor init = s[4] == 1 ? TestTensors.uniform(rnd, -1, 1, s[0], s[1], s[3] - 1) : null;
+            boolean silu = i % 3 != 1;
+            CausalConv1dResult want = CausalConv1dReference.forward(x, w, bias, init, silu);
+            CausalConv1dResult got = forward(target, variant, x, w, bias, init, silu);
+            String name = Arrays.toString(s) + (bias != null ? " bias" : "") + (silu ? " silu" : "");
+            Tolerance.assertClose(name + " out", want.out(), got.out());
+            Tolerance.assertClose(name + " final_states", want.state(), got.state());
+        }
+    }
+
+    /**
+     * More rows than the grid's dimension 1 holds (Grids caps it): the row loop must stride over the rest.
+     * The shuffle layout runs on the compiled targets only: the JVM emulates each of its shuffles with a
+     * work-group barrier between threads, 40000 rows of them take tens of seconds there.
+     */
     @TestFactory
     List<DynamicTest> moreRowsThanTheGridHolds() {
-        return Target.all().stream().map(target -> DynamicTest.dynamicTest("2 x 20000 rows on " + target.name(), () -> {
-            SplittableRandom rnd = new SplittableRandom(5);
-            Tensor x = TestTensors.uniform(rnd, -2, 2, 2, 20000, 6);
-            Tensor w = TestTensors.uniform(rnd, -1, 1, 20000, 4);
-            Tensor bias = TestTensors.uniform(rnd, -1, 1, 20000);
-            Tensor init = TestTensors.uniform(rnd, -1, 1, 2, 20000, 3);
-            CausalConv1dResult want = CausalConv1dReference.forward(x, w, bias, init, true);
-            CausalConv1dResult got = forward(target, ConvForward.DEFAULT, x, w, bias, init, true);
-            Tolerance.assertClose("out", want.out(), got.out());
-            Tolerance.assertClose("final_states", want.state(), got.state());
-        })).toList();
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Target target : Target.all()) {
+            for (ConvForward variant : target.name().equals("jvm") ? List.of(ConvForward.DEFAULT)
+                    : List.of(ConvForward.DEFAULT, ConvForward.VECTOR_16_SHUFFLE)) {
+                tests.add(DynamicTest.dynamicTest("2 x 20000 rows, " + variant + " on " + target.name(), () -> {
+                    SplittableRandom rnd = new SplittableRandom(5);
+                    Tensor x = TestTensors.uniform(rnd, -2, 2, 2, 20000, 6);
+                    Tensor w = TestTensors.uniform(rnd, -1, 1, 20000, 4);
+                    Tensor bias = TestTensors.uniform(rnd, -1, 1, 20000);
+                    Tensor init = TestTensors.uniform(rnd, -1, 1, 2, 20000, 3);
+                    CausalConv1dResult want = CausalConv1dReference.forward(x, w, bias, init, true);
+                    CausalConv1dResult got = forward(target, variant, x, w, bias, init, true);
+                    Tolerance.assertClose("out", want.out(), got.out());
+                    Tolerance.assertClose("final_states", want.state(), got.state());
+                }));
+            }
+        }
+        return tests;
     }
 
     /**
@@ -95,8 +128,13 @@ class CausalConv1dVariantsTest {
     void chunkedForwardPutsTokensInDimensionZero() {
         Tensor x = Tensor.zeros(2, 3, 1001);
         Tensor w = Tensor.zeros(3, 4);
-        // the default interleaves 8 outputs per item: ceil(1001 / (32 * 8)) = 4 groups of 32 work-items
-        assertArrayEquals(new long[] {128, 6}, forwardGrid(CausalConv1d.forward(x, w).build()));
+        // the default takes 4 float4 vectors per item: ceil(ceil(1001 / 4) / (32 * 4)) = 2 groups of 32 work-items
+        assertArrayEquals(new long[] {64, 6}, forwardGrid(CausalConv1d.forward(x, w).build()));
+        assertArrayEquals(new long[] {128, 6},
+                forwardGrid(CausalConv1d.forward(x, w).forwardVariant(ConvForward.VECTOR_8).build()));
+        // 8 outputs per item, 32 apart: ceil(1001 / (32 * 8)) = 4 groups of 32 work-items
+        assertArrayEquals(new long[] {128, 6},
+                forwardGrid(CausalConv1d.forward(x, w).forwardVariant(ConvForward.INTERLEAVED_8).build()));
         // by 4: ceil(1001 / (32 * 4)) = 8 groups of 32 work-items
         assertArrayEquals(new long[] {256, 6},
                 forwardGrid(CausalConv1d.forward(x, w).forwardVariant(ConvForward.INTERLEAVED_4).build()));
@@ -104,6 +142,28 @@ class CausalConv1dVariantsTest {
                 forwardGrid(CausalConv1d.forward(x, w).forwardVariant(ConvForward.CHUNKS_8).build()));
         assertArrayEquals(new long[] {6, 1001},
                 forwardGrid(CausalConv1d.forward(x, w).forwardVariant(ConvForward.ROWS_IN_X).build()));
+    }
+
+    /**
+     * The vectorized default writes the final states from its own launch (one task); only when they
+     * overwrite the initial states does a second task run after it. The older layouts always take two.
+     */
+    @Test
+    void finalStatesShareTheLaunchUnlessTheyOverwriteTheInitialStates() {
+        Tensor x = Tensor.zeros(2, 3, 100);
+        Tensor w = Tensor.zeros(3, 4);
+        Tensor init = Tensor.zeros(2, 3, 3);
+        assertEquals(List.of("layout.conv"), taskGrids(CausalConv1d.forward(x, w).initialStates(init).build(), Tensor.zeros(2, 3, 3)));
+        assertEquals(List.of("layout.conv", "layout.conv_final"), taskGrids(CausalConv1d.forward(x, w).initialStates(init).build(), init));
+        assertEquals(List.of("layout.conv", "layout.conv_final"), taskGrids(
+                CausalConv1d.forward(x, w).forwardVariant(ConvForward.INTERLEAVED_8).build(), Tensor.zeros(2, 3, 3)));
+    }
+
+    private static List<String> taskGrids(CausalConv1d conv, Tensor state) {
+        TaskGraph g = new TaskGraph("layout");
+        GridScheduler grids = new GridScheduler();
+        conv.addTo(g, "conv", grids, Tensor.zeros(2, 3, 100), state);
+        return java.util.stream.Stream.of("layout.conv", "layout.conv_final").filter(n -> grids.get(n).isPresent()).toList();
     }
 
     private static long[] forwardGrid(CausalConv1d conv) {

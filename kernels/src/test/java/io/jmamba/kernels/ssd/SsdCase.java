@@ -2,10 +2,20 @@ package io.jmamba.kernels.ssd;
 
 import io.jmamba.runtime.api.FloatArray;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 /** An SSD problem for tests: config and inputs, from a fixture or random. */
 record SsdCase(String name, SsdConfig cfg, SsdInputs in) {
+    /**
+     * The variants the shared device loops run: all but the tensor-core one, whose warp-wide mma is
+     * emulated with work-group barriers off CUDA (slow on the JVM and slow to build on PoCL), so
+     * {@link SsdTf32Test} runs it on its own cases.
+     */
+    static final List<SsdScan.Variant> CORE_VARIANTS = Arrays.stream(SsdScan.Variant.values())
+            .filter(v -> v != SsdScan.Variant.TENSOR_TF32X3).toList();
+
 
     static SsdCase fromFixture(GoldenFile f) {
         long[] xs = f.shape("x");

@@ -29,7 +29,7 @@ class SsdWorkspaceTest {
     Stream<DynamicTest> sharedWorkspaceOnEveryDevice() {
         List<DynamicTest> tests = new ArrayList<>();
         for (ComputeDevice d : DeviceMatrix.devices()) {
-            for (SsdScan.Variant v : SsdScan.Variant.values()) {
+            for (SsdScan.Variant v : SsdCase.CORE_VARIANTS) {
                 tests.add(dynamicTest(v + " on " + d.id(), () -> {
                     SsdScan.Workspace ws = SsdScan.Workspace.allocate(big.cfg());
                     TaskGraph g = new TaskGraph("two");

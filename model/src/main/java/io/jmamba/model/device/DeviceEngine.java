@@ -37,6 +37,8 @@ public final class DeviceEngine implements InferenceEngine {
     private final KernelSet kernels;
     private KernelChoices choices;
     private StackTasks stack;
+    /** bf16 twins of the linear weights, made on first use of {@link WeightPrecision#BF16}. */
+    private java.util.Map<FloatArray, io.jmamba.runtime.api.BFloat16Array> bf16;
     private final boolean cudaGraphs;
     private final Map<PlanKey, ForwardPlan> plans = new LinkedHashMap<>(16, 0.75f, true);
     private int maxPrefillTokens = DEFAULT_MAX_PREFILL_TOKENS;
@@ -58,7 +60,7 @@ public final class DeviceEngine implements InferenceEngine {
         this.device = device;
         this.kernels = kernels;
         this.choices = KernelChoices.defaultFor(device);
-        this.stack = new StackTasks(weights, kernels, choices);
+        this.stack = newStack();
         this.cudaGraphs = cudaGraphs;
     }
 
@@ -95,8 +97,35 @@ public final class DeviceEngine implements InferenceEngine {
             throw new IllegalStateException("the kernel choices are fixed once a forward pass has run");
         }
         this.choices = choices;
-        this.stack = new StackTasks(weights, kernels, choices);
+        this.stack = newStack();
         return this;
+    }
+
+    /**
+     * Stores the in_proj, out_proj and lm_head weights in {@code precision} on the device (fast kernels
+     * only; {@link WeightPrecision#BF16}: rounded once here, products accumulated in fp32). Only before the
+     * first forward pass. Returns this engine.
+     */
+    public synchronized DeviceEngine withWeights(WeightPrecision precision) {
+        return withChoices(choices.withWeights(precision));
+    }
+
+    /**
+     * Mamba-2 decode steps through the fused kernels (fewer launches per layer) or one kernel per op.
+     * Only before the first forward pass. Returns this engine.
+     */
+    public synchronized DeviceEngine withFusedDecode(boolean fused) {
+        return withChoices(choices.withFusedDecode(fused));
+    }
+
+    private StackTasks newStack() {
+        if (kernels == KernelSet.FAST && choices.weights() == WeightPrecision.BF16) {
+            if (bf16 == null) {
+                bf16 = Bf16Weights.of(weights);
+            }
+            return new StackTasks(weights, kernels, choices, bf16);
+        }
+        return new StackTasks(weights, kernels, choices);
     }
 
     /** The linear-layer path the graphs are built with. */
@@ -122,7 +151,9 @@ public final class DeviceEngine implements InferenceEngine {
     public String deviceDescription() {
         return device.id() + " (" + device.name() + "), " + kernels.name().toLowerCase(java.util.Locale.ROOT) + " kernels"
                 + (kernels == KernelSet.FAST ? ", linear " + choices.linear().name().toLowerCase(java.util.Locale.ROOT)
-                + (choices.tiledTranspose() ? "" : ", plain transposes") : "");
+                + (choices.tiledTranspose() ? "" : ", plain transposes")
+                + ", " + choices.weights().name().toLowerCase(java.util.Locale.ROOT) + " weights"
+                + (choices.fusedDecode() ? ", fused decode" : "") : "");
     }
 
     @Override

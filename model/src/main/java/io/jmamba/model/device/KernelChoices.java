@@ -6,17 +6,28 @@ import io.jmamba.runtime.backend.ComputeDevice;
 import java.util.Objects;
 
 /**
- * Which variant the fast mixers use where there are several: how linear layers are computed, and
- * whether the prefill layout transposes go through local-memory tiles. The defaults are the fast ones
- * for the device; the others stay reachable so that a benchmark can time before against after.
+ * Which variant the fast mixers use where there are several: how linear layers are computed, whether
+ * the prefill layout transposes go through local-memory tiles, in which precision the linear weights
+ * are stored, and whether the Mamba-2 decode step runs its fused kernels. The defaults are the fast ones
+ * for the device that keep fp32 numerics; the others stay reachable so that a benchmark can time before
+ * against after.
  *
  * @param linear         the path of every linear layer (in_proj, x_proj, dt_proj, out_proj, lm_head)
  * @param tiledTranspose token-major/channel-major moves through {@link io.jmamba.kernels.nn.LayoutKernels#transposeTiled} rather than
  *                       the plain {@link ModelKernels} ones
+ * @param weights        storage of the in_proj, out_proj and lm_head weights ({@link WeightPrecision})
+ * @param fusedDecode    Mamba-2 decode steps (seqlen 1) through the fused kernels of
+ *                       {@link io.jmamba.kernels.fused} (fewer launches per layer) rather than one kernel per op
  */
-public record KernelChoices(Linear.Path linear, boolean tiledTranspose) {
+public record KernelChoices(Linear.Path linear, boolean tiledTranspose, WeightPrecision weights, boolean fusedDecode) {
     public KernelChoices {
         Objects.requireNonNull(linear, "linear");
+        Objects.requireNonNull(weights, "weights");
+    }
+
+    /** fp32 weights, unfused decode. */
+    public KernelChoices(Linear.Path linear, boolean tiledTranspose) {
+        this(linear, tiledTranspose, WeightPrecision.FP32, false);
     }
 
     /** JIT GEMV/GEMM and tiled transposes: what every device can run. */
@@ -28,10 +39,18 @@ public record KernelChoices(Linear.Path linear, boolean tiledTranspose) {
     }
 
     public KernelChoices withLinear(Linear.Path path) {
-        return new KernelChoices(path, tiledTranspose);
+        return new KernelChoices(path, tiledTranspose, weights, fusedDecode);
     }
 
     public KernelChoices withTiledTranspose(boolean tiled) {
-        return new KernelChoices(linear, tiled);
+        return new KernelChoices(linear, tiled, weights, fusedDecode);
+    }
+
+    public KernelChoices withWeights(WeightPrecision precision) {
+        return new KernelChoices(linear, tiledTranspose, precision, fusedDecode);
+    }
+
+    public KernelChoices withFusedDecode(boolean fused) {
+        return new KernelChoices(linear, tiledTranspose, weights, fused);
     }
 }

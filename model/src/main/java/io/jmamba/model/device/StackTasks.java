@@ -2,7 +2,6 @@ package io.jmamba.model.device;
 
 import io.jmamba.kernels.nn.Argmax;
 import io.jmamba.kernels.nn.Embedding;
-import io.jmamba.kernels.nn.Linear;
 import io.jmamba.kernels.norm.RmsNorm;
 import io.jmamba.model.config.MambaConfig;
 import io.jmamba.model.mamba1.Mamba1Tasks;
@@ -14,6 +13,7 @@ import io.jmamba.model.weights.ModelWeights;
 import io.jmamba.runtime.api.DataTransferMode;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.NativeArray;
 import io.jmamba.runtime.api.TaskGraph;
 
 import java.util.ArrayList;
@@ -29,21 +29,32 @@ final class StackTasks {
     private final ModelWeights w;
     private final KernelSet kernels;
     private final KernelChoices choices;
+    private final LinearLayers linears;
     /** Stands in for absent optional weights (a kernel argument cannot be null; a flag says not to read it). */
     private final FloatArray placeholder = new FloatArray(1);
     private final List<MixerTasks> mixers = new ArrayList<>();
 
-    /** {@code choices}: variants of the fast kernels (the portable set has its own kernels). */
+    /** {@code choices}: variants of the fast kernels (the portable set has its own kernels); fp32 weights. */
     StackTasks(ModelWeights weights, KernelSet kernels, KernelChoices choices) {
+        this(weights, kernels, choices, java.util.Map.of());
+    }
+
+    /**
+     * {@code bf16}: bf16 twins of weights ({@link Bf16Weights}) that the fast kernels read instead (the
+     * portable set always reads fp32); the device then holds the twin, not the fp32 array.
+     */
+    StackTasks(ModelWeights weights, KernelSet kernels, KernelChoices choices,
+               java.util.Map<FloatArray, io.jmamba.runtime.api.BFloat16Array> bf16) {
         this.w = weights;
         this.c = weights.config();
         this.kernels = kernels;
         this.choices = choices;
+        this.linears = kernels == KernelSet.FAST ? new LinearLayers(choices.linear(), bf16) : new LinearLayers(choices.linear());
         for (LayerWeights lw : w.layers()) {
             mixers.add(switch (lw) {
-                case Mamba1LayerWeights m -> kernels == KernelSet.FAST ? new Mamba1Tasks(c, m, choices)
+                case Mamba1LayerWeights m -> kernels == KernelSet.FAST ? new Mamba1Tasks(c, m, choices, linears)
                         : PortableMixers.mamba1(c, m, placeholder);
-                case Mamba2LayerWeights m -> kernels == KernelSet.FAST ? new Mamba2Tasks(c, m, choices)
+                case Mamba2LayerWeights m -> kernels == KernelSet.FAST ? new Mamba2Tasks(c, m, choices, linears)
                         : PortableMixers.mamba2(c, m, placeholder);
             });
         }
@@ -65,6 +76,19 @@ final class StackTasks {
         } else {
             g.task("embed", ModelKernels::embed, a.ids, w.embedding(), a.hidden, a.tokens, d);
         }
+        if (fusedSteps(a)) {
+            // three launches per layer; the residual alternates between two arrays; the head normalises itself
+            FloatArray residualIn = null;
+            for (int l = 0; l < c.nLayer(); l++) {
+                FloatArray residualOut = l % 2 == 0 ? a.residual : a.residualB;
+                ((Mamba2Tasks) mixers.get(l)).addFusedStep(g, grids, "l" + l + "_", a.layer(l), residualIn, residualOut);
+                residualIn = residualOut;
+            }
+            linears.addNormGemv(g, grids, "lm_head", a.tokens, d, c.vocabSize(), a.hidden, residualIn, w.normF(), w.lmHead(),
+                    null, a.logits, null, c.normEps());
+            output(g, grids, a, fast);
+            return;
+        }
         for (int l = 0; l < c.nLayer(); l++) {
             LayerWeights lw = w.layers().get(l);
             norm(g, grids, "l" + l + "_norm", a, lw.norm(), l == 0);
@@ -79,11 +103,29 @@ final class StackTasks {
             rows = a.batch;
         }
         if (fast) {
-            Linear.addTo(g, grids, "lm_head", rows, d, c.vocabSize(), headIn, w.lmHead(), null, a.logits, choices.linear());
+            linears.add(g, grids, "lm_head", rows, d, c.vocabSize(), headIn, w.lmHead(), null, a.logits);
         } else {
             PortableMixers.linear(g, "lm_head", headIn, w.lmHead(), null, a.logits, rows, d, c.vocabSize(), d, 0, 0, 1,
                     false, placeholder);
         }
+        output(g, grids, a, fast);
+    }
+
+    /** Whether a forward of this shape runs the fused decode layers: fast Mamba-2 kernels, fused decode chosen, one token of few sequences. */
+    private boolean fusedSteps(Activations a) {
+        if (kernels != KernelSet.FAST || !choices.fusedDecode() || a.seqlen != 1) {
+            return false;
+        }
+        for (MixerTasks m : mixers) {
+            if (!(m instanceof Mamba2Tasks m2) || !m2.fusedStepFits(a.batch)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The step's result: the argmax ids (greedy) or the logits back to the host. */
+    private void output(TaskGraph g, GridScheduler grids, Activations a, boolean fast) {
         if (a.output == Output.GREEDY_IDS) {
             if (fast) {
                 Argmax.addTo(g, grids, "next", a.batch, c.vocabSize(), a.logits, a.ids);
@@ -107,8 +149,26 @@ final class StackTasks {
         }
     }
 
-    /** Every weight array of the model, once each (a tied lm_head is the embedding), and the placeholder. */
-    List<FloatArray> weightArrays() {
+    /**
+     * Every weight array the device reads, once each (a tied fp32 lm_head is the embedding), and the
+     * placeholder: a weight read as bf16 is there as its bf16 twin instead (with a tied head, the fp32
+     * embedding stays for the lookup).
+     */
+    List<NativeArray> weightArrays() {
+        List<NativeArray> out = new ArrayList<>();
+        for (FloatArray a : fp32WeightArrays()) {
+            NativeArray dev = linears.onDevice(a);
+            if (!out.contains(dev)) {
+                out.add(dev);
+            }
+        }
+        if (linears.isBf16(w.lmHead()) && w.lmHead() == w.embedding()) {
+            out.add(w.embedding());
+        }
+        return out;
+    }
+
+    private List<FloatArray> fp32WeightArrays() {
         List<FloatArray> out = new ArrayList<>();
         out.add(placeholder);
         out.add(w.embedding());

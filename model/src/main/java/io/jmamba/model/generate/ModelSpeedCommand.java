@@ -8,6 +8,7 @@ import io.jmamba.model.config.ModelPresets;
 import io.jmamba.model.device.DeviceEngine;
 import io.jmamba.model.device.KernelChoices;
 import io.jmamba.model.device.KernelSet;
+import io.jmamba.model.device.WeightPrecision;
 import io.jmamba.model.inference.InferenceEngine;
 import io.jmamba.model.reference.ReferenceEngine;
 import io.jmamba.model.weights.Checkpoint;
@@ -52,6 +53,8 @@ public final class ModelSpeedCommand {
         o.addOption(Option.builder().longOpt("kernels").hasArg().argName("fast|portable").desc("kernels of the task-graph engine (default: fast, portable on the jvm backend)").build());
         o.addOption(Option.builder().longOpt("linear").hasArg().argName("auto|jit|cublas|cublas-tf32|cublas-gemv-tree").desc("linear layers of the fast kernels: jit (GEMV/tiled GEMM), cublas (GEMV for few rows, cuBLAS sgemm beyond; CUDA only), cublas-tf32 (the same on the tensor cores in TF32: faster, ~1e-3 relative error), cublas-gemv-tree (cublas with the first, tree-reduction GEMV: to time the warp GEMV against), auto (cublas on CUDA; default)").build());
         o.addOption(Option.builder().longOpt("transpose").hasArg().argName("tiled|plain").desc("prefill layout transposes of the fast kernels: tiled through local memory (default) or the plain @Parallel ones").build());
+        o.addOption(Option.builder().longOpt("weights").hasArg().argName("fp32|bf16").desc("storage of the in_proj, out_proj and lm_head weights of the fast kernels: fp32 (default) or bf16 (rounded at load; fp32 activations and accumulation; prefill GEMMs on cuBLAS bf16 tensor cores)").build());
+        o.addOption(Option.builder().longOpt("decode").hasArg().argName("fused|unfused").desc("Mamba-2 decode step of the fast kernels: fused kernels (fewer launches per layer) or one kernel per op (default unfused)").build());
         o.addOption(Option.builder().longOpt("cuda-graphs").hasArg().argName("on|off|both").desc("decode with CUDA graphs (default both)").build());
         return o;
     }
@@ -100,14 +103,21 @@ public final class ModelSpeedCommand {
             if (!transpose.equals("tiled") && !transpose.equals("plain")) {
                 throw new IllegalArgumentException("--transpose must be tiled or plain, got \"" + transpose + "\"");
             }
-            KernelChoices choices = linear == null ? null : new KernelChoices(linear, transpose.equals("tiled"));
+            WeightPrecision precision = WeightPrecision.parse(cl.getOptionValue("weights", "fp32"));
+            String decodeKind = cl.getOptionValue("decode", "unfused");
+            if (!decodeKind.equals("fused") && !decodeKind.equals("unfused")) {
+                throw new IllegalArgumentException("--decode must be fused or unfused, got \"" + decodeKind + "\"");
+            }
+            KernelChoices choices = linear == null ? null : new KernelChoices(linear, transpose.equals("tiled"), precision,
+                    decodeKind.equals("fused"));
             KernelSet kernels = chosen != null ? chosen : reference ? KernelSet.FAST : KernelSet.defaultFor(device);
             out.printf(Locale.ROOT, "model: %s, %d layers, d_model %d, d_state %d, vocab %d on %s%n", c.architecture(),
-                    c.nLayer(), c.dModel(), c.dState(), c.vocabSize(), reference ? "reference" : device.id() + " (" + device.name() + "), " + kernels.name().toLowerCase(Locale.ROOT) + " kernels, linear " + linear.name().toLowerCase(Locale.ROOT) + ", " + transpose + " transposes");
+                    c.nLayer(), c.dModel(), c.dState(), c.vocabSize(), reference ? "reference" : device.id() + " (" + device.name() + "), " + kernels.name().toLowerCase(Locale.ROOT) + " kernels, linear " + linear.name().toLowerCase(Locale.ROOT) + ", " + transpose + " transposes, "
+                    + precision.name().toLowerCase(Locale.ROOT) + " weights, " + decodeKind + " decode");
             try (InferenceEngine e = reference ? new ReferenceEngine(weights) : new DeviceEngine(weights, device, true, kernels).withChoices(choices)) {
                 for (int len : lengths) {
                     ModelSpeed.Prefill p = ModelSpeed.prefill(e, 1, len, 2, 7);
-                    out.printf(Locale.ROOT, "prefill %6d tokens: %10.2f ms  %12.0f tokens/s%n", len, p.nanos() / 1e6,
+                    out.printf(Locale.ROOT, "prefill %6d tokens: %10.2f ms  %12.0f tokens/s  (to last-token logits)%n", len, p.nanos() / 1e6,
                             p.tokensPerSecond());
                 }
                 if (!graphs.equals("off")) {

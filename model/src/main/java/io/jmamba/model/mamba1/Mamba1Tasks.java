@@ -8,6 +8,7 @@ import io.jmamba.kernels.support.Tensor;
 import io.jmamba.model.config.MambaConfig;
 import io.jmamba.model.device.KernelChoices;
 import io.jmamba.model.device.LayerIo;
+import io.jmamba.model.device.LinearLayers;
 import io.jmamba.model.device.MixerTasks;
 import io.jmamba.model.device.Scratch;
 import io.jmamba.model.weights.Mamba1LayerWeights;
@@ -31,7 +32,7 @@ public final class Mamba1Tasks implements MixerTasks {
     private final MambaConfig c;
     private final Mamba1LayerWeights w;
 
-    private final Linear.Path linear;
+    private final LinearLayers linears;
     private final boolean tiled;
 
     public Mamba1Tasks(MambaConfig config, Mamba1LayerWeights weights) {
@@ -40,9 +41,14 @@ public final class Mamba1Tasks implements MixerTasks {
 
     /** {@code choices}: the linear path ({@link Linear.Path#AUTO_CUBLAS} on CUDA) and the transposes. */
     public Mamba1Tasks(MambaConfig config, Mamba1LayerWeights weights, KernelChoices choices) {
+        this(config, weights, choices, new LinearLayers(choices.linear()));
+    }
+
+    /** As above, the linear layers added by {@code linears} (which may read bf16 twins of the weights). */
+    public Mamba1Tasks(MambaConfig config, Mamba1LayerWeights weights, KernelChoices choices, LinearLayers linears) {
         this.c = config;
         this.w = weights;
-        this.linear = choices.linear();
+        this.linears = linears;
         this.tiled = choices.tiledTranspose();
     }
 
@@ -71,7 +77,7 @@ public final class Mamba1Tasks implements MixerTasks {
         Tensor dSkip = Tensor.of(w.d(), dI);
         Tensor deltaBias = Tensor.of(w.dtProjBias(), dI);
 
-        Linear.addTo(g, grids, p + "in", t, d, 2 * dI, io.in(), w.inProj(), w.inProjBias(), xz, linear);
+        linears.add(g, grids, p + "in", t, d, 2 * dI, io.in(), w.inProj(), w.inProjBias(), xz);
         if (len == 1) {
             FloatArray x = s.get("m1_x", (long) t * dI);
             FloatArray z = s.get("m1_z", (long) t * dI);
@@ -82,14 +88,14 @@ public final class Mamba1Tasks implements MixerTasks {
             columns3(g, p + "xz", xz, 2 * dI, t, x, 0, dI, z, dI, dI, z, 0, 0);
             CausalConv1d.update(convState, Tensor.of(x, b, dI, 1), weight).bias(bias).silu(true).build()
                     .addTo(g, p + "conv", grids, Tensor.of(xc, b, dI, 1), convState);
-            Linear.addTo(g, grids, p + "xproj", t, dI, xRows, xc, w.xProj(), null, xdbl, linear);
+            linears.add(g, grids, p + "xproj", t, dI, xRows, xc, w.xProj(), null, xdbl);
             columns3(g, p + "dtbc", xdbl, xRows, t, dtLow, 0, r, bm, r, n, cm, r + n, n);
-            Linear.addTo(g, grids, p + "dtproj", t, r, dI, dtLow, w.dtProjWeight(), null, dt, linear);
+            linears.add(g, grids, p + "dtproj", t, r, dI, dtLow, w.dtProjWeight(), null, dt);
             SelectiveStateUpdate.mamba1(ssmState, Tensor.of(xc, b, dI), Tensor.of(dt, b, dI), a, Tensor.of(bm, b, n),
                             Tensor.of(cm, b, n))
                     .d(dSkip).z(Tensor.of(z, b, dI)).dtBias(deltaBias).dtSoftplus(true).build()
                     .addTo(g, p + "ssm", grids, Tensor.of(y, b, dI));
-            Linear.addTo(g, grids, p + "out", t, dI, d, y, w.outProj(), w.outProjBias(), io.out(), linear);
+            linears.add(g, grids, p + "out", t, dI, d, y, w.outProj(), w.outProjBias(), io.out());
             return;
         }
         FloatArray xCm = s.get("m1_xcm", (long) t * dI);
@@ -108,12 +114,12 @@ public final class Mamba1Tasks implements MixerTasks {
                 .addTo(g, p + "conv", grids, Tensor.of(xcCm, b, dI, len), Tensor.of(convFinal, b, dI, width - 1));
         copy(g, p + "convstate", convFinal, io.convState(), convFinal.getSize());
         toTokens(g, grids, p + "xc", xcCm, dI, 0, dI, xcTm, b, len, tiled);
-        Linear.addTo(g, grids, p + "xproj", t, dI, xRows, xcTm, w.xProj(), null, xdbl, linear);
+        linears.add(g, grids, p + "xproj", t, dI, xRows, xcTm, w.xProj(), null, xdbl);
         columns(g, p + "dtlow", xdbl, xRows, 0, r, dtLow, t);
         toChannels(g, grids, p + "b", xdbl, xRows, r, n, bCm, b, len, tiled);
         toChannels(g, grids, p + "c", xdbl, xRows, r + n, n, cCm, b, len, tiled);
         // dt_proj without its bias: the bias is the scan's delta_bias, added inside the softplus
-        Linear.addTo(g, grids, p + "dtproj", t, r, dI, dtLow, w.dtProjWeight(), null, dt, linear);
+        linears.add(g, grids, p + "dtproj", t, r, dI, dtLow, w.dtProjWeight(), null, dt);
         toChannels(g, grids, p + "delta", dt, dI, 0, dI, deltaCm, b, len, tiled);
         SelectiveScan.builder(Tensor.of(xcCm, b, dI, len), Tensor.of(deltaCm, b, dI, len), a, Tensor.of(bCm, b, n, len),
                         Tensor.of(cCm, b, n, len))
@@ -122,6 +128,6 @@ public final class Mamba1Tasks implements MixerTasks {
                 .addTo(g, p + "scan", grids, Tensor.of(yCm, b, dI, len), Tensor.of(ssmFinal, b, dI, n));
         copy(g, p + "ssmstate", ssmFinal, io.ssmState(), ssmFinal.getSize());
         toTokens(g, grids, p + "y", yCm, dI, 0, dI, y, b, len, tiled);
-        Linear.addTo(g, grids, p + "out", t, dI, d, y, w.outProj(), w.outProjBias(), io.out(), linear);
+        linears.add(g, grids, p + "out", t, dI, d, y, w.outProj(), w.outProjBias(), io.out());
     }
 }

@@ -1,6 +1,7 @@
 package io.jmamba.model.mamba2;
 
 import io.jmamba.kernels.conv.CausalConv1d;
+import io.jmamba.kernels.fused.Mamba2Decode;
 import io.jmamba.kernels.nn.Linear;
 import io.jmamba.kernels.norm.GatedRmsNorm;
 import io.jmamba.kernels.scan.SelectiveStateUpdate;
@@ -11,6 +12,7 @@ import io.jmamba.kernels.support.Tensor;
 import io.jmamba.model.config.MambaConfig;
 import io.jmamba.model.device.KernelChoices;
 import io.jmamba.model.device.LayerIo;
+import io.jmamba.model.device.LinearLayers;
 import io.jmamba.model.device.MixerTasks;
 import io.jmamba.model.device.Scratch;
 import io.jmamba.model.weights.Mamba2LayerWeights;
@@ -33,8 +35,9 @@ public final class Mamba2Tasks implements MixerTasks {
     private final MambaConfig c;
     private final Mamba2LayerWeights w;
 
-    private final Linear.Path linear;
+    private final LinearLayers linears;
     private final boolean tiled;
+    private final boolean fusedDecode;
 
     public Mamba2Tasks(MambaConfig config, Mamba2LayerWeights weights) {
         this(config, weights, KernelChoices.PORTABLE_DEFAULT);
@@ -42,10 +45,46 @@ public final class Mamba2Tasks implements MixerTasks {
 
     /** {@code choices}: the linear path ({@link Linear.Path#AUTO_CUBLAS} on CUDA) and the transposes. */
     public Mamba2Tasks(MambaConfig config, Mamba2LayerWeights weights, KernelChoices choices) {
+        this(config, weights, choices, new LinearLayers(choices.linear()));
+    }
+
+    /** As above, the linear layers added by {@code linears} (which may read bf16 twins of the weights). */
+    public Mamba2Tasks(MambaConfig config, Mamba2LayerWeights weights, KernelChoices choices, LinearLayers linears) {
         this.c = config;
         this.w = weights;
-        this.linear = choices.linear();
+        this.linears = linears;
         this.tiled = choices.tiledTranspose();
+        this.fusedDecode = choices.fusedDecode();
+    }
+
+    /**
+     * The whole layer of a decode step (seqlen 1, few rows) in three launches: residual add + RMSNorm +
+     * in_proj; conv + SSM; gated RMSNorm + out_proj (+ the conv-state shift). {@code residualIn} null for
+     * the first layer; {@code residualOut} receives hidden + residualIn and must be another array.
+     */
+    public void addFusedStep(TaskGraph g, GridScheduler grids, String p, LayerIo io, FloatArray residualIn,
+                             FloatArray residualOut) {
+        int d = c.dModel();
+        int dI = c.dInner();
+        int gr = c.nGroups();
+        int b = io.batch();
+        Scratch s = io.scratch();
+        Mamba2Decode.Shape shape = new Mamba2Decode.Shape(b, c.nHeads(), c.headDim(), gr, c.dState(), c.dConv(), true,
+                c.dtLimitLow(), c.dtLimitHigh());
+        FloatArray zxbcdt = s.get("m2_zxbcdt", (long) b * shape.inRows());
+        FloatArray y = s.get("m2_y", (long) b * dI);
+        linears.addNormGemv(g, grids, p + "in", b, d, shape.inRows(), io.out(), residualIn, w.norm(), w.inProj(), w.inProjBias(),
+                zxbcdt, residualOut, c.normEps());
+        Mamba2Decode.addConvSsm(g, grids, p + "f", shape, zxbcdt, io.convState(), w.convWeight(), w.convBias(),
+                io.ssmState(), w.a(), w.d(), w.dtBias(), y);
+        linears.addGatedNormGemv(g, grids, p + "out", shape, d, y, zxbcdt, w.gateNorm(), w.outProj(), w.outProjBias(), io.out(),
+                io.convState(), dI / gr, c.normEps(), c.normBeforeGate());
+    }
+
+    /** Whether {@link #addFusedStep} takes this model at {@code batch} rows (the GEMV's few rows, local rows wide enough). */
+    public boolean fusedStepFits(int batch) {
+        return fusedDecode && batch <= io.jmamba.kernels.fused.FusedGemvKernels.ROWS
+                && io.jmamba.kernels.fused.FusedGemv.fits(c.dModel()) && io.jmamba.kernels.fused.FusedGemv.fits(c.dInner());
     }
 
     @Override
@@ -78,7 +117,17 @@ public final class Mamba2Tasks implements MixerTasks {
         Tensor convState = Tensor.of(io.convState(), b, convDim, width - 1);
         boolean clamp = c.dtLimitLow() > 0 || c.dtLimitHigh() != Float.POSITIVE_INFINITY;
 
-        Linear.addTo(g, grids, p + "in", t, d, inRows, io.in(), w.inProj(), w.inProjBias(), zxbcdt, linear);
+        linears.add(g, grids, p + "in", t, d, inRows, io.in(), w.inProj(), w.inProjBias(), zxbcdt);
+        if (len == 1 && fusedDecode) {
+            // two kernels between the linear layers, reading zxbcdt in place (see Mamba2DecodeKernels)
+            Mamba2Decode.Shape shape = new Mamba2Decode.Shape(b, heads, hd, gr, n, width, true, c.dtLimitLow(), c.dtLimitHigh());
+            Mamba2Decode.addConvSsm(g, grids, p + "f", shape, zxbcdt, io.convState(), w.convWeight(), w.convBias(),
+                    io.ssmState(), w.a(), w.d(), w.dtBias(), y);
+            Mamba2Decode.addGatedNormShift(g, grids, p + "f", shape, y, zxbcdt, w.gateNorm(), yn, io.convState(), dI / gr,
+                    c.normEps(), c.normBeforeGate());
+            linears.add(g, grids, p + "out", t, dI, d, yn, w.outProj(), w.outProjBias(), io.out());
+            return;
+        }
         if (len == 1) {
             FloatArray xbc = s.get("m2_xbc", (long) t * convDim);
             columns3(g, p + "split", zxbcdt, inRows, t, z, 0, dI, xbc, dI, convDim, dt, dI + convDim, heads);
@@ -116,6 +165,6 @@ public final class Mamba2Tasks implements MixerTasks {
         }
         GatedRmsNorm.addTo(g, grids, p + "gn", new GatedRmsNorm.Config(t, dI, dI / gr, c.normEps(), c.normBeforeGate()),
                 y, z, w.gateNorm(), yn);
-        Linear.addTo(g, grids, p + "out", t, dI, d, yn, w.outProj(), w.outProjBias(), io.out(), linear);
+        linears.add(g, grids, p + "out", t, dI, d, yn, w.outProj(), w.outProjBias(), io.out());
     }
 }

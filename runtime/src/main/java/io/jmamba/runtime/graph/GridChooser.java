@@ -39,6 +39,7 @@ final class GridChooser {
                 long[] local = g.getLocalWork();
                 if (local != null) {
                     long items = Arrays.stream(local).reduce(1, (a, b) -> a * b);
+                    io.jmamba.runtime.jit.LaunchBoundsRule.check(taskName, method, local);
                     if (items > device.maxWorkGroupSize()) {
                         throw new IllegalArgumentException("task " + taskName + ": work-group of " + items
                                 + " items exceeds the maximum of " + device.maxWorkGroupSize() + " on " + device.id());

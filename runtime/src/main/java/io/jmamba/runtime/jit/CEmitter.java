@@ -15,10 +15,17 @@ final class CEmitter {
     private final CSyntax c;
     private final JavaHelpers helpers = new JavaHelpers();
     private final String origin;
+    /** Printed between the entry's qualifier and its name (CUDA {@code __launch_bounds__}), or "". */
+    private final String entryAttribute;
 
     CEmitter(Dialect dialect, String origin) {
+        this(dialect, origin, "");
+    }
+
+    CEmitter(Dialect dialect, String origin, String entryAttribute) {
         this.c = new CSyntax(dialect);
         this.origin = origin;
+        this.entryAttribute = entryAttribute;
     }
 
     String emit(Program program) {
@@ -77,7 +84,7 @@ final class CEmitter {
             params.add("__local int* " + WarpOps.SCRATCH);
             params.add("int " + WarpOps.LOCAL_ID);
         }
-        String head = f.entry ? c.kernelQualifier()
+        String head = f.entry ? c.kernelQualifier() + (entryAttribute.isEmpty() ? "" : " " + entryAttribute.strip())
                 : c.deviceFunctionQualifier() + " " + (f.returnKind == null ? "void" : c.type(f.returnKind));
         sb.append(head).append(' ').append(f.cName).append('(')
                 .append(params.isEmpty() ? "void" : String.join(", ", params)).append(") {\n");

@@ -101,7 +101,8 @@ public final class KernelJit {
         program.inProgressNames.add(method.getName());
         FunctionIR entry = new Translator(program, code, entryName, true, spec, null, paramNames).translate();
         program.functions.put("<entry>", entry);
-        String source = new CEmitter(dialect, cls.getName() + "." + method.getName()).emit(program);
+        String entryAttribute = dialect == Dialect.CUDA ? LaunchBoundsRule.cudaAttribute(LaunchBoundsRule.of(method)) : "";
+        String source = new CEmitter(dialect, cls.getName() + "." + method.getName(), entryAttribute).emit(program);
         long localBytes = 0;
         for (ArrayRef a : entry.localArrays.values()) {
             localBytes += a.constSize() * a.elem().bytes();

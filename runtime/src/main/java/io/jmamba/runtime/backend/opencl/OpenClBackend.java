@@ -46,7 +46,34 @@ public final class OpenClBackend implements Backend {
     private static List<Path> libraryFolders() {
         String override = libraryOverride();
         Path parent = override == null ? null : Path.of(override).getParent();
-        return parent != null ? List.of(parent) : NativeLibraryLocator.searchFolders();
+        return parent != null ? List.of(parent) : loaderSearchOrder(NativeLibraryLocator.searchFolders(),
+                System.getProperty("jmamba.library.path"));
+    }
+
+    /** The distribution's library folders, where its ICD loader (ocl-icd on Debian and Ubuntu) lives. */
+    static final List<Path> SYSTEM_FOLDERS = List.of(Path.of("/usr/lib/x86_64-linux-gnu"), Path.of("/usr/lib64"),
+            Path.of("/usr/lib"));
+
+    /**
+     * The folders to look for the ICD loader in: those named by {@code -Djmamba.library.path} first, then
+     * the distribution's folders, then the rest of {@code folders} (LD_LIBRARY_PATH, the CUDA toolkit).
+     * Why the distribution's loader before the CUDA toolkit's copy of libOpenCL: on the H100 machine the
+     * toolkit's loader (/usr/local/cuda/lib64/libOpenCL.so.1) found no platform in the private vendors
+     * folder {@link IcdRegistration} points OCL_ICD_VENDORS to, and it does not read OCL_ICD_FILENAMES at
+     * all, while the distribution's loader reads both; either loader reaches the same drivers.
+     */
+    static List<Path> loaderSearchOrder(List<Path> folders, String explicitPath) {
+        java.util.LinkedHashSet<Path> out = new java.util.LinkedHashSet<>();
+        if (explicitPath != null) {
+            for (String part : explicitPath.split(java.io.File.pathSeparator)) {
+                if (!part.isBlank()) {
+                    out.add(Path.of(part.trim()));
+                }
+            }
+        }
+        out.addAll(SYSTEM_FOLDERS);
+        out.addAll(folders);
+        return List.copyOf(out);
     }
 
     /** Discovery with explicit library names and folders (tests use it to show the missing-library message). */

@@ -1,0 +1,91 @@
+package io.jmamba.bench.scaling.series;
+
+import io.jmamba.bench.scaling.MeasuredStep;
+import io.jmamba.bench.scaling.SeriesKind;
+import io.jmamba.kernels.ssd.SsdBf16Inputs;
+import io.jmamba.kernels.ssd.SsdConfig;
+import io.jmamba.kernels.ssd.SsdScanBf16;
+import io.jmamba.runtime.api.BFloat16Array;
+import io.jmamba.runtime.api.DataTransferMode;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.backend.ComputeDevice;
+
+import java.util.stream.LongStream;
+
+/**
+ * {@link SsdSeries}' problem (D per head, dt bias and softplus, one group, no z) with bf16 activations
+ * (x, dt, B, C and the output; A, D, dt_bias fp32) on the tensor-core kernels of {@link SsdScanBf16}:
+ * the shape and dtypes of mamba_ssm's bf16 Triton numbers. Id "ssd-bf16".
+ */
+public final class SsdBf16Series extends LayerSeries {
+    private static final long BF16 = 2;
+    private final int heads;
+    private final int headdim;
+    private final int dstate;
+    private final int chunk;
+
+    public SsdBf16Series(int heads, int headdim, int dstate, int chunk) {
+        super("ssd-bf16", "Mamba-2 SSD bf16, " + heads + " heads x " + headdim + ", d_state " + dstate + ", chunk " + chunk
+                + ", tensor cores", SeriesKind.SCAN, 1);
+        this.heads = heads;
+        this.headdim = headdim;
+        this.dstate = dstate;
+        this.chunk = chunk;
+    }
+
+    @Override
+    public long bytesMoved(long length) {
+        return BF16 * (2L * heads * headdim * length + (long) heads * length + 2L * dstate * length) + FLOAT * 3L * heads;
+    }
+
+    @Override
+    public String bytesFormula() {
+        return "2 B x (2 h p L + h L + 2 n L) + 4 B x 3 h: read x [L, h, p], dt [L, h], B, C [L, n] (bf16), A, D, dt_bias"
+                + " (fp32); write out [L, h, p] (bf16) (chunk intermediates not counted)";
+    }
+
+    @Override
+    public long deviceBytes(long length) {
+        long chunks = (length + chunk - 1) / chunk;
+        long intermediates = 2L * heads * chunks * chunk + chunks * heads * headdim * dstate + chunks * (long) chunk * chunk
+                + (long) heads * headdim * dstate;
+        return bytesMoved(length) + FLOAT * intermediates;
+    }
+
+    @Override
+    public MeasuredStep prepare(ComputeDevice device, long length) {
+        int len = seqlen(id(), length);
+        SsdConfig cfg = SsdConfig.of(1, len, heads, headdim, 1, dstate, chunk).withDtSoftplus(true);
+        BFloat16Array x = bf16((long) len * heads * headdim, 21, -1f, 1f);
+        BFloat16Array dt = bf16((long) len * heads, 22, -4f, -1f);
+        BFloat16Array b = bf16((long) len * dstate, 23, -1f, 1f);
+        BFloat16Array c = bf16((long) len * dstate, 24, -1f, 1f);
+        FloatArray a = new FloatArray(heads);
+        FloatArray d = new FloatArray(heads);
+        FloatArray dtBias = new FloatArray(heads);
+        Inputs.fill(a, 13, -8f, -1f);
+        Inputs.fill(d, 16);
+        Inputs.fill(dtBias, 17, -0.5f, 0.5f);
+        BFloat16Array out = new BFloat16Array(x.getSize());
+        TaskGraph g = new TaskGraph("bench_ssd_bf16").transferToDevice(DataTransferMode.FIRST_EXECUTION, x, dt, a, b, c, d, dtBias);
+        GridScheduler grids = new GridScheduler();
+        SsdScanBf16.addTo(g, grids, "ssd", cfg, new SsdBf16Inputs(x, dt, a, b, c, d, null, dtBias, null), out, null, null);
+        return PlanStep.start(device, g, grids);
+    }
+
+    /** n bf16 values uniform in [lo, hi) from {@code seed}, filled on every core (a 1M-token x is 1.5G values). */
+    static BFloat16Array bf16(long n, long seed, float lo, float hi) {
+        BFloat16Array a = new BFloat16Array(n);
+        long block = 1 << 20;
+        LongStream.range(0, (n + block - 1) / block).parallel().forEach(k -> {
+            java.util.SplittableRandom r = new java.util.SplittableRandom(seed * 1_000_003L + k);
+            long end = Math.min(n, (k + 1) * block);
+            for (long i = k * block; i < end; i++) {
+                a.set(i, (float) (lo + r.nextDouble() * (hi - lo)));
+            }
+        });
+        return a;
+    }
+}

@@ -1,0 +1,228 @@
+package io.jmamba.kernels.fused;
+
+import io.jmamba.kernels.support.Activations;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.KernelContext;
+import io.jmamba.runtime.api.KernelMath;
+import io.jmamba.runtime.api.Specialize;
+
+/**
+ * The Mamba-2 decode step between in_proj and out_proj in two kernels that read the in_proj output
+ * {@code zxbcdt} (batch, z | xBC | dt) where it lies, instead of five (two column splits, the conv
+ * update, the state update, the gated norm).
+ *
+ * <ul>
+ *   <li>{@link #convSsm}: the causal conv (+ bias, SiLU) of the step's xBC from the <em>old</em> conv
+ *       state, and the selective state update (dt bias, softplus, dt limit, D skip) with the SSM state
+ *       updated in place. A work-group owns {@code rowsPerGroup} state rows of one (batch, head); it first
+ *       computes the B and C channels of the head's group into local memory (each work-group again: a
+ *       few hundred 4-tap dot products from L2), then {@code lanes} consecutive work-items share a state
+ *       row, lane {@code l} owning entries {@code n = l, l + lanes, ...} (coalesced, each entry read
+ *       and written by one item), and the row's {@code y} meets in a butterfly of shuffles.
+ *       The conv state is only read here: other work-groups read the B and C channels' state too, and
+ *       nothing orders them against a writer.</li>
+ *   <li>{@link #gatedNormShift}: the grouped gated RMSNorm of y with z, one work-group per (batch, norm
+ *       group), and on the side the conv-state shift (drop the oldest column, append the step's xBC),
+ *       which is safe here because {@link #convSsm} has finished reading the old state.</li>
+ * </ul>
+ * Arithmetic follows the unfused kernels (CausalConv1dKernels.update, SelectiveStateUpdateLaneKernels.mamba2,
+ * NormKernels.gatedRmsNormGroup) operation for operation, so results agree to the last bits up to the
+ * norm's summation order.
+ */
+public final class Mamba2DecodeKernels {
+    private Mamba2DecodeKernels() {
+    }
+
+    /** Work-items per work-group of both kernels. */
+    public static final int GROUP = 256;
+    /** Largest d_state {@link #convSsm} takes (its local B and C arrays). */
+    public static final int MAX_DSTATE = 256;
+
+    /** flags: the conv has a bias. */
+    public static final int CONV_BIAS = 1;
+    /** flags: add D * x. */
+    public static final int HAS_D = 2;
+    /** flags: dt = softplus(dt + dt_bias). */
+    public static final int DT_SOFTPLUS = 4;
+    /** flags: clamp dt to [dtMin, dtMax]. */
+    public static final int DT_LIMIT = 8;
+    /** flags: add dt_bias. */
+    public static final int DT_BIAS = 16;
+
+    /** Lanes per state row for {@code dstate}: 8 (the next power of two when dstate is smaller). */
+    public static int lanes(int dstate) {
+        int lanes = 1;
+        while (lanes < dstate && lanes < 8) {
+            lanes *= 2;
+        }
+        return lanes;
+    }
+
+    /**
+     * See the class comment. Grid: {@code batch * heads * ceil(headdim / (GROUP / lanes))} work-groups of
+     * {@link #GROUP}; {@code lanes} from {@link #lanes}.
+     *
+     * @param zxbcdt    (batch, inRows): z (dInner), xBC (convDim = dInner + 2 groups dstate), dt (heads)
+     * @param convState (batch, convDim, width - 1), read only
+     * @param convW     (convDim, width)
+     * @param ssmState  (batch, heads, headdim, dstate), updated in place
+     * @param y         (batch, dInner): y = C . h + D x, ungated
+     */
+    public static void convSsm(KernelContext ctx, FloatArray zxbcdt, FloatArray convState, FloatArray convW,
+                               FloatArray convBias, FloatArray ssmState, FloatArray a, FloatArray dSkip, FloatArray dtBias,
+                               FloatArray y, int batch, int heads, int headdim, int groups, float dtMin, float dtMax,
+                               @Specialize int dstate, @Specialize int width, @Specialize int lanes, int flags) {
+        float[] bc = ctx.allocateFloatLocalArray(2 * MAX_DSTATE);
+        int dInner = heads * headdim;
+        int gn = groups * dstate;
+        int convDim = dInner + 2 * gn;
+        int inRows = dInner + convDim + heads;
+        int stateLen = width - 1;
+        int rowsPerGroup = GROUP / lanes;
+        int blocks = (headdim + rowsPerGroup - 1) / rowsPerGroup;
+        int lid = ctx.localIdx;
+        int bh = ctx.groupIdx / blocks;
+        int pb = ctx.groupIdx - bh * blocks;
+        int bi = bh / heads;
+        int h = bh - bi * heads;
+        int g = h / (heads / groups);
+        long zRow = (long) bi * inRows;
+        // B and C of this head's group: channels dInner + g * dstate + n and dInner + gn + g * dstate + n
+        for (int j = lid; j < 2 * dstate; j += GROUP) {
+            int c = j < dstate ? dInner + g * dstate + j : dInner + gn + g * dstate + (j - dstate);
+            bc[j] = conv(zxbcdt, convState, convW, convBias, zRow + dInner + c, ((long) bi * convDim + c) * stateLen, c,
+                    width, flags);
+        }
+        ctx.localBarrier();
+        int lane = lid % lanes;
+        int p = pb * rowsPerGroup + lid / lanes;
+        boolean owner = p < headdim;
+        int pp = Math.min(p, headdim - 1);
+        int ch = h * headdim + pp;
+        float xv = conv(zxbcdt, convState, convW, convBias, zRow + dInner + ch, ((long) bi * convDim + ch) * stateLen, ch,
+                width, flags);
+        float dtv = zxbcdt.get(zRow + dInner + convDim + h);
+        if ((flags & DT_BIAS) != 0) {
+            dtv += dtBias.get(h);
+        }
+        if ((flags & DT_SOFTPLUS) != 0) {
+            dtv = Activations.softplus(dtv);
+        }
+        if ((flags & DT_LIMIT) != 0) {
+            dtv = Math.min(Math.max(dtv, dtMin), dtMax);
+        }
+        float decay = KernelMath.exp(dtv * a.get(h));
+        float dtx = dtv * xv;
+        long stateBase = (((long) bi * heads + h) * headdim + pp) * dstate;
+        int slots = (dstate + lanes - 1) / lanes;
+        float[] sv = new float[slots];
+        for (int k = 0; k < slots; k++) {
+            int n = lane + k * lanes;
+            if (n < dstate) {
+                sv[k] = ssmState.get(stateBase + n);
+            }
+        }
+        float acc = 0f;
+        for (int k = 0; k < slots; k++) {
+            int n = lane + k * lanes;
+            if (n < dstate) {
+                float s = KernelMath.fma(sv[k], decay, dtx * bc[n]);
+                if (owner) {
+                    ssmState.set(stateBase + n, s);
+                }
+                acc = KernelMath.fma(s, bc[dstate + n], acc);
+            }
+        }
+        for (int offset = lanes / 2; offset > 0; offset = offset / 2) {
+            acc += ctx.shuffleXor(acc, offset);
+        }
+        if (owner && lane == 0) {
+            if ((flags & HAS_D) != 0) {
+                acc = KernelMath.fma(dSkip.get(h), xv, acc);
+            }
+            y.set((long) bi * dInner + ch, acc);
+        }
+    }
+
+    /** The conv of one channel at the step: bias + sum_k w[k] * (old state | x), SiLU; as CausalConv1dKernels.update. */
+    static float conv(FloatArray zxbcdt, FloatArray convState, FloatArray convW, FloatArray convBias, long xAt, long sBase,
+                      int c, int width, int flags) {
+        float acc = (flags & CONV_BIAS) != 0 ? convBias.get(c) : 0f;
+        for (int k = 0; k < width - 1; k++) {
+            acc += convW.get((long) c * width + k) * convState.get(sBase + k);
+        }
+        acc += convW.get((long) c * width + width - 1) * zxbcdt.get(xAt);
+        return Activations.silu(acc);
+    }
+
+    /**
+     * See the class comment. Grid: {@code batch * normGroups} work-groups of {@link #GROUP}.
+     *
+     * @param y         (batch, dInner) from {@link #convSsm}
+     * @param zxbcdt    (batch, inRows): z is columns [0, dInner); xBC follows
+     * @param out       (batch, dInner): rmsnorm_g(y * silu(z)) * w, or with normBeforeGate rmsnorm_g(y) * w * silu(z)
+     * @param convState (batch, convDim, width - 1): shifted by one column, the step's xBC appended
+     */
+    public static void gatedNormShift(KernelContext ctx, FloatArray y, FloatArray zxbcdt, FloatArray weight, FloatArray out,
+                                      FloatArray convState, int batch, int dInner, int inRows, int convDim, int groupSize,
+                                      float eps, boolean normBeforeGate, @Specialize int width) {
+        float[] partial = ctx.allocateFloatLocalArray(GROUP);
+        int lid = ctx.localIdx;
+        int normGroups = dInner / groupSize;
+        int bi = ctx.groupIdx / normGroups;
+        int g = ctx.groupIdx - bi * normGroups;
+        long base = (long) bi * dInner + (long) g * groupSize;
+        long zBase = (long) bi * inRows + (long) g * groupSize;
+        float ss = 0f;
+        for (int i = lid; i < groupSize; i += GROUP) {
+            float v = y.get(base + i);
+            if (!normBeforeGate) {
+                v = v * silu(zxbcdt.get(zBase + i));
+            }
+            ss += v * v;
+        }
+        float scale = KernelMath.rsqrt(groupSum(ctx, partial, lid, ss) / groupSize + eps);
+        for (int i = lid; i < groupSize; i += GROUP) {
+            float v = y.get(base + i);
+            float o;
+            if (!normBeforeGate) {
+                o = v * silu(zxbcdt.get(zBase + i)) * scale * weight.get(g * groupSize + i);
+            } else {
+                o = v * scale * weight.get(g * groupSize + i) * silu(zxbcdt.get(zBase + i));
+            }
+            out.set(base + i, o);
+        }
+        // the conv-state shift, spread over every work-item of the launch
+        int stateLen = width - 1;
+        long channels = (long) batch * convDim;
+        long items = (long) batch * normGroups * GROUP;
+        for (long chn = (long) ctx.groupIdx * GROUP + lid; chn < channels; chn += items) {
+            long bj = chn / convDim;
+            long c = chn - bj * convDim;
+            long s = chn * stateLen;
+            for (int i = 0; i < stateLen - 1; i++) {
+                convState.set(s + i, convState.get(s + i + 1));
+            }
+            convState.set(s + stateLen - 1, zxbcdt.get(bj * inRows + dInner + c));
+        }
+    }
+
+    /** Sum of {@code value} over the work-group (tree in local memory); every item gets the total. */
+    static float groupSum(KernelContext ctx, float[] partial, int lid, float value) {
+        partial[lid] = value;
+        ctx.localBarrier();
+        for (int half = GROUP / 2; half > 0; half = half / 2) {
+            if (lid < half) {
+                partial[lid] = partial[lid] + partial[lid + half];
+            }
+            ctx.localBarrier();
+        }
+        float total = partial[0];
+        ctx.localBarrier();
+        return total;
+    }
+
+    static float silu(float v) {
+        return v / (1f + KernelMath.exp(-v));
+    }
+}

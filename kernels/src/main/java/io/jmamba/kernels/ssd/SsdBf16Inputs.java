@@ -1,0 +1,63 @@
+package io.jmamba.kernels.ssd;
+
+import io.jmamba.kernels.nn.ShapeCheck;
+import io.jmamba.runtime.api.BFloat16Array;
+import io.jmamba.runtime.api.FloatArray;
+
+/**
+ * The tensors of a bf16 SSD call, in the dtypes of mamba_ssm's bf16 path ({@code mamba_chunk_scan_combined}
+ * inside a bf16 Mamba-2 layer): the activations x, dt, B, C and the gate z are bf16 (they come out of
+ * the bf16 in_proj and conv), while A (-exp(A_log)), D, dt_bias and the initial states are fp32 parameters
+ * or state. As in mamba_ssm, every intermediate (dt, dA cumsum, chunk states, C B^T) is fp32, the
+ * output has x's dtype (bf16) and the final state is fp32. Shapes as {@link SsdInputs}; D, z, dtBias
+ * and initialStates are optional (null).
+ */
+public record SsdBf16Inputs(BFloat16Array x, BFloat16Array dt, FloatArray A, BFloat16Array B, BFloat16Array C,
+                            FloatArray D, BFloat16Array z, FloatArray dtBias, FloatArray initialStates) {
+
+    /** Checks every tensor against {@code cfg}; messages name the tensor and both shapes. */
+    public SsdInputs.DMode validate(SsdConfig cfg) {
+        long b = cfg.batch(), l = cfg.seqlen(), h = cfg.heads(), p = cfg.headdim(), g = cfg.groups(), n = cfg.dstate();
+        ShapeCheck.requireShape("x", x, "(batch, seqlen, heads, headdim)", b, l, h, p);
+        ShapeCheck.requireShape("dt", dt, "(batch, seqlen, heads)", b, l, h);
+        ShapeCheck.requireShape("A", A, "(heads)", h);
+        ShapeCheck.requireShape("B", B, "(batch, seqlen, groups, dstate)", b, l, g, n);
+        ShapeCheck.requireShape("C", C, "(batch, seqlen, groups, dstate)", b, l, g, n);
+        if (z != null) {
+            ShapeCheck.requireShape("z", z, "(batch, seqlen, heads, headdim)", b, l, h, p);
+        }
+        if (dtBias != null) {
+            ShapeCheck.requireShape("dt_bias", dtBias, "(heads)", h);
+        }
+        if (initialStates != null) {
+            ShapeCheck.requireShape("initial_states", initialStates, "(batch, heads, headdim, dstate)", b, h, p, n);
+        }
+        if (D == null) {
+            return SsdInputs.DMode.NONE;
+        }
+        if (D.getSize() == h) {
+            return SsdInputs.DMode.PER_HEAD;
+        }
+        if (D.getSize() == h * p) {
+            return SsdInputs.DMode.PER_CHANNEL;
+        }
+        throw new IllegalArgumentException("D: expected shape (heads) = [" + h + "] or (heads, headdim) = [" + h + ", " + p
+                + "], got an array of " + D.getSize() + " elements");
+    }
+
+    /** The same values widened to float (exact), as {@link SsdInputs} for {@link SsdReference} and the fp32 kernels. */
+    public SsdInputs widened() {
+        return new SsdInputs(widen(x), widen(dt), A, widen(B), widen(C), D, widen(z), dtBias, initialStates);
+    }
+
+    private static FloatArray widen(BFloat16Array a) {
+        if (a == null) {
+            return null;
+        }
+        FloatArray f = new FloatArray(a.getSize());
+        for (long i = 0; i < a.getSize(); i++) {
+            f.set(i, a.get(i));
+        }
+        return f;
+    }
+}

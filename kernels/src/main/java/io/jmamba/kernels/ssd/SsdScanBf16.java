@@ -1,0 +1,161 @@
+package io.jmamba.kernels.ssd;
+
+import io.jmamba.kernels.nn.GraphParts;
+import io.jmamba.kernels.nn.ShapeCheck;
+import io.jmamba.runtime.api.BFloat16Array;
+import io.jmamba.runtime.api.DataTransferMode;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.KernelContext;
+import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.api.WorkerGrid1D;
+import io.jmamba.runtime.backend.ComputeDevice;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Host API of the SSD chunked scan with bf16 activations ({@link SsdBf16Inputs}, bf16 output): the
+ * five phases of {@link SsdScan} ({@link SsdScan#PHASES}, the same fp32 intermediates in an
+ * {@link SsdScan.Workspace}, plus the passed states in bf16), with the bf16 cumsum of
+ * {@link SsdCumsumKernel} and the tensor-core products and bf16-writing state passing of
+ * {@link SsdTensorKernels}.
+ * <pre>{@code
+ * SsdConfig cfg = SsdConfig.of(1, 65536, 24, 64, 1, 128, 256).withDtSoftplus(true);
+ * SsdScanBf16.addTo(graph, grids, "l0_ssd", cfg, inputs, out, finalStates, workspace);
+ * }</pre>
+ */
+public final class SsdScanBf16 {
+    private SsdScanBf16() {
+    }
+
+    /**
+     * The device-resident intermediates of a bf16 SSD call: {@link SsdScan}'s fp32 ones and the state
+     * entering each chunk in bf16 (batch, nchunks, heads, headdim, dstate). Shareable between calls of
+     * one graph as {@link SsdScan.Workspace} is.
+     */
+    public record Workspace(SsdScan.Workspace fp32, BFloat16Array statesIn) {
+
+        /** A workspace large enough for {@code cfg} and any call with smaller sizes. */
+        public static Workspace allocate(SsdConfig cfg) {
+            return new Workspace(SsdScan.Workspace.allocate(cfg), new BFloat16Array(ShapeCheck.elements("states_in",
+                    cfg.batch(), cfg.nchunks(), cfg.heads(), cfg.headdim(), cfg.dstate())));
+        }
+
+        void requireFits(SsdConfig cfg) {
+            fp32.requireFits(cfg);
+            long needed = (long) cfg.batch() * cfg.nchunks() * cfg.heads() * cfg.headdim() * cfg.dstate();
+            if (statesIn == null || statesIn.getSize() < needed) {
+                throw new IllegalArgumentException("workspace.states_in has " + (statesIn == null ? "no array"
+                        : statesIn.getSize() + " elements") + ", this SSD call needs " + needed);
+            }
+        }
+    }
+
+    /**
+     * Checks what the tensor-core kernels need beyond {@link SsdConfig#validate}: whole 64-token tiles
+     * per chunk and 16-wide fragments over headdim and dstate (every Mamba-2 model has chunk 256,
+     * headdim 64, dstate 64 or 128).
+     */
+    public static SsdConfig validate(SsdConfig cfg) {
+        cfg.validate();
+        if (cfg.chunkSize() % SsdTensorKernels.TILE != 0) {
+            throw new IllegalArgumentException("chunk_size: the bf16 SSD kernels need a multiple of " + SsdTensorKernels.TILE
+                    + ", got " + cfg.chunkSize());
+        }
+        if (cfg.headdim() % 16 != 0) {
+            throw new IllegalArgumentException("headdim: the bf16 SSD kernels need a multiple of 16, got " + cfg.headdim());
+        }
+        if (cfg.dstate() % 16 != 0) {
+            throw new IllegalArgumentException("dstate: the bf16 SSD kernels need a multiple of 16, got " + cfg.dstate());
+        }
+        return cfg;
+    }
+
+    /**
+     * Appends the SSD tasks {@code prefix + "_" + phase} to {@code graph} and their grids to {@code grids}.
+     *
+     * @param out         (batch, seqlen, heads, headdim), bf16
+     * @param finalStates (batch, heads, headdim, dstate), fp32, or null to leave it in the workspace
+     * @param workspace   the intermediates (null: a new one), shareable between calls as in {@link SsdScan}
+     */
+    public static Workspace addTo(TaskGraph graph, GridScheduler grids, String prefix, SsdConfig cfg,
+                                  SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates, Workspace workspace) {
+        Objects.requireNonNull(graph, "graph");
+        Objects.requireNonNull(grids, "grids");
+        GraphParts.checkPrefix(prefix);
+        validate(cfg);
+        SsdInputs.DMode dMode = in.validate(cfg);
+        int batch = cfg.batch(), seqlen = cfg.seqlen(), heads = cfg.heads(), headdim = cfg.headdim();
+        int groups = cfg.groups(), dstate = cfg.dstate(), chunk = cfg.chunkSize(), nchunks = cfg.nchunks();
+        ShapeCheck.requireShape("out", out, "(batch, seqlen, heads, headdim)", batch, seqlen, heads, headdim);
+        Workspace both = workspace != null ? workspace : Workspace.allocate(cfg);
+        both.requireFits(cfg);
+        SsdScan.Workspace ws = both.fp32();
+        if (finalStates != null) {
+            ShapeCheck.requireShape("final_states", finalStates, "(batch, heads, headdim, dstate)", batch, heads, headdim, dstate);
+        } else {
+            finalStates = ws.finalStates();
+        }
+        FloatArray dtBias = GraphParts.orPlaceholder(graph, in.dtBias());
+        FloatArray initial = GraphParts.orPlaceholder(graph, in.initialStates());
+        FloatArray d = GraphParts.orPlaceholder(graph, in.D());
+        BFloat16Array z = in.z();
+        if (z == null) { // a pair, so that the kernel's (never taken) pair load would stay in bounds
+            z = new BFloat16Array(2);
+            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, z);
+        }
+
+        String g = graph.getName() + ".";
+        int bch = ShapeCheck.intProduct("batch * nchunks * heads", batch, nchunks, heads);
+        long[] tiles = SsdTensorKernels.groups(cfg);
+        ShapeCheck.intProduct("cumsum work-items", bch, SsdCumsumKernel.GROUP);
+        for (int k = 0; k < tiles.length; k++) {
+            ShapeCheck.intProduct(SsdScan.PHASES.get(k == 0 ? 1 : k + 2) + " work-items", tiles[k], SsdTensorKernels.GROUP);
+        }
+
+        String t = prefix + "_cumsum";
+        graph.task(t, SsdCumsumKernel::chunkCumsumBf16, new KernelContext(), in.dt(), dtBias, in.A(), ws.dtOut(),
+                ws.dACumsum(), batch, seqlen, heads, chunk, nchunks, in.dtBias() != null, cfg.dtSoftplus(), cfg.clampsDt(),
+                cfg.dtMin(), cfg.dtMax());
+        grids.addWorkerGrid(g + t, grid(bch, SsdCumsumKernel.GROUP));
+
+        t = prefix + "_state";
+        graph.task(t, SsdTensorKernels::chunkState, new KernelContext(), in.x(), in.B(), ws.dtOut(), ws.dACumsum(),
+                ws.states(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
+        grids.addWorkerGrid(g + t, grid(tiles[0], SsdTensorKernels.GROUP));
+
+        t = prefix + "_passing";
+        graph.task(t, SsdTensorKernels::statePassing, ws.states(), ws.dACumsum(), initial, finalStates, both.statesIn(),
+                batch, seqlen, heads, headdim, dstate, chunk, nchunks, in.initialStates() != null);
+        grids.addWorkerGrid(g + t, GraphParts.loopGrid((long) headdim * dstate / 2, (long) batch * heads));
+
+        t = prefix + "_cb";
+        graph.task(t, SsdTensorKernels::chunkCb, new KernelContext(), in.C(), in.B(), ws.cb(), batch, seqlen, groups,
+                dstate, chunk, nchunks);
+        grids.addWorkerGrid(g + t, grid(tiles[1], SsdTensorKernels.GROUP));
+
+        t = prefix + "_scan";
+        graph.task(t, SsdTensorKernels::chunkScan, new KernelContext(), in.x(), z, d, in.C(), ws.cb(), ws.dtOut(),
+                ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
+                dMode.ordinal(), in.z() != null);
+        grids.addWorkerGrid(g + t, grid(tiles[2], SsdTensorKernels.GROUP));
+        return both;
+    }
+
+    /** Runs one bf16 SSD call on {@code device}: inputs in, five kernels, {@code out} and {@code finalStates} (when not null) back. */
+    public static void run(ComputeDevice device, SsdConfig cfg, SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates) {
+        in.validate(validate(cfg));
+        FloatArray fin = finalStates != null ? finalStates
+                : new FloatArray((long) cfg.batch() * cfg.heads() * cfg.headdim() * cfg.dstate());
+        GraphParts.runOnce(device, "ssd_bf16",
+                GraphParts.arrays(in.x(), in.dt(), in.A(), in.B(), in.C(), in.D(), in.z(), in.dtBias(), in.initialStates()),
+                List.of(out, fin), (graph, grids) -> addTo(graph, grids, "ssd", cfg, in, out, fin, null));
+    }
+
+    private static WorkerGrid1D grid(long workGroups, int groupSize) {
+        WorkerGrid1D grid = new WorkerGrid1D(workGroups * groupSize);
+        grid.setLocalWork(groupSize);
+        return grid;
+    }
+}

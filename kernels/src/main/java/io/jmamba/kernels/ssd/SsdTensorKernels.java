@@ -1,0 +1,515 @@
+package io.jmamba.kernels.ssd;
+
+import io.jmamba.runtime.api.BFloat16Array;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.KernelContext;
+import io.jmamba.runtime.api.KernelMath;
+import io.jmamba.runtime.api.Parallel;
+
+/**
+ * The three matrix-product phases of the SSD scan ({@link SsdKernels}' chunkState, chunkCb and
+ * chunkScan, the same fp32 intermediates) with bf16 inputs on tensor cores: every product is a
+ * sequence of warp-wide {@link KernelContext#mmaBf16Frag} (m16n8k16, fp32 accumulation) on operands
+ * packed as bf16 pairs.
+ *
+ * <p>Tiling: one work-group of {@link #GROUP} items (4 warps) per 64 x 64 output tile; warp w owns the
+ * tile rows 16w..16w+15 and all 64 columns (eight n8 accumulators, 32 floats per item). Operands whose
+ * contraction index is contiguous in memory (C and B in C B^T, C in C state^T) are loaded as bf16 pairs
+ * straight into the A/B fragments; operands strided along the contraction (x and B in B^T (w x), x in
+ * (L o CB) x, the fp32 state) are staged in local memory, {@link #SLICE} contraction steps at a time,
+ * transposed into rows of packed pairs along the contraction, {@link #STRIDE} ints apart: 36 = 4 mod 32,
+ * so the fragment reads (lane g*4+t reads row g, pair t) and the staging writes (see {@link #stageTransposed})
+ * both hit 32 distinct banks. The decayed, masked weights (L o CB) of the intra-chunk product are
+ * computed per lane directly in the A-fragment layout from the fp32 C B^T, dA cumsum and dt.
+ *
+ * <p>Warp operations are work-group barriers on OpenCL and the JVM, so every loop containing an mma
+ * has bounds uniform over the work-group (the causal end of the intra-chunk product is the tile's, not
+ * the warp's; on CUDA a warp-level end would skip about 15% more).
+ *
+ * <p>Limits (checked by {@link SsdScanBf16}): chunk a multiple of {@link #TILE}, headdim and dstate
+ * multiples of 16. Launch of the three products: 1-D, local size {@link #GROUP}, {@link #groups}
+ * work-groups each; {@link #statePassing} is a {@code @Parallel} loop nest.
+ * Local memory per group: chunkState 2 x 9 KiB + 2 KiB, chunkScan 9 KiB + 4 KiB, chunkCb none.
+ */
+public final class SsdTensorKernels {
+    private SsdTensorKernels() {
+    }
+
+    /** Work-items per group: four warps. */
+    public static final int GROUP = 128;
+    /** Rows and columns of one output tile. */
+    public static final int TILE = 64;
+    /** Contraction steps staged per pass. */
+    static final int SLICE = 64;
+    /** Packed pairs per staged row. */
+    static final int PAIRS = SLICE / 2;
+    /** Ints between staged rows (PAIRS + 4: bank-conflict free, see the class comment). */
+    static final int STRIDE = PAIRS + 4;
+    /** n8 accumulator tiles per warp (TILE columns). */
+    static final int NT = TILE / 8;
+    /** Staging passes per slice: TILE rows x PAIRS pairs over GROUP items. */
+    static final int STAGE_PASSES = TILE * PAIRS / GROUP / 2;
+    static final int MAX_CHUNK = SsdConfig.MAX_CHUNK;
+    static final float LOG2E = 1.4426950408889634f;
+
+    /** Work-groups of chunkState, chunkCb and chunkScan for {@code cfg}. */
+    public static long[] groups(SsdConfig cfg) {
+        long tilesP = (cfg.headdim() + TILE - 1) / TILE;
+        long tilesN = (cfg.dstate() + TILE - 1) / TILE;
+        long tilesQ = cfg.chunkSize() / TILE;
+        long bch = (long) cfg.batch() * cfg.nchunks() * cfg.heads();
+        long bcg = (long) cfg.batch() * cfg.nchunks() * cfg.groups();
+        return new long[]{bch * tilesP * tilesN, bcg * tilesQ * tilesQ, bch * tilesP * tilesQ};
+    }
+
+    /**
+     * cb[b,c,g] (chunk x chunk, fp32) = C_chunk B_chunk^T for the tiles on and below the diagonal (the
+     * tiles above it are not written; inside a diagonal tile the upper triangle is written unmasked:
+     * {@link #chunkScan} masks s <= l itself). Rows and columns past the sequence end are zero.
+     */
+    public static void chunkCb(KernelContext ctx, BFloat16Array C, BFloat16Array B, FloatArray cb, int batch, int seqlen,
+                               int groups, int dstate, int chunk, int nchunks) {
+        float[] acc = new float[NT * 4];
+        int lane = ctx.laneId();
+        int warp = ctx.localIdx / KernelContext.WARP_SIZE;
+        int gq = lane / 4;
+        int t = lane % 4;
+        int tilesQ = chunk / TILE;
+        int grp = ctx.groupIdx;
+        int s0 = (grp % tilesQ) * TILE;
+        int l0 = ((grp / tilesQ) % tilesQ) * TILE;
+        int i = grp / (tilesQ * tilesQ);
+        int g = i % groups;
+        int c = (i / groups) % nchunks;
+        int b = i / (groups * nchunks);
+        int len = Math.min(chunk, seqlen - c * chunk);
+        if (s0 <= l0 && l0 < len) { // uniform over the group
+            int rowStep = groups * dstate;
+            long base = ((long) b * seqlen + (long) c * chunk) * rowStep + (long) g * dstate + 2 * t;
+            int la = l0 + 16 * warp + gq;
+            int lb = la + 8;
+            boolean inA = la < len;
+            boolean inB = lb < len;
+            long aRow = base + (long) la * rowStep;
+            long bRow = base + (long) lb * rowStep;
+            for (int k = 0; k < dstate; k += 16) {
+                int a0 = 0;
+                int a1 = 0;
+                int a2 = 0;
+                int a3 = 0;
+                if (inA) {
+                    a0 = C.getPair(aRow + k);
+                    a2 = C.getPair(aRow + k + 8);
+                }
+                if (inB) {
+                    a1 = C.getPair(bRow + k);
+                    a3 = C.getPair(bRow + k + 8);
+                }
+                for (int j = 0; j < NT; j++) {
+                    int s = s0 + 8 * j + gq;
+                    int b0 = 0;
+                    int b1 = 0;
+                    if (s < len) {
+                        long sRow = base + (long) s * rowStep + k;
+                        b0 = B.getPair(sRow);
+                        b1 = B.getPair(sRow + 8);
+                    }
+                    ctx.mmaBf16Frag(a0, a1, a2, a3, b0, b1, acc, 4 * j);
+                }
+            }
+            long out = ((long) i * chunk + la) * chunk + s0 + 2 * t;
+            for (int j = 0; j < NT; j++) {
+                cb.set(out + 8 * j, acc[4 * j]);
+                cb.set(out + 8 * j + 1, acc[4 * j + 1]);
+                cb.set(out + 8L * chunk + 8 * j, acc[4 * j + 2]);
+                cb.set(out + 8L * chunk + 8 * j + 1, acc[4 * j + 3]);
+            }
+        }
+    }
+
+    /**
+     * states[b,c,h] (headdim x dstate, fp32) = sum_l (w_l x[l,:])^T B[l,:], w_l = exp(dA_cs[last] - dA_cs[l]) dt[l];
+     * w_l x is rounded to bf16 before the product, as mamba_ssm's Triton chunk-state kernel does.
+     * M = headdim (tile rows p), N = dstate (tile columns n), contraction over the chunk's tokens.
+     */
+    public static void chunkState(KernelContext ctx, BFloat16Array x, BFloat16Array B, FloatArray dtOut,
+                                  FloatArray dACumsum, FloatArray states, int batch, int seqlen, int heads, int headdim,
+                                  int groups, int dstate, int chunk, int nchunks) {
+        int[] xs = ctx.allocateIntLocalArray(TILE * STRIDE);
+        int[] bs = ctx.allocateIntLocalArray(TILE * STRIDE);
+        float[] wl = ctx.allocateFloatLocalArray(MAX_CHUNK);
+        float[] acc = new float[NT * 4];
+        int lid = ctx.localIdx;
+        int lane = ctx.laneId();
+        int warp = lid / KernelContext.WARP_SIZE;
+        int gq = lane / 4;
+        int t = lane % 4;
+        int tilesN = (dstate + TILE - 1) / TILE;
+        int tilesP = (headdim + TILE - 1) / TILE;
+        int grp = ctx.groupIdx;
+        int n0 = (grp % tilesN) * TILE;
+        int p0 = ((grp / tilesN) % tilesP) * TILE;
+        int i = grp / (tilesN * tilesP);
+        int h = i % heads;
+        int c = (i / heads) % nchunks;
+        int b = i / (heads * nchunks);
+        int g = h / (heads / groups);
+        int len = Math.min(chunk, seqlen - c * chunk);
+        long cs = (((long) b * heads + h) * nchunks + c) * chunk;
+        float last = dACumsum.get(cs + len - 1);
+        for (int l = lid; l < len; l += GROUP) {
+            wl[l] = KernelMath.exp(last - dACumsum.get(cs + l)) * dtOut.get(cs + l);
+        }
+        long row0 = (long) b * seqlen + (long) c * chunk;
+        long xBase = (row0 * heads + h) * headdim + p0;
+        int xRow = heads * headdim;
+        long bBase = (row0 * groups + g) * dstate + n0;
+        int bRow = groups * dstate;
+        int pLeft = headdim - p0;
+        int nLeft = dstate - n0;
+        ctx.localBarrier();
+        for (int k0 = 0; k0 < len; k0 += SLICE) {
+            for (int e = 0; e < STAGE_PASSES; e++) {
+                int combo = warp * STAGE_PASSES + e;
+                int cp = lane / 8 + 4 * (combo % 8); // column pair of the tile
+                int sp = lane % 8 + 8 * (combo / 8); // token pair of the slice
+                int l = k0 + 2 * sp;
+                int x0 = 0;
+                int x1 = 0;
+                int b0 = 0;
+                int b1 = 0;
+                float w0 = 0f;
+                float w1 = 0f;
+                if (l < len) {
+                    w0 = wl[l];
+                    if (2 * cp < pLeft) {
+                        x0 = x.getPair(xBase + (long) l * xRow + 2 * cp);
+                    }
+                    if (2 * cp < nLeft) {
+                        b0 = B.getPair(bBase + (long) l * bRow + 2 * cp);
+                    }
+                }
+                if (l + 1 < len) {
+                    w1 = wl[l + 1];
+                    if (2 * cp < pLeft) {
+                        x1 = x.getPair(xBase + (long) (l + 1) * xRow + 2 * cp);
+                    }
+                    if (2 * cp < nLeft) {
+                        b1 = B.getPair(bBase + (long) (l + 1) * bRow + 2 * cp);
+                    }
+                }
+                int at = 2 * cp * STRIDE + sp;
+                xs[at] = KernelMath.packBf16x2(KernelMath.bf16x2Lo(x0) * w0, KernelMath.bf16x2Lo(x1) * w1);
+                xs[at + STRIDE] = KernelMath.packBf16x2(KernelMath.bf16x2Hi(x0) * w0, KernelMath.bf16x2Hi(x1) * w1);
+                bs[at] = (b0 & 0xffff) | (b1 << 16);
+                bs[at + STRIDE] = (b0 >>> 16) | (b1 & 0xffff0000);
+            }
+            ctx.localBarrier();
+            int kEnd = Math.min(SLICE, len - k0); // pairs past the end are zero: stop at the last 16-step holding a token
+            for (int kk = 0; 2 * kk < kEnd; kk += 8) {
+                int ra = (16 * warp + gq) * STRIDE + kk + t;
+                int a0 = xs[ra];
+                int a1 = xs[ra + 8 * STRIDE];
+                int a2 = xs[ra + 4];
+                int a3 = xs[ra + 8 * STRIDE + 4];
+                for (int j = 0; j < NT; j++) {
+                    if (8 * j < nLeft) { // uniform over the group
+                        int rb = (8 * j + gq) * STRIDE + kk + t;
+                        ctx.mmaBf16Frag(a0, a1, a2, a3, bs[rb], bs[rb + 4], acc, 4 * j);
+                    }
+                }
+            }
+            ctx.localBarrier();
+        }
+        int pa = 16 * warp + gq;
+        long outA = ((long) i * headdim + p0 + pa) * dstate + n0 + 2 * t;
+        long outB = outA + 8L * dstate;
+        for (int j = 0; j < NT; j++) {
+            if (8 * j < nLeft) {
+                if (pa < pLeft) {
+                    states.set(outA + 8 * j, acc[4 * j]);
+                    states.set(outA + 8 * j + 1, acc[4 * j + 1]);
+                }
+                if (pa + 8 < pLeft) {
+                    states.set(outB + 8 * j, acc[4 * j + 2]);
+                    states.set(outB + 8 * j + 1, acc[4 * j + 3]);
+                }
+            }
+        }
+    }
+
+    /**
+     * out[b,c,h] (chunk x headdim, bf16) = diag(exp(dA_cs)) C state_in^T + (cb o decay o dt)_lower x_chunk,
+     * plus D x, times silu(z). {@code statesIn} is the state entering each chunk in bf16, from
+     * {@link #statePassing} (mamba_ssm also hands the passed states to its chunk scan in C's dtype); the
+     * intra-chunk weights are rounded to bf16 after the decay, as its Triton kernel does.
+     *
+     * @param dMode 0: no D, 1: D per head, 2: D per (head, channel)
+     */
+    public static void chunkScan(KernelContext ctx, BFloat16Array x, BFloat16Array z, FloatArray D, BFloat16Array C,
+                                 FloatArray cb, FloatArray dtOut, FloatArray dACumsum, BFloat16Array statesIn,
+                                 BFloat16Array out, int batch, int seqlen, int heads, int headdim, int groups,
+                                 int dstate, int chunk, int nchunks, int dMode, boolean hasZ) {
+        int[] stage = ctx.allocateIntLocalArray(TILE * STRIDE);
+        float[] dA2 = ctx.allocateFloatLocalArray(MAX_CHUNK);
+        float[] dtl = ctx.allocateFloatLocalArray(MAX_CHUNK);
+        float[] acc = new float[NT * 4];
+        int lid = ctx.localIdx;
+        int lane = ctx.laneId();
+        int warp = lid / KernelContext.WARP_SIZE;
+        int gq = lane / 4;
+        int t = lane % 4;
+        int tilesP = (headdim + TILE - 1) / TILE;
+        int tilesQ = chunk / TILE;
+        int grp = ctx.groupIdx;
+        int p0 = (grp % tilesP) * TILE;
+        int l0 = ((grp / tilesP) % tilesQ) * TILE;
+        int i = grp / (tilesP * tilesQ);
+        int h = i % heads;
+        int c = (i / heads) % nchunks;
+        int b = i / (heads * nchunks);
+        int g = h / (heads / groups);
+        int len = Math.min(chunk, seqlen - c * chunk);
+        int pLeft = headdim - p0;
+        if (l0 < len) { // uniform over the group
+            long cs = (((long) b * heads + h) * nchunks + c) * chunk;
+            int sEnd = Math.min(l0 + TILE, len);
+            for (int s = lid; s < sEnd; s += GROUP) {
+                dA2[s] = dACumsum.get(cs + s) * LOG2E;
+                dtl[s] = dtOut.get(cs + s);
+            }
+            long row0 = (long) b * seqlen + (long) c * chunk;
+            int la = l0 + 16 * warp + gq;
+            int lb = la + 8;
+            boolean inA = la < len;
+            boolean inB = lb < len;
+            float dAa = 0f;
+            float dAb = 0f;
+            float ea = 0f;
+            float eb = 0f;
+            if (inA) {
+                dAa = dACumsum.get(cs + la) * LOG2E;
+                ea = KernelMath.exp2Approx(dAa);
+            }
+            if (inB) {
+                dAb = dACumsum.get(cs + lb) * LOG2E;
+                eb = KernelMath.exp2Approx(dAb);
+            }
+            // One pass over the contraction slices of both products, so that the kernel has a single mma
+            // call site (on OpenCL each site is six work-group exchanges, and PoCL's build time grows with
+            // them): first the inter-chunk term exp(dA_l) C[l, :] . state_in[p, :] over dstate (A: C's
+            // bf16 pairs scaled by exp(dA_l) before rounding; B: the bf16 state staged as pairs along n),
+            // then the intra-chunk term sum over s <= l of cb[l, s] exp(dA_l - dA_s) dt_s x[s, p] over the
+            // tokens up to the tile's end (A: the weights, B: x staged transposed, pairs along s).
+            int cRow = groups * dstate;
+            long cA = (row0 * groups + g) * dstate + (long) la * cRow + 2 * t;
+            long cB = cA + 8L * cRow;
+            long sBase = ((long) i * headdim + p0) * dstate;
+            long cbA = (((long) b * nchunks + c) * groups + g) * chunk * chunk + (long) la * chunk;
+            long cbB = cbA + 8L * chunk;
+            long xBase = (row0 * heads + h) * headdim + p0;
+            int xRow = heads * headdim;
+            int interSlices = (dstate + SLICE - 1) / SLICE;
+            int slices = interSlices + (sEnd + SLICE - 1) / SLICE;
+            for (int sl = 0; sl < slices; sl++) {
+                boolean inter = sl < interSlices; // uniform over the group
+                int k0 = sl * SLICE;
+                int kEnd = Math.min(SLICE, dstate - k0);
+                if (inter) {
+                    for (int e = 0; e < 2 * STAGE_PASSES; e++) {
+                        int idx = lid + GROUP * e;
+                        int np = idx % PAIRS;
+                        int pr = idx / PAIRS;
+                        int v = 0;
+                        if (pr < pLeft && k0 + 2 * np < dstate) {
+                            v = statesIn.getPair(sBase + (long) pr * dstate + k0 + 2 * np);
+                        }
+                        stage[pr * STRIDE + np] = v;
+                    }
+                } else {
+                    k0 = (sl - interSlices) * SLICE;
+                    kEnd = Math.min(SLICE, sEnd - k0);
+                    for (int e = 0; e < STAGE_PASSES; e++) {
+                        int combo = warp * STAGE_PASSES + e;
+                        int cp = lane / 8 + 4 * (combo % 8);
+                        int sp = lane % 8 + 8 * (combo / 8);
+                        int s = k0 + 2 * sp;
+                        int x0 = 0;
+                        int x1 = 0;
+                        if (2 * cp < pLeft) {
+                            if (s < len) {
+                                x0 = x.getPair(xBase + (long) s * xRow + 2 * cp);
+                            }
+                            if (s + 1 < len) {
+                                x1 = x.getPair(xBase + (long) (s + 1) * xRow + 2 * cp);
+                            }
+                        }
+                        int at = 2 * cp * STRIDE + sp;
+                        stage[at] = (x0 & 0xffff) | (x1 << 16);
+                        stage[at + STRIDE] = (x0 >>> 16) | (x1 & 0xffff0000);
+                    }
+                }
+                ctx.localBarrier(); // the first one also publishes dA2 and dtl
+                for (int kk = 0; 2 * kk < kEnd; kk += 8) {
+                    int a0 = 0;
+                    int a1 = 0;
+                    int a2 = 0;
+                    int a3 = 0;
+                    if (inter) {
+                        int k = k0 + 2 * kk;
+                        if (inA) {
+                            a0 = scaledPair(C.getPair(cA + k), ea);
+                            a2 = scaledPair(C.getPair(cA + k + 8), ea);
+                        }
+                        if (inB) {
+                            a1 = scaledPair(C.getPair(cB + k), eb);
+                            a3 = scaledPair(C.getPair(cB + k + 8), eb);
+                        }
+                    } else {
+                        int s = k0 + 2 * kk + 2 * t; // this lane's columns: s, s + 1 (a0, a1) and s + 8, s + 9 (a2, a3)
+                        float dAs0 = dA2[s];
+                        float dAs1 = dA2[s + 1];
+                        float dAs8 = dA2[s + 8];
+                        float dAs9 = dA2[s + 9];
+                        float dt0 = dtl[s];
+                        float dt1 = dtl[s + 1];
+                        float dt8 = dtl[s + 8];
+                        float dt9 = dtl[s + 9];
+                        if (inA) {
+                            a0 = KernelMath.packBf16x2(weight(cb, cbA + s, dAa, dAs0, dt0, s <= la),
+                                    weight(cb, cbA + s + 1, dAa, dAs1, dt1, s + 1 <= la));
+                            a2 = KernelMath.packBf16x2(weight(cb, cbA + s + 8, dAa, dAs8, dt8, s + 8 <= la),
+                                    weight(cb, cbA + s + 9, dAa, dAs9, dt9, s + 9 <= la));
+                        }
+                        if (inB) {
+                            a1 = KernelMath.packBf16x2(weight(cb, cbB + s, dAb, dAs0, dt0, s <= lb),
+                                    weight(cb, cbB + s + 1, dAb, dAs1, dt1, s + 1 <= lb));
+                            a3 = KernelMath.packBf16x2(weight(cb, cbB + s + 8, dAb, dAs8, dt8, s + 8 <= lb),
+                                    weight(cb, cbB + s + 9, dAb, dAs9, dt9, s + 9 <= lb));
+                        }
+                    }
+                    for (int j = 0; j < NT; j++) {
+                        if (8 * j < pLeft) { // uniform over the group
+                            int rb = (8 * j + gq) * STRIDE + kk + t;
+                            ctx.mmaBf16Frag(a0, a1, a2, a3, stage[rb], stage[rb + 4], acc, 4 * j);
+                        }
+                    }
+                }
+                ctx.localBarrier();
+            }
+
+            // epilogue: + D x, * silu(z), rounded to bf16 pairs (columns 2t, 2t + 1 of each n8 tile)
+            long outA = ((row0 + la) * heads + h) * headdim + p0 + 2 * t;
+            long outB = outA + 8L * xRow;
+            for (int j = 0; j < NT; j++) {
+                int p = p0 + 8 * j + 2 * t;
+                if (8 * j < pLeft) {
+                    float d0 = 0f;
+                    float d1 = 0f;
+                    if (dMode == 1) {
+                        d0 = D.get(h);
+                        d1 = d0;
+                    } else if (dMode == 2) {
+                        d0 = D.get((long) h * headdim + p);
+                        d1 = D.get((long) h * headdim + p + 1);
+                    }
+                    if (inA) {
+                        out.setPair(outA + 8 * j, epilogue(x, z, outA + 8 * j, acc[4 * j], acc[4 * j + 1], d0, d1, hasZ));
+                    }
+                    if (inB) {
+                        out.setPair(outB + 8 * j, epilogue(x, z, outB + 8 * j, acc[4 * j + 2], acc[4 * j + 3], d0, d1, hasZ));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link SsdKernels#statePassing} for the bf16 path: the same fp32 recurrence over chunks (and the
+     * fp32 final state), but the state entering chunk c goes to {@code statesIn[b,c,h]} rounded to bf16
+     * pairs instead of over the fp32 chunk states: half the bytes written here and read by
+     * {@link #chunkScan}, which rounds it for its tensor-core product anyway. One work-item per
+     * (b, h, p, pair of n), sequential over chunks with {@link SsdKernels#LOAD_BATCH} chunks' loads issued
+     * together; dstate must be even.
+     */
+    public static void statePassing(FloatArray states, FloatArray dACumsum, FloatArray initialStates,
+                                    FloatArray finalStates, BFloat16Array statesIn, int batch, int seqlen, int heads,
+                                    int headdim, int dstate, int chunk, int nchunks, boolean hasInitialStates) {
+        float[] own0 = new float[SsdKernels.LOAD_BATCH];
+        float[] own1 = new float[SsdKernels.LOAD_BATCH];
+        float[] decay = new float[SsdKernels.LOAD_BATCH];
+        int bh = batch * heads;
+        int pn = headdim * dstate;
+        int pairs = pn / 2;
+        for (@Parallel int q = 0; q < pairs; q++) {
+            for (@Parallel int i = 0; i < bh; i++) {
+                int h = i % heads;
+                int b = i / heads;
+                int j = 2 * q;
+                float s0 = 0f;
+                float s1 = 0f;
+                if (hasInitialStates) {
+                    s0 = initialStates.get((long) i * pn + j);
+                    s1 = initialStates.get((long) i * pn + j + 1);
+                }
+                for (int c0 = 0; c0 < nchunks; c0 += SsdKernels.LOAD_BATCH) {
+                    for (int k = 0; k < SsdKernels.LOAD_BATCH; k++) {
+                        int c = c0 + k;
+                        float o0 = 0f;
+                        float o1 = 0f;
+                        float da = 0f;
+                        if (c < nchunks) {
+                            long at = (((long) b * nchunks + c) * heads + h) * pn + j;
+                            o0 = states.get(at);
+                            o1 = states.get(at + 1);
+                            int len = Math.min(chunk, seqlen - c * chunk);
+                            da = dACumsum.get((((long) b * heads + h) * nchunks + c) * chunk + len - 1);
+                        }
+                        own0[k] = o0;
+                        own1[k] = o1;
+                        decay[k] = KernelMath.exp(da);
+                    }
+                    for (int k = 0; k < SsdKernels.LOAD_BATCH; k++) {
+                        int c = c0 + k;
+                        if (c < nchunks) {
+                            statesIn.setPair((((long) b * nchunks + c) * heads + h) * pn + j, KernelMath.packBf16x2(s0, s1));
+                            s0 = KernelMath.fma(decay[k], s0, own0[k]);
+                            s1 = KernelMath.fma(decay[k], s1, own1[k]);
+                        }
+                    }
+                }
+                finalStates.set((long) i * pn + j, s0);
+                finalStates.set((long) i * pn + j + 1, s1);
+            }
+        }
+    }
+
+    /** The bf16 pair {@code pair} times {@code scale}, rounded back to a bf16 pair. */
+    static int scaledPair(int pair, float scale) {
+        return KernelMath.packBf16x2(KernelMath.bf16x2Lo(pair) * scale, KernelMath.bf16x2Hi(pair) * scale);
+    }
+
+    /** cb[l, s] exp(dA_l - dA_s) dt_s (dA in log2 units), or 0 where {@code keep} is false (above the diagonal). */
+    static float weight(FloatArray cb, long at, float dAl, float dAs, float dts, boolean keep) {
+        float w = 0f;
+        if (keep) {
+            w = cb.get(at) * KernelMath.exp2Approx(dAl - dAs) * dts;
+        }
+        return w;
+    }
+
+    /** The output pair at even index {@code at}: y + D x, times silu(z) when gated, packed as bf16. */
+    static int epilogue(BFloat16Array x, BFloat16Array z, long at, float y0, float y1, float d0, float d1, boolean hasZ) {
+        int xv = x.getPair(at);
+        float o0 = KernelMath.fma(d0, KernelMath.bf16x2Lo(xv), y0);
+        float o1 = KernelMath.fma(d1, KernelMath.bf16x2Hi(xv), y1);
+        if (hasZ) {
+            int zv = z.getPair(at);
+            float z0 = KernelMath.bf16x2Lo(zv);
+            float z1 = KernelMath.bf16x2Hi(zv);
+            o0 = o0 * z0 / (1f + KernelMath.exp(-z0));
+            o1 = o1 * z1 / (1f + KernelMath.exp(-z1));
+        }
+        return KernelMath.packBf16x2(o0, o1);
+    }
+}

@@ -1,0 +1,122 @@
+package io.jmamba.model.device;
+
+import io.jmamba.model.config.ConfigParser;
+import io.jmamba.model.config.MambaConfig;
+import io.jmamba.model.config.ModelPresets;
+import io.jmamba.model.inference.InferenceState;
+import io.jmamba.model.reference.ReferenceEngine;
+import io.jmamba.model.testing.Golden;
+import io.jmamba.model.weights.Checkpoint;
+import io.jmamba.model.weights.ModelWeights;
+import io.jmamba.model.weights.RandomWeights;
+import io.jmamba.model.weights.WeightLoader;
+import io.jmamba.runtime.backend.ComputeDevice;
+import io.jmamba.runtime.backend.DeviceMatrix;
+import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.graph.GraphAction;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+
+/**
+ * The fused Mamba-2 decode step ({@link KernelChoices#fusedDecode}) against the reference, on every
+ * device: several decode steps after a prompt, so that a wrong conv-state shift or SSM state update shows
+ * in the later steps' logits. fp32 weights against the reference on the same weights, bf16 weights
+ * against the reference on the rounded weights (see {@link Bf16WeightsDeviceTest}); both within the
+ * fixtures' fp32 tolerance. Batch 2 and 5 (a step beyond the GEMV's rows, where the linear layers are GEMMs).
+ */
+class FusedDecodeTest {
+    @TestFactory
+    List<DynamicTest> fusedDecodeMatchesTheReference() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (ComputeDevice d : DeviceMatrix.devices()) {
+            for (WeightPrecision precision : WeightPrecision.values()) {
+                tests.add(dynamicTest("mamba2-tiny " + precision + " on " + d.id(), () -> {
+                    Golden g = Golden.load("mamba2-tiny");
+                    ModelWeights w = WeightLoader.load(ConfigParser.read(g.modelDir()), Checkpoint.open(g.modelDir()));
+                    check(w, precision, d, 2, 6);
+                }));
+            }
+            if (!d.backendName().equals("jvm")) {
+                MambaConfig c = ModelPresets.mamba2(2, 128, 300);
+                tests.add(dynamicTest("random 130M-shaped mamba2 batch 5 on " + d.id(), () ->
+                        check(RandomWeights.generate(c, 5), WeightPrecision.BF16, d, 5, 3)));
+            }
+        }
+        return tests;
+    }
+
+    /**
+     * Task ids of decode graphs: at batch 1 three launches per layer (norm + in_proj, conv + SSM, gated norm +
+     * out_proj) and the head normalising itself; at batch 5 (beyond the GEMV's rows) the two middle kernels
+     * between the unfused norm and linear layers.
+     */
+    @Test
+    void fusedDecodeGraphsHaveTheFusedKernels() {
+        ModelWeights w = RandomWeights.generate(ModelPresets.mamba2(2, 128, 40), 5);
+        List<String> one = taskIds(w, true, 1);
+        assertEquals(List.of("l0_in_normgemv", "l0_f_convssm", "l0_out_gngemv", "l1_in_normgemv", "l1_f_convssm",
+                "l1_out_gngemv", "lm_head_normgemv"), one.stream().filter(id -> !id.startsWith("embed_") && !id.startsWith("next_")).toList());
+        List<String> unfused = taskIds(w, false, 5);
+        List<String> five = taskIds(w, true, 5);
+        assertTrue(five.contains("l0_f_convssm") && five.contains("l0_f_gnshift") && five.contains("l0_norm_rms")
+                || five.contains("l0_f_convssm") && five.contains("l0_f_gnshift"), five.toString());
+        assertTrue(five.stream().noneMatch(id -> id.startsWith("l0_split") || id.startsWith("l0_ssm") || id.startsWith("l0_gn")),
+                five.toString());
+        assertEquals(unfused.size() - 2 * 3, five.size(), "per layer five tasks become two: " + unfused + " vs " + five);
+    }
+
+    private static List<String> taskIds(ModelWeights w, boolean fused, int batch) {
+        KernelChoices k = KernelChoices.PORTABLE_DEFAULT.withFusedDecode(fused);
+        TaskGraph g = new TaskGraph("g");
+        new StackTasks(w, KernelSet.FAST, k).addTo(g, new GridScheduler(), new Activations(w.config(), batch, 1, Output.GREEDY_IDS));
+        List<String> ids = new ArrayList<>();
+        for (GraphAction a : g.snapshot().actions()) {
+            if (a instanceof GraphAction.Task t) {
+                ids.add(t.id());
+            } else if (a instanceof GraphAction.LibraryTask t) {
+                ids.add(t.id());
+            }
+        }
+        return ids;
+    }
+
+    private static void check(ModelWeights w, WeightPrecision precision, ComputeDevice d, int batch, int steps) {
+        int vocab = w.config().vocabSize();
+        int[][] prompt = new int[batch][7];
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < 7; t++) {
+                prompt[b][t] = (b * 37 + t * 11 + 3) % vocab;
+            }
+        }
+        ReferenceEngine ref = new ReferenceEngine(precision == WeightPrecision.BF16 ? Bf16WeightsDeviceTest.rounded(w) : w);
+        InferenceState rs = ref.newState(batch);
+        ref.prefill(rs, prompt, false);
+        try (DeviceEngine e = new DeviceEngine(w, d, true, KernelSet.FAST).withWeights(precision).withFusedDecode(true)) {
+            InferenceState ds = e.newState(batch);
+            e.prefill(ds, prompt, false);
+            int[] next = new int[batch];
+            for (int step = 0; step < steps; step++) {
+                for (int b = 0; b < batch; b++) {
+                    next[b] = (step * 13 + b * 5 + 2) % vocab;
+                }
+                float[][] r = ref.decode(rs, next);
+                float[][] got = e.decode(ds, next);
+                float[][][] r3 = new float[batch][1][], g3 = new float[batch][1][];
+                for (int b = 0; b < batch; b++) {
+                    r3[b][0] = r[b];
+                    g3[b][0] = got[b];
+                }
+                Golden.assertLogitsClose("fused decode " + precision + " step " + step, r3, g3);
+            }
+        }
+    }
+}
