@@ -30,7 +30,7 @@ import io.jmamba.runtime.api.Specialize;
  *       k-step s. Rows are {@link #rowLongs} long: a row stride of 4 mod 16 longs puts the 16 lanes of a
  *       half-warp (rows g = 0..3, longs t = 0..3) on 32 distinct banks. Keys past
  *       seqlen are staged as zeros. The global loads are software-pipelined: each item loads its share of
- *       the next tile ({@code keyTile * headdim / 256} ints of K and as many of V) into registers right
+ *       the next tile ({@code keyTile * headdim / 512} longs of K and as many of V) into registers right
  *       after the barrier and stores them after computing the current tile, so the loads' latency hides
  *       behind the tile's MMAs (without asynchronous copies, this is what keeps two resident groups busy).</li>
  *   <li>S = Q K^T: {@code keyTile / 8} n-tiles x {@code headdim / 16} k-steps of {@code mmaBf16Frag},
@@ -51,7 +51,8 @@ import io.jmamba.runtime.api.Specialize;
  * are masked, not skipped): on OpenCL and the JVM each one is a work-group barrier.
  *
  * <p>Sizes: {@code headdim} a multiple of 16 up to 128, {@code keyTile} a multiple of 16 with
- * {@code keyTile * headdim} a multiple of 1024 (whole staging rounds of 128 items), {@code mTiles} 1 or more; all indices are int (the host checks {@code rows * seqlen * headdim < 2^31}).
+ * {@code keyTile * headdim} a multiple of 1024 (whole staging rounds of 128 items), {@code mTiles} 1 or
+ * more; all indices are int (the host checks {@code rows * seqlen * headdim < 2^31}).
  */
 public final class FlashAttentionBf16Kernel {
     /** Work-items per work-group: 4 warps. */
