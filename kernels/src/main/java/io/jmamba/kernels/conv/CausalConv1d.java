@@ -122,11 +122,11 @@ public final class CausalConv1d {
                     // the final states come from the same launch unless they overwrite the initial states,
                     // which other work-items of the row may still be reading
                     boolean fused = initialStates == null || state.data() != initialStates.data();
-                    int vectorsPerItem = perItem / CausalConv1dKernels.VECTOR;
+                    int vectorsPerItem = perItem / CausalConv1dVectorKernels.VECTOR;
                     int vflags = flags | (fused ? CausalConv1dKernels.WRITE_FINAL_STATES : 0);
                     long items = vectorizedItems(shape.seqlen(), vectorsPerItem);
-                    if (variant.kernel() == ConvForward.Kernel.VECTORIZED_SHUFFLE && shape.width() <= CausalConv1dKernels.SHUFFLE_MAX_WIDTH) {
-                        g.task(prefix, CausalConv1dKernels::forwardVectorizedShuffle, new KernelContext(), x.data(), weight.data(),
+                    if (variant.kernel() == ConvForward.Kernel.VECTORIZED_SHUFFLE && shape.width() <= CausalConv1dVectorKernels.SHUFFLE_MAX_WIDTH) {
+                        g.task(prefix, CausalConv1dVectorKernels::forwardVectorizedShuffle, new KernelContext(), x.data(), weight.data(),
                                 biasArr, initArr, out.data(), state.data(), shape.batch(), shape.dim(), shape.seqlen(), shape.width(),
                                 vflags, vectorsPerItem);
                         // exact grid in whole work-groups of a multiple of 32 items; the loops stride over the rest
@@ -135,7 +135,7 @@ public final class CausalConv1d {
                         grids.addWorkerGrid(graph + prefix,
                                 new WorkerGrid2D(global, Math.min(rows, Grids.MAX_YZ)).setLocalWork(local, 1));
                     } else {
-                        g.task(prefix, CausalConv1dKernels::forwardVectorized, x.data(), weight.data(), biasArr, initArr, out.data(),
+                        g.task(prefix, CausalConv1dVectorKernels::forwardVectorized, x.data(), weight.data(), biasArr, initArr, out.data(),
                                 state.data(), shape.batch(), shape.dim(), shape.seqlen(), shape.width(), vflags, vectorsPerItem);
                         grids.addWorkerGrid(graph + prefix, Grids.twoD(items, rows));
                     }
@@ -159,7 +159,7 @@ public final class CausalConv1d {
 
     /** Work-items in dimension 0 of a vectorized forward: whole groups covering ceil(seqlen / 4) vectors. */
     static long vectorizedItems(int seqlen, int vectorsPerItem) {
-        long vectors = (seqlen - 1L) / CausalConv1dKernels.VECTOR + 1;
+        long vectors = (seqlen - 1L) / CausalConv1dVectorKernels.VECTOR + 1;
         long span = (long) CausalConv1dKernels.GROUP * vectorsPerItem;
         return ((vectors - 1) / span + 1) * CausalConv1dKernels.GROUP;
     }

@@ -11,13 +11,13 @@ import static io.jmamba.kernels.conv.CausalConv1dKernels.GROUP;
 import static io.jmamba.kernels.conv.CausalConv1dKernels.HAS_BIAS;
 import static io.jmamba.kernels.conv.CausalConv1dKernels.HAS_INITIAL_STATES;
 import static io.jmamba.kernels.conv.CausalConv1dKernels.SILU;
-import static io.jmamba.kernels.conv.CausalConv1dKernels.VECTOR;
+import static io.jmamba.kernels.conv.CausalConv1dVectorKernels.VECTOR;
 import static io.jmamba.kernels.conv.CausalConv1dKernels.WRITE_FINAL_STATES;
 
 /**
  * The bf16 forward of the depthwise causal conv1d, as causal_conv1d's bf16 path computes it: x, weight,
  * bias, states and out in bf16, products summed in float32, the output rounded to bf16 once (nearest,
- * ties to even). Same layout and flags as {@link CausalConv1dKernels#forwardVectorized}; a vector is four
+ * ties to even). Same layout and flags as {@link CausalConv1dVectorKernels#forwardVectorized}; a vector is four
  * bf16 values, one 8-byte load or store.
  */
 public final class CausalConv1dBf16Kernels {
@@ -28,7 +28,7 @@ public final class CausalConv1dBf16Kernels {
     }
 
     /**
-     * {@link CausalConv1dKernels#forwardVectorized} on bf16 data: groups of {@link CausalConv1dKernels#GROUP}
+     * {@link CausalConv1dVectorKernels#forwardVectorized} on bf16 data: groups of {@link CausalConv1dKernels#GROUP}
      * work-items, item {@code l} takes vectors {@code l, l + GROUP, ...} of its group's
      * {@code GROUP * vectorsPerItem} consecutive vectors of one row (each warp load or store moves 256
      * contiguous bytes), the halo from loading the vector(s) before, scalar loads only where a vector
@@ -104,7 +104,7 @@ public final class CausalConv1dBf16Kernels {
                             acc = KernelMath.fma(w[k], in[i * window + VECTOR * halo + e - (width - 1) + k], acc);
                         }
                         if ((flags & SILU) != 0) {
-                            acc = CausalConv1dKernels.silu(acc);
+                            acc = CausalConv1dVectorKernels.silu(acc);
                         }
                         res[i * VECTOR + e] = acc;
                     }
@@ -238,8 +238,8 @@ public final class CausalConv1dBf16Kernels {
                         acc1 = KernelMath.fma(w[k], win[2 * halo + 1 - (width - 1) + k], acc1);
                     }
                     if ((flags & SILU) != 0) {
-                        acc0 = CausalConv1dKernels.silu(acc0);
-                        acc1 = CausalConv1dKernels.silu(acc1);
+                        acc0 = CausalConv1dVectorKernels.silu(acc0);
+                        acc1 = CausalConv1dVectorKernels.silu(acc1);
                     }
                     long t = 2L * (first + GROUP * i);
                     if (t < seqlen) {

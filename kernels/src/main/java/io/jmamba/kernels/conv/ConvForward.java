@@ -26,15 +26,15 @@ public enum ConvForward {
      * through L1 width times) and a second launch for the final states.
      */
     INTERLEAVED_8(Kernel.INTERLEAVED, 8),
-    /** {@link CausalConv1dKernels#forwardVectorized}: 2 float4 vectors (8 outputs) per work-item, 32 vectors apart. */
+    /** {@link CausalConv1dVectorKernels#forwardVectorized}: 2 float4 vectors (8 outputs) per work-item, 32 vectors apart. */
     VECTOR_8(Kernel.VECTORIZED, 8),
     /**
-     * {@link CausalConv1dKernels#forwardVectorized}: 4 float4 vectors (16 outputs) per work-item, 32 vectors
+     * {@link CausalConv1dVectorKernels#forwardVectorized}: 4 float4 vectors (16 outputs) per work-item, 32 vectors
      * apart; final states written by the same launch. The default.
      */
     VECTOR_16(Kernel.VECTORIZED, 16),
     /**
-     * {@link CausalConv1dKernels#forwardVectorizedShuffle}: as {@link #VECTOR_16}, but the halo comes from
+     * {@link CausalConv1dVectorKernels#forwardVectorizedShuffle}: as {@link #VECTOR_16}, but the halo comes from
      * the neighbouring lane by a warp shuffle, so every input is loaded once (widths up to 5; wider
      * windows run {@link #VECTOR_16}'s kernel).
      */

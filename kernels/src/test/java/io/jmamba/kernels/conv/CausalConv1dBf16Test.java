@@ -74,6 +74,11 @@ class CausalConv1dBf16Test {
                 tests.add(DynamicTest.dynamicTest(form + " on " + target.name(), () -> {
                     for (int i = 0; i < cases; i++) {
                         int[] s = CASES[i];
+                        if (layout == CausalConv1dBf16.Layout.PAIRS && !target.name().equals("jvm") && s[3] != 4 && s[3] != 6) {
+                            // each width is a slow PoCL compile of the shuffle kernel: compiled targets take
+                            // the model's width and the widest halo; the JVM runs the same method at every width
+                            continue;
+                        }
                         SplittableRandom rnd = new SplittableRandom(Arrays.hashCode(s) + vectors);
                         Bf16Tensor x = Bf16Tensor.rounded(TestTensors.uniform(rnd, -2, 2, s[0], s[1], s[2]));
                         Bf16Tensor w = Bf16Tensor.rounded(TestTensors.uniform(rnd, -1, 1, s[1], s[3]));

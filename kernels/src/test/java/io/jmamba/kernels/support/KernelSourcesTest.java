@@ -4,6 +4,7 @@ import io.jmamba.kernels.attention.CausalAttentionKernels;
 import io.jmamba.kernels.attention.FlashAttentionTiledKernel;
 import io.jmamba.kernels.conv.CausalConv1dBf16Kernels;
 import io.jmamba.kernels.conv.CausalConv1dKernels;
+import io.jmamba.kernels.conv.CausalConv1dVectorKernels;
 import io.jmamba.kernels.scan.SelectiveScanBlockKernel;
 import io.jmamba.kernels.scan.SelectiveScanKernels;
 import io.jmamba.kernels.scan.SelectiveScanTiledKernels;
@@ -33,7 +34,7 @@ class KernelSourcesTest {
     private static final List<Class<?>> KERNEL_CLASSES = List.of(SelectiveScanKernels.class, SelectiveScanBlockKernel.class,
             SelectiveScanTiledKernels.class,
             SelectiveStateUpdateKernels.class, CausalConv1dKernels.class, CausalAttentionKernels.class,
-            FlashAttentionTiledKernel.class, CausalConv1dBf16Kernels.class);
+            FlashAttentionTiledKernel.class, CausalConv1dBf16Kernels.class, CausalConv1dVectorKernels.class);
 
     /** Representative values for the specialised parameters, by name. */
     private static Object specialValue(String name) {
