@@ -275,7 +275,10 @@ class SelectiveScanTest {
         // never below the minimum chunk, never beyond the sequence
         assertEquals(SelectiveScan.TILED_MIN_CHUNK, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 1, 1 << 20));
         assertEquals(45, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 33, 45));
-        assertEquals(SelectiveScan.Variant.TILED, Problem.random(1, 1, 2, 10, 4, 1, false).builder().build().variant());
+        // TILED16 is the default; TILED stays selectable
+        assertEquals(SelectiveScan.Variant.TILED16, Problem.random(1, 1, 2, 10, 4, 1, false).builder().build().variant());
+        assertEquals(SelectiveScan.Variant.TILED, Problem.random(1, 1, 2, 10, 4, 1, false).builder()
+                .variant(SelectiveScan.Variant.TILED).build().variant());
         // B and C tiles live in local memory: a larger state runs CHUNKED
         assertEquals(SelectiveScan.Variant.CHUNKED, Problem.random(1, 1, 2, 10, 65, 1, false).builder().build().variant());
         assertEquals(SelectiveScan.Variant.CHUNKED, Problem.random(1, 1, 2, 10, 65, 1, false).builder()

@@ -13,8 +13,8 @@ import io.jmamba.runtime.backend.ComputeDevice;
 /**
  * The Mamba-1 selective scan as the layer runs it: D skip, z gate, delta bias and softplus, batch 1,
  * B and C shared across channels (one group). Default shape: the 130M model's d_inner 1536, d_state 16.
- * Runs the default layout ({@link SelectiveScan.Variant#TILED}) as "selective-scan"; another variant
- * (the earlier CHUNKED, the occupancy-tuned TILED16, the one-pass WARP, for before/after timings in one run) as
+ * Runs the default layout ({@link SelectiveScan.Variant#TILED16}) as "selective-scan"; another variant
+ * (the earlier TILED and CHUNKED, the one-pass WARP, for before/after timings in one run) as
  * "selective-scan-" + its name; the bf16 scan (u, delta, B, C, z, out in bf16) as "selective-scan-bf16"
  * (TILED16) and "selective-scan-warp-bf16".
  */
@@ -27,7 +27,7 @@ public final class SelectiveScanSeries extends LayerSeries {
     private final boolean bf16;
 
     public SelectiveScanSeries(int dim, int dstate) {
-        this(dim, dstate, SelectiveScan.Variant.TILED);
+        this(dim, dstate, SelectiveScan.Variant.TILED16);
     }
 
     public SelectiveScanSeries(int dim, int dstate, SelectiveScan.Variant variant) {
@@ -48,7 +48,7 @@ public final class SelectiveScanSeries extends LayerSeries {
     private SelectiveScanSeries(int dim, int dstate, SelectiveScan.Variant variant, boolean bf16) {
         super(id(variant, bf16), "Mamba-1 selective scan, d_inner " + dim + ", d_state " + dstate + " (D, z, softplus)"
                         + (bf16 ? ", bf16 in and out, " + variant.name().toLowerCase(java.util.Locale.ROOT) + " layout"
-                        : variant == SelectiveScan.Variant.TILED ? ""
+                        : variant == SelectiveScan.Variant.TILED16 ? ""
                         : ", " + variant.name().toLowerCase(java.util.Locale.ROOT) + " layout"),
                 SeriesKind.SCAN, 1);
         this.dim = dim;
@@ -62,7 +62,7 @@ public final class SelectiveScanSeries extends LayerSeries {
             return (variant == SelectiveScan.Variant.TILED16 ? "selective-scan" : id(variant, false))
                     + io.jmamba.bench.scaling.SeriesCatalog.BF16_SUFFIX;
         }
-        return variant == SelectiveScan.Variant.TILED ? "selective-scan"
+        return variant == SelectiveScan.Variant.TILED16 ? "selective-scan"
                 : "selective-scan-" + variant.name().toLowerCase(java.util.Locale.ROOT);
     }
 
