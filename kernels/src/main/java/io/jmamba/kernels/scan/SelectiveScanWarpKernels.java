@@ -190,10 +190,11 @@ public final class SelectiveScanWarpKernels {
     static void loadStates(FloatArray b, FloatArray c, float[] bK, float[] cK, long bn, int t0, int seqlen, int valid,
                            boolean full) {
         if (full) {
-            for (int k = 0; k < ITEMS; k++) {
-                bK[k] = b.get(bn + t0 + k);
-                cK[k] = c.get(bn + t0 + k);
-            }
+            // two 16-byte (bf16: 8-byte) loads per array where the address is aligned (any seqlen divisible by 4)
+            b.get4(bn + t0, bK, 0);
+            b.get4(bn + t0 + 4, bK, 4);
+            c.get4(bn + t0, cK, 0);
+            c.get4(bn + t0 + 4, cK, 4);
         } else {
             for (int k = 0; k < ITEMS; k++) {
                 long at = bn + Math.min(t0 + k, seqlen - 1);
@@ -207,10 +208,11 @@ public final class SelectiveScanWarpKernels {
     static void loadStates(BFloat16Array b, BFloat16Array c, float[] bK, float[] cK, long bn, int t0, int seqlen, int valid,
                            boolean full) {
         if (full) {
-            for (int k = 0; k < ITEMS; k++) {
-                bK[k] = b.get(bn + t0 + k);
-                cK[k] = c.get(bn + t0 + k);
-            }
+            // two 16-byte (bf16: 8-byte) loads per array where the address is aligned (any seqlen divisible by 4)
+            b.get4(bn + t0, bK, 0);
+            b.get4(bn + t0 + 4, bK, 4);
+            c.get4(bn + t0, cK, 0);
+            c.get4(bn + t0 + 4, cK, 4);
         } else {
             for (int k = 0; k < ITEMS; k++) {
                 long at = bn + Math.min(t0 + k, seqlen - 1);
