@@ -45,7 +45,8 @@ final class KernelsCommand implements Command {
         Map<String, List<Long>> m = new LinkedHashMap<>();
         m.put("selective-scan", List.of(K16, K64, M1));
         m.put("selective-scan-chunked", List.of(K16, K64, M1));
-        m.put("selective-scan-tiled16", List.of(K16, K64, M1));
+        m.put("selective-scan-tiled", List.of(K16, K64, M1));
+        m.put("selective-scan-warp", List.of(K16, K64, M1));
         m.put("ssd", List.of(K16, K64, M1));
         m.put("ssd-tiled", List.of(K16, K64, M1));
         m.put("ssd-blocked", List.of(K16, K64, M1));
@@ -178,7 +179,7 @@ final class KernelsCommand implements Command {
 
     /** Series timed against another's official numbers: an earlier layout of the same kernel (before/after). */
     private static final Map<String, String> SAME_REFERENCE_AS = Map.of("selective-scan-chunked", "selective-scan",
-            "selective-scan-tiled16", "selective-scan",
+            "selective-scan-tiled", "selective-scan", "selective-scan-warp", "selective-scan",
             "ssd-tiled", "ssd", "ssd-blocked", "ssd", "ssd-tc", "ssd");
 
     /**

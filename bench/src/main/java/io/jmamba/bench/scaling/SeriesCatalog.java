@@ -42,7 +42,9 @@ public final class SeriesCatalog {
         // bf16 forms ("<id>-bf16") sit after their fp32 series, one line each
         m.put("selective-scan-bf16", () -> SelectiveScanSeries.bf16(1536, 16));
         m.put("selective-scan-chunked", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.CHUNKED));
-        m.put("selective-scan-tiled16", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.TILED16));
+        m.put("selective-scan-tiled", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.TILED));
+        m.put("selective-scan-warp", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.WARP));
+        m.put("selective-scan-warp-bf16", () -> SelectiveScanSeries.bf16(1536, 16, SelectiveScan.Variant.WARP));
         m.put("ssd", () -> new SsdSeries(24, 64, 128, 256));
         m.put("ssd-tiled", () -> new SsdSeries(24, 64, 128, 256, SsdScan.Variant.TILED));
         m.put("ssd-blocked", () -> new SsdSeries(24, 64, 128, 256, SsdScan.Variant.BLOCKED));
@@ -128,7 +130,7 @@ public final class SeriesCatalog {
 
     /**
      * The default set of {@code bench scaling}: everything but the bandwidth probe and the earlier or
-     * alternative layouts (ask for "selective-scan-chunked", "selective-scan-tiled16", "ssd-tiled", "ssd-blocked" or a "conv1d-..." series by name to time it
+     * alternative layouts (ask for "selective-scan-chunked", "selective-scan-tiled", "selective-scan-warp", "ssd-tiled", "ssd-blocked" or a "conv1d-..." series by name to time it
      * beside the default).
      */
     public static List<String> scalingDefaults() {
@@ -136,7 +138,8 @@ public final class SeriesCatalog {
         if (ids.size() > 1) {
             ids.remove("copy");
             ids.remove("selective-scan-chunked");
-            ids.remove("selective-scan-tiled16");
+            ids.remove("selective-scan-tiled");
+            ids.remove("selective-scan-warp");
             ids.remove("ssd-tiled");
             ids.remove("ssd-blocked");
             ids.remove("ssd-tc");

@@ -20,7 +20,7 @@ import java.util.Objects;
 
 /**
  * Host API of the Mamba-1 selective scan (forward). Checks shapes, then adds the kernels of the
- * chosen {@link Variant} (by default {@link Variant#TILED}: {@link SelectiveScanTiledKernels}) to a task graph:
+ * chosen {@link Variant} (by default {@link Variant#TILED16}: {@link SelectiveScanTiled16Kernels}) to a task graph:
  * <pre>{@code
  * SelectiveScan scan = SelectiveScan.builder(u, delta, A, B, C)
  *         .d(D).z(z).deltaBias(dtBias).deltaSoftplus(true).build();
@@ -35,8 +35,8 @@ import java.util.Objects;
  * <p>bf16: {@link #builder(Bf16Tensor, Bf16Tensor, Tensor, Bf16Tensor, Bf16Tensor)} takes u, delta, B, C
  * (and z) in bf16 with A, D, delta_bias and the initial state in fp32, as mamba_ssm's bf16
  * selective_scan_fwd; the scan computes in fp32, writes out in bf16 and the last state in fp32
- * ({@link #addTo(TaskGraph, String, GridScheduler, Bf16Tensor, Tensor)}, {@link #runBf16}). It always
- * runs {@link Variant#TILED16}.
+ * ({@link #addTo(TaskGraph, String, GridScheduler, Bf16Tensor, Tensor)}, {@link #runBf16}). It runs
+ * {@link Variant#TILED16}, or {@link Variant#WARP} when that is asked for.
  */
 public final class SelectiveScan {
     /** Below this many tokens per chunk, cutting further costs more than it gains. */
@@ -60,7 +60,7 @@ public final class SelectiveScan {
          * The three passes of {@link #CHUNKED}, with passes 1 and 3 run by work-groups of
          * {@link SelectiveScanTiledKernels#ROWS} rows that stage tiles of {@link SelectiveScanTiledKernels#TOKENS}
          * tokens in local memory, and chunk states kept chunk-major so that the carry pass reads them
-         * coalesced too: {@link SelectiveScanTiledKernels}. The default (for dstate up to
+         * coalesced too: {@link SelectiveScanTiledKernels}. The default before TILED16 (for dstate up to
          * {@link SelectiveScanTiledKernels#MAX_DSTATE}; beyond, the scan runs CHUNKED).
          */
         TILED,
@@ -79,9 +79,17 @@ public final class SelectiveScan {
          * {@link #TILED} tuned for occupancy and instruction count: tiles of 16 tokens, launch bounds that
          * cap registers at 72, packed B/C tiles, and about {@link #TILED16_TARGET_WORK_ITEMS} (row, chunk) pairs
          * so that several waves of work-groups run: {@link SelectiveScanTiled16Kernels}. The only layout
-         * of the bf16 scan. dstate above {@link SelectiveScanTiled16Kernels#MAX_DSTATE} runs CHUNKED (fp32).
+         * of the bf16 scan besides WARP, and the default (H100, b1 d1536 n16: 0.55 / 1.84 / 27.3 ms at 16K / 64K / 1M
+         * against TILED's 0.75 / 2.16 / 32.0). dstate above {@link SelectiveScanTiled16Kernels#MAX_DSTATE} runs
+         * CHUNKED (fp32).
          */
-        TILED16
+        TILED16,
+        /**
+         * Experimental: one pass, one exponential per (token, state), a warp per row scanning across its
+         * lanes: {@link SelectiveScanWarpKernels}. Parallel over rows only. dstate above
+         * {@link SelectiveScanTiled16Kernels#MAX_DSTATE} runs CHUNKED.
+         */
+        WARP
     }
 
     /**
@@ -141,7 +149,7 @@ public final class SelectiveScan {
                 throw new IllegalArgumentException("dstate = " + shape.dstate() + " is not supported by the bf16 selective scan: "
                         + "at most " + SelectiveScanTiled16Kernels.MAX_DSTATE + " (B and C tiles in local memory)");
             }
-            this.variant = Variant.TILED16;
+            this.variant = bld.variant == Variant.WARP ? Variant.WARP : Variant.TILED16;
         } else {
             if (bld.zH != null) {
                 throw new IllegalArgumentException("z: bf16 tensor given to an fp32 scan; u, delta, B, C and z share one dtype");
@@ -149,7 +157,8 @@ public final class SelectiveScan {
             this.shape = SelectiveScanShape.check(u, delta, a, b, c, d, z, deltaBias, initialState);
             // the TILED kernels keep B and C tiles in local memory: a larger state runs CHUNKED
             boolean tooLarge = (bld.variant == Variant.TILED && shape.dstate() > SelectiveScanTiledKernels.MAX_DSTATE)
-                    || (bld.variant == Variant.TILED16 && shape.dstate() > SelectiveScanTiled16Kernels.MAX_DSTATE);
+                    || ((bld.variant == Variant.TILED16 || bld.variant == Variant.WARP)
+                    && shape.dstate() > SelectiveScanTiled16Kernels.MAX_DSTATE);
             this.variant = tooLarge ? Variant.CHUNKED : bld.variant;
         }
         long rows = (long) shape.batch() * shape.dim();
@@ -220,7 +229,7 @@ public final class SelectiveScan {
         return (int) ((seqlen + chunks - 1) / chunks);
     }
 
-    /** The layout this scan runs with (the builder's, except TILED(16) beyond its largest dstate: CHUNKED; bf16: TILED16). */
+    /** The layout this scan runs with (the builder's, except TILED(16)/WARP beyond their largest dstate: CHUNKED; bf16: TILED16 or WARP). */
     public Variant variant() {
         return variant;
     }
@@ -256,7 +265,7 @@ public final class SelectiveScan {
     /**
      * Adds the scan's tasks to {@code g} and their launch shapes to {@code grids}: for
      * {@link Variant#TILED} and {@link Variant#CHUNKED} three ({@code prefix + "_states"}, {@code "_carry"}, {@code "_out"}),
-     * or only {@code prefix + "_out"} when the sequence is one chunk; for {@link Variant#BLOCK} one
+     * or only {@code prefix + "_out"} when the sequence is one chunk; for {@link Variant#BLOCK} and {@link Variant#WARP} one
      * ({@code prefix}). The chunk intermediates are arrays of the
      * graph that never leave the device. {@code lastState} may be the initial-state tensor itself
      * (state kept in place across calls): each (row, n) entry is read before it is written, by the
@@ -273,6 +282,10 @@ public final class SelectiveScan {
         Shapes.require("last_state", lastState, stateShape());
         if (variant == Variant.TILED16) {
             addTiled16(g, prefix, grids, out.data(), lastState);
+            return new SelectiveScanResult(out, lastState);
+        }
+        if (variant == Variant.WARP) {
+            addWarp(g, prefix, grids, out.data(), lastState);
             return new SelectiveScanResult(out, lastState);
         }
         if (variant == Variant.BLOCK) {
@@ -381,8 +394,34 @@ public final class SelectiveScan {
             throw new IllegalArgumentException("out: expected " + Arrays.toString(outShape()) + ", got " + out.shapeString());
         }
         Shapes.require("last_state", lastState, stateShape());
-        addTiled16(g, prefix, grids, out.data(), lastState);
+        if (variant == Variant.WARP) {
+            addWarp(g, prefix, grids, out.data(), lastState);
+        } else {
+            addTiled16(g, prefix, grids, out.data(), lastState);
+        }
         return new SelectiveScanBf16Result(out, lastState);
+    }
+
+    /** The WARP variant, fp32 or bf16 ({@code out} a FloatArray or a BFloat16Array): one task, {@code prefix}. */
+    private void addWarp(TaskGraph g, String prefix, GridScheduler grids, Object out, Tensor lastState) {
+        FloatArray placeholder = new FloatArray(1);
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, placeholder);
+        if (bf16) {
+            BFloat16Array bf16Placeholder = new BFloat16Array(1);
+            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, bf16Placeholder);
+            g.task(prefix, SelectiveScanWarpKernels::scanRowsBf16, new KernelContext(), uH.data(), deltaH.data(), a.data(),
+                    bH.data(), cH.data(), or(d, placeholder), zH != null ? zH.data() : bf16Placeholder,
+                    or(deltaBias, placeholder), or(initialState, placeholder), lastState.data(), (BFloat16Array) out,
+                    shape.batch(), shape.dim(), shape.seqlen(), shape.groups(), flags(), shape.dstate());
+        } else {
+            g.task(prefix, SelectiveScanWarpKernels::scanRows, new KernelContext(), u.data(), delta.data(), a.data(),
+                    b.data(), c.data(), or(d, placeholder), or(z, placeholder), or(deltaBias, placeholder),
+                    or(initialState, placeholder), lastState.data(), (FloatArray) out, shape.batch(), shape.dim(),
+                    shape.seqlen(), shape.groups(), flags(), shape.dstate());
+        }
+        long rows = (long) shape.batch() * shape.dim();
+        grids.addWorkerGrid(g.getName() + "." + prefix, new WorkerGrid1D(Math.min(rows, BLOCK_MAX_GROUPS)
+                * SelectiveScanWarpKernels.LANES).setLocalWork(SelectiveScanWarpKernels.LANES));
     }
 
     /**
@@ -534,7 +573,7 @@ public final class SelectiveScan {
         private Tensor d, z, deltaBias, initialState;
         private boolean deltaSoftplus;
         private int chunkLen;
-        private Variant variant = Variant.TILED;
+        private Variant variant = Variant.TILED16;
 
         private Builder(Tensor u, Tensor delta, Tensor a, Tensor b, Tensor c) {
             this.u = u;
@@ -605,9 +644,10 @@ public final class SelectiveScan {
         }
 
         /**
-         * Device layout of the scan (default {@link Variant#TILED}; TILED with a dstate above
+         * Device layout of the scan (default {@link Variant#TILED16}, measured on the H100 at 1.84 ms for 64K tokens
+         * where TILED takes 2.16; TILED with a dstate above
          * {@link SelectiveScanTiledKernels#MAX_DSTATE} runs as {@link Variant#CHUNKED}, see {@link #variant()};
-         * a bf16 scan always runs {@link Variant#TILED16}).
+         * a bf16 scan runs {@link Variant#TILED16}, or {@link Variant#WARP} when asked).
          */
         public Builder variant(Variant variant) {
             this.variant = Objects.requireNonNull(variant, "variant");

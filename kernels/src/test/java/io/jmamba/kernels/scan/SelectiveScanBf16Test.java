@@ -148,6 +148,39 @@ class SelectiveScanBf16Test {
         return tests;
     }
 
+    /**
+     * The one-pass WARP layout in bf16, on the JVM (PoCL builds its emulated shuffles slowly: the slow
+     * {@code SelectiveScanTest#blockVariantOnCompiledDevices} runs WARP there): against the reference, and
+     * bit for bit the fp32 WARP kernel's out rounded.
+     */
+    @TestFactory
+    List<DynamicTest> warpLayoutInBf16() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Target target : Target.jvm()) {
+            for (int[] s : new int[][] {{1, 33, 45, 16, 1}, {2, 6, 300, 5, 3}, {1, 3, 513, 4, 1}}) {
+                tests.add(DynamicTest.dynamicTest(Arrays.toString(s) + " WARP bf16 on " + target.name(), () -> {
+                    long seed = Arrays.hashCode(s);
+                    Bf16Problem p = Bf16Problem.of(Problem.random(seed, s[0], s[1], s[2], s[3], s[4], s[4] > 1)
+                            .withInit(TestTensors.uniform(new SplittableRandom(seed), -1, 1, s[0], s[1], s[3])));
+                    SelectiveScan scan = p.builder().variant(SelectiveScan.Variant.WARP).build();
+                    assertEquals(SelectiveScan.Variant.WARP, scan.variant());
+                    SelectiveScanBf16Result got = scan.runBf16(device(target));
+                    Problem w = p.widened();
+                    SelectiveScanResult want = w.reference();
+                    assertCloseBf16("out", want.out(), got.out());
+                    Tolerance.assertClose("last_state", want.lastState(), got.lastState());
+                    SelectiveScanResult fp32 = SelectiveScanTest.run(target, w.builder().variant(SelectiveScan.Variant.WARP).build(),
+                            w.inputs());
+                    BFloat16Array rounded = Bf16Tensor.rounded(fp32.out()).data();
+                    for (long i = 0; i < rounded.getSize(); i++) {
+                        assertEquals(rounded.getBits(i), got.out().data().getBits(i), "out element " + i);
+                    }
+                }));
+            }
+        }
+        return tests;
+    }
+
     /** The last state may be the initial state itself (a long input scanned in pieces, state kept in place). */
     @TestFactory
     List<DynamicTest> stateInPlaceAcrossPieces() {

@@ -31,11 +31,12 @@ class SelectiveScanTest {
     }
 
     /**
-     * Where a variant runs in the default suite: TILED and CHUNKED everywhere; BLOCK on the JVM only, since
-     * PoCL takes 10 to 40 s to build its barrier-heavy unrolled code (see {@link #blockVariantOnCompiledDevices}).
+     * Where a variant runs in the default suite: TILED, TILED16 and CHUNKED everywhere; BLOCK and WARP on the
+     * JVM only, since PoCL takes from 10 s to minutes to build their barrier-heavy (WARP: emulated shuffles)
+     * unrolled code (see {@link #blockVariantOnCompiledDevices}).
      */
     static List<Target> targetsFor(SelectiveScan.Variant variant) {
-        return variant == SelectiveScan.Variant.BLOCK ? Target.jvm() : Target.all();
+        return variant == SelectiveScan.Variant.BLOCK || variant == SelectiveScan.Variant.WARP ? Target.jvm() : Target.all();
     }
 
     @TestFactory
@@ -46,6 +47,7 @@ class SelectiveScanTest {
         for (Config cfg : List.of(new Config(SelectiveScan.Variant.TILED, 0), new Config(SelectiveScan.Variant.TILED, 16),
                 new Config(SelectiveScan.Variant.CHUNKED, 0), new Config(SelectiveScan.Variant.CHUNKED, 16),
                 new Config(SelectiveScan.Variant.TILED16, 0), new Config(SelectiveScan.Variant.TILED16, 24),
+                new Config(SelectiveScan.Variant.WARP, 0),
                 new Config(SelectiveScan.Variant.BLOCK, 0))) {
             for (Target target : targetsFor(cfg.variant())) {
                 for (String name : List.of("basic", "groups", "plain", "long")) {
@@ -56,16 +58,18 @@ class SelectiveScanTest {
         return tests;
     }
 
-    /** The BLOCK variant on OpenCL/CUDA devices: fixtures and a scan in pieces with the state in place. */
+    /** The BLOCK and WARP variants on OpenCL/CUDA devices: fixtures and a scan in pieces with the state in place. */
     @Tag("slow")
     @TestFactory
     List<DynamicTest> blockVariantOnCompiledDevices() {
         List<DynamicTest> tests = new ArrayList<>();
         for (Target target : Target.compiled()) {
-            for (String name : List.of("basic", "groups", "plain", "long")) {
-                tests.add(fixtureTest(target, name, SelectiveScan.Variant.BLOCK, 0));
+            for (SelectiveScan.Variant variant : List.of(SelectiveScan.Variant.BLOCK, SelectiveScan.Variant.WARP)) {
+                for (String name : List.of("basic", "groups", "plain", "long")) {
+                    tests.add(fixtureTest(target, name, variant, 0));
+                }
+                tests.add(inPlaceTest(target, variant));
             }
-            tests.add(inPlaceTest(target, SelectiveScan.Variant.BLOCK));
         }
         return tests;
     }
@@ -271,7 +275,10 @@ class SelectiveScanTest {
         // never below the minimum chunk, never beyond the sequence
         assertEquals(SelectiveScan.TILED_MIN_CHUNK, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 1, 1 << 20));
         assertEquals(45, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 33, 45));
-        assertEquals(SelectiveScan.Variant.TILED, Problem.random(1, 1, 2, 10, 4, 1, false).builder().build().variant());
+        // TILED16 is the default; TILED stays selectable
+        assertEquals(SelectiveScan.Variant.TILED16, Problem.random(1, 1, 2, 10, 4, 1, false).builder().build().variant());
+        assertEquals(SelectiveScan.Variant.TILED, Problem.random(1, 1, 2, 10, 4, 1, false).builder()
+                .variant(SelectiveScan.Variant.TILED).build().variant());
         // B and C tiles live in local memory: a larger state runs CHUNKED
         assertEquals(SelectiveScan.Variant.CHUNKED, Problem.random(1, 1, 2, 10, 65, 1, false).builder().build().variant());
         assertEquals(SelectiveScan.Variant.CHUNKED, Problem.random(1, 1, 2, 10, 65, 1, false).builder()

@@ -13,10 +13,10 @@ import io.jmamba.runtime.backend.ComputeDevice;
 /**
  * The Mamba-1 selective scan as the layer runs it: D skip, z gate, delta bias and softplus, batch 1,
  * B and C shared across channels (one group). Default shape: the 130M model's d_inner 1536, d_state 16.
- * Runs the default layout ({@link SelectiveScan.Variant#TILED}) as "selective-scan"; another variant
- * (the earlier CHUNKED, the occupancy-tuned TILED16, for before/after timings in one run) as
- * "selective-scan-" + its name; the bf16 scan (u, delta, B, C, z, out in bf16; always TILED16) as
- * "selective-scan-bf16".
+ * Runs the default layout ({@link SelectiveScan.Variant#TILED16}) as "selective-scan"; another variant
+ * (the earlier TILED and CHUNKED, the one-pass WARP, for before/after timings in one run) as
+ * "selective-scan-" + its name; the bf16 scan (u, delta, B, C, z, out in bf16) as "selective-scan-bf16"
+ * (TILED16) and "selective-scan-warp-bf16".
  */
 public final class SelectiveScanSeries extends LayerSeries {
     private static final long BF16 = 2;
@@ -27,22 +27,28 @@ public final class SelectiveScanSeries extends LayerSeries {
     private final boolean bf16;
 
     public SelectiveScanSeries(int dim, int dstate) {
-        this(dim, dstate, SelectiveScan.Variant.TILED);
+        this(dim, dstate, SelectiveScan.Variant.TILED16);
     }
 
     public SelectiveScanSeries(int dim, int dstate, SelectiveScan.Variant variant) {
         this(dim, dstate, variant, false);
     }
 
-    /** The bf16 scan (its variant is TILED16 whatever is asked for, as {@link SelectiveScan} runs it). */
+    /** The bf16 scan in its default layout, TILED16. */
     public static SelectiveScanSeries bf16(int dim, int dstate) {
-        return new SelectiveScanSeries(dim, dstate, SelectiveScan.Variant.TILED16, true);
+        return bf16(dim, dstate, SelectiveScan.Variant.TILED16);
+    }
+
+    /** The bf16 scan in {@code variant}: TILED16 or WARP (the bf16 scan runs any other as TILED16). */
+    public static SelectiveScanSeries bf16(int dim, int dstate, SelectiveScan.Variant variant) {
+        return new SelectiveScanSeries(dim, dstate, variant == SelectiveScan.Variant.WARP ? variant : SelectiveScan.Variant.TILED16,
+                true);
     }
 
     private SelectiveScanSeries(int dim, int dstate, SelectiveScan.Variant variant, boolean bf16) {
         super(id(variant, bf16), "Mamba-1 selective scan, d_inner " + dim + ", d_state " + dstate + " (D, z, softplus)"
                         + (bf16 ? ", bf16 in and out, " + variant.name().toLowerCase(java.util.Locale.ROOT) + " layout"
-                        : variant == SelectiveScan.Variant.TILED ? ""
+                        : variant == SelectiveScan.Variant.TILED16 ? ""
                         : ", " + variant.name().toLowerCase(java.util.Locale.ROOT) + " layout"),
                 SeriesKind.SCAN, 1);
         this.dim = dim;
@@ -53,9 +59,10 @@ public final class SelectiveScanSeries extends LayerSeries {
 
     static String id(SelectiveScan.Variant variant, boolean bf16) {
         if (bf16) {
-            return "selective-scan" + io.jmamba.bench.scaling.SeriesCatalog.BF16_SUFFIX;
+            return (variant == SelectiveScan.Variant.TILED16 ? "selective-scan" : id(variant, false))
+                    + io.jmamba.bench.scaling.SeriesCatalog.BF16_SUFFIX;
         }
-        return variant == SelectiveScan.Variant.TILED ? "selective-scan"
+        return variant == SelectiveScan.Variant.TILED16 ? "selective-scan"
                 : "selective-scan-" + variant.name().toLowerCase(java.util.Locale.ROOT);
     }
 
@@ -74,6 +81,9 @@ public final class SelectiveScanSeries extends LayerSeries {
 
     @Override
     public long deviceBytes(long length) {
+        if (variant == SelectiveScan.Variant.WARP) {
+            return bytesMoved(length) + FLOAT * (long) dim * dstate; // one pass: no chunk states
+        }
         int chunkLen = SelectiveScan.defaultChunkLength(variant, dim, (int) Math.min(length, Integer.MAX_VALUE));
         long chunks = (length + chunkLen - 1) / chunkLen;
         return bytesMoved(length) + FLOAT * ((long) dim * chunks * (dstate + 1) + (long) dim * dstate);
@@ -96,7 +106,8 @@ public final class SelectiveScanSeries extends LayerSeries {
             Bf16Tensor z = Bf16Tensor.of(Inputs.sharedBf16((long) dim * len, -1f, 1f), 1, dim, len);
             Bf16Tensor b = Bf16Tensor.of(Inputs.sharedBf16((long) dstate * len, -1f, 1f), 1, dstate, len);
             Bf16Tensor c = Bf16Tensor.of(Inputs.sharedBf16((long) dstate * len, -1f, 1f), 1, dstate, len);
-            SelectiveScan scan = SelectiveScan.builder(u, delta, a, b, c).d(d).z(z).deltaBias(bias).deltaSoftplus(true).build();
+            SelectiveScan scan = SelectiveScan.builder(u, delta, a, b, c).d(d).z(z).deltaBias(bias).deltaSoftplus(true)
+                    .variant(variant).build();
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, u.data(), delta.data(), z.data(), a.data(), b.data(),
                     c.data(), d.data(), bias.data());
             scan.addTo(g, "scan", grids, Bf16Tensor.zeros(scan.outShape()), Tensor.zeros(scan.stateShape()));
