@@ -34,13 +34,13 @@ public final class CausalAttentionBf16 {
      *
      * @param mTiles  16-query m-tiles per warp: a work-group (4 warps) owns {@code 64 * mTiles} queries
      *                (2 halves the local-memory and L2 reads of K and V per query, at about 80 more registers)
-     * @param keyTile keys per staged tile, a multiple of 16 (local memory: about {@code 2 * keyTile * (headdim + 8) * 2} bytes)
+     * @param keyTile keys per staged tile, a multiple of 16 (local memory: about {@code 2 * keyTile * (headdim / 2 + 4) * 4} bytes)
      */
     public record Tiles(int mTiles, int keyTile) {
         /**
-         * Two m-tiles (each K/V fragment read from local memory feeds two MMAs: 128 bytes of local memory per
-         * MMA instead of 256) and 32-key tiles: 216 registers with sm_90 ptxas, no spills, two groups per SM.
-         * Others: 1,32 128 registers (four groups); 1,64 168 (three); 2,64 255 with a small spill.
+         * Two m-tiles (each K/V fragment read from local memory feeds two MMAs) and 32-key tiles: 237
+         * registers with sm_90 ptxas, no spills, two groups per SM (1,64: 241; 1,32: 158 and three groups;
+         * 2,64 spills).
          */
         public static final Tiles DEFAULT = new Tiles(2, 32);
 
@@ -106,9 +106,9 @@ public final class CausalAttentionBf16 {
         k = requireSize("k", b.k, s);
         v = requireSize("v", b.v, s);
         tiles = b.tiles != null ? b.tiles : Tiles.fromProperty();
-        if ((long) tiles.keyTile() * headdim % (8L * FlashAttentionBf16Kernel.GROUP) != 0) {
-            throw new IllegalArgumentException("attention bf16: keyTile * headdim must be a multiple of 1024 (whole staging "
-                    + "rounds of " + FlashAttentionBf16Kernel.GROUP + " work-items), got " + tiles.keyTile() + " * " + headdim);
+        if ((long) tiles.keyTile() * headdim % (2L * FlashAttentionBf16Kernel.GROUP) != 0) {
+            throw new IllegalArgumentException("attention bf16: keyTile * headdim must be a multiple of 256 (staging by "
+                    + FlashAttentionBf16Kernel.GROUP + " work-items), got " + tiles.keyTile() + " * " + headdim);
         }
         scale = b.scale != null ? b.scale : (float) (1.0 / Math.sqrt(headdim));
         if (!(scale > 0) || Float.isInfinite(scale)) {
@@ -152,10 +152,10 @@ public final class CausalAttentionBf16 {
         requireSize("out", out, new long[] {batch, heads, seqlen, headdim});
         int rows = batch * heads;
         float scaleLog2 = (float) (scale / Math.log(2.0));
-        int kLongs = FlashAttentionBf16Kernel.kStageLongs(headdim, tiles.keyTile());
-        int vLongs = FlashAttentionBf16Kernel.vStageLongs(headdim, tiles.keyTile());
+        int kInts = FlashAttentionBf16Kernel.kStageInts(headdim, tiles.keyTile());
+        int vInts = FlashAttentionBf16Kernel.vStageInts(headdim, tiles.keyTile());
         g.task(prefix, FlashAttentionBf16Kernel::flash, new KernelContext(), q, k, v, out, seqlen, rows, scaleLog2,
-                headdim, causal ? 1 : 0, tiles.mTiles(), tiles.keyTile(), kLongs, vLongs);
+                headdim, causal ? 1 : 0, tiles.mTiles(), tiles.keyTile(), kInts, vInts);
         grids.addWorkerGrid(g.getName() + "." + prefix,
                 new WorkerGrid1D(groups() * FlashAttentionBf16Kernel.GROUP).setLocalWork(FlashAttentionBf16Kernel.GROUP));
         return out;

@@ -24,13 +24,11 @@ import io.jmamba.runtime.api.Specialize;
  *
  * <p><b>Per key tile</b> ({@code keyTile} keys; causal: only tiles up to the group's last query):
  * <ol>
- *   <li>Stage K as bf16 pairs along the head dimension and V transposed as pairs along the key, in local
- *       memory of longs: a B fragment (b0, b1) is one 64-bit load. Long {@code 4 s + t} of a staged row holds
- *       pairs {@code 8 s + t} (low half) and {@code 8 s + t + 4} (high half), the b0 and b1 of lane t for
- *       k-step s. Rows are {@link #rowLongs} long: a row stride of 4 mod 16 longs puts the 16 lanes of a
- *       half-warp (rows g = 0..3, longs t = 0..3) on 32 distinct banks. Keys past
+ *   <li>Stage K as bf16 pairs along the head dimension, {@code kS[key][pair]}, and V transposed as pairs
+ *       along the key, {@code vS[dim][keyPair]}, in local memory; rows padded by 4 ints so that the
+ *       B-fragment reads of a warp (lane (g, t) reads row g, column t) hit 32 different banks. Keys past
  *       seqlen are staged as zeros. The global loads are software-pipelined: each item loads its share of
- *       the next tile ({@code keyTile * headdim / 512} longs of K and as many of V) into registers right
+ *       the next tile ({@code keyTile * headdim / 256} ints of K and as many of V) into registers right
  *       after the barrier and stores them after computing the current tile, so the loads' latency hides
  *       behind the tile's MMAs (without asynchronous copies, this is what keeps two resident groups busy).</li>
  *   <li>S = Q K^T: {@code keyTile / 8} n-tiles x {@code headdim / 16} k-steps of {@code mmaBf16Frag},
@@ -50,52 +48,47 @@ import io.jmamba.runtime.api.Specialize;
  * <p>All warps of the group run the same number of MMAs and shuffles (tiles a warp's queries cannot see
  * are masked, not skipped): on OpenCL and the JVM each one is a work-group barrier.
  *
- * <p>Sizes: {@code headdim} a multiple of 16 up to 128, {@code keyTile} a multiple of 16 with
- * {@code keyTile * headdim} a multiple of 1024 (whole staging rounds of 128 items), {@code mTiles} 1 or
- * more; all indices are int (the host checks {@code rows * seqlen * headdim < 2^31}).
+ * <p>Sizes: {@code headdim} a multiple of 16 up to 128, {@code keyTile} a multiple of 16, {@code mTiles}
+ * 1 or more; all indices are int (the host checks {@code rows * seqlen * headdim < 2^31}).
  */
 public final class FlashAttentionBf16Kernel {
     /** Work-items per work-group: 4 warps. */
     public static final int GROUP = 128;
     /** Warps per work-group. */
     public static final int WARPS = GROUP / 32;
+    /** Padding (ints) after each staged row: keeps a warp's fragment reads on 32 distinct banks. */
+    public static final int PAD = 4;
 
     private FlashAttentionBf16Kernel() {
     }
 
-    /** Longs of a staged row holding {@code pairs} bf16 pairs, padded to 4 mod 16 (conflict-free 64-bit fragment loads). */
-    public static int rowLongs(int pairs) {
-        int n = pairs / 2;
-        return n + ((4 - n) % 16 + 16) % 16;
+    /** Ints of the K stage for these sizes ({@code keyTile} rows of {@code headdim / 2} pairs, padded). */
+    public static int kStageInts(int headdim, int keyTile) {
+        return keyTile * (headdim / 2 + PAD);
     }
 
-    /** Longs of the K stage: {@code keyTile} rows of {@code headdim / 2} pairs. */
-    public static int kStageLongs(int headdim, int keyTile) {
-        return keyTile * rowLongs(headdim / 2);
-    }
-
-    /** Longs of the transposed V stage: {@code headdim} rows of {@code keyTile / 2} key pairs. */
-    public static int vStageLongs(int headdim, int keyTile) {
-        return headdim * rowLongs(keyTile / 2);
+    /** Ints of the transposed V stage ({@code headdim} rows of {@code keyTile / 2} key pairs, padded). */
+    public static int vStageInts(int headdim, int keyTile) {
+        return headdim * (keyTile / 2 + PAD);
     }
 
     /**
      * @param rows      batch * nheads
      * @param scaleLog2 softmax scale times log2(e) (positive)
-     * @param kLongs    {@link #kStageLongs}, {@code vLongs} {@link #vStageLongs} (local array sizes must be constants)
+     * @param kInts     {@link #kStageInts}, {@code vInts} {@link #vStageInts} (local array sizes must be constants)
      */
     public static void flash(KernelContext ctx, BFloat16Array q, BFloat16Array k, BFloat16Array v, BFloat16Array out,
                              int seqlen, int rows, float scaleLog2, @Specialize int headdim, @Specialize int causal,
-                             @Specialize int mTiles, @Specialize int keyTile, @Specialize int kLongs, @Specialize int vLongs) {
-        long[] kS = ctx.allocateLongLocalArray(kLongs);
-        long[] vS = ctx.allocateLongLocalArray(vLongs);
+                             @Specialize int mTiles, @Specialize int keyTile, @Specialize int kInts, @Specialize int vInts) {
+        int[] kS = ctx.allocateIntLocalArray(kInts);
+        int[] vS = ctx.allocateIntLocalArray(vInts);
         final int kSteps = headdim / 16;       // k-steps of S = Q K^T
         final int keyNTiles = keyTile / 8;     // n-tiles of S
         final int pvSteps = keyTile / 16;      // k-steps of O += P V
         final int dimNTiles = headdim / 8;     // n-tiles of O
         final int pairs = headdim / 2;         // bf16 pairs in a row of q, k, v
-        final int kStride = rowLongs(pairs);
-        final int vStride = rowLongs(keyTile / 2);
+        final int kStride = pairs + PAD;
+        final int vStride = keyTile / 2 + PAD;
         final int queryTile = WARPS * 16 * mTiles;
 
         int lid = ctx.localIdx;
@@ -139,8 +132,8 @@ public final class FlashAttentionBf16Kernel {
         int keyEnd = causal != 0 ? Math.min(seqlen, (qt + 1) * queryTile) : seqlen;
         int keyTiles = (keyEnd + keyTile - 1) / keyTile;
         // software pipelining: the next tile's K and V are loaded into registers while this one is computed
-        long[] kPre = new long[keyTile * pairs / 2 / GROUP];
-        long[] vPre = new long[keyTile * pairs / 2 / GROUP];
+        int[] kPre = new int[keyTile * pairs / GROUP];
+        int[] vPre = new int[keyTile * pairs / GROUP];
         loadK(k, kPre, rowBase, 0, seqlen, lid, headdim, keyTile);
         loadV(v, vPre, rowBase, 0, seqlen, lid, headdim, keyTile);
         for (int kt = 0; kt < keyTiles; kt++) {
@@ -161,9 +154,8 @@ public final class FlashAttentionBf16Kernel {
             for (int nt = 0; nt < keyNTiles; nt++) {
                 int kRow = (nt * 8 + g) * kStride + t;
                 for (int ks = 0; ks < kSteps; ks++) {
-                    long b = kS[kRow + ks * 4];
-                    int b0 = (int) b;
-                    int b1 = (int) (b >>> 32);
+                    int b0 = kS[kRow + ks * 8];
+                    int b1 = kS[kRow + ks * 8 + 4];
                     for (int mt = 0; mt < mTiles; mt++) {
                         int f = (mt * kSteps + ks) * 4;
                         ctx.mmaBf16Frag(qf[f], qf[f + 1], qf[f + 2], qf[f + 3], b0, b1, s, (mt * keyNTiles + nt) * 4);
@@ -232,9 +224,8 @@ public final class FlashAttentionBf16Kernel {
             for (int nt = 0; nt < dimNTiles; nt++) {
                 int vRow = (nt * 8 + g) * vStride + t;
                 for (int j = 0; j < pvSteps; j++) {
-                    long b = vS[vRow + j * 4];
-                    int b0 = (int) b;
-                    int b1 = (int) (b >>> 32);
+                    int b0 = vS[vRow + j * 8];
+                    int b1 = vS[vRow + j * 8 + 4];
                     for (int mt = 0; mt < mTiles; mt++) {
                         int f = (mt * pvSteps + j) * 4;
                         ctx.mmaBf16Frag(pf[f], pf[f + 1], pf[f + 2], pf[f + 3], b0, b1, o, (mt * dimNTiles + nt) * 4);
@@ -263,74 +254,64 @@ public final class FlashAttentionBf16Kernel {
     }
 
     /**
-     * Loads K rows {@code k0 ..} into this item's {@code kPre}: element {@code it} is long {@code u} of key
-     * {@code key} ({@code e = it * GROUP + lid}, {@code u = e % (pairs / 2)}), i.e. pairs {@code 8 (u / 4) + u % 4}
-     * (low) and that + 4 (high). Consecutive items read the pairs of one row. Keys past seqlen load as zeros.
+     * Loads K rows {@code k0 ..} (pairs along the head dimension) into this item's {@code kPre}: element
+     * {@code it} is pair {@code e % pairs} of key {@code e / pairs}, {@code e = it * GROUP + lid}, so
+     * consecutive work-items read consecutive pairs of a row (coalesced). Keys past seqlen load as zeros.
      */
-    static void loadK(BFloat16Array k, long[] kPre, int rowBase, int k0, int seqlen, int lid, int headdim, int keyTile) {
-        int longs = headdim / 4;
-        for (int it = 0; it < keyTile * longs / GROUP; it++) {
+    static void loadK(BFloat16Array k, int[] kPre, int rowBase, int k0, int seqlen, int lid, int headdim, int keyTile) {
+        int pairs = headdim / 2;
+        for (int it = 0; it < keyTile * pairs / GROUP; it++) {
             int e = it * GROUP + lid;
-            int u = e % longs;
-            int kk = k0 + e / longs;
-            int at = rowBase + kk * headdim + 2 * (8 * (u >> 2) + (u & 3));
-            int lo = kk < seqlen ? k.getPair(at) : 0;
-            int hi = kk < seqlen ? k.getPair(at + 8) : 0;
-            kPre[it] = (lo & 0xffffffffL) | ((long) hi << 32);
+            int kk = k0 + e / pairs;
+            kPre[it] = kk < seqlen ? k.getPair(rowBase + kk * headdim + 2 * (e % pairs)) : 0;
         }
     }
 
-    /** Stores {@link #loadK}'s longs at {@code kS[key * kStride + u]} (a half-warp writes one row: no conflicts). */
-    static void storeK(long[] kS, long[] kPre, int lid, int headdim, int keyTile, int kStride) {
-        int longs = headdim / 4;
-        for (int it = 0; it < keyTile * longs / GROUP; it++) {
+    /** Stores {@link #loadK}'s pairs as {@code kS[key * kStride + pair]} (consecutive items, consecutive banks). */
+    static void storeK(int[] kS, int[] kPre, int lid, int headdim, int keyTile, int kStride) {
+        int pairs = headdim / 2;
+        for (int it = 0; it < keyTile * pairs / GROUP; it++) {
             int e = it * GROUP + lid;
-            kS[(e / longs) * kStride + e % longs] = kPre[it];
+            kS[(e / pairs) * kStride + e % pairs] = kPre[it];
         }
     }
 
     /**
-     * Loads V for the transposed stage. A unit is (dimension pair d, long u of a stage row): u holds key pairs
-     * {@code ja = 8 (u / 4) + u % 4} and {@code ja + 4}, so the item reads the pairs (2d, 2d + 1) of keys
-     * 2 ja, 2 ja + 1, 2 ja + 8 and 2 ja + 9, and keeps them as two longs: {@code vPre[2 it]} the low halves
-     * (dimension 2d) and {@code vPre[2 it + 1]} the high halves (2d + 1), already in stage order. Lanes: bits
-     * 0-1 pick d, so a warp reads 16 contiguous bytes of each of 8 rows. Keys past seqlen load as zeros.
+     * Loads V for the transposed stage: per unit (key pair j, dimension pair d) the pairs (2d, 2d + 1) of keys
+     * 2j ({@code vPre[2 it]}) and 2j + 1 ({@code vPre[2 it + 1]}). Lanes: bits 0-1 pick d, bits 2-4 pick j, so a
+     * warp reads 16 contiguous bytes of 8 key pairs. Keys past seqlen load as zeros.
      */
-    static void loadV(BFloat16Array v, long[] vPre, int rowBase, int k0, int seqlen, int lid, int headdim, int keyTile) {
+    static void loadV(BFloat16Array v, int[] vPre, int rowBase, int k0, int seqlen, int lid, int headdim, int keyTile) {
         int pairs = headdim / 2;
-        int uCount = keyTile / 4;
-        for (int it = 0; it < pairs * uCount / GROUP; it++) {
+        int jGroups = keyTile / 16; // groups of 8 key pairs
+        for (int it = 0; it < (keyTile / 2) * pairs / GROUP; it++) {
             int e = it * GROUP + lid;
-            int rest = e >> 2;
-            int u = rest % uCount;
-            int d = (rest / uCount) * 4 + (e & 3);
-            int ja = 8 * (u >> 2) + (u & 3);
-            int key = k0 + 2 * ja;
+            int rest = e >> 5;
+            int j = (rest % jGroups) * 8 + ((e >> 2) & 7);
+            int d = (rest / jGroups) * 4 + (e & 3);
+            int key = k0 + 2 * j;
             int at = rowBase + key * headdim + 2 * d;
-            int a0 = key < seqlen ? v.getPair(at) : 0;                   // key 2 ja
-            int a1 = key + 1 < seqlen ? v.getPair(at + headdim) : 0;     // key 2 ja + 1
-            int c0 = key + 8 < seqlen ? v.getPair(at + 8 * headdim) : 0; // key 2 ja + 8
-            int c1 = key + 9 < seqlen ? v.getPair(at + 9 * headdim) : 0; // key 2 ja + 9
-            int lowA = (a0 & 0xffff) | (a1 << 16);       // dimension 2d, keys 2 ja and 2 ja + 1
-            int lowC = (c0 & 0xffff) | (c1 << 16);       // dimension 2d, keys 2 ja + 8 and + 9
-            int highA = (a0 >>> 16) | (a1 & 0xffff0000); // dimension 2d + 1
-            int highC = (c0 >>> 16) | (c1 & 0xffff0000);
-            vPre[2 * it] = (lowA & 0xffffffffL) | ((long) lowC << 32);
-            vPre[2 * it + 1] = (highA & 0xffffffffL) | ((long) highC << 32);
+            vPre[2 * it] = key < seqlen ? v.getPair(at) : 0;
+            vPre[2 * it + 1] = key + 1 < seqlen ? v.getPair(at + headdim) : 0;
         }
     }
 
-    /** Stores {@link #loadV}'s longs at rows 2d and 2d + 1 of the transposed stage, {@code vS[dim * vStride + u]}. */
-    static void storeVTransposed(long[] vS, long[] vPre, int lid, int headdim, int keyTile, int vStride) {
+    /**
+     * Stores {@link #loadV}'s pairs transposed, as pairs along the key: {@code vS[dim * vStride + keyPair]}, rows
+     * 2d and 2d + 1; a warp's writes ((8 d + j) mod 32) fall on 32 distinct banks.
+     */
+    static void storeVTransposed(int[] vS, int[] vPre, int lid, int headdim, int keyTile, int vStride) {
         int pairs = headdim / 2;
-        int uCount = keyTile / 4;
-        for (int it = 0; it < pairs * uCount / GROUP; it++) {
+        int jGroups = keyTile / 16;
+        for (int it = 0; it < (keyTile / 2) * pairs / GROUP; it++) {
             int e = it * GROUP + lid;
-            int rest = e >> 2;
-            int u = rest % uCount;
-            int d = (rest / uCount) * 4 + (e & 3);
-            vS[(2 * d) * vStride + u] = vPre[2 * it];
-            vS[(2 * d + 1) * vStride + u] = vPre[2 * it + 1];
+            int rest = e >> 5;
+            int j = (rest % jGroups) * 8 + ((e >> 2) & 7);
+            int d = (rest / jGroups) * 4 + (e & 3);
+            int lo = vPre[2 * it];
+            int hi = vPre[2 * it + 1];
+            vS[(2 * d) * vStride + j] = (lo & 0xffff) | (hi << 16);
+            vS[(2 * d + 1) * vStride + j] = (lo >>> 16) | (hi & 0xffff0000);
         }
     }
 }
