@@ -156,7 +156,9 @@ public final class Mamba2DecodeKernels {
     }
 
     /**
-     * See the class comment. Grid: {@code batch * normGroups} work-groups of {@link #GROUP}.
+     * See the class comment. Grid: {@code groups} work-groups of {@link #GROUP}: the first {@code batch * normGroups}
+     * normalise one (sequence, norm group) each, and all of them shift the conv state one channel per item
+     * (H100, batch 1: 1 norm group alone took 17 us, serial; now 13 groups).
      *
      * @param y         (batch, dInner) from {@link #convSsm}
      * @param zxbcdt    (batch, inRows): z is columns [0, dInner); xBC follows
@@ -165,37 +167,39 @@ public final class Mamba2DecodeKernels {
      */
     public static void gatedNormShift(KernelContext ctx, FloatArray y, FloatArray zxbcdt, FloatArray weight, FloatArray out,
                                       FloatArray convState, int batch, int dInner, int inRows, int convDim, int groupSize,
-                                      float eps, boolean normBeforeGate, @Specialize int width) {
+                                      float eps, boolean normBeforeGate, int groups, @Specialize int width) {
         float[] partial = ctx.allocateFloatLocalArray(GROUP);
         int lid = ctx.localIdx;
         int normGroups = dInner / groupSize;
-        int bi = ctx.groupIdx / normGroups;
-        int g = ctx.groupIdx - bi * normGroups;
-        long base = (long) bi * dInner + (long) g * groupSize;
-        long zBase = (long) bi * inRows + (long) g * groupSize;
-        float ss = 0f;
-        for (int i = lid; i < groupSize; i += GROUP) {
-            float v = y.get(base + i);
-            if (!normBeforeGate) {
-                v = v * silu(zxbcdt.get(zBase + i));
+        if (ctx.groupIdx < batch * normGroups) {
+            int bi = ctx.groupIdx / normGroups;
+            int g = ctx.groupIdx - bi * normGroups;
+            long base = (long) bi * dInner + (long) g * groupSize;
+            long zBase = (long) bi * inRows + (long) g * groupSize;
+            float ss = 0f;
+            for (int i = lid; i < groupSize; i += GROUP) {
+                float v = y.get(base + i);
+                if (!normBeforeGate) {
+                    v = v * silu(zxbcdt.get(zBase + i));
+                }
+                ss += v * v;
             }
-            ss += v * v;
-        }
-        float scale = KernelMath.rsqrt(groupSum(ctx, partial, lid, ss) / groupSize + eps);
-        for (int i = lid; i < groupSize; i += GROUP) {
-            float v = y.get(base + i);
-            float o;
-            if (!normBeforeGate) {
-                o = v * silu(zxbcdt.get(zBase + i)) * scale * weight.get(g * groupSize + i);
-            } else {
-                o = v * scale * weight.get(g * groupSize + i) * silu(zxbcdt.get(zBase + i));
+            float scale = KernelMath.rsqrt(groupSum(ctx, partial, lid, ss) / groupSize + eps);
+            for (int i = lid; i < groupSize; i += GROUP) {
+                float v = y.get(base + i);
+                float o;
+                if (!normBeforeGate) {
+                    o = v * silu(zxbcdt.get(zBase + i)) * scale * weight.get(g * groupSize + i);
+                } else {
+                    o = v * scale * weight.get(g * groupSize + i) * silu(zxbcdt.get(zBase + i));
+                }
+                out.set(base + i, o);
             }
-            out.set(base + i, o);
         }
-        // the conv-state shift, spread over every work-item of the launch
+        // the conv-state shift, spread over every work-item of the launch (groups beyond the norm's do only this)
         int stateLen = width - 1;
         long channels = (long) batch * convDim;
-        long items = (long) batch * normGroups * GROUP;
+        long items = (long) groups * GROUP;
         for (long chn = (long) ctx.groupIdx * GROUP + lid; chn < channels; chn += items) {
             long bj = chn / convDim;
             long c = chn - bj * convDim;
