@@ -22,6 +22,8 @@ import java.util.Objects;
 public final class LinearLayers {
     private final Linear.Path path;
     private final Map<FloatArray, BFloat16Array> bf16;
+    /** Packed float views of the bf16 twins ({@link LinearBf16#packedView}) for the 16-byte-load GEMV. */
+    private final Map<FloatArray, FloatArray> packed = new IdentityHashMap<>();
 
     /** fp32 weights only. */
     public LinearLayers(Linear.Path path) {
@@ -32,6 +34,11 @@ public final class LinearLayers {
     public LinearLayers(Linear.Path path, Map<FloatArray, BFloat16Array> bf16) {
         this.path = Objects.requireNonNull(path, "path");
         this.bf16 = new IdentityHashMap<>(bf16);
+        for (Map.Entry<FloatArray, BFloat16Array> e : this.bf16.entrySet()) {
+            if (e.getValue().getSize() % 2 == 0) {
+                packed.put(e.getKey(), LinearBf16.packedView(e.getValue()));
+            }
+        }
     }
 
     public Linear.Path path() {
@@ -43,7 +50,7 @@ public final class LinearLayers {
                     FloatArray bias, FloatArray y) {
         BFloat16Array wb = bf16.get(w);
         if (wb != null) {
-            LinearBf16.addTo(g, grids, prefix, rows, in, out, x, wb, bias, y, path);
+            LinearBf16.addTo(g, grids, prefix, rows, in, out, x, wb, packed.get(w), bias, y, path);
         } else {
             Linear.addTo(g, grids, prefix, rows, in, out, x, w, bias, y, path);
         }
@@ -71,6 +78,14 @@ public final class LinearLayers {
     public NativeArray onDevice(FloatArray w) {
         BFloat16Array wb = bf16.get(w);
         return wb != null ? wb : w;
+    }
+
+    /**
+     * The packed views the decode GEMVs read (separate arrays on the device, holding the same bytes as the
+     * bf16 twins: the device keeps both, one for the GEMMs and one for the GEMVs).
+     */
+    public java.util.Collection<FloatArray> packedViews() {
+        return packed.values();
     }
 
     /** Whether {@code w} is read as bf16. */

@@ -167,6 +167,7 @@ final class StackTasks {
         if (linears.isBf16(w.lmHead()) && w.lmHead() == w.embedding()) {
             out.add(w.embedding());
         }
+        out.addAll(linears.packedViews());
         return out;
     }
 
