@@ -63,14 +63,16 @@ public final class LinearLayers {
     public void addNormGemv(TaskGraph g, GridScheduler grids, String prefix, int rows, int in, int out, FloatArray hidden,
                             FloatArray residualIn, FloatArray normW, FloatArray w, FloatArray bias, FloatArray y,
                             FloatArray residualOut, float eps) {
-        FusedGemv.addNormGemv(g, grids, prefix, rows, in, out, hidden, residualIn, normW, onDevice(w), bias, y, residualOut, eps);
+        FusedGemv.addNormGemv(g, grids, prefix, rows, in, out, hidden, residualIn, normW, fusedW(w), isBf16(w), bias, y,
+                residualOut, eps);
     }
 
     /** The fused gated RMSNorm + out_proj GEMV + conv-state shift ({@link FusedGemv#addGatedNormGemv}) with the device's copy of {@code w}. */
     public void addGatedNormGemv(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int out, FloatArray yIn,
                                  FloatArray zxbcdt, FloatArray gateW, FloatArray w, FloatArray bias, FloatArray y,
                                  FloatArray convState, int groupSize, float eps, boolean normBeforeGate) {
-        FusedGemv.addGatedNormGemv(g, grids, prefix, s, out, yIn, zxbcdt, gateW, onDevice(w), bias, y, convState, groupSize, eps,
+        FusedGemv.addGatedNormGemv(g, grids, prefix, s, out, yIn, zxbcdt, gateW, fusedW(w), isBf16(w), bias, y, convState,
+                groupSize, eps,
                 normBeforeGate);
     }
 
@@ -78,6 +80,18 @@ public final class LinearLayers {
     public NativeArray onDevice(FloatArray w) {
         BFloat16Array wb = bf16.get(w);
         return wb != null ? wb : w;
+    }
+
+    /** What the fused GEMVs read for {@code w}: its packed bf16 view, or the fp32 array. */
+    private FloatArray fusedW(FloatArray w) {
+        if (!bf16.containsKey(w)) {
+            return w;
+        }
+        FloatArray p = packed.get(w);
+        if (p == null) {
+            throw new IllegalArgumentException("a bf16 weight of odd size has no packed view for the fused GEMV");
+        }
+        return p;
     }
 
     /**
