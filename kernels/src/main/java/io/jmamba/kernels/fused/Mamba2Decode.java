@@ -87,7 +87,7 @@ public final class Mamba2Decode {
         int flags = (convBias != null ? Mamba2DecodeKernels.CONV_BIAS : 0) | (d != null ? Mamba2DecodeKernels.HAS_D : 0)
                 | (s.dtSoftplus() ? Mamba2DecodeKernels.DT_SOFTPLUS : 0) | (s.dtLimit() ? Mamba2DecodeKernels.DT_LIMIT : 0)
                 | (dtBias != null ? Mamba2DecodeKernels.DT_BIAS : 0);
-        int lanes = Mamba2DecodeKernels.lanes(s.dstate());
+        int lanes = Mamba2DecodeKernels.lanes(s.dstate(), s.batch());
         int rowsPerGroup = Mamba2DecodeKernels.GROUP / lanes;
         long groups = (long) s.batch() * s.heads() * ((s.headdim() + rowsPerGroup - 1) / rowsPerGroup);
         ShapeCheck.intProduct("fused conv+SSM work-items", groups, Mamba2DecodeKernels.GROUP);

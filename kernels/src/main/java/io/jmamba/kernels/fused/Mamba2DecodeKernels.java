@@ -49,10 +49,16 @@ public final class Mamba2DecodeKernels {
     /** flags: add dt_bias. */
     public static final int DT_BIAS = 16;
 
-    /** Lanes per state row for {@code dstate}: 8 (the next power of two when dstate is smaller). */
-    public static int lanes(int dstate) {
+    /**
+     * Lanes per state row for {@code dstate} at {@code batch}: 32 for a few sequences (batch 1: 24 heads x 8
+     * work-groups of 8 rows rather than 48 groups of 32 rows; the H100 took 6 us with 48), 8 beyond (each
+     * work-group recomputes its B and C, so fewer, larger groups when there is parallelism enough); the
+     * next power of two when dstate is smaller.
+     */
+    public static int lanes(int dstate, int batch) {
+        int cap = batch <= 4 ? 32 : 8;
         int lanes = 1;
-        while (lanes < dstate && lanes < 8) {
+        while (lanes < dstate && lanes < cap) {
             lanes *= 2;
         }
         return lanes;

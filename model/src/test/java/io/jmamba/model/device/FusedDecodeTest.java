@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
  * device: several decode steps after a prompt, so that a wrong conv-state shift or SSM state update shows
  * in the later steps' logits. fp32 weights against the reference on the same weights, bf16 weights
  * against the reference on the rounded weights (see {@link Bf16WeightsDeviceTest}); both within the
- * fixtures' fp32 tolerance. Batch 2 and 5 (a step beyond the GEMV's rows, where the linear layers are GEMMs).
+ * fixtures' fp32 tolerance. Batch 1, 2 and 5 (a step beyond the GEMV's rows, where the linear layers are GEMMs).
  */
 class FusedDecodeTest {
     @TestFactory
@@ -49,6 +49,9 @@ class FusedDecodeTest {
                 MambaConfig c = ModelPresets.mamba2(2, 128, 300);
                 tests.add(dynamicTest("random 130M-shaped mamba2 batch 5 on " + d.id(), () ->
                         check(RandomWeights.generate(c, 5), WeightPrecision.BF16, d, 5, 3)));
+                // batch 1: d_state 128 over 32 lanes per state row, the fused GEMVs at the 130M head shapes
+                tests.add(dynamicTest("random 130M-shaped mamba2 batch 1 on " + d.id(), () ->
+                        check(RandomWeights.generate(c, 6), WeightPrecision.BF16, d, 1, 3)));
             }
         }
         return tests;
