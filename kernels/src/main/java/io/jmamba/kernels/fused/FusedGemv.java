@@ -87,6 +87,10 @@ public final class FusedGemv {
         if (in % groupSize != 0) {
             throw new IllegalArgumentException("dInner (" + in + ") must be a multiple of the norm group size (" + groupSize + ")");
         }
+        if (in / groupSize > FusedGemvKernels.MAX_NORM_GROUPS) {
+            throw new IllegalArgumentException("the fused gated-norm GEMV takes at most " + FusedGemvKernels.MAX_NORM_GROUPS
+                    + " norm groups, got " + in / groupSize);
+        }
         ShapeCheck.requireShape("y", yIn, "(batch, dInner)", rows, in);
         ShapeCheck.requireShape("zxbcdt", zxbcdt, "(batch, inRows)", rows, s.inRows());
         ShapeCheck.requireShape("normWeight", gateW, "(dInner)", in);
