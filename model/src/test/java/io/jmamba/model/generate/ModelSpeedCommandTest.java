@@ -46,6 +46,17 @@ class ModelSpeedCommandTest {
     }
 
     @Test
+    void decodeBothTimesTheUnfusedAndTheFusedStepInOneRun() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int status = ModelSpeedCommand.run(new String[] {"--arch", "mamba2", "--layers", "1", "--d-model", "64",
+                "--vocab", "64", "--device", "jvm", "--decode", "both", "--prefill", "4", "--decode-batch", "1", "--steps", "1"},
+                new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, out);
+        assertTrue(out.contains("decode batch   1 (unfused)") && out.contains("decode batch   1 (fused)"), out);
+    }
+
+    @Test
     void unknownWeightPrecisionIsRefusedByName() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         int status = ModelSpeedCommand.run(new String[] {"--arch", "mamba2", "--layers", "1", "--d-model", "32",
