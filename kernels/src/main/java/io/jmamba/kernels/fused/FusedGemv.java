@@ -2,40 +2,36 @@ package io.jmamba.kernels.fused;
 
 import io.jmamba.kernels.nn.GraphParts;
 import io.jmamba.kernels.nn.ShapeCheck;
-import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.KernelContext;
-import io.jmamba.runtime.api.NativeArray;
 import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.api.WorkerGrid2D;
 
 import java.util.Objects;
 
 /**
- * Host API of {@link FusedGemvKernels}: the norm-fed GEMVs of a decode step, for W in fp32
- * ({@link FloatArray}) or bf16 ({@link BFloat16Array}). Up to {@link FusedGemvKernels#ROWS} rows per
+ * Host API of {@link FusedGemvKernels}: the norm-fed GEMVs of a decode step, for W in fp32 or in bf16
+ * passed as its packed float view ({@code packedBf16}; {@link io.jmamba.kernels.nn.LinearBf16#packedView}). Up to {@link FusedGemvKernels#ROWS} rows per
  * grid row; inputs up to {@link FusedGemvKernels#MAX_IN} wide ({@link #fits}).
  */
 public final class FusedGemv {
     private FusedGemv() {
     }
 
-    /** As io.jmamba.kernels.nn.Linear's GEMV: more warps per output while the launch has fewer than this many. */
-    static final int TARGET_WARPS = 2048;
-
     /** Whether rows of {@code in} fit the kernels' local rows. */
     public static boolean fits(int in) {
         return in <= FusedGemvKernels.MAX_IN;
     }
 
-    /** Warps per output: doubled (up to WARPS) while the launch is small and each lane keeps two loads. */
+    /**
+     * Warps per output: one. Unlike the plain GEMV, every work-group here first normalises its rows (reads
+     * the whole input row from L2 and reduces it), so fewer, fuller work-groups win: the 130M model's
+     * out_proj (768 outputs of 1536) is 192 groups re-reading 12 KB each, not 768 (9.4 MB of L2 reads
+     * for 2.4 MB of bf16 weights).
+     */
     static int split(int in, int out) {
-        int split = 1;
-        while (split < FusedGemvKernels.WARPS && (long) out * split < TARGET_WARPS && in >= 4L * FusedGemvKernels.CHUNK * split) {
-            split *= 2;
-        }
-        return split;
+        return 1;
     }
 
     /**
@@ -44,10 +40,10 @@ public final class FusedGemv {
      * (the lm_head); otherwise it must be a different array from {@code residualIn}.
      */
     public static void addNormGemv(TaskGraph g, GridScheduler grids, String prefix, int rows, int in, int out,
-                                   FloatArray hidden, FloatArray residualIn, FloatArray normW, NativeArray w, FloatArray bias,
-                                   FloatArray y, FloatArray residualOut, float eps) {
+                                   FloatArray hidden, FloatArray residualIn, FloatArray normW, FloatArray w, boolean packedBf16,
+                                   FloatArray bias, FloatArray y, FloatArray residualOut, float eps) {
         GraphParts.checkPrefix(prefix);
-        check(rows, in, out, w, bias, y);
+        check(rows, in, out, w, packedBf16, bias, y);
         ShapeCheck.requireShape("hidden", hidden, "(rows, in)", rows, in);
         if (residualIn != null) {
             ShapeCheck.requireShape("residualIn", residualIn, "(rows, in)", rows, in);
@@ -64,12 +60,12 @@ public final class FusedGemv {
         FloatArray rin = residualIn != null ? residualIn : hidden;
         FloatArray rout = residualOut != null ? residualOut : GraphParts.orPlaceholder(g, null);
         String id = prefix + "_normgemv";
-        switch (w) {
-            case BFloat16Array wb -> g.task(id, FusedGemvKernels::normGemvBf16, new KernelContext(), hidden, rin, normW, wb, b, y,
+        if (packedBf16) {
+            g.task(id, FusedGemvKernels::normGemvBf16, new KernelContext(), hidden, rin, normW, w, b, y,
                     rout, rows, in, out, eps, residualIn != null, residualOut != null, bias != null, split);
-            case FloatArray wf -> g.task(id, FusedGemvKernels::normGemvF32, new KernelContext(), hidden, rin, normW, wf, b, y,
+        } else {
+            g.task(id, FusedGemvKernels::normGemvF32, new KernelContext(), hidden, rin, normW, w, b, y,
                     rout, rows, in, out, eps, residualIn != null, residualOut != null, bias != null, split);
-            default -> throw new IllegalArgumentException("W must be a FloatArray or a BFloat16Array, got " + w.getClass().getSimpleName());
         }
         grids.addWorkerGrid(g.getName() + "." + id, grid(rows, out, split));
     }
@@ -79,16 +75,21 @@ public final class FusedGemv {
      * of {@code zxbcdt}, plus the conv-state shift of the step (see {@link Mamba2DecodeKernels#gatedNormShift}).
      */
     public static void addGatedNormGemv(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int out,
-                                        FloatArray yIn, FloatArray zxbcdt, FloatArray gateW, NativeArray w, FloatArray bias,
+                                        FloatArray yIn, FloatArray zxbcdt, FloatArray gateW, FloatArray w, boolean packedBf16,
+                                        FloatArray bias,
                                         FloatArray y, FloatArray convState, int groupSize, float eps, boolean normBeforeGate) {
         Objects.requireNonNull(s, "shape");
         GraphParts.checkPrefix(prefix);
         int rows = s.batch();
         int in = s.dInner();
-        check(rows, in, out, w, bias, y);
+        check(rows, in, out, w, packedBf16, bias, y);
         ShapeCheck.requirePositive("groupSize", groupSize);
         if (in % groupSize != 0) {
             throw new IllegalArgumentException("dInner (" + in + ") must be a multiple of the norm group size (" + groupSize + ")");
+        }
+        if (in / groupSize > FusedGemvKernels.MAX_NORM_GROUPS) {
+            throw new IllegalArgumentException("the fused gated-norm GEMV takes at most " + FusedGemvKernels.MAX_NORM_GROUPS
+                    + " norm groups, got " + in / groupSize);
         }
         ShapeCheck.requireShape("y", yIn, "(batch, dInner)", rows, in);
         ShapeCheck.requireShape("zxbcdt", zxbcdt, "(batch, inRows)", rows, s.inRows());
@@ -99,14 +100,14 @@ public final class FusedGemv {
         int groupsX = (out + perGroup - 1) / perGroup;
         FloatArray b = GraphParts.orPlaceholder(g, bias);
         String id = prefix + "_gngemv";
-        switch (w) {
-            case BFloat16Array wb -> g.task(id, FusedGemvKernels::gatedNormGemvBf16, new KernelContext(), yIn, zxbcdt, gateW, wb,
+        if (packedBf16) {
+            g.task(id, FusedGemvKernels::gatedNormGemvBf16, new KernelContext(), yIn, zxbcdt, gateW, w,
                     b, y, convState, rows, in, out, s.inRows(), s.convDim(), groupSize, eps, normBeforeGate, bias != null, groupsX,
                     s.width(), split);
-            case FloatArray wf -> g.task(id, FusedGemvKernels::gatedNormGemvF32, new KernelContext(), yIn, zxbcdt, gateW, wf,
+        } else {
+            g.task(id, FusedGemvKernels::gatedNormGemvF32, new KernelContext(), yIn, zxbcdt, gateW, w,
                     b, y, convState, rows, in, out, s.inRows(), s.convDim(), groupSize, eps, normBeforeGate, bias != null, groupsX,
                     s.width(), split);
-            default -> throw new IllegalArgumentException("W must be a FloatArray or a BFloat16Array, got " + w.getClass().getSimpleName());
         }
         grids.addWorkerGrid(g.getName() + "." + id, grid(rows, out, split));
     }
@@ -122,7 +123,7 @@ public final class FusedGemv {
         return new WorkerGrid2D(groups * FusedGemvKernels.GROUP, rowBlocks).setLocalWork(FusedGemvKernels.GROUP, 1);
     }
 
-    private static void check(int rows, int in, int out, NativeArray w, FloatArray bias, FloatArray y) {
+    private static void check(int rows, int in, int out, FloatArray w, boolean packedBf16, FloatArray bias, FloatArray y) {
         ShapeCheck.requirePositive("rows", rows);
         ShapeCheck.requirePositive("in", in);
         ShapeCheck.requirePositive("out", out);
@@ -130,7 +131,14 @@ public final class FusedGemv {
             throw new IllegalArgumentException("the fused GEMV takes rows of at most " + FusedGemvKernels.MAX_IN + " columns, got " + in);
         }
         Objects.requireNonNull(w, "W");
-        ShapeCheck.requireShape("W", w, "(out, in)", out, in);
+        if (packedBf16) {
+            if (in % 8 != 0) {
+                throw new IllegalArgumentException("packed bf16 W needs in to be a multiple of 8, got " + in);
+            }
+            ShapeCheck.requireShape("W (packed bf16)", w, "(out, in / 2)", out, in / 2);
+        } else {
+            ShapeCheck.requireShape("W", w, "(out, in)", out, in);
+        }
         if (bias != null) {
             ShapeCheck.requireShape("bias", bias, "(out)", out);
         }

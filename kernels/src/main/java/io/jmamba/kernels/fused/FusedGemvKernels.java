@@ -1,6 +1,5 @@
 package io.jmamba.kernels.fused;
 
-import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.KernelMath;
@@ -14,7 +13,8 @@ import io.jmamba.runtime.api.Specialize;
  *   <li>{@code gatedNormGemv}: the grouped gated RMSNorm (z read from the in_proj output in place), then
  *       the out_proj GEMV; the conv-state shift on the side.</li>
  * </ul>
- * Each exists for bf16 W ({@code Bf16}) and fp32 W ({@code F32}). The GEMV is {@link io.jmamba.kernels.nn.GemvBf16Kernel}'s
+ * Each exists for bf16 W ({@code Bf16}, read as packed floats: 8 weights per 16-byte load, as
+ * {@link io.jmamba.kernels.nn.GemvBf16PackedKernel}) and fp32 W ({@code F32}). The GEMV is {@link io.jmamba.kernels.nn.GemvBf16Kernel}'s
  * (a warp per output, or {@code split} warps; {@link #UNROLL} vector loads of W in flight per lane), with x
  * taken from the rows the work-group normalised into local memory instead of global memory. Every work-group
  * computes the norm of its rows again (a 768- or 1536-vector, from L2): far cheaper than a launch.
@@ -31,6 +31,8 @@ public final class FusedGemvKernels {
     public static final int GROUP = WARPS * KernelContext.WARP_SIZE;
     /** Rows per work-group (the GEMV's limit of rows, {@link io.jmamba.kernels.nn.Linear#GEMV_MAX_ROWS}). */
     public static final int ROWS = 4;
+    /** 16-byte loads of packed bf16 W per lane issued together (Bf16 kernels). */
+    public static final int UNROLL_PACKED = 4;
     /** Four-element W loads per lane issued together. */
     public static final int UNROLL = 8;
     /** Columns one warp instruction covers. */
@@ -41,13 +43,13 @@ public final class FusedGemvKernels {
     public static final int MAX_NORM_GROUPS = 4;
 
     /**
-     * residualOut = hidden (+ residualIn); y = RMSNorm(residualOut) * normW . W^T (+ bias), W in BFloat16Array. Every
-     * work-group normalises its rows itself (into local memory); the groups of grid column 0 write
+     * residualOut = hidden (+ residualIn); y = RMSNorm(residualOut) * normW . W^T (+ bias), W bf16 read through its
+     * packed float view (LinearBf16.packedView; {@code in % 8 == 0}; 16-byte loads of 8 weights). Every work-group normalises its rows itself (into local memory); the groups of grid column 0 write
      * residualOut, which must not be residualIn (other groups may still be reading it).
      * Grid as {@link io.jmamba.kernels.nn.GemvBf16Kernel}: ({@code ceil(out / (WARPS / split)) * GROUP},
      * {@code ceil(rows / ROWS)}), local ({@link #GROUP}, 1); {@code in <= }{@link #MAX_IN}.
      */
-    public static void normGemvBf16(KernelContext ctx, FloatArray hidden, FloatArray residualIn, FloatArray normW, BFloat16Array w,
+    public static void normGemvBf16(KernelContext ctx, FloatArray hidden, FloatArray residualIn, FloatArray normW, FloatArray w,
                                 FloatArray bias, FloatArray y, FloatArray residualOut, int rows, int in, int out, float eps,
                                 boolean hasResidual, boolean writeResidual, boolean hasBias, @Specialize int split) {
         float[] xs = ctx.allocateFloatLocalArray(ROWS * MAX_IN);
@@ -98,58 +100,43 @@ public final class FusedGemvKernels {
             }
         }
         ctx.localBarrier();
-        // the GEMV of GemvBf16Kernel, x read from the staged local rows
-        float[] wv = new float[4 * UNROLL];
-        float[] xv = new float[4 * UNROLL];
+        // the GEMV of GemvBf16PackedKernel (float4 loads of 8 packed bf16), x read from the staged local rows
+        float[] wv = new float[4 * UNROLL_PACKED];
         float[] acc = new float[ROWS];
         int lane = lid % KernelContext.WARP_SIZE;
         int warp = lid / KernelContext.WARP_SIZE;
         int perGroup = WARPS / split;
         int o = ctx.groupIdx * perGroup + warp / split;
         int vlane = (warp % split) * KernelContext.WARP_SIZE + lane;
+        int inP = in / 2;
         for (int r = 0; r < ROWS; r++) {
             acc[r] = 0f;
         }
         if (o < out) {
-            long wRow = (long) o * in;
+            long wRow = (long) o * inP;
             int stride = CHUNK * split;
-            for (int k = 4 * vlane; k + 4 <= in; k += UNROLL * stride) {
-                for (int u = 0; u < UNROLL; u++) {
+            for (int k = 4 * vlane; k + 4 <= inP; k += UNROLL_PACKED * stride) {
+                for (int u = 0; u < UNROLL_PACKED; u++) {
                     int ku = k + u * stride;
-                    if (ku + 4 <= in) {
+                    if (ku + 4 <= inP) {
                         w.get4(wRow + ku, wv, 4 * u);
                     }
                 }
                 for (int r = 0; r < ROWS; r++) {
                     if (r < nr) {
-                        for (int u = 0; u < UNROLL; u++) {
-                            int ku = k + u * stride;
-                            if (ku + 4 <= in) {
-                                xv[4 * u] = xs[r * in + ku];
-                                xv[4 * u + 1] = xs[r * in + ku + 1];
-                                xv[4 * u + 2] = xs[r * in + ku + 2];
-                                xv[4 * u + 3] = xs[r * in + ku + 3];
-                            }
-                        }
                         float a = acc[r];
-                        for (int u = 0; u < UNROLL; u++) {
-                            if (k + u * stride + 4 <= in) {
-                                a = KernelMath.fma(xv[4 * u], wv[4 * u], a);
-                                a = KernelMath.fma(xv[4 * u + 1], wv[4 * u + 1], a);
-                                a = KernelMath.fma(xv[4 * u + 2], wv[4 * u + 2], a);
-                                a = KernelMath.fma(xv[4 * u + 3], wv[4 * u + 3], a);
+                        for (int u = 0; u < UNROLL_PACKED; u++) {
+                            int ku = k + u * stride;
+                            if (ku + 4 <= inP) {
+                                int xb = r * in + 2 * ku;
+                                for (int e = 0; e < 4; e++) {
+                                    int bits = Float.floatToRawIntBits(wv[4 * u + e]);
+                                    a = KernelMath.fma(xs[xb + 2 * e], Float.intBitsToFloat(bits << 16), a);
+                                    a = KernelMath.fma(xs[xb + 2 * e + 1], Float.intBitsToFloat(bits & 0xffff0000), a);
+                                }
                             }
                         }
                         acc[r] = a;
-                    }
-                }
-            }
-            int t = in - in % 4 + vlane;
-            if (t < in) {
-                float wt = w.get(wRow + t);
-                for (int r = 0; r < ROWS; r++) {
-                    if (r < nr) {
-                        acc[r] = KernelMath.fma(xs[r * in + t], wt, acc[r]);
                     }
                 }
             }
@@ -321,13 +308,14 @@ public final class FusedGemvKernels {
     }
 
     /**
-     * out = (grouped gated RMSNorm of y with z) . W^T (+ bias), W in BFloat16Array: the Mamba-2 decode step's norm and
+     * out = (grouped gated RMSNorm of y with z) . W^T (+ bias), W bf16 read through its
+     * packed float view (LinearBf16.packedView; {@code in % 8 == 0}): the Mamba-2 decode step's norm and
      * out_proj in one launch. Every work-group normalises its rows itself into local memory (z read in
      * place from the in_proj output {@code zxbcdt}, row stride {@code inRows}); on the side the launch
      * shifts the conv state of its rows (see {@link Mamba2DecodeKernels#gatedNormShift}), spread over the
      * {@code groupsX} work-groups of each grid row. Grid as {@link #normGemvBf16}.
      */
-    public static void gatedNormGemvBf16(KernelContext ctx, FloatArray yIn, FloatArray zxbcdt, FloatArray gateW, BFloat16Array w,
+    public static void gatedNormGemvBf16(KernelContext ctx, FloatArray yIn, FloatArray zxbcdt, FloatArray gateW, FloatArray w,
                                      FloatArray bias, FloatArray y, FloatArray convState, int rows, int in, int out,
                                      int inRows, int convDim, int groupSize, float eps, boolean normBeforeGate,
                                      boolean hasBias, int groupsX, @Specialize int width, @Specialize int split) {
@@ -401,58 +389,43 @@ public final class FusedGemvKernels {
             convState.set(s + stateLen - 1, zxbcdt.get((long) (r0 + rr) * inRows + dInner + c));
         }
         ctx.localBarrier();
-        // the GEMV of GemvBf16Kernel, x read from the staged local rows
-        float[] wv = new float[4 * UNROLL];
-        float[] xv = new float[4 * UNROLL];
+        // the GEMV of GemvBf16PackedKernel (float4 loads of 8 packed bf16), x read from the staged local rows
+        float[] wv = new float[4 * UNROLL_PACKED];
         float[] acc = new float[ROWS];
         int lane = lid % KernelContext.WARP_SIZE;
         int warp = lid / KernelContext.WARP_SIZE;
         int perGroup = WARPS / split;
         int o = ctx.groupIdx * perGroup + warp / split;
         int vlane = (warp % split) * KernelContext.WARP_SIZE + lane;
+        int inP = in / 2;
         for (int r = 0; r < ROWS; r++) {
             acc[r] = 0f;
         }
         if (o < out) {
-            long wRow = (long) o * in;
+            long wRow = (long) o * inP;
             int stride = CHUNK * split;
-            for (int k = 4 * vlane; k + 4 <= in; k += UNROLL * stride) {
-                for (int u = 0; u < UNROLL; u++) {
+            for (int k = 4 * vlane; k + 4 <= inP; k += UNROLL_PACKED * stride) {
+                for (int u = 0; u < UNROLL_PACKED; u++) {
                     int ku = k + u * stride;
-                    if (ku + 4 <= in) {
+                    if (ku + 4 <= inP) {
                         w.get4(wRow + ku, wv, 4 * u);
                     }
                 }
                 for (int r = 0; r < ROWS; r++) {
                     if (r < nr) {
-                        for (int u = 0; u < UNROLL; u++) {
-                            int ku = k + u * stride;
-                            if (ku + 4 <= in) {
-                                xv[4 * u] = xs[r * in + ku];
-                                xv[4 * u + 1] = xs[r * in + ku + 1];
-                                xv[4 * u + 2] = xs[r * in + ku + 2];
-                                xv[4 * u + 3] = xs[r * in + ku + 3];
-                            }
-                        }
                         float a = acc[r];
-                        for (int u = 0; u < UNROLL; u++) {
-                            if (k + u * stride + 4 <= in) {
-                                a = KernelMath.fma(xv[4 * u], wv[4 * u], a);
-                                a = KernelMath.fma(xv[4 * u + 1], wv[4 * u + 1], a);
-                                a = KernelMath.fma(xv[4 * u + 2], wv[4 * u + 2], a);
-                                a = KernelMath.fma(xv[4 * u + 3], wv[4 * u + 3], a);
+                        for (int u = 0; u < UNROLL_PACKED; u++) {
+                            int ku = k + u * stride;
+                            if (ku + 4 <= inP) {
+                                int xb = r * in + 2 * ku;
+                                for (int e = 0; e < 4; e++) {
+                                    int bits = Float.floatToRawIntBits(wv[4 * u + e]);
+                                    a = KernelMath.fma(xs[xb + 2 * e], Float.intBitsToFloat(bits << 16), a);
+                                    a = KernelMath.fma(xs[xb + 2 * e + 1], Float.intBitsToFloat(bits & 0xffff0000), a);
+                                }
                             }
                         }
                         acc[r] = a;
-                    }
-                }
-            }
-            int t = in - in % 4 + vlane;
-            if (t < in) {
-                float wt = w.get(wRow + t);
-                for (int r = 0; r < ROWS; r++) {
-                    if (r < nr) {
-                        acc[r] = KernelMath.fma(xs[r * in + t], wt, acc[r]);
                     }
                 }
             }

@@ -87,7 +87,7 @@ public final class Mamba2Decode {
         int flags = (convBias != null ? Mamba2DecodeKernels.CONV_BIAS : 0) | (d != null ? Mamba2DecodeKernels.HAS_D : 0)
                 | (s.dtSoftplus() ? Mamba2DecodeKernels.DT_SOFTPLUS : 0) | (s.dtLimit() ? Mamba2DecodeKernels.DT_LIMIT : 0)
                 | (dtBias != null ? Mamba2DecodeKernels.DT_BIAS : 0);
-        int lanes = Mamba2DecodeKernels.lanes(s.dstate());
+        int lanes = Mamba2DecodeKernels.lanes(s.dstate(), s.batch());
         int rowsPerGroup = Mamba2DecodeKernels.GROUP / lanes;
         long groups = (long) s.batch() * s.heads() * ((s.headdim() + rowsPerGroup - 1) / rowsPerGroup);
         ShapeCheck.intProduct("fused conv+SSM work-items", groups, Mamba2DecodeKernels.GROUP);
@@ -115,11 +115,13 @@ public final class Mamba2Decode {
         ShapeCheck.requireShape("normWeight", weight, "(dInner)", s.dInner());
         ShapeCheck.requireShape("out", out, "(batch, dInner)", s.batch(), s.dInner());
         ShapeCheck.requireShape("convState", convState, "(batch, convDim, width - 1)", s.batch(), s.convDim(), s.width() - 1);
-        long groups = (long) s.batch() * (s.dInner() / groupSize);
+        long normGroups = (long) s.batch() * (s.dInner() / groupSize);
+        long shiftGroups = ((long) s.batch() * s.convDim() + Mamba2DecodeKernels.GROUP - 1) / Mamba2DecodeKernels.GROUP;
+        long groups = Math.max(normGroups, shiftGroups);
         ShapeCheck.intProduct("gated norm work-items", groups, Mamba2DecodeKernels.GROUP);
         String id = prefix + "_gnshift";
         g.task(id, Mamba2DecodeKernels::gatedNormShift, new KernelContext(), y, zxbcdt, weight, out, convState, s.batch(),
-                s.dInner(), s.inRows(), s.convDim(), groupSize, eps, normBeforeGate, s.width());
+                s.dInner(), s.inRows(), s.convDim(), groupSize, eps, normBeforeGate, (int) groups, s.width());
         grids.addWorkerGrid(g.getName() + "." + id,
                 new WorkerGrid1D(groups * Mamba2DecodeKernels.GROUP).setLocalWork(Mamba2DecodeKernels.GROUP));
     }

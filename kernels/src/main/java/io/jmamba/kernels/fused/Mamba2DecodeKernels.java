@@ -49,10 +49,16 @@ public final class Mamba2DecodeKernels {
     /** flags: add dt_bias. */
     public static final int DT_BIAS = 16;
 
-    /** Lanes per state row for {@code dstate}: 8 (the next power of two when dstate is smaller). */
-    public static int lanes(int dstate) {
+    /**
+     * Lanes per state row for {@code dstate} at {@code batch}: 32 for a few sequences (batch 1: 24 heads x 8
+     * work-groups of 8 rows rather than 48 groups of 32 rows; the H100 took 6 us with 48), 8 beyond (each
+     * work-group recomputes its B and C, so fewer, larger groups when there is parallelism enough); the
+     * next power of two when dstate is smaller.
+     */
+    public static int lanes(int dstate, int batch) {
+        int cap = batch <= 4 ? 32 : 8;
         int lanes = 1;
-        while (lanes < dstate && lanes < 8) {
+        while (lanes < dstate && lanes < cap) {
             lanes *= 2;
         }
         return lanes;
@@ -156,7 +162,9 @@ public final class Mamba2DecodeKernels {
     }
 
     /**
-     * See the class comment. Grid: {@code batch * normGroups} work-groups of {@link #GROUP}.
+     * See the class comment. Grid: {@code groups} work-groups of {@link #GROUP}: the first {@code batch * normGroups}
+     * normalise one (sequence, norm group) each, and all of them shift the conv state one channel per item
+     * (H100, batch 1: 1 norm group alone took 17 us, serial; now 13 groups).
      *
      * @param y         (batch, dInner) from {@link #convSsm}
      * @param zxbcdt    (batch, inRows): z is columns [0, dInner); xBC follows
@@ -165,37 +173,39 @@ public final class Mamba2DecodeKernels {
      */
     public static void gatedNormShift(KernelContext ctx, FloatArray y, FloatArray zxbcdt, FloatArray weight, FloatArray out,
                                       FloatArray convState, int batch, int dInner, int inRows, int convDim, int groupSize,
-                                      float eps, boolean normBeforeGate, @Specialize int width) {
+                                      float eps, boolean normBeforeGate, int groups, @Specialize int width) {
         float[] partial = ctx.allocateFloatLocalArray(GROUP);
         int lid = ctx.localIdx;
         int normGroups = dInner / groupSize;
-        int bi = ctx.groupIdx / normGroups;
-        int g = ctx.groupIdx - bi * normGroups;
-        long base = (long) bi * dInner + (long) g * groupSize;
-        long zBase = (long) bi * inRows + (long) g * groupSize;
-        float ss = 0f;
-        for (int i = lid; i < groupSize; i += GROUP) {
-            float v = y.get(base + i);
-            if (!normBeforeGate) {
-                v = v * silu(zxbcdt.get(zBase + i));
+        if (ctx.groupIdx < batch * normGroups) {
+            int bi = ctx.groupIdx / normGroups;
+            int g = ctx.groupIdx - bi * normGroups;
+            long base = (long) bi * dInner + (long) g * groupSize;
+            long zBase = (long) bi * inRows + (long) g * groupSize;
+            float ss = 0f;
+            for (int i = lid; i < groupSize; i += GROUP) {
+                float v = y.get(base + i);
+                if (!normBeforeGate) {
+                    v = v * silu(zxbcdt.get(zBase + i));
+                }
+                ss += v * v;
             }
-            ss += v * v;
-        }
-        float scale = KernelMath.rsqrt(groupSum(ctx, partial, lid, ss) / groupSize + eps);
-        for (int i = lid; i < groupSize; i += GROUP) {
-            float v = y.get(base + i);
-            float o;
-            if (!normBeforeGate) {
-                o = v * silu(zxbcdt.get(zBase + i)) * scale * weight.get(g * groupSize + i);
-            } else {
-                o = v * scale * weight.get(g * groupSize + i) * silu(zxbcdt.get(zBase + i));
+            float scale = KernelMath.rsqrt(groupSum(ctx, partial, lid, ss) / groupSize + eps);
+            for (int i = lid; i < groupSize; i += GROUP) {
+                float v = y.get(base + i);
+                float o;
+                if (!normBeforeGate) {
+                    o = v * silu(zxbcdt.get(zBase + i)) * scale * weight.get(g * groupSize + i);
+                } else {
+                    o = v * scale * weight.get(g * groupSize + i) * silu(zxbcdt.get(zBase + i));
+                }
+                out.set(base + i, o);
             }
-            out.set(base + i, o);
         }
-        // the conv-state shift, spread over every work-item of the launch
+        // the conv-state shift, spread over every work-item of the launch (groups beyond the norm's do only this)
         int stateLen = width - 1;
         long channels = (long) batch * convDim;
-        long items = (long) batch * normGroups * GROUP;
+        long items = (long) groups * GROUP;
         for (long chn = (long) ctx.groupIdx * GROUP + lid; chn < channels; chn += items) {
             long bj = chn / convDim;
             long c = chn - bj * convDim;

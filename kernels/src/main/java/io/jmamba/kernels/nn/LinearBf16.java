@@ -37,6 +37,16 @@ public final class LinearBf16 {
      */
     public static void addTo(TaskGraph graph, GridScheduler grids, String prefix, int rows, int in, int out,
                              FloatArray x, BFloat16Array w, FloatArray bias, FloatArray y, Linear.Path path) {
+        addTo(graph, grids, prefix, rows, in, out, x, w, null, bias, y, path);
+    }
+
+    /**
+     * As above; {@code wPacked}, when not null, is {@link #packedView} of {@code w} (a separate array on the
+     * device: the graph must send it too), and GEMV steps with {@code in % 8 == 0} read it with 16-byte
+     * loads ({@link GemvBf16PackedKernel}, task {@code prefix + "_gemvp"}).
+     */
+    public static void addTo(TaskGraph graph, GridScheduler grids, String prefix, int rows, int in, int out,
+                             FloatArray x, BFloat16Array w, FloatArray wPacked, FloatArray bias, FloatArray y, Linear.Path path) {
         Objects.requireNonNull(graph, "graph");
         Objects.requireNonNull(grids, "grids");
         Objects.requireNonNull(path, "path");
@@ -48,7 +58,10 @@ public final class LinearBf16 {
                 || path == Linear.Path.AUTO_CUBLAS_GEMV_TREE;
         boolean auto = path == Linear.Path.AUTO || autoCublas;
         boolean gemv = path == Linear.Path.GEMV || path == Linear.Path.GEMV_TREE || auto && rows <= Linear.GEMV_MAX_ROWS;
-        if (gemv) {
+        if (gemv && wPacked != null && in % 8 == 0) {
+            ShapeCheck.requireShape("W packed", wPacked, "(out, in / 2)", out, in / 2);
+            addPackedGemv(graph, grids, prefix, rows, in, out, x, wPacked, bias, b, y);
+        } else if (gemv) {
             addGemv(graph, grids, prefix, rows, in, out, x, w, bias, b, y);
         } else if (path == Linear.Path.CUBLAS || autoCublas) {
             // activations to bf16 (a scratch array that never leaves the device), then the tensor-core GEMM
@@ -90,12 +103,49 @@ public final class LinearBf16 {
                 .setLocalWork(GemvBf16Kernel.GROUP, 1));
     }
 
+    private static void addPackedGemv(TaskGraph graph, GridScheduler grids, String prefix, int rows, int in, int out,
+                                      FloatArray x, FloatArray wPacked, FloatArray bias, FloatArray b, FloatArray y) {
+        String id = prefix + "_gemvp";
+        long rowBlocks = (rows + GemvBf16PackedKernel.ROWS - 1) / GemvBf16PackedKernel.ROWS;
+        if (rowBlocks > GraphParts.MAX_GRID_YZ) {
+            throw new IllegalArgumentException("the GEMV path takes at most " + GraphParts.MAX_GRID_YZ * GemvBf16PackedKernel.ROWS
+                    + " rows, got " + rows + "; use the GEMM path");
+        }
+        int split = Linear.gemvSplit(in, out);
+        int perGroup = GemvBf16PackedKernel.WARPS / split;
+        long groups = (out + perGroup - 1) / perGroup;
+        ShapeCheck.intProduct("GEMV work-items", groups, GemvBf16PackedKernel.GROUP);
+        graph.task(id, GemvBf16PackedKernel::gemv, new KernelContext(), x, wPacked, b, y, rows, in, out, bias != null, split);
+        grids.addWorkerGrid(graph.getName() + "." + id, new WorkerGrid2D(groups * GemvBf16PackedKernel.GROUP, rowBlocks)
+                .setLocalWork(GemvBf16PackedKernel.GROUP, 1));
+    }
+
+    /**
+     * The bytes of {@code w} seen as floats (two bf16 per float, element 2j in the low half): what
+     * {@link GemvBf16PackedKernel} reads with 16-byte loads. Shares {@code w}'s host memory; needs an even size.
+     */
+    public static FloatArray packedView(BFloat16Array w) {
+        if (w.getSize() % 2 != 0) {
+            throw new IllegalArgumentException("a packed view needs an even number of bf16 elements, got " + w.getSize());
+        }
+        return FloatArray.fromSegment(w.getSegment());
+    }
+
     /** One call on {@code device}. */
     public static void run(ComputeDevice device, int rows, int in, int out, FloatArray x, BFloat16Array w, FloatArray bias,
                            FloatArray y, Linear.Path path) {
         check(rows, in, out, x, w, bias, y);
         GraphParts.runOnce(device, "linearbf16", GraphParts.arrays(x, w, bias), List.of(y),
                 (g, grids) -> addTo(g, grids, "lin", rows, in, out, x, w, bias, y, path));
+    }
+
+    /** One call on {@code device} with the packed view of {@code w} as well (16-byte GEMV loads where {@code in % 8 == 0}). */
+    public static void runPacked(ComputeDevice device, int rows, int in, int out, FloatArray x, BFloat16Array w,
+                                 FloatArray bias, FloatArray y, Linear.Path path) {
+        check(rows, in, out, x, w, bias, y);
+        FloatArray packed = packedView(w);
+        GraphParts.runOnce(device, "linearbf16p", GraphParts.arrays(x, w, packed, bias), List.of(y),
+                (g, grids) -> addTo(g, grids, "lin", rows, in, out, x, w, packed, bias, y, path));
     }
 
     /** A bf16 copy of {@code w}, each element rounded to nearest, ties to even. */

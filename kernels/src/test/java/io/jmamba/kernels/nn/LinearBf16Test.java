@@ -45,6 +45,10 @@ class LinearBf16Test {
             for (int[] s : NnTest.LINEAR_SHAPES) {
                 tests.add(linearCase(d, s[0], s[1], s[2], s[1] % 2 == 1, Linear.Path.GEMM));
             }
+            // the packed (16-byte load) GEMV: widths that are multiples of 8, one and several chunks, split 4
+            for (int[] s : new int[][] {{1, 8, 5}, {2, 264, 33}, {4, 768, 3352}, {3, 1536, 768}, {5, 1024, 9}}) {
+                tests.add(packedCase(d, s[0], s[1], s[2], s[0] % 2 == 1));
+            }
             // AUTO takes the GEMV for a few rows and the JIT GEMM beyond
             tests.add(linearCase(d, 2, 768, 96, true, Linear.Path.AUTO));
             tests.add(linearCase(d, 70, 96, 131, false, Linear.Path.AUTO));
@@ -71,6 +75,37 @@ class LinearBf16Test {
             LinearBf16.run(d, rows, in, out, x, wb, bias, y, path);
             assertClose(name, ref, y);
         });
+    }
+
+    private static DynamicTest packedCase(ComputeDevice d, int rows, int in, int out, boolean withBias) {
+        String name = "packed GEMV rows " + rows + " in " + in + " out " + out + (withBias ? " +bias" : "") + " on " + d.id();
+        return dynamicTest(name, () -> {
+            Random r = new Random(rows * 7_000L + in * 10L + out);
+            FloatArray x = fill(r, (long) rows * in, -1, 1), w = fill(r, (long) out * in, -1, 1);
+            FloatArray bias = withBias ? fill(r, out, -1, 1) : null;
+            BFloat16Array wb = LinearBf16.round(w);
+            FloatArray rounded = new FloatArray(w.getSize());
+            for (long i = 0; i < w.getSize(); i++) {
+                rounded.set(i, wb.get(i));
+            }
+            FloatArray ref = new FloatArray((long) rows * out), y = new FloatArray((long) rows * out);
+            for (long i = 0; i < y.getSize(); i++) {
+                y.set(i, Float.NaN);
+            }
+            NnReference.linear(x, rounded, bias, ref, rows, in, out);
+            LinearBf16.runPacked(d, rows, in, out, x, wb, bias, y, Linear.Path.GEMV);
+            assertClose(name, ref, y);
+        });
+    }
+
+    @Test
+    void packedPathIsTakenForWidthsOfEight() {
+        TaskGraph g = new TaskGraph("g");
+        BFloat16Array w = new BFloat16Array(3352L * 768);
+        LinearBf16.addTo(g, new GridScheduler(), "p", 1, 768, 3352, new FloatArray(768), w, LinearBf16.packedView(w), null,
+                new FloatArray(3352), Linear.Path.AUTO_CUBLAS);
+        assertTrue(g.snapshot().actions().stream().anyMatch(a -> a instanceof GraphAction.Task t && t.id().equals("p_gemvp")
+                && t.method().getDeclaringClass() == GemvBf16PackedKernel.class));
     }
 
     @Test

@@ -22,6 +22,8 @@ import java.util.Objects;
 public final class LinearLayers {
     private final Linear.Path path;
     private final Map<FloatArray, BFloat16Array> bf16;
+    /** Packed float views of the bf16 twins ({@link LinearBf16#packedView}) for the 16-byte-load GEMV. */
+    private final Map<FloatArray, FloatArray> packed = new IdentityHashMap<>();
 
     /** fp32 weights only. */
     public LinearLayers(Linear.Path path) {
@@ -32,6 +34,11 @@ public final class LinearLayers {
     public LinearLayers(Linear.Path path, Map<FloatArray, BFloat16Array> bf16) {
         this.path = Objects.requireNonNull(path, "path");
         this.bf16 = new IdentityHashMap<>(bf16);
+        for (Map.Entry<FloatArray, BFloat16Array> e : this.bf16.entrySet()) {
+            if (e.getValue().getSize() % 2 == 0) {
+                packed.put(e.getKey(), LinearBf16.packedView(e.getValue()));
+            }
+        }
     }
 
     public Linear.Path path() {
@@ -43,7 +50,7 @@ public final class LinearLayers {
                     FloatArray bias, FloatArray y) {
         BFloat16Array wb = bf16.get(w);
         if (wb != null) {
-            LinearBf16.addTo(g, grids, prefix, rows, in, out, x, wb, bias, y, path);
+            LinearBf16.addTo(g, grids, prefix, rows, in, out, x, wb, packed.get(w), bias, y, path);
         } else {
             Linear.addTo(g, grids, prefix, rows, in, out, x, w, bias, y, path);
         }
@@ -56,14 +63,16 @@ public final class LinearLayers {
     public void addNormGemv(TaskGraph g, GridScheduler grids, String prefix, int rows, int in, int out, FloatArray hidden,
                             FloatArray residualIn, FloatArray normW, FloatArray w, FloatArray bias, FloatArray y,
                             FloatArray residualOut, float eps) {
-        FusedGemv.addNormGemv(g, grids, prefix, rows, in, out, hidden, residualIn, normW, onDevice(w), bias, y, residualOut, eps);
+        FusedGemv.addNormGemv(g, grids, prefix, rows, in, out, hidden, residualIn, normW, fusedW(w), isBf16(w), bias, y,
+                residualOut, eps);
     }
 
     /** The fused gated RMSNorm + out_proj GEMV + conv-state shift ({@link FusedGemv#addGatedNormGemv}) with the device's copy of {@code w}. */
     public void addGatedNormGemv(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int out, FloatArray yIn,
                                  FloatArray zxbcdt, FloatArray gateW, FloatArray w, FloatArray bias, FloatArray y,
                                  FloatArray convState, int groupSize, float eps, boolean normBeforeGate) {
-        FusedGemv.addGatedNormGemv(g, grids, prefix, s, out, yIn, zxbcdt, gateW, onDevice(w), bias, y, convState, groupSize, eps,
+        FusedGemv.addGatedNormGemv(g, grids, prefix, s, out, yIn, zxbcdt, gateW, fusedW(w), isBf16(w), bias, y, convState,
+                groupSize, eps,
                 normBeforeGate);
     }
 
@@ -71,6 +80,26 @@ public final class LinearLayers {
     public NativeArray onDevice(FloatArray w) {
         BFloat16Array wb = bf16.get(w);
         return wb != null ? wb : w;
+    }
+
+    /** What the fused GEMVs read for {@code w}: its packed bf16 view, or the fp32 array. */
+    private FloatArray fusedW(FloatArray w) {
+        if (!bf16.containsKey(w)) {
+            return w;
+        }
+        FloatArray p = packed.get(w);
+        if (p == null) {
+            throw new IllegalArgumentException("a bf16 weight of odd size has no packed view for the fused GEMV");
+        }
+        return p;
+    }
+
+    /**
+     * The packed views the decode GEMVs read (separate arrays on the device, holding the same bytes as the
+     * bf16 twins: the device keeps both, one for the GEMMs and one for the GEMVs).
+     */
+    public java.util.Collection<FloatArray> packedViews() {
+        return packed.values();
     }
 
     /** Whether {@code w} is read as bf16. */

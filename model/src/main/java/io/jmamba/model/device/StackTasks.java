@@ -77,15 +77,17 @@ final class StackTasks {
             g.task("embed", ModelKernels::embed, a.ids, w.embedding(), a.hidden, a.tokens, d);
         }
         if (fusedSteps(a)) {
-            // three launches per layer; the residual alternates between two arrays; the head normalises itself
+            // three launches per layer; the residual alternates between two arrays
             FloatArray residualIn = null;
             for (int l = 0; l < c.nLayer(); l++) {
                 FloatArray residualOut = l % 2 == 0 ? a.residual : a.residualB;
                 ((Mamba2Tasks) mixers.get(l)).addFusedStep(g, grids, "l" + l + "_", a.layer(l), residualIn, residualOut);
                 residualIn = residualOut;
             }
-            linears.addNormGemv(g, grids, "lm_head", a.tokens, d, c.vocabSize(), a.hidden, residualIn, w.normF(), w.lmHead(),
-                    null, a.logits, null, c.normEps());
+            // the head keeps its own norm launch: its 12,570 GEMV work-groups would each re-normalise the row
+            RmsNorm.addTo(g, grids, "norm_f", a.tokens, d, c.normEps(), a.hidden, residualIn, w.normF(), a.normed,
+                    residualIn == a.residual ? a.residualB : a.residual);
+            linears.add(g, grids, "lm_head", a.tokens, d, c.vocabSize(), a.normed, w.lmHead(), null, a.logits);
             output(g, grids, a, fast);
             return;
         }
@@ -165,6 +167,7 @@ final class StackTasks {
         if (linears.isBf16(w.lmHead()) && w.lmHead() == w.embedding()) {
             out.add(w.embedding());
         }
+        out.addAll(linears.packedViews());
         return out;
     }
 

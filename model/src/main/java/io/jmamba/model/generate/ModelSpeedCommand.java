@@ -54,7 +54,7 @@ public final class ModelSpeedCommand {
         o.addOption(Option.builder().longOpt("linear").hasArg().argName("auto|jit|cublas|cublas-tf32|cublas-gemv-tree").desc("linear layers of the fast kernels: jit (GEMV/tiled GEMM), cublas (GEMV for few rows, cuBLAS sgemm beyond; CUDA only), cublas-tf32 (the same on the tensor cores in TF32: faster, ~1e-3 relative error), cublas-gemv-tree (cublas with the first, tree-reduction GEMV: to time the warp GEMV against), auto (cublas on CUDA; default)").build());
         o.addOption(Option.builder().longOpt("transpose").hasArg().argName("tiled|plain").desc("prefill layout transposes of the fast kernels: tiled through local memory (default) or the plain @Parallel ones").build());
         o.addOption(Option.builder().longOpt("weights").hasArg().argName("fp32|bf16").desc("storage of the in_proj, out_proj and lm_head weights of the fast kernels: fp32 (default) or bf16 (rounded at load; fp32 activations and accumulation; prefill GEMMs on cuBLAS bf16 tensor cores)").build());
-        o.addOption(Option.builder().longOpt("decode").hasArg().argName("fused|unfused").desc("Mamba-2 decode step of the fast kernels: fused kernels (fewer launches per layer) or one kernel per op (default unfused)").build());
+        o.addOption(Option.builder().longOpt("decode").hasArg().argName("fused|unfused|both").desc("Mamba-2 decode step of the fast kernels: fused kernels (3 launches per layer up to batch 4, 5 beyond), one kernel per op (default unfused), or both in one run").build());
         o.addOption(Option.builder().longOpt("cuda-graphs").hasArg().argName("on|off|both").desc("decode with CUDA graphs (default both)").build());
         return o;
     }
@@ -105,8 +105,8 @@ public final class ModelSpeedCommand {
             }
             WeightPrecision precision = WeightPrecision.parse(cl.getOptionValue("weights", "fp32"));
             String decodeKind = cl.getOptionValue("decode", "unfused");
-            if (!decodeKind.equals("fused") && !decodeKind.equals("unfused")) {
-                throw new IllegalArgumentException("--decode must be fused or unfused, got \"" + decodeKind + "\"");
+            if (!decodeKind.equals("fused") && !decodeKind.equals("unfused") && !decodeKind.equals("both")) {
+                throw new IllegalArgumentException("--decode must be fused, unfused or both, got \"" + decodeKind + "\"");
             }
             KernelChoices choices = linear == null ? null : new KernelChoices(linear, transpose.equals("tiled"), precision,
                     decodeKind.equals("fused"));
@@ -120,11 +120,26 @@ public final class ModelSpeedCommand {
                     out.printf(Locale.ROOT, "prefill %6d tokens: %10.2f ms  %12.0f tokens/s  (to last-token logits)%n", len, p.nanos() / 1e6,
                             p.tokensPerSecond());
                 }
-                if (!graphs.equals("off")) {
+                if (!graphs.equals("off") && (reference || !decodeKind.equals("both"))) {
                     decode(out, e, batches, steps, reference || !device.backendName().equals("cuda") ? "" : " (CUDA graphs)");
                 }
             }
-            if (!reference && device.backendName().equals("cuda") && !graphs.equals("on")) {
+            if (!reference && decodeKind.equals("both")) {
+                // the decode step both ways in one run, each with its own engine (the choice is fixed per engine)
+                for (boolean fused : new boolean[] {false, true}) {
+                    String how = fused ? ", fused" : ", unfused";
+                    if (!graphs.equals("off")) {
+                        try (InferenceEngine e = new DeviceEngine(weights, device, true, kernels).withChoices(choices.withFusedDecode(fused))) {
+                            decode(out, e, batches, steps, device.backendName().equals("cuda") ? " (CUDA graphs" + how + ")" : " (" + how.substring(2) + ")");
+                        }
+                    }
+                    if (device.backendName().equals("cuda") && !graphs.equals("on")) {
+                        try (InferenceEngine e = new DeviceEngine(weights, device, false, kernels).withChoices(choices.withFusedDecode(fused))) {
+                            decode(out, e, batches, steps, " (no CUDA graphs" + how + ")");
+                        }
+                    }
+                }
+            } else if (!reference && device.backendName().equals("cuda") && !graphs.equals("on")) {
                 try (InferenceEngine e = new DeviceEngine(weights, device, false, kernels).withChoices(choices)) {
                     decode(out, e, batches, steps, " (no CUDA graphs)");
                 }

@@ -84,6 +84,8 @@ public final class Mamba2Tasks implements MixerTasks {
     /** Whether {@link #addFusedStep} takes this model at {@code batch} rows (the GEMV's few rows, local rows wide enough). */
     public boolean fusedStepFits(int batch) {
         return fusedDecode && batch <= io.jmamba.kernels.fused.FusedGemvKernels.ROWS
+                && c.dModel() % 8 == 0 && c.dInner() % 8 == 0 // the packed bf16 loads
+                && c.nGroups() <= io.jmamba.kernels.fused.FusedGemvKernels.MAX_NORM_GROUPS
                 && io.jmamba.kernels.fused.FusedGemv.fits(c.dModel()) && io.jmamba.kernels.fused.FusedGemv.fits(c.dInner());
     }
 

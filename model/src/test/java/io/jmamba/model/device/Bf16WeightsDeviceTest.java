@@ -1,5 +1,6 @@
 package io.jmamba.model.device;
 
+import io.jmamba.kernels.nn.Linear;
 import io.jmamba.model.config.ConfigParser;
 import io.jmamba.model.config.MambaConfig;
 import io.jmamba.model.config.ModelPresets;
@@ -34,9 +35,11 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 /**
  * The device engine with bf16 linear weights ({@link WeightPrecision#BF16}).
  *
- * <p>Exactness: the bf16 path widens each rounded weight exactly and computes every product and sum in
- * fp32 (the JIT GEMV and GEMM keep x in fp32), so it must equal the fp32 reference run on a copy of the
- * weights rounded the same way, up to summation order: the fixtures' fp32 tolerance, for prefill and decode.
+ * <p>Exactness: the JIT bf16 path ({@link Linear.Path#AUTO}) widens each rounded weight exactly and computes
+ * every product and sum in fp32 (its GEMV and GEMM keep x in fp32), so it must equal the fp32 reference run
+ * on a copy of the weights rounded the same way, up to summation order: the fixtures' fp32 tolerance, for
+ * prefill and decode. CUDA's default path (cuBLAS bf16 GEMMs for prefill) also rounds the activations to
+ * bf16, so that claim does not hold there; it is held to the bf16 bound of the next test instead.
  *
  * <p>Closeness to fp32: against the float64 golden logits of the tiny fixtures the bf16 model may differ by
  * more than the fp32 tolerance. Each weight moves by at most 2^-9 of itself (bf16 keeps 8 significant
@@ -76,7 +79,10 @@ class Bf16WeightsDeviceTest {
         ReferenceEngine ref = new ReferenceEngine(rounded(w));
         InferenceState rs = ref.newState(ids.length);
         float[][][] want = ref.prefill(rs, ids, true);
-        try (DeviceEngine e = new DeviceEngine(w, d, true, KernelSet.FAST).withWeights(WeightPrecision.BF16)) {
+        // the JIT linear path on every device (x stays fp32); CUDA's default cuBLAS path rounds x too and is
+        // checked with the bf16 bound below
+        try (DeviceEngine e = new DeviceEngine(w, d, true, KernelSet.FAST).withLinear(Linear.Path.AUTO)
+                .withWeights(WeightPrecision.BF16)) {
             InferenceState ds = e.newState(ids.length);
             Golden.assertLogitsClose(what + " bf16 prefill", want, e.prefill(ds, ids, true));
             int[] next = new int[ids.length];
@@ -89,6 +95,7 @@ class Bf16WeightsDeviceTest {
         }
     }
 
+    /** The engine's default linear path on each device (cuBLAS bf16 on CUDA, activations rounded too). */
     @TestFactory
     List<DynamicTest> bf16EngineIsWithinBf16ToleranceOfTheGoldenLogits() {
         List<DynamicTest> tests = new ArrayList<>();

@@ -34,6 +34,39 @@ class ModelSpeedCommandTest {
     }
 
     @Test
+    void bf16WeightsAndFusedDecodeRunAndAreNamed() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int status = ModelSpeedCommand.run(new String[] {"--arch", "mamba2", "--layers", "1", "--d-model", "64",
+                "--vocab", "64", "--device", "jvm", "--weights", "bf16", "--decode", "fused", "--prefill", "8",
+                "--decode-batch", "1", "--steps", "2"}, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, out);
+        assertTrue(out.contains("bf16 weights, fused decode") && out.contains("(to last-token logits)")
+                && out.contains("decode batch   1"), out);
+    }
+
+    @Test
+    void decodeBothTimesTheUnfusedAndTheFusedStepInOneRun() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int status = ModelSpeedCommand.run(new String[] {"--arch", "mamba2", "--layers", "1", "--d-model", "64",
+                "--vocab", "64", "--device", "jvm", "--decode", "both", "--prefill", "4", "--decode-batch", "1", "--steps", "1"},
+                new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, out);
+        assertTrue(out.contains("decode batch   1 (unfused)") && out.contains("decode batch   1 (fused)"), out);
+    }
+
+    @Test
+    void unknownWeightPrecisionIsRefusedByName() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int status = ModelSpeedCommand.run(new String[] {"--arch", "mamba2", "--layers", "1", "--d-model", "32",
+                "--vocab", "64", "--device", "jvm", "--weights", "fp8"}, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(2, status, out);
+        assertTrue(out.contains("weights must be fp32 or bf16, got \"fp8\""), out);
+    }
+
+    @Test
     void linearCublasOnANonCudaDeviceIsRefusedByName() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         int status = ModelSpeedCommand.run(new String[] {"--arch", "mamba2", "--layers", "1", "--d-model", "32",

@@ -1,0 +1,58 @@
+package io.jmamba.kernels.fused;
+
+import io.jmamba.runtime.api.BFloat16Array;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.KernelContext;
+import io.jmamba.runtime.jit.Dialect;
+import io.jmamba.runtime.jit.GeneratedKernel;
+import io.jmamba.runtime.jit.KernelJit;
+import org.junit.jupiter.api.Test;
+
+import java.lang.reflect.Method;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The fused kernels' CUDA C (made without a GPU): they compile through the JIT, multiply-add with fmaf in
+ * the GEMV (two instructions otherwise under --fmad=false), and declare at most 48 KB of shared memory
+ * (the static limit of a CUDA block).
+ */
+class FusedCudaSourceTest {
+    private static final long STATIC_SHARED_LIMIT = 48 * 1024;
+
+    @Test
+    void fusedGemvKernelsFitSharedMemoryAndUseFma() throws Exception {
+        for (String name : new String[] {"normGemvBf16", "normGemvF32", "gatedNormGemvBf16", "gatedNormGemvF32"}) {
+            Method m = find(FusedGemvKernels.class, name);
+            int splitIdx = m.getParameterCount() - 1;
+            Map<Integer, Object> spec = name.startsWith("gated") ? Map.of(splitIdx - 1, 4, splitIdx, 4) : Map.of(splitIdx, 1);
+            GeneratedKernel k = KernelJit.compile(m, spec, Dialect.CUDA);
+            assertTrue(k.localMemoryBytes() <= STATIC_SHARED_LIMIT, name + " declares " + k.localMemoryBytes() + " bytes of shared memory");
+            assertTrue(k.source().contains("fmaf("), name + ": fused multiply-adds expected:\n" + k.source());
+        }
+    }
+
+    @Test
+    void decodeKernelsCompileForCuda() throws Exception {
+        Method convSsm = find(Mamba2DecodeKernels.class, "convSsm");
+        int n = convSsm.getParameterCount();
+        GeneratedKernel k = KernelJit.compile(convSsm, Map.of(n - 4, 128, n - 3, 4, n - 2, 8), Dialect.CUDA);
+        assertTrue(k.localMemoryBytes() <= STATIC_SHARED_LIMIT, "convSsm shared memory " + k.localMemoryBytes());
+        assertTrue(k.source().contains("fmaf("), k.source());
+        Method shift = find(Mamba2DecodeKernels.class, "gatedNormShift");
+        KernelJit.compile(shift, Map.of(shift.getParameterCount() - 1, 4), Dialect.CUDA);
+    }
+
+    private static Method find(Class<?> c, String name) {
+        for (Method m : c.getMethods()) {
+            if (m.getName().equals(name)) {
+                return m;
+            }
+        }
+        throw new IllegalStateException(c.getSimpleName() + "." + name + " not found");
+    }
+
+    @SuppressWarnings("unused")
+    private static final Class<?>[] TYPES = {KernelContext.class, FloatArray.class, BFloat16Array.class};
+}
