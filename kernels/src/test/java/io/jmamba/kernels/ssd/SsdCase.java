@@ -1,6 +1,8 @@
 package io.jmamba.kernels.ssd;
 
 import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.backend.ComputeDevice;
+import io.jmamba.runtime.backend.DeviceMatrix;
 
 import java.util.Arrays;
 import java.util.List;
@@ -26,6 +28,20 @@ record SsdCase(String name, SsdConfig cfg, SsdInputs in) {
         SsdInputs in = new SsdInputs(f.array("x"), f.array("dt"), f.array("A"), f.array("B"), f.array("C"),
                 f.arrayOrNull("D"), f.arrayOrNull("z"), f.arrayOrNull("dt_bias"), f.arrayOrNull("initial_states"));
         return new SsdCase(f.name(), cfg, in);
+    }
+
+    /**
+     * Devices for the tensor-core kernels' regular tests: the JVM and CUDA. On OpenCL the warp-wide mma
+     * is emulated with work-group exchanges; PoCL takes minutes to build such a kernel (once per source,
+     * then its cache serves it), so the OpenCL runs are in {@link #emulatedMmaDevices()}, tagged slow.
+     */
+    static List<ComputeDevice> nativeMmaDevices() {
+        return DeviceMatrix.devices().stream().filter(d -> !d.backendName().equals("opencl")).toList();
+    }
+
+    /** The OpenCL devices (see {@link #nativeMmaDevices()}). */
+    static List<ComputeDevice> emulatedMmaDevices() {
+        return DeviceMatrix.devices().stream().filter(d -> d.backendName().equals("opencl")).toList();
     }
 
     /** Random inputs of the usual magnitudes: A in [-2, -0.1], dt around softplus range. */
