@@ -45,6 +45,7 @@ final class KernelsCommand implements Command {
         Map<String, List<Long>> m = new LinkedHashMap<>();
         m.put("selective-scan", List.of(K16, K64, M1));
         m.put("selective-scan-chunked", List.of(K16, K64, M1));
+        m.put("selective-scan-tiled16", List.of(K16, K64, M1));
         m.put("ssd", List.of(K16, K64, M1));
         m.put("ssd-tiled", List.of(K16, K64, M1));
         m.put("ssd-blocked", List.of(K16, K64, M1));
@@ -56,9 +57,9 @@ final class KernelsCommand implements Command {
                 m.put(Conv1dSeries.id(v), List.of(K64, M1));
             }
         }
-        m.put("conv1d-bf16", List.of(K64, M1));
         m.put("copy", List.of(K256));
         m.put("attention", List.of(K16, K64));
+        m.put("attention-bf16", List.of(K16, K64, M1));
         return m;
     }
 
@@ -177,6 +178,7 @@ final class KernelsCommand implements Command {
 
     /** Series timed against another's official numbers: an earlier layout of the same kernel (before/after). */
     private static final Map<String, String> SAME_REFERENCE_AS = Map.of("selective-scan-chunked", "selective-scan",
+            "selective-scan-tiled16", "selective-scan",
             "ssd-tiled", "ssd", "ssd-blocked", "ssd", "ssd-tc", "ssd");
 
     /**

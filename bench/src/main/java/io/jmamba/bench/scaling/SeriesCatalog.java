@@ -1,5 +1,6 @@
 package io.jmamba.bench.scaling;
 
+import io.jmamba.bench.scaling.series.AttentionBf16Series;
 import io.jmamba.bench.scaling.series.AttentionSeries;
 import io.jmamba.bench.scaling.series.BlockSeries;
 import io.jmamba.bench.scaling.series.Conv1dBf16Series;
@@ -39,7 +40,9 @@ public final class SeriesCatalog {
         Map<String, Supplier<Series>> m = new LinkedHashMap<>();
         m.put("selective-scan", () -> new SelectiveScanSeries(1536, 16));
         // bf16 forms ("<id>-bf16") sit after their fp32 series, one line each
+        m.put("selective-scan-bf16", () -> SelectiveScanSeries.bf16(1536, 16));
         m.put("selective-scan-chunked", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.CHUNKED));
+        m.put("selective-scan-tiled16", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.TILED16));
         m.put("ssd", () -> new SsdSeries(24, 64, 128, 256));
         m.put("ssd-tiled", () -> new SsdSeries(24, 64, 128, 256, SsdScan.Variant.TILED));
         m.put("ssd-blocked", () -> new SsdSeries(24, 64, 128, 256, SsdScan.Variant.BLOCKED));
@@ -52,10 +55,12 @@ public final class SeriesCatalog {
             }
         }
         m.put("conv1d-bf16", () -> new Conv1dBf16Series(1536, 4));
+        m.put("conv1d-vector-8-bf16", () -> Conv1dBf16Series.vectors8(1536, 4));
         m.put("mamba1-block", () -> BlockSeries.mamba1(1536, 16));
         m.put("mamba2-block", () -> BlockSeries.mamba2(24, 64, 128, 256));
         m.put("copy", () -> new CopySeries(1024));
         m.put("attention", () -> new AttentionSeries(12, 64, false));
+        m.put("attention-bf16", () -> new AttentionBf16Series(12, 64));
         m.put("attention-naive", () -> new AttentionSeries(12, 64, true));
         return m;
     }
@@ -123,7 +128,7 @@ public final class SeriesCatalog {
 
     /**
      * The default set of {@code bench scaling}: everything but the bandwidth probe and the earlier or
-     * alternative layouts (ask for "selective-scan-chunked", "ssd-tiled", "ssd-blocked" or a "conv1d-..." series by name to time it
+     * alternative layouts (ask for "selective-scan-chunked", "selective-scan-tiled16", "ssd-tiled", "ssd-blocked" or a "conv1d-..." series by name to time it
      * beside the default).
      */
     public static List<String> scalingDefaults() {
@@ -131,6 +136,7 @@ public final class SeriesCatalog {
         if (ids.size() > 1) {
             ids.remove("copy");
             ids.remove("selective-scan-chunked");
+            ids.remove("selective-scan-tiled16");
             ids.remove("ssd-tiled");
             ids.remove("ssd-blocked");
             ids.remove("ssd-tc");

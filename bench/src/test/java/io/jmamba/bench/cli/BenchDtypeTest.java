@@ -100,4 +100,20 @@ class BenchDtypeTest {
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("skipped selective-scan-chunked-bf16: no bf16 form of selective-scan-chunked yet"), r.out());
     }
+
+    @Test
+    void bf16ScalingRunsTheBf16ScanAndLabelsItsRows(@TempDir Path dir) throws Exception {
+        CliRun r = CliRun.of("bench", "scaling", "--device", "jvm", "--dtype", "bf16", "--series", "selective-scan",
+                "--min-len", "128", "--max-len", "128", "--runs", "1", "--warmup", "0", "--out", dir.toString());
+        assertEquals(0, r.status(), r.err() + r.out());
+        var json = io.jmamba.bench.report.JsonReport.mapper().readTree(dir.resolve("scaling.json").toFile());
+        assertEquals("bf16", json.get("dtype").asText());
+        var series = json.get("series").get(0);
+        assertEquals("selective-scan-bf16", series.get("id").asText());
+        assertEquals("bf16", series.get("dtype").asText());
+        assertEquals("MEASURED", series.get("points").get(0).get("status").asText(), series.toString());
+        List<String> csv = Files.readAllLines(dir.resolve("scaling.csv"));
+        assertTrue(csv.get(1).startsWith("jvm,bf16,selective-scan-bf16,128,measured,"), csv.get(1));
+        assertTrue(r.out().matches("(?s).*selective-scan-bf16 +bf16 +128 .*"), r.out());
+    }
 }

@@ -7,7 +7,9 @@ import io.jmamba.kernels.support.Tensor;
 import io.jmamba.runtime.api.DataTransferMode;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.api.WorkerGrid2D;
 import io.jmamba.runtime.backend.ComputeDevice;
 
 import java.util.Arrays;
@@ -69,7 +71,9 @@ public final class CausalConv1d {
 
     /**
      * Adds the tasks to {@code g}: forward adds {@code prefix} (outputs) and {@code prefix + "_final"}
-     * (final states); update adds {@code prefix}, which also rolls the conv_state in place
+     * (final states), except that the vectorized layouts ({@link ConvForward#VECTOR_16}, the default)
+     * write the final states from {@code prefix} itself unless {@code state} is the initial_states
+     * tensor; update adds {@code prefix}, which also rolls the conv_state in place
      * ({@code state} must then be the conv_state tensor itself). For the forward, {@code state} may
      * be the initial_states tensor itself: the state then rolls forward in place.
      */
@@ -114,15 +118,27 @@ public final class CausalConv1d {
                     long span = (long) CausalConv1dKernels.GROUP * perItem;
                     grids.addWorkerGrid(graph + prefix, Grids.twoD(((shape.seqlen() - 1L) / span + 1) * CausalConv1dKernels.GROUP, rows));
                 }
-                case VECTORIZED -> {
+                case VECTORIZED, VECTORIZED_SHUFFLE -> {
                     // the final states come from the same launch unless they overwrite the initial states,
                     // which other work-items of the row may still be reading
                     boolean fused = initialStates == null || state.data() != initialStates.data();
                     int vectorsPerItem = perItem / CausalConv1dKernels.VECTOR;
-                    g.task(prefix, CausalConv1dKernels::forwardVectorized, x.data(), weight.data(), biasArr, initArr, out.data(),
-                            state.data(), shape.batch(), shape.dim(), shape.seqlen(), shape.width(),
-                            flags | (fused ? CausalConv1dKernels.WRITE_FINAL_STATES : 0), vectorsPerItem);
-                    grids.addWorkerGrid(graph + prefix, Grids.twoD(vectorizedItems(shape.seqlen(), vectorsPerItem), rows));
+                    int vflags = flags | (fused ? CausalConv1dKernels.WRITE_FINAL_STATES : 0);
+                    long items = vectorizedItems(shape.seqlen(), vectorsPerItem);
+                    if (variant.kernel() == ConvForward.Kernel.VECTORIZED_SHUFFLE && shape.width() <= CausalConv1dKernels.SHUFFLE_MAX_WIDTH) {
+                        g.task(prefix, CausalConv1dKernels::forwardVectorizedShuffle, new KernelContext(), x.data(), weight.data(),
+                                biasArr, initArr, out.data(), state.data(), shape.batch(), shape.dim(), shape.seqlen(), shape.width(),
+                                vflags, vectorsPerItem);
+                        // exact grid in whole work-groups of a multiple of 32 items; the loops stride over the rest
+                        long local = Math.min(SHUFFLE_LOCAL, items);
+                        long global = Math.min((items + local - 1) / local * local, Grids.MAX_X);
+                        grids.addWorkerGrid(graph + prefix,
+                                new WorkerGrid2D(global, Math.min(rows, Grids.MAX_YZ)).setLocalWork(local, 1));
+                    } else {
+                        g.task(prefix, CausalConv1dKernels::forwardVectorized, x.data(), weight.data(), biasArr, initArr, out.data(),
+                                state.data(), shape.batch(), shape.dim(), shape.seqlen(), shape.width(), vflags, vectorsPerItem);
+                        grids.addWorkerGrid(graph + prefix, Grids.twoD(items, rows));
+                    }
                     if (fused) {
                         return new CausalConv1dResult(out, state);
                     }
@@ -134,6 +150,12 @@ public final class CausalConv1d {
         }
         return new CausalConv1dResult(out, state);
     }
+
+    /**
+     * Work-group size of the shuffle forward (a multiple of 32 that divides Grids.MAX_X). Its kernel takes
+     * 72 registers (nvcc, sm_90): 28 warps fit an SM's registers, 7 groups of 4 warps, but only 3 of 8.
+     */
+    private static final long SHUFFLE_LOCAL = 128;
 
     /** Work-items in dimension 0 of a vectorized forward: whole groups covering ceil(seqlen / 4) vectors. */
     static long vectorizedItems(int seqlen, int vectorsPerItem) {

@@ -5,7 +5,9 @@ import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.DataTransferMode;
 import io.jmamba.runtime.api.ExecutionPlan;
 import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.api.WorkerGrid2D;
 import io.jmamba.runtime.backend.ComputeDevice;
 
 import java.util.ArrayList;
@@ -25,12 +27,37 @@ import java.util.Objects;
  * with width 2..8; bias {@code [dim]}; initial/final states {@code [batch, dim, width-1]}.
  */
 public final class CausalConv1dBf16 {
-    /** Vectors of four outputs per work-item by default: 32 bytes of new input in flight per item. */
+    /** Vectors of four outputs per work-item of the {@link Layout#VECTORS} kernel by default. */
     public static final int DEFAULT_VECTORS_PER_ITEM = 4;
+    /**
+     * Pairs per work-item of the {@link Layout#PAIRS} kernel: 16 pairs are 64 bytes of new input in flight
+     * per item; its kernel's launch bounds hold it to 72 registers (nvcc, sm_90), so 28 warps fit an SM
+     * (56 KB in flight).
+     */
+    public static final int PAIRS_PER_ITEM = 16;
+    /** Work-group size of the pairs kernel (a multiple of 32 that divides Grids.MAX_X; at most its launch bounds). */
+    private static final long PAIRS_LOCAL = CausalConv1dBf16Kernels.PAIRS_MAX_LOCAL;
+
+    /** Which bf16 kernel covers the outputs (both give the same answer). */
+    public enum Layout {
+        /**
+         * {@link CausalConv1dBf16Kernels#forwardPairs} for even lengths (odd ones run {@link #VECTORS}):
+         * inputs kept as raw bf16 pairs, halo by warp shuffles, two outputs rounded and stored together.
+         * The default.
+         */
+        PAIRS,
+        /**
+         * {@link CausalConv1dBf16Kernels#forwardVectorized}, the first bf16 kernel: 8-byte loads widened to
+         * float on load, halo loaded again. On the H100 (d 1536, width 4) it moved 1407 GB/s at 64K and
+         * 1694 GB/s at 1M, 57-69% of the copy bandwidth: 64 registers for 32 bytes in flight per item.
+         */
+        VECTORS
+    }
 
     private final Bf16Tensor x, weight, bias, initialStates;
     private final boolean silu;
     private final int vectorsPerItem;
+    private final Layout layout;
     private final ConvShape shape;
 
     /**
@@ -49,6 +76,7 @@ public final class CausalConv1dBf16 {
         initialStates = b.initialStates;
         silu = b.silu;
         vectorsPerItem = b.vectorsPerItem;
+        layout = b.layout;
         shape = ConvShape.forward(x, weight, bias, initialStates);
     }
 
@@ -86,10 +114,21 @@ public final class CausalConv1dBf16 {
         BFloat16Array initArr = initialStates != null ? initialStates.data() : placeholder;
         int rows = shape.batch() * shape.dim();
         String graph = g.getName() + ".";
-        g.task(prefix, CausalConv1dBf16Kernels::forwardVectorized, x.data(), weight.data(), biasArr, initArr, out.data(),
-                state.data(), shape.batch(), shape.dim(), shape.seqlen(), shape.width(),
-                flags | (inPlace ? 0 : CausalConv1dKernels.WRITE_FINAL_STATES), vectorsPerItem);
-        grids.addWorkerGrid(graph + prefix, Grids.twoD(CausalConv1d.vectorizedItems(shape.seqlen(), vectorsPerItem), rows));
+        int vflags = flags | (inPlace ? 0 : CausalConv1dKernels.WRITE_FINAL_STATES);
+        if (layout == Layout.PAIRS && shape.seqlen() % 2 == 0) {
+            g.task(prefix, CausalConv1dBf16Kernels::forwardPairs, new KernelContext(), x.data(), weight.data(), biasArr, initArr,
+                    out.data(), state.data(), shape.batch(), shape.dim(), shape.seqlen(), shape.width(), vflags, PAIRS_PER_ITEM);
+            // exact grid in whole work-groups of a multiple of 32 items; the loops stride over the rest
+            long span = (long) CausalConv1dKernels.GROUP * PAIRS_PER_ITEM;
+            long items = ((shape.seqlen() / 2 - 1) / span + 1) * CausalConv1dKernels.GROUP;
+            long local = Math.min(PAIRS_LOCAL, items);
+            long global = Math.min((items + local - 1) / local * local, Grids.MAX_X);
+            grids.addWorkerGrid(graph + prefix, new WorkerGrid2D(global, Math.min(rows, Grids.MAX_YZ)).setLocalWork(local, 1));
+        } else {
+            g.task(prefix, CausalConv1dBf16Kernels::forwardVectorized, x.data(), weight.data(), biasArr, initArr, out.data(),
+                    state.data(), shape.batch(), shape.dim(), shape.seqlen(), shape.width(), vflags, vectorsPerItem);
+            grids.addWorkerGrid(graph + prefix, Grids.twoD(CausalConv1d.vectorizedItems(shape.seqlen(), vectorsPerItem), rows));
+        }
         if (inPlace) {
             g.task(prefix + "_final", CausalConv1dBf16Kernels::finalStates, x.data(), initArr, state.data(),
                     shape.batch(), shape.dim(), shape.seqlen(), shape.width(), flags);
@@ -135,6 +174,7 @@ public final class CausalConv1dBf16 {
         private Bf16Tensor bias, initialStates;
         private boolean silu;
         private int vectorsPerItem = DEFAULT_VECTORS_PER_ITEM;
+        private Layout layout = Layout.PAIRS;
 
         private Builder(Bf16Tensor x, Bf16Tensor weight) {
             this.x = x;
@@ -158,7 +198,13 @@ public final class CausalConv1dBf16 {
             return this;
         }
 
-        /** Vectors of four outputs each work-item computes (1 to 8; all give the same answer); default {@link #DEFAULT_VECTORS_PER_ITEM}. */
+        /** Which kernel covers the outputs (all give the same answer); default {@link Layout#PAIRS}. */
+        public Builder layout(Layout layout) {
+            this.layout = Objects.requireNonNull(layout, "layout");
+            return this;
+        }
+
+        /** Vectors of four outputs each work-item of the {@link Layout#VECTORS} kernel computes (1 to 8); default {@link #DEFAULT_VECTORS_PER_ITEM}. */
         public Builder vectorsPerItem(int n) {
             if (n < 1 || n > 8) {
                 throw new IllegalArgumentException("vectorsPerItem = " + n + " is not supported: must be in [1, 8]");

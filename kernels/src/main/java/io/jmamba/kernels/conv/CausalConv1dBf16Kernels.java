@@ -1,7 +1,9 @@
 package io.jmamba.kernels.conv;
 
 import io.jmamba.runtime.api.BFloat16Array;
+import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.KernelMath;
+import io.jmamba.runtime.api.LaunchBounds;
 import io.jmamba.runtime.api.Parallel;
 import io.jmamba.runtime.api.Specialize;
 
@@ -19,6 +21,9 @@ import static io.jmamba.kernels.conv.CausalConv1dKernels.WRITE_FINAL_STATES;
  * bf16 values, one 8-byte load or store.
  */
 public final class CausalConv1dBf16Kernels {
+    /** The largest work-group {@link #forwardPairs} is launched with (its launch bounds). */
+    public static final int PAIRS_MAX_LOCAL = 128;
+
     private CausalConv1dBf16Kernels() {
     }
 
@@ -36,6 +41,7 @@ public final class CausalConv1dBf16Kernels {
         float[] w = new float[width];
         float[] in = new float[vectorsPerItem * ((width + 2) / VECTOR + 1) * VECTOR];
         float[] res = new float[vectorsPerItem * VECTOR];
+        float[] fin = new float[width - 1];
         int halo = (width + 2) / VECTOR;
         int window = (halo + 1) * VECTOR;
         int rows = batch * dim;
@@ -76,6 +82,21 @@ public final class CausalConv1dBf16Kernels {
                         }
                     }
                 }
+                // the final states are read with the inputs (before any store, which the compiler may not
+                // move loads across) so that their latency overlaps the rest; written last
+                boolean writesFinal = (flags & WRITE_FINAL_STATES) != 0 && c == 0;
+                if (writesFinal) {
+                    for (int i = 0; i < width - 1; i++) {
+                        int j = seqlen - (width - 1) + i;
+                        float v = 0f;
+                        if (j >= 0) {
+                            v = x.get(rowBase + j);
+                        } else if ((flags & HAS_INITIAL_STATES) != 0) {
+                            v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
+                        }
+                        fin[i] = v;
+                    }
+                }
                 for (int i = 0; i < vectorsPerItem; i++) {
                     for (int e = 0; e < VECTOR; e++) {
                         float acc = b;
@@ -100,7 +121,92 @@ public final class CausalConv1dBf16Kernels {
                         }
                     }
                 }
-                if ((flags & WRITE_FINAL_STATES) != 0 && c == 0) {
+                if (writesFinal) {
+                    for (int i = 0; i < width - 1; i++) {
+                        finalStates.set((long) row * (width - 1) + i, fin[i]);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The bf16 forward on packed pairs, for even {@code seqlen}: a work-item holds its inputs as raw
+     * 32-bit pairs of bf16 ({@link BFloat16Array#getPair}: 4 bytes of data in one register instead of two
+     * widened floats), so {@code pairsPerItem} loads of new data can be in flight at once; they are widened
+     * one pair at a time when used ({@link KernelMath#bf16x2Lo}/{@code Hi}: one instruction each), and
+     * two outputs are rounded together ({@link KernelMath#packBf16x2}: one {@code cvt.rn.bf16x2.f32} on
+     * CUDA) into one 32-bit store. Lane {@code l} of a group of {@link CausalConv1dKernels#GROUP} takes
+     * pairs {@code l, l + GROUP, ...} of the group's {@code GROUP * pairsPerItem} consecutive pairs of
+     * one row (each warp load or store moves 128 contiguous bytes). The {@code width / 2} pairs before a
+     * pair (its halo) come from the lanes before by {@link KernelContext#shuffle} (lanes below the
+     * distance take the previous pair of the lanes at the end; only their first pair reads memory), so
+     * every input is loaded once. Exact grid {@code (ceil(items / local) * local, rows)}, local size
+     * {@code (local, 1)} a multiple of 32, items {@code ceil(seqlen / 2 / (GROUP * pairsPerItem)) * GROUP};
+     * every item of a work-group runs the same iterations (the shuffles need all of them). Launch bounds:
+     * at most {@link #PAIRS_MAX_LOCAL} items per group and 7 groups per SM cap the registers at 72 (80
+     * without; nvcc sm_90, 16 pairs, width 4, no spills), so 28 warps fit an SM instead of 24.
+     */
+    @LaunchBounds(maxThreads = PAIRS_MAX_LOCAL, minBlocksPerMultiprocessor = 7)
+    public static void forwardPairs(KernelContext ctx, BFloat16Array x, BFloat16Array weight, BFloat16Array bias,
+                                    BFloat16Array initialStates, BFloat16Array out, BFloat16Array finalStates, int batch,
+                                    int dim, int seqlen, @Specialize int width, int flags, @Specialize int pairsPerItem) {
+        float[] w = new float[width];
+        int[] raw = new int[pairsPerItem];
+        // the h-th pair before the current one (h = 1..width / 2), as the previous pair's shuffle left it
+        int[] last = new int[width / 2];
+        // the h-th pair before the item's first pair, from memory (used by lanes below h only)
+        int[] edge = new int[width / 2];
+        // one pair's window: its halo pairs oldest first, then itself
+        float[] win = new float[(width / 2 + 1) * 2];
+        float[] fin = new float[width - 1];
+        int halo = width / 2;
+        int rows = batch * dim;
+        int pairs = seqlen / 2; // seqlen is even
+        int span = GROUP * pairsPerItem;
+        int items = ((pairs - 1) / span + 1) * GROUP;
+        int local = ctx.localGroupSizeX;
+        int bound = (items + local - 1) / local * local; // whole work-groups: the same iterations for all of a group
+        int lane = ctx.laneId();
+        for (int row = ctx.globalIdy; row < rows; row += ctx.globalGroupSizeY) {
+            int d = row % dim;
+            long rowBase = (long) row * seqlen; // even: pair loads stay 4-byte aligned
+            for (int k = 0; k < width; k++) {
+                w[k] = weight.get((long) d * width + k);
+            }
+            float b = (flags & HAS_BIAS) != 0 ? bias.get(d) : 0f;
+            for (int c = ctx.globalIdx; c < bound; c += ctx.globalGroupSizeX) {
+                int first = c / GROUP * span + lane; // lane == c % GROUP: the local size is a multiple of 32
+                // all loads of new data first, so that they are in flight together
+                for (int i = 0; i < pairsPerItem; i++) {
+                    int p = first + GROUP * i;
+                    raw[i] = p < pairs ? x.getPair(rowBase + 2L * p) : 0;
+                }
+                for (int h = 1; h <= halo; h++) {
+                    edge[h - 1] = 0;
+                    if (lane < h) {
+                        // x before the first pair, the initial states before x, zeros before those
+                        float lo = 0f;
+                        float hi = 0f;
+                        for (int e = 0; e < 2; e++) {
+                            long j = 2L * (first - h) + e;
+                            float v = 0f;
+                            if (j >= 0) {
+                                v = x.get(rowBase + j);
+                            } else if ((flags & HAS_INITIAL_STATES) != 0 && j >= 1 - width) {
+                                v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
+                            }
+                            if (e == 0) {
+                                lo = v;
+                            } else {
+                                hi = v;
+                            }
+                        }
+                        edge[h - 1] = KernelMath.packBf16x2(lo, hi); // exact: both are bf16 values
+                    }
+                }
+                boolean writesFinal = (flags & WRITE_FINAL_STATES) != 0 && c == 0;
+                if (writesFinal) {
                     for (int i = 0; i < width - 1; i++) {
                         int j = seqlen - (width - 1) + i;
                         float v = 0f;
@@ -109,7 +215,40 @@ public final class CausalConv1dBf16Kernels {
                         } else if ((flags & HAS_INITIAL_STATES) != 0) {
                             v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
                         }
-                        finalStates.set((long) row * (width - 1) + i, v); // exact: v is a bf16 value
+                        fin[i] = v;
+                    }
+                }
+                for (int i = 0; i < pairsPerItem; i++) {
+                    for (int h = 1; h <= halo; h++) {
+                        // pair p - h is lane l - h's pair i; for lanes below h it is lane 32 - h + l's pair i - 1,
+                        // which the same shuffle of pair i - 1 delivered
+                        int s = ctx.shuffle(raw[i], lane + GROUP - h);
+                        int pr = lane >= h ? s : (i == 0 ? edge[h - 1] : last[h - 1]);
+                        last[h - 1] = s;
+                        win[2 * (halo - h)] = KernelMath.bf16x2Lo(pr);
+                        win[2 * (halo - h) + 1] = KernelMath.bf16x2Hi(pr);
+                    }
+                    win[2 * halo] = KernelMath.bf16x2Lo(raw[i]);
+                    win[2 * halo + 1] = KernelMath.bf16x2Hi(raw[i]);
+                    float acc0 = b;
+                    float acc1 = b;
+                    for (int k = 0; k < width; k++) {
+                        // output 2p + e reads inputs 2p + e - (width - 1) + k, at window offset 2 halo + e - (width - 1) + k
+                        acc0 = KernelMath.fma(w[k], win[2 * halo - (width - 1) + k], acc0);
+                        acc1 = KernelMath.fma(w[k], win[2 * halo + 1 - (width - 1) + k], acc1);
+                    }
+                    if ((flags & SILU) != 0) {
+                        acc0 = CausalConv1dKernels.silu(acc0);
+                        acc1 = CausalConv1dKernels.silu(acc1);
+                    }
+                    long t = 2L * (first + GROUP * i);
+                    if (t < seqlen) {
+                        out.setPair(rowBase + t, KernelMath.packBf16x2(acc0, acc1));
+                    }
+                }
+                if (writesFinal) {
+                    for (int i = 0; i < width - 1; i++) {
+                        finalStates.set((long) row * (width - 1) + i, fin[i]);
                     }
                 }
             }

@@ -2,6 +2,7 @@ package io.jmamba.kernels.conv;
 
 import io.jmamba.kernels.support.Activations;
 import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.KernelMath;
 import io.jmamba.runtime.api.Parallel;
 import io.jmamba.runtime.api.Specialize;
@@ -178,6 +179,7 @@ public final class CausalConv1dKernels {
         // per vector: its halo vectors ((width + 2) / 4 of them: one up to width 5) and itself
         float[] in = new float[vectorsPerItem * ((width + 2) / VECTOR + 1) * VECTOR];
         float[] res = new float[vectorsPerItem * VECTOR];
+        float[] fin = new float[width - 1];
         int halo = (width + 2) / VECTOR;
         int window = (halo + 1) * VECTOR;
         int rows = batch * dim;
@@ -219,6 +221,21 @@ public final class CausalConv1dKernels {
                         }
                     }
                 }
+                // the final states are read with the inputs (before any store, which the compiler may not
+                // move loads across) so that their latency overlaps the rest; written last
+                boolean writesFinal = (flags & WRITE_FINAL_STATES) != 0 && c == 0;
+                if (writesFinal) {
+                    for (int i = 0; i < width - 1; i++) {
+                        int j = seqlen - (width - 1) + i;
+                        float v = 0f;
+                        if (j >= 0) {
+                            v = x.get(rowBase + j);
+                        } else if ((flags & HAS_INITIAL_STATES) != 0) {
+                            v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
+                        }
+                        fin[i] = v;
+                    }
+                }
                 for (int i = 0; i < vectorsPerItem; i++) {
                     for (int e = 0; e < VECTOR; e++) {
                         // output t = 4 v + e reads inputs t - (width - 1) .. t, at window offset 4 halo + e - (width - 1) + k
@@ -244,7 +261,70 @@ public final class CausalConv1dKernels {
                         }
                     }
                 }
-                if ((flags & WRITE_FINAL_STATES) != 0 && c == 0) {
+                if (writesFinal) {
+                    for (int i = 0; i < width - 1; i++) {
+                        finalStates.set((long) row * (width - 1) + i, fin[i]);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Widest window {@link #forwardVectorizedShuffle} takes: one halo vector ({@code width - 1 <= VECTOR}). */
+    public static final int SHUFFLE_MAX_WIDTH = VECTOR + 1;
+
+    /**
+     * {@link #forwardVectorized} with the halo passed between lanes instead of loaded again: lane
+     * {@code l}'s vector {@code i} follows lane {@code l - 1}'s vector {@code i}, whose last
+     * {@code width - 1} elements come over by {@link KernelContext#shuffle}; lane 0's vector {@code i}
+     * follows lane 31's vector {@code i - 1}, and only lane 0's first vector loads its halo from memory
+     * (or the initial states). So every input is loaded once, in 512-byte warp loads. For
+     * {@code width <= SHUFFLE_MAX_WIDTH}. The warp operations need uniform control flow: the grid is
+     * exact, {@code (ceil(items / local) * local, rows)} with a local size {@code (local, 1)} that is a
+     * multiple of 32, and every item of a work-group runs the same loop iterations (items past the row
+     * load nothing and store nothing but take part in the shuffles). On OpenCL and the JVM each shuffle
+     * is a work-group barrier (slow there, but the same answer).
+     */
+    public static void forwardVectorizedShuffle(KernelContext ctx, FloatArray x, FloatArray weight, FloatArray bias,
+                                                FloatArray initialStates, FloatArray out, FloatArray finalStates, int batch,
+                                                int dim, int seqlen, @Specialize int width, int flags,
+                                                @Specialize int vectorsPerItem) {
+        float[] w = new float[width];
+        // per vector: the vector before it (only its last width - 1 elements are used), then itself
+        float[] in = new float[vectorsPerItem * 2 * VECTOR];
+        float[] res = new float[vectorsPerItem * VECTOR];
+        float[] fin = new float[width - 1];
+        int rows = batch * dim;
+        int vectors = (seqlen - 1) / VECTOR + 1;
+        int span = GROUP * vectorsPerItem;
+        int items = ((vectors - 1) / span + 1) * GROUP;
+        int local = ctx.localGroupSizeX;
+        int bound = (items + local - 1) / local * local; // whole work-groups: the same iterations for all of a group
+        int lane = ctx.laneId();
+        for (int row = ctx.globalIdy; row < rows; row += ctx.globalGroupSizeY) {
+            int d = row % dim;
+            long rowBase = (long) row * seqlen;
+            for (int k = 0; k < width; k++) {
+                w[k] = weight.get((long) d * width + k);
+            }
+            float b = (flags & HAS_BIAS) != 0 ? bias.get(d) : 0f;
+            for (int c = ctx.globalIdx; c < bound; c += ctx.globalGroupSizeX) {
+                int first = c / GROUP * span + lane; // lane == c % GROUP: the local size is a multiple of 32
+                long last = (long) first + GROUP * (vectorsPerItem - 1);
+                if (VECTOR * last + VECTOR <= seqlen) {
+                    for (int i = 0; i < vectorsPerItem; i++) {
+                        x.get4(rowBase + (long) VECTOR * (first + GROUP * i), in, (2 * i + 1) * VECTOR);
+                    }
+                } else {
+                    for (int i = 0; i < vectorsPerItem; i++) {
+                        long start = (long) VECTOR * (first + GROUP * i);
+                        for (int e = 0; e < VECTOR; e++) {
+                            in[(2 * i + 1) * VECTOR + e] = start + e < seqlen ? x.get(rowBase + start + e) : 0f;
+                        }
+                    }
+                }
+                boolean writesFinal = (flags & WRITE_FINAL_STATES) != 0 && c == 0;
+                if (writesFinal) {
                     for (int i = 0; i < width - 1; i++) {
                         int j = seqlen - (width - 1) + i;
                         float v = 0f;
@@ -253,7 +333,63 @@ public final class CausalConv1dKernels {
                         } else if ((flags & HAS_INITIAL_STATES) != 0) {
                             v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
                         }
-                        finalStates.set((long) row * (width - 1) + i, v);
+                        fin[i] = v;
+                    }
+                }
+                // every lane, every vector: the previous lane's same vector (lane 0 gets lane 31's)
+                for (int i = 0; i < vectorsPerItem; i++) {
+                    for (int e = VECTOR - (width - 1); e < VECTOR; e++) {
+                        in[2 * i * VECTOR + e] = ctx.shuffle(in[(2 * i + 1) * VECTOR + e], lane + GROUP - 1);
+                    }
+                }
+                if (lane == 0) {
+                    // lane 31's vector i - 1 comes before lane 0's vector i; before vector i = 0 is memory
+                    for (int i = vectorsPerItem - 1; i > 0; i--) {
+                        for (int e = VECTOR - (width - 1); e < VECTOR; e++) {
+                            in[2 * i * VECTOR + e] = in[2 * (i - 1) * VECTOR + e];
+                        }
+                    }
+                    long start = (long) VECTOR * first - VECTOR;
+                    for (int e = VECTOR - (width - 1); e < VECTOR; e++) {
+                        long j = start + e;
+                        float v = 0f;
+                        if (j >= 0) {
+                            if (j < seqlen) {
+                                v = x.get(rowBase + j);
+                            }
+                        } else if ((flags & HAS_INITIAL_STATES) != 0 && j >= 1 - width) {
+                            v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
+                        }
+                        in[e] = v;
+                    }
+                }
+                for (int i = 0; i < vectorsPerItem; i++) {
+                    for (int e = 0; e < VECTOR; e++) {
+                        float acc = b;
+                        for (int k = 0; k < width; k++) {
+                            acc = KernelMath.fma(w[k], in[(2 * i + 1) * VECTOR + e - (width - 1) + k], acc);
+                        }
+                        if ((flags & SILU) != 0) {
+                            acc = silu(acc);
+                        }
+                        res[i * VECTOR + e] = acc;
+                    }
+                }
+                for (int i = 0; i < vectorsPerItem; i++) {
+                    long t = (long) VECTOR * (first + GROUP * i);
+                    if (t + VECTOR <= seqlen) {
+                        out.set4(rowBase + t, res, i * VECTOR);
+                    } else {
+                        for (int e = 0; e < VECTOR; e++) {
+                            if (t + e < seqlen) {
+                                out.set(rowBase + t + e, res[i * VECTOR + e]);
+                            }
+                        }
+                    }
+                }
+                if (writesFinal) {
+                    for (int i = 0; i < width - 1; i++) {
+                        finalStates.set((long) row * (width - 1) + i, fin[i]);
                     }
                 }
             }
@@ -263,12 +399,15 @@ public final class CausalConv1dKernels {
     private static final float LOG2_E = 1.4426950408889634f;
 
     /**
-     * x * sigmoid(x) = x / (1 + 2^(-x log2 e)) with {@link KernelMath#exp2Approx}: one special-function
-     * instruction on CUDA instead of expf's range reduction (about 2 ulp; the result stays within a few
-     * ulp of {@link Activations#silu}). Very negative x gives 2^big = inf and x / inf = -0, the limit.
+     * x * sigmoid(x) = x / y with y = 1 + 2^(-x log2 e), the exponential by {@link KernelMath#exp2Approx}
+     * (one special-function instruction on CUDA instead of expf's range reduction) and 1 / y as
+     * {@code rsqrt(y)^2} (one more, instead of the division's reciprocal, Newton steps and range check):
+     * a few ulp from {@link Activations#silu}, and SiLU is most of a conv output's instructions. Very
+     * negative x gives y = inf, rsqrt(inf) = 0 and x * 0 = -0, the limit.
      */
     static float silu(float x) {
-        return x / (1f + KernelMath.exp2Approx(-LOG2_E * x));
+        float r = KernelMath.rsqrt(1f + KernelMath.exp2Approx(-LOG2_E * x));
+        return x * r * r;
     }
 
     /**

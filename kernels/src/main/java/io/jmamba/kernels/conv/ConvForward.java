@@ -32,17 +32,25 @@ public enum ConvForward {
      * {@link CausalConv1dKernels#forwardVectorized}: 4 float4 vectors (16 outputs) per work-item, 32 vectors
      * apart; final states written by the same launch. The default.
      */
-    VECTOR_16(Kernel.VECTORIZED, 16);
+    VECTOR_16(Kernel.VECTORIZED, 16),
+    /**
+     * {@link CausalConv1dKernels#forwardVectorizedShuffle}: as {@link #VECTOR_16}, but the halo comes from
+     * the neighbouring lane by a warp shuffle, so every input is loaded once (widths up to 5; wider
+     * windows run {@link #VECTOR_16}'s kernel).
+     */
+    VECTOR_16_SHUFFLE(Kernel.VECTORIZED_SHUFFLE, 16);
 
     /**
      * The default of {@link CausalConv1d.Builder#forwardVariant}: 16-byte loads and stores (a quarter of
      * the load instructions of {@link #INTERLEAVED_8} per output, and 64 bytes of new data in flight per
-     * work-item) and one launch instead of two.
+     * work-item) and one launch instead of two. On the H100 (bench kernels, one run, the lead's): 0.330 ms =
+     * 2438 GB/s at 64K and 4.41 ms = 2920 GB/s at 1M, against {@link #INTERLEAVED_8}'s 0.356 ms and 4.98 ms
+     * and 2467 GB/s for the copy series (cuMemcpyDtoD: 2941 GB/s in session 2, so 83% and 99% of it).
      */
     public static final ConvForward DEFAULT = VECTOR_16;
 
     /** Which kernel method a variant launches. */
-    enum Kernel { ROWS_IN_X, CHUNKED, INTERLEAVED, VECTORIZED }
+    enum Kernel { ROWS_IN_X, CHUNKED, INTERLEAVED, VECTORIZED, VECTORIZED_SHUFFLE }
 
     private final Kernel kernel;
     private final int outputsPerItem;

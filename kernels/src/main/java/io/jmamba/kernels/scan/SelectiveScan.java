@@ -4,7 +4,9 @@ import io.jmamba.kernels.support.GraphRuns;
 import io.jmamba.kernels.support.Grids;
 import io.jmamba.kernels.support.Shapes;
 import io.jmamba.kernels.support.Tensor;
+import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.DataTransferMode;
+import io.jmamba.runtime.api.ExecutionPlan;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.KernelContext;
@@ -29,6 +31,12 @@ import java.util.Objects;
  * {@code [dim]}; initial and last state {@code [batch, dim, dstate]}. {@link SelectiveScanReference}
  * states the arithmetic. The caller transfers its input tensors to the device (or produces them with
  * earlier tasks); {@link #run} does the whole round trip in one call.
+ *
+ * <p>bf16: {@link #builder(Bf16Tensor, Bf16Tensor, Tensor, Bf16Tensor, Bf16Tensor)} takes u, delta, B, C
+ * (and z) in bf16 with A, D, delta_bias and the initial state in fp32, as mamba_ssm's bf16
+ * selective_scan_fwd; the scan computes in fp32, writes out in bf16 and the last state in fp32
+ * ({@link #addTo(TaskGraph, String, GridScheduler, Bf16Tensor, Tensor)}, {@link #runBf16}). It always
+ * runs {@link Variant#TILED16}.
  */
 public final class SelectiveScan {
     /** Below this many tokens per chunk, cutting further costs more than it gains. */
@@ -37,6 +45,9 @@ public final class SelectiveScan {
     static final long TARGET_WORK_ITEMS = 1L << 17;
 
     private final Tensor u, delta, a, b, c, d, z, deltaBias, initialState;
+    /** The bf16 activations (all null for an fp32 scan, then u .. z above are set). */
+    private final Bf16Tensor uH, deltaH, bH, cH, zH;
+    private final boolean bf16;
     private final boolean deltaSoftplus;
     private final SelectiveScanShape shape;
     private final int chunkLen;
@@ -63,8 +74,24 @@ public final class SelectiveScan {
          * One launch, a work-group per (batch, channel) row scanning tiles of the sequence in local
          * memory, as mamba_ssm's CUDA kernel does: {@link SelectiveScanBlockKernel}.
          */
-        BLOCK
+        BLOCK,
+        /**
+         * {@link #TILED} tuned for occupancy and instruction count: tiles of 16 tokens, launch bounds that
+         * cap registers at 72, packed B/C tiles, and about {@link #TILED16_TARGET_WORK_ITEMS} (row, chunk) pairs
+         * so that several waves of work-groups run: {@link SelectiveScanTiled16Kernels}. The only layout
+         * of the bf16 scan. dstate above {@link SelectiveScanTiled16Kernels#MAX_DSTATE} runs CHUNKED (fp32).
+         */
+        TILED16
     }
+
+    /**
+     * TILED16: aim at about this many (row, chunk) pairs: three waves of one-warp work-groups on an H100
+     * (132 multiprocessors x 28 resident work-groups x 32 rows), so that the last wave is nearly full.
+     * At 1536 rows: 64K tokens in 228 chunks of 288 (10944 work-groups, 2.96 waves), 1M tokens in 231
+     * chunks of 4544 (11088, 3.0 waves); TILED's 2^17 would give TILED16 1.1 waves at 64K. Overridden by
+     * the system property {@code jmamba.scan.tiled16.pairs} for tuning runs.
+     */
+    static final long TILED16_TARGET_WORK_ITEMS = Long.getLong("jmamba.scan.tiled16.pairs", 3L * 132 * 28 * 32);
 
     /** TILED: no chunk shorter than this (a chunk's fixed costs are its start state and A row). */
     static final int TILED_MIN_CHUNK = 256;
@@ -95,13 +122,36 @@ public final class SelectiveScan {
         this.c = bld.c;
         this.d = bld.d;
         this.z = bld.z;
+        this.uH = bld.uH;
+        this.deltaH = bld.deltaH;
+        this.bH = bld.bH;
+        this.cH = bld.cH;
+        this.zH = bld.zH;
+        this.bf16 = bld.uH != null;
         this.deltaBias = bld.deltaBias;
         this.initialState = bld.initialState;
         this.deltaSoftplus = bld.deltaSoftplus;
-        this.shape = SelectiveScanShape.check(u, delta, a, b, c, d, z, deltaBias, initialState);
-        // the TILED kernels keep B and C tiles in local memory: a larger state runs CHUNKED
-        this.variant = bld.variant == Variant.TILED && shape.dstate() > SelectiveScanTiledKernels.MAX_DSTATE
-                ? Variant.CHUNKED : bld.variant;
+        if (bf16) {
+            if (bld.z != null) {
+                throw new IllegalArgumentException("z: fp32 tensor given to a bf16 scan; u, delta, B, C and z share one dtype "
+                        + "(use z(Bf16Tensor))");
+            }
+            this.shape = SelectiveScanShape.check(uH, deltaH, a, bH, cH, d, zH, deltaBias, initialState);
+            if (shape.dstate() > SelectiveScanTiled16Kernels.MAX_DSTATE) {
+                throw new IllegalArgumentException("dstate = " + shape.dstate() + " is not supported by the bf16 selective scan: "
+                        + "at most " + SelectiveScanTiled16Kernels.MAX_DSTATE + " (B and C tiles in local memory)");
+            }
+            this.variant = Variant.TILED16;
+        } else {
+            if (bld.zH != null) {
+                throw new IllegalArgumentException("z: bf16 tensor given to an fp32 scan; u, delta, B, C and z share one dtype");
+            }
+            this.shape = SelectiveScanShape.check(u, delta, a, b, c, d, z, deltaBias, initialState);
+            // the TILED kernels keep B and C tiles in local memory: a larger state runs CHUNKED
+            boolean tooLarge = (bld.variant == Variant.TILED && shape.dstate() > SelectiveScanTiledKernels.MAX_DSTATE)
+                    || (bld.variant == Variant.TILED16 && shape.dstate() > SelectiveScanTiled16Kernels.MAX_DSTATE);
+            this.variant = tooLarge ? Variant.CHUNKED : bld.variant;
+        }
         long rows = (long) shape.batch() * shape.dim();
         if (rows > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("batch * dim = " + rows + " is too large: kernels index rows with int");
@@ -115,9 +165,37 @@ public final class SelectiveScan {
         return new Builder(u, delta, a, b, c);
     }
 
+    /**
+     * A bf16 scan: u, delta {@code [batch, dim, seqlen]} and B, C (shapes as the fp32 builder's) in bf16,
+     * A {@code [dim, dstate]} in fp32; z, if any, in bf16 ({@link Builder#z(Bf16Tensor)}), D, delta_bias and
+     * the initial state in fp32.
+     */
+    public static Builder builder(Bf16Tensor u, Bf16Tensor delta, Tensor a, Bf16Tensor b, Bf16Tensor c) {
+        Objects.requireNonNull(u, "u");
+        return new Builder(u, delta, a, b, c);
+    }
+
     /** Default chunk length of {@code variant} for {@code rows = batch * dim} rows. */
     public static int defaultChunkLength(Variant variant, long rows, int seqlen) {
-        return variant == Variant.TILED ? tiledChunkLength(rows, seqlen) : defaultChunkLength(rows, seqlen);
+        return switch (variant) {
+            case TILED -> tiledChunkLength(rows, seqlen);
+            case TILED16 -> tiled16ChunkLength(rows, seqlen);
+            default -> defaultChunkLength(rows, seqlen);
+        };
+    }
+
+    /**
+     * TILED16 chunk length: about {@link #TILED16_TARGET_WORK_ITEMS} (row, chunk) pairs, none shorter
+     * than {@link #TILED_MIN_CHUNK} tokens, a whole number of 16-token tiles. E.g. 1536 rows: 64K
+     * tokens in 228 chunks of 288, 1M tokens in 231 chunks of 4544.
+     */
+    static int tiled16ChunkLength(long rows, int seqlen) {
+        long wanted = Math.max(1, (TILED16_TARGET_WORK_ITEMS + rows - 1) / rows);
+        long most = Math.max(1, seqlen / TILED_MIN_CHUNK);
+        long chunks = Math.min(wanted, most);
+        long len = (seqlen + chunks - 1) / chunks;
+        len = (len + SelectiveScanTiled16Kernels.TOKENS - 1) / SelectiveScanTiled16Kernels.TOKENS * SelectiveScanTiled16Kernels.TOKENS;
+        return (int) Math.min(len, seqlen);
     }
 
     /**
@@ -142,9 +220,14 @@ public final class SelectiveScan {
         return (int) ((seqlen + chunks - 1) / chunks);
     }
 
-    /** The layout this scan runs with (the builder's, except TILED beyond its largest dstate: CHUNKED). */
+    /** The layout this scan runs with (the builder's, except TILED(16) beyond its largest dstate: CHUNKED; bf16: TILED16). */
     public Variant variant() {
         return variant;
+    }
+
+    /** Whether u, delta, B, C, z and out are bf16. */
+    public boolean isBf16() {
+        return bf16;
     }
 
     public int chunkLength() {
@@ -182,8 +265,16 @@ public final class SelectiveScan {
     public SelectiveScanResult addTo(TaskGraph g, String prefix, GridScheduler grids, Tensor out, Tensor lastState) {
         Objects.requireNonNull(g, "graph");
         Objects.requireNonNull(grids, "grids");
+        if (bf16) {
+            throw new IllegalStateException("this selective scan takes bf16 inputs: its out is bf16, "
+                    + "use addTo(graph, prefix, grids, Bf16Tensor out, Tensor lastState)");
+        }
         Shapes.require("out", out, outShape());
         Shapes.require("last_state", lastState, stateShape());
+        if (variant == Variant.TILED16) {
+            addTiled16(g, prefix, grids, out.data(), lastState);
+            return new SelectiveScanResult(out, lastState);
+        }
         if (variant == Variant.BLOCK) {
             return addBlock(g, prefix, grids, out, lastState);
         }
@@ -273,6 +364,92 @@ public final class SelectiveScan {
         return new SelectiveScanResult(out, lastState);
     }
 
+    /**
+     * Adds the bf16 scan's tasks (as {@link #addTo(TaskGraph, String, GridScheduler, Tensor, Tensor)} for
+     * TILED: {@code prefix + "_states"}, {@code "_carry"}, {@code "_out"}) writing out {@code [batch, dim, seqlen]}
+     * in bf16 and the last state {@code [batch, dim, dstate]} in fp32 (may be the initial state itself).
+     */
+    public SelectiveScanBf16Result addTo(TaskGraph g, String prefix, GridScheduler grids, Bf16Tensor out, Tensor lastState) {
+        Objects.requireNonNull(g, "graph");
+        Objects.requireNonNull(grids, "grids");
+        if (!bf16) {
+            throw new IllegalStateException("this selective scan takes fp32 inputs: its out is fp32, "
+                    + "use addTo(graph, prefix, grids, Tensor out, Tensor lastState)");
+        }
+        Objects.requireNonNull(out, "out");
+        if (!Arrays.equals(out.shape(), outShape())) {
+            throw new IllegalArgumentException("out: expected " + Arrays.toString(outShape()) + ", got " + out.shapeString());
+        }
+        Shapes.require("last_state", lastState, stateShape());
+        addTiled16(g, prefix, grids, out.data(), lastState);
+        return new SelectiveScanBf16Result(out, lastState);
+    }
+
+    /**
+     * The TILED16 variant, fp32 or bf16 ({@code out} a FloatArray or a BFloat16Array): the passes of
+     * {@link SelectiveScanTiled16Kernels} around {@link SelectiveScanTiledKernels#carryStates}.
+     */
+    private void addTiled16(TaskGraph g, String prefix, GridScheduler grids, Object out, Tensor lastState) {
+        int rows = shape.batch() * shape.dim();
+        int n = shape.dstate();
+        int channelsPerGroup = shape.dim() / shape.groups();
+        long rowBlocks = (long) shape.batch() * shape.groups()
+                * ((channelsPerGroup + SelectiveScanTiled16Kernels.ROWS - 1) / SelectiveScanTiled16Kernels.ROWS);
+        if (rowBlocks * nChunks > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("selective scan: " + rowBlocks + " row blocks x " + nChunks
+                    + " chunks is too many work-group tasks for int indices; use a longer chunk length");
+        }
+        if ((long) rows * n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("selective scan: batch * dim * dstate = " + (long) rows * n
+                    + " is too many carry work-items for int indices");
+        }
+        WorkerGrid1D grid = new WorkerGrid1D(Math.min(rowBlocks * nChunks, TILED_MAX_GROUPS) * SelectiveScanTiled16Kernels.ROWS);
+        grid.setLocalWork(SelectiveScanTiled16Kernels.ROWS);
+        FloatArray placeholder = new FloatArray(1);
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, placeholder);
+        boolean single = nChunks == 1;
+        FloatArray chunkState = single ? placeholder : new FloatArray((long) rows * nChunks * n);
+        FloatArray chunkDtSum = single ? placeholder : new FloatArray((long) rows * nChunks);
+        int flags = flags();
+        String states = prefix + "_states";
+        String carry = prefix + "_carry";
+        String outputs = prefix + "_out";
+        if (!single) {
+            if (bf16) {
+                g.task(states, SelectiveScanTiled16Kernels::chunkStatesBf16, new KernelContext(), uH.data(), deltaH.data(),
+                        a.data(), bH.data(), or(deltaBias, placeholder), chunkState, chunkDtSum, shape.batch(), shape.dim(),
+                        shape.seqlen(), shape.groups(), chunkLen, nChunks, flags, n);
+            } else {
+                g.task(states, SelectiveScanTiled16Kernels::chunkStates, new KernelContext(), u.data(), delta.data(),
+                        a.data(), b.data(), or(deltaBias, placeholder), chunkState, chunkDtSum, shape.batch(), shape.dim(),
+                        shape.seqlen(), shape.groups(), chunkLen, nChunks, flags, n);
+            }
+            g.task(carry, SelectiveScanTiledKernels::carryStates, a.data(), chunkState, chunkDtSum,
+                    or(initialState, placeholder), lastState.data(), shape.batch(), shape.dim(), nChunks, flags, n);
+            grids.addWorkerGrid(g.getName() + "." + states, grid);
+            long carryItems = ((long) rows * n + TILED_CARRY_LOCAL - 1) / TILED_CARRY_LOCAL * TILED_CARRY_LOCAL;
+            grids.addWorkerGrid(g.getName() + "." + carry, new WorkerGrid1D(carryItems).setLocalWork(TILED_CARRY_LOCAL));
+        }
+        // one chunk: the output pass alone, from the initial state, writing the last state
+        int outFlags = single ? flags | SelectiveScanKernels.SINGLE_CHUNK : flags;
+        FloatArray init = single ? or(initialState, placeholder) : placeholder;
+        FloatArray last = single ? lastState.data() : placeholder;
+        if (bf16) {
+            BFloat16Array bf16Placeholder = new BFloat16Array(1);
+            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, bf16Placeholder);
+            g.task(outputs, SelectiveScanTiled16Kernels::chunkOutputsBf16, new KernelContext(), uH.data(), deltaH.data(),
+                    a.data(), bH.data(), cH.data(), or(d, placeholder), zH != null ? zH.data() : bf16Placeholder,
+                    or(deltaBias, placeholder), chunkState, init, last, (BFloat16Array) out, shape.batch(), shape.dim(),
+                    shape.seqlen(), shape.groups(), chunkLen, nChunks, outFlags, n);
+        } else {
+            g.task(outputs, SelectiveScanTiled16Kernels::chunkOutputs, new KernelContext(), u.data(), delta.data(),
+                    a.data(), b.data(), c.data(), or(d, placeholder), or(z, placeholder), or(deltaBias, placeholder),
+                    chunkState, init, last, (FloatArray) out, shape.batch(), shape.dim(), shape.seqlen(), shape.groups(),
+                    chunkLen, nChunks, outFlags, n);
+        }
+        grids.addWorkerGrid(g.getName() + "." + outputs, grid);
+    }
+
     /** The BLOCK variant: one task, {@code prefix}. */
     private SelectiveScanResult addBlock(TaskGraph g, String prefix, GridScheduler grids, Tensor out, Tensor lastState) {
         int n = shape.dstate();
@@ -307,9 +484,39 @@ public final class SelectiveScan {
         return new SelectiveScanResult(out, last);
     }
 
+    /**
+     * Copies the bf16 scan's inputs to {@code device}, runs it there and returns out (bf16) and the last
+     * state on the host.
+     */
+    public SelectiveScanBf16Result runBf16(ComputeDevice device) {
+        Objects.requireNonNull(device, "device");
+        Bf16Tensor out = Bf16Tensor.zeros(outShape());
+        Tensor last = Tensor.zeros(stateShape());
+        TaskGraph g = new TaskGraph("selective_scan_bf16");
+        List<Object> in = new java.util.ArrayList<>();
+        for (Bf16Tensor t : new Bf16Tensor[] {uH, deltaH, bH, cH, zH}) {
+            if (t != null) {
+                in.add(t.data());
+            }
+        }
+        for (Tensor t : new Tensor[] {a, d, deltaBias, initialState}) {
+            if (t != null) {
+                in.add(t.data());
+            }
+        }
+        g.transferToDevice(DataTransferMode.EVERY_EXECUTION, in.toArray());
+        GridScheduler grids = new GridScheduler();
+        addTo(g, "scan", grids, out, last);
+        g.transferToHost(DataTransferMode.EVERY_EXECUTION, out.data(), last.data());
+        try (ExecutionPlan plan = new ExecutionPlan(g.snapshot())) {
+            plan.withDevice(device).withGridScheduler(grids).execute();
+        }
+        return new SelectiveScanBf16Result(out, last);
+    }
+
     int flags() {
         return (d != null ? SelectiveScanKernels.HAS_D : 0)
-                | (z != null ? SelectiveScanKernels.HAS_Z : 0)
+                | (z != null || zH != null ? SelectiveScanKernels.HAS_Z : 0)
                 | (deltaBias != null ? SelectiveScanKernels.HAS_DELTA_BIAS : 0)
                 | (deltaSoftplus ? SelectiveScanKernels.DELTA_SOFTPLUS : 0)
                 | (initialState != null ? SelectiveScanKernels.HAS_INITIAL_STATE : 0);
@@ -322,6 +529,8 @@ public final class SelectiveScan {
     /** Collects the optional inputs and flags; {@link #build()} checks every shape. */
     public static final class Builder {
         private final Tensor u, delta, a, b, c;
+        private final Bf16Tensor uH, deltaH, bH, cH;
+        private Bf16Tensor zH;
         private Tensor d, z, deltaBias, initialState;
         private boolean deltaSoftplus;
         private int chunkLen;
@@ -333,6 +542,22 @@ public final class SelectiveScan {
             this.a = a;
             this.b = b;
             this.c = c;
+            this.uH = null;
+            this.deltaH = null;
+            this.bH = null;
+            this.cH = null;
+        }
+
+        private Builder(Bf16Tensor u, Bf16Tensor delta, Tensor a, Bf16Tensor b, Bf16Tensor c) {
+            this.u = null;
+            this.delta = null;
+            this.a = a;
+            this.b = null;
+            this.c = null;
+            this.uH = u;
+            this.deltaH = delta;
+            this.bH = b;
+            this.cH = c;
         }
 
         /** Skip connection D {@code [dim]}: out += D * u. */
@@ -344,6 +569,12 @@ public final class SelectiveScan {
         /** Gate z {@code [batch, dim, seqlen]}: out *= silu(z). */
         public Builder z(Tensor z) {
             this.z = z;
+            return this;
+        }
+
+        /** Gate z {@code [batch, dim, seqlen]} of a bf16 scan: out *= silu(z). */
+        public Builder z(Bf16Tensor z) {
+            this.zH = z;
             return this;
         }
 
@@ -375,7 +606,8 @@ public final class SelectiveScan {
 
         /**
          * Device layout of the scan (default {@link Variant#TILED}; TILED with a dstate above
-         * {@link SelectiveScanTiledKernels#MAX_DSTATE} runs as {@link Variant#CHUNKED}, see {@link #variant()}).
+         * {@link SelectiveScanTiledKernels#MAX_DSTATE} runs as {@link Variant#CHUNKED}, see {@link #variant()};
+         * a bf16 scan always runs {@link Variant#TILED16}).
          */
         public Builder variant(Variant variant) {
             this.variant = Objects.requireNonNull(variant, "variant");

@@ -43,6 +43,8 @@ class CausalConv1dBf16Test {
             {3, 2, 2, 4, 1},    // seqlen < width - 1: the final states reach into the initial states
             {1, 4, 64, 2, 1},   // whole vectors only
             {1, 3, 23, 6, 1},   // width 6: two halo vectors
+            {2, 3, 14, 3, 0},   // even: pairs, one pair of halo
+            {1, 3, 24, 6, 1},   // even, width 6: three halo pairs, lanes 0-2 reach into the initial states
     };
 
     static CausalConv1dBf16.Result forward(Target target, CausalConv1dBf16 conv, List<Bf16Tensor> inputs, Bf16Tensor out,
@@ -63,9 +65,14 @@ class CausalConv1dBf16Test {
     List<DynamicTest> matchesTheReferenceOnBf16Inputs() {
         List<DynamicTest> tests = new ArrayList<>();
         for (Target target : Target.all()) {
-            for (int vectors : new int[] {CausalConv1dBf16.DEFAULT_VECTORS_PER_ITEM, 2}) {
-                tests.add(DynamicTest.dynamicTest(vectors + " vectors per item on " + target.name(), () -> {
-                    for (int i = 0; i < CASES.length; i++) {
+            // the pairs layout (odd lengths take the vectors kernel) and the vectors layout on every case;
+            // another vector count (another compile per width) on the first, widest-spread one
+            for (String form : List.of("PAIRS", "VECTORS", "VECTORS 2")) {
+                CausalConv1dBf16.Layout layout = CausalConv1dBf16.Layout.valueOf(form.split(" ")[0]);
+                int vectors = form.endsWith(" 2") ? 2 : CausalConv1dBf16.DEFAULT_VECTORS_PER_ITEM;
+                int cases = form.endsWith(" 2") ? 1 : CASES.length;
+                tests.add(DynamicTest.dynamicTest(form + " on " + target.name(), () -> {
+                    for (int i = 0; i < cases; i++) {
                         int[] s = CASES[i];
                         SplittableRandom rnd = new SplittableRandom(Arrays.hashCode(s) + vectors);
                         Bf16Tensor x = Bf16Tensor.rounded(TestTensors.uniform(rnd, -2, 2, s[0], s[1], s[2]));
@@ -76,7 +83,7 @@ class CausalConv1dBf16Test {
                         CausalConv1dResult want = CausalConv1dReference.forward(x.toFloat(), w.toFloat(),
                                 bias == null ? null : bias.toFloat(), init == null ? null : init.toFloat(), silu);
                         CausalConv1dBf16 conv = CausalConv1dBf16.forward(x, w).bias(bias).initialStates(init).silu(silu)
-                                .vectorsPerItem(vectors).build();
+                                .layout(layout).vectorsPerItem(vectors).build();
                         CausalConv1dBf16.Result got = forward(target, conv, Arrays.asList(x, w, bias, init),
                                 Bf16Tensor.zeros(x.shape()), Bf16Tensor.zeros(conv.stateShape()));
                         String name = Arrays.toString(s) + (bias != null ? " bias" : "") + (silu ? " silu" : "");
@@ -118,7 +125,7 @@ class CausalConv1dBf16Test {
     List<DynamicTest> runOnDeviceMatchesTheFloatForward() {
         return Target.all().stream().map(target -> DynamicTest.dynamicTest("run() on " + target.name(), () -> {
             SplittableRandom rnd = new SplittableRandom(3);
-            Bf16Tensor x = Bf16Tensor.rounded(TestTensors.uniform(rnd, -2, 2, 1, 5, 37));
+            Bf16Tensor x = Bf16Tensor.rounded(TestTensors.uniform(rnd, -2, 2, 1, 5, 38));
             Bf16Tensor w = Bf16Tensor.rounded(TestTensors.uniform(rnd, -1, 1, 5, 4));
             Bf16Tensor bias = Bf16Tensor.rounded(TestTensors.uniform(rnd, -1, 1, 5));
             CausalConv1dBf16.Result r = CausalConv1dBf16.forward(x, w).bias(bias).silu(true).build()
@@ -151,8 +158,32 @@ class CausalConv1dBf16Test {
         TaskGraph g = new TaskGraph("layout");
         GridScheduler grids = new GridScheduler();
         conv.addTo(g, "conv", grids);
-        // ceil(ceil(1001 / 4) / (32 * 4)) = 2 groups of 32 work-items; 6 rows
+        // an odd length runs the vectors kernel: ceil(ceil(1001 / 4) / (32 * 4)) = 2 groups of 32 work-items; 6 rows
         assertArrayEquals(new long[] {64, 6}, grids.get("layout.conv").orElseThrow().getGlobalWork());
+        // an even one the pairs kernel: ceil(1002 / 2 / (32 * 16)) = 1 group, in one work-group of 32
+        CausalConv1dBf16 even = CausalConv1dBf16.forward(Bf16Tensor.zeros(2, 3, 1002), Bf16Tensor.zeros(3, 4)).build();
+        TaskGraph g2 = new TaskGraph("layout");
+        GridScheduler grids2 = new GridScheduler();
+        even.addTo(g2, "conv", grids2);
+        assertArrayEquals(new long[] {32, 6}, grids2.get("layout.conv").orElseThrow().getGlobalWork());
+        assertArrayEquals(new long[] {32, 1}, grids2.get("layout.conv").orElseThrow().getLocalWork());
+    }
+
+    /** More rows than the grid's dimension 1 holds: the pairs kernel's row loop strides (compiled targets: the JVM emulates shuffles slowly). */
+    @TestFactory
+    List<DynamicTest> pairsKernelStridesOverRows() {
+        return Target.compiled().stream().map(target -> DynamicTest.dynamicTest("2 x 20000 rows on " + target.name(), () -> {
+            SplittableRandom rnd = new SplittableRandom(5);
+            Bf16Tensor x = Bf16Tensor.rounded(TestTensors.uniform(rnd, -2, 2, 2, 20000, 6));
+            Bf16Tensor w = Bf16Tensor.rounded(TestTensors.uniform(rnd, -1, 1, 20000, 4));
+            Bf16Tensor init = Bf16Tensor.rounded(TestTensors.uniform(rnd, -1, 1, 2, 20000, 3));
+            CausalConv1dResult want = CausalConv1dReference.forward(x.toFloat(), w.toFloat(), null, init.toFloat(), true);
+            CausalConv1dBf16 conv = CausalConv1dBf16.forward(x, w).initialStates(init).silu(true).build();
+            CausalConv1dBf16.Result got = forward(target, conv, List.of(x, w, init), Bf16Tensor.zeros(x.shape()),
+                    Bf16Tensor.zeros(conv.stateShape()));
+            assertCloseBf16("out", want.out(), got.out());
+            assertBitsEqual("final_states", want.state(), got.state());
+        })).toList();
     }
 
     /** |got - ref| <= ATOL + RTOL |ref| element by element (ref in float32 from the float64 reference). */

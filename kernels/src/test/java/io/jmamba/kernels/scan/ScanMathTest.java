@@ -52,4 +52,30 @@ class ScanMathTest {
         assertEquals(0f, ScanMath.silu(-200f), 0f);
         assertEquals(200f, ScanMath.silu(200f));
     }
+
+    @Test
+    void softplusApproxIsSoftplusExceptWhereItsExponentialFlushes() {
+        for (int i = -3_000_000; i <= 3_000_000; i += 7) {
+            float x = i * 1e-5f;
+            assertEquals(ScanMath.softplus(x), ScanMath.softplusApprox(x), 0f, "x = " + x);
+        }
+        // e^-|x| below the smallest normal float: flushed, max(x, 0) exactly
+        assertEquals(0f, ScanMath.softplusApprox(-100f));
+        assertEquals(100f, ScanMath.softplusApprox(100f));
+        assertEquals(0f, ScanMath.softplusApprox(Float.NEGATIVE_INFINITY));
+        assertTrue(Float.isNaN(ScanMath.softplusApprox(Float.NaN)));
+    }
+
+    @Test
+    void siluApproxIsWithinItsStatedError() {
+        for (int i = -400_000; i <= 400_000; i++) {
+            float x = i * 1e-4f;
+            double want = x / (1 + Math.exp(-x));
+            double err = Math.abs(ScanMath.siluApprox(x) - want);
+            assertTrue(err <= (Math.abs(x) + 8) * 8e-8 * Math.abs(want), "siluApprox(" + x + "): error " + err);
+        }
+        assertEquals(0f, ScanMath.siluApprox(-200f), 0f); // s * s overflows: a zero
+        assertEquals(200f, ScanMath.siluApprox(200f));
+        assertEquals(0f, ScanMath.siluApprox(0f), 0f);
+    }
 }

@@ -45,6 +45,7 @@ class SelectiveScanTest {
         record Config(SelectiveScan.Variant variant, int chunk) { }
         for (Config cfg : List.of(new Config(SelectiveScan.Variant.TILED, 0), new Config(SelectiveScan.Variant.TILED, 16),
                 new Config(SelectiveScan.Variant.CHUNKED, 0), new Config(SelectiveScan.Variant.CHUNKED, 16),
+                new Config(SelectiveScan.Variant.TILED16, 0), new Config(SelectiveScan.Variant.TILED16, 24),
                 new Config(SelectiveScan.Variant.BLOCK, 0))) {
             for (Target target : targetsFor(cfg.variant())) {
                 for (String name : List.of("basic", "groups", "plain", "long")) {
@@ -185,11 +186,11 @@ class SelectiveScanTest {
     }
 
     /**
-     * TILED at the edges of its tiling (R = T = 32): rows not a multiple of R, segments (batch x B/C
+     * TILED (R = T = 32) and TILED16 (R = 32, T = 16) at the edges of their tiling: rows not a multiple of R, segments (batch x B/C
      * group) shorter than R or not a multiple of it, seqlen odd or below T, chunks that are not whole
      * tiles, a single chunk, chunk counts around the carry pass's batches of
      * {@link SelectiveScanTiledKernels#CARRY_AHEAD} chunks, dstate not a multiple of 4 (B/C tiles read one
-     * by one), and each with and without an initial state.
+     * by one) or odd (TILED16's B pairs), and each with and without an initial state.
      */
     @TestFactory
     List<DynamicTest> tiledEdgeShapesMatchReference() {
@@ -202,28 +203,31 @@ class SelectiveScanTest {
                 {1, 1, 1000, 16, 1, 0},     // default chunking: several chunks of whole tiles, a partial last one
                 {1, 35, 512, 16, 1, 64},    // exactly one batch of 8 chunks in the carry pass
                 {1, 35, 700, 6, 1, 64},     // 11 chunks: a full batch and a partial one; dstate 6
-                {2, 3, 1100, 16, 1, 64}};   // 18 chunks: two full batches and a partial one
+                {2, 3, 1100, 16, 1, 64},    // 18 chunks: two full batches and a partial one
+                {1, 33, 99, 7, 1, 48}};     // odd dstate: a last B pair with one state
         List<DynamicTest> tests = new ArrayList<>();
-        for (Target target : Target.all()) {
-            for (int[] s : shapes) {
-                for (boolean withInit : new boolean[] {false, true}) {
-                    long seed = Arrays.hashCode(s) + (withInit ? 1 : 0);
-                    tests.add(DynamicTest.dynamicTest(Arrays.toString(s) + (withInit ? " from a state" : "") + " TILED on "
-                            + target.name(), () -> {
-                        Problem random = Problem.random(seed, s[0], s[1], s[2], s[3], s[4], true);
-                        Problem p = random.withInit(withInit
-                                ? TestTensors.uniform(new SplittableRandom(seed), -1, 1, s[0], s[1], s[3]) : null);
-                        SelectiveScan.Builder b = p.builder().variant(SelectiveScan.Variant.TILED);
-                        if (s[5] > 0) {
-                            b.chunkLength(s[5]);
-                        }
-                        SelectiveScan scan = b.build();
-                        assertEquals(SelectiveScan.Variant.TILED, scan.variant());
-                        SelectiveScanResult want = p.reference();
-                        SelectiveScanResult got = run(target, scan, p.inputs());
-                        Tolerance.assertClose("out", want.out(), got.out());
-                        Tolerance.assertClose("last_state", want.lastState(), got.lastState());
-                    }));
+        for (SelectiveScan.Variant variant : List.of(SelectiveScan.Variant.TILED, SelectiveScan.Variant.TILED16)) {
+            for (Target target : Target.all()) {
+                for (int[] s : shapes) {
+                    for (boolean withInit : new boolean[] {false, true}) {
+                        long seed = Arrays.hashCode(s) + (withInit ? 1 : 0);
+                        tests.add(DynamicTest.dynamicTest(Arrays.toString(s) + (withInit ? " from a state" : "") + " " + variant + " on "
+                                + target.name(), () -> {
+                            Problem random = Problem.random(seed, s[0], s[1], s[2], s[3], s[4], true);
+                            Problem p = random.withInit(withInit
+                                    ? TestTensors.uniform(new SplittableRandom(seed), -1, 1, s[0], s[1], s[3]) : null);
+                            SelectiveScan.Builder b = p.builder().variant(variant);
+                            if (s[5] > 0) {
+                                b.chunkLength(s[5]);
+                            }
+                            SelectiveScan scan = b.build();
+                            assertEquals(variant, scan.variant());
+                            SelectiveScanResult want = p.reference();
+                            SelectiveScanResult got = run(target, scan, p.inputs());
+                            Tolerance.assertClose("out", want.out(), got.out());
+                            Tolerance.assertClose("last_state", want.lastState(), got.lastState());
+                        }));
+                    }
                 }
             }
         }
@@ -270,6 +274,18 @@ class SelectiveScanTest {
         assertEquals(SelectiveScan.Variant.TILED, Problem.random(1, 1, 2, 10, 4, 1, false).builder().build().variant());
         // B and C tiles live in local memory: a larger state runs CHUNKED
         assertEquals(SelectiveScan.Variant.CHUNKED, Problem.random(1, 1, 2, 10, 65, 1, false).builder().build().variant());
+        assertEquals(SelectiveScan.Variant.CHUNKED, Problem.random(1, 1, 2, 10, 65, 1, false).builder()
+                .variant(SelectiveScan.Variant.TILED16).build().variant());
+    }
+
+    @Test
+    void tiled16ChunksAreWholeTilesAndGiveSeveralWaves() {
+        // b1, d1536: about three H100 waves of one-warp work-groups: 228 chunks of 288 tokens at 64K, 231 of 4544 at 1M
+        assertEquals(288, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED16, 1536, 1 << 16));
+        assertEquals(4544, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED16, 1536, 1 << 20));
+        assertEquals(0, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED16, 1536, 1 << 20) % SelectiveScanTiled16Kernels.TOKENS);
+        assertEquals(SelectiveScan.TILED_MIN_CHUNK, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED16, 1, 1 << 20));
+        assertEquals(45, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED16, 33, 45));
     }
 
     @TestFactory

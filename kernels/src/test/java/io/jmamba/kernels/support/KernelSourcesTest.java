@@ -2,6 +2,7 @@ package io.jmamba.kernels.support;
 
 import io.jmamba.kernels.attention.CausalAttentionKernels;
 import io.jmamba.kernels.attention.FlashAttentionTiledKernel;
+import io.jmamba.kernels.conv.CausalConv1dBf16Kernels;
 import io.jmamba.kernels.conv.CausalConv1dKernels;
 import io.jmamba.kernels.scan.SelectiveScanBlockKernel;
 import io.jmamba.kernels.scan.SelectiveScanKernels;
@@ -32,7 +33,7 @@ class KernelSourcesTest {
     private static final List<Class<?>> KERNEL_CLASSES = List.of(SelectiveScanKernels.class, SelectiveScanBlockKernel.class,
             SelectiveScanTiledKernels.class,
             SelectiveStateUpdateKernels.class, CausalConv1dKernels.class, CausalAttentionKernels.class,
-            FlashAttentionTiledKernel.class);
+            FlashAttentionTiledKernel.class, CausalConv1dBf16Kernels.class);
 
     /** Representative values for the specialised parameters, by name. */
     private static Object specialValue(String name) {
@@ -46,6 +47,8 @@ class KernelSourcesTest {
             case "threads" -> 128;
             case "items" -> 8;
             case "perItem" -> 8;
+            case "vectorsPerItem" -> 4;
+            case "pairsPerItem" -> 16;
             case "scanFloats" -> 128 * 16;
             default -> throw new AssertionError("no test value for @Specialize parameter " + name);
         };

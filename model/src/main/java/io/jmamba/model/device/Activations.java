@@ -21,6 +21,8 @@ final class Activations {
     final FloatArray[] ssmState;
     final FloatArray hidden;
     final FloatArray residual;
+    /** The fused decode step's second residual array: its layers alternate between the two (a kernel may not read and write one). */
+    final FloatArray residualB;
     final FloatArray normed;
     final FloatArray lastRows;
     final FloatArray logits;
@@ -42,6 +44,7 @@ final class Activations {
         }
         hidden = new FloatArray(t * c.dModel());
         residual = new FloatArray(t * c.dModel());
+        residualB = new FloatArray(t * c.dModel());
         normed = new FloatArray(t * c.dModel());
         lastRows = allPositions ? null : new FloatArray((long) batch * c.dModel());
         logits = new FloatArray((allPositions ? t : batch) * (long) c.vocabSize());

@@ -1,5 +1,7 @@
 package io.jmamba.model.device;
 
+import io.jmamba.kernels.fused.FusedGemv;
+import io.jmamba.kernels.fused.Mamba2Decode;
 import io.jmamba.kernels.nn.Linear;
 import io.jmamba.kernels.nn.LinearBf16;
 import io.jmamba.runtime.api.BFloat16Array;
@@ -45,6 +47,24 @@ public final class LinearLayers {
         } else {
             Linear.addTo(g, grids, prefix, rows, in, out, x, w, bias, y, path);
         }
+    }
+
+    /**
+     * The fused residual-add + RMSNorm + GEMV of a decode step ({@link FusedGemv#addNormGemv}) with the
+     * device's copy of {@code w}.
+     */
+    public void addNormGemv(TaskGraph g, GridScheduler grids, String prefix, int rows, int in, int out, FloatArray hidden,
+                            FloatArray residualIn, FloatArray normW, FloatArray w, FloatArray bias, FloatArray y,
+                            FloatArray residualOut, float eps) {
+        FusedGemv.addNormGemv(g, grids, prefix, rows, in, out, hidden, residualIn, normW, onDevice(w), bias, y, residualOut, eps);
+    }
+
+    /** The fused gated RMSNorm + out_proj GEMV + conv-state shift ({@link FusedGemv#addGatedNormGemv}) with the device's copy of {@code w}. */
+    public void addGatedNormGemv(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int out, FloatArray yIn,
+                                 FloatArray zxbcdt, FloatArray gateW, FloatArray w, FloatArray bias, FloatArray y,
+                                 FloatArray convState, int groupSize, float eps, boolean normBeforeGate) {
+        FusedGemv.addGatedNormGemv(g, grids, prefix, s, out, yIn, zxbcdt, gateW, onDevice(w), bias, y, convState, groupSize, eps,
+                normBeforeGate);
     }
 
     /** The array the device holds for weight {@code w}: its bf16 twin, or {@code w}. */

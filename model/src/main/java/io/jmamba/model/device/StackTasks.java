@@ -76,6 +76,19 @@ final class StackTasks {
         } else {
             g.task("embed", ModelKernels::embed, a.ids, w.embedding(), a.hidden, a.tokens, d);
         }
+        if (fusedSteps(a)) {
+            // three launches per layer; the residual alternates between two arrays; the head normalises itself
+            FloatArray residualIn = null;
+            for (int l = 0; l < c.nLayer(); l++) {
+                FloatArray residualOut = l % 2 == 0 ? a.residual : a.residualB;
+                ((Mamba2Tasks) mixers.get(l)).addFusedStep(g, grids, "l" + l + "_", a.layer(l), residualIn, residualOut);
+                residualIn = residualOut;
+            }
+            linears.addNormGemv(g, grids, "lm_head", a.tokens, d, c.vocabSize(), a.hidden, residualIn, w.normF(), w.lmHead(),
+                    null, a.logits, null, c.normEps());
+            output(g, grids, a, fast);
+            return;
+        }
         for (int l = 0; l < c.nLayer(); l++) {
             LayerWeights lw = w.layers().get(l);
             norm(g, grids, "l" + l + "_norm", a, lw.norm(), l == 0);
@@ -95,6 +108,24 @@ final class StackTasks {
             PortableMixers.linear(g, "lm_head", headIn, w.lmHead(), null, a.logits, rows, d, c.vocabSize(), d, 0, 0, 1,
                     false, placeholder);
         }
+        output(g, grids, a, fast);
+    }
+
+    /** Whether a forward of this shape runs the fused decode layers: fast Mamba-2 kernels, fused decode chosen, one token of few sequences. */
+    private boolean fusedSteps(Activations a) {
+        if (kernels != KernelSet.FAST || !choices.fusedDecode() || a.seqlen != 1) {
+            return false;
+        }
+        for (MixerTasks m : mixers) {
+            if (!(m instanceof Mamba2Tasks m2) || !m2.fusedStepFits(a.batch)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The step's result: the argmax ids (greedy) or the logits back to the host. */
+    private void output(TaskGraph g, GridScheduler grids, Activations a, boolean fast) {
         if (a.output == Output.GREEDY_IDS) {
             if (fast) {
                 Argmax.addTo(g, grids, "next", a.batch, c.vocabSize(), a.logits, a.ids);

@@ -57,6 +57,36 @@ public final class Mamba2Tasks implements MixerTasks {
         this.fusedDecode = choices.fusedDecode();
     }
 
+    /**
+     * The whole layer of a decode step (seqlen 1, few rows) in three launches: residual add + RMSNorm +
+     * in_proj; conv + SSM; gated RMSNorm + out_proj (+ the conv-state shift). {@code residualIn} null for
+     * the first layer; {@code residualOut} receives hidden + residualIn and must be another array.
+     */
+    public void addFusedStep(TaskGraph g, GridScheduler grids, String p, LayerIo io, FloatArray residualIn,
+                             FloatArray residualOut) {
+        int d = c.dModel();
+        int dI = c.dInner();
+        int gr = c.nGroups();
+        int b = io.batch();
+        Scratch s = io.scratch();
+        Mamba2Decode.Shape shape = new Mamba2Decode.Shape(b, c.nHeads(), c.headDim(), gr, c.dState(), c.dConv(), true,
+                c.dtLimitLow(), c.dtLimitHigh());
+        FloatArray zxbcdt = s.get("m2_zxbcdt", (long) b * shape.inRows());
+        FloatArray y = s.get("m2_y", (long) b * dI);
+        linears.addNormGemv(g, grids, p + "in", b, d, shape.inRows(), io.out(), residualIn, w.norm(), w.inProj(), w.inProjBias(),
+                zxbcdt, residualOut, c.normEps());
+        Mamba2Decode.addConvSsm(g, grids, p + "f", shape, zxbcdt, io.convState(), w.convWeight(), w.convBias(),
+                io.ssmState(), w.a(), w.d(), w.dtBias(), y);
+        linears.addGatedNormGemv(g, grids, p + "out", shape, d, y, zxbcdt, w.gateNorm(), w.outProj(), w.outProjBias(), io.out(),
+                io.convState(), dI / gr, c.normEps(), c.normBeforeGate());
+    }
+
+    /** Whether {@link #addFusedStep} takes this model at {@code batch} rows (the GEMV's few rows, local rows wide enough). */
+    public boolean fusedStepFits(int batch) {
+        return fusedDecode && batch <= io.jmamba.kernels.fused.FusedGemvKernels.ROWS
+                && io.jmamba.kernels.fused.FusedGemv.fits(c.dModel()) && io.jmamba.kernels.fused.FusedGemv.fits(c.dInner());
+    }
+
     @Override
     public void add(TaskGraph g, GridScheduler grids, String p, LayerIo io) {
         int d = c.dModel();

@@ -101,8 +101,11 @@ final class CEmitter {
         unroll.values().forEach(r -> loopEnds.add(r.backEdgeBlock()));
         for (Map.Entry<Integer, List<Stmt>> b : f.blocks.entrySet()) {
             if (unroll.containsKey(b.getKey())) {
-                // a constant, small trip count: give the device compiler a C loop to unroll
-                body.append("    #pragma unroll\n    for (;;) {\n");
+                // a constant, small trip count: give the device compiler a C loop to unroll; except, on OpenCL, a
+                // loop around emulated warp operations: each is a work-group barrier there, and PoCL's compile time
+                // grows steeply with the barriers of a fully unrolled body (the frag MMAs of an attention tile)
+                boolean keepRolled = !c.cuda && containsWarpExchange(f, unroll.get(b.getKey()));
+                body.append(keepRolled ? "    #pragma unroll 1\n    for (;;) {\n" : "    #pragma unroll\n    for (;;) {\n");
             }
             if (f.jumpTargets.contains(b.getKey())) {
                 body.append("L").append(b.getKey()).append(":;\n");
@@ -145,6 +148,20 @@ final class CEmitter {
             }
         }
         sb.append(body).append("}\n");
+    }
+
+    /** Whether a loop region calls an emulated warp operation (directly or through a device function taking the scratch). */
+    private boolean containsWarpExchange(FunctionIR f, UnrollableLoops.Region r) {
+        for (List<Stmt> block : f.blocks.subMap(r.header(), true, r.backEdgeBlock(), true).values()) {
+            for (Stmt s : block) {
+                if (s instanceof Stmt.Call call && (call.intrinsic()
+                        ? call.callee().startsWith("warp.") || call.callee().startsWith("mma.frag.")
+                        : warpScratchTakers.contains(call.callee()))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Variables some statement reads: a call whose result nobody reads is emitted without the assignment. */

@@ -18,7 +18,9 @@ import java.util.stream.LongStream;
 /**
  * The bf16 causal conv1d with bias and SiLU ({@link CausalConv1dBf16}), Mamba-1's shape as
  * {@link Conv1dSeries}: x, weight, bias and out in bf16, so its bandwidth counts 2-byte elements and is
- * compared with the same copy bandwidth.
+ * compared with the same copy bandwidth. {@code conv1d-bf16} runs the default layout;
+ * {@code conv1d-vector-8-bf16} the first bf16 kernel ({@link CausalConv1dBf16.Layout#VECTORS}, two
+ * 4-element vectors per item: the bf16 twin of {@code conv1d-vector-8}), to time against it.
  */
 public final class Conv1dBf16Series extends LayerSeries {
     private static final long BF16 = 2;
@@ -26,11 +28,25 @@ public final class Conv1dBf16Series extends LayerSeries {
 
     private final int dim;
     private final int width;
+    private final CausalConv1dBf16.Layout layout;
+    private final int vectorsPerItem;
 
     public Conv1dBf16Series(int dim, int width) {
-        super("conv1d-bf16", "causal conv1d + SiLU, bf16, " + dim + " channels, width " + width, SeriesKind.SCAN, 1);
+        this("conv1d-bf16", dim, width, CausalConv1dBf16.Layout.PAIRS, CausalConv1dBf16.DEFAULT_VECTORS_PER_ITEM);
+    }
+
+    /** The first bf16 kernel, two vectors per item: {@code conv1d-vector-8-bf16}. */
+    public static Conv1dBf16Series vectors8(int dim, int width) {
+        return new Conv1dBf16Series("conv1d-vector-8-bf16", dim, width, CausalConv1dBf16.Layout.VECTORS, 2);
+    }
+
+    private Conv1dBf16Series(String id, int dim, int width, CausalConv1dBf16.Layout layout, int vectorsPerItem) {
+        super(id, "causal conv1d + SiLU, bf16, " + dim + " channels, width " + width + ", layout " + layout
+                + (layout == CausalConv1dBf16.Layout.VECTORS ? " x" + vectorsPerItem : ""), SeriesKind.SCAN, 1);
         this.dim = dim;
         this.width = width;
+        this.layout = layout;
+        this.vectorsPerItem = vectorsPerItem;
     }
 
     @Override
@@ -54,7 +70,8 @@ public final class Conv1dBf16Series extends LayerSeries {
         Bf16Tensor x = Bf16Tensor.of(random((long) dim * len, 21, -1f, 1f), 1, dim, len);
         Bf16Tensor weight = Bf16Tensor.of(random((long) dim * width, 22, -1f, 1f), dim, width);
         Bf16Tensor bias = Bf16Tensor.of(random(dim, 23, -1f, 1f), dim);
-        CausalConv1dBf16 conv = CausalConv1dBf16.forward(x, weight).bias(bias).silu(true).build();
+        CausalConv1dBf16 conv = CausalConv1dBf16.forward(x, weight).bias(bias).silu(true).layout(layout)
+                .vectorsPerItem(vectorsPerItem).build();
         TaskGraph g = new TaskGraph("bench_conv_bf16").transferToDevice(DataTransferMode.FIRST_EXECUTION,
                 x.data(), weight.data(), bias.data());
         GridScheduler grids = new GridScheduler();

@@ -1,5 +1,6 @@
 package io.jmamba.bench.scaling.series;
 
+import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 
 import java.lang.foreign.Arena;
@@ -22,6 +23,7 @@ import java.util.stream.LongStream;
 public final class Inputs {
     private static final int BLOCK = 1 << 16;
     private static final Map<String, MemorySegment> POOLS = new HashMap<>();
+    private static final Map<String, MemorySegment> BF16_POOLS = new HashMap<>();
 
     private Inputs() {
     }
@@ -50,6 +52,36 @@ public final class Inputs {
             POOLS.put(key, pool);
         }
         return FloatArray.fromSegment(pool.asSlice(0, n * Float.BYTES));
+    }
+
+    /**
+     * A read-only bf16 input of {@code n} values uniform in [lo, hi) (each rounded to bf16): a view of
+     * the bf16 pool for that range, as {@link #shared} for fp32. Never write into it.
+     */
+    public static synchronized BFloat16Array sharedBf16(long n, float lo, float hi) {
+        String key = lo + ".." + hi;
+        MemorySegment pool = BF16_POOLS.get(key);
+        if (pool == null || pool.byteSize() < n * 2) {
+            BF16_POOLS.remove(key);
+            pool = Arena.ofAuto().allocate(Math.max(1, n) * 2, 64);
+            fillBf16(pool, n, 0x5eed, lo, hi);
+            BF16_POOLS.put(key, pool);
+        }
+        return BFloat16Array.fromSegment(pool.asSlice(0, n * 2));
+    }
+
+    private static void fillBf16(MemorySegment dst, long size, long seed, float lo, float hi) {
+        SplittableRandom r = new SplittableRandom(seed);
+        short[] block = new short[(int) Math.min(BLOCK, Math.max(1, size))];
+        for (int i = 0; i < block.length; i++) {
+            block[i] = BFloat16Array.fromFloat((float) (lo + r.nextDouble() * (hi - lo)));
+        }
+        long blocks = (size + block.length - 1) / block.length;
+        LongStream.range(0, blocks).parallel().forEach(k -> {
+            long at = k * block.length;
+            int n = (int) Math.min(block.length, size - at);
+            MemorySegment.copy(block, 0, dst, ValueLayout.JAVA_SHORT, at * 2, n);
+        });
     }
 
     private static void fill(MemorySegment dst, long size, long seed, float lo, float hi) {

@@ -1,0 +1,25 @@
+package io.jmamba.bench.scaling;
+
+import io.jmamba.bench.scaling.series.AttentionBf16Series;
+import io.jmamba.runtime.backend.ComputeDevice;
+import io.jmamba.runtime.backend.DeviceMatrix;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The bf16 attention series: in the catalog under its bf16 id, sized in bf16 bytes, and runnable (JVM). */
+class AttentionBf16SeriesTest {
+    @Test
+    void catalogHasItAndItRunsASmallLength() {
+        Series s = SeriesCatalog.select(java.util.List.of("attention-bf16")).getFirst();
+        assertEquals("attention-bf16", s.id());
+        assertEquals(SeriesKind.ATTENTION, s.kind());
+        assertEquals(2.0 * 4 * 12 * 64 * 1000, s.bytesMoved(1000));
+        assertTrue(s.label().contains("tiles 2x16 queries per warp, 32 keys"), s.label());
+        ComputeDevice jvm = DeviceMatrix.devices().stream().filter(d -> d.backendName().equals("jvm")).findFirst().orElseThrow();
+        try (MeasuredStep step = new AttentionBf16Series(1, 64).prepare(jvm, 70)) {
+            step.run();
+        }
+    }
+}
