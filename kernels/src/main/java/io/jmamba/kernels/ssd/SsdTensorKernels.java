@@ -8,7 +8,8 @@ import io.jmamba.runtime.api.Parallel;
 
 /**
  * The three matrix-product phases of the SSD scan ({@link SsdKernels}' chunkState, chunkCb and
- * chunkScan, the same fp32 intermediates) with bf16 inputs on tensor cores: every product is a
+ * chunkScan, the same fp32 intermediates, except that the passed states are bf16) and the state
+ * passing with bf16 inputs on tensor cores: every product is a
  * sequence of warp-wide {@link KernelContext#mmaBf16Frag} (m16n8k16, fp32 accumulation) on operands
  * packed as bf16 pairs.
  *
@@ -18,13 +19,14 @@ import io.jmamba.runtime.api.Parallel;
  * straight into the A/B fragments; operands strided along the contraction (x and B in B^T (w x), x in
  * (L o CB) x, the fp32 state) are staged in local memory, {@link #SLICE} contraction steps at a time,
  * transposed into rows of packed pairs along the contraction, {@link #STRIDE} ints apart: 36 = 4 mod 32,
- * so the fragment reads (lane g*4+t reads row g, pair t) and the staging writes (see {@link #stageTransposed})
- * both hit 32 distinct banks. The decayed, masked weights (L o CB) of the intra-chunk product are
+ * so the fragment reads (lane g*4+t reads row g, pair t) and the staging writes (lane l writes pair
+ * l % 8 of row 2 (l / 8), 72 (l / 8) + l % 8 = 8 (l / 8) + l % 8 mod 32) both hit 32 distinct banks. The decayed, masked weights (L o CB) of the intra-chunk product are
  * computed per lane directly in the A-fragment layout from the fp32 C B^T, dA cumsum and dt.
  *
  * <p>Warp operations are work-group barriers on OpenCL and the JVM, so every loop containing an mma
  * has bounds uniform over the work-group (the causal end of the intra-chunk product is the tile's, not
- * the warp's; on CUDA a warp-level end would skip about 15% more).
+ * the warp's: a warp past its rows' end still issues its mma on zero weights, though it skips the
+ * weights' loads and exponentials; on CUDA a warp-level end would skip about 15% more mma).
  *
  * <p>Limits (checked by {@link SsdScanBf16}): chunk a multiple of {@link #TILE}, headdim and dstate
  * multiples of 16. Launch of the three products: 1-D, local size {@link #GROUP}, {@link #groups}
