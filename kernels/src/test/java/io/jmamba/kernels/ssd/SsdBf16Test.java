@@ -5,8 +5,8 @@ import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.backend.ComputeDevice;
+import io.jmamba.runtime.backend.DeviceMatrix;
 import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
@@ -73,19 +73,9 @@ class SsdBf16Test {
     }
 
     @TestFactory
-    Stream<DynamicTest> jvmAndCudaMatchReferenceOnBf16Inputs() {
-        return deviceTests(SsdCase.nativeMmaDevices());
-    }
-
-    @Tag("slow")
-    @TestFactory
-    Stream<DynamicTest> openClMatchesReferenceOnBf16Inputs() {
-        return deviceTests(SsdCase.emulatedMmaDevices());
-    }
-
-    static Stream<DynamicTest> deviceTests(List<ComputeDevice> devices) {
+    Stream<DynamicTest> everyDeviceMatchesReferenceOnBf16Inputs() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (ComputeDevice d : devices) {
+        for (ComputeDevice d : DeviceMatrix.devices()) {
             for (Bf16Case sc : cases()) {
                 String name = sc.name() + " on " + d.id();
                 tests.add(dynamicTest(name, () -> {

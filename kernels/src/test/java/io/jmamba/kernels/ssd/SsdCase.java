@@ -1,8 +1,6 @@
 package io.jmamba.kernels.ssd;
 
 import io.jmamba.runtime.api.FloatArray;
-import io.jmamba.runtime.backend.ComputeDevice;
-import io.jmamba.runtime.backend.DeviceMatrix;
 
 import java.util.Arrays;
 import java.util.List;
@@ -12,8 +10,8 @@ import java.util.Random;
 record SsdCase(String name, SsdConfig cfg, SsdInputs in) {
     /**
      * The variants the shared device loops run: all but the tensor-core one, whose warp-wide mma is
-     * emulated with work-group barriers off CUDA (slow on the JVM and slow to build on PoCL), so
-     * {@link SsdTf32Test} runs it on its own cases.
+     * emulated with work-group exchanges off CUDA (a minute for the Mamba-2-sized fixture on the JVM),
+     * so {@link SsdTf32Test} runs it on its own cases.
      */
     static final List<SsdScan.Variant> CORE_VARIANTS = Arrays.stream(SsdScan.Variant.values())
             .filter(v -> v != SsdScan.Variant.TENSOR_TF32X3).toList();
@@ -28,20 +26,6 @@ record SsdCase(String name, SsdConfig cfg, SsdInputs in) {
         SsdInputs in = new SsdInputs(f.array("x"), f.array("dt"), f.array("A"), f.array("B"), f.array("C"),
                 f.arrayOrNull("D"), f.arrayOrNull("z"), f.arrayOrNull("dt_bias"), f.arrayOrNull("initial_states"));
         return new SsdCase(f.name(), cfg, in);
-    }
-
-    /**
-     * Devices for the tensor-core kernels' regular tests: the JVM and CUDA. On OpenCL the warp-wide mma
-     * is emulated with work-group exchanges; PoCL takes minutes to build such a kernel (once per source,
-     * then its cache serves it), so the OpenCL runs are in {@link #emulatedMmaDevices()}, tagged slow.
-     */
-    static List<ComputeDevice> nativeMmaDevices() {
-        return DeviceMatrix.devices().stream().filter(d -> !d.backendName().equals("opencl")).toList();
-    }
-
-    /** The OpenCL devices (see {@link #nativeMmaDevices()}). */
-    static List<ComputeDevice> emulatedMmaDevices() {
-        return DeviceMatrix.devices().stream().filter(d -> d.backendName().equals("opencl")).toList();
     }
 
     /** Random inputs of the usual magnitudes: A in [-2, -0.1], dt around softplus range. */

@@ -17,9 +17,8 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 /**
  * The 3xTF32 tensor-core variant ({@link SsdTf32Kernels}) keeps the fp32 fixture tolerance: fixtures,
  * odd random shapes (partial tiles in every dimension, chunk 1, chunk > seqlen, groups) and the
- * carried-state property, on the JVM and CUDA; the same on OpenCL and the Mamba-2-sized fixture (600
- * tokens, 2 x 64 x 128; off CUDA every mma is a work-group exchange, about a minute on the JVM) are
- * tagged slow (see {@link SsdCase#nativeMmaDevices()}).
+ * carried-state property, on every device. The Mamba-2-sized fixture (600 tokens, 2 x 64 x 128) is
+ * tagged slow: off CUDA every mma is a work-group exchange, about a minute on the JVM.
  */
 class SsdTf32Test {
     static final SsdScan.Variant V = SsdScan.Variant.TENSOR_TF32X3;
@@ -28,14 +27,8 @@ class SsdTf32Test {
     static final List<String> SMALL_FIXTURES = SsdFixtureTest.CASES.stream().filter(c -> !c.equals(BIG_FIXTURE)).toList();
 
     @TestFactory
-    Stream<DynamicTest> fixturesOnJvmAndCuda() {
-        return fixtureTests(SsdCase.nativeMmaDevices(), SMALL_FIXTURES);
-    }
-
-    @Tag("slow")
-    @TestFactory
-    Stream<DynamicTest> fixturesOnOpenCl() {
-        return fixtureTests(SsdCase.emulatedMmaDevices(), SMALL_FIXTURES);
+    Stream<DynamicTest> fixturesOnEveryDevice() {
+        return fixtureTests(DeviceMatrix.devices(), SMALL_FIXTURES);
     }
 
     @Tag("slow")
@@ -45,19 +38,9 @@ class SsdTf32Test {
     }
 
     @TestFactory
-    Stream<DynamicTest> randomShapesOnJvmAndCuda() {
-        return randomShapeTests(SsdCase.nativeMmaDevices());
-    }
-
-    @Tag("slow")
-    @TestFactory
-    Stream<DynamicTest> randomShapesOnOpenCl() {
-        return randomShapeTests(SsdCase.emulatedMmaDevices());
-    }
-
-    static Stream<DynamicTest> randomShapeTests(List<ComputeDevice> devices) {
+    Stream<DynamicTest> randomShapesOnEveryDevice() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (ComputeDevice d : devices) {
+        for (ComputeDevice d : DeviceMatrix.devices()) {
             for (SsdCase sc : SsdPropertyTest.randomCases()) {
                 String name = sc.name() + " on " + d.id();
                 tests.add(dynamicTest(name, () -> {
@@ -75,7 +58,7 @@ class SsdTf32Test {
 
     @TestFactory
     Stream<DynamicTest> twoPiecesWithCarriedStateEqualOnePiece() {
-        return SsdCase.nativeMmaDevices().stream().map(d -> dynamicTest("on " + d.id(),
+        return DeviceMatrix.devices().stream().map(d -> dynamicTest("on " + d.id(),
                 () -> SsdPropertyTest.twoPieces((sc, o, f) -> SsdScan.run(d, sc.cfg(), sc.in(), o, f, V))));
     }
 
