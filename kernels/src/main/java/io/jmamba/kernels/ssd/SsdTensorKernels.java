@@ -4,6 +4,7 @@ import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.KernelMath;
+import io.jmamba.runtime.api.LaunchBounds;
 import io.jmamba.runtime.api.Parallel;
 
 /**
@@ -53,6 +54,8 @@ public final class SsdTensorKernels {
     static final int STAGE_PASSES = TILE * PAIRS / GROUP / 2;
     static final int MAX_CHUNK = SsdConfig.MAX_CHUNK;
     static final float LOG2E = 1.4426950408889634f;
+    /** chunkScan's launch bounds: 5 groups of 4 warps per multiprocessor, at most 102 registers. */
+    static final int SCAN_GROUPS_PER_SM = 5;
 
     /** Work-groups of chunkState, chunkCb and chunkScan for {@code cfg}. */
     public static long[] groups(SsdConfig cfg) {
@@ -169,9 +172,13 @@ public final class SsdTensorKernels {
         int bRow = groups * dstate;
         int pLeft = headdim - p0;
         int nLeft = dstate - n0;
+        // passes over the column pairs 4e + lane / 8 that hold x or B columns (rows past both are never
+        // used: stale x rows only reach accumulator rows that are not stored); a run-time bound also
+        // keeps the passes rolled, so nvcc does not hoist all their 64-bit addresses (see chunkScan)
+        int stagePasses = Math.min(STAGE_PASSES, (Math.max(pLeft, nLeft) + 7) / 8);
         ctx.localBarrier();
         for (int k0 = 0; k0 < len; k0 += SLICE) {
-            for (int e = 0; e < STAGE_PASSES; e++) {
+            for (int e = 0; e < stagePasses; e++) {
                 int combo = warp * STAGE_PASSES + e;
                 int cp = lane / 8 + 4 * (combo % 8); // column pair of the tile
                 int sp = lane % 8 + 8 * (combo / 8); // token pair of the slice
@@ -248,6 +255,7 @@ public final class SsdTensorKernels {
      *
      * @param dMode 0: no D, 1: D per head, 2: D per (head, channel)
      */
+    @LaunchBounds(maxThreads = GROUP, minBlocksPerMultiprocessor = SCAN_GROUPS_PER_SM)
     public static void chunkScan(KernelContext ctx, BFloat16Array x, BFloat16Array z, FloatArray D, BFloat16Array C,
                                  FloatArray cb, FloatArray dtOut, FloatArray dACumsum, BFloat16Array statesIn,
                                  BFloat16Array out, int batch, int seqlen, int heads, int headdim, int groups,
@@ -303,9 +311,14 @@ public final class SsdTensorKernels {
             // bf16 pairs scaled by exp(dA_l) before rounding; B: the bf16 state staged as pairs along n),
             // then the intra-chunk term sum over s <= l of cb[l, s] exp(dA_l - dA_s) dt_s x[s, p] over the
             // tokens up to the tile's end (A: the weights, B: x staged transposed, pairs along s).
+            // branch-free fragments (nvcc otherwise duplicates the loop per combination of row conditions,
+            // 231 registers): rows past the sequence load the last row's C / any in-chunk cb and are
+            // zeroed by a select; the causal mask is a select too
             int cRow = groups * dstate;
-            long cA = (row0 * groups + g) * dstate + (long) la * cRow + 2 * t;
-            long cB = cA + 8L * cRow;
+            long cA = (row0 * groups + g) * dstate + (long) Math.min(la, len - 1) * cRow + 2 * t;
+            long cB = (row0 * groups + g) * dstate + (long) Math.min(lb, len - 1) * cRow + 2 * t;
+            int lastA = inA ? la : -1; // the last token row la keeps (none past the sequence)
+            int lastB = inB ? lb : -1;
             long sBase = ((long) i * headdim + p0) * dstate;
             long cbA = (((long) b * nchunks + c) * groups + g) * chunk * chunk + (long) la * chunk;
             long cbB = cbA + 8L * chunk;
@@ -313,12 +326,17 @@ public final class SsdTensorKernels {
             int xRow = heads * headdim;
             int interSlices = (dstate + SLICE - 1) / SLICE;
             int slices = interSlices + (sEnd + SLICE - 1) / SLICE;
+            // staging passes that touch rows below headdim (rows past it are never read: pLeft is a multiple
+            // of 8, whole n8 tiles). Run-time bounds also keep the JIT from unrolling the passes, whose
+            // hoisted 64-bit addresses otherwise cost nvcc some 60 registers.
+            int statePasses = Math.min(2 * STAGE_PASSES, (pLeft + GROUP / PAIRS - 1) / (GROUP / PAIRS));
+            int xPasses = Math.min(STAGE_PASSES, pLeft / 8);
             for (int sl = 0; sl < slices; sl++) {
                 boolean inter = sl < interSlices; // uniform over the group
                 int k0 = sl * SLICE;
                 int kEnd = Math.min(SLICE, dstate - k0);
                 if (inter) {
-                    for (int e = 0; e < 2 * STAGE_PASSES; e++) {
+                    for (int e = 0; e < statePasses; e++) {
                         int idx = lid + GROUP * e;
                         int np = idx % PAIRS;
                         int pr = idx / PAIRS;
@@ -331,7 +349,7 @@ public final class SsdTensorKernels {
                 } else {
                     k0 = (sl - interSlices) * SLICE;
                     kEnd = Math.min(SLICE, sEnd - k0);
-                    for (int e = 0; e < STAGE_PASSES; e++) {
+                    for (int e = 0; e < xPasses; e++) { // column pairs 4e + lane / 8: rows 8e.. of the tile
                         int combo = warp * STAGE_PASSES + e;
                         int cp = lane / 8 + 4 * (combo % 8);
                         int sp = lane % 8 + 8 * (combo / 8);
@@ -357,16 +375,12 @@ public final class SsdTensorKernels {
                     int a1 = 0;
                     int a2 = 0;
                     int a3 = 0;
-                    if (inter) {
+                    if (inter) { // ea, eb are 0 past the sequence
                         int k = k0 + 2 * kk;
-                        if (inA) {
-                            a0 = scaledPair(C.getPair(cA + k), ea);
-                            a2 = scaledPair(C.getPair(cA + k + 8), ea);
-                        }
-                        if (inB) {
-                            a1 = scaledPair(C.getPair(cB + k), eb);
-                            a3 = scaledPair(C.getPair(cB + k + 8), eb);
-                        }
+                        a0 = scaledPair(C.getPair(cA + k), ea);
+                        a2 = scaledPair(C.getPair(cA + k + 8), ea);
+                        a1 = scaledPair(C.getPair(cB + k), eb);
+                        a3 = scaledPair(C.getPair(cB + k + 8), eb);
                     } else {
                         int s = k0 + 2 * kk + 2 * t; // this lane's columns: s, s + 1 (a0, a1) and s + 8, s + 9 (a2, a3)
                         float dAs0 = dA2[s];
@@ -377,18 +391,14 @@ public final class SsdTensorKernels {
                         float dt1 = dtl[s + 1];
                         float dt8 = dtl[s + 8];
                         float dt9 = dtl[s + 9];
-                        if (inA) {
-                            a0 = KernelMath.packBf16x2(weight(cb, cbA + s, dAa, dAs0, dt0, s <= la),
-                                    weight(cb, cbA + s + 1, dAa, dAs1, dt1, s + 1 <= la));
-                            a2 = KernelMath.packBf16x2(weight(cb, cbA + s + 8, dAa, dAs8, dt8, s + 8 <= la),
-                                    weight(cb, cbA + s + 9, dAa, dAs9, dt9, s + 9 <= la));
-                        }
-                        if (inB) {
-                            a1 = KernelMath.packBf16x2(weight(cb, cbB + s, dAb, dAs0, dt0, s <= lb),
-                                    weight(cb, cbB + s + 1, dAb, dAs1, dt1, s + 1 <= lb));
-                            a3 = KernelMath.packBf16x2(weight(cb, cbB + s + 8, dAb, dAs8, dt8, s + 8 <= lb),
-                                    weight(cb, cbB + s + 9, dAb, dAs9, dt9, s + 9 <= lb));
-                        }
+                        a0 = KernelMath.packBf16x2(weight(cb, cbA + s, dAa, dAs0, dt0, s <= lastA),
+                                weight(cb, cbA + s + 1, dAa, dAs1, dt1, s + 1 <= lastA));
+                        a2 = KernelMath.packBf16x2(weight(cb, cbA + s + 8, dAa, dAs8, dt8, s + 8 <= lastA),
+                                weight(cb, cbA + s + 9, dAa, dAs9, dt9, s + 9 <= lastA));
+                        a1 = KernelMath.packBf16x2(weight(cb, cbB + s, dAb, dAs0, dt0, s <= lastB),
+                                weight(cb, cbB + s + 1, dAb, dAs1, dt1, s + 1 <= lastB));
+                        a3 = KernelMath.packBf16x2(weight(cb, cbB + s + 8, dAb, dAs8, dt8, s + 8 <= lastB),
+                                weight(cb, cbB + s + 9, dAb, dAs9, dt9, s + 9 <= lastB));
                     }
                     for (int j = 0; j < NT; j++) {
                         if (8 * j < pLeft) { // uniform over the group
@@ -491,13 +501,14 @@ public final class SsdTensorKernels {
         return KernelMath.packBf16x2(KernelMath.bf16x2Lo(pair) * scale, KernelMath.bf16x2Hi(pair) * scale);
     }
 
-    /** cb[l, s] exp(dA_l - dA_s) dt_s (dA in log2 units), or 0 where {@code keep} is false (above the diagonal). */
+    /**
+     * cb[l, s] exp(dA_l - dA_s) dt_s (dA in log2 units), or 0 where {@code keep} is false (above the
+     * diagonal, past the sequence). The load is unconditional (in bounds: l and s stay inside the chunk's
+     * cb tile) and the mask a select, so that the caller's loop has no branches for nvcc to duplicate.
+     */
     static float weight(FloatArray cb, long at, float dAl, float dAs, float dts, boolean keep) {
-        float w = 0f;
-        if (keep) {
-            w = cb.get(at) * KernelMath.exp2Approx(dAl - dAs) * dts;
-        }
-        return w;
+        float w = cb.get(at) * KernelMath.exp2Approx(dAl - dAs) * dts;
+        return keep ? w : 0f;
     }
 
     /** The output pair at even index {@code at}: y + D x, times silu(z) when gated, packed as bf16. */
