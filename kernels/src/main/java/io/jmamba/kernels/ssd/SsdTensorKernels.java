@@ -33,6 +33,10 @@ import io.jmamba.runtime.api.Parallel;
  * multiples of 16. Launch of the three products: 1-D, local size {@link #GROUP}, {@link #groups}
  * work-groups each; {@link #statePassing} is a {@code @Parallel} loop nest.
  * Local memory per group: chunkState 2 x 9 KiB + 2 KiB, chunkScan 9 KiB + 4 KiB, chunkCb none.
+ * Registers (sm_90 ptxas, no spills): chunkScan 96 (launch bounds: 5 groups per multiprocessor),
+ * chunkState 78, chunkCb 80 (6 groups), statePassing 64. The staging passes have run-time counts on
+ * purpose: unrolled, nvcc hoisted all their 64-bit addresses out of the slice loop (chunkScan 231
+ * registers, 2 groups per multiprocessor).
  */
 public final class SsdTensorKernels {
     private SsdTensorKernels() {
@@ -54,7 +58,7 @@ public final class SsdTensorKernels {
     static final int STAGE_PASSES = TILE * PAIRS / GROUP / 2;
     static final int MAX_CHUNK = SsdConfig.MAX_CHUNK;
     static final float LOG2E = 1.4426950408889634f;
-    /** chunkScan's launch bounds: 5 groups of 4 warps per multiprocessor, at most 102 registers. */
+    /** chunkScan's launch bounds: 5 groups of 4 warps per multiprocessor (96 registers with sm_90 ptxas, no spills). */
     static final int SCAN_GROUPS_PER_SM = 5;
 
     /** Work-groups of chunkState, chunkCb and chunkScan for {@code cfg}. */
@@ -72,6 +76,7 @@ public final class SsdTensorKernels {
      * tiles above it are not written; inside a diagonal tile the upper triangle is written unmasked:
      * {@link #chunkScan} masks s <= l itself). Rows and columns past the sequence end are zero.
      */
+    @LaunchBounds(maxThreads = GROUP, minBlocksPerMultiprocessor = 6) // 80 registers, no spills (96 unbounded)
     public static void chunkCb(KernelContext ctx, BFloat16Array C, BFloat16Array B, FloatArray cb, int batch, int seqlen,
                                int groups, int dstate, int chunk, int nchunks) {
         float[] acc = new float[NT * 4];
