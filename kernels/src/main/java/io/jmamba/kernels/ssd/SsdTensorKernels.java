@@ -188,30 +188,26 @@ public final class SsdTensorKernels {
                 int cp = lane / 8 + 4 * (combo % 8); // column pair of the tile
                 int sp = lane % 8 + 8 * (combo / 8); // token pair of the slice
                 int l = k0 + 2 * sp;
-                int x0 = 0;
-                int x1 = 0;
-                int b0 = 0;
-                int b1 = 0;
-                float w0 = 0f;
-                float w1 = 0f;
-                if (l < len) {
-                    w0 = wl[l];
-                    if (2 * cp < pLeft) {
-                        x0 = x.getPair(xBase + (long) l * xRow + 2 * cp);
-                    }
-                    if (2 * cp < nLeft) {
-                        b0 = B.getPair(bBase + (long) l * bRow + 2 * cp);
-                    }
+                // unconditional loads at clamped addresses (branch-free, so the compiler can issue the
+                // passes' loads together instead of one round trip per pass): tokens past the sequence
+                // read its last token with weight 0; columns past headdim / dstate read its last pair,
+                // which only reaches accumulator rows that are not stored or B rows that are not read
+                int la = Math.min(l, len - 1);
+                int lb = Math.min(l + 1, len - 1);
+                int xc = Math.min(2 * cp, pLeft - 2);
+                int bc = Math.min(2 * cp, nLeft - 2);
+                float w0 = wl[la];
+                float w1 = wl[lb];
+                if (l >= len) {
+                    w0 = 0f;
                 }
-                if (l + 1 < len) {
-                    w1 = wl[l + 1];
-                    if (2 * cp < pLeft) {
-                        x1 = x.getPair(xBase + (long) (l + 1) * xRow + 2 * cp);
-                    }
-                    if (2 * cp < nLeft) {
-                        b1 = B.getPair(bBase + (long) (l + 1) * bRow + 2 * cp);
-                    }
+                if (l + 1 >= len) {
+                    w1 = 0f;
                 }
+                int x0 = x.getPair(xBase + (long) la * xRow + xc);
+                int x1 = x.getPair(xBase + (long) lb * xRow + xc);
+                int b0 = B.getPair(bBase + (long) la * bRow + bc);
+                int b1 = B.getPair(bBase + (long) lb * bRow + bc);
                 int at = 2 * cp * STRIDE + sp;
                 xs[at] = KernelMath.packBf16x2(KernelMath.bf16x2Lo(x0) * w0, KernelMath.bf16x2Lo(x1) * w1);
                 xs[at + STRIDE] = KernelMath.packBf16x2(KernelMath.bf16x2Hi(x0) * w0, KernelMath.bf16x2Hi(x1) * w1);
@@ -344,12 +340,11 @@ public final class SsdTensorKernels {
                     for (int e = 0; e < statePasses; e++) {
                         int idx = lid + GROUP * e;
                         int np = idx % PAIRS;
-                        int pr = idx / PAIRS;
-                        int v = 0;
-                        if (pr < pLeft && k0 + 2 * np < dstate) {
-                            v = statesIn.getPair(sBase + (long) pr * dstate + k0 + 2 * np);
-                        }
-                        stage[pr * STRIDE + np] = v;
+                        int pr = idx / PAIRS; // below pLeft: whole passes of 4 rows, pLeft a multiple of 16
+                        // branch-free (see chunkState's staging); pairs past dstate load its last pair, and
+                        // the kk loop below never reads them
+                        stage[pr * STRIDE + np] = statesIn.getPair(sBase + (long) pr * dstate
+                                + Math.min(k0 + 2 * np, dstate - 2));
                     }
                 } else {
                     k0 = (sl - interSlices) * SLICE;
@@ -359,16 +354,10 @@ public final class SsdTensorKernels {
                         int cp = lane / 8 + 4 * (combo % 8);
                         int sp = lane % 8 + 8 * (combo / 8);
                         int s = k0 + 2 * sp;
-                        int x0 = 0;
-                        int x1 = 0;
-                        if (2 * cp < pLeft) {
-                            if (s < len) {
-                                x0 = x.getPair(xBase + (long) s * xRow + 2 * cp);
-                            }
-                            if (s + 1 < len) {
-                                x1 = x.getPair(xBase + (long) (s + 1) * xRow + 2 * cp);
-                            }
-                        }
+                        // branch-free; tokens past the sequence load its last token (finite, and their
+                        // weights are 0); 2 cp < pLeft holds in these passes
+                        int x0 = x.getPair(xBase + (long) Math.min(s, len - 1) * xRow + 2 * cp);
+                        int x1 = x.getPair(xBase + (long) Math.min(s + 1, len - 1) * xRow + 2 * cp);
                         int at = 2 * cp * STRIDE + sp;
                         stage[at] = (x0 & 0xffff) | (x1 << 16);
                         stage[at + STRIDE] = (x0 >>> 16) | (x1 & 0xffff0000);
