@@ -40,6 +40,9 @@ public final class SsdScan {
      */
     public enum Variant { LOOPS, TILED, BLOCKED, BLOCKED_WIDE, TENSOR_TF32X3 }
 
+    /** Products per multiply of {@link Variant#TENSOR_TF32X3} (see {@link SsdTf32Kernels}): 3xTF32. */
+    static final int TF32_SPLIT_TERMS = 3;
+
     /** The variant {@link #addTo} uses when none is given. */
     public static final Variant DEFAULT_VARIANT = Variant.BLOCKED_WIDE;
 
@@ -167,7 +170,7 @@ public final class SsdScan {
         t = prefix + "_state";
         if (tensor) {
             graph.task(t, SsdTf32Kernels::chunkState, new KernelContext(), in.x(), in.B(), dtOut, dACumsum, states, batch,
-                    seqlen, heads, headdim, groups, dstate, chunk, nchunks);
+                    seqlen, heads, headdim, groups, dstate, chunk, nchunks, TF32_SPLIT_TERMS);
             grids.addWorkerGrid(g + t, tiledGrid(tiled[0], groupSize));
         } else if (wide) {
             graph.task(t, SsdWideKernels::chunkState, new KernelContext(), in.x(), in.B(), dtOut, dACumsum, states, batch,
@@ -195,7 +198,7 @@ public final class SsdScan {
         t = prefix + "_cb";
         if (tensor) {
             graph.task(t, SsdTf32Kernels::chunkCb, new KernelContext(), in.C(), in.B(), cb, batch, seqlen, groups, dstate,
-                    chunk, nchunks);
+                    chunk, nchunks, TF32_SPLIT_TERMS);
             grids.addWorkerGrid(g + t, tiledGrid(tiled[1], groupSize));
         } else if (wide) {
             graph.task(t, SsdWideKernels::chunkCb, new KernelContext(), in.C(), in.B(), cb, batch, seqlen, groups, dstate,
@@ -217,7 +220,8 @@ public final class SsdScan {
         t = prefix + "_scan";
         if (tensor) {
             graph.task(t, SsdTf32Kernels::chunkScan, new KernelContext(), in.x(), z, d, in.C(), cb, dtOut, dACumsum, states,
-                    out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null);
+                    out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null,
+                    TF32_SPLIT_TERMS);
             grids.addWorkerGrid(g + t, tiledGrid(tiled[2], groupSize));
         } else if (wide) {
             graph.task(t, SsdWideKernels::chunkScan, new KernelContext(), in.x(), z, d, in.C(), cb, dtOut, dACumsum, states,

@@ -4,11 +4,13 @@ import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.KernelMath;
+import io.jmamba.runtime.api.LaunchBounds;
 import io.jmamba.runtime.api.Parallel;
 
 /**
  * The three matrix-product phases of the SSD scan ({@link SsdKernels}' chunkState, chunkCb and
- * chunkScan, the same fp32 intermediates) with bf16 inputs on tensor cores: every product is a
+ * chunkScan, the same fp32 intermediates, except that the passed states are bf16) and the state
+ * passing with bf16 inputs on tensor cores: every product is a
  * sequence of warp-wide {@link KernelContext#mmaBf16Frag} (m16n8k16, fp32 accumulation) on operands
  * packed as bf16 pairs.
  *
@@ -18,18 +20,23 @@ import io.jmamba.runtime.api.Parallel;
  * straight into the A/B fragments; operands strided along the contraction (x and B in B^T (w x), x in
  * (L o CB) x, the fp32 state) are staged in local memory, {@link #SLICE} contraction steps at a time,
  * transposed into rows of packed pairs along the contraction, {@link #STRIDE} ints apart: 36 = 4 mod 32,
- * so the fragment reads (lane g*4+t reads row g, pair t) and the staging writes (see {@link #stageTransposed})
- * both hit 32 distinct banks. The decayed, masked weights (L o CB) of the intra-chunk product are
+ * so the fragment reads (lane g*4+t reads row g, pair t) and the staging writes (lane l writes pair
+ * l % 8 of row 2 (l / 8), 72 (l / 8) + l % 8 = 8 (l / 8) + l % 8 mod 32) both hit 32 distinct banks. The decayed, masked weights (L o CB) of the intra-chunk product are
  * computed per lane directly in the A-fragment layout from the fp32 C B^T, dA cumsum and dt.
  *
  * <p>Warp operations are work-group barriers on OpenCL and the JVM, so every loop containing an mma
  * has bounds uniform over the work-group (the causal end of the intra-chunk product is the tile's, not
- * the warp's; on CUDA a warp-level end would skip about 15% more).
+ * the warp's: a warp past its rows' end still issues its mma on zero weights, though it skips the
+ * weights' loads and exponentials; on CUDA a warp-level end would skip about 15% more mma).
  *
  * <p>Limits (checked by {@link SsdScanBf16}): chunk a multiple of {@link #TILE}, headdim and dstate
  * multiples of 16. Launch of the three products: 1-D, local size {@link #GROUP}, {@link #groups}
  * work-groups each; {@link #statePassing} is a {@code @Parallel} loop nest.
  * Local memory per group: chunkState 2 x 9 KiB + 2 KiB, chunkScan 9 KiB + 4 KiB, chunkCb none.
+ * Registers (sm_90 ptxas, no spills): chunkScan 96 (launch bounds: 5 groups per multiprocessor),
+ * chunkState 78, chunkCb 80 (6 groups), statePassing 64. The staging passes have run-time counts on
+ * purpose: unrolled, nvcc hoisted all their 64-bit addresses out of the slice loop (chunkScan 231
+ * registers, 2 groups per multiprocessor).
  */
 public final class SsdTensorKernels {
     private SsdTensorKernels() {
@@ -51,6 +58,8 @@ public final class SsdTensorKernels {
     static final int STAGE_PASSES = TILE * PAIRS / GROUP / 2;
     static final int MAX_CHUNK = SsdConfig.MAX_CHUNK;
     static final float LOG2E = 1.4426950408889634f;
+    /** chunkScan's launch bounds: 5 groups of 4 warps per multiprocessor (96 registers with sm_90 ptxas, no spills). */
+    static final int SCAN_GROUPS_PER_SM = 5;
 
     /** Work-groups of chunkState, chunkCb and chunkScan for {@code cfg}. */
     public static long[] groups(SsdConfig cfg) {
@@ -67,6 +76,7 @@ public final class SsdTensorKernels {
      * tiles above it are not written; inside a diagonal tile the upper triangle is written unmasked:
      * {@link #chunkScan} masks s <= l itself). Rows and columns past the sequence end are zero.
      */
+    @LaunchBounds(maxThreads = GROUP, minBlocksPerMultiprocessor = 6) // 80 registers, no spills (96 unbounded)
     public static void chunkCb(KernelContext ctx, BFloat16Array C, BFloat16Array B, FloatArray cb, int batch, int seqlen,
                                int groups, int dstate, int chunk, int nchunks) {
         float[] acc = new float[NT * 4];
@@ -167,37 +177,37 @@ public final class SsdTensorKernels {
         int bRow = groups * dstate;
         int pLeft = headdim - p0;
         int nLeft = dstate - n0;
+        // passes over the column pairs 4e + lane / 8 that hold x or B columns (rows past both are never
+        // used: stale x rows only reach accumulator rows that are not stored); a run-time bound also
+        // keeps the passes rolled, so nvcc does not hoist all their 64-bit addresses (see chunkScan)
+        int stagePasses = Math.min(STAGE_PASSES, (Math.max(pLeft, nLeft) + 7) / 8);
         ctx.localBarrier();
         for (int k0 = 0; k0 < len; k0 += SLICE) {
-            for (int e = 0; e < STAGE_PASSES; e++) {
+            for (int e = 0; e < stagePasses; e++) {
                 int combo = warp * STAGE_PASSES + e;
                 int cp = lane / 8 + 4 * (combo % 8); // column pair of the tile
                 int sp = lane % 8 + 8 * (combo / 8); // token pair of the slice
                 int l = k0 + 2 * sp;
-                int x0 = 0;
-                int x1 = 0;
-                int b0 = 0;
-                int b1 = 0;
-                float w0 = 0f;
-                float w1 = 0f;
-                if (l < len) {
-                    w0 = wl[l];
-                    if (2 * cp < pLeft) {
-                        x0 = x.getPair(xBase + (long) l * xRow + 2 * cp);
-                    }
-                    if (2 * cp < nLeft) {
-                        b0 = B.getPair(bBase + (long) l * bRow + 2 * cp);
-                    }
+                // unconditional loads at clamped addresses (branch-free, so the compiler can issue the
+                // passes' loads together instead of one round trip per pass): tokens past the sequence
+                // read its last token with weight 0; columns past headdim / dstate read its last pair,
+                // which only reaches accumulator rows that are not stored or B rows that are not read
+                int la = Math.min(l, len - 1);
+                int lb = Math.min(l + 1, len - 1);
+                int xc = Math.min(2 * cp, pLeft - 2);
+                int bc = Math.min(2 * cp, nLeft - 2);
+                float w0 = wl[la];
+                float w1 = wl[lb];
+                if (l >= len) {
+                    w0 = 0f;
                 }
-                if (l + 1 < len) {
-                    w1 = wl[l + 1];
-                    if (2 * cp < pLeft) {
-                        x1 = x.getPair(xBase + (long) (l + 1) * xRow + 2 * cp);
-                    }
-                    if (2 * cp < nLeft) {
-                        b1 = B.getPair(bBase + (long) (l + 1) * bRow + 2 * cp);
-                    }
+                if (l + 1 >= len) {
+                    w1 = 0f;
                 }
+                int x0 = x.getPair(xBase + (long) la * xRow + xc);
+                int x1 = x.getPair(xBase + (long) lb * xRow + xc);
+                int b0 = B.getPair(bBase + (long) la * bRow + bc);
+                int b1 = B.getPair(bBase + (long) lb * bRow + bc);
                 int at = 2 * cp * STRIDE + sp;
                 xs[at] = KernelMath.packBf16x2(KernelMath.bf16x2Lo(x0) * w0, KernelMath.bf16x2Lo(x1) * w1);
                 xs[at + STRIDE] = KernelMath.packBf16x2(KernelMath.bf16x2Hi(x0) * w0, KernelMath.bf16x2Hi(x1) * w1);
@@ -246,6 +256,7 @@ public final class SsdTensorKernels {
      *
      * @param dMode 0: no D, 1: D per head, 2: D per (head, channel)
      */
+    @LaunchBounds(maxThreads = GROUP, minBlocksPerMultiprocessor = SCAN_GROUPS_PER_SM)
     public static void chunkScan(KernelContext ctx, BFloat16Array x, BFloat16Array z, FloatArray D, BFloat16Array C,
                                  FloatArray cb, FloatArray dtOut, FloatArray dACumsum, BFloat16Array statesIn,
                                  BFloat16Array out, int batch, int seqlen, int heads, int headdim, int groups,
@@ -301,9 +312,14 @@ public final class SsdTensorKernels {
             // bf16 pairs scaled by exp(dA_l) before rounding; B: the bf16 state staged as pairs along n),
             // then the intra-chunk term sum over s <= l of cb[l, s] exp(dA_l - dA_s) dt_s x[s, p] over the
             // tokens up to the tile's end (A: the weights, B: x staged transposed, pairs along s).
+            // branch-free fragments (nvcc otherwise duplicates the loop per combination of row conditions,
+            // 231 registers): rows past the sequence load the last row's C / any in-chunk cb and are
+            // zeroed by a select; the causal mask is a select too
             int cRow = groups * dstate;
-            long cA = (row0 * groups + g) * dstate + (long) la * cRow + 2 * t;
-            long cB = cA + 8L * cRow;
+            long cA = (row0 * groups + g) * dstate + (long) Math.min(la, len - 1) * cRow + 2 * t;
+            long cB = (row0 * groups + g) * dstate + (long) Math.min(lb, len - 1) * cRow + 2 * t;
+            int lastA = inA ? la : -1; // the last token row la keeps (none past the sequence)
+            int lastB = inB ? lb : -1;
             long sBase = ((long) i * headdim + p0) * dstate;
             long cbA = (((long) b * nchunks + c) * groups + g) * chunk * chunk + (long) la * chunk;
             long cbB = cbA + 8L * chunk;
@@ -311,39 +327,37 @@ public final class SsdTensorKernels {
             int xRow = heads * headdim;
             int interSlices = (dstate + SLICE - 1) / SLICE;
             int slices = interSlices + (sEnd + SLICE - 1) / SLICE;
+            // staging passes that touch rows below headdim (rows past it are never read: pLeft is a multiple
+            // of 8, whole n8 tiles). Run-time bounds also keep the JIT from unrolling the passes, whose
+            // hoisted 64-bit addresses otherwise cost nvcc some 60 registers.
+            int statePasses = Math.min(2 * STAGE_PASSES, (pLeft + GROUP / PAIRS - 1) / (GROUP / PAIRS));
+            int xPasses = Math.min(STAGE_PASSES, pLeft / 8);
             for (int sl = 0; sl < slices; sl++) {
                 boolean inter = sl < interSlices; // uniform over the group
                 int k0 = sl * SLICE;
                 int kEnd = Math.min(SLICE, dstate - k0);
                 if (inter) {
-                    for (int e = 0; e < 2 * STAGE_PASSES; e++) {
+                    for (int e = 0; e < statePasses; e++) {
                         int idx = lid + GROUP * e;
                         int np = idx % PAIRS;
-                        int pr = idx / PAIRS;
-                        int v = 0;
-                        if (pr < pLeft && k0 + 2 * np < dstate) {
-                            v = statesIn.getPair(sBase + (long) pr * dstate + k0 + 2 * np);
-                        }
-                        stage[pr * STRIDE + np] = v;
+                        int pr = idx / PAIRS; // below pLeft: whole passes of 4 rows, pLeft a multiple of 16
+                        // branch-free (see chunkState's staging); pairs past dstate load its last pair, and
+                        // the kk loop below never reads them
+                        stage[pr * STRIDE + np] = statesIn.getPair(sBase + (long) pr * dstate
+                                + Math.min(k0 + 2 * np, dstate - 2));
                     }
                 } else {
                     k0 = (sl - interSlices) * SLICE;
                     kEnd = Math.min(SLICE, sEnd - k0);
-                    for (int e = 0; e < STAGE_PASSES; e++) {
+                    for (int e = 0; e < xPasses; e++) { // column pairs 4e + lane / 8: rows 8e.. of the tile
                         int combo = warp * STAGE_PASSES + e;
                         int cp = lane / 8 + 4 * (combo % 8);
                         int sp = lane % 8 + 8 * (combo / 8);
                         int s = k0 + 2 * sp;
-                        int x0 = 0;
-                        int x1 = 0;
-                        if (2 * cp < pLeft) {
-                            if (s < len) {
-                                x0 = x.getPair(xBase + (long) s * xRow + 2 * cp);
-                            }
-                            if (s + 1 < len) {
-                                x1 = x.getPair(xBase + (long) (s + 1) * xRow + 2 * cp);
-                            }
-                        }
+                        // branch-free; tokens past the sequence load its last token (finite, and their
+                        // weights are 0); 2 cp < pLeft holds in these passes
+                        int x0 = x.getPair(xBase + (long) Math.min(s, len - 1) * xRow + 2 * cp);
+                        int x1 = x.getPair(xBase + (long) Math.min(s + 1, len - 1) * xRow + 2 * cp);
                         int at = 2 * cp * STRIDE + sp;
                         stage[at] = (x0 & 0xffff) | (x1 << 16);
                         stage[at + STRIDE] = (x0 >>> 16) | (x1 & 0xffff0000);
@@ -355,16 +369,12 @@ public final class SsdTensorKernels {
                     int a1 = 0;
                     int a2 = 0;
                     int a3 = 0;
-                    if (inter) {
+                    if (inter) { // ea, eb are 0 past the sequence
                         int k = k0 + 2 * kk;
-                        if (inA) {
-                            a0 = scaledPair(C.getPair(cA + k), ea);
-                            a2 = scaledPair(C.getPair(cA + k + 8), ea);
-                        }
-                        if (inB) {
-                            a1 = scaledPair(C.getPair(cB + k), eb);
-                            a3 = scaledPair(C.getPair(cB + k + 8), eb);
-                        }
+                        a0 = scaledPair(C.getPair(cA + k), ea);
+                        a2 = scaledPair(C.getPair(cA + k + 8), ea);
+                        a1 = scaledPair(C.getPair(cB + k), eb);
+                        a3 = scaledPair(C.getPair(cB + k + 8), eb);
                     } else {
                         int s = k0 + 2 * kk + 2 * t; // this lane's columns: s, s + 1 (a0, a1) and s + 8, s + 9 (a2, a3)
                         float dAs0 = dA2[s];
@@ -375,18 +385,14 @@ public final class SsdTensorKernels {
                         float dt1 = dtl[s + 1];
                         float dt8 = dtl[s + 8];
                         float dt9 = dtl[s + 9];
-                        if (inA) {
-                            a0 = KernelMath.packBf16x2(weight(cb, cbA + s, dAa, dAs0, dt0, s <= la),
-                                    weight(cb, cbA + s + 1, dAa, dAs1, dt1, s + 1 <= la));
-                            a2 = KernelMath.packBf16x2(weight(cb, cbA + s + 8, dAa, dAs8, dt8, s + 8 <= la),
-                                    weight(cb, cbA + s + 9, dAa, dAs9, dt9, s + 9 <= la));
-                        }
-                        if (inB) {
-                            a1 = KernelMath.packBf16x2(weight(cb, cbB + s, dAb, dAs0, dt0, s <= lb),
-                                    weight(cb, cbB + s + 1, dAb, dAs1, dt1, s + 1 <= lb));
-                            a3 = KernelMath.packBf16x2(weight(cb, cbB + s + 8, dAb, dAs8, dt8, s + 8 <= lb),
-                                    weight(cb, cbB + s + 9, dAb, dAs9, dt9, s + 9 <= lb));
-                        }
+                        a0 = KernelMath.packBf16x2(weight(cb, cbA + s, dAa, dAs0, dt0, s <= lastA),
+                                weight(cb, cbA + s + 1, dAa, dAs1, dt1, s + 1 <= lastA));
+                        a2 = KernelMath.packBf16x2(weight(cb, cbA + s + 8, dAa, dAs8, dt8, s + 8 <= lastA),
+                                weight(cb, cbA + s + 9, dAa, dAs9, dt9, s + 9 <= lastA));
+                        a1 = KernelMath.packBf16x2(weight(cb, cbB + s, dAb, dAs0, dt0, s <= lastB),
+                                weight(cb, cbB + s + 1, dAb, dAs1, dt1, s + 1 <= lastB));
+                        a3 = KernelMath.packBf16x2(weight(cb, cbB + s + 8, dAb, dAs8, dt8, s + 8 <= lastB),
+                                weight(cb, cbB + s + 9, dAb, dAs9, dt9, s + 9 <= lastB));
                     }
                     for (int j = 0; j < NT; j++) {
                         if (8 * j < pLeft) { // uniform over the group
@@ -489,13 +495,14 @@ public final class SsdTensorKernels {
         return KernelMath.packBf16x2(KernelMath.bf16x2Lo(pair) * scale, KernelMath.bf16x2Hi(pair) * scale);
     }
 
-    /** cb[l, s] exp(dA_l - dA_s) dt_s (dA in log2 units), or 0 where {@code keep} is false (above the diagonal). */
+    /**
+     * cb[l, s] exp(dA_l - dA_s) dt_s (dA in log2 units), or 0 where {@code keep} is false (above the
+     * diagonal, past the sequence). The load is unconditional (in bounds: l and s stay inside the chunk's
+     * cb tile) and the mask a select, so that the caller's loop has no branches for nvcc to duplicate.
+     */
     static float weight(FloatArray cb, long at, float dAl, float dAs, float dts, boolean keep) {
-        float w = 0f;
-        if (keep) {
-            w = cb.get(at) * KernelMath.exp2Approx(dAl - dAs) * dts;
-        }
-        return w;
+        float w = cb.get(at) * KernelMath.exp2Approx(dAl - dAs) * dts;
+        return keep ? w : 0f;
     }
 
     /** The output pair at even index {@code at}: y + D x, times silu(z) when gated, packed as bf16. */

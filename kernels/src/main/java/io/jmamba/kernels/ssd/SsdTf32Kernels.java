@@ -9,10 +9,13 @@ import io.jmamba.runtime.api.KernelMath;
  * chunkScan: same arrays, same results within the fixture tolerance) on tensor cores, as 3xTF32: each
  * fp32 operand v is split into what the tensor core reads, big = v with the low 13 mantissa bits
  * dropped ({@link KernelContext#mmaTf32Frag} ignores them), and small = v - big (exact in float), and
- * a b is accumulated as a_small b + a b_small + a b (the dropped a_small b_small is below 2^-20 of a b).
+ * a b is accumulated as a b + a_small b + a b_small (the dropped a_small b_small is below 2^-20 of a b).
  * That keeps the fp32 path within 1e-4 of the float64 reference, where plain TF32 (2^-11) would not.
- * The three products go through one mma call site in a loop of three (CUDA unrolls it): on OpenCL
- * every call site is six work-group exchanges, and PoCL's compile time grows with barrier count.
+ * The products go through one mma call site in a loop over {@code splitTerms} (3: 3xTF32, as
+ * {@link SsdScan} passes; 1: plain TF32, a b only, for timing what the precision costs). It is a
+ * run-time bound on purpose: the JIT then leaves the loop rolled, which costs CUDA a few selects
+ * (the accumulator indices do not depend on it), while on OpenCL every unrolled call site would be six
+ * more work-group exchanges, and PoCL's build time grows with their number.
  *
  * <p>Tiling as {@link SsdTensorKernels}: {@link #GROUP} items (4 warps) per 64 x 64 output tile, warp w
  * owning rows 16w..16w+15 and eight n8 accumulators (m16n8k8 here). TF32 fragments hold single elements
@@ -64,7 +67,7 @@ public final class SsdTf32Kernels {
      * columns past the sequence end are zero.
      */
     public static void chunkCb(KernelContext ctx, FloatArray C, FloatArray B, FloatArray cb, int batch, int seqlen,
-                               int groups, int dstate, int chunk, int nchunks) {
+                               int groups, int dstate, int chunk, int nchunks, int splitTerms) {
         float[] acc = new float[NT * 4];
         int lane = ctx.laneId();
         int warp = ctx.localIdx / KernelContext.WARP_SIZE;
@@ -124,9 +127,9 @@ public final class SsdTf32Kernels {
                             b1 = B.get(sRow + 4);
                         }
                     }
-                    for (int term = 0; term < 3; term++) { // a_small b, a b_small, a b: one call site (see the class comment)
-                        boolean aSmall = term == 0;
-                        boolean bSmall = term == 1;
+                    for (int term = 0; term < splitTerms; term++) { // a b, a_small b, a b_small (see the class comment)
+                        boolean aSmall = term == 1;
+                        boolean bSmall = term == 2;
                         ctx.mmaTf32Frag(aSmall ? a0s : a0, aSmall ? a1s : a1, aSmall ? a2s : a2, aSmall ? a3s : a3,
                                 bSmall ? small(b0) : b0, bSmall ? small(b1) : b1, acc, 4 * j);
                     }
@@ -158,7 +161,7 @@ public final class SsdTf32Kernels {
      */
     public static void chunkState(KernelContext ctx, FloatArray x, FloatArray B, FloatArray dtOut, FloatArray dACumsum,
                                   FloatArray states, int batch, int seqlen, int heads, int headdim, int groups,
-                                  int dstate, int chunk, int nchunks) {
+                                  int dstate, int chunk, int nchunks, int splitTerms) {
         float[] xs = ctx.allocateFloatLocalArray(SLICE * TOKEN_STRIDE);
         float[] bs = ctx.allocateFloatLocalArray(SLICE * TOKEN_STRIDE);
         float[] wl = ctx.allocateFloatLocalArray(MAX_CHUNK);
@@ -187,11 +190,12 @@ public final class SsdTf32Kernels {
         long row0 = (long) b * seqlen + (long) c * chunk;
         int col = lid % TILE;      // staged column: consecutive items, consecutive addresses
         int rowOf = lid / TILE;    // first staged token of this item, then every ROWS_PER_PASS
-        boolean inP = p0 + col < headdim;
-        boolean inN = n0 + col < dstate;
-        long xAt = (row0 * heads + h) * headdim + p0 + col;
+        // staging loads are branch-free at clamped addresses, so that nvcc issues several passes' loads
+        // together: columns past headdim / dstate read the last column (they reach only accumulator rows
+        // and columns that are not stored), tokens past the chunk read its last token with weight 0
+        long xAt = (row0 * heads + h) * headdim + p0 + Math.min(col, headdim - p0 - 1);
         int xRow = heads * headdim;
-        long bAt = (row0 * groups + g) * dstate + n0 + col;
+        long bAt = (row0 * groups + g) * dstate + n0 + Math.min(col, dstate - n0 - 1);
         int bRow = groups * dstate;
         int nLeft = dstate - n0;
         int pLeft = headdim - p0;
@@ -200,18 +204,13 @@ public final class SsdTf32Kernels {
         for (int k0 = 0; k0 < len; k0 += SLICE) {
             for (int r = rowOf; r < SLICE; r += ROWS_PER_PASS) {
                 int l = k0 + r;
-                float xv = 0f;
-                float bv = 0f;
-                if (l < len) {
-                    if (inP) {
-                        xv = x.get(xAt + (long) l * xRow) * wl[l];
-                    }
-                    if (inN) {
-                        bv = B.get(bAt + (long) l * bRow);
-                    }
+                int lc = Math.min(l, len - 1);
+                float w = wl[lc];
+                if (l >= len) {
+                    w = 0f;
                 }
-                xs[r * TOKEN_STRIDE + col] = xv;
-                bs[r * TOKEN_STRIDE + col] = bv;
+                xs[r * TOKEN_STRIDE + col] = x.get(xAt + (long) lc * xRow) * w;
+                bs[r * TOKEN_STRIDE + col] = B.get(bAt + (long) lc * bRow);
             }
             ctx.localBarrier();
             int kEnd = Math.min(SLICE, len - k0);
@@ -230,9 +229,9 @@ public final class SsdTf32Kernels {
                     if (8 * j < nLeft) { // uniform over the group
                         float b0 = bs[r0 + 8 * j + gq];
                         float b1 = bs[r4 + 8 * j + gq];
-                        for (int term = 0; term < 3; term++) { // a_small b, a b_small, a b: one call site (see the class comment)
-                            boolean aSmall = term == 0;
-                            boolean bSmall = term == 1;
+                        for (int term = 0; term < splitTerms; term++) { // a b, a_small b, a b_small (see the class comment)
+                            boolean aSmall = term == 1;
+                            boolean bSmall = term == 2;
                             ctx.mmaTf32Frag(aSmall ? a0s : a0, aSmall ? a1s : a1, aSmall ? a2s : a2, aSmall ? a3s : a3,
                                     bSmall ? small(b0) : b0, bSmall ? small(b1) : b1, acc, 4 * j);
                         }
@@ -264,12 +263,13 @@ public final class SsdTf32Kernels {
      * out[b,c,h] (chunk x headdim) = diag(exp(dA_cs)) C state_in^T + (cb o decay o dt)_lower x_chunk,
      * plus D x, times silu(z).
      *
-     * @param dMode 0: no D, 1: D per head, 2: D per (head, channel)
+     * @param dMode      0: no D, 1: D per head, 2: D per (head, channel)
+     * @param splitTerms 3 for 3xTF32, 1 for plain TF32 (see the class comment)
      */
     public static void chunkScan(KernelContext ctx, FloatArray x, FloatArray z, FloatArray D, FloatArray C, FloatArray cb,
                                  FloatArray dtOut, FloatArray dACumsum, FloatArray states, FloatArray out,
                                  int batch, int seqlen, int heads, int headdim, int groups,
-                                 int dstate, int chunk, int nchunks, int dMode, boolean hasZ) {
+                                 int dstate, int chunk, int nchunks, int dMode, boolean hasZ, int splitTerms) {
         float[] stage = ctx.allocateFloatLocalArray(SLICE * TOKEN_STRIDE); // the state slice (p-major), then x slices
         float[] dAl = ctx.allocateFloatLocalArray(MAX_CHUNK);
         float[] dtl = ctx.allocateFloatLocalArray(MAX_CHUNK);
@@ -329,8 +329,9 @@ public final class SsdTf32Kernels {
             long sBase = ((long) i * headdim + p0) * dstate;
             long cbA = (((long) b * nchunks + c) * groups + g) * chunk * chunk + (long) la * chunk;
             long cbB = cbA + 8L * chunk;
-            boolean inP = p0 + col < headdim;
-            long xAt = (row0 * heads + h) * headdim + p0 + col;
+            // branch-free staging at clamped addresses (see chunkState): past-the-end values are finite and
+            // meet zero weights, zero C or outputs that are not stored
+            long xAt = (row0 * heads + h) * headdim + p0 + Math.min(col, pLeft - 1);
             int xRow = heads * headdim;
             int interSlices = (dstate + SLICE - 1) / SLICE;
             int slices = interSlices + (sEnd + SLICE - 1) / SLICE;
@@ -339,24 +340,15 @@ public final class SsdTf32Kernels {
                 int k0 = sl * SLICE;
                 int kEnd = Math.min(SLICE, dstate - k0);
                 if (inter) {
-                    boolean inN = k0 + col < dstate;
+                    int nc = Math.min(k0 + col, dstate - 1);
                     for (int r = rowOf; r < TILE; r += ROWS_PER_PASS) { // r: tile row p, col: state k0 + col
-                        float v = 0f;
-                        if (r < pLeft && inN) {
-                            v = states.get(sBase + (long) r * dstate + k0 + col);
-                        }
-                        stage[r * STATE_STRIDE + col] = v;
+                        stage[r * STATE_STRIDE + col] = states.get(sBase + (long) Math.min(r, pLeft - 1) * dstate + nc);
                     }
                 } else {
                     k0 = (sl - interSlices) * SLICE;
                     kEnd = Math.min(SLICE, sEnd - k0);
                     for (int r = rowOf; r < SLICE; r += ROWS_PER_PASS) {
-                        int s = k0 + r;
-                        float v = 0f;
-                        if (s < sEnd && inP) {
-                            v = x.get(xAt + (long) s * xRow);
-                        }
-                        stage[r * TOKEN_STRIDE + col] = v;
+                        stage[r * TOKEN_STRIDE + col] = x.get(xAt + (long) Math.min(k0 + r, sEnd - 1) * xRow);
                     }
                 }
                 ctx.localBarrier(); // the first one also publishes dAl and dtl
@@ -413,9 +405,9 @@ public final class SsdTf32Kernels {
                         if (8 * j < pLeft) { // uniform over the group
                             float b0 = stage[b0At + j * jStep];
                             float b1 = stage[b0At + j * jStep + b1Step];
-                            for (int term = 0; term < 3; term++) { // a_small b, a b_small, a b: one call site (see the class comment)
-                                boolean aSmall = term == 0;
-                                boolean bSmall = term == 1;
+                            for (int term = 0; term < splitTerms; term++) { // a b, a_small b, a b_small (see the class comment)
+                                boolean aSmall = term == 1;
+                                boolean bSmall = term == 2;
                                 ctx.mmaTf32Frag(aSmall ? a0s : a0, aSmall ? a1s : a1, aSmall ? a2s : a2, aSmall ? a3s : a3,
                                         bSmall ? small(b0) : b0, bSmall ? small(b1) : b1, acc, 4 * j);
                             }

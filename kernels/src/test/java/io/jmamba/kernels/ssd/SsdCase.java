@@ -10,8 +10,8 @@ import java.util.Random;
 record SsdCase(String name, SsdConfig cfg, SsdInputs in) {
     /**
      * The variants the shared device loops run: all but the tensor-core one, whose warp-wide mma is
-     * emulated with work-group barriers off CUDA (slow on the JVM and slow to build on PoCL), so
-     * {@link SsdTf32Test} runs it on its own cases.
+     * emulated with work-group exchanges off CUDA (a minute for the Mamba-2-sized fixture on the JVM),
+     * so {@link SsdTf32Test} runs it on its own cases.
      */
     static final List<SsdScan.Variant> CORE_VARIANTS = Arrays.stream(SsdScan.Variant.values())
             .filter(v -> v != SsdScan.Variant.TENSOR_TF32X3).toList();

@@ -18,21 +18,23 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
  * The 3xTF32 tensor-core variant ({@link SsdTf32Kernels}) keeps the fp32 fixture tolerance: fixtures,
  * odd random shapes (partial tiles in every dimension, chunk 1, chunk > seqlen, groups) and the
  * carried-state property, on every device. The Mamba-2-sized fixture (600 tokens, 2 x 64 x 128) is
- * tagged slow: off CUDA every mma is a work-group exchange, about a minute on two busy cores.
+ * tagged slow: off CUDA every mma is a work-group exchange, about a minute on the JVM.
  */
 class SsdTf32Test {
     static final SsdScan.Variant V = SsdScan.Variant.TENSOR_TF32X3;
     static final String BIG_FIXTURE = "mamba2_dims";
 
+    static final List<String> SMALL_FIXTURES = SsdFixtureTest.CASES.stream().filter(c -> !c.equals(BIG_FIXTURE)).toList();
+
     @TestFactory
     Stream<DynamicTest> fixturesOnEveryDevice() {
-        return fixtureTests(SsdFixtureTest.CASES.stream().filter(c -> !c.equals(BIG_FIXTURE)).toList());
+        return fixtureTests(DeviceMatrix.devices(), SMALL_FIXTURES);
     }
 
     @Tag("slow")
     @TestFactory
     Stream<DynamicTest> mamba2SizedFixtureOnEveryDevice() {
-        return fixtureTests(List.of(BIG_FIXTURE));
+        return fixtureTests(DeviceMatrix.devices(), List.of(BIG_FIXTURE));
     }
 
     @TestFactory
@@ -60,9 +62,9 @@ class SsdTf32Test {
                 () -> SsdPropertyTest.twoPieces((sc, o, f) -> SsdScan.run(d, sc.cfg(), sc.in(), o, f, V))));
     }
 
-    static Stream<DynamicTest> fixtureTests(List<String> cases) {
+    static Stream<DynamicTest> fixtureTests(List<ComputeDevice> devices, List<String> cases) {
         List<DynamicTest> tests = new ArrayList<>();
-        for (ComputeDevice d : DeviceMatrix.devices()) {
+        for (ComputeDevice d : devices) {
             for (String c : cases) {
                 String name = c + " on " + d.id();
                 tests.add(dynamicTest(name, () -> {

@@ -12,7 +12,6 @@ import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.backend.ComputeDevice;
 
-import java.util.stream.LongStream;
 
 /**
  * {@link SsdSeries}' problem (D per head, dt bias and softplus, one group, no z) with bf16 activations
@@ -58,10 +57,11 @@ public final class SsdBf16Series extends LayerSeries {
     public MeasuredStep prepare(ComputeDevice device, long length) {
         int len = seqlen(id(), length);
         SsdConfig cfg = SsdConfig.of(1, len, heads, headdim, 1, dstate, chunk).withDtSoftplus(true);
-        BFloat16Array x = bf16((long) len * heads * headdim, 21, -1f, 1f);
-        BFloat16Array dt = bf16((long) len * heads, 22, -4f, -1f);
-        BFloat16Array b = bf16((long) len * dstate, 23, -1f, 1f);
-        BFloat16Array c = bf16((long) len * dstate, 24, -1f, 1f);
+        // views of the shared read-only pools (as SsdSeries' fp32 inputs), not fresh gigabytes per length
+        BFloat16Array x = Inputs.sharedBf16((long) len * heads * headdim, -1f, 1f);
+        BFloat16Array dt = Inputs.sharedBf16((long) len * heads, -4f, -1f);
+        BFloat16Array b = Inputs.sharedBf16((long) len * dstate, -1f, 1f);
+        BFloat16Array c = Inputs.sharedBf16((long) len * dstate, -1f, 1f);
         FloatArray a = new FloatArray(heads);
         FloatArray d = new FloatArray(heads);
         FloatArray dtBias = new FloatArray(heads);
@@ -73,19 +73,5 @@ public final class SsdBf16Series extends LayerSeries {
         GridScheduler grids = new GridScheduler();
         SsdScanBf16.addTo(g, grids, "ssd", cfg, new SsdBf16Inputs(x, dt, a, b, c, d, null, dtBias, null), out, null, null);
         return PlanStep.start(device, g, grids);
-    }
-
-    /** n bf16 values uniform in [lo, hi) from {@code seed}, filled on every core (a 1M-token x is 1.5G values). */
-    static BFloat16Array bf16(long n, long seed, float lo, float hi) {
-        BFloat16Array a = new BFloat16Array(n);
-        long block = 1 << 20;
-        LongStream.range(0, (n + block - 1) / block).parallel().forEach(k -> {
-            java.util.SplittableRandom r = new java.util.SplittableRandom(seed * 1_000_003L + k);
-            long end = Math.min(n, (k + 1) * block);
-            for (long i = k * block; i < end; i++) {
-                a.set(i, (float) (lo + r.nextDouble() * (hi - lo)));
-            }
-        });
-        return a;
     }
 }
