@@ -2,6 +2,7 @@ package io.jmamba.kernels.norm;
 
 import io.jmamba.kernels.nn.GraphParts;
 import io.jmamba.kernels.nn.ShapeCheck;
+import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.TaskGraph;
@@ -75,6 +76,47 @@ public final class GatedRmsNorm {
                     cfg.groupSize(), cfg.eps(), z != null, cfg.normBeforeGate());
         }
         grids.addWorkerGrid(graph.getName() + "." + id, new WorkerGrid1D(workGroups * local).setLocalWork(local));
+    }
+
+    /**
+     * Appends task {@code prefix + "_gatednorm"} reading bf16 activations ({@link NormBf16Kernels#gatedRmsNormBf16}):
+     * the gated norm of a bf16 Mamba-2 layer, statistics and output in fp32.
+     *
+     * @param x      (rows, dim), bf16
+     * @param z      (rows, dim) gate, bf16 (required: every Mamba-2 layer gates)
+     * @param weight (dim)
+     * @param out    (rows, dim), fp32
+     */
+    public static void addToBf16(TaskGraph graph, GridScheduler grids, String prefix, Config cfg, BFloat16Array x,
+                                 BFloat16Array z, FloatArray weight, FloatArray out) {
+        Objects.requireNonNull(graph, "graph");
+        Objects.requireNonNull(grids, "grids");
+        Objects.requireNonNull(z, "z (the bf16 gated norm needs a gate)");
+        GraphParts.checkPrefix(prefix);
+        checkBf16(cfg, x, z, weight, out);
+        String id = prefix + "_gatednorm";
+        long workGroups = (long) cfg.rows() * (cfg.dim() / cfg.groupSize());
+        int local = NormWideKernels.localSize(cfg.groupSize());
+        ShapeCheck.intProduct("rows * groups * " + local + " work-items", workGroups, local);
+        graph.task(id, NormBf16Kernels::gatedRmsNormBf16, new KernelContext(), x, z, weight, out, cfg.rows(), cfg.dim(),
+                cfg.groupSize(), cfg.eps(), cfg.normBeforeGate());
+        grids.addWorkerGrid(graph.getName() + "." + id, new WorkerGrid1D(workGroups * local).setLocalWork(local));
+    }
+
+    /** One call of {@link #addToBf16} on {@code device}. */
+    public static void runBf16(ComputeDevice device, Config cfg, BFloat16Array x, BFloat16Array z, FloatArray weight,
+                               FloatArray out) {
+        checkBf16(cfg, x, z, weight, out);
+        GraphParts.runOnce(device, "gatednormbf16", GraphParts.arrays(x, z, weight), List.of(out),
+                (g, grids) -> addToBf16(g, grids, "norm", cfg, x, z, weight, out));
+    }
+
+    static void checkBf16(Config cfg, BFloat16Array x, BFloat16Array z, FloatArray weight, FloatArray out) {
+        cfg.validate();
+        ShapeCheck.requireShape("x", x, "(rows, dim)", cfg.rows(), cfg.dim());
+        ShapeCheck.requireShape("z", z, "(rows, dim)", cfg.rows(), cfg.dim());
+        ShapeCheck.requireShape("weight", weight, "(dim)", cfg.dim());
+        ShapeCheck.requireShape("out", out, "(rows, dim)", cfg.rows(), cfg.dim());
     }
 
     /** One call on {@code device}. */

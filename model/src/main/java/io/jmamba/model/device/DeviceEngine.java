@@ -118,6 +118,14 @@ public final class DeviceEngine implements InferenceEngine {
         return withChoices(choices.withFusedDecode(fused));
     }
 
+    /**
+     * Mamba-2 prefill with bf16 activations and the tensor-core SSD ({@link KernelChoices#bf16Activations}).
+     * Only before the first forward pass. Returns this engine.
+     */
+    public synchronized DeviceEngine withBf16Activations(boolean bf16Activations) {
+        return withChoices(choices.withBf16Activations(bf16Activations));
+    }
+
     private StackTasks newStack() {
         if (kernels == KernelSet.FAST && choices.weights() == WeightPrecision.BF16) {
             if (bf16 == null) {

@@ -18,11 +18,20 @@ import java.util.Objects;
  * @param weights        storage of the in_proj, out_proj and lm_head weights ({@link WeightPrecision})
  * @param fusedDecode    Mamba-2 decode steps (seqlen 1) through the fused kernels of
  *                       {@link io.jmamba.kernels.fused} (fewer launches per layer) rather than one kernel per op
+ * @param bf16Activations Mamba-2 prefill (seqlen > 1) keeps x, dt, B, C, z and the SSD output y in bf16 and
+ *                       runs the tensor-core SSD ({@link io.jmamba.kernels.ssd.SsdScanBf16}), as mamba_ssm's
+ *                       bf16 layer does; false keeps every activation fp32 ({@link io.jmamba.kernels.ssd.SsdScan})
  */
-public record KernelChoices(Linear.Path linear, boolean tiledTranspose, WeightPrecision weights, boolean fusedDecode) {
+public record KernelChoices(Linear.Path linear, boolean tiledTranspose, WeightPrecision weights, boolean fusedDecode,
+                            boolean bf16Activations) {
     public KernelChoices {
         Objects.requireNonNull(linear, "linear");
         Objects.requireNonNull(weights, "weights");
+    }
+
+    /** fp32 activations. */
+    public KernelChoices(Linear.Path linear, boolean tiledTranspose, WeightPrecision weights, boolean fusedDecode) {
+        this(linear, tiledTranspose, weights, fusedDecode, false);
     }
 
     /** fp32 weights, unfused decode. */
@@ -39,18 +48,22 @@ public record KernelChoices(Linear.Path linear, boolean tiledTranspose, WeightPr
     }
 
     public KernelChoices withLinear(Linear.Path path) {
-        return new KernelChoices(path, tiledTranspose, weights, fusedDecode);
+        return new KernelChoices(path, tiledTranspose, weights, fusedDecode, bf16Activations);
     }
 
     public KernelChoices withTiledTranspose(boolean tiled) {
-        return new KernelChoices(linear, tiled, weights, fusedDecode);
+        return new KernelChoices(linear, tiled, weights, fusedDecode, bf16Activations);
     }
 
     public KernelChoices withWeights(WeightPrecision precision) {
-        return new KernelChoices(linear, tiledTranspose, precision, fusedDecode);
+        return new KernelChoices(linear, tiledTranspose, precision, fusedDecode, bf16Activations);
     }
 
     public KernelChoices withFusedDecode(boolean fused) {
-        return new KernelChoices(linear, tiledTranspose, weights, fused);
+        return new KernelChoices(linear, tiledTranspose, weights, fused, bf16Activations);
+    }
+
+    public KernelChoices withBf16Activations(boolean bf16) {
+        return new KernelChoices(linear, tiledTranspose, weights, fusedDecode, bf16);
     }
 }

@@ -2,6 +2,7 @@ package io.jmamba.model.device;
 
 import io.jmamba.kernels.nn.Layout;
 import io.jmamba.kernels.nn.LayoutKernels;
+import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.TaskGraph;
@@ -55,6 +56,23 @@ public final class LayoutTasks {
         // per sequence: rows = the n channels, columns = positions
         transpose(g, grids, id, src, dst, batch, n, seqlen, (long) c0 * seqlen, (long) channels * seqlen, seqlen,
                 (long) seqlen * n, n);
+    }
+
+    /**
+     * {@link #toTokens} into bf16 ({@link Bf16LayoutKernels#transposeTiledToBf16}; tiled only, the bf16
+     * prefill has no plain form to time against).
+     */
+    public static void toTokensBf16(TaskGraph g, GridScheduler grids, String id, FloatArray src, int channels, int c0, int n,
+                                    BFloat16Array dst, int batch, int seqlen) {
+        g.task(id, Bf16LayoutKernels::transposeTiledToBf16, new io.jmamba.runtime.api.KernelContext(), src, dst, batch, n,
+                seqlen, (long) c0 * seqlen, (long) channels * seqlen, (long) seqlen, 0L, (long) seqlen * n, (long) n);
+        grids.addWorkerGrid(g.getName() + "." + id, Layout.tiledTransposeGrid(batch, n, seqlen));
+    }
+
+    /** Two column ranges [offK, offK + nK) of src [tokens, srcCols] into bf16 dst0, dst1, in one task. */
+    public static void columns2Bf16(TaskGraph g, String id, FloatArray src, int srcCols, int tokens, BFloat16Array dst0,
+                                    int off0, int n0, BFloat16Array dst1, int off1, int n1) {
+        g.task(id, Bf16LayoutKernels::columns2ToBf16, src, tokens, srcCols, dst0, off0, n0, dst1, off1, n1);
     }
 
     private static void transpose(TaskGraph g, GridScheduler grids, String id, FloatArray src, FloatArray dst, int batch,

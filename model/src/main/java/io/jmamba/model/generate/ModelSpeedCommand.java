@@ -54,6 +54,7 @@ public final class ModelSpeedCommand {
         o.addOption(Option.builder().longOpt("linear").hasArg().argName("auto|jit|cublas|cublas-tf32|cublas-gemv-tree").desc("linear layers of the fast kernels: jit (GEMV/tiled GEMM), cublas (GEMV for few rows, cuBLAS sgemm beyond; CUDA only), cublas-tf32 (the same on the tensor cores in TF32: faster, ~1e-3 relative error), cublas-gemv-tree (cublas with the first, tree-reduction GEMV: to time the warp GEMV against), auto (cublas on CUDA; default)").build());
         o.addOption(Option.builder().longOpt("transpose").hasArg().argName("tiled|plain").desc("prefill layout transposes of the fast kernels: tiled through local memory (default) or the plain @Parallel ones").build());
         o.addOption(Option.builder().longOpt("weights").hasArg().argName("fp32|bf16").desc("storage of the in_proj, out_proj and lm_head weights of the fast kernels: fp32 (default) or bf16 (rounded at load; fp32 activations and accumulation; prefill GEMMs on cuBLAS bf16 tensor cores)").build());
+        o.addOption(Option.builder().longOpt("activations").hasArg().argName("fp32|bf16").desc("activations of the Mamba-2 prefill of the fast kernels: fp32 (default) or bf16 (x, dt, B, C, z and the SSD output in bf16, tensor-core SSD; use with --weights bf16)").build());
         o.addOption(Option.builder().longOpt("decode").hasArg().argName("fused|unfused|both").desc("Mamba-2 decode step of the fast kernels: fused kernels (3 launches per layer up to batch 4, 5 beyond), one kernel per op (default unfused), or both in one run").build());
         o.addOption(Option.builder().longOpt("cuda-graphs").hasArg().argName("on|off|both").desc("decode with CUDA graphs (default both)").build());
         return o;
@@ -108,12 +109,16 @@ public final class ModelSpeedCommand {
             if (!decodeKind.equals("fused") && !decodeKind.equals("unfused") && !decodeKind.equals("both")) {
                 throw new IllegalArgumentException("--decode must be fused, unfused or both, got \"" + decodeKind + "\"");
             }
+            String activations = cl.getOptionValue("activations", "fp32");
+            if (!activations.equals("fp32") && !activations.equals("bf16")) {
+                throw new IllegalArgumentException("--activations must be fp32 or bf16, got \"" + activations + "\"");
+            }
             KernelChoices choices = linear == null ? null : new KernelChoices(linear, transpose.equals("tiled"), precision,
-                    decodeKind.equals("fused"));
+                    decodeKind.equals("fused"), activations.equals("bf16"));
             KernelSet kernels = chosen != null ? chosen : reference ? KernelSet.FAST : KernelSet.defaultFor(device);
             out.printf(Locale.ROOT, "model: %s, %d layers, d_model %d, d_state %d, vocab %d on %s%n", c.architecture(),
                     c.nLayer(), c.dModel(), c.dState(), c.vocabSize(), reference ? "reference" : device.id() + " (" + device.name() + "), " + kernels.name().toLowerCase(Locale.ROOT) + " kernels, linear " + linear.name().toLowerCase(Locale.ROOT) + ", " + transpose + " transposes, "
-                    + precision.name().toLowerCase(Locale.ROOT) + " weights, " + decodeKind + " decode");
+                    + precision.name().toLowerCase(Locale.ROOT) + " weights, " + activations + " prefill activations, " + decodeKind + " decode");
             try (InferenceEngine e = reference ? new ReferenceEngine(weights) : new DeviceEngine(weights, device, true, kernels).withChoices(choices)) {
                 for (int len : lengths) {
                     ModelSpeed.Prefill p = ModelSpeed.prefill(e, 1, len, 2, 7);

@@ -7,7 +7,10 @@ import io.jmamba.kernels.norm.GatedRmsNorm;
 import io.jmamba.kernels.scan.SelectiveStateUpdate;
 import io.jmamba.kernels.ssd.SsdConfig;
 import io.jmamba.kernels.ssd.SsdInputs;
+import io.jmamba.kernels.ssd.SsdBf16Inputs;
 import io.jmamba.kernels.ssd.SsdScan;
+import io.jmamba.kernels.ssd.SsdScanBf16;
+import io.jmamba.kernels.ssd.SsdTensorKernels;
 import io.jmamba.kernels.support.Tensor;
 import io.jmamba.model.config.MambaConfig;
 import io.jmamba.model.device.KernelChoices;
@@ -16,14 +19,17 @@ import io.jmamba.model.device.LinearLayers;
 import io.jmamba.model.device.MixerTasks;
 import io.jmamba.model.device.Scratch;
 import io.jmamba.model.weights.Mamba2LayerWeights;
+import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.TaskGraph;
 
+import static io.jmamba.model.device.LayoutTasks.columns2Bf16;
 import static io.jmamba.model.device.LayoutTasks.columns3;
 import static io.jmamba.model.device.LayoutTasks.copy;
 import static io.jmamba.model.device.LayoutTasks.toChannels;
 import static io.jmamba.model.device.LayoutTasks.toTokens;
+import static io.jmamba.model.device.LayoutTasks.toTokensBf16;
 
 /**
  * The Mamba-2 mixer as tasks of the kernels module. Prefill: in_proj (GEMM) -> z, xBC, dt -> conv
@@ -38,6 +44,7 @@ public final class Mamba2Tasks implements MixerTasks {
     private final LinearLayers linears;
     private final boolean tiled;
     private final boolean fusedDecode;
+    private final boolean bf16Activations;
 
     public Mamba2Tasks(MambaConfig config, Mamba2LayerWeights weights) {
         this(config, weights, KernelChoices.PORTABLE_DEFAULT);
@@ -55,6 +62,7 @@ public final class Mamba2Tasks implements MixerTasks {
         this.linears = linears;
         this.tiled = choices.tiledTranspose();
         this.fusedDecode = choices.fusedDecode();
+        this.bf16Activations = choices.bf16Activations();
     }
 
     /**
@@ -144,6 +152,9 @@ public final class Mamba2Tasks implements MixerTasks {
                 step.dtLimit(c.dtLimitLow(), c.dtLimitHigh());
             }
             step.build().addTo(g, p + "ssm", grids, Tensor.of(y, b, heads, hd));
+        } else if (bf16Activations) {
+            addPrefillBf16(g, grids, p, io, zxbcdt, weight, bias, convState);
+            return;
         } else {
             // z and dt token-major (the third range is empty); xBC channel-major for the conv
             columns3(g, p + "zdt", zxbcdt, inRows, t, z, 0, dI, dt, dI + convDim, heads, dt, 0, 0);
@@ -168,5 +179,61 @@ public final class Mamba2Tasks implements MixerTasks {
         GatedRmsNorm.addTo(g, grids, p + "gn", new GatedRmsNorm.Config(t, dI, dI / gr, c.normEps(), c.normBeforeGate()),
                 y, z, w.gateNorm(), yn);
         linears.add(g, grids, p + "out", t, dI, d, yn, w.outProj(), w.outProjBias(), io.out());
+    }
+
+    /**
+     * Prefill with bf16 activations, as mamba_ssm's bf16 layer: the split and the conv's transposes round
+     * z, dt, x, B and C to bf16 as they write them, the tensor-core SSD ({@link SsdScanBf16}) writes y in
+     * bf16, and the gated norm reads y and z in bf16 (fp32 statistics and output). States stay fp32.
+     */
+    private void addPrefillBf16(TaskGraph g, GridScheduler grids, String p, LayerIo io, FloatArray zxbcdt, Tensor weight,
+                                Tensor bias, Tensor convState) {
+        int dI = c.dInner();
+        int n = c.dState();
+        int gr = c.nGroups();
+        int gn = gr * n;
+        int heads = c.nHeads();
+        int convDim = c.convChannels();
+        int inRows = c.inProjRows();
+        int width = c.dConv();
+        int b = io.batch();
+        int len = io.seqlen();
+        int t = io.tokens();
+        Scratch s = io.scratch();
+        // the tensor-core kernels tile a chunk by 64 tokens; the chunked scan's result does not depend on the
+        // chunk size (it only splits the work), so a smaller model chunk (the tiny fixtures' 16) is rounded up
+        int tile = SsdTensorKernels.TILE;
+        int chunk = (c.chunkSize() + tile - 1) / tile * tile;
+        SsdConfig cfg = SsdScanBf16.validate(SsdConfig.of(b, len, heads, c.headDim(), gr, n, chunk)
+                .withDtSoftplus(true).withDtLimit(c.dtLimitLow(), c.dtLimitHigh()));
+        BFloat16Array z = s.getBf16("m2_z16", (long) t * dI);
+        BFloat16Array dt = s.getBf16("m2_dt16", (long) t * heads);
+        BFloat16Array x = s.getBf16("m2_x16", (long) t * dI);
+        BFloat16Array bm = s.getBf16("m2_b16", (long) t * gn);
+        BFloat16Array cm = s.getBf16("m2_c16", (long) t * gn);
+        BFloat16Array y = s.getBf16("m2_y16", (long) t * dI);
+        FloatArray yn = s.get("m2_yn", (long) t * dI);
+        FloatArray xbcCm = s.get("m2_xbccm", (long) t * convDim);
+        FloatArray xbcConvCm = s.get("m2_xbcconvcm", (long) t * convDim);
+        FloatArray convFinal = s.get("m2_convfinal", io.convState().getSize());
+        FloatArray ssmFinal = s.get("m2_ssmfinal", io.ssmState().getSize());
+        // one workspace for every layer: the layers' SSD tasks run one after another
+        SsdScanBf16.Workspace ws = s.shared("m2_ssd16_ws", SsdScanBf16.Workspace.class, () -> SsdScanBf16.Workspace.allocate(cfg));
+
+        columns2Bf16(g, p + "zdt", zxbcdt, inRows, t, z, 0, dI, dt, dI + convDim, heads);
+        toChannels(g, grids, p + "xbc", zxbcdt, inRows, dI, convDim, xbcCm, b, len, tiled);
+        CausalConv1d.forward(Tensor.of(xbcCm, b, convDim, len), weight).bias(bias).silu(true).initialStates(convState)
+                .build()
+                .addTo(g, p + "conv", grids, Tensor.of(xbcConvCm, b, convDim, len), Tensor.of(convFinal, b, convDim, width - 1));
+        copy(g, p + "convstate", convFinal, io.convState(), convFinal.getSize());
+        toTokensBf16(g, grids, p + "x", xbcConvCm, convDim, 0, dI, x, b, len);
+        toTokensBf16(g, grids, p + "b", xbcConvCm, convDim, dI, gn, bm, b, len);
+        toTokensBf16(g, grids, p + "c", xbcConvCm, convDim, dI + gn, gn, cm, b, len);
+        SsdScanBf16.addTo(g, grids, p + "ssd", cfg, new SsdBf16Inputs(x, dt, w.a(), bm, cm, w.d(), null, w.dtBias(),
+                io.ssmState()), y, ssmFinal, ws);
+        copy(g, p + "ssmstate", ssmFinal, io.ssmState(), ssmFinal.getSize());
+        GatedRmsNorm.addToBf16(g, grids, p + "gn", new GatedRmsNorm.Config(t, dI, dI / gr, c.normEps(), c.normBeforeGate()),
+                y, z, w.gateNorm(), yn);
+        linears.add(g, grids, p + "out", t, dI, c.dModel(), yn, w.outProj(), w.outProjBias(), io.out());
     }
 }

@@ -1,0 +1,91 @@
+package io.jmamba.kernels.norm;
+
+import io.jmamba.runtime.api.BFloat16Array;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.backend.ComputeDevice;
+import io.jmamba.runtime.backend.DeviceMatrix;
+import io.jmamba.runtime.jit.Dialect;
+import io.jmamba.runtime.jit.KernelJit;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static io.jmamba.kernels.norm.NormTest.fill;
+import static io.jmamba.kernels.ssd.GoldenFile.assertClose;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+
+/**
+ * The bf16-input gated norm ({@link GatedRmsNorm#addToBf16}) on every device. Its inputs widen to fp32
+ * exactly and it computes in fp32 as the fp32 kernel does, so it must match {@link NormReference} run on the
+ * widened values to the fp32 tolerance (only the order of the sum of squares may differ).
+ */
+class GatedNormBf16Test {
+
+    @TestFactory
+    List<DynamicTest> matchesTheReferenceOnWidenedInputs() {
+        // Mamba-2 130M (one group of 1536), groups, a tail past SLOTS * 1024, lengths not multiples of 32
+        List<GatedRmsNorm.Config> cfgs = List.of(new GatedRmsNorm.Config(3, 1536, 1536, 1e-5f, false),
+                new GatedRmsNorm.Config(2, 5000, 5000, 1e-5f, true), new GatedRmsNorm.Config(3, 96, 32, 1e-6f, false),
+                new GatedRmsNorm.Config(2, 75, 25, 1e-5f, true), new GatedRmsNorm.Config(1, 4100, 4100, 1e-5f, false));
+        List<DynamicTest> tests = new ArrayList<>();
+        for (ComputeDevice d : DeviceMatrix.devices()) {
+            for (GatedRmsNorm.Config cfg : cfgs) {
+                tests.add(dynamicTest(cfg + " on " + d.id(), () -> {
+                    Random r = new Random(cfg.dim() * 31L + cfg.rows());
+                    long n = (long) cfg.rows() * cfg.dim();
+                    BFloat16Array x = toBf16(fill(r, n, -2, 2)), z = toBf16(fill(r, n, -3, 3));
+                    FloatArray w = fill(r, cfg.dim(), 0.5f, 1.5f), ref = new FloatArray(n), out = new FloatArray(n);
+                    NormReference.gatedRmsNorm(widen(x), widen(z), w, ref, cfg.rows(), cfg.dim(), cfg.groupSize(),
+                            cfg.eps(), cfg.normBeforeGate());
+                    GatedRmsNorm.runBf16(d, cfg, x, z, w, out);
+                    assertClose("bf16 gated norm", ref, out);
+                }));
+            }
+        }
+        return tests;
+    }
+
+    @Test
+    void wrongShapesAreNamed() {
+        GatedRmsNorm.Config cfg = new GatedRmsNorm.Config(2, 64, 64, 1e-5f, false);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GatedRmsNorm.checkBf16(cfg,
+                new BFloat16Array(128), new BFloat16Array(100), new FloatArray(64), new FloatArray(128)));
+        assertTrue(e.getMessage().contains("z"), e.getMessage());
+    }
+
+    @Test
+    void compilesToBothDialectsWithValuesInRegisters() {
+        Method m = Arrays.stream(NormBf16Kernels.class.getDeclaredMethods())
+                .filter(k -> k.getName().equals("gatedRmsNormBf16")).findFirst().orElseThrow();
+        for (Dialect dialect : Dialect.values()) {
+            assertTrue(KernelJit.compile(m, Map.of(), dialect).source().contains("gatedRmsNormBf16"), dialect.name());
+        }
+        String cuda = KernelJit.compile(m, Map.of(), Dialect.CUDA).source();
+        assertTrue(cuda.contains("float v[" + NormWideKernels.SLOTS + "];") && cuda.contains("fmaf("), cuda);
+    }
+
+    private static BFloat16Array toBf16(FloatArray f) {
+        BFloat16Array b = new BFloat16Array(f.getSize());
+        for (long i = 0; i < f.getSize(); i++) {
+            b.set(i, f.get(i));
+        }
+        return b;
+    }
+
+    private static FloatArray widen(BFloat16Array b) {
+        FloatArray f = new FloatArray(b.getSize());
+        for (long i = 0; i < b.getSize(); i++) {
+            f.set(i, b.get(i));
+        }
+        return f;
+    }
+}
