@@ -3,6 +3,7 @@ package io.jmamba.kernels.norm;
 import io.jmamba.kernels.nn.GraphParts;
 import io.jmamba.kernels.nn.ShapeCheck;
 import io.jmamba.runtime.api.BFloat16Array;
+import io.jmamba.runtime.api.DataTransferMode;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.TaskGraph;
@@ -79,44 +80,69 @@ public final class GatedRmsNorm {
     }
 
     /**
-     * Appends task {@code prefix + "_gatednorm"} reading bf16 activations ({@link NormBf16Kernels#gatedRmsNormBf16}):
-     * the gated norm of a bf16 Mamba-2 layer, statistics and output in fp32.
+     * Appends task {@code prefix + "_gatednorm"} for a bf16 Mamba-2 prefill ({@link NormBf16Kernels#gatedRmsNormBf16}):
+     * x in bf16, the gate read in place from a wider fp32 row, fp32 statistics; the result in fp32
+     * ({@code out}) or rounded to bf16 ({@code outBf16}): exactly one of the two is given.
      *
-     * @param x      (rows, dim), bf16
-     * @param z      (rows, dim) gate, bf16 (required: every Mamba-2 layer gates)
-     * @param weight (dim)
-     * @param out    (rows, dim), fp32
+     * @param x       (rows, dim), bf16
+     * @param z       the gate: element (r, c) at {@code r * zStride + c}, zStride &gt;= dim (required: every Mamba-2 layer gates)
+     * @param weight  (dim)
+     * @param out     (rows, dim) fp32, or null
+     * @param outBf16 (rows, dim) bf16, or null
      */
     public static void addToBf16(TaskGraph graph, GridScheduler grids, String prefix, Config cfg, BFloat16Array x,
-                                 BFloat16Array z, FloatArray weight, FloatArray out) {
+                                 FloatArray z, int zStride, FloatArray weight, FloatArray out, BFloat16Array outBf16) {
         Objects.requireNonNull(graph, "graph");
         Objects.requireNonNull(grids, "grids");
-        Objects.requireNonNull(z, "z (the bf16 gated norm needs a gate)");
         GraphParts.checkPrefix(prefix);
-        checkBf16(cfg, x, z, weight, out);
+        checkBf16(cfg, x, z, zStride, weight, out, outBf16);
         String id = prefix + "_gatednorm";
         long workGroups = (long) cfg.rows() * (cfg.dim() / cfg.groupSize());
         int local = NormWideKernels.localSize(cfg.groupSize());
         ShapeCheck.intProduct("rows * groups * " + local + " work-items", workGroups, local);
-        graph.task(id, NormBf16Kernels::gatedRmsNormBf16, new KernelContext(), x, z, weight, out, cfg.rows(), cfg.dim(),
-                cfg.groupSize(), cfg.eps(), cfg.normBeforeGate());
+        boolean bf16Out = outBf16 != null;
+        // the unused output: a small placeholder the kernel never touches
+        FloatArray o = bf16Out ? GraphParts.orPlaceholder(graph, null) : out;
+        BFloat16Array ob = bf16Out ? outBf16 : new BFloat16Array(2);
+        if (!bf16Out) {
+            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, ob);
+        }
+        graph.task(id, NormBf16Kernels::gatedRmsNormBf16, new KernelContext(), x, z, zStride, weight, o, ob, cfg.rows(),
+                cfg.dim(), cfg.groupSize(), cfg.eps(), cfg.normBeforeGate(), bf16Out);
         grids.addWorkerGrid(graph.getName() + "." + id, new WorkerGrid1D(workGroups * local).setLocalWork(local));
     }
 
-    /** One call of {@link #addToBf16} on {@code device}. */
-    public static void runBf16(ComputeDevice device, Config cfg, BFloat16Array x, BFloat16Array z, FloatArray weight,
-                               FloatArray out) {
-        checkBf16(cfg, x, z, weight, out);
-        GraphParts.runOnce(device, "gatednormbf16", GraphParts.arrays(x, z, weight), List.of(out),
-                (g, grids) -> addToBf16(g, grids, "norm", cfg, x, z, weight, out));
+    /** One call of {@link #addToBf16} on {@code device}; the output that is not null comes back. */
+    public static void runBf16(ComputeDevice device, Config cfg, BFloat16Array x, FloatArray z, int zStride,
+                               FloatArray weight, FloatArray out, BFloat16Array outBf16) {
+        checkBf16(cfg, x, z, zStride, weight, out, outBf16);
+        GraphParts.runOnce(device, "gatednormbf16", GraphParts.arrays(x, z, weight),
+                List.of(outBf16 != null ? outBf16 : out),
+                (g, grids) -> addToBf16(g, grids, "norm", cfg, x, z, zStride, weight, out, outBf16));
     }
 
-    static void checkBf16(Config cfg, BFloat16Array x, BFloat16Array z, FloatArray weight, FloatArray out) {
+    static void checkBf16(Config cfg, BFloat16Array x, FloatArray z, int zStride, FloatArray weight, FloatArray out,
+                          BFloat16Array outBf16) {
         cfg.validate();
         ShapeCheck.requireShape("x", x, "(rows, dim)", cfg.rows(), cfg.dim());
-        ShapeCheck.requireShape("z", z, "(rows, dim)", cfg.rows(), cfg.dim());
+        Objects.requireNonNull(z, "z (the bf16 gated norm needs a gate)");
+        if (zStride < cfg.dim()) {
+            throw new IllegalArgumentException("z_stride (" + zStride + ") must be at least dim (" + cfg.dim() + ")");
+        }
+        long zNeeded = (long) (cfg.rows() - 1) * zStride + cfg.dim();
+        if (z.getSize() < zNeeded) {
+            throw new IllegalArgumentException("z: rows " + cfg.rows() + " of stride " + zStride + " need " + zNeeded
+                    + " elements, got " + z.getSize());
+        }
         ShapeCheck.requireShape("weight", weight, "(dim)", cfg.dim());
-        ShapeCheck.requireShape("out", out, "(rows, dim)", cfg.rows(), cfg.dim());
+        if ((out == null) == (outBf16 == null)) {
+            throw new IllegalArgumentException("exactly one of out (fp32) and out_bf16 must be given");
+        }
+        if (out != null) {
+            ShapeCheck.requireShape("out", out, "(rows, dim)", cfg.rows(), cfg.dim());
+        } else {
+            ShapeCheck.requireShape("out_bf16", outBf16, "(rows, dim)", cfg.rows(), cfg.dim());
+        }
     }
 
     /** One call on {@code device}. */

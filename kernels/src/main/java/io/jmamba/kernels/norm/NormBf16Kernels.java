@@ -6,9 +6,11 @@ import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.KernelMath;
 
 /**
- * {@link NormWideKernels#gatedRmsNorm} reading bf16 activations: the SSD output y and the gate z of a
- * bf16 Mamba-2 prefill (mamba_ssm's RMSNormGated takes them in bf16 and computes in fp32, as here).
- * Half the bytes read of the fp32 form; the statistics, weight and output stay fp32.
+ * {@link NormWideKernels#gatedRmsNorm} for a bf16 Mamba-2 prefill: x (the SSD output y) is read in bf16, the
+ * gate z in fp32 straight out of a wider row (in_proj's [z | xBC | dt], row stride {@code zStride}, so no
+ * split copies it first), statistics in fp32 (as mamba_ssm's RMSNormGated), and the result written in fp32
+ * or, for a bf16 GEMM that follows, rounded to bf16 ({@code bf16Out}: {@code outBf16} is written,
+ * {@code out} is not touched) so that no cast kernel runs between the norm and out_proj.
  *
  * <p>Launch as {@link NormWideKernels#gatedRmsNorm}: 1D, one work-group per (row, norm group), local size
  * {@link NormWideKernels#localSize}(groupSize).
@@ -17,15 +19,21 @@ public final class NormBf16Kernels {
     private NormBf16Kernels() {
     }
 
-    /** out = rmsnorm_g(x * silu(z)) * weight, or with {@code normBeforeGate} rmsnorm_g(x) * weight * silu(z). */
-    public static void gatedRmsNormBf16(KernelContext ctx, BFloat16Array x, BFloat16Array z, FloatArray weight,
-                                        FloatArray out, int rows, int dim, int groupSize, float eps, boolean normBeforeGate) {
+    /**
+     * out = rmsnorm_g(x * silu(z)) * weight, or with {@code normBeforeGate} rmsnorm_g(x) * weight * silu(z);
+     * x and out (rows, dim) dense, z[row, col] at {@code row * zStride + col}.
+     */
+    public static void gatedRmsNormBf16(KernelContext ctx, BFloat16Array x, FloatArray z, int zStride, FloatArray weight,
+                                        FloatArray out, BFloat16Array outBf16, int rows, int dim, int groupSize, float eps,
+                                        boolean normBeforeGate, boolean bf16Out) {
         float[] partial = ctx.allocateFloatLocalArray(NormWideKernels.MAX_LOCAL / KernelContext.WARP_SIZE);
         int lid = ctx.localIdx;
         int width = ctx.localGroupSizeX;
         int groups = dim / groupSize;
         int g = ctx.groupIdx % groups;
-        long base = (long) (ctx.groupIdx / groups) * dim + (long) g * groupSize;
+        int row = ctx.groupIdx / groups;
+        long base = (long) row * dim + (long) g * groupSize;
+        long zBase = (long) row * zStride + (long) g * groupSize;
         int wBase = g * groupSize;
         float[] v = new float[NormWideKernels.SLOTS];
         float[] gate = new float[NormWideKernels.SLOTS];
@@ -34,7 +42,7 @@ public final class NormBf16Kernels {
             int i = lid + k * width;
             if (i < groupSize) {
                 v[k] = x.get(base + i);
-                gate[k] = z.get(base + i);
+                gate[k] = z.get(zBase + i);
                 w[k] = weight.get(wBase + i);
             }
         }
@@ -49,7 +57,7 @@ public final class NormBf16Kernels {
         for (int i = lid + NormWideKernels.SLOTS * width; i < groupSize; i += width) {
             float t = x.get(base + i);
             if (!normBeforeGate) {
-                t = t * NormKernels.silu(z.get(base + i));
+                t = t * NormKernels.silu(z.get(zBase + i));
             }
             ss = KernelMath.fma(t, t, ss);
         }
@@ -61,14 +69,22 @@ public final class NormBf16Kernels {
                 if (normBeforeGate) {
                     y = y * gate[k];
                 }
-                out.set(base + i, y);
+                if (bf16Out) {
+                    outBf16.set(base + i, y);
+                } else {
+                    out.set(base + i, y);
+                }
             }
         }
         for (int i = lid + NormWideKernels.SLOTS * width; i < groupSize; i += width) {
             float t = x.get(base + i);
-            float s = NormKernels.silu(z.get(base + i));
+            float s = NormKernels.silu(z.get(zBase + i));
             float y = normBeforeGate ? t * scale * weight.get(wBase + i) * s : t * s * scale * weight.get(wBase + i);
-            out.set(base + i, y);
+            if (bf16Out) {
+                outBf16.set(base + i, y);
+            } else {
+                out.set(base + i, y);
+            }
         }
     }
 }

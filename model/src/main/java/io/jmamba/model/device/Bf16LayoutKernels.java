@@ -8,7 +8,7 @@ import io.jmamba.runtime.api.Parallel;
 
 /**
  * The layout moves of the bf16-activation prefill ({@link KernelChoices#bf16Activations}): the same moves
- * as {@link LayoutKernels#transposeTiled} and {@link ModelKernels#columns3}, with the destination rounded
+ * as {@link LayoutKernels#transposeTiled} and {@link ModelKernels#columns}, with the destination rounded
  * to bf16 on the way (round to nearest even, as torch's {@code .to(bfloat16)}), so that the bf16 SSD's
  * operands are written once at half the bytes instead of written in fp32 and cast by another kernel.
  */
@@ -61,20 +61,13 @@ public final class Bf16LayoutKernels {
     }
 
     /**
-     * Two column ranges of a token-major tensor in one launch, rounded to bf16: dstK[t, j] = bf16(src[t, offK + j])
-     * for j &lt; nK (Mamba-2 prefill: z and dt out of in_proj's [z | xBC | dt]).
+     * A column range of a token-major tensor, rounded to bf16: dst[t, j] = bf16(src[t, off + j]) for j &lt; n
+     * (Mamba-2 prefill: dt out of in_proj's [z | xBC | dt]).
      */
-    public static void columns2ToBf16(FloatArray src, int tokens, int srcCols, BFloat16Array dst0, int off0, int n0,
-                                      BFloat16Array dst1, int off1, int n1) {
-        int width = n0 + n1;
-        for (@Parallel int j = 0; j < width; j++) { // dimension 0: consecutive items, consecutive columns
+    public static void columnsToBf16(FloatArray src, int tokens, int srcCols, int off, int n, BFloat16Array dst) {
+        for (@Parallel int j = 0; j < n; j++) { // dimension 0: consecutive items, consecutive columns
             for (@Parallel int t = 0; t < tokens; t++) {
-                long row = (long) t * srcCols;
-                if (j < n0) {
-                    dst0.set((long) t * n0 + j, src.get(row + off0 + j));
-                } else {
-                    dst1.set((long) t * n1 + j - n0, src.get(row + off1 + j - n0));
-                }
+                dst.set((long) t * n + j, src.get((long) t * srcCols + off + j));
             }
         }
     }

@@ -69,10 +69,10 @@ public final class LayoutTasks {
         grids.addWorkerGrid(g.getName() + "." + id, Layout.tiledTransposeGrid(batch, n, seqlen));
     }
 
-    /** Two column ranges [offK, offK + nK) of src [tokens, srcCols] into bf16 dst0, dst1, in one task. */
-    public static void columns2Bf16(TaskGraph g, String id, FloatArray src, int srcCols, int tokens, BFloat16Array dst0,
-                                    int off0, int n0, BFloat16Array dst1, int off1, int n1) {
-        g.task(id, Bf16LayoutKernels::columns2ToBf16, src, tokens, srcCols, dst0, off0, n0, dst1, off1, n1);
+    /** dst [tokens, n] = bf16(src [tokens, srcCols][:, c0 : c0 + n]). */
+    public static void columnsBf16(TaskGraph g, String id, FloatArray src, int srcCols, int c0, int n, BFloat16Array dst,
+                                   int tokens) {
+        g.task(id, Bf16LayoutKernels::columnsToBf16, src, tokens, srcCols, c0, n, dst);
     }
 
     private static void transpose(TaskGraph g, GridScheduler grids, String id, FloatArray src, FloatArray dst, int batch,

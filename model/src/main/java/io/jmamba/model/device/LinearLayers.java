@@ -2,13 +2,17 @@ package io.jmamba.model.device;
 
 import io.jmamba.kernels.fused.FusedGemv;
 import io.jmamba.kernels.fused.Mamba2Decode;
+import io.jmamba.kernels.nn.GraphParts;
 import io.jmamba.kernels.nn.Linear;
 import io.jmamba.kernels.nn.LinearBf16;
+import io.jmamba.kernels.nn.LinearKernels;
+import io.jmamba.kernels.nn.ShapeCheck;
 import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.NativeArray;
 import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.backend.cuda.CuBlas;
 
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -53,6 +57,40 @@ public final class LinearLayers {
             LinearBf16.addTo(g, grids, prefix, rows, in, out, x, wb, packed.get(w), bias, y, path);
         } else {
             Linear.addTo(g, grids, prefix, rows, in, out, x, w, bias, y, path);
+        }
+    }
+
+    /**
+     * Whether {@link #addBf16Input} takes this layer: {@code w} has a bf16 twin and {@code rows} go to the cuBLAS
+     * bf16 GEMM (which reads x in bf16, so a producer that writes x in bf16 saves {@link LinearBf16}'s cast kernel).
+     */
+    public boolean takesBf16Input(FloatArray w, int rows) {
+        boolean autoCublas = path == Linear.Path.AUTO_CUBLAS || path == Linear.Path.AUTO_CUBLAS_TF32
+                || path == Linear.Path.AUTO_CUBLAS_GEMV_TREE;
+        return bf16.containsKey(w) && (path == Linear.Path.CUBLAS || autoCublas && rows > Linear.GEMV_MAX_ROWS);
+    }
+
+    /**
+     * y (rows, out) = x (rows, in) . w^T + bias with x already in bf16: {@link LinearBf16}'s cuBLAS path without its
+     * cast (library task {@code prefix + "_cublas"}, + {@code prefix + "_bias"} with a bias). Only where
+     * {@link #takesBf16Input} says so.
+     */
+    public void addBf16Input(TaskGraph g, GridScheduler grids, String prefix, int rows, int in, int out, BFloat16Array x,
+                             FloatArray w, FloatArray bias, FloatArray y) {
+        if (!takesBf16Input(w, rows)) {
+            throw new IllegalStateException(prefix + ": a bf16-input linear layer needs a bf16 weight on a cuBLAS path, got "
+                    + (bf16.containsKey(w) ? "path " + path : "an fp32 weight"));
+        }
+        ShapeCheck.requireShape("x", x, "(rows, in)", rows, in);
+        ShapeCheck.requireShape("y", y, "(rows, out)", rows, out);
+        BFloat16Array wb = bf16.get(w);
+        ShapeCheck.requireShape("W", wb, "(out, in)", out, in);
+        g.libraryTask(prefix + "_cublas", CuBlas.gemmEx(false, true, rows, out, in, 1f, 0f, CuBlas.DataType.BF16,
+                CuBlas.DataType.F32), x, wb, y);
+        if (bias != null) {
+            String id = prefix + "_bias";
+            g.task(id, LinearKernels::addBias, y, bias, rows, out);
+            grids.addWorkerGrid(g.getName() + "." + id, GraphParts.loopGrid(out, rows));
         }
     }
 

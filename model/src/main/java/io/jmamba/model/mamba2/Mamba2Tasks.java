@@ -24,7 +24,7 @@ import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.TaskGraph;
 
-import static io.jmamba.model.device.LayoutTasks.columns2Bf16;
+import static io.jmamba.model.device.LayoutTasks.columnsBf16;
 import static io.jmamba.model.device.LayoutTasks.columns3;
 import static io.jmamba.model.device.LayoutTasks.copy;
 import static io.jmamba.model.device.LayoutTasks.toChannels;
@@ -182,9 +182,10 @@ public final class Mamba2Tasks implements MixerTasks {
     }
 
     /**
-     * Prefill with bf16 activations, as mamba_ssm's bf16 layer: the split and the conv's transposes round
-     * z, dt, x, B and C to bf16 as they write them, the tensor-core SSD ({@link SsdScanBf16}) writes y in
-     * bf16, and the gated norm reads y and z in bf16 (fp32 statistics and output). States stay fp32.
+     * Prefill with bf16 activations, as mamba_ssm's bf16 layer: the dt split and the conv's transposes round
+     * dt, x, B and C to bf16 as they write them, the tensor-core SSD ({@link SsdScanBf16}) writes y in bf16,
+     * and the gated norm reads y in bf16 and z in place from in_proj's fp32 output (no split copy; fp32
+     * statistics), writing out_proj's input in bf16 where cuBLAS reads it so (no cast kernel). States stay fp32.
      */
     private void addPrefillBf16(TaskGraph g, GridScheduler grids, String p, LayerIo io, FloatArray zxbcdt, Tensor weight,
                                 Tensor bias, Tensor convState) {
@@ -206,13 +207,11 @@ public final class Mamba2Tasks implements MixerTasks {
         int chunk = (c.chunkSize() + tile - 1) / tile * tile;
         SsdConfig cfg = SsdScanBf16.validate(SsdConfig.of(b, len, heads, c.headDim(), gr, n, chunk)
                 .withDtSoftplus(true).withDtLimit(c.dtLimitLow(), c.dtLimitHigh()));
-        BFloat16Array z = s.getBf16("m2_z16", (long) t * dI);
         BFloat16Array dt = s.getBf16("m2_dt16", (long) t * heads);
         BFloat16Array x = s.getBf16("m2_x16", (long) t * dI);
         BFloat16Array bm = s.getBf16("m2_b16", (long) t * gn);
         BFloat16Array cm = s.getBf16("m2_c16", (long) t * gn);
         BFloat16Array y = s.getBf16("m2_y16", (long) t * dI);
-        FloatArray yn = s.get("m2_yn", (long) t * dI);
         FloatArray xbcCm = s.get("m2_xbccm", (long) t * convDim);
         FloatArray xbcConvCm = s.get("m2_xbcconvcm", (long) t * convDim);
         FloatArray convFinal = s.get("m2_convfinal", io.convState().getSize());
@@ -220,7 +219,8 @@ public final class Mamba2Tasks implements MixerTasks {
         // one workspace for every layer: the layers' SSD tasks run one after another
         SsdScanBf16.Workspace ws = s.shared("m2_ssd16_ws", SsdScanBf16.Workspace.class, () -> SsdScanBf16.Workspace.allocate(cfg));
 
-        columns2Bf16(g, p + "zdt", zxbcdt, inRows, t, z, 0, dI, dt, dI + convDim, heads);
+        // z is not split out: the gated norm reads it in place from zxbcdt
+        columnsBf16(g, p + "dt", zxbcdt, inRows, dI + convDim, heads, dt, t);
         toChannels(g, grids, p + "xbc", zxbcdt, inRows, dI, convDim, xbcCm, b, len, tiled);
         CausalConv1d.forward(Tensor.of(xbcCm, b, convDim, len), weight).bias(bias).silu(true).initialStates(convState)
                 .build()
@@ -232,8 +232,16 @@ public final class Mamba2Tasks implements MixerTasks {
         SsdScanBf16.addTo(g, grids, p + "ssd", cfg, new SsdBf16Inputs(x, dt, w.a(), bm, cm, w.d(), null, w.dtBias(),
                 io.ssmState()), y, ssmFinal, ws);
         copy(g, p + "ssmstate", ssmFinal, io.ssmState(), ssmFinal.getSize());
-        GatedRmsNorm.addToBf16(g, grids, p + "gn", new GatedRmsNorm.Config(t, dI, dI / gr, c.normEps(), c.normBeforeGate()),
-                y, z, w.gateNorm(), yn);
-        linears.add(g, grids, p + "out", t, dI, c.dModel(), yn, w.outProj(), w.outProjBias(), io.out());
+        GatedRmsNorm.Config norm = new GatedRmsNorm.Config(t, dI, dI / gr, c.normEps(), c.normBeforeGate());
+        if (linears.takesBf16Input(w.outProj(), t)) {
+            // cuBLAS reads out_proj's input in bf16: the norm writes it so, and no cast kernel runs
+            BFloat16Array yn = s.getBf16("m2_yn16", (long) t * dI);
+            GatedRmsNorm.addToBf16(g, grids, p + "gn", norm, y, zxbcdt, inRows, w.gateNorm(), null, yn);
+            linears.addBf16Input(g, grids, p + "out", t, dI, c.dModel(), yn, w.outProj(), w.outProjBias(), io.out());
+        } else {
+            FloatArray yn = s.get("m2_yn", (long) t * dI);
+            GatedRmsNorm.addToBf16(g, grids, p + "gn", norm, y, zxbcdt, inRows, w.gateNorm(), yn, null);
+            linears.add(g, grids, p + "out", t, dI, c.dModel(), yn, w.outProj(), w.outProjBias(), io.out());
+        }
     }
 }

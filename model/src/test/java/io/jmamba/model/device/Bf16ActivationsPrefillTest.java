@@ -13,14 +13,20 @@ import io.jmamba.model.weights.RandomWeights;
 import io.jmamba.model.weights.WeightLoader;
 import io.jmamba.runtime.backend.ComputeDevice;
 import io.jmamba.runtime.backend.DeviceMatrix;
+import io.jmamba.runtime.api.BFloat16Array;
+import io.jmamba.runtime.api.FloatArray;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static io.jmamba.model.device.Bf16WeightsDeviceTest.assertRelativelyClose;
 import static io.jmamba.model.device.Bf16WeightsDeviceTest.rounded;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
@@ -43,10 +49,12 @@ class Bf16ActivationsPrefillTest {
     List<DynamicTest> bf16PrefillIsWithinBf16ToleranceOfTheReference() {
         List<DynamicTest> tests = new ArrayList<>();
         for (ComputeDevice d : DeviceMatrix.devices()) {
-            tests.add(dynamicTest("mamba2-tiny golden logits on " + d.id(), () -> {
+            tests.add(dynamicTest("mamba2-tiny golden logits, the device's default linear path, on " + d.id(), () -> {
                 Golden g = Golden.load("mamba2-tiny");
                 ModelWeights w = WeightLoader.load(ConfigParser.read(g.modelDir()), Checkpoint.open(g.modelDir()));
-                try (DeviceEngine e = bf16Engine(w, d)) {
+                // on CUDA the default path is cuBLAS: the gated norm then writes out_proj's input in bf16
+                try (DeviceEngine e = new DeviceEngine(w, d, true, KernelSet.FAST).withWeights(WeightPrecision.BF16)
+                        .withBf16Activations(true)) {
                     float[][][] got = e.prefill(e.newState(g.inputIds().length), g.inputIds(), true);
                     assertRelativelyClose("mamba2-tiny bf16 activations", g.logits(), got, BF16_TOLERANCE);
                 }
@@ -71,6 +79,22 @@ class Bf16ActivationsPrefillTest {
             }
         }
         return tests;
+    }
+
+    @Test
+    void outProjReadsBf16InputOnlyOnTheCublasPathWithABf16Weight() {
+        FloatArray w = new FloatArray(8), other = new FloatArray(8);
+        Map<FloatArray, BFloat16Array> twins = Map.of(w, new BFloat16Array(8));
+        int many = Linear.GEMV_MAX_ROWS + 1;
+        assertTrue(new LinearLayers(Linear.Path.AUTO_CUBLAS, twins).takesBf16Input(w, many));
+        assertTrue(new LinearLayers(Linear.Path.CUBLAS, twins).takesBf16Input(w, 1));
+        assertFalse(new LinearLayers(Linear.Path.AUTO_CUBLAS, twins).takesBf16Input(w, Linear.GEMV_MAX_ROWS), "GEMV rows");
+        assertFalse(new LinearLayers(Linear.Path.AUTO_CUBLAS, twins).takesBf16Input(other, many), "fp32 weight");
+        assertFalse(new LinearLayers(Linear.Path.AUTO, twins).takesBf16Input(w, many), "JIT GEMM reads fp32 x");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new LinearLayers(Linear.Path.AUTO, twins)
+                .addBf16Input(new io.jmamba.runtime.api.TaskGraph("t"), new io.jmamba.runtime.api.GridScheduler(), "l0out",
+                        many, 4, 2, new BFloat16Array(4L * many), w, null, new FloatArray(2L * many)));
+        assertTrue(e.getMessage().contains("l0out") && e.getMessage().contains("AUTO"), e.getMessage());
     }
 
     private static DeviceEngine bf16Engine(ModelWeights w, ComputeDevice d) {
