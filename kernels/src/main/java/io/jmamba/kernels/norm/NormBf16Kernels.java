@@ -87,4 +87,57 @@ public final class NormBf16Kernels {
             }
         }
     }
+
+    /**
+     * {@link NormWideKernels#rmsNormResidual} with the normalised output rounded to bf16 (the input of a bf16
+     * GEMM: in_proj on cuBLAS), the residual stream kept in fp32. Launch as that kernel.
+     */
+    public static void rmsNormResidualBf16Out(KernelContext ctx, FloatArray x, FloatArray residual, FloatArray weight,
+                                              BFloat16Array out, FloatArray residualOut, int rows, int dim, float eps,
+                                              boolean hasResidual) {
+        float[] partial = ctx.allocateFloatLocalArray(NormWideKernels.MAX_LOCAL / KernelContext.WARP_SIZE);
+        int lid = ctx.localIdx;
+        int width = ctx.localGroupSizeX;
+        long base = (long) ctx.groupIdx * dim;
+        float[] v = new float[NormWideKernels.SLOTS];
+        float[] w = new float[NormWideKernels.SLOTS];
+        for (int k = 0; k < NormWideKernels.SLOTS; k++) {
+            int i = lid + k * width;
+            if (i < dim) {
+                v[k] = x.get(base + i);
+                if (hasResidual) {
+                    v[k] += residual.get(base + i);
+                }
+                w[k] = weight.get(i);
+            }
+        }
+        // stores after all loads: residualOut may be residual itself
+        float ss = 0f;
+        for (int k = 0; k < NormWideKernels.SLOTS; k++) {
+            int i = lid + k * width;
+            if (i < dim) {
+                residualOut.set(base + i, v[k]);
+                ss = KernelMath.fma(v[k], v[k], ss);
+            }
+        }
+        for (int i = lid + NormWideKernels.SLOTS * width; i < dim; i += width) {
+            float t = x.get(base + i);
+            if (hasResidual) {
+                t += residual.get(base + i);
+            }
+            residualOut.set(base + i, t);
+            ss = KernelMath.fma(t, t, ss);
+        }
+        float scale = KernelMath.rsqrt(NormWideKernels.groupSum(ctx, partial, lid, width, ss) / dim + eps);
+        for (int k = 0; k < NormWideKernels.SLOTS; k++) {
+            int i = lid + k * width;
+            if (i < dim) {
+                out.set(base + i, v[k] * scale * w[k]);
+            }
+        }
+        for (int i = lid + NormWideKernels.SLOTS * width; i < dim; i += width) {
+            // this item wrote residualOut[base + i] above, so no barrier is needed to read it back
+            out.set(base + i, residualOut.get(base + i) * scale * weight.get(i));
+        }
+    }
 }

@@ -2,6 +2,7 @@ package io.jmamba.kernels.norm;
 
 import io.jmamba.kernels.nn.GraphParts;
 import io.jmamba.kernels.nn.ShapeCheck;
+import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.KernelContext;
@@ -55,6 +56,42 @@ public final class RmsNorm {
                     eps, residual != null);
         }
         grids.addWorkerGrid(graph.getName() + "." + id, new WorkerGrid1D((long) rows * local).setLocalWork(local));
+    }
+
+    /**
+     * Appends task {@code prefix + "_rmsnorm"} writing the normalised rows in bf16
+     * ({@link NormBf16Kernels#rmsNormResidualBf16Out}: the input of a bf16 GEMM, so that no cast kernel runs);
+     * the residual stays fp32. Parameters as {@link #addTo(TaskGraph, GridScheduler, String, int, int, float,
+     * FloatArray, FloatArray, FloatArray, FloatArray, FloatArray)}.
+     */
+    public static void addToBf16Out(TaskGraph graph, GridScheduler grids, String prefix, int rows, int dim, float eps,
+                                    FloatArray x, FloatArray residual, FloatArray weight, BFloat16Array out,
+                                    FloatArray residualOut) {
+        Objects.requireNonNull(graph, "graph");
+        Objects.requireNonNull(grids, "grids");
+        GraphParts.checkPrefix(prefix);
+        checkBf16Out(rows, dim, eps, x, residual, weight, out, residualOut);
+        String id = prefix + "_rmsnorm";
+        int local = NormWideKernels.localSize(dim);
+        ShapeCheck.intProduct("rows * " + local + " work-items", rows, local);
+        FloatArray res = GraphParts.orPlaceholder(graph, residual);
+        graph.task(id, NormBf16Kernels::rmsNormResidualBf16Out, new KernelContext(), x, res, weight, out, residualOut, rows,
+                dim, eps, residual != null);
+        grids.addWorkerGrid(graph.getName() + "." + id, new WorkerGrid1D((long) rows * local).setLocalWork(local));
+    }
+
+    /** One call of {@link #addToBf16Out} on {@code device}: out and residualOut back. */
+    public static void runBf16Out(ComputeDevice device, int rows, int dim, float eps, FloatArray x, FloatArray residual,
+                                  FloatArray weight, BFloat16Array out, FloatArray residualOut) {
+        checkBf16Out(rows, dim, eps, x, residual, weight, out, residualOut);
+        GraphParts.runOnce(device, "rmsnormbf16", GraphParts.arrays(x, residual, weight), List.of(out, residualOut),
+                (g, grids) -> addToBf16Out(g, grids, "norm", rows, dim, eps, x, residual, weight, out, residualOut));
+    }
+
+    static void checkBf16Out(int rows, int dim, float eps, FloatArray x, FloatArray residual, FloatArray weight,
+                             BFloat16Array out, FloatArray residualOut) {
+        check(rows, dim, eps, x, residual, weight, residualOut, residualOut);
+        ShapeCheck.requireShape("out", out, "(rows, dim)", rows, dim);
     }
 
     /** One call on {@code device}: copies x, residual, weight in and out, residualOut back. */

@@ -80,6 +80,35 @@ class GatedNormBf16Test {
         return tests;
     }
 
+    /** {rows, dim}: the 130M width, a tail past SLOTS * 1024, a length not a multiple of 32; with and without a residual. */
+    @TestFactory
+    List<DynamicTest> residualNormWithBf16Output() {
+        int[][] shapes = {{3, 768}, {2, 5000}, {4, 33}};
+        List<DynamicTest> tests = new ArrayList<>();
+        for (ComputeDevice d : DeviceMatrix.devices()) {
+            for (int[] s : shapes) {
+                for (boolean first : new boolean[] {true, false}) {
+                    tests.add(dynamicTest("rows " + s[0] + " dim " + s[1] + (first ? " first layer" : "") + " on " + d.id(), () -> {
+                        int rows = s[0], dim = s[1];
+                        Random r = new Random(rows * 7919L + dim);
+                        long n = (long) rows * dim;
+                        FloatArray x = fill(r, n, -3, 3), res = first ? null : fill(r, n, -3, 3), w = fill(r, dim, 0.5f, 1.5f);
+                        FloatArray refOut = new FloatArray(n), refRes = new FloatArray(n), resOut = new FloatArray(n);
+                        NormReference.rmsNormResidual(x, first ? new FloatArray(n) : res, w, refOut, refRes, rows, dim, 1e-5f);
+                        BFloat16Array out = new BFloat16Array(n);
+                        RmsNorm.runBf16Out(d, rows, dim, 1e-5f, x, res, w, out, resOut);
+                        assertClose("residual", refRes, resOut);
+                        for (long i = 0; i < n; i++) { // one rounding of the fp32 value: half a bf16 unit, plus the sum's order
+                            float want = refOut.get(i);
+                            assertEquals(want, out.get(i), Math.abs(want) * 0x1p-8f + 1e-4f, "out[" + i + "]");
+                        }
+                    }));
+                }
+            }
+        }
+        return tests;
+    }
+
     @Test
     void wrongShapesAreNamed() {
         GatedRmsNorm.Config cfg = new GatedRmsNorm.Config(2, 64, 64, 1e-5f, false);
@@ -93,13 +122,15 @@ class GatedNormBf16Test {
 
     @Test
     void compilesToBothDialectsWithValuesInRegisters() {
-        Method m = Arrays.stream(NormBf16Kernels.class.getDeclaredMethods())
-                .filter(k -> k.getName().equals("gatedRmsNormBf16")).findFirst().orElseThrow();
-        for (Dialect dialect : Dialect.values()) {
-            assertTrue(KernelJit.compile(m, Map.of(), dialect).source().contains("gatedRmsNormBf16"), dialect.name());
+        for (String name : new String[] {"gatedRmsNormBf16", "rmsNormResidualBf16Out"}) {
+            Method m = Arrays.stream(NormBf16Kernels.class.getDeclaredMethods())
+                    .filter(k -> k.getName().equals(name)).findFirst().orElseThrow();
+            for (Dialect dialect : Dialect.values()) {
+                assertTrue(KernelJit.compile(m, Map.of(), dialect).source().contains(name), name + " " + dialect.name());
+            }
+            String cuda = KernelJit.compile(m, Map.of(), Dialect.CUDA).source();
+            assertTrue(cuda.contains("float v[" + NormWideKernels.SLOTS + "];") && cuda.contains("fmaf("), cuda);
         }
-        String cuda = KernelJit.compile(m, Map.of(), Dialect.CUDA).source();
-        assertTrue(cuda.contains("float v[" + NormWideKernels.SLOTS + "];") && cuda.contains("fmaf("), cuda);
     }
 
     private static BFloat16Array toBf16(FloatArray f) {

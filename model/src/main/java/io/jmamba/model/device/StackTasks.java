@@ -10,6 +10,7 @@ import io.jmamba.model.weights.LayerWeights;
 import io.jmamba.model.weights.Mamba1LayerWeights;
 import io.jmamba.model.weights.Mamba2LayerWeights;
 import io.jmamba.model.weights.ModelWeights;
+import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.DataTransferMode;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
@@ -93,7 +94,14 @@ final class StackTasks {
         }
         for (int l = 0; l < c.nLayer(); l++) {
             LayerWeights lw = w.layers().get(l);
-            norm(g, grids, "l" + l + "_norm", a, lw.norm(), l == 0);
+            // a bf16 prefill's in_proj on cuBLAS reads the norm's output in bf16: the norm writes it so
+            BFloat16Array in16 = mixers.get(l) instanceof Mamba2Tasks m2 ? m2.bf16Input(a.layer(l)) : null;
+            if (in16 != null) {
+                RmsNorm.addToBf16Out(g, grids, "l" + l + "_norm", a.tokens, c.dModel(), c.normEps(), a.hidden,
+                        l == 0 ? null : a.residual, lw.norm(), in16, a.residual);
+            } else {
+                norm(g, grids, "l" + l + "_norm", a, lw.norm(), l == 0);
+            }
             mixers.get(l).add(g, grids, "l" + l + "_", a.layer(l));
         }
         norm(g, grids, "norm_f", a, w.normF(), false);

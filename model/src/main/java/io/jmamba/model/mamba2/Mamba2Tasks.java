@@ -97,6 +97,18 @@ public final class Mamba2Tasks implements MixerTasks {
                 && io.jmamba.kernels.fused.FusedGemv.fits(c.dModel()) && io.jmamba.kernels.fused.FusedGemv.fits(c.dInner());
     }
 
+    /**
+     * The bf16 copy of the layer input that in_proj reads instead of {@link LayerIo#in} (the RMSNorm before the
+     * layer must write it: {@link io.jmamba.kernels.norm.RmsNorm#addToBf16Out}), or null where in_proj reads
+     * the fp32 input: a bf16-activation prefill whose in_proj runs on cuBLAS in bf16 (no cast kernel then).
+     */
+    public BFloat16Array bf16Input(LayerIo io) {
+        if (!bf16Activations || io.seqlen() == 1 || !linears.takesBf16Input(w.inProj(), io.tokens())) {
+            return null;
+        }
+        return io.scratch().getBf16("m2_in16", (long) io.tokens() * c.dModel());
+    }
+
     @Override
     public void add(TaskGraph g, GridScheduler grids, String p, LayerIo io) {
         int d = c.dModel();
@@ -127,7 +139,12 @@ public final class Mamba2Tasks implements MixerTasks {
         Tensor convState = Tensor.of(io.convState(), b, convDim, width - 1);
         boolean clamp = c.dtLimitLow() > 0 || c.dtLimitHigh() != Float.POSITIVE_INFINITY;
 
-        linears.add(g, grids, p + "in", t, d, inRows, io.in(), w.inProj(), w.inProjBias(), zxbcdt);
+        BFloat16Array in16 = bf16Input(io);
+        if (in16 != null) {
+            linears.addBf16Input(g, grids, p + "in", t, d, inRows, in16, w.inProj(), w.inProjBias(), zxbcdt);
+        } else {
+            linears.add(g, grids, p + "in", t, d, inRows, io.in(), w.inProj(), w.inProjBias(), zxbcdt);
+        }
         if (len == 1 && fusedDecode) {
             // two kernels between the linear layers, reading zxbcdt in place (see Mamba2DecodeKernels)
             Mamba2Decode.Shape shape = new Mamba2Decode.Shape(b, heads, hd, gr, n, width, true, c.dtLimitLow(), c.dtLimitHigh());
