@@ -118,7 +118,7 @@ public final class ModelSpeedCommand {
             KernelSet kernels = chosen != null ? chosen : reference ? KernelSet.FAST : KernelSet.defaultFor(device);
             out.printf(Locale.ROOT, "model: %s, %d layers, d_model %d, d_state %d, vocab %d on %s%n", c.architecture(),
                     c.nLayer(), c.dModel(), c.dState(), c.vocabSize(), reference ? "reference" : device.id() + " (" + device.name() + "), " + kernels.name().toLowerCase(Locale.ROOT) + " kernels, linear " + linear.name().toLowerCase(Locale.ROOT) + ", " + transpose + " transposes, "
-                    + precision.name().toLowerCase(Locale.ROOT) + " weights, " + activations + " prefill activations, " + decodeKind + " decode");
+                    + precision.name().toLowerCase(Locale.ROOT) + " weights, " + decodeKind + " decode, " + activations + " prefill activations");
             try (InferenceEngine e = reference ? new ReferenceEngine(weights) : new DeviceEngine(weights, device, true, kernels).withChoices(choices)) {
                 for (int len : lengths) {
                     ModelSpeed.Prefill p = ModelSpeed.prefill(e, 1, len, 2, 7);

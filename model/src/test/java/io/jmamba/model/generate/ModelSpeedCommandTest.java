@@ -46,6 +46,27 @@ class ModelSpeedCommandTest {
     }
 
     @Test
+    void bf16PrefillActivationsRunAndAreNamed() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int status = ModelSpeedCommand.run(new String[] {"--arch", "mamba2", "--layers", "1", "--d-model", "64",
+                "--vocab", "64", "--device", "jvm", "--weights", "bf16", "--activations", "bf16", "--prefill", "8",
+                "--decode-batch", "1", "--steps", "1"}, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, out);
+        assertTrue(out.contains("bf16 prefill activations") && out.contains("prefill      8 tokens"), out);
+    }
+
+    @Test
+    void unknownActivationPrecisionIsRefusedByName() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int status = ModelSpeedCommand.run(new String[] {"--arch", "mamba2", "--layers", "1", "--d-model", "32",
+                "--vocab", "64", "--device", "jvm", "--activations", "fp16"}, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(2, status, out);
+        assertTrue(out.contains("--activations must be fp32 or bf16, got \"fp16\""), out);
+    }
+
+    @Test
     void decodeBothTimesTheUnfusedAndTheFusedStepInOneRun() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         int status = ModelSpeedCommand.run(new String[] {"--arch", "mamba2", "--layers", "1", "--d-model", "64",
