@@ -1,5 +1,7 @@
 package io.jmamba.kernels.conv;
 
+import io.jmamba.kernels.support.Bf16Tensor;
+
 import io.jmamba.kernels.support.Grids;
 import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.DataTransferMode;

@@ -1,5 +1,7 @@
 package io.jmamba.kernels.scan;
 
+import io.jmamba.kernels.support.Bf16Tensor;
+
 import io.jmamba.kernels.scan.SelectiveScanTest.Problem;
 import io.jmamba.kernels.support.Target;
 import io.jmamba.kernels.support.Tensor;
@@ -50,8 +52,8 @@ class SelectiveScanBf16Test {
 
         /** The same (rounded) values in fp32 tensors: what the reference and the fp32 kernels see. */
         Problem widened() {
-            return new Problem(u.widened(), delta.widened(), fp32.a(), b.widened(), c.widened(), fp32.d(),
-                    z == null ? null : z.widened(), fp32.bias(), fp32.softplus(), fp32.init());
+            return new Problem(u.toFloat(), delta.toFloat(), fp32.a(), b.toFloat(), c.toFloat(), fp32.d(),
+                    z == null ? null : z.toFloat(), fp32.bias(), fp32.softplus(), fp32.init());
         }
     }
 
@@ -209,7 +211,7 @@ class SelectiveScanBf16Test {
                 }
                 // other chunk boundaries than the whole scan's: equal within the bf16 tolerance, not bit for bit
                 assertCloseBf16("out", w.reference().out(), outs);
-                assertCloseBf16("out vs whole", whole.out().widened(), outs);
+                assertCloseBf16("out vs whole", whole.out().toFloat(), outs);
                 Tolerance.assertClose("state", whole.lastState(), state);
             }));
         }

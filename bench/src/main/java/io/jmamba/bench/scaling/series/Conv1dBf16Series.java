@@ -2,7 +2,7 @@ package io.jmamba.bench.scaling.series;
 
 import io.jmamba.bench.scaling.MeasuredStep;
 import io.jmamba.bench.scaling.SeriesKind;
-import io.jmamba.kernels.conv.Bf16Tensor;
+import io.jmamba.kernels.support.Bf16Tensor;
 import io.jmamba.kernels.conv.CausalConv1dBf16;
 import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.DataTransferMode;

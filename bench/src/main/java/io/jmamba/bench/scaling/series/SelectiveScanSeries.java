@@ -2,7 +2,7 @@ package io.jmamba.bench.scaling.series;
 
 import io.jmamba.bench.scaling.MeasuredStep;
 import io.jmamba.bench.scaling.SeriesKind;
-import io.jmamba.kernels.scan.Bf16Tensor;
+import io.jmamba.kernels.support.Bf16Tensor;
 import io.jmamba.kernels.scan.SelectiveScan;
 import io.jmamba.kernels.support.Tensor;
 import io.jmamba.runtime.api.DataTransferMode;

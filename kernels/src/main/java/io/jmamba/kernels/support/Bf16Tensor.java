@@ -1,25 +1,33 @@
-package io.jmamba.kernels.scan;
+package io.jmamba.kernels.support;
 
-import io.jmamba.kernels.support.Tensor;
 import io.jmamba.runtime.api.BFloat16Array;
 
 import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * A bf16 tensor of the selective scan's bf16 path: an off-heap {@link BFloat16Array} in row-major order
- * and its shape, as {@link Tensor} is for fp32 (the host API checks shapes and names the argument that
- * is wrong). The element count of the shape must equal the array's size.
+ * A bf16 tensor of the bf16 host APIs (conv1d, selective scan): an off-heap {@link BFloat16Array} in
+ * row-major order and its shape, with the same rules as the float32 {@link Tensor} (the element count
+ * equals the array's size; the shape is copied in and out).
  *
- * @param data  the elements
+ * @param data  the elements, {@code data.getSize() == product of shape}
  * @param shape the extent of each dimension, outermost first
  */
 public record Bf16Tensor(BFloat16Array data, long[] shape) {
+
     public Bf16Tensor {
         Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(shape, "shape");
         shape = shape.clone();
-        if (Tensor.numel(shape) != data.getSize()) {
-            throw new IllegalArgumentException("bf16 tensor shape " + Arrays.toString(shape) + " holds " + Tensor.numel(shape)
+        long n = 1;
+        for (long s : shape) {
+            if (s < 0) {
+                throw new IllegalArgumentException("tensor shape " + Arrays.toString(shape) + " has a negative extent");
+            }
+            n = Math.multiplyExact(n, s);
+        }
+        if (n != data.getSize()) {
+            throw new IllegalArgumentException("tensor shape " + Arrays.toString(shape) + " holds " + n
                     + " elements but the array has " + data.getSize());
         }
     }
@@ -31,10 +39,14 @@ public record Bf16Tensor(BFloat16Array data, long[] shape) {
 
     /** A new zero-filled tensor. */
     public static Bf16Tensor zeros(long... shape) {
-        return new Bf16Tensor(new BFloat16Array(Tensor.numel(shape)), shape);
+        long n = 1;
+        for (long s : shape) {
+            n = Math.multiplyExact(n, s);
+        }
+        return new Bf16Tensor(new BFloat16Array(n), shape);
     }
 
-    /** {@code t}'s values rounded to bf16 (nearest, ties to even). */
+    /** {@code t}'s elements rounded to bf16 (nearest, ties to even), same shape. */
     public static Bf16Tensor rounded(Tensor t) {
         BFloat16Array a = new BFloat16Array(t.numel());
         for (long i = 0; i < t.numel(); i++) {
@@ -43,8 +55,8 @@ public record Bf16Tensor(BFloat16Array data, long[] shape) {
         return new Bf16Tensor(a, t.shape());
     }
 
-    /** The values widened to fp32 (exactly), in a new tensor of the same shape. */
-    public Tensor widened() {
+    /** The elements widened to float32 (exact), same shape. */
+    public Tensor toFloat() {
         Tensor t = Tensor.zeros(shape);
         for (long i = 0; i < data.getSize(); i++) {
             t.data().set(i, data.get(i));
@@ -57,7 +69,7 @@ public record Bf16Tensor(BFloat16Array data, long[] shape) {
         return shape.clone();
     }
 
-    /** The shape written as {@code [2, 64, 100]}. */
+    /** The shape as "[2, 3, 4]", for error messages. */
     public String shapeString() {
         return Arrays.toString(shape);
     }
@@ -69,11 +81,11 @@ public record Bf16Tensor(BFloat16Array data, long[] shape) {
 
     @Override
     public int hashCode() {
-        return System.identityHashCode(data) * 31 + Arrays.hashCode(shape);
+        return 31 * System.identityHashCode(data) + Arrays.hashCode(shape);
     }
 
     @Override
     public String toString() {
-        return "Bf16Tensor" + shapeString();
+        return "Bf16Tensor" + Arrays.toString(shape);
     }
 }
