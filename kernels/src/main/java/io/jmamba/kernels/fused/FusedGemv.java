@@ -19,6 +19,13 @@ public final class FusedGemv {
     private FusedGemv() {
     }
 
+    /**
+     * Most rows for which the bf16 kernels take their warp form ({@link FusedGemvWarpKernels}: one row per grid
+     * row, norm in registers, no barriers); more rows take the work-group form, which reads W once per
+     * {@link FusedGemvKernels#ROWS} rows.
+     */
+    public static final int WARP_FORM_MAX_ROWS = 2;
+
     /** Whether rows of {@code in} fit the kernels' local rows. */
     public static boolean fits(int in) {
         return in <= FusedGemvKernels.MAX_IN;
@@ -60,6 +67,12 @@ public final class FusedGemv {
         FloatArray rin = residualIn != null ? residualIn : hidden;
         FloatArray rout = residualOut != null ? residualOut : GraphParts.orPlaceholder(g, null);
         String id = prefix + "_normgemv";
+        if (packedBf16 && rows <= WARP_FORM_MAX_ROWS) {
+            g.task(id, FusedGemvWarpKernels::normGemvBf16, new KernelContext(), hidden, rin, normW, w, b, y,
+                    rout, rows, in, out, eps, residualIn != null, residualOut != null, bias != null);
+            grids.addWorkerGrid(g.getName() + "." + id, warpGrid(rows, out));
+            return;
+        }
         if (packedBf16) {
             g.task(id, FusedGemvKernels::normGemvBf16, new KernelContext(), hidden, rin, normW, w, b, y,
                     rout, rows, in, out, eps, residualIn != null, residualOut != null, bias != null, split);
@@ -100,6 +113,14 @@ public final class FusedGemv {
         int groupsX = (out + perGroup - 1) / perGroup;
         FloatArray b = GraphParts.orPlaceholder(g, bias);
         String id = prefix + "_gngemv";
+        if (packedBf16 && rows <= WARP_FORM_MAX_ROWS && groupSize % 8 == 0) {
+            int warpGroupsX = warpGroupsX(out);
+            g.task(id, FusedGemvWarpKernels::gatedNormGemvBf16, new KernelContext(), yIn, zxbcdt, gateW, w,
+                    b, y, convState, rows, in, out, s.inRows(), s.convDim(), groupSize, eps, normBeforeGate, bias != null,
+                    warpGroupsX, s.width());
+            grids.addWorkerGrid(g.getName() + "." + id, warpGrid(rows, out));
+            return;
+        }
         if (packedBf16) {
             g.task(id, FusedGemvKernels::gatedNormGemvBf16, new KernelContext(), yIn, zxbcdt, gateW, w,
                     b, y, convState, rows, in, out, s.inRows(), s.convDim(), groupSize, eps, normBeforeGate, bias != null, groupsX,
@@ -110,6 +131,17 @@ public final class FusedGemv {
                     s.width(), split);
         }
         grids.addWorkerGrid(g.getName() + "." + id, grid(rows, out, split));
+    }
+
+    private static int warpGroupsX(int out) {
+        int perGroup = FusedGemvWarpKernels.WARPS * FusedGemvWarpKernels.OUTS;
+        return (out + perGroup - 1) / perGroup;
+    }
+
+    private static io.jmamba.runtime.api.WorkerGrid warpGrid(int rows, int out) {
+        long groups = warpGroupsX(out);
+        ShapeCheck.intProduct("fused GEMV work-items", groups, FusedGemvWarpKernels.GROUP);
+        return new WorkerGrid2D(groups * FusedGemvWarpKernels.GROUP, rows).setLocalWork(FusedGemvWarpKernels.GROUP, 1);
     }
 
     private static io.jmamba.runtime.api.WorkerGrid grid(int rows, int out, int split) {

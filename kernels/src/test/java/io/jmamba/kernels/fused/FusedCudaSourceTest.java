@@ -33,6 +33,20 @@ class FusedCudaSourceTest {
         }
     }
 
+    /** The warp forms stage nothing in shared memory (their point: many small work-groups per SM) and unroll their register rows. */
+    @Test
+    void warpFormKernelsUseNoSharedMemory() throws Exception {
+        for (String name : new String[] {"normGemvBf16", "gatedNormGemvBf16"}) {
+            Method m = find(FusedGemvWarpKernels.class, name);
+            // specialised: gated (in 9, groupSize 13, width last), norm (in 9)
+            Map<Integer, Object> spec = name.startsWith("gated") ? Map.of(9, 1536, 13, 1536, m.getParameterCount() - 1, 4) : Map.of(9, 768);
+            GeneratedKernel k = KernelJit.compile(m, spec, Dialect.CUDA);
+            assertTrue(k.localMemoryBytes() == 0, name + " declares " + k.localMemoryBytes() + " bytes of shared memory");
+            assertTrue(k.source().contains("fmaf("), name + ": fused multiply-adds expected:\n" + k.source());
+            assertTrue(k.source().contains("#pragma unroll\n"), name + ": unrolled register loops expected:\n" + k.source());
+        }
+    }
+
     @Test
     void decodeKernelsCompileForCuda() throws Exception {
         Method convSsm = find(Mamba2DecodeKernels.class, "convSsm");
