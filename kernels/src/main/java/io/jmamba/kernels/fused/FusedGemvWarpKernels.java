@@ -170,11 +170,16 @@ public final class FusedGemvWarpKernels {
             if (c + 8 <= in) {
                 yIn.get4(yb + c, x, 8 * j);
                 yIn.get4(yb + c + 4, x, 8 * j + 4);
+                if (!normBeforeGate) {
+                    // vector loads of z where the row stride keeps them 16-byte aligned (get4 falls back to scalars otherwise)
+                    zxbcdt.get4(zb + c, t, 0);
+                    zxbcdt.get4(zb + c + 4, t, 4);
+                }
                 float sq = 0f;
                 for (int e = 0; e < 8; e++) {
                     float v = x[8 * j + e];
                     if (!normBeforeGate) {
-                        v = v * FusedGemvKernels.silu(zxbcdt.get(zb + c + e));
+                        v = v * FusedGemvKernels.silu(t[e]);
                     }
                     x[8 * j + e] = v;
                     sq += v * v;
