@@ -26,6 +26,12 @@ public final class FusedGemv {
      */
     public static final int WARP_FORM_MAX_ROWS = 2;
 
+    /**
+     * {@code -Djmamba.fusedGemv.warpForm=false} keeps every batch on the work-group form (to time the two forms
+     * against each other in one build).
+     */
+    static final boolean WARP_FORM = !"false".equals(System.getProperty("jmamba.fusedGemv.warpForm"));
+
     /** Whether rows of {@code in} fit the kernels' local rows. */
     public static boolean fits(int in) {
         return in <= FusedGemvKernels.MAX_IN;
@@ -67,7 +73,7 @@ public final class FusedGemv {
         FloatArray rin = residualIn != null ? residualIn : hidden;
         FloatArray rout = residualOut != null ? residualOut : GraphParts.orPlaceholder(g, null);
         String id = prefix + "_normgemv";
-        if (packedBf16 && rows <= WARP_FORM_MAX_ROWS) {
+        if (WARP_FORM && packedBf16 && rows <= WARP_FORM_MAX_ROWS) {
             g.task(id, FusedGemvWarpKernels::normGemvBf16, new KernelContext(), hidden, rin, normW, w, b, y,
                     rout, rows, in, out, eps, residualIn != null, residualOut != null, bias != null);
             grids.addWorkerGrid(g.getName() + "." + id, warpGrid(rows, out));
@@ -113,7 +119,7 @@ public final class FusedGemv {
         int groupsX = (out + perGroup - 1) / perGroup;
         FloatArray b = GraphParts.orPlaceholder(g, bias);
         String id = prefix + "_gngemv";
-        if (packedBf16 && rows <= WARP_FORM_MAX_ROWS && groupSize % 8 == 0) {
+        if (WARP_FORM && packedBf16 && rows <= WARP_FORM_MAX_ROWS && groupSize % 8 == 0) {
             int warpGroupsX = warpGroupsX(out);
             g.task(id, FusedGemvWarpKernels::gatedNormGemvBf16, new KernelContext(), yIn, zxbcdt, gateW, w,
                     b, y, convState, rows, in, out, s.inRows(), s.convDim(), groupSize, eps, normBeforeGate, bias != null,
