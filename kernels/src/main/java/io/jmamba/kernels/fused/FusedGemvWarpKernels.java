@@ -131,7 +131,7 @@ public final class FusedGemvWarpKernels {
     /**
      * {@link FusedGemvKernels#gatedNormGemvBf16} with one row per grid row: out = (grouped gated RMSNorm of y
      * with z) . W^T (+ bias), z read in place from {@code zxbcdt} (row stride {@code inRows}); the conv-state
-     * shift of the row is spread over the row's {@code groupsX} work-groups, after the GEMV (off its critical path).
+     * shift of the row is spread over the row's {@code groupsX} work-groups (its loads issued with W's, its stores after the GEMV).
      */
     public static void gatedNormGemvBf16(KernelContext ctx, FloatArray yIn, FloatArray zxbcdt, FloatArray gateW, FloatArray w,
                                          FloatArray bias, FloatArray y, FloatArray convState, int rows, @Specialize int in, int out,
@@ -162,6 +162,18 @@ public final class FusedGemvWarpKernels {
         }
         long yb = (long) row * in;
         long zb = (long) row * inRows;
+        // the conv-state shift of this item's first channel: loaded now (with W, in flight during the norm),
+        // stored at the end; the convSsm launch before this one has read the old state
+        int stateLen = width - 1;
+        int c0 = ctx.groupIdx * GROUP + lid;
+        float[] shifted = new float[width];
+        if (c0 < convDim) {
+            long sAt = ((long) row * convDim + c0) * stateLen;
+            for (int i = 0; i < stateLen - 1; i++) {
+                shifted[i] = convState.get(sAt + i + 1);
+            }
+            shifted[stateLen - 1] = zxbcdt.get(zb + in + c0);
+        }
         for (int q = 0; q < FusedGemvKernels.MAX_NORM_GROUPS; q++) {
             ssg[q] = 0f;
         }
@@ -250,9 +262,14 @@ public final class FusedGemvWarpKernels {
         if (lane == 0 && o0 + 1 < out) {
             y.set((long) row * out + o0 + 1, hasBias ? a1 + bias.get(o0 + 1) : a1);
         }
-        // the conv-state shift of this row (the conv + SSM kernel has read the old state)
-        int stateLen = width - 1;
-        for (int c = ctx.groupIdx * GROUP + lid; c < convDim; c += groupsX * GROUP) {
+        if (c0 < convDim) {
+            long sAt = ((long) row * convDim + c0) * stateLen;
+            for (int i = 0; i < stateLen; i++) {
+                convState.set(sAt + i, shifted[i]);
+            }
+        }
+        // further channels where the row's work-items are fewer than its channels
+        for (int c = c0 + groupsX * GROUP; c < convDim; c += groupsX * GROUP) {
             long s = ((long) row * convDim + c) * stateLen;
             for (int i = 0; i < stateLen - 1; i++) {
                 convState.set(s + i, convState.get(s + i + 1));
