@@ -13,7 +13,8 @@ import java.util.Objects;
 /**
  * Host API of {@link FusedGemvKernels}: the norm-fed GEMVs of a decode step, for W in fp32 or in bf16
  * passed as its packed float view ({@code packedBf16}; {@link io.jmamba.kernels.nn.LinearBf16#packedView}). Up to {@link FusedGemvKernels#ROWS} rows per
- * grid row; inputs up to {@link FusedGemvKernels#MAX_IN} wide ({@link #fits}).
+ * grid row; inputs up to {@link FusedGemvKernels#MAX_IN} wide ({@link #fits}). Bf16 W at up to
+ * {@link #WARP_FORM_MAX_ROWS} rows takes the warp form ({@link FusedGemvWarpKernels}: no shared memory, no barriers).
  */
 public final class FusedGemv {
     private FusedGemv() {
