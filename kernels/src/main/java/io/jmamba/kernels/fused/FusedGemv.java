@@ -13,11 +13,25 @@ import java.util.Objects;
 /**
  * Host API of {@link FusedGemvKernels}: the norm-fed GEMVs of a decode step, for W in fp32 or in bf16
  * passed as its packed float view ({@code packedBf16}; {@link io.jmamba.kernels.nn.LinearBf16#packedView}). Up to {@link FusedGemvKernels#ROWS} rows per
- * grid row; inputs up to {@link FusedGemvKernels#MAX_IN} wide ({@link #fits}).
+ * grid row; inputs up to {@link FusedGemvKernels#MAX_IN} wide ({@link #fits}). Bf16 W at up to
+ * {@link #WARP_FORM_MAX_ROWS} rows takes the warp form ({@link FusedGemvWarpKernels}: no shared memory, no barriers).
  */
 public final class FusedGemv {
     private FusedGemv() {
     }
+
+    /**
+     * Most rows for which the bf16 kernels take their warp form ({@link FusedGemvWarpKernels}: one row per grid
+     * row, norm in registers, no barriers); more rows take the work-group form, which reads W once per
+     * {@link FusedGemvKernels#ROWS} rows.
+     */
+    public static final int WARP_FORM_MAX_ROWS = 2;
+
+    /**
+     * {@code -Djmamba.fusedGemv.warpForm=false} keeps every batch on the work-group form (to time the two forms
+     * against each other in one build).
+     */
+    static final boolean WARP_FORM = !"false".equals(System.getProperty("jmamba.fusedGemv.warpForm"));
 
     /** Whether rows of {@code in} fit the kernels' local rows. */
     public static boolean fits(int in) {
@@ -60,6 +74,12 @@ public final class FusedGemv {
         FloatArray rin = residualIn != null ? residualIn : hidden;
         FloatArray rout = residualOut != null ? residualOut : GraphParts.orPlaceholder(g, null);
         String id = prefix + "_normgemv";
+        if (WARP_FORM && packedBf16 && rows <= WARP_FORM_MAX_ROWS) {
+            g.task(id, FusedGemvWarpKernels::normGemvBf16, new KernelContext(), hidden, rin, normW, w, b, y,
+                    rout, rows, in, out, eps, residualIn != null, residualOut != null, bias != null);
+            grids.addWorkerGrid(g.getName() + "." + id, warpGrid(rows, out));
+            return;
+        }
         if (packedBf16) {
             g.task(id, FusedGemvKernels::normGemvBf16, new KernelContext(), hidden, rin, normW, w, b, y,
                     rout, rows, in, out, eps, residualIn != null, residualOut != null, bias != null, split);
@@ -100,6 +120,14 @@ public final class FusedGemv {
         int groupsX = (out + perGroup - 1) / perGroup;
         FloatArray b = GraphParts.orPlaceholder(g, bias);
         String id = prefix + "_gngemv";
+        if (WARP_FORM && packedBf16 && rows <= WARP_FORM_MAX_ROWS && groupSize % 8 == 0) {
+            int warpGroupsX = warpGroupsX(out);
+            g.task(id, FusedGemvWarpKernels::gatedNormGemvBf16, new KernelContext(), yIn, zxbcdt, gateW, w,
+                    b, y, convState, rows, in, out, s.inRows(), s.convDim(), groupSize, eps, normBeforeGate, bias != null,
+                    warpGroupsX, s.width());
+            grids.addWorkerGrid(g.getName() + "." + id, warpGrid(rows, out));
+            return;
+        }
         if (packedBf16) {
             g.task(id, FusedGemvKernels::gatedNormGemvBf16, new KernelContext(), yIn, zxbcdt, gateW, w,
                     b, y, convState, rows, in, out, s.inRows(), s.convDim(), groupSize, eps, normBeforeGate, bias != null, groupsX,
@@ -110,6 +138,17 @@ public final class FusedGemv {
                     s.width(), split);
         }
         grids.addWorkerGrid(g.getName() + "." + id, grid(rows, out, split));
+    }
+
+    private static int warpGroupsX(int out) {
+        int perGroup = FusedGemvWarpKernels.WARPS * FusedGemvWarpKernels.OUTS;
+        return (out + perGroup - 1) / perGroup;
+    }
+
+    private static io.jmamba.runtime.api.WorkerGrid warpGrid(int rows, int out) {
+        long groups = warpGroupsX(out);
+        ShapeCheck.intProduct("fused GEMV work-items", groups, FusedGemvWarpKernels.GROUP);
+        return new WorkerGrid2D(groups * FusedGemvWarpKernels.GROUP, rows).setLocalWork(FusedGemvWarpKernels.GROUP, 1);
     }
 
     private static io.jmamba.runtime.api.WorkerGrid grid(int rows, int out, int split) {

@@ -31,13 +31,17 @@ public final class FusedGemvKernels {
     public static final int GROUP = WARPS * KernelContext.WARP_SIZE;
     /** Rows per work-group (the GEMV's limit of rows, {@link io.jmamba.kernels.nn.Linear#GEMV_MAX_ROWS}). */
     public static final int ROWS = 4;
-    /** 16-byte loads of packed bf16 W per lane issued together (Bf16 kernels). */
-    public static final int UNROLL_PACKED = 4;
+    /**
+     * 16-byte loads of packed bf16 W per lane (Bf16 kernels): all of a lane's weights of a row up to
+     * {@link #MAX_IN} columns (8 x 128 lanes' worth of 8 bf16), issued before the norm prologue so that their DRAM
+     * latency overlaps it.
+     */
+    public static final int UNROLL_PACKED = 8;
     /** Four-element W loads per lane issued together. */
     public static final int UNROLL = 8;
     /** Columns one warp instruction covers. */
     public static final int CHUNK = 4 * KernelContext.WARP_SIZE;
-    /** Widest input row (d_model for the in_proj, d_inner for the out_proj): the local rows hold ROWS x MAX_IN floats (32 KB). */
+    /** Widest input row (d_model for the in_proj, d_inner for the out_proj); the Bf16 kernels' local rows hold ROWS x in floats ({@code in} specialised). */
     public static final int MAX_IN = 2048;
     /** Most norm groups the gated norm takes (the local sums hold ROWS x MAX_NORM_GROUPS x GROUP floats, 8 KB). */
     public static final int MAX_NORM_GROUPS = 4;
@@ -50,13 +54,32 @@ public final class FusedGemvKernels {
      * {@code ceil(rows / ROWS)}), local ({@link #GROUP}, 1); {@code in <= }{@link #MAX_IN}.
      */
     public static void normGemvBf16(KernelContext ctx, FloatArray hidden, FloatArray residualIn, FloatArray normW, FloatArray w,
-                                FloatArray bias, FloatArray y, FloatArray residualOut, int rows, int in, int out, float eps,
+                                FloatArray bias, FloatArray y, FloatArray residualOut, int rows, @Specialize int in, int out, float eps,
                                 boolean hasResidual, boolean writeResidual, boolean hasBias, @Specialize int split) {
-        float[] xs = ctx.allocateFloatLocalArray(ROWS * MAX_IN);
+        float[] xs = ctx.allocateFloatLocalArray(ROWS * in);
         float[] partial = ctx.allocateFloatLocalArray(ROWS * GROUP);
         float[] sums = ctx.allocateFloatLocalArray(ROWS * WARPS);
         float[] ssr = new float[ROWS];
         int lid = ctx.localIdx;
+        // W first (see UNROLL_PACKED): a lane's whole part of its output's row, before the prologue's barriers
+        float[] wv = new float[4 * UNROLL_PACKED];
+        int lane = lid % KernelContext.WARP_SIZE;
+        int warp = lid / KernelContext.WARP_SIZE;
+        int perGroup = WARPS / split;
+        int ow = ctx.groupIdx * perGroup + warp / split;
+        int vlane = (warp % split) * KernelContext.WARP_SIZE + lane;
+        int inP = in / 2;
+        int stride = CHUNK * split;
+        int kw = 4 * vlane;
+        if (ow < out) {
+            long wRow = (long) ow * inP;
+            for (int u = 0; u < UNROLL_PACKED; u++) {
+                int ku = kw + u * stride;
+                if (ku + 4 <= inP) {
+                    w.get4(wRow + ku, wv, 4 * u);
+                }
+            }
+        }
         int r0 = ctx.groupIdy * ROWS;
         int nr = Math.min(ROWS, rows - r0);
         boolean writer = writeResidual && ctx.groupIdx == 0;
@@ -100,44 +123,28 @@ public final class FusedGemvKernels {
             }
         }
         ctx.localBarrier();
-        // the GEMV of GemvBf16PackedKernel (float4 loads of 8 packed bf16), x read from the staged local rows
-        float[] wv = new float[4 * UNROLL_PACKED];
+        // the GEMV of GemvBf16PackedKernel (float4 loads of 8 packed bf16, loaded above), x read from the staged
+        // local rows; UNROLL_PACKED * stride >= MAX_IN / 2 >= inP: one pass covers the row
         float[] acc = new float[ROWS];
-        int lane = lid % KernelContext.WARP_SIZE;
-        int warp = lid / KernelContext.WARP_SIZE;
-        int perGroup = WARPS / split;
-        int o = ctx.groupIdx * perGroup + warp / split;
-        int vlane = (warp % split) * KernelContext.WARP_SIZE + lane;
-        int inP = in / 2;
         for (int r = 0; r < ROWS; r++) {
             acc[r] = 0f;
         }
-        if (o < out) {
-            long wRow = (long) o * inP;
-            int stride = CHUNK * split;
-            for (int k = 4 * vlane; k + 4 <= inP; k += UNROLL_PACKED * stride) {
-                for (int u = 0; u < UNROLL_PACKED; u++) {
-                    int ku = k + u * stride;
-                    if (ku + 4 <= inP) {
-                        w.get4(wRow + ku, wv, 4 * u);
-                    }
-                }
-                for (int r = 0; r < ROWS; r++) {
-                    if (r < nr) {
-                        float a = acc[r];
-                        for (int u = 0; u < UNROLL_PACKED; u++) {
-                            int ku = k + u * stride;
-                            if (ku + 4 <= inP) {
-                                int xb = r * in + 2 * ku;
-                                for (int e = 0; e < 4; e++) {
-                                    int bits = Float.floatToRawIntBits(wv[4 * u + e]);
-                                    a = KernelMath.fma(xs[xb + 2 * e], Float.intBitsToFloat(bits << 16), a);
-                                    a = KernelMath.fma(xs[xb + 2 * e + 1], Float.intBitsToFloat(bits & 0xffff0000), a);
-                                }
+        if (ow < out) {
+            for (int r = 0; r < ROWS; r++) {
+                if (r < nr) {
+                    float a = acc[r];
+                    for (int u = 0; u < UNROLL_PACKED; u++) {
+                        int ku = kw + u * stride;
+                        if (ku + 4 <= inP) {
+                            int xb = r * in + 2 * ku;
+                            for (int e = 0; e < 4; e++) {
+                                int bits = Float.floatToRawIntBits(wv[4 * u + e]);
+                                a = KernelMath.fma(xs[xb + 2 * e], Float.intBitsToFloat(bits << 16), a);
+                                a = KernelMath.fma(xs[xb + 2 * e + 1], Float.intBitsToFloat(bits & 0xffff0000), a);
                             }
                         }
-                        acc[r] = a;
                     }
+                    acc[r] = a;
                 }
             }
         }
@@ -316,14 +323,34 @@ public final class FusedGemvKernels {
      * {@code groupsX} work-groups of each grid row. Grid as {@link #normGemvBf16}.
      */
     public static void gatedNormGemvBf16(KernelContext ctx, FloatArray yIn, FloatArray zxbcdt, FloatArray gateW, FloatArray w,
-                                     FloatArray bias, FloatArray y, FloatArray convState, int rows, int in, int out,
-                                     int inRows, int convDim, int groupSize, float eps, boolean normBeforeGate,
+                                     FloatArray bias, FloatArray y, FloatArray convState, int rows, @Specialize int in, int out,
+                                     int inRows, int convDim, @Specialize int groupSize, float eps, boolean normBeforeGate,
                                      boolean hasBias, int groupsX, @Specialize int width, @Specialize int split) {
-        float[] xs = ctx.allocateFloatLocalArray(ROWS * MAX_IN);
-        float[] partial = ctx.allocateFloatLocalArray(ROWS * MAX_NORM_GROUPS * GROUP);
+        // sized by the specialised row width and norm groups: the live rows and groups only
+        float[] xs = ctx.allocateFloatLocalArray(ROWS * in);
+        float[] partial = ctx.allocateFloatLocalArray(ROWS * (in / groupSize) * GROUP);
         float[] sums = ctx.allocateFloatLocalArray(ROWS * WARPS);
         float[] ssr = new float[ROWS * MAX_NORM_GROUPS];
         int lid = ctx.localIdx;
+        // W first (see UNROLL_PACKED): a lane's whole part of its output's row, before the prologue's barriers
+        float[] wv = new float[4 * UNROLL_PACKED];
+        int lane = lid % KernelContext.WARP_SIZE;
+        int warp = lid / KernelContext.WARP_SIZE;
+        int perGroup = WARPS / split;
+        int ow = ctx.groupIdx * perGroup + warp / split;
+        int vlane = (warp % split) * KernelContext.WARP_SIZE + lane;
+        int inP = in / 2;
+        int stride = CHUNK * split;
+        int kw = 4 * vlane;
+        if (ow < out) {
+            long wRow = (long) ow * inP;
+            for (int u = 0; u < UNROLL_PACKED; u++) {
+                int ku = kw + u * stride;
+                if (ku + 4 <= inP) {
+                    w.get4(wRow + ku, wv, 4 * u);
+                }
+            }
+        }
         int r0 = ctx.groupIdy * ROWS;
         int nr = Math.min(ROWS, rows - r0);
         int normGroups = in / groupSize;
@@ -348,13 +375,18 @@ public final class FusedGemvKernels {
         }
         // all sums of squares in one tree: its barriers sit in one loop, not inside the row loops
         // (PoCL builds barriers nested in loops very slowly)
-        for (int q = 0; q < ROWS * MAX_NORM_GROUPS; q++) {
-            partial[q * GROUP + lid] = ssr[q];
+        // (only the normGroups live groups of each row: q = r * normGroups + g)
+        for (int r = 0; r < ROWS; r++) {
+            for (int g = 0; g < MAX_NORM_GROUPS; g++) {
+                if (g < normGroups) {
+                    partial[(r * normGroups + g) * GROUP + lid] = ssr[r * MAX_NORM_GROUPS + g];
+                }
+            }
         }
         ctx.localBarrier();
         for (int half = GROUP / 2; half > 0; half = half / 2) {
             if (lid < half) {
-                for (int q = 0; q < ROWS * MAX_NORM_GROUPS; q++) {
+                for (int q = 0; q < ROWS * normGroups; q++) {
                     partial[q * GROUP + lid] = partial[q * GROUP + lid] + partial[q * GROUP + lid + half];
                 }
             }
@@ -364,7 +396,7 @@ public final class FusedGemvKernels {
             long zb = (long) (r0 + r) * inRows;
             for (int g = 0; g < MAX_NORM_GROUPS; g++) {
                 if (r < nr && g < normGroups) {
-                    float scale = KernelMath.rsqrt(partial[(r * MAX_NORM_GROUPS + g) * GROUP] / groupSize + eps);
+                    float scale = KernelMath.rsqrt(partial[(r * normGroups + g) * GROUP] / groupSize + eps);
                     for (int i = lid; i < groupSize; i += GROUP) {
                         int k = g * groupSize + i;
                         float o = xs[r * in + k] * scale * gateW.get(k);
@@ -389,44 +421,28 @@ public final class FusedGemvKernels {
             convState.set(s + stateLen - 1, zxbcdt.get((long) (r0 + rr) * inRows + dInner + c));
         }
         ctx.localBarrier();
-        // the GEMV of GemvBf16PackedKernel (float4 loads of 8 packed bf16), x read from the staged local rows
-        float[] wv = new float[4 * UNROLL_PACKED];
+        // the GEMV of GemvBf16PackedKernel (float4 loads of 8 packed bf16, loaded above), x read from the staged
+        // local rows; UNROLL_PACKED * stride >= MAX_IN / 2 >= inP: one pass covers the row
         float[] acc = new float[ROWS];
-        int lane = lid % KernelContext.WARP_SIZE;
-        int warp = lid / KernelContext.WARP_SIZE;
-        int perGroup = WARPS / split;
-        int o = ctx.groupIdx * perGroup + warp / split;
-        int vlane = (warp % split) * KernelContext.WARP_SIZE + lane;
-        int inP = in / 2;
         for (int r = 0; r < ROWS; r++) {
             acc[r] = 0f;
         }
-        if (o < out) {
-            long wRow = (long) o * inP;
-            int stride = CHUNK * split;
-            for (int k = 4 * vlane; k + 4 <= inP; k += UNROLL_PACKED * stride) {
-                for (int u = 0; u < UNROLL_PACKED; u++) {
-                    int ku = k + u * stride;
-                    if (ku + 4 <= inP) {
-                        w.get4(wRow + ku, wv, 4 * u);
-                    }
-                }
-                for (int r = 0; r < ROWS; r++) {
-                    if (r < nr) {
-                        float a = acc[r];
-                        for (int u = 0; u < UNROLL_PACKED; u++) {
-                            int ku = k + u * stride;
-                            if (ku + 4 <= inP) {
-                                int xb = r * in + 2 * ku;
-                                for (int e = 0; e < 4; e++) {
-                                    int bits = Float.floatToRawIntBits(wv[4 * u + e]);
-                                    a = KernelMath.fma(xs[xb + 2 * e], Float.intBitsToFloat(bits << 16), a);
-                                    a = KernelMath.fma(xs[xb + 2 * e + 1], Float.intBitsToFloat(bits & 0xffff0000), a);
-                                }
+        if (ow < out) {
+            for (int r = 0; r < ROWS; r++) {
+                if (r < nr) {
+                    float a = acc[r];
+                    for (int u = 0; u < UNROLL_PACKED; u++) {
+                        int ku = kw + u * stride;
+                        if (ku + 4 <= inP) {
+                            int xb = r * in + 2 * ku;
+                            for (int e = 0; e < 4; e++) {
+                                int bits = Float.floatToRawIntBits(wv[4 * u + e]);
+                                a = KernelMath.fma(xs[xb + 2 * e], Float.intBitsToFloat(bits << 16), a);
+                                a = KernelMath.fma(xs[xb + 2 * e + 1], Float.intBitsToFloat(bits & 0xffff0000), a);
                             }
                         }
-                        acc[r] = a;
                     }
+                    acc[r] = a;
                 }
             }
         }

@@ -93,18 +93,22 @@ public final class Mamba2DecodeKernels {
         int h = bh - bi * heads;
         int g = h / (heads / groups);
         long zRow = (long) bi * inRows;
-        // B and C of this head's group: channels dInner + g * dstate + n and dInner + gn + g * dstate + n
-        for (int j = lid; j < 2 * dstate; j += GROUP) {
-            int c = j < dstate ? dInner + g * dstate + j : dInner + gn + g * dstate + (j - dstate);
-            bc[j] = conv(zxbcdt, convState, convW, convBias, zRow + dInner + c, ((long) bi * convDim + c) * stateLen, c,
-                    width, flags);
-        }
-        ctx.localBarrier();
         int lane = lid % lanes;
         int p = pb * rowsPerGroup + lid / lanes;
         boolean owner = p < headdim;
         int pp = Math.min(p, headdim - 1);
         int ch = h * headdim + pp;
+        // the SSM state row first: its DRAM reads are the step's longest latency and depend on nothing, so
+        // they are in flight while the B, C and x convs read L2 (no global load moves across the barrier)
+        long stateBase = (((long) bi * heads + h) * headdim + pp) * dstate;
+        int slots = (dstate + lanes - 1) / lanes;
+        float[] sv = new float[slots];
+        for (int k = 0; k < slots; k++) {
+            int n = lane + k * lanes;
+            if (n < dstate) {
+                sv[k] = ssmState.get(stateBase + n);
+            }
+        }
         float xv = conv(zxbcdt, convState, convW, convBias, zRow + dInner + ch, ((long) bi * convDim + ch) * stateLen, ch,
                 width, flags);
         float dtv = zxbcdt.get(zRow + dInner + convDim + h);
@@ -119,15 +123,13 @@ public final class Mamba2DecodeKernels {
         }
         float decay = KernelMath.exp(dtv * a.get(h));
         float dtx = dtv * xv;
-        long stateBase = (((long) bi * heads + h) * headdim + pp) * dstate;
-        int slots = (dstate + lanes - 1) / lanes;
-        float[] sv = new float[slots];
-        for (int k = 0; k < slots; k++) {
-            int n = lane + k * lanes;
-            if (n < dstate) {
-                sv[k] = ssmState.get(stateBase + n);
-            }
+        // B and C of this head's group: channels dInner + g * dstate + n and dInner + gn + g * dstate + n
+        for (int j = lid; j < 2 * dstate; j += GROUP) {
+            int c = j < dstate ? dInner + g * dstate + j : dInner + gn + g * dstate + (j - dstate);
+            bc[j] = conv(zxbcdt, convState, convW, convBias, zRow + dInner + c, ((long) bi * convDim + c) * stateLen, c,
+                    width, flags);
         }
+        ctx.localBarrier();
         float acc = 0f;
         for (int k = 0; k < slots; k++) {
             int n = lane + k * lanes;

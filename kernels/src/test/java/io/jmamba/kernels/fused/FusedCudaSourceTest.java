@@ -26,10 +26,31 @@ class FusedCudaSourceTest {
         for (String name : new String[] {"normGemvBf16", "normGemvF32", "gatedNormGemvBf16", "gatedNormGemvF32"}) {
             Method m = find(FusedGemvKernels.class, name);
             int splitIdx = m.getParameterCount() - 1;
-            Map<Integer, Object> spec = name.startsWith("gated") ? Map.of(splitIdx - 1, 4, splitIdx, 4) : Map.of(splitIdx, 1);
+            Map<Integer, Object> spec = new java.util.HashMap<>(name.startsWith("gated") ? Map.of(splitIdx - 1, 4, splitIdx, 4) : Map.of(splitIdx, 1));
+            if (name.endsWith("Bf16")) {
+                // the bf16 forms size their local rows by the specialised width (in, param 9) and norm groups (groupSize, 13)
+                spec.put(9, name.startsWith("gated") ? 1536 : 768);
+                if (name.startsWith("gated")) {
+                    spec.put(13, 1536);
+                }
+            }
             GeneratedKernel k = KernelJit.compile(m, spec, Dialect.CUDA);
             assertTrue(k.localMemoryBytes() <= STATIC_SHARED_LIMIT, name + " declares " + k.localMemoryBytes() + " bytes of shared memory");
             assertTrue(k.source().contains("fmaf("), name + ": fused multiply-adds expected:\n" + k.source());
+        }
+    }
+
+    /** The warp forms stage nothing in shared memory (their point: many small work-groups per SM) and unroll their register rows. */
+    @Test
+    void warpFormKernelsUseNoSharedMemory() throws Exception {
+        for (String name : new String[] {"normGemvBf16", "gatedNormGemvBf16"}) {
+            Method m = find(FusedGemvWarpKernels.class, name);
+            // specialised: gated (in 9, groupSize 13, width last), norm (in 9)
+            Map<Integer, Object> spec = name.startsWith("gated") ? Map.of(9, 1536, 13, 1536, m.getParameterCount() - 1, 4) : Map.of(9, 768);
+            GeneratedKernel k = KernelJit.compile(m, spec, Dialect.CUDA);
+            assertTrue(k.localMemoryBytes() == 0, name + " declares " + k.localMemoryBytes() + " bytes of shared memory");
+            assertTrue(k.source().contains("fmaf("), name + ": fused multiply-adds expected:\n" + k.source());
+            assertTrue(k.source().contains("#pragma unroll\n"), name + ": unrolled register loops expected:\n" + k.source());
         }
     }
 
