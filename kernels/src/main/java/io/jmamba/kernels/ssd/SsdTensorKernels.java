@@ -32,11 +32,14 @@ import io.jmamba.runtime.api.Parallel;
  * <p>Limits (checked by {@link SsdScanBf16}): chunk a multiple of {@link #TILE}, headdim and dstate
  * multiples of 16. Launch of the three products: 1-D, local size {@link #GROUP}, {@link #groups}
  * work-groups each; {@link #statePassing} is a {@code @Parallel} loop nest.
- * Local memory per group: chunkState 2 x 9 KiB + 2 KiB, chunkScan 9 KiB + 4 KiB, chunkCb none.
- * Registers (sm_90 ptxas, no spills): chunkScan 96 (launch bounds: 5 groups per multiprocessor),
- * chunkState 78, chunkCb 80 (6 groups), statePassing 64. The staging passes have run-time counts on
- * purpose: unrolled, nvcc hoisted all their 64-bit addresses out of the slice loop (chunkScan 231
- * registers, 2 groups per multiprocessor).
+ * Local memory per group: chunkState 2 x 9 KiB + 2 KiB, chunkScan 2 x 9 KiB + 4 KiB, chunkCb none.
+ * Registers (sm_90 ptxas 13.0): chunkScan 96 with 28 bytes of spills (launch bounds: 5 groups per
+ * multiprocessor; 125 and no spills at 4, 127 unbounded), chunkState 78, chunkCb 80 (6 groups),
+ * statePassing 64. chunkScan's staging is software-pipelined: the next slice's global loads go to
+ * registers (16 per item) before the current slice's products and to local memory after them. Its
+ * unrolled passes address memory as one per-slice address plus a constant or a per-kernel step each:
+ * written as index arithmetic per pass, nvcc hoisted all their 64-bit addresses out of the slice loop
+ * (231 registers, 2 groups per multiprocessor).
  */
 public final class SsdTensorKernels {
     private SsdTensorKernels() {
@@ -261,10 +264,11 @@ public final class SsdTensorKernels {
                                  FloatArray cb, FloatArray dtOut, FloatArray dACumsum, BFloat16Array statesIn,
                                  BFloat16Array out, int batch, int seqlen, int heads, int headdim, int groups,
                                  int dstate, int chunk, int nchunks, int dMode, boolean hasZ) {
-        int[] stage = ctx.allocateIntLocalArray(TILE * STRIDE);
+        int[] stage = ctx.allocateIntLocalArray(2 * TILE * STRIDE); // two buffers: see the slice loop
         float[] dA2 = ctx.allocateFloatLocalArray(MAX_CHUNK);
         float[] dtl = ctx.allocateFloatLocalArray(MAX_CHUNK);
         float[] acc = new float[NT * 4];
+        int[] pre = new int[2 * STAGE_PASSES]; // the next slice's staging loads, in registers
         int lid = ctx.localIdx;
         int lane = ctx.laneId();
         int warp = lid / KernelContext.WARP_SIZE;
@@ -332,38 +336,70 @@ public final class SsdTensorKernels {
             // hoisted 64-bit addresses otherwise cost nvcc some 60 registers.
             int statePasses = Math.min(2 * STAGE_PASSES, (pLeft + GROUP / PAIRS - 1) / (GROUP / PAIRS));
             int xPasses = Math.min(STAGE_PASSES, pLeft / 8);
-            for (int sl = 0; sl < slices; sl++) {
+            int rowStep4 = 4 * dstate; // between the state rows of consecutive passes
+            // Software-pipelined over two staging buffers: iteration it stores the registers prefetched in
+            // iteration it - 1 (slice it - 1) to its buffer, passes one barrier, issues the global loads of
+            // slice it into registers, and multiplies slice it - 1 while those loads are in flight. One
+            // barrier per slice: a buffer is rewritten two iterations after it was read, and the barrier of
+            // the iteration between orders the two. The first barrier also publishes dA2 and dtl.
+            for (int it = 0; it <= slices; it++) {
+                int sl = it - 1; // the slice multiplied in this iteration (none in the first)
                 boolean inter = sl < interSlices; // uniform over the group
+                int buf = (sl & 1) * (TILE * STRIDE);
                 int k0 = sl * SLICE;
                 int kEnd = Math.min(SLICE, dstate - k0);
-                if (inter) {
-                    for (int e = 0; e < statePasses; e++) {
-                        int idx = lid + GROUP * e;
-                        int np = idx % PAIRS;
-                        int pr = idx / PAIRS; // below pLeft: whole passes of 4 rows, pLeft a multiple of 16
-                        // branch-free (see chunkState's staging); pairs past dstate load its last pair, and
-                        // the kk loop below never reads them
-                        stage[pr * STRIDE + np] = statesIn.getPair(sBase + (long) pr * dstate
-                                + Math.min(k0 + 2 * np, dstate - 2));
+                if (sl < 0) {
+                    kEnd = 0;
+                } else if (inter) {
+                    // pass e: row warp + 4 e, pair lane (the offsets are constants once nvcc unrolls)
+                    int at = buf + warp * STRIDE + lane;
+                    for (int e = 0; e < 2 * STAGE_PASSES; e++) {
+                        if (e < statePasses) {
+                            stage[at + 4 * STRIDE * e] = pre[e];
+                        }
                     }
                 } else {
                     k0 = (sl - interSlices) * SLICE;
                     kEnd = Math.min(SLICE, sEnd - k0);
-                    for (int e = 0; e < xPasses; e++) { // column pairs 4e + lane / 8: rows 8e.. of the tile
-                        int combo = warp * STAGE_PASSES + e;
-                        int cp = lane / 8 + 4 * (combo % 8);
-                        int sp = lane % 8 + 8 * (combo / 8);
-                        int s = k0 + 2 * sp;
-                        // branch-free; tokens past the sequence load its last token (finite, and their
-                        // weights are 0); 2 cp < pLeft holds in these passes
-                        int x0 = x.getPair(xBase + (long) Math.min(s, len - 1) * xRow + 2 * cp);
-                        int x1 = x.getPair(xBase + (long) Math.min(s + 1, len - 1) * xRow + 2 * cp);
-                        int at = 2 * cp * STRIDE + sp;
-                        stage[at] = (x0 & 0xffff) | (x1 << 16);
-                        stage[at + STRIDE] = (x0 >>> 16) | (x1 & 0xffff0000);
+                    // pass e: column pair lane / 8 + 4 e (tile rows 2 cp, 2 cp + 1), token pair lane % 8 + 8 warp
+                    int at = buf + 2 * (lane / 8) * STRIDE + lane % 8 + 8 * warp;
+                    for (int e = 0; e < STAGE_PASSES; e++) {
+                        if (e < xPasses) {
+                            int x0 = pre[2 * e];
+                            int x1 = pre[2 * e + 1];
+                            stage[at + 8 * STRIDE * e] = (x0 & 0xffff) | (x1 << 16);
+                            stage[at + 8 * STRIDE * e + STRIDE] = (x0 >>> 16) | (x1 & 0xffff0000);
+                        }
                     }
                 }
-                ctx.localBarrier(); // the first one also publishes dA2 and dtl
+                ctx.localBarrier();
+                // the loads of slice it, in flight during the products of slice it - 1; branch-free (see
+                // chunkState's staging), and laid out so that every pass's address is one of two per-slice
+                // addresses plus a multiple of a per-kernel step: unrolled, the passes cost no hoisted
+                // 64-bit addresses (which once took nvcc to 231 registers)
+                if (it < interSlices) {
+                    // pairs past dstate load its last pair, and the kk loop never reads them; rows
+                    // warp + 4 e below pLeft (whole passes of 4 rows, pLeft a multiple of 16)
+                    long row = sBase + (long) warp * dstate + Math.min(it * SLICE + 2 * lane, dstate - 2);
+                    for (int e = 0; e < 2 * STAGE_PASSES; e++) {
+                        if (e < statePasses) {
+                            pre[e] = statesIn.getPair(row);
+                        }
+                        row += rowStep4;
+                    }
+                } else if (it < slices) {
+                    // tokens past the sequence load its last token (finite, and their weights are 0);
+                    // 2 cp < pLeft holds in these passes
+                    int s = (it - interSlices) * SLICE + 2 * (lane % 8 + 8 * warp);
+                    long xa = xBase + 2 * (lane / 8) + (long) Math.min(s, len - 1) * xRow;
+                    long xb = xBase + 2 * (lane / 8) + (long) Math.min(s + 1, len - 1) * xRow;
+                    for (int e = 0; e < STAGE_PASSES; e++) {
+                        if (e < xPasses) {
+                            pre[2 * e] = x.getPair(xa + 8 * e);
+                            pre[2 * e + 1] = x.getPair(xb + 8 * e);
+                        }
+                    }
+                }
                 for (int kk = 0; 2 * kk < kEnd; kk += 8) {
                     int a0 = 0;
                     int a1 = 0;
@@ -396,12 +432,11 @@ public final class SsdTensorKernels {
                     }
                     for (int j = 0; j < NT; j++) {
                         if (8 * j < pLeft) { // uniform over the group
-                            int rb = (8 * j + gq) * STRIDE + kk + t;
+                            int rb = buf + (8 * j + gq) * STRIDE + kk + t;
                             ctx.mmaBf16Frag(a0, a1, a2, a3, stage[rb], stage[rb + 4], acc, 4 * j);
                         }
                     }
                 }
-                ctx.localBarrier();
             }
 
             // epilogue: + D x, * silu(z), rounded to bf16 pairs (columns 2t, 2t + 1 of each n8 tile)
