@@ -32,11 +32,12 @@ import io.jmamba.runtime.api.Parallel;
  * <p>Limits (checked by {@link SsdScanBf16}): chunk a multiple of {@link #TILE}, headdim and dstate
  * multiples of 16. Launch of the three products: 1-D, local size {@link #GROUP}, {@link #groups}
  * work-groups each; {@link #statePassing} is a {@code @Parallel} loop nest.
- * Local memory per group: chunkState 2 x 9 KiB + 2 KiB, chunkScan 2 x 9 KiB + 4 KiB, chunkCb none.
+ * Local memory per group: chunkState 4 x 9 KiB + 2 KiB, chunkScan 2 x 9 KiB + 4 KiB, chunkCb none.
  * Registers (sm_90 ptxas 13.0): chunkScan 96 with 28 bytes of spills (launch bounds: 5 groups per
- * multiprocessor; 125 and no spills at 4, 127 unbounded), chunkState 78, chunkCb 80 (6 groups),
- * statePassing 64. chunkScan's staging is software-pipelined: the next slice's global loads go to
- * registers (16 per item) before the current slice's products and to local memory after them. Its
+ * multiprocessor; 125 and no spills at 4, 127 unbounded), chunkState 96 (5 groups, no spills), chunkCb
+ * 80 (6 groups), statePassing 64. chunkScan's and chunkState's staging is software-pipelined over two
+ * buffers: the next slice's global loads go to registers (16 or 32 per item) before the current slice's
+ * products and to local memory after them, with one barrier per slice. The
  * unrolled passes address memory as one per-slice address plus a constant or a per-kernel step each:
  * written as index arithmetic per pass, nvcc hoisted all their 64-bit addresses out of the slice loop
  * (231 registers, 2 groups per multiprocessor).
@@ -63,6 +64,11 @@ public final class SsdTensorKernels {
     static final float LOG2E = 1.4426950408889634f;
     /** chunkScan's launch bounds: 5 groups of 4 warps per multiprocessor (96 registers with sm_90 ptxas, no spills). */
     static final int SCAN_GROUPS_PER_SM = 5;
+    /**
+     * chunkState's launch bounds: 5 groups per multiprocessor (sm_90 ptxas: 96 registers, no spills; 113
+     * unbounded, 4 groups), as many as its 38 KiB of local memory per group allow.
+     */
+    static final int STATE_GROUPS_PER_SM = 5;
 
     /** Work-groups of chunkState, chunkCb and chunkScan for {@code cfg}. */
     public static long[] groups(SsdConfig cfg) {
@@ -145,11 +151,12 @@ public final class SsdTensorKernels {
      * w_l x is rounded to bf16 before the product, as mamba_ssm's Triton chunk-state kernel does.
      * M = headdim (tile rows p), N = dstate (tile columns n), contraction over the chunk's tokens.
      */
+    @LaunchBounds(maxThreads = GROUP, minBlocksPerMultiprocessor = STATE_GROUPS_PER_SM)
     public static void chunkState(KernelContext ctx, BFloat16Array x, BFloat16Array B, FloatArray dtOut,
                                   FloatArray dACumsum, FloatArray states, int batch, int seqlen, int heads, int headdim,
                                   int groups, int dstate, int chunk, int nchunks) {
-        int[] xs = ctx.allocateIntLocalArray(TILE * STRIDE);
-        int[] bs = ctx.allocateIntLocalArray(TILE * STRIDE);
+        int[] xs = ctx.allocateIntLocalArray(2 * TILE * STRIDE); // two buffers each: see the slice loop
+        int[] bs = ctx.allocateIntLocalArray(2 * TILE * STRIDE);
         float[] wl = ctx.allocateFloatLocalArray(MAX_CHUNK);
         float[] acc = new float[NT * 4];
         int lid = ctx.localIdx;
@@ -180,59 +187,88 @@ public final class SsdTensorKernels {
         int bRow = groups * dstate;
         int pLeft = headdim - p0;
         int nLeft = dstate - n0;
-        // passes over the column pairs 4e + lane / 8 that hold x or B columns (rows past both are never
-        // used: stale x rows only reach accumulator rows that are not stored); a run-time bound also
-        // keeps the passes rolled, so nvcc does not hoist all their 64-bit addresses (see chunkScan)
-        int stagePasses = Math.min(STAGE_PASSES, (Math.max(pLeft, nLeft) + 7) / 8);
-        ctx.localBarrier();
-        for (int k0 = 0; k0 < len; k0 += SLICE) {
-            for (int e = 0; e < stagePasses; e++) {
-                int combo = warp * STAGE_PASSES + e;
-                int cp = lane / 8 + 4 * (combo % 8); // column pair of the tile
-                int sp = lane % 8 + 8 * (combo / 8); // token pair of the slice
+        // Software-pipelined as chunkScan's slice loop: iteration it stores slice it - 1 (loaded into registers
+        // by iteration it - 1) to its pair of buffers, passes one barrier, issues slice it's loads and
+        // multiplies slice it - 1. Pass e covers column pair lane / 8 + 4 e (tile rows 2 cp, 2 cp + 1) and
+        // token pair lane % 8 + 8 warp, so every pass's address is one per-slice address plus a constant.
+        // Passes past pLeft (x) or nLeft (B) are skipped: pLeft and nLeft are multiples of 16, so a pass
+        // holds whole n8 tiles; stale B rows are never read, stale x rows only reach accumulator rows that
+        // are not stored.
+        int xPasses = Math.min(STAGE_PASSES, pLeft / 8);
+        int bPasses = Math.min(STAGE_PASSES, nLeft / 8);
+        int[] preX = new int[2 * STAGE_PASSES];
+        int[] preB = new int[2 * STAGE_PASSES];
+        int sp = lane % 8 + 8 * warp;
+        long xCol = xBase + 2 * (lane / 8);
+        long bCol = bBase + 2 * (lane / 8);
+        int slices = (len + SLICE - 1) / SLICE;
+        for (int it = 0; it <= slices; it++) { // the first barrier also publishes wl
+            int k0 = (it - 1) * SLICE; // the slice multiplied in this iteration (none in the first)
+            int buf = ((it - 1) & 1) * (TILE * STRIDE);
+            int kEnd = 0;
+            if (it > 0) {
+                kEnd = Math.min(SLICE, len - k0); // pairs past the end are zero: stop at the last 16-step holding a token
                 int l = k0 + 2 * sp;
-                // unconditional loads at clamped addresses (branch-free, so the compiler can issue the
-                // passes' loads together instead of one round trip per pass): tokens past the sequence
-                // read its last token with weight 0; columns past headdim / dstate read its last pair,
-                // which only reaches accumulator rows that are not stored or B rows that are not read
-                int la = Math.min(l, len - 1);
-                int lb = Math.min(l + 1, len - 1);
-                int xc = Math.min(2 * cp, pLeft - 2);
-                int bc = Math.min(2 * cp, nLeft - 2);
-                float w0 = wl[la];
-                float w1 = wl[lb];
-                if (l >= len) {
-                    w0 = 0f;
+                float w0 = 0f;
+                float w1 = 0f;
+                if (l < len) {
+                    w0 = wl[l];
                 }
-                if (l + 1 >= len) {
-                    w1 = 0f;
+                if (l + 1 < len) {
+                    w1 = wl[l + 1];
                 }
-                int x0 = x.getPair(xBase + (long) la * xRow + xc);
-                int x1 = x.getPair(xBase + (long) lb * xRow + xc);
-                int b0 = B.getPair(bBase + (long) la * bRow + bc);
-                int b1 = B.getPair(bBase + (long) lb * bRow + bc);
-                int at = 2 * cp * STRIDE + sp;
-                xs[at] = KernelMath.packBf16x2(KernelMath.bf16x2Lo(x0) * w0, KernelMath.bf16x2Lo(x1) * w1);
-                xs[at + STRIDE] = KernelMath.packBf16x2(KernelMath.bf16x2Hi(x0) * w0, KernelMath.bf16x2Hi(x1) * w1);
-                bs[at] = (b0 & 0xffff) | (b1 << 16);
-                bs[at + STRIDE] = (b0 >>> 16) | (b1 & 0xffff0000);
+                int at = buf + 2 * (lane / 8) * STRIDE + sp;
+                for (int e = 0; e < STAGE_PASSES; e++) {
+                    int ae = at + 8 * STRIDE * e;
+                    if (e < xPasses) {
+                        int x0 = preX[2 * e];
+                        int x1 = preX[2 * e + 1];
+                        xs[ae] = KernelMath.packBf16x2(KernelMath.bf16x2Lo(x0) * w0, KernelMath.bf16x2Lo(x1) * w1);
+                        xs[ae + STRIDE] = KernelMath.packBf16x2(KernelMath.bf16x2Hi(x0) * w0, KernelMath.bf16x2Hi(x1) * w1);
+                    }
+                    if (e < bPasses) {
+                        int b0 = preB[2 * e];
+                        int b1 = preB[2 * e + 1];
+                        bs[ae] = (b0 & 0xffff) | (b1 << 16);
+                        bs[ae + STRIDE] = (b0 >>> 16) | (b1 & 0xffff0000);
+                    }
+                }
             }
             ctx.localBarrier();
-            int kEnd = Math.min(SLICE, len - k0); // pairs past the end are zero: stop at the last 16-step holding a token
+            if (it < slices) {
+                // branch-free loads at clamped addresses (the compiler can issue all passes' loads together):
+                // tokens past the sequence read its last token, with weight 0
+                int l = it * SLICE + 2 * sp;
+                long ra = (long) Math.min(l, len - 1);
+                long rb = (long) Math.min(l + 1, len - 1);
+                long xa = xCol + ra * xRow;
+                long xb = xCol + rb * xRow;
+                long ba = bCol + ra * bRow;
+                long bb = bCol + rb * bRow;
+                for (int e = 0; e < STAGE_PASSES; e++) {
+                    if (e < xPasses) {
+                        preX[2 * e] = x.getPair(xa + 8 * e);
+                        preX[2 * e + 1] = x.getPair(xb + 8 * e);
+                    }
+                    if (e < bPasses) {
+                        preB[2 * e] = B.getPair(ba + 8 * e);
+                        preB[2 * e + 1] = B.getPair(bb + 8 * e);
+                    }
+                }
+            }
             for (int kk = 0; 2 * kk < kEnd; kk += 8) {
-                int ra = (16 * warp + gq) * STRIDE + kk + t;
+                int ra = buf + (16 * warp + gq) * STRIDE + kk + t;
                 int a0 = xs[ra];
                 int a1 = xs[ra + 8 * STRIDE];
                 int a2 = xs[ra + 4];
                 int a3 = xs[ra + 8 * STRIDE + 4];
                 for (int j = 0; j < NT; j++) {
                     if (8 * j < nLeft) { // uniform over the group
-                        int rb = (8 * j + gq) * STRIDE + kk + t;
+                        int rb = buf + (8 * j + gq) * STRIDE + kk + t;
                         ctx.mmaBf16Frag(a0, a1, a2, a3, bs[rb], bs[rb + 4], acc, 4 * j);
                     }
                 }
             }
-            ctx.localBarrier();
         }
         int pa = 16 * warp + gq;
         long outA = ((long) i * headdim + p0 + pa) * dstate + n0 + 2 * t;
