@@ -33,11 +33,12 @@ import io.jmamba.runtime.api.Parallel;
  * multiples of 16. Launch of the three products: 1-D, local size {@link #GROUP}, {@link #groups}
  * work-groups each; {@link #statePassing} is a {@code @Parallel} loop nest.
  * Local memory per group: chunkState 4 x 9 KiB + 2 KiB, chunkScan 2 x 9 KiB + 4 KiB, chunkCb none.
- * Registers (sm_90 ptxas 13.0): chunkScan 96 with 28 bytes of spills (launch bounds: 5 groups per
- * multiprocessor; 125 and no spills at 4, 127 unbounded), chunkState 96 (5 groups, no spills), chunkCb
+ * Registers (sm_90 ptxas 13.0): chunkScan 96 with 20 bytes of spills (launch bounds: 5 groups per
+ * multiprocessor; 126 and no spills at 4, 128 unbounded), chunkState 96 (5 groups, no spills), chunkCb
  * 80 (6 groups), statePassing 64. chunkScan's and chunkState's staging is software-pipelined over two
  * buffers: the next slice's global loads go to registers (16 or 32 per item) before the current slice's
- * products and to local memory after them, with one barrier per slice. The
+ * products and to local memory after them, with one barrier per slice; chunkScan also loads the
+ * A operands (C, cb) of each 16-step one step ahead of its products. The
  * unrolled passes address memory as one per-slice address plus a constant or a per-kernel step each:
  * written as index arithmetic per pass, nvcc hoisted all their 64-bit addresses out of the slice loop
  * (231 registers, 2 groups per multiprocessor).
@@ -436,38 +437,72 @@ public final class SsdTensorKernels {
                         }
                     }
                 }
-                for (int kk = 0; 2 * kk < kEnd; kk += 8) {
+                // The A operands' global loads run one 16-step ahead of their products: iteration kk turns
+                // the raw values of step kk (r0..r7: C's bf16 pairs, or cb's fp32 bits) into the fragment,
+                // issues the loads of step kk + 8 (the last step reloads itself: in bounds, branch-free) and
+                // multiplies, so the loads' latency overlaps the eight mma. The first iteration (kk = -8)
+                // only loads step 0.
+                int kkLast = 8 * ((kEnd - 1) / 16);
+                int r0 = 0;
+                int r1 = 0;
+                int r2 = 0;
+                int r3 = 0;
+                int r4 = 0;
+                int r5 = 0;
+                int r6 = 0;
+                int r7 = 0;
+                for (int kk = kEnd > 0 ? -8 : 0; 2 * kk < kEnd; kk += 8) {
                     int a0 = 0;
                     int a1 = 0;
                     int a2 = 0;
                     int a3 = 0;
-                    if (inter) { // ea, eb are 0 past the sequence
-                        int k = k0 + 2 * kk;
-                        a0 = scaledPair(C.getPair(cA + k), ea);
-                        a2 = scaledPair(C.getPair(cA + k + 8), ea);
-                        a1 = scaledPair(C.getPair(cB + k), eb);
-                        a3 = scaledPair(C.getPair(cB + k + 8), eb);
+                    if (kk >= 0) {
+                        if (inter) { // ea, eb are 0 past the sequence
+                            a0 = scaledPair(r0, ea);
+                            a2 = scaledPair(r1, ea);
+                            a1 = scaledPair(r2, eb);
+                            a3 = scaledPair(r3, eb);
+                        } else {
+                            int s = k0 + 2 * kk + 2 * t; // this lane's columns: s, s + 1 (a0, a1) and s + 8, s + 9 (a2, a3)
+                            float dAs0 = dA2[s];
+                            float dAs1 = dA2[s + 1];
+                            float dAs8 = dA2[s + 8];
+                            float dAs9 = dA2[s + 9];
+                            float dt0 = dtl[s];
+                            float dt1 = dtl[s + 1];
+                            float dt8 = dtl[s + 8];
+                            float dt9 = dtl[s + 9];
+                            a0 = KernelMath.packBf16x2(weight(r0, dAa, dAs0, dt0, s <= lastA),
+                                    weight(r1, dAa, dAs1, dt1, s + 1 <= lastA));
+                            a2 = KernelMath.packBf16x2(weight(r2, dAa, dAs8, dt8, s + 8 <= lastA),
+                                    weight(r3, dAa, dAs9, dt9, s + 9 <= lastA));
+                            a1 = KernelMath.packBf16x2(weight(r4, dAb, dAs0, dt0, s <= lastB),
+                                    weight(r5, dAb, dAs1, dt1, s + 1 <= lastB));
+                            a3 = KernelMath.packBf16x2(weight(r6, dAb, dAs8, dt8, s + 8 <= lastB),
+                                    weight(r7, dAb, dAs9, dt9, s + 9 <= lastB));
+                        }
+                    }
+                    int kn = Math.min(kk + 8, kkLast);
+                    if (inter) {
+                        int k = k0 + 2 * kn;
+                        r0 = C.getPair(cA + k);
+                        r1 = C.getPair(cA + k + 8);
+                        r2 = C.getPair(cB + k);
+                        r3 = C.getPair(cB + k + 8);
                     } else {
-                        int s = k0 + 2 * kk + 2 * t; // this lane's columns: s, s + 1 (a0, a1) and s + 8, s + 9 (a2, a3)
-                        float dAs0 = dA2[s];
-                        float dAs1 = dA2[s + 1];
-                        float dAs8 = dA2[s + 8];
-                        float dAs9 = dA2[s + 9];
-                        float dt0 = dtl[s];
-                        float dt1 = dtl[s + 1];
-                        float dt8 = dtl[s + 8];
-                        float dt9 = dtl[s + 9];
-                        a0 = KernelMath.packBf16x2(weight(cb, cbA + s, dAa, dAs0, dt0, s <= lastA),
-                                weight(cb, cbA + s + 1, dAa, dAs1, dt1, s + 1 <= lastA));
-                        a2 = KernelMath.packBf16x2(weight(cb, cbA + s + 8, dAa, dAs8, dt8, s + 8 <= lastA),
-                                weight(cb, cbA + s + 9, dAa, dAs9, dt9, s + 9 <= lastA));
-                        a1 = KernelMath.packBf16x2(weight(cb, cbB + s, dAb, dAs0, dt0, s <= lastB),
-                                weight(cb, cbB + s + 1, dAb, dAs1, dt1, s + 1 <= lastB));
-                        a3 = KernelMath.packBf16x2(weight(cb, cbB + s + 8, dAb, dAs8, dt8, s + 8 <= lastB),
-                                weight(cb, cbB + s + 9, dAb, dAs9, dt9, s + 9 <= lastB));
+                        // in bounds: l and s stay inside the chunk's cb tile
+                        int s = k0 + 2 * kn + 2 * t;
+                        r0 = Float.floatToRawIntBits(cb.get(cbA + s));
+                        r1 = Float.floatToRawIntBits(cb.get(cbA + s + 1));
+                        r2 = Float.floatToRawIntBits(cb.get(cbA + s + 8));
+                        r3 = Float.floatToRawIntBits(cb.get(cbA + s + 9));
+                        r4 = Float.floatToRawIntBits(cb.get(cbB + s));
+                        r5 = Float.floatToRawIntBits(cb.get(cbB + s + 1));
+                        r6 = Float.floatToRawIntBits(cb.get(cbB + s + 8));
+                        r7 = Float.floatToRawIntBits(cb.get(cbB + s + 9));
                     }
                     for (int j = 0; j < NT; j++) {
-                        if (8 * j < pLeft) { // uniform over the group
+                        if (kk >= 0 && 8 * j < pLeft) { // uniform over the group
                             int rb = buf + (8 * j + gq) * STRIDE + kk + t;
                             ctx.mmaBf16Frag(a0, a1, a2, a3, stage[rb], stage[rb + 4], acc, 4 * j);
                         }
@@ -567,12 +602,12 @@ public final class SsdTensorKernels {
     }
 
     /**
-     * cb[l, s] exp(dA_l - dA_s) dt_s (dA in log2 units), or 0 where {@code keep} is false (above the
-     * diagonal, past the sequence). The load is unconditional (in bounds: l and s stay inside the chunk's
-     * cb tile) and the mask a select, so that the caller's loop has no branches for nvcc to duplicate.
+     * cb[l, s] exp(dA_l - dA_s) dt_s (dA in log2 units; cb[l, s] given as its fp32 bits), or 0 where
+     * {@code keep} is false (above the diagonal, past the sequence): a select, so that the caller's loop
+     * has no branches for nvcc to duplicate.
      */
-    static float weight(FloatArray cb, long at, float dAl, float dAs, float dts, boolean keep) {
-        float w = cb.get(at) * KernelMath.exp2Approx(dAl - dAs) * dts;
+    static float weight(int cbBits, float dAl, float dAs, float dts, boolean keep) {
+        float w = Float.intBitsToFloat(cbBits) * KernelMath.exp2Approx(dAl - dAs) * dts;
         return keep ? w : 0f;
     }
 
