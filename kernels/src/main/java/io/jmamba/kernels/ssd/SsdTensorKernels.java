@@ -33,8 +33,8 @@ import io.jmamba.runtime.api.Parallel;
  * multiples of 16. Launch of the three products: 1-D, local size {@link #GROUP}, {@link #groups}
  * work-groups each; {@link #statePassing} is a {@code @Parallel} loop nest.
  * Local memory per group: chunkState 4 x 9 KiB + 2 KiB, chunkScan 2 x 9 KiB + 4 KiB, chunkCb none.
- * Registers (sm_90 ptxas 13.0): chunkScan 96 with 20 bytes of spills (launch bounds: 5 groups per
- * multiprocessor; 126 and no spills at 4, 128 unbounded), chunkState 96 (5 groups, no spills), chunkCb
+ * Registers (sm_90 ptxas 13.0): chunkScan 96 with 24 bytes of spills (launch bounds: 5 groups per
+ * multiprocessor; about 126 and no spills at 4), chunkState 94 (5 groups, no spills), chunkCb
  * 80 (6 groups), statePassing 64. chunkScan's and chunkState's staging is software-pipelined over two
  * buffers: the next slice's global loads go to registers (16 or 32 per item) before the current slice's
  * products and to local memory after them, with one barrier per slice; chunkScan also loads the
@@ -263,11 +263,11 @@ public final class SsdTensorKernels {
                 int a1 = xs[ra + 8 * STRIDE];
                 int a2 = xs[ra + 4];
                 int a3 = xs[ra + 8 * STRIDE + 4];
+                // all eight n8 tiles, also past nLeft (stale B rows there only reach accumulator columns that
+                // are not stored): without a branch per tile, ptxas can issue the tiles' local loads together
                 for (int j = 0; j < NT; j++) {
-                    if (8 * j < nLeft) { // uniform over the group
-                        int rb = buf + (8 * j + gq) * STRIDE + kk + t;
-                        ctx.mmaBf16Frag(a0, a1, a2, a3, bs[rb], bs[rb + 4], acc, 4 * j);
-                    }
+                    int rb = buf + (8 * j + gq) * STRIDE + kk + t;
+                    ctx.mmaBf16Frag(a0, a1, a2, a3, bs[rb], bs[rb + 4], acc, 4 * j);
                 }
             }
         }
@@ -501,8 +501,10 @@ public final class SsdTensorKernels {
                         r6 = Float.floatToRawIntBits(cb.get(cbB + s + 8));
                         r7 = Float.floatToRawIntBits(cb.get(cbB + s + 9));
                     }
-                    for (int j = 0; j < NT; j++) {
-                        if (kk >= 0 && 8 * j < pLeft) { // uniform over the group
+                    if (kk >= 0) { // uniform over the group
+                        // all eight n8 tiles, also past pLeft (stale rows there only reach accumulator columns
+                        // that are not stored): no branch per tile, so ptxas can batch the tiles' local loads
+                        for (int j = 0; j < NT; j++) {
                             int rb = buf + (8 * j + gq) * STRIDE + kk + t;
                             ctx.mmaBf16Frag(a0, a1, a2, a3, stage[rb], stage[rb + 4], acc, 4 * j);
                         }
