@@ -368,9 +368,9 @@ public final class SsdTensorKernels {
             int xRow = heads * headdim;
             int interSlices = (dstate + SLICE - 1) / SLICE;
             int slices = interSlices + (sEnd + SLICE - 1) / SLICE;
-            // staging passes that touch rows below headdim (rows past it are never read: pLeft is a multiple
-            // of 8, whole n8 tiles). Run-time bounds also keep the JIT from unrolling the passes, whose
-            // hoisted 64-bit addresses otherwise cost nvcc some 60 registers.
+            // staging passes that touch rows below headdim (rows past it reach only accumulator columns that
+            // are not stored: pLeft is a multiple of 16, whole n8 tiles); the pass loops below are unrolled
+            // with these as guards
             int statePasses = Math.min(2 * STAGE_PASSES, (pLeft + GROUP / PAIRS - 1) / (GROUP / PAIRS));
             int xPasses = Math.min(STAGE_PASSES, pLeft / 8);
             int rowStep4 = 4 * dstate; // between the state rows of consecutive passes
