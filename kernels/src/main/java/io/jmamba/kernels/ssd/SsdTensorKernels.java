@@ -32,11 +32,16 @@ import io.jmamba.runtime.api.Parallel;
  * <p>Limits (checked by {@link SsdScanBf16}): chunk a multiple of {@link #TILE}, headdim and dstate
  * multiples of 16. Launch of the three products: 1-D, local size {@link #GROUP}, {@link #groups}
  * work-groups each; {@link #statePassing} is a {@code @Parallel} loop nest.
- * Local memory per group: chunkState 2 x 9 KiB + 2 KiB, chunkScan 9 KiB + 4 KiB, chunkCb none.
- * Registers (sm_90 ptxas, no spills): chunkScan 96 (launch bounds: 5 groups per multiprocessor),
- * chunkState 78, chunkCb 80 (6 groups), statePassing 64. The staging passes have run-time counts on
- * purpose: unrolled, nvcc hoisted all their 64-bit addresses out of the slice loop (chunkScan 231
- * registers, 2 groups per multiprocessor).
+ * Local memory per group: chunkState 4 x 9 KiB + 2 KiB, chunkScan 2 x 9 KiB + 4 KiB, chunkCb none.
+ * Registers (sm_90 ptxas 13.0): chunkScan 96 with 24 bytes of spills (launch bounds: 5 groups per
+ * multiprocessor; about 126 and no spills at 4), chunkState 94 (5 groups, no spills), chunkCb
+ * 80 (6 groups), statePassing 64. chunkScan's and chunkState's staging is software-pipelined over two
+ * buffers: the next slice's global loads go to registers (16 or 32 per item) before the current slice's
+ * products and to local memory after them, with one barrier per slice; chunkScan also loads the
+ * A operands (C, cb) of each 16-step one step ahead of its products. The
+ * unrolled passes address memory as one per-slice address plus a constant or a per-kernel step each:
+ * written as index arithmetic per pass, nvcc hoisted all their 64-bit addresses out of the slice loop
+ * (231 registers, 2 groups per multiprocessor).
  */
 public final class SsdTensorKernels {
     private SsdTensorKernels() {
@@ -60,6 +65,11 @@ public final class SsdTensorKernels {
     static final float LOG2E = 1.4426950408889634f;
     /** chunkScan's launch bounds: 5 groups of 4 warps per multiprocessor (96 registers with sm_90 ptxas, no spills). */
     static final int SCAN_GROUPS_PER_SM = 5;
+    /**
+     * chunkState's launch bounds: 5 groups per multiprocessor (sm_90 ptxas: 96 registers, no spills; 113
+     * unbounded, 4 groups), as many as its 38 KiB of local memory per group allow.
+     */
+    static final int STATE_GROUPS_PER_SM = 5;
 
     /** Work-groups of chunkState, chunkCb and chunkScan for {@code cfg}. */
     public static long[] groups(SsdConfig cfg) {
@@ -142,11 +152,12 @@ public final class SsdTensorKernels {
      * w_l x is rounded to bf16 before the product, as mamba_ssm's Triton chunk-state kernel does.
      * M = headdim (tile rows p), N = dstate (tile columns n), contraction over the chunk's tokens.
      */
+    @LaunchBounds(maxThreads = GROUP, minBlocksPerMultiprocessor = STATE_GROUPS_PER_SM)
     public static void chunkState(KernelContext ctx, BFloat16Array x, BFloat16Array B, FloatArray dtOut,
                                   FloatArray dACumsum, FloatArray states, int batch, int seqlen, int heads, int headdim,
                                   int groups, int dstate, int chunk, int nchunks) {
-        int[] xs = ctx.allocateIntLocalArray(TILE * STRIDE);
-        int[] bs = ctx.allocateIntLocalArray(TILE * STRIDE);
+        int[] xs = ctx.allocateIntLocalArray(2 * TILE * STRIDE); // two buffers each: see the slice loop
+        int[] bs = ctx.allocateIntLocalArray(2 * TILE * STRIDE);
         float[] wl = ctx.allocateFloatLocalArray(MAX_CHUNK);
         float[] acc = new float[NT * 4];
         int lid = ctx.localIdx;
@@ -177,59 +188,88 @@ public final class SsdTensorKernels {
         int bRow = groups * dstate;
         int pLeft = headdim - p0;
         int nLeft = dstate - n0;
-        // passes over the column pairs 4e + lane / 8 that hold x or B columns (rows past both are never
-        // used: stale x rows only reach accumulator rows that are not stored); a run-time bound also
-        // keeps the passes rolled, so nvcc does not hoist all their 64-bit addresses (see chunkScan)
-        int stagePasses = Math.min(STAGE_PASSES, (Math.max(pLeft, nLeft) + 7) / 8);
-        ctx.localBarrier();
-        for (int k0 = 0; k0 < len; k0 += SLICE) {
-            for (int e = 0; e < stagePasses; e++) {
-                int combo = warp * STAGE_PASSES + e;
-                int cp = lane / 8 + 4 * (combo % 8); // column pair of the tile
-                int sp = lane % 8 + 8 * (combo / 8); // token pair of the slice
+        // Software-pipelined as chunkScan's slice loop: iteration it stores slice it - 1 (loaded into registers
+        // by iteration it - 1) to its pair of buffers, passes one barrier, issues slice it's loads and
+        // multiplies slice it - 1. Pass e covers column pair lane / 8 + 4 e (tile rows 2 cp, 2 cp + 1) and
+        // token pair lane % 8 + 8 warp, so every pass's address is one per-slice address plus a constant.
+        // Passes past pLeft (x) or nLeft (B) are skipped: pLeft and nLeft are multiples of 16, so a pass
+        // holds whole n8 tiles; stale B rows are never read, stale x rows only reach accumulator rows that
+        // are not stored.
+        int xPasses = Math.min(STAGE_PASSES, pLeft / 8);
+        int bPasses = Math.min(STAGE_PASSES, nLeft / 8);
+        int[] preX = new int[2 * STAGE_PASSES];
+        int[] preB = new int[2 * STAGE_PASSES];
+        int sp = lane % 8 + 8 * warp;
+        long xCol = xBase + 2 * (lane / 8);
+        long bCol = bBase + 2 * (lane / 8);
+        int slices = (len + SLICE - 1) / SLICE;
+        for (int it = 0; it <= slices; it++) { // the first barrier also publishes wl
+            int k0 = (it - 1) * SLICE; // the slice multiplied in this iteration (none in the first)
+            int buf = ((it - 1) & 1) * (TILE * STRIDE);
+            int kEnd = 0;
+            if (it > 0) {
+                kEnd = Math.min(SLICE, len - k0); // pairs past the end are zero: stop at the last 16-step holding a token
                 int l = k0 + 2 * sp;
-                // unconditional loads at clamped addresses (branch-free, so the compiler can issue the
-                // passes' loads together instead of one round trip per pass): tokens past the sequence
-                // read its last token with weight 0; columns past headdim / dstate read its last pair,
-                // which only reaches accumulator rows that are not stored or B rows that are not read
-                int la = Math.min(l, len - 1);
-                int lb = Math.min(l + 1, len - 1);
-                int xc = Math.min(2 * cp, pLeft - 2);
-                int bc = Math.min(2 * cp, nLeft - 2);
-                float w0 = wl[la];
-                float w1 = wl[lb];
-                if (l >= len) {
-                    w0 = 0f;
+                float w0 = 0f;
+                float w1 = 0f;
+                if (l < len) {
+                    w0 = wl[l];
                 }
-                if (l + 1 >= len) {
-                    w1 = 0f;
+                if (l + 1 < len) {
+                    w1 = wl[l + 1];
                 }
-                int x0 = x.getPair(xBase + (long) la * xRow + xc);
-                int x1 = x.getPair(xBase + (long) lb * xRow + xc);
-                int b0 = B.getPair(bBase + (long) la * bRow + bc);
-                int b1 = B.getPair(bBase + (long) lb * bRow + bc);
-                int at = 2 * cp * STRIDE + sp;
-                xs[at] = KernelMath.packBf16x2(KernelMath.bf16x2Lo(x0) * w0, KernelMath.bf16x2Lo(x1) * w1);
-                xs[at + STRIDE] = KernelMath.packBf16x2(KernelMath.bf16x2Hi(x0) * w0, KernelMath.bf16x2Hi(x1) * w1);
-                bs[at] = (b0 & 0xffff) | (b1 << 16);
-                bs[at + STRIDE] = (b0 >>> 16) | (b1 & 0xffff0000);
-            }
-            ctx.localBarrier();
-            int kEnd = Math.min(SLICE, len - k0); // pairs past the end are zero: stop at the last 16-step holding a token
-            for (int kk = 0; 2 * kk < kEnd; kk += 8) {
-                int ra = (16 * warp + gq) * STRIDE + kk + t;
-                int a0 = xs[ra];
-                int a1 = xs[ra + 8 * STRIDE];
-                int a2 = xs[ra + 4];
-                int a3 = xs[ra + 8 * STRIDE + 4];
-                for (int j = 0; j < NT; j++) {
-                    if (8 * j < nLeft) { // uniform over the group
-                        int rb = (8 * j + gq) * STRIDE + kk + t;
-                        ctx.mmaBf16Frag(a0, a1, a2, a3, bs[rb], bs[rb + 4], acc, 4 * j);
+                int at = buf + 2 * (lane / 8) * STRIDE + sp;
+                for (int e = 0; e < STAGE_PASSES; e++) {
+                    int ae = at + 8 * STRIDE * e;
+                    if (e < xPasses) {
+                        int x0 = preX[2 * e];
+                        int x1 = preX[2 * e + 1];
+                        xs[ae] = KernelMath.packBf16x2(KernelMath.bf16x2Lo(x0) * w0, KernelMath.bf16x2Lo(x1) * w1);
+                        xs[ae + STRIDE] = KernelMath.packBf16x2(KernelMath.bf16x2Hi(x0) * w0, KernelMath.bf16x2Hi(x1) * w1);
+                    }
+                    if (e < bPasses) {
+                        int b0 = preB[2 * e];
+                        int b1 = preB[2 * e + 1];
+                        bs[ae] = (b0 & 0xffff) | (b1 << 16);
+                        bs[ae + STRIDE] = (b0 >>> 16) | (b1 & 0xffff0000);
                     }
                 }
             }
             ctx.localBarrier();
+            if (it < slices) {
+                // branch-free loads at clamped addresses (the compiler can issue all passes' loads together):
+                // tokens past the sequence read its last token, with weight 0
+                int l = it * SLICE + 2 * sp;
+                long ra = (long) Math.min(l, len - 1);
+                long rb = (long) Math.min(l + 1, len - 1);
+                long xa = xCol + ra * xRow;
+                long xb = xCol + rb * xRow;
+                long ba = bCol + ra * bRow;
+                long bb = bCol + rb * bRow;
+                for (int e = 0; e < STAGE_PASSES; e++) {
+                    if (e < xPasses) {
+                        preX[2 * e] = x.getPair(xa + 8 * e);
+                        preX[2 * e + 1] = x.getPair(xb + 8 * e);
+                    }
+                    if (e < bPasses) {
+                        preB[2 * e] = B.getPair(ba + 8 * e);
+                        preB[2 * e + 1] = B.getPair(bb + 8 * e);
+                    }
+                }
+            }
+            for (int kk = 0; 2 * kk < kEnd; kk += 8) {
+                int ra = buf + (16 * warp + gq) * STRIDE + kk + t;
+                int a0 = xs[ra];
+                int a1 = xs[ra + 8 * STRIDE];
+                int a2 = xs[ra + 4];
+                int a3 = xs[ra + 8 * STRIDE + 4];
+                // all eight n8 tiles, also past nLeft (stale B rows there only reach accumulator columns that
+                // are not stored): without a branch per tile, ptxas can issue the tiles' local loads together
+                for (int j = 0; j < NT; j++) {
+                    int rb = buf + (8 * j + gq) * STRIDE + kk + t;
+                    ctx.mmaBf16Frag(a0, a1, a2, a3, bs[rb], bs[rb + 4], acc, 4 * j);
+                }
+            }
         }
         int pa = 16 * warp + gq;
         long outA = ((long) i * headdim + p0 + pa) * dstate + n0 + 2 * t;
@@ -261,10 +301,11 @@ public final class SsdTensorKernels {
                                  FloatArray cb, FloatArray dtOut, FloatArray dACumsum, BFloat16Array statesIn,
                                  BFloat16Array out, int batch, int seqlen, int heads, int headdim, int groups,
                                  int dstate, int chunk, int nchunks, int dMode, boolean hasZ) {
-        int[] stage = ctx.allocateIntLocalArray(TILE * STRIDE);
+        int[] stage = ctx.allocateIntLocalArray(2 * TILE * STRIDE); // two buffers: see the slice loop
         float[] dA2 = ctx.allocateFloatLocalArray(MAX_CHUNK);
         float[] dtl = ctx.allocateFloatLocalArray(MAX_CHUNK);
         float[] acc = new float[NT * 4];
+        int[] pre = new int[2 * STAGE_PASSES]; // the next slice's staging loads, in registers
         int lid = ctx.localIdx;
         int lane = ctx.laneId();
         int warp = lid / KernelContext.WARP_SIZE;
@@ -327,81 +368,148 @@ public final class SsdTensorKernels {
             int xRow = heads * headdim;
             int interSlices = (dstate + SLICE - 1) / SLICE;
             int slices = interSlices + (sEnd + SLICE - 1) / SLICE;
-            // staging passes that touch rows below headdim (rows past it are never read: pLeft is a multiple
-            // of 8, whole n8 tiles). Run-time bounds also keep the JIT from unrolling the passes, whose
-            // hoisted 64-bit addresses otherwise cost nvcc some 60 registers.
+            // staging passes that touch rows below headdim (rows past it reach only accumulator columns that
+            // are not stored: pLeft is a multiple of 16, whole n8 tiles); the pass loops below are unrolled
+            // with these as guards
             int statePasses = Math.min(2 * STAGE_PASSES, (pLeft + GROUP / PAIRS - 1) / (GROUP / PAIRS));
             int xPasses = Math.min(STAGE_PASSES, pLeft / 8);
-            for (int sl = 0; sl < slices; sl++) {
+            int rowStep4 = 4 * dstate; // between the state rows of consecutive passes
+            // Software-pipelined over two staging buffers: iteration it stores the registers prefetched in
+            // iteration it - 1 (slice it - 1) to its buffer, passes one barrier, issues the global loads of
+            // slice it into registers, and multiplies slice it - 1 while those loads are in flight. One
+            // barrier per slice: a buffer is rewritten two iterations after it was read, and the barrier of
+            // the iteration between orders the two. The first barrier also publishes dA2 and dtl.
+            for (int it = 0; it <= slices; it++) {
+                int sl = it - 1; // the slice multiplied in this iteration (none in the first)
                 boolean inter = sl < interSlices; // uniform over the group
+                int buf = (sl & 1) * (TILE * STRIDE);
                 int k0 = sl * SLICE;
                 int kEnd = Math.min(SLICE, dstate - k0);
-                if (inter) {
-                    for (int e = 0; e < statePasses; e++) {
-                        int idx = lid + GROUP * e;
-                        int np = idx % PAIRS;
-                        int pr = idx / PAIRS; // below pLeft: whole passes of 4 rows, pLeft a multiple of 16
-                        // branch-free (see chunkState's staging); pairs past dstate load its last pair, and
-                        // the kk loop below never reads them
-                        stage[pr * STRIDE + np] = statesIn.getPair(sBase + (long) pr * dstate
-                                + Math.min(k0 + 2 * np, dstate - 2));
+                if (sl < 0) {
+                    kEnd = 0;
+                } else if (inter) {
+                    // pass e: row warp + 4 e, pair lane (the offsets are constants once nvcc unrolls)
+                    int at = buf + warp * STRIDE + lane;
+                    for (int e = 0; e < 2 * STAGE_PASSES; e++) {
+                        if (e < statePasses) {
+                            stage[at + 4 * STRIDE * e] = pre[e];
+                        }
                     }
                 } else {
                     k0 = (sl - interSlices) * SLICE;
                     kEnd = Math.min(SLICE, sEnd - k0);
-                    for (int e = 0; e < xPasses; e++) { // column pairs 4e + lane / 8: rows 8e.. of the tile
-                        int combo = warp * STAGE_PASSES + e;
-                        int cp = lane / 8 + 4 * (combo % 8);
-                        int sp = lane % 8 + 8 * (combo / 8);
-                        int s = k0 + 2 * sp;
-                        // branch-free; tokens past the sequence load its last token (finite, and their
-                        // weights are 0); 2 cp < pLeft holds in these passes
-                        int x0 = x.getPair(xBase + (long) Math.min(s, len - 1) * xRow + 2 * cp);
-                        int x1 = x.getPair(xBase + (long) Math.min(s + 1, len - 1) * xRow + 2 * cp);
-                        int at = 2 * cp * STRIDE + sp;
-                        stage[at] = (x0 & 0xffff) | (x1 << 16);
-                        stage[at + STRIDE] = (x0 >>> 16) | (x1 & 0xffff0000);
-                    }
-                }
-                ctx.localBarrier(); // the first one also publishes dA2 and dtl
-                for (int kk = 0; 2 * kk < kEnd; kk += 8) {
-                    int a0 = 0;
-                    int a1 = 0;
-                    int a2 = 0;
-                    int a3 = 0;
-                    if (inter) { // ea, eb are 0 past the sequence
-                        int k = k0 + 2 * kk;
-                        a0 = scaledPair(C.getPair(cA + k), ea);
-                        a2 = scaledPair(C.getPair(cA + k + 8), ea);
-                        a1 = scaledPair(C.getPair(cB + k), eb);
-                        a3 = scaledPair(C.getPair(cB + k + 8), eb);
-                    } else {
-                        int s = k0 + 2 * kk + 2 * t; // this lane's columns: s, s + 1 (a0, a1) and s + 8, s + 9 (a2, a3)
-                        float dAs0 = dA2[s];
-                        float dAs1 = dA2[s + 1];
-                        float dAs8 = dA2[s + 8];
-                        float dAs9 = dA2[s + 9];
-                        float dt0 = dtl[s];
-                        float dt1 = dtl[s + 1];
-                        float dt8 = dtl[s + 8];
-                        float dt9 = dtl[s + 9];
-                        a0 = KernelMath.packBf16x2(weight(cb, cbA + s, dAa, dAs0, dt0, s <= lastA),
-                                weight(cb, cbA + s + 1, dAa, dAs1, dt1, s + 1 <= lastA));
-                        a2 = KernelMath.packBf16x2(weight(cb, cbA + s + 8, dAa, dAs8, dt8, s + 8 <= lastA),
-                                weight(cb, cbA + s + 9, dAa, dAs9, dt9, s + 9 <= lastA));
-                        a1 = KernelMath.packBf16x2(weight(cb, cbB + s, dAb, dAs0, dt0, s <= lastB),
-                                weight(cb, cbB + s + 1, dAb, dAs1, dt1, s + 1 <= lastB));
-                        a3 = KernelMath.packBf16x2(weight(cb, cbB + s + 8, dAb, dAs8, dt8, s + 8 <= lastB),
-                                weight(cb, cbB + s + 9, dAb, dAs9, dt9, s + 9 <= lastB));
-                    }
-                    for (int j = 0; j < NT; j++) {
-                        if (8 * j < pLeft) { // uniform over the group
-                            int rb = (8 * j + gq) * STRIDE + kk + t;
-                            ctx.mmaBf16Frag(a0, a1, a2, a3, stage[rb], stage[rb + 4], acc, 4 * j);
+                    // pass e: column pair lane / 8 + 4 e (tile rows 2 cp, 2 cp + 1), token pair lane % 8 + 8 warp
+                    int at = buf + 2 * (lane / 8) * STRIDE + lane % 8 + 8 * warp;
+                    for (int e = 0; e < STAGE_PASSES; e++) {
+                        if (e < xPasses) {
+                            int x0 = pre[2 * e];
+                            int x1 = pre[2 * e + 1];
+                            stage[at + 8 * STRIDE * e] = (x0 & 0xffff) | (x1 << 16);
+                            stage[at + 8 * STRIDE * e + STRIDE] = (x0 >>> 16) | (x1 & 0xffff0000);
                         }
                     }
                 }
                 ctx.localBarrier();
+                // the loads of slice it, in flight during the products of slice it - 1; branch-free (see
+                // chunkState's staging), and laid out so that every pass's address is one of two per-slice
+                // addresses plus a multiple of a per-kernel step: unrolled, the passes cost no hoisted
+                // 64-bit addresses (which once took nvcc to 231 registers)
+                if (it < interSlices) {
+                    // pairs past dstate load its last pair, and the kk loop never reads them; rows
+                    // warp + 4 e below pLeft (whole passes of 4 rows, pLeft a multiple of 16)
+                    long row = sBase + (long) warp * dstate + Math.min(it * SLICE + 2 * lane, dstate - 2);
+                    for (int e = 0; e < 2 * STAGE_PASSES; e++) {
+                        if (e < statePasses) {
+                            pre[e] = statesIn.getPair(row);
+                        }
+                        row += rowStep4;
+                    }
+                } else if (it < slices) {
+                    // tokens past the sequence load its last token (finite, and their weights are 0);
+                    // 2 cp < pLeft holds in these passes
+                    int s = (it - interSlices) * SLICE + 2 * (lane % 8 + 8 * warp);
+                    long xa = xBase + 2 * (lane / 8) + (long) Math.min(s, len - 1) * xRow;
+                    long xb = xBase + 2 * (lane / 8) + (long) Math.min(s + 1, len - 1) * xRow;
+                    for (int e = 0; e < STAGE_PASSES; e++) {
+                        if (e < xPasses) {
+                            pre[2 * e] = x.getPair(xa + 8 * e);
+                            pre[2 * e + 1] = x.getPair(xb + 8 * e);
+                        }
+                    }
+                }
+                // The A operands' global loads run one 16-step ahead of their products: iteration kk turns
+                // the raw values of step kk (r0..r7: C's bf16 pairs, or cb's fp32 bits) into the fragment,
+                // issues the loads of step kk + 8 (the last step reloads itself: in bounds, branch-free) and
+                // multiplies, so the loads' latency overlaps the eight mma. The first iteration (kk = -8)
+                // only loads step 0.
+                int kkLast = 8 * ((kEnd - 1) / 16);
+                int r0 = 0;
+                int r1 = 0;
+                int r2 = 0;
+                int r3 = 0;
+                int r4 = 0;
+                int r5 = 0;
+                int r6 = 0;
+                int r7 = 0;
+                for (int kk = kEnd > 0 ? -8 : 0; 2 * kk < kEnd; kk += 8) {
+                    int a0 = 0;
+                    int a1 = 0;
+                    int a2 = 0;
+                    int a3 = 0;
+                    if (kk >= 0) {
+                        if (inter) { // ea, eb are 0 past the sequence
+                            a0 = scaledPair(r0, ea);
+                            a2 = scaledPair(r1, ea);
+                            a1 = scaledPair(r2, eb);
+                            a3 = scaledPair(r3, eb);
+                        } else {
+                            int s = k0 + 2 * kk + 2 * t; // this lane's columns: s, s + 1 (a0, a1) and s + 8, s + 9 (a2, a3)
+                            float dAs0 = dA2[s];
+                            float dAs1 = dA2[s + 1];
+                            float dAs8 = dA2[s + 8];
+                            float dAs9 = dA2[s + 9];
+                            float dt0 = dtl[s];
+                            float dt1 = dtl[s + 1];
+                            float dt8 = dtl[s + 8];
+                            float dt9 = dtl[s + 9];
+                            a0 = KernelMath.packBf16x2(weight(r0, dAa, dAs0, dt0, s <= lastA),
+                                    weight(r1, dAa, dAs1, dt1, s + 1 <= lastA));
+                            a2 = KernelMath.packBf16x2(weight(r2, dAa, dAs8, dt8, s + 8 <= lastA),
+                                    weight(r3, dAa, dAs9, dt9, s + 9 <= lastA));
+                            a1 = KernelMath.packBf16x2(weight(r4, dAb, dAs0, dt0, s <= lastB),
+                                    weight(r5, dAb, dAs1, dt1, s + 1 <= lastB));
+                            a3 = KernelMath.packBf16x2(weight(r6, dAb, dAs8, dt8, s + 8 <= lastB),
+                                    weight(r7, dAb, dAs9, dt9, s + 9 <= lastB));
+                        }
+                    }
+                    int kn = Math.min(kk + 8, kkLast);
+                    if (inter) {
+                        int k = k0 + 2 * kn;
+                        r0 = C.getPair(cA + k);
+                        r1 = C.getPair(cA + k + 8);
+                        r2 = C.getPair(cB + k);
+                        r3 = C.getPair(cB + k + 8);
+                    } else {
+                        // in bounds: l and s stay inside the chunk's cb tile
+                        int s = k0 + 2 * kn + 2 * t;
+                        r0 = Float.floatToRawIntBits(cb.get(cbA + s));
+                        r1 = Float.floatToRawIntBits(cb.get(cbA + s + 1));
+                        r2 = Float.floatToRawIntBits(cb.get(cbA + s + 8));
+                        r3 = Float.floatToRawIntBits(cb.get(cbA + s + 9));
+                        r4 = Float.floatToRawIntBits(cb.get(cbB + s));
+                        r5 = Float.floatToRawIntBits(cb.get(cbB + s + 1));
+                        r6 = Float.floatToRawIntBits(cb.get(cbB + s + 8));
+                        r7 = Float.floatToRawIntBits(cb.get(cbB + s + 9));
+                    }
+                    if (kk >= 0) { // uniform over the group
+                        // all eight n8 tiles, also past pLeft (stale rows there only reach accumulator columns
+                        // that are not stored): no branch per tile, so ptxas can batch the tiles' local loads
+                        for (int j = 0; j < NT; j++) {
+                            int rb = buf + (8 * j + gq) * STRIDE + kk + t;
+                            ctx.mmaBf16Frag(a0, a1, a2, a3, stage[rb], stage[rb + 4], acc, 4 * j);
+                        }
+                    }
+                }
             }
 
             // epilogue: + D x, * silu(z), rounded to bf16 pairs (columns 2t, 2t + 1 of each n8 tile)
@@ -496,12 +604,12 @@ public final class SsdTensorKernels {
     }
 
     /**
-     * cb[l, s] exp(dA_l - dA_s) dt_s (dA in log2 units), or 0 where {@code keep} is false (above the
-     * diagonal, past the sequence). The load is unconditional (in bounds: l and s stay inside the chunk's
-     * cb tile) and the mask a select, so that the caller's loop has no branches for nvcc to duplicate.
+     * cb[l, s] exp(dA_l - dA_s) dt_s (dA in log2 units; cb[l, s] given as its fp32 bits), or 0 where
+     * {@code keep} is false (above the diagonal, past the sequence): a select, so that the caller's loop
+     * has no branches for nvcc to duplicate.
      */
-    static float weight(FloatArray cb, long at, float dAl, float dAs, float dts, boolean keep) {
-        float w = cb.get(at) * KernelMath.exp2Approx(dAl - dAs) * dts;
+    static float weight(int cbBits, float dAl, float dAs, float dts, boolean keep) {
+        float w = Float.intBitsToFloat(cbBits) * KernelMath.exp2Approx(dAl - dAs) * dts;
         return keep ? w : 0f;
     }
 

@@ -190,12 +190,11 @@ public final class SsdTf32Kernels {
         long row0 = (long) b * seqlen + (long) c * chunk;
         int col = lid % TILE;      // staged column: consecutive items, consecutive addresses
         int rowOf = lid / TILE;    // first staged token of this item, then every ROWS_PER_PASS
-        // staging loads are branch-free at clamped addresses, so that nvcc issues several passes' loads
-        // together: columns past headdim / dstate read the last column (they reach only accumulator rows
-        // and columns that are not stored), tokens past the chunk read its last token with weight 0
-        long xAt = (row0 * heads + h) * headdim + p0 + Math.min(col, headdim - p0 - 1);
+        boolean inP = p0 + col < headdim;
+        boolean inN = n0 + col < dstate;
+        long xAt = (row0 * heads + h) * headdim + p0 + col;
         int xRow = heads * headdim;
-        long bAt = (row0 * groups + g) * dstate + n0 + Math.min(col, dstate - n0 - 1);
+        long bAt = (row0 * groups + g) * dstate + n0 + col;
         int bRow = groups * dstate;
         int nLeft = dstate - n0;
         int pLeft = headdim - p0;
@@ -204,13 +203,18 @@ public final class SsdTf32Kernels {
         for (int k0 = 0; k0 < len; k0 += SLICE) {
             for (int r = rowOf; r < SLICE; r += ROWS_PER_PASS) {
                 int l = k0 + r;
-                int lc = Math.min(l, len - 1);
-                float w = wl[lc];
-                if (l >= len) {
-                    w = 0f;
+                float xv = 0f;
+                float bv = 0f;
+                if (l < len) {
+                    if (inP) {
+                        xv = x.get(xAt + (long) l * xRow) * wl[l];
+                    }
+                    if (inN) {
+                        bv = B.get(bAt + (long) l * bRow);
+                    }
                 }
-                xs[r * TOKEN_STRIDE + col] = x.get(xAt + (long) lc * xRow) * w;
-                bs[r * TOKEN_STRIDE + col] = B.get(bAt + (long) lc * bRow);
+                xs[r * TOKEN_STRIDE + col] = xv;
+                bs[r * TOKEN_STRIDE + col] = bv;
             }
             ctx.localBarrier();
             int kEnd = Math.min(SLICE, len - k0);
@@ -329,9 +333,8 @@ public final class SsdTf32Kernels {
             long sBase = ((long) i * headdim + p0) * dstate;
             long cbA = (((long) b * nchunks + c) * groups + g) * chunk * chunk + (long) la * chunk;
             long cbB = cbA + 8L * chunk;
-            // branch-free staging at clamped addresses (see chunkState): past-the-end values are finite and
-            // meet zero weights, zero C or outputs that are not stored
-            long xAt = (row0 * heads + h) * headdim + p0 + Math.min(col, pLeft - 1);
+            boolean inP = p0 + col < headdim;
+            long xAt = (row0 * heads + h) * headdim + p0 + col;
             int xRow = heads * headdim;
             int interSlices = (dstate + SLICE - 1) / SLICE;
             int slices = interSlices + (sEnd + SLICE - 1) / SLICE;
@@ -340,15 +343,24 @@ public final class SsdTf32Kernels {
                 int k0 = sl * SLICE;
                 int kEnd = Math.min(SLICE, dstate - k0);
                 if (inter) {
-                    int nc = Math.min(k0 + col, dstate - 1);
+                    boolean inN = k0 + col < dstate;
                     for (int r = rowOf; r < TILE; r += ROWS_PER_PASS) { // r: tile row p, col: state k0 + col
-                        stage[r * STATE_STRIDE + col] = states.get(sBase + (long) Math.min(r, pLeft - 1) * dstate + nc);
+                        float v = 0f;
+                        if (r < pLeft && inN) {
+                            v = states.get(sBase + (long) r * dstate + k0 + col);
+                        }
+                        stage[r * STATE_STRIDE + col] = v;
                     }
                 } else {
                     k0 = (sl - interSlices) * SLICE;
                     kEnd = Math.min(SLICE, sEnd - k0);
                     for (int r = rowOf; r < SLICE; r += ROWS_PER_PASS) {
-                        stage[r * TOKEN_STRIDE + col] = x.get(xAt + (long) Math.min(k0 + r, sEnd - 1) * xRow);
+                        int s = k0 + r;
+                        float v = 0f;
+                        if (s < sEnd && inP) {
+                            v = x.get(xAt + (long) s * xRow);
+                        }
+                        stage[r * TOKEN_STRIDE + col] = v;
                     }
                 }
                 ctx.localBarrier(); // the first one also publishes dAl and dtl

@@ -45,6 +45,10 @@ class SsdBf16Test {
         // two l tiles per chunk, two p and n tiles with a partial second one, dt clamp
         cases.add(random("L140 h1 p80 n80 q128, clamp", SsdConfig.of(1, 140, 1, 80, 1, 80, 128).withDtSoftplus(true)
                 .withDtLimit(0.01f, 0.5f), 3, true, false, true, true, true));
+        // the 130M model's head shape: up to 2 + 4 slices per chunkScan tile, so the two staging buffers
+        // alternate several times; the second chunk partial
+        cases.add(random("L300 h2 p64 n128 q256, D z", SsdConfig.of(1, 300, 2, 64, 1, 128, 256).withDtSoftplus(true),
+                4, true, false, true, false, false));
         return cases;
     }
 
