@@ -38,9 +38,13 @@ abstract class DelegateCommand implements Command {
     }
 
     /** {@code jmamba generate}: io.jmamba.model.generate.GenerateCommand.run(String[], PrintStream). */
-    static final class Generate extends DelegateCommand {
+    static class Generate extends DelegateCommand {
         Generate() {
-            super("io.jmamba.model.generate.GenerateCommand");
+            this("io.jmamba.model.generate.GenerateCommand");
+        }
+
+        Generate(String className) {
+            super(className);
         }
 
         @Override
@@ -58,6 +62,26 @@ abstract class DelegateCommand implements Command {
             Method m = cls.getMethod("run", String[].class, PrintStream.class);
             Object r = m.invoke(null, args, out);
             return r instanceof Integer status ? status : 0;
+        }
+    }
+
+    /**
+     * {@code jmamba model-speed}: the model benchmark, io.jmamba.model.generate.ModelSpeedCommand.run(String[],
+     * PrintStream) (prefill and decode times of a whole Mamba model on one device).
+     */
+    static final class ModelSpeed extends Generate {
+        ModelSpeed() {
+            super("io.jmamba.model.generate.ModelSpeedCommand");
+        }
+
+        @Override
+        public String name() {
+            return "model-speed";
+        }
+
+        @Override
+        public String summary() {
+            return "time a Mamba model's prefill and decode (--arch mamba2|mamba1 --weights bf16 --decode fused ...)";
         }
     }
 

@@ -60,7 +60,7 @@ public final class Main {
     private static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : new Command[] {new DevicesCommand(), new BenchCommand(), new PortabilityCommand(),
-                new DelegateCommand.Generate(), new DelegateCommand.Jit()}) {
+                new DelegateCommand.Generate(), new DelegateCommand.ModelSpeed(), new DelegateCommand.Jit()}) {
             m.put(c.name(), c);
         }
         return m;

@@ -5,7 +5,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code generate} and {@code jit} reach the model's and the JIT's commands. */
+/** {@code generate}, {@code model-speed} and {@code jit} reach the model's and the JIT's commands. */
 class DelegateCommandTest {
     @Test
     void generateReachesTheModelsCommand() {
@@ -14,6 +14,13 @@ class DelegateCommandTest {
         assertTrue(help.out().contains("--model"), help.out());
         CliRun bad = CliRun.of("generate");
         assertEquals(2, bad.status(), "generate without --model is a usage error");
+    }
+
+    @Test
+    void modelSpeedReachesTheModelBenchmark() {
+        CliRun bad = CliRun.of("model-speed", "--no-such-option");
+        assertEquals(2, bad.status(), "an unknown option is a usage error");
+        assertTrue(bad.out().contains("--weights") && bad.out().contains("--decode-batch"), bad.out());
     }
 
     @Test
