@@ -33,6 +33,22 @@ public final class FusedGemv {
      */
     static final boolean WARP_FORM = !"false".equals(System.getProperty("jmamba.fusedGemv.warpForm"));
 
+    /**
+     * {@code -Djmamba.fusedGemv.preGate=false} keeps the gate (silu(z)) inside the out_proj GEMV's warps
+     * ({@link FusedGemvWarpKernels#gatedNormGemvBf16}) instead of in convSsm ({@link FusedGemvGatedWarpKernels}),
+     * to time the two against each other in one build.
+     */
+    static final boolean PRE_GATE = !"false".equals(System.getProperty("jmamba.fusedGemv.preGate"));
+
+    /**
+     * Whether the decode step should have convSsm write y * silu(z) ({@link Mamba2Decode#addConvSsm} with gateZ) and
+     * pass {@code yGated} to {@link #addGatedNormGemv}: bf16 W at the warp form's few rows, the gate before the
+     * norm (norm_before_gate = false), norm groups in whole 8-column chunks.
+     */
+    public static boolean preGated(int rows, boolean packedBf16, int groupSize, boolean normBeforeGate) {
+        return PRE_GATE && WARP_FORM && packedBf16 && rows <= WARP_FORM_MAX_ROWS && groupSize % 8 == 0 && !normBeforeGate;
+    }
+
     /** Whether rows of {@code in} fit the kernels' local rows. */
     public static boolean fits(int in) {
         return in <= FusedGemvKernels.MAX_IN;
@@ -98,6 +114,18 @@ public final class FusedGemv {
                                         FloatArray yIn, FloatArray zxbcdt, FloatArray gateW, FloatArray w, boolean packedBf16,
                                         FloatArray bias,
                                         FloatArray y, FloatArray convState, int groupSize, float eps, boolean normBeforeGate) {
+        addGatedNormGemv(g, grids, prefix, s, out, yIn, zxbcdt, gateW, w, packedBf16, bias, y, convState, groupSize, eps,
+                normBeforeGate, false);
+    }
+
+    /**
+     * As above; {@code yGated}: {@code yIn} is already y * silu(z) (convSsm with gateZ), which only the pre-gated
+     * form takes: it needs {@link #preGated} to hold.
+     */
+    public static void addGatedNormGemv(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int out,
+                                        FloatArray yIn, FloatArray zxbcdt, FloatArray gateW, FloatArray w, boolean packedBf16,
+                                        FloatArray bias, FloatArray y, FloatArray convState, int groupSize, float eps,
+                                        boolean normBeforeGate, boolean yGated) {
         Objects.requireNonNull(s, "shape");
         GraphParts.checkPrefix(prefix);
         int rows = s.batch();
@@ -120,6 +148,20 @@ public final class FusedGemv {
         int groupsX = (out + perGroup - 1) / perGroup;
         FloatArray b = GraphParts.orPlaceholder(g, bias);
         String id = prefix + "_gngemv";
+        if (yGated) {
+            if (!preGated(rows, packedBf16, groupSize, normBeforeGate)) {
+                throw new IllegalArgumentException("a pre-gated y needs the pre-gated GEMV form (bf16 W, at most "
+                        + WARP_FORM_MAX_ROWS + " rows, norm groups a multiple of 8, norm after the gate, form enabled); got rows "
+                        + rows + ", bf16 " + packedBf16 + ", groupSize " + groupSize + ", normBeforeGate " + normBeforeGate);
+            }
+            int gx = (out + FusedGemvGatedWarpKernels.WARPS - 1) / FusedGemvGatedWarpKernels.WARPS;
+            ShapeCheck.intProduct("fused GEMV work-items", gx, FusedGemvGatedWarpKernels.GROUP);
+            g.task(id, FusedGemvGatedWarpKernels::preGatedGemvBf16, new KernelContext(), yIn, zxbcdt, gateW, w,
+                    b, y, convState, rows, in, out, s.inRows(), s.convDim(), groupSize, eps, bias != null, gx, s.width());
+            grids.addWorkerGrid(g.getName() + "." + id, new WorkerGrid2D((long) gx * FusedGemvGatedWarpKernels.GROUP, rows)
+                    .setLocalWork(FusedGemvGatedWarpKernels.GROUP, 1));
+            return;
+        }
         if (WARP_FORM && packedBf16 && rows <= WARP_FORM_MAX_ROWS && groupSize % 8 == 0) {
             int warpGroupsX = warpGroupsX(out);
             g.task(id, FusedGemvWarpKernels::gatedNormGemvBf16, new KernelContext(), yIn, zxbcdt, gateW, w,

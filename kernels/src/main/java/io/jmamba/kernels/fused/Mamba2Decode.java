@@ -66,6 +66,17 @@ public final class Mamba2Decode {
     public static void addConvSsm(TaskGraph g, GridScheduler grids, String prefix, Shape s, FloatArray zxbcdt,
                                   FloatArray convState, FloatArray convW, FloatArray convBias, FloatArray ssmState,
                                   FloatArray a, FloatArray d, FloatArray dtBias, FloatArray y) {
+        addConvSsm(g, grids, prefix, s, zxbcdt, convState, convW, convBias, ssmState, a, d, dtBias, y, false);
+    }
+
+    /**
+     * {@link #addConvSsm(TaskGraph, GridScheduler, String, Shape, FloatArray, FloatArray, FloatArray, FloatArray,
+     * FloatArray, FloatArray, FloatArray, FloatArray, FloatArray)}; with {@code gateZ} y is written gated:
+     * y * silu(z), z the first dInner columns of {@code zxbcdt} (for {@link FusedGemv#addGatedNormGemv}'s pre-gated form).
+     */
+    public static void addConvSsm(TaskGraph g, GridScheduler grids, String prefix, Shape s, FloatArray zxbcdt,
+                                  FloatArray convState, FloatArray convW, FloatArray convBias, FloatArray ssmState,
+                                  FloatArray a, FloatArray d, FloatArray dtBias, FloatArray y, boolean gateZ) {
         Objects.requireNonNull(s, "shape");
         GraphParts.checkPrefix(prefix);
         int stateLen = s.width() - 1;
@@ -86,7 +97,7 @@ public final class Mamba2Decode {
         ShapeCheck.requireShape("y", y, "(batch, dInner)", s.batch(), s.dInner());
         int flags = (convBias != null ? Mamba2DecodeKernels.CONV_BIAS : 0) | (d != null ? Mamba2DecodeKernels.HAS_D : 0)
                 | (s.dtSoftplus() ? Mamba2DecodeKernels.DT_SOFTPLUS : 0) | (s.dtLimit() ? Mamba2DecodeKernels.DT_LIMIT : 0)
-                | (dtBias != null ? Mamba2DecodeKernels.DT_BIAS : 0);
+                | (dtBias != null ? Mamba2DecodeKernels.DT_BIAS : 0) | (gateZ ? Mamba2DecodeKernels.GATE_Z : 0);
         int lanes = Mamba2DecodeKernels.lanes(s.dstate(), s.batch());
         int rowsPerGroup = Mamba2DecodeKernels.GROUP / lanes;
         long groups = (long) s.batch() * s.heads() * ((s.headdim() + rowsPerGroup - 1) / rowsPerGroup);

@@ -48,6 +48,11 @@ public final class Mamba2DecodeKernels {
     public static final int DT_LIMIT = 8;
     /** flags: add dt_bias. */
     public static final int DT_BIAS = 16;
+    /**
+     * flags: write y * silu(z) (Mamba-2's gate when the norm follows it, norm_before_gate = false), so that the
+     * out_proj GEMV ({@link FusedGemvGatedWarpKernels}) needs no exp per warp.
+     */
+    public static final int GATE_Z = 32;
 
     /**
      * Lanes per state row for {@code dstate} at {@code batch}: 32 for a few sequences (batch 1: 24 heads x 8
@@ -147,6 +152,9 @@ public final class Mamba2DecodeKernels {
         if (owner && lane == 0) {
             if ((flags & HAS_D) != 0) {
                 acc = KernelMath.fma(dSkip.get(h), xv, acc);
+            }
+            if ((flags & GATE_Z) != 0) {
+                acc = acc * FusedGemvKernels.silu(zxbcdt.get(zRow + ch));
             }
             y.set((long) bi * dInner + ch, acc);
         }

@@ -54,6 +54,16 @@ class FusedCudaSourceTest {
         }
     }
 
+    /** The pre-gated out_proj form: no shared memory, and no exp left in it (the gate moved to convSsm). */
+    @Test
+    void preGatedFormUsesNoSharedMemoryAndNoExp() throws Exception {
+        Method m = find(FusedGemvGatedWarpKernels.class, "preGatedGemvBf16");
+        GeneratedKernel k = KernelJit.compile(m, Map.of(9, 1536, 13, 1536, m.getParameterCount() - 1, 4), Dialect.CUDA);
+        assertTrue(k.localMemoryBytes() == 0, "preGatedGemvBf16 declares " + k.localMemoryBytes() + " bytes of shared memory");
+        assertTrue(k.source().contains("fmaf("), "fused multiply-adds expected:\n" + k.source());
+        assertTrue(!k.source().contains("exp"), "no exp expected in the pre-gated form:\n" + k.source());
+    }
+
     @Test
     void decodeKernelsCompileForCuda() throws Exception {
         Method convSsm = find(Mamba2DecodeKernels.class, "convSsm");

@@ -9,6 +9,9 @@ import io.jmamba.runtime.backend.DeviceMatrix;
 import io.jmamba.kernels.nn.GraphParts;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.TaskGraph;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
@@ -17,6 +20,9 @@ import java.util.Random;
 
 import static io.jmamba.kernels.ssd.GoldenFile.assertClose;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The norm-fed GEMVs against the unfused reference (norm, then the product with the same W, rounded where
@@ -122,6 +128,76 @@ class FusedGemvTest {
                         groupSize, 1e-5f, before));
         assertClose(name + " y", want, y);
         assertClose(name + " conv state", convRef, conv);
+    }
+
+    /**
+     * The pre-gated form ({@link FusedGemvGatedWarpKernels}): y * silu(z) computed first (as convSsm with GATE_Z
+     * writes it), then the GEMV against the gated norm of the ungated y; 1, 2 and 4 norm groups, outputs not a
+     * multiple of the work-group's 4 warps, and a conv state wider than the row's work-items (the shift's loop).
+     */
+    @TestFactory
+    List<DynamicTest> preGatedGemvMatchesGatedNormThenLinearAndShiftsTheConvState() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (ComputeDevice d : DeviceMatrix.devices()) {
+            // batch, heads, headdim, groups, dstate, out
+            for (int[] s : new int[][] {{1, 4, 16, 1, 16, 33}, {2, 8, 16, 2, 16, 64}, {2, 8, 32, 4, 8, 7}, {1, 24, 64, 1, 8, 4}}) {
+                for (boolean bias : new boolean[] {false, true}) {
+                    String name = "preGatedGemv batch " + s[0] + " dInner " + s[1] * s[2] + " norm groups " + s[3] + " out " + s[5]
+                            + (bias ? " bias" : "") + " on " + d.id();
+                    tests.add(dynamicTest(name, () -> preGatedCase(name, d, s, bias)));
+                }
+            }
+        }
+        return tests;
+    }
+
+    private static void preGatedCase(String name, ComputeDevice d, int[] s, boolean withBias) {
+        Mamba2Decode.Shape shape = new Mamba2Decode.Shape(s[0], s[1], s[2], s[3], s[4], 4, true, 0f, Float.POSITIVE_INFINITY);
+        int rows = shape.batch(), in = shape.dInner(), out = s[5], groupSize = in / s[3];
+        Random r = new Random(rows * 1000 + in + out + 7);
+        FloatArray yIn = fill(r, (long) rows * in), zxbcdt = fill(r, (long) rows * shape.inRows()), gateW = fill(r, in);
+        FloatArray w = fill(r, (long) out * in), bias = withBias ? fill(r, out) : null;
+        FloatArray conv = fill(r, (long) rows * shape.convDim() * 3), convRef = new FloatArray(conv.getSize());
+        BFloat16Array wb = LinearBf16.round(w);
+        FloatArray z = new FloatArray((long) rows * in), gated = new FloatArray((long) rows * in);
+        for (int b = 0; b < rows; b++) {
+            for (int k = 0; k < in; k++) {
+                float zv = zxbcdt.get((long) b * shape.inRows() + k);
+                z.set((long) b * in + k, zv);
+                gated.set((long) b * in + k, yIn.get((long) b * in + k) * FusedGemvKernels.silu(zv));
+            }
+            for (int c = 0; c < shape.convDim(); c++) {
+                long at = ((long) b * shape.convDim() + c) * 3;
+                convRef.set(at, conv.get(at + 1));
+                convRef.set(at + 1, conv.get(at + 2));
+                convRef.set(at + 2, zxbcdt.get((long) b * shape.inRows() + in + c));
+            }
+        }
+        FloatArray normed = new FloatArray((long) rows * in);
+        NormReference.gatedRmsNorm(yIn, z, gateW, normed, rows, in, groupSize, 1e-5f, false);
+        FloatArray want = linear(normed, widen(wb), bias, rows, in, out);
+        FloatArray y = new FloatArray((long) rows * out);
+        FloatArray wDev = LinearBf16.packedView(wb);
+        GraphParts.runOnce(d, "fg", GraphParts.arrays(gated, zxbcdt, gateW, wDev, bias, conv), List.of(y, conv),
+                (g, grids) -> FusedGemv.addGatedNormGemv(g, grids, "p", shape, out, gated, zxbcdt, gateW, wDev, true, bias, y, conv,
+                        groupSize, 1e-5f, false, true));
+        assertClose(name + " y", want, y);
+        assertClose(name + " conv state", convRef, conv);
+    }
+
+    @Test
+    void preGatedYIsRefusedWhereThePreGatedFormDoesNotApply() {
+        Mamba2Decode.Shape shape = new Mamba2Decode.Shape(1, 4, 16, 1, 16, 4, true, 0f, Float.POSITIVE_INFINITY);
+        FloatArray yIn = new FloatArray(64), zxbcdt = new FloatArray(shape.inRows()), gateW = new FloatArray(64);
+        FloatArray w = new FloatArray(8 * 32), y = new FloatArray(8), conv = new FloatArray((long) shape.convDim() * 3);
+        TaskGraph g = new TaskGraph("t");
+        GridScheduler grids = new GridScheduler();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FusedGemv.addGatedNormGemv(g, grids, "p",
+                shape, 8, yIn, zxbcdt, gateW, w, true, null, y, conv, 64, 1e-5f, true, true));
+        assertTrue(e.getMessage().contains("normBeforeGate true"), e.getMessage());
+        assertFalse(FusedGemv.preGated(1, true, 64, true));
+        assertFalse(FusedGemv.preGated(3, true, 64, false));
+        assertFalse(FusedGemv.preGated(1, false, 64, false));
     }
 
     static FloatArray linear(FloatArray x, FloatArray w, FloatArray bias, int rows, int in, int out) {

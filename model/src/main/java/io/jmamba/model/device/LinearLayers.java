@@ -109,9 +109,16 @@ public final class LinearLayers {
     public void addGatedNormGemv(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int out, FloatArray yIn,
                                  FloatArray zxbcdt, FloatArray gateW, FloatArray w, FloatArray bias, FloatArray y,
                                  FloatArray convState, int groupSize, float eps, boolean normBeforeGate) {
+        addGatedNormGemv(g, grids, prefix, s, out, yIn, zxbcdt, gateW, w, bias, y, convState, groupSize, eps, normBeforeGate,
+                false);
+    }
+
+    /** As above; {@code yGated}: {@code yIn} is y * silu(z) already ({@link FusedGemv#preGated}). */
+    public void addGatedNormGemv(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int out, FloatArray yIn,
+                                 FloatArray zxbcdt, FloatArray gateW, FloatArray w, FloatArray bias, FloatArray y,
+                                 FloatArray convState, int groupSize, float eps, boolean normBeforeGate, boolean yGated) {
         FusedGemv.addGatedNormGemv(g, grids, prefix, s, out, yIn, zxbcdt, gateW, fusedW(w), isBf16(w), bias, y, convState,
-                groupSize, eps,
-                normBeforeGate);
+                groupSize, eps, normBeforeGate, yGated);
     }
 
     /** The array the device holds for weight {@code w}: its bf16 twin, or {@code w}. */

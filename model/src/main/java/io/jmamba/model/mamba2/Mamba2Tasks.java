@@ -1,6 +1,7 @@
 package io.jmamba.model.mamba2;
 
 import io.jmamba.kernels.conv.CausalConv1d;
+import io.jmamba.kernels.fused.FusedGemv;
 import io.jmamba.kernels.fused.Mamba2Decode;
 import io.jmamba.kernels.nn.Linear;
 import io.jmamba.kernels.norm.GatedRmsNorm;
@@ -83,10 +84,12 @@ public final class Mamba2Tasks implements MixerTasks {
         FloatArray y = s.get("m2_y", (long) b * dI);
         linears.addNormGemv(g, grids, p + "in", b, d, shape.inRows(), io.out(), residualIn, w.norm(), w.inProj(), w.inProjBias(),
                 zxbcdt, residualOut, c.normEps());
+        // the gate in convSsm where the out_proj GEMV takes a pre-gated y (bf16 W, batch 1-2, norm after the gate)
+        boolean gated = FusedGemv.preGated(b, linears.isBf16(w.outProj()), dI / gr, c.normBeforeGate());
         Mamba2Decode.addConvSsm(g, grids, p + "f", shape, zxbcdt, io.convState(), w.convWeight(), w.convBias(),
-                io.ssmState(), w.a(), w.d(), w.dtBias(), y);
+                io.ssmState(), w.a(), w.d(), w.dtBias(), y, gated);
         linears.addGatedNormGemv(g, grids, p + "out", shape, d, y, zxbcdt, w.gateNorm(), w.outProj(), w.outProjBias(), io.out(),
-                io.convState(), dI / gr, c.normEps(), c.normBeforeGate());
+                io.convState(), dI / gr, c.normEps(), c.normBeforeGate(), gated);
     }
 
     /** Whether {@link #addFusedStep} takes this model at {@code batch} rows (the GEMV's few rows, local rows wide enough). */
