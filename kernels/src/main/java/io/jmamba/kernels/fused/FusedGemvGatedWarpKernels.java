@@ -105,21 +105,18 @@ public final class FusedGemvGatedWarpKernels {
                 }
             }
         }
-        // MAX_NORM_GROUPS == 4, written out (warp reductions are work-group barriers on OpenCL)
-        float s0 = ctx.warpReduceSum(ssg[0]);
-        float s1 = ctx.warpReduceSum(ssg[1]);
-        float s2 = ctx.warpReduceSum(ssg[2]);
-        float s3 = ctx.warpReduceSum(ssg[3]);
+        // MAX_NORM_GROUPS == 4, written out (warp reductions are work-group barriers on OpenCL: the conditions are
+        // uniform, in and groupSize being constants, so the CUDA source keeps only the live groups' reductions);
         // each lane scales its own partial dot products, so one reduction of the sum suffices
-        float a = part[0] * KernelMath.rsqrt(s0 / groupSize + eps);
+        float a = part[0] * KernelMath.rsqrt(ctx.warpReduceSum(ssg[0]) / groupSize + eps);
         if (in > groupSize) {
-            a = KernelMath.fma(part[1], KernelMath.rsqrt(s1 / groupSize + eps), a);
+            a = KernelMath.fma(part[1], KernelMath.rsqrt(ctx.warpReduceSum(ssg[1]) / groupSize + eps), a);
         }
         if (in > 2 * groupSize) {
-            a = KernelMath.fma(part[2], KernelMath.rsqrt(s2 / groupSize + eps), a);
+            a = KernelMath.fma(part[2], KernelMath.rsqrt(ctx.warpReduceSum(ssg[2]) / groupSize + eps), a);
         }
         if (in > 3 * groupSize) {
-            a = KernelMath.fma(part[3], KernelMath.rsqrt(s3 / groupSize + eps), a);
+            a = KernelMath.fma(part[3], KernelMath.rsqrt(ctx.warpReduceSum(ssg[3]) / groupSize + eps), a);
         }
         a = ctx.warpReduceSum(a);
         if (lane == 0 && o < out) {
