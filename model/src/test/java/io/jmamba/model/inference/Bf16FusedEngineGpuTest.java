@@ -8,14 +8,12 @@ import io.jmamba.model.testing.Golden;
 import io.jmamba.model.weights.ModelWeights;
 import io.jmamba.model.weights.RandomWeights;
 import io.jmamba.runtime.backend.ComputeDevice;
-import io.jmamba.runtime.backend.Devices;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.Optional;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * On CUDA, with CUDA graphs: the bf16-weight engine with the fused decode step against the same engine with
@@ -28,12 +26,7 @@ class Bf16FusedEngineGpuTest {
     @ParameterizedTest
     @CsvSource({"2", "8"})
     void fusedBf16DecodeMatchesUnfusedBf16Decode(int batch) {
-        Optional<ComputeDevice> device = CudaGraphDecodeTest.cuda();
-        if (device.isEmpty() && io.jmamba.runtime.backend.DeviceMatrix.requiredBackends().contains("cuda")) {
-            org.junit.jupiter.api.Assertions.fail("CUDA required (JMAMBA_REQUIRE_BACKENDS) but no CUDA device");
-        }
-        assumeTrue(device.isPresent(), () -> "no CUDA device: " + Devices.backend("cuda")
-                .flatMap(b -> b.unavailableReason()).orElse("no cuda backend"));
+        Optional<ComputeDevice> device = Optional.of(CudaGraphDecodeTest.requiredCuda());
         ModelWeights w = RandomWeights.generate(ModelPresets.mamba2(3, 768, 1000), 9);
         int[][] prompt = new int[batch][];
         for (int b = 0; b < batch; b++) {

@@ -8,7 +8,6 @@ import io.jmamba.model.testing.Golden;
 import io.jmamba.model.weights.ModelWeights;
 import io.jmamba.model.weights.RandomWeights;
 import io.jmamba.runtime.backend.ComputeDevice;
-import io.jmamba.runtime.backend.Devices;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -16,7 +15,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * On CUDA the engine's linear layers go to cuBLAS beyond a few rows: prefill and decode at batch 8 (so
@@ -28,12 +26,7 @@ class CuBlasEngineGpuTest {
     @ParameterizedTest
     @ValueSource(strings = {"mamba1", "mamba2"})
     void cuBlasEngineMatchesJitEngine(String arch) {
-        Optional<ComputeDevice> device = CudaGraphDecodeTest.cuda();
-        if (device.isEmpty() && io.jmamba.runtime.backend.DeviceMatrix.requiredBackends().contains("cuda")) {
-            org.junit.jupiter.api.Assertions.fail("CUDA required (JMAMBA_REQUIRE_BACKENDS) but no CUDA device");
-        }
-        assumeTrue(device.isPresent(), () -> "no CUDA device: " + Devices.backend("cuda")
-                .flatMap(b -> b.unavailableReason()).orElse("no cuda backend"));
+        Optional<ComputeDevice> device = Optional.of(CudaGraphDecodeTest.requiredCuda());
         var c = arch.equals("mamba1") ? ModelPresets.mamba1(2, 64, 100) : ModelPresets.mamba2(2, 128, 100);
         ModelWeights w = RandomWeights.generate(c, 9);
         int batch = 8;
