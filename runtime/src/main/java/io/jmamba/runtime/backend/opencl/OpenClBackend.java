@@ -96,6 +96,7 @@ public final class OpenClBackend implements Backend {
                 PoclThreads.limitBeforeFirstCall();
                 OpenCl cl = OpenCl.bind(((NativeLibraryLocator.Found) lib).library());
                 reason = discover(cl, found, problems);
+                warnWithoutSignalChaining(found, problems);
             }
         } catch (RuntimeException | LinkageError e) {
             reason = "OpenCL discovery failed: " + e;
@@ -105,6 +106,17 @@ public final class OpenClBackend implements Backend {
         this.unavailableReason = devices.isEmpty()
                 ? (reason != null ? reason : "no OpenCL device found") + (problems.isEmpty() ? "" : "; " + String.join("; ", problems))
                 : null;
+    }
+
+    /** PoCL without libjsig: a note, and one line on stderr (see {@link SignalChaining}). */
+    private static void warnWithoutSignalChaining(List<ComputeDevice> found, List<String> problems) {
+        boolean pocl = found.stream().anyMatch(d -> d instanceof OpenClDevice o && o.platformName().contains("Portable Computing Language"));
+        if (pocl) {
+            SignalChaining.warning().ifPresent(w -> {
+                problems.add(w);
+                System.err.println("jmamba: warning: " + w);
+            });
+        }
     }
 
     /** Fills {@code out}; returns why there is nothing, or null. */
