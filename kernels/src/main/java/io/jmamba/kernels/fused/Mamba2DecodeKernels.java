@@ -114,11 +114,51 @@ public final class Mamba2DecodeKernels {
                 sv[k] = ssmState.get(stateBase + n);
             }
         }
-        float xv = conv(zxbcdt, convState, convW, convBias, zRow + dInner + ch, ((long) bi * convDim + ch) * stateLen, ch,
-                width, flags);
+        // then the rest of what the launch before (in_proj) does not write: the conv weights and old conv state of
+        // this item's x channel and of its first B or C channel, the head's parameters (DRAM: a step's weights
+        // and states do not stay in L2); programmatic dependent launch on CUDA lets all of it overlap in_proj's tail
+        float[] wx = new float[width];
+        float[] sx = new float[width];
+        float[] wb = new float[width];
+        float[] sb = new float[width];
+        long xState = ((long) bi * convDim + ch) * stateLen;
+        for (int k = 0; k < width; k++) {
+            wx[k] = convW.get((long) ch * width + k);
+        }
+        for (int k = 0; k < stateLen; k++) {
+            sx[k] = convState.get(xState + k);
+        }
+        float biasX = (flags & CONV_BIAS) != 0 ? convBias.get(ch) : 0f;
+        boolean firstBc = lid < 2 * dstate;
+        int cb = lid < dstate ? dInner + g * dstate + lid : dInner + gn + g * dstate + (lid - dstate);
+        float biasB = 0f;
+        if (firstBc) {
+            long bState = ((long) bi * convDim + cb) * stateLen;
+            for (int k = 0; k < width; k++) {
+                wb[k] = convW.get((long) cb * width + k);
+            }
+            for (int k = 0; k < stateLen; k++) {
+                sb[k] = convState.get(bState + k);
+            }
+            if ((flags & CONV_BIAS) != 0) {
+                biasB = convBias.get(cb);
+            }
+        }
+        float ah = a.get(h);
+        float dh = (flags & HAS_D) != 0 ? dSkip.get(h) : 0f;
+        float dtb = (flags & DT_BIAS) != 0 ? dtBias.get(h) : 0f;
+        ctx.gridDependencyWait();
+        ctx.launchDependents();
+        // the conv as conv(): bias + sum_k w[k] * (old state | x), SiLU
+        float accX = biasX;
+        for (int k = 0; k < stateLen; k++) {
+            accX += wx[k] * sx[k];
+        }
+        accX += wx[stateLen] * zxbcdt.get(zRow + dInner + ch);
+        float xv = Activations.silu(accX);
         float dtv = zxbcdt.get(zRow + dInner + convDim + h);
         if ((flags & DT_BIAS) != 0) {
-            dtv += dtBias.get(h);
+            dtv += dtb;
         }
         if ((flags & DT_SOFTPLUS) != 0) {
             dtv = Activations.softplus(dtv);
@@ -126,10 +166,19 @@ public final class Mamba2DecodeKernels {
         if ((flags & DT_LIMIT) != 0) {
             dtv = Math.min(Math.max(dtv, dtMin), dtMax);
         }
-        float decay = KernelMath.exp(dtv * a.get(h));
+        float decay = KernelMath.exp(dtv * ah);
         float dtx = dtv * xv;
-        // B and C of this head's group: channels dInner + g * dstate + n and dInner + gn + g * dstate + n
-        for (int j = lid; j < 2 * dstate; j += GROUP) {
+        // B and C of this head's group: channels dInner + g * dstate + n and dInner + gn + g * dstate + n; the
+        // first from the registers loaded before the wait, any further ones (dstate > GROUP / 2) as they come
+        if (firstBc) {
+            float accB = biasB;
+            for (int k = 0; k < stateLen; k++) {
+                accB += wb[k] * sb[k];
+            }
+            accB += wb[stateLen] * zxbcdt.get(zRow + dInner + cb);
+            bc[lid] = Activations.silu(accB);
+        }
+        for (int j = lid + GROUP; j < 2 * dstate; j += GROUP) {
             int c = j < dstate ? dInner + g * dstate + j : dInner + gn + g * dstate + (j - dstate);
             bc[j] = conv(zxbcdt, convState, convW, convBias, zRow + dInner + c, ((long) bi * convDim + c) * stateLen, c,
                     width, flags);
@@ -151,7 +200,7 @@ public final class Mamba2DecodeKernels {
         }
         if (owner && lane == 0) {
             if ((flags & HAS_D) != 0) {
-                acc = KernelMath.fma(dSkip.get(h), xv, acc);
+                acc = KernelMath.fma(dh, xv, acc);
             }
             if ((flags & GATE_Z) != 0) {
                 acc = acc * FusedGemvKernels.silu(zxbcdt.get(zRow + ch));
