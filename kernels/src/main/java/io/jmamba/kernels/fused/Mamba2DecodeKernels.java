@@ -156,6 +156,8 @@ public final class Mamba2DecodeKernels {
         }
         accX += wx[stateLen] * zxbcdt.get(zRow + dInner + ch);
         float xv = Activations.silu(accX);
+        // z of the gate now, not after the row's reduction, where its L2 latency would end the kernel
+        float zv = (flags & GATE_Z) != 0 ? zxbcdt.get(zRow + ch) : 0f;
         float dtv = zxbcdt.get(zRow + dInner + convDim + h);
         if ((flags & DT_BIAS) != 0) {
             dtv += dtb;
@@ -203,7 +205,7 @@ public final class Mamba2DecodeKernels {
                 acc = KernelMath.fma(dh, xv, acc);
             }
             if ((flags & GATE_Z) != 0) {
-                acc = acc * FusedGemvKernels.silu(zxbcdt.get(zRow + ch));
+                acc = acc * FusedGemvKernels.silu(zv);
             }
             y.set((long) bi * dInner + ch, acc);
         }
