@@ -80,8 +80,17 @@ public final class CudaSession implements GraphCaptureSession {
         this.arguments = new KernelArguments(arena);
         this.transfers = new HostTransfers(stream);
         this.launchAttributes = new LaunchAttributes(arena);
-        this.programmaticLaunches = PDL_PROPERTY && device.computeCapabilityMajor() >= 9
-                && device.driverVersion() >= PDL_MIN_DRIVER && CuDriver.hasLaunchKernelEx();
+        this.programmaticLaunches = programmaticLaunchesOn(device);
+    }
+
+    /**
+     * Whether sessions on {@code device} launch kernels that call KernelContext.gridDependencyWait with programmatic
+     * stream serialisation: compute capability 9.0+, driver 12.3+ with cuLaunchKernelEx, and not
+     * {@code -Djmamba.cuda.pdl=false}.
+     */
+    public static boolean programmaticLaunchesOn(CudaDevice device) {
+        return PDL_PROPERTY && device.computeCapabilityMajor() >= 9 && device.driverVersion() >= PDL_MIN_DRIVER
+                && CuDriver.hasLaunchKernelEx();
     }
 
     /**
