@@ -2,6 +2,7 @@ package io.jmamba.kernels.fused;
 
 import io.jmamba.kernels.nn.GraphParts;
 import io.jmamba.kernels.nn.ShapeCheck;
+import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.KernelContext;
@@ -115,6 +116,32 @@ public final class Mamba2Decode {
     public static void addGatedNormShift(TaskGraph g, GridScheduler grids, String prefix, Shape s, FloatArray y,
                                          FloatArray zxbcdt, FloatArray weight, FloatArray out, FloatArray convState,
                                          int groupSize, float eps, boolean normBeforeGate) {
+        int groups = checkGatedNormShift(prefix, s, y, zxbcdt, weight, out, convState, groupSize);
+        String id = prefix + "_gnshift";
+        g.task(id, Mamba2DecodeKernels::gatedNormShift, new KernelContext(), y, zxbcdt, weight, out, convState, s.batch(),
+                s.dInner(), s.inRows(), s.convDim(), groupSize, eps, normBeforeGate, groups, s.width());
+        grids.addWorkerGrid(g.getName() + "." + id,
+                new WorkerGrid1D((long) groups * Mamba2DecodeKernels.GROUP).setLocalWork(Mamba2DecodeKernels.GROUP));
+    }
+
+    /**
+     * Task {@code prefix + "_gnshift"}: {@link Mamba2DecodeKernels#gatedNormShiftBf16Out}, the normalised y written in
+     * bf16 for a bf16 GEMM that reads it directly.
+     */
+    public static void addGatedNormShiftBf16Out(TaskGraph g, GridScheduler grids, String prefix, Shape s, FloatArray y,
+                                                FloatArray zxbcdt, FloatArray weight, BFloat16Array out, FloatArray convState,
+                                                int groupSize, float eps, boolean normBeforeGate) {
+        int groups = checkGatedNormShift(prefix, s, y, zxbcdt, weight, out, convState, groupSize);
+        String id = prefix + "_gnshift";
+        g.task(id, Mamba2DecodeKernels::gatedNormShiftBf16Out, new KernelContext(), y, zxbcdt, weight, out, convState,
+                s.batch(), s.dInner(), s.inRows(), s.convDim(), groupSize, eps, normBeforeGate, groups, s.width());
+        grids.addWorkerGrid(g.getName() + "." + id,
+                new WorkerGrid1D((long) groups * Mamba2DecodeKernels.GROUP).setLocalWork(Mamba2DecodeKernels.GROUP));
+    }
+
+    /** Checks the gated norm's arguments; returns its work-groups (the norm's or the shift's, whichever are more). */
+    private static int checkGatedNormShift(String prefix, Shape s, FloatArray y, FloatArray zxbcdt, FloatArray weight,
+                                           io.jmamba.runtime.api.NativeArray out, FloatArray convState, int groupSize) {
         Objects.requireNonNull(s, "shape");
         GraphParts.checkPrefix(prefix);
         ShapeCheck.requirePositive("groupSize", groupSize);
@@ -130,10 +157,6 @@ public final class Mamba2Decode {
         long shiftGroups = ((long) s.batch() * s.convDim() + Mamba2DecodeKernels.GROUP - 1) / Mamba2DecodeKernels.GROUP;
         long groups = Math.max(normGroups, shiftGroups);
         ShapeCheck.intProduct("gated norm work-items", groups, Mamba2DecodeKernels.GROUP);
-        String id = prefix + "_gnshift";
-        g.task(id, Mamba2DecodeKernels::gatedNormShift, new KernelContext(), y, zxbcdt, weight, out, convState, s.batch(),
-                s.dInner(), s.inRows(), s.convDim(), groupSize, eps, normBeforeGate, (int) groups, s.width());
-        grids.addWorkerGrid(g.getName() + "." + id,
-                new WorkerGrid1D(groups * Mamba2DecodeKernels.GROUP).setLocalWork(Mamba2DecodeKernels.GROUP));
+        return (int) groups;
     }
 }

@@ -1,6 +1,7 @@
 package io.jmamba.kernels.fused;
 
 import io.jmamba.kernels.support.Activations;
+import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.KernelMath;
@@ -237,37 +238,83 @@ public final class Mamba2DecodeKernels {
                                       float eps, boolean normBeforeGate, int groups, @Specialize int width) {
         float[] partial = ctx.allocateFloatLocalArray(GROUP);
         int lid = ctx.localIdx;
+        // y comes from convSsm, which also reads the conv state this kernel shifts (programmatic dependent launch
+        // on CUDA: the work-groups are resident while convSsm drains)
+        ctx.gridDependencyWait();
+        ctx.launchDependents();
         int normGroups = dInner / groupSize;
         if (ctx.groupIdx < batch * normGroups) {
             int bi = ctx.groupIdx / normGroups;
             int g = ctx.groupIdx - bi * normGroups;
             long base = (long) bi * dInner + (long) g * groupSize;
             long zBase = (long) bi * inRows + (long) g * groupSize;
-            float ss = 0f;
+            float scale = KernelMath.rsqrt(groupSum(ctx, partial, lid, gatedSquares(y, zxbcdt, base, zBase, lid, groupSize,
+                    normBeforeGate)) / groupSize + eps);
             for (int i = lid; i < groupSize; i += GROUP) {
-                float v = y.get(base + i);
-                if (!normBeforeGate) {
-                    v = v * silu(zxbcdt.get(zBase + i));
-                }
-                ss += v * v;
-            }
-            float scale = KernelMath.rsqrt(groupSum(ctx, partial, lid, ss) / groupSize + eps);
-            for (int i = lid; i < groupSize; i += GROUP) {
-                float v = y.get(base + i);
-                float o;
-                if (!normBeforeGate) {
-                    o = v * silu(zxbcdt.get(zBase + i)) * scale * weight.get(g * groupSize + i);
-                } else {
-                    o = v * scale * weight.get(g * groupSize + i) * silu(zxbcdt.get(zBase + i));
-                }
-                out.set(base + i, o);
+                out.set(base + i, gatedNormed(y, zxbcdt, weight, base, zBase, g * groupSize, i, scale, normBeforeGate));
             }
         }
-        // the conv-state shift, spread over every work-item of the launch (groups beyond the norm's do only this)
+        shiftConvState(ctx.groupIdx, lid, convState, zxbcdt, batch, dInner, inRows, convDim, groups, width);
+    }
+
+    /**
+     * {@link #gatedNormShift} writing the normalised y in bf16 (rounded to nearest even, as the cast before a bf16
+     * GEMM would round it): the out_proj GEMM on cuBLAS reads it directly, with no cast launch between.
+     */
+    public static void gatedNormShiftBf16Out(KernelContext ctx, FloatArray y, FloatArray zxbcdt, FloatArray weight,
+                                             BFloat16Array out, FloatArray convState, int batch, int dInner, int inRows,
+                                             int convDim, int groupSize, float eps, boolean normBeforeGate, int groups,
+                                             @Specialize int width) {
+        float[] partial = ctx.allocateFloatLocalArray(GROUP);
+        int lid = ctx.localIdx;
+        ctx.gridDependencyWait();
+        ctx.launchDependents();
+        int normGroups = dInner / groupSize;
+        if (ctx.groupIdx < batch * normGroups) {
+            int bi = ctx.groupIdx / normGroups;
+            int g = ctx.groupIdx - bi * normGroups;
+            long base = (long) bi * dInner + (long) g * groupSize;
+            long zBase = (long) bi * inRows + (long) g * groupSize;
+            float scale = KernelMath.rsqrt(groupSum(ctx, partial, lid, gatedSquares(y, zxbcdt, base, zBase, lid, groupSize,
+                    normBeforeGate)) / groupSize + eps);
+            for (int i = lid; i < groupSize; i += GROUP) {
+                out.set(base + i, gatedNormed(y, zxbcdt, weight, base, zBase, g * groupSize, i, scale, normBeforeGate));
+            }
+        }
+        shiftConvState(ctx.groupIdx, lid, convState, zxbcdt, batch, dInner, inRows, convDim, groups, width);
+    }
+
+    /** This item's part of the sum of squares of the gated y over one norm group. */
+    static float gatedSquares(FloatArray y, FloatArray zxbcdt, long base, long zBase, int lid, int groupSize,
+                              boolean normBeforeGate) {
+        float ss = 0f;
+        for (int i = lid; i < groupSize; i += GROUP) {
+            float v = y.get(base + i);
+            if (!normBeforeGate) {
+                v = v * silu(zxbcdt.get(zBase + i));
+            }
+            ss += v * v;
+        }
+        return ss;
+    }
+
+    /** Element {@code i} of a norm group: rmsnorm_g(y * silu(z)) * w, or with normBeforeGate rmsnorm_g(y) * w * silu(z). */
+    static float gatedNormed(FloatArray y, FloatArray zxbcdt, FloatArray weight, long base, long zBase, int wBase, int i,
+                             float scale, boolean normBeforeGate) {
+        float v = y.get(base + i);
+        if (!normBeforeGate) {
+            return v * silu(zxbcdt.get(zBase + i)) * scale * weight.get(wBase + i);
+        }
+        return v * scale * weight.get(wBase + i) * silu(zxbcdt.get(zBase + i));
+    }
+
+    /** The conv-state shift, spread over every work-item of the launch (groups beyond the norm's do only this). */
+    static void shiftConvState(int groupIdx, int lid, FloatArray convState, FloatArray zxbcdt, int batch, int dInner,
+                               int inRows, int convDim, int groups, int width) {
         int stateLen = width - 1;
         long channels = (long) batch * convDim;
         long items = (long) groups * GROUP;
-        for (long chn = (long) ctx.groupIdx * GROUP + lid; chn < channels; chn += items) {
+        for (long chn = (long) groupIdx * GROUP + lid; chn < channels; chn += items) {
             long bj = chn / convDim;
             long c = chn - bj * convDim;
             long s = chn * stateLen;
