@@ -162,18 +162,27 @@ public final class Mamba2Tasks implements MixerTasks {
         if (len == 1 && fusedDecode) {
             // two kernels between the linear layers, reading zxbcdt in place (see Mamba2DecodeKernels)
             Mamba2Decode.Shape shape = new Mamba2Decode.Shape(b, heads, hd, gr, n, width, true, c.dtLimitLow(), c.dtLimitHigh());
+            // convSsm writes y * silu(z) where the norm after it takes the gated y (no exps, one pass there)
+            boolean preGated = Mamba2Decode.preGatedNormFits(dI / gr, c.normBeforeGate());
             Mamba2Decode.addConvSsm(g, grids, p + "f", shape, zxbcdt, io.convState(), w.convWeight(), w.convBias(),
-                    io.ssmState(), w.a(), w.d(), w.dtBias(), y);
-            if (DECODE_BF16_GEMM_INPUTS && linears.takesBf16Input(w.outProj(), t)) {
-                BFloat16Array yn16 = s.getBf16("m2_yn16", (long) t * dI);
+                    io.ssmState(), w.a(), w.d(), w.dtBias(), y, preGated);
+            boolean bf16Out = DECODE_BF16_GEMM_INPUTS && linears.takesBf16Input(w.outProj(), t);
+            BFloat16Array yn16 = bf16Out ? s.getBf16("m2_yn16", (long) t * dI) : null;
+            if (preGated) {
+                Mamba2Decode.addPreGatedNormShift(g, grids, p + "f", shape, y, zxbcdt, w.gateNorm(), bf16Out ? yn16 : yn,
+                        io.convState(), dI / gr, c.normEps());
+            } else if (bf16Out) {
                 Mamba2Decode.addGatedNormShiftBf16Out(g, grids, p + "f", shape, y, zxbcdt, w.gateNorm(), yn16, io.convState(),
                         dI / gr, c.normEps(), c.normBeforeGate());
-                linears.addBf16Input(g, grids, p + "out", t, dI, d, yn16, w.outProj(), w.outProjBias(), io.out());
-                return;
+            } else {
+                Mamba2Decode.addGatedNormShift(g, grids, p + "f", shape, y, zxbcdt, w.gateNorm(), yn, io.convState(), dI / gr,
+                        c.normEps(), c.normBeforeGate());
             }
-            Mamba2Decode.addGatedNormShift(g, grids, p + "f", shape, y, zxbcdt, w.gateNorm(), yn, io.convState(), dI / gr,
-                    c.normEps(), c.normBeforeGate());
-            linears.add(g, grids, p + "out", t, dI, d, yn, w.outProj(), w.outProjBias(), io.out());
+            if (bf16Out) {
+                linears.addBf16Input(g, grids, p + "out", t, dI, d, yn16, w.outProj(), w.outProjBias(), io.out());
+            } else {
+                linears.add(g, grids, p + "out", t, dI, d, yn, w.outProj(), w.outProjBias(), io.out());
+            }
             return;
         }
         if (len == 1) {
