@@ -291,8 +291,11 @@ public final class CudaSession implements GraphCaptureSession {
         int rc;
         if (programmatic) {
             rc = CuDriver.launchKernelEx(launchAttributes.programmatic(c, 0, stream), k.function(), params);
-            if (rc == CuDriver.CUDA_ERROR_NOT_SUPPORTED && !capturing) {
-                // a driver that declines the attribute: plain launches from now on (the kernels' waits are then no-ops)
+            if (rc != CuDriver.CUDA_SUCCESS && !capturing) {
+                // a driver that declines the attribute: plain launches from now on (the kernels' waits are then no-ops);
+                // a launch refused with an error has not run, so launching it again is safe
+                System.err.println("jmamba: cuLaunchKernelEx with programmatic stream serialization failed on " + device.id()
+                        + " (" + CuDriver.errorName(rc) + ", kernel " + g.entryName() + "); launching plainly from now on");
                 programmaticLaunches = false;
                 programmatic = false;
                 rc = CuDriver.launchKernel(k.function(), c.gridX(), c.gridY(), c.gridZ(), c.blockX(), c.blockY(), c.blockZ(),

@@ -62,6 +62,8 @@ class CudaPdlGpuTest {
             }
             s.synchronize();
             assertMatches(expect, read(s, bufs[STEPS % 2]), "stream");
+            assertEquals(capable && CudaSession.PDL_PROPERTY, s.programmaticLaunches(),
+                    "the driver took the programmatic launches (no fallback to plain ones)");
 
             s.write(bufs[0], 0, x0.getSegment());
             s.beginCapture();
