@@ -34,6 +34,13 @@ public final class Mamba2DecodeKernels {
     private Mamba2DecodeKernels() {
     }
 
+    /**
+     * {@code -Djmamba.decode.stateQuads=false} keeps {@link #convSsm}'s state row in single floats, lane {@code l}
+     * owning entries {@code l, l + lanes, ...}, instead of 16-byte quads (to time the two in one build; a literal
+     * in the compiled kernel).
+     */
+    static final boolean STATE_QUADS = !"false".equals(System.getProperty("jmamba.decode.stateQuads"));
+
     /** Work-items per work-group of both kernels. */
     public static final int GROUP = 256;
     /** Largest d_state {@link #convSsm} takes (its local B and C arrays). */
@@ -109,10 +116,19 @@ public final class Mamba2DecodeKernels {
         long stateBase = (((long) bi * heads + h) * headdim + pp) * dstate;
         int slots = (dstate + lanes - 1) / lanes;
         float[] sv = new float[slots];
-        for (int k = 0; k < slots; k++) {
-            int n = lane + k * lanes;
-            if (n < dstate) {
-                sv[k] = ssmState.get(stateBase + n);
+        // quads (dstate a multiple of 4 lanes' worth; a constant, dstate and lanes being specialised): lane l owns
+        // entries 4 l + 4 lanes k .. + 3, one 16-byte load and store each, the lanes of a row on consecutive bytes
+        boolean quads = STATE_QUADS && dstate % (4 * lanes) == 0;
+        if (quads) {
+            for (int k = 0; k < slots / 4; k++) {
+                ssmState.get4(stateBase + 4 * lane + 4 * lanes * k, sv, 4 * k);
+            }
+        } else {
+            for (int k = 0; k < slots; k++) {
+                int n = lane + k * lanes;
+                if (n < dstate) {
+                    sv[k] = ssmState.get(stateBase + n);
+                }
             }
         }
         // then the rest of what the launch before (in_proj) does not write: the conv weights and old conv state of
@@ -188,14 +204,28 @@ public final class Mamba2DecodeKernels {
         }
         ctx.localBarrier();
         float acc = 0f;
-        for (int k = 0; k < slots; k++) {
-            int n = lane + k * lanes;
-            if (n < dstate) {
-                float s = KernelMath.fma(sv[k], decay, dtx * bc[n]);
-                if (owner) {
-                    ssmState.set(stateBase + n, s);
+        if (quads) {
+            for (int k = 0; k < slots / 4; k++) {
+                for (int e = 0; e < 4; e++) {
+                    int n = 4 * lane + 4 * lanes * k + e;
+                    float s = KernelMath.fma(sv[4 * k + e], decay, dtx * bc[n]);
+                    sv[4 * k + e] = s;
+                    acc = KernelMath.fma(s, bc[dstate + n], acc);
                 }
-                acc = KernelMath.fma(s, bc[dstate + n], acc);
+                if (owner) {
+                    ssmState.set4(stateBase + 4 * lane + 4 * lanes * k, sv, 4 * k);
+                }
+            }
+        } else {
+            for (int k = 0; k < slots; k++) {
+                int n = lane + k * lanes;
+                if (n < dstate) {
+                    float s = KernelMath.fma(sv[k], decay, dtx * bc[n]);
+                    if (owner) {
+                        ssmState.set(stateBase + n, s);
+                    }
+                    acc = KernelMath.fma(s, bc[dstate + n], acc);
+                }
             }
         }
         for (int offset = lanes / 2; offset > 0; offset = offset / 2) {
