@@ -90,6 +90,9 @@ class FusedDecodeTest {
         List<String> layer0 = ids.stream().filter(id -> id.startsWith("l0_")).toList();
         assertEquals(List.of("l0_norm_rmsnorm", "l0_in_cublas", "l0_f_convssm", "l0_f_gnshift", "l0_out_cublas"), layer0,
                 ids.toString());
+        // the head likewise, and one position per sequence needs no last-position copy
+        assertTrue(ids.contains("norm_f_rmsnorm") && ids.contains("lm_head_cublas"), ids.toString());
+        assertTrue(ids.stream().noneMatch(id -> id.endsWith("_tobf16") || id.equals("last")), ids.toString());
     }
 
     private static List<String> taskIds(ModelWeights w, boolean fused, int batch) {
