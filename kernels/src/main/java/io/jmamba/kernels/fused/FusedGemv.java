@@ -40,6 +40,20 @@ public final class FusedGemv {
      */
     static final boolean PRE_GATE = !"false".equals(System.getProperty("jmamba.fusedGemv.preGate"));
 
+    /** Kernels of the few-row (at most {@link #WARP_FORM_MAX_ROWS}) bf16 GEMVs. */
+    public enum FewRowForm {
+        /** {@link FusedGemvStagedKernels}: the input row read once per work-group into local memory. */
+        STAGED,
+        /** {@link FusedGemvWarpKernels}, {@link FusedGemvGatedWarpKernels}: every warp reads the whole row itself. */
+        WARP;
+
+        /**
+         * STAGED, or WARP with {@code -Djmamba.fusedGemv.staged=false} (to time the two in one build).
+         */
+        public static final FewRowForm DEFAULT =
+                "false".equals(System.getProperty("jmamba.fusedGemv.staged")) ? WARP : STAGED;
+    }
+
     /**
      * Whether the decode step should have convSsm write y * silu(z) ({@link Mamba2Decode#addConvSsm} with gateZ) and
      * pass {@code yGated} to {@link #addGatedNormGemv}: bf16 W at the warp form's few rows, the gate before the
@@ -72,6 +86,15 @@ public final class FusedGemv {
     public static void addNormGemv(TaskGraph g, GridScheduler grids, String prefix, int rows, int in, int out,
                                    FloatArray hidden, FloatArray residualIn, FloatArray normW, FloatArray w, boolean packedBf16,
                                    FloatArray bias, FloatArray y, FloatArray residualOut, float eps) {
+        addNormGemv(g, grids, prefix, rows, in, out, hidden, residualIn, normW, w, packedBf16, bias, y, residualOut, eps,
+                FewRowForm.DEFAULT);
+    }
+
+    /** As above, with the few-row bf16 kernels of {@code form}. */
+    public static void addNormGemv(TaskGraph g, GridScheduler grids, String prefix, int rows, int in, int out,
+                                   FloatArray hidden, FloatArray residualIn, FloatArray normW, FloatArray w, boolean packedBf16,
+                                   FloatArray bias, FloatArray y, FloatArray residualOut, float eps, FewRowForm form) {
+        Objects.requireNonNull(form, "form");
         GraphParts.checkPrefix(prefix);
         check(rows, in, out, w, packedBf16, bias, y);
         ShapeCheck.requireShape("hidden", hidden, "(rows, in)", rows, in);
@@ -90,6 +113,16 @@ public final class FusedGemv {
         FloatArray rin = residualIn != null ? residualIn : hidden;
         FloatArray rout = residualOut != null ? residualOut : GraphParts.orPlaceholder(g, null);
         String id = prefix + "_normgemv";
+        if (WARP_FORM && packedBf16 && rows <= WARP_FORM_MAX_ROWS && form == FewRowForm.STAGED) {
+            long groups = (out + FusedGemvStagedKernels.WARPS * FusedGemvStagedKernels.OUTS - 1)
+                    / (FusedGemvStagedKernels.WARPS * FusedGemvStagedKernels.OUTS);
+            ShapeCheck.intProduct("fused GEMV work-items", groups, FusedGemvStagedKernels.GROUP);
+            g.task(id, FusedGemvStagedKernels::normGemvBf16, new KernelContext(), hidden, rin, normW, w, b, y,
+                    rout, rows, in, out, eps, residualIn != null, residualOut != null, bias != null);
+            grids.addWorkerGrid(g.getName() + "." + id, new WorkerGrid2D(groups * FusedGemvStagedKernels.GROUP, rows)
+                    .setLocalWork(FusedGemvStagedKernels.GROUP, 1));
+            return;
+        }
         if (WARP_FORM && packedBf16 && rows <= WARP_FORM_MAX_ROWS) {
             g.task(id, FusedGemvWarpKernels::normGemvBf16, new KernelContext(), hidden, rin, normW, w, b, y,
                     rout, rows, in, out, eps, residualIn != null, residualOut != null, bias != null);
@@ -126,6 +159,16 @@ public final class FusedGemv {
                                         FloatArray yIn, FloatArray zxbcdt, FloatArray gateW, FloatArray w, boolean packedBf16,
                                         FloatArray bias, FloatArray y, FloatArray convState, int groupSize, float eps,
                                         boolean normBeforeGate, boolean yGated) {
+        addGatedNormGemv(g, grids, prefix, s, out, yIn, zxbcdt, gateW, w, packedBf16, bias, y, convState, groupSize, eps,
+                normBeforeGate, yGated, FewRowForm.DEFAULT);
+    }
+
+    /** As above, with the few-row bf16 kernels of {@code form} (the pre-gated ones; the others have a warp form only). */
+    public static void addGatedNormGemv(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int out,
+                                        FloatArray yIn, FloatArray zxbcdt, FloatArray gateW, FloatArray w, boolean packedBf16,
+                                        FloatArray bias, FloatArray y, FloatArray convState, int groupSize, float eps,
+                                        boolean normBeforeGate, boolean yGated, FewRowForm form) {
+        Objects.requireNonNull(form, "form");
         Objects.requireNonNull(s, "shape");
         GraphParts.checkPrefix(prefix);
         int rows = s.batch();
@@ -153,6 +196,15 @@ public final class FusedGemv {
                 throw new IllegalArgumentException("a pre-gated y needs the pre-gated GEMV form (bf16 W, at most "
                         + WARP_FORM_MAX_ROWS + " rows, norm groups a multiple of 8, norm after the gate, form enabled); got rows "
                         + rows + ", bf16 " + packedBf16 + ", groupSize " + groupSize + ", normBeforeGate " + normBeforeGate);
+            }
+            if (form == FewRowForm.STAGED) {
+                int gx = (out + FusedGemvStagedKernels.WARPS - 1) / FusedGemvStagedKernels.WARPS;
+                ShapeCheck.intProduct("fused GEMV work-items", gx, FusedGemvStagedKernels.GROUP);
+                g.task(id, FusedGemvStagedKernels::preGatedGemvBf16, new KernelContext(), yIn, zxbcdt, gateW, w,
+                        b, y, convState, rows, in, out, s.inRows(), s.convDim(), groupSize, eps, bias != null, gx, s.width());
+                grids.addWorkerGrid(g.getName() + "." + id, new WorkerGrid2D((long) gx * FusedGemvStagedKernels.GROUP, rows)
+                        .setLocalWork(FusedGemvStagedKernels.GROUP, 1));
+                return;
             }
             int gx = (out + FusedGemvGatedWarpKernels.WARPS - 1) / FusedGemvGatedWarpKernels.WARPS;
             ShapeCheck.intProduct("fused GEMV work-items", gx, FusedGemvGatedWarpKernels.GROUP);

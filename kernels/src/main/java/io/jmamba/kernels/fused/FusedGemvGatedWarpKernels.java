@@ -57,10 +57,19 @@ public final class FusedGemvGatedWarpKernels {
                 }
             }
         }
+        // the gated norm's weight (DRAM as well: a step's weights do not stay in L2)
+        float[] gw = new float[8 * FusedGemvWarpKernels.CHUNKS];
+        for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
+            int c = 8 * lane + 8 * KernelContext.WARP_SIZE * j;
+            if (c + 8 <= in) {
+                gateW.get4(c, gw, 8 * j);
+                gateW.get4(c + 4, gw, 8 * j + 4);
+            }
+        }
         long gb = (long) row * in;
         long zb = (long) row * inRows;
         // the conv-state shift of this item's first channel: loaded now, stored at the end (convSsm, the launch
-        // before this one, has read the old state)
+        // before this one, reads the old state and writes none of it)
         int stateLen = width - 1;
         int c0 = ctx.groupIdx * GROUP + lid;
         float[] shifted = new float[width];
@@ -69,6 +78,12 @@ public final class FusedGemvGatedWarpKernels {
             for (int i = 0; i < stateLen - 1; i++) {
                 shifted[i] = convState.get(sAt + i + 1);
             }
+        }
+        // everything above is weights or state the launch before does not write; g comes from convSsm and
+        // xBC from in_proj (programmatic dependent launch on CUDA: the loads above overlap convSsm's tail)
+        ctx.gridDependencyWait();
+        ctx.launchDependents();
+        if (c0 < convDim) {
             shifted[stateLen - 1] = zxbcdt.get(zb + in + c0);
         }
         for (int q = 0; q < FusedGemvKernels.MAX_NORM_GROUPS; q++) {
@@ -80,8 +95,9 @@ public final class FusedGemvGatedWarpKernels {
             if (c + 8 <= in) {
                 g.get4(gb + c, x, 8 * j);
                 g.get4(gb + c + 4, x, 8 * j + 4);
-                gateW.get4(c, t, 0);
-                gateW.get4(c + 4, t, 4);
+                for (int e = 0; e < 8; e++) {
+                    t[e] = gw[8 * j + e];
+                }
                 float sq = 0f;
                 float dot = 0f;
                 for (int e = 0; e < 4; e++) {

@@ -63,6 +63,19 @@ public final class FusedGemvWarpKernels {
                 }
             }
         }
+        // the norm weight too (DRAM as well: a step's weights do not stay in L2)
+        float[] nw = new float[8 * CHUNKS];
+        for (int j = 0; j < CHUNKS; j++) {
+            int c = 8 * lane + 8 * KernelContext.WARP_SIZE * j;
+            if (c + 8 <= in) {
+                normW.get4(c, nw, 8 * j);
+                normW.get4(c + 4, nw, 8 * j + 4);
+            }
+        }
+        // everything above is weights; hidden and the residual come from the launches before (programmatic
+        // dependent launch on CUDA: this kernel's weight loads overlap the previous kernel's tail)
+        ctx.gridDependencyWait();
+        ctx.launchDependents();
         long base = (long) row * in;
         boolean writer = writeResidual && ctx.groupIdx == 0 && warp == 0;
         float ss = 0f;
@@ -91,10 +104,8 @@ public final class FusedGemvWarpKernels {
         for (int j = 0; j < CHUNKS; j++) {
             int c = 8 * lane + 8 * KernelContext.WARP_SIZE * j;
             if (c + 8 <= in) {
-                normW.get4(c, t, 0);
-                normW.get4(c + 4, t, 4);
                 for (int e = 0; e < 8; e++) {
-                    x[8 * j + e] = x[8 * j + e] * scale * t[e];
+                    x[8 * j + e] = x[8 * j + e] * scale * nw[8 * j + e];
                 }
             }
         }
@@ -163,7 +174,7 @@ public final class FusedGemvWarpKernels {
         long yb = (long) row * in;
         long zb = (long) row * inRows;
         // the conv-state shift of this item's first channel: loaded now (with W, in flight during the norm),
-        // stored at the end; the convSsm launch before this one has read the old state
+        // stored at the end; the convSsm launch before this one reads the old state but writes none of it
         int stateLen = width - 1;
         int c0 = ctx.groupIdx * GROUP + lid;
         float[] shifted = new float[width];
@@ -172,6 +183,11 @@ public final class FusedGemvWarpKernels {
             for (int i = 0; i < stateLen - 1; i++) {
                 shifted[i] = convState.get(sAt + i + 1);
             }
+        }
+        // y comes from convSsm, z from in_proj (see normGemvBf16)
+        ctx.gridDependencyWait();
+        ctx.launchDependents();
+        if (c0 < convDim) {
             shifted[stateLen - 1] = zxbcdt.get(zb + in + c0);
         }
         for (int q = 0; q < FusedGemvKernels.MAX_NORM_GROUPS; q++) {

@@ -2,6 +2,7 @@ package io.jmamba.kernels.fused;
 
 import io.jmamba.kernels.nn.GraphParts;
 import io.jmamba.kernels.nn.ShapeCheck;
+import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.KernelContext;
@@ -115,6 +116,77 @@ public final class Mamba2Decode {
     public static void addGatedNormShift(TaskGraph g, GridScheduler grids, String prefix, Shape s, FloatArray y,
                                          FloatArray zxbcdt, FloatArray weight, FloatArray out, FloatArray convState,
                                          int groupSize, float eps, boolean normBeforeGate) {
+        int groups = checkGatedNormShift(prefix, s, y, zxbcdt, weight, out, convState, groupSize);
+        String id = prefix + "_gnshift";
+        g.task(id, Mamba2DecodeKernels::gatedNormShift, new KernelContext(), y, zxbcdt, weight, out, convState, s.batch(),
+                s.dInner(), s.inRows(), s.convDim(), groupSize, eps, normBeforeGate, groups, s.width());
+        grids.addWorkerGrid(g.getName() + "." + id,
+                new WorkerGrid1D((long) groups * Mamba2DecodeKernels.GROUP).setLocalWork(Mamba2DecodeKernels.GROUP));
+    }
+
+    /**
+     * Task {@code prefix + "_gnshift"}: {@link Mamba2DecodeKernels#gatedNormShiftBf16Out}, the normalised y written in
+     * bf16 for a bf16 GEMM that reads it directly.
+     */
+    public static void addGatedNormShiftBf16Out(TaskGraph g, GridScheduler grids, String prefix, Shape s, FloatArray y,
+                                                FloatArray zxbcdt, FloatArray weight, BFloat16Array out, FloatArray convState,
+                                                int groupSize, float eps, boolean normBeforeGate) {
+        int groups = checkGatedNormShift(prefix, s, y, zxbcdt, weight, out, convState, groupSize);
+        String id = prefix + "_gnshift";
+        g.task(id, Mamba2DecodeKernels::gatedNormShiftBf16Out, new KernelContext(), y, zxbcdt, weight, out, convState,
+                s.batch(), s.dInner(), s.inRows(), s.convDim(), groupSize, eps, normBeforeGate, groups, s.width());
+        grids.addWorkerGrid(g.getName() + "." + id,
+                new WorkerGrid1D((long) groups * Mamba2DecodeKernels.GROUP).setLocalWork(Mamba2DecodeKernels.GROUP));
+    }
+
+    /**
+     * Whether {@link #addPreGatedNormShift} takes norm groups of {@code groupSize} with the gate before the norm
+     * ({@code normBeforeGate} false: convSsm can then write the gated y), unless {@code -Djmamba.decode.preGatedNorm=false}.
+     */
+    public static boolean preGatedNormFits(int groupSize, boolean normBeforeGate) {
+        return PRE_GATED_NORM && !normBeforeGate && groupSize <= PreGatedNormKernels.SLOTS * PreGatedNormKernels.GROUP;
+    }
+
+    /**
+     * {@code -Djmamba.decode.preGatedNorm=false} keeps {@link Mamba2DecodeKernels#gatedNormShift} (the gate in the norm)
+     * beyond the fused GEMVs' rows, to time it against {@link PreGatedNormKernels} in one build.
+     */
+    static final boolean PRE_GATED_NORM = !"false".equals(System.getProperty("jmamba.decode.preGatedNorm"));
+
+    /**
+     * Task {@code prefix + "_gnshift"}: {@link PreGatedNormKernels}: out = rmsnorm_g(g) * weight with {@code g} the gated y
+     * that convSsm wrote ({@link #addConvSsm} with gateZ), in fp32 ({@code out} a FloatArray) or bf16 (a
+     * BFloat16Array), and the conv-state shift. Needs {@link #preGatedNormFits}.
+     */
+    public static void addPreGatedNormShift(TaskGraph g, GridScheduler grids, String prefix, Shape s, FloatArray gated,
+                                            FloatArray zxbcdt, FloatArray weight, io.jmamba.runtime.api.NativeArray out,
+                                            FloatArray convState, int groupSize, float eps) {
+        checkGatedNormShift(prefix, s, gated, zxbcdt, weight, out, convState, groupSize);
+        if (groupSize > PreGatedNormKernels.SLOTS * PreGatedNormKernels.GROUP) {
+            throw new IllegalArgumentException("the pre-gated norm takes norm groups of at most "
+                    + PreGatedNormKernels.SLOTS * PreGatedNormKernels.GROUP + " columns, got " + groupSize);
+        }
+        long normGroups = (long) s.batch() * (s.dInner() / groupSize);
+        long shiftGroups = ((long) s.batch() * s.convDim() + PreGatedNormKernels.GROUP - 1) / PreGatedNormKernels.GROUP;
+        long groups = Math.max(normGroups, shiftGroups);
+        ShapeCheck.intProduct("pre-gated norm work-items", groups, PreGatedNormKernels.GROUP);
+        String id = prefix + "_gnshift";
+        if (out instanceof BFloat16Array o16) {
+            g.task(id, PreGatedNormKernels::normShiftBf16Out, new KernelContext(), gated, zxbcdt, weight, o16, convState,
+                    s.batch(), s.dInner(), s.inRows(), s.convDim(), groupSize, eps, s.width());
+        } else if (out instanceof FloatArray o32) {
+            g.task(id, PreGatedNormKernels::normShift, new KernelContext(), gated, zxbcdt, weight, o32, convState,
+                    s.batch(), s.dInner(), s.inRows(), s.convDim(), groupSize, eps, s.width());
+        } else {
+            throw new IllegalArgumentException("out must be a FloatArray or a BFloat16Array, got " + out.getClass().getSimpleName());
+        }
+        grids.addWorkerGrid(g.getName() + "." + id,
+                new WorkerGrid1D(groups * PreGatedNormKernels.GROUP).setLocalWork(PreGatedNormKernels.GROUP));
+    }
+
+    /** Checks the gated norm's arguments; returns its work-groups (the norm's or the shift's, whichever are more). */
+    private static int checkGatedNormShift(String prefix, Shape s, FloatArray y, FloatArray zxbcdt, FloatArray weight,
+                                           io.jmamba.runtime.api.NativeArray out, FloatArray convState, int groupSize) {
         Objects.requireNonNull(s, "shape");
         GraphParts.checkPrefix(prefix);
         ShapeCheck.requirePositive("groupSize", groupSize);
@@ -130,10 +202,6 @@ public final class Mamba2Decode {
         long shiftGroups = ((long) s.batch() * s.convDim() + Mamba2DecodeKernels.GROUP - 1) / Mamba2DecodeKernels.GROUP;
         long groups = Math.max(normGroups, shiftGroups);
         ShapeCheck.intProduct("gated norm work-items", groups, Mamba2DecodeKernels.GROUP);
-        String id = prefix + "_gnshift";
-        g.task(id, Mamba2DecodeKernels::gatedNormShift, new KernelContext(), y, zxbcdt, weight, out, convState, s.batch(),
-                s.dInner(), s.inRows(), s.convDim(), groupSize, eps, normBeforeGate, (int) groups, s.width());
-        grids.addWorkerGrid(g.getName() + "." + id,
-                new WorkerGrid1D(groups * Mamba2DecodeKernels.GROUP).setLocalWork(Mamba2DecodeKernels.GROUP));
+        return (int) groups;
     }
 }

@@ -1,6 +1,7 @@
 package io.jmamba.kernels.fused;
 
 import io.jmamba.kernels.support.Activations;
+import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.KernelMath;
@@ -32,6 +33,13 @@ import io.jmamba.runtime.api.Specialize;
 public final class Mamba2DecodeKernels {
     private Mamba2DecodeKernels() {
     }
+
+    /**
+     * {@code -Djmamba.decode.stateQuads=false} keeps {@link #convSsm}'s state row in single floats, lane {@code l}
+     * owning entries {@code l, l + lanes, ...}, instead of 16-byte quads (to time the two in one build; a literal
+     * in the compiled kernel).
+     */
+    static final boolean STATE_QUADS = !"false".equals(System.getProperty("jmamba.decode.stateQuads"));
 
     /** Work-items per work-group of both kernels. */
     public static final int GROUP = 256;
@@ -108,17 +116,68 @@ public final class Mamba2DecodeKernels {
         long stateBase = (((long) bi * heads + h) * headdim + pp) * dstate;
         int slots = (dstate + lanes - 1) / lanes;
         float[] sv = new float[slots];
-        for (int k = 0; k < slots; k++) {
-            int n = lane + k * lanes;
-            if (n < dstate) {
-                sv[k] = ssmState.get(stateBase + n);
+        // quads (dstate a multiple of 4 lanes' worth; a constant, dstate and lanes being specialised): lane l owns
+        // entries 4 l + 4 lanes k .. + 3, one 16-byte load and store each, the lanes of a row on consecutive bytes
+        boolean quads = STATE_QUADS && dstate % (4 * lanes) == 0;
+        if (quads) {
+            for (int k = 0; k < slots / 4; k++) {
+                ssmState.get4(stateBase + 4 * lane + 4 * lanes * k, sv, 4 * k);
+            }
+        } else {
+            for (int k = 0; k < slots; k++) {
+                int n = lane + k * lanes;
+                if (n < dstate) {
+                    sv[k] = ssmState.get(stateBase + n);
+                }
             }
         }
-        float xv = conv(zxbcdt, convState, convW, convBias, zRow + dInner + ch, ((long) bi * convDim + ch) * stateLen, ch,
-                width, flags);
+        // then the rest of what the launch before (in_proj) does not write: the conv weights and old conv state of
+        // this item's x channel and of its first B or C channel, the head's parameters (DRAM: a step's weights
+        // and states do not stay in L2); programmatic dependent launch on CUDA lets all of it overlap in_proj's tail
+        float[] wx = new float[width];
+        float[] sx = new float[width];
+        float[] wb = new float[width];
+        float[] sb = new float[width];
+        long xState = ((long) bi * convDim + ch) * stateLen;
+        for (int k = 0; k < width; k++) {
+            wx[k] = convW.get((long) ch * width + k);
+        }
+        for (int k = 0; k < stateLen; k++) {
+            sx[k] = convState.get(xState + k);
+        }
+        float biasX = (flags & CONV_BIAS) != 0 ? convBias.get(ch) : 0f;
+        boolean firstBc = lid < 2 * dstate;
+        int cb = lid < dstate ? dInner + g * dstate + lid : dInner + gn + g * dstate + (lid - dstate);
+        float biasB = 0f;
+        if (firstBc) {
+            long bState = ((long) bi * convDim + cb) * stateLen;
+            for (int k = 0; k < width; k++) {
+                wb[k] = convW.get((long) cb * width + k);
+            }
+            for (int k = 0; k < stateLen; k++) {
+                sb[k] = convState.get(bState + k);
+            }
+            if ((flags & CONV_BIAS) != 0) {
+                biasB = convBias.get(cb);
+            }
+        }
+        float ah = a.get(h);
+        float dh = (flags & HAS_D) != 0 ? dSkip.get(h) : 0f;
+        float dtb = (flags & DT_BIAS) != 0 ? dtBias.get(h) : 0f;
+        ctx.gridDependencyWait();
+        ctx.launchDependents();
+        // the conv as conv(): bias + sum_k w[k] * (old state | x), SiLU
+        float accX = biasX;
+        for (int k = 0; k < stateLen; k++) {
+            accX += wx[k] * sx[k];
+        }
+        accX += wx[stateLen] * zxbcdt.get(zRow + dInner + ch);
+        float xv = Activations.silu(accX);
+        // z of the gate now, not after the row's reduction, where its L2 latency would end the kernel
+        float zv = (flags & GATE_Z) != 0 ? zxbcdt.get(zRow + ch) : 0f;
         float dtv = zxbcdt.get(zRow + dInner + convDim + h);
         if ((flags & DT_BIAS) != 0) {
-            dtv += dtBias.get(h);
+            dtv += dtb;
         }
         if ((flags & DT_SOFTPLUS) != 0) {
             dtv = Activations.softplus(dtv);
@@ -126,24 +185,47 @@ public final class Mamba2DecodeKernels {
         if ((flags & DT_LIMIT) != 0) {
             dtv = Math.min(Math.max(dtv, dtMin), dtMax);
         }
-        float decay = KernelMath.exp(dtv * a.get(h));
+        float decay = KernelMath.exp(dtv * ah);
         float dtx = dtv * xv;
-        // B and C of this head's group: channels dInner + g * dstate + n and dInner + gn + g * dstate + n
-        for (int j = lid; j < 2 * dstate; j += GROUP) {
+        // B and C of this head's group: channels dInner + g * dstate + n and dInner + gn + g * dstate + n; the
+        // first from the registers loaded before the wait, any further ones (dstate > GROUP / 2) as they come
+        if (firstBc) {
+            float accB = biasB;
+            for (int k = 0; k < stateLen; k++) {
+                accB += wb[k] * sb[k];
+            }
+            accB += wb[stateLen] * zxbcdt.get(zRow + dInner + cb);
+            bc[lid] = Activations.silu(accB);
+        }
+        for (int j = lid + GROUP; j < 2 * dstate; j += GROUP) {
             int c = j < dstate ? dInner + g * dstate + j : dInner + gn + g * dstate + (j - dstate);
             bc[j] = conv(zxbcdt, convState, convW, convBias, zRow + dInner + c, ((long) bi * convDim + c) * stateLen, c,
                     width, flags);
         }
         ctx.localBarrier();
         float acc = 0f;
-        for (int k = 0; k < slots; k++) {
-            int n = lane + k * lanes;
-            if (n < dstate) {
-                float s = KernelMath.fma(sv[k], decay, dtx * bc[n]);
-                if (owner) {
-                    ssmState.set(stateBase + n, s);
+        if (quads) {
+            for (int k = 0; k < slots / 4; k++) {
+                for (int e = 0; e < 4; e++) {
+                    int n = 4 * lane + 4 * lanes * k + e;
+                    float s = KernelMath.fma(sv[4 * k + e], decay, dtx * bc[n]);
+                    sv[4 * k + e] = s;
+                    acc = KernelMath.fma(s, bc[dstate + n], acc);
                 }
-                acc = KernelMath.fma(s, bc[dstate + n], acc);
+                if (owner) {
+                    ssmState.set4(stateBase + 4 * lane + 4 * lanes * k, sv, 4 * k);
+                }
+            }
+        } else {
+            for (int k = 0; k < slots; k++) {
+                int n = lane + k * lanes;
+                if (n < dstate) {
+                    float s = KernelMath.fma(sv[k], decay, dtx * bc[n]);
+                    if (owner) {
+                        ssmState.set(stateBase + n, s);
+                    }
+                    acc = KernelMath.fma(s, bc[dstate + n], acc);
+                }
             }
         }
         for (int offset = lanes / 2; offset > 0; offset = offset / 2) {
@@ -151,10 +233,10 @@ public final class Mamba2DecodeKernels {
         }
         if (owner && lane == 0) {
             if ((flags & HAS_D) != 0) {
-                acc = KernelMath.fma(dSkip.get(h), xv, acc);
+                acc = KernelMath.fma(dh, xv, acc);
             }
             if ((flags & GATE_Z) != 0) {
-                acc = acc * FusedGemvKernels.silu(zxbcdt.get(zRow + ch));
+                acc = acc * FusedGemvKernels.silu(zv);
             }
             y.set((long) bi * dInner + ch, acc);
         }
@@ -186,37 +268,83 @@ public final class Mamba2DecodeKernels {
                                       float eps, boolean normBeforeGate, int groups, @Specialize int width) {
         float[] partial = ctx.allocateFloatLocalArray(GROUP);
         int lid = ctx.localIdx;
+        // y comes from convSsm, which also reads the conv state this kernel shifts (programmatic dependent launch
+        // on CUDA: the work-groups are resident while convSsm drains)
+        ctx.gridDependencyWait();
+        ctx.launchDependents();
         int normGroups = dInner / groupSize;
         if (ctx.groupIdx < batch * normGroups) {
             int bi = ctx.groupIdx / normGroups;
             int g = ctx.groupIdx - bi * normGroups;
             long base = (long) bi * dInner + (long) g * groupSize;
             long zBase = (long) bi * inRows + (long) g * groupSize;
-            float ss = 0f;
+            float scale = KernelMath.rsqrt(groupSum(ctx, partial, lid, gatedSquares(y, zxbcdt, base, zBase, lid, groupSize,
+                    normBeforeGate)) / groupSize + eps);
             for (int i = lid; i < groupSize; i += GROUP) {
-                float v = y.get(base + i);
-                if (!normBeforeGate) {
-                    v = v * silu(zxbcdt.get(zBase + i));
-                }
-                ss += v * v;
-            }
-            float scale = KernelMath.rsqrt(groupSum(ctx, partial, lid, ss) / groupSize + eps);
-            for (int i = lid; i < groupSize; i += GROUP) {
-                float v = y.get(base + i);
-                float o;
-                if (!normBeforeGate) {
-                    o = v * silu(zxbcdt.get(zBase + i)) * scale * weight.get(g * groupSize + i);
-                } else {
-                    o = v * scale * weight.get(g * groupSize + i) * silu(zxbcdt.get(zBase + i));
-                }
-                out.set(base + i, o);
+                out.set(base + i, gatedNormed(y, zxbcdt, weight, base, zBase, g * groupSize, i, scale, normBeforeGate));
             }
         }
-        // the conv-state shift, spread over every work-item of the launch (groups beyond the norm's do only this)
+        shiftConvState(ctx.groupIdx, lid, convState, zxbcdt, batch, dInner, inRows, convDim, groups, width);
+    }
+
+    /**
+     * {@link #gatedNormShift} writing the normalised y in bf16 (rounded to nearest even, as the cast before a bf16
+     * GEMM would round it): the out_proj GEMM on cuBLAS reads it directly, with no cast launch between.
+     */
+    public static void gatedNormShiftBf16Out(KernelContext ctx, FloatArray y, FloatArray zxbcdt, FloatArray weight,
+                                             BFloat16Array out, FloatArray convState, int batch, int dInner, int inRows,
+                                             int convDim, int groupSize, float eps, boolean normBeforeGate, int groups,
+                                             @Specialize int width) {
+        float[] partial = ctx.allocateFloatLocalArray(GROUP);
+        int lid = ctx.localIdx;
+        ctx.gridDependencyWait();
+        ctx.launchDependents();
+        int normGroups = dInner / groupSize;
+        if (ctx.groupIdx < batch * normGroups) {
+            int bi = ctx.groupIdx / normGroups;
+            int g = ctx.groupIdx - bi * normGroups;
+            long base = (long) bi * dInner + (long) g * groupSize;
+            long zBase = (long) bi * inRows + (long) g * groupSize;
+            float scale = KernelMath.rsqrt(groupSum(ctx, partial, lid, gatedSquares(y, zxbcdt, base, zBase, lid, groupSize,
+                    normBeforeGate)) / groupSize + eps);
+            for (int i = lid; i < groupSize; i += GROUP) {
+                out.set(base + i, gatedNormed(y, zxbcdt, weight, base, zBase, g * groupSize, i, scale, normBeforeGate));
+            }
+        }
+        shiftConvState(ctx.groupIdx, lid, convState, zxbcdt, batch, dInner, inRows, convDim, groups, width);
+    }
+
+    /** This item's part of the sum of squares of the gated y over one norm group. */
+    static float gatedSquares(FloatArray y, FloatArray zxbcdt, long base, long zBase, int lid, int groupSize,
+                              boolean normBeforeGate) {
+        float ss = 0f;
+        for (int i = lid; i < groupSize; i += GROUP) {
+            float v = y.get(base + i);
+            if (!normBeforeGate) {
+                v = v * silu(zxbcdt.get(zBase + i));
+            }
+            ss += v * v;
+        }
+        return ss;
+    }
+
+    /** Element {@code i} of a norm group: rmsnorm_g(y * silu(z)) * w, or with normBeforeGate rmsnorm_g(y) * w * silu(z). */
+    static float gatedNormed(FloatArray y, FloatArray zxbcdt, FloatArray weight, long base, long zBase, int wBase, int i,
+                             float scale, boolean normBeforeGate) {
+        float v = y.get(base + i);
+        if (!normBeforeGate) {
+            return v * silu(zxbcdt.get(zBase + i)) * scale * weight.get(wBase + i);
+        }
+        return v * scale * weight.get(wBase + i) * silu(zxbcdt.get(zBase + i));
+    }
+
+    /** The conv-state shift, spread over every work-item of the launch (groups beyond the norm's do only this). */
+    static void shiftConvState(int groupIdx, int lid, FloatArray convState, FloatArray zxbcdt, int batch, int dInner,
+                               int inRows, int convDim, int groups, int width) {
         int stateLen = width - 1;
         long channels = (long) batch * convDim;
         long items = (long) groups * GROUP;
-        for (long chn = (long) ctx.groupIdx * GROUP + lid; chn < channels; chn += items) {
+        for (long chn = (long) groupIdx * GROUP + lid; chn < channels; chn += items) {
             long bj = chn / convDim;
             long c = chn - bj * convDim;
             long s = chn * stateLen;

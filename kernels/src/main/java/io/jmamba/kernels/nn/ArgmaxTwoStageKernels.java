@@ -49,6 +49,9 @@ public final class ArgmaxTwoStageKernels {
         long base = (long) r * vocab;
         float best = Float.NEGATIVE_INFINITY;
         int bestAt = -1;
+        // programmatic dependent launch on CUDA: resident while the logits' kernel drains
+        ctx.gridDependencyWait();
+        ctx.launchDependents();
         for (int i = start + lid; i < end; i += GROUP) {
             float v = logits.get(base + i);
             if (v > best || bestAt < 0 && v == best) {
@@ -73,6 +76,8 @@ public final class ArgmaxTwoStageKernels {
         long base = (long) r * parts;
         float best = Float.NEGATIVE_INFINITY;
         int bestAt = -1;
+        ctx.gridDependencyWait();
+        ctx.launchDependents();
         for (int i = lid; i < parts; i += GROUP) {
             float v = partValue.get(base + i);
             int at = partIndex.get(base + i);

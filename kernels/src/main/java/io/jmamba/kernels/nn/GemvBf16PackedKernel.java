@@ -51,6 +51,9 @@ public final class GemvBf16PackedKernel {
         for (int r = 0; r < ROWS; r++) {
             acc[r] = 0f;
         }
+        // programmatic dependent launch on CUDA: the work-groups become resident while the previous kernel drains
+        ctx.gridDependencyWait();
+        ctx.launchDependents();
         if (o < out) {
             long wRow = (long) o * inP;
             int stride = CHUNK * split;

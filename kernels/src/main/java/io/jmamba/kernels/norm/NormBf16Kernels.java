@@ -104,11 +104,19 @@ public final class NormBf16Kernels {
         for (int k = 0; k < NormWideKernels.SLOTS; k++) {
             int i = lid + k * width;
             if (i < dim) {
+                w[k] = weight.get(i);
+            }
+        }
+        // the weight above overlaps the previous launch's tail (programmatic dependent launch on CUDA)
+        ctx.gridDependencyWait();
+        ctx.launchDependents();
+        for (int k = 0; k < NormWideKernels.SLOTS; k++) {
+            int i = lid + k * width;
+            if (i < dim) {
                 v[k] = x.get(base + i);
                 if (hasResidual) {
                     v[k] += residual.get(base + i);
                 }
-                w[k] = weight.get(i);
             }
         }
         // stores after all loads: residualOut may be residual itself

@@ -46,11 +46,20 @@ public final class NormWideKernels {
         for (int k = 0; k < SLOTS; k++) {
             int i = lid + k * width;
             if (i < dim) {
+                w[k] = weight.get(i);
+            }
+        }
+        // the weight above overlaps the previous launch's tail (programmatic dependent launch on CUDA); x and the
+        // residual come from it
+        ctx.gridDependencyWait();
+        ctx.launchDependents();
+        for (int k = 0; k < SLOTS; k++) {
+            int i = lid + k * width;
+            if (i < dim) {
                 v[k] = x.get(base + i);
                 if (hasResidual) {
                     v[k] += residual.get(base + i);
                 }
-                w[k] = weight.get(i);
             }
         }
         // stores after all loads: residualOut may be residual itself, which would pin each load behind a store

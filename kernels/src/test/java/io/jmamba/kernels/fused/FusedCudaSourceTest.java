@@ -64,6 +64,38 @@ class FusedCudaSourceTest {
         assertTrue(!k.source().contains("exp"), "no exp expected in the pre-gated form:\n" + k.source());
     }
 
+    /**
+     * The staged forms: one local row (8 KB) and one barrier, and every weight load before the wait on the
+     * previous launch (programmatic dependent launch), the activations after it.
+     */
+    @Test
+    void stagedFormsLoadWeightsBeforeTheWait() throws Exception {
+        Method norm = find(FusedGemvStagedKernels.class, "normGemvBf16");
+        GeneratedKernel k = KernelJit.compile(norm, Map.of(9, 768), Dialect.CUDA);
+        String src = k.source();
+        assertTrue(k.usesGridDependency(), "launched with programmatic serialisation");
+        assertTrue(k.localMemoryBytes() <= 8 * 1024 + 64, "normGemvBf16 shared memory " + k.localMemoryBytes());
+        String body = src.substring(src.indexOf("__global__"));
+        int wait = body.indexOf("jm_grid_dependency_wait();");
+        assertTrue(wait > 0 && body.indexOf("w + ") < wait && body.indexOf("normW + ") < wait, "W and normW before the wait:\n" + body);
+        assertTrue(body.indexOf("hidden + ") > wait && body.indexOf("residualIn + ") > wait, "hidden and residual after it:\n" + body);
+        assertTrue(countOf(body, "__syncthreads()") == 1 && body.contains("fmaf("), body);
+        Method gated = find(FusedGemvStagedKernels.class, "preGatedGemvBf16");
+        GeneratedKernel p = KernelJit.compile(gated, Map.of(9, 1536, 13, 1536, gated.getParameterCount() - 1, 4), Dialect.CUDA);
+        String pb = p.source().substring(p.source().indexOf("__global__"));
+        int pw = pb.indexOf("jm_grid_dependency_wait();");
+        assertTrue(p.usesGridDependency() && pw > 0 && pb.indexOf("gateW + ") < pw && pb.indexOf("g + ") > pw, pb);
+        assertTrue(!pb.contains("exp") && countOf(pb, "__syncthreads()") == 1, pb);
+    }
+
+    private static int countOf(String s, String part) {
+        int n = 0;
+        for (int at = s.indexOf(part); at >= 0; at = s.indexOf(part, at + 1)) {
+            n++;
+        }
+        return n;
+    }
+
     @Test
     void decodeKernelsCompileForCuda() throws Exception {
         Method convSsm = find(Mamba2DecodeKernels.class, "convSsm");

@@ -33,7 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FusedGemvTest {
     @TestFactory
     List<DynamicTest> normGemvMatchesNormThenLinear() {
-        return normCases(new int[][] {{1, 64, 33}, {3, 136, 7}, {5, 200, 12}});
+        // {2, 520, 11}: two rows, 130 four-column groups (more than a staged work-group's 128 items)
+        return normCases(new int[][] {{1, 64, 33}, {3, 136, 7}, {5, 200, 12}, {2, 520, 11}});
     }
 
     /** The 130M model's widths: PoCL takes minutes to build these (the kernel's loops over 768 and 1536 columns). */
@@ -51,14 +52,19 @@ class FusedGemvTest {
                     boolean first = s[0] == 3;
                     String name = "normGemv " + (bf16 ? "bf16" : "fp32") + " rows " + s[0] + " in " + s[1] + " out " + s[2]
                             + (first ? " no residual" : "") + " on " + d.id();
-                    tests.add(dynamicTest(name, () -> normCase(name, d, s[0], s[1], s[2], bf16, first)));
+                    tests.add(dynamicTest(name, () -> normCase(name, d, s[0], s[1], s[2], bf16, first, FusedGemv.FewRowForm.STAGED)));
+                    if (bf16 && s[0] <= FusedGemv.WARP_FORM_MAX_ROWS) {
+                        tests.add(dynamicTest(name + " (warp form)", () -> normCase(name, d, s[0], s[1], s[2], true, first,
+                                FusedGemv.FewRowForm.WARP)));
+                    }
                 }
             }
         }
         return tests;
     }
 
-    private static void normCase(String name, ComputeDevice d, int rows, int in, int out, boolean bf16, boolean first) {
+    private static void normCase(String name, ComputeDevice d, int rows, int in, int out, boolean bf16, boolean first,
+                                 FusedGemv.FewRowForm form) {
         Random r = new Random(rows * 1000 + in + out);
         FloatArray hidden = fill(r, (long) rows * in), residual = fill(r, (long) rows * in), normW = fill(r, in);
         FloatArray w = fill(r, (long) out * in), bias = first ? null : fill(r, out);
@@ -71,7 +77,7 @@ class FusedGemvTest {
         FloatArray wDev = bf16 ? LinearBf16.packedView(wb) : w;
         GraphParts.runOnce(d, "fg", GraphParts.arrays(hidden, first ? null : residual, normW, wDev, bias), List.of(y, resOut),
                 (g, grids) -> FusedGemv.addNormGemv(g, grids, "p", rows, in, out, hidden, first ? null : residual, normW, wDev,
-                        bf16, bias, y, resOut, 1e-5f));
+                        bf16, bias, y, resOut, 1e-5f, form));
         assertClose(name + " y", want, y);
         assertClose(name + " residual", resRef, resOut);
     }
@@ -142,16 +148,18 @@ class FusedGemvTest {
             // batch, heads, headdim, groups, dstate, out
             for (int[] s : new int[][] {{1, 4, 16, 1, 16, 33}, {2, 8, 16, 2, 16, 64}, {2, 8, 32, 4, 8, 7}, {1, 24, 64, 1, 8, 4}}) {
                 for (boolean bias : new boolean[] {false, true}) {
-                    String name = "preGatedGemv batch " + s[0] + " dInner " + s[1] * s[2] + " norm groups " + s[3] + " out " + s[5]
-                            + (bias ? " bias" : "") + " on " + d.id();
-                    tests.add(dynamicTest(name, () -> preGatedCase(name, d, s, bias)));
+                    for (FusedGemv.FewRowForm form : FusedGemv.FewRowForm.values()) {
+                        String name = "preGatedGemv batch " + s[0] + " dInner " + s[1] * s[2] + " norm groups " + s[3] + " out " + s[5]
+                                + (bias ? " bias" : "") + " " + form + " on " + d.id();
+                        tests.add(dynamicTest(name, () -> preGatedCase(name, d, s, bias, form)));
+                    }
                 }
             }
         }
         return tests;
     }
 
-    private static void preGatedCase(String name, ComputeDevice d, int[] s, boolean withBias) {
+    private static void preGatedCase(String name, ComputeDevice d, int[] s, boolean withBias, FusedGemv.FewRowForm form) {
         Mamba2Decode.Shape shape = new Mamba2Decode.Shape(s[0], s[1], s[2], s[3], s[4], 4, true, 0f, Float.POSITIVE_INFINITY);
         int rows = shape.batch(), in = shape.dInner(), out = s[5], groupSize = in / s[3];
         Random r = new Random(rows * 1000 + in + out + 7);
@@ -180,7 +188,7 @@ class FusedGemvTest {
         FloatArray wDev = LinearBf16.packedView(wb);
         GraphParts.runOnce(d, "fg", GraphParts.arrays(gated, zxbcdt, gateW, wDev, bias, conv), List.of(y, conv),
                 (g, grids) -> FusedGemv.addGatedNormGemv(g, grids, "p", shape, out, gated, zxbcdt, gateW, wDev, true, bias, y, conv,
-                        groupSize, 1e-5f, false, true));
+                        groupSize, 1e-5f, false, true, form));
         assertClose(name + " y", want, y);
         assertClose(name + " conv state", convRef, conv);
     }

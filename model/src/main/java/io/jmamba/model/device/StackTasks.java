@@ -35,6 +35,13 @@ final class StackTasks {
     private final FloatArray placeholder = new FloatArray(1);
     private final List<MixerTasks> mixers = new ArrayList<>();
 
+    /**
+     * Decode steps whose lm_head runs on the cuBLAS bf16 GEMM: the final norm writes bf16 for it instead of fp32 that a
+     * cast kernel rounds to the same values; {@code -Djmamba.decode.bf16GemmInputs=false} keeps the cast (as for the
+     * layers' GEMMs, {@link Mamba2Tasks}).
+     */
+    static final boolean DECODE_BF16_HEAD_INPUT = !"false".equals(System.getProperty("jmamba.decode.bf16GemmInputs"));
+
     /** {@code choices}: variants of the fast kernels (the portable set has its own kernels); fp32 weights. */
     StackTasks(ModelWeights weights, KernelSet kernels, KernelChoices choices) {
         this(weights, kernels, choices, java.util.Map.of());
@@ -104,10 +111,20 @@ final class StackTasks {
             }
             mixers.get(l).add(g, grids, "l" + l + "_", a.layer(l));
         }
-        norm(g, grids, "norm_f", a, w.normF(), false);
         FloatArray headIn = a.normed;
         int rows = a.tokens;
-        if (!a.allPositions) {
+        if (fast && a.seqlen == 1 && DECODE_BF16_HEAD_INPUT && linears.takesBf16Input(w.lmHead(), rows)) {
+            // a decode step's head on the cuBLAS bf16 GEMM: the norm writes its input in bf16 (no cast launch), and one
+            // position per sequence needs no last-position copy
+            BFloat16Array head16 = a.scratch.getBf16("head_in16", (long) rows * d);
+            RmsNorm.addToBf16Out(g, grids, "norm_f", a.tokens, d, c.normEps(), a.hidden, a.residual, w.normF(), head16,
+                    a.residual);
+            linears.addBf16Input(g, grids, "lm_head", rows, d, c.vocabSize(), head16, w.lmHead(), null, a.logits);
+            output(g, grids, a, fast);
+            return;
+        }
+        norm(g, grids, "norm_f", a, w.normF(), false);
+        if (!a.allPositions && a.seqlen > 1) {
             g.task("last", ModelKernels::lastPositions, a.normed, a.lastRows, a.batch, a.seqlen, d);
             headIn = a.lastRows;
             rows = a.batch;

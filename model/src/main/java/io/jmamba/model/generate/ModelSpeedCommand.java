@@ -119,6 +119,7 @@ public final class ModelSpeedCommand {
             out.printf(Locale.ROOT, "model: %s, %d layers, d_model %d, d_state %d, vocab %d on %s%n", c.architecture(),
                     c.nLayer(), c.dModel(), c.dState(), c.vocabSize(), reference ? "reference" : device.id() + " (" + device.name() + "), " + kernels.name().toLowerCase(Locale.ROOT) + " kernels, linear " + linear.name().toLowerCase(Locale.ROOT) + ", " + transpose + " transposes, "
                     + precision.name().toLowerCase(Locale.ROOT) + " weights, " + decodeKind + " decode, " + activations + " prefill activations");
+            printSwitches(out, device);
             try (InferenceEngine e = reference ? new ReferenceEngine(weights) : new DeviceEngine(weights, device, true, kernels).withChoices(choices)) {
                 for (int len : lengths) {
                     ModelSpeed.Prefill p = ModelSpeed.prefill(e, 1, len, 2, 7);
@@ -184,6 +185,23 @@ public final class ModelSpeedCommand {
             }
             default -> throw new IllegalArgumentException("--linear must be auto, jit, cublas, cublas-tf32 or cublas-gemv-tree, got \"" + name + "\"");
         };
+    }
+
+    /**
+     * The -Djmamba.* properties of this run and whether CUDA launches use programmatic dependent launch, so that
+     * before/after runs of one build say which variant they timed.
+     */
+    private static void printSwitches(PrintStream out, ComputeDevice device) {
+        java.util.List<String> set = new java.util.ArrayList<>();
+        for (String name : new java.util.TreeSet<>(System.getProperties().stringPropertyNames())) {
+            if (name.startsWith("jmamba.")) {
+                set.add("-D" + name + "=" + System.getProperty(name));
+            }
+        }
+        String pdl = device instanceof io.jmamba.runtime.backend.cuda.CudaDevice cuda
+                ? ", programmatic dependent launch " + (io.jmamba.runtime.backend.cuda.CudaSession.programmaticLaunchesOn(cuda) ? "on" : "off")
+                : "";
+        out.printf(Locale.ROOT, "switches: %s%s%n", set.isEmpty() ? "none" : String.join(" ", set), pdl);
     }
 
     private static int[] ints(String s) {

@@ -106,11 +106,22 @@ public final class Mamba2Tasks implements MixerTasks {
      * the fp32 input: a bf16-activation prefill whose in_proj runs on cuBLAS in bf16 (no cast kernel then).
      */
     public BFloat16Array bf16Input(LayerIo io) {
-        if (!bf16Activations || io.seqlen() == 1 || !linears.takesBf16Input(w.inProj(), io.tokens())) {
+        if (!linears.takesBf16Input(w.inProj(), io.tokens())) {
+            return null;
+        }
+        boolean decode = io.seqlen() == 1;
+        if (decode ? !(fusedDecode && DECODE_BF16_GEMM_INPUTS) : !bf16Activations) {
             return null;
         }
         return io.scratch().getBf16("m2_in16", (long) io.tokens() * c.dModel());
     }
+
+    /**
+     * Decode steps beyond the fused GEMVs' rows (fused decode, bf16 weights on cuBLAS): the norms before in_proj and
+     * out_proj write their output in bf16 for the GEMMs, instead of fp32 that a cast kernel then rounds to the same
+     * bf16 values (two launches fewer per layer). {@code -Djmamba.decode.bf16GemmInputs=false} keeps the casts.
+     */
+    static final boolean DECODE_BF16_GEMM_INPUTS = !"false".equals(System.getProperty("jmamba.decode.bf16GemmInputs"));
 
     @Override
     public void add(TaskGraph g, GridScheduler grids, String p, LayerIo io) {
@@ -151,11 +162,27 @@ public final class Mamba2Tasks implements MixerTasks {
         if (len == 1 && fusedDecode) {
             // two kernels between the linear layers, reading zxbcdt in place (see Mamba2DecodeKernels)
             Mamba2Decode.Shape shape = new Mamba2Decode.Shape(b, heads, hd, gr, n, width, true, c.dtLimitLow(), c.dtLimitHigh());
+            // convSsm writes y * silu(z) where the norm after it takes the gated y (no exps, one pass there)
+            boolean preGated = Mamba2Decode.preGatedNormFits(dI / gr, c.normBeforeGate());
             Mamba2Decode.addConvSsm(g, grids, p + "f", shape, zxbcdt, io.convState(), w.convWeight(), w.convBias(),
-                    io.ssmState(), w.a(), w.d(), w.dtBias(), y);
-            Mamba2Decode.addGatedNormShift(g, grids, p + "f", shape, y, zxbcdt, w.gateNorm(), yn, io.convState(), dI / gr,
-                    c.normEps(), c.normBeforeGate());
-            linears.add(g, grids, p + "out", t, dI, d, yn, w.outProj(), w.outProjBias(), io.out());
+                    io.ssmState(), w.a(), w.d(), w.dtBias(), y, preGated);
+            boolean bf16Out = DECODE_BF16_GEMM_INPUTS && linears.takesBf16Input(w.outProj(), t);
+            BFloat16Array yn16 = bf16Out ? s.getBf16("m2_yn16", (long) t * dI) : null;
+            if (preGated) {
+                Mamba2Decode.addPreGatedNormShift(g, grids, p + "f", shape, y, zxbcdt, w.gateNorm(), bf16Out ? yn16 : yn,
+                        io.convState(), dI / gr, c.normEps());
+            } else if (bf16Out) {
+                Mamba2Decode.addGatedNormShiftBf16Out(g, grids, p + "f", shape, y, zxbcdt, w.gateNorm(), yn16, io.convState(),
+                        dI / gr, c.normEps(), c.normBeforeGate());
+            } else {
+                Mamba2Decode.addGatedNormShift(g, grids, p + "f", shape, y, zxbcdt, w.gateNorm(), yn, io.convState(), dI / gr,
+                        c.normEps(), c.normBeforeGate());
+            }
+            if (bf16Out) {
+                linears.addBf16Input(g, grids, p + "out", t, dI, d, yn16, w.outProj(), w.outProjBias(), io.out());
+            } else {
+                linears.add(g, grids, p + "out", t, dI, d, yn, w.outProj(), w.outProjBias(), io.out());
+            }
             return;
         }
         if (len == 1) {

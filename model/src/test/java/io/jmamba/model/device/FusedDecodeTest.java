@@ -78,10 +78,31 @@ class FusedDecodeTest {
         assertEquals(unfused.size() - 2 * 3, five.size(), "per layer five tasks become two: " + unfused + " vs " + five);
     }
 
+    /**
+     * Beyond the fused GEMVs' rows with bf16 weights on cuBLAS (graph only: no GPU needed to build it), the norms
+     * before in_proj and out_proj write bf16 for the GEMMs: no cast launches.
+     */
+    @Test
+    void decodeBeyondTheFusedRowsFeedsTheBf16GemmsWithoutCasts() {
+        ModelWeights w = RandomWeights.generate(ModelPresets.mamba2(2, 128, 40), 5);
+        KernelChoices k = new KernelChoices(io.jmamba.kernels.nn.Linear.Path.AUTO_CUBLAS, true, WeightPrecision.BF16, true);
+        List<String> ids = taskIds(new StackTasks(w, KernelSet.FAST, k, Bf16Weights.of(w)), w, 8);
+        List<String> layer0 = ids.stream().filter(id -> id.startsWith("l0_")).toList();
+        assertEquals(List.of("l0_norm_rmsnorm", "l0_in_cublas", "l0_f_convssm", "l0_f_gnshift", "l0_out_cublas"), layer0,
+                ids.toString());
+        // the head likewise, and one position per sequence needs no last-position copy
+        assertTrue(ids.contains("norm_f_rmsnorm") && ids.contains("lm_head_cublas"), ids.toString());
+        assertTrue(ids.stream().noneMatch(id -> id.endsWith("_tobf16") || id.equals("last")), ids.toString());
+    }
+
     private static List<String> taskIds(ModelWeights w, boolean fused, int batch) {
         KernelChoices k = KernelChoices.PORTABLE_DEFAULT.withFusedDecode(fused);
+        return taskIds(new StackTasks(w, KernelSet.FAST, k), w, batch);
+    }
+
+    private static List<String> taskIds(StackTasks tasks, ModelWeights w, int batch) {
         TaskGraph g = new TaskGraph("g");
-        new StackTasks(w, KernelSet.FAST, k).addTo(g, new GridScheduler(), new Activations(w.config(), batch, 1, Output.GREEDY_IDS));
+        tasks.addTo(g, new GridScheduler(), new Activations(w.config(), batch, 1, Output.GREEDY_IDS));
         List<String> ids = new ArrayList<>();
         for (GraphAction a : g.snapshot().actions()) {
             if (a instanceof GraphAction.Task t) {

@@ -18,13 +18,13 @@ import java.util.Optional;
 /**
  * On CUDA, with CUDA graphs: the bf16-weight engine with the fused decode step against the same engine with
  * the unfused step. Both prefill through the same kernels (cuBLAS bf16), and a decode step differs only in
- * summation order (fused GEMVs at batch 2; at batch 8 the conv + SSM and gated-norm kernels between
+ * summation order (fused GEMVs at batches 1 and 2; at batch 8 the conv + SSM and gated-norm kernels between
  * cuBLAS GEMMs), so the fixtures' fp32 tolerance holds.
  */
 @Tag("gpu")
 class Bf16FusedEngineGpuTest {
     @ParameterizedTest
-    @CsvSource({"2", "8"})
+    @CsvSource({"1", "2", "8"})
     void fusedBf16DecodeMatchesUnfusedBf16Decode(int batch) {
         Optional<ComputeDevice> device = Optional.of(CudaGraphDecodeTest.requiredCuda());
         ModelWeights w = RandomWeights.generate(ModelPresets.mamba2(3, 768, 1000), 9);

@@ -254,6 +254,33 @@ public class KernelContext {
         throw outsideLaunch("mmaTf32Frag");
     }
 
+    // ---------------------------------------------------------------- programmatic dependent launch
+
+    /**
+     * Waits until the launch before this one on the stream has finished and its memory writes are visible
+     * (CUDA on compute capability 9.0+: {@code griddepcontrol.wait}). A kernel that calls it is launched with
+     * programmatic stream serialisation: it may start while the previous kernel still runs (once that one has
+     * called {@link #launchDependents()} in every work-group, or finished), so the code before this call may
+     * only read memory that the previous launch does not write (weights, say) and must not write anything.
+     * Every work-item must call it before it touches data of an earlier launch. The CUDA backend launches
+     * such kernels plainly when {@code -Djmamba.cuda.pdl=false}, on older GPUs or drivers; then, and on
+     * OpenCL and the JVM, where launches on a queue run one after the other, it does nothing.
+     */
+    public void gridDependencyWait() {
+        // in order: the previous launch has finished before this one starts
+    }
+
+    /**
+     * Lets the next launch on the stream start early, once every work-group of this one has called it or
+     * finished (CUDA on compute capability 9.0+: {@code griddepcontrol.launch_dependents}). It does not
+     * publish this kernel's writes: the next kernel's {@link #gridDependencyWait()} still waits for this one
+     * to finish. Call it after {@link #gridDependencyWait()}, so that at most two kernels overlap and the
+     * early part of the next one only runs beside this one. A no-op where {@link #gridDependencyWait()} is.
+     */
+    public void launchDependents() {
+        // in order: nothing to release early
+    }
+
     private static IllegalStateException outsideLaunch(String what) {
         return new IllegalStateException("KernelContext." + what + " is only valid inside a kernel launch");
     }

@@ -255,6 +255,9 @@ final class CEmitter {
                 case "barrier.global" -> {
                     return c.barrier(true);
                 }
+                case GridDependencyOps.WAIT, GridDependencyOps.LAUNCH -> {
+                    return GridDependencyOps.statement(call.callee(), c.cuda, helpers);
+                }
                 case "atomic.add" -> {
                     ArrayRef a = (ArrayRef) call.args().get(0);
                     String at = "&" + a.cName() + "[" + expr((Expr) call.args().get(1), vars) + "]";

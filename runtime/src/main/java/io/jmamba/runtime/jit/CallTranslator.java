@@ -105,6 +105,15 @@ final class CallTranslator {
                 tr.emit(new Stmt.Call(null, name.equals("localBarrier") ? "barrier.local" : "barrier.global",
                         List.of(), true));
             }
+            case "gridDependencyWait", "launchDependents" -> {
+                // a compiler barrier on CUDA: loads before it stay before, loads after it stay after
+                tr.protectMemoryBeforeCall();
+                if (name.equals("gridDependencyWait")) {
+                    program.usesGridDependency = true;
+                }
+                tr.emit(new Stmt.Call(null, name.equals("gridDependencyWait") ? GridDependencyOps.WAIT : GridDependencyOps.LAUNCH,
+                        List.of(), true));
+            }
             case "allocateFloatLocalArray", "allocateIntLocalArray", "allocateLongLocalArray",
                  "allocateDoubleLocalArray" -> allocateLocal(name, (Expr) args.get(0));
             case "atomicAdd" -> {

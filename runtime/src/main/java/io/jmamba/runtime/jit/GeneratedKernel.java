@@ -15,6 +15,8 @@ import java.util.List;
  * @param localMemoryBytes bytes of work-group local memory the kernel declares
  * @param usesWarpOps     whether the kernel calls KernelContext warp operations: then its launches need a
  *                        local size that {@link WarpLaunchRule} accepts
+ * @param usesGridDependency whether the kernel calls KernelContext.gridDependencyWait: then CUDA may launch it
+ *                        with programmatic stream serialisation (it starts while the previous kernel drains)
  */
 public record GeneratedKernel(String entryName,
                               String source,
@@ -24,10 +26,18 @@ public record GeneratedKernel(String entryName,
                               boolean usesContext,
                               boolean usesBarriers,
                               long localMemoryBytes,
-                              boolean usesWarpOps) {
+                              boolean usesWarpOps,
+                              boolean usesGridDependency) {
     /** A kernel without warp operations (hand-written sources, tests). */
     public GeneratedKernel(String entryName, String source, Dialect dialect, List<KernelParam> params,
                            List<ParallelLoop> parallelLoops, boolean usesContext, boolean usesBarriers, long localMemoryBytes) {
-        this(entryName, source, dialect, params, parallelLoops, usesContext, usesBarriers, localMemoryBytes, false);
+        this(entryName, source, dialect, params, parallelLoops, usesContext, usesBarriers, localMemoryBytes, false, false);
+    }
+
+    /** A kernel that does not wait on the previous launch (see {@code usesGridDependency}). */
+    public GeneratedKernel(String entryName, String source, Dialect dialect, List<KernelParam> params,
+                           List<ParallelLoop> parallelLoops, boolean usesContext, boolean usesBarriers, long localMemoryBytes,
+                           boolean usesWarpOps) {
+        this(entryName, source, dialect, params, parallelLoops, usesContext, usesBarriers, localMemoryBytes, usesWarpOps, false);
     }
 }

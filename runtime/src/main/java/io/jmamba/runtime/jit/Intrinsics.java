@@ -26,7 +26,8 @@ final class Intrinsics {
     private static final Set<String> CONTEXT_METHODS = Set.of("localBarrier", "globalBarrier", "allocateFloatLocalArray",
             "allocateIntLocalArray", "allocateLongLocalArray", "allocateDoubleLocalArray", "atomicAdd", "warpSize", "laneId",
             "shuffle", "shuffleXor", "shuffleUp", "shuffleDown", "warpReduceSum", "warpReduceMax", "warpReduceMin",
-            "warpInclusiveScanSum", "mmaBf16", "mmaF16", "mmaBf16Frag", "mmaF16Frag", "mmaTf32Frag");
+            "warpInclusiveScanSum", "mmaBf16", "mmaF16", "mmaBf16Frag", "mmaF16Frag", "mmaTf32Frag",
+            "gridDependencyWait", "launchDependents");
     /** KernelContext warp operations and the IR intrinsic each becomes (see {@link WarpOps}). */
     static final java.util.Map<String, String> WARP_METHODS = java.util.Map.of("shuffle", "warp.shfl",
             "shuffleXor", "warp.xor", "shuffleUp", "warp.up", "shuffleDown", "warp.down", "warpReduceSum", "warp.sum",

@@ -268,6 +268,7 @@ final class JavaHelpers {
                 }""");
         WarpOps.defineHelpers(); // after jm_fmax and friends, which they use
         MmaOps.defineHelpers(); // after jm_bf16_to_float
+        GridDependencyOps.defineHelpers();
     }
 
     private final Set<String> used = new LinkedHashSet<>();

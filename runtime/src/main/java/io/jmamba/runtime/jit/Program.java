@@ -22,6 +22,11 @@ final class Program {
     boolean usesBarriers;
     /** Whether some function calls a warp operation or MMA (launches then need warp-shaped work-groups). */
     boolean usesWarpOps;
+    /**
+     * Whether some function calls KernelContext.gridDependencyWait (CUDA then launches the kernel with
+     * programmatic stream serialisation).
+     */
+    boolean usesGridDependency;
     /** Whether some function exchanges values between lanes (OpenCL then needs the work-group scratch array). */
     boolean usesWarpScratch;
     final ClassLoader loader;

@@ -39,7 +39,9 @@
  * IntArray, FloatArray (a compare-and-swap loop on OpenCL 1.2) and local int arrays; warp operations
  * (warpSize, laneId, shuffle, shuffleXor, shuffleUp, shuffleDown, warpReduceSum/Max/Min,
  * warpInclusiveScanSum: CUDA's shuffles, emulated through local memory and barriers on OpenCL, see
- * {@code WarpOps}); bf16 arrays as 16-bit patterns with integer conversions; java.lang.Math,
+ * {@code WarpOps}); gridDependencyWait and launchDependents (programmatic dependent launch: PTX
+ * {@code griddepcontrol} on CUDA for compute capability 9.0+, comments on OpenCL, see {@code GridDependencyOps});
+ * bf16 arrays as 16-bit patterns with integer conversions; java.lang.Math,
  * StrictMath and KernelMath functions (exp, exp2, log, log1p, expm1, sqrt, rsqrt, tanh, sin, cos, tan, asin,
  * acos, atan, atan2, sinh, cosh, pow, hypot, cbrt, log10, rint, floor, ceil, fma, abs, min, max with
  * Java's NaN and signed-zero rules, round, floorDiv, floorMod, signum); Float/Double bit casts, isNaN,

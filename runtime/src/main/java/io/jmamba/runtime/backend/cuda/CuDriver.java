@@ -25,6 +25,7 @@ final class CuDriver {
     static final int CUDA_SUCCESS = 0;
     static final int CUDA_ERROR_OUT_OF_MEMORY = 2;
     static final int CUDA_ERROR_NOT_READY = 600;
+    static final int CUDA_ERROR_NOT_SUPPORTED = 801;
 
     static final int ATTR_MAX_THREADS_PER_BLOCK = 1;
     static final int ATTR_MAX_BLOCK_DIM_X = 2;
@@ -80,6 +81,9 @@ final class CuDriver {
     private static final MethodHandle FUNC_GET_ATTRIBUTE = fn(fd(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS), "cuFuncGetAttribute");
     private static final MethodHandle LAUNCH_KERNEL = fn(fd(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT,
             JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS), "cuLaunchKernel");
+    /** cuLaunchKernelEx (CUDA 11.8+); null where the driver lacks it (then every launch is plain). */
+    private static final MethodHandle LAUNCH_KERNEL_EX = LIB.find("cuLaunchKernelEx").map(s ->
+            java.lang.foreign.Linker.nativeLinker().downcallHandle(s, fd(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS))).orElse(null);
     private static final MethodHandle STREAM_CREATE = fn(fd(JAVA_INT, ADDRESS, JAVA_INT), "cuStreamCreate");
     private static final MethodHandle STREAM_DESTROY = fn(fd(JAVA_INT, ADDRESS), "cuStreamDestroy_v2");
     private static final MethodHandle STREAM_SYNCHRONIZE = fn(fd(JAVA_INT, ADDRESS), "cuStreamSynchronize");
@@ -358,6 +362,23 @@ final class CuDriver {
                             MemorySegment stream, MemorySegment params) {
         try {
             return (int) LAUNCH_KERNEL.invokeExact(f, gx, gy, gz, bx, by, bz, sharedBytes, stream, params, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw Ffm.rethrow(t);
+        }
+    }
+
+    /** Whether the driver exports cuLaunchKernelEx. */
+    static boolean hasLaunchKernelEx() {
+        return LAUNCH_KERNEL_EX != null;
+    }
+
+    /**
+     * cuLaunchKernelEx with the configuration {@code config} ({@link LaunchAttributes} wrote it); returns the
+     * CUresult (the caller names the kernel in its exception).
+     */
+    static int launchKernelEx(MemorySegment config, MemorySegment f, MemorySegment params) {
+        try {
+            return (int) LAUNCH_KERNEL_EX.invokeExact(config, f, params, MemorySegment.NULL);
         } catch (Throwable t) {
             throw Ffm.rethrow(t);
         }

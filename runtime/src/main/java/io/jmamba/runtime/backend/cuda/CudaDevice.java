@@ -112,6 +112,11 @@ public final class CudaDevice implements ComputeDevice {
         return ccMinor;
     }
 
+    /** The CUDA driver's version, as cuDriverGetVersion gives it (12030 for 12.3). */
+    public int driverVersion() {
+        return driverVersion;
+    }
+
     /** "90" for compute capability 9.0: what NVRTC's --gpu-architecture=compute_XY wants. */
     public String architecture() {
         return ccMajor + "" + ccMinor;

@@ -43,6 +43,17 @@ public final class CudaSession implements GraphCaptureSession {
     private final MemorySegment scratch;
     private final KernelArguments arguments;
     private final HostTransfers transfers;
+    /**
+     * {@code -Djmamba.cuda.pdl=false} launches every kernel plainly, also those that call
+     * KernelContext.gridDependencyWait (to time programmatic dependent launch against plain launches in one build).
+     */
+    static final boolean PDL_PROPERTY = !"false".equals(System.getProperty("jmamba.cuda.pdl"));
+    /** The first driver that records programmatic launches into a graph from stream capture (CUDA 12.3). */
+    static final int PDL_MIN_DRIVER = 12030;
+
+    private final LaunchAttributes launchAttributes;
+    /** Whether kernels that wait on their predecessor get programmatic stream serialisation. */
+    private boolean programmaticLaunches;
     private final Set<CudaBuffer> buffers = new LinkedHashSet<>();
     /** Kernels loaded in this session, by what was generated (source and launch metadata). */
     private final Map<GeneratedKernel, CudaKernel> kernels = new HashMap<>();
@@ -68,6 +79,26 @@ public final class CudaSession implements GraphCaptureSession {
         this.scratch = arena.allocate(16);
         this.arguments = new KernelArguments(arena);
         this.transfers = new HostTransfers(stream);
+        this.launchAttributes = new LaunchAttributes(arena);
+        this.programmaticLaunches = programmaticLaunchesOn(device);
+    }
+
+    /**
+     * Whether sessions on {@code device} launch kernels that call KernelContext.gridDependencyWait with programmatic
+     * stream serialisation: compute capability 9.0+, driver 12.3+ with cuLaunchKernelEx, and not
+     * {@code -Djmamba.cuda.pdl=false}.
+     */
+    public static boolean programmaticLaunchesOn(CudaDevice device) {
+        return PDL_PROPERTY && device.computeCapabilityMajor() >= 9 && device.driverVersion() >= PDL_MIN_DRIVER
+                && CuDriver.hasLaunchKernelEx();
+    }
+
+    /**
+     * Whether this session launches kernels that call KernelContext.gridDependencyWait with programmatic
+     * stream serialisation (compute capability 9.0+, driver 12.3+, not switched off with -Djmamba.cuda.pdl=false).
+     */
+    public synchronized boolean programmaticLaunches() {
+        return programmaticLaunches;
     }
 
     @Override
@@ -256,10 +287,27 @@ public final class CudaSession implements GraphCaptureSession {
         if (timed) {
             CuDriver.eventRecord(timerStart, stream);
         }
-        int rc = CuDriver.launchKernel(k.function(), c.gridX(), c.gridY(), c.gridZ(), c.blockX(), c.blockY(), c.blockZ(),
-                0, stream, params);
+        boolean programmatic = programmaticLaunches && g.usesGridDependency();
+        int rc;
+        if (programmatic) {
+            rc = CuDriver.launchKernelEx(launchAttributes.programmatic(c, 0, stream), k.function(), params);
+            if (rc != CuDriver.CUDA_SUCCESS && !capturing) {
+                // a driver that declines the attribute: plain launches from now on (the kernels' waits are then no-ops);
+                // a launch refused with an error has not run, so launching it again is safe
+                System.err.println("jmamba: cuLaunchKernelEx with programmatic stream serialization failed on " + device.id()
+                        + " (" + CuDriver.errorName(rc) + ", kernel " + g.entryName() + "); launching plainly from now on");
+                programmaticLaunches = false;
+                programmatic = false;
+                rc = CuDriver.launchKernel(k.function(), c.gridX(), c.gridY(), c.gridZ(), c.blockX(), c.blockY(), c.blockZ(),
+                        0, stream, params);
+            }
+        } else {
+            rc = CuDriver.launchKernel(k.function(), c.gridX(), c.gridY(), c.gridZ(), c.blockX(), c.blockY(), c.blockZ(),
+                    0, stream, params);
+        }
         if (rc != CuDriver.CUDA_SUCCESS) {
-            throw new CudaException("cuLaunchKernel(" + g.entryName() + ", grid " + c.gridX() + "x" + c.gridY() + "x" + c.gridZ()
+            throw new CudaException((programmatic ? "cuLaunchKernelEx(programmatic stream serialization; "
+                    + "-Djmamba.cuda.pdl=false launches plainly) (" : "cuLaunchKernel(") + g.entryName() + ", grid " + c.gridX() + "x" + c.gridY() + "x" + c.gridZ()
                     + ", block " + c.blockX() + "x" + c.blockY() + "x" + c.blockZ() + ")", rc, CuDriver.errorName(rc));
         }
         if (!timed) {
