@@ -29,6 +29,31 @@ public final class SsdScanBf16 {
     private SsdScanBf16() {
     }
 
+    /** System property that picks the {@link Variant} of {@link #addTo} calls that name none ({@code STAGED} or {@code FRAG}). */
+    public static final String VARIANT_PROPERTY = "jmamba.ssd.bf16.variant";
+
+    /** Which chunkCb / chunkScan pair runs; cumsum, chunk states and state passing are the same in both. */
+    public enum Variant {
+        /** {@link SsdTensorKernels}: fp32 C B^T in row order, A operands loaded one 16-step ahead of their mma. */
+        STAGED,
+        /** {@link SsdFragKernels}: bf16 C B^T in A-fragment order, A operands loaded a whole slice ahead. */
+        FRAG;
+
+        /** The variant named by {@link #VARIANT_PROPERTY} (case-insensitive), {@link #STAGED} when it is unset. */
+        public static Variant fromProperty() {
+            String v = System.getProperty(VARIANT_PROPERTY);
+            if (v == null || v.isBlank()) {
+                return STAGED;
+            }
+            try {
+                return valueOf(v.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(VARIANT_PROPERTY + ": expected one of "
+                        + java.util.Arrays.toString(values()) + ", got '" + v + "'", e);
+            }
+        }
+    }
+
     /**
      * The device-resident intermediates of a bf16 SSD call: {@link SsdScan}'s fp32 ones and the state
      * entering each chunk in bf16 (batch, nchunks, heads, headdim, dstate). Shareable between calls of
@@ -81,7 +106,15 @@ public final class SsdScanBf16 {
      */
     public static Workspace addTo(TaskGraph graph, GridScheduler grids, String prefix, SsdConfig cfg,
                                   SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates, Workspace workspace) {
+        return addTo(graph, grids, prefix, cfg, in, out, finalStates, workspace, Variant.fromProperty());
+    }
+
+    /** {@link #addTo(TaskGraph, GridScheduler, String, SsdConfig, SsdBf16Inputs, BFloat16Array, FloatArray, Workspace)} with the chunkCb / chunkScan {@code variant}. */
+    public static Workspace addTo(TaskGraph graph, GridScheduler grids, String prefix, SsdConfig cfg,
+                                  SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates, Workspace workspace,
+                                  Variant variant) {
         Objects.requireNonNull(graph, "graph");
+        Objects.requireNonNull(variant, "variant");
         Objects.requireNonNull(grids, "grids");
         GraphParts.checkPrefix(prefix);
         validate(cfg);
@@ -130,27 +163,45 @@ public final class SsdScanBf16 {
                 batch, seqlen, heads, headdim, dstate, chunk, nchunks, in.initialStates() != null);
         grids.addWorkerGrid(g + t, GraphParts.loopGrid((long) headdim * dstate / 2, (long) batch * heads));
 
+        // FRAG keeps its bf16 fragment-ordered C B^T (half the floats) in the same scratch
         t = prefix + "_cb";
-        graph.task(t, SsdTensorKernels::chunkCb, new KernelContext(), in.C(), in.B(), ws.cb(), batch, seqlen, groups,
-                dstate, chunk, nchunks);
+        if (variant == Variant.FRAG) {
+            graph.task(t, SsdFragKernels::chunkCbFrag, new KernelContext(), in.C(), in.B(), ws.cb(), batch, seqlen, groups,
+                    dstate, chunk, nchunks);
+        } else {
+            graph.task(t, SsdTensorKernels::chunkCb, new KernelContext(), in.C(), in.B(), ws.cb(), batch, seqlen, groups,
+                    dstate, chunk, nchunks);
+        }
         grids.addWorkerGrid(g + t, grid(tiles[1], SsdTensorKernels.GROUP));
 
         t = prefix + "_scan";
-        graph.task(t, SsdTensorKernels::chunkScan, new KernelContext(), in.x(), z, d, in.C(), ws.cb(), ws.dtOut(),
-                ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
-                dMode.ordinal(), in.z() != null);
+        if (variant == Variant.FRAG) {
+            graph.task(t, SsdFragKernels::chunkScanFrag, new KernelContext(), in.x(), z, d, in.C(), ws.cb(), ws.dtOut(),
+                    ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
+                    dMode.ordinal(), in.z() != null);
+        } else {
+            graph.task(t, SsdTensorKernels::chunkScan, new KernelContext(), in.x(), z, d, in.C(), ws.cb(), ws.dtOut(),
+                    ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
+                    dMode.ordinal(), in.z() != null);
+        }
         grids.addWorkerGrid(g + t, grid(tiles[2], SsdTensorKernels.GROUP));
         return both;
     }
 
     /** Runs one bf16 SSD call on {@code device}: inputs in, five kernels, {@code out} and {@code finalStates} (when not null) back. */
     public static void run(ComputeDevice device, SsdConfig cfg, SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates) {
+        run(device, cfg, in, out, finalStates, Variant.fromProperty());
+    }
+
+    /** {@link #run(ComputeDevice, SsdConfig, SsdBf16Inputs, BFloat16Array, FloatArray)} with the chunkCb / chunkScan {@code variant}. */
+    public static void run(ComputeDevice device, SsdConfig cfg, SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates,
+                           Variant variant) {
         in.validate(validate(cfg));
         FloatArray fin = finalStates != null ? finalStates
                 : new FloatArray((long) cfg.batch() * cfg.heads() * cfg.headdim() * cfg.dstate());
         GraphParts.runOnce(device, "ssd_bf16",
                 GraphParts.arrays(in.x(), in.dt(), in.A(), in.B(), in.C(), in.D(), in.z(), in.dtBias(), in.initialStates()),
-                List.of(out, fin), (graph, grids) -> addTo(graph, grids, "ssd", cfg, in, out, fin, null));
+                List.of(out, fin), (graph, grids) -> addTo(graph, grids, "ssd", cfg, in, out, fin, null, variant));
     }
 
     private static WorkerGrid1D grid(long workGroups, int groupSize) {

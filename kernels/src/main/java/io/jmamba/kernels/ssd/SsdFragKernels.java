@@ -1,0 +1,367 @@
+package io.jmamba.kernels.ssd;
+
+import io.jmamba.runtime.api.BFloat16Array;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.KernelContext;
+import io.jmamba.runtime.api.KernelMath;
+import io.jmamba.runtime.api.LaunchBounds;
+
+import static io.jmamba.kernels.ssd.SsdTensorKernels.GROUP;
+import static io.jmamba.kernels.ssd.SsdTensorKernels.LOG2E;
+import static io.jmamba.kernels.ssd.SsdTensorKernels.MAX_CHUNK;
+import static io.jmamba.kernels.ssd.SsdTensorKernels.NT;
+import static io.jmamba.kernels.ssd.SsdTensorKernels.SLICE;
+import static io.jmamba.kernels.ssd.SsdTensorKernels.STAGE_PASSES;
+import static io.jmamba.kernels.ssd.SsdTensorKernels.STRIDE;
+import static io.jmamba.kernels.ssd.SsdTensorKernels.TILE;
+
+/**
+ * The FRAG variant of {@link SsdTensorKernels}' chunkCb and chunkScan ({@link SsdScanBf16.Variant#FRAG}):
+ * C B^T goes through global memory as bf16, already in the tensor-core A-fragment order, and every A
+ * operand of chunkScan is loaded a whole slice ahead of its mma.
+ *
+ * <p>Why: on the H100 the STAGED chunkScan is latency-bound (tensor pipe 6.6% active, DRAM 12%). Its
+ * A operands (fp32 cb, 8 loads of 4 bytes per lane and 16-step, half of each 32-byte sector unused
+ * per instruction; C pairs) were loaded one 16-step (8 mma) ahead, so every 16-step waited about one
+ * L2 latency. Here:
+ * <ul>
+ *   <li>{@link #chunkCbFrag} writes each 16 x 16 tile of C B^T as the four bf16-pair registers a0..a3
+ *       of the m16n8k16 A fragment, register r of lane l at {@code tile + 32 r + l}: chunkScan's loads are
+ *       four fully used 128-byte lines per warp and 16-step, and the CB scratch is half the bytes (written
+ *       once, read by every head of the group). The bf16 rounding of C B^T adds one rounding before the
+ *       weights' own (mamba_ssm rounds the weights to bf16 too); the fixture tolerance is unchanged.</li>
+ *   <li>{@link #chunkScanFrag} keeps the slice's 16 A-operand registers in a rolling prefetch: right after
+ *       16-step q of slice k has consumed its registers, the same registers are reloaded with 16-step q of
+ *       slice k + 1, so each load has a whole slice (32 mma per warp and a barrier) to arrive, at no extra
+ *       registers over one slice's operands.</li>
+ *   <li>The inter-chunk term multiplies the raw C (no exp(dA_l) scaling and re-rounding of C per 16-step)
+ *       and scales the accumulator rows by exp(dA_l) once, before the intra-chunk term is added (as
+ *       mamba_ssm's Triton chunk scan does): fewer instructions and one rounding less.</li>
+ * </ul>
+ * The B operands (the bf16 state, x) are staged in local memory exactly as in {@link SsdTensorKernels#chunkScan};
+ * the tiling, launch and limits are those of {@link SsdTensorKernels}. The CB scratch ({@link #cbFragSize}
+ * floats) holds bf16 pairs as float bits and fits in the fp32 CB scratch of {@link SsdScan.Workspace}.
+ */
+public final class SsdFragKernels {
+    private SsdFragKernels() {
+    }
+
+    /** 16-steps (mma k16) per staged slice. */
+    static final int STEPS = SLICE / 16;
+    /** Ints of one 16 x 16 A-fragment tile: four registers of 32 lanes. */
+    static final int FRAG = 4 * KernelContext.WARP_SIZE;
+    /**
+     * chunkScanFrag's launch bounds: 4 groups of 4 warps per multiprocessor. At 5 (96 registers) sm_90 ptxas
+     * spills the rolling prefetch; at 4 it has 128.
+     */
+    static final int SCAN_GROUPS_PER_SM = 4;
+
+    /** Floats of the fragment-ordered CB scratch: a chunk x chunk bf16 matrix per (batch, chunk, group), two per float. */
+    public static long cbFragSize(SsdConfig cfg) {
+        return (long) cfg.batch() * cfg.nchunks() * cfg.groups() * cfg.chunkSize() * cfg.chunkSize() / 2;
+    }
+
+    /** First int of the A-fragment tile (l rows 16 lt..16 lt + 15, s columns 16 st..16 st + 15) of chunk-group {@code i}. */
+    static long fragTile(long i, int chunk, int lt, int st) {
+        long tiles = chunk / 16;
+        return ((i * tiles + lt) * tiles + st) * FRAG;
+    }
+
+    /**
+     * {@link SsdTensorKernels#chunkCb} (the same tiles: on and below the diagonal 64 x 64 blocks, rows and
+     * columns past the sequence zero, the upper triangle inside diagonal blocks unmasked), written as bf16
+     * A fragments: for tile (lt, st) lane l stores a0 (row 16 lt + l / 4, columns 16 st + 2 (l % 4) + {0, 1}),
+     * a1 (the row 8 below), a2 (the columns 8 right), a3 (both) at {@link #fragTile} + 32 r + l. The mma
+     * accumulators hold exactly these pairs: n8 tile 2m gives a0 and a1, n8 tile 2m + 1 gives a2 and a3.
+     */
+    @LaunchBounds(maxThreads = GROUP, minBlocksPerMultiprocessor = 6)
+    public static void chunkCbFrag(KernelContext ctx, BFloat16Array C, BFloat16Array B, FloatArray cbFrag, int batch,
+                                   int seqlen, int groups, int dstate, int chunk, int nchunks) {
+        float[] acc = new float[NT * 4];
+        int lane = ctx.laneId();
+        int warp = ctx.localIdx / KernelContext.WARP_SIZE;
+        int gq = lane / 4;
+        int t = lane % 4;
+        int tilesQ = chunk / TILE;
+        int grp = ctx.groupIdx;
+        int s0 = (grp % tilesQ) * TILE;
+        int l0 = ((grp / tilesQ) % tilesQ) * TILE;
+        int i = grp / (tilesQ * tilesQ);
+        int g = i % groups;
+        int c = (i / groups) % nchunks;
+        int b = i / (groups * nchunks);
+        int len = Math.min(chunk, seqlen - c * chunk);
+        if (s0 <= l0 && l0 < len) { // uniform over the group
+            int rowStep = groups * dstate;
+            long base = ((long) b * seqlen + (long) c * chunk) * rowStep + (long) g * dstate + 2 * t;
+            int la = l0 + 16 * warp + gq;
+            int lb = la + 8;
+            boolean inA = la < len;
+            boolean inB = lb < len;
+            long aRow = base + (long) la * rowStep;
+            long bRow = base + (long) lb * rowStep;
+            for (int k = 0; k < dstate; k += 16) {
+                int a0 = 0;
+                int a1 = 0;
+                int a2 = 0;
+                int a3 = 0;
+                if (inA) {
+                    a0 = C.getPair(aRow + k);
+                    a2 = C.getPair(aRow + k + 8);
+                }
+                if (inB) {
+                    a1 = C.getPair(bRow + k);
+                    a3 = C.getPair(bRow + k + 8);
+                }
+                for (int j = 0; j < NT; j++) {
+                    int s = s0 + 8 * j + gq;
+                    int b0 = 0;
+                    int b1 = 0;
+                    if (s < len) {
+                        long sRow = base + (long) s * rowStep + k;
+                        b0 = B.getPair(sRow);
+                        b1 = B.getPair(sRow + 8);
+                    }
+                    ctx.mmaBf16Frag(a0, a1, a2, a3, b0, b1, acc, 4 * j);
+                }
+            }
+            long tile = fragTile(i, chunk, l0 / 16 + warp, s0 / 16) + lane;
+            for (int m = 0; m < NT / 2; m++) {
+                long at = tile + (long) m * FRAG;
+                cbFrag.set(at, Float.intBitsToFloat(KernelMath.packBf16x2(acc[8 * m], acc[8 * m + 1])));
+                cbFrag.set(at + 32, Float.intBitsToFloat(KernelMath.packBf16x2(acc[8 * m + 2], acc[8 * m + 3])));
+                cbFrag.set(at + 64, Float.intBitsToFloat(KernelMath.packBf16x2(acc[8 * m + 4], acc[8 * m + 5])));
+                cbFrag.set(at + 96, Float.intBitsToFloat(KernelMath.packBf16x2(acc[8 * m + 6], acc[8 * m + 7])));
+            }
+        }
+    }
+
+    /**
+     * {@link SsdTensorKernels#chunkScan} (same inputs, output and tiling) reading C B^T from
+     * {@link #chunkCbFrag}'s fragment-ordered bf16 scratch, with the rolling A-operand prefetch and the
+     * accumulator-scaled inter-chunk term described in the class comment.
+     *
+     * @param dMode 0: no D, 1: D per head, 2: D per (head, channel)
+     */
+    @LaunchBounds(maxThreads = GROUP, minBlocksPerMultiprocessor = SCAN_GROUPS_PER_SM)
+    public static void chunkScanFrag(KernelContext ctx, BFloat16Array x, BFloat16Array z, FloatArray D, BFloat16Array C,
+                                     FloatArray cbFrag, FloatArray dtOut, FloatArray dACumsum, BFloat16Array statesIn,
+                                     BFloat16Array out, int batch, int seqlen, int heads, int headdim, int groups,
+                                     int dstate, int chunk, int nchunks, int dMode, boolean hasZ) {
+        int[] stage = ctx.allocateIntLocalArray(2 * TILE * STRIDE); // two buffers, as in SsdTensorKernels.chunkScan
+        float[] dA2 = ctx.allocateFloatLocalArray(MAX_CHUNK);
+        float[] dtl = ctx.allocateFloatLocalArray(MAX_CHUNK);
+        float[] acc = new float[NT * 4];
+        int[] pre = new int[2 * STAGE_PASSES]; // the next slice's staging loads (B operands), in registers
+        int[] av = new int[4 * STEPS]; // the raw A operands (C pairs or cb pairs) of the next slice to multiply
+        int lid = ctx.localIdx;
+        int lane = ctx.laneId();
+        int warp = lid / KernelContext.WARP_SIZE;
+        int gq = lane / 4;
+        int t = lane % 4;
+        int tilesP = (headdim + TILE - 1) / TILE;
+        int tilesQ = chunk / TILE;
+        int grp = ctx.groupIdx;
+        int p0 = (grp % tilesP) * TILE;
+        int l0 = ((grp / tilesP) % tilesQ) * TILE;
+        int i = grp / (tilesP * tilesQ);
+        int h = i % heads;
+        int c = (i / heads) % nchunks;
+        int b = i / (heads * nchunks);
+        int g = h / (heads / groups);
+        int len = Math.min(chunk, seqlen - c * chunk);
+        int pLeft = headdim - p0;
+        if (l0 < len) { // uniform over the group
+            long cs = (((long) b * heads + h) * nchunks + c) * chunk;
+            int sEnd = Math.min(l0 + TILE, len);
+            for (int s = lid; s < sEnd; s += GROUP) {
+                dA2[s] = dACumsum.get(cs + s) * LOG2E;
+                dtl[s] = dtOut.get(cs + s);
+            }
+            long row0 = (long) b * seqlen + (long) c * chunk;
+            int la = l0 + 16 * warp + gq;
+            int lb = la + 8;
+            boolean inA = la < len;
+            boolean inB = lb < len;
+            float dAa = 0f;
+            float dAb = 0f;
+            float ea = 0f;
+            float eb = 0f;
+            if (inA) {
+                dAa = dACumsum.get(cs + la) * LOG2E;
+                ea = KernelMath.exp2Approx(dAa);
+            }
+            if (inB) {
+                dAb = dACumsum.get(cs + lb) * LOG2E;
+                eb = KernelMath.exp2Approx(dAb);
+            }
+            // rows past the sequence read the last row's C (finite; their outputs are not stored)
+            int cRow = groups * dstate;
+            long cA = (row0 * groups + g) * dstate + (long) Math.min(la, len - 1) * cRow + 2 * t;
+            long cB = (row0 * groups + g) * dstate + (long) Math.min(lb, len - 1) * cRow + 2 * t;
+            int lastA = inA ? la : -1; // the last token row la keeps (none past the sequence)
+            int lastB = inB ? lb : -1;
+            long cbRow = fragTile(((long) b * nchunks + c) * groups + g, chunk, l0 / 16 + warp, 0) + lane;
+            long sBase = ((long) i * headdim + p0) * dstate;
+            long xBase = (row0 * heads + h) * headdim + p0;
+            int xRow = heads * headdim;
+            int interSlices = (dstate + SLICE - 1) / SLICE;
+            int slices = interSlices + (sEnd + SLICE - 1) / SLICE;
+            int statePasses = Math.min(2 * STAGE_PASSES, (pLeft + GROUP / SsdTensorKernels.PAIRS - 1)
+                    / (GROUP / SsdTensorKernels.PAIRS));
+            int xPasses = Math.min(STAGE_PASSES, pLeft / 8);
+            int rowStep4 = 4 * dstate;
+            // Iteration it stores the B operands of slice it - 1 (prefetched by iteration it - 1), passes one
+            // barrier, issues slice it's B-operand loads, then multiplies slice it - 1 16-step by 16-step; each
+            // 16-step's four A registers, once consumed, are reloaded with the same 16-step of slice it. So
+            // iteration 0 multiplies nothing and only loads slice 0.
+            for (int it = 0; it <= slices; it++) {
+                int sl = it - 1;
+                boolean inter = sl < interSlices; // uniform over the group
+                int buf = (sl & 1) * (TILE * STRIDE);
+                int k0 = sl * SLICE;
+                int kEnd = Math.min(SLICE, dstate - k0);
+                if (sl < 0) {
+                    kEnd = 0;
+                } else if (inter) {
+                    int at = buf + warp * STRIDE + lane;
+                    for (int e = 0; e < 2 * STAGE_PASSES; e++) {
+                        if (e < statePasses) {
+                            stage[at + 4 * STRIDE * e] = pre[e];
+                        }
+                    }
+                } else {
+                    k0 = (sl - interSlices) * SLICE;
+                    kEnd = Math.min(SLICE, sEnd - k0);
+                    int at = buf + 2 * (lane / 8) * STRIDE + lane % 8 + 8 * warp;
+                    for (int e = 0; e < STAGE_PASSES; e++) {
+                        if (e < xPasses) {
+                            int x0 = pre[2 * e];
+                            int x1 = pre[2 * e + 1];
+                            stage[at + 8 * STRIDE * e] = (x0 & 0xffff) | (x1 << 16);
+                            stage[at + 8 * STRIDE * e + STRIDE] = (x0 >>> 16) | (x1 & 0xffff0000);
+                        }
+                    }
+                }
+                if (sl == interSlices) {
+                    // the inter-chunk term is complete: row l times exp(dA_l) (0 past the sequence)
+                    for (int j = 0; j < NT; j++) {
+                        acc[4 * j] *= ea;
+                        acc[4 * j + 1] *= ea;
+                        acc[4 * j + 2] *= eb;
+                        acc[4 * j + 3] *= eb;
+                    }
+                }
+                ctx.localBarrier();
+                // slice it's B operands (branch-free, as in SsdTensorKernels.chunkScan)
+                boolean nextInter = it < interSlices;
+                int nk0 = nextInter ? it * SLICE : (it - interSlices) * SLICE;
+                int nLast = 0; // the last 16-step of slice it (steps past it reload it: in bounds, never used)
+                if (nextInter) {
+                    nLast = (Math.min(SLICE, dstate - nk0) - 1) / 16;
+                    long row = sBase + (long) warp * dstate + Math.min(nk0 + 2 * lane, dstate - 2);
+                    for (int e = 0; e < 2 * STAGE_PASSES; e++) {
+                        if (e < statePasses) {
+                            pre[e] = statesIn.getPair(row);
+                        }
+                        row += rowStep4;
+                    }
+                } else if (it < slices) {
+                    nLast = (Math.min(SLICE, sEnd - nk0) - 1) / 16;
+                    int s = nk0 + 2 * (lane % 8 + 8 * warp);
+                    long xa = xBase + 2 * (lane / 8) + (long) Math.min(s, len - 1) * xRow;
+                    long xb = xBase + 2 * (lane / 8) + (long) Math.min(s + 1, len - 1) * xRow;
+                    for (int e = 0; e < STAGE_PASSES; e++) {
+                        if (e < xPasses) {
+                            pre[2 * e] = x.getPair(xa + 8 * e);
+                            pre[2 * e + 1] = x.getPair(xb + 8 * e);
+                        }
+                    }
+                }
+                long cbNext = cbRow + (long) (nk0 / 16) * FRAG;
+                for (int q = 0; q < STEPS; q++) {
+                    if (16 * q < kEnd) { // uniform over the group
+                        int a0 = av[4 * q];
+                        int a1 = av[4 * q + 1];
+                        int a2 = av[4 * q + 2];
+                        int a3 = av[4 * q + 3];
+                        if (!inter) {
+                            int s = k0 + 16 * q + 2 * t; // columns s, s + 1 (a0, a1) and s + 8, s + 9 (a2, a3)
+                            float dAs0 = dA2[s];
+                            float dAs1 = dA2[s + 1];
+                            float dAs8 = dA2[s + 8];
+                            float dAs9 = dA2[s + 9];
+                            float dt0 = dtl[s];
+                            float dt1 = dtl[s + 1];
+                            float dt8 = dtl[s + 8];
+                            float dt9 = dtl[s + 9];
+                            a0 = KernelMath.packBf16x2(weight(KernelMath.bf16x2Lo(a0), dAa, dAs0, dt0, s <= lastA),
+                                    weight(KernelMath.bf16x2Hi(a0), dAa, dAs1, dt1, s + 1 <= lastA));
+                            a1 = KernelMath.packBf16x2(weight(KernelMath.bf16x2Lo(a1), dAb, dAs0, dt0, s <= lastB),
+                                    weight(KernelMath.bf16x2Hi(a1), dAb, dAs1, dt1, s + 1 <= lastB));
+                            a2 = KernelMath.packBf16x2(weight(KernelMath.bf16x2Lo(a2), dAa, dAs8, dt8, s + 8 <= lastA),
+                                    weight(KernelMath.bf16x2Hi(a2), dAa, dAs9, dt9, s + 9 <= lastA));
+                            a3 = KernelMath.packBf16x2(weight(KernelMath.bf16x2Lo(a3), dAb, dAs8, dt8, s + 8 <= lastB),
+                                    weight(KernelMath.bf16x2Hi(a3), dAb, dAs9, dt9, s + 9 <= lastB));
+                        }
+                        for (int j = 0; j < NT; j++) {
+                            int rb = buf + (8 * j + gq) * STRIDE + 8 * q + t;
+                            ctx.mmaBf16Frag(a0, a1, a2, a3, stage[rb], stage[rb + 4], acc, 4 * j);
+                        }
+                    }
+                    if (it < slices) { // uniform: 16-step q of slice it into the registers just consumed
+                        int qq = Math.min(q, nLast);
+                        if (nextInter) {
+                            int k = nk0 + 16 * qq;
+                            av[4 * q] = C.getPair(cA + k);
+                            av[4 * q + 1] = C.getPair(cB + k);
+                            av[4 * q + 2] = C.getPair(cA + k + 8);
+                            av[4 * q + 3] = C.getPair(cB + k + 8);
+                        } else {
+                            long at = cbNext + (long) qq * FRAG;
+                            av[4 * q] = Float.floatToRawIntBits(cbFrag.get(at));
+                            av[4 * q + 1] = Float.floatToRawIntBits(cbFrag.get(at + 32));
+                            av[4 * q + 2] = Float.floatToRawIntBits(cbFrag.get(at + 64));
+                            av[4 * q + 3] = Float.floatToRawIntBits(cbFrag.get(at + 96));
+                        }
+                    }
+                }
+            }
+
+            // epilogue: + D x, * silu(z), rounded to bf16 pairs (columns 2t, 2t + 1 of each n8 tile)
+            long outA = ((row0 + la) * heads + h) * headdim + p0 + 2 * t;
+            long outB = outA + 8L * xRow;
+            for (int j = 0; j < NT; j++) {
+                int p = p0 + 8 * j + 2 * t;
+                if (8 * j < pLeft) {
+                    float d0 = 0f;
+                    float d1 = 0f;
+                    if (dMode == 1) {
+                        d0 = D.get(h);
+                        d1 = d0;
+                    } else if (dMode == 2) {
+                        d0 = D.get((long) h * headdim + p);
+                        d1 = D.get((long) h * headdim + p + 1);
+                    }
+                    if (inA) {
+                        out.setPair(outA + 8 * j, SsdTensorKernels.epilogue(x, z, outA + 8 * j, acc[4 * j], acc[4 * j + 1],
+                                d0, d1, hasZ));
+                    }
+                    if (inB) {
+                        out.setPair(outB + 8 * j, SsdTensorKernels.epilogue(x, z, outB + 8 * j, acc[4 * j + 2],
+                                acc[4 * j + 3], d0, d1, hasZ));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * cb exp2(dAl - dAs) dts (dA in log2 units), or 0 where {@code keep} is false (above the diagonal, past
+     * the sequence): a select, so that the caller's loop has no branches for nvcc to duplicate.
+     */
+    static float weight(float cb, float dAl, float dAs, float dts, boolean keep) {
+        float w = cb * KernelMath.exp2Approx(dAl - dAs) * dts;
+        return keep ? w : 0f;
+    }
+}
