@@ -201,6 +201,7 @@ public final class SsdFragKernels {
             long cB = (row0 * groups + g) * dstate + (long) Math.min(lb, len - 1) * cRow + 2 * t;
             int lastA = inA ? la : -1; // the last token row la keeps (none past the sequence)
             int lastB = inB ? lb : -1;
+            int warpLast = l0 + 16 * warp + 15; // the last row of this warp: no weight right of it is kept
             long cbRow = fragTile(((long) b * nchunks + c) * groups + g, chunk, l0 / 16 + warp, 0) + lane;
             long sBase = ((long) i * headdim + p0) * dstate;
             long xBase = (row0 * heads + h) * headdim + p0;
@@ -285,7 +286,14 @@ public final class SsdFragKernels {
                         int a1 = av[4 * q + 1];
                         int a2 = av[4 * q + 2];
                         int a3 = av[4 * q + 3];
-                        if (!inter) {
+                        if (!inter && k0 + 16 * q > warpLast) {
+                            // the whole 16-step is above this warp's rows (the group's loop still runs to the
+                            // tile's end): zero weights without their loads and exponentials
+                            a0 = 0;
+                            a1 = 0;
+                            a2 = 0;
+                            a3 = 0;
+                        } else if (!inter) {
                             int s = k0 + 16 * q + 2 * t; // columns s, s + 1 (a0, a1) and s + 8, s + 9 (a2, a3)
                             float dAs0 = dA2[s];
                             float dAs1 = dA2[s + 1];

@@ -36,7 +36,10 @@ public final class SsdScanBf16 {
     public enum Variant {
         /** {@link SsdTensorKernels}: fp32 C B^T in row order, A operands loaded one 16-step ahead of their mma. */
         STAGED,
-        /** {@link SsdFragKernels}: bf16 C B^T in A-fragment order, A operands loaded a whole slice ahead. */
+        /**
+         * {@link SsdFragKernels}: bf16 C B^T in A-fragment order, A operands loaded a whole slice ahead; and
+         * {@link SsdBf16StateKernels}: the chunk states in bf16, passed in place.
+         */
         FRAG;
 
         /** The variant named by {@link #VARIANT_PROPERTY} (case-insensitive), {@link #STAGED} when it is unset. */
@@ -153,14 +156,25 @@ public final class SsdScanBf16 {
                 cfg.dtMin(), cfg.dtMax());
         grids.addWorkerGrid(g + t, grid(bch, SsdCumsumKernel.GROUP));
 
+        // FRAG: the chunks' own states in bf16 in statesIn, replaced there by the passed states (no fp32 states)
         t = prefix + "_state";
-        graph.task(t, SsdTensorKernels::chunkState, new KernelContext(), in.x(), in.B(), ws.dtOut(), ws.dACumsum(),
-                ws.states(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
+        if (variant == Variant.FRAG) {
+            graph.task(t, SsdBf16StateKernels::chunkStateBf16, new KernelContext(), in.x(), in.B(), ws.dtOut(),
+                    ws.dACumsum(), both.statesIn(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
+        } else {
+            graph.task(t, SsdTensorKernels::chunkState, new KernelContext(), in.x(), in.B(), ws.dtOut(), ws.dACumsum(),
+                    ws.states(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
+        }
         grids.addWorkerGrid(g + t, grid(tiles[0], SsdTensorKernels.GROUP));
 
         t = prefix + "_passing";
-        graph.task(t, SsdTensorKernels::statePassing, ws.states(), ws.dACumsum(), initial, finalStates, both.statesIn(),
-                batch, seqlen, heads, headdim, dstate, chunk, nchunks, in.initialStates() != null);
+        if (variant == Variant.FRAG) {
+            graph.task(t, SsdBf16StateKernels::statePassingInPlace, both.statesIn(), ws.dACumsum(), initial, finalStates,
+                    batch, seqlen, heads, headdim, dstate, chunk, nchunks, in.initialStates() != null);
+        } else {
+            graph.task(t, SsdTensorKernels::statePassing, ws.states(), ws.dACumsum(), initial, finalStates,
+                    both.statesIn(), batch, seqlen, heads, headdim, dstate, chunk, nchunks, in.initialStates() != null);
+        }
         grids.addWorkerGrid(g + t, GraphParts.loopGrid((long) headdim * dstate / 2, (long) batch * heads));
 
         // FRAG keeps its bf16 fragment-ordered C B^T (half the floats) in the same scratch
