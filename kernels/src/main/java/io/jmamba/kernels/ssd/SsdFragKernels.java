@@ -11,8 +11,6 @@ import static io.jmamba.kernels.ssd.SsdTensorKernels.LOG2E;
 import static io.jmamba.kernels.ssd.SsdTensorKernels.MAX_CHUNK;
 import static io.jmamba.kernels.ssd.SsdTensorKernels.NT;
 import static io.jmamba.kernels.ssd.SsdTensorKernels.SLICE;
-import static io.jmamba.kernels.ssd.SsdTensorKernels.STAGE_PASSES;
-import static io.jmamba.kernels.ssd.SsdTensorKernels.STRIDE;
 import static io.jmamba.kernels.ssd.SsdTensorKernels.TILE;
 
 /**
@@ -38,9 +36,11 @@ import static io.jmamba.kernels.ssd.SsdTensorKernels.TILE;
  *       and scales the accumulator rows by exp(dA_l) once, before the intra-chunk term is added (as
  *       mamba_ssm's Triton chunk scan does): fewer instructions and one rounding less.</li>
  * </ul>
- * The B operands (the bf16 state, x) are staged in local memory exactly as in {@link SsdTensorKernels#chunkScan};
- * the tiling, launch and limits are those of {@link SsdTensorKernels}. The CB scratch ({@link #cbFragSize}
- * floats) holds bf16 pairs as float bits and fits in the fp32 CB scratch of {@link SsdScan.Workspace}.
+ * The B operands (the bf16 state, x) are staged in local memory as in {@link SsdTensorKernels#chunkScan}
+ * (transposed, two buffers, one barrier per slice), but as longs holding the pairs t and t + 4 of a
+ * 16-step, the b0 and b1 of one B fragment: one 8-byte local load per mma instead of two 4-byte ones
+ * ({@link #LSTRIDE} has the bank layout). The tiling, launch and limits are those of {@link SsdTensorKernels}.
+ * The CB scratch ({@link #cbFragSize} floats) holds bf16 pairs as float bits and fits in the fp32 CB scratch of {@link SsdScan.Workspace}.
  */
 public final class SsdFragKernels {
     private SsdFragKernels() {
@@ -48,6 +48,13 @@ public final class SsdFragKernels {
 
     /** 16-steps (mma k16) per staged slice. */
     static final int STEPS = SLICE / 16;
+    /**
+     * Longs between staged rows in chunkScanFrag: 16 longs of data (each the two bf16 pairs t and t + 4 of
+     * one 16-step, the B fragment's b0 and b1) and 4 of padding. 20 = 4 mod 16: the fragment reads (lanes
+     * of a half-warp read row gq, long t: words 40 gq + 2 t, + 1) fall in 32 distinct banks, and so do the
+     * staging stores (a half-warp stores 16 consecutive longs, or 8 consecutive longs of rows 2 apart).
+     */
+    static final int LSTRIDE = 20;
     /** Ints of one 16 x 16 A-fragment tile: four registers of 32 lanes. */
     static final int FRAG = 4 * KernelContext.WARP_SIZE;
     /**
@@ -148,11 +155,11 @@ public final class SsdFragKernels {
                                      FloatArray cbFrag, FloatArray dtOut, FloatArray dACumsum, BFloat16Array statesIn,
                                      BFloat16Array out, int batch, int seqlen, int heads, int headdim, int groups,
                                      int dstate, int chunk, int nchunks, int dMode, boolean hasZ) {
-        int[] stage = ctx.allocateIntLocalArray(2 * TILE * STRIDE); // two buffers, as in SsdTensorKernels.chunkScan
+        long[] stage = ctx.allocateLongLocalArray(2 * TILE * LSTRIDE); // two buffers: see the slice loop
         float[] dA2 = ctx.allocateFloatLocalArray(MAX_CHUNK);
         float[] dtl = ctx.allocateFloatLocalArray(MAX_CHUNK);
         float[] acc = new float[NT * 4];
-        int[] pre = new int[2 * STAGE_PASSES]; // the next slice's staging loads (B operands), in registers
+        int[] pre = new int[16]; // the next slice's staging loads (B operands), in registers: 8 passes x 2 or 4 x 4
         int[] av = new int[4 * STEPS]; // the raw A operands (C pairs or cb pairs) of the next slice to multiply
         int lid = ctx.localIdx;
         int lane = ctx.laneId();
@@ -206,12 +213,24 @@ public final class SsdFragKernels {
             long sBase = ((long) i * headdim + p0) * dstate;
             long xBase = (row0 * heads + h) * headdim + p0;
             int xRow = heads * headdim;
+            long rowStep8 = 8L * dstate; // between the state rows of consecutive passes
             int interSlices = (dstate + SLICE - 1) / SLICE;
             int slices = interSlices + (sEnd + SLICE - 1) / SLICE;
-            int statePasses = Math.min(2 * STAGE_PASSES, (pLeft + GROUP / SsdTensorKernels.PAIRS - 1)
-                    / (GROUP / SsdTensorKernels.PAIRS));
-            int xPasses = Math.min(STAGE_PASSES, pLeft / 8);
-            int rowStep4 = 4 * dstate;
+            // Staging (the class comment has the layout): passes below headdim only (pLeft is a multiple of 16;
+            // stale rows past it reach only accumulator columns that are not stored). State pass e: row
+            // lane / 16 + 2 warp + 8 e, long lane % 16. x pass e: p pair cp = lane / 8 + 4 (warp >> 1) + 8 e
+            // (rows 2 cp, 2 cp + 1), long m = lane % 8 + 8 (warp & 1), i.e. token pairs tp and tp + 4 of the
+            // slice with tp = 8 (m / 4) + m % 4. Every pass's address is a per-slice one plus a constant.
+            int statePasses = Math.min(8, pLeft / 8);
+            int xPasses = Math.min(4, pLeft / 16);
+            int sRowItem = lane / 16 + 2 * warp;
+            int sLong = lane % 16;
+            int sPair = 8 * (sLong / 4) + sLong % 4; // the pair in the long's low half; + 4 in its high half
+            int xCp = lane / 8 + 4 * (warp >> 1);
+            int xLong = lane % 8 + 8 * (warp & 1);
+            int xTp = 8 * (xLong / 4) + xLong % 4;
+            int stateAt = sRowItem * LSTRIDE + sLong;
+            int xAt = 2 * xCp * LSTRIDE + xLong;
             // Iteration it stores the B operands of slice it - 1 (prefetched by iteration it - 1), passes one
             // barrier, issues slice it's B-operand loads, then multiplies slice it - 1 16-step by 16-step; each
             // 16-step's four A registers, once consumed, are reloaded with the same 16-step of slice it. So
@@ -219,28 +238,30 @@ public final class SsdFragKernels {
             for (int it = 0; it <= slices; it++) {
                 int sl = it - 1;
                 boolean inter = sl < interSlices; // uniform over the group
-                int buf = (sl & 1) * (TILE * STRIDE);
+                int buf = (sl & 1) * (TILE * LSTRIDE);
                 int k0 = sl * SLICE;
                 int kEnd = Math.min(SLICE, dstate - k0);
                 if (sl < 0) {
                     kEnd = 0;
                 } else if (inter) {
-                    int at = buf + warp * STRIDE + lane;
-                    for (int e = 0; e < 2 * STAGE_PASSES; e++) {
+                    for (int e = 0; e < 8; e++) {
                         if (e < statePasses) {
-                            stage[at + 4 * STRIDE * e] = pre[e];
+                            stage[buf + stateAt + 8 * LSTRIDE * e] = pairsOf(pre[2 * e], pre[2 * e + 1]);
                         }
                     }
                 } else {
                     k0 = (sl - interSlices) * SLICE;
                     kEnd = Math.min(SLICE, sEnd - k0);
-                    int at = buf + 2 * (lane / 8) * STRIDE + lane % 8 + 8 * warp;
-                    for (int e = 0; e < STAGE_PASSES; e++) {
+                    for (int e = 0; e < 4; e++) {
                         if (e < xPasses) {
-                            int x0 = pre[2 * e];
-                            int x1 = pre[2 * e + 1];
-                            stage[at + 8 * STRIDE * e] = (x0 & 0xffff) | (x1 << 16);
-                            stage[at + 8 * STRIDE * e + STRIDE] = (x0 >>> 16) | (x1 & 0xffff0000);
+                            // tokens 2 tp, 2 tp + 1 (low half) and 2 tp + 8, 2 tp + 9 (high half), at p = 2 cp and 2 cp + 1
+                            int xa0 = pre[4 * e];
+                            int xa1 = pre[4 * e + 1];
+                            int xb0 = pre[4 * e + 2];
+                            int xb1 = pre[4 * e + 3];
+                            int at = buf + xAt + 16 * LSTRIDE * e;
+                            stage[at] = pairsOf((xa0 & 0xffff) | (xa1 << 16), (xb0 & 0xffff) | (xb1 << 16));
+                            stage[at + LSTRIDE] = pairsOf((xa0 >>> 16) | (xa1 & 0xffff0000), (xb0 >>> 16) | (xb1 & 0xffff0000));
                         }
                     }
                 }
@@ -260,22 +281,30 @@ public final class SsdFragKernels {
                 int nLast = 0; // the last 16-step of slice it (steps past it reload it: in bounds, never used)
                 if (nextInter) {
                     nLast = (Math.min(SLICE, dstate - nk0) - 1) / 16;
-                    long row = sBase + (long) warp * dstate + Math.min(nk0 + 2 * lane, dstate - 2);
-                    for (int e = 0; e < 2 * STAGE_PASSES; e++) {
+                    // pairs past dstate load its last pair, and the 16-step loop never reads them
+                    long lo = sBase + (long) sRowItem * dstate + Math.min(nk0 + 2 * sPair, dstate - 2);
+                    long hi = sBase + (long) sRowItem * dstate + Math.min(nk0 + 2 * sPair + 8, dstate - 2);
+                    for (int e = 0; e < 8; e++) {
                         if (e < statePasses) {
-                            pre[e] = statesIn.getPair(row);
+                            pre[2 * e] = statesIn.getPair(lo + (long) e * rowStep8);
+                            pre[2 * e + 1] = statesIn.getPair(hi + (long) e * rowStep8);
                         }
-                        row += rowStep4;
                     }
                 } else if (it < slices) {
                     nLast = (Math.min(SLICE, sEnd - nk0) - 1) / 16;
-                    int s = nk0 + 2 * (lane % 8 + 8 * warp);
-                    long xa = xBase + 2 * (lane / 8) + (long) Math.min(s, len - 1) * xRow;
-                    long xb = xBase + 2 * (lane / 8) + (long) Math.min(s + 1, len - 1) * xRow;
-                    for (int e = 0; e < STAGE_PASSES; e++) {
+                    // tokens past the sequence load its last token (finite, and their weights are 0)
+                    int s = nk0 + 2 * xTp;
+                    long xCol = xBase + 2 * xCp;
+                    long xa0 = xCol + (long) Math.min(s, len - 1) * xRow;
+                    long xa1 = xCol + (long) Math.min(s + 1, len - 1) * xRow;
+                    long xb0 = xCol + (long) Math.min(s + 8, len - 1) * xRow;
+                    long xb1 = xCol + (long) Math.min(s + 9, len - 1) * xRow;
+                    for (int e = 0; e < 4; e++) {
                         if (e < xPasses) {
-                            pre[2 * e] = x.getPair(xa + 8 * e);
-                            pre[2 * e + 1] = x.getPair(xb + 8 * e);
+                            pre[4 * e] = x.getPair(xa0 + 16 * e);
+                            pre[4 * e + 1] = x.getPair(xa1 + 16 * e);
+                            pre[4 * e + 2] = x.getPair(xb0 + 16 * e);
+                            pre[4 * e + 3] = x.getPair(xb1 + 16 * e);
                         }
                     }
                 }
@@ -313,8 +342,8 @@ public final class SsdFragKernels {
                                     weight(KernelMath.bf16x2Hi(a3), dAb, dAs9, dt9, s + 9 <= lastB));
                         }
                         for (int j = 0; j < NT; j++) {
-                            int rb = buf + (8 * j + gq) * STRIDE + 8 * q + t;
-                            ctx.mmaBf16Frag(a0, a1, a2, a3, stage[rb], stage[rb + 4], acc, 4 * j);
+                            long bv = stage[buf + (8 * j + gq) * LSTRIDE + 4 * q + t]; // pairs t and t + 4 of the 16-step
+                            ctx.mmaBf16Frag(a0, a1, a2, a3, (int) bv, (int) (bv >>> 32), acc, 4 * j);
                         }
                     }
                     if (it < slices) { // uniform: 16-step q of slice it into the registers just consumed
@@ -362,6 +391,11 @@ public final class SsdFragKernels {
                 }
             }
         }
+    }
+
+    /** Two bf16 pairs as one long: {@code lo} in bits 0-31 (the B fragment's b0), {@code hi} in bits 32-63 (b1). */
+    static long pairsOf(int lo, int hi) {
+        return ((long) hi << 32) | (lo & 0xffffffffL);
     }
 
     /**
