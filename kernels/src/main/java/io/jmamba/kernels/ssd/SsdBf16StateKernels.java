@@ -11,9 +11,8 @@ import static io.jmamba.kernels.ssd.SsdTensorKernels.GROUP;
 import static io.jmamba.kernels.ssd.SsdTensorKernels.MAX_CHUNK;
 import static io.jmamba.kernels.ssd.SsdTensorKernels.NT;
 import static io.jmamba.kernels.ssd.SsdTensorKernels.SLICE;
-import static io.jmamba.kernels.ssd.SsdTensorKernels.STAGE_PASSES;
 import static io.jmamba.kernels.ssd.SsdTensorKernels.STATE_GROUPS_PER_SM;
-import static io.jmamba.kernels.ssd.SsdTensorKernels.STRIDE;
+import static io.jmamba.kernels.ssd.SsdFragKernels.LSTRIDE;
 import static io.jmamba.kernels.ssd.SsdTensorKernels.TILE;
 
 /**
@@ -35,14 +34,16 @@ public final class SsdBf16StateKernels {
 
     /**
      * states[b,c,h] (headdim x dstate, bf16) = the chunk's own state, as {@link SsdTensorKernels#chunkState}
-     * computes it, rounded to bf16 pairs. Launch and local memory as there.
+     * computes it, rounded to bf16 pairs. Launch as there; x and B are staged as longs of two pairs as in
+     * {@link SsdFragKernels#chunkScanFrag} (one 8-byte local load per mma and two per A fragment, instead of
+     * two and four 4-byte ones).
      */
     @LaunchBounds(maxThreads = GROUP, minBlocksPerMultiprocessor = STATE_GROUPS_PER_SM)
     public static void chunkStateBf16(KernelContext ctx, BFloat16Array x, BFloat16Array B, FloatArray dtOut,
-                                      FloatArray dACumsum, BFloat16Array states, int batch, int seqlen, int heads, int headdim,
-                                  int groups, int dstate, int chunk, int nchunks) {
-        int[] xs = ctx.allocateIntLocalArray(2 * TILE * STRIDE); // two buffers each: see the slice loop
-        int[] bs = ctx.allocateIntLocalArray(2 * TILE * STRIDE);
+                                      FloatArray dACumsum, BFloat16Array states, int batch, int seqlen, int heads,
+                                      int headdim, int groups, int dstate, int chunk, int nchunks) {
+        long[] xs = ctx.allocateLongLocalArray(2 * TILE * LSTRIDE); // two buffers each: see the slice loop
+        long[] bs = ctx.allocateLongLocalArray(2 * TILE * LSTRIDE);
         float[] wl = ctx.allocateFloatLocalArray(MAX_CHUNK);
         float[] acc = new float[NT * 4];
         int lid = ctx.localIdx;
@@ -73,50 +74,70 @@ public final class SsdBf16StateKernels {
         int bRow = groups * dstate;
         int pLeft = headdim - p0;
         int nLeft = dstate - n0;
-        // Software-pipelined as chunkScan's slice loop: iteration it stores slice it - 1 (loaded into registers
-        // by iteration it - 1) to its pair of buffers, passes one barrier, issues slice it's loads and
-        // multiplies slice it - 1. Pass e covers column pair lane / 8 + 4 e (tile rows 2 cp, 2 cp + 1) and
-        // token pair lane % 8 + 8 warp, so every pass's address is one per-slice address plus a constant.
-        // Passes past pLeft (x) or nLeft (B) are skipped: pLeft and nLeft are multiples of 16, so a pass
-        // holds whole n8 tiles; stale B rows are never read, stale x rows only reach accumulator rows that
-        // are not stored.
-        int xPasses = Math.min(STAGE_PASSES, pLeft / 8);
-        int bPasses = Math.min(STAGE_PASSES, nLeft / 8);
-        int[] preX = new int[2 * STAGE_PASSES];
-        int[] preB = new int[2 * STAGE_PASSES];
-        int sp = lane % 8 + 8 * warp;
-        long xCol = xBase + 2 * (lane / 8);
-        long bCol = bBase + 2 * (lane / 8);
+        // Software-pipelined as SsdTensorKernels.chunkState: iteration it stores slice it - 1 (loaded into
+        // registers by iteration it - 1) to its pair of buffers, passes one barrier, issues slice it's loads
+        // and multiplies slice it - 1. Staged as longs of two pairs (SsdFragKernels.LSTRIDE): x pass e covers
+        // p pair cp = lane / 8 + 4 (warp >> 1) + 8 e (rows 2 cp, 2 cp + 1) and long m = lane % 8 + 8 (warp & 1)
+        // (token pairs tp and tp + 4 with tp = 8 (m / 4) + m % 4), B pass e the same n pair and long, so every
+        // pass's address is a per-slice one plus a constant. Passes past pLeft (x) or nLeft (B) are skipped:
+        // pLeft and nLeft are multiples of 16, so a pass holds whole n8 tiles; stale B rows are never read,
+        // stale x rows only reach accumulator rows that are not stored.
+        int xPasses = Math.min(4, pLeft / 16);
+        int bPasses = Math.min(4, nLeft / 16);
+        int[] preX = new int[16];
+        int[] preB = new int[16];
+        int cp = lane / 8 + 4 * (warp >> 1);
+        int m = lane % 8 + 8 * (warp & 1);
+        int tp = 8 * (m / 4) + m % 4;
+        int at0 = 2 * cp * LSTRIDE + m;
+        long xCol = xBase + 2 * cp;
+        long bCol = bBase + 2 * cp;
         int slices = (len + SLICE - 1) / SLICE;
         for (int it = 0; it <= slices; it++) { // the first barrier also publishes wl
             int k0 = (it - 1) * SLICE; // the slice multiplied in this iteration (none in the first)
-            int buf = ((it - 1) & 1) * (TILE * STRIDE);
+            int buf = ((it - 1) & 1) * (TILE * LSTRIDE);
             int kEnd = 0;
             if (it > 0) {
                 kEnd = Math.min(SLICE, len - k0); // pairs past the end are zero: stop at the last 16-step holding a token
-                int l = k0 + 2 * sp;
-                float w0 = 0f;
-                float w1 = 0f;
+                int l = k0 + 2 * tp;
+                float wa0 = 0f;
+                float wa1 = 0f;
+                float wb0 = 0f;
+                float wb1 = 0f;
                 if (l < len) {
-                    w0 = wl[l];
+                    wa0 = wl[l];
                 }
                 if (l + 1 < len) {
-                    w1 = wl[l + 1];
+                    wa1 = wl[l + 1];
                 }
-                int at = buf + 2 * (lane / 8) * STRIDE + sp;
-                for (int e = 0; e < STAGE_PASSES; e++) {
-                    int ae = at + 8 * STRIDE * e;
+                if (l + 8 < len) {
+                    wb0 = wl[l + 8];
+                }
+                if (l + 9 < len) {
+                    wb1 = wl[l + 9];
+                }
+                for (int e = 0; e < 4; e++) {
+                    int ae = buf + at0 + 16 * LSTRIDE * e;
                     if (e < xPasses) {
-                        int x0 = preX[2 * e];
-                        int x1 = preX[2 * e + 1];
-                        xs[ae] = KernelMath.packBf16x2(KernelMath.bf16x2Lo(x0) * w0, KernelMath.bf16x2Lo(x1) * w1);
-                        xs[ae + STRIDE] = KernelMath.packBf16x2(KernelMath.bf16x2Hi(x0) * w0, KernelMath.bf16x2Hi(x1) * w1);
+                        int xa0 = preX[4 * e];
+                        int xa1 = preX[4 * e + 1];
+                        int xb0 = preX[4 * e + 2];
+                        int xb1 = preX[4 * e + 3];
+                        xs[ae] = SsdFragKernels.pairsOf(
+                                KernelMath.packBf16x2(KernelMath.bf16x2Lo(xa0) * wa0, KernelMath.bf16x2Lo(xa1) * wa1),
+                                KernelMath.packBf16x2(KernelMath.bf16x2Lo(xb0) * wb0, KernelMath.bf16x2Lo(xb1) * wb1));
+                        xs[ae + LSTRIDE] = SsdFragKernels.pairsOf(
+                                KernelMath.packBf16x2(KernelMath.bf16x2Hi(xa0) * wa0, KernelMath.bf16x2Hi(xa1) * wa1),
+                                KernelMath.packBf16x2(KernelMath.bf16x2Hi(xb0) * wb0, KernelMath.bf16x2Hi(xb1) * wb1));
                     }
                     if (e < bPasses) {
-                        int b0 = preB[2 * e];
-                        int b1 = preB[2 * e + 1];
-                        bs[ae] = (b0 & 0xffff) | (b1 << 16);
-                        bs[ae + STRIDE] = (b0 >>> 16) | (b1 & 0xffff0000);
+                        int ba0 = preB[4 * e];
+                        int ba1 = preB[4 * e + 1];
+                        int bb0 = preB[4 * e + 2];
+                        int bb1 = preB[4 * e + 3];
+                        bs[ae] = SsdFragKernels.pairsOf((ba0 & 0xffff) | (ba1 << 16), (bb0 & 0xffff) | (bb1 << 16));
+                        bs[ae + LSTRIDE] = SsdFragKernels.pairsOf((ba0 >>> 16) | (ba1 & 0xffff0000),
+                                (bb0 >>> 16) | (bb1 & 0xffff0000));
                     }
                 }
             }
@@ -124,35 +145,48 @@ public final class SsdBf16StateKernels {
             if (it < slices) {
                 // branch-free loads at clamped addresses (the compiler can issue all passes' loads together):
                 // tokens past the sequence read its last token, with weight 0
-                int l = it * SLICE + 2 * sp;
-                long ra = (long) Math.min(l, len - 1);
-                long rb = (long) Math.min(l + 1, len - 1);
-                long xa = xCol + ra * xRow;
-                long xb = xCol + rb * xRow;
-                long ba = bCol + ra * bRow;
-                long bb = bCol + rb * bRow;
-                for (int e = 0; e < STAGE_PASSES; e++) {
+                int l = it * SLICE + 2 * tp;
+                long r0 = (long) Math.min(l, len - 1);
+                long r1 = (long) Math.min(l + 1, len - 1);
+                long r8 = (long) Math.min(l + 8, len - 1);
+                long r9 = (long) Math.min(l + 9, len - 1);
+                long xa0 = xCol + r0 * xRow;
+                long xa1 = xCol + r1 * xRow;
+                long xb0 = xCol + r8 * xRow;
+                long xb1 = xCol + r9 * xRow;
+                long ba0 = bCol + r0 * bRow;
+                long ba1 = bCol + r1 * bRow;
+                long bb0 = bCol + r8 * bRow;
+                long bb1 = bCol + r9 * bRow;
+                for (int e = 0; e < 4; e++) {
                     if (e < xPasses) {
-                        preX[2 * e] = x.getPair(xa + 8 * e);
-                        preX[2 * e + 1] = x.getPair(xb + 8 * e);
+                        preX[4 * e] = x.getPair(xa0 + 16 * e);
+                        preX[4 * e + 1] = x.getPair(xa1 + 16 * e);
+                        preX[4 * e + 2] = x.getPair(xb0 + 16 * e);
+                        preX[4 * e + 3] = x.getPair(xb1 + 16 * e);
                     }
                     if (e < bPasses) {
-                        preB[2 * e] = B.getPair(ba + 8 * e);
-                        preB[2 * e + 1] = B.getPair(bb + 8 * e);
+                        preB[4 * e] = B.getPair(ba0 + 16 * e);
+                        preB[4 * e + 1] = B.getPair(ba1 + 16 * e);
+                        preB[4 * e + 2] = B.getPair(bb0 + 16 * e);
+                        preB[4 * e + 3] = B.getPair(bb1 + 16 * e);
                     }
                 }
             }
-            for (int kk = 0; 2 * kk < kEnd; kk += 8) {
-                int ra = buf + (16 * warp + gq) * STRIDE + kk + t;
-                int a0 = xs[ra];
-                int a1 = xs[ra + 8 * STRIDE];
-                int a2 = xs[ra + 4];
-                int a3 = xs[ra + 8 * STRIDE + 4];
+            for (int q = 0; 16 * q < kEnd; q++) {
+                // rows 16 warp + gq and + 8, pairs t and t + 4 of the 16-step: a0 a2 and a1 a3 in one long each
+                int ra = buf + (16 * warp + gq) * LSTRIDE + 4 * q + t;
+                long av = xs[ra];
+                long aw = xs[ra + 8 * LSTRIDE];
+                int a0 = (int) av;
+                int a2 = (int) (av >>> 32);
+                int a1 = (int) aw;
+                int a3 = (int) (aw >>> 32);
                 // all eight n8 tiles, also past nLeft (stale B rows there only reach accumulator columns that
                 // are not stored): without a branch per tile, ptxas can issue the tiles' local loads together
                 for (int j = 0; j < NT; j++) {
-                    int rb = buf + (8 * j + gq) * STRIDE + kk + t;
-                    ctx.mmaBf16Frag(a0, a1, a2, a3, bs[rb], bs[rb + 4], acc, 4 * j);
+                    long bv = bs[buf + (8 * j + gq) * LSTRIDE + 4 * q + t];
+                    ctx.mmaBf16Frag(a0, a1, a2, a3, (int) bv, (int) (bv >>> 32), acc, 4 * j);
                 }
             }
         }
