@@ -156,8 +156,7 @@ public final class SsdFragKernels {
                                      BFloat16Array out, int batch, int seqlen, int heads, int headdim, int groups,
                                      int dstate, int chunk, int nchunks, int dMode, boolean hasZ) {
         long[] stage = ctx.allocateLongLocalArray(2 * TILE * LSTRIDE); // two buffers: see the slice loop
-        float[] dA2 = ctx.allocateFloatLocalArray(MAX_CHUNK);
-        float[] dtl = ctx.allocateFloatLocalArray(MAX_CHUNK);
+        long[] dAdt = ctx.allocateLongLocalArray(MAX_CHUNK); // per token: dA cumsum in log2 units (low), dt (high)
         float[] acc = new float[NT * 4];
         int[] pre = new int[16]; // the next slice's staging loads (B operands), in registers: 8 passes x 2 or 4 x 4
         int[] av = new int[4 * STEPS]; // the raw A operands (C pairs or cb pairs) of the next slice to multiply
@@ -182,8 +181,7 @@ public final class SsdFragKernels {
             long cs = (((long) b * heads + h) * nchunks + c) * chunk;
             int sEnd = Math.min(l0 + TILE, len);
             for (int s = lid; s < sEnd; s += GROUP) {
-                dA2[s] = dACumsum.get(cs + s) * LOG2E;
-                dtl[s] = dtOut.get(cs + s);
+                dAdt[s] = pairOfFloats(dACumsum.get(cs + s) * LOG2E, dtOut.get(cs + s));
             }
             long row0 = (long) b * seqlen + (long) c * chunk;
             int la = l0 + 16 * warp + gq;
@@ -324,14 +322,18 @@ public final class SsdFragKernels {
                             a3 = 0;
                         } else if (!inter) {
                             int s = k0 + 16 * q + 2 * t; // columns s, s + 1 (a0, a1) and s + 8, s + 9 (a2, a3)
-                            float dAs0 = dA2[s];
-                            float dAs1 = dA2[s + 1];
-                            float dAs8 = dA2[s + 8];
-                            float dAs9 = dA2[s + 9];
-                            float dt0 = dtl[s];
-                            float dt1 = dtl[s + 1];
-                            float dt8 = dtl[s + 8];
-                            float dt9 = dtl[s + 9];
+                            long v0 = dAdt[s]; // one 8-byte local load per token
+                            long v1 = dAdt[s + 1];
+                            long v8 = dAdt[s + 8];
+                            long v9 = dAdt[s + 9];
+                            float dAs0 = Float.intBitsToFloat((int) v0);
+                            float dAs1 = Float.intBitsToFloat((int) v1);
+                            float dAs8 = Float.intBitsToFloat((int) v8);
+                            float dAs9 = Float.intBitsToFloat((int) v9);
+                            float dt0 = Float.intBitsToFloat((int) (v0 >>> 32));
+                            float dt1 = Float.intBitsToFloat((int) (v1 >>> 32));
+                            float dt8 = Float.intBitsToFloat((int) (v8 >>> 32));
+                            float dt9 = Float.intBitsToFloat((int) (v9 >>> 32));
                             a0 = KernelMath.packBf16x2(weight(KernelMath.bf16x2Lo(a0), dAa, dAs0, dt0, s <= lastA),
                                     weight(KernelMath.bf16x2Hi(a0), dAa, dAs1, dt1, s + 1 <= lastA));
                             a1 = KernelMath.packBf16x2(weight(KernelMath.bf16x2Lo(a1), dAb, dAs0, dt0, s <= lastB),
@@ -391,6 +393,11 @@ public final class SsdFragKernels {
                 }
             }
         }
+    }
+
+    /** {@code lo}'s bits in bits 0-31 and {@code hi}'s in bits 32-63. */
+    static long pairOfFloats(float lo, float hi) {
+        return pairsOf(Float.floatToRawIntBits(lo), Float.floatToRawIntBits(hi));
     }
 
     /** Two bf16 pairs as one long: {@code lo} in bits 0-31 (the B fragment's b0), {@code hi} in bits 32-63 (b1). */
