@@ -63,10 +63,6 @@ public final class SsdBf16StateKernels {
         int g = h / (heads / groups);
         int len = Math.min(chunk, seqlen - c * chunk);
         long cs = (((long) b * heads + h) * nchunks + c) * chunk;
-        float last = dACumsum.get(cs + len - 1);
-        for (int l = lid; l < len; l += GROUP) {
-            wl[l] = KernelMath.exp(last - dACumsum.get(cs + l)) * dtOut.get(cs + l);
-        }
         long row0 = (long) b * seqlen + (long) c * chunk;
         long xBase = (row0 * heads + h) * headdim + p0;
         int xRow = heads * headdim;
@@ -93,7 +89,9 @@ public final class SsdBf16StateKernels {
         long xCol = xBase + 2 * cp;
         long bCol = bBase + 2 * cp;
         int slices = (len + SLICE - 1) / SLICE;
-        for (int it = 0; it <= slices; it++) { // the first barrier also publishes wl
+        // iteration 0 issues slice 0's loads before it computes the weights wl (whose stores wait for their
+        // own loads), so that the two latencies overlap; its barrier, at its end, publishes wl
+        for (int it = 0; it <= slices; it++) {
             int k0 = (it - 1) * SLICE; // the slice multiplied in this iteration (none in the first)
             int buf = ((it - 1) & 1) * (TILE * LSTRIDE);
             int kEnd = 0;
@@ -141,7 +139,9 @@ public final class SsdBf16StateKernels {
                     }
                 }
             }
-            ctx.localBarrier();
+            if (it > 0) { // uniform
+                ctx.localBarrier();
+            }
             if (it < slices) {
                 // branch-free loads at clamped addresses (the compiler can issue all passes' loads together):
                 // tokens past the sequence read its last token, with weight 0
@@ -188,6 +188,13 @@ public final class SsdBf16StateKernels {
                     long bv = bs[buf + (8 * j + gq) * LSTRIDE + 4 * q + t];
                     ctx.mmaBf16Frag(a0, a1, a2, a3, (int) bv, (int) (bv >>> 32), acc, 4 * j);
                 }
+            }
+            if (it == 0) { // uniform
+                float last = dACumsum.get(cs + len - 1);
+                for (int l = lid; l < len; l += GROUP) {
+                    wl[l] = KernelMath.exp(last - dACumsum.get(cs + l)) * dtOut.get(cs + l);
+                }
+                ctx.localBarrier();
             }
         }
         int pa = 16 * warp + gq;

@@ -180,26 +180,15 @@ public final class SsdFragKernels {
         if (l0 < len) { // uniform over the group
             long cs = (((long) b * heads + h) * nchunks + c) * chunk;
             int sEnd = Math.min(l0 + TILE, len);
-            for (int s = lid; s < sEnd; s += GROUP) {
-                dAdt[s] = pairOfFloats(dACumsum.get(cs + s) * LOG2E, dtOut.get(cs + s));
-            }
             long row0 = (long) b * seqlen + (long) c * chunk;
             int la = l0 + 16 * warp + gq;
             int lb = la + 8;
             boolean inA = la < len;
             boolean inB = lb < len;
-            float dAa = 0f;
-            float dAb = 0f;
-            float ea = 0f;
-            float eb = 0f;
-            if (inA) {
-                dAa = dACumsum.get(cs + la) * LOG2E;
-                ea = KernelMath.exp2Approx(dAa);
-            }
-            if (inB) {
-                dAb = dACumsum.get(cs + lb) * LOG2E;
-                eb = KernelMath.exp2Approx(dAb);
-            }
+            // loaded here, first used after the inter-chunk slices (rows past the sequence read the last row's:
+            // their weights are 0 and their outputs are not stored)
+            float dAa = dACumsum.get(cs + Math.min(la, len - 1)) * LOG2E;
+            float dAb = dACumsum.get(cs + Math.min(lb, len - 1)) * LOG2E;
             // rows past the sequence read the last row's C (finite; their outputs are not stored)
             int cRow = groups * dstate;
             long cA = (row0 * groups + g) * dstate + (long) Math.min(la, len - 1) * cRow + 2 * t;
@@ -232,7 +221,8 @@ public final class SsdFragKernels {
             // Iteration it stores the B operands of slice it - 1 (prefetched by iteration it - 1), passes one
             // barrier, issues slice it's B-operand loads, then multiplies slice it - 1 16-step by 16-step; each
             // 16-step's four A registers, once consumed, are reloaded with the same 16-step of slice it. So
-            // iteration 0 multiplies nothing and only loads slice 0.
+            // iteration 0 multiplies nothing: it issues slice 0's loads first and only then stages dA and dt
+            // (whose stores wait for their own loads), without a barrier; iteration 1's barrier publishes both.
             for (int it = 0; it <= slices; it++) {
                 int sl = it - 1;
                 boolean inter = sl < interSlices; // uniform over the group
@@ -265,6 +255,8 @@ public final class SsdFragKernels {
                 }
                 if (sl == interSlices) {
                     // the inter-chunk term is complete: row l times exp(dA_l) (0 past the sequence)
+                    float ea = inA ? KernelMath.exp2Approx(dAa) : 0f;
+                    float eb = inB ? KernelMath.exp2Approx(dAb) : 0f;
                     for (int j = 0; j < NT; j++) {
                         acc[4 * j] *= ea;
                         acc[4 * j + 1] *= ea;
@@ -272,7 +264,9 @@ public final class SsdFragKernels {
                         acc[4 * j + 3] *= eb;
                     }
                 }
-                ctx.localBarrier();
+                if (it > 0) { // uniform
+                    ctx.localBarrier();
+                }
                 // slice it's B operands (branch-free, as in SsdTensorKernels.chunkScan)
                 boolean nextInter = it < interSlices;
                 int nk0 = nextInter ? it * SLICE : (it - interSlices) * SLICE;
@@ -363,6 +357,11 @@ public final class SsdFragKernels {
                             av[4 * q + 2] = Float.floatToRawIntBits(cbFrag.get(at + 64));
                             av[4 * q + 3] = Float.floatToRawIntBits(cbFrag.get(at + 96));
                         }
+                    }
+                }
+                if (it == 0) { // uniform: after slice 0's loads are in flight (see above)
+                    for (int s = lid; s < sEnd; s += GROUP) {
+                        dAdt[s] = pairOfFloats(dACumsum.get(cs + s) * LOG2E, dtOut.get(cs + s));
                     }
                 }
             }
