@@ -50,6 +50,10 @@ class SsdBf16Test {
         // alternate several times; the second chunk partial
         cases.add(random("L300 h2 p64 n128 q256, D z", SsdConfig.of(1, 300, 2, 64, 1, 128, 256).withDtSoftplus(true),
                 4, true, false, true, false, false));
+        // more chunks than the state passing's load batch (SsdKernels.LOAD_BATCH), so that the FRAG variant's
+        // in-place passing reads and rewrites several batches; the last chunk partial
+        cases.add(random("L1100 h2 p16 n32 q64, 18 chunks, D init", SsdConfig.of(1, 1100, 2, 16, 1, 32, 64).withDtSoftplus(true),
+                6, true, false, false, true, true));
         return cases;
     }
 
