@@ -105,31 +105,44 @@ public final class SsdFragKernels {
             int lb = la + 8;
             boolean inA = la < len;
             boolean inB = lb < len;
-            long aRow = base + (long) la * rowStep;
-            long bRow = base + (long) lb * rowStep;
+            // rows and columns past the sequence read the last token (in bounds) and are zeroed by a select
+            long aRow = base + (long) Math.min(la, len - 1) * rowStep;
+            long bRow = base + (long) Math.min(lb, len - 1) * rowStep;
+            // software-pipelined by one 16-step: the operands of step k + 16 are loaded (into na*, nb) before the
+            // mma of step k, so that their latency overlaps eight mma instead of stalling each step
+            int[] nb = new int[2 * NT];
+            int[] cb = new int[2 * NT];
+            int na0 = C.getPair(aRow);
+            int na1 = C.getPair(bRow);
+            int na2 = C.getPair(aRow + 8);
+            int na3 = C.getPair(bRow + 8);
+            for (int j = 0; j < NT; j++) {
+                long r = base + (long) Math.min(s0 + 8 * j + gq, len - 1) * rowStep;
+                nb[2 * j] = B.getPair(r);
+                nb[2 * j + 1] = B.getPair(r + 8);
+            }
             for (int k = 0; k < dstate; k += 16) {
-                int a0 = 0;
-                int a1 = 0;
-                int a2 = 0;
-                int a3 = 0;
-                if (inA) {
-                    a0 = C.getPair(aRow + k);
-                    a2 = C.getPair(aRow + k + 8);
+                int a0 = inA ? na0 : 0;
+                int a1 = inB ? na1 : 0;
+                int a2 = inA ? na2 : 0;
+                int a3 = inB ? na3 : 0;
+                for (int j = 0; j < NT; j++) {
+                    boolean sIn = s0 + 8 * j + gq < len;
+                    cb[2 * j] = sIn ? nb[2 * j] : 0;
+                    cb[2 * j + 1] = sIn ? nb[2 * j + 1] : 0;
                 }
-                if (inB) {
-                    a1 = C.getPair(bRow + k);
-                    a3 = C.getPair(bRow + k + 8);
+                int kn = Math.min(k + 16, dstate - 16); // the last step reloads itself (in bounds, unused)
+                na0 = C.getPair(aRow + kn);
+                na1 = C.getPair(bRow + kn);
+                na2 = C.getPair(aRow + kn + 8);
+                na3 = C.getPair(bRow + kn + 8);
+                for (int j = 0; j < NT; j++) {
+                    long r = base + (long) Math.min(s0 + 8 * j + gq, len - 1) * rowStep + kn;
+                    nb[2 * j] = B.getPair(r);
+                    nb[2 * j + 1] = B.getPair(r + 8);
                 }
                 for (int j = 0; j < NT; j++) {
-                    int s = s0 + 8 * j + gq;
-                    int b0 = 0;
-                    int b1 = 0;
-                    if (s < len) {
-                        long sRow = base + (long) s * rowStep + k;
-                        b0 = B.getPair(sRow);
-                        b1 = B.getPair(sRow + 8);
-                    }
-                    ctx.mmaBf16Frag(a0, a1, a2, a3, b0, b1, acc, 4 * j);
+                    ctx.mmaBf16Frag(a0, a1, a2, a3, cb[2 * j], cb[2 * j + 1], acc, 4 * j);
                 }
             }
             long tile = fragTile(i, chunk, l0 / 16 + warp, s0 / 16) + lane;
