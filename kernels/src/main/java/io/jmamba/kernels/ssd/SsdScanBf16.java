@@ -19,7 +19,9 @@ import java.util.Objects;
  * five phases of {@link SsdScan} ({@link SsdScan#PHASES}, the same fp32 intermediates in an
  * {@link SsdScan.Workspace}, plus the passed states in bf16), with the bf16 cumsum of
  * {@link SsdCumsumKernel} and the tensor-core products and bf16-writing state passing of
- * {@link SsdTensorKernels}.
+ * {@link SsdTensorKernels} ({@link Variant#STAGED}, the default), or with the {@link Variant#FRAG} kernels
+ * ({@link SsdFragKernels}, {@link SsdBf16StateKernels}: bf16 C B^T in mma-fragment order, bf16 chunk
+ * states passed in place, operands loaded a slice ahead), picked per call or by {@link #VARIANT_PROPERTY}.
  * <pre>{@code
  * SsdConfig cfg = SsdConfig.of(1, 65536, 24, 64, 1, 128, 256).withDtSoftplus(true);
  * SsdScanBf16.addTo(graph, grids, "l0_ssd", cfg, inputs, out, finalStates, workspace);
