@@ -35,6 +35,10 @@ import static io.jmamba.kernels.ssd.SsdTensorKernels.TILE;
  *   <li>The inter-chunk term multiplies the raw C (no exp(dA_l) scaling and re-rounding of C per 16-step)
  *       and scales the accumulator rows by exp(dA_l) once, before the intra-chunk term is added (as
  *       mamba_ssm's Triton chunk scan does): fewer instructions and one rounding less.</li>
+ *   <li>The intra-chunk weights of 16-steps strictly below a warp's rows (most of them) are computed without
+ *       the causal and sequence-end selects; D per head is added to the diagonal weights (y_l += D x_l through
+ *       the staged x, with D rounded into the bf16 weight), so the epilogue of the common no-z case loads
+ *       nothing (D per channel is applied there, as before).</li>
  * </ul>
  * The B operands (the bf16 state, x) are staged in local memory as in {@link SsdTensorKernels#chunkScan}
  * (transposed, two buffers, one barrier per slice), but as longs holding the pairs t and t + 4 of a
@@ -208,7 +212,12 @@ public final class SsdFragKernels {
             long cB = (row0 * groups + g) * dstate + (long) Math.min(lb, len - 1) * cRow + 2 * t;
             int lastA = inA ? la : -1; // the last token row la keeps (none past the sequence)
             int lastB = inB ? lb : -1;
-            int warpLast = l0 + 16 * warp + 15; // the last row of this warp: no weight right of it is kept
+            int warpFirst = l0 + 16 * warp; // this warp's rows: warpFirst..warpLast
+            int warpLast = warpFirst + 15; // no weight right of it is kept
+            boolean warpFull = warpLast < len; // all of the warp's rows in the sequence
+            // D per head joins the intra-chunk weights on the diagonal (y_l += D x_l through the staged x), so
+            // that the epilogue loads no x; D per channel varies along the product's columns and stays there
+            float dDiag = dMode == 1 ? D.get(h) : 0f;
             long cbRow = fragTile(((long) b * nchunks + c) * groups + g, chunk, l0 / 16 + warp, 0) + lane;
             long sBase = ((long) i * headdim + p0) * dstate;
             long xBase = (row0 * heads + h) * headdim + p0;
@@ -329,6 +338,7 @@ public final class SsdFragKernels {
                             a3 = 0;
                         } else if (!inter) {
                             int s = k0 + 16 * q + 2 * t; // columns s, s + 1 (a0, a1) and s + 8, s + 9 (a2, a3)
+                            // below the warp's rows and all of them in the sequence (warp-uniform): no mask to apply
                             long v0 = dAdt[s]; // one 8-byte local load per token
                             long v1 = dAdt[s + 1];
                             long v8 = dAdt[s + 8];
@@ -341,14 +351,25 @@ public final class SsdFragKernels {
                             float dt1 = Float.intBitsToFloat((int) (v1 >>> 32));
                             float dt8 = Float.intBitsToFloat((int) (v8 >>> 32));
                             float dt9 = Float.intBitsToFloat((int) (v9 >>> 32));
-                            a0 = KernelMath.packBf16x2(weight(KernelMath.bf16x2Lo(a0), dAa, dAs0, dt0, s <= lastA),
-                                    weight(KernelMath.bf16x2Hi(a0), dAa, dAs1, dt1, s + 1 <= lastA));
-                            a1 = KernelMath.packBf16x2(weight(KernelMath.bf16x2Lo(a1), dAb, dAs0, dt0, s <= lastB),
-                                    weight(KernelMath.bf16x2Hi(a1), dAb, dAs1, dt1, s + 1 <= lastB));
-                            a2 = KernelMath.packBf16x2(weight(KernelMath.bf16x2Lo(a2), dAa, dAs8, dt8, s + 8 <= lastA),
-                                    weight(KernelMath.bf16x2Hi(a2), dAa, dAs9, dt9, s + 9 <= lastA));
-                            a3 = KernelMath.packBf16x2(weight(KernelMath.bf16x2Lo(a3), dAb, dAs8, dt8, s + 8 <= lastB),
-                                    weight(KernelMath.bf16x2Hi(a3), dAb, dAs9, dt9, s + 9 <= lastB));
+                            if (warpFull && k0 + 16 * q + 15 < warpFirst) {
+                                a0 = KernelMath.packBf16x2(free(KernelMath.bf16x2Lo(a0), dAa, dAs0, dt0),
+                                        free(KernelMath.bf16x2Hi(a0), dAa, dAs1, dt1));
+                                a1 = KernelMath.packBf16x2(free(KernelMath.bf16x2Lo(a1), dAb, dAs0, dt0),
+                                        free(KernelMath.bf16x2Hi(a1), dAb, dAs1, dt1));
+                                a2 = KernelMath.packBf16x2(free(KernelMath.bf16x2Lo(a2), dAa, dAs8, dt8),
+                                        free(KernelMath.bf16x2Hi(a2), dAa, dAs9, dt9));
+                                a3 = KernelMath.packBf16x2(free(KernelMath.bf16x2Lo(a3), dAb, dAs8, dt8),
+                                        free(KernelMath.bf16x2Hi(a3), dAb, dAs9, dt9));
+                            } else { // causal mask, sequence end, and D on the diagonal (dMode 1)
+                                a0 = KernelMath.packBf16x2(weight(KernelMath.bf16x2Lo(a0), dAa, dAs0, dt0, s, la, lastA, dDiag),
+                                        weight(KernelMath.bf16x2Hi(a0), dAa, dAs1, dt1, s + 1, la, lastA, dDiag));
+                                a1 = KernelMath.packBf16x2(weight(KernelMath.bf16x2Lo(a1), dAb, dAs0, dt0, s, lb, lastB, dDiag),
+                                        weight(KernelMath.bf16x2Hi(a1), dAb, dAs1, dt1, s + 1, lb, lastB, dDiag));
+                                a2 = KernelMath.packBf16x2(weight(KernelMath.bf16x2Lo(a2), dAa, dAs8, dt8, s + 8, la, lastA, dDiag),
+                                        weight(KernelMath.bf16x2Hi(a2), dAa, dAs9, dt9, s + 9, la, lastA, dDiag));
+                                a3 = KernelMath.packBf16x2(weight(KernelMath.bf16x2Lo(a3), dAb, dAs8, dt8, s + 8, lb, lastB, dDiag),
+                                        weight(KernelMath.bf16x2Hi(a3), dAb, dAs9, dt9, s + 9, lb, lastB, dDiag));
+                            }
                         }
                         for (int j = 0; j < NT; j++) {
                             long bv = stage[buf + (8 * j + gq) * LSTRIDE + 4 * q + t]; // pairs t and t + 4 of the 16-step
@@ -379,28 +400,31 @@ public final class SsdFragKernels {
                 }
             }
 
-            // epilogue: + D x, * silu(z), rounded to bf16 pairs (columns 2t, 2t + 1 of each n8 tile)
+            // epilogue: + D x (D per channel; D per head is already in acc), * silu(z), rounded to bf16 pairs
+            // (columns 2t, 2t + 1 of each n8 tile)
             long outA = ((row0 + la) * heads + h) * headdim + p0 + 2 * t;
             long outB = outA + 8L * xRow;
             for (int j = 0; j < NT; j++) {
                 int p = p0 + 8 * j + 2 * t;
                 if (8 * j < pLeft) {
-                    float d0 = 0f;
-                    float d1 = 0f;
-                    if (dMode == 1) {
-                        d0 = D.get(h);
-                        d1 = d0;
-                    } else if (dMode == 2) {
-                        d0 = D.get((long) h * headdim + p);
-                        d1 = D.get((long) h * headdim + p + 1);
-                    }
-                    if (inA) {
-                        out.setPair(outA + 8 * j, SsdTensorKernels.epilogue(x, z, outA + 8 * j, acc[4 * j], acc[4 * j + 1],
-                                d0, d1, hasZ));
-                    }
-                    if (inB) {
-                        out.setPair(outB + 8 * j, SsdTensorKernels.epilogue(x, z, outB + 8 * j, acc[4 * j + 2],
-                                acc[4 * j + 3], d0, d1, hasZ));
+                    if (dMode == 2) {
+                        float d0 = D.get((long) h * headdim + p);
+                        float d1 = D.get((long) h * headdim + p + 1);
+                        if (inA) {
+                            out.setPair(outA + 8 * j, SsdTensorKernels.epilogue(x, z, outA + 8 * j, acc[4 * j],
+                                    acc[4 * j + 1], d0, d1, hasZ));
+                        }
+                        if (inB) {
+                            out.setPair(outB + 8 * j, SsdTensorKernels.epilogue(x, z, outB + 8 * j, acc[4 * j + 2],
+                                    acc[4 * j + 3], d0, d1, hasZ));
+                        }
+                    } else { // no D, or D per head already in acc
+                        if (inA) {
+                            out.setPair(outA + 8 * j, gated(z, outA + 8 * j, acc[4 * j], acc[4 * j + 1], hasZ));
+                        }
+                        if (inB) {
+                            out.setPair(outB + 8 * j, gated(z, outB + 8 * j, acc[4 * j + 2], acc[4 * j + 3], hasZ));
+                        }
                     }
                 }
             }
@@ -418,11 +442,31 @@ public final class SsdFragKernels {
     }
 
     /**
-     * cb exp2(dAl - dAs) dts (dA in log2 units), or 0 where {@code keep} is false (above the diagonal, past
-     * the sequence): a select, so that the caller's loop has no branches for nvcc to duplicate.
+     * cb exp2(dAl - dAs) dts (dA in log2 units) for row {@code row} and column {@code col}, plus {@code dDiag}
+     * on the diagonal (D per head, else 0), or 0 right of {@code last} (above the diagonal, or the row past
+     * the sequence: last = -1): selects, so that the caller's loop has no branches for nvcc to duplicate.
      */
-    static float weight(float cb, float dAl, float dAs, float dts, boolean keep) {
-        float w = cb * KernelMath.exp2Approx(dAl - dAs) * dts;
-        return keep ? w : 0f;
+    static float weight(float cb, float dAl, float dAs, float dts, int col, int row, int last, float dDiag) {
+        float w = KernelMath.fma(cb * KernelMath.exp2Approx(dAl - dAs), dts, col == row ? dDiag : 0f);
+        return col <= last ? w : 0f;
+    }
+
+    /** {@link #weight} strictly below the diagonal and inside the sequence: nothing to mask. */
+    static float free(float cb, float dAl, float dAs, float dts) {
+        return cb * KernelMath.exp2Approx(dAl - dAs) * dts;
+    }
+
+    /** The output pair y0, y1 at even index {@code at}, times silu(z) when gated, packed as bf16 (D already in y). */
+    static int gated(BFloat16Array z, long at, float y0, float y1, boolean hasZ) {
+        float o0 = y0;
+        float o1 = y1;
+        if (hasZ) {
+            int zv = z.getPair(at);
+            float z0 = KernelMath.bf16x2Lo(zv);
+            float z1 = KernelMath.bf16x2Hi(zv);
+            o0 = o0 * z0 / (1f + KernelMath.exp(-z0));
+            o1 = o1 * z1 / (1f + KernelMath.exp(-z1));
+        }
+        return KernelMath.packBf16x2(o0, o1);
     }
 }
