@@ -31,10 +31,10 @@ public final class SsdScanBf16 {
     private SsdScanBf16() {
     }
 
-    /** System property that picks the {@link Variant} of {@link #addTo} calls that name none ({@code STAGED} or {@code FRAG}). */
+    /** System property that picks the {@link Variant} of {@link #addTo} calls that name none: STAGED, FRAG or FRAG_WIDE. */
     public static final String VARIANT_PROPERTY = "jmamba.ssd.bf16.variant";
 
-    /** Which chunkCb / chunkScan pair runs; cumsum, chunk states and state passing are the same in both. */
+    /** Which kernels run the phases after the cumsum (which is the same in all). */
     public enum Variant {
         /** {@link SsdTensorKernels}: fp32 C B^T in row order, A operands loaded one 16-step ahead of their mma. */
         STAGED,
@@ -42,7 +42,9 @@ public final class SsdScanBf16 {
          * {@link SsdFragKernels}: bf16 C B^T in A-fragment order, A operands loaded a whole slice ahead; and
          * {@link SsdBf16StateKernels}: the chunk states in bf16, passed in place.
          */
-        FRAG;
+        FRAG,
+        /** {@link #FRAG} with the chunk scan on 128-row tiles of eight warps ({@link SsdFragWideKernels}). */
+        FRAG_WIDE;
 
         /** The variant named by {@link #VARIANT_PROPERTY} (case-insensitive), {@link #STAGED} when it is unset. */
         public static Variant fromProperty() {
@@ -160,7 +162,8 @@ public final class SsdScanBf16 {
 
         // FRAG: the chunks' own states in bf16 in statesIn, replaced there by the passed states (no fp32 states)
         t = prefix + "_state";
-        if (variant == Variant.FRAG) {
+        boolean frag = variant != Variant.STAGED;
+        if (frag) {
             graph.task(t, SsdBf16StateKernels::chunkStateBf16, new KernelContext(), in.x(), in.B(), ws.dtOut(),
                     ws.dACumsum(), both.statesIn(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
         } else {
@@ -170,7 +173,7 @@ public final class SsdScanBf16 {
         grids.addWorkerGrid(g + t, grid(tiles[0], SsdTensorKernels.GROUP));
 
         t = prefix + "_passing";
-        if (variant == Variant.FRAG) {
+        if (frag) {
             graph.task(t, SsdBf16StateKernels::statePassingInPlace, both.statesIn(), ws.dACumsum(), initial, finalStates,
                     batch, seqlen, heads, headdim, dstate, chunk, nchunks, in.initialStates() != null);
         } else {
@@ -181,7 +184,7 @@ public final class SsdScanBf16 {
 
         // FRAG keeps its bf16 fragment-ordered C B^T (half the floats) in the same scratch
         t = prefix + "_cb";
-        if (variant == Variant.FRAG) {
+        if (frag) {
             graph.task(t, SsdFragKernels::chunkCbFrag, new KernelContext(), in.C(), in.B(), ws.cb(), batch, seqlen, groups,
                     dstate, chunk, nchunks);
         } else {
@@ -191,7 +194,11 @@ public final class SsdScanBf16 {
         grids.addWorkerGrid(g + t, grid(tiles[1], SsdTensorKernels.GROUP));
 
         t = prefix + "_scan";
-        if (variant == Variant.FRAG) {
+        if (variant == Variant.FRAG_WIDE) {
+            graph.task(t, SsdFragWideKernels::chunkScanFragWide, new KernelContext(), in.x(), z, d, in.C(), ws.cb(),
+                    ws.dtOut(), ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk,
+                    nchunks, dMode.ordinal(), in.z() != null);
+        } else if (frag) {
             graph.task(t, SsdFragKernels::chunkScanFrag, new KernelContext(), in.x(), z, d, in.C(), ws.cb(), ws.dtOut(),
                     ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
                     dMode.ordinal(), in.z() != null);
@@ -200,7 +207,13 @@ public final class SsdScanBf16 {
                     ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
                     dMode.ordinal(), in.z() != null);
         }
-        grids.addWorkerGrid(g + t, grid(tiles[2], SsdTensorKernels.GROUP));
+        if (variant == Variant.FRAG_WIDE) {
+            long wide = SsdFragWideKernels.groups(cfg);
+            ShapeCheck.intProduct("scan work-items", wide, SsdFragWideKernels.WIDE_GROUP);
+            grids.addWorkerGrid(g + t, grid(wide, SsdFragWideKernels.WIDE_GROUP));
+        } else {
+            grids.addWorkerGrid(g + t, grid(tiles[2], SsdTensorKernels.GROUP));
+        }
         return both;
     }
 
