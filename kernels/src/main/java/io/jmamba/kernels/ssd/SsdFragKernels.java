@@ -44,7 +44,8 @@ import static io.jmamba.kernels.ssd.SsdTensorKernels.TILE;
  * (transposed, two buffers, one barrier per slice), but as longs holding the pairs t and t + 4 of a
  * 16-step, the b0 and b1 of one B fragment: one 8-byte local load per mma instead of two 4-byte ones
  * ({@link #LSTRIDE} has the bank layout). The tiling, launch and limits are those of {@link SsdTensorKernels}.
- * The CB scratch ({@link #cbFragSize} floats) holds bf16 pairs as float bits and fits in the fp32 CB scratch of {@link SsdScan.Workspace}.
+ * The fragment-ordered C B^T (chunk^2 / 2 floats per batch, chunk and group, bf16 pairs as float bits)
+ * lives in the first half of the fp32 CB scratch of {@link SsdScan.Workspace}.
  */
 public final class SsdFragKernels {
     private SsdFragKernels() {
@@ -66,11 +67,6 @@ public final class SsdFragKernels {
      * spills the rolling prefetch; at 4 it has 128.
      */
     static final int SCAN_GROUPS_PER_SM = 4;
-
-    /** Floats of the fragment-ordered CB scratch: a chunk x chunk bf16 matrix per (batch, chunk, group), two per float. */
-    public static long cbFragSize(SsdConfig cfg) {
-        return (long) cfg.batch() * cfg.nchunks() * cfg.groups() * cfg.chunkSize() * cfg.chunkSize() / 2;
-    }
 
     /** First int of the A-fragment tile (l rows 16 lt..16 lt + 15, s columns 16 st..16 st + 15) of chunk-group {@code i}. */
     static long fragTile(long i, int chunk, int lt, int st) {
