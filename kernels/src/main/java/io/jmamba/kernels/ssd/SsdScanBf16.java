@@ -19,7 +19,9 @@ import java.util.Objects;
  * five phases of {@link SsdScan} ({@link SsdScan#PHASES}, the same fp32 intermediates in an
  * {@link SsdScan.Workspace}, plus the passed states in bf16), with the bf16 cumsum of
  * {@link SsdCumsumKernel} and the tensor-core products and bf16-writing state passing of
- * {@link SsdTensorKernels}.
+ * {@link SsdTensorKernels} ({@link Variant#STAGED}, the default), or with the {@link Variant#FRAG} kernels
+ * ({@link SsdFragKernels}, {@link SsdBf16StateKernels}: bf16 C B^T in mma-fragment order, bf16 chunk
+ * states passed in place, operands loaded a slice ahead), picked per call or by {@link #VARIANT_PROPERTY}.
  * <pre>{@code
  * SsdConfig cfg = SsdConfig.of(1, 65536, 24, 64, 1, 128, 256).withDtSoftplus(true);
  * SsdScanBf16.addTo(graph, grids, "l0_ssd", cfg, inputs, out, finalStates, workspace);
@@ -27,6 +29,36 @@ import java.util.Objects;
  */
 public final class SsdScanBf16 {
     private SsdScanBf16() {
+    }
+
+    /** System property that picks the {@link Variant} of {@link #addTo} calls that name none: STAGED, FRAG or FRAG_WIDE. */
+    public static final String VARIANT_PROPERTY = "jmamba.ssd.bf16.variant";
+
+    /** Which kernels run the phases after the cumsum (which is the same in all). */
+    public enum Variant {
+        /** {@link SsdTensorKernels}: fp32 C B^T in row order, A operands loaded one 16-step ahead of their mma. */
+        STAGED,
+        /**
+         * {@link SsdFragKernels}: bf16 C B^T in A-fragment order, A operands loaded a whole slice ahead; and
+         * {@link SsdBf16StateKernels}: the chunk states in bf16, passed in place.
+         */
+        FRAG,
+        /** {@link #FRAG} with the chunk scan on 128-row tiles of eight warps ({@link SsdFragWideKernels}). */
+        FRAG_WIDE;
+
+        /** The variant named by {@link #VARIANT_PROPERTY} (case-insensitive), {@link #STAGED} when it is unset. */
+        public static Variant fromProperty() {
+            String v = System.getProperty(VARIANT_PROPERTY);
+            if (v == null || v.isBlank()) {
+                return STAGED;
+            }
+            try {
+                return valueOf(v.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(VARIANT_PROPERTY + ": expected one of "
+                        + java.util.Arrays.toString(values()) + ", got '" + v + "'", e);
+            }
+        }
     }
 
     /**
@@ -81,7 +113,15 @@ public final class SsdScanBf16 {
      */
     public static Workspace addTo(TaskGraph graph, GridScheduler grids, String prefix, SsdConfig cfg,
                                   SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates, Workspace workspace) {
+        return addTo(graph, grids, prefix, cfg, in, out, finalStates, workspace, Variant.fromProperty());
+    }
+
+    /** {@link #addTo(TaskGraph, GridScheduler, String, SsdConfig, SsdBf16Inputs, BFloat16Array, FloatArray, Workspace)} with the chunkCb / chunkScan {@code variant}. */
+    public static Workspace addTo(TaskGraph graph, GridScheduler grids, String prefix, SsdConfig cfg,
+                                  SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates, Workspace workspace,
+                                  Variant variant) {
         Objects.requireNonNull(graph, "graph");
+        Objects.requireNonNull(variant, "variant");
         Objects.requireNonNull(grids, "grids");
         GraphParts.checkPrefix(prefix);
         validate(cfg);
@@ -120,37 +160,77 @@ public final class SsdScanBf16 {
                 cfg.dtMin(), cfg.dtMax());
         grids.addWorkerGrid(g + t, grid(bch, SsdCumsumKernel.GROUP));
 
+        // FRAG: the chunks' own states in bf16 in statesIn, replaced there by the passed states (no fp32 states)
         t = prefix + "_state";
-        graph.task(t, SsdTensorKernels::chunkState, new KernelContext(), in.x(), in.B(), ws.dtOut(), ws.dACumsum(),
-                ws.states(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
+        boolean frag = variant != Variant.STAGED;
+        if (frag) {
+            graph.task(t, SsdBf16StateKernels::chunkStateBf16, new KernelContext(), in.x(), in.B(), ws.dtOut(),
+                    ws.dACumsum(), both.statesIn(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
+        } else {
+            graph.task(t, SsdTensorKernels::chunkState, new KernelContext(), in.x(), in.B(), ws.dtOut(), ws.dACumsum(),
+                    ws.states(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
+        }
         grids.addWorkerGrid(g + t, grid(tiles[0], SsdTensorKernels.GROUP));
 
         t = prefix + "_passing";
-        graph.task(t, SsdTensorKernels::statePassing, ws.states(), ws.dACumsum(), initial, finalStates, both.statesIn(),
-                batch, seqlen, heads, headdim, dstate, chunk, nchunks, in.initialStates() != null);
+        if (frag) {
+            graph.task(t, SsdBf16StateKernels::statePassingInPlace, both.statesIn(), ws.dACumsum(), initial, finalStates,
+                    batch, seqlen, heads, headdim, dstate, chunk, nchunks, in.initialStates() != null);
+        } else {
+            graph.task(t, SsdTensorKernels::statePassing, ws.states(), ws.dACumsum(), initial, finalStates,
+                    both.statesIn(), batch, seqlen, heads, headdim, dstate, chunk, nchunks, in.initialStates() != null);
+        }
         grids.addWorkerGrid(g + t, GraphParts.loopGrid((long) headdim * dstate / 2, (long) batch * heads));
 
+        // FRAG keeps its bf16 fragment-ordered C B^T (half the floats) in the same scratch
         t = prefix + "_cb";
-        graph.task(t, SsdTensorKernels::chunkCb, new KernelContext(), in.C(), in.B(), ws.cb(), batch, seqlen, groups,
-                dstate, chunk, nchunks);
+        if (frag) {
+            graph.task(t, SsdFragKernels::chunkCbFrag, new KernelContext(), in.C(), in.B(), ws.cb(), batch, seqlen, groups,
+                    dstate, chunk, nchunks);
+        } else {
+            graph.task(t, SsdTensorKernels::chunkCb, new KernelContext(), in.C(), in.B(), ws.cb(), batch, seqlen, groups,
+                    dstate, chunk, nchunks);
+        }
         grids.addWorkerGrid(g + t, grid(tiles[1], SsdTensorKernels.GROUP));
 
         t = prefix + "_scan";
-        graph.task(t, SsdTensorKernels::chunkScan, new KernelContext(), in.x(), z, d, in.C(), ws.cb(), ws.dtOut(),
-                ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
-                dMode.ordinal(), in.z() != null);
-        grids.addWorkerGrid(g + t, grid(tiles[2], SsdTensorKernels.GROUP));
+        if (variant == Variant.FRAG_WIDE) {
+            graph.task(t, SsdFragWideKernels::chunkScanFragWide, new KernelContext(), in.x(), z, d, in.C(), ws.cb(),
+                    ws.dtOut(), ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk,
+                    nchunks, dMode.ordinal(), in.z() != null);
+        } else if (frag) {
+            graph.task(t, SsdFragKernels::chunkScanFrag, new KernelContext(), in.x(), z, d, in.C(), ws.cb(), ws.dtOut(),
+                    ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
+                    dMode.ordinal(), in.z() != null);
+        } else {
+            graph.task(t, SsdTensorKernels::chunkScan, new KernelContext(), in.x(), z, d, in.C(), ws.cb(), ws.dtOut(),
+                    ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
+                    dMode.ordinal(), in.z() != null);
+        }
+        if (variant == Variant.FRAG_WIDE) {
+            long wide = SsdFragWideKernels.groups(cfg);
+            ShapeCheck.intProduct("scan work-items", wide, SsdFragWideKernels.WIDE_GROUP);
+            grids.addWorkerGrid(g + t, grid(wide, SsdFragWideKernels.WIDE_GROUP));
+        } else {
+            grids.addWorkerGrid(g + t, grid(tiles[2], SsdTensorKernels.GROUP));
+        }
         return both;
     }
 
     /** Runs one bf16 SSD call on {@code device}: inputs in, five kernels, {@code out} and {@code finalStates} (when not null) back. */
     public static void run(ComputeDevice device, SsdConfig cfg, SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates) {
+        run(device, cfg, in, out, finalStates, Variant.fromProperty());
+    }
+
+    /** {@link #run(ComputeDevice, SsdConfig, SsdBf16Inputs, BFloat16Array, FloatArray)} with the chunkCb / chunkScan {@code variant}. */
+    public static void run(ComputeDevice device, SsdConfig cfg, SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates,
+                           Variant variant) {
         in.validate(validate(cfg));
         FloatArray fin = finalStates != null ? finalStates
                 : new FloatArray((long) cfg.batch() * cfg.heads() * cfg.headdim() * cfg.dstate());
         GraphParts.runOnce(device, "ssd_bf16",
                 GraphParts.arrays(in.x(), in.dt(), in.A(), in.B(), in.C(), in.D(), in.z(), in.dtBias(), in.initialStates()),
-                List.of(out, fin), (graph, grids) -> addTo(graph, grids, "ssd", cfg, in, out, fin, null));
+                List.of(out, fin), (graph, grids) -> addTo(graph, grids, "ssd", cfg, in, out, fin, null, variant));
     }
 
     private static WorkerGrid1D grid(long workGroups, int groupSize) {

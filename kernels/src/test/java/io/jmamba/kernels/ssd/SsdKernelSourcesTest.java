@@ -91,6 +91,39 @@ class SsdKernelSourcesTest {
         return tests;
     }
 
+    /** The FRAG variant's kernels ({@link SsdScanBf16.Variant#FRAG}): as the tensor kernels, one mma site, unrolled, within 48 KB of local memory. */
+    @TestFactory
+    List<DynamicTest> fragKernelsHaveOneMmaSite() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Method m : List.of(kernel(SsdFragKernels.class, "chunkCbFrag"), kernel(SsdFragKernels.class, "chunkScanFrag"),
+                kernel(SsdBf16StateKernels.class, "chunkStateBf16"), kernel(SsdFragWideKernels.class, "chunkScanFragWide"))) {
+            tests.add(dynamicTest(m.getDeclaringClass().getSimpleName() + "." + m.getName(), () -> {
+                GeneratedKernel g = KernelJit.compile(m, Map.of(), Dialect.CUDA);
+                String src = g.source();
+                assertEquals(2, count(src, "jm_mma_frag_bf16\\("), "one mma call site (plus the helper's definition) in " + src);
+                assertTrue(count(src, "#pragma unroll") >= 1, "unrolled accumulator loop in " + src);
+                assertTrue(g.localMemoryBytes() <= 48 * 1024, m.getName() + " declares " + g.localMemoryBytes() + " local bytes");
+            }));
+        }
+        return tests;
+    }
+
+    /** The staged longs of the FRAG kernels: bf16 pairs and float bits survive the packing. */
+    @Test
+    void fragLongsRoundTrip() {
+        int[] samples = {0, -1, 0x7fc00001, 0x80000000, 0x3f80bf80, 0x0000ffff};
+        for (int lo : samples) {
+            for (int hi : samples) {
+                long v = SsdFragKernels.pairsOf(lo, hi);
+                assertEquals(lo, (int) v);
+                assertEquals(hi, (int) (v >>> 32));
+            }
+        }
+        long f = SsdFragKernels.pairOfFloats(-2.5f, Float.MIN_VALUE);
+        assertEquals(-2.5f, Float.intBitsToFloat((int) f));
+        assertEquals(Float.MIN_VALUE, Float.intBitsToFloat((int) (f >>> 32)));
+    }
+
     /** The blocked kernels' staging loops index with lid and the pass number on these equalities. */
     @Test
     void blockedStagingShapesHold() {
