@@ -91,8 +91,19 @@ public final class SelectiveScan {
          * lanes: {@link SelectiveScanWarpKernels}. Parallel over rows only. dstate above
          * {@link SelectiveScanTiled16Kernels#MAX_DSTATE} runs CHUNKED.
          */
-        WARP
+        WARP,
+        /**
+         * Experimental: WARP's one-exponential scan with a row's states split over
+         * {@link #WARP_SPLIT_WARPS} warps of a work-group (d_state 16: 8 states per warp), so that there are
+         * that many times more warps; the warps share each tile's per-token work (dt, dt * u) and sum their
+         * partial outputs through local memory: {@link SelectiveScanWarpSplitKernels}. fp32 and bf16; dstate
+         * above {@link SelectiveScanTiled16Kernels#MAX_DSTATE} runs CHUNKED (fp32).
+         */
+        WARP_SPLIT
     }
+
+    /** WARP_SPLIT: warps per work-group (a row's states are split over them). */
+    static final int WARP_SPLIT_WARPS = 2;
 
     /**
      * TILED16: aim at about this many (row, chunk) pairs: three waves of one-warp work-groups on an H100
@@ -151,7 +162,7 @@ public final class SelectiveScan {
                 throw new IllegalArgumentException("dstate = " + shape.dstate() + " is not supported by the bf16 selective scan: "
                         + "at most " + SelectiveScanTiled16Kernels.MAX_DSTATE + " (B and C tiles in local memory)");
             }
-            this.variant = bld.variant == Variant.WARP ? Variant.WARP : Variant.TILED16;
+            this.variant = bld.variant == Variant.WARP || bld.variant == Variant.WARP_SPLIT ? bld.variant : Variant.TILED16;
         } else {
             if (bld.zH != null) {
                 throw new IllegalArgumentException("z: bf16 tensor given to an fp32 scan; u, delta, B, C and z share one dtype");
@@ -159,7 +170,7 @@ public final class SelectiveScan {
             this.shape = SelectiveScanShape.check(u, delta, a, b, c, d, z, deltaBias, initialState);
             // the TILED kernels keep B and C tiles in local memory: a larger state runs CHUNKED
             boolean tooLarge = (bld.variant == Variant.TILED && shape.dstate() > SelectiveScanTiledKernels.MAX_DSTATE)
-                    || ((bld.variant == Variant.TILED16 || bld.variant == Variant.WARP)
+                    || ((bld.variant == Variant.TILED16 || bld.variant == Variant.WARP || bld.variant == Variant.WARP_SPLIT)
                     && shape.dstate() > SelectiveScanTiled16Kernels.MAX_DSTATE);
             this.variant = tooLarge ? Variant.CHUNKED : bld.variant;
         }
@@ -290,6 +301,10 @@ public final class SelectiveScan {
             addWarp(g, prefix, grids, out.data(), lastState);
             return new SelectiveScanResult(out, lastState);
         }
+        if (variant == Variant.WARP_SPLIT) {
+            addWarpSplit(g, prefix, grids, out.data(), lastState);
+            return new SelectiveScanResult(out, lastState);
+        }
         if (variant == Variant.BLOCK) {
             return addBlock(g, prefix, grids, out, lastState);
         }
@@ -398,6 +413,8 @@ public final class SelectiveScan {
         Shapes.require("last_state", lastState, stateShape());
         if (variant == Variant.WARP) {
             addWarp(g, prefix, grids, out.data(), lastState);
+        } else if (variant == Variant.WARP_SPLIT) {
+            addWarpSplit(g, prefix, grids, out.data(), lastState);
         } else {
             addTiled16(g, prefix, grids, out.data(), lastState);
         }
@@ -424,6 +441,34 @@ public final class SelectiveScan {
         long rows = (long) shape.batch() * shape.dim();
         grids.addWorkerGrid(g.getName() + "." + prefix, new WorkerGrid1D(Math.min(rows, BLOCK_MAX_GROUPS)
                 * SelectiveScanWarpKernels.LANES).setLocalWork(SelectiveScanWarpKernels.LANES));
+    }
+
+    /**
+     * The WARP_SPLIT variant, fp32 or bf16 ({@code out} a FloatArray or a BFloat16Array): one task, {@code prefix};
+     * a work-group of {@code 32 * ceil(dstate / statesPerWarp)} work-items per row.
+     */
+    private void addWarpSplit(TaskGraph g, String prefix, GridScheduler grids, Object out, Tensor lastState) {
+        int n = shape.dstate();
+        int statesPerWarp = SelectiveScanWarpSplitKernels.statesPerWarp(n, WARP_SPLIT_WARPS);
+        int threads = SelectiveScanWarpSplitKernels.warps(n, statesPerWarp) * SelectiveScanWarpSplitKernels.LANES;
+        FloatArray placeholder = new FloatArray(1);
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, placeholder);
+        if (bf16) {
+            BFloat16Array bf16Placeholder = new BFloat16Array(1);
+            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, bf16Placeholder);
+            g.task(prefix, SelectiveScanWarpSplitKernels.class, "scanRowsBf16", new KernelContext(), uH.data(), deltaH.data(),
+                    a.data(), bH.data(), cH.data(), or(d, placeholder), zH != null ? zH.data() : bf16Placeholder,
+                    or(deltaBias, placeholder), or(initialState, placeholder), lastState.data(), (BFloat16Array) out,
+                    shape.batch(), shape.dim(), shape.seqlen(), shape.groups(), flags(), n, statesPerWarp);
+        } else {
+            g.task(prefix, SelectiveScanWarpSplitKernels.class, "scanRows", new KernelContext(), u.data(), delta.data(),
+                    a.data(), b.data(), c.data(), or(d, placeholder), or(z, placeholder), or(deltaBias, placeholder),
+                    or(initialState, placeholder), lastState.data(), (FloatArray) out, shape.batch(), shape.dim(),
+                    shape.seqlen(), shape.groups(), flags(), n, statesPerWarp);
+        }
+        long rows = (long) shape.batch() * shape.dim();
+        grids.addWorkerGrid(g.getName() + "." + prefix, new WorkerGrid1D(Math.min(rows, BLOCK_MAX_GROUPS) * threads)
+                .setLocalWork(threads));
     }
 
     /**

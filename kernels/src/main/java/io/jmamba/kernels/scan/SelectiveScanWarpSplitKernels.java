@@ -1,0 +1,360 @@
+package io.jmamba.kernels.scan;
+
+import io.jmamba.runtime.api.BFloat16Array;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.KernelContext;
+import io.jmamba.runtime.api.KernelMath;
+import io.jmamba.runtime.api.LaunchBounds;
+import io.jmamba.runtime.api.Specialize;
+
+/**
+ * The one-exponential scan of {@link SelectiveScanWarpKernels} with a row's states split over the warps of
+ * a work-group, so that there are several times more warps than rows (WARP has one warp per row: 1536, about
+ * 12 per H100 multiprocessor, latency-bound). Warp {@code w} of a row owns states
+ * {@code w * statesPerWarp .. (w + 1) * statesPerWarp - 1} ({@code warps = ceil(dstate / statesPerWarp)} warps,
+ * the launch's local size {@code 32 * warps}). Per tile of {@link #TILE} tokens:
+ * <ol>
+ * <li>the group's work-items share the per-token work: each computes dt (softplus'd) and dt * u of
+ *     {@code TILE / (32 warps)} tokens (consecutive work-items, consecutive tokens: coalesced) into local
+ *     memory; barrier;</li>
+ * <li>lane {@code l} of every warp reads its {@link #ITEMS} consecutive tokens {@code 8 l .. 8 l + 7} and, per
+ *     owned state, folds them into an affine step {@code h -> p h + s} (keeping each token's decay and input,
+ *     one exp2 per (token, state); {@code p = exp2(A log2(e) sum dt)}), composes the lanes' steps by an
+ *     inclusive warp scan, and replays its tokens from the state before its first token, adding
+ *     {@code h C} into per-token partial outputs; the partials of the warp's states go to local memory;
+ *     barrier;</li>
+ * <li>the group's work-items sum the warps' partials per token, add D u, gate by silu(z) and store.</li>
+ * </ol>
+ * Two barriers per tile; the second tile's writes of either local array come after a barrier that every
+ * work-item passes only when done reading the first's. Local arrays are padded to 9 floats per 8 tokens so
+ * that a lane's reads of its 8 tokens (stride 9 across lanes) hit distinct banks.
+ * Same arguments and flags as {@link SelectiveScanKernels}, arithmetic as {@link SelectiveScanReference};
+ * launch: 1-D, local size {@code 32 * ceil(dstate / statesPerWarp)} (at most the entry's launch bound), any
+ * number of work-groups (they stride over rows). {@code lastState} may be {@code initialState}: each row's
+ * entries are read before they are written.
+ */
+public final class SelectiveScanWarpSplitKernels {
+    /** Work-items per warp. */
+    public static final int LANES = 32;
+    /** Consecutive tokens per lane per tile. */
+    public static final int ITEMS = 8;
+    /** Tokens per tile. */
+    public static final int TILE = LANES * ITEMS;
+    /** Floats per lane in the padded local layout (one pad float per 8 tokens). */
+    static final int PADDED_ITEMS = ITEMS + 1;
+    /** Floats per padded tile. */
+    static final int PADDED_TILE = LANES * PADDED_ITEMS;
+    /** Most warps per work-group (the partial-output array holds this many tiles). */
+    public static final int MAX_WARPS = 4;
+
+    private SelectiveScanWarpSplitKernels() {
+    }
+
+    /** Warps per work-group for {@code dstate} states split {@code statesPerWarp} to a warp. */
+    public static int warps(int dstate, int statesPerWarp) {
+        return (dstate + statesPerWarp - 1) / statesPerWarp;
+    }
+
+    /**
+     * States per warp for a group of at most {@code maxWarps} warps: {@code ceil(dstate / maxWarps)} (d_state 16:
+     * 8 with two warps, 4 with four).
+     */
+    public static int statesPerWarp(int dstate, int maxWarps) {
+        return (dstate + maxWarps - 1) / maxWarps;
+    }
+
+    /**
+     * fp32 scan, at most two warps per group; launch bounds for 12 groups per multiprocessor (80 registers), so
+     * that 1536 rows are one wave on an H100 (132 x 12 = 1584 groups).
+     */
+    @LaunchBounds(maxThreads = 2 * LANES, minBlocksPerMultiprocessor = 12)
+    public static void scanRows(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray a, FloatArray b,
+                                FloatArray c, FloatArray dSkip, FloatArray z, FloatArray deltaBias,
+                                FloatArray initialState, FloatArray lastState, FloatArray out,
+                                int batch, int dim, int seqlen, int groups, int flags, @Specialize int dstate,
+                                @Specialize int statesPerWarp) {
+        float[] dtL = ctx.allocateFloatLocalArray(PADDED_TILE);
+        float[] dtuL = ctx.allocateFloatLocalArray(PADDED_TILE);
+        float[] yL = ctx.allocateFloatLocalArray(MAX_WARPS * PADDED_TILE);
+        float[] dt = new float[ITEMS];
+        float[] dtu = new float[ITEMS];
+        float[] y = new float[ITEMS];
+        float[] e = new float[ITEMS];
+        float[] x = new float[ITEMS];
+        float[] bK = new float[ITEMS];
+        float[] cK = new float[ITEMS];
+        float[] stateL = ctx.allocateFloatLocalArray(2 * SelectiveScanTiled16Kernels.MAX_DSTATE);
+        int tid = ctx.localIdx;
+        int lane = tid & (LANES - 1);
+        int warp = tid / LANES;
+        int warps = (dstate + statesPerWarp - 1) / statesPerWarp;
+        int threads = warps * LANES;
+        int n0 = warp * statesPerWarp;
+        int rows = batch * dim;
+        int groupCount = ctx.globalGroupSizeX / ctx.localGroupSizeX;
+        int channelsPerGroup = dim / groups;
+        for (int row = ctx.groupIdx; row < rows; row += groupCount) {
+            int bi = row / dim;
+            int d = row - bi * dim;
+            long rowBase = (long) row * seqlen;
+            long bcBase = ((long) bi * groups + d / channelsPerGroup) * dstate * (long) seqlen;
+            float bias = (flags & SelectiveScanKernels.HAS_DELTA_BIAS) != 0 ? deltaBias.get(d) : 0f;
+            float skip = (flags & SelectiveScanKernels.HAS_D) != 0 ? dSkip.get(d) : 0f;
+            startRow(a, initialState, stateL, row, d, n0, flags, dstate, statesPerWarp);
+            for (int tile0 = 0; tile0 < seqlen; tile0 += TILE) {
+                stageTokens(u, delta, dtL, dtuL, rowBase, tile0, seqlen, bias, flags, tid, threads);
+                ctx.localBarrier();
+                int t0 = tile0 + lane * ITEMS;
+                int valid = Math.max(0, Math.min(ITEMS, seqlen - t0));
+                boolean full = tile0 + TILE <= seqlen;
+                float dtSum = readTokens(dtL, dtuL, dt, dtu, y, lane);
+                for (int j = 0; j < statesPerWarp; j++) {
+                    int n = Math.min(n0 + j, dstate - 1);
+                    SelectiveScanWarpKernels.loadStates(b, c, bK, cK, bcBase + (long) n * seqlen, t0, seqlen, valid, full);
+                    float end = stateStep(ctx, bK, cK, dt, dtu, y, e, x, stateL[n], stateL[SelectiveScanTiled16Kernels.MAX_DSTATE + n],
+                            dtSum, lane, n0 + j < dstate);
+                    if (n0 + j < dstate) {
+                        stateL[SelectiveScanTiled16Kernels.MAX_DSTATE + n] = end; // every lane: the same value
+                    }
+                }
+                writePartials(yL, y, warp, lane);
+                ctx.localBarrier();
+                storeOutputs(u, z, out, yL, rowBase, tile0, seqlen, skip, warps, tid, threads,
+                        (flags & SelectiveScanKernels.HAS_Z) != 0);
+            }
+            writeLastState(lastState, stateL, row, n0, lane, dstate, statesPerWarp);
+            ctx.localBarrier(); // lane 0's reads of stateL before any lane starts the next row
+        }
+    }
+
+    /** {@link #scanRows} with u, delta, B, C, z and out in bf16 (A, D, delta_bias and the states fp32); two warps at most. */
+    @LaunchBounds(maxThreads = 2 * LANES, minBlocksPerMultiprocessor = 12)
+    public static void scanRowsBf16(KernelContext ctx, BFloat16Array u, BFloat16Array delta, FloatArray a, BFloat16Array b,
+                                    BFloat16Array c, FloatArray dSkip, BFloat16Array z, FloatArray deltaBias,
+                                    FloatArray initialState, FloatArray lastState, BFloat16Array out,
+                                    int batch, int dim, int seqlen, int groups, int flags, @Specialize int dstate,
+                                    @Specialize int statesPerWarp) {
+        float[] dtL = ctx.allocateFloatLocalArray(PADDED_TILE);
+        float[] dtuL = ctx.allocateFloatLocalArray(PADDED_TILE);
+        float[] yL = ctx.allocateFloatLocalArray(MAX_WARPS * PADDED_TILE);
+        float[] dt = new float[ITEMS];
+        float[] dtu = new float[ITEMS];
+        float[] y = new float[ITEMS];
+        float[] e = new float[ITEMS];
+        float[] x = new float[ITEMS];
+        float[] bK = new float[ITEMS];
+        float[] cK = new float[ITEMS];
+        float[] stateL = ctx.allocateFloatLocalArray(2 * SelectiveScanTiled16Kernels.MAX_DSTATE);
+        int tid = ctx.localIdx;
+        int lane = tid & (LANES - 1);
+        int warp = tid / LANES;
+        int warps = (dstate + statesPerWarp - 1) / statesPerWarp;
+        int threads = warps * LANES;
+        int n0 = warp * statesPerWarp;
+        int rows = batch * dim;
+        int groupCount = ctx.globalGroupSizeX / ctx.localGroupSizeX;
+        int channelsPerGroup = dim / groups;
+        for (int row = ctx.groupIdx; row < rows; row += groupCount) {
+            int bi = row / dim;
+            int d = row - bi * dim;
+            long rowBase = (long) row * seqlen;
+            long bcBase = ((long) bi * groups + d / channelsPerGroup) * dstate * (long) seqlen;
+            float bias = (flags & SelectiveScanKernels.HAS_DELTA_BIAS) != 0 ? deltaBias.get(d) : 0f;
+            float skip = (flags & SelectiveScanKernels.HAS_D) != 0 ? dSkip.get(d) : 0f;
+            startRow(a, initialState, stateL, row, d, n0, flags, dstate, statesPerWarp);
+            for (int tile0 = 0; tile0 < seqlen; tile0 += TILE) {
+                stageTokens(u, delta, dtL, dtuL, rowBase, tile0, seqlen, bias, flags, tid, threads);
+                ctx.localBarrier();
+                int t0 = tile0 + lane * ITEMS;
+                int valid = Math.max(0, Math.min(ITEMS, seqlen - t0));
+                boolean full = tile0 + TILE <= seqlen;
+                float dtSum = readTokens(dtL, dtuL, dt, dtu, y, lane);
+                for (int j = 0; j < statesPerWarp; j++) {
+                    int n = Math.min(n0 + j, dstate - 1);
+                    SelectiveScanWarpKernels.loadStates(b, c, bK, cK, bcBase + (long) n * seqlen, t0, seqlen, valid, full);
+                    float end = stateStep(ctx, bK, cK, dt, dtu, y, e, x, stateL[n], stateL[SelectiveScanTiled16Kernels.MAX_DSTATE + n],
+                            dtSum, lane, n0 + j < dstate);
+                    if (n0 + j < dstate) {
+                        stateL[SelectiveScanTiled16Kernels.MAX_DSTATE + n] = end; // every lane: the same value
+                    }
+                }
+                writePartials(yL, y, warp, lane);
+                ctx.localBarrier();
+                storeOutputs(u, z, out, yL, rowBase, tile0, seqlen, skip, warps, tid, threads,
+                        (flags & SelectiveScanKernels.HAS_Z) != 0);
+            }
+            writeLastState(lastState, stateL, row, n0, lane, dstate, statesPerWarp);
+            ctx.localBarrier(); // lane 0's reads of stateL before any lane starts the next row
+        }
+    }
+
+    /**
+     * The warp's states' {@code A log2(e)} into {@code stateL[n]} and start states into
+     * {@code stateL[MAX_DSTATE + n]} (local memory rather than registers: read once per state per tile). Every
+     * lane writes the same values; the tile loop's first barrier orders them before their reads, and the
+     * previous row's reads all came before its last barrier.
+     */
+    static void startRow(FloatArray a, FloatArray initialState, float[] stateL, int row, int d, int n0,
+                         int flags, int dstate, int statesPerWarp) {
+        for (int j = 0; j < statesPerWarp; j++) {
+            int n = n0 + j;
+            if (n < dstate) {
+                stateL[n] = a.get((long) d * dstate + n) * ScanMath.LOG2E;
+                stateL[SelectiveScanTiled16Kernels.MAX_DSTATE + n] = (flags & SelectiveScanKernels.HAS_INITIAL_STATE) != 0
+                        ? initialState.get((long) row * dstate + n) : 0f;
+            }
+        }
+    }
+
+    /** Lane 0 of each warp writes its live states' end values (its own local-memory writes: no barrier needed). */
+    static void writeLastState(FloatArray lastState, float[] stateL, int row, int n0, int lane, int dstate, int statesPerWarp) {
+        if (lane == 0) {
+            for (int j = 0; j < statesPerWarp; j++) {
+                if (n0 + j < dstate) {
+                    lastState.set((long) row * dstate + n0 + j, stateL[SelectiveScanTiled16Kernels.MAX_DSTATE + n0 + j]);
+                }
+            }
+        }
+    }
+
+    /** Index of tile token {@code t} in the padded local layout. */
+    static int padded(int t) {
+        return t + t / ITEMS;
+    }
+
+    /**
+     * Stage 1: work-item {@code tid} of {@code threads} computes dt and dt * u of tile tokens {@code tid},
+     * {@code tid + threads}, ... into the padded local arrays; tokens past the row's end get dt = 0 (an
+     * identity step: decay 1, input 0).
+     */
+    static void stageTokens(FloatArray u, FloatArray delta, float[] dtL, float[] dtuL, long rowBase, int tile0, int seqlen,
+                            float bias, int flags, int tid, int threads) {
+        for (int t = tid; t < TILE; t += threads) {
+            int tok = tile0 + t;
+            float dtv = 0f;
+            float dtuv = 0f;
+            if (tok < seqlen) {
+                dtv = ScanTile.stepDt(delta.get(rowBase + tok), bias, flags);
+                dtuv = dtv * u.get(rowBase + tok);
+            }
+            int at = padded(t);
+            dtL[at] = dtv;
+            dtuL[at] = dtuv;
+        }
+    }
+
+    /** {@link #stageTokens(FloatArray, FloatArray, float[], float[], long, int, int, float, int, int, int)} for bf16 u and delta. */
+    static void stageTokens(BFloat16Array u, BFloat16Array delta, float[] dtL, float[] dtuL, long rowBase, int tile0,
+                            int seqlen, float bias, int flags, int tid, int threads) {
+        for (int t = tid; t < TILE; t += threads) {
+            int tok = tile0 + t;
+            float dtv = 0f;
+            float dtuv = 0f;
+            if (tok < seqlen) {
+                dtv = ScanTile.stepDt(delta.get(rowBase + tok), bias, flags);
+                dtuv = dtv * u.get(rowBase + tok);
+            }
+            int at = padded(t);
+            dtL[at] = dtv;
+            dtuL[at] = dtuv;
+        }
+    }
+
+    /** The lane's 8 tokens' dt and dt * u from local memory, its partial outputs zeroed; returns the tokens' dt sum. */
+    static float readTokens(float[] dtL, float[] dtuL, float[] dt, float[] dtu, float[] y, int lane) {
+        int base = lane * PADDED_ITEMS;
+        float dtSum = 0f;
+        for (int k = 0; k < ITEMS; k++) {
+            float v = dtL[base + k];
+            dt[k] = v;
+            dtu[k] = dtuL[base + k];
+            y[k] = 0f;
+            dtSum += v;
+        }
+        return dtSum;
+    }
+
+    /** The warp's partial outputs (sum over its states of h C) of the lane's 8 tokens into local memory. */
+    static void writePartials(float[] yL, float[] y, int warp, int lane) {
+        int base = warp * PADDED_TILE + lane * PADDED_ITEMS;
+        for (int k = 0; k < ITEMS; k++) {
+            yL[base + k] = y[k];
+        }
+    }
+
+    /**
+     * Stage 3: work-item {@code tid} of {@code threads} finishes tile tokens {@code tid}, {@code tid + threads},
+     * ...: D u plus the warps' partials (in warp order), gated by silu(z) if {@code gated}, stored.
+     */
+    static void storeOutputs(FloatArray u, FloatArray z, FloatArray out, float[] yL, long rowBase, int tile0, int seqlen,
+                             float skip, int warps, int tid, int threads, boolean gated) {
+        for (int t = tid; t < TILE; t += threads) {
+            int tok = tile0 + t;
+            if (tok < seqlen) {
+                int at = padded(t);
+                float yv = skip * u.get(rowBase + tok);
+                for (int w = 0; w < warps; w++) {
+                    yv += yL[w * PADDED_TILE + at];
+                }
+                out.set(rowBase + tok, gated ? yv * ScanMath.siluApprox(z.get(rowBase + tok)) : yv);
+            }
+        }
+    }
+
+    /** {@link #storeOutputs(FloatArray, FloatArray, FloatArray, float[], long, int, int, float, int, int, int, boolean)} in bf16. */
+    static void storeOutputs(BFloat16Array u, BFloat16Array z, BFloat16Array out, float[] yL, long rowBase, int tile0,
+                             int seqlen, float skip, int warps, int tid, int threads, boolean gated) {
+        for (int t = tid; t < TILE; t += threads) {
+            int tok = tile0 + t;
+            if (tok < seqlen) {
+                int at = padded(t);
+                float yv = skip * u.get(rowBase + tok);
+                for (int w = 0; w < warps; w++) {
+                    yv += yL[w * PADDED_TILE + at];
+                }
+                out.set(rowBase + tok, gated ? yv * ScanMath.siluApprox(z.get(rowBase + tok)) : yv);
+            }
+        }
+    }
+
+    /**
+     * One state over the lane's 8 tokens of a tile: folds them into {@code h -> p h + s} (keeping each token's
+     * decay {@code e} and input {@code x}; {@code p = exp2(a2 dtSum)}, one exponential instead of 8 products),
+     * composes the lanes' steps by an inclusive warp scan, takes the state after the previous lane's last
+     * token and replays its tokens ({@code h = e h + x}, {@code y += h C}) if {@code live} (a warp's states past
+     * dstate run the same shuffles, which OpenCL and the JVM emulate with work-group barriers, but add
+     * nothing). Returns the tile's end state (the same in every lane).
+     */
+    static float stateStep(KernelContext ctx, float[] bK, float[] cK, float[] dt, float[] dtu, float[] y, float[] e,
+                           float[] x, float a2, float carry, float dtSum, int lane, boolean live) {
+        float s = 0f;
+        for (int k = 0; k < ITEMS; k++) {
+            float ek = KernelMath.exp2Approx(dt[k] * a2);
+            float xk = dtu[k] * bK[k];
+            e[k] = ek;
+            x[k] = xk;
+            s = KernelMath.fma(ek, s, xk);
+        }
+        float p = KernelMath.exp2Approx(dtSum * a2);
+        // step j then step i (j before i): h -> p_i (p_j h + s_j) + s_i
+        for (int off = 1; off < LANES; off = off * 2) {
+            float pUp = ctx.shuffleUp(p, off);
+            float sUp = ctx.shuffleUp(s, off);
+            if (lane >= off) {
+                s = KernelMath.fma(p, sUp, s);
+                p = p * pUp;
+            }
+        }
+        // the state after this lane's last token; the previous lane's is the state before this lane's first
+        float hEnd = KernelMath.fma(p, carry, s);
+        float hPrev = ctx.shuffleUp(hEnd, 1);
+        float h = lane == 0 ? carry : hPrev;
+        if (live) {
+            for (int k = 0; k < ITEMS; k++) {
+                h = KernelMath.fma(e[k], h, x[k]);
+                y[k] = KernelMath.fma(h, cK[k], y[k]);
+            }
+        }
+        return ctx.shuffle(hEnd, LANES - 1);
+    }
+}
