@@ -93,17 +93,24 @@ public final class SelectiveScan {
          */
         WARP,
         /**
-         * Experimental: WARP's one-exponential scan with a row's states split over
-         * {@link #WARP_SPLIT_WARPS} warps of a work-group (d_state 16: 8 states per warp), so that there are
-         * that many times more warps; the warps share each tile's per-token work (dt, dt * u) and sum their
-         * partial outputs through local memory: {@link SelectiveScanWarpSplitKernels}. fp32 and bf16; dstate
-         * above {@link SelectiveScanTiled16Kernels#MAX_DSTATE} runs CHUNKED (fp32).
+         * Experimental: WARP's one-exponential scan with a row's states split over up to four warps of a
+         * work-group (d_state 16: 4 warps of 4 states), so that there are that many times more warps; the
+         * warps share each tile's per-token work (dt, dt * u) and sum their partial outputs through local
+         * memory: {@link SelectiveScanWarpSplitKernels#scanRows}. fp32 and bf16; dstate above
+         * {@link SelectiveScanTiled16Kernels#MAX_DSTATE} runs CHUNKED (fp32).
          */
-        WARP_SPLIT
-    }
+        WARP_SPLIT,
+        /**
+         * {@link #WARP_SPLIT} with up to two warps per work-group (d_state 16: 2 warps of 8 states) and room
+         * for more registers: {@link SelectiveScanWarpSplitKernels#scanRowsTwoWarps}.
+         */
+        WARP_SPLIT2;
 
-    /** WARP_SPLIT: warps per work-group (a row's states are split over them). */
-    static final int WARP_SPLIT_WARPS = 2;
+        /** Whether this is one of the WARP_SPLIT layouts. */
+        boolean warpSplit() {
+            return this == WARP_SPLIT || this == WARP_SPLIT2;
+        }
+    }
 
     /**
      * TILED16: aim at about this many (row, chunk) pairs: three waves of one-warp work-groups on an H100
@@ -162,7 +169,7 @@ public final class SelectiveScan {
                 throw new IllegalArgumentException("dstate = " + shape.dstate() + " is not supported by the bf16 selective scan: "
                         + "at most " + SelectiveScanTiled16Kernels.MAX_DSTATE + " (B and C tiles in local memory)");
             }
-            this.variant = bld.variant == Variant.WARP || bld.variant == Variant.WARP_SPLIT ? bld.variant : Variant.TILED16;
+            this.variant = bld.variant == Variant.WARP || bld.variant.warpSplit() ? bld.variant : Variant.TILED16;
         } else {
             if (bld.zH != null) {
                 throw new IllegalArgumentException("z: bf16 tensor given to an fp32 scan; u, delta, B, C and z share one dtype");
@@ -170,7 +177,7 @@ public final class SelectiveScan {
             this.shape = SelectiveScanShape.check(u, delta, a, b, c, d, z, deltaBias, initialState);
             // the TILED kernels keep B and C tiles in local memory: a larger state runs CHUNKED
             boolean tooLarge = (bld.variant == Variant.TILED && shape.dstate() > SelectiveScanTiledKernels.MAX_DSTATE)
-                    || ((bld.variant == Variant.TILED16 || bld.variant == Variant.WARP || bld.variant == Variant.WARP_SPLIT)
+                    || ((bld.variant == Variant.TILED16 || bld.variant == Variant.WARP || bld.variant.warpSplit())
                     && shape.dstate() > SelectiveScanTiled16Kernels.MAX_DSTATE);
             this.variant = tooLarge ? Variant.CHUNKED : bld.variant;
         }
@@ -301,7 +308,7 @@ public final class SelectiveScan {
             addWarp(g, prefix, grids, out.data(), lastState);
             return new SelectiveScanResult(out, lastState);
         }
-        if (variant == Variant.WARP_SPLIT) {
+        if (variant.warpSplit()) {
             addWarpSplit(g, prefix, grids, out.data(), lastState);
             return new SelectiveScanResult(out, lastState);
         }
@@ -413,7 +420,7 @@ public final class SelectiveScan {
         Shapes.require("last_state", lastState, stateShape());
         if (variant == Variant.WARP) {
             addWarp(g, prefix, grids, out.data(), lastState);
-        } else if (variant == Variant.WARP_SPLIT) {
+        } else if (variant.warpSplit()) {
             addWarpSplit(g, prefix, grids, out.data(), lastState);
         } else {
             addTiled16(g, prefix, grids, out.data(), lastState);
@@ -444,24 +451,25 @@ public final class SelectiveScan {
     }
 
     /**
-     * The WARP_SPLIT variant, fp32 or bf16 ({@code out} a FloatArray or a BFloat16Array): one task, {@code prefix};
+     * The WARP_SPLIT(2) variants, fp32 or bf16 ({@code out} a FloatArray or a BFloat16Array): one task, {@code prefix};
      * a work-group of {@code 32 * ceil(dstate / statesPerWarp)} work-items per row.
      */
     private void addWarpSplit(TaskGraph g, String prefix, GridScheduler grids, Object out, Tensor lastState) {
         int n = shape.dstate();
-        int statesPerWarp = SelectiveScanWarpSplitKernels.statesPerWarp(n, WARP_SPLIT_WARPS);
+        boolean four = variant == Variant.WARP_SPLIT;
+        int statesPerWarp = SelectiveScanWarpSplitKernels.statesPerWarp(n, four ? 4 : 2);
         int threads = SelectiveScanWarpSplitKernels.warps(n, statesPerWarp) * SelectiveScanWarpSplitKernels.LANES;
         FloatArray placeholder = new FloatArray(1);
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, placeholder);
         if (bf16) {
             BFloat16Array bf16Placeholder = new BFloat16Array(1);
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, bf16Placeholder);
-            g.task(prefix, SelectiveScanWarpSplitKernels.class, "scanRowsBf16", new KernelContext(), uH.data(), deltaH.data(),
+            g.task(prefix, SelectiveScanWarpSplitKernels.class, four ? "scanRowsBf16" : "scanRowsTwoWarpsBf16", new KernelContext(), uH.data(), deltaH.data(),
                     a.data(), bH.data(), cH.data(), or(d, placeholder), zH != null ? zH.data() : bf16Placeholder,
                     or(deltaBias, placeholder), or(initialState, placeholder), lastState.data(), (BFloat16Array) out,
                     shape.batch(), shape.dim(), shape.seqlen(), shape.groups(), flags(), n, statesPerWarp);
         } else {
-            g.task(prefix, SelectiveScanWarpSplitKernels.class, "scanRows", new KernelContext(), u.data(), delta.data(),
+            g.task(prefix, SelectiveScanWarpSplitKernels.class, four ? "scanRows" : "scanRowsTwoWarps", new KernelContext(), u.data(), delta.data(),
                     a.data(), b.data(), c.data(), or(d, placeholder), or(z, placeholder), or(deltaBias, placeholder),
                     or(initialState, placeholder), lastState.data(), (FloatArray) out, shape.batch(), shape.dim(),
                     shape.seqlen(), shape.groups(), flags(), n, statesPerWarp);

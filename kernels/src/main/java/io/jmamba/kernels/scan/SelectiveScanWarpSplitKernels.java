@@ -29,8 +29,9 @@ import io.jmamba.runtime.api.Specialize;
  * work-item passes only when done reading the first's. Local arrays are padded to 9 floats per 8 tokens so
  * that a lane's reads of its 8 tokens (stride 9 across lanes) hit distinct banks.
  * Same arguments and flags as {@link SelectiveScanKernels}, arithmetic as {@link SelectiveScanReference};
- * launch: 1-D, local size {@code 32 * ceil(dstate / statesPerWarp)} (at most the entry's launch bound), any
- * number of work-groups (they stride over rows). {@code lastState} may be {@code initialState}: each row's
+ * launch: 1-D, local size {@code 32 * ceil(dstate / statesPerWarp)} (at most the entry's launch bound:
+ * {@code statesPerWarp = ceil(dstate / 4)} for {@link #scanRows}, {@code ceil(dstate / 2)} for
+ * {@link #scanRowsTwoWarps}), any number of work-groups (they stride over rows). {@code lastState} may be {@code initialState}: each row's
  * entries are read before they are written.
  */
 public final class SelectiveScanWarpSplitKernels {
@@ -64,10 +65,11 @@ public final class SelectiveScanWarpSplitKernels {
     }
 
     /**
-     * fp32 scan, at most two warps per group; launch bounds for 12 groups per multiprocessor (80 registers), so
-     * that 1536 rows are one wave on an H100 (132 x 12 = 1584 groups).
+     * fp32 scan, up to four warps per group (d_state 16: 4 x 4 states). Launch bounds for 6 groups of 4 warps per
+     * multiprocessor (80 registers; ptxas, sm_90: 80 with 40 bytes of spills): 24 warps, and 1536 rows in 1.94
+     * waves of 792 groups on an H100.
      */
-    @LaunchBounds(maxThreads = 2 * LANES, minBlocksPerMultiprocessor = 12)
+    @LaunchBounds(maxThreads = 4 * LANES, minBlocksPerMultiprocessor = 6)
     public static void scanRows(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray a, FloatArray b,
                                 FloatArray c, FloatArray dSkip, FloatArray z, FloatArray deltaBias,
                                 FloatArray initialState, FloatArray lastState, FloatArray out,
@@ -76,6 +78,7 @@ public final class SelectiveScanWarpSplitKernels {
         float[] dtL = ctx.allocateFloatLocalArray(PADDED_TILE);
         float[] dtuL = ctx.allocateFloatLocalArray(PADDED_TILE);
         float[] yL = ctx.allocateFloatLocalArray(MAX_WARPS * PADDED_TILE);
+        float[] stateL = ctx.allocateFloatLocalArray(2 * SelectiveScanTiled16Kernels.MAX_DSTATE);
         float[] dt = new float[ITEMS];
         float[] dtu = new float[ITEMS];
         float[] y = new float[ITEMS];
@@ -83,7 +86,86 @@ public final class SelectiveScanWarpSplitKernels {
         float[] x = new float[ITEMS];
         float[] bK = new float[ITEMS];
         float[] cK = new float[ITEMS];
+        rows(ctx, u, delta, a, b, c, dSkip, z, deltaBias, initialState, lastState, out, batch, dim, seqlen, groups, flags,
+                dtL, dtuL, yL, stateL, dt, dtu, y, e, x, bK, cK, dstate, statesPerWarp);
+    }
+
+    /** {@link #scanRows} with u, delta, B, C, z and out in bf16 (A, D, delta_bias and the states fp32). */
+    @LaunchBounds(maxThreads = 4 * LANES, minBlocksPerMultiprocessor = 6)
+    public static void scanRowsBf16(KernelContext ctx, BFloat16Array u, BFloat16Array delta, FloatArray a, BFloat16Array b,
+                                    BFloat16Array c, FloatArray dSkip, BFloat16Array z, FloatArray deltaBias,
+                                    FloatArray initialState, FloatArray lastState, BFloat16Array out,
+                                    int batch, int dim, int seqlen, int groups, int flags, @Specialize int dstate,
+                                    @Specialize int statesPerWarp) {
+        float[] dtL = ctx.allocateFloatLocalArray(PADDED_TILE);
+        float[] dtuL = ctx.allocateFloatLocalArray(PADDED_TILE);
+        float[] yL = ctx.allocateFloatLocalArray(MAX_WARPS * PADDED_TILE);
         float[] stateL = ctx.allocateFloatLocalArray(2 * SelectiveScanTiled16Kernels.MAX_DSTATE);
+        float[] dt = new float[ITEMS];
+        float[] dtu = new float[ITEMS];
+        float[] y = new float[ITEMS];
+        float[] e = new float[ITEMS];
+        float[] x = new float[ITEMS];
+        float[] bK = new float[ITEMS];
+        float[] cK = new float[ITEMS];
+        rows(ctx, u, delta, a, b, c, dSkip, z, deltaBias, initialState, lastState, out, batch, dim, seqlen, groups, flags,
+                dtL, dtuL, yL, stateL, dt, dtu, y, e, x, bK, cK, dstate, statesPerWarp);
+    }
+
+    /**
+     * fp32 scan, up to two warps per group (d_state 16: 2 x 8 states), launch bounds for 8 groups per
+     * multiprocessor (128 registers: no spills): 16 warps, 1536 rows in 1.45 waves on an H100.
+     */
+    @LaunchBounds(maxThreads = 2 * LANES, minBlocksPerMultiprocessor = 8)
+    public static void scanRowsTwoWarps(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray a, FloatArray b,
+                                        FloatArray c, FloatArray dSkip, FloatArray z, FloatArray deltaBias,
+                                FloatArray initialState, FloatArray lastState, FloatArray out,
+                                int batch, int dim, int seqlen, int groups, int flags, @Specialize int dstate,
+                                @Specialize int statesPerWarp) {
+        float[] dtL = ctx.allocateFloatLocalArray(PADDED_TILE);
+        float[] dtuL = ctx.allocateFloatLocalArray(PADDED_TILE);
+        float[] yL = ctx.allocateFloatLocalArray(MAX_WARPS * PADDED_TILE);
+        float[] stateL = ctx.allocateFloatLocalArray(2 * SelectiveScanTiled16Kernels.MAX_DSTATE);
+        float[] dt = new float[ITEMS];
+        float[] dtu = new float[ITEMS];
+        float[] y = new float[ITEMS];
+        float[] e = new float[ITEMS];
+        float[] x = new float[ITEMS];
+        float[] bK = new float[ITEMS];
+        float[] cK = new float[ITEMS];
+        rows(ctx, u, delta, a, b, c, dSkip, z, deltaBias, initialState, lastState, out, batch, dim, seqlen, groups, flags,
+                dtL, dtuL, yL, stateL, dt, dtu, y, e, x, bK, cK, dstate, statesPerWarp);
+    }
+
+    /** {@link #scanRowsTwoWarps} with u, delta, B, C, z and out in bf16. */
+    @LaunchBounds(maxThreads = 2 * LANES, minBlocksPerMultiprocessor = 8)
+    public static void scanRowsTwoWarpsBf16(KernelContext ctx, BFloat16Array u, BFloat16Array delta, FloatArray a, BFloat16Array b,
+                                    BFloat16Array c, FloatArray dSkip, BFloat16Array z, FloatArray deltaBias,
+                                    FloatArray initialState, FloatArray lastState, BFloat16Array out,
+                                    int batch, int dim, int seqlen, int groups, int flags, @Specialize int dstate,
+                                    @Specialize int statesPerWarp) {
+        float[] dtL = ctx.allocateFloatLocalArray(PADDED_TILE);
+        float[] dtuL = ctx.allocateFloatLocalArray(PADDED_TILE);
+        float[] yL = ctx.allocateFloatLocalArray(MAX_WARPS * PADDED_TILE);
+        float[] stateL = ctx.allocateFloatLocalArray(2 * SelectiveScanTiled16Kernels.MAX_DSTATE);
+        float[] dt = new float[ITEMS];
+        float[] dtu = new float[ITEMS];
+        float[] y = new float[ITEMS];
+        float[] e = new float[ITEMS];
+        float[] x = new float[ITEMS];
+        float[] bK = new float[ITEMS];
+        float[] cK = new float[ITEMS];
+        rows(ctx, u, delta, a, b, c, dSkip, z, deltaBias, initialState, lastState, out, batch, dim, seqlen, groups, flags,
+                dtL, dtuL, yL, stateL, dt, dtu, y, e, x, bK, cK, dstate, statesPerWarp);
+    }
+
+    /** The body of the fp32 entries: local and private arrays allocated by the entry. */
+    static void rows(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray a, FloatArray b,
+                     FloatArray c, FloatArray dSkip, FloatArray z, FloatArray deltaBias,
+                     FloatArray initialState, FloatArray lastState, FloatArray out,
+                     int batch, int dim, int seqlen, int groups, int flags, float[] dtL, float[] dtuL, float[] yL,
+                     float[] stateL, float[] dt, float[] dtu, float[] y, float[] e, float[] x, float[] bK, float[] cK,
+                     int dstate, int statesPerWarp) {
         int tid = ctx.localIdx;
         int lane = tid & (LANES - 1);
         int warp = tid / LANES;
@@ -111,11 +193,11 @@ public final class SelectiveScanWarpSplitKernels {
                 for (int j = 0; j < statesPerWarp; j++) {
                     int n = Math.min(n0 + j, dstate - 1);
                     SelectiveScanWarpKernels.loadStates(b, c, bK, cK, bcBase + (long) n * seqlen, t0, seqlen, valid, full);
-                    float end = stateStep(ctx, bK, cK, dt, dtu, y, e, x, stateL[n], stateL[SelectiveScanTiled16Kernels.MAX_DSTATE + n],
-                            dtSum, lane, n0 + j < dstate);
-                    if (n0 + j < dstate) {
-                        stateL[SelectiveScanTiled16Kernels.MAX_DSTATE + n] = end; // every lane: the same value
-                    }
+                    // the warp's own slots, dead ones included (A 0, state 0): no other warp's state is read
+                    int own = n0 + j;
+                    float end = stateStep(ctx, bK, cK, dt, dtu, y, e, x, stateL[own],
+                            stateL[SelectiveScanTiled16Kernels.MAX_DSTATE + own], dtSum, lane, own < dstate);
+                    stateL[SelectiveScanTiled16Kernels.MAX_DSTATE + own] = end; // every lane: the same value
                 }
                 writePartials(yL, y, warp, lane);
                 ctx.localBarrier();
@@ -127,24 +209,13 @@ public final class SelectiveScanWarpSplitKernels {
         }
     }
 
-    /** {@link #scanRows} with u, delta, B, C, z and out in bf16 (A, D, delta_bias and the states fp32); two warps at most. */
-    @LaunchBounds(maxThreads = 2 * LANES, minBlocksPerMultiprocessor = 12)
-    public static void scanRowsBf16(KernelContext ctx, BFloat16Array u, BFloat16Array delta, FloatArray a, BFloat16Array b,
-                                    BFloat16Array c, FloatArray dSkip, BFloat16Array z, FloatArray deltaBias,
-                                    FloatArray initialState, FloatArray lastState, BFloat16Array out,
-                                    int batch, int dim, int seqlen, int groups, int flags, @Specialize int dstate,
-                                    @Specialize int statesPerWarp) {
-        float[] dtL = ctx.allocateFloatLocalArray(PADDED_TILE);
-        float[] dtuL = ctx.allocateFloatLocalArray(PADDED_TILE);
-        float[] yL = ctx.allocateFloatLocalArray(MAX_WARPS * PADDED_TILE);
-        float[] dt = new float[ITEMS];
-        float[] dtu = new float[ITEMS];
-        float[] y = new float[ITEMS];
-        float[] e = new float[ITEMS];
-        float[] x = new float[ITEMS];
-        float[] bK = new float[ITEMS];
-        float[] cK = new float[ITEMS];
-        float[] stateL = ctx.allocateFloatLocalArray(2 * SelectiveScanTiled16Kernels.MAX_DSTATE);
+    /** The body of the bf16 entries. */
+    static void rows(KernelContext ctx, BFloat16Array u, BFloat16Array delta, FloatArray a, BFloat16Array b,
+                     BFloat16Array c, FloatArray dSkip, BFloat16Array z, FloatArray deltaBias,
+                     FloatArray initialState, FloatArray lastState, BFloat16Array out,
+                     int batch, int dim, int seqlen, int groups, int flags, float[] dtL, float[] dtuL, float[] yL,
+                     float[] stateL, float[] dt, float[] dtu, float[] y, float[] e, float[] x, float[] bK, float[] cK,
+                     int dstate, int statesPerWarp) {
         int tid = ctx.localIdx;
         int lane = tid & (LANES - 1);
         int warp = tid / LANES;
@@ -172,11 +243,11 @@ public final class SelectiveScanWarpSplitKernels {
                 for (int j = 0; j < statesPerWarp; j++) {
                     int n = Math.min(n0 + j, dstate - 1);
                     SelectiveScanWarpKernels.loadStates(b, c, bK, cK, bcBase + (long) n * seqlen, t0, seqlen, valid, full);
-                    float end = stateStep(ctx, bK, cK, dt, dtu, y, e, x, stateL[n], stateL[SelectiveScanTiled16Kernels.MAX_DSTATE + n],
-                            dtSum, lane, n0 + j < dstate);
-                    if (n0 + j < dstate) {
-                        stateL[SelectiveScanTiled16Kernels.MAX_DSTATE + n] = end; // every lane: the same value
-                    }
+                    // the warp's own slots, dead ones included (A 0, state 0): no other warp's state is read
+                    int own = n0 + j;
+                    float end = stateStep(ctx, bK, cK, dt, dtu, y, e, x, stateL[own],
+                            stateL[SelectiveScanTiled16Kernels.MAX_DSTATE + own], dtSum, lane, own < dstate);
+                    stateL[SelectiveScanTiled16Kernels.MAX_DSTATE + own] = end; // every lane: the same value
                 }
                 writePartials(yL, y, warp, lane);
                 ctx.localBarrier();
@@ -190,19 +261,19 @@ public final class SelectiveScanWarpSplitKernels {
 
     /**
      * The warp's states' {@code A log2(e)} into {@code stateL[n]} and start states into
-     * {@code stateL[MAX_DSTATE + n]} (local memory rather than registers: read once per state per tile). Every
-     * lane writes the same values; the tile loop's first barrier orders them before their reads, and the
-     * previous row's reads all came before its last barrier.
+     * {@code stateL[MAX_DSTATE + n]} (local memory rather than registers: read once per state per tile); slots
+     * past dstate (a last warp's dead states, {@code n < warps * statesPerWarp <= MAX_DSTATE}) get 0. Every lane
+     * writes the same values; the tile loop's first barrier orders them before their reads, and the previous
+     * row's reads all came before its last barrier.
      */
     static void startRow(FloatArray a, FloatArray initialState, float[] stateL, int row, int d, int n0,
                          int flags, int dstate, int statesPerWarp) {
         for (int j = 0; j < statesPerWarp; j++) {
             int n = n0 + j;
-            if (n < dstate) {
-                stateL[n] = a.get((long) d * dstate + n) * ScanMath.LOG2E;
-                stateL[SelectiveScanTiled16Kernels.MAX_DSTATE + n] = (flags & SelectiveScanKernels.HAS_INITIAL_STATE) != 0
-                        ? initialState.get((long) row * dstate + n) : 0f;
-            }
+            boolean live = n < dstate;
+            stateL[n] = live ? a.get((long) d * dstate + n) * ScanMath.LOG2E : 0f;
+            stateL[SelectiveScanTiled16Kernels.MAX_DSTATE + n] = live && (flags & SelectiveScanKernels.HAS_INITIAL_STATE) != 0
+                    ? initialState.get((long) row * dstate + n) : 0f;
         }
     }
 

@@ -184,29 +184,30 @@ class SelectiveScanBf16Test {
     }
 
     /**
-     * The WARP_SPLIT layout in bf16 on every target: against the reference, and bit for bit the fp32
-     * WARP_SPLIT kernel's out rounded (the same arithmetic). Shapes: d_state 16 (two warps of 8 states), 5 (a
-     * warp with two live states of three) and 1 (one warp); several tiles with a partial last one, a tile's
+     * The WARP_SPLIT layouts in bf16 on every target: against the reference, and bit for bit the fp32
+     * kernel's out rounded (the same arithmetic). Shapes: d_state 16 (4 x 4 or 2 x 8 states), 5 (WARP_SPLIT:
+     * 3 warps of 2 states, the last with one live; WARP_SPLIT2: 2 x 3, the last with two live) and 1 (one warp); several tiles with a partial last one, a tile's
      * last lane partly past the end, grouped B/C, and a start state.
      */
     @TestFactory
     List<DynamicTest> warpSplitLayoutInBf16() {
         List<DynamicTest> tests = new ArrayList<>();
         for (Target target : Target.all()) {
+          for (SelectiveScan.Variant variant : List.of(SelectiveScan.Variant.WARP_SPLIT, SelectiveScan.Variant.WARP_SPLIT2)) {
             for (int[] s : new int[][] {{1, 33, 45, 16, 1}, {2, 6, 300, 5, 3}, {1, 3, 513, 16, 1}, {1, 2, 77, 1, 1}}) {
-                tests.add(DynamicTest.dynamicTest(Arrays.toString(s) + " WARP_SPLIT bf16 on " + target.name(), () -> {
+                tests.add(DynamicTest.dynamicTest(Arrays.toString(s) + " " + variant + " bf16 on " + target.name(), () -> {
                     long seed = Arrays.hashCode(s);
                     Bf16Problem p = Bf16Problem.of(Problem.random(seed, s[0], s[1], s[2], s[3], s[4], s[4] > 1)
                             .withInit(TestTensors.uniform(new SplittableRandom(seed), -1, 1, s[0], s[1], s[3])));
-                    SelectiveScan scan = p.builder().variant(SelectiveScan.Variant.WARP_SPLIT).build();
-                    assertEquals(SelectiveScan.Variant.WARP_SPLIT, scan.variant());
+                    SelectiveScan scan = p.builder().variant(variant).build();
+                    assertEquals(variant, scan.variant());
                     SelectiveScanBf16Result got = scan.runBf16(device(target));
                     Problem w = p.widened();
                     SelectiveScanResult want = w.reference();
                     assertCloseBf16("out", want.out(), got.out());
                     Tolerance.assertClose("last_state", want.lastState(), got.lastState());
                     SelectiveScanResult fp32 = SelectiveScanTest.run(target,
-                            w.builder().variant(SelectiveScan.Variant.WARP_SPLIT).build(), w.inputs());
+                            w.builder().variant(variant).build(), w.inputs());
                     BFloat16Array rounded = Bf16Tensor.rounded(fp32.out()).data();
                     for (long i = 0; i < rounded.getSize(); i++) {
                         assertEquals(rounded.getBits(i), got.out().data().getBits(i), "out element " + i);
@@ -214,6 +215,7 @@ class SelectiveScanBf16Test {
                     Tolerance.assertClose("last_state vs fp32", fp32.lastState(), got.lastState());
                 }));
             }
+          }
         }
         return tests;
     }
