@@ -225,6 +225,8 @@ public final class SelectiveScanWarpSplitKernels {
         int rows = batch * dim;
         int groupCount = ctx.globalGroupSizeX / ctx.localGroupSizeX;
         int channelsPerGroup = dim / groups;
+        // an even row length puts every row, and so every even token, at an even element: 32-bit bf16 pairs
+        boolean pairs = (seqlen & 1) == 0;
         for (int row = ctx.groupIdx; row < rows; row += groupCount) {
             int bi = row / dim;
             int d = row - bi * dim;
@@ -234,7 +236,11 @@ public final class SelectiveScanWarpSplitKernels {
             float skip = (flags & SelectiveScanKernels.HAS_D) != 0 ? dSkip.get(d) : 0f;
             startRow(a, initialState, stateL, row, d, n0, flags, dstate, statesPerWarp);
             for (int tile0 = 0; tile0 < seqlen; tile0 += TILE) {
-                stageTokens(u, delta, dtL, dtuL, rowBase, tile0, seqlen, bias, flags, tid, threads);
+                if (pairs) {
+                    stageTokenPairs(u, delta, dtL, dtuL, rowBase, tile0, seqlen, bias, flags, tid, threads);
+                } else {
+                    stageTokens(u, delta, dtL, dtuL, rowBase, tile0, seqlen, bias, flags, tid, threads);
+                }
                 ctx.localBarrier();
                 int t0 = tile0 + lane * ITEMS;
                 int valid = Math.max(0, Math.min(ITEMS, seqlen - t0));
@@ -251,8 +257,13 @@ public final class SelectiveScanWarpSplitKernels {
                 }
                 writePartials(yL, y, warp, lane);
                 ctx.localBarrier();
-                storeOutputs(u, z, out, yL, rowBase, tile0, seqlen, skip, warps, tid, threads,
-                        (flags & SelectiveScanKernels.HAS_Z) != 0);
+                if (pairs) {
+                    storeOutputPairs(u, z, out, yL, rowBase, tile0, seqlen, skip, warps, tid, threads,
+                            (flags & SelectiveScanKernels.HAS_Z) != 0);
+                } else {
+                    storeOutputs(u, z, out, yL, rowBase, tile0, seqlen, skip, warps, tid, threads,
+                            (flags & SelectiveScanKernels.HAS_Z) != 0);
+                }
             }
             writeLastState(lastState, stateL, row, n0, lane, dstate, statesPerWarp);
             ctx.localBarrier(); // lane 0's reads of stateL before any lane starts the next row
@@ -331,6 +342,35 @@ public final class SelectiveScanWarpSplitKernels {
         }
     }
 
+    /**
+     * {@link #stageTokens(BFloat16Array, BFloat16Array, float[], float[], long, int, int, float, int, int, int)} by
+     * pairs of tokens (an even seqlen: a pair is either wholly in the row or wholly past it): one 32-bit load
+     * of u and of delta per pair, the same arithmetic.
+     */
+    static void stageTokenPairs(BFloat16Array u, BFloat16Array delta, float[] dtL, float[] dtuL, long rowBase, int tile0,
+                                int seqlen, float bias, int flags, int tid, int threads) {
+        for (int t = 2 * tid; t < TILE; t += 2 * threads) {
+            int tok = tile0 + t;
+            float dt0 = 0f;
+            float dt1 = 0f;
+            float dtu0 = 0f;
+            float dtu1 = 0f;
+            if (tok < seqlen) {
+                int deltaPair = delta.getPair(rowBase + tok);
+                int uPair = u.getPair(rowBase + tok);
+                dt0 = ScanTile.stepDt(KernelMath.bf16x2Lo(deltaPair), bias, flags);
+                dt1 = ScanTile.stepDt(KernelMath.bf16x2Hi(deltaPair), bias, flags);
+                dtu0 = dt0 * KernelMath.bf16x2Lo(uPair);
+                dtu1 = dt1 * KernelMath.bf16x2Hi(uPair);
+            }
+            int at = padded(t); // t even: t and t + 1 are in one group of 8, at and at + 1
+            dtL[at] = dt0;
+            dtL[at + 1] = dt1;
+            dtuL[at] = dtu0;
+            dtuL[at + 1] = dtu1;
+        }
+    }
+
     /** The lane's 8 tokens' dt and dt * u from local memory, its partial outputs zeroed; returns the tokens' dt sum. */
     static float readTokens(float[] dtL, float[] dtuL, float[] dt, float[] dtu, float[] y, int lane) {
         int base = lane * PADDED_ITEMS;
@@ -384,6 +424,34 @@ public final class SelectiveScanWarpSplitKernels {
                     yv += yL[w * PADDED_TILE + at];
                 }
                 out.set(rowBase + tok, gated ? yv * ScanMath.siluApprox(z.get(rowBase + tok)) : yv);
+            }
+        }
+    }
+
+    /**
+     * {@link #storeOutputs(BFloat16Array, BFloat16Array, BFloat16Array, float[], long, int, int, float, int, int, int, boolean)}
+     * by pairs of tokens (an even seqlen): 32-bit loads of u and z and one 32-bit store of both outputs, rounded
+     * as {@link BFloat16Array#set} rounds ({@link KernelMath#packBf16x2}).
+     */
+    static void storeOutputPairs(BFloat16Array u, BFloat16Array z, BFloat16Array out, float[] yL, long rowBase, int tile0,
+                                 int seqlen, float skip, int warps, int tid, int threads, boolean gated) {
+        for (int t = 2 * tid; t < TILE; t += 2 * threads) {
+            int tok = tile0 + t;
+            if (tok < seqlen) {
+                int at = padded(t);
+                int uPair = u.getPair(rowBase + tok);
+                float y0 = skip * KernelMath.bf16x2Lo(uPair);
+                float y1 = skip * KernelMath.bf16x2Hi(uPair);
+                for (int w = 0; w < warps; w++) {
+                    y0 += yL[w * PADDED_TILE + at];
+                    y1 += yL[w * PADDED_TILE + at + 1];
+                }
+                if (gated) {
+                    int zPair = z.getPair(rowBase + tok);
+                    y0 = y0 * ScanMath.siluApprox(KernelMath.bf16x2Lo(zPair));
+                    y1 = y1 * ScanMath.siluApprox(KernelMath.bf16x2Hi(zPair));
+                }
+                out.setPair(rowBase + tok, KernelMath.packBf16x2(y0, y1));
             }
         }
     }
