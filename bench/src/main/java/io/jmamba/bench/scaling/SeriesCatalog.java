@@ -49,6 +49,9 @@ public final class SeriesCatalog {
         m.put("selective-scan-warp-split-bf16", () -> SelectiveScanSeries.bf16(1536, 16, SelectiveScan.Variant.WARP_SPLIT));
         m.put("selective-scan-warp-split2", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.WARP_SPLIT2));
         m.put("selective-scan-warp-split2-bf16", () -> SelectiveScanSeries.bf16(1536, 16, SelectiveScan.Variant.WARP_SPLIT2));
+        m.put("selective-scan-warp-split-rolled", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.WARP_SPLIT_ROLLED));
+        m.put("selective-scan-warp-split-rolled-bf16",
+                () -> SelectiveScanSeries.bf16(1536, 16, SelectiveScan.Variant.WARP_SPLIT_ROLLED));
         m.put("ssd", () -> new SsdSeries(24, 64, 128, 256));
         m.put("ssd-tiled", () -> new SsdSeries(24, 64, 128, 256, SsdScan.Variant.TILED));
         m.put("ssd-blocked", () -> new SsdSeries(24, 64, 128, 256, SsdScan.Variant.BLOCKED));
@@ -134,7 +137,8 @@ public final class SeriesCatalog {
 
     /**
      * The default set of {@code bench scaling}: everything but the bandwidth probe and the earlier or
-     * alternative layouts (ask for "selective-scan-chunked", "selective-scan-tiled", "selective-scan-warp", "selective-scan-warp-split", "ssd-tiled", "ssd-blocked" or a "conv1d-..." series by name to time it
+     * alternative layouts (ask for "selective-scan-chunked", "selective-scan-tiled", "selective-scan-warp",
+     * "selective-scan-warp-split(2|-rolled)", "ssd-tiled", "ssd-blocked" or a "conv1d-..." series by name to time it
      * beside the default).
      */
     public static List<String> scalingDefaults() {
@@ -146,6 +150,7 @@ public final class SeriesCatalog {
             ids.remove("selective-scan-warp");
             ids.remove("selective-scan-warp-split");
             ids.remove("selective-scan-warp-split2");
+            ids.remove("selective-scan-warp-split-rolled");
             ids.remove("ssd-tiled");
             ids.remove("ssd-blocked");
             ids.remove("ssd-tc");

@@ -104,11 +104,17 @@ public final class SelectiveScan {
          * {@link #WARP_SPLIT} with up to two warps per work-group (d_state 16: 2 warps of 8 states) and room
          * for more registers: {@link SelectiveScanWarpSplitKernels#scanRowsTwoWarps}.
          */
-        WARP_SPLIT2;
+        WARP_SPLIT2,
+        /**
+         * {@link #WARP_SPLIT} with the loop over a warp's states left rolled (the device compiler unrolls
+         * WARP_SPLIT's and spills a few registers; this one fits without):
+         * {@link SelectiveScanWarpSplitKernels#scanRowsRolled}.
+         */
+        WARP_SPLIT_ROLLED;
 
         /** Whether this is one of the WARP_SPLIT layouts. */
         boolean warpSplit() {
-            return this == WARP_SPLIT || this == WARP_SPLIT2;
+            return this == WARP_SPLIT || this == WARP_SPLIT2 || this == WARP_SPLIT_ROLLED;
         }
     }
 
@@ -456,7 +462,12 @@ public final class SelectiveScan {
      */
     private void addWarpSplit(TaskGraph g, String prefix, GridScheduler grids, Object out, Tensor lastState) {
         int n = shape.dstate();
-        boolean four = variant == Variant.WARP_SPLIT;
+        boolean four = variant != Variant.WARP_SPLIT2;
+        String entry = switch (variant) {
+            case WARP_SPLIT2 -> "scanRowsTwoWarps";
+            case WARP_SPLIT_ROLLED -> "scanRowsRolled";
+            default -> "scanRows";
+        };
         int statesPerWarp = SelectiveScanWarpSplitKernels.statesPerWarp(n, four ? 4 : 2);
         int threads = SelectiveScanWarpSplitKernels.warps(n, statesPerWarp) * SelectiveScanWarpSplitKernels.LANES;
         FloatArray placeholder = new FloatArray(1);
@@ -464,12 +475,12 @@ public final class SelectiveScan {
         if (bf16) {
             BFloat16Array bf16Placeholder = new BFloat16Array(1);
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, bf16Placeholder);
-            g.task(prefix, SelectiveScanWarpSplitKernels.class, four ? "scanRowsBf16" : "scanRowsTwoWarpsBf16", new KernelContext(), uH.data(), deltaH.data(),
+            g.task(prefix, SelectiveScanWarpSplitKernels.class, entry + "Bf16", new KernelContext(), uH.data(), deltaH.data(),
                     a.data(), bH.data(), cH.data(), or(d, placeholder), zH != null ? zH.data() : bf16Placeholder,
                     or(deltaBias, placeholder), or(initialState, placeholder), lastState.data(), (BFloat16Array) out,
                     shape.batch(), shape.dim(), shape.seqlen(), shape.groups(), flags(), n, statesPerWarp);
         } else {
-            g.task(prefix, SelectiveScanWarpSplitKernels.class, four ? "scanRows" : "scanRowsTwoWarps", new KernelContext(), u.data(), delta.data(),
+            g.task(prefix, SelectiveScanWarpSplitKernels.class, entry, new KernelContext(), u.data(), delta.data(),
                     a.data(), b.data(), c.data(), or(d, placeholder), or(z, placeholder), or(deltaBias, placeholder),
                     or(initialState, placeholder), lastState.data(), (FloatArray) out, shape.batch(), shape.dim(),
                     shape.seqlen(), shape.groups(), flags(), n, statesPerWarp);

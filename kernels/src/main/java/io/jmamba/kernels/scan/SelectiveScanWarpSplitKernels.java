@@ -159,6 +159,55 @@ public final class SelectiveScanWarpSplitKernels {
                 dtL, dtuL, yL, stateL, dt, dtu, y, e, x, bK, cK, dstate, statesPerWarp);
     }
 
+    /**
+     * {@link #scanRows} with {@code statesPerWarp} a run-time value: the device compiler keeps the loop over a
+     * warp's states rolled (one state's fold, scan and replay at a time, latency hidden by the other warps),
+     * which fits 80 registers without spilling (ptxas, sm_90), where the unrolled loop of {@link #scanRows}
+     * spills a few.
+     */
+    @LaunchBounds(maxThreads = 4 * LANES, minBlocksPerMultiprocessor = 6)
+    public static void scanRowsRolled(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray a, FloatArray b,
+                                      FloatArray c, FloatArray dSkip, FloatArray z, FloatArray deltaBias,
+                                      FloatArray initialState, FloatArray lastState, FloatArray out,
+                                      int batch, int dim, int seqlen, int groups, int flags, @Specialize int dstate,
+                                      int statesPerWarp) {
+        float[] dtL = ctx.allocateFloatLocalArray(PADDED_TILE);
+        float[] dtuL = ctx.allocateFloatLocalArray(PADDED_TILE);
+        float[] yL = ctx.allocateFloatLocalArray(MAX_WARPS * PADDED_TILE);
+        float[] stateL = ctx.allocateFloatLocalArray(2 * SelectiveScanTiled16Kernels.MAX_DSTATE);
+        float[] dt = new float[ITEMS];
+        float[] dtu = new float[ITEMS];
+        float[] y = new float[ITEMS];
+        float[] e = new float[ITEMS];
+        float[] x = new float[ITEMS];
+        float[] bK = new float[ITEMS];
+        float[] cK = new float[ITEMS];
+        rows(ctx, u, delta, a, b, c, dSkip, z, deltaBias, initialState, lastState, out, batch, dim, seqlen, groups, flags,
+                dtL, dtuL, yL, stateL, dt, dtu, y, e, x, bK, cK, dstate, statesPerWarp);
+    }
+
+    /** {@link #scanRowsRolled} with u, delta, B, C, z and out in bf16. */
+    @LaunchBounds(maxThreads = 4 * LANES, minBlocksPerMultiprocessor = 6)
+    public static void scanRowsRolledBf16(KernelContext ctx, BFloat16Array u, BFloat16Array delta, FloatArray a,
+                                          BFloat16Array b, BFloat16Array c, FloatArray dSkip, BFloat16Array z,
+                                          FloatArray deltaBias, FloatArray initialState, FloatArray lastState,
+                                          BFloat16Array out, int batch, int dim, int seqlen, int groups, int flags,
+                                          @Specialize int dstate, int statesPerWarp) {
+        float[] dtL = ctx.allocateFloatLocalArray(PADDED_TILE);
+        float[] dtuL = ctx.allocateFloatLocalArray(PADDED_TILE);
+        float[] yL = ctx.allocateFloatLocalArray(MAX_WARPS * PADDED_TILE);
+        float[] stateL = ctx.allocateFloatLocalArray(2 * SelectiveScanTiled16Kernels.MAX_DSTATE);
+        float[] dt = new float[ITEMS];
+        float[] dtu = new float[ITEMS];
+        float[] y = new float[ITEMS];
+        float[] e = new float[ITEMS];
+        float[] x = new float[ITEMS];
+        float[] bK = new float[ITEMS];
+        float[] cK = new float[ITEMS];
+        rows(ctx, u, delta, a, b, c, dSkip, z, deltaBias, initialState, lastState, out, batch, dim, seqlen, groups, flags,
+                dtL, dtuL, yL, stateL, dt, dtu, y, e, x, bK, cK, dstate, statesPerWarp);
+    }
+
     /** The body of the fp32 entries: local and private arrays allocated by the entry. */
     static void rows(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray a, FloatArray b,
                      FloatArray c, FloatArray dSkip, FloatArray z, FloatArray deltaBias,

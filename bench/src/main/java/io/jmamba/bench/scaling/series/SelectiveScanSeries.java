@@ -16,8 +16,7 @@ import io.jmamba.runtime.backend.ComputeDevice;
  * Runs the default layout ({@link SelectiveScan.Variant#TILED16}) as "selective-scan"; another variant
  * (the earlier TILED and CHUNKED, the one-pass WARP and WARP_SPLIT(2), for before/after timings in one run) as
  * "selective-scan-" + its name ("_" as "-": "selective-scan-warp-split"); the bf16 scan (u, delta, B, C, z, out in
- * bf16) as "selective-scan-bf16" (TILED16), "selective-scan-warp-bf16", "selective-scan-warp-split-bf16" and
- * "selective-scan-warp-split2-bf16".
+ * bf16) as "selective-scan-bf16" (TILED16), "selective-scan-warp-bf16" and "selective-scan-warp-split[2|-rolled]-bf16".
  */
 public final class SelectiveScanSeries extends LayerSeries {
     private static final long BF16 = 2;
@@ -48,7 +47,7 @@ public final class SelectiveScanSeries extends LayerSeries {
     /** WARP and WARP_SPLIT(2): one launch, no chunk states. */
     private static boolean onePass(SelectiveScan.Variant variant) {
         return variant == SelectiveScan.Variant.WARP || variant == SelectiveScan.Variant.WARP_SPLIT
-                || variant == SelectiveScan.Variant.WARP_SPLIT2;
+                || variant == SelectiveScan.Variant.WARP_SPLIT2 || variant == SelectiveScan.Variant.WARP_SPLIT_ROLLED;
     }
 
     private SelectiveScanSeries(int dim, int dstate, SelectiveScan.Variant variant, boolean bf16) {
