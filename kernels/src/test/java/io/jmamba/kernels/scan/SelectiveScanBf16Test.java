@@ -198,7 +198,7 @@ class SelectiveScanBf16Test {
                 SelectiveScan.Variant.WARP_SPLIT_ROLLED)) {
             // batch, dim, seqlen, dstate, groups, gated (1: D and z forced in; 0: as the seed decides)
             for (int[] s : new int[][] {{1, 33, 45, 16, 1, 0}, {2, 6, 300, 5, 3, 0}, {1, 3, 513, 16, 1, 0}, {1, 2, 77, 1, 1, 0},
-                    {1, 4, 600, 16, 1, 1}, {2, 3, 258, 16, 1, 1}}) {
+                    {1, 4, 600, 16, 1, 1}, {2, 3, 258, 16, 1, 1}, {1, 2, 8192, 16, 1, 1}}) {
                 tests.add(DynamicTest.dynamicTest(Arrays.toString(s) + " " + variant + " bf16 on " + target.name(), () -> {
                     long seed = Arrays.hashCode(s);
                     Problem random = Problem.random(seed, s[0], s[1], s[2], s[3], s[4], s[4] > 1);
