@@ -38,7 +38,7 @@ import java.util.Objects;
  * (and z) in bf16 with A, D, delta_bias and the initial state in fp32, as mamba_ssm's bf16
  * selective_scan_fwd; the scan computes in fp32, writes out in bf16 and the last state in fp32
  * ({@link #addTo(TaskGraph, String, GridScheduler, Bf16Tensor, Tensor)}, {@link #runBf16}). It runs
- * {@link Variant#TILED16}, or {@link Variant#WARP} when that is asked for.
+ * {@link Variant#TILED16}, or {@link Variant#WARP} or a WARP_SPLIT layout when that is asked for.
  */
 public final class SelectiveScan {
     /** Below this many tokens per chunk, cutting further costs more than it gains. */
@@ -255,7 +255,10 @@ public final class SelectiveScan {
         return (int) ((seqlen + chunks - 1) / chunks);
     }
 
-    /** The layout this scan runs with (the builder's, except TILED(16)/WARP beyond their largest dstate: CHUNKED; bf16: TILED16 or WARP). */
+    /**
+     * The layout this scan runs with (the builder's, except TILED(16)/WARP/WARP_SPLIT* beyond their largest dstate:
+     * CHUNKED; bf16: TILED16, WARP or a WARP_SPLIT layout).
+     */
     public Variant variant() {
         return variant;
     }
@@ -713,7 +716,7 @@ public final class SelectiveScan {
          * Device layout of the scan (default {@link Variant#TILED16}, measured on the H100 at 1.84 ms for 64K tokens
          * where TILED takes 2.16; TILED with a dstate above
          * {@link SelectiveScanTiledKernels#MAX_DSTATE} runs as {@link Variant#CHUNKED}, see {@link #variant()};
-         * a bf16 scan runs {@link Variant#TILED16}, or {@link Variant#WARP} when asked).
+         * a bf16 scan runs {@link Variant#TILED16}, or {@link Variant#WARP} or a WARP_SPLIT layout when asked).
          */
         public Builder variant(Variant variant) {
             this.variant = Objects.requireNonNull(variant, "variant");

@@ -30,9 +30,16 @@ import io.jmamba.runtime.api.Specialize;
  * that a lane's reads of its 8 tokens (stride 9 across lanes) hit distinct banks.
  * Same arguments and flags as {@link SelectiveScanKernels}, arithmetic as {@link SelectiveScanReference};
  * launch: 1-D, local size {@code 32 * ceil(dstate / statesPerWarp)} (at most the entry's launch bound:
- * {@code statesPerWarp = ceil(dstate / 4)} for {@link #scanRows}, {@code ceil(dstate / 2)} for
- * {@link #scanRowsTwoWarps}), any number of work-groups (they stride over rows). {@code lastState} may be {@code initialState}: each row's
- * entries are read before they are written.
+ * {@code statesPerWarp = ceil(dstate / 4)} for {@link #scanRows} and {@link #scanRowsRolled},
+ * {@code ceil(dstate / 2)} for {@link #scanRowsTwoWarps}), any number of work-groups (they stride over rows).
+ * {@code lastState} may be {@code initialState}: each row's entries are read before they are written.
+ * A state's {@code A log2(e)} and running value live in local memory ({@code stateL}), not in registers.
+ *
+ * <p>Cost per (token, state), from the source: fold 5 (dt A product, exp2, dt u B product, fma, B widening),
+ * replay 3 (two fmas, C widening), the 5-level shuffle scan and the lane's {@code p} about 26 per 8 tokens
+ * (3.3); the per-token work (softplus, loads, silu gate, bf16 rounding, the partials) is shared by the
+ * group's 16 states. ptxas (sm_90, --fmad=false, d_state 16): scanRows(Bf16) 80 registers with 56 (88) bytes
+ * of spill loads, scanRowsRolled(Bf16) 79 (80) and scanRowsTwoWarps(Bf16) 128 (127), neither spilling.
  */
 public final class SelectiveScanWarpSplitKernels {
     /** Work-items per warp. */
