@@ -38,8 +38,8 @@ import io.jmamba.runtime.api.Specialize;
  * <p>Cost per (token, state), from the source: fold 5 (dt A product, exp2, dt u B product, fma, B widening),
  * replay 3 (two fmas, C widening), the 5-level shuffle scan and the lane's {@code p} about 26 per 8 tokens
  * (3.3); the per-token work (softplus, loads, silu gate, bf16 rounding, the partials) is shared by the
- * group's 16 states. ptxas (sm_90, --fmad=false, d_state 16): scanRows(Bf16) 80 registers with 56 (88) bytes
- * of spill loads, scanRowsRolled(Bf16) 79 (80) and scanRowsTwoWarps(Bf16) 128 (127), neither spilling.
+ * group's 16 states. ptxas (sm_90, --fmad=false, d_state 16, fp32 / bf16): scanRows 116 / 125 registers,
+ * scanRowsTwoWarps 128 / 128, no spills; scanRowsRolled 79 / 80 (bf16: 4 bytes of spill loads).
  */
 public final class SelectiveScanWarpSplitKernels {
     /** Work-items per warp. */
@@ -72,11 +72,11 @@ public final class SelectiveScanWarpSplitKernels {
     }
 
     /**
-     * fp32 scan, up to four warps per group (d_state 16: 4 x 4 states). Launch bounds for 6 groups of 4 warps per
-     * multiprocessor (80 registers; ptxas, sm_90: 80 with 40 bytes of spills): 24 warps, and 1536 rows in 1.94
-     * waves of 792 groups on an H100.
+     * fp32 scan, up to four warps per group (d_state 16: 4 x 4 states), the loop over a warp's states unrolled
+     * (the device compiler interleaves states: ILP). Launch bounds for 4 groups of 4 warps per multiprocessor
+     * (128 registers; at 6 groups, 80, it spills): 16 warps, and 1536 rows in 2.9 waves of 528 groups on an H100.
      */
-    @LaunchBounds(maxThreads = 4 * LANES, minBlocksPerMultiprocessor = 6)
+    @LaunchBounds(maxThreads = 4 * LANES, minBlocksPerMultiprocessor = 4)
     public static void scanRows(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray a, FloatArray b,
                                 FloatArray c, FloatArray dSkip, FloatArray z, FloatArray deltaBias,
                                 FloatArray initialState, FloatArray lastState, FloatArray out,
@@ -98,7 +98,7 @@ public final class SelectiveScanWarpSplitKernels {
     }
 
     /** {@link #scanRows} with u, delta, B, C, z and out in bf16 (A, D, delta_bias and the states fp32). */
-    @LaunchBounds(maxThreads = 4 * LANES, minBlocksPerMultiprocessor = 6)
+    @LaunchBounds(maxThreads = 4 * LANES, minBlocksPerMultiprocessor = 4)
     public static void scanRowsBf16(KernelContext ctx, BFloat16Array u, BFloat16Array delta, FloatArray a, BFloat16Array b,
                                     BFloat16Array c, FloatArray dSkip, BFloat16Array z, FloatArray deltaBias,
                                     FloatArray initialState, FloatArray lastState, BFloat16Array out,
@@ -169,8 +169,9 @@ public final class SelectiveScanWarpSplitKernels {
     /**
      * {@link #scanRows} with {@code statesPerWarp} a run-time value: the device compiler keeps the loop over a
      * warp's states rolled (one state's fold, scan and replay at a time, latency hidden by the other warps),
-     * which fits 80 registers without spilling (ptxas, sm_90), where the unrolled loop of {@link #scanRows}
-     * spills a few.
+     * which fits 80 registers (ptxas, sm_90: no spill in fp32, one 4-byte value in bf16), where the unrolled loop
+     * of {@link #scanRows} needs about 125: launch bounds for 6 groups of 4 warps per multiprocessor, 24 warps,
+     * 1536 rows in 1.94 waves of 792 groups on an H100.
      */
     @LaunchBounds(maxThreads = 4 * LANES, minBlocksPerMultiprocessor = 6)
     public static void scanRowsRolled(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray a, FloatArray b,
@@ -304,7 +305,11 @@ public final class SelectiveScanWarpSplitKernels {
                 float dtSum = readTokens(dtL, dtuL, dt, dtu, y, lane);
                 for (int j = 0; j < statesPerWarp; j++) {
                     int n = Math.min(n0 + j, dstate - 1);
-                    SelectiveScanWarpKernels.loadStates(b, c, bK, cK, bcBase + (long) n * seqlen, t0, seqlen, valid, full);
+                    if (pairs) {
+                        loadStatePairs(b, c, bK, cK, bcBase + (long) n * seqlen, t0, seqlen, full);
+                    } else {
+                        SelectiveScanWarpKernels.loadStates(b, c, bK, cK, bcBase + (long) n * seqlen, t0, seqlen, valid, full);
+                    }
                     // the warp's own slots, dead ones included (A 0, state 0): no other warp's state is read
                     int own = n0 + j;
                     float end = stateStep(ctx, bK, cK, dt, dtu, y, e, x, stateL[own],
@@ -424,6 +429,37 @@ public final class SelectiveScanWarpSplitKernels {
             dtL[at + 1] = dt1;
             dtuL[at] = dtu0;
             dtuL[at + 1] = dtu1;
+        }
+    }
+
+    /**
+     * The lane's B and C values of state row {@code bn} for its tokens {@code t0 .. t0 + 7} by 32-bit pairs (an
+     * even seqlen: {@code bn + t0} is even), with no alignment test, unlike {@code get4}'s 8-byte loads. Past the
+     * end B is 0 (an identity step) and the loads are clamped to the row (C there is never used: those
+     * tokens' outputs are not stored).
+     */
+    static void loadStatePairs(BFloat16Array b, BFloat16Array c, float[] bK, float[] cK, long bn, int t0, int seqlen,
+                               boolean full) {
+        if (full) {
+            for (int q = 0; q < ITEMS / 2; q++) {
+                int bPair = b.getPair(bn + t0 + 2 * q);
+                int cPair = c.getPair(bn + t0 + 2 * q);
+                bK[2 * q] = KernelMath.bf16x2Lo(bPair);
+                bK[2 * q + 1] = KernelMath.bf16x2Hi(bPair);
+                cK[2 * q] = KernelMath.bf16x2Lo(cPair);
+                cK[2 * q + 1] = KernelMath.bf16x2Hi(cPair);
+            }
+        } else {
+            for (int q = 0; q < ITEMS / 2; q++) {
+                int t = t0 + 2 * q;
+                long at = bn + Math.min(t, seqlen - 2);
+                int bPair = t < seqlen ? b.getPair(at) : 0;
+                int cPair = c.getPair(at);
+                bK[2 * q] = KernelMath.bf16x2Lo(bPair);
+                bK[2 * q + 1] = KernelMath.bf16x2Hi(bPair);
+                cK[2 * q] = KernelMath.bf16x2Lo(cPair);
+                cK[2 * q + 1] = KernelMath.bf16x2Hi(cPair);
+            }
         }
     }
 
