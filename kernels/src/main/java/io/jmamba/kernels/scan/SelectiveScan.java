@@ -38,7 +38,7 @@ import java.util.Objects;
  * (and z) in bf16 with A, D, delta_bias and the initial state in fp32, as mamba_ssm's bf16
  * selective_scan_fwd; the scan computes in fp32, writes out in bf16 and the last state in fp32
  * ({@link #addTo(TaskGraph, String, GridScheduler, Bf16Tensor, Tensor)}, {@link #runBf16}). It runs
- * {@link Variant#TILED16}, or {@link Variant#WARP} when that is asked for.
+ * {@link Variant#TILED16}, or {@link Variant#WARP} or a WARP_SPLIT layout when that is asked for.
  */
 public final class SelectiveScan {
     /** Below this many tokens per chunk, cutting further costs more than it gains. */
@@ -91,7 +91,32 @@ public final class SelectiveScan {
          * lanes: {@link SelectiveScanWarpKernels}. Parallel over rows only. dstate above
          * {@link SelectiveScanTiled16Kernels#MAX_DSTATE} runs CHUNKED.
          */
-        WARP
+        WARP,
+        /**
+         * Experimental: WARP's one-exponential scan with a row's states split over up to four warps of a
+         * work-group (d_state 16: 4 warps of 4 states), so that there are that many times more warps; the
+         * warps share each tile's per-token work (dt, dt * u) and sum their partial outputs through local
+         * memory: {@link SelectiveScanWarpSplitKernels#scanRows} (state loop unrolled, 16 warps per H100
+         * multiprocessor). fp32 and bf16; dstate above {@link SelectiveScanTiled16Kernels#MAX_DSTATE} runs
+         * CHUNKED (fp32).
+         */
+        WARP_SPLIT,
+        /**
+         * {@link #WARP_SPLIT} with up to two warps per work-group (d_state 16: 2 warps of 8 states) and room
+         * for more registers: {@link SelectiveScanWarpSplitKernels#scanRowsTwoWarps}.
+         */
+        WARP_SPLIT2,
+        /**
+         * {@link #WARP_SPLIT} with the loop over a warp's states left rolled: 80 registers instead of about
+         * 125, so 24 warps per H100 multiprocessor instead of 16:
+         * {@link SelectiveScanWarpSplitKernels#scanRowsRolled}.
+         */
+        WARP_SPLIT_ROLLED;
+
+        /** Whether this is one of the WARP_SPLIT layouts. */
+        boolean warpSplit() {
+            return this == WARP_SPLIT || this == WARP_SPLIT2 || this == WARP_SPLIT_ROLLED;
+        }
     }
 
     /**
@@ -151,7 +176,7 @@ public final class SelectiveScan {
                 throw new IllegalArgumentException("dstate = " + shape.dstate() + " is not supported by the bf16 selective scan: "
                         + "at most " + SelectiveScanTiled16Kernels.MAX_DSTATE + " (B and C tiles in local memory)");
             }
-            this.variant = bld.variant == Variant.WARP ? Variant.WARP : Variant.TILED16;
+            this.variant = bld.variant == Variant.WARP || bld.variant.warpSplit() ? bld.variant : Variant.TILED16;
         } else {
             if (bld.zH != null) {
                 throw new IllegalArgumentException("z: bf16 tensor given to an fp32 scan; u, delta, B, C and z share one dtype");
@@ -159,7 +184,7 @@ public final class SelectiveScan {
             this.shape = SelectiveScanShape.check(u, delta, a, b, c, d, z, deltaBias, initialState);
             // the TILED kernels keep B and C tiles in local memory: a larger state runs CHUNKED
             boolean tooLarge = (bld.variant == Variant.TILED && shape.dstate() > SelectiveScanTiledKernels.MAX_DSTATE)
-                    || ((bld.variant == Variant.TILED16 || bld.variant == Variant.WARP)
+                    || ((bld.variant == Variant.TILED16 || bld.variant == Variant.WARP || bld.variant.warpSplit())
                     && shape.dstate() > SelectiveScanTiled16Kernels.MAX_DSTATE);
             this.variant = tooLarge ? Variant.CHUNKED : bld.variant;
         }
@@ -231,7 +256,10 @@ public final class SelectiveScan {
         return (int) ((seqlen + chunks - 1) / chunks);
     }
 
-    /** The layout this scan runs with (the builder's, except TILED(16)/WARP beyond their largest dstate: CHUNKED; bf16: TILED16 or WARP). */
+    /**
+     * The layout this scan runs with (the builder's, except TILED(16)/WARP/WARP_SPLIT* beyond their largest dstate:
+     * CHUNKED; bf16: TILED16, WARP or a WARP_SPLIT layout).
+     */
     public Variant variant() {
         return variant;
     }
@@ -288,6 +316,10 @@ public final class SelectiveScan {
         }
         if (variant == Variant.WARP) {
             addWarp(g, prefix, grids, out.data(), lastState);
+            return new SelectiveScanResult(out, lastState);
+        }
+        if (variant.warpSplit()) {
+            addWarpSplit(g, prefix, grids, out.data(), lastState);
             return new SelectiveScanResult(out, lastState);
         }
         if (variant == Variant.BLOCK) {
@@ -398,6 +430,8 @@ public final class SelectiveScan {
         Shapes.require("last_state", lastState, stateShape());
         if (variant == Variant.WARP) {
             addWarp(g, prefix, grids, out.data(), lastState);
+        } else if (variant.warpSplit()) {
+            addWarpSplit(g, prefix, grids, out.data(), lastState);
         } else {
             addTiled16(g, prefix, grids, out.data(), lastState);
         }
@@ -424,6 +458,40 @@ public final class SelectiveScan {
         long rows = (long) shape.batch() * shape.dim();
         grids.addWorkerGrid(g.getName() + "." + prefix, new WorkerGrid1D(Math.min(rows, BLOCK_MAX_GROUPS)
                 * SelectiveScanWarpKernels.LANES).setLocalWork(SelectiveScanWarpKernels.LANES));
+    }
+
+    /**
+     * The WARP_SPLIT(2) variants, fp32 or bf16 ({@code out} a FloatArray or a BFloat16Array): one task, {@code prefix};
+     * a work-group of {@code 32 * ceil(dstate / statesPerWarp)} work-items per row.
+     */
+    private void addWarpSplit(TaskGraph g, String prefix, GridScheduler grids, Object out, Tensor lastState) {
+        int n = shape.dstate();
+        boolean four = variant != Variant.WARP_SPLIT2;
+        String entry = switch (variant) {
+            case WARP_SPLIT2 -> "scanRowsTwoWarps";
+            case WARP_SPLIT_ROLLED -> "scanRowsRolled";
+            default -> "scanRows";
+        };
+        int statesPerWarp = SelectiveScanWarpSplitKernels.statesPerWarp(n, four ? 4 : 2);
+        int threads = SelectiveScanWarpSplitKernels.warps(n, statesPerWarp) * SelectiveScanWarpSplitKernels.LANES;
+        FloatArray placeholder = new FloatArray(1);
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, placeholder);
+        if (bf16) {
+            BFloat16Array bf16Placeholder = new BFloat16Array(1);
+            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, bf16Placeholder);
+            g.task(prefix, SelectiveScanWarpSplitKernels.class, entry + "Bf16", new KernelContext(), uH.data(), deltaH.data(),
+                    a.data(), bH.data(), cH.data(), or(d, placeholder), zH != null ? zH.data() : bf16Placeholder,
+                    or(deltaBias, placeholder), or(initialState, placeholder), lastState.data(), (BFloat16Array) out,
+                    shape.batch(), shape.dim(), shape.seqlen(), shape.groups(), flags(), n, statesPerWarp);
+        } else {
+            g.task(prefix, SelectiveScanWarpSplitKernels.class, entry, new KernelContext(), u.data(), delta.data(),
+                    a.data(), b.data(), c.data(), or(d, placeholder), or(z, placeholder), or(deltaBias, placeholder),
+                    or(initialState, placeholder), lastState.data(), (FloatArray) out, shape.batch(), shape.dim(),
+                    shape.seqlen(), shape.groups(), flags(), n, statesPerWarp);
+        }
+        long rows = (long) shape.batch() * shape.dim();
+        grids.addWorkerGrid(g.getName() + "." + prefix, new WorkerGrid1D(Math.min(rows, BLOCK_MAX_GROUPS) * threads)
+                .setLocalWork(threads));
     }
 
     /**
@@ -649,7 +717,7 @@ public final class SelectiveScan {
          * Device layout of the scan (default {@link Variant#TILED16}, measured on the H100 at 1.84 ms for 64K tokens
          * where TILED takes 2.16; TILED with a dstate above
          * {@link SelectiveScanTiledKernels#MAX_DSTATE} runs as {@link Variant#CHUNKED}, see {@link #variant()};
-         * a bf16 scan runs {@link Variant#TILED16}, or {@link Variant#WARP} when asked).
+         * a bf16 scan runs {@link Variant#TILED16}, or {@link Variant#WARP} or a WARP_SPLIT layout when asked).
          */
         public Builder variant(Variant variant) {
             this.variant = Objects.requireNonNull(variant, "variant");

@@ -183,6 +183,54 @@ class SelectiveScanBf16Test {
         return tests;
     }
 
+    /**
+     * The WARP_SPLIT layouts in bf16 on every target: against the reference, and bit for bit the fp32
+     * kernel's out rounded (the same arithmetic). Shapes: d_state 16 (4 x 4 or 2 x 8 states), 5 (WARP_SPLIT(_ROLLED):
+     * 3 warps of 2 states, the last with one live; WARP_SPLIT2: 2 x 3, the last with two live) and 1 (one warp);
+     * several tiles with a partial last one, a tile's last lane partly past the end, grouped B/C, a start state,
+     * odd and even lengths (an even one runs the bf16 kernel's token-pair loads and stores), gated or not.
+     */
+    @TestFactory
+    List<DynamicTest> warpSplitLayoutInBf16() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Target target : Target.all()) {
+          for (SelectiveScan.Variant variant : List.of(SelectiveScan.Variant.WARP_SPLIT, SelectiveScan.Variant.WARP_SPLIT2,
+                SelectiveScan.Variant.WARP_SPLIT_ROLLED)) {
+            // batch, dim, seqlen, dstate, groups, gated (1: D and z forced in; 0: as the seed decides)
+            for (int[] s : new int[][] {{1, 33, 45, 16, 1, 0}, {2, 6, 300, 5, 3, 0}, {1, 3, 513, 16, 1, 0}, {1, 2, 77, 1, 1, 0},
+                    {1, 4, 600, 16, 1, 1}, {2, 3, 258, 16, 1, 1}, {1, 2, 8192, 16, 1, 1}}) {
+                tests.add(DynamicTest.dynamicTest(Arrays.toString(s) + " " + variant + " bf16 on " + target.name(), () -> {
+                    long seed = Arrays.hashCode(s);
+                    Problem random = Problem.random(seed, s[0], s[1], s[2], s[3], s[4], s[4] > 1);
+                    if (s[5] == 1) {
+                        random = new Problem(random.u(), random.delta(), random.a(), random.b(), random.c(),
+                                TestTensors.uniform(new SplittableRandom(seed + 1), -1, 1, s[1]),
+                                TestTensors.uniform(new SplittableRandom(seed + 2), -2, 2, s[0], s[1], s[2]), random.bias(),
+                                random.softplus(), null);
+                    }
+                    Bf16Problem p = Bf16Problem.of(random
+                            .withInit(TestTensors.uniform(new SplittableRandom(seed), -1, 1, s[0], s[1], s[3])));
+                    SelectiveScan scan = p.builder().variant(variant).build();
+                    assertEquals(variant, scan.variant());
+                    SelectiveScanBf16Result got = scan.runBf16(device(target));
+                    Problem w = p.widened();
+                    SelectiveScanResult want = w.reference();
+                    assertCloseBf16("out", want.out(), got.out());
+                    Tolerance.assertClose("last_state", want.lastState(), got.lastState());
+                    SelectiveScanResult fp32 = SelectiveScanTest.run(target,
+                            w.builder().variant(variant).build(), w.inputs());
+                    BFloat16Array rounded = Bf16Tensor.rounded(fp32.out()).data();
+                    for (long i = 0; i < rounded.getSize(); i++) {
+                        assertEquals(rounded.getBits(i), got.out().data().getBits(i), "out element " + i);
+                    }
+                    Tolerance.assertClose("last_state vs fp32", fp32.lastState(), got.lastState());
+                }));
+            }
+          }
+        }
+        return tests;
+    }
+
     /** The last state may be the initial state itself (a long input scanned in pieces, state kept in place). */
     @TestFactory
     List<DynamicTest> stateInPlaceAcrossPieces() {
