@@ -12,6 +12,10 @@ import java.util.Locale;
  * <p>A backend that is missing is normally skipped with its reason. Where it must be there (CI sets
  * {@code JMAMBA_REQUIRE_BACKENDS=opencl}; a GPU run sets {@code cuda,opencl}), {@link #devices()}
  * throws instead, so that a missing runtime fails the run rather than passing it with less tested.
+ *
+ * <p>{@code JMAMBA_BACKENDS} (or {@code -Djmamba.backends}), e.g. {@code cuda,opencl}, limits the matrix to
+ * those backends: a GPU run can leave out the JVM reference, which CI already covers and which is the
+ * slowest part of a cross-backend test.
  */
 public final class DeviceMatrix {
     private DeviceMatrix() {
@@ -19,8 +23,11 @@ public final class DeviceMatrix {
 
     public static List<ComputeDevice> devices() {
         List<ComputeDevice> out = new ArrayList<>();
+        List<String> only = listed("jmamba.backends", "JMAMBA_BACKENDS");
         for (String name : List.of("jvm", "opencl", "cuda")) {
-            Devices.backend(name).ifPresent(b -> out.addAll(b.devices()));
+            if (only.isEmpty() || only.contains(name)) {
+                Devices.backend(name).ifPresent(b -> out.addAll(b.devices()));
+            }
         }
         for (String required : requiredBackends()) {
             Backend b = Devices.backend(required).orElse(null);
@@ -39,7 +46,12 @@ public final class DeviceMatrix {
 
     /** Backend names from JMAMBA_REQUIRE_BACKENDS (or -Djmamba.require.backends). */
     public static List<String> requiredBackends() {
-        String v = System.getProperty("jmamba.require.backends", System.getenv("JMAMBA_REQUIRE_BACKENDS"));
+        return listed("jmamba.require.backends", "JMAMBA_REQUIRE_BACKENDS");
+    }
+
+    /** Backend names from a system property, else an environment variable: lower case, blanks dropped. */
+    private static List<String> listed(String property, String variable) {
+        String v = System.getProperty(property, System.getenv(variable));
         if (v == null || v.isBlank()) {
             return List.of();
         }
