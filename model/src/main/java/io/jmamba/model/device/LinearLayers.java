@@ -2,6 +2,7 @@ package io.jmamba.model.device;
 
 import io.jmamba.kernels.fused.FusedGemv;
 import io.jmamba.kernels.fused.Mamba2Decode;
+import io.jmamba.kernels.nn.GemvArgmax;
 import io.jmamba.kernels.nn.GraphParts;
 import io.jmamba.kernels.nn.Linear;
 import io.jmamba.kernels.nn.LinearBf16;
@@ -10,6 +11,7 @@ import io.jmamba.kernels.nn.ShapeCheck;
 import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.IntArray;
 import io.jmamba.runtime.api.NativeArray;
 import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.backend.cuda.CuBlas;
@@ -119,6 +121,25 @@ public final class LinearLayers {
                                  FloatArray convState, int groupSize, float eps, boolean normBeforeGate, boolean yGated) {
         FusedGemv.addGatedNormGemv(g, grids, prefix, s, out, yIn, zxbcdt, gateW, fusedW(w), isBf16(w), bias, y, convState,
                 groupSize, eps, normBeforeGate, yGated);
+    }
+
+    /** Whether {@link #addGemvArgmax} takes {@code w} with rows of {@code in}: a bf16 weight with a packed view. */
+    public boolean takesGemvArgmax(FloatArray w, int in) {
+        return packed.containsKey(w) && GemvArgmax.fits(in);
+    }
+
+    /**
+     * logits = x . w^T (+ bias) and ids = their per-row argmax in two launches ({@link GemvArgmax}: the GEMV writes
+     * the argmax partials); only where {@link #takesGemvArgmax} says so.
+     */
+    public void addGemvArgmax(TaskGraph g, GridScheduler grids, String prefix, int rows, int in, int out, FloatArray x,
+                              FloatArray w, FloatArray bias, FloatArray logits, IntArray ids) {
+        if (!takesGemvArgmax(w, in)) {
+            throw new IllegalStateException(prefix + ": the GEMV + argmax needs a packed bf16 weight and rows of at most "
+                    + io.jmamba.kernels.nn.GemvBf16ArgmaxKernel.MAX_IN + " columns (a multiple of 8), got "
+                    + (packed.containsKey(w) ? in + " columns" : "no packed bf16 weight"));
+        }
+        GemvArgmax.addTo(g, grids, prefix, rows, in, out, x, packed.get(w), bias, logits, ids);
     }
 
     /** The array the device holds for weight {@code w}: its bf16 twin, or {@code w}. */

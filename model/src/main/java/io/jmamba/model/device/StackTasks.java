@@ -1,6 +1,7 @@
 package io.jmamba.model.device;
 
 import io.jmamba.kernels.nn.Argmax;
+import io.jmamba.kernels.nn.GemvArgmax;
 import io.jmamba.kernels.nn.Embedding;
 import io.jmamba.kernels.norm.RmsNorm;
 import io.jmamba.model.config.MambaConfig;
@@ -41,6 +42,15 @@ final class StackTasks {
      * layers' GEMMs, {@link Mamba2Tasks}).
      */
     static final boolean DECODE_BF16_HEAD_INPUT = !"false".equals(System.getProperty("jmamba.decode.bf16GemmInputs"));
+
+    /**
+     * {@code -Djmamba.decode.headArgmax=true}: a greedy batch-1 fused decode step computes lm_head and the first argmax
+     * stage in one kernel ({@link GemvArgmax}: two launches after the final norm instead of three). Off by default
+     * until timed on the H100; read when the tasks are built (an engine made after setting it takes it).
+     */
+    static boolean headArgmax() {
+        return "true".equals(System.getProperty("jmamba.decode.headArgmax"));
+    }
 
     /** {@code choices}: variants of the fast kernels (the portable set has its own kernels); fp32 weights. */
     StackTasks(ModelWeights weights, KernelSet kernels, KernelChoices choices) {
@@ -95,6 +105,13 @@ final class StackTasks {
             // the head keeps its own norm launch: its 12,570 GEMV work-groups would each re-normalise the row
             RmsNorm.addTo(g, grids, "norm_f", a.tokens, d, c.normEps(), a.hidden, residualIn, w.normF(), a.normed,
                     residualIn == a.residual ? a.residualB : a.residual);
+            if (a.output == Output.GREEDY_IDS && a.tokens == 1 && headArgmax() && linears.takesGemvArgmax(w.lmHead(), d)) {
+                // the lm_head GEMV writes the argmax partials as well; only the combine follows
+                linears.addGemvArgmax(g, grids, "lm_head", a.tokens, d, c.vocabSize(), a.normed, w.lmHead(), null, a.logits,
+                        a.ids);
+                g.transferToHost(DataTransferMode.EVERY_EXECUTION, a.ids);
+                return;
+            }
             linears.add(g, grids, "lm_head", a.tokens, d, c.vocabSize(), a.normed, w.lmHead(), null, a.logits);
             output(g, grids, a, fast);
             return;
