@@ -37,6 +37,57 @@ public final class GemvArgmax {
         Objects.requireNonNull(graph, "graph");
         Objects.requireNonNull(grids, "grids");
         GraphParts.checkPrefix(prefix);
+        check(rows, in, out, "x", x, wPacked, bias, logits, ids);
+        int parts = GemvBf16ArgmaxKernel.partsPerRow(out);
+        FloatArray partValue = new FloatArray((long) rows * parts);
+        IntArray partIndex = new IntArray((long) rows * parts);
+        String gemvId = prefix + "_gemvam";
+        graph.task(gemvId, GemvBf16ArgmaxKernel::gemvArgmax, new KernelContext(), x, wPacked,
+                GraphParts.orPlaceholder(graph, bias), logits, partValue, partIndex, rows, in, out, bias != null, parts);
+        grids.addWorkerGrid(graph.getName() + "." + gemvId,
+                new WorkerGrid2D((long) parts * GemvBf16ArgmaxKernel.GROUP, rows).setLocalWork(GemvBf16ArgmaxKernel.GROUP, 1));
+        addCombine(graph, grids, prefix, rows, parts, partValue, partIndex, ids);
+    }
+
+    /**
+     * As {@link #addTo} for x = RMSNorm(hidden (+ residualIn)) * normW ({@link GemvBf16ArgmaxKernel#normGemvArgmax}:
+     * the norm folded in, no residual written): tasks {@code prefix + "_normgemvam"} and {@code prefix + "_argmax"}.
+     * {@code residualIn} may be null (no residual).
+     */
+    public static void addNormTo(TaskGraph graph, GridScheduler grids, String prefix, int rows, int in, int out,
+                                 FloatArray hidden, FloatArray residualIn, FloatArray normW, float eps, FloatArray wPacked,
+                                 FloatArray bias, FloatArray logits, IntArray ids) {
+        Objects.requireNonNull(graph, "graph");
+        Objects.requireNonNull(grids, "grids");
+        GraphParts.checkPrefix(prefix);
+        check(rows, in, out, "hidden", hidden, wPacked, bias, logits, ids);
+        if (residualIn != null) {
+            ShapeCheck.requireShape("residualIn", residualIn, "(rows, in)", rows, in);
+        }
+        ShapeCheck.requireShape("normWeight", normW, "(in)", in);
+        int parts = GemvBf16ArgmaxKernel.partsPerRow(out);
+        FloatArray partValue = new FloatArray((long) rows * parts);
+        IntArray partIndex = new IntArray((long) rows * parts);
+        String gemvId = prefix + "_normgemvam";
+        graph.task(gemvId, GemvBf16ArgmaxKernel::normGemvArgmax, new KernelContext(), hidden,
+                residualIn != null ? residualIn : hidden, normW, wPacked, GraphParts.orPlaceholder(graph, bias), logits,
+                partValue, partIndex, rows, in, out, eps, residualIn != null, bias != null, parts);
+        grids.addWorkerGrid(graph.getName() + "." + gemvId,
+                new WorkerGrid2D((long) parts * GemvBf16ArgmaxKernel.GROUP, rows).setLocalWork(GemvBf16ArgmaxKernel.GROUP, 1));
+        addCombine(graph, grids, prefix, rows, parts, partValue, partIndex, ids);
+    }
+
+    /** One call on {@code device} of {@link #addNormTo}. */
+    public static void runNormed(ComputeDevice device, int rows, int in, int out, FloatArray hidden, FloatArray residualIn,
+                                 FloatArray normW, float eps, BFloat16Array w, FloatArray bias, FloatArray logits, IntArray ids) {
+        FloatArray packed = LinearBf16.packedView(w);
+        GraphParts.runOnce(device, "normgemvargmax", GraphParts.arrays(hidden, residualIn, normW, packed, bias),
+                List.of(logits, ids), (g, grids) -> addNormTo(g, grids, "head", rows, in, out, hidden, residualIn, normW, eps,
+                        packed, bias, logits, ids));
+    }
+
+    private static void check(int rows, int in, int out, String xName, FloatArray x, FloatArray wPacked, FloatArray bias,
+                              FloatArray logits, IntArray ids) {
         ShapeCheck.requirePositive("rows", rows);
         ShapeCheck.requirePositive("out", out);
         if (!fits(in)) {
@@ -47,7 +98,7 @@ public final class GemvArgmax {
             throw new IllegalArgumentException("the GEMV + argmax kernel takes at most " + GraphParts.MAX_GRID_YZ
                     + " rows, got " + rows);
         }
-        ShapeCheck.requireShape("x", x, "(rows, in)", rows, in);
+        ShapeCheck.requireShape(xName, x, "(rows, in)", rows, in);
         Objects.requireNonNull(wPacked, "W packed");
         ShapeCheck.requireShape("W packed", wPacked, "(out, in / 2)", out, in / 2);
         if (bias != null) {
@@ -55,15 +106,11 @@ public final class GemvArgmax {
         }
         ShapeCheck.requireShape("logits", logits, "(rows, out)", rows, out);
         ShapeCheck.requireShape("ids", ids, "(rows)", rows);
-        int parts = GemvBf16ArgmaxKernel.partsPerRow(out);
-        ShapeCheck.intProduct("GEMV + argmax work-items", parts, GemvBf16ArgmaxKernel.GROUP);
-        FloatArray partValue = new FloatArray((long) rows * parts);
-        IntArray partIndex = new IntArray((long) rows * parts);
-        String gemvId = prefix + "_gemvam";
-        graph.task(gemvId, GemvBf16ArgmaxKernel::gemvArgmax, new KernelContext(), x, wPacked,
-                GraphParts.orPlaceholder(graph, bias), logits, partValue, partIndex, rows, in, out, bias != null, parts);
-        grids.addWorkerGrid(graph.getName() + "." + gemvId,
-                new WorkerGrid2D((long) parts * GemvBf16ArgmaxKernel.GROUP, rows).setLocalWork(GemvBf16ArgmaxKernel.GROUP, 1));
+        ShapeCheck.intProduct("GEMV + argmax work-items", GemvBf16ArgmaxKernel.partsPerRow(out), GemvBf16ArgmaxKernel.GROUP);
+    }
+
+    private static void addCombine(TaskGraph graph, GridScheduler grids, String prefix, int rows, int parts,
+                                   FloatArray partValue, IntArray partIndex, IntArray ids) {
         String id = prefix + "_argmax";
         graph.task(id, ArgmaxTwoStageKernels::combine, new KernelContext(), partValue, partIndex, ids, rows, parts);
         grids.addWorkerGrid(graph.getName() + "." + id,

@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
  * {@link GemvArgmax} on every device: the logits against a double reference on the bf16 weights (fp32 tolerance:
  * the weights widen exactly), and the ids against the argmax rules applied to the logits the kernel wrote, with
  * ties planted inside a warp, across the warps of a work-group and across work-groups, NaN logits, partial
- * work-groups and partial 256-column chunks.
+ * work-groups and partial 256-column chunks; each case also with the final RMSNorm folded in (with and without a
+ * residual), against the same reference on the normalised row.
  */
 class GemvArgmaxTest {
 
@@ -69,11 +70,14 @@ class GemvArgmaxTest {
 
     @Test
     void compilesForCudaAndOpenCl() throws Exception {
-        var m = Arrays.stream(GemvBf16ArgmaxKernel.class.getMethods()).filter(x -> x.getName().equals("gemvArgmax"))
-                .findFirst().orElseThrow();
-        for (Dialect dialect : Dialect.values()) {
-            String src = KernelJit.compile(m, Map.of(8, 768), dialect).source();
-            assertTrue(src.contains("768"), "in specialised in the " + dialect + " source");
+        for (String name : List.of("gemvArgmax", "normGemvArgmax")) {
+            var m = Arrays.stream(GemvBf16ArgmaxKernel.class.getMethods()).filter(x -> x.getName().equals(name))
+                    .findFirst().orElseThrow();
+            int inAt = name.equals("gemvArgmax") ? 8 : 10;
+            for (Dialect dialect : Dialect.values()) {
+                String src = KernelJit.compile(m, Map.of(inAt, 768), dialect).source();
+                assertTrue(src.contains("768"), name + ": in specialised in the " + dialect + " source");
+            }
         }
     }
 
@@ -82,14 +86,16 @@ class GemvArgmaxTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (ComputeDevice d : DeviceMatrix.devices()) {
             for (Case c : cases()) {
-                tests.add(dynamicTest(c.name + " (rows " + c.rows + ", in " + c.in + ", out " + c.out + ") on " + d.id(),
-                        () -> run(d, c)));
+                String shape = " (rows " + c.rows + ", in " + c.in + ", out " + c.out + ") on " + d.id();
+                tests.add(dynamicTest(c.name + shape, () -> run(d, c, false, false)));
+                tests.add(dynamicTest(c.name + ", final norm folded in" + shape, () -> run(d, c, true, c.out % 2 == 0)));
             }
         }
         return tests;
     }
 
-    private static void run(ComputeDevice d, Case c) {
+    /** {@code normed}: x is RMSNorm(x (+ a residual when {@code residual})) * normW, folded into the kernel. */
+    private static void run(ComputeDevice d, Case c, boolean normed, boolean residual) {
         Random rnd = new Random(31L * c.in + c.out);
         FloatArray x = new FloatArray((long) c.rows * c.in);
         for (long i = 0; i < x.getSize(); i++) {
@@ -120,13 +126,41 @@ class GemvArgmaxTest {
         }
         FloatArray logits = new FloatArray((long) c.rows * c.out);
         IntArray ids = new IntArray(c.rows);
-        GemvArgmax.run(d, c.rows, c.in, c.out, x, w, bias, logits, ids);
+        FloatArray xn = x;
+        if (normed) {
+            FloatArray res = residual ? new FloatArray(x.getSize()) : null;
+            FloatArray normW = new FloatArray(c.in);
+            for (int k = 0; k < c.in; k++) {
+                normW.set(k, 0.5f + rnd.nextFloat());
+            }
+            xn = new FloatArray(x.getSize());
+            for (int r = 0; r < c.rows; r++) {
+                double ss = 0;
+                for (int k = 0; k < c.in; k++) {
+                    long i = (long) r * c.in + k;
+                    if (res != null) {
+                        res.set(i, (float) rnd.nextGaussian() * 0.3f);
+                    }
+                    float v = x.get(i) + (res != null ? res.get(i) : 0f);
+                    ss += (double) v * v;
+                }
+                double scale = 1 / Math.sqrt(ss / c.in + 1e-5);
+                for (int k = 0; k < c.in; k++) {
+                    long i = (long) r * c.in + k;
+                    float v = x.get(i) + (res != null ? res.get(i) : 0f);
+                    xn.set(i, (float) (v * scale * normW.get(k)));
+                }
+            }
+            GemvArgmax.runNormed(d, c.rows, c.in, c.out, x, res, normW, 1e-5f, w, bias, logits, ids);
+        } else {
+            GemvArgmax.run(d, c.rows, c.in, c.out, x, w, bias, logits, ids);
+        }
         for (int r = 0; r < c.rows; r++) {
             for (int o = 0; o < c.out; o++) {
                 double want = bias != null ? bias.get(o) : 0;
                 double mag = Math.abs(want);
                 for (int k = 0; k < c.in; k++) {
-                    double t = (double) x.get((long) r * c.in + k) * w.get((long) o * c.in + k);
+                    double t = (double) xn.get((long) r * c.in + k) * w.get((long) o * c.in + k);
                     want += t;
                     mag += Math.abs(t);
                 }

@@ -134,12 +134,27 @@ public final class LinearLayers {
      */
     public void addGemvArgmax(TaskGraph g, GridScheduler grids, String prefix, int rows, int in, int out, FloatArray x,
                               FloatArray w, FloatArray bias, FloatArray logits, IntArray ids) {
+        requireGemvArgmax(prefix, w, in);
+        GemvArgmax.addTo(g, grids, prefix, rows, in, out, x, packed.get(w), bias, logits, ids);
+    }
+
+    /**
+     * {@link #addGemvArgmax} of x = RMSNorm(hidden (+ residualIn)) * normW, the norm folded into the GEMV
+     * ({@link GemvArgmax#addNormTo}); only where {@link #takesGemvArgmax} says so.
+     */
+    public void addNormGemvArgmax(TaskGraph g, GridScheduler grids, String prefix, int rows, int in, int out,
+                                  FloatArray hidden, FloatArray residualIn, FloatArray normW, float eps, FloatArray w,
+                                  FloatArray bias, FloatArray logits, IntArray ids) {
+        requireGemvArgmax(prefix, w, in);
+        GemvArgmax.addNormTo(g, grids, prefix, rows, in, out, hidden, residualIn, normW, eps, packed.get(w), bias, logits, ids);
+    }
+
+    private void requireGemvArgmax(String prefix, FloatArray w, int in) {
         if (!takesGemvArgmax(w, in)) {
             throw new IllegalStateException(prefix + ": the GEMV + argmax needs a packed bf16 weight and rows of at most "
                     + io.jmamba.kernels.nn.GemvBf16ArgmaxKernel.MAX_IN + " columns (a multiple of 8), got "
                     + (packed.containsKey(w) ? in + " columns" : "no packed bf16 weight"));
         }
-        GemvArgmax.addTo(g, grids, prefix, rows, in, out, x, packed.get(w), bias, logits, ids);
     }
 
     /** The array the device holds for weight {@code w}: its bf16 twin, or {@code w}. */

@@ -44,12 +44,14 @@ final class StackTasks {
     static final boolean DECODE_BF16_HEAD_INPUT = !"false".equals(System.getProperty("jmamba.decode.bf16GemmInputs"));
 
     /**
-     * {@code -Djmamba.decode.headArgmax=true}: a greedy batch-1 fused decode step computes lm_head and the first argmax
-     * stage in one kernel ({@link GemvArgmax}: two launches after the final norm instead of three). Off by default
-     * until timed on the H100; read when the tasks are built (an engine made after setting it takes it).
+     * {@code -Djmamba.decode.headArgmax}: how a greedy batch-1 fused decode step ends. {@code true}: lm_head and the first
+     * argmax stage in one kernel ({@link GemvArgmax}: two launches after the final norm instead of three); {@code norm}:
+     * the final norm folded in as well (two launches after the last layer instead of four); unset or {@code false}: the
+     * norm, the GEMV and both argmax stages. Off by default until timed on the H100; read when a plan's tasks are built.
      */
-    static boolean headArgmax() {
-        return "true".equals(System.getProperty("jmamba.decode.headArgmax"));
+    static String headArgmax() {
+        String v = System.getProperty("jmamba.decode.headArgmax");
+        return v == null ? "false" : v;
     }
 
     /** {@code choices}: variants of the fast kernels (the portable set has its own kernels); fp32 weights. */
@@ -102,10 +104,20 @@ final class StackTasks {
                 ((Mamba2Tasks) mixers.get(l)).addFusedStep(g, grids, "l" + l + "_", a.layer(l), residualIn, residualOut);
                 residualIn = residualOut;
             }
-            // the head keeps its own norm launch: its 12,570 GEMV work-groups would each re-normalise the row
+            String headMode = headArgmax();
+            boolean fusedHead = a.output == Output.GREEDY_IDS && a.tokens == 1 && !headMode.equals("false")
+                    && linears.takesGemvArgmax(w.lmHead(), d);
+            if (fusedHead && headMode.equals("norm")) {
+                // the head's 1,572 work-groups each normalise the row (6 KB from L2), so no norm launch
+                linears.addNormGemvArgmax(g, grids, "lm_head", a.tokens, d, c.vocabSize(), a.hidden, residualIn, w.normF(),
+                        c.normEps(), w.lmHead(), null, a.logits, a.ids);
+                g.transferToHost(DataTransferMode.EVERY_EXECUTION, a.ids);
+                return;
+            }
+            // the plain head keeps its own norm launch: its 12,570 GEMV work-groups would each re-normalise the row
             RmsNorm.addTo(g, grids, "norm_f", a.tokens, d, c.normEps(), a.hidden, residualIn, w.normF(), a.normed,
                     residualIn == a.residual ? a.residualB : a.residual);
-            if (a.output == Output.GREEDY_IDS && a.tokens == 1 && headArgmax() && linears.takesGemvArgmax(w.lmHead(), d)) {
+            if (fusedHead) {
                 // the lm_head GEMV writes the argmax partials as well; only the combine follows
                 linears.addGemvArgmax(g, grids, "lm_head", a.tokens, d, c.vocabSize(), a.normed, w.lmHead(), null, a.logits,
                         a.ids);

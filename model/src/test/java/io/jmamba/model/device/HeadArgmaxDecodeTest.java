@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 /**
  * {@code -Djmamba.decode.headArgmax=true}: the greedy batch-1 fused decode step's lm_head GEMV writes the argmax
- * partials itself ({@link io.jmamba.kernels.nn.GemvArgmax}). The graph has its two head tasks instead of the GEMV and
+ * partials itself ({@link io.jmamba.kernels.nn.GemvArgmax}); {@code =norm}: the final norm folded in as well. The graph has its two head tasks instead of the GEMV and
  * the two argmax stages, and on every device each greedy id is the top of the logits that the plain step (property
  * unset) computes for the same tokens, within the logits' fp32 tolerance (the two GEMVs sum in different orders).
  */
@@ -48,6 +48,11 @@ class HeadArgmaxDecodeTest {
         ModelWeights tiny = WeightLoader.load(ConfigParser.read(golden.modelDir()), Checkpoint.open(golden.modelDir()));
         List<String> tinyOn = withProperty(() -> taskIds(tiny, 1));
         assertTrue(tinyOn.contains("lm_head_gemvam"), "the device test's tiny model takes the fused head: " + tinyOn);
+        // norm: the final norm folded in too
+        List<String> norm = withProperty("norm", () -> taskIds(w, 1));
+        assertTrue(norm.contains("lm_head_normgemvam") && norm.contains("lm_head_argmax"), norm.toString());
+        assertTrue(norm.stream().noneMatch(id -> id.startsWith("norm_f") || id.startsWith("next")), norm.toString());
+        assertEquals(off.size() - 2, norm.size(), "two launches fewer: " + off + " vs " + norm);
         // batch 2 keeps the plain head
         List<String> two = withProperty(() -> taskIds(w, 2));
         assertTrue(two.contains("next_argmax") && !two.contains("lm_head_gemvam"), two.toString());
@@ -57,19 +62,22 @@ class HeadArgmaxDecodeTest {
     List<DynamicTest> greedyIdsAreTheTopOfThePlainLogits() {
         List<DynamicTest> tests = new ArrayList<>();
         for (ComputeDevice d : DeviceMatrix.devices()) {
-            tests.add(dynamicTest("mamba2-tiny on " + d.id(), () -> {
-                Golden g = Golden.load("mamba2-tiny");
-                check(WeightLoader.load(ConfigParser.read(g.modelDir()), Checkpoint.open(g.modelDir())), d, 6);
-            }));
-            if (!d.backendName().equals("jvm")) {
-                MambaConfig c = ModelPresets.mamba2(2, 128, 300);
-                tests.add(dynamicTest("random mamba2 (d_model 128, vocab 300) on " + d.id(), () -> check(RandomWeights.generate(c, 6), d, 4)));
+            for (String mode : List.of("true", "norm")) {
+                tests.add(dynamicTest("mamba2-tiny, headArgmax=" + mode + " on " + d.id(), () -> {
+                    Golden g = Golden.load("mamba2-tiny");
+                    check(WeightLoader.load(ConfigParser.read(g.modelDir()), Checkpoint.open(g.modelDir())), d, 6, mode);
+                }));
+                if (!d.backendName().equals("jvm")) {
+                    MambaConfig c = ModelPresets.mamba2(2, 128, 300);
+                    tests.add(dynamicTest("random mamba2 (d_model 128, vocab 300), headArgmax=" + mode + " on " + d.id(),
+                            () -> check(RandomWeights.generate(c, 6), d, 4, mode)));
+                }
             }
         }
         return tests;
     }
 
-    private static void check(ModelWeights w, ComputeDevice d, int steps) throws Exception {
+    private static void check(ModelWeights w, ComputeDevice d, int steps, String mode) throws Exception {
         int vocab = w.config().vocabSize();
         int[][] prompt = {{3, 14, 25, 36 % vocab, 47 % vocab, 5, 9}};
         try (DeviceEngine plain = engine(w, d); DeviceEngine fused = engine(w, d)) {
@@ -80,7 +88,7 @@ class HeadArgmaxDecodeTest {
             int[] token = {7 % vocab};
             for (int step = 0; step < steps; step++) {
                 float[] logits = plain.decode(ps, token)[0];
-                int[] id = withProperty(() -> fused.decodeGreedy(fs, token));
+                int[] id = withProperty(mode, () -> fused.decodeGreedy(fs, token));
                 float top = Float.NEGATIVE_INFINITY;
                 float mag = 0f;
                 for (float v : logits) {
@@ -101,8 +109,12 @@ class HeadArgmaxDecodeTest {
     }
 
     private static <T> T withProperty(Callable<T> body) throws Exception {
+        return withProperty("true", body);
+    }
+
+    private static <T> T withProperty(String mode, Callable<T> body) throws Exception {
         String old = System.getProperty(PROPERTY);
-        System.setProperty(PROPERTY, "true");
+        System.setProperty(PROPERTY, mode);
         try {
             return body.call();
         } finally {
