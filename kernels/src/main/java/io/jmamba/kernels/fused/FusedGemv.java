@@ -140,6 +140,45 @@ public final class FusedGemv {
     }
 
     /**
+     * Whether {@link #addEmbedNormGemv} takes {@code rows} with this weight: packed bf16 W at the few-row staged
+     * form's rows ({@link FewRowForm#DEFAULT} STAGED, warp forms enabled).
+     */
+    public static boolean embedFits(int rows, boolean packedBf16) {
+        return WARP_FORM && packedBf16 && rows <= WARP_FORM_MAX_ROWS && FewRowForm.DEFAULT == FewRowForm.STAGED;
+    }
+
+    /**
+     * Task {@code prefix + "_embgemv"}: {@link FusedEmbedGemvKernels#embedNormGemvBf16}: residualOut = table[ids],
+     * y = RMSNorm(residualOut) * normW . W^T (+ bias), the embedding lookup folded into the first layer's GEMV.
+     * Needs {@link #embedFits}.
+     */
+    public static void addEmbedNormGemv(TaskGraph g, GridScheduler grids, String prefix, int rows, int in, int out,
+                                        io.jmamba.runtime.api.IntArray ids, FloatArray table, int vocab, FloatArray normW,
+                                        FloatArray w, boolean packedBf16, FloatArray bias, FloatArray y,
+                                        FloatArray residualOut, float eps) {
+        GraphParts.checkPrefix(prefix);
+        if (!embedFits(rows, packedBf16)) {
+            throw new IllegalArgumentException("the embedding + GEMV kernel needs packed bf16 W, at most " + WARP_FORM_MAX_ROWS
+                    + " rows and the staged form; got rows " + rows + ", bf16 " + packedBf16 + ", form " + FewRowForm.DEFAULT);
+        }
+        check(rows, in, out, w, packedBf16, bias, y);
+        ShapeCheck.requirePositive("vocab", vocab);
+        ShapeCheck.requireShape("ids", ids, "(rows)", rows);
+        ShapeCheck.requireShape("embedding", table, "(vocab, in)", vocab, in);
+        ShapeCheck.requireShape("normWeight", normW, "(in)", in);
+        Objects.requireNonNull(residualOut, "residualOut");
+        ShapeCheck.requireShape("residualOut", residualOut, "(rows, in)", rows, in);
+        long groups = (out + FusedGemvStagedKernels.WARPS * FusedGemvStagedKernels.OUTS - 1)
+                / (FusedGemvStagedKernels.WARPS * FusedGemvStagedKernels.OUTS);
+        ShapeCheck.intProduct("fused GEMV work-items", groups, FusedGemvStagedKernels.GROUP);
+        String id = prefix + "_embgemv";
+        g.task(id, FusedEmbedGemvKernels::embedNormGemvBf16, new KernelContext(), ids, table, normW, w,
+                GraphParts.orPlaceholder(g, bias), y, residualOut, rows, in, out, vocab, eps, bias != null);
+        grids.addWorkerGrid(g.getName() + "." + id, new WorkerGrid2D(groups * FusedGemvStagedKernels.GROUP, rows)
+                .setLocalWork(FusedGemvStagedKernels.GROUP, 1));
+    }
+
+    /**
      * Task {@code prefix + "_gngemv"}: out = gatedRMSNorm(yIn, z) . W^T (+ bias), z the first d_inner columns
      * of {@code zxbcdt}, plus the conv-state shift of the step (see {@link Mamba2DecodeKernels#gatedNormShift}).
      */

@@ -1,0 +1,129 @@
+package io.jmamba.kernels.fused;
+
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.IntArray;
+import io.jmamba.runtime.api.KernelContext;
+import io.jmamba.runtime.api.KernelMath;
+import io.jmamba.runtime.api.Specialize;
+
+/**
+ * The first layer's in_proj of a decode step with the embedding lookup folded in: {@link FusedGemvStagedKernels#normGemvBf16}
+ * whose input row is row {@code ids[row]} of the embedding table instead of a hidden array that an embedding launch
+ * filled. Work-group 0 of each row writes the looked-up row to {@code residualOut} (the first layer's residual, as
+ * the unfused step's normGemv writes its input there); an id outside [0, vocab) gives a row of NaN as
+ * {@link io.jmamba.kernels.nn.EmbeddingKernels#gather} does. One launch fewer per step; same arithmetic, same
+ * layout, grid and lane mapping as the staged kernel.
+ */
+public final class FusedEmbedGemvKernels {
+    private FusedEmbedGemvKernels() {
+    }
+
+    /** Work-group size: as {@link FusedGemvStagedKernels#GROUP}. */
+    static final int GROUP = FusedGemvStagedKernels.GROUP;
+    static final int WARPS = FusedGemvStagedKernels.WARPS;
+    static final int OUTS = FusedGemvStagedKernels.OUTS;
+    static final int STRIDE = FusedGemvStagedKernels.STRIDE;
+
+    /**
+     * residualOut = table[ids[row]] (NaN for an id outside the vocabulary); y = RMSNorm(residualOut) * normW . W^T
+     * (+ bias) with W packed bf16. Grid ({@code ceil(out / (WARPS * OUTS)) * GROUP}, {@code rows}), local ({@code GROUP}, 1).
+     */
+    public static void embedNormGemvBf16(KernelContext ctx, IntArray ids, FloatArray table, FloatArray normW, FloatArray w,
+                                         FloatArray bias, FloatArray y, FloatArray residualOut, int rows, @Specialize int in,
+                                         int out, int vocab, float eps, boolean hasBias) {
+        float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
+        float[] partial = ctx.allocateFloatLocalArray(WARPS);
+        float[] wv = new float[OUTS * 4 * FusedGemvWarpKernels.CHUNKS];
+        float[] nw = new float[8 * FusedGemvWarpKernels.CHUNKS];
+        float[] t = new float[4];
+        int lid = ctx.localIdx;
+        int lane = lid % KernelContext.WARP_SIZE;
+        int warp = lid / KernelContext.WARP_SIZE;
+        int row = ctx.groupIdy;
+        int o0 = (ctx.groupIdx * WARPS + warp) * OUTS;
+        int inP = in / 2;
+        // weights: W's rows (DRAM, the step's bulk), then the lane's norm-weight columns
+        for (int u = 0; u < OUTS; u++) {
+            if (o0 + u < out) {
+                long wRow = (long) (o0 + u) * inP;
+                for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
+                    int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
+                    if (kp + 4 <= inP) {
+                        w.get4(wRow + kp, wv, 4 * FusedGemvWarpKernels.CHUNKS * u + 4 * j);
+                    }
+                }
+            }
+        }
+        for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
+            int c = 8 * lane + 8 * KernelContext.WARP_SIZE * j;
+            if (c + 8 <= in) {
+                normW.get4(c, nw, 8 * j);
+                normW.get4(c + 4, nw, 8 * j + 4);
+            }
+        }
+        // the ids come from the launch before (the last step's argmax) or from the host
+        ctx.gridDependencyWait();
+        ctx.launchDependents();
+        int id = ids.get(row);
+        boolean valid = id >= 0 && id < vocab;
+        long base = valid ? (long) id * in : 0L;
+        long outBase = (long) row * in;
+        boolean writer = ctx.groupIdx == 0;
+        float ss = 0f;
+        for (int q = lid; 4 * q < in; q += GROUP) {
+            table.get4(base + 4 * q, t, 0);
+            if (!valid) {
+                // as EmbeddingKernels.gather: an id outside the vocabulary gives a row of NaN
+                for (int e = 0; e < 4; e++) {
+                    t[e] = Float.NaN;
+                }
+            }
+            if (writer) {
+                residualOut.set4(outBase + 4 * q, t, 0);
+            }
+            int k = q / 2;
+            int e0 = 4 * (q % 2);
+            for (int e = 0; e < 4; e++) {
+                xs[(e0 + e) * STRIDE + k] = t[e];
+                ss += t[e] * t[e];
+            }
+        }
+        ss = ctx.warpReduceSum(ss);
+        if (lane == 0) {
+            partial[warp] = ss;
+        }
+        ctx.localBarrier();
+        float total = 0f;
+        for (int i = 0; i < WARPS; i++) {
+            total += partial[i];
+        }
+        float scale = KernelMath.rsqrt(total / in + eps);
+        float a0 = 0f;
+        float a1 = 0f;
+        for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
+            int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
+            if (kp + 4 <= inP) {
+                int k = lane + KernelContext.WARP_SIZE * j;
+                for (int e = 0; e < 4; e++) {
+                    float xa = xs[(2 * e) * STRIDE + k] * scale * nw[8 * j + 2 * e];
+                    float xb = xs[(2 * e + 1) * STRIDE + k] * scale * nw[8 * j + 2 * e + 1];
+                    int b0 = Float.floatToRawIntBits(wv[4 * j + e]);
+                    a0 = KernelMath.fma(xa, Float.intBitsToFloat(b0 << 16), a0);
+                    a0 = KernelMath.fma(xb, Float.intBitsToFloat(b0 & 0xffff0000), a0);
+                    int b1 = Float.floatToRawIntBits(wv[4 * FusedGemvWarpKernels.CHUNKS + 4 * j + e]);
+                    a1 = KernelMath.fma(xa, Float.intBitsToFloat(b1 << 16), a1);
+                    a1 = KernelMath.fma(xb, Float.intBitsToFloat(b1 & 0xffff0000), a1);
+                }
+            }
+        }
+        // OUTS == 2, written out (warp reductions are work-group barriers on OpenCL)
+        a0 = ctx.warpReduceSum(a0);
+        a1 = ctx.warpReduceSum(a1);
+        if (lane == 0 && o0 < out) {
+            y.set((long) row * out + o0, hasBias ? a0 + bias.get(o0) : a0);
+        }
+        if (lane == 0 && o0 + 1 < out) {
+            y.set((long) row * out + o0 + 1, hasBias ? a1 + bias.get(o0 + 1) : a1);
+        }
+    }
+}
