@@ -107,6 +107,17 @@ public final class LinearLayers {
                 residualOut, eps);
     }
 
+    /**
+     * {@link #addNormGemv} of the first layer with the embedding lookup folded in ({@link FusedGemv#addEmbedNormGemv}):
+     * the input rows are {@code table[ids]}; needs {@link FusedGemv#embedFits}.
+     */
+    public void addEmbedNormGemv(TaskGraph g, GridScheduler grids, String prefix, int rows, int in, int out, IntArray ids,
+                                 FloatArray table, int vocab, FloatArray normW, FloatArray w, FloatArray bias, FloatArray y,
+                                 FloatArray residualOut, float eps) {
+        FusedGemv.addEmbedNormGemv(g, grids, prefix, rows, in, out, ids, table, vocab, normW, fusedW(w), isBf16(w), bias, y,
+                residualOut, eps);
+    }
+
     /** The fused gated RMSNorm + out_proj GEMV + conv-state shift ({@link FusedGemv#addGatedNormGemv}) with the device's copy of {@code w}. */
     public void addGatedNormGemv(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int out, FloatArray yIn,
                                  FloatArray zxbcdt, FloatArray gateW, FloatArray w, FloatArray bias, FloatArray y,

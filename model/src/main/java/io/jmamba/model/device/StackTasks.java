@@ -54,6 +54,15 @@ final class StackTasks {
         return v == null ? "false" : v;
     }
 
+    /**
+     * {@code -Djmamba.decode.embedGemv=true}: a fused decode step at the staged GEMV's few rows (bf16 in_proj) folds the
+     * embedding lookup into the first layer's norm + in_proj ({@link io.jmamba.kernels.fused.FusedEmbedGemvKernels}):
+     * one launch fewer per step. Off by default until timed on the H100; read when a plan's tasks are built.
+     */
+    static boolean embedGemv() {
+        return "true".equals(System.getProperty("jmamba.decode.embedGemv"));
+    }
+
     /** {@code choices}: variants of the fast kernels (the portable set has its own kernels); fp32 weights. */
     StackTasks(ModelWeights weights, KernelSet kernels, KernelChoices choices) {
         this(weights, kernels, choices, java.util.Map.of());
@@ -91,17 +100,27 @@ final class StackTasks {
         }
         int d = c.dModel();
         boolean fast = kernels == KernelSet.FAST;
-        if (fast) {
+        boolean fused = fusedSteps(a);
+        // -Djmamba.decode.embedGemv=true: the first layer's in_proj looks its rows up itself (no embedding launch)
+        boolean embedInLayer0 = fused && embedGemv() && ((Mamba2Tasks) mixers.get(0)).embedFits(a.tokens);
+        if (embedInLayer0) {
+            // nothing here: l0_in_embgemv reads the ids and the embedding table
+        } else if (fast) {
             Embedding.addTo(g, grids, "embed", a.tokens, d, c.vocabSize(), a.ids, w.embedding(), a.hidden);
         } else {
             g.task("embed", ModelKernels::embed, a.ids, w.embedding(), a.hidden, a.tokens, d);
         }
-        if (fusedSteps(a)) {
+        if (fused) {
             // three launches per layer; the residual alternates between two arrays
             FloatArray residualIn = null;
             for (int l = 0; l < c.nLayer(); l++) {
                 FloatArray residualOut = l % 2 == 0 ? a.residual : a.residualB;
-                ((Mamba2Tasks) mixers.get(l)).addFusedStep(g, grids, "l" + l + "_", a.layer(l), residualIn, residualOut);
+                Mamba2Tasks m2 = (Mamba2Tasks) mixers.get(l);
+                if (l == 0 && embedInLayer0) {
+                    m2.addFusedStep(g, grids, "l0_", a.layer(0), a.ids, w.embedding(), c.vocabSize(), residualOut);
+                } else {
+                    m2.addFusedStep(g, grids, "l" + l + "_", a.layer(l), residualIn, residualOut);
+                }
                 residualIn = residualOut;
             }
             String headMode = headArgmax();

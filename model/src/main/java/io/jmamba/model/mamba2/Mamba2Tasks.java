@@ -73,6 +73,11 @@ public final class Mamba2Tasks implements MixerTasks {
      */
     public void addFusedStep(TaskGraph g, GridScheduler grids, String p, LayerIo io, FloatArray residualIn,
                              FloatArray residualOut) {
+        addFusedStep(g, grids, p, io, residualIn, residualOut, null, null, 0);
+    }
+
+    private void addFusedStep(TaskGraph g, GridScheduler grids, String p, LayerIo io, FloatArray residualIn,
+                              FloatArray residualOut, io.jmamba.runtime.api.IntArray ids, FloatArray table, int vocab) {
         int d = c.dModel();
         int dI = c.dInner();
         int gr = c.nGroups();
@@ -82,14 +87,34 @@ public final class Mamba2Tasks implements MixerTasks {
                 c.dtLimitLow(), c.dtLimitHigh());
         FloatArray zxbcdt = s.get("m2_zxbcdt", (long) b * shape.inRows());
         FloatArray y = s.get("m2_y", (long) b * dI);
-        linears.addNormGemv(g, grids, p + "in", b, d, shape.inRows(), io.out(), residualIn, w.norm(), w.inProj(), w.inProjBias(),
-                zxbcdt, residualOut, c.normEps());
+        if (ids != null) {
+            linears.addEmbedNormGemv(g, grids, p + "in", b, d, shape.inRows(), ids, table, vocab, w.norm(), w.inProj(),
+                    w.inProjBias(), zxbcdt, residualOut, c.normEps());
+        } else {
+            linears.addNormGemv(g, grids, p + "in", b, d, shape.inRows(), io.out(), residualIn, w.norm(), w.inProj(),
+                    w.inProjBias(), zxbcdt, residualOut, c.normEps());
+        }
         // the gate in convSsm where the out_proj GEMV takes a pre-gated y (bf16 W, batch 1-2, norm after the gate)
         boolean gated = FusedGemv.preGated(b, linears.isBf16(w.outProj()), dI / gr, c.normBeforeGate());
         Mamba2Decode.addConvSsm(g, grids, p + "f", shape, zxbcdt, io.convState(), w.convWeight(), w.convBias(),
                 io.ssmState(), w.a(), w.d(), w.dtBias(), y, gated);
         linears.addGatedNormGemv(g, grids, p + "out", shape, d, y, zxbcdt, w.gateNorm(), w.outProj(), w.outProjBias(), io.out(),
                 io.convState(), dI / gr, c.normEps(), c.normBeforeGate(), gated);
+    }
+
+    /**
+     * {@link #addFusedStep} for the first layer with the embedding lookup folded into its in_proj: the input rows are
+     * {@code table[ids]} (no embedding launch before; {@link LayerIo#out} is not read), written to {@code residualOut}
+     * as the layer's residual. Needs {@link #embedFits}.
+     */
+    public void addFusedStep(TaskGraph g, GridScheduler grids, String p, LayerIo io, io.jmamba.runtime.api.IntArray ids,
+                             FloatArray table, int vocab, FloatArray residualOut) {
+        addFusedStep(g, grids, p, io, null, residualOut, ids, table, vocab);
+    }
+
+    /** Whether the first layer's fused step can look its rows up itself at {@code batch} rows (bf16 in_proj, staged form). */
+    public boolean embedFits(int batch) {
+        return fusedStepFits(batch) && FusedGemv.embedFits(batch, linears.isBf16(w.inProj()));
     }
 
     /** Whether {@link #addFusedStep} takes this model at {@code batch} rows (the GEMV's few rows, local rows wide enough). */

@@ -1,0 +1,144 @@
+package io.jmamba.model.device;
+
+import io.jmamba.model.config.ConfigParser;
+import io.jmamba.model.config.MambaConfig;
+import io.jmamba.model.config.ModelPresets;
+import io.jmamba.model.inference.InferenceState;
+import io.jmamba.model.testing.Golden;
+import io.jmamba.model.weights.Checkpoint;
+import io.jmamba.model.weights.ModelWeights;
+import io.jmamba.model.weights.RandomWeights;
+import io.jmamba.model.weights.WeightLoader;
+import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.backend.ComputeDevice;
+import io.jmamba.runtime.backend.DeviceMatrix;
+import io.jmamba.runtime.graph.GraphAction;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+
+/**
+ * {@code -Djmamba.decode.embedGemv=true}: the fused decode step's first in_proj looks its rows up in the embedding
+ * ({@link io.jmamba.kernels.fused.FusedEmbedGemvKernels}). The graph loses its embedding task; on every device the
+ * step's logits equal the plain fused step's bit for bit (the lookup is a copy and the GEMV's arithmetic is the
+ * same), for batch 1 and 2, and greedy steps with the fused head as well ({@code headArgmax=norm}) give the same ids.
+ */
+class EmbedGemvDecodeTest {
+    private static final String EMBED = "jmamba.decode.embedGemv";
+    private static final String HEAD = "jmamba.decode.headArgmax";
+
+    @Test
+    void theFirstInProjTakesTheLookup() throws Exception {
+        ModelWeights w = RandomWeights.generate(ModelPresets.mamba2(2, 128, 300), 5);
+        List<String> off = taskIds(w, 1);
+        List<String> on = with(EMBED, "true", () -> taskIds(w, 1));
+        assertTrue(off.contains("embed_embed") || off.stream().anyMatch(id -> id.startsWith("embed")), off.toString());
+        assertTrue(on.stream().noneMatch(id -> id.startsWith("embed")) && on.contains("l0_in_embgemv")
+                && on.contains("l1_in_normgemv"), on.toString());
+        assertEquals(off.size() - 1, on.size(), "one launch fewer: " + off + " vs " + on);
+        // beyond the staged form's rows the embedding launch stays
+        List<String> five = with(EMBED, "true", () -> taskIds(w, 5));
+        assertTrue(five.stream().anyMatch(id -> id.startsWith("embed")) && !five.contains("l0_in_embgemv"), five.toString());
+    }
+
+    @TestFactory
+    List<DynamicTest> logitsEqualThePlainFusedStep() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (ComputeDevice d : DeviceMatrix.devices()) {
+            for (int batch : new int[] {1, 2}) {
+                tests.add(dynamicTest("mamba2-tiny batch " + batch + " on " + d.id(), () -> {
+                    Golden g = Golden.load("mamba2-tiny");
+                    check(WeightLoader.load(ConfigParser.read(g.modelDir()), Checkpoint.open(g.modelDir())), d, batch, 4);
+                }));
+            }
+            if (!d.backendName().equals("jvm")) {
+                MambaConfig c = ModelPresets.mamba2(2, 128, 300);
+                tests.add(dynamicTest("random mamba2 (d_model 128) batch 1 on " + d.id(),
+                        () -> check(RandomWeights.generate(c, 6), d, 1, 3)));
+            }
+        }
+        return tests;
+    }
+
+    private static void check(ModelWeights w, ComputeDevice d, int batch, int steps) throws Exception {
+        int vocab = w.config().vocabSize();
+        int[][] prompt = new int[batch][5];
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < 5; t++) {
+                prompt[b][t] = (b * 29 + t * 7 + 1) % vocab;
+            }
+        }
+        try (DeviceEngine plain = engine(w, d); DeviceEngine folded = engine(w, d)) {
+            InferenceState ps = plain.newState(batch);
+            InferenceState fs = folded.newState(batch);
+            plain.prefill(ps, prompt, false);
+            folded.prefill(fs, prompt, false);
+            int[] next = new int[batch];
+            for (int step = 0; step < steps; step++) {
+                for (int b = 0; b < batch; b++) {
+                    next[b] = (step * 11 + b * 3 + 2) % vocab;
+                }
+                float[][] want = plain.decode(ps, next);
+                float[][] got = with(EMBED, "true", () -> folded.decode(fs, next));
+                for (int b = 0; b < batch; b++) {
+                    assertArrayEquals(want[b], got[b], 0f, "step " + step + " row " + b);
+                }
+            }
+            if (batch == 1) {
+                // greedy with the fused head too: the same ids as the plain greedy step (the same hidden state)
+                int[] token = {5 % vocab};
+                for (int step = 0; step < steps; step++) {
+                    int[] want = plain.decodeGreedy(ps, token);
+                    int[] got = with(EMBED, "true", () -> with(HEAD, "norm", () -> folded.decodeGreedy(fs, token)));
+                    assertArrayEquals(want, got, "greedy step " + step);
+                    token[0] = got[0];
+                }
+            }
+        }
+    }
+
+    private static DeviceEngine engine(ModelWeights w, ComputeDevice d) {
+        return new DeviceEngine(w, d, true, KernelSet.FAST).withLinear(io.jmamba.kernels.nn.Linear.Path.AUTO)
+                .withWeights(WeightPrecision.BF16).withFusedDecode(true);
+    }
+
+    private static <T> T with(String property, String value, Callable<T> body) throws Exception {
+        String old = System.getProperty(property);
+        System.setProperty(property, value);
+        try {
+            return body.call();
+        } finally {
+            if (old == null) {
+                System.clearProperty(property);
+            } else {
+                System.setProperty(property, old);
+            }
+        }
+    }
+
+    private static List<String> taskIds(ModelWeights w, int batch) {
+        KernelChoices k = KernelChoices.PORTABLE_DEFAULT.withFusedDecode(true).withWeights(WeightPrecision.BF16);
+        TaskGraph g = new TaskGraph("g");
+        new StackTasks(w, KernelSet.FAST, k, Bf16Weights.of(w)).addTo(g, new GridScheduler(),
+                new Activations(w.config(), batch, 1, Output.GREEDY_IDS));
+        List<String> ids = new ArrayList<>();
+        for (GraphAction a : g.snapshot().actions()) {
+            if (a instanceof GraphAction.Task t) {
+                ids.add(t.id());
+            } else if (a instanceof GraphAction.LibraryTask t) {
+                ids.add(t.id());
+            }
+        }
+        return ids;
+    }
+}
