@@ -15,7 +15,7 @@ import java.util.Objects;
 
 /**
  * Host API of {@link GemvBf16ArgmaxKernel}: logits = x . W^T (+ bias) with bf16 W and the greedy ids of those
- * logits in two launches (the GEMV with the argmax partials, then {@link ArgmaxTwoStageKernels#combine}) instead of
+ * logits in two launches (the GEMV with the argmax partials, then {@link GemvBf16ArgmaxKernel#combine}) instead of
  * three ({@link LinearBf16}'s GEMV, then {@link Argmax}). Same ids as {@link Argmax} of the same logits.
  */
 public final class GemvArgmax {
@@ -112,7 +112,7 @@ public final class GemvArgmax {
     private static void addCombine(TaskGraph graph, GridScheduler grids, String prefix, int rows, int parts,
                                    FloatArray partValue, IntArray partIndex, IntArray ids) {
         String id = prefix + "_argmax";
-        graph.task(id, ArgmaxTwoStageKernels::combine, new KernelContext(), partValue, partIndex, ids, rows, parts);
+        graph.task(id, GemvBf16ArgmaxKernel::combine, new KernelContext(), partValue, partIndex, ids, rows, parts);
         grids.addWorkerGrid(graph.getName() + "." + id,
                 new WorkerGrid1D((long) rows * ArgmaxTwoStageKernels.GROUP).setLocalWork(ArgmaxTwoStageKernels.GROUP));
     }

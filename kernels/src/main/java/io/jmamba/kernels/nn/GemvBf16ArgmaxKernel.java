@@ -9,7 +9,7 @@ import io.jmamba.runtime.api.Specialize;
 /**
  * A decode step's lm_head GEMV with the first stage of the greedy argmax folded in: logits (rows, out) = x . W^T
  * (+ bias) for packed bf16 W ({@link LinearBf16#packedView}), and per work-group the best (value, index) of its
- * outputs, which {@link ArgmaxTwoStageKernels#combine} reduces per row. That is one launch (and one 200 KB re-read of
+ * outputs, which {@link #combine} reduces per row. That is one launch (and one 200 KB re-read of
  * the logits) less than {@link GemvBf16PackedKernel} followed by {@link ArgmaxTwoStageKernels#partials}.
  *
  * <p>A work-group of {@link #WARPS} warps owns {@link #BLOCKS} x {@link #WARPS} consecutive outputs of one row; warp
@@ -277,6 +277,60 @@ public final class GemvBf16ArgmaxKernel {
             long p = (long) row * parts + ctx.groupIdx;
             partValue.set(p, v);
             partIndex.set(p, at);
+        }
+    }
+
+    /** Partials per item that {@link #combine} loads together (a row of up to {@code SLOTS * 256} partials). */
+    static final int SLOTS = 8;
+
+    /**
+     * {@link ArgmaxTwoStageKernels#combine} for the many partials of {@link #gemvArgmax} (1,572 for the 130M head,
+     * against 99 of {@link ArgmaxTwoStageKernels#partials}): each item first loads its first {@link #SLOTS} partials
+     * at once (one L2 round trip instead of a chain of seven), then compares them in column order; rows with more
+     * partials continue in the plain loop. Same rules and answer. Grid (rows * GROUP), local (GROUP) with
+     * {@code GROUP = }{@link ArgmaxTwoStageKernels#GROUP}.
+     */
+    public static void combine(KernelContext ctx, FloatArray partValue, IntArray partIndex, IntArray out, int rows,
+                               int parts) {
+        float[] warpValue = ctx.allocateFloatLocalArray(ArgmaxTwoStageKernels.GROUP / KernelContext.WARP_SIZE);
+        int[] warpIndex = ctx.allocateIntLocalArray(ArgmaxTwoStageKernels.GROUP / KernelContext.WARP_SIZE);
+        float[] v = new float[SLOTS];
+        int[] at = new int[SLOTS];
+        int lid = ctx.localIdx;
+        int r = ctx.groupIdx;
+        long base = (long) r * parts;
+        ctx.gridDependencyWait();
+        ctx.launchDependents();
+        for (int k = 0; k < SLOTS; k++) {
+            int i = lid + k * ArgmaxTwoStageKernels.GROUP;
+            v[k] = Float.NEGATIVE_INFINITY;
+            at[k] = -1;
+            if (i < parts) {
+                v[k] = partValue.get(base + i);
+                at[k] = partIndex.get(base + i);
+            }
+        }
+        float best = Float.NEGATIVE_INFINITY;
+        int bestAt = -1;
+        // in column order, so among equal values the earlier one stays
+        for (int k = 0; k < SLOTS; k++) {
+            if (at[k] >= 0 && (bestAt < 0 || v[k] > best)) {
+                best = v[k];
+                bestAt = at[k];
+            }
+        }
+        for (int i = lid + SLOTS * ArgmaxTwoStageKernels.GROUP; i < parts; i += ArgmaxTwoStageKernels.GROUP) {
+            float pv = partValue.get(base + i);
+            int pi = partIndex.get(base + i);
+            if (pi >= 0 && (bestAt < 0 || pv > best)) {
+                best = pv;
+                bestAt = pi;
+            }
+        }
+        int found = ArgmaxTwoStageKernels.groupArgmax(ctx, warpValue, warpIndex, lid, best, bestAt);
+        if (lid == 0) {
+            // a row of only NaN has no maximum; 0 keeps the id valid for the next embedding lookup
+            out.set(r, Math.max(found, 0));
         }
     }
 }

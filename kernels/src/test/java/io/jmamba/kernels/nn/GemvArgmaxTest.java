@@ -46,7 +46,10 @@ class GemvArgmaxTest {
                 new Case("ties in a warp", 1, 768, 100, false, 45, new int[] {41}, -1),
                 new Case("ties across warps", 1, 768, 100, false, 45, new int[] {42, 70}, -1),
                 new Case("ties across groups", 2, 256, 200, false, 97, new int[] {33, 160}, -1),
-                new Case("NaN logit", 1, 768, 64, false, 40, new int[] {50}, 3));
+                new Case("NaN logit", 1, 768, 64, false, 40, new int[] {50}, 3),
+                // more partials than the combine's slots (2,048 x 32 outputs): the top beyond them, then tied with an early one
+                new Case("top beyond the combine's slots", 1, 8, 65_636, false, 65_630, new int[0], -1),
+                new Case("ties between slots and beyond", 1, 8, 65_636, false, 65_600, new int[] {70}, -1));
     }
 
     @Test
