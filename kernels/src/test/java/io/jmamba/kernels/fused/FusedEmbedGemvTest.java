@@ -100,6 +100,20 @@ class FusedEmbedGemvTest {
         }
     }
 
+    /** CUDA C: W and the norm weight before the PDL wait, the ids (an earlier launch's argmax) after it. */
+    @Test
+    void cudaSourceReadsTheIdsAfterTheWait() throws Exception {
+        java.lang.reflect.Method m = java.util.Arrays.stream(FusedEmbedGemvKernels.class.getMethods())
+                .filter(x -> x.getName().equals("embedNormGemvBf16")).findFirst().orElseThrow();
+        io.jmamba.runtime.jit.GeneratedKernel k = io.jmamba.runtime.jit.KernelJit.compile(m, java.util.Map.of(9, 768),
+                io.jmamba.runtime.jit.Dialect.CUDA);
+        String body = k.source().substring(k.source().indexOf("__global__"));
+        int wait = body.indexOf("jm_grid_dependency_wait();");
+        assertTrue(k.usesGridDependency() && wait > 0, "launched with programmatic serialisation:\n" + body);
+        assertTrue(body.indexOf("w + ") < wait && body.indexOf("normW + ") < wait, "weights before the wait:\n" + body);
+        assertTrue(body.indexOf("ids[") > wait && body.indexOf("table + ") > wait, "ids and table after the wait:\n" + body);
+    }
+
     @Test
     void refusedOutsideTheStagedFewRowForm() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FusedGemv.addEmbedNormGemv(

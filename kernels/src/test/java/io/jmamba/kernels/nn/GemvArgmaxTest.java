@@ -84,6 +84,26 @@ class GemvArgmaxTest {
         }
     }
 
+    /** CUDA C: fused multiply-adds, unrolled register rows, the first W row (and the norm weight) before the PDL wait. */
+    @Test
+    void cudaSourceLoadsWeightsBeforeTheWait() throws Exception {
+        for (String name : List.of("gemvArgmax", "normGemvArgmax")) {
+            var m = Arrays.stream(GemvBf16ArgmaxKernel.class.getMethods()).filter(x -> x.getName().equals(name))
+                    .findFirst().orElseThrow();
+            var k = KernelJit.compile(m, Map.of(name.equals("gemvArgmax") ? 8 : 10, 768), Dialect.CUDA);
+            String body = k.source().substring(k.source().indexOf("__global__"));
+            int wait = body.indexOf("jm_grid_dependency_wait();");
+            assertTrue(k.usesGridDependency(), name + ": launched with programmatic serialisation");
+            assertTrue(body.contains("fmaf(") && body.contains("#pragma unroll\n"), name + ": fmaf and unrolled loops:\n" + body);
+            assertTrue(wait > 0 && body.indexOf("wPacked + ") < wait, name + ": the first W row before the wait:\n" + body);
+            String input = name.equals("gemvArgmax") ? "x + " : "hidden + ";
+            assertTrue(body.indexOf(input) > wait, name + ": the activations after the wait:\n" + body);
+            if (name.equals("normGemvArgmax")) {
+                assertTrue(body.indexOf("normW + ") < wait, "the norm weight before the wait:\n" + body);
+            }
+        }
+    }
+
     @TestFactory
     List<DynamicTest> logitsAndIdsOnEveryDevice() {
         List<DynamicTest> tests = new ArrayList<>();
