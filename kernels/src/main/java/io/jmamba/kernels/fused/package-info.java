@@ -6,7 +6,9 @@
  * {@link io.jmamba.kernels.fused.FusedGemvKernels} folds the residual RMSNorm into the in_proj GEMV and
  * the gated RMSNorm into the out_proj GEMV; at one or two rows {@link io.jmamba.kernels.fused.FusedGemvStagedKernels}
  * (the row staged once per work-group) or the warp forms. Beyond the GEMVs' rows convSsm gates y and
- * {@link io.jmamba.kernels.fused.PreGatedNormKernels} normalises it for the GEMM. Every one of these kernels
+ * {@link io.jmamba.kernels.fused.PreGatedNormKernels} normalises it for the GEMM.
+ * {@link io.jmamba.kernels.fused.FusedEmbedGemvKernels} (-Djmamba.decode.embedGemv=true) lets the first layer's
+ * staged in_proj look its rows up in the embedding, so no embedding launch precedes it. Every one of these kernels
  * loads what the previous launch does not write (weights, old states) before
  * {@link io.jmamba.runtime.api.KernelContext#gridDependencyWait()}, so that with programmatic dependent launch
  * (CUDA, compute capability 9.0+) those loads overlap the previous kernel. {@link io.jmamba.kernels.fused.Mamba2Decode}
