@@ -47,8 +47,6 @@ final class KernelsCommand implements Command {
         m.put("selective-scan-chunked", List.of(K16, K64, M1));
         m.put("selective-scan-tiled", List.of(K16, K64, M1));
         m.put("selective-scan-warp", List.of(K16, K64, M1));
-        m.put("selective-scan-warp-split", List.of(K16, K64, M1));
-        m.put("selective-scan-warp-split2", List.of(K16, K64, M1));
         m.put("selective-scan-warp-split-rolled", List.of(K16, K64, M1));
         m.put("ssd", List.of(K16, K64, M1));
         m.put("ssd-tiled", List.of(K16, K64, M1));
@@ -183,7 +181,6 @@ final class KernelsCommand implements Command {
     /** Series timed against another's official numbers: an earlier layout of the same kernel (before/after). */
     private static final Map<String, String> SAME_REFERENCE_AS = Map.of("selective-scan-chunked", "selective-scan",
             "selective-scan-tiled", "selective-scan", "selective-scan-warp", "selective-scan",
-            "selective-scan-warp-split", "selective-scan", "selective-scan-warp-split2", "selective-scan",
             "selective-scan-warp-split-rolled", "selective-scan",
             "ssd-tiled", "ssd", "ssd-blocked", "ssd", "ssd-tc", "ssd");
 

@@ -45,10 +45,6 @@ public final class SeriesCatalog {
         m.put("selective-scan-tiled", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.TILED));
         m.put("selective-scan-warp", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.WARP));
         m.put("selective-scan-warp-bf16", () -> SelectiveScanSeries.bf16(1536, 16, SelectiveScan.Variant.WARP));
-        m.put("selective-scan-warp-split", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.WARP_SPLIT));
-        m.put("selective-scan-warp-split-bf16", () -> SelectiveScanSeries.bf16(1536, 16, SelectiveScan.Variant.WARP_SPLIT));
-        m.put("selective-scan-warp-split2", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.WARP_SPLIT2));
-        m.put("selective-scan-warp-split2-bf16", () -> SelectiveScanSeries.bf16(1536, 16, SelectiveScan.Variant.WARP_SPLIT2));
         m.put("selective-scan-warp-split-rolled", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.WARP_SPLIT_ROLLED));
         m.put("selective-scan-warp-split-rolled-bf16",
                 () -> SelectiveScanSeries.bf16(1536, 16, SelectiveScan.Variant.WARP_SPLIT_ROLLED));
@@ -138,7 +134,7 @@ public final class SeriesCatalog {
     /**
      * The default set of {@code bench scaling}: everything but the bandwidth probe and the earlier or
      * alternative layouts (ask for "selective-scan-chunked", "selective-scan-tiled", "selective-scan-warp",
-     * "selective-scan-warp-split(2|-rolled)", "ssd-tiled", "ssd-blocked" or a "conv1d-..." series by name to time it
+     * "selective-scan-warp-split-rolled", "ssd-tiled", "ssd-blocked" or a "conv1d-..." series by name to time it
      * beside the default).
      */
     public static List<String> scalingDefaults() {
@@ -148,8 +144,6 @@ public final class SeriesCatalog {
             ids.remove("selective-scan-chunked");
             ids.remove("selective-scan-tiled");
             ids.remove("selective-scan-warp");
-            ids.remove("selective-scan-warp-split");
-            ids.remove("selective-scan-warp-split2");
             ids.remove("selective-scan-warp-split-rolled");
             ids.remove("ssd-tiled");
             ids.remove("ssd-blocked");

@@ -38,7 +38,7 @@ import java.util.Objects;
  * (and z) in bf16 with A, D, delta_bias and the initial state in fp32, as mamba_ssm's bf16
  * selective_scan_fwd; the scan computes in fp32, writes out in bf16 and the last state in fp32
  * ({@link #addTo(TaskGraph, String, GridScheduler, Bf16Tensor, Tensor)}, {@link #runBf16}). It runs
- * {@link Variant#TILED16}, or {@link Variant#WARP} or a WARP_SPLIT layout when that is asked for.
+ * {@link Variant#TILED16}, or {@link Variant#WARP} or {@link Variant#WARP_SPLIT_ROLLED} when that is asked for.
  */
 public final class SelectiveScan {
     /** Below this many tokens per chunk, cutting further costs more than it gains. */
@@ -93,30 +93,21 @@ public final class SelectiveScan {
          */
         WARP,
         /**
-         * Experimental: WARP's one-exponential scan with a row's states split over up to four warps of a
-         * work-group (d_state 16: 4 warps of 4 states), so that there are that many times more warps; the
-         * warps share each tile's per-token work (dt, dt * u) and sum their partial outputs through local
-         * memory: {@link SelectiveScanWarpSplitKernels#scanRows} (state loop unrolled, 16 warps per H100
-         * multiprocessor). fp32 and bf16; dstate above {@link SelectiveScanTiled16Kernels#MAX_DSTATE} runs
-         * CHUNKED (fp32).
-         */
-        WARP_SPLIT,
-        /**
-         * {@link #WARP_SPLIT} with up to two warps per work-group (d_state 16: 2 warps of 8 states) and room
-         * for more registers: {@link SelectiveScanWarpSplitKernels#scanRowsTwoWarps}.
-         */
-        WARP_SPLIT2,
-        /**
-         * {@link #WARP_SPLIT} with the loop over a warp's states left rolled: 80 registers instead of about
-         * 125, so 24 warps per H100 multiprocessor instead of 16:
-         * {@link SelectiveScanWarpSplitKernels#scanRowsRolled}.
+         * Experimental, and slower than {@link #TILED16}: WARP's one-exponential scan with a row's states split
+         * over up to four warps of a work-group (d_state 16: 4 warps of 4 states), so that there are that many
+         * times more warps; the warps share each tile's per-token work (dt, dt * u) and sum their partial outputs
+         * through local memory. The loop over a warp's states is left rolled: 80 registers, 24 warps per H100
+         * multiprocessor: {@link SelectiveScanWarpSplitKernels#scanRowsRolled}. fp32 and bf16; dstate above
+         * {@link SelectiveScanTiled16Kernels#MAX_DSTATE} runs CHUNKED (fp32).
+         *
+         * <p>Measured 2026-11-24 (H100, bench kernels --dtype bf16 --max-len 64K --runs 5, the same run, b1 d1536
+         * n16): 0.721 ms at 16K tokens and 2.704 ms at 64K, against TILED16's 0.604 / 1.941 ms, so 1.2x and 1.4x
+         * slower than the default. The two other split layouts of that run were slower still and are removed:
+         * WARP_SPLIT (state loop unrolled, about 125 registers, 16 warps per multiprocessor) 0.938 / 3.436 ms and
+         * WARP_SPLIT2 (two warps of 8 states, 128 registers) 1.208 / 4.423 ms. Kept only so that a later change
+         * to the one-pass design can be timed against TILED16 in one run.
          */
         WARP_SPLIT_ROLLED;
-
-        /** Whether this is one of the WARP_SPLIT layouts. */
-        boolean warpSplit() {
-            return this == WARP_SPLIT || this == WARP_SPLIT2 || this == WARP_SPLIT_ROLLED;
-        }
     }
 
     /**
@@ -176,7 +167,7 @@ public final class SelectiveScan {
                 throw new IllegalArgumentException("dstate = " + shape.dstate() + " is not supported by the bf16 selective scan: "
                         + "at most " + SelectiveScanTiled16Kernels.MAX_DSTATE + " (B and C tiles in local memory)");
             }
-            this.variant = bld.variant == Variant.WARP || bld.variant.warpSplit() ? bld.variant : Variant.TILED16;
+            this.variant = bld.variant == Variant.WARP || bld.variant == Variant.WARP_SPLIT_ROLLED ? bld.variant : Variant.TILED16;
         } else {
             if (bld.zH != null) {
                 throw new IllegalArgumentException("z: bf16 tensor given to an fp32 scan; u, delta, B, C and z share one dtype");
@@ -184,7 +175,7 @@ public final class SelectiveScan {
             this.shape = SelectiveScanShape.check(u, delta, a, b, c, d, z, deltaBias, initialState);
             // the TILED kernels keep B and C tiles in local memory: a larger state runs CHUNKED
             boolean tooLarge = (bld.variant == Variant.TILED && shape.dstate() > SelectiveScanTiledKernels.MAX_DSTATE)
-                    || ((bld.variant == Variant.TILED16 || bld.variant == Variant.WARP || bld.variant.warpSplit())
+                    || ((bld.variant == Variant.TILED16 || bld.variant == Variant.WARP || bld.variant == Variant.WARP_SPLIT_ROLLED)
                     && shape.dstate() > SelectiveScanTiled16Kernels.MAX_DSTATE);
             this.variant = tooLarge ? Variant.CHUNKED : bld.variant;
         }
@@ -257,8 +248,8 @@ public final class SelectiveScan {
     }
 
     /**
-     * The layout this scan runs with (the builder's, except TILED(16)/WARP/WARP_SPLIT* beyond their largest dstate:
-     * CHUNKED; bf16: TILED16, WARP or a WARP_SPLIT layout).
+     * The layout this scan runs with (the builder's, except TILED(16)/WARP/WARP_SPLIT_ROLLED beyond their largest
+     * dstate: CHUNKED; bf16: TILED16, WARP or WARP_SPLIT_ROLLED).
      */
     public Variant variant() {
         return variant;
@@ -295,8 +286,8 @@ public final class SelectiveScan {
     /**
      * Adds the scan's tasks to {@code g} and their launch shapes to {@code grids}: for
      * {@link Variant#TILED} and {@link Variant#CHUNKED} three ({@code prefix + "_states"}, {@code "_carry"}, {@code "_out"}),
-     * or only {@code prefix + "_out"} when the sequence is one chunk; for {@link Variant#BLOCK} and {@link Variant#WARP} one
-     * ({@code prefix}). The chunk intermediates are arrays of the
+     * or only {@code prefix + "_out"} when the sequence is one chunk; for {@link Variant#BLOCK}, {@link Variant#WARP} and
+     * {@link Variant#WARP_SPLIT_ROLLED} one ({@code prefix}). The chunk intermediates are arrays of the
      * graph that never leave the device. {@code lastState} may be the initial-state tensor itself
      * (state kept in place across calls): each (row, n) entry is read before it is written, by the
      * same work-item.
@@ -318,7 +309,7 @@ public final class SelectiveScan {
             addWarp(g, prefix, grids, out.data(), lastState);
             return new SelectiveScanResult(out, lastState);
         }
-        if (variant.warpSplit()) {
+        if (variant == Variant.WARP_SPLIT_ROLLED) {
             addWarpSplit(g, prefix, grids, out.data(), lastState);
             return new SelectiveScanResult(out, lastState);
         }
@@ -430,7 +421,7 @@ public final class SelectiveScan {
         Shapes.require("last_state", lastState, stateShape());
         if (variant == Variant.WARP) {
             addWarp(g, prefix, grids, out.data(), lastState);
-        } else if (variant.warpSplit()) {
+        } else if (variant == Variant.WARP_SPLIT_ROLLED) {
             addWarpSplit(g, prefix, grids, out.data(), lastState);
         } else {
             addTiled16(g, prefix, grids, out.data(), lastState);
@@ -461,30 +452,24 @@ public final class SelectiveScan {
     }
 
     /**
-     * The WARP_SPLIT(2) variants, fp32 or bf16 ({@code out} a FloatArray or a BFloat16Array): one task, {@code prefix};
-     * a work-group of {@code 32 * ceil(dstate / statesPerWarp)} work-items per row.
+     * The WARP_SPLIT_ROLLED variant, fp32 or bf16 ({@code out} a FloatArray or a BFloat16Array): one task,
+     * {@code prefix}; a work-group of {@code 32 * ceil(dstate / statesPerWarp)} work-items per row.
      */
     private void addWarpSplit(TaskGraph g, String prefix, GridScheduler grids, Object out, Tensor lastState) {
         int n = shape.dstate();
-        boolean four = variant != Variant.WARP_SPLIT2;
-        String entry = switch (variant) {
-            case WARP_SPLIT2 -> "scanRowsTwoWarps";
-            case WARP_SPLIT_ROLLED -> "scanRowsRolled";
-            default -> "scanRows";
-        };
-        int statesPerWarp = SelectiveScanWarpSplitKernels.statesPerWarp(n, four ? 4 : 2);
+        int statesPerWarp = SelectiveScanWarpSplitKernels.statesPerWarp(n);
         int threads = SelectiveScanWarpSplitKernels.warps(n, statesPerWarp) * SelectiveScanWarpSplitKernels.LANES;
         FloatArray placeholder = new FloatArray(1);
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, placeholder);
         if (bf16) {
             BFloat16Array bf16Placeholder = new BFloat16Array(1);
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, bf16Placeholder);
-            g.task(prefix, SelectiveScanWarpSplitKernels.class, entry + "Bf16", new KernelContext(), uH.data(), deltaH.data(),
+            g.task(prefix, SelectiveScanWarpSplitKernels::scanRowsRolledBf16, new KernelContext(), uH.data(), deltaH.data(),
                     a.data(), bH.data(), cH.data(), or(d, placeholder), zH != null ? zH.data() : bf16Placeholder,
                     or(deltaBias, placeholder), or(initialState, placeholder), lastState.data(), (BFloat16Array) out,
                     shape.batch(), shape.dim(), shape.seqlen(), shape.groups(), flags(), n, statesPerWarp);
         } else {
-            g.task(prefix, SelectiveScanWarpSplitKernels.class, entry, new KernelContext(), u.data(), delta.data(),
+            g.task(prefix, SelectiveScanWarpSplitKernels::scanRowsRolled, new KernelContext(), u.data(), delta.data(),
                     a.data(), b.data(), c.data(), or(d, placeholder), or(z, placeholder), or(deltaBias, placeholder),
                     or(initialState, placeholder), lastState.data(), (FloatArray) out, shape.batch(), shape.dim(),
                     shape.seqlen(), shape.groups(), flags(), n, statesPerWarp);
@@ -717,7 +702,8 @@ public final class SelectiveScan {
          * Device layout of the scan (default {@link Variant#TILED16}, measured on the H100 at 1.84 ms for 64K tokens
          * where TILED takes 2.16; TILED with a dstate above
          * {@link SelectiveScanTiledKernels#MAX_DSTATE} runs as {@link Variant#CHUNKED}, see {@link #variant()};
-         * a bf16 scan runs {@link Variant#TILED16}, or {@link Variant#WARP} or a WARP_SPLIT layout when asked).
+         * a bf16 scan runs {@link Variant#TILED16}, or {@link Variant#WARP} or {@link Variant#WARP_SPLIT_ROLLED} when
+         * asked).
          */
         public Builder variant(Variant variant) {
             this.variant = Objects.requireNonNull(variant, "variant");

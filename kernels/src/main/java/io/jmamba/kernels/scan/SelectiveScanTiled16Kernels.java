@@ -30,14 +30,22 @@ import io.jmamba.runtime.api.Specialize;
  *   <li>softplus and the z gate from exp2Approx and rsqrt ({@link ScanMath#softplusApprox},
  *       {@link ScanMath#siluApprox}) instead of exp2f and an IEEE division.</li>
  * </ul>
- * <p>What bounds it then: each (row, token) costs 17 special-function instructions in pass 1 (16 state
- * decays and softplus) and 19 in pass 3 (and the gate's exp2 and rsqrt), against about 100 and 125
- * other instructions (sm_90 PTX of the token loops at dstate 16). An H100 multiprocessor retires 16
- * special-function results per clock but 4 warp instructions, so both passes are limited by the
- * special-function units at about 290 clocks per warp and token: 0.98 ms at 64K tokens and 1536
- * rows, 16 ms at 1M, before any stall. Going below that takes one exponential per (token, state)
- * instead of two, i.e. a single pass that scans across work-items (as mamba_ssm does) rather than
- * rerunning each chunk from its carried start state.
+ * <p>What bounds it then is latency, not the special-function units. Nsight Compute on the H100 (bf16, b1
+ * d1536 n16; bench/results/h100/session4/ncu-scan-bf16-sections.txt at 16K tokens, 3072 work-groups, and
+ * ncu-scan-bf16-times.txt): pass 1 (chunkStatesBf16) executes 2.1 instructions per multiprocessor clock with the issue slots
+ * 51% busy, pass 3 (chunkOutputsBf16) 1.7 with 42% busy; the busiest pipeline of both is the FMA pipe (31% and
+ * 25% of peak), so the special-function pipe is below that and not saturated. In pass 3 a warp waits 12.9
+ * clocks between two issues, 8.3 of them (64%) on an L1TEX scoreboard dependency (its local- and global-memory
+ * loads), with 22 of the 28 allowed warps resident (17.5 in pass 1; 28 is the 72-register limit), too few to
+ * hide those loads. At 64K tokens ncu times pass 1 at 570 us and pass 3 at 1,132 us; the plan profiler
+ * (scan-probe-and-attention-tiles.txt) gives 586 us, 77 us for the carry pass and 1,154 us
+ * (1.82 ms of kernels; the bench times the whole scan at 1.94 ms).
+ * An earlier version of this comment counted 17 and 19 special-function instructions per (row, token) and
+ * called the units the limit (0.98 ms per pass at 64K, before any stall); pass 1 runs in 570 us, below that
+ * "limit", so the estimate was wrong. Nor did halving the exponentials pay: the one-exponential layouts that scan across a
+ * warp's lanes are slower ({@link SelectiveScan.Variant#WARP_SPLIT_ROLLED}: 2.70 ms at 64K against 1.94). The
+ * way down is in pass 3's memory latency: fewer dependent local loads per state, the next tile's global
+ * loads issued before the current tile's arithmetic, or more resident warps.
  *
  * <p>The bf16 twins read u, delta, B, C and z as bf16 and write out as bf16, with A, D, delta_bias, the
  * states and every computation in fp32, as mamba_ssm's bf16 selective_scan_fwd does; they share every

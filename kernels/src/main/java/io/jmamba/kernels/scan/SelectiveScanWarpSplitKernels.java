@@ -8,11 +8,13 @@ import io.jmamba.runtime.api.LaunchBounds;
 import io.jmamba.runtime.api.Specialize;
 
 /**
- * The one-exponential scan of {@link SelectiveScanWarpKernels} with a row's states split over the warps of
- * a work-group, so that there are several times more warps than rows (WARP has one warp per row: 1536, about
- * 12 per H100 multiprocessor, latency-bound). Warp {@code w} of a row owns states
- * {@code w * statesPerWarp .. (w + 1) * statesPerWarp - 1} ({@code warps = ceil(dstate / statesPerWarp)} warps,
- * the launch's local size {@code 32 * warps}). Per tile of {@link #TILE} tokens:
+ * Experimental, and slower than the default TILED16 ({@link SelectiveScanTiled16Kernels}): the WARP_SPLIT_ROLLED
+ * layout of {@link SelectiveScan.Variant}. The one-exponential scan of {@link SelectiveScanWarpKernels} with a
+ * row's states split over the warps of a work-group, so that there are several times more warps than rows (WARP
+ * has one warp per row: 1536, about 12 per H100 multiprocessor, latency-bound). Warp {@code w} of a row owns
+ * states {@code w * statesPerWarp .. (w + 1) * statesPerWarp - 1} ({@code statesPerWarp = ceil(dstate / 4)},
+ * {@code warps = ceil(dstate / statesPerWarp)} warps, the launch's local size {@code 32 * warps}). Per tile of
+ * {@link #TILE} tokens:
  * <ol>
  * <li>the group's work-items share the per-token work: each computes dt (softplus'd) and dt * u of
  *     {@code TILE / (32 warps)} tokens (consecutive work-items, consecutive tokens: coalesced) into local
@@ -29,17 +31,25 @@ import io.jmamba.runtime.api.Specialize;
  * work-item passes only when done reading the first's. Local arrays are padded to 9 floats per 8 tokens so
  * that a lane's reads of its 8 tokens (stride 9 across lanes) hit distinct banks.
  * Same arguments and flags as {@link SelectiveScanKernels}, arithmetic as {@link SelectiveScanReference};
- * launch: 1-D, local size {@code 32 * ceil(dstate / statesPerWarp)} (at most the entry's launch bound:
- * {@code statesPerWarp = ceil(dstate / 4)} for {@link #scanRows} and {@link #scanRowsRolled},
- * {@code ceil(dstate / 2)} for {@link #scanRowsTwoWarps}), any number of work-groups (they stride over rows).
- * {@code lastState} may be {@code initialState}: each row's entries are read before they are written.
- * A state's {@code A log2(e)} and running value live in local memory ({@code stateL}), not in registers.
+ * launch: 1-D, local size {@code 32 * ceil(dstate / statesPerWarp)} (at most 128), any number of work-groups
+ * (they stride over rows). {@code lastState} may be {@code initialState}: each row's entries are read before
+ * they are written. A state's {@code A log2(e)} and running value live in local memory ({@code stateL}), not in
+ * registers.
  *
  * <p>Cost per (token, state), from the source: fold 5 (dt A product, exp2, dt u B product, fma, B widening),
  * replay 3 (two fmas, C widening), the 5-level shuffle scan and the lane's {@code p} about 26 per 8 tokens
  * (3.3); the per-token work (softplus, loads, silu gate, bf16 rounding, the partials) is shared by the
- * group's 16 states. ptxas (sm_90, --fmad=false, d_state 16, fp32 / bf16): scanRows 116 / 125 registers,
- * scanRowsTwoWarps 128 / 128, no spills; scanRowsRolled 79 / 80 (bf16: 4 bytes of spill loads).
+ * group's 16 states. ptxas (sm_90, --fmad=false, d_state 16, fp32 / bf16): 79 / 80 registers (bf16: 4 bytes
+ * of spill loads).
+ *
+ * <p>Measured (2026-11-24, H100, bench kernels --dtype bf16 --max-len 64K --runs 5, the same run, b1 d1536
+ * n16): this layout (selective-scan-warp-split-rolled-bf16) 0.721 ms at 16K tokens and 2.704 ms at 64K, against
+ * TILED16's 0.604 / 1.941 ms: 1.2x and 1.4x slower. Its unrolled twins were slower still and are removed:
+ * WARP_SPLIT (four warps, state loop unrolled, about 125 registers, 16 warps per multiprocessor) 0.938 / 3.436
+ * ms, WARP_SPLIT2 (two warps of 8 states, 128 registers) 1.208 / 4.423 ms. Halving the exponentials did not pay:
+ * TILED16 is not bound by its special-function units (see {@link SelectiveScanTiled16Kernels}), and this layout
+ * adds a 5-level shuffle scan per (8 tokens, state), two barriers per tile and a one-row-per-group grid of
+ * 1536 groups (under two waves) that leaves the sequence dimension serial.
  */
 public final class SelectiveScanWarpSplitKernels {
     /** Work-items per warp. */
@@ -63,115 +73,18 @@ public final class SelectiveScanWarpSplitKernels {
         return (dstate + statesPerWarp - 1) / statesPerWarp;
     }
 
-    /**
-     * States per warp for a group of at most {@code maxWarps} warps: {@code ceil(dstate / maxWarps)} (d_state 16:
-     * 8 with two warps, 4 with four).
-     */
-    public static int statesPerWarp(int dstate, int maxWarps) {
-        return (dstate + maxWarps - 1) / maxWarps;
+    /** States per warp for a group of at most {@link #MAX_WARPS} warps: {@code ceil(dstate / 4)} (d_state 16: 4). */
+    public static int statesPerWarp(int dstate) {
+        return (dstate + MAX_WARPS - 1) / MAX_WARPS;
     }
 
     /**
-     * fp32 scan, up to four warps per group (d_state 16: 4 x 4 states), the loop over a warp's states unrolled
-     * (the device compiler interleaves states: ILP). Launch bounds for 4 groups of 4 warps per multiprocessor
-     * (128 registers; at 6 groups, 80, it spills): 16 warps, and 1536 rows in 2.9 waves of 528 groups on an H100.
-     */
-    @LaunchBounds(maxThreads = 4 * LANES, minBlocksPerMultiprocessor = 4)
-    public static void scanRows(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray a, FloatArray b,
-                                FloatArray c, FloatArray dSkip, FloatArray z, FloatArray deltaBias,
-                                FloatArray initialState, FloatArray lastState, FloatArray out,
-                                int batch, int dim, int seqlen, int groups, int flags, @Specialize int dstate,
-                                @Specialize int statesPerWarp) {
-        float[] dtL = ctx.allocateFloatLocalArray(PADDED_TILE);
-        float[] dtuL = ctx.allocateFloatLocalArray(PADDED_TILE);
-        float[] yL = ctx.allocateFloatLocalArray(MAX_WARPS * PADDED_TILE);
-        float[] stateL = ctx.allocateFloatLocalArray(2 * SelectiveScanTiled16Kernels.MAX_DSTATE);
-        float[] dt = new float[ITEMS];
-        float[] dtu = new float[ITEMS];
-        float[] y = new float[ITEMS];
-        float[] e = new float[ITEMS];
-        float[] x = new float[ITEMS];
-        float[] bK = new float[ITEMS];
-        float[] cK = new float[ITEMS];
-        rows(ctx, u, delta, a, b, c, dSkip, z, deltaBias, initialState, lastState, out, batch, dim, seqlen, groups, flags,
-                dtL, dtuL, yL, stateL, dt, dtu, y, e, x, bK, cK, dstate, statesPerWarp);
-    }
-
-    /** {@link #scanRows} with u, delta, B, C, z and out in bf16 (A, D, delta_bias and the states fp32). */
-    @LaunchBounds(maxThreads = 4 * LANES, minBlocksPerMultiprocessor = 4)
-    public static void scanRowsBf16(KernelContext ctx, BFloat16Array u, BFloat16Array delta, FloatArray a, BFloat16Array b,
-                                    BFloat16Array c, FloatArray dSkip, BFloat16Array z, FloatArray deltaBias,
-                                    FloatArray initialState, FloatArray lastState, BFloat16Array out,
-                                    int batch, int dim, int seqlen, int groups, int flags, @Specialize int dstate,
-                                    @Specialize int statesPerWarp) {
-        float[] dtL = ctx.allocateFloatLocalArray(PADDED_TILE);
-        float[] dtuL = ctx.allocateFloatLocalArray(PADDED_TILE);
-        float[] yL = ctx.allocateFloatLocalArray(MAX_WARPS * PADDED_TILE);
-        float[] stateL = ctx.allocateFloatLocalArray(2 * SelectiveScanTiled16Kernels.MAX_DSTATE);
-        float[] dt = new float[ITEMS];
-        float[] dtu = new float[ITEMS];
-        float[] y = new float[ITEMS];
-        float[] e = new float[ITEMS];
-        float[] x = new float[ITEMS];
-        float[] bK = new float[ITEMS];
-        float[] cK = new float[ITEMS];
-        rows(ctx, u, delta, a, b, c, dSkip, z, deltaBias, initialState, lastState, out, batch, dim, seqlen, groups, flags,
-                dtL, dtuL, yL, stateL, dt, dtu, y, e, x, bK, cK, dstate, statesPerWarp);
-    }
-
-    /**
-     * fp32 scan, up to two warps per group (d_state 16: 2 x 8 states), launch bounds for 8 groups per
-     * multiprocessor (128 registers: no spills): 16 warps, 1536 rows in 1.45 waves on an H100.
-     */
-    @LaunchBounds(maxThreads = 2 * LANES, minBlocksPerMultiprocessor = 8)
-    public static void scanRowsTwoWarps(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray a, FloatArray b,
-                                        FloatArray c, FloatArray dSkip, FloatArray z, FloatArray deltaBias,
-                                FloatArray initialState, FloatArray lastState, FloatArray out,
-                                int batch, int dim, int seqlen, int groups, int flags, @Specialize int dstate,
-                                @Specialize int statesPerWarp) {
-        float[] dtL = ctx.allocateFloatLocalArray(PADDED_TILE);
-        float[] dtuL = ctx.allocateFloatLocalArray(PADDED_TILE);
-        float[] yL = ctx.allocateFloatLocalArray(MAX_WARPS * PADDED_TILE);
-        float[] stateL = ctx.allocateFloatLocalArray(2 * SelectiveScanTiled16Kernels.MAX_DSTATE);
-        float[] dt = new float[ITEMS];
-        float[] dtu = new float[ITEMS];
-        float[] y = new float[ITEMS];
-        float[] e = new float[ITEMS];
-        float[] x = new float[ITEMS];
-        float[] bK = new float[ITEMS];
-        float[] cK = new float[ITEMS];
-        rows(ctx, u, delta, a, b, c, dSkip, z, deltaBias, initialState, lastState, out, batch, dim, seqlen, groups, flags,
-                dtL, dtuL, yL, stateL, dt, dtu, y, e, x, bK, cK, dstate, statesPerWarp);
-    }
-
-    /** {@link #scanRowsTwoWarps} with u, delta, B, C, z and out in bf16. */
-    @LaunchBounds(maxThreads = 2 * LANES, minBlocksPerMultiprocessor = 8)
-    public static void scanRowsTwoWarpsBf16(KernelContext ctx, BFloat16Array u, BFloat16Array delta, FloatArray a, BFloat16Array b,
-                                    BFloat16Array c, FloatArray dSkip, BFloat16Array z, FloatArray deltaBias,
-                                    FloatArray initialState, FloatArray lastState, BFloat16Array out,
-                                    int batch, int dim, int seqlen, int groups, int flags, @Specialize int dstate,
-                                    @Specialize int statesPerWarp) {
-        float[] dtL = ctx.allocateFloatLocalArray(PADDED_TILE);
-        float[] dtuL = ctx.allocateFloatLocalArray(PADDED_TILE);
-        float[] yL = ctx.allocateFloatLocalArray(MAX_WARPS * PADDED_TILE);
-        float[] stateL = ctx.allocateFloatLocalArray(2 * SelectiveScanTiled16Kernels.MAX_DSTATE);
-        float[] dt = new float[ITEMS];
-        float[] dtu = new float[ITEMS];
-        float[] y = new float[ITEMS];
-        float[] e = new float[ITEMS];
-        float[] x = new float[ITEMS];
-        float[] bK = new float[ITEMS];
-        float[] cK = new float[ITEMS];
-        rows(ctx, u, delta, a, b, c, dSkip, z, deltaBias, initialState, lastState, out, batch, dim, seqlen, groups, flags,
-                dtL, dtuL, yL, stateL, dt, dtu, y, e, x, bK, cK, dstate, statesPerWarp);
-    }
-
-    /**
-     * {@link #scanRows} with {@code statesPerWarp} a run-time value: the device compiler keeps the loop over a
-     * warp's states rolled (one state's fold, scan and replay at a time, latency hidden by the other warps),
-     * which fits 80 registers (ptxas, sm_90: no spill in fp32, one 4-byte value in bf16), where the unrolled loop
-     * of {@link #scanRows} needs about 125: launch bounds for 6 groups of 4 warps per multiprocessor, 24 warps,
-     * 1536 rows in 1.94 waves of 792 groups on an H100.
+     * fp32 scan, up to four warps per group (d_state 16: 4 x 4 states), {@code statesPerWarp} a run-time value
+     * so that the device compiler keeps the loop over a warp's states rolled (one state's fold, scan and replay
+     * at a time, latency hidden by the other warps). That fits 80 registers (ptxas, sm_90: no spill in fp32, one
+     * 4-byte value in bf16), where the unrolled loop (the removed WARP_SPLIT entry, {@code statesPerWarp}
+     * specialized) needed about 125: launch bounds for 6 groups of 4 warps per multiprocessor, 24 warps, 1536
+     * rows in 1.94 waves of 792 groups on an H100.
      */
     @LaunchBounds(maxThreads = 4 * LANES, minBlocksPerMultiprocessor = 6)
     public static void scanRowsRolled(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray a, FloatArray b,
@@ -194,7 +107,7 @@ public final class SelectiveScanWarpSplitKernels {
                 dtL, dtuL, yL, stateL, dt, dtu, y, e, x, bK, cK, dstate, statesPerWarp);
     }
 
-    /** {@link #scanRowsRolled} with u, delta, B, C, z and out in bf16. */
+    /** {@link #scanRowsRolled} with u, delta, B, C, z and out in bf16 (A, D, delta_bias and the states fp32). */
     @LaunchBounds(maxThreads = 4 * LANES, minBlocksPerMultiprocessor = 6)
     public static void scanRowsRolledBf16(KernelContext ctx, BFloat16Array u, BFloat16Array delta, FloatArray a,
                                           BFloat16Array b, BFloat16Array c, FloatArray dSkip, BFloat16Array z,

@@ -31,8 +31,8 @@ class SelectiveScanTest {
     }
 
     /**
-     * Where a variant runs in the default suite: TILED, TILED16, CHUNKED and the WARP_SPLIT layouts everywhere; BLOCK and WARP on the
-     * JVM only, since PoCL takes from 10 s to minutes to build their barrier-heavy (WARP: emulated shuffles)
+     * Where a variant runs in the default suite: TILED, TILED16, CHUNKED and WARP_SPLIT_ROLLED everywhere; BLOCK and WARP on
+     * the JVM only, since PoCL takes from 10 s to minutes to build their barrier-heavy (WARP: emulated shuffles)
      * unrolled code (see {@link #blockVariantOnCompiledDevices}).
      */
     static List<Target> targetsFor(SelectiveScan.Variant variant) {
@@ -48,8 +48,6 @@ class SelectiveScanTest {
                 new Config(SelectiveScan.Variant.CHUNKED, 0), new Config(SelectiveScan.Variant.CHUNKED, 16),
                 new Config(SelectiveScan.Variant.TILED16, 0), new Config(SelectiveScan.Variant.TILED16, 24),
                 new Config(SelectiveScan.Variant.WARP, 0),
-                new Config(SelectiveScan.Variant.WARP_SPLIT, 0),
-                new Config(SelectiveScan.Variant.WARP_SPLIT2, 0),
                 new Config(SelectiveScan.Variant.WARP_SPLIT_ROLLED, 0),
                 new Config(SelectiveScan.Variant.BLOCK, 0))) {
             for (Target target : targetsFor(cfg.variant())) {
