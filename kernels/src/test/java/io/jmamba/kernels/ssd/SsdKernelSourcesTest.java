@@ -109,7 +109,7 @@ class SsdKernelSourcesTest {
         return tests;
     }
 
-    /** FRAG_PASSING's state passing keeps its 32 chunks' loads in registers: both batch loops unrolled, no local memory. */
+    /** FRAG_PASSING's state passing keeps its 32 chunks' loads in register arrays: both batch loops unrolled, no work-group memory. */
     @Test
     void deepPassingUnrollsItsBatches() {
         GeneratedKernel g = KernelJit.compile(kernel(SsdFrag2Kernels.class, "statePassingInPlaceDeep"), Map.of(), Dialect.CUDA);
