@@ -61,7 +61,7 @@ public final class SsdScanBf16 {
          */
         FRAG2;
 
-        /** The variant named by {@link #VARIANT_PROPERTY} (case-insensitive), {@link #DEFAULT_VARIANT} when it is unset. */
+        /** The variant named by {@link #VARIANT_PROPERTY} (case-insensitive), {@link SsdScanBf16#DEFAULT_VARIANT} when it is unset. */
         public static Variant fromProperty() {
             String v = System.getProperty(VARIANT_PROPERTY);
             if (v == null || v.isBlank()) {
