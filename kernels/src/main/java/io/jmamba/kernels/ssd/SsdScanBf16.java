@@ -19,9 +19,11 @@ import java.util.Objects;
  * five phases of {@link SsdScan} ({@link SsdScan#PHASES}, the same fp32 intermediates in an
  * {@link SsdScan.Workspace}, plus the passed states in bf16), with the bf16 cumsum of
  * {@link SsdCumsumKernel} and the tensor-core products and bf16-writing state passing of
- * {@link SsdTensorKernels} ({@link Variant#STAGED}, the default), or with the {@link Variant#FRAG} kernels
+ * {@link SsdTensorKernels} ({@link Variant#STAGED}), or with the {@link Variant#FRAG} kernels
  * ({@link SsdFragKernels}, {@link SsdBf16StateKernels}: bf16 C B^T in mma-fragment order, bf16 chunk
- * states passed in place, operands loaded a slice ahead), picked per call or by {@link #VARIANT_PROPERTY}.
+ * states passed in place, operands loaded a slice ahead) and their steps {@link Variant#FRAG_WIDE},
+ * {@link Variant#FRAG_PASSING} and {@link Variant#FRAG2} ({@link SsdFrag2Kernels}), picked per call or by
+ * {@link #VARIANT_PROPERTY}; calls that pick none get {@link #DEFAULT_VARIANT}.
  * <pre>{@code
  * SsdConfig cfg = SsdConfig.of(1, 65536, 24, 64, 1, 128, 256).withDtSoftplus(true);
  * SsdScanBf16.addTo(graph, grids, "l0_ssd", cfg, inputs, out, finalStates, workspace);
@@ -31,26 +33,43 @@ public final class SsdScanBf16 {
     private SsdScanBf16() {
     }
 
-    /** System property that picks the {@link Variant} of {@link #addTo} calls that name none: STAGED, FRAG or FRAG_WIDE. */
+    /** System property that picks the {@link Variant} of {@link #addTo} calls that name none (case-insensitive). */
     public static final String VARIANT_PROPERTY = "jmamba.ssd.bf16.variant";
+
+    /** The {@link Variant} of calls that name none while {@link #VARIANT_PROPERTY} is unset. */
+    public static final Variant DEFAULT_VARIANT = Variant.FRAG;
 
     /** Which kernels run the phases after the cumsum (which is the same in all). */
     public enum Variant {
-        /** {@link SsdTensorKernels}: fp32 C B^T in row order, A operands loaded one 16-step ahead of their mma. */
+        /**
+         * {@link SsdTensorKernels}: fp32 C B^T in row order, A operands loaded one 16-step ahead of their mma
+         * (the default before {@link #FRAG}, kept to time against it).
+         */
         STAGED,
         /**
          * {@link SsdFragKernels}: bf16 C B^T in A-fragment order, A operands loaded a whole slice ahead; and
-         * {@link SsdBf16StateKernels}: the chunk states in bf16, passed in place.
+         * {@link SsdBf16StateKernels}: the chunk states in bf16, passed in place. The default
+         * ({@link SsdScanBf16#DEFAULT_VARIANT}): 64K tokens of the 130M shape in 1.53 ms on the H100 against STAGED's 1.97.
          */
         FRAG,
         /** {@link #FRAG} with the chunk scan on 128-row tiles of eight warps ({@link SsdFragWideKernels}). */
-        FRAG_WIDE;
+        FRAG_WIDE,
+        /**
+         * {@link #FRAG} with the state passing of {@link SsdFrag2Kernels#statePassingInPlaceDeep} (32 chunks'
+         * loads in flight per work-item instead of 8).
+         */
+        FRAG_PASSING,
+        /**
+         * {@link #FRAG_PASSING} with the chunk states of {@link SsdFrag2Kernels#chunkStateBf16Wide} (64 x 128
+         * tiles of eight warps: x loaded and staged once per 128 state columns).
+         */
+        FRAG2;
 
-        /** The variant named by {@link #VARIANT_PROPERTY} (case-insensitive), {@link #STAGED} when it is unset. */
+        /** The variant named by {@link #VARIANT_PROPERTY} (case-insensitive), {@link SsdScanBf16#DEFAULT_VARIANT} when it is unset. */
         public static Variant fromProperty() {
             String v = System.getProperty(VARIANT_PROPERTY);
             if (v == null || v.isBlank()) {
-                return STAGED;
+                return DEFAULT_VARIANT;
             }
             try {
                 return valueOf(v.trim().toUpperCase(java.util.Locale.ROOT));
@@ -163,17 +182,29 @@ public final class SsdScanBf16 {
         // FRAG: the chunks' own states in bf16 in statesIn, replaced there by the passed states (no fp32 states)
         t = prefix + "_state";
         boolean frag = variant != Variant.STAGED;
-        if (frag) {
+        if (variant == Variant.FRAG2) {
+            graph.task(t, SsdFrag2Kernels::chunkStateBf16Wide, new KernelContext(), in.x(), in.B(), ws.dtOut(),
+                    ws.dACumsum(), both.statesIn(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
+        } else if (frag) {
             graph.task(t, SsdBf16StateKernels::chunkStateBf16, new KernelContext(), in.x(), in.B(), ws.dtOut(),
                     ws.dACumsum(), both.statesIn(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
         } else {
             graph.task(t, SsdTensorKernels::chunkState, new KernelContext(), in.x(), in.B(), ws.dtOut(), ws.dACumsum(),
                     ws.states(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
         }
-        grids.addWorkerGrid(g + t, grid(tiles[0], SsdTensorKernels.GROUP));
+        if (variant == Variant.FRAG2) {
+            long wide = SsdFrag2Kernels.stateGroups(cfg);
+            ShapeCheck.intProduct("state work-items", wide, SsdFrag2Kernels.WIDE_STATE_GROUP);
+            grids.addWorkerGrid(g + t, grid(wide, SsdFrag2Kernels.WIDE_STATE_GROUP));
+        } else {
+            grids.addWorkerGrid(g + t, grid(tiles[0], SsdTensorKernels.GROUP));
+        }
 
         t = prefix + "_passing";
-        if (frag) {
+        if (variant == Variant.FRAG_PASSING || variant == Variant.FRAG2) {
+            graph.task(t, SsdFrag2Kernels::statePassingInPlaceDeep, both.statesIn(), ws.dACumsum(), initial, finalStates,
+                    batch, seqlen, heads, headdim, dstate, chunk, nchunks, in.initialStates() != null);
+        } else if (frag) {
             graph.task(t, SsdBf16StateKernels::statePassingInPlace, both.statesIn(), ws.dACumsum(), initial, finalStates,
                     batch, seqlen, heads, headdim, dstate, chunk, nchunks, in.initialStates() != null);
         } else {
