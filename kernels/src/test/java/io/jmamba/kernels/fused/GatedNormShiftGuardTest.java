@@ -80,7 +80,7 @@ class GatedNormShiftGuardTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (ComputeDevice d : DeviceMatrix.devices()) {
             for (Kernel kernel : Kernel.values()) {
-                for (int groupSize : new int[] {32, 64, 128, 45, 320}) {
+                for (int groupSize : new int[] {32, 64, 128, 45, 320, 1800}) {
                     for (boolean before : kernel.preGated() ? new boolean[] {false} : new boolean[] {false, true}) {
                         String name = kernel.owner.getSimpleName() + "." + kernel.method + " norm groups of " + groupSize
                                 + (before ? " norm before gate" : "") + " on " + d.id();
