@@ -273,13 +273,18 @@ public final class Mamba2DecodeKernels {
         ctx.gridDependencyWait();
         ctx.launchDependents();
         int normGroups = dInner / groupSize;
-        if (ctx.groupIdx < batch * normGroups) {
-            int bi = ctx.groupIdx / normGroups;
-            int g = ctx.groupIdx - bi * normGroups;
-            long base = (long) bi * dInner + (long) g * groupSize;
-            long zBase = (long) bi * inRows + (long) g * groupSize;
-            float scale = KernelMath.rsqrt(groupSum(ctx, partial, lid, gatedSquares(y, zxbcdt, base, zBase, lid, groupSize,
-                    normBeforeGate)) / groupSize + eps);
+        boolean norm = ctx.groupIdx < batch * normGroups;
+        int bi = ctx.groupIdx / normGroups;
+        int g = ctx.groupIdx - bi * normGroups;
+        long base = (long) bi * dInner + (long) g * groupSize;
+        long zBase = (long) bi * inRows + (long) g * groupSize;
+        // every work-group goes through groupSum's barriers, the shift-only ones with zeros: with the barriers inside
+        // `if (norm)` PoCL ran the store loop below once for the items past a narrow group's width (stores past the
+        // group, past out's end for the last one; see GatedNormShiftGuardTest)
+        // barriers outside `if (norm)`, as in gatedNormShift
+        float squares = norm ? gatedSquares(y, zxbcdt, base, zBase, lid, groupSize, normBeforeGate) : 0f;
+        float scale = KernelMath.rsqrt(groupSum(ctx, partial, lid, squares) / groupSize + eps);
+        if (norm) {
             for (int i = lid; i < groupSize; i += GROUP) {
                 out.set(base + i, gatedNormed(y, zxbcdt, weight, base, zBase, g * groupSize, i, scale, normBeforeGate));
             }
@@ -300,13 +305,14 @@ public final class Mamba2DecodeKernels {
         ctx.gridDependencyWait();
         ctx.launchDependents();
         int normGroups = dInner / groupSize;
-        if (ctx.groupIdx < batch * normGroups) {
-            int bi = ctx.groupIdx / normGroups;
-            int g = ctx.groupIdx - bi * normGroups;
-            long base = (long) bi * dInner + (long) g * groupSize;
-            long zBase = (long) bi * inRows + (long) g * groupSize;
-            float scale = KernelMath.rsqrt(groupSum(ctx, partial, lid, gatedSquares(y, zxbcdt, base, zBase, lid, groupSize,
-                    normBeforeGate)) / groupSize + eps);
+        boolean norm = ctx.groupIdx < batch * normGroups;
+        int bi = ctx.groupIdx / normGroups;
+        int g = ctx.groupIdx - bi * normGroups;
+        long base = (long) bi * dInner + (long) g * groupSize;
+        long zBase = (long) bi * inRows + (long) g * groupSize;
+        float squares = norm ? gatedSquares(y, zxbcdt, base, zBase, lid, groupSize, normBeforeGate) : 0f;
+        float scale = KernelMath.rsqrt(groupSum(ctx, partial, lid, squares) / groupSize + eps);
+        if (norm) {
             for (int i = lid; i < groupSize; i += GROUP) {
                 out.set(base + i, gatedNormed(y, zxbcdt, weight, base, zBase, g * groupSize, i, scale, normBeforeGate));
             }

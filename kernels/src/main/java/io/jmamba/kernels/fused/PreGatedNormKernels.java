@@ -65,9 +65,9 @@ public final class PreGatedNormKernels {
             long bj = chn / convDim;
             shifted[stateLen - 1] = zxbcdt.get(bj * inRows + dInner + (chn - bj * convDim));
         }
+        long base = (long) bi * dInner + (long) q * groupSize;
+        float ss = 0f;
         if (norm) {
-            long base = (long) bi * dInner + (long) q * groupSize;
-            float ss = 0f;
             for (int k = 0; k < SLOTS; k++) {
                 int i = lid + k * GROUP;
                 if (i < groupSize) {
@@ -75,11 +75,16 @@ public final class PreGatedNormKernels {
                     ss += v[k] * v[k];
                 }
             }
-            ss = ctx.warpReduceSum(ss);
-            if (ctx.laneId() == 0) {
-                partial[lid / KernelContext.WARP_SIZE] = ss;
-            }
-            ctx.localBarrier();
+        }
+        // every work-group goes through the reduction's barriers (warpReduceSum is one on OpenCL), the shift-only ones
+        // with zeros: with them inside `if (norm)`, PoCL ran the last slot's store below for every item at norm groups of
+        // 1793..2047 columns, past the group (past out's end for the last one; see GatedNormShiftGuardTest)
+        ss = ctx.warpReduceSum(ss);
+        if (ctx.laneId() == 0) {
+            partial[lid / KernelContext.WARP_SIZE] = ss;
+        }
+        ctx.localBarrier();
+        if (norm) {
             float total = 0f;
             for (int j = 0; j < WARPS; j++) {
                 total += partial[j];
@@ -134,9 +139,9 @@ public final class PreGatedNormKernels {
             long bj = chn / convDim;
             shifted[stateLen - 1] = zxbcdt.get(bj * inRows + dInner + (chn - bj * convDim));
         }
+        long base = (long) bi * dInner + (long) q * groupSize;
+        float ss = 0f;
         if (norm) {
-            long base = (long) bi * dInner + (long) q * groupSize;
-            float ss = 0f;
             for (int k = 0; k < SLOTS; k++) {
                 int i = lid + k * GROUP;
                 if (i < groupSize) {
@@ -144,11 +149,14 @@ public final class PreGatedNormKernels {
                     ss += v[k] * v[k];
                 }
             }
-            ss = ctx.warpReduceSum(ss);
-            if (ctx.laneId() == 0) {
-                partial[lid / KernelContext.WARP_SIZE] = ss;
-            }
-            ctx.localBarrier();
+        }
+        // the reduction's barriers outside `if (norm)`, as in normShift
+        ss = ctx.warpReduceSum(ss);
+        if (ctx.laneId() == 0) {
+            partial[lid / KernelContext.WARP_SIZE] = ss;
+        }
+        ctx.localBarrier();
+        if (norm) {
             float total = 0f;
             for (int j = 0; j < WARPS; j++) {
                 total += partial[j];

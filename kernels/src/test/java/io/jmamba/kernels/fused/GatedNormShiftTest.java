@@ -27,8 +27,8 @@ class GatedNormShiftTest {
     List<DynamicTest> bf16OutputIsTheRoundedFp32Output() {
         List<DynamicTest> tests = new ArrayList<>();
         for (ComputeDevice d : DeviceMatrix.devices()) {
-            // batch, heads, headdim, groups, dstate; norm groups of 256 (PoCL 2.10 corrupts its heap on this kernel when
-            // a norm group is narrower than the 256-item work-group, in the form before this change as well)
+            // batch, heads, headdim, groups, dstate; norm groups of 256 (narrower ones and guard cells around every
+            // buffer: GatedNormShiftGuardTest)
             for (int[] s : new int[][] {{5, 4, 64, 1, 128}, {3, 8, 64, 2, 16}}) {
                 for (boolean before : new boolean[] {false, true}) {
                     String name = "gatedNormShift batch " + s[0] + " dInner " + s[1] * s[2] + " norm groups " + s[3]
