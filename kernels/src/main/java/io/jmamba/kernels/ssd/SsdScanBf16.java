@@ -21,9 +21,10 @@ import java.util.Objects;
  * {@link SsdCumsumKernel} and the tensor-core products and bf16-writing state passing of
  * {@link SsdTensorKernels} ({@link Variant#STAGED}), or with the {@link Variant#FRAG} kernels
  * ({@link SsdFragKernels}, {@link SsdBf16StateKernels}: bf16 C B^T in mma-fragment order, bf16 chunk
- * states passed in place, operands loaded a slice ahead) and their steps {@link Variant#FRAG_WIDE},
- * {@link Variant#FRAG_PASSING} and {@link Variant#FRAG2} ({@link SsdFrag2Kernels}), picked per call or by
- * {@link #VARIANT_PROPERTY}; calls that pick none get {@link #DEFAULT_VARIANT}.
+ * states passed in place, operands loaded a slice ahead), picked per call or by {@link #VARIANT_PROPERTY};
+ * calls that pick none get {@link #DEFAULT_VARIANT}. (Three further steps were tried in session 4 and
+ * removed: 128-row chunk-scan tiles timed no faster than FRAG on the H100, 1.540 against 1.526 ms at 64K;
+ * a deeper state-passing batch and 64 x 128 chunk-state tiles never ran on a GPU.)
  * <pre>{@code
  * SsdConfig cfg = SsdConfig.of(1, 65536, 24, 64, 1, 128, 256).withDtSoftplus(true);
  * SsdScanBf16.addTo(graph, grids, "l0_ssd", cfg, inputs, out, finalStates, workspace);
@@ -51,19 +52,7 @@ public final class SsdScanBf16 {
          * {@link SsdFragKernels}: bf16 C B^T in A-fragment order, A operands loaded a whole slice ahead; and
          * {@link SsdBf16StateKernels}: the chunk states in bf16, passed in place.
          */
-        FRAG,
-        /** {@link #FRAG} with the chunk scan on 128-row tiles of eight warps ({@link SsdFragWideKernels}). */
-        FRAG_WIDE,
-        /**
-         * {@link #FRAG} with the state passing of {@link SsdFrag2Kernels#statePassingInPlaceDeep} (32 chunks'
-         * loads in flight per work-item instead of 8).
-         */
-        FRAG_PASSING,
-        /**
-         * {@link #FRAG_PASSING} with the chunk states of {@link SsdFrag2Kernels#chunkStateBf16Wide} (64 x 128
-         * tiles of eight warps: x loaded and staged once per 128 state columns).
-         */
-        FRAG2;
+        FRAG;
 
         /** The variant named by {@link #VARIANT_PROPERTY} (case-insensitive), {@link SsdScanBf16#DEFAULT_VARIANT} when it is unset. */
         public static Variant fromProperty() {
@@ -182,29 +171,17 @@ public final class SsdScanBf16 {
         // FRAG: the chunks' own states in bf16 in statesIn, replaced there by the passed states (no fp32 states)
         t = prefix + "_state";
         boolean frag = variant != Variant.STAGED;
-        if (variant == Variant.FRAG2) {
-            graph.task(t, SsdFrag2Kernels::chunkStateBf16Wide, new KernelContext(), in.x(), in.B(), ws.dtOut(),
-                    ws.dACumsum(), both.statesIn(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
-        } else if (frag) {
+        if (frag) {
             graph.task(t, SsdBf16StateKernels::chunkStateBf16, new KernelContext(), in.x(), in.B(), ws.dtOut(),
                     ws.dACumsum(), both.statesIn(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
         } else {
             graph.task(t, SsdTensorKernels::chunkState, new KernelContext(), in.x(), in.B(), ws.dtOut(), ws.dACumsum(),
                     ws.states(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
         }
-        if (variant == Variant.FRAG2) {
-            long wide = SsdFrag2Kernels.stateGroups(cfg);
-            ShapeCheck.intProduct("state work-items", wide, SsdFrag2Kernels.WIDE_STATE_GROUP);
-            grids.addWorkerGrid(g + t, grid(wide, SsdFrag2Kernels.WIDE_STATE_GROUP));
-        } else {
-            grids.addWorkerGrid(g + t, grid(tiles[0], SsdTensorKernels.GROUP));
-        }
+        grids.addWorkerGrid(g + t, grid(tiles[0], SsdTensorKernels.GROUP));
 
         t = prefix + "_passing";
-        if (variant == Variant.FRAG_PASSING || variant == Variant.FRAG2) {
-            graph.task(t, SsdFrag2Kernels::statePassingInPlaceDeep, both.statesIn(), ws.dACumsum(), initial, finalStates,
-                    batch, seqlen, heads, headdim, dstate, chunk, nchunks, in.initialStates() != null);
-        } else if (frag) {
+        if (frag) {
             graph.task(t, SsdBf16StateKernels::statePassingInPlace, both.statesIn(), ws.dACumsum(), initial, finalStates,
                     batch, seqlen, heads, headdim, dstate, chunk, nchunks, in.initialStates() != null);
         } else {
@@ -225,11 +202,7 @@ public final class SsdScanBf16 {
         grids.addWorkerGrid(g + t, grid(tiles[1], SsdTensorKernels.GROUP));
 
         t = prefix + "_scan";
-        if (variant == Variant.FRAG_WIDE) {
-            graph.task(t, SsdFragWideKernels::chunkScanFragWide, new KernelContext(), in.x(), z, d, in.C(), ws.cb(),
-                    ws.dtOut(), ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk,
-                    nchunks, dMode.ordinal(), in.z() != null);
-        } else if (frag) {
+        if (frag) {
             graph.task(t, SsdFragKernels::chunkScanFrag, new KernelContext(), in.x(), z, d, in.C(), ws.cb(), ws.dtOut(),
                     ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
                     dMode.ordinal(), in.z() != null);
@@ -238,13 +211,7 @@ public final class SsdScanBf16 {
                     ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
                     dMode.ordinal(), in.z() != null);
         }
-        if (variant == Variant.FRAG_WIDE) {
-            long wide = SsdFragWideKernels.groups(cfg);
-            ShapeCheck.intProduct("scan work-items", wide, SsdFragWideKernels.WIDE_GROUP);
-            grids.addWorkerGrid(g + t, grid(wide, SsdFragWideKernels.WIDE_GROUP));
-        } else {
-            grids.addWorkerGrid(g + t, grid(tiles[2], SsdTensorKernels.GROUP));
-        }
+        grids.addWorkerGrid(g + t, grid(tiles[2], SsdTensorKernels.GROUP));
         return both;
     }
 

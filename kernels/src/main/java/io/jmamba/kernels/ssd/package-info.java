@@ -18,9 +18,7 @@
  *       the bf16 path (bf16 activations and output as mamba_ssm's bf16 path, fp32 intermediates) with
  *       the products on bf16 tensor cores, inputs in {@link io.jmamba.kernels.ssd.SsdBf16Inputs};
  *       {@link io.jmamba.kernels.ssd.SsdFragKernels} and {@link io.jmamba.kernels.ssd.SsdBf16StateKernels}
- *       are its FRAG variant (C B^T and the chunk states in bf16, operands prefetched a whole slice ahead),
- *       {@link io.jmamba.kernels.ssd.SsdFragWideKernels} and {@link io.jmamba.kernels.ssd.SsdFrag2Kernels}
- *       the steps beyond it (FRAG_WIDE, FRAG_PASSING, FRAG2);</li>
+ *       are its FRAG variant (C B^T and the chunk states in bf16, operands prefetched a whole slice ahead);</li>
  *   <li>{@link io.jmamba.kernels.ssd.SsdScan}: the host API (shape checks, tasks added to a caller's
  *       graph with device-resident intermediates, a one-call form), configured by
  *       {@link io.jmamba.kernels.ssd.SsdConfig} and {@link io.jmamba.kernels.ssd.SsdInputs}.</li>

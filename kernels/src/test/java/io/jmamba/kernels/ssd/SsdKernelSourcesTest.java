@@ -96,8 +96,7 @@ class SsdKernelSourcesTest {
     List<DynamicTest> fragKernelsHaveOneMmaSite() {
         List<DynamicTest> tests = new ArrayList<>();
         for (Method m : List.of(kernel(SsdFragKernels.class, "chunkCbFrag"), kernel(SsdFragKernels.class, "chunkScanFrag"),
-                kernel(SsdBf16StateKernels.class, "chunkStateBf16"), kernel(SsdFragWideKernels.class, "chunkScanFragWide"),
-                kernel(SsdFrag2Kernels.class, "chunkStateBf16Wide"))) {
+                kernel(SsdBf16StateKernels.class, "chunkStateBf16"))) {
             tests.add(dynamicTest(m.getDeclaringClass().getSimpleName() + "." + m.getName(), () -> {
                 GeneratedKernel g = KernelJit.compile(m, Map.of(), Dialect.CUDA);
                 String src = g.source();
@@ -107,14 +106,6 @@ class SsdKernelSourcesTest {
             }));
         }
         return tests;
-    }
-
-    /** FRAG_PASSING's state passing keeps its 32 chunks' loads in register arrays: both batch loops unrolled, no work-group memory. */
-    @Test
-    void deepPassingUnrollsItsBatches() {
-        GeneratedKernel g = KernelJit.compile(kernel(SsdFrag2Kernels.class, "statePassingInPlaceDeep"), Map.of(), Dialect.CUDA);
-        assertTrue(count(g.source(), "#pragma unroll\\n") >= 2, "two unrolled batch loops in " + g.source());
-        assertEquals(0, g.localMemoryBytes());
     }
 
     /** The staged longs of the FRAG kernels: bf16 pairs and float bits survive the packing. */
