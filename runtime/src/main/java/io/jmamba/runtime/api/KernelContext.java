@@ -254,6 +254,22 @@ public class KernelContext {
         throw outsideLaunch("mmaTf32Frag");
     }
 
+    // ---------------------------------------------------------------- grid-wide barrier
+
+    /**
+     * Waits until every work-item of every work-group of this launch gets here; global-memory writes made
+     * before it are visible to every work-group after it. Persistent kernels use it to run several dependent
+     * steps (a decode layer's in_proj, scan and out_proj) in one launch. It needs every work-group resident
+     * at once: the CUDA backend launches a kernel that calls it cooperatively and refuses a grid larger than
+     * the device holds at once; backends that cannot keep every work-group running (a CPU OpenCL device)
+     * refuse to launch it, naming the kernel. {@code counter} is one int of device memory, zero before the
+     * first launch that uses it and left for the next launch to reuse (the barrier returns it to its state).
+     * Every work-item must call it the same number of times, outside divergent control flow.
+     */
+    public void gridBarrier(IntArray counter) {
+        throw outsideLaunch("gridBarrier");
+    }
+
     // ---------------------------------------------------------------- programmatic dependent launch
 
     /**

@@ -21,6 +21,14 @@ public interface ComputeDevice {
     /** The largest work-group size the device accepts. */
     long maxWorkGroupSize();
 
+    /**
+     * The device's compute units (CUDA multiprocessors, OpenCL compute units, the JVM's processors): what a
+     * persistent kernel sizes its grid by.
+     */
+    default int computeUnits() {
+        return 1;
+    }
+
     /** Opens a context on the device; the caller closes it, which frees everything allocated in it. */
     DeviceSession openSession();
 }
