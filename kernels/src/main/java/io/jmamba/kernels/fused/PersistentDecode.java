@@ -1,0 +1,220 @@
+package io.jmamba.kernels.fused;
+
+import io.jmamba.kernels.nn.GraphParts;
+import io.jmamba.kernels.nn.ShapeCheck;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.IntArray;
+import io.jmamba.runtime.api.KernelContext;
+import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.api.WorkerGrid1D;
+import io.jmamba.runtime.backend.ComputeDevice;
+
+import java.util.Objects;
+
+/**
+ * Host API of {@link PersistentDecodeKernels}: a Mamba-2 decode layer in one launch with grid barriers
+ * ({@link Form#LAYER}) or in the same three phases as three launches ({@link Form#PHASES}, for backends without grid
+ * barriers). The layer must take the pre-gated fused form ({@link #fits}): packed bf16 in_proj and out_proj, the gate
+ * before the norm, norm groups in whole 8-column chunks.
+ */
+public final class PersistentDecode {
+    private PersistentDecode() {
+    }
+
+    /** How the layer's three phases are launched. */
+    public enum Form {
+        /** {@link PersistentDecodeKernels#phaseA}, {@code phaseB}, {@code phaseC}: three launches, any backend. */
+        PHASES,
+        /** {@link PersistentDecodeKernels#layerStep}: one launch, grid barriers between the phases. */
+        LAYER
+    }
+
+    /**
+     * The arrays of one layer's step. {@code residualIn} null: the first layer (no residual add); {@code residualOut}
+     * must be another array than {@code residualIn}; {@code hidden} (read) and {@code out} (written last) may be one
+     * array. Biases, convBias, d and dtBias may be null.
+     *
+     * @param normW  the RMSNorm weight before in_proj (dModel)
+     * @param inW    in_proj's packed bf16 view (inRows, dModel / 2)
+     * @param zxbcdt in_proj's output (rows, inRows): z | xBC | dt
+     * @param g      the gated y that phase B writes and phase C reads (rows, dInner)
+     * @param gateW  the grouped RMSNorm weight before out_proj (dInner)
+     * @param outW   out_proj's packed bf16 view (dModel, dInner / 2)
+     * @param out    the layer's output (rows, dModel)
+     */
+    public record Layer(FloatArray hidden, FloatArray residualIn, FloatArray residualOut, FloatArray normW, FloatArray inW,
+                        FloatArray inBias, FloatArray zxbcdt, FloatArray convState, FloatArray convW, FloatArray convBias,
+                        FloatArray ssmState, FloatArray a, FloatArray d, FloatArray dtBias, FloatArray g, FloatArray gateW,
+                        FloatArray outW, FloatArray outBias, FloatArray out) {
+    }
+
+    /**
+     * Whether the persistent layer takes this shape: rows at the fused GEMVs' few-row form, the model and inner widths
+     * multiples of 8 within the staged row, norm groups of whole 8-column chunks (at most
+     * {@link FusedGemvKernels#MAX_NORM_GROUPS}), the gate before the norm.
+     */
+    public static boolean fits(Mamba2Decode.Shape s, int dModel, int groupSize, boolean normBeforeGate) {
+        int dInner = s.dInner();
+        return s.batch() <= FusedGemv.WARP_FORM_MAX_ROWS && !normBeforeGate
+                && dModel % 8 == 0 && dInner % 8 == 0 && FusedGemv.fits(dModel) && FusedGemv.fits(dInner)
+                && groupSize % 8 == 0 && dInner % groupSize == 0 && dInner / groupSize <= FusedGemvKernels.MAX_NORM_GROUPS;
+    }
+
+    /**
+     * Whether {@code device} runs {@link PersistentDecodeKernels#layerStep}'s grid barriers: CUDA (a cooperative
+     * launch keeps every work-group resident). OpenCL gives no such guarantee (PoCL runs work-groups one after
+     * another), nor does the JVM backend.
+     */
+    public static boolean gridBarrierSupported(ComputeDevice device) {
+        return device instanceof io.jmamba.runtime.backend.cuda.CudaDevice;
+    }
+
+    /**
+     * Work-groups of a {@link Form#LAYER} launch on {@code device}: {@link PersistentDecodeKernels#GROUPS_PER_CU} per
+     * compute unit (what the kernel's launch bounds leave room for), no more than the largest phase has units.
+     * {@code -Djmamba.decode.persistentGroupsPerCu} lowers the per-unit count (if a device fits fewer).
+     */
+    public static int layerGroups(ComputeDevice device, Mamba2Decode.Shape s, int dModel) {
+        int perCu = Math.min(PersistentDecodeKernels.GROUPS_PER_CU, Math.max(1, GROUPS_PER_CU_OVERRIDE));
+        long resident = (long) Math.max(1, device.computeUnits()) * perCu;
+        return (int) Math.max(1, Math.min(resident, maxUnits(s, dModel)));
+    }
+
+    static final int GROUPS_PER_CU_OVERRIDE = Integer.getInteger("jmamba.decode.persistentGroupsPerCu",
+            PersistentDecodeKernels.GROUPS_PER_CU);
+
+    /** The most units of the three phases: a launch with more work-groups than this leaves some idle throughout. */
+    public static long maxUnits(Mamba2Decode.Shape s, int dModel) {
+        int rows = s.batch();
+        long a = PersistentDecodeKernels.inProjUnits(rows, s.inRows());
+        long b = PersistentDecodeKernels.ssmUnits(rows, s.heads(), s.headdim(), Mamba2DecodeKernels.lanes(s.dstate(), rows));
+        long c = PersistentDecodeKernels.outProjUnits(rows, dModel);
+        return Math.max(a, Math.max(b, c));
+    }
+
+    /**
+     * Adds the layer's step: {@link Form#PHASES} as tasks {@code prefix + "_pa"}, {@code "_pb"}, {@code "_pc"} (each
+     * phase's grid its units), {@link Form#LAYER} as task {@code prefix + "_layer"} on {@code layerGroups} work-groups
+     * with the grid barriers' {@code counter} (one int, zero at first; one per plan is enough: launches do not overlap
+     * at a barrier).
+     */
+    public static void addTo(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel, Layer l,
+                             int groupSize, float eps, Form form, int layerGroups, IntArray counter) {
+        addTo(g, grids, prefix, s, dModel, l, groupSize, eps, form, layerGroups, counter, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As above, each {@link Form#PHASES} launch capped at {@code maxPhaseGroups} work-groups (tests: work-groups then
+     * walk several units each, as in a persistent grid smaller than the work).
+     */
+    public static void addTo(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel, Layer l,
+                             int groupSize, float eps, Form form, int layerGroups, IntArray counter, int maxPhaseGroups) {
+        Objects.requireNonNull(s, "shape");
+        Objects.requireNonNull(l, "layer");
+        Objects.requireNonNull(form, "form");
+        GraphParts.checkPrefix(prefix);
+        check(s, dModel, l, groupSize);
+        int rows = s.batch();
+        int dInner = s.dInner();
+        int lanes = Mamba2DecodeKernels.lanes(s.dstate(), rows);
+        int ssmFlags = (l.convBias() != null ? Mamba2DecodeKernels.CONV_BIAS : 0) | (l.d() != null ? Mamba2DecodeKernels.HAS_D : 0)
+                | (s.dtSoftplus() ? Mamba2DecodeKernels.DT_SOFTPLUS : 0) | (s.dtLimit() ? Mamba2DecodeKernels.DT_LIMIT : 0)
+                | (l.dtBias() != null ? Mamba2DecodeKernels.DT_BIAS : 0) | Mamba2DecodeKernels.GATE_Z;
+        int gemvFlags = (l.residualIn() != null ? PersistentDecodeKernels.HAS_RESIDUAL : 0)
+                | (l.residualOut() != null ? PersistentDecodeKernels.WRITE_RESIDUAL : 0)
+                | (l.inBias() != null ? PersistentDecodeKernels.IN_BIAS : 0)
+                | (l.outBias() != null ? PersistentDecodeKernels.OUT_BIAS : 0);
+        FloatArray rin = l.residualIn() != null ? l.residualIn() : l.hidden();
+        FloatArray rout = l.residualOut() != null ? l.residualOut() : GraphParts.orPlaceholder(g, null);
+        FloatArray inBias = GraphParts.orPlaceholder(g, l.inBias());
+        FloatArray outBias = GraphParts.orPlaceholder(g, l.outBias());
+        FloatArray convBias = GraphParts.orPlaceholder(g, l.convBias());
+        FloatArray d = GraphParts.orPlaceholder(g, l.d());
+        FloatArray dtBias = GraphParts.orPlaceholder(g, l.dtBias());
+        int group = PersistentDecodeKernels.GROUP;
+        if (form == Form.LAYER) {
+            Objects.requireNonNull(counter, "counter");
+            ShapeCheck.requireShape("counter", counter, "(1)", 1);
+            ShapeCheck.requirePositive("layerGroups", layerGroups);
+            String id = prefix + "_layer";
+            g.task(id, PersistentDecodeKernels.class, "layerStep", new KernelContext(), l.hidden(), rin, l.normW(), l.inW(),
+                    inBias, l.zxbcdt(), rout, l.convState(), l.convW(), convBias, l.ssmState(), l.a(), d, dtBias, l.g(),
+                    l.gateW(), l.outW(), outBias, l.out(), counter, rows, dModel, dInner, s.heads(), s.headdim(), s.groups(),
+                    s.dtMin(), s.dtMax(), s.dstate(), s.width(), lanes, ssmFlags, groupSize, eps, gemvFlags);
+            grids.addWorkerGrid(g.getName() + "." + id, new WorkerGrid1D((long) layerGroups * group).setLocalWork(group));
+            return;
+        }
+        ShapeCheck.requirePositive("maxPhaseGroups", maxPhaseGroups);
+        int inRows = s.inRows();
+        String a = prefix + "_pa";
+        g.task(a, PersistentDecodeKernels::phaseA, new KernelContext(), l.hidden(), rin, l.normW(), l.inW(), inBias, l.zxbcdt(),
+                rout, rows, dModel, inRows, eps, gemvFlags);
+        grids.addWorkerGrid(g.getName() + "." + a, phaseGrid(PersistentDecodeKernels.inProjUnits(rows, inRows), maxPhaseGroups));
+        String b = prefix + "_pb";
+        g.task(b, PersistentDecodeKernels::phaseB, new KernelContext(), l.zxbcdt(), l.convState(), l.convW(), convBias,
+                l.ssmState(), l.a(), d, dtBias, l.g(), rows, s.heads(), s.headdim(), s.groups(), s.dtMin(), s.dtMax(), s.dstate(),
+                s.width(), lanes, ssmFlags);
+        grids.addWorkerGrid(g.getName() + "." + b,
+                phaseGrid(PersistentDecodeKernels.ssmUnits(rows, s.heads(), s.headdim(), lanes), maxPhaseGroups));
+        String c = prefix + "_pc";
+        g.task(c, PersistentDecodeKernels::phaseC, new KernelContext(), l.g(), l.zxbcdt(), l.gateW(), l.outW(), outBias, l.out(),
+                l.convState(), rows, dInner, dModel, inRows, s.convDim(), groupSize, eps, gemvFlags, s.width());
+        grids.addWorkerGrid(g.getName() + "." + c, phaseGrid(PersistentDecodeKernels.outProjUnits(rows, dModel), maxPhaseGroups));
+    }
+
+    private static io.jmamba.runtime.api.WorkerGrid phaseGrid(int units, int maxGroups) {
+        long groups = Math.min(units, maxGroups);
+        ShapeCheck.intProduct("persistent decode work-items", groups, PersistentDecodeKernels.GROUP);
+        return new WorkerGrid1D(groups * PersistentDecodeKernels.GROUP).setLocalWork(PersistentDecodeKernels.GROUP);
+    }
+
+    private static void check(Mamba2Decode.Shape s, int dModel, Layer l, int groupSize) {
+        ShapeCheck.requirePositive("dModel", dModel);
+        ShapeCheck.requirePositive("groupSize", groupSize);
+        if (!fits(s, dModel, groupSize, false)) {
+            throw new IllegalArgumentException("the persistent decode layer needs at most " + FusedGemv.WARP_FORM_MAX_ROWS
+                    + " rows, dModel and dInner multiples of 8 up to " + FusedGemvKernels.MAX_IN + ", norm groups of a multiple of 8"
+                    + " columns (at most " + FusedGemvKernels.MAX_NORM_GROUPS + "); got rows " + s.batch() + ", dModel " + dModel
+                    + ", dInner " + s.dInner() + ", groupSize " + groupSize);
+        }
+        int rows = s.batch();
+        int dInner = s.dInner();
+        ShapeCheck.requireShape("hidden", l.hidden(), "(rows, dModel)", rows, dModel);
+        if (l.residualIn() != null) {
+            ShapeCheck.requireShape("residualIn", l.residualIn(), "(rows, dModel)", rows, dModel);
+        }
+        if (l.residualOut() != null) {
+            ShapeCheck.requireShape("residualOut", l.residualOut(), "(rows, dModel)", rows, dModel);
+            if (l.residualOut() == l.residualIn()) {
+                throw new IllegalArgumentException("residualOut must not be residualIn: work-groups still read it");
+            }
+        }
+        ShapeCheck.requireShape("normWeight", l.normW(), "(dModel)", dModel);
+        ShapeCheck.requireShape("in_proj W (packed bf16)", l.inW(), "(inRows, dModel / 2)", s.inRows(), dModel / 2);
+        if (l.inBias() != null) {
+            ShapeCheck.requireShape("in_proj bias", l.inBias(), "(inRows)", s.inRows());
+        }
+        ShapeCheck.requireShape("zxbcdt", l.zxbcdt(), "(rows, inRows)", rows, s.inRows());
+        ShapeCheck.requireShape("convState", l.convState(), "(rows, convDim, width - 1)", rows, s.convDim(), s.width() - 1);
+        ShapeCheck.requireShape("convWeight", l.convW(), "(convDim, width)", s.convDim(), s.width());
+        if (l.convBias() != null) {
+            ShapeCheck.requireShape("convBias", l.convBias(), "(convDim)", s.convDim());
+        }
+        ShapeCheck.requireShape("ssmState", l.ssmState(), "(rows, heads, headdim, dstate)", rows, s.heads(), s.headdim(), s.dstate());
+        ShapeCheck.requireShape("A", l.a(), "(heads)", s.heads());
+        if (l.d() != null) {
+            ShapeCheck.requireShape("D", l.d(), "(heads)", s.heads());
+        }
+        if (l.dtBias() != null) {
+            ShapeCheck.requireShape("dtBias", l.dtBias(), "(heads)", s.heads());
+        }
+        ShapeCheck.requireShape("g", l.g(), "(rows, dInner)", rows, dInner);
+        ShapeCheck.requireShape("gateNormWeight", l.gateW(), "(dInner)", dInner);
+        ShapeCheck.requireShape("out_proj W (packed bf16)", l.outW(), "(dModel, dInner / 2)", dModel, dInner / 2);
+        if (l.outBias() != null) {
+            ShapeCheck.requireShape("out_proj bias", l.outBias(), "(dModel)", dModel);
+        }
+        ShapeCheck.requireShape("out", l.out(), "(rows, dModel)", rows, dModel);
+    }
+}

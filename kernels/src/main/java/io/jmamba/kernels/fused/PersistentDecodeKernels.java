@@ -1,0 +1,697 @@
+package io.jmamba.kernels.fused;
+
+import io.jmamba.kernels.support.Activations;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.IntArray;
+import io.jmamba.runtime.api.KernelContext;
+import io.jmamba.runtime.api.KernelMath;
+import io.jmamba.runtime.api.LaunchBounds;
+import io.jmamba.runtime.api.Specialize;
+
+/**
+ * A Mamba-2 decode layer (few rows, packed bf16 in_proj and out_proj, the gate before the norm) as three phases
+ * that one persistent launch runs with grid-wide barriers between them ({@link #layerStep}), or three launches run
+ * one each ({@link #phaseA}, {@link #phaseB}, {@link #phaseC}) where a backend has no grid barrier. At batch 1 the
+ * three launches of the fused path cost ~3.5 us each in fixed latency for 1-2 us of work (the H100, session 5), so
+ * one launch per layer is the point.
+ *
+ * <ul>
+ *   <li>A: residual add + RMSNorm + in_proj; {@link FusedGemvStagedKernels#normGemvBf16}'s arithmetic, a unit =
+ *       one (row, {@link #WARPS} x {@link #OUTS} outputs) work-group of it.</li>
+ *   <li>B: conv step + SSM state update + D skip + gate y * silu(z); {@link Mamba2DecodeKernels#convSsm}'s
+ *       arithmetic, a unit = {@code GROUP / lanes} state rows of one (row, head).</li>
+ *   <li>C: grouped RMSNorm of the gated y + out_proj + the conv-state shift;
+ *       {@link FusedGemvStagedKernels#preGatedGemvBf16}'s arithmetic, a unit = one (row, {@link #WARPS} outputs).</li>
+ * </ul>
+ * Every phase walks its units grid-stride over the work-groups, so any grid works; every work-group runs the same
+ * number of iterations (a unit past the last computes on a clamped unit and stores nothing), so every barrier is
+ * reached by every work-item of the grid, and none sits in a branch (PoCL miscompiled barriers inside a uniform
+ * {@code if}: see GatedNormShiftGuardTest). Each phase's loads that do not depend on the phase before (weights,
+ * states) are split out ({@code ...Inputs}) and issued before the wait on it: before the grid barrier in
+ * {@link #layerStep}, before {@link KernelContext#gridDependencyWait()} in the phase kernels. Work-groups of
+ * {@link #GROUP}; the results agree bit for bit with the three fused kernels (same per-output arithmetic, same
+ * reduction order).
+ */
+public final class PersistentDecodeKernels {
+    private PersistentDecodeKernels() {
+    }
+
+    /** Warps per work-group, as {@link FusedGemvStagedKernels#WARPS}: A's and C's units are its work-groups. */
+    public static final int WARPS = FusedGemvStagedKernels.WARPS;
+    /** Work-items per work-group of every kernel here. */
+    public static final int GROUP = WARPS * KernelContext.WARP_SIZE;
+    /** in_proj outputs per warp in phase A. */
+    public static final int OUTS = FusedGemvStagedKernels.OUTS;
+    /**
+     * Work-groups per compute unit that {@link #layerStep} is compiled to fit ({@code __launch_bounds__}: at most
+     * 128 registers per item) and that the host sizes its grid by: every work-group must be resident at once.
+     */
+    public static final int GROUPS_PER_CU = 4;
+    /** B and C channels per work-item whose conv inputs phase B loads before its wait (2 dstate up to 256 at once). */
+    static final int BC_SLOTS = 2;
+    static final int CHUNKS = FusedGemvWarpKernels.CHUNKS;
+    static final int STRIDE = FusedGemvStagedKernels.STRIDE;
+    static final int MAX_NORM_GROUPS = FusedGemvKernels.MAX_NORM_GROUPS;
+
+    /** gemvFlags: phase A adds residualIn to hidden. */
+    public static final int HAS_RESIDUAL = 1;
+    /** gemvFlags: phase A writes the residual sum to residualOut. */
+    public static final int WRITE_RESIDUAL = 2;
+    /** gemvFlags: in_proj has a bias. */
+    public static final int IN_BIAS = 4;
+    /** gemvFlags: out_proj has a bias. */
+    public static final int OUT_BIAS = 8;
+
+    // slots of phase B's scalar inputs (par)
+    private static final int P_BIAS_X = 0;
+    private static final int P_A = 1;
+    private static final int P_D = 2;
+    private static final int P_DT_BIAS = 3;
+    private static final int P_BIAS_BC = 4;
+    private static final int P_SLOTS = P_BIAS_BC + BC_SLOTS;
+
+    /** Phase A's units: rows x work-groups of {@link #WARPS} x {@link #OUTS} in_proj outputs. */
+    public static int inProjUnits(int rows, int out) {
+        return rows * inProjBlocks(out);
+    }
+
+    static int inProjBlocks(int out) {
+        return (out + WARPS * OUTS - 1) / (WARPS * OUTS);
+    }
+
+    /** Phase B's units: rows x heads x blocks of {@code GROUP / lanes} state rows. */
+    public static int ssmUnits(int rows, int heads, int headdim, int lanes) {
+        return rows * heads * ssmBlocks(headdim, lanes);
+    }
+
+    static int ssmBlocks(int headdim, int lanes) {
+        int perGroup = GROUP / lanes;
+        return (headdim + perGroup - 1) / perGroup;
+    }
+
+    /** Phase C's units: rows x work-groups of {@link #WARPS} out_proj outputs. */
+    public static int outProjUnits(int rows, int out) {
+        return rows * outProjBlocks(out);
+    }
+
+    static int outProjBlocks(int out) {
+        return (out + WARPS - 1) / WARPS;
+    }
+
+    // ---------------------------------------------------------------- kernels
+
+    /**
+     * The whole layer in one launch: A, grid barrier, B, grid barrier, C. The grid must be resident at once (the
+     * CUDA backend launches it cooperatively): at most {@link #GROUPS_PER_CU} work-groups per compute unit.
+     * {@code hidden} is read in A and {@code out} written in C: they may be one array (a layer's output is the
+     * next layer's hidden). {@code counter}: one int, zero before the first launch; the barriers leave it so.
+     */
+    @LaunchBounds(maxThreads = GROUP, minBlocksPerMultiprocessor = GROUPS_PER_CU)
+    public static void layerStep(KernelContext ctx, FloatArray hidden, FloatArray residualIn, FloatArray normW, FloatArray inW,
+                                 FloatArray inBias, FloatArray zxbcdt, FloatArray residualOut, FloatArray convState,
+                                 FloatArray convW, FloatArray convBias, FloatArray ssmState, FloatArray a, FloatArray dSkip,
+                                 FloatArray dtBias, FloatArray g, FloatArray gateW, FloatArray outW, FloatArray outBias,
+                                 FloatArray out, IntArray counter, int rows, @Specialize int dModel, @Specialize int dInner,
+                                 int heads, int headdim, int groups, float dtMin, float dtMax, @Specialize int dstate,
+                                 @Specialize int width, @Specialize int lanes, int ssmFlags, @Specialize int groupSize, float eps,
+                                 int gemvFlags) {
+        // one local row for A's and C's staged inputs, one B/C vector for B
+        float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
+        float[] partial = ctx.allocateFloatLocalArray(WARPS * MAX_NORM_GROUPS);
+        float[] bc = ctx.allocateFloatLocalArray(2 * Mamba2DecodeKernels.MAX_DSTATE);
+        float[] wvA = new float[OUTS * 4 * CHUNKS];
+        float[] nw = new float[8 * CHUNKS];
+        float[] sv = new float[(dstate + lanes - 1) / lanes];
+        float[] wx = new float[width];
+        float[] sx = new float[width];
+        float[] wb = new float[BC_SLOTS * width];
+        float[] sb = new float[BC_SLOTS * width];
+        float[] par = new float[P_SLOTS];
+        float[] wvC = new float[4 * CHUNKS];
+        float[] gw = new float[8 * CHUNKS];
+        float[] shifted = new float[width];
+        int lid = ctx.localIdx;
+        int lane = lid % KernelContext.WARP_SIZE;
+        int warp = lid / KernelContext.WARP_SIZE;
+        int inRows = dInner + dInner + 2 * groups * dstate + heads;
+        int convDim = dInner + 2 * groups * dstate;
+        // A: its weights, then the activations of the launch before
+        inProjInputs(inW, wvA, lane, warp, ctx.groupIdx, inProjUnits(rows, inRows), inProjBlocks(inRows), dModel / 2, inRows);
+        normWeights(normW, nw, lane, dModel);
+        ctx.gridDependencyWait();
+        inProj(ctx, xs, partial, wvA, nw, hidden, residualIn, inW, inBias, zxbcdt, residualOut, rows, dModel, inRows, eps,
+                gemvFlags);
+        // B's state rows and conv weights and C's weights are in flight across the barrier
+        ssmInputs(convState, convW, convBias, ssmState, a, dSkip, dtBias, sv, wx, sx, wb, sb, par, lid, ctx.groupIdx, rows,
+                heads, headdim, groups, dstate, width, lanes, ssmFlags);
+        outProjInputs(outW, convState, wvC, shifted, lid, ctx.groupIdx, outProjUnits(rows, dModel), outProjBlocks(dModel),
+                dInner / 2, dModel, convDim, width);
+        normWeights(gateW, gw, lane, dInner);
+        ctx.gridBarrier(counter);
+        ssm(ctx, bc, sv, wx, sx, wb, sb, par, zxbcdt, convState, convW, convBias, ssmState, a, dSkip, dtBias, g, rows, heads,
+                headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags);
+        ctx.gridBarrier(counter);
+        // the next layer's launch may start its weight loads now
+        ctx.launchDependents();
+        outProj(ctx, xs, partial, wvC, gw, shifted, g, zxbcdt, outW, outBias, out, convState, rows, dInner, dModel, inRows,
+                convDim, groupSize, eps, gemvFlags, width);
+    }
+
+    /**
+     * Phase A alone: residualOut = hidden (+ residualIn); y = RMSNorm(residualOut) * normW . W^T (+ bias), W the
+     * packed bf16 view (out, in / 2). Any grid of {@link #GROUP}-item work-groups ({@link #inProjUnits} of them: one
+     * unit each).
+     */
+    public static void phaseA(KernelContext ctx, FloatArray hidden, FloatArray residualIn, FloatArray normW, FloatArray w,
+                              FloatArray bias, FloatArray y, FloatArray residualOut, int rows, @Specialize int in, int out,
+                              float eps, int gemvFlags) {
+        float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
+        float[] partial = ctx.allocateFloatLocalArray(WARPS * MAX_NORM_GROUPS);
+        float[] wv = new float[OUTS * 4 * CHUNKS];
+        float[] nw = new float[8 * CHUNKS];
+        int lane = ctx.localIdx % KernelContext.WARP_SIZE;
+        int warp = ctx.localIdx / KernelContext.WARP_SIZE;
+        inProjInputs(w, wv, lane, warp, ctx.groupIdx, inProjUnits(rows, out), inProjBlocks(out), in / 2, out);
+        normWeights(normW, nw, lane, in);
+        ctx.gridDependencyWait();
+        ctx.launchDependents();
+        inProj(ctx, xs, partial, wv, nw, hidden, residualIn, w, bias, y, residualOut, rows, in, out, eps, gemvFlags);
+    }
+
+    /**
+     * Phase B alone: {@link Mamba2DecodeKernels#convSsm}'s contract (its flags; {@code g} its y). Any grid of
+     * {@link #GROUP}-item work-groups ({@link #ssmUnits} of them: one unit each).
+     */
+    public static void phaseB(KernelContext ctx, FloatArray zxbcdt, FloatArray convState, FloatArray convW, FloatArray convBias,
+                              FloatArray ssmState, FloatArray a, FloatArray dSkip, FloatArray dtBias, FloatArray g, int rows,
+                              int heads, int headdim, int groups, float dtMin, float dtMax, @Specialize int dstate,
+                              @Specialize int width, @Specialize int lanes, int ssmFlags) {
+        float[] bc = ctx.allocateFloatLocalArray(2 * Mamba2DecodeKernels.MAX_DSTATE);
+        float[] sv = new float[(dstate + lanes - 1) / lanes];
+        float[] wx = new float[width];
+        float[] sx = new float[width];
+        float[] wb = new float[BC_SLOTS * width];
+        float[] sb = new float[BC_SLOTS * width];
+        float[] par = new float[P_SLOTS];
+        ssmInputs(convState, convW, convBias, ssmState, a, dSkip, dtBias, sv, wx, sx, wb, sb, par, ctx.localIdx, ctx.groupIdx,
+                rows, heads, headdim, groups, dstate, width, lanes, ssmFlags);
+        ctx.gridDependencyWait();
+        ctx.launchDependents();
+        ssm(ctx, bc, sv, wx, sx, wb, sb, par, zxbcdt, convState, convW, convBias, ssmState, a, dSkip, dtBias, g, rows, heads,
+                headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags);
+    }
+
+    /**
+     * Phase C alone: {@link FusedGemvStagedKernels#preGatedGemvBf16}'s contract: y = (grouped RMSNorm of the gated
+     * {@code g}) * gateW . W^T (+ bias), and the conv-state shift. Any grid of {@link #GROUP}-item work-groups
+     * ({@link #outProjUnits} of them: one unit each).
+     */
+    public static void phaseC(KernelContext ctx, FloatArray g, FloatArray zxbcdt, FloatArray gateW, FloatArray w, FloatArray bias,
+                              FloatArray y, FloatArray convState, int rows, @Specialize int in, int out, int inRows, int convDim,
+                              @Specialize int groupSize, float eps, int gemvFlags, @Specialize int width) {
+        float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
+        float[] partial = ctx.allocateFloatLocalArray(WARPS * MAX_NORM_GROUPS);
+        float[] wv = new float[4 * CHUNKS];
+        float[] gw = new float[8 * CHUNKS];
+        float[] shifted = new float[width];
+        int lane = ctx.localIdx % KernelContext.WARP_SIZE;
+        outProjInputs(w, convState, wv, shifted, ctx.localIdx, ctx.groupIdx, outProjUnits(rows, out), outProjBlocks(out), in / 2,
+                out, convDim, width);
+        normWeights(gateW, gw, lane, in);
+        ctx.gridDependencyWait();
+        ctx.launchDependents();
+        outProj(ctx, xs, partial, wv, gw, shifted, g, zxbcdt, w, bias, y, convState, rows, in, out, inRows, convDim, groupSize,
+                eps, gemvFlags, width);
+    }
+
+    // ---------------------------------------------------------------- phase A: norm + in_proj
+
+    /** A lane's columns of a norm weight: {@code 8 lane + 256 j .. + 7}, the columns of its packed W loads. */
+    static void normWeights(FloatArray normW, float[] nw, int lane, int in) {
+        for (int j = 0; j < CHUNKS; j++) {
+            int c = 8 * lane + 8 * KernelContext.WARP_SIZE * j;
+            if (c + 8 <= in) {
+                normW.get4(c, nw, 8 * j);
+                normW.get4(c + 4, nw, 8 * j + 4);
+            }
+        }
+    }
+
+    /** The W rows of this warp's {@link #OUTS} outputs in {@code unit} (nothing for a unit past the last). */
+    static void inProjInputs(FloatArray w, float[] wv, int lane, int warp, int unit, int units, int blocks, int inP, int out) {
+        if (unit < units) {
+            int o0 = ((unit % blocks) * WARPS + warp) * OUTS;
+            for (int u = 0; u < OUTS; u++) {
+                if (o0 + u < out) {
+                    long wRow = (long) (o0 + u) * inP;
+                    for (int j = 0; j < CHUNKS; j++) {
+                        int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
+                        if (kp + 4 <= inP) {
+                            w.get4(wRow + kp, wv, 4 * CHUNKS * u + 4 * j);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Phase A over this work-group's units, the first unit's W already in {@code wv}. */
+    static void inProj(KernelContext ctx, float[] xs, float[] partial, float[] wv, float[] nw, FloatArray hidden,
+                       FloatArray residualIn, FloatArray w, FloatArray bias, FloatArray y, FloatArray residualOut, int rows,
+                       int in, int out, float eps, int gemvFlags) {
+        float[] t = new float[4];
+        float[] r = new float[4];
+        int lid = ctx.localIdx;
+        int lane = lid % KernelContext.WARP_SIZE;
+        int warp = lid / KernelContext.WARP_SIZE;
+        int numGroups = ctx.globalGroupSizeX / GROUP;
+        int blocks = inProjBlocks(out);
+        int units = rows * blocks;
+        int iters = (units + numGroups - 1) / numGroups;
+        int inP = in / 2;
+        boolean hasResidual = (gemvFlags & HAS_RESIDUAL) != 0;
+        boolean hasBias = (gemvFlags & IN_BIAS) != 0;
+        for (int it = 0; it < iters; it++) {
+            int unit = ctx.groupIdx + it * numGroups;
+            if (it > 0) {
+                inProjInputs(w, wv, lane, warp, unit, units, blocks, inP, out);
+            }
+            boolean live = unit < units;
+            int at = Math.min(unit, units - 1);
+            int row = at / blocks;
+            int blk = at - row * blocks;
+            int o0 = (blk * WARPS + warp) * OUTS;
+            long base = (long) row * in;
+            boolean writer = live && (gemvFlags & WRITE_RESIDUAL) != 0 && blk == 0;
+            float ss = 0f;
+            for (int q = lid; 4 * q < in; q += GROUP) {
+                hidden.get4(base + 4 * q, t, 0);
+                if (hasResidual) {
+                    residualIn.get4(base + 4 * q, r, 0);
+                    for (int e = 0; e < 4; e++) {
+                        t[e] = t[e] + r[e];
+                    }
+                }
+                if (writer) {
+                    residualOut.set4(base + 4 * q, t, 0);
+                }
+                int k = q / 2;
+                int e0 = 4 * (q % 2);
+                for (int e = 0; e < 4; e++) {
+                    xs[(e0 + e) * STRIDE + k] = t[e];
+                    ss += t[e] * t[e];
+                }
+            }
+            ss = ctx.warpReduceSum(ss);
+            if (lane == 0) {
+                partial[warp] = ss;
+            }
+            ctx.localBarrier();
+            float total = 0f;
+            for (int i = 0; i < WARPS; i++) {
+                total += partial[i];
+            }
+            float scale = KernelMath.rsqrt(total / in + eps);
+            float a0 = 0f;
+            float a1 = 0f;
+            for (int j = 0; j < CHUNKS; j++) {
+                int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
+                if (kp + 4 <= inP) {
+                    int k = lane + KernelContext.WARP_SIZE * j;
+                    for (int e = 0; e < 4; e++) {
+                        float xa = xs[(2 * e) * STRIDE + k] * scale * nw[8 * j + 2 * e];
+                        float xb = xs[(2 * e + 1) * STRIDE + k] * scale * nw[8 * j + 2 * e + 1];
+                        int b0 = Float.floatToRawIntBits(wv[4 * j + e]);
+                        a0 = KernelMath.fma(xa, Float.intBitsToFloat(b0 << 16), a0);
+                        a0 = KernelMath.fma(xb, Float.intBitsToFloat(b0 & 0xffff0000), a0);
+                        int b1 = Float.floatToRawIntBits(wv[4 * CHUNKS + 4 * j + e]);
+                        a1 = KernelMath.fma(xa, Float.intBitsToFloat(b1 << 16), a1);
+                        a1 = KernelMath.fma(xb, Float.intBitsToFloat(b1 & 0xffff0000), a1);
+                    }
+                }
+            }
+            a0 = ctx.warpReduceSum(a0);
+            a1 = ctx.warpReduceSum(a1);
+            if (live && lane == 0 && o0 < out) {
+                y.set((long) row * out + o0, hasBias ? a0 + bias.get(o0) : a0);
+            }
+            if (live && lane == 0 && o0 + 1 < out) {
+                y.set((long) row * out + o0 + 1, hasBias ? a1 + bias.get(o0 + 1) : a1);
+            }
+            // the next unit restages xs and partial
+            ctx.localBarrier();
+        }
+    }
+
+    // ---------------------------------------------------------------- phase B: conv + SSM state update + gate
+
+    /**
+     * What phase B reads of {@code unit} that the phase before does not write: the state row slice of this item, the
+     * conv weights and old conv state of its x channel and of its first {@link #BC_SLOTS} B/C channels, the head's
+     * parameters (in {@code par}). Nothing for a unit past the last.
+     */
+    static void ssmInputs(FloatArray convState, FloatArray convW, FloatArray convBias, FloatArray ssmState, FloatArray a,
+                          FloatArray dSkip, FloatArray dtBias, float[] sv, float[] wx, float[] sx, float[] wb, float[] sb,
+                          float[] par, int lid, int unit, int rows, int heads, int headdim, int groups, int dstate, int width,
+                          int lanes, int flags) {
+        int blocks = ssmBlocks(headdim, lanes);
+        if (unit < rows * heads * blocks) {
+            int dInner = heads * headdim;
+            int gn = groups * dstate;
+            int convDim = dInner + 2 * gn;
+            int stateLen = width - 1;
+            int rowsPerGroup = GROUP / lanes;
+            int bh = unit / blocks;
+            int pb = unit - bh * blocks;
+            int bi = bh / heads;
+            int h = bh - bi * heads;
+            int gi = h / (heads / groups);
+            int lane = lid % lanes;
+            int pp = Math.min(pb * rowsPerGroup + lid / lanes, headdim - 1);
+            int ch = h * headdim + pp;
+            long stateBase = (((long) bi * heads + h) * headdim + pp) * dstate;
+            int slots = (dstate + lanes - 1) / lanes;
+            if (Mamba2DecodeKernels.STATE_QUADS && dstate % (4 * lanes) == 0) {
+                for (int k = 0; k < slots / 4; k++) {
+                    ssmState.get4(stateBase + 4 * lane + 4 * lanes * k, sv, 4 * k);
+                }
+            } else {
+                for (int k = 0; k < slots; k++) {
+                    int n = lane + k * lanes;
+                    if (n < dstate) {
+                        sv[k] = ssmState.get(stateBase + n);
+                    }
+                }
+            }
+            long xState = ((long) bi * convDim + ch) * stateLen;
+            for (int k = 0; k < width; k++) {
+                wx[k] = convW.get((long) ch * width + k);
+            }
+            for (int k = 0; k < stateLen; k++) {
+                sx[k] = convState.get(xState + k);
+            }
+            par[P_BIAS_X] = (flags & Mamba2DecodeKernels.CONV_BIAS) != 0 ? convBias.get(ch) : 0f;
+            for (int s = 0; s < BC_SLOTS; s++) {
+                int j = lid + GROUP * s;
+                if (j < 2 * dstate) {
+                    int cb = bcChannel(j, dInner, gn, gi, dstate);
+                    long bState = ((long) bi * convDim + cb) * stateLen;
+                    for (int k = 0; k < width; k++) {
+                        wb[s * width + k] = convW.get((long) cb * width + k);
+                    }
+                    for (int k = 0; k < stateLen; k++) {
+                        sb[s * width + k] = convState.get(bState + k);
+                    }
+                    par[P_BIAS_BC + s] = (flags & Mamba2DecodeKernels.CONV_BIAS) != 0 ? convBias.get(cb) : 0f;
+                }
+            }
+            par[P_A] = a.get(h);
+            par[P_D] = (flags & Mamba2DecodeKernels.HAS_D) != 0 ? dSkip.get(h) : 0f;
+            par[P_DT_BIAS] = (flags & Mamba2DecodeKernels.DT_BIAS) != 0 ? dtBias.get(h) : 0f;
+        }
+    }
+
+    /** Channel of entry {@code j} of a group's B (j < dstate) and C vectors in xBC's numbering. */
+    static int bcChannel(int j, int dInner, int gn, int gi, int dstate) {
+        return j < dstate ? dInner + gi * dstate + j : dInner + gn + gi * dstate + (j - dstate);
+    }
+
+    /** Phase B over this work-group's units, the first unit's inputs already loaded ({@link #ssmInputs}). */
+    static void ssm(KernelContext ctx, float[] bc, float[] sv, float[] wx, float[] sx, float[] wb, float[] sb, float[] par,
+                    FloatArray zxbcdt, FloatArray convState, FloatArray convW, FloatArray convBias, FloatArray ssmState,
+                    FloatArray a, FloatArray dSkip, FloatArray dtBias, FloatArray g, int rows, int heads, int headdim, int groups,
+                    float dtMin, float dtMax, int dstate, int width, int lanes, int flags) {
+        int dInner = heads * headdim;
+        int gn = groups * dstate;
+        int convDim = dInner + 2 * gn;
+        int inRows = dInner + convDim + heads;
+        int stateLen = width - 1;
+        int rowsPerGroup = GROUP / lanes;
+        int blocks = ssmBlocks(headdim, lanes);
+        int units = rows * heads * blocks;
+        int numGroups = ctx.globalGroupSizeX / GROUP;
+        int iters = (units + numGroups - 1) / numGroups;
+        int lid = ctx.localIdx;
+        int lane = lid % lanes;
+        int slots = (dstate + lanes - 1) / lanes;
+        boolean quads = Mamba2DecodeKernels.STATE_QUADS && dstate % (4 * lanes) == 0;
+        for (int it = 0; it < iters; it++) {
+            int unit = ctx.groupIdx + it * numGroups;
+            if (it > 0) {
+                ssmInputs(convState, convW, convBias, ssmState, a, dSkip, dtBias, sv, wx, sx, wb, sb, par, lid, unit, rows,
+                        heads, headdim, groups, dstate, width, lanes, flags);
+            }
+            boolean live = unit < units;
+            int at = Math.min(unit, units - 1);
+            int bh = at / blocks;
+            int pb = at - bh * blocks;
+            int bi = bh / heads;
+            int h = bh - bi * heads;
+            int gi = h / (heads / groups);
+            long zRow = (long) bi * inRows;
+            int p = pb * rowsPerGroup + lid / lanes;
+            boolean owner = live && p < headdim;
+            int pp = Math.min(p, headdim - 1);
+            int ch = h * headdim + pp;
+            long stateBase = (((long) bi * heads + h) * headdim + pp) * dstate;
+            // the conv as conv(): bias + sum_k w[k] * (old state | x), SiLU
+            float accX = par[P_BIAS_X];
+            for (int k = 0; k < stateLen; k++) {
+                accX += wx[k] * sx[k];
+            }
+            accX += wx[stateLen] * zxbcdt.get(zRow + dInner + ch);
+            float xv = Activations.silu(accX);
+            float zv = (flags & Mamba2DecodeKernels.GATE_Z) != 0 ? zxbcdt.get(zRow + ch) : 0f;
+            float dtv = zxbcdt.get(zRow + dInner + convDim + h);
+            if ((flags & Mamba2DecodeKernels.DT_BIAS) != 0) {
+                dtv += par[P_DT_BIAS];
+            }
+            if ((flags & Mamba2DecodeKernels.DT_SOFTPLUS) != 0) {
+                dtv = Activations.softplus(dtv);
+            }
+            if ((flags & Mamba2DecodeKernels.DT_LIMIT) != 0) {
+                dtv = Math.min(Math.max(dtv, dtMin), dtMax);
+            }
+            float decay = KernelMath.exp(dtv * par[P_A]);
+            float dtx = dtv * xv;
+            // B and C of the head's group: the first BC_SLOTS per item from the registers, any further ones as they come
+            for (int s = 0; s < BC_SLOTS; s++) {
+                int j = lid + GROUP * s;
+                if (j < 2 * dstate) {
+                    int cb = bcChannel(j, dInner, gn, gi, dstate);
+                    float accB = par[P_BIAS_BC + s];
+                    for (int k = 0; k < stateLen; k++) {
+                        accB += wb[s * width + k] * sb[s * width + k];
+                    }
+                    accB += wb[s * width + stateLen] * zxbcdt.get(zRow + dInner + cb);
+                    bc[j] = Activations.silu(accB);
+                }
+            }
+            for (int j = lid + GROUP * BC_SLOTS; j < 2 * dstate; j += GROUP) {
+                int c = bcChannel(j, dInner, gn, gi, dstate);
+                bc[j] = Mamba2DecodeKernels.conv(zxbcdt, convState, convW, convBias, zRow + dInner + c,
+                        ((long) bi * convDim + c) * stateLen, c, width, flags);
+            }
+            ctx.localBarrier();
+            float acc = 0f;
+            if (quads) {
+                for (int k = 0; k < slots / 4; k++) {
+                    for (int e = 0; e < 4; e++) {
+                        int n = 4 * lane + 4 * lanes * k + e;
+                        float s = KernelMath.fma(sv[4 * k + e], decay, dtx * bc[n]);
+                        sv[4 * k + e] = s;
+                        acc = KernelMath.fma(s, bc[dstate + n], acc);
+                    }
+                    if (owner) {
+                        ssmState.set4(stateBase + 4 * lane + 4 * lanes * k, sv, 4 * k);
+                    }
+                }
+            } else {
+                for (int k = 0; k < slots; k++) {
+                    int n = lane + k * lanes;
+                    if (n < dstate) {
+                        float s = KernelMath.fma(sv[k], decay, dtx * bc[n]);
+                        if (owner) {
+                            ssmState.set(stateBase + n, s);
+                        }
+                        acc = KernelMath.fma(s, bc[dstate + n], acc);
+                    }
+                }
+            }
+            for (int offset = lanes / 2; offset > 0; offset = offset / 2) {
+                acc += ctx.shuffleXor(acc, offset);
+            }
+            if (owner && lane == 0) {
+                if ((flags & Mamba2DecodeKernels.HAS_D) != 0) {
+                    acc = KernelMath.fma(par[P_D], xv, acc);
+                }
+                if ((flags & Mamba2DecodeKernels.GATE_Z) != 0) {
+                    acc = acc * FusedGemvKernels.silu(zv);
+                }
+                g.set((long) bi * dInner + ch, acc);
+            }
+            // the next unit rewrites bc
+            ctx.localBarrier();
+        }
+    }
+
+    // ---------------------------------------------------------------- phase C: gated norm + out_proj + conv shift
+
+    /**
+     * What phase C reads of {@code unit} before the phases before it finish: this warp's W row and the old conv state
+     * of this item's first channel (B reads the old state and C alone writes it, after B). Nothing past the last unit.
+     */
+    static void outProjInputs(FloatArray w, FloatArray convState, float[] wv, float[] shifted, int lid, int unit, int units,
+                              int blocks, int inP, int out, int convDim, int width) {
+        if (unit < units) {
+            int lane = lid % KernelContext.WARP_SIZE;
+            int row = unit / blocks;
+            int blk = unit - row * blocks;
+            int o = blk * WARPS + lid / KernelContext.WARP_SIZE;
+            if (o < out) {
+                long wRow = (long) o * inP;
+                for (int j = 0; j < CHUNKS; j++) {
+                    int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
+                    if (kp + 4 <= inP) {
+                        w.get4(wRow + kp, wv, 4 * j);
+                    }
+                }
+            }
+            int stateLen = width - 1;
+            int c0 = blk * GROUP + lid;
+            if (c0 < convDim) {
+                long sAt = ((long) row * convDim + c0) * stateLen;
+                for (int i = 0; i < stateLen - 1; i++) {
+                    shifted[i] = convState.get(sAt + i + 1);
+                }
+            }
+        }
+    }
+
+    /** Phase C over this work-group's units, the first unit's inputs already loaded ({@link #outProjInputs}). */
+    static void outProj(KernelContext ctx, float[] xs, float[] partial, float[] wv, float[] gw, float[] shifted, FloatArray g,
+                        FloatArray zxbcdt, FloatArray w, FloatArray bias, FloatArray y, FloatArray convState, int rows, int in,
+                        int out, int inRows, int convDim, int groupSize, float eps, int gemvFlags, int width) {
+        float[] ssg = new float[MAX_NORM_GROUPS];
+        float[] sc = new float[MAX_NORM_GROUPS];
+        float[] t = new float[4];
+        int lid = ctx.localIdx;
+        int lane = lid % KernelContext.WARP_SIZE;
+        int warp = lid / KernelContext.WARP_SIZE;
+        int numGroups = ctx.globalGroupSizeX / GROUP;
+        int blocks = outProjBlocks(out);
+        int units = rows * blocks;
+        int iters = (units + numGroups - 1) / numGroups;
+        int inP = in / 2;
+        int stateLen = width - 1;
+        boolean hasBias = (gemvFlags & OUT_BIAS) != 0;
+        for (int it = 0; it < iters; it++) {
+            int unit = ctx.groupIdx + it * numGroups;
+            if (it > 0) {
+                outProjInputs(w, convState, wv, shifted, lid, unit, units, blocks, inP, out, convDim, width);
+            }
+            boolean live = unit < units;
+            int at = Math.min(unit, units - 1);
+            int row = at / blocks;
+            int blk = at - row * blocks;
+            int o = blk * WARPS + warp;
+            long gb = (long) row * in;
+            long zb = (long) row * inRows;
+            int c0 = blk * GROUP + lid;
+            if (c0 < convDim) {
+                shifted[stateLen - 1] = zxbcdt.get(zb + in + c0);
+            }
+            for (int q = 0; q < MAX_NORM_GROUPS; q++) {
+                ssg[q] = 0f;
+            }
+            for (int q = lid; 4 * q < in; q += GROUP) {
+                g.get4(gb + 4 * q, t, 0);
+                int k = q / 2;
+                int e0 = 4 * (q % 2);
+                float sq = 0f;
+                for (int e = 0; e < 4; e++) {
+                    xs[(e0 + e) * STRIDE + k] = t[e];
+                    sq = KernelMath.fma(t[e], t[e], sq);
+                }
+                int gq = 4 * q / groupSize;
+                for (int n = 0; n < MAX_NORM_GROUPS; n++) {
+                    if (gq == n) {
+                        ssg[n] += sq;
+                    }
+                }
+            }
+            // MAX_NORM_GROUPS == 4 written out; the conditions are constants (in, groupSize specialised)
+            float s0 = ctx.warpReduceSum(ssg[0]);
+            float s1 = 0f;
+            float s2 = 0f;
+            float s3 = 0f;
+            if (in > groupSize) {
+                s1 = ctx.warpReduceSum(ssg[1]);
+            }
+            if (in > 2 * groupSize) {
+                s2 = ctx.warpReduceSum(ssg[2]);
+            }
+            if (in > 3 * groupSize) {
+                s3 = ctx.warpReduceSum(ssg[3]);
+            }
+            if (lane == 0) {
+                int pa = warp * MAX_NORM_GROUPS;
+                partial[pa] = s0;
+                partial[pa + 1] = s1;
+                partial[pa + 2] = s2;
+                partial[pa + 3] = s3;
+            }
+            ctx.localBarrier();
+            for (int n = 0; n < MAX_NORM_GROUPS; n++) {
+                float total = 0f;
+                for (int i = 0; i < WARPS; i++) {
+                    total += partial[i * MAX_NORM_GROUPS + n];
+                }
+                sc[n] = KernelMath.rsqrt(total / groupSize + eps);
+            }
+            float acc = 0f;
+            for (int j = 0; j < CHUNKS; j++) {
+                int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
+                if (kp + 4 <= inP) {
+                    int k = lane + KernelContext.WARP_SIZE * j;
+                    int gk = 8 * k / groupSize;
+                    float scale = sc[0];
+                    for (int n = 1; n < MAX_NORM_GROUPS; n++) {
+                        if (gk == n) {
+                            scale = sc[n];
+                        }
+                    }
+                    for (int e = 0; e < 4; e++) {
+                        float xa = xs[(2 * e) * STRIDE + k] * scale * gw[8 * j + 2 * e];
+                        float xb = xs[(2 * e + 1) * STRIDE + k] * scale * gw[8 * j + 2 * e + 1];
+                        int bits = Float.floatToRawIntBits(wv[4 * j + e]);
+                        acc = KernelMath.fma(xa, Float.intBitsToFloat(bits << 16), acc);
+                        acc = KernelMath.fma(xb, Float.intBitsToFloat(bits & 0xffff0000), acc);
+                    }
+                }
+            }
+            acc = ctx.warpReduceSum(acc);
+            if (live && lane == 0 && o < out) {
+                y.set((long) row * out + o, hasBias ? acc + bias.get(o) : acc);
+            }
+            if (live && c0 < convDim) {
+                long sAt = ((long) row * convDim + c0) * stateLen;
+                for (int i = 0; i < stateLen; i++) {
+                    convState.set(sAt + i, shifted[i]);
+                }
+            }
+            // further channels where the row's work-items are fewer than its channels
+            if (live) {
+                for (int c = c0 + blocks * GROUP; c < convDim; c += blocks * GROUP) {
+                    long s = ((long) row * convDim + c) * stateLen;
+                    for (int i = 0; i < stateLen - 1; i++) {
+                        convState.set(s + i, convState.get(s + i + 1));
+                    }
+                    convState.set(s + stateLen - 1, zxbcdt.get(zb + in + c));
+                }
+            }
+            // the next unit restages xs and partial
+            ctx.localBarrier();
+        }
+    }
+}
