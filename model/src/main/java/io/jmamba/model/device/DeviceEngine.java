@@ -131,9 +131,9 @@ public final class DeviceEngine implements InferenceEngine {
             if (bf16 == null) {
                 bf16 = Bf16Weights.of(weights);
             }
-            return new StackTasks(weights, kernels, choices, bf16);
+            return new StackTasks(weights, kernels, choices, bf16, device);
         }
-        return new StackTasks(weights, kernels, choices);
+        return new StackTasks(weights, kernels, choices, java.util.Map.of(), device);
     }
 
     /** The linear-layer path the graphs are built with. */
@@ -327,6 +327,19 @@ public final class DeviceEngine implements InferenceEngine {
         s.copy(p.arrays, false);
         s.resident = null;
         p.owner = null;
+    }
+
+    /** Task ids of the cached plans' forward graphs (tests check which kernels a step runs). */
+    synchronized java.util.List<String> forwardTaskIds() {
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        for (ForwardPlan p : plans.values()) {
+            for (io.jmamba.runtime.graph.GraphAction a : p.forwardGraph.actions()) {
+                if (a instanceof io.jmamba.runtime.graph.GraphAction.Task t) {
+                    ids.add(t.id());
+                }
+            }
+        }
+        return ids;
     }
 
     private ForwardPlan plan(int batch, int len, Output output) {

@@ -174,8 +174,11 @@ public final class LinearLayers {
         return wb != null ? wb : w;
     }
 
-    /** What the fused GEMVs read for {@code w}: its packed bf16 view, or the fp32 array. */
-    private FloatArray fusedW(FloatArray w) {
+    /**
+     * What the fused GEMVs read for {@code w}: its packed bf16 view, or the fp32 array (the persistent decode layer,
+     * {@link io.jmamba.kernels.fused.PersistentDecode}, takes the packed view).
+     */
+    public FloatArray fusedW(FloatArray w) {
         if (!bf16.containsKey(w)) {
             return w;
         }

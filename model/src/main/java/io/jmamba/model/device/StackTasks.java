@@ -15,8 +15,10 @@ import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.DataTransferMode;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.IntArray;
 import io.jmamba.runtime.api.NativeArray;
 import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.backend.ComputeDevice;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -63,6 +65,20 @@ final class StackTasks {
         return "true".equals(System.getProperty("jmamba.decode.embedGemv"));
     }
 
+    /**
+     * {@code -Djmamba.decode.persistent=true}: a fused decode step whose layers all take the persistent form
+     * ({@link Mamba2Tasks#persistentFits}: batch 1-2, bf16 in_proj and out_proj) runs each layer as
+     * {@link io.jmamba.kernels.fused.PersistentDecode}'s phases: one launch per layer with grid barriers on a device
+     * that runs them (CUDA), the same phases as three launches elsewhere. Off by default until timed on the H100; read
+     * when a plan's tasks are built (a plan keeps what it was built with).
+     */
+    static boolean persistentDecode() {
+        return "true".equals(System.getProperty("jmamba.decode.persistent"));
+    }
+
+    /** The device the graphs are built for (the persistent decode layer sizes its grid by it), or null: not known. */
+    private final ComputeDevice device;
+
     /** {@code choices}: variants of the fast kernels (the portable set has its own kernels); fp32 weights. */
     StackTasks(ModelWeights weights, KernelSet kernels, KernelChoices choices) {
         this(weights, kernels, choices, java.util.Map.of());
@@ -74,6 +90,13 @@ final class StackTasks {
      */
     StackTasks(ModelWeights weights, KernelSet kernels, KernelChoices choices,
                java.util.Map<FloatArray, io.jmamba.runtime.api.BFloat16Array> bf16) {
+        this(weights, kernels, choices, bf16, null);
+    }
+
+    /** As above, for graphs that run on {@code device} (null: not known; the persistent decode then takes three launches). */
+    StackTasks(ModelWeights weights, KernelSet kernels, KernelChoices choices,
+               java.util.Map<FloatArray, io.jmamba.runtime.api.BFloat16Array> bf16, ComputeDevice device) {
+        this.device = device;
         this.w = weights;
         this.c = weights.config();
         this.kernels = kernels;
@@ -111,13 +134,17 @@ final class StackTasks {
             g.task("embed", ModelKernels::embed, a.ids, w.embedding(), a.hidden, a.tokens, d);
         }
         if (fused) {
-            // three launches per layer; the residual alternates between two arrays
+            // three launches per layer (one with the persistent layer on CUDA); the residual alternates between two arrays
+            boolean persistent = persistentDecode() && persistentSteps(a);
+            IntArray counter = persistent ? a.scratch.shared("persistent_barrier", IntArray.class, () -> new IntArray(1)) : null;
             FloatArray residualIn = null;
             for (int l = 0; l < c.nLayer(); l++) {
                 FloatArray residualOut = l % 2 == 0 ? a.residual : a.residualB;
                 Mamba2Tasks m2 = (Mamba2Tasks) mixers.get(l);
                 if (l == 0 && embedInLayer0) {
                     m2.addFusedStep(g, grids, "l0_", a.layer(0), a.ids, w.embedding(), c.vocabSize(), residualOut);
+                } else if (persistent) {
+                    m2.addPersistentStep(g, grids, "l" + l + "_", a.layer(l), residualIn, residualOut, device, counter);
                 } else {
                     m2.addFusedStep(g, grids, "l" + l + "_", a.layer(l), residualIn, residualOut);
                 }
@@ -193,6 +220,16 @@ final class StackTasks {
         }
         for (MixerTasks m : mixers) {
             if (!(m instanceof Mamba2Tasks m2) || !m2.fusedStepFits(a.batch)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether every layer of a fused step takes the persistent form at this batch. */
+    private boolean persistentSteps(Activations a) {
+        for (MixerTasks m : mixers) {
+            if (!(m instanceof Mamba2Tasks m2) || !m2.persistentFits(a.batch)) {
                 return false;
             }
         }

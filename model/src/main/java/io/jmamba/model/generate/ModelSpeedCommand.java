@@ -201,7 +201,13 @@ public final class ModelSpeedCommand {
         String pdl = device instanceof io.jmamba.runtime.backend.cuda.CudaDevice cuda
                 ? ", programmatic dependent launch " + (io.jmamba.runtime.backend.cuda.CudaSession.programmaticLaunchesOn(cuda) ? "on" : "off")
                 : "";
-        out.printf(Locale.ROOT, "switches: %s%s%n", set.isEmpty() ? "none" : String.join(" ", set), pdl);
+        // which form -Djmamba.decode.persistent=true takes here (batch 1-2, bf16 weights): one launch or three per layer
+        String persistent = "true".equals(System.getProperty("jmamba.decode.persistent"))
+                ? ", persistent decode " + (io.jmamba.kernels.fused.PersistentDecode.gridBarrierSupported(device)
+                ? "one launch per layer (grid barriers, " + device.computeUnits() + " compute units)"
+                : "three phase launches per layer (no grid barrier on " + device.id() + ")")
+                : "";
+        out.printf(Locale.ROOT, "switches: %s%s%s%n", set.isEmpty() ? "none" : String.join(" ", set), pdl, persistent);
     }
 
     private static int[] ints(String s) {

@@ -3,6 +3,7 @@ package io.jmamba.model.mamba2;
 import io.jmamba.kernels.conv.CausalConv1d;
 import io.jmamba.kernels.fused.FusedGemv;
 import io.jmamba.kernels.fused.Mamba2Decode;
+import io.jmamba.kernels.fused.PersistentDecode;
 import io.jmamba.kernels.nn.Linear;
 import io.jmamba.kernels.norm.GatedRmsNorm;
 import io.jmamba.kernels.scan.SelectiveStateUpdate;
@@ -23,7 +24,9 @@ import io.jmamba.model.weights.Mamba2LayerWeights;
 import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.IntArray;
 import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.backend.ComputeDevice;
 
 import static io.jmamba.model.device.LayoutTasks.columnsBf16;
 import static io.jmamba.model.device.LayoutTasks.columns3;
@@ -110,6 +113,41 @@ public final class Mamba2Tasks implements MixerTasks {
     public void addFusedStep(TaskGraph g, GridScheduler grids, String p, LayerIo io, io.jmamba.runtime.api.IntArray ids,
                              FloatArray table, int vocab, FloatArray residualOut) {
         addFusedStep(g, grids, p, io, null, residualOut, ids, table, vocab);
+    }
+
+    /**
+     * Whether {@link #addPersistentStep} takes this layer at {@code batch} rows: the fused step fits, in_proj and
+     * out_proj are read as packed bf16, and the layer has the pre-gated few-row form ({@link PersistentDecode#fits}).
+     */
+    public boolean persistentFits(int batch) {
+        return fusedStepFits(batch) && linears.isBf16(w.inProj()) && linears.isBf16(w.outProj())
+                && PersistentDecode.fits(decodeShape(batch), c.dModel(), c.dInner() / c.nGroups(), c.normBeforeGate());
+    }
+
+    /**
+     * The layer's decode step as {@link PersistentDecode}'s phases: one launch with grid barriers where {@code device}
+     * runs them ({@link PersistentDecode#gridBarrierSupported}; {@code counter} is their int), otherwise (or with no
+     * device) the same phases as three launches. Same contract as {@link #addFusedStep}; needs {@link #persistentFits}.
+     */
+    public void addPersistentStep(TaskGraph g, GridScheduler grids, String p, LayerIo io, FloatArray residualIn,
+                                  FloatArray residualOut, ComputeDevice device, IntArray counter) {
+        int b = io.batch();
+        Mamba2Decode.Shape shape = decodeShape(b);
+        Scratch s = io.scratch();
+        FloatArray zxbcdt = s.get("m2_zxbcdt", (long) b * shape.inRows());
+        FloatArray y = s.get("m2_y", (long) b * c.dInner());
+        PersistentDecode.Layer layer = new PersistentDecode.Layer(io.out(), residualIn, residualOut, w.norm(),
+                linears.fusedW(w.inProj()), w.inProjBias(), zxbcdt, io.convState(), w.convWeight(), w.convBias(), io.ssmState(),
+                w.a(), w.d(), w.dtBias(), y, w.gateNorm(), linears.fusedW(w.outProj()), w.outProjBias(), io.out());
+        boolean oneLaunch = device != null && PersistentDecode.gridBarrierSupported(device);
+        PersistentDecode.addTo(g, grids, p + "persist", shape, c.dModel(), layer, c.dInner() / c.nGroups(), c.normEps(),
+                oneLaunch ? PersistentDecode.Form.LAYER : PersistentDecode.Form.PHASES,
+                oneLaunch ? PersistentDecode.layerGroups(device, shape, c.dModel()) : 1, counter);
+    }
+
+    private Mamba2Decode.Shape decodeShape(int batch) {
+        return new Mamba2Decode.Shape(batch, c.nHeads(), c.headDim(), c.nGroups(), c.dState(), c.dConv(), true,
+                c.dtLimitLow(), c.dtLimitHigh());
     }
 
     /** Whether the first layer's fused step can look its rows up itself at {@code batch} rows (bf16 in_proj, staged form). */
