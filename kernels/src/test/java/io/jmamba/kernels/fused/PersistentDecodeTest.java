@@ -170,6 +170,13 @@ class PersistentDecodeTest {
         return out;
     }
 
+    /** layerStep's CUDA C at the 130M shapes. */
+    static GeneratedKernel compileLayerStep() {
+        Method m = find("layerStep");
+        return KernelJit.compile(m, spec(m, "dModel", 768, "dInner", 1536, "dstate", 128, "width", 4, "lanes", 32,
+                "groupSize", 1536), Dialect.CUDA);
+    }
+
     static Method find(String name) {
         return Arrays.stream(PersistentDecodeKernels.class.getMethods()).filter(x -> x.getName().equals(name)).findFirst()
                 .orElseThrow();
@@ -209,11 +216,9 @@ class PersistentDecodeTest {
      */
     @Test
     void layerStepCompilesForCuda() {
-        Method m = find("layerStep");
-        Map<Integer, Object> s = spec(m, "dModel", 768, "dInner", 1536, "dstate", 128, "width", 4, "lanes", 32, "groupSize", 1536);
         GeneratedKernel k;
         try {
-            k = KernelJit.compile(m, s, Dialect.CUDA);
+            k = compileLayerStep();
         } catch (KernelCompilationException e) {
             Assumptions.assumeFalse(String.valueOf(e.getMessage()).contains("gridBarrier"),
                     "the JIT has no grid barrier yet: " + e.getMessage());
