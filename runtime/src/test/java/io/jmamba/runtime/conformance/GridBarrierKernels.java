@@ -52,6 +52,20 @@ public final class GridBarrierKernels {
         return (bk - round) * 5 + bi;
     }
 
+    /**
+     * Waits on the previous launch (programmatic dependent launch on CUDA), adds 1 to a[i], then reads the
+     * element of the next group after a grid barrier, then lets the next launch start: after k launches
+     * out[i] == a[i] == k.
+     */
+    public static void incrementAfterWait(KernelContext ctx, IntArray counter, IntArray a, IntArray out) {
+        ctx.gridDependencyWait();
+        int i = ctx.globalIdx;
+        a.set(i, a.get(i) + 1);
+        ctx.gridBarrier(counter);
+        ctx.launchDependents(); // every group is past the barrier, so all of them are resident: the next may start
+        out.set(i, a.get((i + ctx.localGroupSizeX) % ctx.globalGroupSizeX));
+    }
+
     /** A grid barrier behind ids in two dimensions: the group with all group ids 0 is the one that flips. */
     public static void exchange2d(KernelContext ctx, IntArray counter, IntArray a, IntArray out) {
         int width = ctx.globalGroupSizeX;
