@@ -1,13 +1,19 @@
 package io.jmamba.runtime.backend;
 
+import io.jmamba.runtime.api.DataTransferMode;
+import io.jmamba.runtime.api.ExecutionPlan;
+import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.IntArray;
 import io.jmamba.runtime.api.KernelContext;
+import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.api.WorkerGrid1D;
 import io.jmamba.runtime.conformance.GridBarrierKernels;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 import java.lang.reflect.Method;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +21,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -43,6 +50,12 @@ class GridBarrierTest {
                 tests.add(DynamicTest.dynamicTest("exchange through three grid barriers, twice" + on,
                         () -> exchangeTwice(d, GROUPS)));
                 tests.add(DynamicTest.dynamicTest("two-dimensional grid" + on, () -> exchange2d(d)));
+            }
+            int planGroups = refuses(d) ? 1 : GROUPS;
+            tests.add(DynamicTest.dynamicTest("in a task graph (CUDA graph where there is one), three executions" + on,
+                    () -> inAPlan(d, planGroups)));
+            if (d.backendName().equals("jvm")) {
+                tests.add(DynamicTest.dynamicTest("a failing work-item releases the others" + on, () -> failingItem(d)));
             }
             if (d.backendName().equals("opencl") && d.kind() == DeviceKind.GPU) {
                 tests.add(DynamicTest.dynamicTest("more groups than compute units refused" + on, () -> tooManyGroups(d)));
@@ -105,6 +118,49 @@ class GridBarrierTest {
                 assertEquals(((i + width * ly + lx) % n + 1) * 2, got[i], "out[" + i + "] on " + d.id());
             }
             assertEquals(Integer.MIN_VALUE, read(s, counter, 1)[0], "counter after one barrier");
+        }
+    }
+
+    /**
+     * Through ExecutionPlan with a grid scheduler, the way model code launches it; withCudaGraph records the first
+     * execution into a CUDA graph on CUDA (ignored elsewhere), so later executions replay the cooperative launch.
+     */
+    private static void inAPlan(ComputeDevice d, int groups) throws Exception {
+        int n = GROUP * groups;
+        IntArray counter = new IntArray(1);
+        IntArray a = new IntArray(n);
+        IntArray b = new IntArray(n);
+        IntArray out = new IntArray(n);
+        KernelContext ctx = new KernelContext();
+        TaskGraph g = new TaskGraph("s")
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, counter, a, b)
+                .task("exchange", GridBarrierKernels::exchange, ctx, counter, a, b, out, 77)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, out, counter);
+        GridScheduler grid = new GridScheduler("s.exchange", new WorkerGrid1D(n).setLocalWork(GROUP));
+        try (ExecutionPlan plan = new ExecutionPlan(g.snapshot()).withDevice(d).withGridScheduler(grid).withCudaGraph(true)) {
+            for (int execution = 1; execution <= 3; execution++) {
+                out.getSegment().fill((byte) 0);
+                plan.execute();
+                for (int i = 0; i < n; i++) {
+                    assertEquals(GridBarrierKernels.expected(i, GROUP, groups, 77), out.get(i), "out[" + i + "], execution " + execution);
+                }
+                assertEquals(execution % 2 == 1 ? Integer.MIN_VALUE : 0, counter.get(0), "counter after execution " + execution);
+            }
+        }
+    }
+
+    /** An item that throws before the barrier must not leave the rest waiting there (for the 120 s barrier timeout). */
+    private static void failingItem(ComputeDevice d) throws Exception {
+        int n = GROUP * GROUPS;
+        try (DeviceSession s = d.openSession()) {
+            CompiledKernel k = s.compile(new KernelRequest(exchange(), Map.of()));
+            DeviceBuffer counter = zeros(s, 1);
+            DeviceBuffer a = zeros(s, n - 1); // the last item's first write is out of bounds
+            DeviceBuffer b = zeros(s, n);
+            DeviceBuffer out = zeros(s, n);
+            RuntimeException e = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThrows(RuntimeException.class,
+                    () -> s.launch(k, new LaunchGrid(new long[]{n}, new long[]{GROUP}), new Object[]{null, counter, a, b, out, 1}, false)));
+            assertTrue(String.valueOf(e.getMessage()).contains("work-item (" + (n - 1) + ", 0, 0)"), String.valueOf(e.getMessage()));
         }
     }
 
