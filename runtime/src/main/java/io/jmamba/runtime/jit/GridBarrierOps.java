@@ -17,7 +17,10 @@ import java.util.List;
  * kernels only where they can promise that (CUDA: a cooperative launch after an occupancy check).
  *
  * <p>OpenCL 1.2 has no acquire loads, so the spin reads through {@code atomic_or(p, 0)} (an atomic read
- * that cannot be served from a stale cache) and the fences are {@code mem_fence(CLK_GLOBAL_MEM_FENCE)}.
+ * that cannot be served from a stale cache) and the fences are {@code mem_fence(CLK_GLOBAL_MEM_FENCE)}, which
+ * the specification only defines within a work-item; so NVIDIA's compiler (which defines
+ * {@code __NV_CL_C_VERSION} and takes inline PTX) also gets PTX {@code membar.gl}, the device-wide fence that
+ * CUDA's {@code __threadfence()} is, and that a reader on another multiprocessor needs.
  */
 final class GridBarrierOps {
     /** IR intrinsic of gridBarrier; its one argument is the counter array. */
@@ -53,10 +56,16 @@ final class GridBarrierOps {
                                 ? 0x80000000u - (groups - 1u) : 1u;
                         volatile __global uint* c = (volatile __global uint*)counter;
                         mem_fence(CLK_GLOBAL_MEM_FENCE);
+                #ifdef __NV_CL_C_VERSION
+                        asm volatile("membar.gl;");
+                #endif
                         uint arrived = atomic_add(c, add);
                         while (((arrived ^ atomic_or(c, 0u)) & 0x80000000u) == 0u) {
                         }
                         mem_fence(CLK_GLOBAL_MEM_FENCE);
+                #ifdef __NV_CL_C_VERSION
+                        asm volatile("membar.gl;");
+                #endif
                     }
                     barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
                 }""");

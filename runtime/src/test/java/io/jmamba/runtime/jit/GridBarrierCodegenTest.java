@@ -63,6 +63,8 @@ class GridBarrierCodegenTest {
                 "atomic_add(c, add)", "atomic_or(c, 0u)", "0x80000000u - (groups - 1u) : 1u"}) {
             assertTrue(helper.contains(part), "helper lacks " + part + ":\n" + helper);
         }
+        assertEquals(2, count(helper, "#ifdef __NV_CL_C_VERSION\n        asm volatile(\"membar.gl;\");\n#endif"),
+                "NVIDIA's OpenCL gets the device-wide fence on both sides of the arrival:\n" + helper);
     }
 
     @Test
