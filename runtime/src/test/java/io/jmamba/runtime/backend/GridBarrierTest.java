@@ -56,6 +56,8 @@ class GridBarrierTest {
                     () -> inAPlan(d, planGroups)));
             if (d.backendName().equals("jvm")) {
                 tests.add(DynamicTest.dynamicTest("a failing work-item releases the others" + on, () -> failingItem(d)));
+                tests.add(DynamicTest.dynamicTest("more work-items than virtual threads allowed refused" + on,
+                        () -> tooManyJvmItems(d)));
             }
             if (d.backendName().equals("opencl") && d.kind() == DeviceKind.GPU) {
                 tests.add(DynamicTest.dynamicTest("more groups than compute units refused" + on, () -> tooManyGroups(d)));
@@ -161,6 +163,20 @@ class GridBarrierTest {
             RuntimeException e = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThrows(RuntimeException.class,
                     () -> s.launch(k, new LaunchGrid(new long[]{n}, new long[]{GROUP}), new Object[]{null, counter, a, b, out, 1}, false)));
             assertTrue(String.valueOf(e.getMessage()).contains("work-item (" + (n - 1) + ", 0, 0)"), String.valueOf(e.getMessage()));
+        }
+    }
+
+    private static void tooManyJvmItems(ComputeDevice d) throws Exception {
+        int n = 1024 * 65; // one group more than 65536 work-items
+        try (DeviceSession s = d.openSession()) {
+            CompiledKernel k = s.compile(new KernelRequest(exchange(), Map.of()));
+            DeviceBuffer buf = zeros(s, n);
+            DeviceBuffer counter = zeros(s, 1);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.launch(k,
+                    new LaunchGrid(new long[]{n}, new long[]{1024}), new Object[]{null, counter, buf, buf, buf, 1}, false));
+            assertTrue(e.getMessage().contains("GridBarrierKernels.exchange") && e.getMessage().contains(n + " work-items")
+                    && e.getMessage().contains("65536"), e.getMessage());
+            assertEquals(0, read(s, counter, 1)[0], "nothing ran");
         }
     }
 
