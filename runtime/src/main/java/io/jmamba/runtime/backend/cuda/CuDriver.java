@@ -88,8 +88,10 @@ final class CuDriver {
     private static final MethodHandle LAUNCH_COOPERATIVE_KERNEL = LIB.find("cuLaunchCooperativeKernel").map(s ->
             java.lang.foreign.Linker.nativeLinker().downcallHandle(s, fd(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT,
                     JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS))).orElse(null);
-    private static final MethodHandle OCCUPANCY_MAX_ACTIVE_BLOCKS = fn(fd(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG),
-            "cuOccupancyMaxActiveBlocksPerMultiprocessor");
+    /** cuOccupancyMaxActiveBlocksPerMultiprocessor (CUDA 6.5+); looked up softly, so that its absence only fails grid barriers. */
+    private static final MethodHandle OCCUPANCY_MAX_ACTIVE_BLOCKS = LIB.find("cuOccupancyMaxActiveBlocksPerMultiprocessor").map(s ->
+            java.lang.foreign.Linker.nativeLinker().downcallHandle(s, fd(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG)))
+            .orElse(null);
     private static final MethodHandle STREAM_CREATE = fn(fd(JAVA_INT, ADDRESS, JAVA_INT), "cuStreamCreate");
     private static final MethodHandle STREAM_DESTROY = fn(fd(JAVA_INT, ADDRESS), "cuStreamDestroy_v2");
     private static final MethodHandle STREAM_SYNCHRONIZE = fn(fd(JAVA_INT, ADDRESS), "cuStreamSynchronize");
@@ -410,6 +412,10 @@ final class CuDriver {
      * (with {@code dynamicSharedBytes} of dynamic shared memory) one multiprocessor holds at once.
      */
     static int occupancyMaxActiveBlocksPerMultiprocessor(MemorySegment f, int blockSize, long dynamicSharedBytes) {
+        if (OCCUPANCY_MAX_ACTIVE_BLOCKS == null) {
+            throw new UnsupportedOperationException("libcuda has no cuOccupancyMaxActiveBlocksPerMultiprocessor (driver too old "
+                    + "for KernelContext.gridBarrier's co-residency check)");
+        }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(JAVA_INT);
             check("cuOccupancyMaxActiveBlocksPerMultiprocessor(block " + blockSize + ")",
