@@ -309,7 +309,9 @@ public final class CudaSession implements GraphCaptureSession {
             if (rc != CuDriver.CUDA_SUCCESS) {
                 throw new CudaException("cooperative launch (KernelContext.gridBarrier) of " + g.entryName() + ", grid "
                         + c.gridX() + "x" + c.gridY() + "x" + c.gridZ() + ", block " + c.blockX() + "x" + c.blockY() + "x"
-                        + c.blockZ(), rc, CuDriver.errorName(rc));
+                        + c.blockZ() + (programmatic ? "; it was first tried with programmatic stream serialization too"
+                        + (capturing ? " while capturing a CUDA graph, which a refused launch may have invalidated" : "")
+                        + " (-Djmamba.cuda.pdl=false launches without it)" : ""), rc, CuDriver.errorName(rc));
             }
         } else if (programmatic) {
             rc = CuDriver.launchKernelEx(launchAttributes.programmatic(c, 0, stream), k.function(), params);
