@@ -305,11 +305,12 @@ public final class CudaSession implements GraphCaptureSession {
         int rc;
         if (g.usesGridBarrier()) {
             CooperativeLaunch.checkCoResident(k, c, device);
+            boolean triedPair = programmatic && cooperativeWithPdl && CuDriver.hasLaunchKernelEx();
             rc = launchCooperative(k, c, params, programmatic);
             if (rc != CuDriver.CUDA_SUCCESS) {
                 throw new CudaException("cooperative launch (KernelContext.gridBarrier) of " + g.entryName() + ", grid "
                         + c.gridX() + "x" + c.gridY() + "x" + c.gridZ() + ", block " + c.blockX() + "x" + c.blockY() + "x"
-                        + c.blockZ() + (programmatic ? "; it was first tried with programmatic stream serialization too"
+                        + c.blockZ() + (triedPair ? "; it was first tried with programmatic stream serialization too"
                         + (capturing ? " while capturing a CUDA graph, which a refused launch may have invalidated" : "")
                         + " (-Djmamba.cuda.pdl=false launches without it)" : ""), rc, CuDriver.errorName(rc));
             }
