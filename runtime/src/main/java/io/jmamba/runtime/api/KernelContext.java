@@ -279,7 +279,7 @@ public class KernelContext {
      * called {@link #launchDependents()} in every work-group, or finished), so the code before this call may
      * only read memory that the previous launch does not write (weights, say) and must not write anything.
      * Every work-item must call it before it touches data of an earlier launch. The CUDA backend launches
-     * such kernels plainly unless {@code -Djmamba.cuda.pdl=true} (opt-in), and on older GPUs or drivers; then, and on
+     * such kernels plainly with {@code -Djmamba.cuda.pdl=false}, and on older GPUs or drivers; then, and on
      * OpenCL and the JVM, where launches on a queue run one after the other, it does nothing.
      */
     public void gridDependencyWait() {

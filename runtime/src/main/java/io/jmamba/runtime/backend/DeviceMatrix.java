@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The devices a portability check or a cross-backend test runs on: the JVM first (the reference), then
@@ -37,6 +38,14 @@ public final class DeviceMatrix {
             }
         }
         return out;
+    }
+
+    /**
+     * The JVM device, the reference that compiled results are compared with, whether or not
+     * {@code JMAMBA_BACKENDS} lists it (the same instance as in {@link #devices()} when it does).
+     */
+    public static Optional<ComputeDevice> reference() {
+        return Devices.backend("jvm").flatMap(b -> b.devices().stream().findFirst());
     }
 
     /** The compiled (non-JVM) devices of {@link #devices()}. */

@@ -42,8 +42,7 @@ public final class FuzzMain {
             return;
         }
         List<ComputeDevice> devices = DeviceMatrix.devices();
-        ComputeDevice jvm = devices.stream().filter(d -> d.backendName().equals("jvm")).findFirst()
-                .orElseThrow(() -> new IllegalStateException("no JVM backend, the reference"));
+        ComputeDevice jvm = DeviceMatrix.reference().orElseThrow(() -> new IllegalStateException("no JVM backend, the reference"));
         int failures = 0;
         int programs = 0;
         for (FuzzBatch b : s.batches()) {

@@ -44,7 +44,7 @@ class CudaPdlGpuTest {
             expect = next;
         }
         String before = System.getProperty(CudaSession.PDL_PROPERTY);
-        System.setProperty(CudaSession.PDL_PROPERTY, "true"); // opt-in: this test is what it is waiting for
+        System.setProperty(CudaSession.PDL_PROPERTY, "true"); // the default, set in case the run opted out
         try (CudaSession s = d.openCudaSession()) {
             boolean capable = d.computeCapabilityMajor() >= 9 && d.driverVersion() >= CudaSession.PDL_MIN_DRIVER;
             assertEquals(capable && CuDriver.hasLaunchKernelEx(), s.programmaticLaunches(),
