@@ -29,8 +29,8 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 /**
  * {@code -Djmamba.decode.headArgmax=true}: the greedy batch-1 fused decode step's lm_head GEMV writes the argmax
  * partials itself ({@link io.jmamba.kernels.nn.GemvArgmax}); {@code =norm}: the final norm folded in as well. The graph has its two head tasks instead of the GEMV and
- * the two argmax stages, and on every device each greedy id is the top of the logits that the plain step (property
- * unset) computes for the same tokens, within the logits' fp32 tolerance (the two GEMVs sum in different orders).
+ * the two argmax stages, and on every device each greedy id is the top of the logits that the plain step (the logits
+ * output, which no head fusion touches) computes for the same tokens, within the logits' fp32 tolerance (the two GEMVs sum in different orders).
  */
 class HeadArgmaxDecodeTest {
     private static final String PROPERTY = "jmamba.decode.headArgmax";
@@ -41,7 +41,7 @@ class HeadArgmaxDecodeTest {
         List<String> on = withProperty(() -> taskIds(w, 1));
         assertTrue(on.contains("lm_head_gemvam") && on.contains("lm_head_argmax"), on.toString());
         assertTrue(on.stream().noneMatch(id -> id.startsWith("next") || id.equals("lm_head_gemvp")), on.toString());
-        List<String> off = taskIds(w, 1);
+        List<String> off = withProperty("false", () -> taskIds(w, 1));
         assertTrue(off.contains("lm_head_gemvp") && off.contains("next_argmax"), off.toString());
         assertEquals(off.size() - 1, on.size(), "one launch fewer: " + off + " vs " + on);
         Golden golden = Golden.load("mamba2-tiny");
@@ -53,6 +53,8 @@ class HeadArgmaxDecodeTest {
         assertTrue(norm.contains("lm_head_normgemvam") && norm.contains("lm_head_argmax"), norm.toString());
         assertTrue(norm.stream().noneMatch(id -> id.startsWith("norm_f") || id.startsWith("next")), norm.toString());
         assertEquals(off.size() - 2, norm.size(), "two launches fewer: " + off + " vs " + norm);
+        // unset: the norm form, the default since session 5
+        assertEquals(norm, withoutProperty(() -> taskIds(w, 1)));
         // batch 2 keeps the plain head
         List<String> two = withProperty(() -> taskIds(w, 2));
         assertTrue(two.contains("next_argmax") && !two.contains("lm_head_gemvam"), two.toString());
@@ -112,9 +114,18 @@ class HeadArgmaxDecodeTest {
         return withProperty("true", body);
     }
 
+    private static <T> T withoutProperty(Callable<T> body) throws Exception {
+        return withProperty(null, body);
+    }
+
+    /** Runs {@code body} with the property set to {@code mode} (cleared where {@code mode} is null), then restores it. */
     private static <T> T withProperty(String mode, Callable<T> body) throws Exception {
         String old = System.getProperty(PROPERTY);
-        System.setProperty(PROPERTY, mode);
+        if (mode == null) {
+            System.clearProperty(PROPERTY);
+        } else {
+            System.setProperty(PROPERTY, mode);
+        }
         try {
             return body.call();
         } finally {
