@@ -63,22 +63,52 @@ public final class PersistentDecode {
 
     /**
      * Whether {@code device} runs {@link PersistentDecodeKernels#layerStep}'s grid barriers: CUDA (a cooperative
-     * launch keeps every work-group resident). OpenCL gives no such guarantee (PoCL runs work-groups one after
-     * another), nor does the JVM backend.
+     * launch), an OpenCL GPU (one work-group per compute unit) and the JVM backend (every work-item on its own
+     * thread); not an OpenCL CPU device (PoCL runs a few work-groups at a time).
      */
     public static boolean gridBarrierSupported(ComputeDevice device) {
-        return device instanceof io.jmamba.runtime.backend.cuda.CudaDevice;
+        return layerGroupLimit(device) > 0;
     }
 
     /**
-     * Work-groups of a {@link Form#LAYER} launch on {@code device}: {@link PersistentDecodeKernels#GROUPS_PER_CU} per
-     * compute unit (what the kernel's launch bounds leave room for), no more than the largest phase has units.
-     * {@code -Djmamba.decode.persistentGroupsPerCu} lowers the per-unit count (if a device fits fewer).
+     * The form a model's decode step should take on {@code device}: one launch per layer where the grid barrier is a
+     * GPU's (CUDA, an OpenCL GPU); three launches elsewhere (the JVM backend would run a thread per work-item, tens of
+     * thousands per layer at the 130M shapes).
+     */
+    public static Form formFor(ComputeDevice device) {
+        return !device.backendName().equals("jvm") && gridBarrierSupported(device) ? Form.LAYER : Form.PHASES;
+    }
+
+    /**
+     * The most work-groups a {@link Form#LAYER} launch may have on {@code device} (0: no grid barrier there): on CUDA
+     * {@link PersistentDecodeKernels#GROUPS_PER_CU} per multiprocessor (what the kernel's launch bounds leave room for;
+     * {@code -Djmamba.decode.persistentGroupsPerCu} lowers it), on an OpenCL GPU one per compute unit (all that
+     * OpenCL promises is resident), on the JVM 65,536 work-items (its backend's limit).
+     */
+    public static int layerGroupLimit(ComputeDevice device) {
+        if (device instanceof io.jmamba.runtime.backend.cuda.CudaDevice) {
+            int perCu = Math.min(PersistentDecodeKernels.GROUPS_PER_CU, Math.max(1, GROUPS_PER_CU_OVERRIDE));
+            return Math.max(1, device.computeUnits()) * perCu;
+        }
+        if (device.backendName().equals("jvm")) {
+            return (1 << 16) / PersistentDecodeKernels.GROUP;
+        }
+        if (device.backendName().equals("opencl") && device.kind() == io.jmamba.runtime.backend.DeviceKind.GPU) {
+            return Math.max(1, device.computeUnits());
+        }
+        return 0;
+    }
+
+    /**
+     * Work-groups of a {@link Form#LAYER} launch on {@code device}: {@link #layerGroupLimit}, no more than the largest
+     * phase has units (more would idle throughout).
      */
     public static int layerGroups(ComputeDevice device, Mamba2Decode.Shape s, int dModel) {
-        int perCu = Math.min(PersistentDecodeKernels.GROUPS_PER_CU, Math.max(1, GROUPS_PER_CU_OVERRIDE));
-        long resident = (long) Math.max(1, device.computeUnits()) * perCu;
-        return (int) Math.max(1, Math.min(resident, maxUnits(s, dModel)));
+        int limit = layerGroupLimit(device);
+        if (limit <= 0) {
+            throw new IllegalArgumentException(device.id() + " runs no grid barrier: the persistent layer takes Form.PHASES there");
+        }
+        return (int) Math.max(1, Math.min(limit, maxUnits(s, dModel)));
     }
 
     static final int GROUPS_PER_CU_OVERRIDE = Integer.getInteger("jmamba.decode.persistentGroupsPerCu",

@@ -2,14 +2,12 @@ package io.jmamba.kernels.fused;
 
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
-import io.jmamba.runtime.api.KernelCompilationException;
 import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.backend.ComputeDevice;
 import io.jmamba.runtime.backend.DeviceMatrix;
 import io.jmamba.runtime.jit.Dialect;
 import io.jmamba.runtime.jit.GeneratedKernel;
 import io.jmamba.runtime.jit.KernelJit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -211,22 +209,26 @@ class PersistentDecodeTest {
     }
 
     /**
-     * layerStep compiles for CUDA with launch bounds (128 items, 4 groups per SM) and fits the static shared memory;
-     * skipped with the reason while the JIT has no grid barrier (it lands with the gridsync work).
+     * layerStep compiles for CUDA with launch bounds (128 items, 4 groups per SM), its grid barriers and the PDL wait,
+     * and four work-groups' shared memory fit an SM; it compiles for OpenCL too (an OpenCL GPU runs it).
      */
     @Test
-    void layerStepCompilesForCuda() {
-        GeneratedKernel k;
-        try {
-            k = compileLayerStep();
-        } catch (KernelCompilationException e) {
-            Assumptions.assumeFalse(String.valueOf(e.getMessage()).contains("gridBarrier"),
-                    "the JIT has no grid barrier yet: " + e.getMessage());
-            throw e;
-        }
-        assertTrue(k.source().contains("__launch_bounds__(128, 4)"), "launch bounds expected");
+    void layerStepCompilesForCudaAndOpenCl() {
+        GeneratedKernel k = compileLayerStep();
+        String src = k.source();
+        assertTrue(src.contains("__launch_bounds__(128, 4)"), "launch bounds expected");
+        assertTrue(k.usesGridBarrier() && k.usesGridDependency(), "a cooperative launch with the PDL wait");
+        String body = src.substring(src.indexOf("__global__"));
+        assertEquals(2, body.split("jm_grid_barrier\\(", -1).length - 1, "two grid barriers in the entry:\n" + body);
         assertTrue(k.localMemoryBytes() <= 48 * 1024, "shared memory " + k.localMemoryBytes());
         assertTrue(k.localMemoryBytes() * PersistentDecodeKernels.GROUPS_PER_CU <= 227 * 1024,
                 "four work-groups' shared memory on one SM: " + k.localMemoryBytes());
+        // B's and C's inputs are loaded before the first barrier, C's activations after the second
+        int first = body.indexOf("jm_grid_barrier(");
+        assertTrue(body.indexOf("ssmInputs(") < first && body.indexOf("outProjInputs(") < first, body);
+        Method m = find("layerStep");
+        GeneratedKernel cl = KernelJit.compile(m, spec(m, "dModel", 768, "dInner", 1536, "dstate", 128, "width", 4, "lanes", 32,
+                "groupSize", 1536), Dialect.OPENCL);
+        assertTrue(cl.usesGridBarrier() && cl.source().contains("jm_grid_barrier("), "OpenCL grid barrier");
     }
 }

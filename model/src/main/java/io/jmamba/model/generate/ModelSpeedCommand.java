@@ -203,8 +203,10 @@ public final class ModelSpeedCommand {
                 : "";
         // which form -Djmamba.decode.persistent=true takes here (batch 1-2, bf16 weights): one launch or three per layer
         String persistent = "true".equals(System.getProperty("jmamba.decode.persistent"))
-                ? ", persistent decode " + (io.jmamba.kernels.fused.PersistentDecode.gridBarrierSupported(device)
-                ? "one launch per layer (grid barriers, " + device.computeUnits() + " compute units)"
+                ? ", persistent decode " + (io.jmamba.kernels.fused.PersistentDecode.formFor(device)
+                == io.jmamba.kernels.fused.PersistentDecode.Form.LAYER
+                ? "one launch per layer (grid barriers, at most " + io.jmamba.kernels.fused.PersistentDecode.layerGroupLimit(device)
+                + " work-groups)"
                 : "three phase launches per layer (no grid barrier on " + device.id() + ")")
                 : "";
         out.printf(Locale.ROOT, "switches: %s%s%s%n", set.isEmpty() ? "none" : String.join(" ", set), pdl, persistent);

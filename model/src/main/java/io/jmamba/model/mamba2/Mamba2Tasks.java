@@ -125,9 +125,9 @@ public final class Mamba2Tasks implements MixerTasks {
     }
 
     /**
-     * The layer's decode step as {@link PersistentDecode}'s phases: one launch with grid barriers where {@code device}
-     * runs them ({@link PersistentDecode#gridBarrierSupported}; {@code counter} is their int), otherwise (or with no
-     * device) the same phases as three launches. Same contract as {@link #addFusedStep}; needs {@link #persistentFits}.
+     * The layer's decode step as {@link PersistentDecode}'s phases: one launch with grid barriers on a GPU that runs
+     * them ({@link PersistentDecode#formFor}; {@code counter} is their int), otherwise (or with no device) the same
+     * phases as three launches. Same contract as {@link #addFusedStep}; needs {@link #persistentFits}.
      */
     public void addPersistentStep(TaskGraph g, GridScheduler grids, String p, LayerIo io, FloatArray residualIn,
                                   FloatArray residualOut, ComputeDevice device, IntArray counter) {
@@ -139,7 +139,7 @@ public final class Mamba2Tasks implements MixerTasks {
         PersistentDecode.Layer layer = new PersistentDecode.Layer(io.out(), residualIn, residualOut, w.norm(),
                 linears.fusedW(w.inProj()), w.inProjBias(), zxbcdt, io.convState(), w.convWeight(), w.convBias(), io.ssmState(),
                 w.a(), w.d(), w.dtBias(), y, w.gateNorm(), linears.fusedW(w.outProj()), w.outProjBias(), io.out());
-        boolean oneLaunch = device != null && PersistentDecode.gridBarrierSupported(device);
+        boolean oneLaunch = device != null && PersistentDecode.formFor(device) == PersistentDecode.Form.LAYER;
         PersistentDecode.addTo(g, grids, p + "persist", shape, c.dModel(), layer, c.dInner() / c.nGroups(), c.normEps(),
                 oneLaunch ? PersistentDecode.Form.LAYER : PersistentDecode.Form.PHASES,
                 oneLaunch ? PersistentDecode.layerGroups(device, shape, c.dModel()) : 1, counter);

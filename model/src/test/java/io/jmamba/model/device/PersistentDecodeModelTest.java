@@ -10,12 +10,10 @@ import io.jmamba.model.weights.ModelWeights;
 import io.jmamba.model.weights.RandomWeights;
 import io.jmamba.model.weights.WeightLoader;
 import io.jmamba.runtime.api.GridScheduler;
-import io.jmamba.runtime.api.KernelCompilationException;
 import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.backend.ComputeDevice;
 import io.jmamba.runtime.backend.DeviceMatrix;
 import io.jmamba.runtime.graph.GraphAction;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -76,9 +74,6 @@ class PersistentDecodeModelTest {
     }
 
     private static void check(ModelWeights w, ComputeDevice d, int batch, int steps) throws Exception {
-        if (PersistentDecode.gridBarrierSupported(d)) {
-            assumeGridBarrierCompiles();
-        }
         int vocab = w.config().vocabSize();
         int[][] prompt = new int[batch][5];
         for (int b = 0; b < batch; b++) {
@@ -103,7 +98,7 @@ class PersistentDecodeModelTest {
                 }
             }
             // the steps above did run the persistent layers (one launch each where the device has grid barriers)
-            String form = PersistentDecode.gridBarrierSupported(d) ? "l0_persist_layer" : "l0_persist_pb";
+            String form = PersistentDecode.formFor(d) == PersistentDecode.Form.LAYER ? "l0_persist_layer" : "l0_persist_pb";
             assertTrue(persistent.forwardTaskIds().contains(form), persistent.forwardTaskIds().toString());
             assertTrue(plain.forwardTaskIds().stream().noneMatch(id -> id.contains("persist")), plain.forwardTaskIds().toString());
             // greedy steps: another plan, the same layers (compiled devices: a JVM plan costs seconds)
@@ -114,22 +109,6 @@ class PersistentDecodeModelTest {
                 assertArrayEquals(want, got, "greedy step " + step);
                 System.arraycopy(got, 0, token, 0, batch);
             }
-        }
-    }
-
-    /** Until the JIT has grid barriers (the gridsync work), the one-launch form cannot compile: skip, saying so. */
-    private static void assumeGridBarrierCompiles() {
-        java.lang.reflect.Method m = java.util.Arrays.stream(io.jmamba.kernels.fused.PersistentDecodeKernels.class.getMethods())
-                .filter(x -> x.getName().equals("layerStep")).findFirst().orElseThrow();
-        List<String> names = java.util.Arrays.stream(m.getParameters()).map(java.lang.reflect.Parameter::getName).toList();
-        java.util.Map<Integer, Object> spec = java.util.Map.of(names.indexOf("dModel"), 64, names.indexOf("dInner"), 128,
-                names.indexOf("dstate"), 16, names.indexOf("width"), 4, names.indexOf("lanes"), 16, names.indexOf("groupSize"), 64);
-        try {
-            io.jmamba.runtime.jit.KernelJit.compile(m, spec, io.jmamba.runtime.jit.Dialect.CUDA);
-        } catch (KernelCompilationException e) {
-            Assumptions.assumeFalse(String.valueOf(e.getMessage()).contains("gridBarrier"),
-                    "the JIT has no grid barrier yet: " + e.getMessage());
-            throw e;
         }
     }
 

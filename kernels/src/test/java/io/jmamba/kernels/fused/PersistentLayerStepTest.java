@@ -1,0 +1,118 @@
+package io.jmamba.kernels.fused;
+
+import io.jmamba.runtime.api.DataTransferMode;
+import io.jmamba.runtime.api.ExecutionPlan;
+import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.IntArray;
+import io.jmamba.runtime.api.NativeArray;
+import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.backend.ComputeDevice;
+import io.jmamba.runtime.backend.DeviceMatrix;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+
+/**
+ * {@link PersistentDecodeKernels#layerStep} (one launch, grid barriers) on every device that runs grid barriers (the
+ * JVM backend here; CUDA and OpenCL GPUs on a GPU machine) against the same phases as three launches on that device:
+ * bit for bit, for three steps in a row through one plan (the barrier counter reused launch after launch, the states
+ * carried), on the largest grid the device takes and on 3 work-groups walking every phase's units. A CPU OpenCL
+ * device (PoCL) refuses the launch, and the model takes three launches there.
+ */
+class PersistentLayerStepTest {
+    private static final int STEPS = 3;
+
+    @TestFactory
+    List<DynamicTest> layerStepMatchesThePhaseLaunches() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (ComputeDevice d : DeviceMatrix.devices()) {
+            if (!PersistentDecode.gridBarrierSupported(d)) {
+                continue;
+            }
+            List<PersistentLayerCase> cases = new ArrayList<>(List.of(PersistentDecodeTest.odd(), PersistentDecodeTest.narrow()));
+            if (!d.backendName().equals("jvm")) {
+                cases.add(PersistentDecodeTest.m130());
+            }
+            for (PersistentLayerCase c : cases) {
+                int resident = PersistentDecode.layerGroups(d, c.s, c.dModel);
+                for (int groups : new int[] {resident, 3}) {
+                    tests.add(dynamicTest(c + ", " + groups + " work-groups on " + d.id(), () -> {
+                        PersistentLayerCase want = c.copy();
+                        PersistentLayerCase got = c.copy();
+                        IntArray counter = new IntArray(1);
+                        run(d, want, PersistentDecode.Form.PHASES, 1, counter);
+                        run(d, got, PersistentDecode.Form.LAYER, groups, counter);
+                        PersistentLayerCase.assertSameBits(c + " " + groups + " groups on " + d.id() + " after " + STEPS + " steps",
+                                want, got);
+                        // 2 barriers x 3 launches: the self-resetting counter is back at 0
+                        assertEquals(0, counter.get(0), "barrier counter after an even number of barriers");
+                    }));
+                }
+            }
+        }
+        return tests;
+    }
+
+    /** The grid rules: PoCL has no grid barrier (three launches), the JVM has (but the model keeps three launches there). */
+    @Test
+    void formsFollowTheDevices() {
+        for (ComputeDevice d : DeviceMatrix.devices()) {
+            PersistentLayerCase c = PersistentDecodeTest.m130();
+            switch (d.backendName()) {
+                case "jvm" -> {
+                    assertEquals(512, PersistentDecode.layerGroupLimit(d), d.id());
+                    assertEquals(419, PersistentDecode.layerGroups(d, c.s, c.dModel), d.id());
+                    assertEquals(PersistentDecode.Form.PHASES, PersistentDecode.formFor(d), d.id());
+                }
+                case "cuda" -> {
+                    assertEquals(d.computeUnits() * PersistentDecodeKernels.GROUPS_PER_CU, PersistentDecode.layerGroupLimit(d));
+                    assertEquals(PersistentDecode.Form.LAYER, PersistentDecode.formFor(d), d.id());
+                }
+                default -> {
+                    if (d.kind() != io.jmamba.runtime.backend.DeviceKind.GPU) {
+                        assertFalse(PersistentDecode.gridBarrierSupported(d), d.id());
+                        assertEquals(PersistentDecode.Form.PHASES, PersistentDecode.formFor(d), d.id());
+                        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                                () -> PersistentDecode.layerGroups(d, c.s, c.dModel));
+                        assertTrue(e.getMessage().contains(d.id()), e.getMessage());
+                    } else {
+                        assertEquals(d.computeUnits(), PersistentDecode.layerGroupLimit(d), d.id());
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@link #STEPS} executions of one plan: the inputs go in once, the states stay on the device between steps. */
+    private static void run(ComputeDevice d, PersistentLayerCase c, PersistentDecode.Form form, int groups, IntArray counter) {
+        TaskGraph g = new TaskGraph("persist_" + form.name().toLowerCase(java.util.Locale.ROOT));
+        List<Object> in = new ArrayList<>();
+        for (NativeArray a : c.inputs()) {
+            if (a != null) {
+                in.add(a);
+            }
+        }
+        in.add(counter);
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, in.toArray());
+        GridScheduler grids = new GridScheduler();
+        PersistentDecode.addTo(g, grids, "l", c.s, c.dModel, c.layer(), c.groupSize, c.eps, form, groups, counter);
+        List<Object> out = new ArrayList<>(c.outputs());
+        out.add(counter);
+        g.transferToHost(DataTransferMode.EVERY_EXECUTION, out.toArray());
+        try (ExecutionPlan plan = new ExecutionPlan(g.snapshot())) {
+            plan.withDevice(d).withGridScheduler(grids);
+            for (int step = 0; step < STEPS; step++) {
+                plan.execute();
+            }
+        }
+    }
+}
