@@ -24,9 +24,9 @@ import io.jmamba.runtime.api.Specialize;
  *       {@link FusedGemvStagedKernels#preGatedGemvBf16}'s arithmetic, a unit = one (row, {@link #WARPS} outputs).</li>
  * </ul>
  * Every phase walks its units grid-stride over the work-groups, so any grid works; every work-group runs the same
- * number of iterations (a unit past the last computes on a clamped unit and stores nothing), so every barrier is
- * reached by every work-item of the grid, and none sits in a branch (PoCL miscompiled barriers inside a uniform
- * {@code if}: see GatedNormShiftGuardTest). Each phase's loads that do not depend on the phase before (weights,
+ * number of iterations (a unit past the last skips its loads, products and stores but not its barriers and warp
+ * reductions), so every barrier is reached by every work-item of the grid, and none sits in a branch (PoCL
+ * miscompiled barriers inside a uniform {@code if}: see GatedNormShiftGuardTest). Each phase's loads that do not depend on the phase before (weights,
  * states) are split out ({@code ...Inputs}) and issued before the wait on it: before the grid barrier in
  * {@link #layerStep}, before {@link KernelContext#gridDependencyWait()} in the phase kernels. Work-groups of
  * {@link #GROUP}; the results agree bit for bit with the three fused kernels (same per-output arithmetic, same
@@ -146,10 +146,11 @@ public final class PersistentDecodeKernels {
                 heads, headdim, groups, dstate, width, lanes, ssmFlags);
         outProjInputs(outW, convState, wvC, shifted, lid, ctx.groupIdx, outProjUnits(rows, dModel), outProjBlocks(dModel),
                 dInner / 2, dModel, convDim, width);
-        normWeights(gateW, gw, lane, dInner);
         ctx.gridBarrier(counter);
         ssm(ctx, bc, sv, wx, sx, wb, sb, par, zxbcdt, convState, convW, convBias, ssmState, a, dSkip, dtBias, g, rows, heads,
                 headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags);
+        // the gate norm's weight (6 KB, the same for every work-group) only now: B's registers are free again
+        normWeights(gateW, gw, lane, dInner);
         ctx.gridBarrier(counter);
         // the next layer's launch may start its weight loads now
         ctx.launchDependents();
@@ -284,7 +285,7 @@ public final class PersistentDecodeKernels {
             long base = (long) row * in;
             boolean writer = live && (gemvFlags & WRITE_RESIDUAL) != 0 && blk == 0;
             float ss = 0f;
-            for (int q = lid; 4 * q < in; q += GROUP) {
+            for (int q = lid; live && 4 * q < in; q += GROUP) {
                 hidden.get4(base + 4 * q, t, 0);
                 if (hasResidual) {
                     residualIn.get4(base + 4 * q, r, 0);
@@ -316,7 +317,7 @@ public final class PersistentDecodeKernels {
             float a1 = 0f;
             for (int j = 0; j < CHUNKS; j++) {
                 int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
-                if (kp + 4 <= inP) {
+                if (live && kp + 4 <= inP) {
                     int k = lane + KernelContext.WARP_SIZE * j;
                     for (int e = 0; e < 4; e++) {
                         float xa = xs[(2 * e) * STRIDE + k] * scale * nw[8 * j + 2 * e];
@@ -477,7 +478,7 @@ public final class PersistentDecodeKernels {
             // B and C of the head's group: the first BC_SLOTS per item from the registers, any further ones as they come
             for (int s = 0; s < BC_SLOTS; s++) {
                 int j = lid + GROUP * s;
-                if (j < 2 * dstate) {
+                if (live && j < 2 * dstate) {
                     int cb = bcChannel(j, dInner, gn, gi, dstate);
                     float accB = par[P_BIAS_BC + s];
                     for (int k = 0; k < stateLen; k++) {
@@ -487,7 +488,7 @@ public final class PersistentDecodeKernels {
                     bc[j] = Activations.silu(accB);
                 }
             }
-            for (int j = lid + GROUP * BC_SLOTS; j < 2 * dstate; j += GROUP) {
+            for (int j = lid + GROUP * BC_SLOTS; live && j < 2 * dstate; j += GROUP) {
                 int c = bcChannel(j, dInner, gn, gi, dstate);
                 bc[j] = Mamba2DecodeKernels.conv(zxbcdt, convState, convW, convBias, zRow + dInner + c,
                         ((long) bi * convDim + c) * stateLen, c, width, flags);
@@ -604,7 +605,7 @@ public final class PersistentDecodeKernels {
             for (int q = 0; q < MAX_NORM_GROUPS; q++) {
                 ssg[q] = 0f;
             }
-            for (int q = lid; 4 * q < in; q += GROUP) {
+            for (int q = lid; live && 4 * q < in; q += GROUP) {
                 g.get4(gb + 4 * q, t, 0);
                 int k = q / 2;
                 int e0 = 4 * (q % 2);
@@ -652,7 +653,7 @@ public final class PersistentDecodeKernels {
             float acc = 0f;
             for (int j = 0; j < CHUNKS; j++) {
                 int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
-                if (kp + 4 <= inP) {
+                if (live && kp + 4 <= inP) {
                     int k = lane + KernelContext.WARP_SIZE * j;
                     int gk = 8 * k / groupSize;
                     float scale = sc[0];
