@@ -10,6 +10,8 @@ import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.api.WorkerGrid1D;
 import io.jmamba.runtime.backend.ComputeDevice;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -148,13 +150,21 @@ public final class PersistentDecode {
         int rows = s.batch();
         int dInner = s.dInner();
         int lanes = Mamba2DecodeKernels.lanes(s.dstate(), rows);
-        int ssmFlags = (l.convBias() != null ? Mamba2DecodeKernels.CONV_BIAS : 0) | (l.d() != null ? Mamba2DecodeKernels.HAS_D : 0)
-                | (s.dtSoftplus() ? Mamba2DecodeKernels.DT_SOFTPLUS : 0) | (s.dtLimit() ? Mamba2DecodeKernels.DT_LIMIT : 0)
-                | (l.dtBias() != null ? Mamba2DecodeKernels.DT_BIAS : 0) | Mamba2DecodeKernels.GATE_Z;
-        int gemvFlags = (l.residualIn() != null ? PersistentDecodeKernels.HAS_RESIDUAL : 0)
-                | (l.residualOut() != null ? PersistentDecodeKernels.WRITE_RESIDUAL : 0)
-                | (l.inBias() != null ? PersistentDecodeKernels.IN_BIAS : 0)
-                | (l.outBias() != null ? PersistentDecodeKernels.OUT_BIAS : 0);
+        int ssmFlags = ssmFlags(s, l);
+        int gemvFlags = gemvFlags(l);
+        int group = PersistentDecodeKernels.GROUP;
+        if (form == Form.LAYER) {
+            requireLayerLaunch(counter, layerGroups);
+            String id = prefix + "_layer";
+            List<Object> args = new ArrayList<>();
+            args.add(new KernelContext());
+            args.addAll(kernelArrays(g, l));
+            args.addAll(List.of(counter, rows, dModel, dInner, s.heads(), s.headdim(), s.groups(), s.dtMin(), s.dtMax(), s.dstate(),
+                    s.width(), lanes, ssmFlags, groupSize, eps, gemvFlags));
+            g.task(id, PersistentDecodeKernels.class, "layerStep", args.toArray());
+            grids.addWorkerGrid(g.getName() + "." + id, new WorkerGrid1D((long) layerGroups * group).setLocalWork(group));
+            return;
+        }
         FloatArray rin = l.residualIn() != null ? l.residualIn() : l.hidden();
         FloatArray rout = l.residualOut() != null ? l.residualOut() : GraphParts.orPlaceholder(g, null);
         FloatArray inBias = GraphParts.orPlaceholder(g, l.inBias());
@@ -162,19 +172,6 @@ public final class PersistentDecode {
         FloatArray convBias = GraphParts.orPlaceholder(g, l.convBias());
         FloatArray d = GraphParts.orPlaceholder(g, l.d());
         FloatArray dtBias = GraphParts.orPlaceholder(g, l.dtBias());
-        int group = PersistentDecodeKernels.GROUP;
-        if (form == Form.LAYER) {
-            Objects.requireNonNull(counter, "counter");
-            ShapeCheck.requireShape("counter", counter, "(1)", 1);
-            ShapeCheck.requirePositive("layerGroups", layerGroups);
-            String id = prefix + "_layer";
-            g.task(id, PersistentDecodeKernels.class, "layerStep", new KernelContext(), l.hidden(), rin, l.normW(), l.inW(),
-                    inBias, l.zxbcdt(), rout, l.convState(), l.convW(), convBias, l.ssmState(), l.a(), d, dtBias, l.g(),
-                    l.gateW(), l.outW(), outBias, l.out(), counter, rows, dModel, dInner, s.heads(), s.headdim(), s.groups(),
-                    s.dtMin(), s.dtMax(), s.dstate(), s.width(), lanes, ssmFlags, groupSize, eps, gemvFlags);
-            grids.addWorkerGrid(g.getName() + "." + id, new WorkerGrid1D((long) layerGroups * group).setLocalWork(group));
-            return;
-        }
         ShapeCheck.requirePositive("maxPhaseGroups", maxPhaseGroups);
         int inRows = s.inRows();
         String a = prefix + "_pa";
@@ -191,6 +188,64 @@ public final class PersistentDecode {
         g.task(c, PersistentDecodeKernels::phaseC, new KernelContext(), l.g(), l.zxbcdt(), l.gateW(), l.outW(), outBias, l.out(),
                 l.convState(), rows, dInner, dModel, inRows, s.convDim(), groupSize, eps, gemvFlags, s.width());
         grids.addWorkerGrid(g.getName() + "." + c, phaseGrid(PersistentDecodeKernels.outProjUnits(rows, dModel), maxPhaseGroups));
+    }
+
+    /**
+     * Adds two consecutive layers' steps as one launch ({@link PersistentDecodeKernels#layerPairStep}, task
+     * {@code prefix + "_pair"}): half the launches of {@link Form#LAYER}. Both layers have shape {@code s}; in a model
+     * {@code second}'s hidden is {@code first}'s out and its residualIn {@code first}'s residualOut. Needs a device with
+     * grid barriers ({@link #layerGroups}).
+     */
+    public static void addPairTo(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel, Layer first,
+                                 Layer second, int groupSize, float eps, int layerGroups, IntArray counter) {
+        Objects.requireNonNull(s, "shape");
+        Objects.requireNonNull(first, "first layer");
+        Objects.requireNonNull(second, "second layer");
+        GraphParts.checkPrefix(prefix);
+        check(s, dModel, first, groupSize);
+        check(s, dModel, second, groupSize);
+        requireLayerLaunch(counter, layerGroups);
+        int lanes = Mamba2DecodeKernels.lanes(s.dstate(), s.batch());
+        List<Object> args = new ArrayList<>();
+        args.add(new KernelContext());
+        args.addAll(kernelArrays(g, first));
+        args.addAll(kernelArrays(g, second));
+        args.addAll(List.of(counter, s.batch(), dModel, s.dInner(), s.heads(), s.headdim(), s.groups(), s.dtMin(), s.dtMax(),
+                s.dstate(), s.width(), lanes, ssmFlags(s, first), ssmFlags(s, second), groupSize, eps, gemvFlags(first),
+                gemvFlags(second)));
+        String id = prefix + "_pair";
+        g.task(id, PersistentDecodeKernels.class, "layerPairStep", args.toArray());
+        int group = PersistentDecodeKernels.GROUP;
+        grids.addWorkerGrid(g.getName() + "." + id, new WorkerGrid1D((long) layerGroups * group).setLocalWork(group));
+    }
+
+    /** A layer's arrays in the kernels' order, placeholders for the absent ones (residualIn absent: hidden, unread). */
+    private static List<Object> kernelArrays(TaskGraph g, Layer l) {
+        FloatArray rin = l.residualIn() != null ? l.residualIn() : l.hidden();
+        FloatArray rout = l.residualOut() != null ? l.residualOut() : GraphParts.orPlaceholder(g, null);
+        return List.of(l.hidden(), rin, l.normW(), l.inW(), GraphParts.orPlaceholder(g, l.inBias()), l.zxbcdt(), rout,
+                l.convState(), l.convW(), GraphParts.orPlaceholder(g, l.convBias()), l.ssmState(), l.a(),
+                GraphParts.orPlaceholder(g, l.d()), GraphParts.orPlaceholder(g, l.dtBias()), l.g(), l.gateW(), l.outW(),
+                GraphParts.orPlaceholder(g, l.outBias()), l.out());
+    }
+
+    private static int ssmFlags(Mamba2Decode.Shape s, Layer l) {
+        return (l.convBias() != null ? Mamba2DecodeKernels.CONV_BIAS : 0) | (l.d() != null ? Mamba2DecodeKernels.HAS_D : 0)
+                | (s.dtSoftplus() ? Mamba2DecodeKernels.DT_SOFTPLUS : 0) | (s.dtLimit() ? Mamba2DecodeKernels.DT_LIMIT : 0)
+                | (l.dtBias() != null ? Mamba2DecodeKernels.DT_BIAS : 0) | Mamba2DecodeKernels.GATE_Z;
+    }
+
+    private static int gemvFlags(Layer l) {
+        return (l.residualIn() != null ? PersistentDecodeKernels.HAS_RESIDUAL : 0)
+                | (l.residualOut() != null ? PersistentDecodeKernels.WRITE_RESIDUAL : 0)
+                | (l.inBias() != null ? PersistentDecodeKernels.IN_BIAS : 0)
+                | (l.outBias() != null ? PersistentDecodeKernels.OUT_BIAS : 0);
+    }
+
+    private static void requireLayerLaunch(IntArray counter, int layerGroups) {
+        Objects.requireNonNull(counter, "counter");
+        ShapeCheck.requireShape("counter", counter, "(1)", 1);
+        ShapeCheck.requirePositive("layerGroups", layerGroups);
     }
 
     private static io.jmamba.runtime.api.WorkerGrid phaseGrid(int units, int maxGroups) {

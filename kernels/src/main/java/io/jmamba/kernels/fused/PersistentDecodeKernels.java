@@ -119,6 +119,55 @@ public final class PersistentDecodeKernels {
         float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
         float[] partial = ctx.allocateFloatLocalArray(WARPS * MAX_NORM_GROUPS);
         float[] bc = ctx.allocateFloatLocalArray(2 * Mamba2DecodeKernels.MAX_DSTATE);
+        layer(ctx, xs, partial, bc, hidden, residualIn, normW, inW, inBias, zxbcdt, residualOut, convState, convW, convBias,
+                ssmState, a, dSkip, dtBias, g, gateW, outW, outBias, out, counter, rows, dModel, dInner, heads, headdim, groups,
+                dtMin, dtMax, dstate, width, lanes, ssmFlags, groupSize, eps, gemvFlags, false, true);
+    }
+
+    /**
+     * Two consecutive layers in one launch: {@link #layerStep}'s phases for the first (arrays ending in 1), a grid
+     * barrier, then the second's (ending in 2): five grid barriers, half the launches of a layer per launch. The second
+     * layer's in_proj weights are loaded before the barrier that waits for the first layer's output. The layers must
+     * have one shape; their arrays are their own (in a model the second's hidden is the first's out, its residualIn
+     * the first's residualOut, and the scratch arrays zxbcdt and g are shared: the barriers order every use).
+     */
+    @LaunchBounds(maxThreads = GROUP, minBlocksPerMultiprocessor = GROUPS_PER_CU)
+    public static void layerPairStep(KernelContext ctx, FloatArray hidden1, FloatArray residualIn1, FloatArray normW1,
+                                     FloatArray inW1, FloatArray inBias1, FloatArray zxbcdt1, FloatArray residualOut1,
+                                     FloatArray convState1, FloatArray convW1, FloatArray convBias1, FloatArray ssmState1,
+                                     FloatArray a1, FloatArray dSkip1, FloatArray dtBias1, FloatArray g1, FloatArray gateW1,
+                                     FloatArray outW1, FloatArray outBias1, FloatArray out1, FloatArray hidden2,
+                                     FloatArray residualIn2, FloatArray normW2, FloatArray inW2, FloatArray inBias2,
+                                     FloatArray zxbcdt2, FloatArray residualOut2, FloatArray convState2, FloatArray convW2,
+                                     FloatArray convBias2, FloatArray ssmState2, FloatArray a2, FloatArray dSkip2,
+                                     FloatArray dtBias2, FloatArray g2, FloatArray gateW2, FloatArray outW2, FloatArray outBias2,
+                                     FloatArray out2, IntArray counter, int rows, @Specialize int dModel, @Specialize int dInner,
+                                     int heads, int headdim, int groups, float dtMin, float dtMax, @Specialize int dstate,
+                                     @Specialize int width, @Specialize int lanes, int ssmFlags1, int ssmFlags2,
+                                     @Specialize int groupSize, float eps, int gemvFlags1, int gemvFlags2) {
+        float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
+        float[] partial = ctx.allocateFloatLocalArray(WARPS * MAX_NORM_GROUPS);
+        float[] bc = ctx.allocateFloatLocalArray(2 * Mamba2DecodeKernels.MAX_DSTATE);
+        layer(ctx, xs, partial, bc, hidden1, residualIn1, normW1, inW1, inBias1, zxbcdt1, residualOut1, convState1, convW1,
+                convBias1, ssmState1, a1, dSkip1, dtBias1, g1, gateW1, outW1, outBias1, out1, counter, rows, dModel, dInner,
+                heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags1, groupSize, eps, gemvFlags1, false, false);
+        layer(ctx, xs, partial, bc, hidden2, residualIn2, normW2, inW2, inBias2, zxbcdt2, residualOut2, convState2, convW2,
+                convBias2, ssmState2, a2, dSkip2, dtBias2, g2, gateW2, outW2, outBias2, out2, counter, rows, dModel, dInner,
+                heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags2, groupSize, eps, gemvFlags2, true, true);
+    }
+
+    /**
+     * One layer's phases with grid barriers between them. {@code afterLayer}: a layer before it ran in this launch, so
+     * A waits for it at a grid barrier (after loading its weights) instead of on the launch before; {@code last}: the
+     * launch's last layer, which lets the next launch start (programmatic dependent launch) before its C.
+     */
+    static void layer(KernelContext ctx, float[] xs, float[] partial, float[] bc, FloatArray hidden, FloatArray residualIn,
+                      FloatArray normW, FloatArray inW, FloatArray inBias, FloatArray zxbcdt, FloatArray residualOut,
+                      FloatArray convState, FloatArray convW, FloatArray convBias, FloatArray ssmState, FloatArray a,
+                      FloatArray dSkip, FloatArray dtBias, FloatArray g, FloatArray gateW, FloatArray outW, FloatArray outBias,
+                      FloatArray out, IntArray counter, int rows, int dModel, int dInner, int heads, int headdim, int groups,
+                      float dtMin, float dtMax, int dstate, int width, int lanes, int ssmFlags, int groupSize, float eps,
+                      int gemvFlags, boolean afterLayer, boolean last) {
         float[] wvA = new float[OUTS * 4 * CHUNKS];
         float[] nw = new float[8 * CHUNKS];
         float[] sv = new float[(dstate + lanes - 1) / lanes];
@@ -135,10 +184,14 @@ public final class PersistentDecodeKernels {
         int warp = lid / KernelContext.WARP_SIZE;
         int inRows = dInner + dInner + 2 * groups * dstate + heads;
         int convDim = dInner + 2 * groups * dstate;
-        // A: its weights, then the activations of the launch before
+        // A: its weights, then the activations of the launch (or the layer) before
         inProjInputs(inW, wvA, lane, warp, ctx.groupIdx, inProjUnits(rows, inRows), inProjBlocks(inRows), dModel / 2, inRows);
         normWeights(normW, nw, lane, dModel);
-        ctx.gridDependencyWait();
+        if (afterLayer) {
+            ctx.gridBarrier(counter);
+        } else {
+            ctx.gridDependencyWait();
+        }
         inProj(ctx, xs, partial, wvA, nw, hidden, residualIn, inW, inBias, zxbcdt, residualOut, rows, dModel, inRows, eps,
                 gemvFlags);
         // B's state rows and conv weights and C's weights are in flight across the barrier
@@ -152,8 +205,10 @@ public final class PersistentDecodeKernels {
         // the gate norm's weight (6 KB, the same for every work-group) only now: B's registers are free again
         normWeights(gateW, gw, lane, dInner);
         ctx.gridBarrier(counter);
-        // the next layer's launch may start its weight loads now
-        ctx.launchDependents();
+        if (last) {
+            // the next launch may start its weight loads now
+            ctx.launchDependents();
+        }
         outProj(ctx, xs, partial, wvC, gw, shifted, g, zxbcdt, outW, outBias, out, convState, rows, dInner, dModel, inRows,
                 convDim, groupSize, eps, gemvFlags, width);
     }

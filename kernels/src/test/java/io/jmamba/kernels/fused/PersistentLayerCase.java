@@ -26,6 +26,7 @@ final class PersistentLayerCase {
     final int groupSize;
     final float eps = 1e-5f;
     final boolean biases;
+    final long seed;
     // weights
     final FloatArray normW, inW, inBias, convW, convBias, a, d, dtBias, gateW, outW, outBias;
     // step inputs and states
@@ -40,6 +41,7 @@ final class PersistentLayerCase {
         this.dModel = dModel;
         this.groupSize = groupSize;
         this.biases = biases;
+        this.seed = seed;
         Random r = new Random(seed);
         int rows = s.batch();
         normW = uniform(r, dModel, 0.5f, 1.5f);
@@ -72,6 +74,7 @@ final class PersistentLayerCase {
         dModel = o.dModel;
         groupSize = o.groupSize;
         biases = o.biases;
+        seed = o.seed;
         normW = o.normW;
         inW = o.inW;
         inBias = o.inBias;
@@ -91,6 +94,11 @@ final class PersistentLayerCase {
         residualOut = new FloatArray(o.residualOut.getSize());
         g = new FloatArray(o.g.getSize());
         out = new FloatArray(o.out.getSize());
+    }
+
+    /** Another layer of this shape: its own weights and states (other random values). */
+    PersistentLayerCase secondLayer() {
+        return new PersistentLayerCase(name + " (second)", s, dModel, groupSize, biases, seed + 1000);
     }
 
     /** Fresh states and outputs, the same weights and inputs. */

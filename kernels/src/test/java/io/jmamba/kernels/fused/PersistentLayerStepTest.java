@@ -62,6 +62,102 @@ class PersistentLayerStepTest {
         return tests;
     }
 
+    /**
+     * {@link PersistentDecode#addPairTo}: two chained layers in one launch as a model chains them (one hidden array read
+     * and written by both, the residual arrays swapping roles, shared zxbcdt and g) against the two layers' phase
+     * launches, three steps in a row: bit for bit; five barriers a launch leave the counter's low bits at 0.
+     */
+    @TestFactory
+    List<DynamicTest> layerPairMatchesThePhaseLaunches() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (ComputeDevice d : DeviceMatrix.devices()) {
+            if (!PersistentDecode.gridBarrierSupported(d)) {
+                continue;
+            }
+            List<PersistentLayerCase> firsts = new ArrayList<>(List.of(PersistentDecodeTest.odd(), PersistentDecodeTest.narrow()));
+            if (!d.backendName().equals("jvm")) {
+                firsts.add(PersistentDecodeTest.m130());
+            }
+            for (PersistentLayerCase c : firsts) {
+                int resident = PersistentDecode.layerGroups(d, c.s, c.dModel);
+                for (int groups : new int[] {resident, 3}) {
+                    tests.add(dynamicTest(c + " x2, " + groups + " work-groups on " + d.id(), () -> {
+                        PersistentLayerCase one = c.copy();
+                        PersistentLayerCase two = c.secondLayer();
+                        PersistentLayerCase oneRef = c.copy();
+                        PersistentLayerCase twoRef = two.copy();
+                        IntArray counter = new IntArray(1);
+                        runPair(d, oneRef, twoRef, -1, counter);
+                        runPair(d, one, two, groups, counter);
+                        String what = c + " x2, " + groups + " groups on " + d.id();
+                        PersistentLayerCase.assertSameBits(what + " (first layer's arrays)", oneRef, one);
+                        PersistentLayerCase.assertSameBits(what + " (second layer's states)", twoRef, two);
+                        // what the second layer wrote into the first's arrays: the hidden row and the residual
+                        for (long k = 0; k < one.hidden.getSize(); k++) {
+                            assertEquals(Float.floatToIntBits(oneRef.hidden.get(k)), Float.floatToIntBits(one.hidden.get(k)),
+                                    what + ": hidden[" + k + "]");
+                            assertEquals(Float.floatToIntBits(oneRef.residualIn.get(k)), Float.floatToIntBits(one.residualIn.get(k)),
+                                    what + ": residual[" + k + "]");
+                        }
+                        assertEquals(0, counter.get(0) & 0x7fffffff, "barrier counter's arrival count after the launches");
+                    }));
+                }
+            }
+        }
+        return tests;
+    }
+
+    /**
+     * {@link #STEPS} steps of two chained layers: the second reads the first's hidden (its out) and residualOut and
+     * writes the first's residualIn, through the first's zxbcdt and g. {@code groups} < 0: the phase launches.
+     */
+    private static void runPair(ComputeDevice d, PersistentLayerCase one, PersistentLayerCase two, int groups, IntArray counter) {
+        PersistentDecode.Layer first = new PersistentDecode.Layer(one.hidden, one.residualIn, one.residualOut, one.normW, one.inW,
+                one.inBias, one.zxbcdt, one.convState, one.convW, one.convBias, one.ssmState, one.a, one.d, one.dtBias, one.g,
+                one.gateW, one.outW, one.outBias, one.hidden);
+        PersistentDecode.Layer second = new PersistentDecode.Layer(one.hidden, one.residualOut, one.residualIn, two.normW, two.inW,
+                two.inBias, one.zxbcdt, two.convState, two.convW, two.convBias, two.ssmState, two.a, two.d, two.dtBias, one.g,
+                two.gateW, two.outW, two.outBias, one.hidden);
+        TaskGraph g = new TaskGraph(groups < 0 ? "pair_phases" : "pair_layer");
+        List<Object> in = new ArrayList<>();
+        for (NativeArray a : one.inputs()) {
+            if (a != null) {
+                in.add(a);
+            }
+        }
+        for (NativeArray a : two.inputs()) {
+            // the second layer's weights and states (its hidden and residual are the first's)
+            if (a != null && a != two.hidden && a != two.residualIn) {
+                in.add(a);
+            }
+        }
+        if (groups >= 0) {
+            in.add(counter);
+        }
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, in.toArray());
+        GridScheduler grids = new GridScheduler();
+        if (groups < 0) {
+            PersistentDecode.addTo(g, grids, "l0", one.s, one.dModel, first, one.groupSize, one.eps, PersistentDecode.Form.PHASES, 1,
+                    null);
+            PersistentDecode.addTo(g, grids, "l1", one.s, one.dModel, second, one.groupSize, one.eps, PersistentDecode.Form.PHASES, 1,
+                    null);
+        } else {
+            PersistentDecode.addPairTo(g, grids, "l0", one.s, one.dModel, first, second, one.groupSize, one.eps, groups, counter);
+        }
+        List<Object> out = new ArrayList<>(List.of(one.zxbcdt, one.residualOut, one.g, one.convState, one.ssmState, two.convState,
+                two.ssmState, one.hidden, one.residualIn));
+        if (groups >= 0) {
+            out.add(counter);
+        }
+        g.transferToHost(DataTransferMode.EVERY_EXECUTION, out.toArray());
+        try (ExecutionPlan plan = new ExecutionPlan(g.snapshot())) {
+            plan.withDevice(d).withGridScheduler(grids);
+            for (int step = 0; step < STEPS; step++) {
+                plan.execute();
+            }
+        }
+    }
+
     /** The grid rules: PoCL has no grid barrier (three launches), the JVM has (but the model keeps three launches there). */
     @Test
     void formsFollowTheDevices() {
