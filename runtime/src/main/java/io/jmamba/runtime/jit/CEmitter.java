@@ -258,6 +258,9 @@ final class CEmitter {
                 case GridDependencyOps.WAIT, GridDependencyOps.LAUNCH -> {
                     return GridDependencyOps.statement(call.callee(), c.cuda, helpers);
                 }
+                case GridBarrierOps.BARRIER -> {
+                    return GridBarrierOps.statement(((ArrayRef) call.args().getFirst()).cName(), helpers);
+                }
                 case "atomic.add" -> {
                     ArrayRef a = (ArrayRef) call.args().get(0);
                     String at = "&" + a.cName() + "[" + expr((Expr) call.args().get(1), vars) + "]";

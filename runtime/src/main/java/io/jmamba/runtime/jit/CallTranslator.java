@@ -114,6 +114,7 @@ final class CallTranslator {
                 tr.emit(new Stmt.Call(null, name.equals("gridDependencyWait") ? GridDependencyOps.WAIT : GridDependencyOps.LAUNCH,
                         List.of(), true));
             }
+            case "gridBarrier" -> gridBarrier(args);
             case "allocateFloatLocalArray", "allocateIntLocalArray", "allocateLongLocalArray",
                  "allocateDoubleLocalArray" -> allocateLocal(name, (Expr) args.get(0));
             case "atomicAdd" -> {
@@ -145,6 +146,29 @@ final class CallTranslator {
                 warpCall(op, args);
             }
         }
+    }
+
+    /**
+     * KernelContext.gridBarrier(counter): the counter must be a global int array (a kernel parameter or one
+     * passed down to a device function), and the call must not sit in a {@code @Parallel} loop, whose
+     * grid-stride trip count differs between work-items. The kernel then needs an exact grid (its groups
+     * are counted) and, on the JVM, one thread per work-item.
+     */
+    private void gridBarrier(List<Object> args) {
+        if (!(args.get(0) instanceof ArrayRef counter) || counter.space() != ArrayRef.Space.GLOBAL
+                || counter.elem() != ElemType.INT) {
+            throw tr.reject(tr.bci(), "KernelContext.gridBarrier on something other than an IntArray kernel argument (got "
+                    + args.get(0) + ")");
+        }
+        if (tr.insideParallelLoop(tr.bci())) {
+            throw tr.reject(tr.bci(), "KernelContext.gridBarrier inside a @Parallel loop (every work-item must reach it "
+                    + "the same number of times; use the KernelContext ids)");
+        }
+        tr.protectMemoryBeforeCall();
+        program.usesContextIds = true;
+        program.usesBarriers = true;
+        program.usesGridBarrier = true;
+        tr.emit(new Stmt.Call(null, GridBarrierOps.BARRIER, List.of(counter), true));
     }
 
     /**

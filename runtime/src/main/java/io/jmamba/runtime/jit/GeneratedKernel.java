@@ -17,6 +17,9 @@ import java.util.List;
  *                        local size that {@link WarpLaunchRule} accepts
  * @param usesGridDependency whether the kernel calls KernelContext.gridDependencyWait: then CUDA may launch it
  *                        with programmatic stream serialisation (it starts while the previous kernel drains)
+ * @param usesGridBarrier whether the kernel calls KernelContext.gridBarrier: then every work-group must be
+ *                        resident at once (CUDA launches it cooperatively; CPU OpenCL devices refuse it; the JVM
+ *                        runs every work-item of the launch on its own thread)
  */
 public record GeneratedKernel(String entryName,
                               String source,
@@ -27,17 +30,26 @@ public record GeneratedKernel(String entryName,
                               boolean usesBarriers,
                               long localMemoryBytes,
                               boolean usesWarpOps,
-                              boolean usesGridDependency) {
+                              boolean usesGridDependency,
+                              boolean usesGridBarrier) {
     /** A kernel without warp operations (hand-written sources, tests). */
     public GeneratedKernel(String entryName, String source, Dialect dialect, List<KernelParam> params,
                            List<ParallelLoop> parallelLoops, boolean usesContext, boolean usesBarriers, long localMemoryBytes) {
-        this(entryName, source, dialect, params, parallelLoops, usesContext, usesBarriers, localMemoryBytes, false, false);
+        this(entryName, source, dialect, params, parallelLoops, usesContext, usesBarriers, localMemoryBytes, false, false, false);
     }
 
     /** A kernel that does not wait on the previous launch (see {@code usesGridDependency}). */
     public GeneratedKernel(String entryName, String source, Dialect dialect, List<KernelParam> params,
                            List<ParallelLoop> parallelLoops, boolean usesContext, boolean usesBarriers, long localMemoryBytes,
                            boolean usesWarpOps) {
-        this(entryName, source, dialect, params, parallelLoops, usesContext, usesBarriers, localMemoryBytes, usesWarpOps, false);
+        this(entryName, source, dialect, params, parallelLoops, usesContext, usesBarriers, localMemoryBytes, usesWarpOps, false, false);
+    }
+
+    /** A kernel without a grid barrier (see {@code usesGridBarrier}). */
+    public GeneratedKernel(String entryName, String source, Dialect dialect, List<KernelParam> params,
+                           List<ParallelLoop> parallelLoops, boolean usesContext, boolean usesBarriers, long localMemoryBytes,
+                           boolean usesWarpOps, boolean usesGridDependency) {
+        this(entryName, source, dialect, params, parallelLoops, usesContext, usesBarriers, localMemoryBytes, usesWarpOps,
+                usesGridDependency, false);
     }
 }

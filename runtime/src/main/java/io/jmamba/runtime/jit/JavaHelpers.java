@@ -269,6 +269,7 @@ final class JavaHelpers {
         WarpOps.defineHelpers(); // after jm_fmax and friends, which they use
         MmaOps.defineHelpers(); // after jm_bf16_to_float
         GridDependencyOps.defineHelpers();
+        GridBarrierOps.defineHelpers();
     }
 
     private final Set<String> used = new LinkedHashSet<>();

@@ -112,7 +112,7 @@ public final class KernelJit {
         }
         return new GeneratedKernel(entryName, source, dialect, kernelParams(method, spec, paramNames),
                 parallelLoops(program.parallelLoops), program.usesContextIds, program.usesBarriers, localBytes,
-                program.usesWarpOps, program.usesGridDependency);
+                program.usesWarpOps, program.usesGridDependency, program.usesGridBarrier);
     }
 
     static String entryName(Class<?> cls, Method method, Map<Integer, Object> spec) {

@@ -97,6 +97,7 @@ public final class PrintKernel {
         sb.append("/* entry: ").append(k.entryName()).append(" (").append(dialect.name().toLowerCase(Locale.ROOT))
                 .append(")\n * params: ").append(k.params()).append("\n * parallel loops: ").append(k.parallelLoops())
                 .append("\n * uses context: ").append(k.usesContext()).append(", barriers: ").append(k.usesBarriers())
+                .append(", grid barrier: ").append(k.usesGridBarrier())
                 .append(", local memory: ").append(k.localMemoryBytes()).append(" bytes */\n");
         sb.append(k.source());
         return sb.toString();

@@ -27,6 +27,8 @@ final class Program {
      * programmatic stream serialisation).
      */
     boolean usesGridDependency;
+    /** Whether some function calls KernelContext.gridBarrier (backends then keep every work-group resident). */
+    boolean usesGridBarrier;
     /** Whether some function exchanges values between lanes (OpenCL then needs the work-group scratch array). */
     boolean usesWarpScratch;
     final ClassLoader loader;

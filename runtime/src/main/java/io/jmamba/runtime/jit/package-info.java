@@ -41,6 +41,7 @@
  * warpInclusiveScanSum: CUDA's shuffles, emulated through local memory and barriers on OpenCL, see
  * {@code WarpOps}); gridDependencyWait and launchDependents (programmatic dependent launch: PTX
  * {@code griddepcontrol} on CUDA for compute capability 9.0+, comments on OpenCL, see {@code GridDependencyOps});
+ * gridBarrier (a self-resetting arrival counter in global memory, see {@code GridBarrierOps});
  * bf16 arrays as 16-bit patterns with integer conversions; java.lang.Math,
  * StrictMath and KernelMath functions (exp, exp2, log, log1p, expm1, sqrt, rsqrt, tanh, sin, cos, tan, asin,
  * acos, atan, atan2, sinh, cosh, pow, hypot, cbrt, log10, rint, floor, ceil, fma, abs, min, max with

@@ -84,6 +84,14 @@ final class CuDriver {
     /** cuLaunchKernelEx (CUDA 11.8+); null where the driver lacks it (then every launch is plain). */
     private static final MethodHandle LAUNCH_KERNEL_EX = LIB.find("cuLaunchKernelEx").map(s ->
             java.lang.foreign.Linker.nativeLinker().downcallHandle(s, fd(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS))).orElse(null);
+    /** cuLaunchCooperativeKernel (CUDA 9+): grid barriers where cuLaunchKernelEx is missing; null where absent. */
+    private static final MethodHandle LAUNCH_COOPERATIVE_KERNEL = LIB.find("cuLaunchCooperativeKernel").map(s ->
+            java.lang.foreign.Linker.nativeLinker().downcallHandle(s, fd(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT,
+                    JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS))).orElse(null);
+    /** cuOccupancyMaxActiveBlocksPerMultiprocessor (CUDA 6.5+); looked up softly, so that its absence only fails grid barriers. */
+    private static final MethodHandle OCCUPANCY_MAX_ACTIVE_BLOCKS = LIB.find("cuOccupancyMaxActiveBlocksPerMultiprocessor").map(s ->
+            java.lang.foreign.Linker.nativeLinker().downcallHandle(s, fd(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG)))
+            .orElse(null);
     private static final MethodHandle STREAM_CREATE = fn(fd(JAVA_INT, ADDRESS, JAVA_INT), "cuStreamCreate");
     private static final MethodHandle STREAM_DESTROY = fn(fd(JAVA_INT, ADDRESS), "cuStreamDestroy_v2");
     private static final MethodHandle STREAM_SYNCHRONIZE = fn(fd(JAVA_INT, ADDRESS), "cuStreamSynchronize");
@@ -379,6 +387,40 @@ final class CuDriver {
     static int launchKernelEx(MemorySegment config, MemorySegment f, MemorySegment params) {
         try {
             return (int) LAUNCH_KERNEL_EX.invokeExact(config, f, params, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw Ffm.rethrow(t);
+        }
+    }
+
+    /** Whether the driver exports cuLaunchCooperativeKernel. */
+    static boolean hasLaunchCooperativeKernel() {
+        return LAUNCH_COOPERATIVE_KERNEL != null;
+    }
+
+    /** cuLaunchCooperativeKernel; returns the CUresult (the caller names the kernel in its exception). */
+    static int launchCooperativeKernel(MemorySegment f, int gx, int gy, int gz, int bx, int by, int bz, int sharedBytes,
+                                       MemorySegment stream, MemorySegment params) {
+        try {
+            return (int) LAUNCH_COOPERATIVE_KERNEL.invokeExact(f, gx, gy, gz, bx, by, bz, sharedBytes, stream, params);
+        } catch (Throwable t) {
+            throw Ffm.rethrow(t);
+        }
+    }
+
+    /**
+     * cuOccupancyMaxActiveBlocksPerMultiprocessor: how many blocks of {@code blockSize} threads of {@code f}
+     * (with {@code dynamicSharedBytes} of dynamic shared memory) one multiprocessor holds at once.
+     */
+    static int occupancyMaxActiveBlocksPerMultiprocessor(MemorySegment f, int blockSize, long dynamicSharedBytes) {
+        if (OCCUPANCY_MAX_ACTIVE_BLOCKS == null) {
+            throw new UnsupportedOperationException("libcuda has no cuOccupancyMaxActiveBlocksPerMultiprocessor (driver too old "
+                    + "for KernelContext.gridBarrier's co-residency check)");
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(JAVA_INT);
+            check("cuOccupancyMaxActiveBlocksPerMultiprocessor(block " + blockSize + ")",
+                    (int) OCCUPANCY_MAX_ACTIVE_BLOCKS.invokeExact(v, f, blockSize, dynamicSharedBytes));
+            return v.get(JAVA_INT, 0);
         } catch (Throwable t) {
             throw Ffm.rethrow(t);
         }

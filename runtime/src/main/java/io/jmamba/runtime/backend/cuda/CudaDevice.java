@@ -85,6 +85,12 @@ public final class CudaDevice implements ComputeDevice {
         return maxThreadsPerBlock;
     }
 
+    /** The multiprocessors (CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT). */
+    @Override
+    public int computeUnits() {
+        return multiprocessors;
+    }
+
     @Override
     public DeviceSession openSession() {
         return new CudaSession(this);

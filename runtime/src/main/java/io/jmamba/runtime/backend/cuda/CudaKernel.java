@@ -23,6 +23,9 @@ public final class CudaKernel implements CompiledKernel {
     private long[] lastGlobal;
     private long[] lastLocal;
     private LaunchConfig lastConfig;
+    /** The last block size asked about in {@link #maxActiveBlocksPerMultiprocessor} and the driver's answer. */
+    private int occupancyBlockSize;
+    private int occupancyBlocks;
 
     CudaKernel(CudaSession session, GeneratedKernel generated, String ptx, MemorySegment function, long compileNanos,
                int maxThreadsPerBlock, int registers) {
@@ -86,6 +89,18 @@ public final class CudaKernel implements CompiledKernel {
             lastLocal = grid.local() == null ? null : grid.local().clone();
         }
         return lastConfig;
+    }
+
+    /**
+     * How many blocks of {@code threadsPerBlock} threads of this kernel one multiprocessor holds at once
+     * (cuOccupancyMaxActiveBlocksPerMultiprocessor, no dynamic shared memory); the last answer is kept.
+     */
+    int maxActiveBlocksPerMultiprocessor(int threadsPerBlock) {
+        if (occupancyBlockSize != threadsPerBlock) {
+            occupancyBlocks = CuDriver.occupancyMaxActiveBlocksPerMultiprocessor(function, threadsPerBlock, 0);
+            occupancyBlockSize = threadsPerBlock;
+        }
+        return occupancyBlocks;
     }
 
     CudaSession session() {

@@ -63,6 +63,11 @@ public final class CudaSession implements GraphCaptureSession {
     private final LaunchAttributes launchAttributes;
     /** Whether kernels that wait on their predecessor get programmatic stream serialisation. */
     private boolean programmaticLaunches;
+    /**
+     * Whether a kernel with a grid barrier that also waits on its predecessor is launched with both attributes;
+     * false once the driver has rejected the pair.
+     */
+    private boolean cooperativeWithPdl = true;
     private final Set<CudaBuffer> buffers = new LinkedHashSet<>();
     /** Kernels loaded in this session, by what was generated (source and launch metadata). */
     private final Map<GeneratedKernel, CudaKernel> kernels = new HashMap<>();
@@ -298,7 +303,18 @@ public final class CudaSession implements GraphCaptureSession {
         }
         boolean programmatic = programmaticLaunches && g.usesGridDependency();
         int rc;
-        if (programmatic) {
+        if (g.usesGridBarrier()) {
+            CooperativeLaunch.checkCoResident(k, c, device);
+            boolean triedPair = programmatic && cooperativeWithPdl && CuDriver.hasLaunchKernelEx();
+            rc = launchCooperative(k, c, params, programmatic);
+            if (rc != CuDriver.CUDA_SUCCESS) {
+                throw new CudaException("cooperative launch (KernelContext.gridBarrier) of " + g.entryName() + ", grid "
+                        + c.gridX() + "x" + c.gridY() + "x" + c.gridZ() + ", block " + c.blockX() + "x" + c.blockY() + "x"
+                        + c.blockZ() + (triedPair ? "; it was first tried with programmatic stream serialization too"
+                        + (capturing ? " while capturing a CUDA graph, which a refused launch may have invalidated" : "")
+                        + " (-Djmamba.cuda.pdl=false launches without it)" : ""), rc, CuDriver.errorName(rc));
+            }
+        } else if (programmatic) {
             rc = CuDriver.launchKernelEx(launchAttributes.programmatic(c, 0, stream), k.function(), params);
             if (rc != CuDriver.CUDA_SUCCESS && !capturing) {
                 // a driver that declines the attribute: plain launches from now on (the kernels' waits are then no-ops);
@@ -325,6 +341,48 @@ public final class CudaSession implements GraphCaptureSession {
         CuDriver.eventRecord(timerEnd, stream);
         CuDriver.eventSynchronize(timerEnd);
         return Math.round(CuDriver.eventElapsedMillis(scratch, timerStart, timerEnd) * 1e6);
+    }
+
+    /**
+     * The most work-groups (blocks) of {@code grid}'s local size that a launch of {@code kernel} may have when it
+     * calls KernelContext.gridBarrier: cuOccupancyMaxActiveBlocksPerMultiprocessor x multiprocessors.
+     */
+    public synchronized long maxCoResidentGroups(CompiledKernel kernel, LaunchGrid grid) {
+        enter();
+        CudaKernel k = cudaKernel(kernel);
+        return CooperativeLaunch.maxCoResidentBlocks(k, k.config(grid), device);
+    }
+
+    /**
+     * Launches a kernel that calls KernelContext.gridBarrier so that all its blocks are resident at once:
+     * cuLaunchKernelEx with the cooperative attribute (and programmatic stream serialisation too when the
+     * kernel also waits on its predecessor and the session uses PDL; if the driver rejects the pair, the
+     * launch goes again without PDL, and so do later ones), or cuLaunchCooperativeKernel on a driver without
+     * cuLaunchKernelEx. Stream capture records either into a CUDA graph as a cooperative kernel node.
+     * Returns the CUresult.
+     */
+    private int launchCooperative(CudaKernel k, LaunchConfig c, MemorySegment params, boolean programmatic) {
+        if (!CuDriver.hasLaunchKernelEx()) {
+            if (!CuDriver.hasLaunchCooperativeKernel()) {
+                throw new UnsupportedOperationException("kernel " + k.entryName() + " calls KernelContext.gridBarrier, which "
+                        + "needs a cooperative launch, but the CUDA driver on " + device.id() + " has neither cuLaunchKernelEx "
+                        + "nor cuLaunchCooperativeKernel");
+            }
+            return CuDriver.launchCooperativeKernel(k.function(), c.gridX(), c.gridY(), c.gridZ(), c.blockX(), c.blockY(),
+                    c.blockZ(), 0, stream, params);
+        }
+        if (programmatic && cooperativeWithPdl) {
+            int rc = CuDriver.launchKernelEx(launchAttributes.configure(c, 0, stream, true, true), k.function(), params);
+            if (rc == CuDriver.CUDA_SUCCESS) {
+                return rc;
+            }
+            // a launch refused with an error has not run, so launching it again is safe
+            System.err.println("jmamba: cuLaunchKernelEx with both the cooperative and the programmatic stream serialization "
+                    + "attributes failed on " + device.id() + " (" + CuDriver.errorName(rc) + ", kernel " + k.entryName()
+                    + "); launching kernels with a grid barrier cooperatively without PDL from now on");
+            cooperativeWithPdl = false;
+        }
+        return CuDriver.launchKernelEx(launchAttributes.configure(c, 0, stream, false, true), k.function(), params);
     }
 
     /**

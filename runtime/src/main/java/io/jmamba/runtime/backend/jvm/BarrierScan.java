@@ -33,6 +33,14 @@ final class BarrierScan {
         return scan(kernel, n -> n.endsWith("Barrier") || WARP_OPS.contains(n), true);
     }
 
+    /**
+     * Whether the kernel calls KernelContext.gridBarrier (false when its class bytes cannot be read: such a
+     * kernel's barrier then fails with a message instead of waiting for groups that run later).
+     */
+    static boolean usesGridBarrier(Method kernel) {
+        return scan(kernel, n -> n.equals("gridBarrier"), false);
+    }
+
     /** Whether the kernel calls a warp operation or a warp MMA (false when its class bytes cannot be read). */
     static boolean usesWarpOps(Method kernel) {
         return scan(kernel, n -> WARP_OPS.contains(n) || n.equals("mmaBf16") || n.equals("mmaF16"), false);

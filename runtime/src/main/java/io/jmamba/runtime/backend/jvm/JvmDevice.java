@@ -42,6 +42,12 @@ record JvmDevice(int threads) implements ComputeDevice {
         return 1024;
     }
 
+    /** The processors the JVM may use (a kernel with a grid barrier still runs all its groups, on virtual threads). */
+    @Override
+    public int computeUnits() {
+        return Math.max(1, threads);
+    }
+
     @Override
     public DeviceSession openSession() {
         return new JvmSession(this);

@@ -17,6 +17,8 @@ final class JvmKernel implements CompiledKernel {
     final boolean usesBarrier;
     /** Whether the kernel calls warp operations (its launches then need a warp-shaped local size). */
     final boolean usesWarpOps;
+    /** Whether the kernel calls KernelContext.gridBarrier (every work-item of a launch then runs at once). */
+    final boolean usesGridBarrier;
 
     JvmKernel(Method method) {
         this.method = method;
@@ -37,6 +39,7 @@ final class JvmKernel implements CompiledKernel {
         this.contextIndex = ctx;
         this.usesBarrier = ctx >= 0 && BarrierScan.usesBarrier(method);
         this.usesWarpOps = ctx >= 0 && BarrierScan.usesWarpOps(method);
+        this.usesGridBarrier = ctx >= 0 && BarrierScan.usesGridBarrier(method);
     }
 
     @Override
@@ -47,7 +50,8 @@ final class JvmKernel implements CompiledKernel {
     @Override
     public String source() {
         return "// JVM backend: runs " + method.getDeclaringClass().getName() + "." + method.getName()
-                + " as Java bytecode" + (usesBarrier ? " (one thread per work-item: the kernel uses barriers)" : "");
+                + " as Java bytecode" + (usesGridBarrier ? " (every work-item of the launch on its own thread at once: the kernel "
+                + "uses a grid barrier)" : usesBarrier ? " (one thread per work-item: the kernel uses barriers)" : "");
     }
 
     @Override

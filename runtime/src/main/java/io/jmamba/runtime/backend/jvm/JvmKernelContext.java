@@ -60,6 +60,17 @@ final class JvmKernelContext extends KernelContext {
     }
 
     @Override
+    public void gridBarrier(IntArray counter) {
+        GridSync grid = group.grid();
+        if (grid == null) {
+            // only when the kernel's class bytes could not be scanned for the call (see BarrierScan)
+            throw new IllegalStateException("gridBarrier called in a launch that does not run every work-group at once "
+                    + "(the JVM backend could not read the kernel's class bytes to see that it calls gridBarrier)");
+        }
+        grid.await(this, counter, BARRIER_TIMEOUT_SECONDS);
+    }
+
+    @Override
     public float[] allocateFloatLocalArray(int size) {
         return (float[]) group.local(allocations++, () -> new float[size]);
     }

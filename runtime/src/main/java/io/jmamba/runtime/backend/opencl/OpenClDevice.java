@@ -65,6 +65,12 @@ public final class OpenClDevice implements ComputeDevice {
         return info.maxWorkGroupSize();
     }
 
+    /** CL_DEVICE_MAX_COMPUTE_UNITS (an NVIDIA GPU's multiprocessors, a CPU's hardware threads for PoCL). */
+    @Override
+    public int computeUnits() {
+        return Math.max(1, info.computeUnits());
+    }
+
     /** The largest single buffer the device accepts (CL_DEVICE_MAX_MEM_ALLOC_SIZE). */
     public long maxAllocationBytes() {
         return info.maxAllocationBytes();

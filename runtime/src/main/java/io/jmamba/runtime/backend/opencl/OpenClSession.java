@@ -275,6 +275,9 @@ public final class OpenClSession implements DeviceSession {
             return profile ? 0 : -1; // an empty grid: nothing to run
         }
         grid = LaunchShaper.shape(grid, built.generated(), built.maxWorkGroupSize());
+        if (built.generated().usesGridBarrier()) {
+            grid = GridBarrierLaunch.check(grid, name, device, built.maxWorkGroupSize());
+        }
         int dims = grid.dimensions();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment global = arena.allocateFrom(JAVA_LONG, grid.global());

@@ -43,4 +43,31 @@ class LaunchAttributesTest {
             assertEquals(1, la.attribute().get(JAVA_INT, 8), "programmaticStreamSerializationAllowed");
         }
     }
+
+    @Test
+    void cooperativeConfigurationsCarryOneOrBothAttributes() {
+        try (Arena arena = Arena.ofConfined()) {
+            LaunchAttributes la = new LaunchAttributes(arena);
+            MemorySegment stream = MemorySegment.ofAddress(0x10L);
+            MemorySegment c = la.configure(new LaunchConfig(132, 1, 1, 256, 1, 1), 0, stream, false, true);
+            assertEquals(132, c.get(JAVA_INT, 0));
+            assertEquals(1, c.get(JAVA_INT, 48), "one attribute");
+            assertEquals(LaunchAttributes.COOPERATIVE, la.attribute(0).get(JAVA_INT, 0));
+            assertEquals(2, la.attribute(0).get(JAVA_INT, 0), "CU_LAUNCH_ATTRIBUTE_COOPERATIVE");
+            assertEquals(1, la.attribute(0).get(JAVA_INT, 8), "cooperative");
+
+            c = la.configure(new LaunchConfig(132, 1, 1, 256, 1, 1), 0, stream, true, true);
+            assertEquals(2, c.get(JAVA_INT, 48), "two attributes");
+            assertEquals(la.attribute(0).address(), c.get(ADDRESS, 40).address());
+            assertEquals(la.attribute(0).address() + 72, la.attribute(1).address(), "an array of CUlaunchAttribute");
+            assertEquals(6, la.attribute(0).get(JAVA_INT, 0));
+            assertEquals(1, la.attribute(0).get(JAVA_INT, 8));
+            assertEquals(2, la.attribute(1).get(JAVA_INT, 0));
+            assertEquals(1, la.attribute(1).get(JAVA_INT, 8));
+
+            c = la.programmatic(new LaunchConfig(1, 1, 1, 32, 1, 1), 0, stream);
+            assertEquals(1, c.get(JAVA_INT, 48), "back to PDL alone");
+            assertEquals(6, la.attribute(0).get(JAVA_INT, 0));
+        }
+    }
 }
