@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link CEmitter} with {@link CSyntax} and {@link JavaHelpers} writes the source.
  */
 public final class KernelJit {
-    private record CacheKey(Method method, Map<Integer, Object> specialized, Dialect dialect) { }
+    private record CacheKey(Method method, Map<Integer, Object> specialized, Dialect dialect, String boundsOverride) { }
 
     /** Cached kernels per declaring class, so that classes of in-memory loaders can still be unloaded. */
     private static final ClassValue<Map<CacheKey, GeneratedKernel>> CACHE = new ClassValue<>() {
@@ -53,7 +53,7 @@ public final class KernelJit {
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(dialect, "dialect");
         Map<Integer, Object> spec = specialized == null ? Map.of() : new TreeMap<>(specialized);
-        CacheKey key = new CacheKey(method, spec, dialect);
+        CacheKey key = new CacheKey(method, spec, dialect, LaunchBoundsRule.overrideValue(method));
         Map<CacheKey, GeneratedKernel> cache = CACHE.get(method.getDeclaringClass());
         GeneratedKernel cached = cache.get(key);
         if (cached != null) {

@@ -79,6 +79,31 @@ class LaunchBoundsTest {
     }
 
     @Test
+    void thePropertyOverridesTheBoundsAndIsPartOfTheCacheKey() {
+        String key = LaunchBoundsRule.OVERRIDE_PREFIX + "Bounded.scale";
+        try {
+            System.setProperty(key, "128,3");
+            GeneratedKernel k = KernelJit.compile(method("scale"), Map.of(), Dialect.CUDA);
+            assertTrue(k.source().contains("__global__ void __launch_bounds__(128, 3) " + k.entryName() + "("), k.source());
+            System.setProperty(key, "96");
+            GeneratedKernel m = KernelJit.compile(method("scale"), Map.of(), Dialect.CUDA);
+            assertTrue(m.source().contains("__global__ void __launch_bounds__(96) " + m.entryName() + "("), m.source());
+            // the launch rule follows the override: 128 items are now more than its 96
+            IllegalArgumentException tooMany = assertThrows(IllegalArgumentException.class,
+                    () -> LaunchBoundsRule.check("t", method("scale"), new long[] {128}));
+            assertTrue(tooMany.getMessage().contains("96"), tooMany.getMessage());
+            System.setProperty(key, "128,x");
+            KernelCompilationException e = assertThrows(KernelCompilationException.class,
+                    () -> KernelJit.compile(method("scale"), Map.of(), Dialect.CUDA));
+            assertTrue(e.getMessage().contains(key + "=128,x") && e.getMessage().contains("maxThreads,minBlocks"), e.getMessage());
+        } finally {
+            System.clearProperty(key);
+        }
+        GeneratedKernel back = KernelJit.compile(method("scale"), Map.of(), Dialect.CUDA);
+        assertTrue(back.source().contains("__launch_bounds__(128, 4) "), back.source());
+    }
+
+    @Test
     void openClEntryIsUnchanged() {
         GeneratedKernel k = KernelJit.compile(method("scale"), Map.of(), Dialect.OPENCL);
         assertFalse(k.source().contains("launch_bounds"), k.source());
