@@ -84,12 +84,13 @@ public final class PersistentDecode {
     /**
      * The most work-groups a {@link Form#LAYER} launch may have on {@code device} (0: no grid barrier there): on CUDA
      * {@link PersistentDecodeKernels#GROUPS_PER_CU} per multiprocessor (what the kernel's launch bounds leave room for;
-     * {@code -Djmamba.decode.persistentGroupsPerCu} lowers it), on an OpenCL GPU one per compute unit (all that
+     * {@code -Djmamba.decode.persistentGroupsPerCu=n} takes n instead, e.g. beside
+     * {@code -Djmamba.cuda.launchBounds.PersistentDecodeKernels.layerStep=128,n}), on an OpenCL GPU one per compute unit (all that
      * OpenCL promises is resident), on the JVM 65,536 work-items (its backend's limit).
      */
     public static int layerGroupLimit(ComputeDevice device) {
         if (device instanceof io.jmamba.runtime.backend.cuda.CudaDevice) {
-            int perCu = Math.min(PersistentDecodeKernels.GROUPS_PER_CU, Math.max(1, GROUPS_PER_CU_OVERRIDE));
+            int perCu = Math.max(1, GROUPS_PER_CU_OVERRIDE);
             return Math.max(1, device.computeUnits()) * perCu;
         }
         if (device.backendName().equals("jvm")) {

@@ -218,14 +218,22 @@ class PersistentDecodeTest {
         String src = k.source();
         assertTrue(src.contains("__launch_bounds__(128, 4)"), "launch bounds expected");
         assertTrue(k.usesGridBarrier() && k.usesGridDependency(), "a cooperative launch with the PDL wait");
-        String body = src.substring(src.indexOf("__global__"));
-        assertEquals(2, body.split("jm_grid_barrier\\(", -1).length - 1, "two grid barriers in the entry:\n" + body);
+        // the layer's body (a device function): two grid barriers, B's and C's inputs loaded before the first
+        int at = src.indexOf("static __device__ void PersistentDecodeKernels_layer(");
+        assertTrue(at >= 0, "the layer body as a device function:\n" + src);
+        String body = src.substring(at, src.indexOf("\n}\n", at));
+        assertEquals(2, body.split("jm_grid_barrier\\(counter\\)", -1).length - 1, "two grid barriers:\n" + body);
         assertTrue(k.localMemoryBytes() <= 48 * 1024, "shared memory " + k.localMemoryBytes());
         assertTrue(k.localMemoryBytes() * PersistentDecodeKernels.GROUPS_PER_CU <= 227 * 1024,
                 "four work-groups' shared memory on one SM: " + k.localMemoryBytes());
-        // B's and C's inputs are loaded before the first barrier, C's activations after the second
-        int first = body.indexOf("jm_grid_barrier(");
+        int first = body.indexOf("jm_grid_barrier(counter)");
+        assertTrue(body.indexOf("jm_grid_dependency_wait();") < first, "the PDL wait before the barriers:\n" + body);
         assertTrue(body.indexOf("ssmInputs(") < first && body.indexOf("outProjInputs(") < first, body);
+        // two layers: five barriers (the second layer's in_proj waits on the first at one)
+        Method pair = find("layerPairStep");
+        String pairSrc = KernelJit.compile(pair, spec(pair, "dModel", 768, "dInner", 1536, "dstate", 128, "width", 4, "lanes", 32,
+                "groupSize", 1536), Dialect.CUDA).source();
+        assertEquals(5, pairSrc.split("jm_grid_barrier\\(counter\\)", -1).length - 1, "five grid barriers in a pair");
         Method m = find("layerStep");
         GeneratedKernel cl = KernelJit.compile(m, spec(m, "dModel", 768, "dInner", 1536, "dstate", 128, "width", 4, "lanes", 32,
                 "groupSize", 1536), Dialect.OPENCL);

@@ -74,7 +74,16 @@ final class StackTasks {
      * when a plan's tasks are built (a plan keeps what it was built with).
      */
     static boolean persistentDecode() {
-        return "true".equals(System.getProperty("jmamba.decode.persistent"));
+        String v = System.getProperty("jmamba.decode.persistent");
+        return "true".equals(v) || "pair".equals(v);
+    }
+
+    /**
+     * {@code -Djmamba.decode.persistent=pair}: as {@code true}, with two consecutive layers per launch where the layers
+     * take one launch each (half the launches again; {@link io.jmamba.kernels.fused.PersistentDecodeKernels#layerPairStep}).
+     */
+    static boolean persistentPairs() {
+        return "pair".equals(System.getProperty("jmamba.decode.persistent"));
     }
 
     /** The device the graphs are built for (the persistent decode layer sizes its grid by it), or null: not known. */
@@ -137,6 +146,8 @@ final class StackTasks {
         if (fused) {
             // three launches per layer (one with the persistent layer on CUDA); the residual alternates between two arrays
             boolean persistent = persistentDecode() && persistentSteps(a);
+            boolean pairs = persistent && persistentPairs() && device != null
+                    && io.jmamba.kernels.fused.PersistentDecode.formFor(device) == io.jmamba.kernels.fused.PersistentDecode.Form.LAYER;
             IntArray counter = persistent ? a.scratch.shared("persistent_barrier", IntArray.class, () -> new IntArray(1)) : null;
             FloatArray residualIn = null;
             for (int l = 0; l < c.nLayer(); l++) {
@@ -144,6 +155,14 @@ final class StackTasks {
                 Mamba2Tasks m2 = (Mamba2Tasks) mixers.get(l);
                 if (l == 0 && embedInLayer0) {
                     m2.addFusedStep(g, grids, "l0_", a.layer(0), a.ids, w.embedding(), c.vocabSize(), residualOut);
+                } else if (pairs && l + 1 < c.nLayer()) {
+                    // layers l and l + 1 in one launch (l + 1 reads l's output and residualOut)
+                    FloatArray nextOut = (l + 1) % 2 == 0 ? a.residual : a.residualB;
+                    m2.addPersistentPair(g, grids, "l" + l + "_", a.layer(l), residualIn, residualOut,
+                            (Mamba2Tasks) mixers.get(l + 1), a.layer(l + 1), nextOut, device, counter);
+                    residualIn = nextOut;
+                    l++;
+                    continue;
                 } else if (persistent) {
                     m2.addPersistentStep(g, grids, "l" + l + "_", a.layer(l), residualIn, residualOut, device, counter);
                 } else {

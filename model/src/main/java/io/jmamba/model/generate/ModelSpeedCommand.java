@@ -202,11 +202,12 @@ public final class ModelSpeedCommand {
                 ? ", programmatic dependent launch " + (io.jmamba.runtime.backend.cuda.CudaSession.programmaticLaunchesOn(cuda) ? "on" : "off")
                 : "";
         // which form -Djmamba.decode.persistent=true takes here (batch 1-2, bf16 weights): one launch or three per layer
-        String persistent = "true".equals(System.getProperty("jmamba.decode.persistent"))
+        String mode = System.getProperty("jmamba.decode.persistent");
+        String persistent = "true".equals(mode) || "pair".equals(mode)
                 ? ", persistent decode " + (io.jmamba.kernels.fused.PersistentDecode.formFor(device)
                 == io.jmamba.kernels.fused.PersistentDecode.Form.LAYER
-                ? "one launch per layer (grid barriers, at most " + io.jmamba.kernels.fused.PersistentDecode.layerGroupLimit(device)
-                + " work-groups)"
+                ? ("pair".equals(mode) ? "one launch per two layers" : "one launch per layer") + " (grid barriers, at most "
+                + io.jmamba.kernels.fused.PersistentDecode.layerGroupLimit(device) + " work-groups)"
                 : "three phase launches per layer (no grid barrier on " + device.id() + ")")
                 : "";
         out.printf(Locale.ROOT, "switches: %s%s%s%n", set.isEmpty() ? "none" : String.join(" ", set), pdl, persistent);

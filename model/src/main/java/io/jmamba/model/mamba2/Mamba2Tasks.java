@@ -131,18 +131,35 @@ public final class Mamba2Tasks implements MixerTasks {
      */
     public void addPersistentStep(TaskGraph g, GridScheduler grids, String p, LayerIo io, FloatArray residualIn,
                                   FloatArray residualOut, ComputeDevice device, IntArray counter) {
-        int b = io.batch();
-        Mamba2Decode.Shape shape = decodeShape(b);
-        Scratch s = io.scratch();
-        FloatArray zxbcdt = s.get("m2_zxbcdt", (long) b * shape.inRows());
-        FloatArray y = s.get("m2_y", (long) b * c.dInner());
-        PersistentDecode.Layer layer = new PersistentDecode.Layer(io.out(), residualIn, residualOut, w.norm(),
-                linears.fusedW(w.inProj()), w.inProjBias(), zxbcdt, io.convState(), w.convWeight(), w.convBias(), io.ssmState(),
-                w.a(), w.d(), w.dtBias(), y, w.gateNorm(), linears.fusedW(w.outProj()), w.outProjBias(), io.out());
+        Mamba2Decode.Shape shape = decodeShape(io.batch());
         boolean oneLaunch = device != null && PersistentDecode.formFor(device) == PersistentDecode.Form.LAYER;
-        PersistentDecode.addTo(g, grids, p + "persist", shape, c.dModel(), layer, c.dInner() / c.nGroups(), c.normEps(),
-                oneLaunch ? PersistentDecode.Form.LAYER : PersistentDecode.Form.PHASES,
+        PersistentDecode.addTo(g, grids, p + "persist", shape, c.dModel(), persistentLayer(io, residualIn, residualOut),
+                c.dInner() / c.nGroups(), c.normEps(), oneLaunch ? PersistentDecode.Form.LAYER : PersistentDecode.Form.PHASES,
                 oneLaunch ? PersistentDecode.layerGroups(device, shape, c.dModel()) : 1, counter);
+    }
+
+    /**
+     * This layer's and {@code next}'s decode steps in one launch ({@link PersistentDecode#addPairTo}): the next layer
+     * reads this one's output and residualOut. Needs {@link #persistentFits} of both (one config) and a device whose
+     * form is {@link PersistentDecode.Form#LAYER}.
+     */
+    public void addPersistentPair(TaskGraph g, GridScheduler grids, String p, LayerIo io, FloatArray residualIn,
+                                  FloatArray residualOut, Mamba2Tasks next, LayerIo nextIo, FloatArray nextResidualOut,
+                                  ComputeDevice device, IntArray counter) {
+        Mamba2Decode.Shape shape = decodeShape(io.batch());
+        PersistentDecode.addPairTo(g, grids, p + "persist", shape, c.dModel(), persistentLayer(io, residualIn, residualOut),
+                next.persistentLayer(nextIo, residualOut, nextResidualOut), c.dInner() / c.nGroups(), c.normEps(),
+                PersistentDecode.layerGroups(device, shape, c.dModel()), counter);
+    }
+
+    private PersistentDecode.Layer persistentLayer(LayerIo io, FloatArray residualIn, FloatArray residualOut) {
+        int b = io.batch();
+        Scratch s = io.scratch();
+        FloatArray zxbcdt = s.get("m2_zxbcdt", (long) b * c.inProjRows());
+        FloatArray y = s.get("m2_y", (long) b * c.dInner());
+        return new PersistentDecode.Layer(io.out(), residualIn, residualOut, w.norm(), linears.fusedW(w.inProj()),
+                w.inProjBias(), zxbcdt, io.convState(), w.convWeight(), w.convBias(), io.ssmState(), w.a(), w.d(), w.dtBias(), y,
+                w.gateNorm(), linears.fusedW(w.outProj()), w.outProjBias(), io.out());
     }
 
     private Mamba2Decode.Shape decodeShape(int batch) {

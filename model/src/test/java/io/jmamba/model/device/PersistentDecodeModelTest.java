@@ -46,6 +46,8 @@ class PersistentDecodeModelTest {
                 "l1_persist_pc"), on.stream().filter(id -> id.matches("l[0-9]+_.*")).toList());
         assertEquals(off.stream().filter(id -> !id.matches("l[0-9]+_.*")).toList(),
                 on.stream().filter(id -> !id.matches("l[0-9]+_.*")).toList(), "the head and embedding as before");
+        // two layers per launch needs a device with grid barriers: without one, "pair" is the phases too
+        assertEquals(on, with(PERSISTENT, "pair", () -> taskIds(w, 1, WeightPrecision.BF16)));
         // fp32 weights (no packed bf16 view) and batch 5 (beyond the few-row form) keep today's kernels
         assertTrue(with(PERSISTENT, "true", () -> taskIds(w, 1, WeightPrecision.FP32)).contains("l0_in_normgemv"));
         assertTrue(with(PERSISTENT, "true", () -> taskIds(w, 5, WeightPrecision.BF16)).stream()
@@ -58,22 +60,27 @@ class PersistentDecodeModelTest {
         for (ComputeDevice d : DeviceMatrix.devices()) {
             // the JVM backend runs every work-item as Java (seconds per step): batch 1 there
             boolean jvm = d.backendName().equals("jvm");
-            for (int batch : jvm ? new int[] {1} : new int[] {1, 2}) {
-                tests.add(dynamicTest("mamba2-tiny batch " + batch + " on " + d.id(), () -> {
-                    Golden g = Golden.load("mamba2-tiny");
-                    check(WeightLoader.load(ConfigParser.read(g.modelDir()), Checkpoint.open(g.modelDir())), d, batch, jvm ? 2 : 3);
-                }));
-            }
-            if (!jvm) {
-                // d_state 128 over 32 lanes in 16-byte quads (the 130M layer's state rows)
-                tests.add(dynamicTest("random mamba2 (d_model 128) batch 1 on " + d.id(),
-                        () -> check(RandomWeights.generate(ModelPresets.mamba2(2, 128, 300), 6), d, 1, 3)));
+            // two layers per launch only where layers take one launch each (GPUs); elsewhere "pair" is "true"
+            List<String> modes = PersistentDecode.formFor(d) == PersistentDecode.Form.LAYER ? List.of("true", "pair") : List.of("true");
+            for (String mode : modes) {
+                for (int batch : jvm ? new int[] {1} : new int[] {1, 2}) {
+                    tests.add(dynamicTest("mamba2-tiny batch " + batch + ", persistent=" + mode + " on " + d.id(), () -> {
+                        Golden g = Golden.load("mamba2-tiny");
+                        check(WeightLoader.load(ConfigParser.read(g.modelDir()), Checkpoint.open(g.modelDir())), d, batch,
+                                jvm ? 2 : 3, mode);
+                    }));
+                }
+                if (!jvm) {
+                    // d_state 128 over 32 lanes in 16-byte quads (the 130M layer's state rows)
+                    tests.add(dynamicTest("random mamba2 (d_model 128) batch 1, persistent=" + mode + " on " + d.id(),
+                            () -> check(RandomWeights.generate(ModelPresets.mamba2(2, 128, 300), 6), d, 1, 3, mode)));
+                }
             }
         }
         return tests;
     }
 
-    private static void check(ModelWeights w, ComputeDevice d, int batch, int steps) throws Exception {
+    private static void check(ModelWeights w, ComputeDevice d, int batch, int steps, String mode) throws Exception {
         int vocab = w.config().vocabSize();
         int[][] prompt = new int[batch][5];
         for (int b = 0; b < batch; b++) {
@@ -92,20 +99,21 @@ class PersistentDecodeModelTest {
                     next[b] = (step * 13 + b * 3 + 1) % vocab;
                 }
                 float[][] want = plain.decode(ps, next);
-                float[][] got = with(PERSISTENT, "true", () -> persistent.decode(ss, next));
+                float[][] got = with(PERSISTENT, mode, () -> persistent.decode(ss, next));
                 for (int b = 0; b < batch; b++) {
                     assertArrayEquals(want[b], got[b], 0f, "step " + step + " row " + b);
                 }
             }
             // the steps above did run the persistent layers (one launch each where the device has grid barriers)
-            String form = PersistentDecode.formFor(d) == PersistentDecode.Form.LAYER ? "l0_persist_layer" : "l0_persist_pb";
+            String form = PersistentDecode.formFor(d) != PersistentDecode.Form.LAYER ? "l0_persist_pb"
+                    : mode.equals("pair") ? "l0_persist_pair" : "l0_persist_layer";
             assertTrue(persistent.forwardTaskIds().contains(form), persistent.forwardTaskIds().toString());
             assertTrue(plain.forwardTaskIds().stream().noneMatch(id -> id.contains("persist")), plain.forwardTaskIds().toString());
             // greedy steps: another plan, the same layers (compiled devices: a JVM plan costs seconds)
             int[] token = new int[batch];
             for (int step = 0; step < (d.backendName().equals("jvm") ? 0 : 2); step++) {
                 int[] want = plain.decodeGreedy(ps, token);
-                int[] got = with(PERSISTENT, "true", () -> persistent.decodeGreedy(ss, token));
+                int[] got = with(PERSISTENT, mode, () -> persistent.decodeGreedy(ss, token));
                 assertArrayEquals(want, got, "greedy step " + step);
                 System.arraycopy(got, 0, token, 0, batch);
             }
