@@ -73,12 +73,14 @@ public final class PersistentDecode {
     }
 
     /**
-     * The form a model's decode step should take on {@code device}: one launch per layer where the grid barrier is a
-     * GPU's (CUDA, an OpenCL GPU); three launches elsewhere (the JVM backend would run a thread per work-item, tens of
-     * thousands per layer at the 130M shapes).
+     * The form a model's decode step should take on {@code device}: one launch per layer on CUDA; three launches
+     * elsewhere: the JVM backend would run a thread per work-item (tens of thousands per layer at the 130M shapes), and
+     * an OpenCL GPU holds one work-group per compute unit only (a quarter of CUDA's grid, its warps emulated through
+     * local memory), so its one-launch layer is run by the kernel tests but not chosen for a model.
      */
     public static Form formFor(ComputeDevice device) {
-        return !device.backendName().equals("jvm") && gridBarrierSupported(device) ? Form.LAYER : Form.PHASES;
+        return device instanceof io.jmamba.runtime.backend.cuda.CudaDevice && gridBarrierSupported(device) ? Form.LAYER
+                : Form.PHASES;
     }
 
     /**

@@ -80,7 +80,7 @@ final class StackTasks {
 
     /**
      * {@code -Djmamba.decode.persistent=pair}: as {@code true}, with two consecutive layers per launch where the layers
-     * take one launch each (half the launches again; {@link io.jmamba.kernels.fused.PersistentDecodeKernels#layerPairStep}).
+     * take one launch each (CUDA: half the launches again; {@link io.jmamba.kernels.fused.PersistentDecodeKernels#layerPairStep}).
      */
     static boolean persistentPairs() {
         return "pair".equals(System.getProperty("jmamba.decode.persistent"));

@@ -125,9 +125,9 @@ public final class Mamba2Tasks implements MixerTasks {
     }
 
     /**
-     * The layer's decode step as {@link PersistentDecode}'s phases: one launch with grid barriers on a GPU that runs
-     * them ({@link PersistentDecode#formFor}; {@code counter} is their int), otherwise (or with no device) the same
-     * phases as three launches. Same contract as {@link #addFusedStep}; needs {@link #persistentFits}.
+     * The layer's decode step as {@link PersistentDecode}'s phases: one launch with grid barriers on CUDA
+     * ({@link PersistentDecode#formFor}; {@code counter} is their int), otherwise (or with no device) the same phases as
+     * three launches. Same contract as {@link #addFusedStep}; needs {@link #persistentFits}.
      */
     public void addPersistentStep(TaskGraph g, GridScheduler grids, String p, LayerIo io, FloatArray residualIn,
                                   FloatArray residualOut, ComputeDevice device, IntArray counter) {
