@@ -52,6 +52,21 @@ public final class PersistentDecode {
     }
 
     /**
+     * The embedding lookup folded into a first layer's phase A ({@link PersistentDecodeKernels#EMBED}): its input rows
+     * are {@code table[ids[row]]} (the launch before writes the ids: the last step's argmax), written to the layer's
+     * residualOut as its residual; the layer's hidden is not read. An id outside [0, vocab) gives a row of NaN.
+     *
+     * @param table (vocab, dModel), fp32
+     */
+    public record Embedding(IntArray ids, FloatArray table, int vocab) {
+        public Embedding {
+            Objects.requireNonNull(ids, "ids");
+            Objects.requireNonNull(table, "embedding table");
+            ShapeCheck.requirePositive("vocab", vocab);
+        }
+    }
+
+    /**
      * Whether the persistent layer takes this shape: rows at the fused GEMVs' few-row form, the model and inner widths
      * multiples of 8 within the staged row, norm groups of whole 8-column chunks (at most
      * {@link FusedGemvKernels#MAX_NORM_GROUPS}), the gate before the norm.
@@ -136,7 +151,13 @@ public final class PersistentDecode {
      */
     public static void addTo(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel, Layer l,
                              int groupSize, float eps, Form form, int layerGroups, IntArray counter) {
-        addTo(g, grids, prefix, s, dModel, l, groupSize, eps, form, layerGroups, counter, Integer.MAX_VALUE);
+        addTo(g, grids, prefix, s, dModel, l, null, groupSize, eps, form, layerGroups, counter, Integer.MAX_VALUE);
+    }
+
+    /** As above for a first layer that looks its input rows up itself ({@code embedding}; null: reads hidden). */
+    public static void addTo(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel, Layer l,
+                             Embedding embedding, int groupSize, float eps, Form form, int layerGroups, IntArray counter) {
+        addTo(g, grids, prefix, s, dModel, l, embedding, groupSize, eps, form, layerGroups, counter, Integer.MAX_VALUE);
     }
 
     /**
@@ -144,17 +165,22 @@ public final class PersistentDecode {
      * walk several units each, as in a persistent grid smaller than the work).
      */
     public static void addTo(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel, Layer l,
-                             int groupSize, float eps, Form form, int layerGroups, IntArray counter, int maxPhaseGroups) {
+                             Embedding embedding, int groupSize, float eps, Form form, int layerGroups, IntArray counter,
+                             int maxPhaseGroups) {
         Objects.requireNonNull(s, "shape");
         Objects.requireNonNull(l, "layer");
         Objects.requireNonNull(form, "form");
         GraphParts.checkPrefix(prefix);
         check(s, dModel, l, groupSize);
+        checkEmbedding(s, dModel, l, embedding);
+        IntArray ids = embedding != null ? embedding.ids() : intPlaceholder(g);
+        FloatArray table = GraphParts.orPlaceholder(g, embedding != null ? embedding.table() : null);
+        int vocab = embedding != null ? embedding.vocab() : 1;
         int rows = s.batch();
         int dInner = s.dInner();
         int lanes = Mamba2DecodeKernels.lanes(s.dstate(), rows);
         int ssmFlags = ssmFlags(s, l);
-        int gemvFlags = gemvFlags(l);
+        int gemvFlags = gemvFlags(l) | (embedding != null ? PersistentDecodeKernels.EMBED : 0);
         int group = PersistentDecodeKernels.GROUP;
         if (form == Form.LAYER) {
             requireLayerLaunch(counter, layerGroups);
@@ -162,8 +188,8 @@ public final class PersistentDecode {
             List<Object> args = new ArrayList<>();
             args.add(new KernelContext());
             args.addAll(kernelArrays(g, l));
-            args.addAll(List.of(counter, rows, dModel, dInner, s.heads(), s.headdim(), s.groups(), s.dtMin(), s.dtMax(), s.dstate(),
-                    s.width(), lanes, ssmFlags, groupSize, eps, gemvFlags));
+            args.addAll(List.of(ids, table, counter, rows, dModel, dInner, s.heads(), s.headdim(), s.groups(), s.dtMin(), s.dtMax(),
+                    s.dstate(), s.width(), lanes, ssmFlags, groupSize, eps, gemvFlags, vocab));
             g.task(id, PersistentDecodeKernels.class, "layerStep", args.toArray());
             grids.addWorkerGrid(g.getName() + "." + id, new WorkerGrid1D((long) layerGroups * group).setLocalWork(group));
             return;
@@ -179,7 +205,7 @@ public final class PersistentDecode {
         int inRows = s.inRows();
         String a = prefix + "_pa";
         g.task(a, PersistentDecodeKernels::phaseA, new KernelContext(), l.hidden(), rin, l.normW(), l.inW(), inBias, l.zxbcdt(),
-                rout, rows, dModel, inRows, eps, gemvFlags);
+                rout, ids, table, rows, dModel, inRows, eps, gemvFlags, vocab);
         grids.addWorkerGrid(g.getName() + "." + a, phaseGrid(PersistentDecodeKernels.inProjUnits(rows, inRows), maxPhaseGroups));
         String b = prefix + "_pb";
         g.task(b, PersistentDecodeKernels::phaseB, new KernelContext(), l.zxbcdt(), l.convState(), l.convW(), convBias,
@@ -201,21 +227,31 @@ public final class PersistentDecode {
      */
     public static void addPairTo(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel, Layer first,
                                  Layer second, int groupSize, float eps, int layerGroups, IntArray counter) {
+        addPairTo(g, grids, prefix, s, dModel, first, null, second, groupSize, eps, layerGroups, counter);
+    }
+
+    /** As above, the first layer looking its input rows up itself ({@code embedding}; null: reads its hidden). */
+    public static void addPairTo(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel, Layer first,
+                                 Embedding embedding, Layer second, int groupSize, float eps, int layerGroups, IntArray counter) {
         Objects.requireNonNull(s, "shape");
         Objects.requireNonNull(first, "first layer");
         Objects.requireNonNull(second, "second layer");
         GraphParts.checkPrefix(prefix);
         check(s, dModel, first, groupSize);
         check(s, dModel, second, groupSize);
+        checkEmbedding(s, dModel, first, embedding);
         requireLayerLaunch(counter, layerGroups);
+        IntArray ids = embedding != null ? embedding.ids() : intPlaceholder(g);
+        FloatArray table = GraphParts.orPlaceholder(g, embedding != null ? embedding.table() : null);
         int lanes = Mamba2DecodeKernels.lanes(s.dstate(), s.batch());
         List<Object> args = new ArrayList<>();
         args.add(new KernelContext());
         args.addAll(kernelArrays(g, first));
         args.addAll(kernelArrays(g, second));
-        args.addAll(List.of(counter, s.batch(), dModel, s.dInner(), s.heads(), s.headdim(), s.groups(), s.dtMin(), s.dtMax(),
-                s.dstate(), s.width(), lanes, ssmFlags(s, first), ssmFlags(s, second), groupSize, eps, gemvFlags(first),
-                gemvFlags(second)));
+        args.addAll(List.of(ids, table, counter, s.batch(), dModel, s.dInner(), s.heads(), s.headdim(), s.groups(), s.dtMin(),
+                s.dtMax(), s.dstate(), s.width(), lanes, ssmFlags(s, first), ssmFlags(s, second), groupSize, eps,
+                gemvFlags(first) | (embedding != null ? PersistentDecodeKernels.EMBED : 0), gemvFlags(second),
+                embedding != null ? embedding.vocab() : 1));
         String id = prefix + "_pair";
         g.task(id, PersistentDecodeKernels.class, "layerPairStep", args.toArray());
         int group = PersistentDecodeKernels.GROUP;
@@ -243,6 +279,25 @@ public final class PersistentDecode {
                 | (l.residualOut() != null ? PersistentDecodeKernels.WRITE_RESIDUAL : 0)
                 | (l.inBias() != null ? PersistentDecodeKernels.IN_BIAS : 0)
                 | (l.outBias() != null ? PersistentDecodeKernels.OUT_BIAS : 0);
+    }
+
+    private static void checkEmbedding(Mamba2Decode.Shape s, int dModel, Layer l, Embedding e) {
+        if (e == null) {
+            return;
+        }
+        ShapeCheck.requireShape("ids", e.ids(), "(rows)", s.batch());
+        ShapeCheck.requireShape("embedding", e.table(), "(vocab, dModel)", e.vocab(), dModel);
+        if (l.residualIn() != null) {
+            throw new IllegalArgumentException("a layer that looks its rows up in the embedding is a first layer: no residualIn");
+        }
+        Objects.requireNonNull(l.residualOut(), "residualOut (the looked-up rows, the first layer's residual)");
+    }
+
+    /** A one-int stand-in for absent ids (sent to the device once; the kernels read it only with EMBED). */
+    private static IntArray intPlaceholder(TaskGraph g) {
+        IntArray p = new IntArray(1);
+        g.transferToDevice(io.jmamba.runtime.api.DataTransferMode.FIRST_EXECUTION, p);
+        return p;
     }
 
     private static void requireLayerLaunch(IntArray counter, int layerGroups) {

@@ -61,6 +61,11 @@ public final class PersistentDecodeKernels {
     public static final int IN_BIAS = 4;
     /** gemvFlags: out_proj has a bias. */
     public static final int OUT_BIAS = 8;
+    /**
+     * gemvFlags: phase A's input row is row {@code ids[row]} of the embedding {@code table} (the first layer with the
+     * lookup folded in, as {@link FusedEmbedGemvKernels}; an id outside [0, vocab) gives a row of NaN), not hidden.
+     */
+    public static final int EMBED = 16;
 
     // slots of phase B's scalar inputs (par)
     private static final int P_BIAS_X = 0;
@@ -111,17 +116,17 @@ public final class PersistentDecodeKernels {
                                  FloatArray inBias, FloatArray zxbcdt, FloatArray residualOut, FloatArray convState,
                                  FloatArray convW, FloatArray convBias, FloatArray ssmState, FloatArray a, FloatArray dSkip,
                                  FloatArray dtBias, FloatArray g, FloatArray gateW, FloatArray outW, FloatArray outBias,
-                                 FloatArray out, IntArray counter, int rows, @Specialize int dModel, @Specialize int dInner,
-                                 int heads, int headdim, int groups, float dtMin, float dtMax, @Specialize int dstate,
-                                 @Specialize int width, @Specialize int lanes, int ssmFlags, @Specialize int groupSize, float eps,
-                                 int gemvFlags) {
+                                 FloatArray out, IntArray ids, FloatArray table, IntArray counter, int rows,
+                                 @Specialize int dModel, @Specialize int dInner, int heads, int headdim, int groups, float dtMin,
+                                 float dtMax, @Specialize int dstate, @Specialize int width, @Specialize int lanes, int ssmFlags,
+                                 @Specialize int groupSize, float eps, int gemvFlags, int vocab) {
         // one local row for A's and C's staged inputs, one B/C vector for B
         float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
         float[] partial = ctx.allocateFloatLocalArray(WARPS * MAX_NORM_GROUPS);
         float[] bc = ctx.allocateFloatLocalArray(2 * Mamba2DecodeKernels.MAX_DSTATE);
         layer(ctx, xs, partial, bc, hidden, residualIn, normW, inW, inBias, zxbcdt, residualOut, convState, convW, convBias,
-                ssmState, a, dSkip, dtBias, g, gateW, outW, outBias, out, counter, rows, dModel, dInner, heads, headdim, groups,
-                dtMin, dtMax, dstate, width, lanes, ssmFlags, groupSize, eps, gemvFlags, false, true);
+                ssmState, a, dSkip, dtBias, g, gateW, outW, outBias, out, ids, table, counter, rows, dModel, dInner, heads, headdim,
+                groups, dtMin, dtMax, dstate, width, lanes, ssmFlags, groupSize, eps, gemvFlags, vocab, false, true);
     }
 
     /**
@@ -141,19 +146,22 @@ public final class PersistentDecodeKernels {
                                      FloatArray zxbcdt2, FloatArray residualOut2, FloatArray convState2, FloatArray convW2,
                                      FloatArray convBias2, FloatArray ssmState2, FloatArray a2, FloatArray dSkip2,
                                      FloatArray dtBias2, FloatArray g2, FloatArray gateW2, FloatArray outW2, FloatArray outBias2,
-                                     FloatArray out2, IntArray counter, int rows, @Specialize int dModel, @Specialize int dInner,
-                                     int heads, int headdim, int groups, float dtMin, float dtMax, @Specialize int dstate,
-                                     @Specialize int width, @Specialize int lanes, int ssmFlags1, int ssmFlags2,
-                                     @Specialize int groupSize, float eps, int gemvFlags1, int gemvFlags2) {
+                                     FloatArray out2, IntArray ids, FloatArray table, IntArray counter, int rows,
+                                     @Specialize int dModel, @Specialize int dInner, int heads, int headdim, int groups,
+                                     float dtMin, float dtMax, @Specialize int dstate, @Specialize int width, @Specialize int lanes,
+                                     int ssmFlags1, int ssmFlags2, @Specialize int groupSize, float eps, int gemvFlags1,
+                                     int gemvFlags2, int vocab) {
         float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
         float[] partial = ctx.allocateFloatLocalArray(WARPS * MAX_NORM_GROUPS);
         float[] bc = ctx.allocateFloatLocalArray(2 * Mamba2DecodeKernels.MAX_DSTATE);
         layer(ctx, xs, partial, bc, hidden1, residualIn1, normW1, inW1, inBias1, zxbcdt1, residualOut1, convState1, convW1,
-                convBias1, ssmState1, a1, dSkip1, dtBias1, g1, gateW1, outW1, outBias1, out1, counter, rows, dModel, dInner,
-                heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags1, groupSize, eps, gemvFlags1, false, false);
+                convBias1, ssmState1, a1, dSkip1, dtBias1, g1, gateW1, outW1, outBias1, out1, ids, table, counter, rows, dModel,
+                dInner, heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags1, groupSize, eps, gemvFlags1, vocab,
+                false, false);
         layer(ctx, xs, partial, bc, hidden2, residualIn2, normW2, inW2, inBias2, zxbcdt2, residualOut2, convState2, convW2,
-                convBias2, ssmState2, a2, dSkip2, dtBias2, g2, gateW2, outW2, outBias2, out2, counter, rows, dModel, dInner,
-                heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags2, groupSize, eps, gemvFlags2, true, true);
+                convBias2, ssmState2, a2, dSkip2, dtBias2, g2, gateW2, outW2, outBias2, out2, ids, table, counter, rows, dModel,
+                dInner, heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags2, groupSize, eps, gemvFlags2, vocab,
+                true, true);
     }
 
     /**
@@ -165,9 +173,9 @@ public final class PersistentDecodeKernels {
                       FloatArray normW, FloatArray inW, FloatArray inBias, FloatArray zxbcdt, FloatArray residualOut,
                       FloatArray convState, FloatArray convW, FloatArray convBias, FloatArray ssmState, FloatArray a,
                       FloatArray dSkip, FloatArray dtBias, FloatArray g, FloatArray gateW, FloatArray outW, FloatArray outBias,
-                      FloatArray out, IntArray counter, int rows, int dModel, int dInner, int heads, int headdim, int groups,
-                      float dtMin, float dtMax, int dstate, int width, int lanes, int ssmFlags, int groupSize, float eps,
-                      int gemvFlags, boolean afterLayer, boolean last) {
+                      FloatArray out, IntArray ids, FloatArray table, IntArray counter, int rows, int dModel, int dInner,
+                      int heads, int headdim, int groups, float dtMin, float dtMax, int dstate, int width, int lanes,
+                      int ssmFlags, int groupSize, float eps, int gemvFlags, int vocab, boolean afterLayer, boolean last) {
         float[] wvA = new float[OUTS * 4 * CHUNKS];
         float[] nw = new float[8 * CHUNKS];
         float[] sv = new float[(dstate + lanes - 1) / lanes];
@@ -192,8 +200,8 @@ public final class PersistentDecodeKernels {
         } else {
             ctx.gridDependencyWait();
         }
-        inProj(ctx, xs, partial, wvA, nw, hidden, residualIn, inW, inBias, zxbcdt, residualOut, rows, dModel, inRows, eps,
-                gemvFlags);
+        inProj(ctx, xs, partial, wvA, nw, hidden, residualIn, ids, table, inW, inBias, zxbcdt, residualOut, rows, dModel, inRows,
+                eps, gemvFlags, vocab);
         // B's state rows and conv weights and C's weights are in flight across the barrier
         ssmInputs(convState, convW, convBias, ssmState, a, dSkip, dtBias, sv, wx, sx, wb, sb, par, lid, ctx.groupIdx, rows,
                 heads, headdim, groups, dstate, width, lanes, ssmFlags);
@@ -219,8 +227,8 @@ public final class PersistentDecodeKernels {
      * unit each).
      */
     public static void phaseA(KernelContext ctx, FloatArray hidden, FloatArray residualIn, FloatArray normW, FloatArray w,
-                              FloatArray bias, FloatArray y, FloatArray residualOut, int rows, @Specialize int in, int out,
-                              float eps, int gemvFlags) {
+                              FloatArray bias, FloatArray y, FloatArray residualOut, IntArray ids, FloatArray table, int rows,
+                              @Specialize int in, int out, float eps, int gemvFlags, int vocab) {
         float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
         float[] partial = ctx.allocateFloatLocalArray(WARPS * MAX_NORM_GROUPS);
         float[] wv = new float[OUTS * 4 * CHUNKS];
@@ -231,7 +239,8 @@ public final class PersistentDecodeKernels {
         normWeights(normW, nw, lane, in);
         ctx.gridDependencyWait();
         ctx.launchDependents();
-        inProj(ctx, xs, partial, wv, nw, hidden, residualIn, w, bias, y, residualOut, rows, in, out, eps, gemvFlags);
+        inProj(ctx, xs, partial, wv, nw, hidden, residualIn, ids, table, w, bias, y, residualOut, rows, in, out, eps, gemvFlags,
+                vocab);
     }
 
     /**
@@ -313,8 +322,8 @@ public final class PersistentDecodeKernels {
 
     /** Phase A over this work-group's units, the first unit's W already in {@code wv}. */
     static void inProj(KernelContext ctx, float[] xs, float[] partial, float[] wv, float[] nw, FloatArray hidden,
-                       FloatArray residualIn, FloatArray w, FloatArray bias, FloatArray y, FloatArray residualOut, int rows,
-                       int in, int out, float eps, int gemvFlags) {
+                       FloatArray residualIn, IntArray ids, FloatArray table, FloatArray w, FloatArray bias, FloatArray y,
+                       FloatArray residualOut, int rows, int in, int out, float eps, int gemvFlags, int vocab) {
         float[] t = new float[4];
         float[] r = new float[4];
         int lid = ctx.localIdx;
@@ -326,6 +335,7 @@ public final class PersistentDecodeKernels {
         int iters = (units + numGroups - 1) / numGroups;
         int inP = in / 2;
         boolean hasResidual = (gemvFlags & HAS_RESIDUAL) != 0;
+        boolean embed = (gemvFlags & EMBED) != 0;
         boolean hasBias = (gemvFlags & IN_BIAS) != 0;
         for (int it = 0; it < iters; it++) {
             int unit = ctx.groupIdx + it * numGroups;
@@ -338,10 +348,24 @@ public final class PersistentDecodeKernels {
             int blk = at - row * blocks;
             int o0 = (blk * WARPS + warp) * OUTS;
             long base = (long) row * in;
+            // the first layer with the lookup folded in reads row ids[row] of the table (ids: the launch before's argmax)
+            int id = embed ? ids.get(row) : 0;
+            boolean valid = id >= 0 && id < vocab;
+            long src = embed ? (valid ? (long) id * in : 0L) : base;
             boolean writer = live && (gemvFlags & WRITE_RESIDUAL) != 0 && blk == 0;
             float ss = 0f;
             for (int q = lid; live && 4 * q < in; q += GROUP) {
-                hidden.get4(base + 4 * q, t, 0);
+                if (embed) {
+                    table.get4(src + 4 * q, t, 0);
+                    if (!valid) {
+                        // as EmbeddingKernels.gather: an id outside the vocabulary gives a row of NaN
+                        for (int e = 0; e < 4; e++) {
+                            t[e] = Float.NaN;
+                        }
+                    }
+                } else {
+                    hidden.get4(src + 4 * q, t, 0);
+                }
                 if (hasResidual) {
                     residualIn.get4(base + 4 * q, r, 0);
                     for (int e = 0; e < 4; e++) {

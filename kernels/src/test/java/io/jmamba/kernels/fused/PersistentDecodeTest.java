@@ -83,6 +83,34 @@ class PersistentDecodeTest {
         return tests;
     }
 
+    /**
+     * A first layer with the embedding lookup folded into phase A against FusedEmbedGemvKernels + convSsm + the
+     * pre-gated out_proj: bit for bit; an id outside the vocabulary gives NaN rows (and only there).
+     */
+    @TestFactory
+    List<DynamicTest> embeddingFoldedIntoPhaseAMatchesTheFusedEmbedKernels() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (ComputeDevice dev : DeviceMatrix.devices()) {
+            for (boolean badId : new boolean[] {false, true}) {
+                PersistentLayerCase c = odd();
+                tests.add(dynamicTest(c + " embedding" + (badId ? ", an id outside the vocabulary" : "") + " on " + dev.id(), () -> {
+                    PersistentDecode.Embedding e = c.embedding(50, badId);
+                    PersistentLayerCase want = c.copy();
+                    PersistentLayerCase got = c.copy();
+                    want.runFusedEmbed(dev, e);
+                    got.runPhasesEmbed(dev, e, 3);
+                    PersistentLayerCase.assertSameBits(c + " embedding on " + dev.id(), want, got);
+                    // row 0's residual is its table row; row 1's NaN with a bad id
+                    int id0 = e.ids().get(0);
+                    assertEquals(e.table().get((long) id0 * c.dModel), got.residualOut.get(0));
+                    assertEquals(badId, Float.isNaN(got.residualOut.get(c.dModel)), "row 1's residual");
+                    assertFalse(Float.isNaN(got.out.get(0)), "row 0 stays finite");
+                }));
+            }
+        }
+        return tests;
+    }
+
     /** Two steps in a row: the second reads the states the first left (a wrong shift or state write shows there). */
     @TestFactory
     List<DynamicTest> twoStepsMatchTheFusedKernels() {
@@ -140,6 +168,10 @@ class PersistentDecodeTest {
                 new TaskGraph("t"), new GridScheduler(), "l", c.s, c.dModel + 8, c.layer(), c.groupSize, c.eps,
                 PersistentDecode.Form.PHASES, 1, null));
         assertTrue(shape.getMessage().contains("hidden"), shape.getMessage());
+        IllegalArgumentException embedded = assertThrows(IllegalArgumentException.class, () -> PersistentDecode.addTo(
+                new TaskGraph("t"), new GridScheduler(), "l", c.s, c.dModel, c.layer(), c.embedding(9, false), c.groupSize, c.eps,
+                PersistentDecode.Form.PHASES, 1, null));
+        assertTrue(embedded.getMessage().contains("residualIn"), embedded.getMessage());
         NullPointerException counter = assertThrows(NullPointerException.class, () -> PersistentDecode.addTo(new TaskGraph("t"),
                 new GridScheduler(), "l", c.s, c.dModel, c.layer(), c.groupSize, c.eps, PersistentDecode.Form.LAYER, 4, null));
         assertTrue(counter.getMessage().contains("counter"), counter.getMessage());
