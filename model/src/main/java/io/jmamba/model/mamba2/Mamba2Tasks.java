@@ -131,24 +131,33 @@ public final class Mamba2Tasks implements MixerTasks {
      */
     public void addPersistentStep(TaskGraph g, GridScheduler grids, String p, LayerIo io, FloatArray residualIn,
                                   FloatArray residualOut, ComputeDevice device, IntArray counter) {
+        addPersistentStep(g, grids, p, io, null, residualIn, residualOut, device, counter);
+    }
+
+    /**
+     * As above; {@code embedding} not null: the first layer, its input rows looked up in the embedding table inside
+     * its in_proj phase ({@link LayerIo#out} is not read; {@code residualIn} must be null).
+     */
+    public void addPersistentStep(TaskGraph g, GridScheduler grids, String p, LayerIo io, PersistentDecode.Embedding embedding,
+                                  FloatArray residualIn, FloatArray residualOut, ComputeDevice device, IntArray counter) {
         Mamba2Decode.Shape shape = decodeShape(io.batch());
         boolean oneLaunch = device != null && PersistentDecode.formFor(device) == PersistentDecode.Form.LAYER;
-        PersistentDecode.addTo(g, grids, p + "persist", shape, c.dModel(), persistentLayer(io, residualIn, residualOut),
+        PersistentDecode.addTo(g, grids, p + "persist", shape, c.dModel(), persistentLayer(io, residualIn, residualOut), embedding,
                 c.dInner() / c.nGroups(), c.normEps(), oneLaunch ? PersistentDecode.Form.LAYER : PersistentDecode.Form.PHASES,
                 oneLaunch ? PersistentDecode.layerGroups(device, shape, c.dModel()) : 1, counter);
     }
 
     /**
      * This layer's and {@code next}'s decode steps in one launch ({@link PersistentDecode#addPairTo}): the next layer
-     * reads this one's output and residualOut. Needs {@link #persistentFits} of both (one config) and a device whose
+     * reads this one's output and residualOut; {@code embedding} as in {@link #addPersistentStep}. Needs {@link #persistentFits} of both (one config) and a device whose
      * form is {@link PersistentDecode.Form#LAYER}.
      */
-    public void addPersistentPair(TaskGraph g, GridScheduler grids, String p, LayerIo io, FloatArray residualIn,
-                                  FloatArray residualOut, Mamba2Tasks next, LayerIo nextIo, FloatArray nextResidualOut,
-                                  ComputeDevice device, IntArray counter) {
+    public void addPersistentPair(TaskGraph g, GridScheduler grids, String p, LayerIo io, PersistentDecode.Embedding embedding,
+                                  FloatArray residualIn, FloatArray residualOut, Mamba2Tasks next, LayerIo nextIo,
+                                  FloatArray nextResidualOut, ComputeDevice device, IntArray counter) {
         Mamba2Decode.Shape shape = decodeShape(io.batch());
         PersistentDecode.addPairTo(g, grids, p + "persist", shape, c.dModel(), persistentLayer(io, residualIn, residualOut),
-                next.persistentLayer(nextIo, residualOut, nextResidualOut), c.dInner() / c.nGroups(), c.normEps(),
+                embedding, next.persistentLayer(nextIo, residualOut, nextResidualOut), c.dInner() / c.nGroups(), c.normEps(),
                 PersistentDecode.layerGroups(device, shape, c.dModel()), counter);
     }
 
