@@ -173,6 +173,10 @@ public final class PersistentDecode {
         GraphParts.checkPrefix(prefix);
         check(s, dModel, l, groupSize);
         checkEmbedding(s, dModel, l, embedding);
+        if (form == Form.LAYER) {
+            addLayersTo(g, grids, prefix, s, dModel, List.of(l), embedding, groupSize, eps, layerGroups, counter);
+            return;
+        }
         IntArray ids = embedding != null ? embedding.ids() : intPlaceholder(g);
         FloatArray table = GraphParts.orPlaceholder(g, embedding != null ? embedding.table() : null);
         int vocab = embedding != null ? embedding.vocab() : 1;
@@ -181,19 +185,6 @@ public final class PersistentDecode {
         int lanes = Mamba2DecodeKernels.lanes(s.dstate(), rows);
         int ssmFlags = ssmFlags(s, l);
         int gemvFlags = gemvFlags(l) | (embedding != null ? PersistentDecodeKernels.EMBED : 0);
-        int group = PersistentDecodeKernels.GROUP;
-        if (form == Form.LAYER) {
-            requireLayerLaunch(counter, layerGroups);
-            String id = prefix + "_layer";
-            List<Object> args = new ArrayList<>();
-            args.add(new KernelContext());
-            args.addAll(kernelArrays(g, l));
-            args.addAll(List.of(ids, table, counter, rows, dModel, dInner, s.heads(), s.headdim(), s.groups(), s.dtMin(), s.dtMax(),
-                    s.dstate(), s.width(), lanes, ssmFlags, groupSize, eps, gemvFlags, vocab));
-            g.task(id, PersistentDecodeKernels.class, "layerStep", args.toArray());
-            grids.addWorkerGrid(g.getName() + "." + id, new WorkerGrid1D((long) layerGroups * group).setLocalWork(group));
-            return;
-        }
         FloatArray rin = l.residualIn() != null ? l.residualIn() : l.hidden();
         FloatArray rout = l.residualOut() != null ? l.residualOut() : GraphParts.orPlaceholder(g, null);
         FloatArray inBias = GraphParts.orPlaceholder(g, l.inBias());
@@ -233,27 +224,78 @@ public final class PersistentDecode {
     /** As above, the first layer looking its input rows up itself ({@code embedding}; null: reads its hidden). */
     public static void addPairTo(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel, Layer first,
                                  Embedding embedding, Layer second, int groupSize, float eps, int layerGroups, IntArray counter) {
+        addLayersTo(g, grids, prefix, s, dModel, List.of(first, second), embedding, groupSize, eps, layerGroups, counter);
+    }
+
+    /** Layers per launch that {@link #addLayersTo} takes: {@code layerStep}, {@code layerPairStep}, {@code layerQuadStep}. */
+    public static final List<Integer> LAYERS_PER_LAUNCH = List.of(1, 2, 4);
+
+    /**
+     * Adds consecutive layers' steps as one launch with grid barriers: 1, 2 or 4 layers ({@link #LAYERS_PER_LAUNCH};
+     * {@link PersistentDecodeKernels#layerStep}, {@code layerPairStep}, {@code layerQuadStep}; task {@code prefix} +
+     * {@code "_layer"}, {@code "_pair"} or {@code "_quad"}). All of shape {@code s}; in a model each layer's hidden is the
+     * one before's out and its residualIn the one before's residualOut; {@code embedding}: the first looks its rows up.
+     * Four layers must agree on which of conv bias, D and dt bias they have. Needs a device with grid barriers
+     * ({@link #layerGroups}).
+     */
+    public static void addLayersTo(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel,
+                                   List<Layer> layers, Embedding embedding, int groupSize, float eps, int layerGroups,
+                                   IntArray counter) {
         Objects.requireNonNull(s, "shape");
-        Objects.requireNonNull(first, "first layer");
-        Objects.requireNonNull(second, "second layer");
+        Objects.requireNonNull(layers, "layers");
         GraphParts.checkPrefix(prefix);
-        check(s, dModel, first, groupSize);
-        check(s, dModel, second, groupSize);
-        checkEmbedding(s, dModel, first, embedding);
+        if (!LAYERS_PER_LAUNCH.contains(layers.size())) {
+            throw new IllegalArgumentException("one launch takes " + LAYERS_PER_LAUNCH + " layers, got " + layers.size());
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            Objects.requireNonNull(layers.get(i), "layer " + i);
+            check(s, dModel, layers.get(i), groupSize);
+        }
+        checkEmbedding(s, dModel, layers.getFirst(), embedding);
         requireLayerLaunch(counter, layerGroups);
         IntArray ids = embedding != null ? embedding.ids() : intPlaceholder(g);
         FloatArray table = GraphParts.orPlaceholder(g, embedding != null ? embedding.table() : null);
         int lanes = Mamba2DecodeKernels.lanes(s.dstate(), s.batch());
         List<Object> args = new ArrayList<>();
         args.add(new KernelContext());
-        args.addAll(kernelArrays(g, first));
-        args.addAll(kernelArrays(g, second));
+        for (Layer l : layers) {
+            args.addAll(kernelArrays(g, l));
+        }
         args.addAll(List.of(ids, table, counter, s.batch(), dModel, s.dInner(), s.heads(), s.headdim(), s.groups(), s.dtMin(),
-                s.dtMax(), s.dstate(), s.width(), lanes, ssmFlags(s, first), ssmFlags(s, second), groupSize, eps,
-                gemvFlags(first) | (embedding != null ? PersistentDecodeKernels.EMBED : 0), gemvFlags(second),
-                embedding != null ? embedding.vocab() : 1));
-        String id = prefix + "_pair";
-        g.task(id, PersistentDecodeKernels.class, "layerPairStep", args.toArray());
+                s.dtMax(), s.dstate(), s.width(), lanes));
+        List<Integer> gemv = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            gemv.add(gemvFlags(layers.get(i)) | (i == 0 && embedding != null ? PersistentDecodeKernels.EMBED : 0));
+        }
+        int vocab = embedding != null ? embedding.vocab() : 1;
+        String kernel;
+        String id;
+        switch (layers.size()) {
+            case 1 -> {
+                kernel = "layerStep";
+                id = prefix + "_layer";
+                args.addAll(List.of(ssmFlags(s, layers.get(0)), groupSize, eps, gemv.get(0), vocab));
+            }
+            case 2 -> {
+                kernel = "layerPairStep";
+                id = prefix + "_pair";
+                args.addAll(List.of(ssmFlags(s, layers.get(0)), ssmFlags(s, layers.get(1)), groupSize, eps, gemv.get(0), gemv.get(1),
+                        vocab));
+            }
+            default -> {
+                kernel = "layerQuadStep";
+                id = prefix + "_quad";
+                int ssm = ssmFlags(s, layers.get(0));
+                for (int i = 1; i < layers.size(); i++) {
+                    if (ssmFlags(s, layers.get(i)) != ssm) {
+                        throw new IllegalArgumentException("the four layers of one launch must all have (or all lack) conv bias, D"
+                                + " and dt bias; layer " + i + " differs from layer 0");
+                    }
+                }
+                args.addAll(List.of(ssm, groupSize, eps, gemv.get(0), gemv.get(1), gemv.get(2), gemv.get(3), vocab));
+            }
+        }
+        g.task(id, PersistentDecodeKernels.class, kernel, args.toArray());
         int group = PersistentDecodeKernels.GROUP;
         grids.addWorkerGrid(g.getName() + "." + id, new WorkerGrid1D((long) layerGroups * group).setLocalWork(group));
     }

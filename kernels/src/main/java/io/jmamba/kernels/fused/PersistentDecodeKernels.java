@@ -165,6 +165,59 @@ public final class PersistentDecodeKernels {
     }
 
     /**
+     * Four consecutive layers in one launch, as {@link #layerPairStep} takes two: eleven grid barriers, a quarter of the
+     * launches of a layer per launch. The layers share one shape and one set of optional conv/SSM inputs
+     * ({@code ssmFlags}); their arrays are their own, numbered 1 to 4.
+     */
+    @LaunchBounds(maxThreads = GROUP, minBlocksPerMultiprocessor = GROUPS_PER_CU)
+    public static void layerQuadStep(KernelContext ctx, FloatArray hidden1, FloatArray residualIn1, FloatArray normW1,
+                                      FloatArray inW1, FloatArray inBias1, FloatArray zxbcdt1, FloatArray residualOut1,
+                                      FloatArray convState1, FloatArray convW1, FloatArray convBias1,
+                                      FloatArray ssmState1, FloatArray a1, FloatArray dSkip1, FloatArray dtBias1,
+                                      FloatArray g1, FloatArray gateW1, FloatArray outW1, FloatArray outBias1,
+                                      FloatArray out1, FloatArray hidden2, FloatArray residualIn2, FloatArray normW2,
+                                      FloatArray inW2, FloatArray inBias2, FloatArray zxbcdt2, FloatArray residualOut2,
+                                      FloatArray convState2, FloatArray convW2, FloatArray convBias2,
+                                      FloatArray ssmState2, FloatArray a2, FloatArray dSkip2, FloatArray dtBias2,
+                                      FloatArray g2, FloatArray gateW2, FloatArray outW2, FloatArray outBias2,
+                                      FloatArray out2, FloatArray hidden3, FloatArray residualIn3, FloatArray normW3,
+                                      FloatArray inW3, FloatArray inBias3, FloatArray zxbcdt3, FloatArray residualOut3,
+                                      FloatArray convState3, FloatArray convW3, FloatArray convBias3,
+                                      FloatArray ssmState3, FloatArray a3, FloatArray dSkip3, FloatArray dtBias3,
+                                      FloatArray g3, FloatArray gateW3, FloatArray outW3, FloatArray outBias3,
+                                      FloatArray out3, FloatArray hidden4, FloatArray residualIn4, FloatArray normW4,
+                                      FloatArray inW4, FloatArray inBias4, FloatArray zxbcdt4, FloatArray residualOut4,
+                                      FloatArray convState4, FloatArray convW4, FloatArray convBias4,
+                                      FloatArray ssmState4, FloatArray a4, FloatArray dSkip4, FloatArray dtBias4,
+                                      FloatArray g4, FloatArray gateW4, FloatArray outW4, FloatArray outBias4,
+                                      FloatArray out4, IntArray ids, FloatArray table, IntArray counter, int rows,
+                                      @Specialize int dModel, @Specialize int dInner, int heads, int headdim,
+                                      int groups, float dtMin, float dtMax, @Specialize int dstate,
+                                      @Specialize int width, @Specialize int lanes, int ssmFlags,
+                                      @Specialize int groupSize, float eps, int gemvFlags1, int gemvFlags2,
+                                      int gemvFlags3, int gemvFlags4, int vocab) {
+        float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
+        float[] partial = ctx.allocateFloatLocalArray(WARPS * MAX_NORM_GROUPS);
+        float[] bc = ctx.allocateFloatLocalArray(2 * Mamba2DecodeKernels.MAX_DSTATE);
+        layer(ctx, xs, partial, bc, hidden1, residualIn1, normW1, inW1, inBias1, zxbcdt1, residualOut1, convState1,
+                convW1, convBias1, ssmState1, a1, dSkip1, dtBias1, g1, gateW1, outW1, outBias1, out1, ids, table,
+                counter, rows, dModel, dInner, heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags,
+                groupSize, eps, gemvFlags1, vocab, false, false);
+        layer(ctx, xs, partial, bc, hidden2, residualIn2, normW2, inW2, inBias2, zxbcdt2, residualOut2, convState2,
+                convW2, convBias2, ssmState2, a2, dSkip2, dtBias2, g2, gateW2, outW2, outBias2, out2, ids, table,
+                counter, rows, dModel, dInner, heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags,
+                groupSize, eps, gemvFlags2, vocab, true, false);
+        layer(ctx, xs, partial, bc, hidden3, residualIn3, normW3, inW3, inBias3, zxbcdt3, residualOut3, convState3,
+                convW3, convBias3, ssmState3, a3, dSkip3, dtBias3, g3, gateW3, outW3, outBias3, out3, ids, table,
+                counter, rows, dModel, dInner, heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags,
+                groupSize, eps, gemvFlags3, vocab, true, false);
+        layer(ctx, xs, partial, bc, hidden4, residualIn4, normW4, inW4, inBias4, zxbcdt4, residualOut4, convState4,
+                convW4, convBias4, ssmState4, a4, dSkip4, dtBias4, g4, gateW4, outW4, outBias4, out4, ids, table,
+                counter, rows, dModel, dInner, heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags,
+                groupSize, eps, gemvFlags4, vocab, true, true);
+    }
+
+    /**
      * One layer's phases with grid barriers between them. {@code afterLayer}: a layer before it ran in this launch, so
      * A waits for it at a grid barrier (after loading its weights) instead of on the launch before; {@code last}: the
      * launch's last layer, which lets the next launch start (programmatic dependent launch) before its C.

@@ -266,6 +266,13 @@ class PersistentDecodeTest {
         String pairSrc = KernelJit.compile(pair, spec(pair, "dModel", 768, "dInner", 1536, "dstate", 128, "width", 4, "lanes", 32,
                 "groupSize", 1536), Dialect.CUDA).source();
         assertEquals(5, pairSrc.split("jm_grid_barrier\\(counter\\)", -1).length - 1, "five grid barriers in a pair");
+        // four layers: two layer-body variants (first; later), each with its barriers, and four calls
+        Method quad = find("layerQuadStep");
+        GeneratedKernel q = KernelJit.compile(quad, spec(quad, "dModel", 768, "dInner", 1536, "dstate", 128, "width", 4,
+                "lanes", 32, "groupSize", 1536), Dialect.CUDA);
+        String entry = q.source().substring(q.source().indexOf("__global__"));
+        assertEquals(4, entry.split("PersistentDecodeKernels_layer", -1).length - 2, "four layer calls:\n" + entry);
+        assertTrue(q.usesGridBarrier() && q.source().contains("__launch_bounds__(128, 4)"), "cooperative, launch bounds");
         Method m = find("layerStep");
         GeneratedKernel cl = KernelJit.compile(m, spec(m, "dModel", 768, "dInner", 1536, "dstate", 128, "width", 4, "lanes", 32,
                 "groupSize", 1536), Dialect.OPENCL);

@@ -96,9 +96,9 @@ final class PersistentLayerCase {
         out = new FloatArray(o.out.getSize());
     }
 
-    /** Another layer of this shape: its own weights and states (other random values). */
-    PersistentLayerCase secondLayer() {
-        return new PersistentLayerCase(name + " (second)", s, dModel, groupSize, biases, seed + 1000);
+    /** Layer {@code i} of a chain starting at this one: this shape, its own weights and states (other random values). */
+    PersistentLayerCase secondLayer(int i) {
+        return new PersistentLayerCase(name + " (layer " + i + ")", s, dModel, groupSize, biases, seed + 1000L * i);
     }
 
     /** Fresh states and outputs, the same weights and inputs. */

@@ -1,6 +1,7 @@
 package io.jmamba.kernels.fused;
 
 import io.jmamba.runtime.api.DataTransferMode;
+import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.ExecutionPlan;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.IntArray;
@@ -65,50 +66,72 @@ class PersistentLayerStepTest {
     }
 
     /**
-     * {@link PersistentDecode#addPairTo}: two chained layers in one launch as a model chains them (one hidden array read
-     * and written by both, the residual arrays swapping roles, shared zxbcdt and g) against the two layers' phase
-     * launches, three steps in a row: bit for bit; five barriers a launch leave the counter's low bits at 0.
+     * {@link PersistentDecode#addLayersTo}: two and four chained layers in one launch as a model chains them (one hidden
+     * array read and written by all, the residual arrays swapping roles, shared zxbcdt and g) against the layers' phase
+     * launches, three steps in a row: bit for bit; the counter's arrival count is back at 0 after the launches.
      */
     @TestFactory
-    List<DynamicTest> layerPairMatchesThePhaseLaunches() {
+    List<DynamicTest> layerChainsMatchThePhaseLaunches() {
         List<DynamicTest> tests = new ArrayList<>();
         for (ComputeDevice d : DeviceMatrix.devices()) {
-            boolean single = !PersistentDecode.gridBarrierSupported(d);
-            if (single || d.backendName().equals("opencl")) {
-                // the pair is for CUDA (PersistentDecode.formFor); PoCL 3.1's LLVM crashes (SIGSEGV in LoadInst) building
-                // it, and NVIDIA's OpenCL compiler has not seen it
+            if (!PersistentDecode.gridBarrierSupported(d) || d.backendName().equals("opencl")) {
+                // the multi-layer kernels are for CUDA (PersistentDecode.formFor); PoCL 3.1's LLVM crashes (SIGSEGV in
+                // LoadInst) building them, and NVIDIA's OpenCL compiler has not seen them
                 continue;
             }
             List<PersistentLayerCase> firsts = new ArrayList<>(List.of(PersistentDecodeTest.odd(), PersistentDecodeTest.narrow()));
-            if (!d.backendName().equals("jvm") && !single) {
+            if (!d.backendName().equals("jvm")) {
                 firsts.add(PersistentDecodeTest.m130());
             }
-            for (PersistentLayerCase c : firsts) {
-                for (int groups : grids(d, c)) {
-                    tests.add(dynamicTest(c + " x2, " + groups + " work-groups on " + d.id(), () -> {
-                        PersistentLayerCase one = c.copy();
-                        PersistentLayerCase two = c.secondLayer();
-                        PersistentLayerCase oneRef = c.copy();
-                        PersistentLayerCase twoRef = two.copy();
-                        IntArray counter = new IntArray(1);
-                        runPair(d, oneRef, twoRef, -1, counter);
-                        runPair(d, one, two, groups, counter);
-                        String what = c + " x2, " + groups + " groups on " + d.id();
-                        PersistentLayerCase.assertSameBits(what + " (first layer's arrays)", oneRef, one);
-                        PersistentLayerCase.assertSameBits(what + " (second layer's states)", twoRef, two);
-                        // what the second layer wrote into the first's arrays: the hidden row and the residual
-                        for (long k = 0; k < one.hidden.getSize(); k++) {
-                            assertEquals(Float.floatToIntBits(oneRef.hidden.get(k)), Float.floatToIntBits(one.hidden.get(k)),
-                                    what + ": hidden[" + k + "]");
-                            assertEquals(Float.floatToIntBits(oneRef.residualIn.get(k)), Float.floatToIntBits(one.residualIn.get(k)),
-                                    what + ": residual[" + k + "]");
-                        }
-                        assertEquals(0, counter.get(0) & 0x7fffffff, "barrier counter's arrival count after the launches");
-                    }));
+            for (int count : new int[] {2, 4}) {
+                for (PersistentLayerCase c : firsts) {
+                    if (count == 4 && c != firsts.getFirst() && d.backendName().equals("jvm")) {
+                        continue; // four layers of one shape on the JVM: enough
+                    }
+                    for (int groups : grids(d, c)) {
+                        tests.add(dynamicTest(c + " x" + count + ", " + groups + " work-groups on " + d.id(), () -> {
+                            List<PersistentLayerCase> want = chain(c, count);
+                            List<PersistentLayerCase> got = chain(c, count);
+                            IntArray counter = new IntArray(1);
+                            runChain(d, want, -1, counter);
+                            runChain(d, got, groups, counter);
+                            String what = c + " x" + count + ", " + groups + " groups on " + d.id();
+                            PersistentLayerCase one = got.getFirst();
+                            PersistentLayerCase ref = want.getFirst();
+                            for (FloatArray[] pair : List.of(new FloatArray[] {ref.hidden, one.hidden},
+                                    new FloatArray[] {ref.residualIn, one.residualIn}, new FloatArray[] {ref.residualOut, one.residualOut},
+                                    new FloatArray[] {ref.zxbcdt, one.zxbcdt}, new FloatArray[] {ref.g, one.g})) {
+                                assertSameBits(what + ": shared activations", pair[0], pair[1]);
+                            }
+                            for (int i = 0; i < count; i++) {
+                                assertSameBits(what + ": layer " + i + " convState", want.get(i).convState, got.get(i).convState);
+                                assertSameBits(what + ": layer " + i + " ssmState", want.get(i).ssmState, got.get(i).ssmState);
+                            }
+                            assertEquals(0, counter.get(0) & 0x7fffffff, "barrier counter's arrival count after the launches");
+                        }));
+                    }
                 }
             }
         }
         return tests;
+    }
+
+    private static List<PersistentLayerCase> chain(PersistentLayerCase c, int count) {
+        List<PersistentLayerCase> layers = new ArrayList<>();
+        layers.add(c.copy());
+        for (int i = 1; i < count; i++) {
+            layers.add(c.secondLayer(i));
+        }
+        return layers;
+    }
+
+    private static void assertSameBits(String what, FloatArray want, FloatArray got) {
+        for (long k = 0; k < want.getSize(); k++) {
+            if (Float.floatToIntBits(want.get(k)) != Float.floatToIntBits(got.get(k))) {
+                assertEquals(want.get(k), got.get(k), what + "[" + k + "]");
+                assertEquals(Float.floatToIntBits(want.get(k)), Float.floatToIntBits(got.get(k)), what + "[" + k + "] bits");
+            }
+        }
     }
 
     /**
@@ -123,46 +146,53 @@ class PersistentLayerStepTest {
     }
 
     /**
-     * {@link #STEPS} steps of two chained layers: the second reads the first's hidden (its out) and residualOut and
-     * writes the first's residualIn, through the first's zxbcdt and g. {@code groups} < 0: the phase launches.
+     * {@link #STEPS} steps of chained layers: all read and write the first's hidden, layer i reads residual i % 2 and
+     * writes the other (the first's residualIn and residualOut), through the first's zxbcdt and g; each has its own
+     * weights and states. {@code groups} < 0: the phase launches, else one launch.
      */
-    private static void runPair(ComputeDevice d, PersistentLayerCase one, PersistentLayerCase two, int groups, IntArray counter) {
-        PersistentDecode.Layer first = new PersistentDecode.Layer(one.hidden, one.residualIn, one.residualOut, one.normW, one.inW,
-                one.inBias, one.zxbcdt, one.convState, one.convW, one.convBias, one.ssmState, one.a, one.d, one.dtBias, one.g,
-                one.gateW, one.outW, one.outBias, one.hidden);
-        PersistentDecode.Layer second = new PersistentDecode.Layer(one.hidden, one.residualOut, one.residualIn, two.normW, two.inW,
-                two.inBias, one.zxbcdt, two.convState, two.convW, two.convBias, two.ssmState, two.a, two.d, two.dtBias, one.g,
-                two.gateW, two.outW, two.outBias, one.hidden);
-        TaskGraph g = new TaskGraph(groups < 0 ? "pair_phases" : "pair_layer");
+    private static void runChain(ComputeDevice d, List<PersistentLayerCase> cases, int groups, IntArray counter) {
+        PersistentLayerCase one = cases.getFirst();
+        FloatArray[] residual = {one.residualIn, one.residualOut};
+        List<PersistentDecode.Layer> layers = new ArrayList<>();
+        for (int i = 0; i < cases.size(); i++) {
+            PersistentLayerCase c = cases.get(i);
+            layers.add(new PersistentDecode.Layer(one.hidden, residual[i % 2], residual[(i + 1) % 2], c.normW, c.inW, c.inBias,
+                    one.zxbcdt, c.convState, c.convW, c.convBias, c.ssmState, c.a, c.d, c.dtBias, one.g, c.gateW, c.outW, c.outBias,
+                    one.hidden));
+        }
+        TaskGraph g = new TaskGraph(groups < 0 ? "chain_phases" : "chain_layers");
         List<Object> in = new ArrayList<>();
         for (NativeArray a : one.inputs()) {
             if (a != null) {
                 in.add(a);
             }
         }
-        for (NativeArray a : two.inputs()) {
-            // the second layer's weights and states (its hidden and residual are the first's)
-            if (a != null && a != two.hidden && a != two.residualIn) {
-                in.add(a);
+        List<Object> out = new ArrayList<>(List.of(one.hidden, one.residualIn, one.residualOut, one.zxbcdt, one.g));
+        for (PersistentLayerCase c : cases.subList(1, cases.size())) {
+            for (NativeArray a : c.inputs()) {
+                // the later layers' weights and states (their hidden and residual are the first's)
+                if (a != null && a != c.hidden && a != c.residualIn) {
+                    in.add(a);
+                }
             }
+        }
+        for (PersistentLayerCase c : cases) {
+            out.add(c.convState);
+            out.add(c.ssmState);
         }
         if (groups >= 0) {
             in.add(counter);
+            out.add(counter);
         }
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, in.toArray());
         GridScheduler grids = new GridScheduler();
         if (groups < 0) {
-            PersistentDecode.addTo(g, grids, "l0", one.s, one.dModel, first, one.groupSize, one.eps, PersistentDecode.Form.PHASES, 1,
-                    null);
-            PersistentDecode.addTo(g, grids, "l1", one.s, one.dModel, second, one.groupSize, one.eps, PersistentDecode.Form.PHASES, 1,
-                    null);
+            for (int i = 0; i < layers.size(); i++) {
+                PersistentDecode.addTo(g, grids, "l" + i, one.s, one.dModel, layers.get(i), one.groupSize, one.eps,
+                        PersistentDecode.Form.PHASES, 1, null);
+            }
         } else {
-            PersistentDecode.addPairTo(g, grids, "l0", one.s, one.dModel, first, second, one.groupSize, one.eps, groups, counter);
-        }
-        List<Object> out = new ArrayList<>(List.of(one.zxbcdt, one.residualOut, one.g, one.convState, one.ssmState, two.convState,
-                two.ssmState, one.hidden, one.residualIn));
-        if (groups >= 0) {
-            out.add(counter);
+            PersistentDecode.addLayersTo(g, grids, "l0", one.s, one.dModel, layers, null, one.groupSize, one.eps, groups, counter);
         }
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, out.toArray());
         try (ExecutionPlan plan = new ExecutionPlan(g.snapshot())) {
@@ -195,7 +225,7 @@ class PersistentLayerStepTest {
                 PersistentLayerCase.assertSameBits(c + " embedding, layerStep on " + d.id(), want, got);
                 // the pair: its first layer embeds; its second layer's results are not compared here, the first's are
                 PersistentLayerCase pairGot = c.copy();
-                PersistentLayerCase second = c.secondLayer();
+                PersistentLayerCase second = c.secondLayer(1);
                 List<NativeArray> pin = new ArrayList<>(pairGot.inputs());
                 pin.addAll(second.inputs());
                 pin.addAll(List.of(e.ids(), e.table(), counter));
