@@ -16,9 +16,10 @@ import java.util.Objects;
 
 /**
  * Host API of {@link PersistentDecodeKernels}: a Mamba-2 decode layer in one launch with grid barriers
- * ({@link Form#LAYER}) or in the same three phases as three launches ({@link Form#PHASES}, for backends without grid
- * barriers). The layer must take the pre-gated fused form ({@link #fits}): packed bf16 in_proj and out_proj, the gate
- * before the norm, norm groups in whole 8-column chunks.
+ * ({@link Form#LAYER}), two or four consecutive layers in one launch ({@link #addLayersTo}), or one layer's same three
+ * phases as three launches ({@link Form#PHASES}, for backends without grid barriers). The layer must take the
+ * pre-gated fused form ({@link #fits}): packed bf16 in_proj and out_proj, the gate before the norm, norm groups in
+ * whole 8-column chunks; the first layer may look its rows up in the embedding ({@link Embedding}).
  */
 public final class PersistentDecode {
     private PersistentDecode() {
