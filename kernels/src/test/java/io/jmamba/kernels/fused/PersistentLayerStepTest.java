@@ -258,7 +258,8 @@ class PersistentLayerStepTest {
                     assertEquals(PersistentDecode.Form.PHASES, PersistentDecode.formFor(d), d.id());
                 }
                 case "cuda" -> {
-                    assertEquals(d.computeUnits() * PersistentDecodeKernels.GROUPS_PER_CU, PersistentDecode.layerGroupLimit(d));
+                    // four per SM, or what -Djmamba.decode.persistentGroupsPerCu says
+                    assertEquals(d.computeUnits() * PersistentDecode.GROUPS_PER_CU_OVERRIDE, PersistentDecode.layerGroupLimit(d));
                     assertEquals(PersistentDecode.Form.LAYER, PersistentDecode.formFor(d), d.id());
                 }
                 default -> {
