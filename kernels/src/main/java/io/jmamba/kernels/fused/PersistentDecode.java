@@ -242,6 +242,25 @@ public final class PersistentDecode {
     public static void addLayersTo(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel,
                                    List<Layer> layers, Embedding embedding, int groupSize, float eps, int layerGroups,
                                    IntArray counter) {
+        addLayersTo(g, grids, prefix, s, dModel, layers, embedding, groupSize, eps, layerGroups, counter,
+                PersistentDecodeKernels.ALL_PHASES);
+    }
+
+    /**
+     * {@link PersistentDecodeKernels#layerStep} running only the phases of {@code phases} (bits A 1, B 2, C 4; the grid
+     * barriers stay), to time one phase inside the one-launch layer; the results are not a layer's then.
+     */
+    public static void addPartialLayerTo(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel,
+                                         Layer layer, int groupSize, float eps, int layerGroups, IntArray counter, int phases) {
+        if (phases < 0 || phases > PersistentDecodeKernels.ALL_PHASES) {
+            throw new IllegalArgumentException("phases is a mask of A 1, B 2, C 4; got " + phases);
+        }
+        addLayersTo(g, grids, prefix, s, dModel, List.of(layer), null, groupSize, eps, layerGroups, counter, phases);
+    }
+
+    private static void addLayersTo(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel,
+                                    List<Layer> layers, Embedding embedding, int groupSize, float eps, int layerGroups,
+                                    IntArray counter, int phases) {
         Objects.requireNonNull(s, "shape");
         Objects.requireNonNull(layers, "layers");
         GraphParts.checkPrefix(prefix);
@@ -275,7 +294,7 @@ public final class PersistentDecode {
             case 1 -> {
                 kernel = "layerStep";
                 id = prefix + "_layer";
-                args.addAll(List.of(ssmFlags(s, layers.get(0)), groupSize, eps, gemv.get(0), vocab));
+                args.addAll(List.of(ssmFlags(s, layers.get(0)), groupSize, eps, gemv.get(0), vocab, phases));
             }
             case 2 -> {
                 kernel = "layerPairStep";

@@ -47,6 +47,18 @@ public final class PersistentDecodeKernels {
      * 128 registers per item) and that the host sizes its grid by: every work-group must be resident at once.
      */
     public static final int GROUPS_PER_CU = 4;
+    /**
+     * {@code -Djmamba.decode.persistentPrefetch=true}: in a launch of several layers, each layer's in_proj weights are
+     * loaded right after the layer before passes its second barrier, so that their DRAM latency overlaps that layer's
+     * out_proj and the barrier after it (instead of only the barrier); the norm weights of both GEMVs are then loaded
+     * after their barriers (L2-resident: 3 and 6 KB read by every work-group), so that the registers held across C are
+     * its W and the next W. A literal in the compiled kernels.
+     */
+    static final boolean PREFETCH_NEXT = "true".equals(System.getProperty("jmamba.decode.persistentPrefetch"));
+
+    /** Phase bits of {@link #layerStep}'s {@code phases}: all three, as a model runs it (the others time one phase). */
+    public static final int ALL_PHASES = 7;
+
     /** B and C channels per work-item whose conv inputs phase B loads before its wait (2 dstate up to 256 at once). */
     static final int BC_SLOTS = 2;
     static final int CHUNKS = FusedGemvWarpKernels.CHUNKS;
@@ -110,6 +122,8 @@ public final class PersistentDecodeKernels {
      * CUDA backend launches it cooperatively): at most {@link #GROUPS_PER_CU} work-groups per compute unit.
      * {@code hidden} is read in A and {@code out} written in C: they may be one array (a layer's output is the
      * next layer's hidden). {@code counter}: one int, zero before the first launch; the barriers leave it so.
+     * {@code phases}: {@link #ALL_PHASES}, or a subset (bits A 1, B 2, C 4; the barriers stay) to time one phase inside
+     * the launch.
      */
     @LaunchBounds(maxThreads = GROUP, minBlocksPerMultiprocessor = GROUPS_PER_CU)
     public static void layerStep(KernelContext ctx, FloatArray hidden, FloatArray residualIn, FloatArray normW, FloatArray inW,
@@ -119,14 +133,16 @@ public final class PersistentDecodeKernels {
                                  FloatArray out, IntArray ids, FloatArray table, IntArray counter, int rows,
                                  @Specialize int dModel, @Specialize int dInner, int heads, int headdim, int groups, float dtMin,
                                  float dtMax, @Specialize int dstate, @Specialize int width, @Specialize int lanes, int ssmFlags,
-                                 @Specialize int groupSize, float eps, int gemvFlags, int vocab) {
+                                 @Specialize int groupSize, float eps, int gemvFlags, int vocab, @Specialize int phases) {
         // one local row for A's and C's staged inputs, one B/C vector for B
         float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
         float[] partial = ctx.allocateFloatLocalArray(WARPS * MAX_NORM_GROUPS);
         float[] bc = ctx.allocateFloatLocalArray(2 * Mamba2DecodeKernels.MAX_DSTATE);
-        layer(ctx, xs, partial, bc, hidden, residualIn, normW, inW, inBias, zxbcdt, residualOut, convState, convW, convBias,
-                ssmState, a, dSkip, dtBias, g, gateW, outW, outBias, out, ids, table, counter, rows, dModel, dInner, heads, headdim,
-                groups, dtMin, dtMax, dstate, width, lanes, ssmFlags, groupSize, eps, gemvFlags, vocab, false, true);
+        float[] wvA = new float[OUTS * 4 * CHUNKS];
+        layer(ctx, xs, partial, bc, wvA, hidden, residualIn, normW, inW, inBias, zxbcdt, residualOut, convState, convW, convBias,
+                ssmState, a, dSkip, dtBias, g, gateW, outW, outBias, out, inW, ids, table, counter, rows, dModel, dInner, heads,
+                headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags, groupSize, eps, gemvFlags, vocab, false, true,
+                phases);
     }
 
     /**
@@ -154,14 +170,15 @@ public final class PersistentDecodeKernels {
         float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
         float[] partial = ctx.allocateFloatLocalArray(WARPS * MAX_NORM_GROUPS);
         float[] bc = ctx.allocateFloatLocalArray(2 * Mamba2DecodeKernels.MAX_DSTATE);
-        layer(ctx, xs, partial, bc, hidden1, residualIn1, normW1, inW1, inBias1, zxbcdt1, residualOut1, convState1, convW1,
-                convBias1, ssmState1, a1, dSkip1, dtBias1, g1, gateW1, outW1, outBias1, out1, ids, table, counter, rows, dModel,
-                dInner, heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags1, groupSize, eps, gemvFlags1, vocab,
-                false, false);
-        layer(ctx, xs, partial, bc, hidden2, residualIn2, normW2, inW2, inBias2, zxbcdt2, residualOut2, convState2, convW2,
-                convBias2, ssmState2, a2, dSkip2, dtBias2, g2, gateW2, outW2, outBias2, out2, ids, table, counter, rows, dModel,
-                dInner, heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags2, groupSize, eps, gemvFlags2, vocab,
-                true, true);
+        float[] wvA = new float[OUTS * 4 * CHUNKS];
+        layer(ctx, xs, partial, bc, wvA, hidden1, residualIn1, normW1, inW1, inBias1, zxbcdt1, residualOut1, convState1, convW1,
+                convBias1, ssmState1, a1, dSkip1, dtBias1, g1, gateW1, outW1, outBias1, out1, inW2, ids, table, counter, rows,
+                dModel, dInner, heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags1, groupSize, eps, gemvFlags1,
+                vocab, false, false, ALL_PHASES);
+        layer(ctx, xs, partial, bc, wvA, hidden2, residualIn2, normW2, inW2, inBias2, zxbcdt2, residualOut2, convState2, convW2,
+                convBias2, ssmState2, a2, dSkip2, dtBias2, g2, gateW2, outW2, outBias2, out2, inW2, ids, table, counter, rows,
+                dModel, dInner, heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags2, groupSize, eps, gemvFlags2,
+                vocab, true, true, ALL_PHASES);
     }
 
     /**
@@ -199,37 +216,40 @@ public final class PersistentDecodeKernels {
         float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
         float[] partial = ctx.allocateFloatLocalArray(WARPS * MAX_NORM_GROUPS);
         float[] bc = ctx.allocateFloatLocalArray(2 * Mamba2DecodeKernels.MAX_DSTATE);
-        layer(ctx, xs, partial, bc, hidden1, residualIn1, normW1, inW1, inBias1, zxbcdt1, residualOut1, convState1,
-                convW1, convBias1, ssmState1, a1, dSkip1, dtBias1, g1, gateW1, outW1, outBias1, out1, ids, table,
+        float[] wvA = new float[OUTS * 4 * CHUNKS];
+        layer(ctx, xs, partial, bc, wvA, hidden1, residualIn1, normW1, inW1, inBias1, zxbcdt1, residualOut1, convState1,
+                convW1, convBias1, ssmState1, a1, dSkip1, dtBias1, g1, gateW1, outW1, outBias1, out1, inW2, ids, table,
                 counter, rows, dModel, dInner, heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags,
-                groupSize, eps, gemvFlags1, vocab, false, false);
-        layer(ctx, xs, partial, bc, hidden2, residualIn2, normW2, inW2, inBias2, zxbcdt2, residualOut2, convState2,
-                convW2, convBias2, ssmState2, a2, dSkip2, dtBias2, g2, gateW2, outW2, outBias2, out2, ids, table,
+                groupSize, eps, gemvFlags1, vocab, false, false, ALL_PHASES);
+        layer(ctx, xs, partial, bc, wvA, hidden2, residualIn2, normW2, inW2, inBias2, zxbcdt2, residualOut2, convState2,
+                convW2, convBias2, ssmState2, a2, dSkip2, dtBias2, g2, gateW2, outW2, outBias2, out2, inW3, ids, table,
                 counter, rows, dModel, dInner, heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags,
-                groupSize, eps, gemvFlags2, vocab, true, false);
-        layer(ctx, xs, partial, bc, hidden3, residualIn3, normW3, inW3, inBias3, zxbcdt3, residualOut3, convState3,
-                convW3, convBias3, ssmState3, a3, dSkip3, dtBias3, g3, gateW3, outW3, outBias3, out3, ids, table,
+                groupSize, eps, gemvFlags2, vocab, true, false, ALL_PHASES);
+        layer(ctx, xs, partial, bc, wvA, hidden3, residualIn3, normW3, inW3, inBias3, zxbcdt3, residualOut3, convState3,
+                convW3, convBias3, ssmState3, a3, dSkip3, dtBias3, g3, gateW3, outW3, outBias3, out3, inW4, ids, table,
                 counter, rows, dModel, dInner, heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags,
-                groupSize, eps, gemvFlags3, vocab, true, false);
-        layer(ctx, xs, partial, bc, hidden4, residualIn4, normW4, inW4, inBias4, zxbcdt4, residualOut4, convState4,
-                convW4, convBias4, ssmState4, a4, dSkip4, dtBias4, g4, gateW4, outW4, outBias4, out4, ids, table,
+                groupSize, eps, gemvFlags3, vocab, true, false, ALL_PHASES);
+        layer(ctx, xs, partial, bc, wvA, hidden4, residualIn4, normW4, inW4, inBias4, zxbcdt4, residualOut4, convState4,
+                convW4, convBias4, ssmState4, a4, dSkip4, dtBias4, g4, gateW4, outW4, outBias4, out4, inW4, ids, table,
                 counter, rows, dModel, dInner, heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags,
-                groupSize, eps, gemvFlags4, vocab, true, true);
+                groupSize, eps, gemvFlags4, vocab, true, true, ALL_PHASES);
     }
 
     /**
      * One layer's phases with grid barriers between them. {@code afterLayer}: a layer before it ran in this launch, so
      * A waits for it at a grid barrier (after loading its weights) instead of on the launch before; {@code last}: the
-     * launch's last layer, which lets the next launch start (programmatic dependent launch) before its C.
+     * launch's last layer, which lets the next launch start (programmatic dependent launch) before its C; {@code wvA}:
+     * the in_proj weights' registers, shared with the next layer's call ({@link #PREFETCH_NEXT} fills them from
+     * {@code nextInW} before C); {@code phases}: which phases run ({@link #ALL_PHASES}).
      */
-    static void layer(KernelContext ctx, float[] xs, float[] partial, float[] bc, FloatArray hidden, FloatArray residualIn,
-                      FloatArray normW, FloatArray inW, FloatArray inBias, FloatArray zxbcdt, FloatArray residualOut,
-                      FloatArray convState, FloatArray convW, FloatArray convBias, FloatArray ssmState, FloatArray a,
-                      FloatArray dSkip, FloatArray dtBias, FloatArray g, FloatArray gateW, FloatArray outW, FloatArray outBias,
-                      FloatArray out, IntArray ids, FloatArray table, IntArray counter, int rows, int dModel, int dInner,
-                      int heads, int headdim, int groups, float dtMin, float dtMax, int dstate, int width, int lanes,
-                      int ssmFlags, int groupSize, float eps, int gemvFlags, int vocab, boolean afterLayer, boolean last) {
-        float[] wvA = new float[OUTS * 4 * CHUNKS];
+    static void layer(KernelContext ctx, float[] xs, float[] partial, float[] bc, float[] wvA, FloatArray hidden,
+                      FloatArray residualIn, FloatArray normW, FloatArray inW, FloatArray inBias, FloatArray zxbcdt,
+                      FloatArray residualOut, FloatArray convState, FloatArray convW, FloatArray convBias, FloatArray ssmState,
+                      FloatArray a, FloatArray dSkip, FloatArray dtBias, FloatArray g, FloatArray gateW, FloatArray outW,
+                      FloatArray outBias, FloatArray out, FloatArray nextInW, IntArray ids, FloatArray table, IntArray counter,
+                      int rows, int dModel, int dInner, int heads, int headdim, int groups, float dtMin, float dtMax, int dstate,
+                      int width, int lanes, int ssmFlags, int groupSize, float eps, int gemvFlags, int vocab, boolean afterLayer,
+                      boolean last, int phases) {
         float[] nw = new float[8 * CHUNKS];
         float[] sv = new float[(dstate + lanes - 1) / lanes];
         float[] wx = new float[width];
@@ -245,33 +265,64 @@ public final class PersistentDecodeKernels {
         int warp = lid / KernelContext.WARP_SIZE;
         int inRows = dInner + dInner + 2 * groups * dstate + heads;
         int convDim = dInner + 2 * groups * dstate;
-        // A: its weights, then the activations of the launch (or the layer) before
-        inProjInputs(inW, wvA, lane, warp, ctx.groupIdx, inProjUnits(rows, inRows), inProjBlocks(inRows), dModel / 2, inRows);
-        normWeights(normW, nw, lane, dModel);
+        boolean runA = (phases & 1) != 0;
+        boolean runB = (phases & 2) != 0;
+        boolean runC = (phases & 4) != 0;
+        // A: its weights (unless the layer before loaded them: PREFETCH_NEXT), then the activations of the launch (or the
+        // layer) before
+        if (runA && !(afterLayer && PREFETCH_NEXT)) {
+            inProjInputs(inW, wvA, lane, warp, ctx.groupIdx, inProjUnits(rows, inRows), inProjBlocks(inRows), dModel / 2, inRows);
+        }
+        if (runA && !PREFETCH_NEXT) {
+            normWeights(normW, nw, lane, dModel);
+        }
         if (afterLayer) {
             ctx.gridBarrier(counter);
         } else {
             ctx.gridDependencyWait();
         }
-        inProj(ctx, xs, partial, wvA, nw, hidden, residualIn, ids, table, inW, inBias, zxbcdt, residualOut, rows, dModel, inRows,
-                eps, gemvFlags, vocab);
+        if (runA) {
+            if (PREFETCH_NEXT) {
+                normWeights(normW, nw, lane, dModel);
+            }
+            inProj(ctx, xs, partial, wvA, nw, hidden, residualIn, ids, table, inW, inBias, zxbcdt, residualOut, rows, dModel,
+                    inRows, eps, gemvFlags, vocab);
+        }
         // B's state rows and conv weights and C's weights are in flight across the barrier
-        ssmInputs(convState, convW, convBias, ssmState, a, dSkip, dtBias, sv, wx, sx, wb, sb, par, lid, ctx.groupIdx, rows,
-                heads, headdim, groups, dstate, width, lanes, ssmFlags);
-        outProjInputs(outW, convState, wvC, shifted, lid, ctx.groupIdx, outProjUnits(rows, dModel), outProjBlocks(dModel),
-                dInner / 2, dModel, convDim, width);
+        if (runB) {
+            ssmInputs(convState, convW, convBias, ssmState, a, dSkip, dtBias, sv, wx, sx, wb, sb, par, lid, ctx.groupIdx, rows,
+                    heads, headdim, groups, dstate, width, lanes, ssmFlags);
+        }
+        if (runC) {
+            outProjInputs(outW, convState, wvC, shifted, lid, ctx.groupIdx, outProjUnits(rows, dModel), outProjBlocks(dModel),
+                    dInner / 2, dModel, convDim, width);
+        }
         ctx.gridBarrier(counter);
-        ssm(ctx, bc, sv, wx, sx, wb, sb, par, zxbcdt, convState, convW, convBias, ssmState, a, dSkip, dtBias, g, rows, heads,
-                headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags);
+        if (runB) {
+            ssm(ctx, bc, sv, wx, sx, wb, sb, par, zxbcdt, convState, convW, convBias, ssmState, a, dSkip, dtBias, g, rows, heads,
+                    headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags);
+        }
         // the gate norm's weight (6 KB, the same for every work-group) only now: B's registers are free again
-        normWeights(gateW, gw, lane, dInner);
+        if (runC && !PREFETCH_NEXT) {
+            normWeights(gateW, gw, lane, dInner);
+        }
         ctx.gridBarrier(counter);
         if (last) {
             // the next launch may start its weight loads now
             ctx.launchDependents();
         }
-        outProj(ctx, xs, partial, wvC, gw, shifted, g, zxbcdt, outW, outBias, out, convState, rows, dInner, dModel, inRows,
-                convDim, groupSize, eps, gemvFlags, width);
+        if (runC && PREFETCH_NEXT) {
+            normWeights(gateW, gw, lane, dInner);
+        }
+        if (runA && !last && PREFETCH_NEXT) {
+            // the next layer's in_proj weights: in flight during C and the barrier after it
+            inProjInputs(nextInW, wvA, lane, warp, ctx.groupIdx, inProjUnits(rows, inRows), inProjBlocks(inRows), dModel / 2,
+                    inRows);
+        }
+        if (runC) {
+            outProj(ctx, xs, partial, wvC, gw, shifted, g, zxbcdt, outW, outBias, out, convState, rows, dInner, dModel, inRows,
+                    convDim, groupSize, eps, gemvFlags, width);
+        }
     }
 
     /**
