@@ -36,17 +36,30 @@ public final class PersistentDecodeKernels {
     private PersistentDecodeKernels() {
     }
 
-    /** Warps per work-group, as {@link FusedGemvStagedKernels#WARPS}: A's and C's units are its work-groups. */
-    public static final int WARPS = FusedGemvStagedKernels.WARPS;
+    /** The most warps per work-group ({@link #WARPS} may be 4 or 8). */
+    public static final int MAX_WARPS = 8;
+    /**
+     * Warps per work-group: 4, as {@link FusedGemvStagedKernels#WARPS} (A's and C's units are its work-groups, and the
+     * results equal the fused kernels' bit for bit), or 8 with {@code -Djmamba.decode.persistentWarps=8}: fewer, fatter
+     * work-groups (half the units per phase and half the work-groups at each grid barrier; the norms' partial sums then
+     * add over 8 warps, so the last bits differ from the fused kernels'). A literal in the compiled kernels.
+     */
+    public static final int WARPS = Integer.getInteger("jmamba.decode.persistentWarps", FusedGemvStagedKernels.WARPS) == MAX_WARPS
+            ? MAX_WARPS : FusedGemvStagedKernels.WARPS;
     /** Work-items per work-group of every kernel here. */
     public static final int GROUP = WARPS * KernelContext.WARP_SIZE;
+    /** Work-items per work-group at most: the launch bounds' maxThreads. */
+    static final int MAX_GROUP = MAX_WARPS * KernelContext.WARP_SIZE;
     /** in_proj outputs per warp in phase A. */
     public static final int OUTS = FusedGemvStagedKernels.OUTS;
     /**
-     * Work-groups per compute unit that {@link #layerStep} is compiled to fit ({@code __launch_bounds__}: at most
-     * 128 registers per item) and that the host sizes its grid by: every work-group must be resident at once.
+     * Work-groups per compute unit that {@link #layerStep} is compiled to fit and that the host sizes its grid by (every
+     * work-group must be resident at once): 4 of 128 items, 2 of 256. The launch bounds ({@code __launch_bounds__(256,
+     * 2)}) cap a work-item at 128 registers either way.
      */
-    public static final int GROUPS_PER_CU = 4;
+    public static final int GROUPS_PER_CU = 4 * FusedGemvStagedKernels.GROUP / GROUP;
+    /** {@link #GROUPS_PER_CU} at {@link #MAX_GROUP} items: the launch bounds' minBlocks. */
+    static final int MIN_BLOCKS = 2;
     /**
      * {@code -Djmamba.decode.persistentPrefetch=true}: in a launch of several layers, each layer's in_proj weights are
      * loaded right after the layer before passes its second barrier, so that their DRAM latency overlaps that layer's
@@ -125,7 +138,7 @@ public final class PersistentDecodeKernels {
      * {@code phases}: {@link #ALL_PHASES}, or a subset (bits A 1, B 2, C 4; the barriers stay) to time one phase inside
      * the launch.
      */
-    @LaunchBounds(maxThreads = GROUP, minBlocksPerMultiprocessor = GROUPS_PER_CU)
+    @LaunchBounds(maxThreads = MAX_GROUP, minBlocksPerMultiprocessor = MIN_BLOCKS)
     public static void layerStep(KernelContext ctx, FloatArray hidden, FloatArray residualIn, FloatArray normW, FloatArray inW,
                                  FloatArray inBias, FloatArray zxbcdt, FloatArray residualOut, FloatArray convState,
                                  FloatArray convW, FloatArray convBias, FloatArray ssmState, FloatArray a, FloatArray dSkip,
@@ -136,7 +149,7 @@ public final class PersistentDecodeKernels {
                                  @Specialize int groupSize, float eps, int gemvFlags, int vocab, @Specialize int phases) {
         // one local row for A's and C's staged inputs, one B/C vector for B
         float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
-        float[] partial = ctx.allocateFloatLocalArray(WARPS * MAX_NORM_GROUPS);
+        float[] partial = ctx.allocateFloatLocalArray(MAX_WARPS * MAX_NORM_GROUPS);
         float[] bc = ctx.allocateFloatLocalArray(2 * Mamba2DecodeKernels.MAX_DSTATE);
         float[] wvA = new float[OUTS * 4 * CHUNKS];
         layer(ctx, xs, partial, bc, wvA, hidden, residualIn, normW, inW, inBias, zxbcdt, residualOut, convState, convW, convBias,
@@ -152,7 +165,7 @@ public final class PersistentDecodeKernels {
      * have one shape; their arrays are their own (in a model the second's hidden is the first's out, its residualIn
      * the first's residualOut, and the scratch arrays zxbcdt and g are shared: the barriers order every use).
      */
-    @LaunchBounds(maxThreads = GROUP, minBlocksPerMultiprocessor = GROUPS_PER_CU)
+    @LaunchBounds(maxThreads = MAX_GROUP, minBlocksPerMultiprocessor = MIN_BLOCKS)
     public static void layerPairStep(KernelContext ctx, FloatArray hidden1, FloatArray residualIn1, FloatArray normW1,
                                      FloatArray inW1, FloatArray inBias1, FloatArray zxbcdt1, FloatArray residualOut1,
                                      FloatArray convState1, FloatArray convW1, FloatArray convBias1, FloatArray ssmState1,
@@ -168,7 +181,7 @@ public final class PersistentDecodeKernels {
                                      int ssmFlags1, int ssmFlags2, @Specialize int groupSize, float eps, int gemvFlags1,
                                      int gemvFlags2, int vocab) {
         float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
-        float[] partial = ctx.allocateFloatLocalArray(WARPS * MAX_NORM_GROUPS);
+        float[] partial = ctx.allocateFloatLocalArray(MAX_WARPS * MAX_NORM_GROUPS);
         float[] bc = ctx.allocateFloatLocalArray(2 * Mamba2DecodeKernels.MAX_DSTATE);
         float[] wvA = new float[OUTS * 4 * CHUNKS];
         layer(ctx, xs, partial, bc, wvA, hidden1, residualIn1, normW1, inW1, inBias1, zxbcdt1, residualOut1, convState1, convW1,
@@ -186,7 +199,7 @@ public final class PersistentDecodeKernels {
      * launches of a layer per launch. The layers share one shape and one set of optional conv/SSM inputs
      * ({@code ssmFlags}); their arrays are their own, numbered 1 to 4.
      */
-    @LaunchBounds(maxThreads = GROUP, minBlocksPerMultiprocessor = GROUPS_PER_CU)
+    @LaunchBounds(maxThreads = MAX_GROUP, minBlocksPerMultiprocessor = MIN_BLOCKS)
     public static void layerQuadStep(KernelContext ctx, FloatArray hidden1, FloatArray residualIn1, FloatArray normW1,
                                       FloatArray inW1, FloatArray inBias1, FloatArray zxbcdt1, FloatArray residualOut1,
                                       FloatArray convState1, FloatArray convW1, FloatArray convBias1,
@@ -214,7 +227,7 @@ public final class PersistentDecodeKernels {
                                       @Specialize int groupSize, float eps, int gemvFlags1, int gemvFlags2,
                                       int gemvFlags3, int gemvFlags4, int vocab) {
         float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
-        float[] partial = ctx.allocateFloatLocalArray(WARPS * MAX_NORM_GROUPS);
+        float[] partial = ctx.allocateFloatLocalArray(MAX_WARPS * MAX_NORM_GROUPS);
         float[] bc = ctx.allocateFloatLocalArray(2 * Mamba2DecodeKernels.MAX_DSTATE);
         float[] wvA = new float[OUTS * 4 * CHUNKS];
         layer(ctx, xs, partial, bc, wvA, hidden1, residualIn1, normW1, inW1, inBias1, zxbcdt1, residualOut1, convState1,
@@ -334,7 +347,7 @@ public final class PersistentDecodeKernels {
                               FloatArray bias, FloatArray y, FloatArray residualOut, IntArray ids, FloatArray table, int rows,
                               @Specialize int in, int out, float eps, int gemvFlags, int vocab) {
         float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
-        float[] partial = ctx.allocateFloatLocalArray(WARPS * MAX_NORM_GROUPS);
+        float[] partial = ctx.allocateFloatLocalArray(MAX_WARPS * MAX_NORM_GROUPS);
         float[] wv = new float[OUTS * 4 * CHUNKS];
         float[] nw = new float[8 * CHUNKS];
         int lane = ctx.localIdx % KernelContext.WARP_SIZE;
@@ -379,7 +392,7 @@ public final class PersistentDecodeKernels {
                               FloatArray y, FloatArray convState, int rows, @Specialize int in, int out, int inRows, int convDim,
                               @Specialize int groupSize, float eps, int gemvFlags, @Specialize int width) {
         float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
-        float[] partial = ctx.allocateFloatLocalArray(WARPS * MAX_NORM_GROUPS);
+        float[] partial = ctx.allocateFloatLocalArray(MAX_WARPS * MAX_NORM_GROUPS);
         float[] wv = new float[4 * CHUNKS];
         float[] gw = new float[8 * CHUNKS];
         float[] shifted = new float[width];

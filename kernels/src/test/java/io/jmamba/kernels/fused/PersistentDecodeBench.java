@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *       time per step, for the fused path, the phase launches and 1, 2 and 4 layers per launch.</li>
  * </ol>
  * It also checks what it times: after the same number of steps every form's hidden row, residuals and states equal
- * the fused path's bit for bit. {@code -Djmamba.bench.small=true} runs it small (odd shape, 4 layers) on a device with
+ * the phase launches' bit for bit (and the fused path's at the default 4 warps per group). {@code -Djmamba.bench.small=true} runs it small (odd shape, 4 layers) on a device with
  * grid barriers (the JVM here), to try it without a GPU.
  */
 @Tag("gpu")
@@ -62,8 +62,9 @@ class PersistentDecodeBench {
     @Test
     void timesBarriersPhasesAndSteps() throws Exception {
         ComputeDevice d = device();
-        line("device %s (%s), %d compute units, prefetch %s, groups per SM %d", d.id(), d.name(), d.computeUnits(),
-                PersistentDecodeKernels.PREFETCH_NEXT, PersistentDecode.GROUPS_PER_CU_OVERRIDE);
+        line("device %s (%s), %d compute units, prefetch %s, %d warps per group, groups per SM %d", d.id(), d.name(),
+                d.computeUnits(), PersistentDecodeKernels.PREFETCH_NEXT, PersistentDecodeKernels.WARPS,
+                PersistentDecode.GROUPS_PER_CU_OVERRIDE);
         barrierTimes(d);
         kernelTimes(d);
         stepTimes(d);
@@ -163,7 +164,7 @@ class PersistentDecodeBench {
             base.add(first.secondLayer(i));
         }
         List<PersistentLayerCase> want = null;
-        for (String form : new String[] {"fused", "phases", "layer", "pair", "quad"}) {
+        for (String form : new String[] {"phases", "fused", "layer", "pair", "quad"}) {
             List<PersistentLayerCase> cases = new ArrayList<>();
             for (PersistentLayerCase c : base) {
                 cases.add(c.copy());
@@ -172,7 +173,8 @@ class PersistentDecodeBench {
             line("  %-7s %8.4f ms per step, %7.2f us per layer", form, ms, ms * 1e3 / layers);
             if (want == null) {
                 want = cases;
-            } else {
+            } else if (!form.equals("fused") || PersistentDecodeKernels.WARPS == FusedGemvStagedKernels.WARPS) {
+                // the fused kernels' norms add over 4 warps: equal bits only at the default 4 warps per group
                 assertSameStep(form, want, cases);
             }
         }

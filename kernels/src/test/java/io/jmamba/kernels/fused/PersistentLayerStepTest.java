@@ -253,8 +253,8 @@ class PersistentLayerStepTest {
             PersistentLayerCase c = PersistentDecodeTest.m130();
             switch (d.backendName()) {
                 case "jvm" -> {
-                    assertEquals(512, PersistentDecode.layerGroupLimit(d), d.id());
-                    assertEquals(419, PersistentDecode.layerGroups(d, c.s, c.dModel), d.id());
+                    assertEquals((1 << 16) / PersistentDecodeKernels.GROUP, PersistentDecode.layerGroupLimit(d), d.id());
+                    assertEquals(PersistentDecode.maxUnits(c.s, c.dModel), PersistentDecode.layerGroups(d, c.s, c.dModel), d.id());
                     assertEquals(PersistentDecode.Form.PHASES, PersistentDecode.formFor(d), d.id());
                 }
                 case "cuda" -> {
