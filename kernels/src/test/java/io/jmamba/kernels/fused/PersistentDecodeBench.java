@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -31,6 +32,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Where the persistent decode layer's time goes, on CUDA (H100: one launch per layer measured slower than the three
  * fused launches with PDL, session 5). Prints, and writes to {@code -Djmamba.bench.out=FILE} when given:
  * <ol>
+ *   <li>per kernel at the 130M shapes (CUDA): registers per thread (128 is the launch bounds' cap: spills likely there),
+ *       calls left in the PTX (device functions NVRTC did not inline: their private arrays then live in local
+ *       memory) and local-memory loads and stores in the PTX;</li>
  *   <li>grid barriers alone: a kernel of 0 and 1,000 barriers on 1, 2 and 4 work-groups of 128 per SM, us per barrier;</li>
  *   <li>the 130M layer's kernels one at a time (plan profiler, CUDA events; each launch waits for the one before, so
  *       no PDL overlap): the fused path's three, the three phase launches, and the one-launch layer running all,
@@ -65,6 +69,7 @@ class PersistentDecodeBench {
         line("device %s (%s), %d compute units, prefetch %s, %d warps per group, groups per SM %d", d.id(), d.name(),
                 d.computeUnits(), PersistentDecodeKernels.PREFETCH_NEXT, PersistentDecodeKernels.WARPS,
                 PersistentDecode.GROUPS_PER_CU_OVERRIDE);
+        kernelStats(d);
         barrierTimes(d);
         kernelTimes(d);
         stepTimes(d);
@@ -84,6 +89,64 @@ class PersistentDecodeBench {
         Assumptions.assumeFalse(cuda.isEmpty(), () -> "no CUDA device: " + Devices.backend("cuda")
                 .flatMap(b -> b.unavailableReason()).orElse("no cuda backend"));
         return cuda.getFirst();
+    }
+
+    // ---------------------------------------------------------------- 0. compiled kernels
+
+    private void kernelStats(ComputeDevice d) {
+        line("%n0. compiled kernels at the 130M shapes: registers per thread, PTX calls, PTX local loads/stores, local depot bytes");
+        Map<String, Object[]> kernels = new LinkedHashMap<>();
+        kernels.put("fused normGemvBf16", new Object[] {FusedGemvStagedKernels.class, "normGemvBf16", "in", 768});
+        kernels.put("fused convSsm", new Object[] {Mamba2DecodeKernels.class, "convSsm", "dstate", 128, "width", 4, "lanes", 32});
+        kernels.put("fused preGatedGemvBf16", new Object[] {FusedGemvStagedKernels.class, "preGatedGemvBf16", "in", 1536,
+                "groupSize", 1536, "width", 4});
+        kernels.put("phaseA", new Object[] {PersistentDecodeKernels.class, "phaseA", "in", 768});
+        kernels.put("phaseB", new Object[] {PersistentDecodeKernels.class, "phaseB", "dstate", 128, "width", 4, "lanes", 32});
+        kernels.put("phaseC", new Object[] {PersistentDecodeKernels.class, "phaseC", "in", 1536, "groupSize", 1536, "width", 4});
+        Object[] layerSpec = {"dModel", 768, "dInner", 1536, "dstate", 128, "width", 4, "lanes", 32, "groupSize", 1536};
+        for (String k : new String[] {"layerStep", "layerPairStep", "layerQuadStep"}) {
+            Object[] e = new Object[2 + layerSpec.length + (k.equals("layerStep") ? 2 : 0)];
+            e[0] = PersistentDecodeKernels.class;
+            e[1] = k;
+            System.arraycopy(layerSpec, 0, e, 2, layerSpec.length);
+            if (k.equals("layerStep")) {
+                e[e.length - 2] = "phases";
+                e[e.length - 1] = PersistentDecodeKernels.ALL_PHASES;
+            }
+            kernels.put(k, e);
+        }
+        if (SMALL || !d.backendName().equals("cuda")) {
+            line("  (CUDA only)");
+            return;
+        }
+        try (io.jmamba.runtime.backend.DeviceSession session = d.openSession()) {
+            for (Map.Entry<String, Object[]> e : kernels.entrySet()) {
+                Object[] v = e.getValue();
+                java.lang.reflect.Method m = Arrays.stream(((Class<?>) v[0]).getMethods())
+                        .filter(x -> x.getName().equals(v[1])).findFirst().orElseThrow();
+                Map<Integer, Object> spec = PersistentDecodeTest.spec(m, Arrays.copyOfRange(v, 2, v.length));
+                io.jmamba.runtime.backend.CompiledKernel k = session.compile(new io.jmamba.runtime.backend.KernelRequest(m, spec));
+                if (k instanceof io.jmamba.runtime.backend.cuda.CudaKernel ck) {
+                    String ptx = ck.ptx();
+                    java.util.regex.Matcher depot = java.util.regex.Pattern.compile("__local_depot\\d*\\[(\\d+)\\]").matcher(ptx);
+                    long depotBytes = 0;
+                    while (depot.find()) {
+                        depotBytes += Long.parseLong(depot.group(1));
+                    }
+                    line("  %-24s %3d registers, %3d calls, %4d ld.local, %4d st.local, %6d depot bytes", e.getKey(),
+                            ck.registersPerThread(), count(ptx, "call.uni") + count(ptx, "call "), count(ptx, "ld.local"),
+                            count(ptx, "st.local"), depotBytes);
+                }
+            }
+        }
+    }
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int at = text.indexOf(what); at >= 0; at = text.indexOf(what, at + 1)) {
+            n++;
+        }
+        return n;
     }
 
     // ---------------------------------------------------------------- 1. barriers

@@ -191,7 +191,7 @@ class PersistentDecodeTest {
 
     // ---------------------------------------------------------------- CUDA C (no GPU needed)
 
-    private static Map<Integer, Object> spec(Method m, Object... namesAndValues) {
+    static Map<Integer, Object> spec(Method m, Object... namesAndValues) {
         Map<Integer, Object> out = new HashMap<>();
         List<String> params = Arrays.stream(m.getParameters()).map(java.lang.reflect.Parameter::getName).toList();
         for (int i = 0; i < namesAndValues.length; i += 2) {
