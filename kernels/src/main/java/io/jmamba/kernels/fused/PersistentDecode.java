@@ -16,9 +16,10 @@ import java.util.Objects;
 
 /**
  * Host API of {@link PersistentDecodeKernels}: a Mamba-2 decode layer in one launch with grid barriers
- * ({@link Form#LAYER}) or in the same three phases as three launches ({@link Form#PHASES}, for backends without grid
- * barriers). The layer must take the pre-gated fused form ({@link #fits}): packed bf16 in_proj and out_proj, the gate
- * before the norm, norm groups in whole 8-column chunks.
+ * ({@link Form#LAYER}), two or four consecutive layers in one launch ({@link #addLayersTo}), or one layer's same three
+ * phases as three launches ({@link Form#PHASES}, for backends without grid barriers). The layer must take the
+ * pre-gated fused form ({@link #fits}): packed bf16 in_proj and out_proj, the gate before the norm, norm groups in
+ * whole 8-column chunks; the first layer may look its rows up in the embedding ({@link Embedding}).
  */
 public final class PersistentDecode {
     private PersistentDecode() {
@@ -52,6 +53,21 @@ public final class PersistentDecode {
     }
 
     /**
+     * The embedding lookup folded into a first layer's phase A ({@link PersistentDecodeKernels#EMBED}): its input rows
+     * are {@code table[ids[row]]} (the launch before writes the ids: the last step's argmax), written to the layer's
+     * residualOut as its residual; the layer's hidden is not read. An id outside [0, vocab) gives a row of NaN.
+     *
+     * @param table (vocab, dModel), fp32
+     */
+    public record Embedding(IntArray ids, FloatArray table, int vocab) {
+        public Embedding {
+            Objects.requireNonNull(ids, "ids");
+            Objects.requireNonNull(table, "embedding table");
+            ShapeCheck.requirePositive("vocab", vocab);
+        }
+    }
+
+    /**
      * Whether the persistent layer takes this shape: rows at the fused GEMVs' few-row form, the model and inner widths
      * multiples of 8 within the staged row, norm groups of whole 8-column chunks (at most
      * {@link FusedGemvKernels#MAX_NORM_GROUPS}), the gate before the norm.
@@ -73,12 +89,14 @@ public final class PersistentDecode {
     }
 
     /**
-     * The form a model's decode step should take on {@code device}: one launch per layer where the grid barrier is a
-     * GPU's (CUDA, an OpenCL GPU); three launches elsewhere (the JVM backend would run a thread per work-item, tens of
-     * thousands per layer at the 130M shapes).
+     * The form a model's decode step should take on {@code device}: one launch per layer on CUDA; three launches
+     * elsewhere: the JVM backend would run a thread per work-item (tens of thousands per layer at the 130M shapes), and
+     * an OpenCL GPU holds one work-group per compute unit only (a quarter of CUDA's grid, its warps emulated through
+     * local memory), so its one-launch layer is run by the kernel tests but not chosen for a model.
      */
     public static Form formFor(ComputeDevice device) {
-        return !device.backendName().equals("jvm") && gridBarrierSupported(device) ? Form.LAYER : Form.PHASES;
+        return device instanceof io.jmamba.runtime.backend.cuda.CudaDevice && gridBarrierSupported(device) ? Form.LAYER
+                : Form.PHASES;
     }
 
     /**
@@ -134,7 +152,13 @@ public final class PersistentDecode {
      */
     public static void addTo(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel, Layer l,
                              int groupSize, float eps, Form form, int layerGroups, IntArray counter) {
-        addTo(g, grids, prefix, s, dModel, l, groupSize, eps, form, layerGroups, counter, Integer.MAX_VALUE);
+        addTo(g, grids, prefix, s, dModel, l, null, groupSize, eps, form, layerGroups, counter, Integer.MAX_VALUE);
+    }
+
+    /** As above for a first layer that looks its input rows up itself ({@code embedding}; null: reads hidden). */
+    public static void addTo(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel, Layer l,
+                             Embedding embedding, int groupSize, float eps, Form form, int layerGroups, IntArray counter) {
+        addTo(g, grids, prefix, s, dModel, l, embedding, groupSize, eps, form, layerGroups, counter, Integer.MAX_VALUE);
     }
 
     /**
@@ -142,30 +166,26 @@ public final class PersistentDecode {
      * walk several units each, as in a persistent grid smaller than the work).
      */
     public static void addTo(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel, Layer l,
-                             int groupSize, float eps, Form form, int layerGroups, IntArray counter, int maxPhaseGroups) {
+                             Embedding embedding, int groupSize, float eps, Form form, int layerGroups, IntArray counter,
+                             int maxPhaseGroups) {
         Objects.requireNonNull(s, "shape");
         Objects.requireNonNull(l, "layer");
         Objects.requireNonNull(form, "form");
         GraphParts.checkPrefix(prefix);
         check(s, dModel, l, groupSize);
+        checkEmbedding(s, dModel, l, embedding);
+        if (form == Form.LAYER) {
+            addLayersTo(g, grids, prefix, s, dModel, List.of(l), embedding, groupSize, eps, layerGroups, counter);
+            return;
+        }
+        IntArray ids = embedding != null ? embedding.ids() : intPlaceholder(g);
+        FloatArray table = GraphParts.orPlaceholder(g, embedding != null ? embedding.table() : null);
+        int vocab = embedding != null ? embedding.vocab() : 1;
         int rows = s.batch();
         int dInner = s.dInner();
         int lanes = Mamba2DecodeKernels.lanes(s.dstate(), rows);
         int ssmFlags = ssmFlags(s, l);
-        int gemvFlags = gemvFlags(l);
-        int group = PersistentDecodeKernels.GROUP;
-        if (form == Form.LAYER) {
-            requireLayerLaunch(counter, layerGroups);
-            String id = prefix + "_layer";
-            List<Object> args = new ArrayList<>();
-            args.add(new KernelContext());
-            args.addAll(kernelArrays(g, l));
-            args.addAll(List.of(counter, rows, dModel, dInner, s.heads(), s.headdim(), s.groups(), s.dtMin(), s.dtMax(), s.dstate(),
-                    s.width(), lanes, ssmFlags, groupSize, eps, gemvFlags));
-            g.task(id, PersistentDecodeKernels.class, "layerStep", args.toArray());
-            grids.addWorkerGrid(g.getName() + "." + id, new WorkerGrid1D((long) layerGroups * group).setLocalWork(group));
-            return;
-        }
+        int gemvFlags = gemvFlags(l) | (embedding != null ? PersistentDecodeKernels.EMBED : 0);
         FloatArray rin = l.residualIn() != null ? l.residualIn() : l.hidden();
         FloatArray rout = l.residualOut() != null ? l.residualOut() : GraphParts.orPlaceholder(g, null);
         FloatArray inBias = GraphParts.orPlaceholder(g, l.inBias());
@@ -177,7 +197,7 @@ public final class PersistentDecode {
         int inRows = s.inRows();
         String a = prefix + "_pa";
         g.task(a, PersistentDecodeKernels::phaseA, new KernelContext(), l.hidden(), rin, l.normW(), l.inW(), inBias, l.zxbcdt(),
-                rout, rows, dModel, inRows, eps, gemvFlags);
+                rout, ids, table, rows, dModel, inRows, eps, gemvFlags, vocab);
         grids.addWorkerGrid(g.getName() + "." + a, phaseGrid(PersistentDecodeKernels.inProjUnits(rows, inRows), maxPhaseGroups));
         String b = prefix + "_pb";
         g.task(b, PersistentDecodeKernels::phaseB, new KernelContext(), l.zxbcdt(), l.convState(), l.convW(), convBias,
@@ -199,23 +219,103 @@ public final class PersistentDecode {
      */
     public static void addPairTo(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel, Layer first,
                                  Layer second, int groupSize, float eps, int layerGroups, IntArray counter) {
+        addPairTo(g, grids, prefix, s, dModel, first, null, second, groupSize, eps, layerGroups, counter);
+    }
+
+    /** As above, the first layer looking its input rows up itself ({@code embedding}; null: reads its hidden). */
+    public static void addPairTo(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel, Layer first,
+                                 Embedding embedding, Layer second, int groupSize, float eps, int layerGroups, IntArray counter) {
+        addLayersTo(g, grids, prefix, s, dModel, List.of(first, second), embedding, groupSize, eps, layerGroups, counter);
+    }
+
+    /** Layers per launch that {@link #addLayersTo} takes: {@code layerStep}, {@code layerPairStep}, {@code layerQuadStep}. */
+    public static final List<Integer> LAYERS_PER_LAUNCH = List.of(1, 2, 4);
+
+    /**
+     * Adds consecutive layers' steps as one launch with grid barriers: 1, 2 or 4 layers ({@link #LAYERS_PER_LAUNCH};
+     * {@link PersistentDecodeKernels#layerStep}, {@code layerPairStep}, {@code layerQuadStep}; task {@code prefix} +
+     * {@code "_layer"}, {@code "_pair"} or {@code "_quad"}). All of shape {@code s}; in a model each layer's hidden is the
+     * one before's out and its residualIn the one before's residualOut; {@code embedding}: the first looks its rows up.
+     * Four layers must agree on which of conv bias, D and dt bias they have. Needs a device with grid barriers
+     * ({@link #layerGroups}).
+     */
+    public static void addLayersTo(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel,
+                                   List<Layer> layers, Embedding embedding, int groupSize, float eps, int layerGroups,
+                                   IntArray counter) {
+        addLayersTo(g, grids, prefix, s, dModel, layers, embedding, groupSize, eps, layerGroups, counter,
+                PersistentDecodeKernels.ALL_PHASES);
+    }
+
+    /**
+     * {@link PersistentDecodeKernels#layerStep} running only the phases of {@code phases} (bits A 1, B 2, C 4; the grid
+     * barriers stay), to time one phase inside the one-launch layer; the results are not a layer's then.
+     */
+    public static void addPartialLayerTo(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel,
+                                         Layer layer, int groupSize, float eps, int layerGroups, IntArray counter, int phases) {
+        if (phases < 0 || phases > PersistentDecodeKernels.ALL_PHASES) {
+            throw new IllegalArgumentException("phases is a mask of A 1, B 2, C 4; got " + phases);
+        }
+        addLayersTo(g, grids, prefix, s, dModel, List.of(layer), null, groupSize, eps, layerGroups, counter, phases);
+    }
+
+    private static void addLayersTo(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel,
+                                    List<Layer> layers, Embedding embedding, int groupSize, float eps, int layerGroups,
+                                    IntArray counter, int phases) {
         Objects.requireNonNull(s, "shape");
-        Objects.requireNonNull(first, "first layer");
-        Objects.requireNonNull(second, "second layer");
+        Objects.requireNonNull(layers, "layers");
         GraphParts.checkPrefix(prefix);
-        check(s, dModel, first, groupSize);
-        check(s, dModel, second, groupSize);
+        if (!LAYERS_PER_LAUNCH.contains(layers.size())) {
+            throw new IllegalArgumentException("one launch takes " + LAYERS_PER_LAUNCH + " layers, got " + layers.size());
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            Objects.requireNonNull(layers.get(i), "layer " + i);
+            check(s, dModel, layers.get(i), groupSize);
+        }
+        checkEmbedding(s, dModel, layers.getFirst(), embedding);
         requireLayerLaunch(counter, layerGroups);
+        IntArray ids = embedding != null ? embedding.ids() : intPlaceholder(g);
+        FloatArray table = GraphParts.orPlaceholder(g, embedding != null ? embedding.table() : null);
         int lanes = Mamba2DecodeKernels.lanes(s.dstate(), s.batch());
         List<Object> args = new ArrayList<>();
         args.add(new KernelContext());
-        args.addAll(kernelArrays(g, first));
-        args.addAll(kernelArrays(g, second));
-        args.addAll(List.of(counter, s.batch(), dModel, s.dInner(), s.heads(), s.headdim(), s.groups(), s.dtMin(), s.dtMax(),
-                s.dstate(), s.width(), lanes, ssmFlags(s, first), ssmFlags(s, second), groupSize, eps, gemvFlags(first),
-                gemvFlags(second)));
-        String id = prefix + "_pair";
-        g.task(id, PersistentDecodeKernels.class, "layerPairStep", args.toArray());
+        for (Layer l : layers) {
+            args.addAll(kernelArrays(g, l));
+        }
+        args.addAll(List.of(ids, table, counter, s.batch(), dModel, s.dInner(), s.heads(), s.headdim(), s.groups(), s.dtMin(),
+                s.dtMax(), s.dstate(), s.width(), lanes));
+        List<Integer> gemv = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            gemv.add(gemvFlags(layers.get(i)) | (i == 0 && embedding != null ? PersistentDecodeKernels.EMBED : 0));
+        }
+        int vocab = embedding != null ? embedding.vocab() : 1;
+        String kernel;
+        String id;
+        switch (layers.size()) {
+            case 1 -> {
+                kernel = "layerStep";
+                id = prefix + "_layer";
+                args.addAll(List.of(ssmFlags(s, layers.get(0)), groupSize, eps, gemv.get(0), vocab, phases));
+            }
+            case 2 -> {
+                kernel = "layerPairStep";
+                id = prefix + "_pair";
+                args.addAll(List.of(ssmFlags(s, layers.get(0)), ssmFlags(s, layers.get(1)), groupSize, eps, gemv.get(0), gemv.get(1),
+                        vocab));
+            }
+            default -> {
+                kernel = "layerQuadStep";
+                id = prefix + "_quad";
+                int ssm = ssmFlags(s, layers.get(0));
+                for (int i = 1; i < layers.size(); i++) {
+                    if (ssmFlags(s, layers.get(i)) != ssm) {
+                        throw new IllegalArgumentException("the four layers of one launch must all have (or all lack) conv bias, D"
+                                + " and dt bias; layer " + i + " differs from layer 0");
+                    }
+                }
+                args.addAll(List.of(ssm, groupSize, eps, gemv.get(0), gemv.get(1), gemv.get(2), gemv.get(3), vocab));
+            }
+        }
+        g.task(id, PersistentDecodeKernels.class, kernel, args.toArray());
         int group = PersistentDecodeKernels.GROUP;
         grids.addWorkerGrid(g.getName() + "." + id, new WorkerGrid1D((long) layerGroups * group).setLocalWork(group));
     }
@@ -241,6 +341,25 @@ public final class PersistentDecode {
                 | (l.residualOut() != null ? PersistentDecodeKernels.WRITE_RESIDUAL : 0)
                 | (l.inBias() != null ? PersistentDecodeKernels.IN_BIAS : 0)
                 | (l.outBias() != null ? PersistentDecodeKernels.OUT_BIAS : 0);
+    }
+
+    private static void checkEmbedding(Mamba2Decode.Shape s, int dModel, Layer l, Embedding e) {
+        if (e == null) {
+            return;
+        }
+        ShapeCheck.requireShape("ids", e.ids(), "(rows)", s.batch());
+        ShapeCheck.requireShape("embedding", e.table(), "(vocab, dModel)", e.vocab(), dModel);
+        if (l.residualIn() != null) {
+            throw new IllegalArgumentException("a layer that looks its rows up in the embedding is a first layer: no residualIn");
+        }
+        Objects.requireNonNull(l.residualOut(), "residualOut (the looked-up rows, the first layer's residual)");
+    }
+
+    /** A one-int stand-in for absent ids (sent to the device once; the kernels read it only with EMBED). */
+    private static IntArray intPlaceholder(TaskGraph g) {
+        IntArray p = new IntArray(1);
+        g.transferToDevice(io.jmamba.runtime.api.DataTransferMode.FIRST_EXECUTION, p);
+        return p;
     }
 
     private static void requireLayerLaunch(IntArray counter, int layerGroups) {

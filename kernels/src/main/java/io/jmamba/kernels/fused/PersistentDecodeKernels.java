@@ -36,17 +36,42 @@ public final class PersistentDecodeKernels {
     private PersistentDecodeKernels() {
     }
 
-    /** Warps per work-group, as {@link FusedGemvStagedKernels#WARPS}: A's and C's units are its work-groups. */
-    public static final int WARPS = FusedGemvStagedKernels.WARPS;
+    /** The most warps per work-group ({@link #WARPS} may be 4 or 8). */
+    public static final int MAX_WARPS = 8;
+    /**
+     * Warps per work-group: 4, as {@link FusedGemvStagedKernels#WARPS} (A's and C's units are its work-groups, and the
+     * results equal the fused kernels' bit for bit), or 8 with {@code -Djmamba.decode.persistentWarps=8}: fewer, fatter
+     * work-groups (half the units per phase and half the work-groups at each grid barrier; the norms' partial sums then
+     * add over 8 warps, so the last bits differ from the fused kernels'). A literal in the compiled kernels.
+     */
+    public static final int WARPS = Integer.getInteger("jmamba.decode.persistentWarps", FusedGemvStagedKernels.WARPS) == MAX_WARPS
+            ? MAX_WARPS : FusedGemvStagedKernels.WARPS;
     /** Work-items per work-group of every kernel here. */
     public static final int GROUP = WARPS * KernelContext.WARP_SIZE;
+    /** Work-items per work-group at most: the launch bounds' maxThreads. */
+    static final int MAX_GROUP = MAX_WARPS * KernelContext.WARP_SIZE;
     /** in_proj outputs per warp in phase A. */
     public static final int OUTS = FusedGemvStagedKernels.OUTS;
     /**
-     * Work-groups per compute unit that {@link #layerStep} is compiled to fit ({@code __launch_bounds__}: at most
-     * 128 registers per item) and that the host sizes its grid by: every work-group must be resident at once.
+     * Work-groups per compute unit that {@link #layerStep} is compiled to fit and that the host sizes its grid by (every
+     * work-group must be resident at once): 4 of 128 items, 2 of 256. The launch bounds ({@code __launch_bounds__(256,
+     * 2)}) cap a work-item at 128 registers either way.
      */
-    public static final int GROUPS_PER_CU = 4;
+    public static final int GROUPS_PER_CU = 4 * FusedGemvStagedKernels.GROUP / GROUP;
+    /** {@link #GROUPS_PER_CU} at {@link #MAX_GROUP} items: the launch bounds' minBlocks. */
+    static final int MIN_BLOCKS = 2;
+    /**
+     * {@code -Djmamba.decode.persistentPrefetch=true}: in a launch of several layers, each layer's in_proj weights are
+     * loaded right after the layer before passes its second barrier, so that their DRAM latency overlaps that layer's
+     * out_proj and the barrier after it (instead of only the barrier); the norm weights of both GEMVs are then loaded
+     * after their barriers (L2-resident: 3 and 6 KB read by every work-group), so that the registers held across C are
+     * its W and the next W. A literal in the compiled kernels.
+     */
+    static final boolean PREFETCH_NEXT = "true".equals(System.getProperty("jmamba.decode.persistentPrefetch"));
+
+    /** Phase bits of {@link #layerStep}'s {@code phases}: all three, as a model runs it (the others time one phase). */
+    public static final int ALL_PHASES = 7;
+
     /** B and C channels per work-item whose conv inputs phase B loads before its wait (2 dstate up to 256 at once). */
     static final int BC_SLOTS = 2;
     static final int CHUNKS = FusedGemvWarpKernels.CHUNKS;
@@ -61,6 +86,11 @@ public final class PersistentDecodeKernels {
     public static final int IN_BIAS = 4;
     /** gemvFlags: out_proj has a bias. */
     public static final int OUT_BIAS = 8;
+    /**
+     * gemvFlags: phase A's input row is row {@code ids[row]} of the embedding {@code table} (the first layer with the
+     * lookup folded in, as {@link FusedEmbedGemvKernels}; an id outside [0, vocab) gives a row of NaN), not hidden.
+     */
+    public static final int EMBED = 16;
 
     // slots of phase B's scalar inputs (par)
     private static final int P_BIAS_X = 0;
@@ -105,23 +135,27 @@ public final class PersistentDecodeKernels {
      * CUDA backend launches it cooperatively): at most {@link #GROUPS_PER_CU} work-groups per compute unit.
      * {@code hidden} is read in A and {@code out} written in C: they may be one array (a layer's output is the
      * next layer's hidden). {@code counter}: one int, zero before the first launch; the barriers leave it so.
+     * {@code phases}: {@link #ALL_PHASES}, or a subset (bits A 1, B 2, C 4; the barriers stay) to time one phase inside
+     * the launch.
      */
-    @LaunchBounds(maxThreads = GROUP, minBlocksPerMultiprocessor = GROUPS_PER_CU)
+    @LaunchBounds(maxThreads = MAX_GROUP, minBlocksPerMultiprocessor = MIN_BLOCKS)
     public static void layerStep(KernelContext ctx, FloatArray hidden, FloatArray residualIn, FloatArray normW, FloatArray inW,
                                  FloatArray inBias, FloatArray zxbcdt, FloatArray residualOut, FloatArray convState,
                                  FloatArray convW, FloatArray convBias, FloatArray ssmState, FloatArray a, FloatArray dSkip,
                                  FloatArray dtBias, FloatArray g, FloatArray gateW, FloatArray outW, FloatArray outBias,
-                                 FloatArray out, IntArray counter, int rows, @Specialize int dModel, @Specialize int dInner,
-                                 int heads, int headdim, int groups, float dtMin, float dtMax, @Specialize int dstate,
-                                 @Specialize int width, @Specialize int lanes, int ssmFlags, @Specialize int groupSize, float eps,
-                                 int gemvFlags) {
+                                 FloatArray out, IntArray ids, FloatArray table, IntArray counter, int rows,
+                                 @Specialize int dModel, @Specialize int dInner, int heads, int headdim, int groups, float dtMin,
+                                 float dtMax, @Specialize int dstate, @Specialize int width, @Specialize int lanes, int ssmFlags,
+                                 @Specialize int groupSize, float eps, int gemvFlags, int vocab, @Specialize int phases) {
         // one local row for A's and C's staged inputs, one B/C vector for B
         float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
-        float[] partial = ctx.allocateFloatLocalArray(WARPS * MAX_NORM_GROUPS);
+        float[] partial = ctx.allocateFloatLocalArray(MAX_WARPS * MAX_NORM_GROUPS);
         float[] bc = ctx.allocateFloatLocalArray(2 * Mamba2DecodeKernels.MAX_DSTATE);
-        layer(ctx, xs, partial, bc, hidden, residualIn, normW, inW, inBias, zxbcdt, residualOut, convState, convW, convBias,
-                ssmState, a, dSkip, dtBias, g, gateW, outW, outBias, out, counter, rows, dModel, dInner, heads, headdim, groups,
-                dtMin, dtMax, dstate, width, lanes, ssmFlags, groupSize, eps, gemvFlags, false, true);
+        float[] wvA = new float[OUTS * 4 * CHUNKS];
+        layer(ctx, xs, partial, bc, wvA, hidden, residualIn, normW, inW, inBias, zxbcdt, residualOut, convState, convW, convBias,
+                ssmState, a, dSkip, dtBias, g, gateW, outW, outBias, out, inW, ids, table, counter, rows, dModel, dInner, heads,
+                headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags, groupSize, eps, gemvFlags, vocab, false, true,
+                phases);
     }
 
     /**
@@ -131,7 +165,7 @@ public final class PersistentDecodeKernels {
      * have one shape; their arrays are their own (in a model the second's hidden is the first's out, its residualIn
      * the first's residualOut, and the scratch arrays zxbcdt and g are shared: the barriers order every use).
      */
-    @LaunchBounds(maxThreads = GROUP, minBlocksPerMultiprocessor = GROUPS_PER_CU)
+    @LaunchBounds(maxThreads = MAX_GROUP, minBlocksPerMultiprocessor = MIN_BLOCKS)
     public static void layerPairStep(KernelContext ctx, FloatArray hidden1, FloatArray residualIn1, FloatArray normW1,
                                      FloatArray inW1, FloatArray inBias1, FloatArray zxbcdt1, FloatArray residualOut1,
                                      FloatArray convState1, FloatArray convW1, FloatArray convBias1, FloatArray ssmState1,
@@ -141,34 +175,94 @@ public final class PersistentDecodeKernels {
                                      FloatArray zxbcdt2, FloatArray residualOut2, FloatArray convState2, FloatArray convW2,
                                      FloatArray convBias2, FloatArray ssmState2, FloatArray a2, FloatArray dSkip2,
                                      FloatArray dtBias2, FloatArray g2, FloatArray gateW2, FloatArray outW2, FloatArray outBias2,
-                                     FloatArray out2, IntArray counter, int rows, @Specialize int dModel, @Specialize int dInner,
-                                     int heads, int headdim, int groups, float dtMin, float dtMax, @Specialize int dstate,
-                                     @Specialize int width, @Specialize int lanes, int ssmFlags1, int ssmFlags2,
-                                     @Specialize int groupSize, float eps, int gemvFlags1, int gemvFlags2) {
+                                     FloatArray out2, IntArray ids, FloatArray table, IntArray counter, int rows,
+                                     @Specialize int dModel, @Specialize int dInner, int heads, int headdim, int groups,
+                                     float dtMin, float dtMax, @Specialize int dstate, @Specialize int width, @Specialize int lanes,
+                                     int ssmFlags1, int ssmFlags2, @Specialize int groupSize, float eps, int gemvFlags1,
+                                     int gemvFlags2, int vocab) {
         float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
-        float[] partial = ctx.allocateFloatLocalArray(WARPS * MAX_NORM_GROUPS);
+        float[] partial = ctx.allocateFloatLocalArray(MAX_WARPS * MAX_NORM_GROUPS);
         float[] bc = ctx.allocateFloatLocalArray(2 * Mamba2DecodeKernels.MAX_DSTATE);
-        layer(ctx, xs, partial, bc, hidden1, residualIn1, normW1, inW1, inBias1, zxbcdt1, residualOut1, convState1, convW1,
-                convBias1, ssmState1, a1, dSkip1, dtBias1, g1, gateW1, outW1, outBias1, out1, counter, rows, dModel, dInner,
-                heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags1, groupSize, eps, gemvFlags1, false, false);
-        layer(ctx, xs, partial, bc, hidden2, residualIn2, normW2, inW2, inBias2, zxbcdt2, residualOut2, convState2, convW2,
-                convBias2, ssmState2, a2, dSkip2, dtBias2, g2, gateW2, outW2, outBias2, out2, counter, rows, dModel, dInner,
-                heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags2, groupSize, eps, gemvFlags2, true, true);
+        float[] wvA = new float[OUTS * 4 * CHUNKS];
+        layer(ctx, xs, partial, bc, wvA, hidden1, residualIn1, normW1, inW1, inBias1, zxbcdt1, residualOut1, convState1, convW1,
+                convBias1, ssmState1, a1, dSkip1, dtBias1, g1, gateW1, outW1, outBias1, out1, inW2, ids, table, counter, rows,
+                dModel, dInner, heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags1, groupSize, eps, gemvFlags1,
+                vocab, false, false, ALL_PHASES);
+        layer(ctx, xs, partial, bc, wvA, hidden2, residualIn2, normW2, inW2, inBias2, zxbcdt2, residualOut2, convState2, convW2,
+                convBias2, ssmState2, a2, dSkip2, dtBias2, g2, gateW2, outW2, outBias2, out2, inW2, ids, table, counter, rows,
+                dModel, dInner, heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags2, groupSize, eps, gemvFlags2,
+                vocab, true, true, ALL_PHASES);
+    }
+
+    /**
+     * Four consecutive layers in one launch, as {@link #layerPairStep} takes two: eleven grid barriers, a quarter of the
+     * launches of a layer per launch. The layers share one shape and one set of optional conv/SSM inputs
+     * ({@code ssmFlags}); their arrays are their own, numbered 1 to 4.
+     */
+    @LaunchBounds(maxThreads = MAX_GROUP, minBlocksPerMultiprocessor = MIN_BLOCKS)
+    public static void layerQuadStep(KernelContext ctx, FloatArray hidden1, FloatArray residualIn1, FloatArray normW1,
+                                      FloatArray inW1, FloatArray inBias1, FloatArray zxbcdt1, FloatArray residualOut1,
+                                      FloatArray convState1, FloatArray convW1, FloatArray convBias1,
+                                      FloatArray ssmState1, FloatArray a1, FloatArray dSkip1, FloatArray dtBias1,
+                                      FloatArray g1, FloatArray gateW1, FloatArray outW1, FloatArray outBias1,
+                                      FloatArray out1, FloatArray hidden2, FloatArray residualIn2, FloatArray normW2,
+                                      FloatArray inW2, FloatArray inBias2, FloatArray zxbcdt2, FloatArray residualOut2,
+                                      FloatArray convState2, FloatArray convW2, FloatArray convBias2,
+                                      FloatArray ssmState2, FloatArray a2, FloatArray dSkip2, FloatArray dtBias2,
+                                      FloatArray g2, FloatArray gateW2, FloatArray outW2, FloatArray outBias2,
+                                      FloatArray out2, FloatArray hidden3, FloatArray residualIn3, FloatArray normW3,
+                                      FloatArray inW3, FloatArray inBias3, FloatArray zxbcdt3, FloatArray residualOut3,
+                                      FloatArray convState3, FloatArray convW3, FloatArray convBias3,
+                                      FloatArray ssmState3, FloatArray a3, FloatArray dSkip3, FloatArray dtBias3,
+                                      FloatArray g3, FloatArray gateW3, FloatArray outW3, FloatArray outBias3,
+                                      FloatArray out3, FloatArray hidden4, FloatArray residualIn4, FloatArray normW4,
+                                      FloatArray inW4, FloatArray inBias4, FloatArray zxbcdt4, FloatArray residualOut4,
+                                      FloatArray convState4, FloatArray convW4, FloatArray convBias4,
+                                      FloatArray ssmState4, FloatArray a4, FloatArray dSkip4, FloatArray dtBias4,
+                                      FloatArray g4, FloatArray gateW4, FloatArray outW4, FloatArray outBias4,
+                                      FloatArray out4, IntArray ids, FloatArray table, IntArray counter, int rows,
+                                      @Specialize int dModel, @Specialize int dInner, int heads, int headdim,
+                                      int groups, float dtMin, float dtMax, @Specialize int dstate,
+                                      @Specialize int width, @Specialize int lanes, int ssmFlags,
+                                      @Specialize int groupSize, float eps, int gemvFlags1, int gemvFlags2,
+                                      int gemvFlags3, int gemvFlags4, int vocab) {
+        float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
+        float[] partial = ctx.allocateFloatLocalArray(MAX_WARPS * MAX_NORM_GROUPS);
+        float[] bc = ctx.allocateFloatLocalArray(2 * Mamba2DecodeKernels.MAX_DSTATE);
+        float[] wvA = new float[OUTS * 4 * CHUNKS];
+        layer(ctx, xs, partial, bc, wvA, hidden1, residualIn1, normW1, inW1, inBias1, zxbcdt1, residualOut1, convState1,
+                convW1, convBias1, ssmState1, a1, dSkip1, dtBias1, g1, gateW1, outW1, outBias1, out1, inW2, ids, table,
+                counter, rows, dModel, dInner, heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags,
+                groupSize, eps, gemvFlags1, vocab, false, false, ALL_PHASES);
+        layer(ctx, xs, partial, bc, wvA, hidden2, residualIn2, normW2, inW2, inBias2, zxbcdt2, residualOut2, convState2,
+                convW2, convBias2, ssmState2, a2, dSkip2, dtBias2, g2, gateW2, outW2, outBias2, out2, inW3, ids, table,
+                counter, rows, dModel, dInner, heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags,
+                groupSize, eps, gemvFlags2, vocab, true, false, ALL_PHASES);
+        layer(ctx, xs, partial, bc, wvA, hidden3, residualIn3, normW3, inW3, inBias3, zxbcdt3, residualOut3, convState3,
+                convW3, convBias3, ssmState3, a3, dSkip3, dtBias3, g3, gateW3, outW3, outBias3, out3, inW4, ids, table,
+                counter, rows, dModel, dInner, heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags,
+                groupSize, eps, gemvFlags3, vocab, true, false, ALL_PHASES);
+        layer(ctx, xs, partial, bc, wvA, hidden4, residualIn4, normW4, inW4, inBias4, zxbcdt4, residualOut4, convState4,
+                convW4, convBias4, ssmState4, a4, dSkip4, dtBias4, g4, gateW4, outW4, outBias4, out4, inW4, ids, table,
+                counter, rows, dModel, dInner, heads, headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags,
+                groupSize, eps, gemvFlags4, vocab, true, true, ALL_PHASES);
     }
 
     /**
      * One layer's phases with grid barriers between them. {@code afterLayer}: a layer before it ran in this launch, so
      * A waits for it at a grid barrier (after loading its weights) instead of on the launch before; {@code last}: the
-     * launch's last layer, which lets the next launch start (programmatic dependent launch) before its C.
+     * launch's last layer, which lets the next launch start (programmatic dependent launch) before its C; {@code wvA}:
+     * the in_proj weights' registers, shared with the next layer's call ({@link #PREFETCH_NEXT} fills them from
+     * {@code nextInW} before C); {@code phases}: which phases run ({@link #ALL_PHASES}).
      */
-    static void layer(KernelContext ctx, float[] xs, float[] partial, float[] bc, FloatArray hidden, FloatArray residualIn,
-                      FloatArray normW, FloatArray inW, FloatArray inBias, FloatArray zxbcdt, FloatArray residualOut,
-                      FloatArray convState, FloatArray convW, FloatArray convBias, FloatArray ssmState, FloatArray a,
-                      FloatArray dSkip, FloatArray dtBias, FloatArray g, FloatArray gateW, FloatArray outW, FloatArray outBias,
-                      FloatArray out, IntArray counter, int rows, int dModel, int dInner, int heads, int headdim, int groups,
-                      float dtMin, float dtMax, int dstate, int width, int lanes, int ssmFlags, int groupSize, float eps,
-                      int gemvFlags, boolean afterLayer, boolean last) {
-        float[] wvA = new float[OUTS * 4 * CHUNKS];
+    static void layer(KernelContext ctx, float[] xs, float[] partial, float[] bc, float[] wvA, FloatArray hidden,
+                      FloatArray residualIn, FloatArray normW, FloatArray inW, FloatArray inBias, FloatArray zxbcdt,
+                      FloatArray residualOut, FloatArray convState, FloatArray convW, FloatArray convBias, FloatArray ssmState,
+                      FloatArray a, FloatArray dSkip, FloatArray dtBias, FloatArray g, FloatArray gateW, FloatArray outW,
+                      FloatArray outBias, FloatArray out, FloatArray nextInW, IntArray ids, FloatArray table, IntArray counter,
+                      int rows, int dModel, int dInner, int heads, int headdim, int groups, float dtMin, float dtMax, int dstate,
+                      int width, int lanes, int ssmFlags, int groupSize, float eps, int gemvFlags, int vocab, boolean afterLayer,
+                      boolean last, int phases) {
         float[] nw = new float[8 * CHUNKS];
         float[] sv = new float[(dstate + lanes - 1) / lanes];
         float[] wx = new float[width];
@@ -184,33 +278,64 @@ public final class PersistentDecodeKernels {
         int warp = lid / KernelContext.WARP_SIZE;
         int inRows = dInner + dInner + 2 * groups * dstate + heads;
         int convDim = dInner + 2 * groups * dstate;
-        // A: its weights, then the activations of the launch (or the layer) before
-        inProjInputs(inW, wvA, lane, warp, ctx.groupIdx, inProjUnits(rows, inRows), inProjBlocks(inRows), dModel / 2, inRows);
-        normWeights(normW, nw, lane, dModel);
+        boolean runA = (phases & 1) != 0;
+        boolean runB = (phases & 2) != 0;
+        boolean runC = (phases & 4) != 0;
+        // A: its weights (unless the layer before loaded them: PREFETCH_NEXT), then the activations of the launch (or the
+        // layer) before
+        if (runA && !(afterLayer && PREFETCH_NEXT)) {
+            inProjInputs(inW, wvA, lane, warp, ctx.groupIdx, inProjUnits(rows, inRows), inProjBlocks(inRows), dModel / 2, inRows);
+        }
+        if (runA && !PREFETCH_NEXT) {
+            normWeights(normW, nw, lane, dModel);
+        }
         if (afterLayer) {
             ctx.gridBarrier(counter);
         } else {
             ctx.gridDependencyWait();
         }
-        inProj(ctx, xs, partial, wvA, nw, hidden, residualIn, inW, inBias, zxbcdt, residualOut, rows, dModel, inRows, eps,
-                gemvFlags);
+        if (runA) {
+            if (PREFETCH_NEXT) {
+                normWeights(normW, nw, lane, dModel);
+            }
+            inProj(ctx, xs, partial, wvA, nw, hidden, residualIn, ids, table, inW, inBias, zxbcdt, residualOut, rows, dModel,
+                    inRows, eps, gemvFlags, vocab);
+        }
         // B's state rows and conv weights and C's weights are in flight across the barrier
-        ssmInputs(convState, convW, convBias, ssmState, a, dSkip, dtBias, sv, wx, sx, wb, sb, par, lid, ctx.groupIdx, rows,
-                heads, headdim, groups, dstate, width, lanes, ssmFlags);
-        outProjInputs(outW, convState, wvC, shifted, lid, ctx.groupIdx, outProjUnits(rows, dModel), outProjBlocks(dModel),
-                dInner / 2, dModel, convDim, width);
+        if (runB) {
+            ssmInputs(convState, convW, convBias, ssmState, a, dSkip, dtBias, sv, wx, sx, wb, sb, par, lid, ctx.groupIdx, rows,
+                    heads, headdim, groups, dstate, width, lanes, ssmFlags);
+        }
+        if (runC) {
+            outProjInputs(outW, convState, wvC, shifted, lid, ctx.groupIdx, outProjUnits(rows, dModel), outProjBlocks(dModel),
+                    dInner / 2, dModel, convDim, width);
+        }
         ctx.gridBarrier(counter);
-        ssm(ctx, bc, sv, wx, sx, wb, sb, par, zxbcdt, convState, convW, convBias, ssmState, a, dSkip, dtBias, g, rows, heads,
-                headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags);
+        if (runB) {
+            ssm(ctx, bc, sv, wx, sx, wb, sb, par, zxbcdt, convState, convW, convBias, ssmState, a, dSkip, dtBias, g, rows, heads,
+                    headdim, groups, dtMin, dtMax, dstate, width, lanes, ssmFlags);
+        }
         // the gate norm's weight (6 KB, the same for every work-group) only now: B's registers are free again
-        normWeights(gateW, gw, lane, dInner);
+        if (runC && !PREFETCH_NEXT) {
+            normWeights(gateW, gw, lane, dInner);
+        }
         ctx.gridBarrier(counter);
         if (last) {
             // the next launch may start its weight loads now
             ctx.launchDependents();
         }
-        outProj(ctx, xs, partial, wvC, gw, shifted, g, zxbcdt, outW, outBias, out, convState, rows, dInner, dModel, inRows,
-                convDim, groupSize, eps, gemvFlags, width);
+        if (runC && PREFETCH_NEXT) {
+            normWeights(gateW, gw, lane, dInner);
+        }
+        if (runA && !last && PREFETCH_NEXT) {
+            // the next layer's in_proj weights: in flight during C and the barrier after it
+            inProjInputs(nextInW, wvA, lane, warp, ctx.groupIdx, inProjUnits(rows, inRows), inProjBlocks(inRows), dModel / 2,
+                    inRows);
+        }
+        if (runC) {
+            outProj(ctx, xs, partial, wvC, gw, shifted, g, zxbcdt, outW, outBias, out, convState, rows, dInner, dModel, inRows,
+                    convDim, groupSize, eps, gemvFlags, width);
+        }
     }
 
     /**
@@ -219,10 +344,10 @@ public final class PersistentDecodeKernels {
      * unit each).
      */
     public static void phaseA(KernelContext ctx, FloatArray hidden, FloatArray residualIn, FloatArray normW, FloatArray w,
-                              FloatArray bias, FloatArray y, FloatArray residualOut, int rows, @Specialize int in, int out,
-                              float eps, int gemvFlags) {
+                              FloatArray bias, FloatArray y, FloatArray residualOut, IntArray ids, FloatArray table, int rows,
+                              @Specialize int in, int out, float eps, int gemvFlags, int vocab) {
         float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
-        float[] partial = ctx.allocateFloatLocalArray(WARPS * MAX_NORM_GROUPS);
+        float[] partial = ctx.allocateFloatLocalArray(MAX_WARPS * MAX_NORM_GROUPS);
         float[] wv = new float[OUTS * 4 * CHUNKS];
         float[] nw = new float[8 * CHUNKS];
         int lane = ctx.localIdx % KernelContext.WARP_SIZE;
@@ -231,7 +356,8 @@ public final class PersistentDecodeKernels {
         normWeights(normW, nw, lane, in);
         ctx.gridDependencyWait();
         ctx.launchDependents();
-        inProj(ctx, xs, partial, wv, nw, hidden, residualIn, w, bias, y, residualOut, rows, in, out, eps, gemvFlags);
+        inProj(ctx, xs, partial, wv, nw, hidden, residualIn, ids, table, w, bias, y, residualOut, rows, in, out, eps, gemvFlags,
+                vocab);
     }
 
     /**
@@ -266,7 +392,7 @@ public final class PersistentDecodeKernels {
                               FloatArray y, FloatArray convState, int rows, @Specialize int in, int out, int inRows, int convDim,
                               @Specialize int groupSize, float eps, int gemvFlags, @Specialize int width) {
         float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
-        float[] partial = ctx.allocateFloatLocalArray(WARPS * MAX_NORM_GROUPS);
+        float[] partial = ctx.allocateFloatLocalArray(MAX_WARPS * MAX_NORM_GROUPS);
         float[] wv = new float[4 * CHUNKS];
         float[] gw = new float[8 * CHUNKS];
         float[] shifted = new float[width];
@@ -313,8 +439,8 @@ public final class PersistentDecodeKernels {
 
     /** Phase A over this work-group's units, the first unit's W already in {@code wv}. */
     static void inProj(KernelContext ctx, float[] xs, float[] partial, float[] wv, float[] nw, FloatArray hidden,
-                       FloatArray residualIn, FloatArray w, FloatArray bias, FloatArray y, FloatArray residualOut, int rows,
-                       int in, int out, float eps, int gemvFlags) {
+                       FloatArray residualIn, IntArray ids, FloatArray table, FloatArray w, FloatArray bias, FloatArray y,
+                       FloatArray residualOut, int rows, int in, int out, float eps, int gemvFlags, int vocab) {
         float[] t = new float[4];
         float[] r = new float[4];
         int lid = ctx.localIdx;
@@ -326,6 +452,7 @@ public final class PersistentDecodeKernels {
         int iters = (units + numGroups - 1) / numGroups;
         int inP = in / 2;
         boolean hasResidual = (gemvFlags & HAS_RESIDUAL) != 0;
+        boolean embed = (gemvFlags & EMBED) != 0;
         boolean hasBias = (gemvFlags & IN_BIAS) != 0;
         for (int it = 0; it < iters; it++) {
             int unit = ctx.groupIdx + it * numGroups;
@@ -338,10 +465,24 @@ public final class PersistentDecodeKernels {
             int blk = at - row * blocks;
             int o0 = (blk * WARPS + warp) * OUTS;
             long base = (long) row * in;
+            // the first layer with the lookup folded in reads row ids[row] of the table (ids: the launch before's argmax)
+            int id = embed ? ids.get(row) : 0;
+            boolean valid = id >= 0 && id < vocab;
+            long src = embed ? (valid ? (long) id * in : 0L) : base;
             boolean writer = live && (gemvFlags & WRITE_RESIDUAL) != 0 && blk == 0;
             float ss = 0f;
             for (int q = lid; live && 4 * q < in; q += GROUP) {
-                hidden.get4(base + 4 * q, t, 0);
+                if (embed) {
+                    table.get4(src + 4 * q, t, 0);
+                    if (!valid) {
+                        // as EmbeddingKernels.gather: an id outside the vocabulary gives a row of NaN
+                        for (int e = 0; e < 4; e++) {
+                            t[e] = Float.NaN;
+                        }
+                    }
+                } else {
+                    hidden.get4(src + 4 * q, t, 0);
+                }
                 if (hasResidual) {
                     residualIn.get4(base + 4 * q, r, 0);
                     for (int e = 0; e < 4; e++) {

@@ -83,6 +83,34 @@ class PersistentDecodeTest {
         return tests;
     }
 
+    /**
+     * A first layer with the embedding lookup folded into phase A against FusedEmbedGemvKernels + convSsm + the
+     * pre-gated out_proj: bit for bit; an id outside the vocabulary gives NaN rows (and only there).
+     */
+    @TestFactory
+    List<DynamicTest> embeddingFoldedIntoPhaseAMatchesTheFusedEmbedKernels() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (ComputeDevice dev : DeviceMatrix.devices()) {
+            for (boolean badId : new boolean[] {false, true}) {
+                PersistentLayerCase c = odd();
+                tests.add(dynamicTest(c + " embedding" + (badId ? ", an id outside the vocabulary" : "") + " on " + dev.id(), () -> {
+                    PersistentDecode.Embedding e = c.embedding(50, badId);
+                    PersistentLayerCase want = c.copy();
+                    PersistentLayerCase got = c.copy();
+                    want.runFusedEmbed(dev, e);
+                    got.runPhasesEmbed(dev, e, 3);
+                    PersistentLayerCase.assertSameBits(c + " embedding on " + dev.id(), want, got);
+                    // row 0's residual is its table row; row 1's NaN with a bad id
+                    int id0 = e.ids().get(0);
+                    assertEquals(e.table().get((long) id0 * c.dModel), got.residualOut.get(0));
+                    assertEquals(badId, Float.isNaN(got.residualOut.get(c.dModel)), "row 1's residual");
+                    assertFalse(Float.isNaN(got.out.get(0)), "row 0 stays finite");
+                }));
+            }
+        }
+        return tests;
+    }
+
     /** Two steps in a row: the second reads the states the first left (a wrong shift or state write shows there). */
     @TestFactory
     List<DynamicTest> twoStepsMatchTheFusedKernels() {
@@ -140,6 +168,10 @@ class PersistentDecodeTest {
                 new TaskGraph("t"), new GridScheduler(), "l", c.s, c.dModel + 8, c.layer(), c.groupSize, c.eps,
                 PersistentDecode.Form.PHASES, 1, null));
         assertTrue(shape.getMessage().contains("hidden"), shape.getMessage());
+        IllegalArgumentException embedded = assertThrows(IllegalArgumentException.class, () -> PersistentDecode.addTo(
+                new TaskGraph("t"), new GridScheduler(), "l", c.s, c.dModel, c.layer(), c.embedding(9, false), c.groupSize, c.eps,
+                PersistentDecode.Form.PHASES, 1, null));
+        assertTrue(embedded.getMessage().contains("residualIn"), embedded.getMessage());
         NullPointerException counter = assertThrows(NullPointerException.class, () -> PersistentDecode.addTo(new TaskGraph("t"),
                 new GridScheduler(), "l", c.s, c.dModel, c.layer(), c.groupSize, c.eps, PersistentDecode.Form.LAYER, 4, null));
         assertTrue(counter.getMessage().contains("counter"), counter.getMessage());
@@ -149,15 +181,17 @@ class PersistentDecodeTest {
     @Test
     void layerGridIsBoundedByUnitsAndResidency() {
         PersistentLayerCase c = m130();
-        assertEquals(419, PersistentDecode.maxUnits(c.s, c.dModel));
-        assertEquals(419, PersistentDecodeKernels.inProjUnits(1, c.s.inRows()));
-        assertEquals(24 * 16, PersistentDecodeKernels.ssmUnits(1, 24, 64, Mamba2DecodeKernels.lanes(128, 1)));
-        assertEquals(192, PersistentDecodeKernels.outProjUnits(1, 768));
+        // default four warps per group; -Djmamba.decode.persistentWarps=8 halves A's and C's units
+        int w = PersistentDecodeKernels.WARPS;
+        assertEquals(w == 4 ? 419 : 210, PersistentDecode.maxUnits(c.s, c.dModel));
+        assertEquals(w == 4 ? 419 : 210, PersistentDecodeKernels.inProjUnits(1, c.s.inRows()));
+        assertEquals(24 * 16 * 4 / w, PersistentDecodeKernels.ssmUnits(1, 24, 64, Mamba2DecodeKernels.lanes(128, 1)));
+        assertEquals(192 * 4 / w, PersistentDecodeKernels.outProjUnits(1, 768));
     }
 
     // ---------------------------------------------------------------- CUDA C (no GPU needed)
 
-    private static Map<Integer, Object> spec(Method m, Object... namesAndValues) {
+    static Map<Integer, Object> spec(Method m, Object... namesAndValues) {
         Map<Integer, Object> out = new HashMap<>();
         List<String> params = Arrays.stream(m.getParameters()).map(java.lang.reflect.Parameter::getName).toList();
         for (int i = 0; i < namesAndValues.length; i += 2) {
@@ -216,7 +250,8 @@ class PersistentDecodeTest {
     void layerStepCompilesForCudaAndOpenCl() {
         GeneratedKernel k = compileLayerStep();
         String src = k.source();
-        assertTrue(src.contains("__launch_bounds__(128, 4)"), "launch bounds expected");
+        // at most 256 items, two groups of them per SM: 128 registers per item, four groups of 128
+        assertTrue(src.contains("__launch_bounds__(256, 2)"), "launch bounds expected");
         assertTrue(k.usesGridBarrier() && k.usesGridDependency(), "a cooperative launch with the PDL wait");
         // the layer's body (a device function): two grid barriers, B's and C's inputs loaded before the first
         int at = src.indexOf("static __device__ void PersistentDecodeKernels_layer(");
@@ -234,6 +269,13 @@ class PersistentDecodeTest {
         String pairSrc = KernelJit.compile(pair, spec(pair, "dModel", 768, "dInner", 1536, "dstate", 128, "width", 4, "lanes", 32,
                 "groupSize", 1536), Dialect.CUDA).source();
         assertEquals(5, pairSrc.split("jm_grid_barrier\\(counter\\)", -1).length - 1, "five grid barriers in a pair");
+        // four layers: two layer-body variants (first; later), each with its barriers, and four calls
+        Method quad = find("layerQuadStep");
+        GeneratedKernel q = KernelJit.compile(quad, spec(quad, "dModel", 768, "dInner", 1536, "dstate", 128, "width", 4,
+                "lanes", 32, "groupSize", 1536), Dialect.CUDA);
+        String entry = q.source().substring(q.source().indexOf("__global__"));
+        assertEquals(4, entry.split("PersistentDecodeKernels_layer", -1).length - 2, "four layer calls:\n" + entry);
+        assertTrue(q.usesGridBarrier() && q.source().contains("__launch_bounds__(256, 2)"), "cooperative, launch bounds");
         Method m = find("layerStep");
         GeneratedKernel cl = KernelJit.compile(m, spec(m, "dModel", 768, "dInner", 1536, "dstate", 128, "width", 4, "lanes", 32,
                 "groupSize", 1536), Dialect.OPENCL);

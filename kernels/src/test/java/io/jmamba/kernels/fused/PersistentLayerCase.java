@@ -96,9 +96,9 @@ final class PersistentLayerCase {
         out = new FloatArray(o.out.getSize());
     }
 
-    /** Another layer of this shape: its own weights and states (other random values). */
-    PersistentLayerCase secondLayer() {
-        return new PersistentLayerCase(name + " (second)", s, dModel, groupSize, biases, seed + 1000);
+    /** Layer {@code i} of a chain starting at this one: this shape, its own weights and states (other random values). */
+    PersistentLayerCase secondLayer(int i) {
+        return new PersistentLayerCase(name + " (layer " + i + ")", s, dModel, groupSize, biases, seed + 1000L * i);
     }
 
     /** Fresh states and outputs, the same weights and inputs. */
@@ -109,6 +109,49 @@ final class PersistentLayerCase {
     PersistentDecode.Layer layer() {
         return new PersistentDecode.Layer(hidden, residualIn, residualOut, normW, inW, inBias, zxbcdt, convState, convW, convBias,
                 ssmState, a, d, dtBias, g, gateW, outW, outBias, out);
+    }
+
+    /** The layer as a first layer that looks its rows up in an embedding: no residualIn. */
+    PersistentDecode.Layer firstLayer() {
+        return new PersistentDecode.Layer(hidden, null, residualOut, normW, inW, inBias, zxbcdt, convState, convW, convBias,
+                ssmState, a, d, dtBias, g, gateW, outW, outBias, out);
+    }
+
+    /**
+     * An embedding table of {@code vocab} random rows and ids for this case's rows: row 1 (where there is one) gets an
+     * id outside the vocabulary when {@code badId}.
+     */
+    PersistentDecode.Embedding embedding(int vocab, boolean badId) {
+        Random r = new Random(seed + 77);
+        FloatArray table = gaussian(r, (long) vocab * dModel, 1f);
+        io.jmamba.runtime.api.IntArray ids = new io.jmamba.runtime.api.IntArray(s.batch());
+        for (int row = 0; row < s.batch(); row++) {
+            ids.set(row, badId && row == 1 ? vocab + 3 : (row * 17 + vocab - 1) % vocab);
+        }
+        return new PersistentDecode.Embedding(ids, table, vocab);
+    }
+
+    /** One step of a first layer with the lookup folded in, through today's fused kernels (FusedEmbedGemvKernels first). */
+    void runFusedEmbed(ComputeDevice device, PersistentDecode.Embedding e) {
+        List<NativeArray> in = new java.util.ArrayList<>(inputs());
+        in.add(e.ids());
+        in.add(e.table());
+        GraphParts.runOnce(device, "fused_embed", in, outputs(), (tg, grids) -> {
+            FusedGemv.addEmbedNormGemv(tg, grids, "l_in", s.batch(), dModel, s.inRows(), e.ids(), e.table(), e.vocab(), normW, inW,
+                    true, inBias, zxbcdt, residualOut, eps);
+            Mamba2Decode.addConvSsm(tg, grids, "l_f", s, zxbcdt, convState, convW, convBias, ssmState, a, d, dtBias, g, true);
+            FusedGemv.addGatedNormGemv(tg, grids, "l_out", s, dModel, g, zxbcdt, gateW, outW, true, outBias, out, convState,
+                    groupSize, eps, false, true, FusedGemv.FewRowForm.STAGED);
+        });
+    }
+
+    /** The same through {@link PersistentDecode}'s phases. */
+    void runPhasesEmbed(ComputeDevice device, PersistentDecode.Embedding e, int maxGroups) {
+        List<NativeArray> in = new java.util.ArrayList<>(inputs());
+        in.add(e.ids());
+        in.add(e.table());
+        GraphParts.runOnce(device, "phases_embed", in, outputs(), (tg, grids) -> PersistentDecode.addTo(tg, grids, "l", s, dModel,
+                firstLayer(), e, groupSize, eps, PersistentDecode.Form.PHASES, 1, null, maxGroups));
     }
 
     List<NativeArray> inputs() {
@@ -136,7 +179,7 @@ final class PersistentLayerCase {
     /** One step through {@link PersistentDecode} as three phase launches of at most {@code maxGroups} work-groups. */
     void runPhases(ComputeDevice device, int maxGroups) {
         GraphParts.runOnce(device, "phases", inputs(), outputs(), (tg, grids) -> PersistentDecode.addTo(tg, grids, "l", s,
-                dModel, layer(), groupSize, eps, PersistentDecode.Form.PHASES, 1, null, maxGroups));
+                dModel, layer(), null, groupSize, eps, PersistentDecode.Form.PHASES, 1, null, maxGroups));
     }
 
     /** Every output and state of {@code got} equals {@code want}'s bit for bit. */

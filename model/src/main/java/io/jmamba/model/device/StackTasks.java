@@ -70,20 +70,26 @@ final class StackTasks {
      * {@code -Djmamba.decode.persistent=true}: a fused decode step whose layers all take the persistent form
      * ({@link Mamba2Tasks#persistentFits}: batch 1-2, bf16 in_proj and out_proj) runs each layer as
      * {@link io.jmamba.kernels.fused.PersistentDecode}'s phases: one launch per layer with grid barriers on a device
-     * that runs them (CUDA), the same phases as three launches elsewhere. Off by default until timed on the H100; read
-     * when a plan's tasks are built (a plan keeps what it was built with).
+     * that runs them (CUDA), the same phases as three launches elsewhere; the first layer looks its rows up in the
+     * embedding itself (no embedding launch) unless {@code -Djmamba.decode.embedGemv=false}. Off by default until timed
+     * on the H100; read when a plan's tasks are built (a plan keeps what it was built with).
      */
     static boolean persistentDecode() {
-        String v = System.getProperty("jmamba.decode.persistent");
-        return "true".equals(v) || "pair".equals(v);
+        return persistentLayersPerLaunch() > 0;
     }
 
     /**
-     * {@code -Djmamba.decode.persistent=pair}: as {@code true}, with two consecutive layers per launch where the layers
-     * take one launch each (half the launches again; {@link io.jmamba.kernels.fused.PersistentDecodeKernels#layerPairStep}).
+     * Layers per launch of the persistent decode where layers take one launch each (CUDA): {@code true} 1, {@code pair}
+     * 2, {@code quad} 4 ({@link io.jmamba.kernels.fused.PersistentDecodeKernels#layerPairStep}, {@code layerQuadStep}:
+     * half and a quarter of the launches); 0: off. The last layers of a stack not divisible by it take smaller launches.
      */
-    static boolean persistentPairs() {
-        return "pair".equals(System.getProperty("jmamba.decode.persistent"));
+    static int persistentLayersPerLaunch() {
+        return switch (String.valueOf(System.getProperty("jmamba.decode.persistent"))) {
+            case "true" -> 1;
+            case "pair" -> 2;
+            case "quad" -> 4;
+            default -> 0;
+        };
     }
 
     /** The device the graphs are built for (the persistent decode layer sizes its grid by it), or null: not known. */
@@ -135,9 +141,12 @@ final class StackTasks {
         boolean fast = kernels == KernelSet.FAST;
         boolean fused = fusedSteps(a);
         // -Djmamba.decode.embedGemv=true: the first layer's in_proj looks its rows up itself (no embedding launch)
-        boolean embedInLayer0 = fused && embedGemv() && ((Mamba2Tasks) mixers.get(0)).embedFits(a.tokens);
+        // the persistent layers fold the lookup in unless -Djmamba.decode.embedGemv=false
+        boolean persistent = fused && persistentDecode() && persistentSteps(a);
+        boolean embedInLayer0 = persistent ? !"false".equals(System.getProperty("jmamba.decode.embedGemv"))
+                : fused && embedGemv() && ((Mamba2Tasks) mixers.get(0)).embedFits(a.tokens);
         if (embedInLayer0) {
-            // nothing here: l0_in_embgemv reads the ids and the embedding table
+            // nothing here: l0_in_embgemv (or the first persistent layer) reads the ids and the embedding table
         } else if (fast) {
             Embedding.addTo(g, grids, "embed", a.tokens, d, c.vocabSize(), a.ids, w.embedding(), a.hidden);
         } else {
@@ -145,26 +154,39 @@ final class StackTasks {
         }
         if (fused) {
             // three launches per layer (one with the persistent layer on CUDA); the residual alternates between two arrays
-            boolean persistent = persistentDecode() && persistentSteps(a);
-            boolean pairs = persistent && persistentPairs() && device != null
+            boolean oneLaunch = persistent && device != null
                     && io.jmamba.kernels.fused.PersistentDecode.formFor(device) == io.jmamba.kernels.fused.PersistentDecode.Form.LAYER;
+            int perLaunch = persistentLayersPerLaunch();
             IntArray counter = persistent ? a.scratch.shared("persistent_barrier", IntArray.class, () -> new IntArray(1)) : null;
             FloatArray residualIn = null;
             for (int l = 0; l < c.nLayer(); l++) {
                 FloatArray residualOut = l % 2 == 0 ? a.residual : a.residualB;
                 Mamba2Tasks m2 = (Mamba2Tasks) mixers.get(l);
-                if (l == 0 && embedInLayer0) {
-                    m2.addFusedStep(g, grids, "l0_", a.layer(0), a.ids, w.embedding(), c.vocabSize(), residualOut);
-                } else if (pairs && l + 1 < c.nLayer()) {
-                    // layers l and l + 1 in one launch (l + 1 reads l's output and residualOut)
-                    FloatArray nextOut = (l + 1) % 2 == 0 ? a.residual : a.residualB;
-                    m2.addPersistentPair(g, grids, "l" + l + "_", a.layer(l), residualIn, residualOut,
-                            (Mamba2Tasks) mixers.get(l + 1), a.layer(l + 1), nextOut, device, counter);
-                    residualIn = nextOut;
-                    l++;
+                // the first layer's rows from the embedding table where the lookup is folded in
+                io.jmamba.kernels.fused.PersistentDecode.Embedding embedding = l == 0 && embedInLayer0
+                        ? new io.jmamba.kernels.fused.PersistentDecode.Embedding(a.ids, w.embedding(), c.vocabSize()) : null;
+                if (oneLaunch) {
+                    // layers l .. l + k - 1 in one launch (each reads the one before's output and residualOut)
+                    int k = perLaunch;
+                    while (l + k > c.nLayer()) {
+                        k /= 2;
+                    }
+                    List<Mamba2Tasks> layers = new ArrayList<>();
+                    List<LayerIo> ios = new ArrayList<>();
+                    List<FloatArray> outs = new ArrayList<>();
+                    for (int i = l; i < l + k; i++) {
+                        layers.add((Mamba2Tasks) mixers.get(i));
+                        ios.add(a.layer(i));
+                        outs.add(i % 2 == 0 ? a.residual : a.residualB);
+                    }
+                    Mamba2Tasks.addPersistentLaunch(g, grids, "l" + l + "_", layers, ios, embedding, residualIn, outs, device, counter);
+                    residualIn = outs.getLast();
+                    l += k - 1;
                     continue;
                 } else if (persistent) {
-                    m2.addPersistentStep(g, grids, "l" + l + "_", a.layer(l), residualIn, residualOut, device, counter);
+                    m2.addPersistentStep(g, grids, "l" + l + "_", a.layer(l), embedding, residualIn, residualOut, device, counter);
+                } else if (l == 0 && embedInLayer0) {
+                    m2.addFusedStep(g, grids, "l0_", a.layer(0), a.ids, w.embedding(), c.vocabSize(), residualOut);
                 } else {
                     m2.addFusedStep(g, grids, "l" + l + "_", a.layer(l), residualIn, residualOut);
                 }

@@ -203,10 +203,11 @@ public final class ModelSpeedCommand {
                 : "";
         // which form -Djmamba.decode.persistent=true takes here (batch 1-2, bf16 weights): one launch or three per layer
         String mode = System.getProperty("jmamba.decode.persistent");
-        String persistent = "true".equals(mode) || "pair".equals(mode)
+        String persistent = "true".equals(mode) || "pair".equals(mode) || "quad".equals(mode)
                 ? ", persistent decode " + (io.jmamba.kernels.fused.PersistentDecode.formFor(device)
                 == io.jmamba.kernels.fused.PersistentDecode.Form.LAYER
-                ? ("pair".equals(mode) ? "one launch per two layers" : "one launch per layer") + " (grid barriers, at most "
+                ? ("pair".equals(mode) ? "one launch per two layers" : "quad".equals(mode) ? "one launch per four layers"
+                : "one launch per layer") + " (grid barriers, at most "
                 + io.jmamba.kernels.fused.PersistentDecode.layerGroupLimit(device) + " work-groups)"
                 : "three phase launches per layer (no grid barrier on " + device.id() + ")")
                 : "";

@@ -28,6 +28,8 @@ import io.jmamba.runtime.api.IntArray;
 import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.backend.ComputeDevice;
 
+import java.util.List;
+
 import static io.jmamba.model.device.LayoutTasks.columnsBf16;
 import static io.jmamba.model.device.LayoutTasks.columns3;
 import static io.jmamba.model.device.LayoutTasks.copy;
@@ -125,31 +127,52 @@ public final class Mamba2Tasks implements MixerTasks {
     }
 
     /**
-     * The layer's decode step as {@link PersistentDecode}'s phases: one launch with grid barriers on a GPU that runs
-     * them ({@link PersistentDecode#formFor}; {@code counter} is their int), otherwise (or with no device) the same
-     * phases as three launches. Same contract as {@link #addFusedStep}; needs {@link #persistentFits}.
+     * The layer's decode step as {@link PersistentDecode}'s phases: one launch with grid barriers on CUDA
+     * ({@link PersistentDecode#formFor}; {@code counter} is their int), otherwise (or with no device) the same phases as
+     * three launches. Same contract as {@link #addFusedStep}; needs {@link #persistentFits}.
      */
     public void addPersistentStep(TaskGraph g, GridScheduler grids, String p, LayerIo io, FloatArray residualIn,
                                   FloatArray residualOut, ComputeDevice device, IntArray counter) {
+        addPersistentStep(g, grids, p, io, null, residualIn, residualOut, device, counter);
+    }
+
+    /**
+     * As above; {@code embedding} not null: the first layer, its input rows looked up in the embedding table inside
+     * its in_proj phase ({@link LayerIo#out} is not read; {@code residualIn} must be null).
+     */
+    public void addPersistentStep(TaskGraph g, GridScheduler grids, String p, LayerIo io, PersistentDecode.Embedding embedding,
+                                  FloatArray residualIn, FloatArray residualOut, ComputeDevice device, IntArray counter) {
         Mamba2Decode.Shape shape = decodeShape(io.batch());
         boolean oneLaunch = device != null && PersistentDecode.formFor(device) == PersistentDecode.Form.LAYER;
-        PersistentDecode.addTo(g, grids, p + "persist", shape, c.dModel(), persistentLayer(io, residualIn, residualOut),
+        PersistentDecode.addTo(g, grids, p + "persist", shape, c.dModel(), persistentLayer(io, residualIn, residualOut), embedding,
                 c.dInner() / c.nGroups(), c.normEps(), oneLaunch ? PersistentDecode.Form.LAYER : PersistentDecode.Form.PHASES,
                 oneLaunch ? PersistentDecode.layerGroups(device, shape, c.dModel()) : 1, counter);
     }
 
     /**
-     * This layer's and {@code next}'s decode steps in one launch ({@link PersistentDecode#addPairTo}): the next layer
-     * reads this one's output and residualOut. Needs {@link #persistentFits} of both (one config) and a device whose
-     * form is {@link PersistentDecode.Form#LAYER}.
+     * Consecutive layers' decode steps in one launch ({@link PersistentDecode#addLayersTo}: 1, 2 or 4 layers of one
+     * config): layer i reads layer i - 1's output and residualOut ({@code residualOuts.get(i - 1)}; the first reads
+     * {@code residualIn}); {@code embedding} as in {@link #addPersistentStep}. Needs {@link #persistentFits} of each and a
+     * device whose form is {@link PersistentDecode.Form#LAYER}.
      */
-    public void addPersistentPair(TaskGraph g, GridScheduler grids, String p, LayerIo io, FloatArray residualIn,
-                                  FloatArray residualOut, Mamba2Tasks next, LayerIo nextIo, FloatArray nextResidualOut,
-                                  ComputeDevice device, IntArray counter) {
-        Mamba2Decode.Shape shape = decodeShape(io.batch());
-        PersistentDecode.addPairTo(g, grids, p + "persist", shape, c.dModel(), persistentLayer(io, residualIn, residualOut),
-                next.persistentLayer(nextIo, residualOut, nextResidualOut), c.dInner() / c.nGroups(), c.normEps(),
-                PersistentDecode.layerGroups(device, shape, c.dModel()), counter);
+    public static void addPersistentLaunch(TaskGraph g, GridScheduler grids, String p, List<Mamba2Tasks> layers, List<LayerIo> ios,
+                                           PersistentDecode.Embedding embedding, FloatArray residualIn,
+                                           List<FloatArray> residualOuts, ComputeDevice device, IntArray counter) {
+        if (layers.isEmpty() || layers.size() != ios.size() || layers.size() != residualOuts.size()) {
+            throw new IllegalArgumentException("one layer io and one residualOut per layer: " + layers.size() + " layers, "
+                    + ios.size() + " ios, " + residualOuts.size() + " residualOuts");
+        }
+        Mamba2Tasks first = layers.getFirst();
+        Mamba2Decode.Shape shape = first.decodeShape(ios.getFirst().batch());
+        List<PersistentDecode.Layer> steps = new java.util.ArrayList<>();
+        FloatArray in = residualIn;
+        for (int i = 0; i < layers.size(); i++) {
+            steps.add(layers.get(i).persistentLayer(ios.get(i), in, residualOuts.get(i)));
+            in = residualOuts.get(i);
+        }
+        MambaConfig c = first.c;
+        PersistentDecode.addLayersTo(g, grids, p + "persist", shape, c.dModel(), steps, embedding, c.dInner() / c.nGroups(),
+                c.normEps(), PersistentDecode.layerGroups(device, shape, c.dModel()), counter);
     }
 
     private PersistentDecode.Layer persistentLayer(LayerIo io, FloatArray residualIn, FloatArray residualOut) {

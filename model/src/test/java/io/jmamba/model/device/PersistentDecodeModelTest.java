@@ -28,8 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 /**
- * {@code -Djmamba.decode.persistent=true}: a batch 1-2 fused decode step with bf16 weights runs each layer as
- * {@link PersistentDecode}'s phases (one launch per layer on CUDA, three elsewhere). Their arithmetic is the fused
+ * {@code -Djmamba.decode.persistent=true|pair|quad}: a batch 1-2 fused decode step with bf16 weights runs each layer
+ * as {@link PersistentDecode}'s phases (on CUDA one launch per 1, 2 or 4 layers, three launches per layer elsewhere). Their arithmetic is the fused
  * kernels' operation for operation, so on every device the logits equal the plain fused step's bit for bit, step
  * after step (states carried), and greedy steps give the same ids.
  */
@@ -44,10 +44,19 @@ class PersistentDecodeModelTest {
         // no device given: the three-launch form
         assertEquals(List.of("l0_persist_pa", "l0_persist_pb", "l0_persist_pc", "l1_persist_pa", "l1_persist_pb",
                 "l1_persist_pc"), on.stream().filter(id -> id.matches("l[0-9]+_.*")).toList());
-        assertEquals(off.stream().filter(id -> !id.matches("l[0-9]+_.*")).toList(),
-                on.stream().filter(id -> !id.matches("l[0-9]+_.*")).toList(), "the head and embedding as before");
-        // two layers per launch needs a device with grid barriers: without one, "pair" is the phases too
+        // the first layer looks its rows up: no embedding launch; the head as before
+        assertTrue(off.stream().anyMatch(id -> id.startsWith("embed")), off.toString());
+        assertEquals(off.stream().filter(id -> !id.matches("l[0-9]+_.*") && !id.startsWith("embed")).toList(),
+                on.stream().filter(id -> !id.matches("l[0-9]+_.*")).toList(), "the head as before, no embedding launch");
+        List<String> noFold = with("jmamba.decode.embedGemv", "false", () -> with(PERSISTENT, "true",
+                () -> taskIds(w, 1, WeightPrecision.BF16)));
+        assertEquals(on.size() + 1, noFold.size(), "-Djmamba.decode.embedGemv=false keeps the embedding launch: " + noFold);
+        // several layers per launch needs a device with grid barriers: without one, "pair" and "quad" are the phases too
         assertEquals(on, with(PERSISTENT, "pair", () -> taskIds(w, 1, WeightPrecision.BF16)));
+        assertEquals(on, with(PERSISTENT, "quad", () -> taskIds(w, 1, WeightPrecision.BF16)));
+        assertTrue(with(PERSISTENT, "yes", () -> taskIds(w, 1, WeightPrecision.BF16)).contains("l0_in_embgemv")
+                || with(PERSISTENT, "yes", () -> taskIds(w, 1, WeightPrecision.BF16)).contains("l0_in_normgemv"),
+                "an unknown value leaves the persistent decode off");
         // fp32 weights (no packed bf16 view) and batch 5 (beyond the few-row form) keep today's kernels
         assertTrue(with(PERSISTENT, "true", () -> taskIds(w, 1, WeightPrecision.FP32)).contains("l0_in_normgemv"));
         assertTrue(with(PERSISTENT, "true", () -> taskIds(w, 5, WeightPrecision.BF16)).stream()
@@ -61,7 +70,8 @@ class PersistentDecodeModelTest {
             // the JVM backend runs every work-item as Java (seconds per step): batch 1 there
             boolean jvm = d.backendName().equals("jvm");
             // two layers per launch only where layers take one launch each (GPUs); elsewhere "pair" is "true"
-            List<String> modes = PersistentDecode.formFor(d) == PersistentDecode.Form.LAYER ? List.of("true", "pair") : List.of("true");
+            List<String> modes = PersistentDecode.formFor(d) == PersistentDecode.Form.LAYER ? List.of("true", "pair", "quad")
+                    : List.of("true");
             for (String mode : modes) {
                 for (int batch : jvm ? new int[] {1} : new int[] {1, 2}) {
                     tests.add(dynamicTest("mamba2-tiny batch " + batch + ", persistent=" + mode + " on " + d.id(), () -> {
@@ -69,6 +79,11 @@ class PersistentDecodeModelTest {
                         check(WeightLoader.load(ConfigParser.read(g.modelDir()), Checkpoint.open(g.modelDir())), d, batch,
                                 jvm ? 2 : 3, mode);
                     }));
+                }
+                if (mode.equals("quad")) {
+                    // five layers: four in one launch, the fifth alone
+                    tests.add(dynamicTest("random mamba2 (5 layers) batch 1, persistent=quad on " + d.id(),
+                            () -> check(RandomWeights.generate(ModelPresets.mamba2(5, 128, 300), 8), d, 1, 3, mode)));
                 }
                 if (!jvm) {
                     // d_state 128 over 32 lanes in 16-byte quads (the 130M layer's state rows)
@@ -105,8 +120,11 @@ class PersistentDecodeModelTest {
                 }
             }
             // the steps above did run the persistent layers (one launch each where the device has grid barriers)
+            // quad with fewer than four layers: a pair first
+            int layers = w.config().nLayer();
             String form = PersistentDecode.formFor(d) != PersistentDecode.Form.LAYER ? "l0_persist_pb"
-                    : mode.equals("pair") ? "l0_persist_pair" : "l0_persist_layer";
+                    : mode.equals("quad") && layers >= 4 ? "l0_persist_quad"
+                    : !mode.equals("true") && layers >= 2 ? "l0_persist_pair" : "l0_persist_layer";
             assertTrue(persistent.forwardTaskIds().contains(form), persistent.forwardTaskIds().toString());
             assertTrue(plain.forwardTaskIds().stream().noneMatch(id -> id.contains("persist")), plain.forwardTaskIds().toString());
             // greedy steps: another plan, the same layers (compiled devices: a JVM plan costs seconds)
