@@ -49,9 +49,6 @@ final class KernelsCommand implements Command {
         m.put("selective-scan-warp", List.of(K16, K64, M1));
         m.put("selective-scan-warp-split-rolled", List.of(K16, K64, M1));
         m.put("ssd", List.of(K16, K64, M1));
-        m.put("ssd-tiled", List.of(K16, K64, M1));
-        m.put("ssd-blocked", List.of(K16, K64, M1));
-        m.put("ssd-tc", List.of(K16, K64, M1));
         m.put("conv1d", List.of(K64, M1));
         // the other forward layouts (the old rows-in-x one first), to time against conv1d in the same run
         for (ConvForward v : ConvForward.values()) {
@@ -181,8 +178,7 @@ final class KernelsCommand implements Command {
     /** Series timed against another's official numbers: an earlier layout of the same kernel (before/after). */
     private static final Map<String, String> SAME_REFERENCE_AS = Map.of("selective-scan-chunked", "selective-scan",
             "selective-scan-tiled", "selective-scan", "selective-scan-warp", "selective-scan",
-            "selective-scan-warp-split-rolled", "selective-scan",
-            "ssd-tiled", "ssd", "ssd-blocked", "ssd", "ssd-tc", "ssd");
+            "selective-scan-warp-split-rolled", "selective-scan");
 
     /**
      * The copy series' bandwidth in this sweep (its longest measured length), or null when it did not run:

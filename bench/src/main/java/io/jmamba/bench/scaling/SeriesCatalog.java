@@ -11,7 +11,6 @@ import io.jmamba.bench.scaling.series.SsdBf16Series;
 import io.jmamba.bench.scaling.series.SsdSeries;
 import io.jmamba.kernels.conv.ConvForward;
 import io.jmamba.kernels.scan.SelectiveScan;
-import io.jmamba.kernels.ssd.SsdScan;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -49,9 +48,6 @@ public final class SeriesCatalog {
         m.put("selective-scan-warp-split-rolled-bf16",
                 () -> SelectiveScanSeries.bf16(1536, 16, SelectiveScan.Variant.WARP_SPLIT_ROLLED));
         m.put("ssd", () -> new SsdSeries(24, 64, 128, 256));
-        m.put("ssd-tiled", () -> new SsdSeries(24, 64, 128, 256, SsdScan.Variant.TILED));
-        m.put("ssd-blocked", () -> new SsdSeries(24, 64, 128, 256, SsdScan.Variant.BLOCKED));
-        m.put("ssd-tc", () -> new SsdSeries(24, 64, 128, 256, SsdScan.Variant.TENSOR_TF32X3));
         m.put("ssd-bf16", () -> new SsdBf16Series(24, 64, 128, 256));
         m.put("conv1d", () -> new Conv1dSeries(1536, 4));
         for (ConvForward v : ConvForward.values()) {
@@ -134,7 +130,7 @@ public final class SeriesCatalog {
     /**
      * The default set of {@code bench scaling}: everything but the bandwidth probe and the earlier or
      * alternative layouts (ask for "selective-scan-chunked", "selective-scan-tiled", "selective-scan-warp",
-     * "selective-scan-warp-split-rolled", "ssd-tiled", "ssd-blocked" or a "conv1d-..." series by name to time it
+     * "selective-scan-warp-split-rolled" or a "conv1d-..." series by name to time it
      * beside the default).
      */
     public static List<String> scalingDefaults() {
@@ -145,9 +141,6 @@ public final class SeriesCatalog {
             ids.remove("selective-scan-tiled");
             ids.remove("selective-scan-warp");
             ids.remove("selective-scan-warp-split-rolled");
-            ids.remove("ssd-tiled");
-            ids.remove("ssd-blocked");
-            ids.remove("ssd-tc");
         }
         ids.removeIf(id -> id.startsWith("conv1d-"));
         // the fp32 set: --dtype bf16 maps it to the bf16 forms (forDtype)

@@ -7,13 +7,8 @@
  *   <li>{@link io.jmamba.kernels.ssd.SsdWideKernels}: the three matrix-product phases as local-memory
  *       tiles with 8 x 4 fused multiply-adds per work-item (128 items per tile, so few enough registers
  *       for 16 or more warps per multiprocessor), and {@link io.jmamba.kernels.ssd.SsdCumsumKernel},
- *       the chunk cumsum as a block scan: the default on devices;</li>
- *   <li>{@link io.jmamba.kernels.ssd.SsdBlockedKernels}: the same tiles with 8 x 8 outputs per work-item
- *       of 64 (the previous default, register-bound at 8 warps per multiprocessor), kept to time against;</li>
- *   <li>{@link io.jmamba.kernels.ssd.SsdTiledKernels}: the same tiles with 4 x 4 outputs per work-item,
- *       an earlier default, kept to time against;</li>
- *   <li>{@link io.jmamba.kernels.ssd.SsdTf32Kernels}: the three matrix products on tensor cores in
- *       3xTF32 (fp32 kept to the fixture tolerance), the {@code TENSOR_TF32X3} variant;</li>
+ *       the chunk cumsum as a block scan: the default on devices (the 8 x 8, 4 x 4 and 3xTF32 tilings
+ *       timed slower on the H100 and were removed);</li>
  *   <li>{@link io.jmamba.kernels.ssd.SsdTensorKernels} and {@link io.jmamba.kernels.ssd.SsdScanBf16}:
  *       the bf16 path (bf16 activations and output as mamba_ssm's bf16 path, fp32 intermediates) with
  *       the products on bf16 tensor cores, inputs in {@link io.jmamba.kernels.ssd.SsdBf16Inputs};

@@ -14,8 +14,8 @@ import io.jmamba.runtime.backend.ComputeDevice;
 /**
  * The Mamba-2 SSD chunked scan as the layer runs it (D per head, dt bias and softplus, one group, no
  * z: Mamba-2 gates in its norm). Default shape: the 130M model's 24 heads x 64, d_state 128, chunk 256.
- * Runs the default kernels ({@link SsdScan#DEFAULT_VARIANT}) as "ssd"; the 3xTF32 tensor-core kernels as
- * "ssd-tc"; another variant (the earlier TILED, for before/after timings in one run) as "ssd-" + its name.
+ * Runs the default kernels ({@link SsdScan#DEFAULT_VARIANT}) as "ssd"; another variant (for before/after
+ * timings in one run) as "ssd-" + its name.
  */
 public final class SsdSeries extends LayerSeries {
     private final int heads;
@@ -31,8 +31,8 @@ public final class SsdSeries extends LayerSeries {
     public SsdSeries(int heads, int headdim, int dstate, int chunk, SsdScan.Variant variant) {
         super(id(variant),
                 "Mamba-2 SSD, " + heads + " heads x " + headdim + ", d_state " + dstate + ", chunk " + chunk
-                        + (variant == SsdScan.DEFAULT_VARIANT ? "" : variant == SsdScan.Variant.TENSOR_TF32X3
-                        ? ", 3xTF32 tensor cores" : ", " + variant.name().toLowerCase(java.util.Locale.ROOT) + " kernels (before)"),
+                        + (variant == SsdScan.DEFAULT_VARIANT ? "" : ", " + variant.name().toLowerCase(java.util.Locale.ROOT)
+                        + " kernels"),
                 SeriesKind.SCAN, 1);
         this.variant = variant;
         this.heads = heads;
@@ -41,12 +41,12 @@ public final class SsdSeries extends LayerSeries {
         this.chunk = chunk;
     }
 
-    /** "ssd" for the default kernels, "ssd-tc" for the 3xTF32 tensor-core ones, else "ssd-" + the variant's name. */
+    /** "ssd" for the default kernels, else "ssd-" + the variant's name. */
     static String id(SsdScan.Variant variant) {
         if (variant == SsdScan.DEFAULT_VARIANT) {
             return "ssd";
         }
-        return variant == SsdScan.Variant.TENSOR_TF32X3 ? "ssd-tc" : "ssd-" + variant.name().toLowerCase(java.util.Locale.ROOT);
+        return "ssd-" + variant.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     @Override
