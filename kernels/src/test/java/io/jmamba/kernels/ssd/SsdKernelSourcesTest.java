@@ -68,30 +68,11 @@ class SsdKernelSourcesTest {
     }
 
     /**
-     * The tensor-core kernels: one mma call site each (chunkScan runs both of its products through one
+     * The tensor-core kernels: one mma call site each (chunkScanFrag runs both of its products through one
      * slice loop: on OpenCL every site is six work-group exchanges, and PoCL's build time grows with
      * them), unrolled over the eight n8 accumulators so that they stay in registers, and local memory
      * within the 48 KB a work-group gets without opting in.
      */
-    @TestFactory
-    List<DynamicTest> tensorKernelsHaveOneMmaSite() {
-        List<DynamicTest> tests = new ArrayList<>();
-        for (Class<?> c : List.of(SsdTensorKernels.class)) {
-            String mma = "jm_mma_frag_bf16\\(";
-            for (String k : PRODUCT_KERNELS) {
-                tests.add(dynamicTest(c.getSimpleName() + "." + k, () -> {
-                    GeneratedKernel g = KernelJit.compile(kernel(c, k), Map.of(), Dialect.CUDA);
-                    String src = g.source();
-                    assertEquals(2, count(src, mma), "one mma call site (plus the helper's definition) in " + src);
-                    assertTrue(count(src, "#pragma unroll") >= 1, "unrolled accumulator loop in " + src);
-                    assertTrue(g.localMemoryBytes() <= 48 * 1024, k + " declares " + g.localMemoryBytes() + " local bytes");
-                }));
-            }
-        }
-        return tests;
-    }
-
-    /** The FRAG variant's kernels ({@link SsdScanBf16.Variant#FRAG}): as the tensor kernels, one mma site, unrolled, within 48 KB of local memory. */
     @TestFactory
     List<DynamicTest> fragKernelsHaveOneMmaSite() {
         List<DynamicTest> tests = new ArrayList<>();
