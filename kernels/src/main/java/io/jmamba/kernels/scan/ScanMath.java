@@ -3,7 +3,7 @@ package io.jmamba.kernels.scan;
 import io.jmamba.runtime.api.KernelMath;
 
 /**
- * The scalar functions of the TILED scan's inner loops, written for few device instructions. They run
+ * The scalar functions of the tiled scan's inner loops, written for few device instructions. They run
  * once per (row, token) in loops whose real work is dstate steps of a few instructions each, so a
  * function of fifty instructions there costs as much as three more instructions per step.
  * {@link io.jmamba.kernels.support.Activations} computes the same functions with the device's precise
