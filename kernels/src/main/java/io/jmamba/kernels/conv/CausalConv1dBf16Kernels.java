@@ -97,18 +97,7 @@ public final class CausalConv1dBf16Kernels {
                         fin[i] = v;
                     }
                 }
-                for (int i = 0; i < vectorsPerItem; i++) {
-                    for (int e = 0; e < VECTOR; e++) {
-                        float acc = b;
-                        for (int k = 0; k < width; k++) {
-                            acc = KernelMath.fma(w[k], in[i * window + VECTOR * halo + e - (width - 1) + k], acc);
-                        }
-                        if ((flags & SILU) != 0) {
-                            acc = CausalConv1dVectorKernels.silu(acc);
-                        }
-                        res[i * VECTOR + e] = acc;
-                    }
-                }
+                CausalConv1dVectorKernels.convolveVectors(w, in, res, b, window, halo, width, flags, vectorsPerItem);
                 for (int i = 0; i < vectorsPerItem; i++) {
                     long t = (long) VECTOR * (first + GROUP * i);
                     if (t + VECTOR <= seqlen) {

@@ -105,31 +105,8 @@ public final class CausalConv1dVectorKernels {
                         fin[i] = v;
                     }
                 }
-                for (int i = 0; i < vectorsPerItem; i++) {
-                    for (int e = 0; e < VECTOR; e++) {
-                        // output t = 4 v + e reads inputs t - (width - 1) .. t, at window offset 4 halo + e - (width - 1) + k
-                        float acc = b;
-                        for (int k = 0; k < width; k++) {
-                            acc = KernelMath.fma(w[k], in[i * window + VECTOR * halo + e - (width - 1) + k], acc);
-                        }
-                        if ((flags & SILU) != 0) {
-                            acc = silu(acc);
-                        }
-                        res[i * VECTOR + e] = acc;
-                    }
-                }
-                for (int i = 0; i < vectorsPerItem; i++) {
-                    long t = (long) VECTOR * (first + GROUP * i);
-                    if (t + VECTOR <= seqlen) {
-                        out.set4(rowBase + t, res, i * VECTOR);
-                    } else {
-                        for (int e = 0; e < VECTOR; e++) {
-                            if (t + e < seqlen) {
-                                out.set(rowBase + t + e, res[i * VECTOR + e]);
-                            }
-                        }
-                    }
-                }
+                convolveVectors(w, in, res, b, window, halo, width, flags, vectorsPerItem);
+                storeVectors(out, res, rowBase, first, seqlen, vectorsPerItem);
                 if (writesFinal) {
                     for (int i = 0; i < width - 1; i++) {
                         finalStates.set((long) row * (width - 1) + i, fin[i]);
@@ -232,33 +209,53 @@ public final class CausalConv1dVectorKernels {
                         in[e] = v;
                     }
                 }
-                for (int i = 0; i < vectorsPerItem; i++) {
-                    for (int e = 0; e < VECTOR; e++) {
-                        float acc = b;
-                        for (int k = 0; k < width; k++) {
-                            acc = KernelMath.fma(w[k], in[(2 * i + 1) * VECTOR + e - (width - 1) + k], acc);
-                        }
-                        if ((flags & SILU) != 0) {
-                            acc = silu(acc);
-                        }
-                        res[i * VECTOR + e] = acc;
-                    }
-                }
-                for (int i = 0; i < vectorsPerItem; i++) {
-                    long t = (long) VECTOR * (first + GROUP * i);
-                    if (t + VECTOR <= seqlen) {
-                        out.set4(rowBase + t, res, i * VECTOR);
-                    } else {
-                        for (int e = 0; e < VECTOR; e++) {
-                            if (t + e < seqlen) {
-                                out.set(rowBase + t + e, res[i * VECTOR + e]);
-                            }
-                        }
-                    }
-                }
+                convolveVectors(w, in, res, b, 2 * VECTOR, 1, width, flags, vectorsPerItem); // [halo, vector] per i
+                storeVectors(out, res, rowBase, first, seqlen, vectorsPerItem);
                 if (writesFinal) {
                     for (int i = 0; i < width - 1; i++) {
                         finalStates.set((long) row * (width - 1) + i, fin[i]);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The outputs of {@code vectorsPerItem} vectors from their windows in {@code in}: vector i's window is
+     * {@code window} floats at {@code i * window}, its own VECTOR inputs after {@code halo} vectors, so output
+     * t = VECTOR v + e reads inputs t - (width - 1) .. t at window offset VECTOR halo + e - (width - 1) + k;
+     * plus bias {@code b}, SiLU when flagged, into {@code res[i * VECTOR + e]}. Shared by the vectorized
+     * forwards (fp32 and bf16: bf16 inputs are widened into {@code in}).
+     */
+    static void convolveVectors(float[] w, float[] in, float[] res, float b, int window, int halo, int width, int flags,
+                                int vectorsPerItem) {
+        for (int i = 0; i < vectorsPerItem; i++) {
+            for (int e = 0; e < VECTOR; e++) {
+                float acc = b;
+                for (int k = 0; k < width; k++) {
+                    acc = KernelMath.fma(w[k], in[i * window + VECTOR * halo + e - (width - 1) + k], acc);
+                }
+                if ((flags & SILU) != 0) {
+                    acc = silu(acc);
+                }
+                res[i * VECTOR + e] = acc;
+            }
+        }
+    }
+
+    /**
+     * Stores {@code res}'s {@code vectorsPerItem} vectors: vector i at output VECTOR (first + GROUP i) of the row
+     * at {@code rowBase}, a 16-byte store where it is whole, element by element where it crosses the end.
+     */
+    static void storeVectors(FloatArray out, float[] res, long rowBase, int first, int seqlen, int vectorsPerItem) {
+        for (int i = 0; i < vectorsPerItem; i++) {
+            long t = (long) VECTOR * (first + GROUP * i);
+            if (t + VECTOR <= seqlen) {
+                out.set4(rowBase + t, res, i * VECTOR);
+            } else {
+                for (int e = 0; e < VECTOR; e++) {
+                    if (t + e < seqlen) {
+                        out.set(rowBase + t + e, res[i * VECTOR + e]);
                     }
                 }
             }
