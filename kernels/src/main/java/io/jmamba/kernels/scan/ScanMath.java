@@ -37,6 +37,11 @@ final class ScanMath {
      */
     static float softplus(float x) {
         float t = KernelMath.exp2(Math.abs(x) * -LOG2E);
+        return (x > 0f ? x : 0f) + t * log1pOver(t);
+    }
+
+    /** P(t) ~ log1p(t) / t for t in (0, 1] (Horner, eight fmas): softplus(x) = max(x, 0) + t P(t), t = e^-|x|. */
+    static float log1pOver(float t) {
         float p = KernelMath.fma(P8, t, P7);
         p = KernelMath.fma(p, t, P6);
         p = KernelMath.fma(p, t, P5);
@@ -44,8 +49,7 @@ final class ScanMath {
         p = KernelMath.fma(p, t, P3);
         p = KernelMath.fma(p, t, P2);
         p = KernelMath.fma(p, t, P1);
-        p = KernelMath.fma(p, t, P0);
-        return (x > 0f ? x : 0f) + t * p;
+        return KernelMath.fma(p, t, P0);
     }
 
     /**
@@ -65,15 +69,7 @@ final class ScanMath {
      */
     static float softplusApprox(float x) {
         float t = KernelMath.exp2Approx(Math.abs(x) * -LOG2E);
-        float p = KernelMath.fma(P8, t, P7);
-        p = KernelMath.fma(p, t, P6);
-        p = KernelMath.fma(p, t, P5);
-        p = KernelMath.fma(p, t, P4);
-        p = KernelMath.fma(p, t, P3);
-        p = KernelMath.fma(p, t, P2);
-        p = KernelMath.fma(p, t, P1);
-        p = KernelMath.fma(p, t, P0);
-        return (x > 0f ? x : 0f) + t * p;
+        return (x > 0f ? x : 0f) + t * log1pOver(t);
     }
 
     /**
