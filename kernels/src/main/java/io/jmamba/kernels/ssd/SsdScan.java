@@ -211,14 +211,20 @@ public final class SsdScan {
     public static void run(ComputeDevice device, SsdConfig cfg, SsdInputs in, FloatArray out, FloatArray finalStates,
                            Variant variant) {
         in.validate(cfg.validate());
-        FloatArray fin = finalStates != null ? finalStates
-                : new FloatArray((long) cfg.batch() * cfg.heads() * cfg.headdim() * cfg.dstate());
+        FloatArray fin = finalStatesOrNew(cfg, finalStates);
         GraphParts.runOnce(device, "ssd",
                 GraphParts.arrays(in.x(), in.dt(), in.A(), in.B(), in.C(), in.D(), in.z(), in.dtBias(), in.initialStates()),
                 List.of(out, fin), (graph, grids) -> addTo(graph, grids, "ssd", cfg, in, out, fin, variant));
     }
 
-    private static WorkerGrid1D tiledGrid(long workGroups, int groupSize) {
+    /** {@code finalStates}, or a new (batch, heads, headdim, dstate) array when it is null (the caller does not want it). */
+    static FloatArray finalStatesOrNew(SsdConfig cfg, FloatArray finalStates) {
+        return finalStates != null ? finalStates
+                : new FloatArray((long) cfg.batch() * cfg.heads() * cfg.headdim() * cfg.dstate());
+    }
+
+    /** A 1-D grid of {@code workGroups} work-groups of {@code groupSize} items (the tiled kernels of both SSD paths). */
+    static WorkerGrid1D tiledGrid(long workGroups, int groupSize) {
         WorkerGrid1D grid = new WorkerGrid1D(workGroups * groupSize);
         grid.setLocalWork(groupSize);
         return grid;

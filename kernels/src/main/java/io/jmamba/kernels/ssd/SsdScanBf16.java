@@ -8,7 +8,6 @@ import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.TaskGraph;
-import io.jmamba.runtime.api.WorkerGrid1D;
 import io.jmamba.runtime.backend.ComputeDevice;
 
 import java.util.List;
@@ -123,13 +122,13 @@ public final class SsdScanBf16 {
         graph.task(t, SsdCumsumKernel::chunkCumsumBf16, new KernelContext(), in.dt(), dtBias, in.A(), ws.dtOut(),
                 ws.dACumsum(), batch, seqlen, heads, chunk, nchunks, in.dtBias() != null, cfg.dtSoftplus(), cfg.clampsDt(),
                 cfg.dtMin(), cfg.dtMax());
-        grids.addWorkerGrid(g + t, grid(bch, SsdCumsumKernel.GROUP));
+        grids.addWorkerGrid(g + t, SsdScan.tiledGrid(bch, SsdCumsumKernel.GROUP));
 
         // the chunks' own states in bf16 in statesIn, replaced there by the passed states (no fp32 states)
         t = prefix + "_state";
         graph.task(t, SsdBf16StateKernels::chunkStateBf16, new KernelContext(), in.x(), in.B(), ws.dtOut(),
                 ws.dACumsum(), both.statesIn(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
-        grids.addWorkerGrid(g + t, grid(tiles[0], SsdTensorKernels.GROUP));
+        grids.addWorkerGrid(g + t, SsdScan.tiledGrid(tiles[0], SsdTensorKernels.GROUP));
 
         t = prefix + "_passing";
         graph.task(t, SsdBf16StateKernels::statePassingInPlace, both.statesIn(), ws.dACumsum(), initial, finalStates,
@@ -140,29 +139,22 @@ public final class SsdScanBf16 {
         t = prefix + "_cb";
         graph.task(t, SsdFragKernels::chunkCbFrag, new KernelContext(), in.C(), in.B(), ws.cb(), batch, seqlen, groups,
                 dstate, chunk, nchunks);
-        grids.addWorkerGrid(g + t, grid(tiles[1], SsdTensorKernels.GROUP));
+        grids.addWorkerGrid(g + t, SsdScan.tiledGrid(tiles[1], SsdTensorKernels.GROUP));
 
         t = prefix + "_scan";
         graph.task(t, SsdFragKernels::chunkScanFrag, new KernelContext(), in.x(), z, d, in.C(), ws.cb(), ws.dtOut(),
                 ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
                 dMode.ordinal(), in.z() != null);
-        grids.addWorkerGrid(g + t, grid(tiles[2], SsdTensorKernels.GROUP));
+        grids.addWorkerGrid(g + t, SsdScan.tiledGrid(tiles[2], SsdTensorKernels.GROUP));
         return both;
     }
 
     /** Runs one bf16 SSD call on {@code device}: inputs in, five kernels, {@code out} and {@code finalStates} (when not null) back. */
     public static void run(ComputeDevice device, SsdConfig cfg, SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates) {
         in.validate(validate(cfg));
-        FloatArray fin = finalStates != null ? finalStates
-                : new FloatArray((long) cfg.batch() * cfg.heads() * cfg.headdim() * cfg.dstate());
+        FloatArray fin = SsdScan.finalStatesOrNew(cfg, finalStates);
         GraphParts.runOnce(device, "ssd_bf16",
                 GraphParts.arrays(in.x(), in.dt(), in.A(), in.B(), in.C(), in.D(), in.z(), in.dtBias(), in.initialStates()),
                 List.of(out, fin), (graph, grids) -> addTo(graph, grids, "ssd", cfg, in, out, fin, null));
-    }
-
-    private static WorkerGrid1D grid(long workGroups, int groupSize) {
-        WorkerGrid1D grid = new WorkerGrid1D(workGroups * groupSize);
-        grid.setLocalWork(groupSize);
-        return grid;
     }
 }
