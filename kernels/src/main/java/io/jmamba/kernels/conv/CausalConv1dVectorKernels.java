@@ -94,23 +94,12 @@ public final class CausalConv1dVectorKernels {
                 // move loads across) so that their latency overlaps the rest; written last
                 boolean writesFinal = (flags & WRITE_FINAL_STATES) != 0 && c == 0;
                 if (writesFinal) {
-                    for (int i = 0; i < width - 1; i++) {
-                        int j = seqlen - (width - 1) + i;
-                        float v = 0f;
-                        if (j >= 0) {
-                            v = x.get(rowBase + j);
-                        } else if ((flags & HAS_INITIAL_STATES) != 0) {
-                            v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
-                        }
-                        fin[i] = v;
-                    }
+                    readFinalStates(x, initialStates, fin, rowBase, row, seqlen, width, flags);
                 }
                 convolveVectors(w, in, res, b, window, halo, width, flags, vectorsPerItem);
                 storeVectors(out, res, rowBase, first, seqlen, vectorsPerItem);
                 if (writesFinal) {
-                    for (int i = 0; i < width - 1; i++) {
-                        finalStates.set((long) row * (width - 1) + i, fin[i]);
-                    }
+                    writeFinalStates(finalStates, fin, row, width);
                 }
             }
         }
@@ -171,16 +160,7 @@ public final class CausalConv1dVectorKernels {
                 }
                 boolean writesFinal = (flags & WRITE_FINAL_STATES) != 0 && c == 0;
                 if (writesFinal) {
-                    for (int i = 0; i < width - 1; i++) {
-                        int j = seqlen - (width - 1) + i;
-                        float v = 0f;
-                        if (j >= 0) {
-                            v = x.get(rowBase + j);
-                        } else if ((flags & HAS_INITIAL_STATES) != 0) {
-                            v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
-                        }
-                        fin[i] = v;
-                    }
+                    readFinalStates(x, initialStates, fin, rowBase, row, seqlen, width, flags);
                 }
                 // every lane, every vector: the previous lane's same vector (lane 0 gets lane 31's)
                 for (int i = 0; i < vectorsPerItem; i++) {
@@ -212,9 +192,7 @@ public final class CausalConv1dVectorKernels {
                 convolveVectors(w, in, res, b, 2 * VECTOR, 1, width, flags, vectorsPerItem); // [halo, vector] per i
                 storeVectors(out, res, rowBase, first, seqlen, vectorsPerItem);
                 if (writesFinal) {
-                    for (int i = 0; i < width - 1; i++) {
-                        finalStates.set((long) row * (width - 1) + i, fin[i]);
-                    }
+                    writeFinalStates(finalStates, fin, row, width);
                 }
             }
         }
@@ -240,6 +218,31 @@ public final class CausalConv1dVectorKernels {
                 }
                 res[i * VECTOR + e] = acc;
             }
+        }
+    }
+
+    /**
+     * The row's final states (its last width - 1 inputs, from the initial states where the row is shorter),
+     * read into {@code fin} with the inputs, before any store, so that their latency overlaps the rest.
+     */
+    static void readFinalStates(FloatArray x, FloatArray initialStates, float[] fin, long rowBase, int row, int seqlen, int width,
+                                int flags) {
+        for (int i = 0; i < width - 1; i++) {
+            int j = seqlen - (width - 1) + i;
+            float v = 0f;
+            if (j >= 0) {
+                v = x.get(rowBase + j);
+            } else if ((flags & HAS_INITIAL_STATES) != 0) {
+                v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
+            }
+            fin[i] = v;
+        }
+    }
+
+    /** Writes {@link #readFinalStates}' values to the row's final states. */
+    static void writeFinalStates(FloatArray finalStates, float[] fin, int row, int width) {
+        for (int i = 0; i < width - 1; i++) {
+            finalStates.set((long) row * (width - 1) + i, fin[i]);
         }
     }
 
