@@ -47,7 +47,7 @@ final class KernelsCommand implements Command {
         m.put("selective-scan-chunked", List.of(K16, K64, M1));
         m.put("ssd", List.of(K16, K64, M1));
         m.put("conv1d", List.of(K64, M1));
-        // the other forward layouts (the old rows-in-x one first), to time against conv1d in the same run
+        // the other forward layouts, to time against conv1d in the same run
         for (ConvForward v : ConvForward.values()) {
             if (v != ConvForward.DEFAULT) {
                 m.put(Conv1dSeries.id(v), List.of(K64, M1));
