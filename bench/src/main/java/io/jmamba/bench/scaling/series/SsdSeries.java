@@ -62,10 +62,7 @@ public final class SsdSeries extends LayerSeries {
 
     @Override
     public long deviceBytes(long length) {
-        long chunks = (length + chunk - 1) / chunk;
-        long intermediates = 2L * heads * chunks * chunk + chunks * heads * headdim * dstate + chunks * (long) chunk * chunk
-                + (long) heads * headdim * dstate;
-        return bytesMoved(length) + FLOAT * intermediates;
+        return bytesMoved(length) + FLOAT * SsdSeries.intermediateFloats(heads, headdim, dstate, chunk, length);
     }
 
     @Override
@@ -76,16 +73,32 @@ public final class SsdSeries extends LayerSeries {
         FloatArray dt = Inputs.shared((long) len * heads, -4f, -1f);
         FloatArray b = Inputs.shared((long) len * dstate, -1f, 1f);
         FloatArray c = Inputs.shared((long) len * dstate, -1f, 1f);
+        FloatArray[] perHead = SsdSeries.perHeadInputs(heads);
+        FloatArray a = perHead[0];
+        FloatArray d = perHead[1];
+        FloatArray dtBias = perHead[2];
+        FloatArray out = new FloatArray(x.getSize());
+        TaskGraph g = new TaskGraph("bench_ssd").transferToDevice(DataTransferMode.FIRST_EXECUTION, x, dt, a, b, c, d, dtBias);
+        GridScheduler grids = new GridScheduler();
+        SsdScan.addTo(g, grids, "ssd", cfg, new SsdInputs(x, dt, a, b, c, d, null, dtBias, null), out, null, variant);
+        return PlanStep.start(device, g, grids);
+    }
+
+    /** Floats of the SSD's device intermediates at {@code length} tokens (dt and dA cumsum, chunk states, C B^T, final states). */
+    static long intermediateFloats(int heads, int headdim, int dstate, int chunk, long length) {
+        long chunks = (length + chunk - 1) / chunk;
+        return 2L * heads * chunks * chunk + chunks * heads * headdim * dstate + chunks * (long) chunk * chunk
+                + (long) heads * headdim * dstate;
+    }
+
+    /** The per-head inputs of both SSD series, A, D and dt_bias, filled with fixed seeds. */
+    static FloatArray[] perHeadInputs(int heads) {
         FloatArray a = new FloatArray(heads);
         FloatArray d = new FloatArray(heads);
         FloatArray dtBias = new FloatArray(heads);
         Inputs.fill(a, 13, -8f, -1f);
         Inputs.fill(d, 16);
         Inputs.fill(dtBias, 17, -0.5f, 0.5f);
-        FloatArray out = new FloatArray(x.getSize());
-        TaskGraph g = new TaskGraph("bench_ssd").transferToDevice(DataTransferMode.FIRST_EXECUTION, x, dt, a, b, c, d, dtBias);
-        GridScheduler grids = new GridScheduler();
-        SsdScan.addTo(g, grids, "ssd", cfg, new SsdInputs(x, dt, a, b, c, d, null, dtBias, null), out, null, variant);
-        return PlanStep.start(device, g, grids);
+        return new FloatArray[] {a, d, dtBias};
     }
 }
