@@ -17,7 +17,9 @@ import io.jmamba.runtime.api.KernelMath;
  * 6 local longs (the 4 row pairs as two 128-bit loads broadcast over the warp's two item rows, the 2
  * column pairs as 64-bit loads of 128 consecutive bytes per warp), so local memory stays below the FMA
  * rate. The step is written out in each kernel rather than called: as a device function taking the
- * local tiles and the private accumulator it produced NaNs on PoCL 3.1.
+ * local tiles and the private accumulator it produced NaNs on PoCL 3.1 (first with the 8 x 8 step; tried
+ * again with this 8 x 4 step in session 5: NaNs on PoCL in 15 SSD device tests (fixture, property and workspace
+ * tests), while nvcc gave the same registers as written out).
  *
  * <p>Why 8 x 4 per item: the earlier 8 x 8 layout (64 items) needed 188 registers per item in
  * chunkScan, so an H100 multiprocessor held only 8 warps and the FMA pipe was 18% busy. Half the
