@@ -419,10 +419,10 @@ public final class SsdFragKernels {
                         }
                     } else { // no D, or D per head already in acc
                         if (inA) {
-                            out.setPair(outA + 8 * j, gated(z, outA + 8 * j, acc[4 * j], acc[4 * j + 1], hasZ));
+                            out.setPair(outA + 8 * j, SsdTensorKernels.gated(z, outA + 8 * j, acc[4 * j], acc[4 * j + 1], hasZ));
                         }
                         if (inB) {
-                            out.setPair(outB + 8 * j, gated(z, outB + 8 * j, acc[4 * j + 2], acc[4 * j + 3], hasZ));
+                            out.setPair(outB + 8 * j, SsdTensorKernels.gated(z, outB + 8 * j, acc[4 * j + 2], acc[4 * j + 3], hasZ));
                         }
                     }
                 }
@@ -453,19 +453,5 @@ public final class SsdFragKernels {
     /** {@link #weight} strictly below the diagonal and inside the sequence: nothing to mask. */
     static float free(float cb, float dAl, float dAs, float dts) {
         return cb * KernelMath.exp2Approx(dAl - dAs) * dts;
-    }
-
-    /** The output pair y0, y1 at even index {@code at}, times silu(z) when gated, packed as bf16 (D already in y). */
-    static int gated(BFloat16Array z, long at, float y0, float y1, boolean hasZ) {
-        float o0 = y0;
-        float o1 = y1;
-        if (hasZ) {
-            int zv = z.getPair(at);
-            float z0 = KernelMath.bf16x2Lo(zv);
-            float z1 = KernelMath.bf16x2Hi(zv);
-            o0 = o0 * z0 / (1f + KernelMath.exp(-z0));
-            o1 = o1 * z1 / (1f + KernelMath.exp(-z1));
-        }
-        return KernelMath.packBf16x2(o0, o1);
     }
 }

@@ -56,8 +56,14 @@ public final class SsdTensorKernels {
     /** The output pair at even index {@code at}: y + D x, times silu(z) when gated, packed as bf16. */
     static int epilogue(BFloat16Array x, BFloat16Array z, long at, float y0, float y1, float d0, float d1, boolean hasZ) {
         int xv = x.getPair(at);
-        float o0 = KernelMath.fma(d0, KernelMath.bf16x2Lo(xv), y0);
-        float o1 = KernelMath.fma(d1, KernelMath.bf16x2Hi(xv), y1);
+        return gated(z, at, KernelMath.fma(d0, KernelMath.bf16x2Lo(xv), y0), KernelMath.fma(d1, KernelMath.bf16x2Hi(xv), y1),
+                hasZ);
+    }
+
+    /** The output pair y0, y1 at even index {@code at}, times silu(z) when gated, packed as bf16 (D already in y). */
+    static int gated(BFloat16Array z, long at, float y0, float y1, boolean hasZ) {
+        float o0 = y0;
+        float o1 = y1;
         if (hasZ) {
             int zv = z.getPair(at);
             float z0 = KernelMath.bf16x2Lo(zv);
