@@ -45,15 +45,9 @@ final class KernelsCommand implements Command {
         Map<String, List<Long>> m = new LinkedHashMap<>();
         m.put("selective-scan", List.of(K16, K64, M1));
         m.put("selective-scan-chunked", List.of(K16, K64, M1));
-        m.put("selective-scan-tiled", List.of(K16, K64, M1));
-        m.put("selective-scan-warp", List.of(K16, K64, M1));
-        m.put("selective-scan-warp-split-rolled", List.of(K16, K64, M1));
         m.put("ssd", List.of(K16, K64, M1));
-        m.put("ssd-tiled", List.of(K16, K64, M1));
-        m.put("ssd-blocked", List.of(K16, K64, M1));
-        m.put("ssd-tc", List.of(K16, K64, M1));
         m.put("conv1d", List.of(K64, M1));
-        // the other forward layouts (the old rows-in-x one first), to time against conv1d in the same run
+        // the other forward layouts, to time against conv1d in the same run
         for (ConvForward v : ConvForward.values()) {
             if (v != ConvForward.DEFAULT) {
                 m.put(Conv1dSeries.id(v), List.of(K64, M1));
@@ -179,10 +173,7 @@ final class KernelsCommand implements Command {
     static final double KERNELS_MIN_BUDGET_SECONDS = 240;
 
     /** Series timed against another's official numbers: an earlier layout of the same kernel (before/after). */
-    private static final Map<String, String> SAME_REFERENCE_AS = Map.of("selective-scan-chunked", "selective-scan",
-            "selective-scan-tiled", "selective-scan", "selective-scan-warp", "selective-scan",
-            "selective-scan-warp-split-rolled", "selective-scan",
-            "ssd-tiled", "ssd", "ssd-blocked", "ssd", "ssd-tc", "ssd");
+    private static final Map<String, String> SAME_REFERENCE_AS = Map.of("selective-scan-chunked", "selective-scan");
 
     /**
      * The copy series' bandwidth in this sweep (its longest measured length), or null when it did not run:

@@ -41,7 +41,7 @@ public class JitCompileBenchmark {
     @Param({"io.jmamba.bench.scaling.series.BenchKernels#copy",
             "io.jmamba.kernels.scan.SelectiveScanKernels#chunkOutputs",
             "io.jmamba.kernels.ssd.SsdKernels#chunkScan",
-            "io.jmamba.kernels.conv.CausalConv1dKernels#forward",
+            "io.jmamba.kernels.conv.CausalConv1dVectorKernels#forwardVectorized@9=4;11=4",
             "io.jmamba.kernels.attention.CausalAttentionKernels#flash@7=64;8=1"})
     public String kernel;
 

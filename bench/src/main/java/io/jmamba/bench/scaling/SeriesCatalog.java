@@ -11,7 +11,6 @@ import io.jmamba.bench.scaling.series.SsdBf16Series;
 import io.jmamba.bench.scaling.series.SsdSeries;
 import io.jmamba.kernels.conv.ConvForward;
 import io.jmamba.kernels.scan.SelectiveScan;
-import io.jmamba.kernels.ssd.SsdScan;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,16 +41,7 @@ public final class SeriesCatalog {
         // bf16 forms ("<id>-bf16") sit after their fp32 series, one line each
         m.put("selective-scan-bf16", () -> SelectiveScanSeries.bf16(1536, 16));
         m.put("selective-scan-chunked", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.CHUNKED));
-        m.put("selective-scan-tiled", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.TILED));
-        m.put("selective-scan-warp", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.WARP));
-        m.put("selective-scan-warp-bf16", () -> SelectiveScanSeries.bf16(1536, 16, SelectiveScan.Variant.WARP));
-        m.put("selective-scan-warp-split-rolled", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.WARP_SPLIT_ROLLED));
-        m.put("selective-scan-warp-split-rolled-bf16",
-                () -> SelectiveScanSeries.bf16(1536, 16, SelectiveScan.Variant.WARP_SPLIT_ROLLED));
         m.put("ssd", () -> new SsdSeries(24, 64, 128, 256));
-        m.put("ssd-tiled", () -> new SsdSeries(24, 64, 128, 256, SsdScan.Variant.TILED));
-        m.put("ssd-blocked", () -> new SsdSeries(24, 64, 128, 256, SsdScan.Variant.BLOCKED));
-        m.put("ssd-tc", () -> new SsdSeries(24, 64, 128, 256, SsdScan.Variant.TENSOR_TF32X3));
         m.put("ssd-bf16", () -> new SsdBf16Series(24, 64, 128, 256));
         m.put("conv1d", () -> new Conv1dSeries(1536, 4));
         for (ConvForward v : ConvForward.values()) {
@@ -133,8 +123,7 @@ public final class SeriesCatalog {
 
     /**
      * The default set of {@code bench scaling}: everything but the bandwidth probe and the earlier or
-     * alternative layouts (ask for "selective-scan-chunked", "selective-scan-tiled", "selective-scan-warp",
-     * "selective-scan-warp-split-rolled", "ssd-tiled", "ssd-blocked" or a "conv1d-..." series by name to time it
+     * alternative layouts (ask for "selective-scan-chunked" or a "conv1d-..." series by name to time it
      * beside the default).
      */
     public static List<String> scalingDefaults() {
@@ -142,12 +131,6 @@ public final class SeriesCatalog {
         if (ids.size() > 1) {
             ids.remove("copy");
             ids.remove("selective-scan-chunked");
-            ids.remove("selective-scan-tiled");
-            ids.remove("selective-scan-warp");
-            ids.remove("selective-scan-warp-split-rolled");
-            ids.remove("ssd-tiled");
-            ids.remove("ssd-blocked");
-            ids.remove("ssd-tc");
         }
         ids.removeIf(id -> id.startsWith("conv1d-"));
         // the fp32 set: --dtype bf16 maps it to the bf16 forms (forDtype)

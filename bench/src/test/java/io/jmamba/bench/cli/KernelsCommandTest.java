@@ -61,12 +61,12 @@ class KernelsCommandTest {
         var measured = KernelsCommand.reference("conv1d", conv, len, 2000.0);
         assertEquals(conv.bytesMoved(len) / 2.0e12 * 1e3, measured.ms(), 1e-12);
         assertTrue(measured.source().contains("this run's copy bandwidth (2000 GB/s)"), measured.source());
-        var old = KernelsCommand.reference("conv1d-rows-in-x", SeriesCatalog.select(List.of("conv1d-rows-in-x")).getFirst(), len, 2000.0);
+        var old = KernelsCommand.reference("conv1d-chunks-4", SeriesCatalog.select(List.of("conv1d-chunks-4")).getFirst(), len, 2000.0);
         assertEquals(measured.ms(), old.ms(), 1e-12); // the same bytes, whatever the layout
         var fallback = KernelsCommand.reference("conv1d", conv, len, null);
         assertEquals(ReferenceNumbers.copyBoundMs(conv.bytesMoved(len)), fallback.ms(), 1e-12);
         // the old layout is in bench kernels' fixed shapes, but not in the default scaling sweep
-        assertTrue(KernelsCommand.fixedShapes().containsKey("conv1d-rows-in-x"));
+        assertTrue(KernelsCommand.fixedShapes().containsKey("conv1d-chunks-4"));
         assertTrue(SeriesCatalog.scalingDefaults().contains("conv1d"));
         assertTrue(SeriesCatalog.scalingDefaults().stream().noneMatch(id -> id.startsWith("conv1d-")));
     }

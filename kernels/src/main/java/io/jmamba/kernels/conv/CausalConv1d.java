@@ -24,7 +24,7 @@ import java.util.Objects;
  * CausalConv1dResult r = conv.addTo(graph, "conv0", grids);      // r.out(), r.state() = final_states
  * CausalConv1d step = CausalConv1d.update(convState, xNew, weight).bias(bias).silu(true).build();
  * Tensor y = step.addTo(graph, "conv_step", grids).out();        // convState updated in place
- * CausalConv1d old = CausalConv1d.forward(x, weight).forwardVariant(ConvForward.ROWS_IN_X).build(); // to time against
+ * CausalConv1d old = CausalConv1d.forward(x, weight).forwardVariant(ConvForward.CHUNKS_4).build(); // to time against
  * }</pre>
  * Shapes: x, out {@code [batch, dim, seqlen]}; weight {@code [dim, width]} with width 2..8; bias
  * {@code [dim]}; initial/final states {@code [batch, dim, width-1]}; conv_state
@@ -100,23 +100,12 @@ public final class CausalConv1d {
             FloatArray initArr = initialStates != null ? initialStates.data() : placeholder;
             int perItem = variant.outputsPerItem();
             switch (variant.kernel()) {
-                case ROWS_IN_X -> {
-                    g.task(prefix, CausalConv1dKernels::forward, x.data(), weight.data(), biasArr, initArr, out.data(),
-                            shape.batch(), shape.dim(), shape.seqlen(), shape.width(), flags);
-                    grids.addWorkerGrid(graph + prefix, Grids.twoD(rows, shape.seqlen()));
-                }
                 // tokens in dimension 0, so a warp's accesses stay within one row; rows in dimension 1,
                 // capped by Grids at CUDA's y limit (the row loop strides over the rest)
                 case CHUNKED -> {
                     g.task(prefix, CausalConv1dKernels::forwardChunked, x.data(), weight.data(), biasArr, initArr, out.data(),
                             shape.batch(), shape.dim(), shape.seqlen(), shape.width(), flags, perItem);
                     grids.addWorkerGrid(graph + prefix, Grids.twoD((shape.seqlen() - 1L) / perItem + 1, rows));
-                }
-                case INTERLEAVED -> {
-                    g.task(prefix, CausalConv1dKernels::forwardInterleaved, x.data(), weight.data(), biasArr, initArr, out.data(),
-                            shape.batch(), shape.dim(), shape.seqlen(), shape.width(), flags, perItem);
-                    long span = (long) CausalConv1dKernels.GROUP * perItem;
-                    grids.addWorkerGrid(graph + prefix, Grids.twoD(((shape.seqlen() - 1L) / span + 1) * CausalConv1dKernels.GROUP, rows));
                 }
                 case VECTORIZED, VECTORIZED_SHUFFLE -> {
                     // the final states come from the same launch unless they overwrite the initial states,

@@ -86,29 +86,9 @@ public final class CausalConv1dBf16Kernels {
                 // move loads across) so that their latency overlaps the rest; written last
                 boolean writesFinal = (flags & WRITE_FINAL_STATES) != 0 && c == 0;
                 if (writesFinal) {
-                    for (int i = 0; i < width - 1; i++) {
-                        int j = seqlen - (width - 1) + i;
-                        float v = 0f;
-                        if (j >= 0) {
-                            v = x.get(rowBase + j);
-                        } else if ((flags & HAS_INITIAL_STATES) != 0) {
-                            v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
-                        }
-                        fin[i] = v;
-                    }
+                    readFinalStates(x, initialStates, fin, rowBase, row, seqlen, width, flags);
                 }
-                for (int i = 0; i < vectorsPerItem; i++) {
-                    for (int e = 0; e < VECTOR; e++) {
-                        float acc = b;
-                        for (int k = 0; k < width; k++) {
-                            acc = KernelMath.fma(w[k], in[i * window + VECTOR * halo + e - (width - 1) + k], acc);
-                        }
-                        if ((flags & SILU) != 0) {
-                            acc = CausalConv1dVectorKernels.silu(acc);
-                        }
-                        res[i * VECTOR + e] = acc;
-                    }
-                }
+                CausalConv1dVectorKernels.convolveVectors(w, in, res, b, window, halo, width, flags, vectorsPerItem);
                 for (int i = 0; i < vectorsPerItem; i++) {
                     long t = (long) VECTOR * (first + GROUP * i);
                     if (t + VECTOR <= seqlen) {
@@ -122,9 +102,7 @@ public final class CausalConv1dBf16Kernels {
                     }
                 }
                 if (writesFinal) {
-                    for (int i = 0; i < width - 1; i++) {
-                        finalStates.set((long) row * (width - 1) + i, fin[i]);
-                    }
+                    writeFinalStates(finalStates, fin, row, width);
                 }
             }
         }
@@ -207,16 +185,7 @@ public final class CausalConv1dBf16Kernels {
                 }
                 boolean writesFinal = (flags & WRITE_FINAL_STATES) != 0 && c == 0;
                 if (writesFinal) {
-                    for (int i = 0; i < width - 1; i++) {
-                        int j = seqlen - (width - 1) + i;
-                        float v = 0f;
-                        if (j >= 0) {
-                            v = x.get(rowBase + j);
-                        } else if ((flags & HAS_INITIAL_STATES) != 0) {
-                            v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
-                        }
-                        fin[i] = v;
-                    }
+                    readFinalStates(x, initialStates, fin, rowBase, row, seqlen, width, flags);
                 }
                 for (int i = 0; i < pairsPerItem; i++) {
                     for (int h = 1; h <= halo; h++) {
@@ -247,9 +216,7 @@ public final class CausalConv1dBf16Kernels {
                     }
                 }
                 if (writesFinal) {
-                    for (int i = 0; i < width - 1; i++) {
-                        finalStates.set((long) row * (width - 1) + i, fin[i]);
-                    }
+                    writeFinalStates(finalStates, fin, row, width);
                 }
             }
         }
@@ -274,6 +241,31 @@ public final class CausalConv1dBf16Kernels {
                 }
                 finalStates.set(sBase + i, v);
             }
+        }
+    }
+
+    /**
+     * The row's final states (its last width - 1 inputs, from the initial states where the row is shorter),
+     * read into {@code fin} with the inputs, before any store, so that their latency overlaps the rest.
+     */
+    static void readFinalStates(BFloat16Array x, BFloat16Array initialStates, float[] fin, long rowBase, int row, int seqlen, int width,
+                                int flags) {
+        for (int i = 0; i < width - 1; i++) {
+            int j = seqlen - (width - 1) + i;
+            float v = 0f;
+            if (j >= 0) {
+                v = x.get(rowBase + j);
+            } else if ((flags & HAS_INITIAL_STATES) != 0) {
+                v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
+            }
+            fin[i] = v;
+        }
+    }
+
+    /** Writes {@link #readFinalStates}' values to the row's final states. */
+    static void writeFinalStates(BFloat16Array finalStates, float[] fin, int row, int width) {
+        for (int i = 0; i < width - 1; i++) {
+            finalStates.set((long) row * (width - 1) + i, fin[i]);
         }
     }
 }

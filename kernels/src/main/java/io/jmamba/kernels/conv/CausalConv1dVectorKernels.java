@@ -94,46 +94,12 @@ public final class CausalConv1dVectorKernels {
                 // move loads across) so that their latency overlaps the rest; written last
                 boolean writesFinal = (flags & WRITE_FINAL_STATES) != 0 && c == 0;
                 if (writesFinal) {
-                    for (int i = 0; i < width - 1; i++) {
-                        int j = seqlen - (width - 1) + i;
-                        float v = 0f;
-                        if (j >= 0) {
-                            v = x.get(rowBase + j);
-                        } else if ((flags & HAS_INITIAL_STATES) != 0) {
-                            v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
-                        }
-                        fin[i] = v;
-                    }
+                    readFinalStates(x, initialStates, fin, rowBase, row, seqlen, width, flags);
                 }
-                for (int i = 0; i < vectorsPerItem; i++) {
-                    for (int e = 0; e < VECTOR; e++) {
-                        // output t = 4 v + e reads inputs t - (width - 1) .. t, at window offset 4 halo + e - (width - 1) + k
-                        float acc = b;
-                        for (int k = 0; k < width; k++) {
-                            acc = KernelMath.fma(w[k], in[i * window + VECTOR * halo + e - (width - 1) + k], acc);
-                        }
-                        if ((flags & SILU) != 0) {
-                            acc = silu(acc);
-                        }
-                        res[i * VECTOR + e] = acc;
-                    }
-                }
-                for (int i = 0; i < vectorsPerItem; i++) {
-                    long t = (long) VECTOR * (first + GROUP * i);
-                    if (t + VECTOR <= seqlen) {
-                        out.set4(rowBase + t, res, i * VECTOR);
-                    } else {
-                        for (int e = 0; e < VECTOR; e++) {
-                            if (t + e < seqlen) {
-                                out.set(rowBase + t + e, res[i * VECTOR + e]);
-                            }
-                        }
-                    }
-                }
+                convolveVectors(w, in, res, b, window, halo, width, flags, vectorsPerItem);
+                storeVectors(out, res, rowBase, first, seqlen, vectorsPerItem);
                 if (writesFinal) {
-                    for (int i = 0; i < width - 1; i++) {
-                        finalStates.set((long) row * (width - 1) + i, fin[i]);
-                    }
+                    writeFinalStates(finalStates, fin, row, width);
                 }
             }
         }
@@ -194,16 +160,7 @@ public final class CausalConv1dVectorKernels {
                 }
                 boolean writesFinal = (flags & WRITE_FINAL_STATES) != 0 && c == 0;
                 if (writesFinal) {
-                    for (int i = 0; i < width - 1; i++) {
-                        int j = seqlen - (width - 1) + i;
-                        float v = 0f;
-                        if (j >= 0) {
-                            v = x.get(rowBase + j);
-                        } else if ((flags & HAS_INITIAL_STATES) != 0) {
-                            v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
-                        }
-                        fin[i] = v;
-                    }
+                    readFinalStates(x, initialStates, fin, rowBase, row, seqlen, width, flags);
                 }
                 // every lane, every vector: the previous lane's same vector (lane 0 gets lane 31's)
                 for (int i = 0; i < vectorsPerItem; i++) {
@@ -232,33 +189,76 @@ public final class CausalConv1dVectorKernels {
                         in[e] = v;
                     }
                 }
-                for (int i = 0; i < vectorsPerItem; i++) {
-                    for (int e = 0; e < VECTOR; e++) {
-                        float acc = b;
-                        for (int k = 0; k < width; k++) {
-                            acc = KernelMath.fma(w[k], in[(2 * i + 1) * VECTOR + e - (width - 1) + k], acc);
-                        }
-                        if ((flags & SILU) != 0) {
-                            acc = silu(acc);
-                        }
-                        res[i * VECTOR + e] = acc;
-                    }
-                }
-                for (int i = 0; i < vectorsPerItem; i++) {
-                    long t = (long) VECTOR * (first + GROUP * i);
-                    if (t + VECTOR <= seqlen) {
-                        out.set4(rowBase + t, res, i * VECTOR);
-                    } else {
-                        for (int e = 0; e < VECTOR; e++) {
-                            if (t + e < seqlen) {
-                                out.set(rowBase + t + e, res[i * VECTOR + e]);
-                            }
-                        }
-                    }
-                }
+                convolveVectors(w, in, res, b, 2 * VECTOR, 1, width, flags, vectorsPerItem); // [halo, vector] per i
+                storeVectors(out, res, rowBase, first, seqlen, vectorsPerItem);
                 if (writesFinal) {
-                    for (int i = 0; i < width - 1; i++) {
-                        finalStates.set((long) row * (width - 1) + i, fin[i]);
+                    writeFinalStates(finalStates, fin, row, width);
+                }
+            }
+        }
+    }
+
+    /**
+     * The outputs of {@code vectorsPerItem} vectors from their windows in {@code in}: vector i's window is
+     * {@code window} floats at {@code i * window}, its own VECTOR inputs after {@code halo} vectors, so output
+     * t = VECTOR v + e reads inputs t - (width - 1) .. t at window offset VECTOR halo + e - (width - 1) + k;
+     * plus bias {@code b}, SiLU when flagged, into {@code res[i * VECTOR + e]}. Shared by the vectorized
+     * forwards (fp32 and bf16: bf16 inputs are widened into {@code in}).
+     */
+    static void convolveVectors(float[] w, float[] in, float[] res, float b, int window, int halo, int width, int flags,
+                                int vectorsPerItem) {
+        for (int i = 0; i < vectorsPerItem; i++) {
+            for (int e = 0; e < VECTOR; e++) {
+                float acc = b;
+                for (int k = 0; k < width; k++) {
+                    acc = KernelMath.fma(w[k], in[i * window + VECTOR * halo + e - (width - 1) + k], acc);
+                }
+                if ((flags & SILU) != 0) {
+                    acc = silu(acc);
+                }
+                res[i * VECTOR + e] = acc;
+            }
+        }
+    }
+
+    /**
+     * The row's final states (its last width - 1 inputs, from the initial states where the row is shorter),
+     * read into {@code fin} with the inputs, before any store, so that their latency overlaps the rest.
+     */
+    static void readFinalStates(FloatArray x, FloatArray initialStates, float[] fin, long rowBase, int row, int seqlen, int width,
+                                int flags) {
+        for (int i = 0; i < width - 1; i++) {
+            int j = seqlen - (width - 1) + i;
+            float v = 0f;
+            if (j >= 0) {
+                v = x.get(rowBase + j);
+            } else if ((flags & HAS_INITIAL_STATES) != 0) {
+                v = initialStates.get((long) row * (width - 1) + (width - 1) + j);
+            }
+            fin[i] = v;
+        }
+    }
+
+    /** Writes {@link #readFinalStates}' values to the row's final states. */
+    static void writeFinalStates(FloatArray finalStates, float[] fin, int row, int width) {
+        for (int i = 0; i < width - 1; i++) {
+            finalStates.set((long) row * (width - 1) + i, fin[i]);
+        }
+    }
+
+    /**
+     * Stores {@code res}'s {@code vectorsPerItem} vectors: vector i at output VECTOR (first + GROUP i) of the row
+     * at {@code rowBase}, a 16-byte store where it is whole, element by element where it crosses the end.
+     */
+    static void storeVectors(FloatArray out, float[] res, long rowBase, int first, int seqlen, int vectorsPerItem) {
+        for (int i = 0; i < vectorsPerItem; i++) {
+            long t = (long) VECTOR * (first + GROUP * i);
+            if (t + VECTOR <= seqlen) {
+                out.set4(rowBase + t, res, i * VECTOR);
+            } else {
+                for (int e = 0; e < VECTOR; e++) {
+                    if (t + e < seqlen) {
+                        out.set(rowBase + t + e, res[i * VECTOR + e]);
                     }
                 }
             }

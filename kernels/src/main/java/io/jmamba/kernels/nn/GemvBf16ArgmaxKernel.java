@@ -82,68 +82,8 @@ public final class GemvBf16ArgmaxKernel {
                 x.get4(xRow + 2L * kp + 4, xv, 8 * j + 4);
             }
         }
-        float best = Float.NEGATIVE_INFINITY;
-        int bestAt = -1;
-        for (int b = 0; b < BLOCKS; b++) {
-            int o = first + b * WARPS;
-            if (b + 1 < BLOCKS) {
-                long nRow = (long) Math.min(o + WARPS, out - 1) * inP;
-                for (int j = 0; j < CHUNKS; j++) {
-                    int kp = 4 * lane + CHUNK * j;
-                    if (kp + 4 <= inP) {
-                        wPacked.get4(nRow + kp, wn, 4 * j);
-                    }
-                }
-            }
-            float a = 0f;
-            for (int j = 0; j < CHUNKS; j++) {
-                if (4 * lane + CHUNK * j + 4 <= inP) {
-                    for (int e = 0; e < 4; e++) {
-                        int bits = Float.floatToRawIntBits(wv[4 * j + e]);
-                        a = KernelMath.fma(xv[8 * j + 2 * e], Float.intBitsToFloat(bits << 16), a);
-                        a = KernelMath.fma(xv[8 * j + 2 * e + 1], Float.intBitsToFloat(bits & 0xffff0000), a);
-                    }
-                }
-            }
-            float s = ctx.warpReduceSum(a);
-            if (o < out) {
-                if (hasBias) {
-                    s += bias.get(o);
-                }
-                if (lane == 0) {
-                    y.set((long) row * out + o, s);
-                }
-                // a warp's outputs rise with b: among equal values the first stays
-                if (s > best || bestAt < 0 && s == best) {
-                    best = s;
-                    bestAt = o;
-                }
-            }
-            for (int i = 0; i < 4 * CHUNKS; i++) {
-                wv[i] = wn[i];
-            }
-        }
-        if (lane == 0) {
-            warpValue[warp] = best;
-            warpIndex[warp] = bestAt;
-        }
-        ctx.localBarrier();
-        if (lid == 0) {
-            // the warps' outputs interleave, so ties go to the lower index explicitly
-            float v = Float.NEGATIVE_INFINITY;
-            int at = -1;
-            for (int w = 0; w < WARPS; w++) {
-                float wvw = warpValue[w];
-                int wi = warpIndex[w];
-                if (wi >= 0 && (at < 0 || wvw > v || wvw == v && wi < at)) {
-                    v = wvw;
-                    at = wi;
-                }
-            }
-            long p = (long) row * parts + ctx.groupIdx;
-            partValue.set(p, v);
-            partIndex.set(p, at);
-        }
+        blocksAndPartial(ctx, wPacked, bias, y, partValue, partIndex, warpValue, warpIndex, wv, wn, xv, lane, warp, row, inP,
+                first, out, hasBias, parts);
     }
 
     /**
@@ -218,6 +158,20 @@ public final class GemvBf16ArgmaxKernel {
                 }
             }
         }
+        blocksAndPartial(ctx, wPacked, bias, y, partValue, partIndex, warpValue, warpIndex, wv, wn, xv, lane, warp, row, inP,
+                first, out, hasBias, parts);
+    }
+
+    /**
+     * The part both kernels share once this lane's x columns are in {@code xv} and the first W row in {@code wv}:
+     * warp {@code warp} computes outputs {@code first + WARPS b} one after the other (the next row's W loaded into
+     * {@code wn} before the current one is reduced), stores them, and keeps its best; the warps' bests then meet
+     * in local memory ({@code warpValue}, {@code warpIndex}) and item 0 writes the work-group's partial.
+     */
+    static void blocksAndPartial(KernelContext ctx, FloatArray wPacked, FloatArray bias, FloatArray y, FloatArray partValue,
+                                 IntArray partIndex, float[] warpValue, int[] warpIndex, float[] wv, float[] wn, float[] xv,
+                                 int lane, int warp, int row, int inP, int first, int out, boolean hasBias, int parts) {
+        int lid = ctx.localIdx;
         float best = Float.NEGATIVE_INFINITY;
         int bestAt = -1;
         for (int b = 0; b < BLOCKS; b++) {
@@ -249,6 +203,7 @@ public final class GemvBf16ArgmaxKernel {
                 if (lane == 0) {
                     y.set((long) row * out + o, s);
                 }
+                // a warp's outputs rise with b: among equal values the first stays
                 if (s > best || bestAt < 0 && s == best) {
                     best = s;
                     bestAt = o;
@@ -264,6 +219,7 @@ public final class GemvBf16ArgmaxKernel {
         }
         ctx.localBarrier();
         if (lid == 0) {
+            // the warps' outputs interleave, so ties go to the lower index explicitly
             float v = Float.NEGATIVE_INFINITY;
             int at = -1;
             for (int w = 0; w < WARPS; w++) {

@@ -89,29 +89,6 @@ public final class GemvBf16PackedKernel {
                 }
             }
         }
-        for (int r = 0; r < ROWS; r++) {
-            if (r < nr) {
-                float s = ctx.warpReduceSum(acc[r]);
-                if (lane == 0) {
-                    sums[r * WARPS + warp] = s;
-                }
-            }
-        }
-        ctx.localBarrier();
-        if (lid < ROWS * perGroup) {
-            int r = lid / perGroup;
-            int j = lid % perGroup;
-            int oj = ctx.groupIdx * perGroup + j;
-            if (r < nr && oj < out) {
-                float v = 0f;
-                for (int p = 0; p < split; p++) {
-                    v += sums[r * WARPS + j * split + p];
-                }
-                if (hasBias) {
-                    v += bias.get(oj);
-                }
-                y.set((long) (r0 + r) * out + oj, v);
-            }
-        }
+        GemvWarpKernel.reduceAndStore(ctx, acc, sums, bias, y, r0, nr, out, hasBias, split, lid, lane, warp, perGroup);
     }
 }

@@ -110,8 +110,21 @@ public final class GemvWarpKernel {
                 }
             }
         }
-        // nr is the same for the whole work-group, so every item reaches the same reductions (on OpenCL
-        // and the JVM each is a work-group barrier); a single row reduces once, not ROWS times
+        reduceAndStore(ctx, acc, sums, bias, y, r0, nr, out, hasBias, split, lid, lane, warp, perGroup);
+    }
+
+    /**
+     * The end of the warp GEMVs ({@link GemvWarpKernel}, {@link GemvBf16Kernel}, {@link GemvBf16PackedKernel}):
+     * each lane's partial sums {@code acc} (one per row of the block) meet by {@link KernelContext#warpReduceSum},
+     * the {@code split} warps of an output then in local memory {@code sums} ({@code ROWS * WARPS} floats), added
+     * in a fixed order, plus the bias, and y[r0 + r, o] is stored. {@code nr} (live rows of the block) is the same
+     * for the whole work-group, so every item reaches the same reductions (on OpenCL and the JVM each is a
+     * work-group barrier); a single row reduces once, not ROWS times. The caller's lid, lane, warp and
+     * {@code perGroup = WARPS / split} are passed in, not recomputed: recomputed, ptxas gave the fp32 kernel 3
+     * registers more.
+     */
+    static void reduceAndStore(KernelContext ctx, float[] acc, float[] sums, FloatArray bias, FloatArray y, int r0, int nr,
+                               int out, boolean hasBias, int split, int lid, int lane, int warp, int perGroup) {
         for (int r = 0; r < ROWS; r++) {
             if (r < nr) {
                 float s = ctx.warpReduceSum(acc[r]);

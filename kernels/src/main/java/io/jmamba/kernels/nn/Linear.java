@@ -4,6 +4,7 @@ import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.api.WorkerGrid;
 import io.jmamba.runtime.api.WorkerGrid1D;
 import io.jmamba.runtime.api.WorkerGrid2D;
 import io.jmamba.runtime.backend.ComputeDevice;
@@ -126,12 +127,7 @@ public final class Linear {
             addWarpGemv(graph, grids, prefix, rows, in, out, x, w, bias, b, y);
         } else if (gemvTree) {
             String id = prefix + "_gemv";
-            long rowBlocks = (rows + LinearKernels.GEMV_ROWS - 1) / LinearKernels.GEMV_ROWS;
-            if (rowBlocks > GraphParts.MAX_GRID_YZ) {
-                throw new IllegalArgumentException("the GEMV path takes at most " + GraphParts.MAX_GRID_YZ * LinearKernels.GEMV_ROWS
-                        + " rows (one grid row per " + LinearKernels.GEMV_ROWS + " input rows; CUDA's limit), got " + rows
-                        + "; use the GEMM path");
-            }
+            long rowBlocks = gemvRowBlocks(rows, LinearKernels.GEMV_ROWS);
             long outBlocks = (out + LinearKernels.GEMV_OUTPUTS - 1) / LinearKernels.GEMV_OUTPUTS;
             ShapeCheck.intProduct("GEMV work-items", outBlocks, LinearKernels.GEMV_GROUP);
             graph.task(id, LinearKernels::gemv, new KernelContext(), x, w, b, y, rows, in, out, bias != null);
@@ -162,19 +158,33 @@ public final class Linear {
     private static void addWarpGemv(TaskGraph graph, GridScheduler grids, String prefix, int rows, int in, int out,
                                     FloatArray x, FloatArray w, FloatArray bias, FloatArray b, FloatArray y) {
         String id = prefix + "_gemv";
-        long rowBlocks = (rows + GemvWarpKernel.ROWS - 1) / GemvWarpKernel.ROWS;
-        if (rowBlocks > GraphParts.MAX_GRID_YZ) {
-            throw new IllegalArgumentException("the GEMV path takes at most " + GraphParts.MAX_GRID_YZ * GemvWarpKernel.ROWS
-                    + " rows (one grid row per " + GemvWarpKernel.ROWS + " input rows; CUDA's limit), got " + rows
-                    + "; use the GEMM path");
-        }
         int split = gemvSplit(in, out);
+        graph.task(id, GemvWarpKernel::gemv, new KernelContext(), x, w, b, y, rows, in, out, bias != null, split);
+        grids.addWorkerGrid(graph.getName() + "." + id, warpGemvGrid(rows, out, split));
+    }
+
+    /**
+     * The launch grid of the warp GEMVs ({@link GemvWarpKernel}, {@link GemvBf16Kernel}, {@link GemvBf16PackedKernel}:
+     * {@link GemvWarpKernel#GROUP} items, {@code WARPS / split} outputs per work-group, {@link GemvWarpKernel#ROWS}
+     * rows per grid row).
+     */
+    static WorkerGrid warpGemvGrid(int rows, int out, int split) {
+        long rowBlocks = gemvRowBlocks(rows, GemvWarpKernel.ROWS);
         int perGroup = GemvWarpKernel.WARPS / split;
         long groups = (out + perGroup - 1) / perGroup;
         ShapeCheck.intProduct("GEMV work-items", groups, GemvWarpKernel.GROUP);
-        graph.task(id, GemvWarpKernel::gemv, new KernelContext(), x, w, b, y, rows, in, out, bias != null, split);
-        grids.addWorkerGrid(graph.getName() + "." + id, new WorkerGrid2D(groups * GemvWarpKernel.GROUP, rowBlocks)
-                .setLocalWork(GemvWarpKernel.GROUP, 1));
+        return new WorkerGrid2D(groups * GemvWarpKernel.GROUP, rowBlocks).setLocalWork(GemvWarpKernel.GROUP, 1);
+    }
+
+    /** Grid rows of a GEMV taking {@code rowsPerBlock} input rows per grid row; too many for CUDA's grid is an error. */
+    static long gemvRowBlocks(int rows, int rowsPerBlock) {
+        long rowBlocks = (rows + rowsPerBlock - 1) / rowsPerBlock;
+        if (rowBlocks > GraphParts.MAX_GRID_YZ) {
+            throw new IllegalArgumentException("the GEMV path takes at most " + GraphParts.MAX_GRID_YZ * rowsPerBlock
+                    + " rows (one grid row per " + rowsPerBlock + " input rows; CUDA's limit), got " + rows
+                    + "; use the GEMM path");
+        }
+        return rowBlocks;
     }
 
     /**

@@ -6,7 +6,6 @@ import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.api.WorkerGrid1D;
-import io.jmamba.runtime.api.WorkerGrid2D;
 import io.jmamba.runtime.backend.ComputeDevice;
 import io.jmamba.runtime.backend.cuda.CuBlas;
 
@@ -88,36 +87,17 @@ public final class LinearBf16 {
     private static void addGemv(TaskGraph graph, GridScheduler grids, String prefix, int rows, int in, int out,
                                 FloatArray x, BFloat16Array w, FloatArray bias, FloatArray b, FloatArray y) {
         String id = prefix + "_gemv";
-        long rowBlocks = (rows + GemvBf16Kernel.ROWS - 1) / GemvBf16Kernel.ROWS;
-        if (rowBlocks > GraphParts.MAX_GRID_YZ) {
-            throw new IllegalArgumentException("the GEMV path takes at most " + GraphParts.MAX_GRID_YZ * GemvBf16Kernel.ROWS
-                    + " rows (one grid row per " + GemvBf16Kernel.ROWS + " input rows; CUDA's limit), got " + rows
-                    + "; use the GEMM path");
-        }
         int split = Linear.gemvSplit(in, out);
-        int perGroup = GemvBf16Kernel.WARPS / split;
-        long groups = (out + perGroup - 1) / perGroup;
-        ShapeCheck.intProduct("GEMV work-items", groups, GemvBf16Kernel.GROUP);
         graph.task(id, GemvBf16Kernel::gemv, new KernelContext(), x, w, b, y, rows, in, out, bias != null, split);
-        grids.addWorkerGrid(graph.getName() + "." + id, new WorkerGrid2D(groups * GemvBf16Kernel.GROUP, rowBlocks)
-                .setLocalWork(GemvBf16Kernel.GROUP, 1));
+        grids.addWorkerGrid(graph.getName() + "." + id, Linear.warpGemvGrid(rows, out, split));
     }
 
     private static void addPackedGemv(TaskGraph graph, GridScheduler grids, String prefix, int rows, int in, int out,
                                       FloatArray x, FloatArray wPacked, FloatArray bias, FloatArray b, FloatArray y) {
         String id = prefix + "_gemvp";
-        long rowBlocks = (rows + GemvBf16PackedKernel.ROWS - 1) / GemvBf16PackedKernel.ROWS;
-        if (rowBlocks > GraphParts.MAX_GRID_YZ) {
-            throw new IllegalArgumentException("the GEMV path takes at most " + GraphParts.MAX_GRID_YZ * GemvBf16PackedKernel.ROWS
-                    + " rows, got " + rows + "; use the GEMM path");
-        }
         int split = Linear.gemvSplit(in, out);
-        int perGroup = GemvBf16PackedKernel.WARPS / split;
-        long groups = (out + perGroup - 1) / perGroup;
-        ShapeCheck.intProduct("GEMV work-items", groups, GemvBf16PackedKernel.GROUP);
         graph.task(id, GemvBf16PackedKernel::gemv, new KernelContext(), x, wPacked, b, y, rows, in, out, bias != null, split);
-        grids.addWorkerGrid(graph.getName() + "." + id, new WorkerGrid2D(groups * GemvBf16PackedKernel.GROUP, rowBlocks)
-                .setLocalWork(GemvBf16PackedKernel.GROUP, 1));
+        grids.addWorkerGrid(graph.getName() + "." + id, Linear.warpGemvGrid(rows, out, split));
     }
 
     /**

@@ -3,7 +3,6 @@ package io.jmamba.kernels.nn;
 import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelContext;
-import io.jmamba.runtime.api.KernelMath;
 import io.jmamba.runtime.api.Parallel;
 
 import static io.jmamba.kernels.nn.LinearKernels.GEMM_GROUP;
@@ -66,14 +65,7 @@ public final class LinearBf16Kernels {
                 ws[kk * LS + m] = wv;
             }
             ctx.localBarrier();
-            for (int kk = 0; kk < K_STEP; kk++) {
-                for (int r = 0; r < PER; r++) {
-                    float xv = xs[kk * LS + ty + SIDE * r];
-                    for (int q = 0; q < PER; q++) {
-                        acc[r * PER + q] = KernelMath.fma(xv, ws[kk * LS + tx + SIDE * q], acc[r * PER + q]);
-                    }
-                }
-            }
+            LinearKernels.multiplySlice(xs, ws, acc, tx, ty);
             ctx.localBarrier();
         }
         for (int r = 0; r < PER; r++) {

@@ -66,33 +66,9 @@ public final class LinearKernels {
             acc[e] = 0f;
         }
         for (int k0 = 0; k0 < in; k0 += K_STEP) {
-            for (int e = 0; e < K_STEP * TILE / GEMM_GROUP; e++) {
-                int idx = lid + GEMM_GROUP * e;
-                int kk = idx % K_STEP;  // consecutive items: consecutive k of one row
-                int m = idx / K_STEP;
-                int k = k0 + kk;
-                float xv = 0f;
-                float wv = 0f;
-                if (k < in) {
-                    if (row0 + m < rows) {
-                        xv = x.get((long) (row0 + m) * in + k);
-                    }
-                    if (col0 + m < out) {
-                        wv = w.get((long) (col0 + m) * in + k);
-                    }
-                }
-                xs[kk * LS + m] = xv;
-                ws[kk * LS + m] = wv;
-            }
+            stageSlice(x, w, xs, ws, lid, k0, in, row0, col0, rows, in, out);
             ctx.localBarrier();
-            for (int kk = 0; kk < K_STEP; kk++) {
-                for (int r = 0; r < PER; r++) {
-                    float xv = xs[kk * LS + ty + SIDE * r];
-                    for (int q = 0; q < PER; q++) {
-                        acc[r * PER + q] = KernelMath.fma(xv, ws[kk * LS + tx + SIDE * q], acc[r * PER + q]);
-                    }
-                }
-            }
+            multiplySlice(xs, ws, acc, tx, ty);
             ctx.localBarrier();
         }
         for (int r = 0; r < PER; r++) {
@@ -201,33 +177,9 @@ public final class LinearKernels {
             acc[e] = 0f;
         }
         for (int k0 = kBegin; k0 < kEnd; k0 += K_STEP) {
-            for (int e = 0; e < K_STEP * TILE / GEMM_GROUP; e++) {
-                int idx = lid + GEMM_GROUP * e;
-                int kk = idx % K_STEP;
-                int m = idx / K_STEP;
-                int k = k0 + kk;
-                float xv = 0f;
-                float wv = 0f;
-                if (k < kEnd) {
-                    if (row0 + m < rows) {
-                        xv = x.get((long) (row0 + m) * in + k);
-                    }
-                    if (col0 + m < out) {
-                        wv = w.get((long) (col0 + m) * in + k);
-                    }
-                }
-                xs[kk * LS + m] = xv;
-                ws[kk * LS + m] = wv;
-            }
+            stageSlice(x, w, xs, ws, lid, k0, kEnd, row0, col0, rows, in, out);
             ctx.localBarrier();
-            for (int kk = 0; kk < K_STEP; kk++) {
-                for (int r = 0; r < PER; r++) {
-                    float xv = xs[kk * LS + ty + SIDE * r];
-                    for (int q = 0; q < PER; q++) {
-                        acc[r * PER + q] = KernelMath.fma(xv, ws[kk * LS + tx + SIDE * q], acc[r * PER + q]);
-                    }
-                }
-            }
+            multiplySlice(xs, ws, acc, tx, ty);
             ctx.localBarrier();
         }
         long base = (long) split * rows * out;
@@ -259,6 +211,49 @@ public final class LinearKernels {
                     v += bias.get(j);
                 }
                 y.set(at, v);
+            }
+        }
+    }
+
+    /**
+     * Stages the K_STEP-deep slice at {@code k0} of x's TILE rows from {@code row0} and W's TILE rows from
+     * {@code col0} into {@code xs} and {@code ws} (k-major, LS floats apart), zero at k >= kEnd and past
+     * rows or out; consecutive items load consecutive k of one row.
+     */
+    static void stageSlice(FloatArray x, FloatArray w, float[] xs, float[] ws, int lid, int k0, int kEnd, int row0,
+                           int col0, int rows, int in, int out) {
+        for (int e = 0; e < K_STEP * TILE / GEMM_GROUP; e++) {
+            int idx = lid + GEMM_GROUP * e;
+            int kk = idx % K_STEP;
+            int m = idx / K_STEP;
+            int k = k0 + kk;
+            float xv = 0f;
+            float wv = 0f;
+            if (k < kEnd) {
+                if (row0 + m < rows) {
+                    xv = x.get((long) (row0 + m) * in + k);
+                }
+                if (col0 + m < out) {
+                    wv = w.get((long) (col0 + m) * in + k);
+                }
+            }
+            xs[kk * LS + m] = xv;
+            ws[kk * LS + m] = wv;
+        }
+    }
+
+    /**
+     * acc[r * PER + q] (this item's outputs: tile row ty + SIDE r, column tx + SIDE q) += the staged slice's
+     * products, as fused multiply-adds: the inner step of {@link #gemm}, {@link #gemmSplitK} and
+     * {@link LinearBf16Kernels#gemm}.
+     */
+    static void multiplySlice(float[] xs, float[] ws, float[] acc, int tx, int ty) {
+        for (int kk = 0; kk < K_STEP; kk++) {
+            for (int r = 0; r < PER; r++) {
+                float xv = xs[kk * LS + ty + SIDE * r];
+                for (int q = 0; q < PER; q++) {
+                    acc[r * PER + q] = KernelMath.fma(xv, ws[kk * LS + tx + SIDE * q], acc[r * PER + q]);
+                }
             }
         }
     }

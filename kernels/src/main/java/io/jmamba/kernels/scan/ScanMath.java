@@ -3,7 +3,7 @@ package io.jmamba.kernels.scan;
 import io.jmamba.runtime.api.KernelMath;
 
 /**
- * The scalar functions of the TILED scan's inner loops, written for few device instructions. They run
+ * The scalar functions of the tiled scan's inner loops, written for few device instructions. They run
  * once per (row, token) in loops whose real work is dstate steps of a few instructions each, so a
  * function of fifty instructions there costs as much as three more instructions per step.
  * {@link io.jmamba.kernels.support.Activations} computes the same functions with the device's precise
@@ -37,6 +37,11 @@ final class ScanMath {
      */
     static float softplus(float x) {
         float t = KernelMath.exp2(Math.abs(x) * -LOG2E);
+        return (x > 0f ? x : 0f) + t * log1pOver(t);
+    }
+
+    /** P(t) ~ log1p(t) / t for t in (0, 1] (Horner, eight fmas): softplus(x) = max(x, 0) + t P(t), t = e^-|x|. */
+    static float log1pOver(float t) {
         float p = KernelMath.fma(P8, t, P7);
         p = KernelMath.fma(p, t, P6);
         p = KernelMath.fma(p, t, P5);
@@ -44,8 +49,7 @@ final class ScanMath {
         p = KernelMath.fma(p, t, P3);
         p = KernelMath.fma(p, t, P2);
         p = KernelMath.fma(p, t, P1);
-        p = KernelMath.fma(p, t, P0);
-        return (x > 0f ? x : 0f) + t * p;
+        return KernelMath.fma(p, t, P0);
     }
 
     /**
@@ -65,15 +69,7 @@ final class ScanMath {
      */
     static float softplusApprox(float x) {
         float t = KernelMath.exp2Approx(Math.abs(x) * -LOG2E);
-        float p = KernelMath.fma(P8, t, P7);
-        p = KernelMath.fma(p, t, P6);
-        p = KernelMath.fma(p, t, P5);
-        p = KernelMath.fma(p, t, P4);
-        p = KernelMath.fma(p, t, P3);
-        p = KernelMath.fma(p, t, P2);
-        p = KernelMath.fma(p, t, P1);
-        p = KernelMath.fma(p, t, P0);
-        return (x > 0f ? x : 0f) + t * p;
+        return (x > 0f ? x : 0f) + t * log1pOver(t);
     }
 
     /**

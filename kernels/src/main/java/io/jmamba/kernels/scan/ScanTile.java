@@ -24,7 +24,7 @@ import io.jmamba.runtime.api.KernelMath;
 final class ScanTile {
     /** R: rows, and work-items, per work-group. */
     static final int ROWS = 32;
-    /** T: tokens per tile. Half of the T = 32 of {@link SelectiveScanTiledKernels}: half the local memory. */
+    /** T: tokens per tile. Half of the T = 32 of the removed TILED layout: half the local memory. */
     static final int TOKENS = 16;
     /** Floats per staged delta/u row: T + 1, so that a column (one token of every row) spans every bank. */
     static final int PADDED = TOKENS + 1;

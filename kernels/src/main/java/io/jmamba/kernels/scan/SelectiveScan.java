@@ -38,7 +38,7 @@ import java.util.Objects;
  * (and z) in bf16 with A, D, delta_bias and the initial state in fp32, as mamba_ssm's bf16
  * selective_scan_fwd; the scan computes in fp32, writes out in bf16 and the last state in fp32
  * ({@link #addTo(TaskGraph, String, GridScheduler, Bf16Tensor, Tensor)}, {@link #runBf16}). It runs
- * {@link Variant#TILED16}, or {@link Variant#WARP} or {@link Variant#WARP_SPLIT_ROLLED} when that is asked for.
+ * {@link Variant#TILED16}.
  */
 public final class SelectiveScan {
     /** Below this many tokens per chunk, cutting further costs more than it gains. */
@@ -59,14 +59,6 @@ public final class SelectiveScan {
     /** How the scan is laid out on the device; all compute the same thing. */
     public enum Variant {
         /**
-         * The three passes of {@link #CHUNKED}, with passes 1 and 3 run by work-groups of
-         * {@link SelectiveScanTiledKernels#ROWS} rows that stage tiles of {@link SelectiveScanTiledKernels#TOKENS}
-         * tokens in local memory, and chunk states kept chunk-major so that the carry pass reads them
-         * coalesced too: {@link SelectiveScanTiledKernels}. The default before TILED16 (for dstate up to
-         * {@link SelectiveScanTiledKernels#MAX_DSTATE}; beyond, the scan runs CHUNKED).
-         */
-        TILED,
-        /**
          * Three launches (chunk end states, carry across chunks, chunk outputs), parallel over
          * (batch x channel) x chunks of the sequence, one work-item per (row, chunk) walking its own
          * row: {@link SelectiveScanKernels}. Neighbouring work-items read addresses a row apart.
@@ -78,59 +70,38 @@ public final class SelectiveScan {
          */
         BLOCK,
         /**
-         * {@link #TILED} tuned for occupancy and instruction count: tiles of 16 tokens, launch bounds that
-         * cap registers at 72, packed B/C tiles, and about {@link #TILED16_TARGET_WORK_ITEMS} (row, chunk) pairs
+         * The three passes of {@link #CHUNKED}, with passes 1 and 3 run by work-groups of
+         * {@link SelectiveScanTiled16Kernels#ROWS} rows that stage tiles of 16 tokens in local memory, and chunk
+         * states kept chunk-major so that the carry pass reads them coalesced too; tuned for occupancy and
+         * instruction count: launch bounds that cap registers at 72, packed B/C tiles, and about {@link #TILED16_TARGET_WORK_ITEMS} (row, chunk) pairs
          * so that several waves of work-groups run: {@link SelectiveScanTiled16Kernels}. The only layout
-         * of the bf16 scan besides WARP, and the default (H100, b1 d1536 n16: 0.55 / 1.84 / 27.3 ms at 16K / 64K / 1M
-         * against TILED's 0.75 / 2.16 / 32.0). dstate above {@link SelectiveScanTiled16Kernels#MAX_DSTATE} runs
+         * of the bf16 scan, and the default (H100, b1 d1536 n16: 0.55 / 1.84 / 27.3 ms at 16K / 64K / 1M
+         * against the 32-token TILED layout's 0.75 / 2.16 / 32.0). dstate above {@link SelectiveScanTiled16Kernels#MAX_DSTATE} runs
          * CHUNKED (fp32).
-         */
-        TILED16,
-        /**
-         * Experimental: one pass, one exponential per (token, state), a warp per row scanning across its
-         * lanes: {@link SelectiveScanWarpKernels}. Parallel over rows only. dstate above
-         * {@link SelectiveScanTiled16Kernels#MAX_DSTATE} runs CHUNKED.
-         */
-        WARP,
-        /**
-         * Experimental, and slower than {@link #TILED16}: WARP's one-exponential scan with a row's states split
-         * over up to four warps of a work-group (d_state 16: 4 warps of 4 states), so that there are that many
-         * times more warps; the warps share each tile's per-token work (dt, dt * u) and sum their partial outputs
-         * through local memory. The loop over a warp's states is left rolled: 80 registers, 24 warps per H100
-         * multiprocessor: {@link SelectiveScanWarpSplitKernels#scanRowsRolled}. fp32 and bf16; dstate above
-         * {@link SelectiveScanTiled16Kernels#MAX_DSTATE} runs CHUNKED (fp32).
          *
-         * <p>Measured 2026-11-24 (H100, bench kernels --dtype bf16 --max-len 64K --runs 5, the same run, b1 d1536
-         * n16): 0.721 ms at 16K tokens and 2.704 ms at 64K, against TILED16's 0.604 / 1.941 ms, so 1.2x and 1.4x
-         * slower than the default. The two other split layouts of that run were slower still and are removed:
-         * WARP_SPLIT (state loop unrolled, about 125 registers, 16 warps per multiprocessor) 0.938 / 3.436 ms and
-         * WARP_SPLIT2 (two warps of 8 states, 128 registers) 1.208 / 4.423 ms. Kept only so that a later change
-         * to the one-pass design can be timed against TILED16 in one run.
+         * <p>Removed in session 5 as slower on the H100: TILED (32-token tiles, 96 registers; 16K / 64K / 1M
+         * 0.724 / 2.092 / 31.84 ms against 0.625 / 1.910 / 27.36, session 3), the one-pass, one-exponential WARP layout (a warp per
+         * row; 64K 3.81 ms fp32, 5.03 bf16, against 1.84-1.94, session 3) and its split form WARP_SPLIT_ROLLED
+         * (a row's states over up to four warps; bf16 16K / 64K 0.721 / 2.704 ms against 0.604 / 1.941,
+         * session 4).
          */
-        WARP_SPLIT_ROLLED;
+        TILED16;
     }
 
     /**
      * TILED16: aim at about this many (row, chunk) pairs: three waves of one-warp work-groups on an H100
      * (132 multiprocessors x 28 resident work-groups x 32 rows), so that the last wave is nearly full.
      * At 1536 rows: 64K tokens in 228 chunks of 288 (10944 work-groups, 2.96 waves), 1M tokens in 231
-     * chunks of 4544 (11088, 3.0 waves); TILED's 2^17 would give TILED16 1.1 waves at 64K. Overridden by
+     * chunks of 4544 (11088, 3.0 waves); the 2^17 of the removed TILED layout would give 1.1 waves at 64K. Overridden by
      * the system property {@code jmamba.scan.tiled16.pairs} for tuning runs.
      */
     static final long TILED16_TARGET_WORK_ITEMS = Long.getLong("jmamba.scan.tiled16.pairs", 3L * 132 * 28 * 32);
 
-    /** TILED: no chunk shorter than this (a chunk's fixed costs are its start state and A row). */
+    /** TILED16: no chunk shorter than this (a chunk's fixed costs are its start state and A row). */
     static final int TILED_MIN_CHUNK = 256;
-    /**
-     * TILED: aim at about this many (row, chunk) pairs. 2^17 rows x chunks is 4K single-warp work-groups
-     * (about two waves of an H100 at the passes' occupancy): enough to keep the machine full, and half
-     * the chunks of 2^18, so half the sequential steps of the carry pass and half the per-chunk
-     * start-up (A row, start state, first tile's loads) of passes 1 and 3.
-     */
-    static final long TILED_TARGET_WORK_ITEMS = 1L << 17;
-    /** TILED carry pass: work-items per work-group (small, so that its few warps spread over many multiprocessors). */
+    /** TILED16 carry pass: work-items per work-group (small, so that its few warps spread over many multiprocessors). */
     static final int TILED_CARRY_LOCAL = 64;
-    /** TILED: most work-groups launched; more (row block, chunk) pairs are strided over. */
+    /** TILED16: most work-groups launched; more (row block, chunk) pairs are strided over. */
     static final int TILED_MAX_GROUPS = 1 << 20;
 
     /** Tokens per work-item per tile of the BLOCK variant. */
@@ -167,16 +138,14 @@ public final class SelectiveScan {
                 throw new IllegalArgumentException("dstate = " + shape.dstate() + " is not supported by the bf16 selective scan: "
                         + "at most " + SelectiveScanTiled16Kernels.MAX_DSTATE + " (B and C tiles in local memory)");
             }
-            this.variant = bld.variant == Variant.WARP || bld.variant == Variant.WARP_SPLIT_ROLLED ? bld.variant : Variant.TILED16;
+            this.variant = Variant.TILED16;
         } else {
             if (bld.zH != null) {
                 throw new IllegalArgumentException("z: bf16 tensor given to an fp32 scan; u, delta, B, C and z share one dtype");
             }
             this.shape = SelectiveScanShape.check(u, delta, a, b, c, d, z, deltaBias, initialState);
-            // the TILED kernels keep B and C tiles in local memory: a larger state runs CHUNKED
-            boolean tooLarge = (bld.variant == Variant.TILED && shape.dstate() > SelectiveScanTiledKernels.MAX_DSTATE)
-                    || ((bld.variant == Variant.TILED16 || bld.variant == Variant.WARP || bld.variant == Variant.WARP_SPLIT_ROLLED)
-                    && shape.dstate() > SelectiveScanTiled16Kernels.MAX_DSTATE);
+            // the TILED16 kernels keep B and C tiles in local memory: a larger state runs CHUNKED
+            boolean tooLarge = bld.variant == Variant.TILED16 && shape.dstate() > SelectiveScanTiled16Kernels.MAX_DSTATE;
             this.variant = tooLarge ? Variant.CHUNKED : bld.variant;
         }
         long rows = (long) shape.batch() * shape.dim();
@@ -205,7 +174,6 @@ public final class SelectiveScan {
     /** Default chunk length of {@code variant} for {@code rows = batch * dim} rows. */
     public static int defaultChunkLength(Variant variant, long rows, int seqlen) {
         return switch (variant) {
-            case TILED -> tiledChunkLength(rows, seqlen);
             case TILED16 -> tiled16ChunkLength(rows, seqlen);
             default -> defaultChunkLength(rows, seqlen);
         };
@@ -225,20 +193,6 @@ public final class SelectiveScan {
         return (int) Math.min(len, seqlen);
     }
 
-    /**
-     * TILED chunk length: about {@link #TILED_TARGET_WORK_ITEMS} (row, chunk) pairs, none shorter than
-     * {@link #TILED_MIN_CHUNK} tokens, a whole number of tiles (so that tiles stay aligned to rows'
-     * cache lines). E.g. 1536 rows: 64K tokens in 86 chunks of 768, 1M tokens in 86 chunks of 12224.
-     */
-    static int tiledChunkLength(long rows, int seqlen) {
-        long wanted = Math.max(1, (TILED_TARGET_WORK_ITEMS + rows - 1) / rows);
-        long most = Math.max(1, seqlen / TILED_MIN_CHUNK);
-        long chunks = Math.min(wanted, most);
-        long len = (seqlen + chunks - 1) / chunks;
-        len = (len + SelectiveScanTiledKernels.TOKENS - 1) / SelectiveScanTiledKernels.TOKENS * SelectiveScanTiledKernels.TOKENS;
-        return (int) Math.min(len, seqlen);
-    }
-
     /** CHUNKED chunk length for {@code rows = batch * dim} rows: enough chunks to fill a GPU, none shorter than 64 tokens. */
     public static int defaultChunkLength(long rows, int seqlen) {
         long wanted = Math.max(1, (TARGET_WORK_ITEMS + rows - 1) / rows);
@@ -248,8 +202,8 @@ public final class SelectiveScan {
     }
 
     /**
-     * The layout this scan runs with (the builder's, except TILED(16)/WARP/WARP_SPLIT_ROLLED beyond their largest
-     * dstate: CHUNKED; bf16: TILED16, WARP or WARP_SPLIT_ROLLED).
+     * The layout this scan runs with (the builder's, except TILED16 beyond its largest dstate: CHUNKED;
+     * bf16: TILED16).
      */
     public Variant variant() {
         return variant;
@@ -285,9 +239,8 @@ public final class SelectiveScan {
 
     /**
      * Adds the scan's tasks to {@code g} and their launch shapes to {@code grids}: for
-     * {@link Variant#TILED} and {@link Variant#CHUNKED} three ({@code prefix + "_states"}, {@code "_carry"}, {@code "_out"}),
-     * or only {@code prefix + "_out"} when the sequence is one chunk; for {@link Variant#BLOCK}, {@link Variant#WARP} and
-     * {@link Variant#WARP_SPLIT_ROLLED} one ({@code prefix}). The chunk intermediates are arrays of the
+     * {@link Variant#TILED16} and {@link Variant#CHUNKED} three ({@code prefix + "_states"}, {@code "_carry"}, {@code "_out"}),
+     * or only {@code prefix + "_out"} when the sequence is one chunk; for {@link Variant#BLOCK} one ({@code prefix}). The chunk intermediates are arrays of the
      * graph that never leave the device. {@code lastState} may be the initial-state tensor itself
      * (state kept in place across calls): each (row, n) entry is read before it is written, by the
      * same work-item.
@@ -305,19 +258,8 @@ public final class SelectiveScan {
             addTiled16(g, prefix, grids, out.data(), lastState);
             return new SelectiveScanResult(out, lastState);
         }
-        if (variant == Variant.WARP) {
-            addWarp(g, prefix, grids, out.data(), lastState);
-            return new SelectiveScanResult(out, lastState);
-        }
-        if (variant == Variant.WARP_SPLIT_ROLLED) {
-            addWarpSplit(g, prefix, grids, out.data(), lastState);
-            return new SelectiveScanResult(out, lastState);
-        }
         if (variant == Variant.BLOCK) {
             return addBlock(g, prefix, grids, out, lastState);
-        }
-        if (variant == Variant.TILED) {
-            return addTiled(g, prefix, grids, out, lastState);
         }
         int rows = shape.batch() * shape.dim();
         int n = shape.dstate();
@@ -352,59 +294,9 @@ public final class SelectiveScan {
         return new SelectiveScanResult(out, lastState);
     }
 
-    /** The TILED variant: the three passes of {@link SelectiveScanTiledKernels}, chunk states chunk-major. */
-    private SelectiveScanResult addTiled(TaskGraph g, String prefix, GridScheduler grids, Tensor out, Tensor lastState) {
-        int rows = shape.batch() * shape.dim();
-        int n = shape.dstate();
-        int channelsPerGroup = shape.dim() / shape.groups();
-        // row blocks never straddle a (batch, B/C group) segment: see SelectiveScanTiledKernels
-        long rowBlocks = (long) shape.batch() * shape.groups()
-                * ((channelsPerGroup + SelectiveScanTiledKernels.ROWS - 1) / SelectiveScanTiledKernels.ROWS);
-        if (rowBlocks * nChunks > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("selective scan: " + rowBlocks + " row blocks x " + nChunks
-                    + " chunks is too many work-group tasks for int indices; use a longer chunk length");
-        }
-        if ((long) rows * n > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("selective scan: batch * dim * dstate = " + (long) rows * n
-                    + " is too many carry work-items for int indices");
-        }
-        WorkerGrid1D grid = new WorkerGrid1D(Math.min(rowBlocks * nChunks, TILED_MAX_GROUPS) * SelectiveScanTiledKernels.ROWS);
-        grid.setLocalWork(SelectiveScanTiledKernels.ROWS);
-        FloatArray placeholder = new FloatArray(1);
-        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, placeholder);
-        int flags = flags();
-        String outputs = prefix + "_out";
-        if (nChunks == 1) {
-            g.task(outputs, SelectiveScanTiledKernels::chunkOutputs, new KernelContext(), u.data(), delta.data(), a.data(),
-                    b.data(), c.data(), or(d, placeholder), or(z, placeholder), or(deltaBias, placeholder), placeholder,
-                    or(initialState, placeholder), lastState.data(), out.data(), shape.batch(), shape.dim(),
-                    shape.seqlen(), shape.groups(), chunkLen, nChunks, flags | SelectiveScanKernels.SINGLE_CHUNK, n);
-            grids.addWorkerGrid(g.getName() + "." + outputs, grid);
-            return new SelectiveScanResult(out, lastState);
-        }
-        FloatArray chunkState = new FloatArray((long) rows * nChunks * n);
-        FloatArray chunkDtSum = new FloatArray((long) rows * nChunks);
-        String states = prefix + "_states";
-        String carry = prefix + "_carry";
-        g.task(states, SelectiveScanTiledKernels::chunkStates, new KernelContext(), u.data(), delta.data(), a.data(),
-                b.data(), or(deltaBias, placeholder), chunkState, chunkDtSum, shape.batch(), shape.dim(), shape.seqlen(),
-                shape.groups(), chunkLen, nChunks, flags, n);
-        g.task(carry, SelectiveScanTiledKernels::carryStates, a.data(), chunkState, chunkDtSum,
-                or(initialState, placeholder), lastState.data(), shape.batch(), shape.dim(), nChunks, flags, n);
-        g.task(outputs, SelectiveScanTiledKernels::chunkOutputs, new KernelContext(), u.data(), delta.data(), a.data(),
-                b.data(), c.data(), or(d, placeholder), or(z, placeholder), or(deltaBias, placeholder), chunkState,
-                placeholder, placeholder, out.data(), shape.batch(), shape.dim(), shape.seqlen(), shape.groups(),
-                chunkLen, nChunks, flags, n);
-        grids.addWorkerGrid(g.getName() + "." + states, grid);
-        long carryItems = ((long) rows * n + TILED_CARRY_LOCAL - 1) / TILED_CARRY_LOCAL * TILED_CARRY_LOCAL;
-        grids.addWorkerGrid(g.getName() + "." + carry, new WorkerGrid1D(carryItems).setLocalWork(TILED_CARRY_LOCAL));
-        grids.addWorkerGrid(g.getName() + "." + outputs, grid);
-        return new SelectiveScanResult(out, lastState);
-    }
-
     /**
      * Adds the bf16 scan's tasks (as {@link #addTo(TaskGraph, String, GridScheduler, Tensor, Tensor)} for
-     * TILED: {@code prefix + "_states"}, {@code "_carry"}, {@code "_out"}) writing out {@code [batch, dim, seqlen]}
+     * TILED16: {@code prefix + "_states"}, {@code "_carry"}, {@code "_out"}) writing out {@code [batch, dim, seqlen]}
      * in bf16 and the last state {@code [batch, dim, dstate]} in fp32 (may be the initial state itself).
      */
     public SelectiveScanBf16Result addTo(TaskGraph g, String prefix, GridScheduler grids, Bf16Tensor out, Tensor lastState) {
@@ -419,69 +311,13 @@ public final class SelectiveScan {
             throw new IllegalArgumentException("out: expected " + Arrays.toString(outShape()) + ", got " + out.shapeString());
         }
         Shapes.require("last_state", lastState, stateShape());
-        if (variant == Variant.WARP) {
-            addWarp(g, prefix, grids, out.data(), lastState);
-        } else if (variant == Variant.WARP_SPLIT_ROLLED) {
-            addWarpSplit(g, prefix, grids, out.data(), lastState);
-        } else {
-            addTiled16(g, prefix, grids, out.data(), lastState);
-        }
+        addTiled16(g, prefix, grids, out.data(), lastState);
         return new SelectiveScanBf16Result(out, lastState);
-    }
-
-    /** The WARP variant, fp32 or bf16 ({@code out} a FloatArray or a BFloat16Array): one task, {@code prefix}. */
-    private void addWarp(TaskGraph g, String prefix, GridScheduler grids, Object out, Tensor lastState) {
-        FloatArray placeholder = new FloatArray(1);
-        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, placeholder);
-        if (bf16) {
-            BFloat16Array bf16Placeholder = new BFloat16Array(1);
-            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, bf16Placeholder);
-            g.task(prefix, SelectiveScanWarpKernels::scanRowsBf16, new KernelContext(), uH.data(), deltaH.data(), a.data(),
-                    bH.data(), cH.data(), or(d, placeholder), zH != null ? zH.data() : bf16Placeholder,
-                    or(deltaBias, placeholder), or(initialState, placeholder), lastState.data(), (BFloat16Array) out,
-                    shape.batch(), shape.dim(), shape.seqlen(), shape.groups(), flags(), shape.dstate());
-        } else {
-            g.task(prefix, SelectiveScanWarpKernels::scanRows, new KernelContext(), u.data(), delta.data(), a.data(),
-                    b.data(), c.data(), or(d, placeholder), or(z, placeholder), or(deltaBias, placeholder),
-                    or(initialState, placeholder), lastState.data(), (FloatArray) out, shape.batch(), shape.dim(),
-                    shape.seqlen(), shape.groups(), flags(), shape.dstate());
-        }
-        long rows = (long) shape.batch() * shape.dim();
-        grids.addWorkerGrid(g.getName() + "." + prefix, new WorkerGrid1D(Math.min(rows, BLOCK_MAX_GROUPS)
-                * SelectiveScanWarpKernels.LANES).setLocalWork(SelectiveScanWarpKernels.LANES));
-    }
-
-    /**
-     * The WARP_SPLIT_ROLLED variant, fp32 or bf16 ({@code out} a FloatArray or a BFloat16Array): one task,
-     * {@code prefix}; a work-group of {@code 32 * ceil(dstate / statesPerWarp)} work-items per row.
-     */
-    private void addWarpSplit(TaskGraph g, String prefix, GridScheduler grids, Object out, Tensor lastState) {
-        int n = shape.dstate();
-        int statesPerWarp = SelectiveScanWarpSplitKernels.statesPerWarp(n);
-        int threads = SelectiveScanWarpSplitKernels.warps(n, statesPerWarp) * SelectiveScanWarpSplitKernels.LANES;
-        FloatArray placeholder = new FloatArray(1);
-        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, placeholder);
-        if (bf16) {
-            BFloat16Array bf16Placeholder = new BFloat16Array(1);
-            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, bf16Placeholder);
-            g.task(prefix, SelectiveScanWarpSplitKernels::scanRowsRolledBf16, new KernelContext(), uH.data(), deltaH.data(),
-                    a.data(), bH.data(), cH.data(), or(d, placeholder), zH != null ? zH.data() : bf16Placeholder,
-                    or(deltaBias, placeholder), or(initialState, placeholder), lastState.data(), (BFloat16Array) out,
-                    shape.batch(), shape.dim(), shape.seqlen(), shape.groups(), flags(), n, statesPerWarp);
-        } else {
-            g.task(prefix, SelectiveScanWarpSplitKernels::scanRowsRolled, new KernelContext(), u.data(), delta.data(),
-                    a.data(), b.data(), c.data(), or(d, placeholder), or(z, placeholder), or(deltaBias, placeholder),
-                    or(initialState, placeholder), lastState.data(), (FloatArray) out, shape.batch(), shape.dim(),
-                    shape.seqlen(), shape.groups(), flags(), n, statesPerWarp);
-        }
-        long rows = (long) shape.batch() * shape.dim();
-        grids.addWorkerGrid(g.getName() + "." + prefix, new WorkerGrid1D(Math.min(rows, BLOCK_MAX_GROUPS) * threads)
-                .setLocalWork(threads));
     }
 
     /**
      * The TILED16 variant, fp32 or bf16 ({@code out} a FloatArray or a BFloat16Array): the passes of
-     * {@link SelectiveScanTiled16Kernels} around {@link SelectiveScanTiledKernels#carryStates}.
+     * {@link SelectiveScanTiled16Kernels} around {@link SelectiveScanTiled16Kernels#carryStates}.
      */
     private void addTiled16(TaskGraph g, String prefix, GridScheduler grids, Object out, Tensor lastState) {
         int rows = shape.batch() * shape.dim();
@@ -518,7 +354,7 @@ public final class SelectiveScan {
                         a.data(), b.data(), or(deltaBias, placeholder), chunkState, chunkDtSum, shape.batch(), shape.dim(),
                         shape.seqlen(), shape.groups(), chunkLen, nChunks, flags, n);
             }
-            g.task(carry, SelectiveScanTiledKernels::carryStates, a.data(), chunkState, chunkDtSum,
+            g.task(carry, SelectiveScanTiled16Kernels::carryStates, a.data(), chunkState, chunkDtSum,
                     or(initialState, placeholder), lastState.data(), shape.batch(), shape.dim(), nChunks, flags, n);
             grids.addWorkerGrid(g.getName() + "." + states, grid);
             long carryItems = ((long) rows * n + TILED_CARRY_LOCAL - 1) / TILED_CARRY_LOCAL * TILED_CARRY_LOCAL;
@@ -699,11 +535,9 @@ public final class SelectiveScan {
         }
 
         /**
-         * Device layout of the scan (default {@link Variant#TILED16}, measured on the H100 at 1.84 ms for 64K tokens
-         * where TILED takes 2.16; TILED with a dstate above
-         * {@link SelectiveScanTiledKernels#MAX_DSTATE} runs as {@link Variant#CHUNKED}, see {@link #variant()};
-         * a bf16 scan runs {@link Variant#TILED16}, or {@link Variant#WARP} or {@link Variant#WARP_SPLIT_ROLLED} when
-         * asked).
+         * Device layout of the scan (default {@link Variant#TILED16}, measured on the H100 at 1.84 ms for 64K tokens;
+         * TILED16 with a dstate above {@link SelectiveScanTiled16Kernels#MAX_DSTATE} runs as {@link Variant#CHUNKED},
+         * see {@link #variant()}; a bf16 scan runs {@link Variant#TILED16}).
          */
         public Builder variant(Variant variant) {
             this.variant = Objects.requireNonNull(variant, "variant");

@@ -3,16 +3,30 @@ package io.jmamba.kernels.scan;
 import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelContext;
+import io.jmamba.runtime.api.KernelMath;
 import io.jmamba.runtime.api.LaunchBounds;
+import io.jmamba.runtime.api.Parallel;
 import io.jmamba.runtime.api.Specialize;
 
 /**
- * Passes 1 and 3 of the chunked selective scan laid out as {@link SelectiveScanTiledKernels} (a
- * work-group of 32 rows walks one chunk in staged tiles; pass 2 is
- * {@link SelectiveScanTiledKernels#carryStates}, whose chunk-major layout these kernels share), tuned
- * for occupancy, with fp32 and bf16 inputs. The TILED passes are latency-bound at about 16 resident
- * warps per H100 multiprocessor (12.5 KiB of local memory and 96 registers per one-warp work-group);
- * here:
+ * The three passes of the chunked selective scan ({@link SelectiveScanKernels} states the algorithm and
+ * the arithmetic) with every global access coalesced, with fp32 and bf16 inputs. A row's sequence is
+ * contiguous in memory, so a work-item walking its own row would read addresses {@code seqlen} floats
+ * apart from its neighbours'. Here a work-group of {@link #ROWS} (R) work-items takes up to R consecutive
+ * rows of one segment (the rows of one batch entry and one B/C group, which share B and C) and one
+ * chunk, and moves through the chunk in staged tiles of {@link #TOKENS} tokens ({@link ScanTile}: delta
+ * and u row-major, B and C token-major, so that z and out are coalesced too); each work-item runs its
+ * own row's tokens through the dstate-long recurrence held in registers. Row blocks never straddle a
+ * segment, so the B/C tiles serve every row of the group. Every multiply-add is {@link KernelMath#fma}
+ * and exp(dt A) is {@code exp2(dt * A2)} with {@code A2 = A * log2(e)} taken once per row. Chunk states
+ * are laid out {@code [nChunks, batch * dim, dstate]} (chunk sums {@code [nChunks, batch * dim]}), so
+ * that pass 2, {@link #carryStates} (one work-item per (row, n)), reads consecutive addresses across
+ * work-items at every chunk.
+ *
+ * <p>Against the first tiled layout (TILED: 32-token tiles, exact softplus; removed in session 5, 16K /
+ * 64K / 1M 0.724 / 2.092 / 31.84 ms against 0.625 / 1.910 / 27.36 here, session 3), which was
+ * latency-bound at about 16 resident warps per H100 multiprocessor (12.5 KiB of local memory and 96
+ * registers per one-warp work-group), these kernels are tuned for occupancy:
  * <ul>
  *   <li>tiles of {@link ScanTile#TOKENS} = 16 tokens instead of 32: 6.3 KiB of local memory per
  *       work-group in pass 3 (5.3 KiB in pass 1), so local memory allows about 30 work-groups per
@@ -26,7 +40,7 @@ import io.jmamba.runtime.api.Specialize;
  *       {@code long} tiles, so that the inner loops issue one local load per two states (pass 1) or
  *       per state (pass 3) instead of one per value;</li>
  *   <li>B/C tiles padded to an odd number of 8-byte values per token, so that staging them is free of
- *       bank conflicts (the TILED tiles are written 16-way conflicted);</li>
+ *       bank conflicts (TILED's tiles were written 16-way conflicted);</li>
  *   <li>softplus and the z gate from exp2Approx and rsqrt ({@link ScanMath#softplusApprox},
  *       {@link ScanMath#siluApprox}) instead of exp2f and an IEEE division.</li>
  * </ul>
@@ -43,7 +57,7 @@ import io.jmamba.runtime.api.Specialize;
  * An earlier version of this comment counted 17 and 19 special-function instructions per (row, token) and
  * called the units the limit (0.98 ms per pass at 64K, before any stall); pass 1 runs in 570 us, below that
  * "limit", so the estimate was wrong. Nor did halving the exponentials pay: the one-exponential layouts that scan across a
- * warp's lanes are slower ({@link SelectiveScan.Variant#WARP_SPLIT_ROLLED}: 2.70 ms at 64K against 1.94). The
+ * warp's lanes were slower (WARP_SPLIT_ROLLED, since removed: 2.70 ms at 64K against 1.94). The
  * way down is in pass 3's memory latency: fewer dependent local loads per state, the next tile's global
  * loads issued before the current tile's arithmetic, or more resident warps.
  *
@@ -59,11 +73,17 @@ public final class SelectiveScanTiled16Kernels {
     public static final int TOKENS = ScanTile.TOKENS;
     /** Largest dstate taken (B and C tiles of 16 x 65 floats). */
     public static final int MAX_DSTATE = 64;
+    /** Chunks whose inputs {@link #carryStates} loads before it walks them: independent loads in flight per work-item. */
+    static final int CARRY_AHEAD = 8;
 
     private SelectiveScanTiled16Kernels() {
     }
 
-    /** Pass 1, fp32: as {@link SelectiveScanTiledKernels#chunkStates}. */
+    /**
+     * Pass 1, fp32: per (row, chunk) the end state from a zero start and the sum of dt, as
+     * {@link SelectiveScanKernels#chunkStates}, but into chunk-major arrays: chunkState
+     * {@code [nChunks, batch * dim, dstate]}, chunkDtSum {@code [nChunks, batch * dim]}.
+     */
     @LaunchBounds(maxThreads = ROWS, minBlocksPerMultiprocessor = 28)
     public static void chunkStates(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray a, FloatArray b,
                                    FloatArray deltaBias, FloatArray chunkState, FloatArray chunkDtSum,
@@ -162,7 +182,8 @@ public final class SelectiveScanTiled16Kernels {
     }
 
     /**
-     * Pass 3, fp32: as {@link SelectiveScanTiledKernels#chunkOutputs} (with
+     * Pass 3, fp32: the outputs of each chunk from its true start state (from {@link #carryStates}), as
+     * {@link SelectiveScanKernels#chunkOutputs} with chunk-major states (with
      * {@link SelectiveScanKernels#SINGLE_CHUNK} the only pass: from {@code initialState} to {@code lastState},
      * which may be the same array).
      */
@@ -297,6 +318,46 @@ public final class SelectiveScanTiled16Kernels {
             } else {
                 h[n] = chunkState.get(chunkRow * dstate + n);
             }
+        }
+    }
+
+    /**
+     * Pass 2, one work-item per (row, n), consecutive work-items on consecutive (row, n): walks the
+     * chunks in order, overwrites each chunk's zero-start end state in the chunk-major {@code chunkState}
+     * with the chunk's true start state and writes {@code lastState} {@code [batch * dim, dstate]}.
+     * At every chunk a warp reads 32 consecutive floats of chunkState (and one or two of chunkDtSum).
+     * The walk is a chain through h, but the loads are not: they are issued {@link #CARRY_AHEAD} chunks
+     * at a time (indices clamped to the last chunk instead of a branch per load), so one memory latency
+     * covers that many chunks. Each work-item reads its own entries before it writes them.
+     * {@code batch * dim * dstate} must fit in an int (the host checks).
+     */
+    public static void carryStates(FloatArray a, FloatArray chunkState, FloatArray chunkDtSum, FloatArray initialState,
+                                   FloatArray lastState, int batch, int dim, int nChunks, int flags,
+                                   @Specialize int dstate) {
+        float[] ends = new float[CARRY_AHEAD];
+        float[] sums = new float[CARRY_AHEAD];
+        int rows = batch * dim;
+        int items = rows * dstate;
+        for (@Parallel int i = 0; i < items; i++) {
+            int row = i / dstate;
+            int n = i - row * dstate;
+            int d = row % dim;
+            float a2 = a.get((long) d * dstate + n) * ScanMath.LOG2E;
+            float h = (flags & SelectiveScanKernels.HAS_INITIAL_STATE) != 0 ? initialState.get(i) : 0f;
+            for (int c0 = 0; c0 < nChunks; c0 += CARRY_AHEAD) {
+                for (int j = 0; j < CARRY_AHEAD; j++) {
+                    int c = Math.min(c0 + j, nChunks - 1);
+                    ends[j] = chunkState.get((long) c * items + i);
+                    sums[j] = chunkDtSum.get((long) c * rows + row);
+                }
+                for (int j = 0; j < CARRY_AHEAD; j++) {
+                    if (c0 + j < nChunks) {
+                        chunkState.set((long) (c0 + j) * items + i, h);
+                        h = KernelMath.fma(KernelMath.exp2(a2 * sums[j]), h, ends[j]);
+                    }
+                }
+            }
+            lastState.set(i, h);
         }
     }
 }

@@ -37,13 +37,7 @@ public final class SelectiveStateUpdateKernels {
         for (@Parallel int row = 0; row < rows; row++) {
             int bi = row / dim;
             int d = row - bi * dim;
-            float dtv = dt.get(row);
-            if ((flags & HAS_DT_BIAS) != 0) {
-                dtv += dtBias.get(d);
-            }
-            if ((flags & DT_SOFTPLUS) != 0) {
-                dtv = Activations.softplus(dtv);
-            }
+            float dtv = stepDt(dt, dtBias, row, d, flags);
             float xv = x.get(row);
             float dtx = dtv * xv;
             long bcBase = ((long) bi * groups + d / channelsPerGroup) * dstate;
@@ -81,13 +75,7 @@ public final class SelectiveStateUpdateKernels {
             int p = row - bh * headdim;
             int bi = bh / heads;
             int h = bh - bi * heads;
-            float dtv = dt.get(bh);
-            if ((flags & HAS_DT_BIAS) != 0) {
-                dtv += dtBias.get(h);
-            }
-            if ((flags & DT_SOFTPLUS) != 0) {
-                dtv = Activations.softplus(dtv);
-            }
+            float dtv = stepDt(dt, dtBias, bh, h, flags);
             if ((flags & HAS_DT_LIMIT) != 0) {
                 dtv = Math.min(Math.max(dtv, dtMin), dtMax);
             }
@@ -110,5 +98,17 @@ public final class SelectiveStateUpdateKernels {
             }
             out.set(row, y);
         }
+    }
+
+    /** The step's dt: dt[at] (+ dt_bias[biasAt]), through softplus, as {@code flags} say (both kernels of both forms). */
+    static float stepDt(FloatArray dt, FloatArray dtBias, int at, int biasAt, int flags) {
+        float dtv = dt.get(at);
+        if ((flags & HAS_DT_BIAS) != 0) {
+            dtv += dtBias.get(biasAt);
+        }
+        if ((flags & DT_SOFTPLUS) != 0) {
+            dtv = Activations.softplus(dtv);
+        }
+        return dtv;
     }
 }

@@ -63,13 +63,7 @@ public final class SelectiveStateUpdateLaneKernels {
         int row = Math.min(asked, rows - 1);
         int bi = row / dim;
         int d = row - bi * dim;
-        float dtv = dt.get(row);
-        if ((flags & HAS_DT_BIAS) != 0) {
-            dtv += dtBias.get(d);
-        }
-        if ((flags & DT_SOFTPLUS) != 0) {
-            dtv = Activations.softplus(dtv);
-        }
+        float dtv = SelectiveStateUpdateKernels.stepDt(dt, dtBias, row, d, flags);
         float xv = x.get(row);
         float dtx = dtv * xv;
         long bcBase = ((long) bi * groups + d / (dim / groups)) * dstate;
@@ -129,13 +123,7 @@ public final class SelectiveStateUpdateLaneKernels {
         int p = row - bh * headdim;
         int bi = bh / heads;
         int h = bh - bi * heads;
-        float dtv = dt.get(bh);
-        if ((flags & HAS_DT_BIAS) != 0) {
-            dtv += dtBias.get(h);
-        }
-        if ((flags & DT_SOFTPLUS) != 0) {
-            dtv = Activations.softplus(dtv);
-        }
+        float dtv = SelectiveStateUpdateKernels.stepDt(dt, dtBias, bh, h, flags);
         if ((flags & HAS_DT_LIMIT) != 0) {
             dtv = Math.min(Math.max(dtv, dtMin), dtMax);
         }

@@ -1,6 +1,5 @@
 package io.jmamba.kernels.ssd;
 
-import io.jmamba.kernels.nn.ShapeCheck;
 import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 
@@ -17,32 +16,7 @@ public record SsdBf16Inputs(BFloat16Array x, BFloat16Array dt, FloatArray A, BFl
 
     /** Checks every tensor against {@code cfg}; messages name the tensor and both shapes. */
     public SsdInputs.DMode validate(SsdConfig cfg) {
-        long b = cfg.batch(), l = cfg.seqlen(), h = cfg.heads(), p = cfg.headdim(), g = cfg.groups(), n = cfg.dstate();
-        ShapeCheck.requireShape("x", x, "(batch, seqlen, heads, headdim)", b, l, h, p);
-        ShapeCheck.requireShape("dt", dt, "(batch, seqlen, heads)", b, l, h);
-        ShapeCheck.requireShape("A", A, "(heads)", h);
-        ShapeCheck.requireShape("B", B, "(batch, seqlen, groups, dstate)", b, l, g, n);
-        ShapeCheck.requireShape("C", C, "(batch, seqlen, groups, dstate)", b, l, g, n);
-        if (z != null) {
-            ShapeCheck.requireShape("z", z, "(batch, seqlen, heads, headdim)", b, l, h, p);
-        }
-        if (dtBias != null) {
-            ShapeCheck.requireShape("dt_bias", dtBias, "(heads)", h);
-        }
-        if (initialStates != null) {
-            ShapeCheck.requireShape("initial_states", initialStates, "(batch, heads, headdim, dstate)", b, h, p, n);
-        }
-        if (D == null) {
-            return SsdInputs.DMode.NONE;
-        }
-        if (D.getSize() == h) {
-            return SsdInputs.DMode.PER_HEAD;
-        }
-        if (D.getSize() == h * p) {
-            return SsdInputs.DMode.PER_CHANNEL;
-        }
-        throw new IllegalArgumentException("D: expected shape (heads) = [" + h + "] or (heads, headdim) = [" + h + ", " + p
-                + "], got an array of " + D.getSize() + " elements");
+        return SsdInputs.validate(cfg, x, dt, A, B, C, D, z, dtBias, initialStates);
     }
 
     /** The same values widened to float (exact), as {@link SsdInputs} for {@link SsdReference} and the fp32 kernels. */

@@ -16,14 +16,15 @@ import static io.jmamba.kernels.ssd.SsdFragKernels.LSTRIDE;
 import static io.jmamba.kernels.ssd.SsdTensorKernels.TILE;
 
 /**
- * The chunk states of the FRAG variant ({@link SsdScanBf16.Variant#FRAG}) in bf16: {@link #chunkStateBf16}
- * is {@link SsdTensorKernels#chunkState} writing each chunk's own state as bf16 pairs into the bf16
- * states array of {@link SsdScanBf16.Workspace}, and {@link #statePassingInPlace} replaces them there, chunk
- * by chunk, with the state entering the chunk (what {@link SsdTensorKernels#chunkScan} reads).
+ * The chunk states of the bf16 SSD ({@link SsdScanBf16}) in bf16: {@link #chunkStateBf16} computes each
+ * chunk's own state on tensor cores (the tiling of {@link SsdTensorKernels}) and writes it as bf16 pairs
+ * into the bf16 states array of {@link SsdScanBf16.Workspace}, and {@link #statePassingInPlace} replaces
+ * them there, chunk by chunk, with the state entering the chunk (what {@link SsdFragKernels#chunkScanFrag}
+ * reads).
  *
  * <p>Why: the fp32 chunk states are the largest intermediate, (headdim x dstate) floats per chunk and
  * head, 201 MB at 64K tokens with the 130M shape, written once and read once; with the bf16 passed
- * states that {@link SsdTensorKernels#statePassing} writes besides them, the state traffic was 600 MB,
+ * states the first (STAGED, since removed) state passing wrote besides them, the state traffic was 600 MB,
  * about 0.2 ms of DRAM time. In bf16 and in place it is 400 MB. The recurrence and the final state stay
  * fp32; only each chunk's own contribution is rounded once to bf16 (mamba_ssm's chunk states are fp32,
  * so this is one rounding more than its path; the fixture tolerance is unchanged).
@@ -33,8 +34,10 @@ public final class SsdBf16StateKernels {
     }
 
     /**
-     * states[b,c,h] (headdim x dstate, bf16) = the chunk's own state, as {@link SsdTensorKernels#chunkState}
-     * computes it, rounded to bf16 pairs. Launch as there; x and B are staged as longs of two pairs as in
+     * states[b,c,h] (headdim x dstate, bf16) = sum_l (w_l x[l,:])^T B[l,:], w_l = exp(dA_cs[last] - dA_cs[l]) dt[l]
+     * ({@link SsdKernels#chunkState}; w_l x is rounded to bf16 before the product, as mamba_ssm's Triton
+     * chunk-state kernel does), rounded to bf16 pairs. Launch: {@link SsdTensorKernels#groups}[0] work-groups of
+     * {@link SsdTensorKernels#GROUP}; x and B are staged as longs of two pairs as in
      * {@link SsdFragKernels#chunkScanFrag} (one 8-byte local load per mma and two per A fragment, instead of
      * two and four 4-byte ones).
      */
@@ -70,7 +73,7 @@ public final class SsdBf16StateKernels {
         int bRow = groups * dstate;
         int pLeft = headdim - p0;
         int nLeft = dstate - n0;
-        // Software-pipelined as SsdTensorKernels.chunkState: iteration it stores slice it - 1 (loaded into
+        // Software-pipelined: iteration it stores slice it - 1 (loaded into
         // registers by iteration it - 1) to its pair of buffers, passes one barrier, issues slice it's loads
         // and multiplies slice it - 1. Staged as longs of two pairs (SsdFragKernels.LSTRIDE): x pass e covers
         // p pair cp = lane / 8 + 4 (warp >> 1) + 8 e (rows 2 cp, 2 cp + 1) and long m = lane % 8 + 8 (warp & 1)
@@ -213,7 +216,7 @@ public final class SsdBf16StateKernels {
     }
 
     /**
-     * {@link SsdTensorKernels#statePassing} in place: {@code states} holds each chunk's own state (bf16, from
+     * {@link SsdKernels#statePassing} in bf16 and in place: {@code states} holds each chunk's own state (bf16, from
      * {@link #chunkStateBf16}) and is overwritten with the state entering each chunk, rounded to bf16. Each
      * work-item reads a batch of chunks' values before it writes any of them, and owns its (b, h, p, n pair)
      * in every chunk, so reading and writing the same array is safe. Final states fp32.

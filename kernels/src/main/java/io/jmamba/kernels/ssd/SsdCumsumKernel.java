@@ -48,33 +48,7 @@ public final class SsdCumsumKernel {
         int l0 = lid * TOKENS_PER_ITEM;
         float d0 = processedDt(dt, l0, b, c, h, seqlen, heads, chunk, bias, dtSoftplus, clampDt, dtMin, dtMax);
         float d1 = processedDt(dt, l0 + 1, b, c, h, seqlen, heads, chunk, bias, dtSoftplus, clampDt, dtMin, dtMax);
-        float first = d0 * a;
-        float pair = first + d1 * a;
-        // every item of the group reaches the warp operations (OpenCL and the JVM make them group barriers)
-        float incl = ctx.warpInclusiveScanSum(pair);
-        float left = ctx.shuffleUp(incl, 1);
-        int warp = lid / KernelContext.WARP_SIZE;
-        int lane = ctx.laneId();
-        if (lane == KernelContext.WARP_SIZE - 1) {
-            warpTotals[warp] = incl;
-        }
-        ctx.localBarrier();
-        float before = 0f; // the sum over the earlier lanes of this warp, then over the earlier warps
-        if (lane > 0) {
-            before = left;
-        }
-        for (int w = 0; w < warp; w++) {
-            before += warpTotals[w];
-        }
-        long base = (((long) b * heads + h) * nchunks + c) * chunk;
-        if (l0 < chunk) {
-            dtOut.set(base + l0, d0);
-            dACumsum.set(base + l0, before + first);
-        }
-        if (l0 + 1 < chunk) {
-            dtOut.set(base + l0 + 1, d1);
-            dACumsum.set(base + l0 + 1, before + pair);
-        }
+        scanAndStore(ctx, warpTotals, dtOut, dACumsum, a, d0, d1, lid, l0, (((long) b * heads + h) * nchunks + c) * chunk, chunk);
     }
 
     /** {@link #chunkCumsum} with dt in bf16 (mamba_ssm's bf16 path); the outputs stay fp32. */
@@ -95,9 +69,52 @@ public final class SsdCumsumKernel {
         int l0 = lid * TOKENS_PER_ITEM;
         float d0 = processedDtBf16(dt, l0, b, c, h, seqlen, heads, chunk, bias, dtSoftplus, clampDt, dtMin, dtMax);
         float d1 = processedDtBf16(dt, l0 + 1, b, c, h, seqlen, heads, chunk, bias, dtSoftplus, clampDt, dtMin, dtMax);
+        scanAndStore(ctx, warpTotals, dtOut, dACumsum, a, d0, d1, lid, l0, (((long) b * heads + h) * nchunks + c) * chunk, chunk);
+    }
+
+    /** dt + bias, softplus, clamp for token l of chunk c; 0 past the chunk or the sequence. */
+    static float processedDt(FloatArray dt, int l, int b, int c, int h, int seqlen, int heads, int chunk, float bias,
+                             boolean dtSoftplus, boolean clampDt, float dtMin, float dtMax) {
+        int t = c * chunk + l;
+        float d = 0f;
+        if (l < chunk && t < seqlen) {
+            d = finishedDt(dt.get(((long) b * seqlen + t) * heads + h) + bias, dtSoftplus, clampDt, dtMin, dtMax);
+        }
+        return d;
+    }
+
+    /** {@link #processedDt} reading bf16 dt. */
+    static float processedDtBf16(BFloat16Array dt, int l, int b, int c, int h, int seqlen, int heads, int chunk, float bias,
+                                 boolean dtSoftplus, boolean clampDt, float dtMin, float dtMax) {
+        int t = c * chunk + l;
+        float d = 0f;
+        if (l < chunk && t < seqlen) {
+            d = finishedDt(dt.get(((long) b * seqlen + t) * heads + h) + bias, dtSoftplus, clampDt, dtMin, dtMax);
+        }
+        return d;
+    }
+
+    /** softplus and clamp of dt + bias, as flagged. */
+    static float finishedDt(float d, boolean dtSoftplus, boolean clampDt, float dtMin, float dtMax) {
+        if (dtSoftplus) {
+            d = SsdKernels.softplus(d);
+        }
+        if (clampDt) {
+            d = Math.min(Math.max(d, dtMin), dtMax);
+        }
+        return d;
+    }
+
+    /**
+     * The block scan of both chunk-cumsum kernels: item {@code lid}'s two steps {@code d0 * a}, {@code d1 * a}
+     * are summed by a warp scan, the warps' totals meet in {@code warpTotals} (local, {@link #WARPS} floats),
+     * and tokens {@code l0}, {@code l0 + 1} of the chunk starting at {@code base} get dt and the inclusive sum.
+     * Every item of the group reaches the warp operations (OpenCL and the JVM make them group barriers).
+     */
+    static void scanAndStore(KernelContext ctx, float[] warpTotals, FloatArray dtOut, FloatArray dACumsum, float a,
+                             float d0, float d1, int lid, int l0, long base, int chunk) {
         float first = d0 * a;
         float pair = first + d1 * a;
-        // every item of the group reaches the warp operations (OpenCL and the JVM make them group barriers)
         float incl = ctx.warpInclusiveScanSum(pair);
         float left = ctx.shuffleUp(incl, 1);
         int warp = lid / KernelContext.WARP_SIZE;
@@ -113,7 +130,6 @@ public final class SsdCumsumKernel {
         for (int w = 0; w < warp; w++) {
             before += warpTotals[w];
         }
-        long base = (((long) b * heads + h) * nchunks + c) * chunk;
         if (l0 < chunk) {
             dtOut.set(base + l0, d0);
             dACumsum.set(base + l0, before + first);
@@ -122,39 +138,5 @@ public final class SsdCumsumKernel {
             dtOut.set(base + l0 + 1, d1);
             dACumsum.set(base + l0 + 1, before + pair);
         }
-    }
-
-    /** dt + bias, softplus, clamp for token l of chunk c; 0 past the chunk or the sequence. */
-    static float processedDt(FloatArray dt, int l, int b, int c, int h, int seqlen, int heads, int chunk, float bias,
-                             boolean dtSoftplus, boolean clampDt, float dtMin, float dtMax) {
-        int t = c * chunk + l;
-        float d = 0f;
-        if (l < chunk && t < seqlen) {
-            d = dt.get(((long) b * seqlen + t) * heads + h) + bias;
-            if (dtSoftplus) {
-                d = SsdKernels.softplus(d);
-            }
-            if (clampDt) {
-                d = Math.min(Math.max(d, dtMin), dtMax);
-            }
-        }
-        return d;
-    }
-
-    /** {@link #processedDt} reading bf16 dt. */
-    static float processedDtBf16(BFloat16Array dt, int l, int b, int c, int h, int seqlen, int heads, int chunk, float bias,
-                                 boolean dtSoftplus, boolean clampDt, float dtMin, float dtMax) {
-        int t = c * chunk + l;
-        float d = 0f;
-        if (l < chunk && t < seqlen) {
-            d = dt.get(((long) b * seqlen + t) * heads + h) + bias;
-            if (dtSoftplus) {
-                d = SsdKernels.softplus(d);
-            }
-            if (clampDt) {
-                d = Math.min(Math.max(d, dtMin), dtMax);
-            }
-        }
-        return d;
     }
 }

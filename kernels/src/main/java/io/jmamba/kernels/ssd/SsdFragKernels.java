@@ -14,11 +14,12 @@ import static io.jmamba.kernels.ssd.SsdTensorKernels.SLICE;
 import static io.jmamba.kernels.ssd.SsdTensorKernels.TILE;
 
 /**
- * The FRAG variant of {@link SsdTensorKernels}' chunkCb and chunkScan ({@link SsdScanBf16.Variant#FRAG}):
- * C B^T goes through global memory as bf16, already in the tensor-core A-fragment order, and every A
- * operand of chunkScan is loaded a whole slice ahead of its mma.
+ * The C B^T and chunk-scan phases of the bf16 SSD on tensor cores ({@link SsdScanBf16}; the tiling of
+ * {@link SsdTensorKernels}): C B^T goes through global memory as bf16, already in the tensor-core
+ * A-fragment order, and every A operand of chunkScan is loaded a whole slice ahead of its mma.
  *
- * <p>Why: on the H100 the STAGED chunkScan is latency-bound (tensor pipe 6.6% active, DRAM 12%). Its
+ * <p>Why: on the H100 the first (STAGED, since removed) chunkScan was latency-bound (tensor pipe 6.6%
+ * active, DRAM 12%). Its
  * A operands (fp32 cb, 8 loads of 4 bytes per lane and 16-step, half of each 32-byte sector unused
  * per instruction; C pairs) were loaded one 16-step (8 mma) ahead, so every 16-step waited about one
  * L2 latency. Here:
@@ -40,8 +41,8 @@ import static io.jmamba.kernels.ssd.SsdTensorKernels.TILE;
  *       the staged x, with D rounded into the bf16 weight), so the epilogue of the common no-z case loads
  *       nothing (D per channel is applied there, as before).</li>
  * </ul>
- * The B operands (the bf16 state, x) are staged in local memory as in {@link SsdTensorKernels#chunkScan}
- * (transposed, two buffers, one barrier per slice), but as longs holding the pairs t and t + 4 of a
+ * The B operands (the bf16 state, x) are staged in local memory, transposed, in two buffers with one
+ * barrier per slice, and as longs holding the pairs t and t + 4 of a
  * 16-step, the b0 and b1 of one B fragment: one 8-byte local load per mma instead of two 4-byte ones
  * ({@link #LSTRIDE} has the bank layout). The tiling, launch and limits are those of {@link SsdTensorKernels}.
  * The fragment-ordered C B^T (chunk^2 / 2 floats per batch, chunk and group, bf16 pairs as float bits)
@@ -75,9 +76,9 @@ public final class SsdFragKernels {
     }
 
     /**
-     * {@link SsdTensorKernels#chunkCb} (the same tiles: on and below the diagonal 64 x 64 blocks, rows and
-     * columns past the sequence zero, the upper triangle inside diagonal blocks unmasked), written as bf16
-     * A fragments: for tile (lt, st) lane l stores a0 (row 16 lt + l / 4, columns 16 st + 2 (l % 4) + {0, 1}),
+     * cb[b,c,g] = C_chunk B_chunk^T ({@link SsdKernels#chunkCb}) for the 64 x 64 blocks on and below the
+     * diagonal (rows and columns past the sequence zero, the upper triangle inside diagonal blocks unmasked:
+     * {@link #chunkScanFrag} masks it), written as bf16 A fragments: for tile (lt, st) lane l stores a0 (row 16 lt + l / 4, columns 16 st + 2 (l % 4) + {0, 1}),
      * a1 (the row 8 below), a2 (the columns 8 right), a3 (both) at {@link #fragTile} + 32 r + l. The mma
      * accumulators hold exactly these pairs: n8 tile 2m gives a0 and a1, n8 tile 2m + 1 gives a2 and a3.
      */
@@ -157,7 +158,9 @@ public final class SsdFragKernels {
     }
 
     /**
-     * {@link SsdTensorKernels#chunkScan} (same inputs, output and tiling) reading C B^T from
+     * out[b,c,h] (chunk x headdim, bf16) = diag(exp(dA_cs)) C state_in^T + (cb o decay o dt)_lower x_chunk,
+     * plus D x, times silu(z) ({@link SsdKernels#chunkScan} in bf16; {@code statesIn} is the state entering
+     * each chunk in bf16, from {@link SsdBf16StateKernels#statePassingInPlace}), reading C B^T from
      * {@link #chunkCbFrag}'s fragment-ordered bf16 scratch, with the rolling A-operand prefetch and the
      * accumulator-scaled inter-chunk term described in the class comment.
      *
@@ -285,7 +288,7 @@ public final class SsdFragKernels {
                 if (it > 0) { // uniform
                     ctx.localBarrier();
                 }
-                // slice it's B operands (branch-free, as in SsdTensorKernels.chunkScan)
+                // slice it's B operands (branch-free)
                 boolean nextInter = it < interSlices;
                 int nk0 = nextInter ? it * SLICE : (it - interSlices) * SLICE;
                 int nLast = 0; // the last 16-step of slice it (steps past it reload it: in bounds, never used)
@@ -416,10 +419,10 @@ public final class SsdFragKernels {
                         }
                     } else { // no D, or D per head already in acc
                         if (inA) {
-                            out.setPair(outA + 8 * j, gated(z, outA + 8 * j, acc[4 * j], acc[4 * j + 1], hasZ));
+                            out.setPair(outA + 8 * j, SsdTensorKernels.gated(z, outA + 8 * j, acc[4 * j], acc[4 * j + 1], hasZ));
                         }
                         if (inB) {
-                            out.setPair(outB + 8 * j, gated(z, outB + 8 * j, acc[4 * j + 2], acc[4 * j + 3], hasZ));
+                            out.setPair(outB + 8 * j, SsdTensorKernels.gated(z, outB + 8 * j, acc[4 * j + 2], acc[4 * j + 3], hasZ));
                         }
                     }
                 }
@@ -450,19 +453,5 @@ public final class SsdFragKernels {
     /** {@link #weight} strictly below the diagonal and inside the sequence: nothing to mask. */
     static float free(float cb, float dAl, float dAs, float dts) {
         return cb * KernelMath.exp2Approx(dAl - dAs) * dts;
-    }
-
-    /** The output pair y0, y1 at even index {@code at}, times silu(z) when gated, packed as bf16 (D already in y). */
-    static int gated(BFloat16Array z, long at, float y0, float y1, boolean hasZ) {
-        float o0 = y0;
-        float o1 = y1;
-        if (hasZ) {
-            int zv = z.getPair(at);
-            float z0 = KernelMath.bf16x2Lo(zv);
-            float z1 = KernelMath.bf16x2Hi(zv);
-            o0 = o0 * z0 / (1f + KernelMath.exp(-z0));
-            o1 = o1 * z1 / (1f + KernelMath.exp(-z1));
-        }
-        return KernelMath.packBf16x2(o0, o1);
     }
 }

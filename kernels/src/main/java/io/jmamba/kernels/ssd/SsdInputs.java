@@ -2,6 +2,7 @@ package io.jmamba.kernels.ssd;
 
 import io.jmamba.kernels.nn.ShapeCheck;
 import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.NativeArray;
 
 /**
  * The tensors an SSD call reads. {@code D}, {@code z}, {@code dtBias} and {@code initialStates} are
@@ -25,6 +26,15 @@ public record SsdInputs(FloatArray x, FloatArray dt, FloatArray A, FloatArray B,
 
     /** Checks every tensor against {@code cfg}; messages name the tensor and both shapes. */
     public DMode validate(SsdConfig cfg) {
+        return validate(cfg, x, dt, A, B, C, D, z, dtBias, initialStates);
+    }
+
+    /**
+     * The checks of {@link #validate(SsdConfig)} for the tensors of an fp32 or a bf16 call ({@link SsdBf16Inputs}):
+     * the activations in either dtype, A, D, dt_bias and the initial states fp32.
+     */
+    static DMode validate(SsdConfig cfg, NativeArray x, NativeArray dt, FloatArray A, NativeArray B, NativeArray C,
+                          FloatArray D, NativeArray z, FloatArray dtBias, FloatArray initialStates) {
         long b = cfg.batch(), l = cfg.seqlen(), h = cfg.heads(), p = cfg.headdim(), g = cfg.groups(), n = cfg.dstate();
         ShapeCheck.requireShape("x", x, "(batch, seqlen, heads, headdim)", b, l, h, p);
         ShapeCheck.requireShape("dt", dt, "(batch, seqlen, heads)", b, l, h);

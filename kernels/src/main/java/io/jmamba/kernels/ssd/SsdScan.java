@@ -29,19 +29,14 @@ public final class SsdScan {
 
     /**
      * Which kernels compute the three matrix-product phases: {@link SsdKernels}' loop nests (one
-     * work-item per output, the readable form), {@link SsdTiledKernels}' local-memory tiles with 4 x 4
-     * outputs per work-item (the layout before the blocked one, kept to time against), or
-     * {@link SsdBlockedKernels}' tiles with 8 x 8 outputs per work-item of 64, or
-     * {@link SsdWideKernels}' same tiles with 8 x 4 outputs per work-item of 128 (fewer registers per
-     * item, so more warps per multiprocessor); BLOCKED and BLOCKED_WIDE also take the chunk cumsum
-     * from {@link SsdCumsumKernel} (a block scan per chunk and head) instead of {@link SsdKernels#chunkCumsum};
-     * {@link #TENSOR_TF32X3}: {@link SsdTf32Kernels}' tensor-core tiles, fp32 kept by 3xTF32 split
-     * products (with the block-scan cumsum). For bf16 inputs see {@link SsdScanBf16}.
+     * work-item per output, the readable form and the reference the tests hold the tiles to), or
+     * {@link SsdWideKernels}' local-memory tiles with 8 x 4 outputs per work-item of 128, which also take
+     * the chunk cumsum from {@link SsdCumsumKernel} (a block scan per chunk and head) instead of
+     * {@link SsdKernels#chunkCumsum}. (TILED, BLOCKED and TENSOR_TF32X3 timed slower than BLOCKED_WIDE at
+     * every length on the H100 and were removed in session 5; {@link SsdWideKernels} has the numbers.)
+     * For bf16 inputs see {@link SsdScanBf16}.
      */
-    public enum Variant { LOOPS, TILED, BLOCKED, BLOCKED_WIDE, TENSOR_TF32X3 }
-
-    /** Products per multiply of {@link Variant#TENSOR_TF32X3} (see {@link SsdTf32Kernels}): 3xTF32. */
-    static final int TF32_SPLIT_TERMS = 3;
+    public enum Variant { LOOPS, BLOCKED_WIDE }
 
     /** The variant {@link #addTo} uses when none is given. */
     public static final Variant DEFAULT_VARIANT = Variant.BLOCKED_WIDE;
@@ -146,11 +141,9 @@ public final class SsdScan {
         int bcg = ShapeCheck.intProduct("batch * nchunks * groups", batch, nchunks, groups);
         int bh = ShapeCheck.intProduct("batch * heads", batch, heads);
 
-        boolean tensor = variant == Variant.TENSOR_TF32X3;
         boolean wide = variant == Variant.BLOCKED_WIDE;
-        boolean blocked = variant == Variant.BLOCKED || wide || tensor;
         String t = prefix + "_cumsum";
-        if (blocked) {
+        if (wide) {
             ShapeCheck.intProduct("cumsum work-items", bch, SsdCumsumKernel.GROUP);
             graph.task(t, SsdCumsumKernel::chunkCumsum, new KernelContext(), in.dt(), dtBias, in.A(), dtOut, dACumsum, batch,
                     seqlen, heads, chunk, nchunks, in.dtBias() != null, cfg.dtSoftplus(), cfg.clampsDt(), cfg.dtMin(), cfg.dtMax());
@@ -161,27 +154,14 @@ public final class SsdScan {
             grids.addWorkerGrid(g + t, GraphParts.loopGrid(bch));
         }
 
-        long[] tiled = tensor ? SsdTf32Kernels.groups(cfg) : blocked ? SsdBlockedKernels.groups(cfg) : SsdTiledKernels.groups(cfg);
-        int groupSize = tensor ? SsdTf32Kernels.GROUP : wide ? SsdWideKernels.GROUP
-                : blocked ? SsdBlockedKernels.GROUP : SsdTiledKernels.GROUP;
+        long[] tiled = SsdWideKernels.groups(cfg);
+        int groupSize = SsdWideKernels.GROUP;
         for (int k = 0; k < tiled.length; k++) {
             ShapeCheck.intProduct(PHASES.get(k == 0 ? 1 : k + 2) + " work-items", tiled[k], groupSize);
         }
         t = prefix + "_state";
-        if (tensor) {
-            graph.task(t, SsdTf32Kernels::chunkState, new KernelContext(), in.x(), in.B(), dtOut, dACumsum, states, batch,
-                    seqlen, heads, headdim, groups, dstate, chunk, nchunks, TF32_SPLIT_TERMS);
-            grids.addWorkerGrid(g + t, tiledGrid(tiled[0], groupSize));
-        } else if (wide) {
+        if (wide) {
             graph.task(t, SsdWideKernels::chunkState, new KernelContext(), in.x(), in.B(), dtOut, dACumsum, states, batch,
-                    seqlen, heads, headdim, groups, dstate, chunk, nchunks);
-            grids.addWorkerGrid(g + t, tiledGrid(tiled[0], groupSize));
-        } else if (blocked) {
-            graph.task(t, SsdBlockedKernels::chunkState, new KernelContext(), in.x(), in.B(), dtOut, dACumsum, states, batch,
-                    seqlen, heads, headdim, groups, dstate, chunk, nchunks);
-            grids.addWorkerGrid(g + t, tiledGrid(tiled[0], groupSize));
-        } else if (variant == Variant.TILED) {
-            graph.task(t, SsdTiledKernels::chunkState, new KernelContext(), in.x(), in.B(), dtOut, dACumsum, states, batch,
                     seqlen, heads, headdim, groups, dstate, chunk, nchunks);
             grids.addWorkerGrid(g + t, tiledGrid(tiled[0], groupSize));
         } else {
@@ -196,20 +176,8 @@ public final class SsdScan {
         grids.addWorkerGrid(g + t, GraphParts.loopGrid((long) headdim * dstate, bh));
 
         t = prefix + "_cb";
-        if (tensor) {
-            graph.task(t, SsdTf32Kernels::chunkCb, new KernelContext(), in.C(), in.B(), cb, batch, seqlen, groups, dstate,
-                    chunk, nchunks, TF32_SPLIT_TERMS);
-            grids.addWorkerGrid(g + t, tiledGrid(tiled[1], groupSize));
-        } else if (wide) {
+        if (wide) {
             graph.task(t, SsdWideKernels::chunkCb, new KernelContext(), in.C(), in.B(), cb, batch, seqlen, groups, dstate,
-                    chunk, nchunks);
-            grids.addWorkerGrid(g + t, tiledGrid(tiled[1], groupSize));
-        } else if (blocked) {
-            graph.task(t, SsdBlockedKernels::chunkCb, new KernelContext(), in.C(), in.B(), cb, batch, seqlen, groups, dstate,
-                    chunk, nchunks);
-            grids.addWorkerGrid(g + t, tiledGrid(tiled[1], groupSize));
-        } else if (variant == Variant.TILED) {
-            graph.task(t, SsdTiledKernels::chunkCb, new KernelContext(), in.C(), in.B(), cb, batch, seqlen, groups, dstate,
                     chunk, nchunks);
             grids.addWorkerGrid(g + t, tiledGrid(tiled[1], groupSize));
         } else {
@@ -218,21 +186,8 @@ public final class SsdScan {
         }
 
         t = prefix + "_scan";
-        if (tensor) {
-            graph.task(t, SsdTf32Kernels::chunkScan, new KernelContext(), in.x(), z, d, in.C(), cb, dtOut, dACumsum, states,
-                    out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null,
-                    TF32_SPLIT_TERMS);
-            grids.addWorkerGrid(g + t, tiledGrid(tiled[2], groupSize));
-        } else if (wide) {
+        if (wide) {
             graph.task(t, SsdWideKernels::chunkScan, new KernelContext(), in.x(), z, d, in.C(), cb, dtOut, dACumsum, states,
-                    out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null);
-            grids.addWorkerGrid(g + t, tiledGrid(tiled[2], groupSize));
-        } else if (blocked) {
-            graph.task(t, SsdBlockedKernels::chunkScan, new KernelContext(), in.x(), z, d, in.C(), cb, dtOut, dACumsum, states,
-                    out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null);
-            grids.addWorkerGrid(g + t, tiledGrid(tiled[2], groupSize));
-        } else if (variant == Variant.TILED) {
-            graph.task(t, SsdTiledKernels::chunkScan, new KernelContext(), in.x(), z, d, in.C(), cb, dtOut, dACumsum, states,
                     out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null);
             grids.addWorkerGrid(g + t, tiledGrid(tiled[2], groupSize));
         } else {
@@ -256,14 +211,20 @@ public final class SsdScan {
     public static void run(ComputeDevice device, SsdConfig cfg, SsdInputs in, FloatArray out, FloatArray finalStates,
                            Variant variant) {
         in.validate(cfg.validate());
-        FloatArray fin = finalStates != null ? finalStates
-                : new FloatArray((long) cfg.batch() * cfg.heads() * cfg.headdim() * cfg.dstate());
+        FloatArray fin = finalStatesOrNew(cfg, finalStates);
         GraphParts.runOnce(device, "ssd",
                 GraphParts.arrays(in.x(), in.dt(), in.A(), in.B(), in.C(), in.D(), in.z(), in.dtBias(), in.initialStates()),
                 List.of(out, fin), (graph, grids) -> addTo(graph, grids, "ssd", cfg, in, out, fin, variant));
     }
 
-    private static WorkerGrid1D tiledGrid(long workGroups, int groupSize) {
+    /** {@code finalStates}, or a new (batch, heads, headdim, dstate) array when it is null (the caller does not want it). */
+    static FloatArray finalStatesOrNew(SsdConfig cfg, FloatArray finalStates) {
+        return finalStates != null ? finalStates
+                : new FloatArray((long) cfg.batch() * cfg.heads() * cfg.headdim() * cfg.dstate());
+    }
+
+    /** A 1-D grid of {@code workGroups} work-groups of {@code groupSize} items (the tiled kernels of both SSD paths). */
+    static WorkerGrid1D tiledGrid(long workGroups, int groupSize) {
         WorkerGrid1D grid = new WorkerGrid1D(workGroups * groupSize);
         grid.setLocalWork(groupSize);
         return grid;

@@ -8,7 +8,6 @@ import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
 import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.TaskGraph;
-import io.jmamba.runtime.api.WorkerGrid1D;
 import io.jmamba.runtime.backend.ComputeDevice;
 
 import java.util.List;
@@ -17,14 +16,14 @@ import java.util.Objects;
 /**
  * Host API of the SSD chunked scan with bf16 activations ({@link SsdBf16Inputs}, bf16 output): the
  * five phases of {@link SsdScan} ({@link SsdScan#PHASES}, the same fp32 intermediates in an
- * {@link SsdScan.Workspace}, plus the passed states in bf16), with the bf16 cumsum of
- * {@link SsdCumsumKernel} and the tensor-core products and bf16-writing state passing of
- * {@link SsdTensorKernels} ({@link Variant#STAGED}), or with the {@link Variant#FRAG} kernels
- * ({@link SsdFragKernels}, {@link SsdBf16StateKernels}: bf16 C B^T in mma-fragment order, bf16 chunk
- * states passed in place, operands loaded a slice ahead), picked per call or by {@link #VARIANT_PROPERTY};
- * calls that pick none get {@link #DEFAULT_VARIANT}. (Three further steps were tried in session 4 and
- * removed: 128-row chunk-scan tiles timed no faster than FRAG on the H100, 1.540 against 1.526 ms at 64K;
- * a deeper state-passing batch and 64 x 128 chunk-state tiles never ran on a GPU.)
+ * {@link SsdScan.Workspace}, plus the chunk states in bf16), with the bf16 cumsum of
+ * {@link SsdCumsumKernel}, the tensor-core chunk states of {@link SsdBf16StateKernels} (bf16, passed in
+ * place) and the tensor-core C B^T and chunk scan of {@link SsdFragKernels} (bf16 C B^T in mma-fragment
+ * order, operands loaded a slice ahead). (Removed after timing on the H100: the STAGED kernels and their
+ * {@code jmamba.ssd.bf16.variant} property, session 5, FRAG faster in every run: 16K 0.571 against
+ * 0.625 ms, 64K 1.507 against 1.864, 1M 22.49 against 27.93; 128-row chunk-scan tiles, session 4, no
+ * faster than FRAG, 1.540 against 1.526 ms at 64K; a deeper state-passing batch and 64 x 128
+ * chunk-state tiles, never run on a GPU.)
  * <pre>{@code
  * SsdConfig cfg = SsdConfig.of(1, 65536, 24, 64, 1, 128, 256).withDtSoftplus(true);
  * SsdScanBf16.addTo(graph, grids, "l0_ssd", cfg, inputs, out, finalStates, workspace);
@@ -32,41 +31,6 @@ import java.util.Objects;
  */
 public final class SsdScanBf16 {
     private SsdScanBf16() {
-    }
-
-    /** System property that picks the {@link Variant} of {@link #addTo} calls that name none (case-insensitive). */
-    public static final String VARIANT_PROPERTY = "jmamba.ssd.bf16.variant";
-
-    /**
-     * The {@link Variant} of calls that name none while {@link #VARIANT_PROPERTY} is unset: FRAG. On the H100
-     * it timed faster in every run (session 5: 16K 0.571 against 0.625 ms, 64K 1.507 against 1.864, 1M 22.49
-     * against 27.93), and SsdBf16Test's FRAG cases passed on CUDA and NVIDIA OpenCL in session 5.
-     */
-    public static final Variant DEFAULT_VARIANT = Variant.FRAG;
-
-    /** Which kernels run the phases after the cumsum (which is the same in all). */
-    public enum Variant {
-        /** {@link SsdTensorKernels}: fp32 C B^T in row order, A operands loaded one 16-step ahead of their mma. */
-        STAGED,
-        /**
-         * {@link SsdFragKernels}: bf16 C B^T in A-fragment order, A operands loaded a whole slice ahead; and
-         * {@link SsdBf16StateKernels}: the chunk states in bf16, passed in place.
-         */
-        FRAG;
-
-        /** The variant named by {@link #VARIANT_PROPERTY} (case-insensitive), {@link SsdScanBf16#DEFAULT_VARIANT} when it is unset. */
-        public static Variant fromProperty() {
-            String v = System.getProperty(VARIANT_PROPERTY);
-            if (v == null || v.isBlank()) {
-                return DEFAULT_VARIANT;
-            }
-            try {
-                return valueOf(v.trim().toUpperCase(java.util.Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(VARIANT_PROPERTY + ": expected one of "
-                        + java.util.Arrays.toString(values()) + ", got '" + v + "'", e);
-            }
-        }
     }
 
     /**
@@ -121,15 +85,7 @@ public final class SsdScanBf16 {
      */
     public static Workspace addTo(TaskGraph graph, GridScheduler grids, String prefix, SsdConfig cfg,
                                   SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates, Workspace workspace) {
-        return addTo(graph, grids, prefix, cfg, in, out, finalStates, workspace, Variant.fromProperty());
-    }
-
-    /** {@link #addTo(TaskGraph, GridScheduler, String, SsdConfig, SsdBf16Inputs, BFloat16Array, FloatArray, Workspace)} with the chunkCb / chunkScan {@code variant}. */
-    public static Workspace addTo(TaskGraph graph, GridScheduler grids, String prefix, SsdConfig cfg,
-                                  SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates, Workspace workspace,
-                                  Variant variant) {
         Objects.requireNonNull(graph, "graph");
-        Objects.requireNonNull(variant, "variant");
         Objects.requireNonNull(grids, "grids");
         GraphParts.checkPrefix(prefix);
         validate(cfg);
@@ -166,74 +122,39 @@ public final class SsdScanBf16 {
         graph.task(t, SsdCumsumKernel::chunkCumsumBf16, new KernelContext(), in.dt(), dtBias, in.A(), ws.dtOut(),
                 ws.dACumsum(), batch, seqlen, heads, chunk, nchunks, in.dtBias() != null, cfg.dtSoftplus(), cfg.clampsDt(),
                 cfg.dtMin(), cfg.dtMax());
-        grids.addWorkerGrid(g + t, grid(bch, SsdCumsumKernel.GROUP));
+        grids.addWorkerGrid(g + t, SsdScan.tiledGrid(bch, SsdCumsumKernel.GROUP));
 
-        // FRAG: the chunks' own states in bf16 in statesIn, replaced there by the passed states (no fp32 states)
+        // the chunks' own states in bf16 in statesIn, replaced there by the passed states (no fp32 states)
         t = prefix + "_state";
-        boolean frag = variant != Variant.STAGED;
-        if (frag) {
-            graph.task(t, SsdBf16StateKernels::chunkStateBf16, new KernelContext(), in.x(), in.B(), ws.dtOut(),
-                    ws.dACumsum(), both.statesIn(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
-        } else {
-            graph.task(t, SsdTensorKernels::chunkState, new KernelContext(), in.x(), in.B(), ws.dtOut(), ws.dACumsum(),
-                    ws.states(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
-        }
-        grids.addWorkerGrid(g + t, grid(tiles[0], SsdTensorKernels.GROUP));
+        graph.task(t, SsdBf16StateKernels::chunkStateBf16, new KernelContext(), in.x(), in.B(), ws.dtOut(),
+                ws.dACumsum(), both.statesIn(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
+        grids.addWorkerGrid(g + t, SsdScan.tiledGrid(tiles[0], SsdTensorKernels.GROUP));
 
         t = prefix + "_passing";
-        if (frag) {
-            graph.task(t, SsdBf16StateKernels::statePassingInPlace, both.statesIn(), ws.dACumsum(), initial, finalStates,
-                    batch, seqlen, heads, headdim, dstate, chunk, nchunks, in.initialStates() != null);
-        } else {
-            graph.task(t, SsdTensorKernels::statePassing, ws.states(), ws.dACumsum(), initial, finalStates,
-                    both.statesIn(), batch, seqlen, heads, headdim, dstate, chunk, nchunks, in.initialStates() != null);
-        }
+        graph.task(t, SsdBf16StateKernels::statePassingInPlace, both.statesIn(), ws.dACumsum(), initial, finalStates,
+                batch, seqlen, heads, headdim, dstate, chunk, nchunks, in.initialStates() != null);
         grids.addWorkerGrid(g + t, GraphParts.loopGrid((long) headdim * dstate / 2, (long) batch * heads));
 
-        // FRAG keeps its bf16 fragment-ordered C B^T (half the floats) in the same scratch
+        // the bf16 fragment-ordered C B^T (half the floats) in the fp32 cb scratch
         t = prefix + "_cb";
-        if (frag) {
-            graph.task(t, SsdFragKernels::chunkCbFrag, new KernelContext(), in.C(), in.B(), ws.cb(), batch, seqlen, groups,
-                    dstate, chunk, nchunks);
-        } else {
-            graph.task(t, SsdTensorKernels::chunkCb, new KernelContext(), in.C(), in.B(), ws.cb(), batch, seqlen, groups,
-                    dstate, chunk, nchunks);
-        }
-        grids.addWorkerGrid(g + t, grid(tiles[1], SsdTensorKernels.GROUP));
+        graph.task(t, SsdFragKernels::chunkCbFrag, new KernelContext(), in.C(), in.B(), ws.cb(), batch, seqlen, groups,
+                dstate, chunk, nchunks);
+        grids.addWorkerGrid(g + t, SsdScan.tiledGrid(tiles[1], SsdTensorKernels.GROUP));
 
         t = prefix + "_scan";
-        if (frag) {
-            graph.task(t, SsdFragKernels::chunkScanFrag, new KernelContext(), in.x(), z, d, in.C(), ws.cb(), ws.dtOut(),
-                    ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
-                    dMode.ordinal(), in.z() != null);
-        } else {
-            graph.task(t, SsdTensorKernels::chunkScan, new KernelContext(), in.x(), z, d, in.C(), ws.cb(), ws.dtOut(),
-                    ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
-                    dMode.ordinal(), in.z() != null);
-        }
-        grids.addWorkerGrid(g + t, grid(tiles[2], SsdTensorKernels.GROUP));
+        graph.task(t, SsdFragKernels::chunkScanFrag, new KernelContext(), in.x(), z, d, in.C(), ws.cb(), ws.dtOut(),
+                ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
+                dMode.ordinal(), in.z() != null);
+        grids.addWorkerGrid(g + t, SsdScan.tiledGrid(tiles[2], SsdTensorKernels.GROUP));
         return both;
     }
 
     /** Runs one bf16 SSD call on {@code device}: inputs in, five kernels, {@code out} and {@code finalStates} (when not null) back. */
     public static void run(ComputeDevice device, SsdConfig cfg, SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates) {
-        run(device, cfg, in, out, finalStates, Variant.fromProperty());
-    }
-
-    /** {@link #run(ComputeDevice, SsdConfig, SsdBf16Inputs, BFloat16Array, FloatArray)} with the chunkCb / chunkScan {@code variant}. */
-    public static void run(ComputeDevice device, SsdConfig cfg, SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates,
-                           Variant variant) {
         in.validate(validate(cfg));
-        FloatArray fin = finalStates != null ? finalStates
-                : new FloatArray((long) cfg.batch() * cfg.heads() * cfg.headdim() * cfg.dstate());
+        FloatArray fin = SsdScan.finalStatesOrNew(cfg, finalStates);
         GraphParts.runOnce(device, "ssd_bf16",
                 GraphParts.arrays(in.x(), in.dt(), in.A(), in.B(), in.C(), in.D(), in.z(), in.dtBias(), in.initialStates()),
-                List.of(out, fin), (graph, grids) -> addTo(graph, grids, "ssd", cfg, in, out, fin, null, variant));
-    }
-
-    private static WorkerGrid1D grid(long workGroups, int groupSize) {
-        WorkerGrid1D grid = new WorkerGrid1D(workGroups * groupSize);
-        grid.setLocalWork(groupSize);
-        return grid;
+                List.of(out, fin), (graph, grids) -> addTo(graph, grids, "ssd", cfg, in, out, fin, null));
     }
 }

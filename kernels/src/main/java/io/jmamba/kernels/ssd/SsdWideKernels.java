@@ -4,36 +4,45 @@ import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.KernelMath;
 
-import static io.jmamba.kernels.ssd.SsdBlockedKernels.high;
-import static io.jmamba.kernels.ssd.SsdBlockedKernels.low;
-import static io.jmamba.kernels.ssd.SsdBlockedKernels.pack;
-
 /**
- * The SSD matrix-product phases of {@link SsdBlockedKernels} (same 64 x 64 output tiles, launch order,
- * k-major local tiles of packed float pairs, fused multiply-adds, causal skipping and per-chunk
- * scalars staged once) with twice the work-items per tile: {@link #GROUP} = 128 items, each owning
- * 8 x 4 outputs (eight consecutive rows times two column pairs HALF apart).
+ * The three matrix-product phases of the SSD scan (chunk states, C*B^T, chunk output) as register-
+ * blocked {@link #TILE} x {@link #TILE} output tiles: a work-group of {@link #GROUP} = 128 items, each
+ * owning 8 x 4 outputs (eight consecutive rows times two column pairs HALF apart), k-major local tiles
+ * of packed float pairs, fused multiply-adds, causal skipping and per-chunk scalars staged once.
  *
- * <p>Why: on the H100 the blocked chunkScan needed 188 registers per item (64 accumulators, 16
- * operands, the staging addresses and 16 staging-row dA values), so a streaming multiprocessor held
- * only 8 warps (each of its four 16K-register quarters fits two 6K-register warps) and the kernel
- * waited on latency with the FMA pipe 18% busy. Half the accumulators and operands per item, and the
- * staging rows' dA read from local memory instead of kept in registers, bring it to 120 registers
- * (sm_90 ptxas; chunkState 72, chunkCb 70): 16 warps per multiprocessor for chunkScan, 28 for the
- * other two. Each k step still feeds 32 FMAs from 6 local longs (the 4 row pairs as two 128-bit loads
- * broadcast over the warp's two item rows, the 2 column pairs as 64-bit loads of 128 consecutive bytes
- * per warp), so local memory stays below the FMA rate. A warp owns 16 consecutive tile rows, so the
- * causal end of the intra-chunk slice is finer too.
+ * <p>Local tiles: the operands of each K_STEP slice are held k-major ([k][row] and [k][column]) as
+ * pairs of adjacent output rows or columns packed in longs ({@link #pack}; unpacking is free on CUDA,
+ * a long is a register pair), local rows {@link #LP} longs = TILE + 4 floats apart (a multiple of 16
+ * bytes, the +4 spreading the transposed staging stores over the banks). Each k step feeds 32 FMAs from
+ * 6 local longs (the 4 row pairs as two 128-bit loads broadcast over the warp's two item rows, the 2
+ * column pairs as 64-bit loads of 128 consecutive bytes per warp), so local memory stays below the FMA
+ * rate. The step is written out in each kernel rather than called: as a device function taking the
+ * local tiles and the private accumulator it produced NaNs on PoCL 3.1 (first with the 8 x 8 step; tried
+ * again with this 8 x 4 step in session 5: NaNs on PoCL in 15 SSD device tests (fixture, property and workspace
+ * tests), while nvcc gave the same registers as written out).
  *
- * <p>Launch: 1-D, local size {@link #GROUP}, one work-group per output tile
- * ({@link SsdBlockedKernels#groups}, the same tiles).
+ * <p>Why 8 x 4 per item: the earlier 8 x 8 layout (64 items) needed 188 registers per item in
+ * chunkScan, so an H100 multiprocessor held only 8 warps and the FMA pipe was 18% busy. Half the
+ * accumulators and operands per item, and the staging rows' dA read from local memory instead of kept
+ * in registers, bring it to 120 registers (sm_90 ptxas; chunkState 72, chunkCb 70): 16 warps per
+ * multiprocessor for chunkScan, 28 for the other two. A warp owns 16 consecutive tile rows, so the
+ * causal end of the intra-chunk slice is fine-grained.
+ *
+ * <p>Removed in session 5 as slower on the H100 (SsdScan.Variant TILED, BLOCKED, TENSOR_TF32X3): the
+ * 4 x 4 local-memory tiles (16K / 64K / 1M 2.390 / 8.536 / 129.0 ms against 1.449 / 5.023 / 77.03 here,
+ * session 2), the 8 x 8 blocked tiles (1.836 / 6.913 ms at 16K / 64K, same run) and the 3xTF32
+ * tensor-core tiles (1.950 / 7.069 / 106.8 against 1.418 / 4.997 / 76.96, session 3).
+ *
+ * <p>Launch: 1-D, local size {@link #GROUP}, one work-group per output tile ({@link #groups}).
  */
 public final class SsdWideKernels {
     private SsdWideKernels() {
     }
 
-    static final int TILE = SsdBlockedKernels.TILE;
-    static final int K_STEP = SsdBlockedKernels.K_STEP;
+    /** Output tile edge. */
+    public static final int TILE = 64;
+    /** Depth of one staged operand slice. */
+    public static final int K_STEP = 16;
     /** Work-items per group: 16 across the columns times 8 down the rows. */
     public static final int GROUP = 128;
     /** Items across a tile's columns, each owning COLS_PER of them. */
@@ -47,8 +56,10 @@ public final class SsdWideKernels {
     static final int WARP_ITEMS = 32;
     static final int WARP_ROWS = WARP_ITEMS / SIDE_X * ROWS_PER;
     static final int MAX_CHUNK = SsdConfig.MAX_CHUNK;
-    /** Local tiles as in {@link SsdBlockedKernels}: LP longs (float pairs) per k, 16-byte aligned rows. */
-    static final int LP = SsdBlockedKernels.LP;
+    /** Floats per local tile row: TILE + 4, 16-byte aligned, spreading transposed staging stores over the banks. */
+    static final int LS = TILE + 4;
+    /** Local tiles hold float pairs (adjacent rows or columns of the output tile) in longs: LP longs per k. */
+    static final int LP = LS / 2;
     static final int HP = HALF / 2;
     static final int TP = TILE / 2;
     /** Row pairs of one staging pass where a row's K_STEP slice is contiguous (C, states, cb). */
@@ -56,6 +67,32 @@ public final class SsdWideKernels {
     /** Staging passes per K step, and the staged rows of one pass where tile columns are contiguous (x, B). */
     static final int PAIR_PASSES = K_STEP * TP / GROUP;
     static final int PAIR_ROWS = GROUP / TP;
+
+    /** Tiles needed to cover {@code n}. */
+    public static int tiles(int n) {
+        return (n + TILE - 1) / TILE;
+    }
+
+    /** Work-groups of each launch: state, cb, scan. */
+    public static long[] groups(SsdConfig cfg) {
+        long bch = (long) cfg.batch() * cfg.nchunks() * cfg.heads();
+        long bcg = (long) cfg.batch() * cfg.nchunks() * cfg.groups();
+        long q = tiles(cfg.chunkSize());
+        return new long[] {bch * tiles(cfg.headdim()) * tiles(cfg.dstate()), bcg * q * q, bch * q * tiles(cfg.headdim())};
+    }
+
+    /** Two floats in one long: {@code lo} in the low 32 bits (one 64-bit local load then feeds two FMAs' operands). */
+    static long pack(float lo, float hi) {
+        return (Float.floatToRawIntBits(lo) & 0xFFFFFFFFL) | ((long) Float.floatToRawIntBits(hi) << 32);
+    }
+
+    static float low(long v) {
+        return Float.intBitsToFloat((int) v);
+    }
+
+    static float high(long v) {
+        return Float.intBitsToFloat((int) (v >>> 32));
+    }
 
     /**
      * Tile column of a work-item's q-th output column: pairs tx and HP + tx, so the sixteen items of

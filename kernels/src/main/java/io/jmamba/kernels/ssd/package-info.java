@@ -7,18 +7,14 @@
  *   <li>{@link io.jmamba.kernels.ssd.SsdWideKernels}: the three matrix-product phases as local-memory
  *       tiles with 8 x 4 fused multiply-adds per work-item (128 items per tile, so few enough registers
  *       for 16 or more warps per multiprocessor), and {@link io.jmamba.kernels.ssd.SsdCumsumKernel},
- *       the chunk cumsum as a block scan: the default on devices;</li>
- *   <li>{@link io.jmamba.kernels.ssd.SsdBlockedKernels}: the same tiles with 8 x 8 outputs per work-item
- *       of 64 (the previous default, register-bound at 8 warps per multiprocessor), kept to time against;</li>
- *   <li>{@link io.jmamba.kernels.ssd.SsdTiledKernels}: the same tiles with 4 x 4 outputs per work-item,
- *       an earlier default, kept to time against;</li>
- *   <li>{@link io.jmamba.kernels.ssd.SsdTf32Kernels}: the three matrix products on tensor cores in
- *       3xTF32 (fp32 kept to the fixture tolerance), the {@code TENSOR_TF32X3} variant;</li>
- *   <li>{@link io.jmamba.kernels.ssd.SsdTensorKernels} and {@link io.jmamba.kernels.ssd.SsdScanBf16}:
- *       the bf16 path (bf16 activations and output as mamba_ssm's bf16 path, fp32 intermediates) with
- *       the products on bf16 tensor cores, inputs in {@link io.jmamba.kernels.ssd.SsdBf16Inputs};
- *       {@link io.jmamba.kernels.ssd.SsdFragKernels} and {@link io.jmamba.kernels.ssd.SsdBf16StateKernels}
- *       are its FRAG variant (C B^T and the chunk states in bf16, operands prefetched a whole slice ahead);</li>
+ *       the chunk cumsum as a block scan: the default on devices (the 8 x 8, 4 x 4 and 3xTF32 tilings
+ *       timed slower on the H100 and were removed);</li>
+ *   <li>{@link io.jmamba.kernels.ssd.SsdScanBf16}: the bf16 path (bf16 activations and output as
+ *       mamba_ssm's bf16 path) with the products on bf16 tensor cores in the tiling of
+ *       {@link io.jmamba.kernels.ssd.SsdTensorKernels}, inputs in {@link io.jmamba.kernels.ssd.SsdBf16Inputs}:
+ *       {@link io.jmamba.kernels.ssd.SsdBf16StateKernels} (chunk states in bf16, passed in place) and
+ *       {@link io.jmamba.kernels.ssd.SsdFragKernels} (C B^T in bf16 fragment order, operands prefetched a
+ *       whole slice ahead);</li>
  *   <li>{@link io.jmamba.kernels.ssd.SsdScan}: the host API (shape checks, tasks added to a caller's
  *       graph with device-resident intermediates, a one-call form), configured by
  *       {@link io.jmamba.kernels.ssd.SsdConfig} and {@link io.jmamba.kernels.ssd.SsdInputs}.</li>

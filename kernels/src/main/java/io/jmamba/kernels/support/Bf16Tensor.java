@@ -18,18 +18,7 @@ public record Bf16Tensor(BFloat16Array data, long[] shape) {
     public Bf16Tensor {
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(shape, "shape");
-        shape = shape.clone();
-        long n = 1;
-        for (long s : shape) {
-            if (s < 0) {
-                throw new IllegalArgumentException("tensor shape " + Arrays.toString(shape) + " has a negative extent");
-            }
-            n = Math.multiplyExact(n, s);
-        }
-        if (n != data.getSize()) {
-            throw new IllegalArgumentException("tensor shape " + Arrays.toString(shape) + " holds " + n
-                    + " elements but the array has " + data.getSize());
-        }
+        shape = Tensor.checkedShape(shape, data.getSize());
     }
 
     /** A view of {@code data} with this shape. */
@@ -39,11 +28,7 @@ public record Bf16Tensor(BFloat16Array data, long[] shape) {
 
     /** A new zero-filled tensor. */
     public static Bf16Tensor zeros(long... shape) {
-        long n = 1;
-        for (long s : shape) {
-            n = Math.multiplyExact(n, s);
-        }
-        return new Bf16Tensor(new BFloat16Array(n), shape);
+        return new Bf16Tensor(new BFloat16Array(Tensor.numel(shape)), shape);
     }
 
     /** {@code t}'s elements rounded to bf16 (nearest, ties to even), same shape. */

@@ -22,18 +22,7 @@ public record Tensor(FloatArray data, long[] shape) {
     public Tensor {
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(shape, "shape");
-        shape = shape.clone();
-        long n = 1;
-        for (long s : shape) {
-            if (s < 0) {
-                throw new IllegalArgumentException("tensor shape " + Arrays.toString(shape) + " has a negative extent");
-            }
-            n = Math.multiplyExact(n, s);
-        }
-        if (n != data.getSize()) {
-            throw new IllegalArgumentException("tensor shape " + Arrays.toString(shape) + " holds " + n
-                    + " elements but the array has " + data.getSize());
-        }
+        shape = checkedShape(shape, data.getSize());
     }
 
     /** A view of {@code data} with this shape. */
@@ -49,6 +38,26 @@ public record Tensor(FloatArray data, long[] shape) {
     /** A new tensor holding a copy of {@code values}. */
     public static Tensor fromArray(float[] values, long... shape) {
         return new Tensor(FloatArray.fromArray(values), shape);
+    }
+
+    /**
+     * A copy of {@code shape} after checking that no extent is negative and that it holds exactly {@code size}
+     * elements (the rule of {@link Tensor} and {@link Bf16Tensor}); the message names the shape and both counts.
+     */
+    static long[] checkedShape(long[] shape, long size) {
+        long[] copy = shape.clone();
+        long n = 1;
+        for (long s : copy) {
+            if (s < 0) {
+                throw new IllegalArgumentException("tensor shape " + Arrays.toString(copy) + " has a negative extent");
+            }
+            n = Math.multiplyExact(n, s);
+        }
+        if (n != size) {
+            throw new IllegalArgumentException("tensor shape " + Arrays.toString(copy) + " holds " + n
+                    + " elements but the array has " + size);
+        }
+        return copy;
     }
 
     /** Product of the extents of {@code shape}. */

@@ -27,7 +27,7 @@ class CausalConv1dVariantsTest {
 
     /** batch, dim, seqlen, width, with initial states (1) or not (0). */
     private static final int[][] EDGE_CASES = {
-            {1, 2, 300, 4, 1}, // interleaved by 4 and 8: a whole group (128/256 outputs) and a partial one
+            {1, 2, 300, 4, 1}, // chunks of 4 and 8: 75 whole chunks of 4, 37 of 8 and a partial one
             {2, 3, 5, 2, 1},   // 5 = one whole chunk of 4 and a partial one
             {1, 4, 13, 3, 1},  // 13 is no multiple of 2, 4 or 8
             {2, 3, 1, 4, 1},   // one token: two initial-state entries and the token in every window
@@ -122,7 +122,7 @@ class CausalConv1dVariantsTest {
 
     /**
      * The layout that makes the forward coalesced: token chunks in grid dimension 0 (consecutive
-     * work-items, consecutive addresses), rows in dimension 1; the old layout has them the other way.
+     * work-items, consecutive addresses), rows in dimension 1.
      */
     @Test
     void chunkedForwardPutsTokensInDimensionZero() {
@@ -132,16 +132,8 @@ class CausalConv1dVariantsTest {
         assertArrayEquals(new long[] {64, 6}, forwardGrid(CausalConv1d.forward(x, w).build()));
         assertArrayEquals(new long[] {128, 6},
                 forwardGrid(CausalConv1d.forward(x, w).forwardVariant(ConvForward.VECTOR_8).build()));
-        // 8 outputs per item, 32 apart: ceil(1001 / (32 * 8)) = 4 groups of 32 work-items
-        assertArrayEquals(new long[] {128, 6},
-                forwardGrid(CausalConv1d.forward(x, w).forwardVariant(ConvForward.INTERLEAVED_8).build()));
-        // by 4: ceil(1001 / (32 * 4)) = 8 groups of 32 work-items
-        assertArrayEquals(new long[] {256, 6},
-                forwardGrid(CausalConv1d.forward(x, w).forwardVariant(ConvForward.INTERLEAVED_4).build()));
         assertArrayEquals(new long[] {126, 6},
                 forwardGrid(CausalConv1d.forward(x, w).forwardVariant(ConvForward.CHUNKS_8).build()));
-        assertArrayEquals(new long[] {6, 1001},
-                forwardGrid(CausalConv1d.forward(x, w).forwardVariant(ConvForward.ROWS_IN_X).build()));
     }
 
     /**
@@ -156,7 +148,7 @@ class CausalConv1dVariantsTest {
         assertEquals(List.of("layout.conv"), taskGrids(CausalConv1d.forward(x, w).initialStates(init).build(), Tensor.zeros(2, 3, 3)));
         assertEquals(List.of("layout.conv", "layout.conv_final"), taskGrids(CausalConv1d.forward(x, w).initialStates(init).build(), init));
         assertEquals(List.of("layout.conv", "layout.conv_final"), taskGrids(
-                CausalConv1d.forward(x, w).forwardVariant(ConvForward.INTERLEAVED_8).build(), Tensor.zeros(2, 3, 3)));
+                CausalConv1d.forward(x, w).forwardVariant(ConvForward.CHUNKS_8).build(), Tensor.zeros(2, 3, 3)));
     }
 
     private static List<String> taskGrids(CausalConv1d conv, Tensor state) {

@@ -31,24 +31,21 @@ class SelectiveScanTest {
     }
 
     /**
-     * Where a variant runs in the default suite: TILED, TILED16, CHUNKED and WARP_SPLIT_ROLLED everywhere; BLOCK and WARP on
-     * the JVM only, since PoCL takes from 10 s to minutes to build their barrier-heavy (WARP: emulated shuffles)
-     * unrolled code (see {@link #blockVariantOnCompiledDevices}).
+     * Where a variant runs in the default suite: TILED16 and CHUNKED everywhere; BLOCK on the JVM only, since
+     * PoCL takes from 10 s to minutes to build its barrier-heavy unrolled code (see
+     * {@link #blockVariantOnCompiledDevices}).
      */
     static List<Target> targetsFor(SelectiveScan.Variant variant) {
-        return variant == SelectiveScan.Variant.BLOCK || variant == SelectiveScan.Variant.WARP ? Target.jvm() : Target.all();
+        return variant == SelectiveScan.Variant.BLOCK ? Target.jvm() : Target.all();
     }
 
     @TestFactory
     List<DynamicTest> fixtures() {
         List<DynamicTest> tests = new ArrayList<>();
-        // chunk 0 = default chunking; 16 = several chunks and a partial last one (TILED: half a tile)
+        // chunk 0 = default chunking; 16 and 24 = several chunks and a partial last one (TILED16: one and a half tiles)
         record Config(SelectiveScan.Variant variant, int chunk) { }
-        for (Config cfg : List.of(new Config(SelectiveScan.Variant.TILED, 0), new Config(SelectiveScan.Variant.TILED, 16),
-                new Config(SelectiveScan.Variant.CHUNKED, 0), new Config(SelectiveScan.Variant.CHUNKED, 16),
+        for (Config cfg : List.of(new Config(SelectiveScan.Variant.CHUNKED, 0), new Config(SelectiveScan.Variant.CHUNKED, 16),
                 new Config(SelectiveScan.Variant.TILED16, 0), new Config(SelectiveScan.Variant.TILED16, 24),
-                new Config(SelectiveScan.Variant.WARP, 0),
-                new Config(SelectiveScan.Variant.WARP_SPLIT_ROLLED, 0),
                 new Config(SelectiveScan.Variant.BLOCK, 0))) {
             for (Target target : targetsFor(cfg.variant())) {
                 for (String name : List.of("basic", "groups", "plain", "long")) {
@@ -59,13 +56,13 @@ class SelectiveScanTest {
         return tests;
     }
 
-    /** The BLOCK and WARP variants on OpenCL/CUDA devices: fixtures and a scan in pieces with the state in place. */
+    /** The BLOCK variant on OpenCL/CUDA devices: fixtures and a scan in pieces with the state in place. */
     @Tag("slow")
     @TestFactory
     List<DynamicTest> blockVariantOnCompiledDevices() {
         List<DynamicTest> tests = new ArrayList<>();
         for (Target target : Target.compiled()) {
-            for (SelectiveScan.Variant variant : List.of(SelectiveScan.Variant.BLOCK, SelectiveScan.Variant.WARP)) {
+            for (SelectiveScan.Variant variant : List.of(SelectiveScan.Variant.BLOCK)) {
                 for (String name : List.of("basic", "groups", "plain", "long")) {
                     tests.add(fixtureTest(target, name, variant, 0));
                 }
@@ -191,11 +188,11 @@ class SelectiveScanTest {
     }
 
     /**
-     * TILED (R = T = 32) and TILED16 (R = 32, T = 16) at the edges of their tiling: rows not a multiple of R, segments (batch x B/C
+     * TILED16 (R = 32, T = 16) at the edges of its tiling: rows not a multiple of R, segments (batch x B/C
      * group) shorter than R or not a multiple of it, seqlen odd or below T, chunks that are not whole
      * tiles, a single chunk, chunk counts around the carry pass's batches of
-     * {@link SelectiveScanTiledKernels#CARRY_AHEAD} chunks, dstate not a multiple of 4 (B/C tiles read one
-     * by one) or odd (TILED16's B pairs), and each with and without an initial state.
+     * {@link SelectiveScanTiled16Kernels#CARRY_AHEAD} chunks, dstate not a multiple of 4 or odd (B pairs), and
+     * each with and without an initial state.
      */
     @TestFactory
     List<DynamicTest> tiledEdgeShapesMatchReference() {
@@ -211,7 +208,7 @@ class SelectiveScanTest {
                 {2, 3, 1100, 16, 1, 64},    // 18 chunks: two full batches and a partial one
                 {1, 33, 99, 7, 1, 48}};     // odd dstate: a last B pair with one state
         List<DynamicTest> tests = new ArrayList<>();
-        for (SelectiveScan.Variant variant : List.of(SelectiveScan.Variant.TILED, SelectiveScan.Variant.TILED16)) {
+        for (SelectiveScan.Variant variant : List.of(SelectiveScan.Variant.TILED16)) {
             for (Target target : Target.all()) {
                 for (int[] s : shapes) {
                     for (boolean withInit : new boolean[] {false, true}) {
@@ -245,12 +242,12 @@ class SelectiveScanTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (Target target : Target.all()) {
             for (int chunk : new int[] {0, 24}) {
-                tests.add(DynamicTest.dynamicTest("aliased state, TILED, " + (chunk == 0 ? "one chunk" : "chunks of " + chunk)
+                tests.add(DynamicTest.dynamicTest("aliased state, TILED16, " + (chunk == 0 ? "one chunk" : "chunks of " + chunk)
                         + " on " + target.name(), () -> {
                     Problem p = Problem.random(404, 2, 35, 100, 4, 1, false)
                             .withInit(TestTensors.uniform(new SplittableRandom(405), -1, 1, 2, 35, 4));
                     SelectiveScanResult want = p.reference();
-                    SelectiveScan.Builder b = p.builder().variant(SelectiveScan.Variant.TILED);
+                    SelectiveScan.Builder b = p.builder().variant(SelectiveScan.Variant.TILED16);
                     if (chunk > 0) {
                         b.chunkLength(chunk);
                     }
@@ -269,17 +266,8 @@ class SelectiveScanTest {
     }
 
     @Test
-    void tiledChunksAreWholeTilesAndFillTheGpu() {
-        // the shape: b1, d1536 -> 86 chunks (132K (row, chunk) pairs): 768 tokens at 64K, 12224 at 1M
-        assertEquals(12224, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 1536, 1 << 20));
-        assertEquals(768, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 1536, 1 << 16));
-        // never below the minimum chunk, never beyond the sequence
-        assertEquals(SelectiveScan.TILED_MIN_CHUNK, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 1, 1 << 20));
-        assertEquals(45, SelectiveScan.defaultChunkLength(SelectiveScan.Variant.TILED, 33, 45));
-        // TILED16 is the default; TILED stays selectable
+    void tiled16IsTheDefaultUpToItsLargestState() {
         assertEquals(SelectiveScan.Variant.TILED16, Problem.random(1, 1, 2, 10, 4, 1, false).builder().build().variant());
-        assertEquals(SelectiveScan.Variant.TILED, Problem.random(1, 1, 2, 10, 4, 1, false).builder()
-                .variant(SelectiveScan.Variant.TILED).build().variant());
         // B and C tiles live in local memory: a larger state runs CHUNKED
         assertEquals(SelectiveScan.Variant.CHUNKED, Problem.random(1, 1, 2, 10, 65, 1, false).builder().build().variant());
         assertEquals(SelectiveScan.Variant.CHUNKED, Problem.random(1, 1, 2, 10, 65, 1, false).builder()

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
@@ -85,44 +84,24 @@ class SsdBf16Test {
     Stream<DynamicTest> everyDeviceMatchesReferenceOnBf16Inputs() {
         List<DynamicTest> tests = new ArrayList<>();
         for (ComputeDevice d : DeviceMatrix.devices()) {
-            for (SsdScanBf16.Variant variant : SsdScanBf16.Variant.values()) {
-                for (Bf16Case sc : cases()) {
-                    String name = sc.name() + ", " + variant + " on " + d.id();
-                    tests.add(dynamicTest(name, () -> {
-                        SsdConfig cfg = sc.cfg();
-                        long outSize = (long) cfg.batch() * cfg.seqlen() * cfg.heads() * cfg.headdim();
-                        long stateSize = (long) cfg.batch() * cfg.heads() * cfg.headdim() * cfg.dstate();
-                        FloatArray refOut = new FloatArray(outSize);
-                        FloatArray refFin = new FloatArray(stateSize);
-                        SsdReference.forward(cfg, sc.in().widened(), refOut, refFin);
-                        BFloat16Array out = new BFloat16Array(outSize);
-                        FloatArray fin = new FloatArray(stateSize);
-                        SsdScanBf16.run(d, cfg, sc.in(), out, fin, variant);
-                        assertRelativeClose(name + " out", refOut, widen(out));
-                        assertRelativeClose(name + " final_states", refFin, fin);
-                    }));
-                }
+            for (Bf16Case sc : cases()) {
+                String name = sc.name() + " on " + d.id();
+                tests.add(dynamicTest(name, () -> {
+                    SsdConfig cfg = sc.cfg();
+                    long outSize = (long) cfg.batch() * cfg.seqlen() * cfg.heads() * cfg.headdim();
+                    long stateSize = (long) cfg.batch() * cfg.heads() * cfg.headdim() * cfg.dstate();
+                    FloatArray refOut = new FloatArray(outSize);
+                    FloatArray refFin = new FloatArray(stateSize);
+                    SsdReference.forward(cfg, sc.in().widened(), refOut, refFin);
+                    BFloat16Array out = new BFloat16Array(outSize);
+                    FloatArray fin = new FloatArray(stateSize);
+                    SsdScanBf16.run(d, cfg, sc.in(), out, fin);
+                    assertRelativeClose(name + " out", refOut, widen(out));
+                    assertRelativeClose(name + " final_states", refFin, fin);
+                }));
             }
         }
         return tests.stream();
-    }
-
-    @Test
-    void unknownVariantPropertyNamesTheProperty() {
-        String before = System.getProperty(SsdScanBf16.VARIANT_PROPERTY);
-        System.setProperty(SsdScanBf16.VARIANT_PROPERTY, "fastest");
-        try {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, SsdScanBf16.Variant::fromProperty);
-            assertTrue(e.getMessage().contains(SsdScanBf16.VARIANT_PROPERTY) && e.getMessage().contains("fastest"), e.getMessage());
-            System.setProperty(SsdScanBf16.VARIANT_PROPERTY, "frag");
-            assertEquals(SsdScanBf16.Variant.FRAG, SsdScanBf16.Variant.fromProperty());
-        } finally {
-            if (before == null) {
-                System.clearProperty(SsdScanBf16.VARIANT_PROPERTY);
-            } else {
-                System.setProperty(SsdScanBf16.VARIANT_PROPERTY, before);
-            }
-        }
     }
 
     @Test

@@ -8,14 +8,8 @@ import java.util.Random;
 
 /** An SSD problem for tests: config and inputs, from a fixture or random. */
 record SsdCase(String name, SsdConfig cfg, SsdInputs in) {
-    /**
-     * The variants the shared device loops run: all but the tensor-core one, whose warp-wide mma is
-     * emulated with work-group exchanges off CUDA (a minute for the Mamba-2-sized fixture on the JVM),
-     * so {@link SsdTf32Test} runs it on its own cases.
-     */
-    static final List<SsdScan.Variant> CORE_VARIANTS = Arrays.stream(SsdScan.Variant.values())
-            .filter(v -> v != SsdScan.Variant.TENSOR_TF32X3).toList();
-
+    /** The variants the shared device loops run: all of them. */
+    static final List<SsdScan.Variant> CORE_VARIANTS = List.of(SsdScan.Variant.values());
 
     static SsdCase fromFixture(GoldenFile f) {
         long[] xs = f.shape("x");

@@ -51,7 +51,7 @@ class SsdKernelSourcesTest {
     @TestFactory
     List<DynamicTest> productKernelsUseFusedMultiplyAdd() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (Class<?> c : List.of(SsdBlockedKernels.class, SsdWideKernels.class, SsdTiledKernels.class)) {
+        for (Class<?> c : List.of(SsdWideKernels.class)) {
             for (String k : PRODUCT_KERNELS) {
                 tests.add(dynamicTest(c.getSimpleName() + "." + k, () -> {
                     GeneratedKernel g = KernelJit.compile(kernel(c, k), Map.of(), Dialect.CUDA);
@@ -68,30 +68,11 @@ class SsdKernelSourcesTest {
     }
 
     /**
-     * The tensor-core kernels: one mma call site each (chunkScan runs both of its products through one
+     * The tensor-core kernels: one mma call site each (chunkScanFrag runs both of its products through one
      * slice loop: on OpenCL every site is six work-group exchanges, and PoCL's build time grows with
      * them), unrolled over the eight n8 accumulators so that they stay in registers, and local memory
      * within the 48 KB a work-group gets without opting in.
      */
-    @TestFactory
-    List<DynamicTest> tensorKernelsHaveOneMmaSite() {
-        List<DynamicTest> tests = new ArrayList<>();
-        for (Class<?> c : List.of(SsdTensorKernels.class, SsdTf32Kernels.class)) {
-            String mma = c == SsdTensorKernels.class ? "jm_mma_frag_bf16\\(" : "jm_mma_frag_tf32\\(";
-            for (String k : PRODUCT_KERNELS) {
-                tests.add(dynamicTest(c.getSimpleName() + "." + k, () -> {
-                    GeneratedKernel g = KernelJit.compile(kernel(c, k), Map.of(), Dialect.CUDA);
-                    String src = g.source();
-                    assertEquals(2, count(src, mma), "one mma call site (plus the helper's definition) in " + src);
-                    assertTrue(count(src, "#pragma unroll") >= 1, "unrolled accumulator loop in " + src);
-                    assertTrue(g.localMemoryBytes() <= 48 * 1024, k + " declares " + g.localMemoryBytes() + " local bytes");
-                }));
-            }
-        }
-        return tests;
-    }
-
-    /** The FRAG variant's kernels ({@link SsdScanBf16.Variant#FRAG}): as the tensor kernels, one mma site, unrolled, within 48 KB of local memory. */
     @TestFactory
     List<DynamicTest> fragKernelsHaveOneMmaSite() {
         List<DynamicTest> tests = new ArrayList<>();
@@ -124,23 +105,7 @@ class SsdKernelSourcesTest {
         assertEquals(Float.MIN_VALUE, Float.intBitsToFloat((int) (f >>> 32)));
     }
 
-    /** The blocked kernels' staging loops index with lid and the pass number on these equalities. */
-    @Test
-    void blockedStagingShapesHold() {
-        assertEquals(SsdBlockedKernels.K_STEP, SsdBlockedKernels.PAIR_ROWS * SsdBlockedKernels.PAIR_PASSES,
-                "column-pair staging covers the slice's rows");
-        assertEquals(SsdBlockedKernels.TILE, 2 * SsdBlockedKernels.ROWS * SsdBlockedKernels.PAIR_PASSES,
-                "row-pair staging covers the tile's rows");
-        assertEquals(0, SsdBlockedKernels.GROUP % SsdBlockedKernels.TP, "whole pair rows per pass");
-        assertEquals(0, SsdBlockedKernels.LS % 2, "pairs never straddle a local row");
-        assertEquals(SsdBlockedKernels.TILE, SsdBlockedKernels.SIDE * SsdBlockedKernels.PER, "8 x 8 items of 8 x 8 outputs");
-        assertEquals(KernelContext.WARP_SIZE, SsdBlockedKernels.WARP_ITEMS, "a CUDA warp");
-        assertEquals(SsdBlockedKernels.WARP_ITEMS, SsdBlockedKernels.WARP_ITEMS / SsdBlockedKernels.SIDE * SsdBlockedKernels.PER,
-                "a warp's items own as many consecutive rows as it has items");
-        assertTrue(SsdConfig.MAX_CHUNK <= SsdCumsumKernel.GROUP * SsdCumsumKernel.TOKENS_PER_ITEM, "cumsum covers a chunk");
-    }
-
-    /** The same equalities for the wide kernels (128 items of 8 x 4 outputs), which reuse the blocked local layout. */
+    /** The wide kernels' staging loops (128 items of 8 x 4 outputs) index with lid and the pass number on these equalities. */
     @Test
     void wideStagingShapesHold() {
         assertEquals(SsdWideKernels.K_STEP, SsdWideKernels.PAIR_ROWS * SsdWideKernels.PAIR_PASSES,
@@ -148,6 +113,8 @@ class SsdKernelSourcesTest {
         assertEquals(SsdWideKernels.TILE, 2 * SsdWideKernels.ROWS * SsdWideKernels.PAIR_PASSES,
                 "row-pair staging covers the tile's rows");
         assertEquals(0, SsdWideKernels.GROUP % SsdWideKernels.TP, "whole pair rows per pass");
+        assertEquals(0, SsdWideKernels.LS % 2, "pairs never straddle a local row");
+        assertTrue(SsdConfig.MAX_CHUNK <= SsdCumsumKernel.GROUP * SsdCumsumKernel.TOKENS_PER_ITEM, "cumsum covers a chunk");
         assertEquals(SsdWideKernels.TILE, SsdWideKernels.SIDE_X * SsdWideKernels.COLS_PER, "16 items across of 4 columns");
         assertEquals(SsdWideKernels.TILE, SsdWideKernels.GROUP / SsdWideKernels.SIDE_X * SsdWideKernels.ROWS_PER,
                 "8 items down of 8 rows");
@@ -174,9 +141,9 @@ class SsdKernelSourcesTest {
                 Float.intBitsToFloat(0x7fc00001)};
         for (float lo : samples) {
             for (float hi : samples) {
-                long v = SsdBlockedKernels.pack(lo, hi);
-                assertEquals(Float.floatToRawIntBits(lo), Float.floatToRawIntBits(SsdBlockedKernels.low(v)));
-                assertEquals(Float.floatToRawIntBits(hi), Float.floatToRawIntBits(SsdBlockedKernels.high(v)));
+                long v = SsdWideKernels.pack(lo, hi);
+                assertEquals(Float.floatToRawIntBits(lo), Float.floatToRawIntBits(SsdWideKernels.low(v)));
+                assertEquals(Float.floatToRawIntBits(hi), Float.floatToRawIntBits(SsdWideKernels.high(v)));
             }
         }
     }

@@ -68,7 +68,7 @@ class SsdWorkspaceTest {
     void tooSmallWorkspaceIsNamed() {
         SsdScan.Workspace ws = SsdScan.Workspace.allocate(small.cfg());
         var e = assertThrows(IllegalArgumentException.class, () -> SsdScan.addTo(new TaskGraph("g"), new GridScheduler(), "p",
-                big.cfg(), big.in(), big.newOut(), null, SsdScan.Variant.TILED, ws));
+                big.cfg(), big.in(), big.newOut(), null, SsdScan.Variant.BLOCKED_WIDE, ws));
         assertTrue(e.getMessage().startsWith("workspace.dt_out has 32 elements, this SSD call needs 384"), e.getMessage());
     }
 }

@@ -7,7 +7,7 @@ import io.jmamba.kernels.conv.CausalConv1dKernels;
 import io.jmamba.kernels.conv.CausalConv1dVectorKernels;
 import io.jmamba.kernels.scan.SelectiveScanBlockKernel;
 import io.jmamba.kernels.scan.SelectiveScanKernels;
-import io.jmamba.kernels.scan.SelectiveScanTiledKernels;
+import io.jmamba.kernels.scan.SelectiveScanTiled16Kernels;
 import io.jmamba.kernels.scan.SelectiveStateUpdateKernels;
 import io.jmamba.runtime.api.Specialize;
 import io.jmamba.runtime.jit.Dialect;
@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class KernelSourcesTest {
     private static final List<Class<?>> KERNEL_CLASSES = List.of(SelectiveScanKernels.class, SelectiveScanBlockKernel.class,
-            SelectiveScanTiledKernels.class,
+            SelectiveScanTiled16Kernels.class,
             SelectiveStateUpdateKernels.class, CausalConv1dKernels.class, CausalAttentionKernels.class,
             FlashAttentionTiledKernel.class, CausalConv1dBf16Kernels.class, CausalConv1dVectorKernels.class);
 

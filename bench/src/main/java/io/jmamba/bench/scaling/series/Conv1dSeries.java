@@ -14,7 +14,7 @@ import io.jmamba.runtime.backend.ComputeDevice;
  * The depthwise causal conv1d with bias and SiLU, as in the Mamba-1 block: d_inner 1536 channels,
  * width 4 by default. Memory-bound: its GB/s is compared with the device's copy bandwidth. The
  * series {@code conv1d} runs the default forward layout; {@code conv1d-<variant>} runs another
- * {@link ConvForward} (the old rows-in-x layout, chunks, other outputs per work-item) to time against it.
+ * {@link ConvForward} (chunks, other outputs per work-item) to time against it.
  */
 public final class Conv1dSeries extends LayerSeries {
     private final int dim;
@@ -32,7 +32,7 @@ public final class Conv1dSeries extends LayerSeries {
         this.variant = variant;
     }
 
-    /** {@code conv1d} for the default layout, else {@code conv1d-rows-in-x}, {@code conv1d-chunks-4}, ... */
+    /** {@code conv1d} for the default layout, else {@code conv1d-chunks-4}, {@code conv1d-vector-8}, ... */
     public static String id(ConvForward variant) {
         return variant == ConvForward.DEFAULT ? "conv1d"
                 : "conv1d-" + variant.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');

@@ -14,10 +14,8 @@ import io.jmamba.runtime.backend.ComputeDevice;
  * The Mamba-1 selective scan as the layer runs it: D skip, z gate, delta bias and softplus, batch 1,
  * B and C shared across channels (one group). Default shape: the 130M model's d_inner 1536, d_state 16.
  * Runs the default layout ({@link SelectiveScan.Variant#TILED16}) as "selective-scan"; another variant
- * (the earlier TILED and CHUNKED, the one-pass WARP and WARP_SPLIT_ROLLED, for before/after timings in one run)
- * as "selective-scan-" + its name ("_" as "-": "selective-scan-warp-split-rolled"); the bf16 scan (u, delta, B, C,
- * z, out in bf16) as "selective-scan-bf16" (TILED16), "selective-scan-warp-bf16" and
- * "selective-scan-warp-split-rolled-bf16".
+ * (CHUNKED, for before/after timings in one run) as "selective-scan-" + its name ("_" as "-"); the bf16
+ * scan (u, delta, B, C, z, out in bf16, TILED16) as "selective-scan-bf16".
  */
 public final class SelectiveScanSeries extends LayerSeries {
     private static final long BF16 = 2;
@@ -35,19 +33,14 @@ public final class SelectiveScanSeries extends LayerSeries {
         this(dim, dstate, variant, false);
     }
 
-    /** The bf16 scan in its default layout, TILED16. */
+    /** The bf16 scan in its only layout, TILED16. */
     public static SelectiveScanSeries bf16(int dim, int dstate) {
-        return bf16(dim, dstate, SelectiveScan.Variant.TILED16);
+        return new SelectiveScanSeries(dim, dstate, SelectiveScan.Variant.TILED16, true);
     }
 
-    /** The bf16 scan in {@code variant}: TILED16, WARP or WARP_SPLIT_ROLLED (the bf16 scan runs any other as TILED16). */
-    public static SelectiveScanSeries bf16(int dim, int dstate, SelectiveScan.Variant variant) {
-        return new SelectiveScanSeries(dim, dstate, onePass(variant) ? variant : SelectiveScan.Variant.TILED16, true);
-    }
-
-    /** WARP and WARP_SPLIT_ROLLED: one launch, no chunk states. */
+    /** BLOCK: one launch, no chunk states. */
     private static boolean onePass(SelectiveScan.Variant variant) {
-        return variant == SelectiveScan.Variant.WARP || variant == SelectiveScan.Variant.WARP_SPLIT_ROLLED;
+        return variant == SelectiveScan.Variant.BLOCK;
     }
 
     private SelectiveScanSeries(int dim, int dstate, SelectiveScan.Variant variant, boolean bf16) {

@@ -47,10 +47,7 @@ public final class SsdBf16Series extends LayerSeries {
 
     @Override
     public long deviceBytes(long length) {
-        long chunks = (length + chunk - 1) / chunk;
-        long intermediates = 2L * heads * chunks * chunk + chunks * heads * headdim * dstate + chunks * (long) chunk * chunk
-                + (long) heads * headdim * dstate;
-        return bytesMoved(length) + FLOAT * intermediates;
+        return bytesMoved(length) + FLOAT * SsdSeries.intermediateFloats(heads, headdim, dstate, chunk, length);
     }
 
     @Override
@@ -62,12 +59,10 @@ public final class SsdBf16Series extends LayerSeries {
         BFloat16Array dt = Inputs.sharedBf16((long) len * heads, -4f, -1f);
         BFloat16Array b = Inputs.sharedBf16((long) len * dstate, -1f, 1f);
         BFloat16Array c = Inputs.sharedBf16((long) len * dstate, -1f, 1f);
-        FloatArray a = new FloatArray(heads);
-        FloatArray d = new FloatArray(heads);
-        FloatArray dtBias = new FloatArray(heads);
-        Inputs.fill(a, 13, -8f, -1f);
-        Inputs.fill(d, 16);
-        Inputs.fill(dtBias, 17, -0.5f, 0.5f);
+        FloatArray[] perHead = SsdSeries.perHeadInputs(heads);
+        FloatArray a = perHead[0];
+        FloatArray d = perHead[1];
+        FloatArray dtBias = perHead[2];
         BFloat16Array out = new BFloat16Array(x.getSize());
         TaskGraph g = new TaskGraph("bench_ssd_bf16").transferToDevice(DataTransferMode.FIRST_EXECUTION, x, dt, a, b, c, d, dtBias);
         GridScheduler grids = new GridScheduler();

@@ -14,8 +14,8 @@ import io.jmamba.runtime.backend.ComputeDevice;
 /**
  * The Mamba-2 SSD chunked scan as the layer runs it (D per head, dt bias and softplus, one group, no
  * z: Mamba-2 gates in its norm). Default shape: the 130M model's 24 heads x 64, d_state 128, chunk 256.
- * Runs the default kernels ({@link SsdScan#DEFAULT_VARIANT}) as "ssd"; the 3xTF32 tensor-core kernels as
- * "ssd-tc"; another variant (the earlier TILED, for before/after timings in one run) as "ssd-" + its name.
+ * Runs the default kernels ({@link SsdScan#DEFAULT_VARIANT}) as "ssd"; another variant (for before/after
+ * timings in one run) as "ssd-" + its name.
  */
 public final class SsdSeries extends LayerSeries {
     private final int heads;
@@ -31,8 +31,8 @@ public final class SsdSeries extends LayerSeries {
     public SsdSeries(int heads, int headdim, int dstate, int chunk, SsdScan.Variant variant) {
         super(id(variant),
                 "Mamba-2 SSD, " + heads + " heads x " + headdim + ", d_state " + dstate + ", chunk " + chunk
-                        + (variant == SsdScan.DEFAULT_VARIANT ? "" : variant == SsdScan.Variant.TENSOR_TF32X3
-                        ? ", 3xTF32 tensor cores" : ", " + variant.name().toLowerCase(java.util.Locale.ROOT) + " kernels (before)"),
+                        + (variant == SsdScan.DEFAULT_VARIANT ? "" : ", " + variant.name().toLowerCase(java.util.Locale.ROOT)
+                        + " kernels"),
                 SeriesKind.SCAN, 1);
         this.variant = variant;
         this.heads = heads;
@@ -41,12 +41,12 @@ public final class SsdSeries extends LayerSeries {
         this.chunk = chunk;
     }
 
-    /** "ssd" for the default kernels, "ssd-tc" for the 3xTF32 tensor-core ones, else "ssd-" + the variant's name. */
+    /** "ssd" for the default kernels, else "ssd-" + the variant's name. */
     static String id(SsdScan.Variant variant) {
         if (variant == SsdScan.DEFAULT_VARIANT) {
             return "ssd";
         }
-        return variant == SsdScan.Variant.TENSOR_TF32X3 ? "ssd-tc" : "ssd-" + variant.name().toLowerCase(java.util.Locale.ROOT);
+        return "ssd-" + variant.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     @Override
@@ -62,10 +62,7 @@ public final class SsdSeries extends LayerSeries {
 
     @Override
     public long deviceBytes(long length) {
-        long chunks = (length + chunk - 1) / chunk;
-        long intermediates = 2L * heads * chunks * chunk + chunks * heads * headdim * dstate + chunks * (long) chunk * chunk
-                + (long) heads * headdim * dstate;
-        return bytesMoved(length) + FLOAT * intermediates;
+        return bytesMoved(length) + FLOAT * SsdSeries.intermediateFloats(heads, headdim, dstate, chunk, length);
     }
 
     @Override
@@ -76,16 +73,32 @@ public final class SsdSeries extends LayerSeries {
         FloatArray dt = Inputs.shared((long) len * heads, -4f, -1f);
         FloatArray b = Inputs.shared((long) len * dstate, -1f, 1f);
         FloatArray c = Inputs.shared((long) len * dstate, -1f, 1f);
+        FloatArray[] perHead = SsdSeries.perHeadInputs(heads);
+        FloatArray a = perHead[0];
+        FloatArray d = perHead[1];
+        FloatArray dtBias = perHead[2];
+        FloatArray out = new FloatArray(x.getSize());
+        TaskGraph g = new TaskGraph("bench_ssd").transferToDevice(DataTransferMode.FIRST_EXECUTION, x, dt, a, b, c, d, dtBias);
+        GridScheduler grids = new GridScheduler();
+        SsdScan.addTo(g, grids, "ssd", cfg, new SsdInputs(x, dt, a, b, c, d, null, dtBias, null), out, null, variant);
+        return PlanStep.start(device, g, grids);
+    }
+
+    /** Floats of the SSD's device intermediates at {@code length} tokens (dt and dA cumsum, chunk states, C B^T, final states). */
+    static long intermediateFloats(int heads, int headdim, int dstate, int chunk, long length) {
+        long chunks = (length + chunk - 1) / chunk;
+        return 2L * heads * chunks * chunk + chunks * heads * headdim * dstate + chunks * (long) chunk * chunk
+                + (long) heads * headdim * dstate;
+    }
+
+    /** The per-head inputs of both SSD series, A, D and dt_bias, filled with fixed seeds. */
+    static FloatArray[] perHeadInputs(int heads) {
         FloatArray a = new FloatArray(heads);
         FloatArray d = new FloatArray(heads);
         FloatArray dtBias = new FloatArray(heads);
         Inputs.fill(a, 13, -8f, -1f);
         Inputs.fill(d, 16);
         Inputs.fill(dtBias, 17, -0.5f, 0.5f);
-        FloatArray out = new FloatArray(x.getSize());
-        TaskGraph g = new TaskGraph("bench_ssd").transferToDevice(DataTransferMode.FIRST_EXECUTION, x, dt, a, b, c, d, dtBias);
-        GridScheduler grids = new GridScheduler();
-        SsdScan.addTo(g, grids, "ssd", cfg, new SsdInputs(x, dt, a, b, c, d, null, dtBias, null), out, null, variant);
-        return PlanStep.start(device, g, grids);
+        return new FloatArray[] {a, d, dtBias};
     }
 }
