@@ -82,14 +82,25 @@ final class StackTasks {
      * Layers per launch of the persistent decode where layers take one launch each (CUDA): {@code true} 1, {@code pair}
      * 2, {@code quad} 4 ({@link io.jmamba.kernels.fused.PersistentDecodeKernels#layerPairStep}, {@code layerQuadStep}:
      * half and a quarter of the launches); 0: off. The last layers of a stack not divisible by it take smaller launches.
+     * {@code phases} counts as 1 but runs the phases as three launches per layer on every device ({@link #persistentPhases}).
      */
     static int persistentLayersPerLaunch() {
         return switch (String.valueOf(System.getProperty("jmamba.decode.persistent"))) {
-            case "true" -> 1;
+            case "true", "phases" -> 1;
             case "pair" -> 2;
             case "quad" -> 4;
             default -> 0;
         };
+    }
+
+    /**
+     * {@code -Djmamba.decode.persistent=phases}: the persistent layer's phases as three launches per layer on every
+     * device, CUDA included (no grid barriers). On the H100 the phase kernels took a 24-layer batch-1 step (layers only,
+     * CUDA graph) to 0.354 ms against the fused kernels' 0.416 and one launch per layer's 0.457 (session 5,
+     * PersistentDecodeBench): their units are smaller and each kernel loads its weights before the wait.
+     */
+    static boolean persistentPhases() {
+        return "phases".equals(System.getProperty("jmamba.decode.persistent"));
     }
 
     /** The device the graphs are built for (the persistent decode layer sizes its grid by it), or null: not known. */
@@ -154,7 +165,8 @@ final class StackTasks {
         }
         if (fused) {
             // three launches per layer (one with the persistent layer on CUDA); the residual alternates between two arrays
-            boolean oneLaunch = persistent && device != null
+            boolean phasesOnly = persistentPhases();
+            boolean oneLaunch = persistent && !phasesOnly && device != null
                     && io.jmamba.kernels.fused.PersistentDecode.formFor(device) == io.jmamba.kernels.fused.PersistentDecode.Form.LAYER;
             int perLaunch = persistentLayersPerLaunch();
             IntArray counter = persistent ? a.scratch.shared("persistent_barrier", IntArray.class, () -> new IntArray(1)) : null;
@@ -184,7 +196,9 @@ final class StackTasks {
                     l += k - 1;
                     continue;
                 } else if (persistent) {
-                    m2.addPersistentStep(g, grids, "l" + l + "_", a.layer(l), embedding, residualIn, residualOut, device, counter);
+                    // no device: the phases as three launches (what phasesOnly asks for on a device with grid barriers)
+                    m2.addPersistentStep(g, grids, "l" + l + "_", a.layer(l), embedding, residualIn, residualOut,
+                            phasesOnly ? null : device, counter);
                 } else if (l == 0 && embedInLayer0) {
                     m2.addFusedStep(g, grids, "l0_", a.layer(0), a.ids, w.embedding(), c.vocabSize(), residualOut);
                 } else {

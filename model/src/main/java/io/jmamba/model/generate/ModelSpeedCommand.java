@@ -203,7 +203,8 @@ public final class ModelSpeedCommand {
                 : "";
         // which form -Djmamba.decode.persistent=true takes here (batch 1-2, bf16 weights): one launch or three per layer
         String mode = System.getProperty("jmamba.decode.persistent");
-        String persistent = "true".equals(mode) || "pair".equals(mode) || "quad".equals(mode)
+        String persistent = "phases".equals(mode) ? ", persistent decode three phase launches per layer (asked for)"
+                : "true".equals(mode) || "pair".equals(mode) || "quad".equals(mode)
                 ? ", persistent decode " + (io.jmamba.kernels.fused.PersistentDecode.formFor(device)
                 == io.jmamba.kernels.fused.PersistentDecode.Form.LAYER
                 ? ("pair".equals(mode) ? "one launch per two layers" : "quad".equals(mode) ? "one launch per four layers"

@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 /**
- * {@code -Djmamba.decode.persistent=true|pair|quad}: a batch 1-2 fused decode step with bf16 weights runs each layer
+ * {@code -Djmamba.decode.persistent=true|pair|quad|phases}: a batch 1-2 fused decode step with bf16 weights runs each layer
  * as {@link PersistentDecode}'s phases (on CUDA one launch per 1, 2 or 4 layers, three launches per layer elsewhere). Their arithmetic is the fused
  * kernels' operation for operation, so on every device the logits equal the plain fused step's bit for bit, step
  * after step (states carried), and greedy steps give the same ids.
@@ -54,6 +54,7 @@ class PersistentDecodeModelTest {
         // several layers per launch needs a device with grid barriers: without one, "pair" and "quad" are the phases too
         assertEquals(on, with(PERSISTENT, "pair", () -> taskIds(w, 1, WeightPrecision.BF16)));
         assertEquals(on, with(PERSISTENT, "quad", () -> taskIds(w, 1, WeightPrecision.BF16)));
+        assertEquals(on, with(PERSISTENT, "phases", () -> taskIds(w, 1, WeightPrecision.BF16)));
         assertTrue(with(PERSISTENT, "yes", () -> taskIds(w, 1, WeightPrecision.BF16)).contains("l0_in_embgemv")
                 || with(PERSISTENT, "yes", () -> taskIds(w, 1, WeightPrecision.BF16)).contains("l0_in_normgemv"),
                 "an unknown value leaves the persistent decode off");
@@ -70,7 +71,8 @@ class PersistentDecodeModelTest {
             // the JVM backend runs every work-item as Java (seconds per step): batch 1 there
             boolean jvm = d.backendName().equals("jvm");
             // two layers per launch only where layers take one launch each (GPUs); elsewhere "pair" is "true"
-            List<String> modes = PersistentDecode.formFor(d) == PersistentDecode.Form.LAYER ? List.of("true", "pair", "quad")
+            // "phases": the three launches per layer although the device has grid barriers
+            List<String> modes = PersistentDecode.formFor(d) == PersistentDecode.Form.LAYER ? List.of("true", "pair", "quad", "phases")
                     : List.of("true");
             for (String mode : modes) {
                 for (int batch : jvm ? new int[] {1} : new int[] {1, 2}) {
@@ -122,7 +124,7 @@ class PersistentDecodeModelTest {
             // the steps above did run the persistent layers (one launch each where the device has grid barriers)
             // quad with fewer than four layers: a pair first
             int layers = w.config().nLayer();
-            String form = PersistentDecode.formFor(d) != PersistentDecode.Form.LAYER ? "l0_persist_pb"
+            String form = PersistentDecode.formFor(d) != PersistentDecode.Form.LAYER || mode.equals("phases") ? "l0_persist_pb"
                     : mode.equals("quad") && layers >= 4 ? "l0_persist_quad"
                     : !mode.equals("true") && layers >= 2 ? "l0_persist_pair" : "l0_persist_layer";
             assertTrue(persistent.forwardTaskIds().contains(form), persistent.forwardTaskIds().toString());
