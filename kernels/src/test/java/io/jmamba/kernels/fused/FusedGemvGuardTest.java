@@ -1,0 +1,124 @@
+package io.jmamba.kernels.fused;
+
+import io.jmamba.kernels.nn.GemvWarpKernel;
+import io.jmamba.kernels.support.GuardedLaunch;
+import io.jmamba.kernels.support.GuardedLaunch.Case;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.backend.LaunchGrid;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static io.jmamba.kernels.support.GuardArgs.floats;
+import static io.jmamba.kernels.support.GuardArgs.packedBf16;
+
+/**
+ * The decode GEMVs whose warp reductions (work-group barriers on OpenCL) sit inside {@code if (r < nr)}, nr the live
+ * rows of a work-group's row block ({@link FusedGemvKernels}, {@link GemvWarpKernel#reduceAndStore}), and the few-row
+ * pre-gated/staged forms, at row counts that leave the last row block partial and output counts that leave the last
+ * work-group's warps partly idle: every buffer is guarded ({@link GuardedLaunch}) and must match the JVM run.
+ */
+class FusedGemvGuardTest {
+    private static final float EPS = 1e-5f;
+    private static final float TOL = 1e-4f;
+    private static final int IN = 96;
+    private static final int OUT = 7;
+    private static final int WIDTH = 4;
+
+    @TestFactory
+    List<DynamicTest> partialRowBlocksStayInsideTheirBuffers() {
+        List<Case> cases = new ArrayList<>();
+        for (int rows : new int[] {3, 5}) {
+            for (boolean bf16 : new boolean[] {true, false}) {
+                cases.add(normGemv(rows, bf16));
+                cases.add(gatedNormGemv(rows, bf16));
+            }
+            for (int split : new int[] {1, 2}) {
+                cases.add(warpGemv(rows, split));
+            }
+        }
+        for (int rows : new int[] {1, 2}) {
+            cases.add(stagedNormGemv(rows));
+            cases.add(preGated(FusedGemvStagedKernels.class, rows));
+            cases.add(preGated(FusedGemvGatedWarpKernels.class, rows));
+        }
+        return GuardedLaunch.tests(cases);
+    }
+
+    private static LaunchGrid grid(long groupsX, long gridRows, int group) {
+        return new LaunchGrid(new long[] {groupsX * group, gridRows}, new long[] {group, 1});
+    }
+
+    private static long rowBlocks(int rows) {
+        return (rows + FusedGemvKernels.ROWS - 1) / FusedGemvKernels.ROWS;
+    }
+
+    private static Case normGemv(int rows, boolean bf16) {
+        String name = "FusedGemvKernels.normGemv" + (bf16 ? "Bf16" : "F32") + " rows " + rows;
+        Map<Integer, Object> spec = bf16 ? Map.of(9, IN, 15, 1) : Map.of(15, 1);
+        long groups = (OUT + FusedGemvKernels.WARPS - 1) / FusedGemvKernels.WARPS;
+        return new Case(name, GuardedLaunch.method(FusedGemvKernels.class, bf16 ? "normGemvBf16" : "normGemvF32"), spec,
+                grid(groups, rowBlocks(rows), FusedGemvKernels.GROUP),
+                () -> new Object[] {null, floats(1, (long) rows * IN), floats(2, (long) rows * IN), floats(3, IN),
+                        bf16 ? packedBf16(4, (long) OUT * IN) : floats(4, (long) OUT * IN), floats(5, OUT),
+                        new FloatArray((long) rows * OUT), new FloatArray((long) rows * IN), rows, IN, OUT, EPS, true, true,
+                        true, 1}, TOL);
+    }
+
+    private static Mamba2Decode.Shape shape(int rows) {
+        // dInner 96 in three norm groups of 32, convDim 128, inRows 227
+        return new Mamba2Decode.Shape(rows, 3, 32, 1, 16, WIDTH, true, 0f, Float.POSITIVE_INFINITY);
+    }
+
+    private static Case gatedNormGemv(int rows, boolean bf16) {
+        Mamba2Decode.Shape s = shape(rows);
+        String name = "FusedGemvKernels.gatedNormGemv" + (bf16 ? "Bf16" : "F32") + " rows " + rows;
+        Map<Integer, Object> spec = bf16 ? Map.of(9, s.dInner(), 13, 32, 18, WIDTH, 19, 1) : Map.of(18, WIDTH, 19, 1);
+        int groupsX = (OUT + FusedGemvKernels.WARPS - 1) / FusedGemvKernels.WARPS;
+        return new Case(name, GuardedLaunch.method(FusedGemvKernels.class, bf16 ? "gatedNormGemvBf16" : "gatedNormGemvF32"),
+                spec, grid(groupsX, rowBlocks(rows), FusedGemvKernels.GROUP),
+                () -> new Object[] {null, floats(1, (long) rows * s.dInner()), floats(2, (long) rows * s.inRows()),
+                        floats(3, s.dInner()), bf16 ? packedBf16(4, (long) OUT * s.dInner()) : floats(4, (long) OUT * s.dInner()),
+                        floats(5, OUT), new FloatArray((long) rows * OUT), floats(6, (long) rows * s.convDim() * (WIDTH - 1)),
+                        rows, s.dInner(), OUT, s.inRows(), s.convDim(), 32, EPS, false, true, groupsX, WIDTH, 1}, TOL);
+    }
+
+    private static Case warpGemv(int rows, int split) {
+        int in = 100; // a ragged tail of in % 4 columns
+        int perGroup = GemvWarpKernel.WARPS / split;
+        long groups = (OUT + perGroup - 1) / perGroup;
+        long blocks = (rows + GemvWarpKernel.ROWS - 1) / GemvWarpKernel.ROWS;
+        return new Case("GemvWarpKernel.gemv rows " + rows + " split " + split, GuardedLaunch.method(GemvWarpKernel.class, "gemv"),
+                Map.of(9, split), grid(groups, blocks, GemvWarpKernel.GROUP),
+                () -> new Object[] {null, floats(1, (long) rows * in), floats(2, (long) OUT * in), floats(3, OUT),
+                        new FloatArray((long) rows * OUT), rows, in, OUT, true, split}, TOL);
+    }
+
+    private static Case stagedNormGemv(int rows) {
+        int out = 19; // three work-groups of 8 outputs, the last with 3
+        int per = FusedGemvStagedKernels.WARPS * FusedGemvStagedKernels.OUTS;
+        long groups = (out + per - 1) / per;
+        return new Case("FusedGemvStagedKernels.normGemvBf16 rows " + rows,
+                GuardedLaunch.method(FusedGemvStagedKernels.class, "normGemvBf16"), Map.of(9, IN),
+                grid(groups, rows, FusedGemvStagedKernels.GROUP),
+                () -> new Object[] {null, floats(1, (long) rows * IN), floats(2, (long) rows * IN), floats(3, IN),
+                        packedBf16(4, (long) out * IN), floats(5, out), new FloatArray((long) rows * out),
+                        new FloatArray((long) rows * IN), rows, IN, out, EPS, true, true, true}, TOL);
+    }
+
+    private static Case preGated(Class<?> owner, int rows) {
+        Mamba2Decode.Shape s = shape(rows);
+        int group = owner == FusedGemvStagedKernels.class ? FusedGemvStagedKernels.GROUP : FusedGemvGatedWarpKernels.GROUP;
+        int warps = owner == FusedGemvStagedKernels.class ? FusedGemvStagedKernels.WARPS : FusedGemvGatedWarpKernels.WARPS;
+        int gx = (OUT + warps - 1) / warps;
+        return new Case(owner.getSimpleName() + ".preGatedGemvBf16 rows " + rows, GuardedLaunch.method(owner, "preGatedGemvBf16"),
+                Map.of(9, s.dInner(), 13, 32, 17, WIDTH), grid(gx, rows, group),
+                () -> new Object[] {null, floats(1, (long) rows * s.dInner()), floats(2, (long) rows * s.inRows()),
+                        floats(3, s.dInner()), packedBf16(4, (long) OUT * s.dInner()), floats(5, OUT),
+                        new FloatArray((long) rows * OUT), floats(6, (long) rows * s.convDim() * (WIDTH - 1)), rows,
+                        s.dInner(), OUT, s.inRows(), s.convDim(), 32, EPS, true, gx, WIDTH}, TOL);
+    }
+}
