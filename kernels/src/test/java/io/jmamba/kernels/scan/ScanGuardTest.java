@@ -1,0 +1,47 @@
+package io.jmamba.kernels.scan;
+
+import io.jmamba.kernels.support.Bf16Tensor;
+import io.jmamba.kernels.support.GuardedGraph;
+import io.jmamba.kernels.support.Tensor;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The selective scan variants whose barriers sit in work-group-strided loops ({@link SelectiveScanTiled16Kernels}: over
+ * (row, chunk) work items and the chunk's token tiles; {@link SelectiveScanBlockKernel}: over rows and tiles), fp32
+ * and bf16, at row counts, chunk lengths and sequence lengths that leave the last work item, chunk and tile partial,
+ * with every array guarded ({@link GuardedGraph}): no store past any buffer, every array as the JVM run left it.
+ */
+class ScanGuardTest {
+    private static final float F32_TOL = 1e-4f;
+    private static final float BF16_TOL = 0x1p-7f;
+
+    @TestFactory
+    List<DynamicTest> raggedChunksAndTilesStayInsideTheirBuffers() {
+        List<GuardedGraph.Case> cases = new ArrayList<>();
+        // {batch, dim, seqlen, dstate, groups, chunk length}
+        int[][] shapes = {{2, 5, 61, 16, 1, 16}, {1, 3, 100, 7, 1, 64}, {2, 4, 37, 16, 2, 16}};
+        long seed = 40;
+        for (int[] s : shapes) {
+            long sd = seed++;
+            String shape = "b" + s[0] + " d" + s[1] + " L" + s[2] + " n" + s[3] + " g" + s[4] + " chunk " + s[5];
+            for (SelectiveScan.Variant v : SelectiveScan.Variant.values()) {
+                cases.add(new GuardedGraph.Case("fp32 scan " + v + " " + shape,
+                        () -> SelectiveScanTest.Problem.random(sd, s[0], s[1], s[2], s[3], s[4], s[4] > 1),
+                        (graph, grids, p) -> ((SelectiveScanTest.Problem) p).builder().variant(v).chunkLength(s[5]).build()
+                                .addTo(graph, "scan", grids), F32_TOL));
+            }
+            cases.add(new GuardedGraph.Case("bf16 scan " + shape,
+                    () -> SelectiveScanBf16Test.Bf16Problem.of(SelectiveScanTest.Problem.random(sd, s[0], s[1], s[2], s[3], s[4],
+                            s[4] > 1)),
+                    (graph, grids, p) -> {
+                        SelectiveScan scan = ((SelectiveScanBf16Test.Bf16Problem) p).builder().chunkLength(s[5]).build();
+                        scan.addTo(graph, "scan", grids, Bf16Tensor.zeros(scan.outShape()), Tensor.zeros(scan.stateShape()));
+                    }, BF16_TOL));
+        }
+        return GuardedGraph.tests(cases);
+    }
+}
