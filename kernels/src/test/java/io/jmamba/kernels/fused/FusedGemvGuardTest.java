@@ -40,6 +40,10 @@ class FusedGemvGuardTest {
                 cases.add(warpGemv(rows, split));
             }
         }
+        // model widths: the 130M's d_model and a d_inner of one norm group, near MAX_IN with 4 odd-width groups
+        cases.add(normGemv(5, true, 768));
+        cases.add(gatedNormGemv(5, true, new Mamba2Decode.Shape(5, 24, 64, 1, 16, WIDTH, true, 0f, Float.POSITIVE_INFINITY), 1536));
+        cases.add(gatedNormGemv(6, true, new Mamba2Decode.Shape(6, 4, 510, 4, 16, WIDTH, true, 0f, Float.POSITIVE_INFINITY), 510));
         for (int rows : new int[] {1, 2}) {
             cases.add(stagedNormGemv(rows));
             cases.add(preGated(FusedGemvStagedKernels.class, rows));
@@ -57,14 +61,18 @@ class FusedGemvGuardTest {
     }
 
     private static Case normGemv(int rows, boolean bf16) {
-        String name = "FusedGemvKernels.normGemv" + (bf16 ? "Bf16" : "F32") + " rows " + rows;
-        Map<Integer, Object> spec = bf16 ? Map.of(9, IN, 15, 1) : Map.of(15, 1);
+        return normGemv(rows, bf16, IN);
+    }
+
+    private static Case normGemv(int rows, boolean bf16, int in) {
+        String name = "FusedGemvKernels.normGemv" + (bf16 ? "Bf16" : "F32") + " rows " + rows + " in " + in;
+        Map<Integer, Object> spec = bf16 ? Map.of(9, in, 15, 1) : Map.of(15, 1);
         long groups = (OUT + FusedGemvKernels.WARPS - 1) / FusedGemvKernels.WARPS;
         return new Case(name, GuardedLaunch.method(FusedGemvKernels.class, bf16 ? "normGemvBf16" : "normGemvF32"), spec,
                 grid(groups, rowBlocks(rows), FusedGemvKernels.GROUP),
-                () -> new Object[] {null, floats(1, (long) rows * IN), floats(2, (long) rows * IN), floats(3, IN),
-                        bf16 ? packedBf16(4, (long) OUT * IN) : floats(4, (long) OUT * IN), floats(5, OUT),
-                        new FloatArray((long) rows * OUT), new FloatArray((long) rows * IN), rows, IN, OUT, EPS, true, true,
+                () -> new Object[] {null, floats(1, (long) rows * in), floats(2, (long) rows * in), floats(3, in),
+                        bf16 ? packedBf16(4, (long) OUT * in) : floats(4, (long) OUT * in), floats(5, OUT),
+                        new FloatArray((long) rows * OUT), new FloatArray((long) rows * in), rows, in, OUT, EPS, true, true,
                         true, 1}, TOL);
     }
 
@@ -74,16 +82,20 @@ class FusedGemvGuardTest {
     }
 
     private static Case gatedNormGemv(int rows, boolean bf16) {
-        Mamba2Decode.Shape s = shape(rows);
-        String name = "FusedGemvKernels.gatedNormGemv" + (bf16 ? "Bf16" : "F32") + " rows " + rows;
-        Map<Integer, Object> spec = bf16 ? Map.of(9, s.dInner(), 13, 32, 18, WIDTH, 19, 1) : Map.of(18, WIDTH, 19, 1);
+        return gatedNormGemv(rows, bf16, shape(rows), 32);
+    }
+
+    private static Case gatedNormGemv(int rows, boolean bf16, Mamba2Decode.Shape s, int groupSize) {
+        String name = "FusedGemvKernels.gatedNormGemv" + (bf16 ? "Bf16" : "F32") + " rows " + rows + " dInner " + s.dInner()
+                + " norm groups of " + groupSize;
+        Map<Integer, Object> spec = bf16 ? Map.of(9, s.dInner(), 13, groupSize, 18, WIDTH, 19, 1) : Map.of(18, WIDTH, 19, 1);
         int groupsX = (OUT + FusedGemvKernels.WARPS - 1) / FusedGemvKernels.WARPS;
         return new Case(name, GuardedLaunch.method(FusedGemvKernels.class, bf16 ? "gatedNormGemvBf16" : "gatedNormGemvF32"),
                 spec, grid(groupsX, rowBlocks(rows), FusedGemvKernels.GROUP),
                 () -> new Object[] {null, floats(1, (long) rows * s.dInner()), floats(2, (long) rows * s.inRows()),
                         floats(3, s.dInner()), bf16 ? packedBf16(4, (long) OUT * s.dInner()) : floats(4, (long) OUT * s.dInner()),
                         floats(5, OUT), new FloatArray((long) rows * OUT), floats(6, (long) rows * s.convDim() * (WIDTH - 1)),
-                        rows, s.dInner(), OUT, s.inRows(), s.convDim(), 32, EPS, false, true, groupsX, WIDTH, 1}, TOL);
+                        rows, s.dInner(), OUT, s.inRows(), s.convDim(), groupSize, EPS, false, true, groupsX, WIDTH, 1}, TOL);
     }
 
     private static Case warpGemv(int rows, int split) {
