@@ -4,6 +4,7 @@ import io.jmamba.kernels.support.GuardedGraph;
 import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
@@ -52,5 +53,34 @@ class SsdGuardTest {
             }
         }
         return GuardedGraph.tests(cases);
+    }
+
+    /** Sequence lengths around the chunk and 16-row tile edges, and the Mamba-2 head shape (p64 n128) at chunk 256. */
+    @Tag("slow")
+    @TestFactory
+    List<DynamicTest> sequenceLengthSweepStaysInsideTheBuffers() {
+        List<GuardedGraph.Case> cases = new ArrayList<>();
+        for (int len : new int[] {1, 15, 16, 17, 31, 63, 64, 65, 100, 127, 129}) {
+            cases.add(bf16Case(SsdBf16Test.random("L" + len + " h2 p32 n32 q64", SsdConfig.of(1, len, 2, 32, 1, 32, 64)
+                    .withDtSoftplus(true), len, true, false, true, false, false)));
+            SsdCase c = SsdCase.random("L" + len + " h2 p16 n16 q64", SsdConfig.of(1, len, 2, 16, 1, 16, 64).withDtSoftplus(true),
+                    len, true, false, true, false, false);
+            cases.add(new GuardedGraph.Case("fp32 SSD BLOCKED_WIDE " + c.name(), () -> c, (graph, grids, a) -> {
+                SsdConfig cfg = c.cfg();
+                SsdScan.addTo(graph, grids, "ssd", cfg, c.in(), new FloatArray((long) cfg.batch() * cfg.seqlen() * cfg.heads()
+                        * cfg.headdim()), null, SsdScan.Variant.BLOCKED_WIDE);
+            }, F32_TOL));
+        }
+        cases.add(bf16Case(SsdBf16Test.random("L300 h2 p64 n128 q256", SsdConfig.of(1, 300, 2, 64, 1, 128, 256)
+                .withDtSoftplus(true), 300, true, false, true, false, true)));
+        return GuardedGraph.tests(cases);
+    }
+
+    private static GuardedGraph.Case bf16Case(SsdBf16Test.Bf16Case c) {
+        return new GuardedGraph.Case("bf16 SSD " + c.name(), () -> c, (graph, grids, a) -> {
+            SsdConfig cfg = c.cfg();
+            BFloat16Array out = new BFloat16Array((long) cfg.batch() * cfg.seqlen() * cfg.heads() * cfg.headdim());
+            SsdScanBf16.addTo(graph, grids, "ssd", cfg, c.in(), out, null, null);
+        }, BF16_TOL);
     }
 }
