@@ -2,6 +2,7 @@ package io.jmamba.kernels.fused;
 
 import io.jmamba.kernels.support.GuardedGraph;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
@@ -62,6 +63,39 @@ class DecodeGuardTest {
                             }
                         }, TOL));
             }
+        }
+        return GuardedGraph.tests(cases);
+    }
+
+    /** The Mamba-2 130M layer shape (d_model 768, 24 heads of 64, dstate 128, one norm group of 1536) at b1, b2 and b5. */
+    @Tag("slow")
+    @TestFactory
+    List<DynamicTest> modelShapeStaysInsideTheBuffers() {
+        List<GuardedGraph.Case> cases = new ArrayList<>();
+        for (int batch : new int[] {1, 2}) {
+            Mamba2Decode.Shape s = new Mamba2Decode.Shape(batch, 24, 64, 1, 128, 4, true, 0f, Float.POSITIVE_INFINITY);
+            for (int maxGroups : new int[] {7, 1 << 20}) {
+                cases.add(new GuardedGraph.Case("130M persistent phases b" + batch + " at most " + maxGroups + " groups",
+                        () -> new PersistentLayerCase("130M", s, 768, 1536, true, 3), (tg, grids, a) -> {
+                            PersistentLayerCase c = (PersistentLayerCase) a;
+                            PersistentDecode.addTo(tg, grids, "l", c.s, c.dModel, c.layer(), null, c.groupSize, c.eps,
+                                    PersistentDecode.Form.PHASES, 1, null, maxGroups);
+                        }, TOL));
+            }
+        }
+        for (int batch : new int[] {1, 5}) {
+            Mamba2Decode.Shape s = new Mamba2Decode.Shape(batch, 24, 64, 1, 128, 4, true, 0f, Float.POSITIVE_INFINITY);
+            cases.add(new GuardedGraph.Case("130M fused step b" + batch, () -> new PersistentLayerCase("130M", s, 768, 1536, true, 3),
+                    (tg, grids, a) -> {
+                        PersistentLayerCase c = (PersistentLayerCase) a;
+                        FusedGemv.addNormGemv(tg, grids, "l_in", c.s.batch(), c.dModel, c.s.inRows(), c.hidden, c.residualIn,
+                                c.normW, c.inW, true, c.inBias, c.zxbcdt, c.residualOut, c.eps);
+                        Mamba2Decode.addConvSsm(tg, grids, "l_f", c.s, c.zxbcdt, c.convState, c.convW, c.convBias, c.ssmState,
+                                c.a, c.d, c.dtBias, c.g, FusedGemv.preGated(c.s.batch(), true, c.groupSize, false));
+                        FusedGemv.addGatedNormGemv(tg, grids, "l_out", c.s, c.dModel, c.g, c.zxbcdt, c.gateW, c.outW, true,
+                                c.outBias, c.out, c.convState, c.groupSize, c.eps, false,
+                                FusedGemv.preGated(c.s.batch(), true, c.groupSize, false));
+                    }, TOL));
         }
         return GuardedGraph.tests(cases);
     }

@@ -4,6 +4,7 @@ import io.jmamba.kernels.support.Bf16Tensor;
 import io.jmamba.kernels.support.GuardedGraph;
 import io.jmamba.kernels.support.Tensor;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
@@ -41,6 +42,25 @@ class ScanGuardTest {
                         SelectiveScan scan = ((SelectiveScanBf16Test.Bf16Problem) p).builder().chunkLength(s[5]).build();
                         scan.addTo(graph, "scan", grids, Bf16Tensor.zeros(scan.outShape()), Tensor.zeros(scan.stateShape()));
                     }, BF16_TOL));
+        }
+        return GuardedGraph.tests(cases);
+    }
+
+    /** TILED16 (the default) and BLOCK at lengths around the 16-token tiles and the chunk, and rows around the groups. */
+    @Tag("slow")
+    @TestFactory
+    List<DynamicTest> lengthSweepStaysInsideTheBuffers() {
+        List<GuardedGraph.Case> cases = new ArrayList<>();
+        for (int len : new int[] {1, 15, 16, 17, 33, 63, 64, 65, 130}) {
+            for (int dim : new int[] {1, 7}) {
+                long sd = len * 31L + dim;
+                for (SelectiveScan.Variant v : new SelectiveScan.Variant[] {SelectiveScan.Variant.TILED16, SelectiveScan.Variant.BLOCK}) {
+                    cases.add(new GuardedGraph.Case("fp32 scan " + v + " d" + dim + " L" + len,
+                            () -> SelectiveScanTest.Problem.random(sd, 1, dim, len, 16, 1, false),
+                            (graph, grids, p) -> ((SelectiveScanTest.Problem) p).builder().variant(v).chunkLength(64).build()
+                                    .addTo(graph, "scan", grids), F32_TOL));
+                }
+            }
         }
         return GuardedGraph.tests(cases);
     }
