@@ -6,6 +6,7 @@ import io.jmamba.kernels.support.GuardedLaunch.Case;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.backend.LaunchGrid;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
@@ -48,6 +49,29 @@ class FusedGemvGuardTest {
             cases.add(stagedNormGemv(rows));
             cases.add(preGated(FusedGemvStagedKernels.class, rows));
             cases.add(preGated(FusedGemvGatedWarpKernels.class, rows));
+        }
+        return GuardedLaunch.tests(cases);
+    }
+
+    /**
+     * Widths whose last pass over a row is partial for some items of a work-group (the width range where PoCL once
+     * mis-ran PreGatedNormKernels' last slot), one norm group a row: every form.
+     */
+    @Tag("slow")
+    @TestFactory
+    List<DynamicTest> widthSweepStaysInsideTheBuffers() {
+        List<Case> cases = new ArrayList<>();
+        for (int in : new int[] {1544, 1800, 2040}) {
+            cases.add(normGemv(5, true, in));
+            for (int rows : new int[] {1, 2, 5}) {
+                Mamba2Decode.Shape s = new Mamba2Decode.Shape(rows, 1, in, 1, 16, WIDTH, true, 0f, Float.POSITIVE_INFINITY);
+                if (rows == 5) {
+                    cases.add(gatedNormGemv(rows, true, s, in));
+                } else {
+                    cases.add(preGated(FusedGemvStagedKernels.class, rows, s));
+                    cases.add(preGated(FusedGemvGatedWarpKernels.class, rows, s));
+                }
+            }
         }
         return GuardedLaunch.tests(cases);
     }
@@ -122,15 +146,21 @@ class FusedGemvGuardTest {
     }
 
     private static Case preGated(Class<?> owner, int rows) {
-        Mamba2Decode.Shape s = shape(rows);
+        return preGated(owner, rows, shape(rows));
+    }
+
+    /** The pre-gated GEMV, norm groups of {@code s.headdim()} (32 for {@link #shape}). */
+    private static Case preGated(Class<?> owner, int rows, Mamba2Decode.Shape s) {
+        int groupSize = s.heads() == 1 ? s.dInner() : 32;
         int group = owner == FusedGemvStagedKernels.class ? FusedGemvStagedKernels.GROUP : FusedGemvGatedWarpKernels.GROUP;
         int warps = owner == FusedGemvStagedKernels.class ? FusedGemvStagedKernels.WARPS : FusedGemvGatedWarpKernels.WARPS;
         int gx = (OUT + warps - 1) / warps;
-        return new Case(owner.getSimpleName() + ".preGatedGemvBf16 rows " + rows, GuardedLaunch.method(owner, "preGatedGemvBf16"),
-                Map.of(9, s.dInner(), 13, 32, 17, WIDTH), grid(gx, rows, group),
+        return new Case(owner.getSimpleName() + ".preGatedGemvBf16 rows " + rows + " dInner " + s.dInner() + " norm groups of "
+                + groupSize, GuardedLaunch.method(owner, "preGatedGemvBf16"),
+                Map.of(9, s.dInner(), 13, groupSize, 17, WIDTH), grid(gx, rows, group),
                 () -> new Object[] {null, floats(1, (long) rows * s.dInner()), floats(2, (long) rows * s.inRows()),
                         floats(3, s.dInner()), packedBf16(4, (long) OUT * s.dInner()), floats(5, OUT),
                         new FloatArray((long) rows * OUT), floats(6, (long) rows * s.convDim() * (WIDTH - 1)), rows,
-                        s.dInner(), OUT, s.inRows(), s.convDim(), 32, EPS, true, gx, WIDTH}, TOL);
+                        s.dInner(), OUT, s.inRows(), s.convDim(), groupSize, EPS, true, gx, WIDTH}, TOL);
     }
 }
