@@ -5,6 +5,7 @@ import io.jmamba.kernels.support.Tensor;
 import io.jmamba.kernels.support.TestTensors;
 import io.jmamba.runtime.api.BFloat16Array;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
@@ -37,8 +38,13 @@ class AttentionGuardTest {
         return a;
     }
 
+    @Tag("slow")
     @TestFactory
     List<DynamicTest> raggedTilesStayInsideTheirBuffers() {
+        return GuardedGraph.tests(raggedTilesStayInsideTheirBuffersCases());
+    }
+
+    private static List<GuardedGraph.Case> raggedTilesStayInsideTheirBuffersCases() {
         List<GuardedGraph.Case> cases = new ArrayList<>();
         for (long[] s : new long[][] {{1, 2, 37, 16}, {2, 1, 70, 8}}) {
             for (boolean causal : new boolean[] {true, false}) {
@@ -58,6 +64,6 @@ class AttentionGuardTest {
                         .addFlash(graph, "att", grids, new BFloat16Array(s[0] * s[1] * s[2] * s[3]));
             }, BF16_TOL));
         }
-        return GuardedGraph.tests(cases);
+        return cases;
     }
 }

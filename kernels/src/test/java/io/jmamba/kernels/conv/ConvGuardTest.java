@@ -5,11 +5,15 @@ import io.jmamba.kernels.support.GuardedGraph;
 import io.jmamba.kernels.support.Tensor;
 import io.jmamba.kernels.support.TestTensors;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The causal conv1d forwards whose warp shuffles (work-group barriers on OpenCL) sit in grid-stride loops over
@@ -30,8 +34,24 @@ class ConvGuardTest {
         }
     }
 
+    /** Default-path cases that run by default (each shape is a PoCL compile: the rest are tagged slow). */
+    private static final Set<String> QUICK = Set.of("bf16 conv PAIRS b1 d5 L130 w4");
+
     @TestFactory
     List<DynamicTest> raggedBlocksStayInsideTheirBuffers() {
+        var quick = raggedBlocksStayInsideTheirBuffersCases().stream().filter(c -> QUICK.contains(c.name())).toList();
+        assertEquals(QUICK.size(), quick.size(), "every QUICK name is a case");
+        return GuardedGraph.tests(quick);
+    }
+
+    @Tag("slow")
+    @TestFactory
+    List<DynamicTest> raggedBlocksStayInsideTheirBuffersAllShapes() {
+        return GuardedGraph.tests(raggedBlocksStayInsideTheirBuffersCases().stream()
+                .filter(c -> !QUICK.contains(c.name())).toList());
+    }
+
+    private static List<GuardedGraph.Case> raggedBlocksStayInsideTheirBuffersCases() {
         List<GuardedGraph.Case> cases = new ArrayList<>();
         // {batch, dim, seqlen, width}
         int[][] shapes = {{2, 3, 37, 4}, {1, 5, 130, 4}, {2, 2, 22, 3}};
@@ -57,6 +77,6 @@ class ConvGuardTest {
                         }, BF16_TOL));
             }
         }
-        return GuardedGraph.tests(cases);
+        return cases;
     }
 }

@@ -11,10 +11,12 @@ import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 
 import static io.jmamba.kernels.support.GuardArgs.floats;
 import static io.jmamba.kernels.support.GuardArgs.packedBf16;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The decode GEMVs whose warp reductions (work-group barriers on OpenCL) sit inside {@code if (r < nr)}, nr the live
@@ -29,8 +31,26 @@ class FusedGemvGuardTest {
     private static final int OUT = 7;
     private static final int WIDTH = 4;
 
+    /** Default-path cases that run by default (each shape is a PoCL compile: the rest are tagged slow). */
+    private static final Set<String> QUICK = Set.of("FusedGemvKernels.normGemvBf16 rows 5 in 96",
+            "FusedGemvKernels.gatedNormGemvBf16 rows 5 dInner 96 norm groups of 32", "GemvWarpKernel.gemv rows 5 split 1",
+            "FusedGemvStagedKernels.preGatedGemvBf16 rows 2 dInner 96 norm groups of 32");
+
     @TestFactory
     List<DynamicTest> partialRowBlocksStayInsideTheirBuffers() {
+        var quick = partialRowBlocksStayInsideTheirBuffersCases().stream().filter(c -> QUICK.contains(c.name())).toList();
+        assertEquals(QUICK.size(), quick.size(), "every QUICK name is a case");
+        return GuardedLaunch.tests(quick);
+    }
+
+    @Tag("slow")
+    @TestFactory
+    List<DynamicTest> partialRowBlocksStayInsideTheirBuffersAllShapes() {
+        return GuardedLaunch.tests(partialRowBlocksStayInsideTheirBuffersCases().stream()
+                .filter(c -> !QUICK.contains(c.name())).toList());
+    }
+
+    private static List<Case> partialRowBlocksStayInsideTheirBuffersCases() {
         List<Case> cases = new ArrayList<>();
         for (int rows : new int[] {3, 5}) {
             for (boolean bf16 : new boolean[] {true, false}) {
@@ -50,7 +70,7 @@ class FusedGemvGuardTest {
             cases.add(preGated(FusedGemvStagedKernels.class, rows));
             cases.add(preGated(FusedGemvGatedWarpKernels.class, rows));
         }
-        return GuardedLaunch.tests(cases);
+        return cases;
     }
 
     /**

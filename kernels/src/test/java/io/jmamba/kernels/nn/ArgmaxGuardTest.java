@@ -4,6 +4,7 @@ import io.jmamba.kernels.support.GuardedGraph;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.IntArray;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
@@ -20,8 +21,13 @@ import static io.jmamba.kernels.support.GuardArgs.packedBf16;
 class ArgmaxGuardTest {
     private static final float TOL = 1e-5f;
 
+    @Tag("slow")
     @TestFactory
     List<DynamicTest> raggedVocabulariesStayInsideTheirBuffers() {
+        return GuardedGraph.tests(raggedVocabulariesStayInsideTheirBuffersCases());
+    }
+
+    private static List<GuardedGraph.Case> raggedVocabulariesStayInsideTheirBuffersCases() {
         List<GuardedGraph.Case> cases = new ArrayList<>();
         for (int[] s : new int[][] {{1, 1000}, {3, 333}, {2, 5000}}) {
             int rows = s[0], vocab = s[1];
@@ -43,6 +49,6 @@ class ArgmaxGuardTest {
                             floats(4, (long) rows * in), floats(5, in), 1e-5f, packedBf16(2, (long) out * in), floats(3, out),
                             new FloatArray((long) rows * out), new IntArray(rows)), TOL));
         }
-        return GuardedGraph.tests(cases);
+        return cases;
     }
 }

@@ -4,6 +4,7 @@ import io.jmamba.kernels.support.GuardedGraph;
 import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
@@ -28,8 +29,13 @@ class LinearGuardTest {
         return b;
     }
 
+    @Tag("slow")
     @TestFactory
     List<DynamicTest> raggedTilesStayInsideTheirBuffers() {
+        return GuardedGraph.tests(raggedTilesStayInsideTheirBuffersCases());
+    }
+
+    private static List<GuardedGraph.Case> raggedTilesStayInsideTheirBuffersCases() {
         List<GuardedGraph.Case> cases = new ArrayList<>();
         int in = 100, out = 45;
         for (int rows : new int[] {3, 37}) {
@@ -57,6 +63,6 @@ class LinearGuardTest {
                     (graph, grids, a) -> Layout.addTranspose(graph, grids, "t", s[0], s[1], s[2],
                             floats(4, (long) s[0] * s[1] * s[2]), new FloatArray((long) s[0] * s[1] * s[2]), true), 0f));
         }
-        return GuardedGraph.tests(cases);
+        return cases;
     }
 }

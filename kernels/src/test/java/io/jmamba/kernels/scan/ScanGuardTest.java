@@ -9,6 +9,9 @@ import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The selective scan variants whose barriers sit in work-group-strided loops ({@link SelectiveScanTiled16Kernels}: over
@@ -20,8 +23,24 @@ class ScanGuardTest {
     private static final float F32_TOL = 1e-4f;
     private static final float BF16_TOL = 0x1p-7f;
 
+    /** Default-path cases that run by default (each shape is a PoCL compile: the rest are tagged slow). */
+    private static final Set<String> QUICK = Set.of("fp32 scan TILED16 b2 d5 L61 n16 g1 chunk 16");
+
     @TestFactory
     List<DynamicTest> raggedChunksAndTilesStayInsideTheirBuffers() {
+        var quick = raggedChunksAndTilesStayInsideTheirBuffersCases().stream().filter(c -> QUICK.contains(c.name())).toList();
+        assertEquals(QUICK.size(), quick.size(), "every QUICK name is a case");
+        return GuardedGraph.tests(quick);
+    }
+
+    @Tag("slow")
+    @TestFactory
+    List<DynamicTest> raggedChunksAndTilesStayInsideTheirBuffersAllShapes() {
+        return GuardedGraph.tests(raggedChunksAndTilesStayInsideTheirBuffersCases().stream()
+                .filter(c -> !QUICK.contains(c.name())).toList());
+    }
+
+    private static List<GuardedGraph.Case> raggedChunksAndTilesStayInsideTheirBuffersCases() {
         List<GuardedGraph.Case> cases = new ArrayList<>();
         // {batch, dim, seqlen, dstate, groups, chunk length}
         int[][] shapes = {{2, 5, 61, 16, 1, 16}, {1, 3, 100, 7, 1, 64}, {2, 4, 37, 16, 2, 16}};
@@ -43,7 +62,7 @@ class ScanGuardTest {
                         scan.addTo(graph, "scan", grids, Bf16Tensor.zeros(scan.outShape()), Tensor.zeros(scan.stateShape()));
                     }, BF16_TOL));
         }
-        return GuardedGraph.tests(cases);
+        return cases;
     }
 
     /** TILED16 (the default) and BLOCK at lengths around the 16-token tiles and the chunk, and rows around the groups. */
@@ -54,7 +73,7 @@ class ScanGuardTest {
         for (int len : new int[] {1, 15, 16, 17, 33, 63, 64, 65, 130}) {
             for (int dim : new int[] {1, 7}) {
                 long sd = len * 31L + dim;
-                for (SelectiveScan.Variant v : new SelectiveScan.Variant[] {SelectiveScan.Variant.TILED16, SelectiveScan.Variant.BLOCK}) {
+                for (SelectiveScan.Variant v : List.of(SelectiveScan.Variant.TILED16, SelectiveScan.Variant.BLOCK)) {
                     cases.add(new GuardedGraph.Case("fp32 scan " + v + " d" + dim + " L" + len,
                             () -> SelectiveScanTest.Problem.random(sd, 1, dim, len, 16, 1, false),
                             (graph, grids, p) -> ((SelectiveScanTest.Problem) p).builder().variant(v).chunkLength(64).build()

@@ -9,6 +9,9 @@ import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The SSD pipelines (bf16 FRAG: its chunk-scan and C.B^T tiles run their barriers and mma steps inside
@@ -21,8 +24,24 @@ class SsdGuardTest {
     private static final float BF16_TOL = 0x1p-7f;
     private static final float F32_TOL = 1e-4f;
 
+    /** Default-path cases that run by default (each shape is a PoCL compile: the rest are tagged slow). */
+    private static final Set<String> QUICK = Set.of("bf16 SSD L77 h4 p16 n16 q64, 2 groups, D z");
+
     @TestFactory
     List<DynamicTest> raggedChunksStayInsideTheirBuffers() {
+        var quick = raggedChunksStayInsideTheirBuffersCases().stream().filter(c -> QUICK.contains(c.name())).toList();
+        assertEquals(QUICK.size(), quick.size(), "every QUICK name is a case");
+        return GuardedGraph.tests(quick);
+    }
+
+    @Tag("slow")
+    @TestFactory
+    List<DynamicTest> raggedChunksStayInsideTheirBuffersAllShapes() {
+        return GuardedGraph.tests(raggedChunksStayInsideTheirBuffersCases().stream()
+                .filter(c -> !QUICK.contains(c.name())).toList());
+    }
+
+    private static List<GuardedGraph.Case> raggedChunksStayInsideTheirBuffersCases() {
         List<GuardedGraph.Case> cases = new ArrayList<>();
         List<SsdBf16Test.Bf16Case> bf16 = List.of(
                 SsdBf16Test.random("L77 h4 p16 n16 q64, 2 groups, D z", SsdConfig.of(2, 77, 4, 16, 2, 16, 64).withDtSoftplus(true),
@@ -52,7 +71,7 @@ class SsdGuardTest {
                 }, F32_TOL));
             }
         }
-        return GuardedGraph.tests(cases);
+        return cases;
     }
 
     /** Sequence lengths around the chunk and 16-row tile edges, and the Mamba-2 head shape (p64 n128) at chunk 256. */
