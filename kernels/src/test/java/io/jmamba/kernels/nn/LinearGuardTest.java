@@ -9,8 +9,10 @@ import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import static io.jmamba.kernels.support.GuardArgs.floats;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The linear layers' JIT kernels (tiled GEMMs with barriers in K loops, split-K slices per work-group, the warp GEMVs
@@ -29,10 +31,24 @@ class LinearGuardTest {
         return b;
     }
 
-    @Tag("slow")
+    /**
+     * The tiled transpose runs by default: its guarded per-item loads and stores sit in a loop over the tiles a
+     * work-group takes, around its barriers (the pattern PoCL 3.1 once mis-ran); the rest are slow (a compile each).
+     */
+    private static final Set<String> QUICK = Set.of("Layout.transpose tiled 2x37x45");
+
     @TestFactory
     List<DynamicTest> raggedTilesStayInsideTheirBuffers() {
-        return GuardedGraph.tests(raggedTilesStayInsideTheirBuffersCases());
+        var quick = raggedTilesStayInsideTheirBuffersCases().stream().filter(c -> QUICK.contains(c.name())).toList();
+        assertEquals(QUICK.size(), quick.size(), "every QUICK name is a case");
+        return GuardedGraph.tests(quick);
+    }
+
+    @Tag("slow")
+    @TestFactory
+    List<DynamicTest> raggedTilesStayInsideTheirBuffersAllShapes() {
+        return GuardedGraph.tests(raggedTilesStayInsideTheirBuffersCases().stream()
+                .filter(c -> !QUICK.contains(c.name())).toList());
     }
 
     private static List<GuardedGraph.Case> raggedTilesStayInsideTheirBuffersCases() {
