@@ -3,12 +3,14 @@ package io.jmamba.kernels.scan;
 import io.jmamba.kernels.support.Bf16Tensor;
 import io.jmamba.kernels.support.GuardedGraph;
 import io.jmamba.kernels.support.Tensor;
+import io.jmamba.kernels.support.TestTensors;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -63,6 +65,34 @@ class ScanGuardTest {
                     }, BF16_TOL));
         }
         return cases;
+    }
+
+    /**
+     * The decode state update (LANES, the default: shuffles over the lanes of a row, every item through them) at row
+     * counts and state sizes that leave the last work-group and the last lane pass partial.
+     */
+    @Tag("slow")
+    @TestFactory
+    List<DynamicTest> stateUpdateStaysInsideTheBuffers() {
+        List<GuardedGraph.Case> cases = new ArrayList<>();
+        // {batch, dim, dstate}
+        for (int[] s : new int[][] {{2, 13, 16}, {3, 6, 17}, {1, 70, 1}}) {
+            cases.add(new GuardedGraph.Case("mamba1 state update LANES b" + s[0] + " d" + s[1] + " n" + s[2], () -> null,
+                    (graph, grids, p) -> {
+                        SplittableRandom rnd = new SplittableRandom(s[0] * 100L + s[1] * 10L + s[2]);
+                        int batch = s[0], dim = s[1], n = s[2];
+                        Tensor state = TestTensors.uniform(rnd, -1, 1, batch, dim, n);
+                        Tensor x = TestTensors.uniform(rnd, -1, 1, batch, dim);
+                        Tensor dt = TestTensors.uniform(rnd, -3, 1, batch, dim);
+                        Tensor a = TestTensors.uniform(rnd, -2, -0.1, dim, n);
+                        Tensor b = TestTensors.uniform(rnd, -1, 1, batch, 1, n);
+                        Tensor c = TestTensors.uniform(rnd, -1, 1, batch, 1, n);
+                        SelectiveStateUpdate.mamba1(state, x, dt, a, b, c).d(TestTensors.uniform(rnd, -1, 1, dim))
+                                .z(TestTensors.uniform(rnd, -2, 2, batch, dim)).dtBias(TestTensors.uniform(rnd, -1, 1, dim))
+                                .dtSoftplus(true).variant(SelectiveStateUpdateVariant.LANES).build().addTo(graph, "ssu", grids);
+                    }, F32_TOL));
+        }
+        return GuardedGraph.tests(cases);
     }
 
     /** TILED16 (the default) and BLOCK at lengths around the 16-token tiles and the chunk, and rows around the groups. */
