@@ -261,8 +261,9 @@ public class KernelContext {
      * before it are visible to every work-group after it. Persistent kernels use it to run several dependent
      * steps (a decode layer's in_proj, scan and out_proj) in one launch. It needs every work-group resident
      * at once: the CUDA backend launches a kernel that calls it cooperatively and refuses a grid larger than
-     * the device holds at once; backends that cannot keep every work-group running (a CPU OpenCL device)
-     * refuse to launch it, naming the kernel. {@code counter} is one int of device memory, zero before the
+     * the device holds at once; an OpenCL GPU takes at most one work-group per compute unit; a CPU OpenCL device
+     * (PoCL), which does not keep every work-group running, refuses more than one work-group, naming the kernel;
+     * the JVM runs every work-item of the launch at once (at most 65,536). {@code counter} is one int of device memory, zero before the
      * first launch that uses it and left for the next launch to reuse (the barrier returns it to its state).
      * Every work-item must call it the same number of times, outside divergent control flow.
      */
