@@ -43,24 +43,8 @@ public final class FusedEmbedGemvKernels {
         int o0 = (ctx.groupIdx * WARPS + warp) * OUTS;
         int inP = in / 2;
         // weights: W's rows (DRAM, the step's bulk), then the lane's norm-weight columns
-        for (int u = 0; u < OUTS; u++) {
-            if (o0 + u < out) {
-                long wRow = (long) (o0 + u) * inP;
-                for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
-                    int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
-                    if (kp + 4 <= inP) {
-                        w.get4(wRow + kp, wv, 4 * FusedGemvWarpKernels.CHUNKS * u + 4 * j);
-                    }
-                }
-            }
-        }
-        for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
-            int c = 8 * lane + 8 * KernelContext.WARP_SIZE * j;
-            if (c + 8 <= in) {
-                normW.get4(c, nw, 8 * j);
-                normW.get4(c + 4, nw, 8 * j + 4);
-            }
-        }
+        FusedGemvWarpKernels.loadRows(w, wv, lane, o0, inP, out);
+        FusedGemvWarpKernels.normWeights(normW, nw, lane, in);
         // the ids come from the launch before (the last step's argmax) or from the host
         ctx.gridDependencyWait();
         ctx.launchDependents();
@@ -81,23 +65,9 @@ public final class FusedEmbedGemvKernels {
             if (writer) {
                 residualOut.set4(outBase + 4 * q, t, 0);
             }
-            int k = q / 2;
-            int e0 = 4 * (q % 2);
-            for (int e = 0; e < 4; e++) {
-                xs[(e0 + e) * STRIDE + k] = t[e];
-                ss += t[e] * t[e];
-            }
+            ss = FusedGemvStagedKernels.stage(xs, t, q, ss);
         }
-        ss = ctx.warpReduceSum(ss);
-        if (lane == 0) {
-            partial[warp] = ss;
-        }
-        ctx.localBarrier();
-        float total = 0f;
-        for (int i = 0; i < WARPS; i++) {
-            total += partial[i];
-        }
-        float scale = KernelMath.rsqrt(total / in + eps);
+        float scale = FusedGemvStagedKernels.rmsScale(ctx, partial, ss, lane, warp, WARPS, in, eps);
         float a0 = 0f;
         float a1 = 0f;
         for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {

@@ -60,24 +60,8 @@ public final class FusedGemvStagedKernels {
         int o0 = (ctx.groupIdx * WARPS + warp) * OUTS;
         int inP = in / 2;
         // weights: W's rows (DRAM, the step's bulk), then the lane's norm-weight columns
-        for (int u = 0; u < OUTS; u++) {
-            if (o0 + u < out) {
-                long wRow = (long) (o0 + u) * inP;
-                for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
-                    int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
-                    if (kp + 4 <= inP) {
-                        w.get4(wRow + kp, wv, 4 * FusedGemvWarpKernels.CHUNKS * u + 4 * j);
-                    }
-                }
-            }
-        }
-        for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
-            int c = 8 * lane + 8 * KernelContext.WARP_SIZE * j;
-            if (c + 8 <= in) {
-                normW.get4(c, nw, 8 * j);
-                normW.get4(c + 4, nw, 8 * j + 4);
-            }
-        }
+        FusedGemvWarpKernels.loadRows(w, wv, lane, o0, inP, out);
+        FusedGemvWarpKernels.normWeights(normW, nw, lane, in);
         // hidden and the residual come from the launches before
         ctx.gridDependencyWait();
         ctx.launchDependents();
@@ -88,30 +72,14 @@ public final class FusedGemvStagedKernels {
             hidden.get4(base + 4 * q, t, 0);
             if (hasResidual) {
                 residualIn.get4(base + 4 * q, r, 0);
-                for (int e = 0; e < 4; e++) {
-                    t[e] = t[e] + r[e];
-                }
+                addResidual(t, r);
             }
             if (writer) {
                 residualOut.set4(base + 4 * q, t, 0);
             }
-            int k = q / 2;
-            int e0 = 4 * (q % 2);
-            for (int e = 0; e < 4; e++) {
-                xs[(e0 + e) * STRIDE + k] = t[e];
-                ss += t[e] * t[e];
-            }
+            ss = stage(xs, t, q, ss);
         }
-        ss = ctx.warpReduceSum(ss);
-        if (lane == 0) {
-            partial[warp] = ss;
-        }
-        ctx.localBarrier();
-        float total = 0f;
-        for (int i = 0; i < WARPS; i++) {
-            total += partial[i];
-        }
-        float scale = KernelMath.rsqrt(total / in + eps);
+        float scale = rmsScale(ctx, partial, ss, lane, warp, WARPS, in, eps);
         float a0 = 0f;
         float a1 = 0f;
         for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
@@ -172,13 +140,7 @@ public final class FusedGemvStagedKernels {
                 }
             }
         }
-        for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
-            int c = 8 * lane + 8 * KernelContext.WARP_SIZE * j;
-            if (c + 8 <= in) {
-                gateW.get4(c, gw, 8 * j);
-                gateW.get4(c + 4, gw, 8 * j + 4);
-            }
-        }
+        FusedGemvWarpKernels.normWeights(gateW, gw, lane, in);
         long gb = (long) row * in;
         long zb = (long) row * inRows;
         // the conv-state shift of this item's first channel: the old state loaded now (convSsm, the launch before,
@@ -203,51 +165,9 @@ public final class FusedGemvStagedKernels {
         }
         for (int q = lid; 4 * q < in; q += GROUP) {
             g.get4(gb + 4 * q, t, 0);
-            int k = q / 2;
-            int e0 = 4 * (q % 2);
-            float sq = 0f;
-            for (int e = 0; e < 4; e++) {
-                xs[(e0 + e) * STRIDE + k] = t[e];
-                sq = KernelMath.fma(t[e], t[e], sq);
-            }
-            // groupSize % 8 == 0: the 4 columns are in one norm group
-            int gi = 4 * q / groupSize;
-            for (int n = 0; n < FusedGemvKernels.MAX_NORM_GROUPS; n++) {
-                if (gi == n) {
-                    ssg[n] += sq;
-                }
-            }
+            stageGrouped(xs, t, ssg, q, groupSize);
         }
-        // MAX_NORM_GROUPS == 4, written out; the conditions are uniform (in and groupSize are constants), so only
-        // the live groups' reductions remain in the compiled source
-        float s0 = ctx.warpReduceSum(ssg[0]);
-        float s1 = 0f;
-        float s2 = 0f;
-        float s3 = 0f;
-        if (in > groupSize) {
-            s1 = ctx.warpReduceSum(ssg[1]);
-        }
-        if (in > 2 * groupSize) {
-            s2 = ctx.warpReduceSum(ssg[2]);
-        }
-        if (in > 3 * groupSize) {
-            s3 = ctx.warpReduceSum(ssg[3]);
-        }
-        if (lane == 0) {
-            int at = warp * FusedGemvKernels.MAX_NORM_GROUPS;
-            partial[at] = s0;
-            partial[at + 1] = s1;
-            partial[at + 2] = s2;
-            partial[at + 3] = s3;
-        }
-        ctx.localBarrier();
-        for (int n = 0; n < FusedGemvKernels.MAX_NORM_GROUPS; n++) {
-            float total = 0f;
-            for (int i = 0; i < WARPS; i++) {
-                total += partial[i * FusedGemvKernels.MAX_NORM_GROUPS + n];
-            }
-            sc[n] = KernelMath.rsqrt(total / groupSize + eps);
-        }
+        groupScales(ctx, partial, ssg, sc, lane, warp, WARPS, in, groupSize, eps);
         float a = 0f;
         for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
             int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
@@ -286,6 +206,104 @@ public final class FusedGemvStagedKernels {
                 convState.set(s + i, convState.get(s + i + 1));
             }
             convState.set(s + stateLen - 1, zxbcdt.get(zb + in + c));
+        }
+    }
+
+    /** The residual stream before the norm: {@code t += r}, four columns. */
+    public static void addResidual(float[] t, float[] r) {
+        for (int e = 0; e < 4; e++) {
+            t[e] = t[e] + r[e];
+        }
+    }
+
+    /**
+     * Parks {@code t} (columns {@code 4 q .. 4 q + 3}) in the chunk-transposed local row {@code xs} (see the class
+     * comment) and returns {@code ss} plus their squares, added in column order.
+     */
+    static float stage(float[] xs, float[] t, int q, float ss) {
+        int k = q / 2;
+        int e0 = 4 * (q % 2);
+        for (int e = 0; e < 4; e++) {
+            xs[(e0 + e) * STRIDE + k] = t[e];
+            ss += t[e] * t[e];
+        }
+        return ss;
+    }
+
+    /**
+     * The RMSNorm scale {@code rsqrt(sum of squares / in + eps)} of a row staged by {@code warps} warps, each lane
+     * holding its part {@code ss}: one warp reduction, the warps' sums through {@code partial} and one barrier.
+     */
+    public static float rmsScale(KernelContext ctx, float[] partial, float ss, int lane, int warp, int warps, int in,
+                                 float eps) {
+        float s = ctx.warpReduceSum(ss);
+        if (lane == 0) {
+            partial[warp] = s;
+        }
+        ctx.localBarrier();
+        float total = 0f;
+        for (int i = 0; i < warps; i++) {
+            total += partial[i];
+        }
+        return KernelMath.rsqrt(total / in + eps);
+    }
+
+    /**
+     * Parks {@code t} (columns {@code 4 q .. 4 q + 3}) in the chunk-transposed local row {@code xs} and adds their
+     * squares to their norm group's {@code ssg} ({@code groupSize % 8 == 0}: the 4 columns are in one group).
+     */
+    static void stageGrouped(float[] xs, float[] t, float[] ssg, int q, int groupSize) {
+        int k = q / 2;
+        int e0 = 4 * (q % 2);
+        float sq = 0f;
+        for (int e = 0; e < 4; e++) {
+            xs[(e0 + e) * STRIDE + k] = t[e];
+            sq = KernelMath.fma(t[e], t[e], sq);
+        }
+        int gi = 4 * q / groupSize;
+        for (int n = 0; n < FusedGemvKernels.MAX_NORM_GROUPS; n++) {
+            if (gi == n) {
+                ssg[n] += sq;
+            }
+        }
+    }
+
+    /**
+     * The grouped RMSNorm scales {@code sc[n] = rsqrt(sum of squares of group n / groupSize + eps)} of a row staged by
+     * {@code warps} warps, each lane holding its parts {@code ssg}: one warp reduction per live group, the warps'
+     * sums through {@code partial} ({@code warps * MAX_NORM_GROUPS}) and one barrier.
+     */
+    static void groupScales(KernelContext ctx, float[] partial, float[] ssg, float[] sc, int lane, int warp, int warps,
+                            int in, int groupSize, float eps) {
+        // MAX_NORM_GROUPS == 4, written out; the conditions are uniform (in and groupSize are constants), so only
+        // the live groups' reductions remain in the compiled source
+        float s0 = ctx.warpReduceSum(ssg[0]);
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        if (in > groupSize) {
+            s1 = ctx.warpReduceSum(ssg[1]);
+        }
+        if (in > 2 * groupSize) {
+            s2 = ctx.warpReduceSum(ssg[2]);
+        }
+        if (in > 3 * groupSize) {
+            s3 = ctx.warpReduceSum(ssg[3]);
+        }
+        if (lane == 0) {
+            int at = warp * FusedGemvKernels.MAX_NORM_GROUPS;
+            partial[at] = s0;
+            partial[at + 1] = s1;
+            partial[at + 2] = s2;
+            partial[at + 3] = s3;
+        }
+        ctx.localBarrier();
+        for (int n = 0; n < FusedGemvKernels.MAX_NORM_GROUPS; n++) {
+            float total = 0f;
+            for (int i = 0; i < warps; i++) {
+                total += partial[i * FusedGemvKernels.MAX_NORM_GROUPS + n];
+            }
+            sc[n] = KernelMath.rsqrt(total / groupSize + eps);
         }
     }
 }
