@@ -36,6 +36,7 @@ public final class FusedEmbedGemvKernels {
         float[] wv = new float[OUTS * 4 * FusedGemvWarpKernels.CHUNKS];
         float[] nw = new float[8 * FusedGemvWarpKernels.CHUNKS];
         float[] t = new float[4];
+        float[] acc = new float[OUTS];
         int lid = ctx.localIdx;
         int lane = lid % KernelContext.WARP_SIZE;
         int warp = lid / KernelContext.WARP_SIZE;
@@ -68,27 +69,10 @@ public final class FusedEmbedGemvKernels {
             ss = FusedGemvStagedKernels.stage(xs, t, q, ss);
         }
         float scale = FusedGemvStagedKernels.rmsScale(ctx, partial, ss, lane, warp, WARPS, in, eps);
-        float a0 = 0f;
-        float a1 = 0f;
-        for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
-            int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
-            if (kp + 4 <= inP) {
-                int k = lane + KernelContext.WARP_SIZE * j;
-                for (int e = 0; e < 4; e++) {
-                    float xa = xs[(2 * e) * STRIDE + k] * scale * nw[8 * j + 2 * e];
-                    float xb = xs[(2 * e + 1) * STRIDE + k] * scale * nw[8 * j + 2 * e + 1];
-                    int b0 = Float.floatToRawIntBits(wv[4 * j + e]);
-                    a0 = KernelMath.fma(xa, Float.intBitsToFloat(b0 << 16), a0);
-                    a0 = KernelMath.fma(xb, Float.intBitsToFloat(b0 & 0xffff0000), a0);
-                    int b1 = Float.floatToRawIntBits(wv[4 * FusedGemvWarpKernels.CHUNKS + 4 * j + e]);
-                    a1 = KernelMath.fma(xa, Float.intBitsToFloat(b1 << 16), a1);
-                    a1 = KernelMath.fma(xb, Float.intBitsToFloat(b1 & 0xffff0000), a1);
-                }
-            }
-        }
+        FusedGemvStagedKernels.dotPair(acc, xs, nw, wv, scale, lane, inP, true);
         // OUTS == 2, written out (warp reductions are work-group barriers on OpenCL)
-        a0 = ctx.warpReduceSum(a0);
-        a1 = ctx.warpReduceSum(a1);
+        float a0 = ctx.warpReduceSum(acc[0]);
+        float a1 = ctx.warpReduceSum(acc[1]);
         if (lane == 0 && o0 < out) {
             y.set((long) row * out + o0, hasBias ? a0 + bias.get(o0) : a0);
         }

@@ -52,6 +52,7 @@ public final class FusedGemvStagedKernels {
         float[] wv = new float[OUTS * 4 * FusedGemvWarpKernels.CHUNKS];
         float[] nw = new float[8 * FusedGemvWarpKernels.CHUNKS];
         float[] t = new float[4];
+        float[] acc = new float[OUTS];
         float[] r = new float[4];
         int lid = ctx.localIdx;
         int lane = lid % KernelContext.WARP_SIZE;
@@ -80,27 +81,10 @@ public final class FusedGemvStagedKernels {
             ss = stage(xs, t, q, ss);
         }
         float scale = rmsScale(ctx, partial, ss, lane, warp, WARPS, in, eps);
-        float a0 = 0f;
-        float a1 = 0f;
-        for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
-            int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
-            if (kp + 4 <= inP) {
-                int k = lane + KernelContext.WARP_SIZE * j;
-                for (int e = 0; e < 4; e++) {
-                    float xa = xs[(2 * e) * STRIDE + k] * scale * nw[8 * j + 2 * e];
-                    float xb = xs[(2 * e + 1) * STRIDE + k] * scale * nw[8 * j + 2 * e + 1];
-                    int b0 = Float.floatToRawIntBits(wv[4 * j + e]);
-                    a0 = KernelMath.fma(xa, Float.intBitsToFloat(b0 << 16), a0);
-                    a0 = KernelMath.fma(xb, Float.intBitsToFloat(b0 & 0xffff0000), a0);
-                    int b1 = Float.floatToRawIntBits(wv[4 * FusedGemvWarpKernels.CHUNKS + 4 * j + e]);
-                    a1 = KernelMath.fma(xa, Float.intBitsToFloat(b1 << 16), a1);
-                    a1 = KernelMath.fma(xb, Float.intBitsToFloat(b1 & 0xffff0000), a1);
-                }
-            }
-        }
+        dotPair(acc, xs, nw, wv, scale, lane, inP, true);
         // OUTS == 2, written out (warp reductions are work-group barriers on OpenCL)
-        a0 = ctx.warpReduceSum(a0);
-        a1 = ctx.warpReduceSum(a1);
+        float a0 = ctx.warpReduceSum(acc[0]);
+        float a1 = ctx.warpReduceSum(acc[1]);
         if (lane == 0 && o0 < out) {
             y.set((long) row * out + o0, hasBias ? a0 + bias.get(o0) : a0);
         }
@@ -168,27 +152,7 @@ public final class FusedGemvStagedKernels {
             stageGrouped(xs, t, ssg, q, groupSize);
         }
         groupScales(ctx, partial, ssg, sc, lane, warp, WARPS, in, groupSize, eps);
-        float a = 0f;
-        for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
-            int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
-            if (kp + 4 <= inP) {
-                int k = lane + KernelContext.WARP_SIZE * j;
-                int gi = 8 * k / groupSize;
-                float scale = sc[0];
-                for (int n = 1; n < FusedGemvKernels.MAX_NORM_GROUPS; n++) {
-                    if (gi == n) {
-                        scale = sc[n];
-                    }
-                }
-                for (int e = 0; e < 4; e++) {
-                    float xa = xs[(2 * e) * STRIDE + k] * scale * gw[8 * j + 2 * e];
-                    float xb = xs[(2 * e + 1) * STRIDE + k] * scale * gw[8 * j + 2 * e + 1];
-                    int bits = Float.floatToRawIntBits(wv[4 * j + e]);
-                    a = KernelMath.fma(xa, Float.intBitsToFloat(bits << 16), a);
-                    a = KernelMath.fma(xb, Float.intBitsToFloat(bits & 0xffff0000), a);
-                }
-            }
-        }
+        float a = dotGrouped(xs, gw, wv, sc, lane, inP, groupSize, true);
         a = ctx.warpReduceSum(a);
         if (lane == 0 && o < out) {
             y.set((long) row * out + o, hasBias ? a + bias.get(o) : a);
@@ -305,5 +269,63 @@ public final class FusedGemvStagedKernels {
             }
             sc[n] = KernelMath.rsqrt(total / groupSize + eps);
         }
+    }
+
+    /**
+     * A lane's parts of the {@link #OUTS} (two) outputs' dot products into {@code acc}: the staged row {@code xs}, times
+     * {@code scale} and the norm weight {@code nw}, against the lane's packed bf16 W columns {@code wv}, each added in
+     * column order with fused multiply-adds; zeros when not {@code live}.
+     */
+    static void dotPair(float[] acc, float[] xs, float[] nw, float[] wv, float scale, int lane, int inP, boolean live) {
+        float a0 = 0f;
+        float a1 = 0f;
+        for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
+            int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
+            if (live && kp + 4 <= inP) {
+                int k = lane + KernelContext.WARP_SIZE * j;
+                for (int e = 0; e < 4; e++) {
+                    float xa = xs[(2 * e) * STRIDE + k] * scale * nw[8 * j + 2 * e];
+                    float xb = xs[(2 * e + 1) * STRIDE + k] * scale * nw[8 * j + 2 * e + 1];
+                    int b0 = Float.floatToRawIntBits(wv[4 * j + e]);
+                    a0 = KernelMath.fma(xa, Float.intBitsToFloat(b0 << 16), a0);
+                    a0 = KernelMath.fma(xb, Float.intBitsToFloat(b0 & 0xffff0000), a0);
+                    int b1 = Float.floatToRawIntBits(wv[4 * FusedGemvWarpKernels.CHUNKS + 4 * j + e]);
+                    a1 = KernelMath.fma(xa, Float.intBitsToFloat(b1 << 16), a1);
+                    a1 = KernelMath.fma(xb, Float.intBitsToFloat(b1 & 0xffff0000), a1);
+                }
+            }
+        }
+        acc[0] = a0;
+        acc[1] = a1;
+    }
+
+    /**
+     * A lane's part of one output's dot product: the staged row {@code xs}, times its norm group's scale {@code sc}
+     * and the norm weight {@code gw}, against the lane's packed bf16 W columns {@code wv}, added in column order with
+     * fused multiply-adds; zero when not {@code live}.
+     */
+    static float dotGrouped(float[] xs, float[] gw, float[] wv, float[] sc, int lane, int inP, int groupSize, boolean live) {
+        float a = 0f;
+        for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
+            int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
+            if (live && kp + 4 <= inP) {
+                int k = lane + KernelContext.WARP_SIZE * j;
+                int gi = 8 * k / groupSize;
+                float scale = sc[0];
+                for (int n = 1; n < FusedGemvKernels.MAX_NORM_GROUPS; n++) {
+                    if (gi == n) {
+                        scale = sc[n];
+                    }
+                }
+                for (int e = 0; e < 4; e++) {
+                    float xa = xs[(2 * e) * STRIDE + k] * scale * gw[8 * j + 2 * e];
+                    float xb = xs[(2 * e + 1) * STRIDE + k] * scale * gw[8 * j + 2 * e + 1];
+                    int bits = Float.floatToRawIntBits(wv[4 * j + e]);
+                    a = KernelMath.fma(xa, Float.intBitsToFloat(bits << 16), a);
+                    a = KernelMath.fma(xb, Float.intBitsToFloat(bits & 0xffff0000), a);
+                }
+            }
+        }
+        return a;
     }
 }

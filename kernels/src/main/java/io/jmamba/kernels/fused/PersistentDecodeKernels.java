@@ -421,6 +421,7 @@ public final class PersistentDecodeKernels {
                        FloatArray residualIn, IntArray ids, FloatArray table, FloatArray w, FloatArray bias, FloatArray y,
                        FloatArray residualOut, int rows, int in, int out, float eps, int gemvFlags, int vocab) {
         float[] t = new float[4];
+        float[] acc = new float[OUTS];
         float[] r = new float[4];
         int lid = ctx.localIdx;
         int lane = lid % KernelContext.WARP_SIZE;
@@ -472,26 +473,9 @@ public final class PersistentDecodeKernels {
                 ss = FusedGemvStagedKernels.stage(xs, t, q, ss);
             }
             float scale = FusedGemvStagedKernels.rmsScale(ctx, partial, ss, lane, warp, WARPS, in, eps);
-            float a0 = 0f;
-            float a1 = 0f;
-            for (int j = 0; j < CHUNKS; j++) {
-                int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
-                if (live && kp + 4 <= inP) {
-                    int k = lane + KernelContext.WARP_SIZE * j;
-                    for (int e = 0; e < 4; e++) {
-                        float xa = xs[(2 * e) * STRIDE + k] * scale * nw[8 * j + 2 * e];
-                        float xb = xs[(2 * e + 1) * STRIDE + k] * scale * nw[8 * j + 2 * e + 1];
-                        int b0 = Float.floatToRawIntBits(wv[4 * j + e]);
-                        a0 = KernelMath.fma(xa, Float.intBitsToFloat(b0 << 16), a0);
-                        a0 = KernelMath.fma(xb, Float.intBitsToFloat(b0 & 0xffff0000), a0);
-                        int b1 = Float.floatToRawIntBits(wv[4 * CHUNKS + 4 * j + e]);
-                        a1 = KernelMath.fma(xa, Float.intBitsToFloat(b1 << 16), a1);
-                        a1 = KernelMath.fma(xb, Float.intBitsToFloat(b1 & 0xffff0000), a1);
-                    }
-                }
-            }
-            a0 = ctx.warpReduceSum(a0);
-            a1 = ctx.warpReduceSum(a1);
+            FusedGemvStagedKernels.dotPair(acc, xs, nw, wv, scale, lane, inP, live);
+            float a0 = ctx.warpReduceSum(acc[0]);
+            float a1 = ctx.warpReduceSum(acc[1]);
             if (live && lane == 0 && o0 < out) {
                 y.set((long) row * out + o0, hasBias ? a0 + bias.get(o0) : a0);
             }
@@ -733,27 +717,7 @@ public final class PersistentDecodeKernels {
                 FusedGemvStagedKernels.stageGrouped(xs, t, ssg, q, groupSize);
             }
             FusedGemvStagedKernels.groupScales(ctx, partial, ssg, sc, lane, warp, WARPS, in, groupSize, eps);
-            float acc = 0f;
-            for (int j = 0; j < CHUNKS; j++) {
-                int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
-                if (live && kp + 4 <= inP) {
-                    int k = lane + KernelContext.WARP_SIZE * j;
-                    int gk = 8 * k / groupSize;
-                    float scale = sc[0];
-                    for (int n = 1; n < MAX_NORM_GROUPS; n++) {
-                        if (gk == n) {
-                            scale = sc[n];
-                        }
-                    }
-                    for (int e = 0; e < 4; e++) {
-                        float xa = xs[(2 * e) * STRIDE + k] * scale * gw[8 * j + 2 * e];
-                        float xb = xs[(2 * e + 1) * STRIDE + k] * scale * gw[8 * j + 2 * e + 1];
-                        int bits = Float.floatToRawIntBits(wv[4 * j + e]);
-                        acc = KernelMath.fma(xa, Float.intBitsToFloat(bits << 16), acc);
-                        acc = KernelMath.fma(xb, Float.intBitsToFloat(bits & 0xffff0000), acc);
-                    }
-                }
-            }
+            float acc = FusedGemvStagedKernels.dotGrouped(xs, gw, wv, sc, lane, inP, groupSize, live);
             acc = ctx.warpReduceSum(acc);
             if (live && lane == 0 && o < out) {
                 y.set((long) row * out + o, hasBias ? acc + bias.get(o) : acc);
