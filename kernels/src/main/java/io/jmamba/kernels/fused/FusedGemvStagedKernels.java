@@ -157,20 +157,7 @@ public final class FusedGemvStagedKernels {
         if (lane == 0 && o < out) {
             y.set((long) row * out + o, hasBias ? a + bias.get(o) : a);
         }
-        if (c0 < convDim) {
-            long sAt = ((long) row * convDim + c0) * stateLen;
-            for (int i = 0; i < stateLen; i++) {
-                convState.set(sAt + i, shifted[i]);
-            }
-        }
-        // further channels where the row's work-items are fewer than its channels
-        for (int c = c0 + groupsX * GROUP; c < convDim; c += groupsX * GROUP) {
-            long s = ((long) row * convDim + c) * stateLen;
-            for (int i = 0; i < stateLen - 1; i++) {
-                convState.set(s + i, convState.get(s + i + 1));
-            }
-            convState.set(s + stateLen - 1, zxbcdt.get(zb + in + c));
-        }
+        storeShift(convState, zxbcdt, shifted, row, c0, groupsX * GROUP, convDim, zb, in, stateLen, true);
     }
 
     /** The residual stream before the norm: {@code t += r}, four columns. */
@@ -327,5 +314,30 @@ public final class FusedGemvStagedKernels {
             }
         }
         return a;
+    }
+
+    /**
+     * The conv-state shift's stores for row {@code row}: channel {@code c0}'s state (already shifted, in
+     * {@code shifted}), then channels {@code c0 + step}, {@code c0 + 2 step} .. shifted in place, each taking its new
+     * last entry from {@code zxbcdt} (the row's xBC at {@code zb + in}); nothing when not {@code live}.
+     */
+    static void storeShift(FloatArray convState, FloatArray zxbcdt, float[] shifted, int row, int c0, int step,
+                           int convDim, long zb, int in, int stateLen, boolean live) {
+        if (live && c0 < convDim) {
+            long sAt = ((long) row * convDim + c0) * stateLen;
+            for (int i = 0; i < stateLen; i++) {
+                convState.set(sAt + i, shifted[i]);
+            }
+        }
+        // further channels where the row's work-items are fewer than its channels
+        if (live) {
+            for (int c = c0 + step; c < convDim; c += step) {
+                long s = ((long) row * convDim + c) * stateLen;
+                for (int i = 0; i < stateLen - 1; i++) {
+                    convState.set(s + i, convState.get(s + i + 1));
+                }
+                convState.set(s + stateLen - 1, zxbcdt.get(zb + in + c));
+            }
+        }
     }
 }

@@ -722,22 +722,8 @@ public final class PersistentDecodeKernels {
             if (live && lane == 0 && o < out) {
                 y.set((long) row * out + o, hasBias ? acc + bias.get(o) : acc);
             }
-            if (live && c0 < convDim) {
-                long sAt = ((long) row * convDim + c0) * stateLen;
-                for (int i = 0; i < stateLen; i++) {
-                    convState.set(sAt + i, shifted[i]);
-                }
-            }
-            // further channels where the row's work-items are fewer than its channels
-            if (live) {
-                for (int c = c0 + blocks * GROUP; c < convDim; c += blocks * GROUP) {
-                    long s = ((long) row * convDim + c) * stateLen;
-                    for (int i = 0; i < stateLen - 1; i++) {
-                        convState.set(s + i, convState.get(s + i + 1));
-                    }
-                    convState.set(s + stateLen - 1, zxbcdt.get(zb + in + c));
-                }
-            }
+            FusedGemvStagedKernels.storeShift(convState, zxbcdt, shifted, row, c0, blocks * GROUP, convDim, zb, in, stateLen,
+                    live);
             // the next unit restages xs and partial
             ctx.localBarrier();
         }
