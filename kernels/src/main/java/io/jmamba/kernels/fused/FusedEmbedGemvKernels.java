@@ -73,11 +73,6 @@ public final class FusedEmbedGemvKernels {
         // OUTS == 2, written out (warp reductions are work-group barriers on OpenCL)
         float a0 = ctx.warpReduceSum(acc[0]);
         float a1 = ctx.warpReduceSum(acc[1]);
-        if (lane == 0 && o0 < out) {
-            y.set((long) row * out + o0, hasBias ? a0 + bias.get(o0) : a0);
-        }
-        if (lane == 0 && o0 + 1 < out) {
-            y.set((long) row * out + o0 + 1, hasBias ? a1 + bias.get(o0 + 1) : a1);
-        }
+        FusedGemvStagedKernels.storePair(y, bias, a0, a1, row, out, o0, hasBias, lane == 0);
     }
 }

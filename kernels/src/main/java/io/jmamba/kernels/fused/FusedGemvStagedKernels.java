@@ -85,12 +85,7 @@ public final class FusedGemvStagedKernels {
         // OUTS == 2, written out (warp reductions are work-group barriers on OpenCL)
         float a0 = ctx.warpReduceSum(acc[0]);
         float a1 = ctx.warpReduceSum(acc[1]);
-        if (lane == 0 && o0 < out) {
-            y.set((long) row * out + o0, hasBias ? a0 + bias.get(o0) : a0);
-        }
-        if (lane == 0 && o0 + 1 < out) {
-            y.set((long) row * out + o0 + 1, hasBias ? a1 + bias.get(o0 + 1) : a1);
-        }
+        storePair(y, bias, a0, a1, row, out, o0, hasBias, lane == 0);
     }
 
     /**
@@ -338,6 +333,20 @@ public final class FusedGemvStagedKernels {
                 }
                 convState.set(s + stateLen - 1, zxbcdt.get(zb + in + c));
             }
+        }
+    }
+
+    /**
+     * Outputs {@code o0} and {@code o0 + 1} (those below {@code out}) of row {@code row}, plus their bias, when
+     * {@code store}.
+     */
+    static void storePair(FloatArray y, FloatArray bias, float a0, float a1, int row, int out, int o0, boolean hasBias,
+                          boolean store) {
+        if (store && o0 < out) {
+            y.set((long) row * out + o0, hasBias ? a0 + bias.get(o0) : a0);
+        }
+        if (store && o0 + 1 < out) {
+            y.set((long) row * out + o0 + 1, hasBias ? a1 + bias.get(o0 + 1) : a1);
         }
     }
 }

@@ -476,12 +476,7 @@ public final class PersistentDecodeKernels {
             FusedGemvStagedKernels.dotPair(acc, xs, nw, wv, scale, lane, inP, live);
             float a0 = ctx.warpReduceSum(acc[0]);
             float a1 = ctx.warpReduceSum(acc[1]);
-            if (live && lane == 0 && o0 < out) {
-                y.set((long) row * out + o0, hasBias ? a0 + bias.get(o0) : a0);
-            }
-            if (live && lane == 0 && o0 + 1 < out) {
-                y.set((long) row * out + o0 + 1, hasBias ? a1 + bias.get(o0 + 1) : a1);
-            }
+            FusedGemvStagedKernels.storePair(y, bias, a0, a1, row, out, o0, hasBias, live && lane == 0);
             // the next unit restages xs and partial
             ctx.localBarrier();
         }
