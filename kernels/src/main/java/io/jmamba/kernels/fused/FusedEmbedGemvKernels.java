@@ -36,6 +36,7 @@ public final class FusedEmbedGemvKernels {
         float[] wv = new float[OUTS * 4 * FusedGemvWarpKernels.CHUNKS];
         float[] nw = new float[8 * FusedGemvWarpKernels.CHUNKS];
         float[] t = new float[4];
+        float[] acc = new float[OUTS];
         int lid = ctx.localIdx;
         int lane = lid % KernelContext.WARP_SIZE;
         int warp = lid / KernelContext.WARP_SIZE;
@@ -43,24 +44,8 @@ public final class FusedEmbedGemvKernels {
         int o0 = (ctx.groupIdx * WARPS + warp) * OUTS;
         int inP = in / 2;
         // weights: W's rows (DRAM, the step's bulk), then the lane's norm-weight columns
-        for (int u = 0; u < OUTS; u++) {
-            if (o0 + u < out) {
-                long wRow = (long) (o0 + u) * inP;
-                for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
-                    int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
-                    if (kp + 4 <= inP) {
-                        w.get4(wRow + kp, wv, 4 * FusedGemvWarpKernels.CHUNKS * u + 4 * j);
-                    }
-                }
-            }
-        }
-        for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
-            int c = 8 * lane + 8 * KernelContext.WARP_SIZE * j;
-            if (c + 8 <= in) {
-                normW.get4(c, nw, 8 * j);
-                normW.get4(c + 4, nw, 8 * j + 4);
-            }
-        }
+        FusedGemvWarpKernels.loadRows(w, wv, lane, o0, inP, out);
+        FusedGemvWarpKernels.normWeights(normW, nw, lane, in);
         // the ids come from the launch before (the last step's argmax) or from the host
         ctx.gridDependencyWait();
         ctx.launchDependents();
@@ -81,49 +66,13 @@ public final class FusedEmbedGemvKernels {
             if (writer) {
                 residualOut.set4(outBase + 4 * q, t, 0);
             }
-            int k = q / 2;
-            int e0 = 4 * (q % 2);
-            for (int e = 0; e < 4; e++) {
-                xs[(e0 + e) * STRIDE + k] = t[e];
-                ss += t[e] * t[e];
-            }
+            ss = FusedGemvStagedKernels.stage(xs, t, q, ss);
         }
-        ss = ctx.warpReduceSum(ss);
-        if (lane == 0) {
-            partial[warp] = ss;
-        }
-        ctx.localBarrier();
-        float total = 0f;
-        for (int i = 0; i < WARPS; i++) {
-            total += partial[i];
-        }
-        float scale = KernelMath.rsqrt(total / in + eps);
-        float a0 = 0f;
-        float a1 = 0f;
-        for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
-            int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
-            if (kp + 4 <= inP) {
-                int k = lane + KernelContext.WARP_SIZE * j;
-                for (int e = 0; e < 4; e++) {
-                    float xa = xs[(2 * e) * STRIDE + k] * scale * nw[8 * j + 2 * e];
-                    float xb = xs[(2 * e + 1) * STRIDE + k] * scale * nw[8 * j + 2 * e + 1];
-                    int b0 = Float.floatToRawIntBits(wv[4 * j + e]);
-                    a0 = KernelMath.fma(xa, Float.intBitsToFloat(b0 << 16), a0);
-                    a0 = KernelMath.fma(xb, Float.intBitsToFloat(b0 & 0xffff0000), a0);
-                    int b1 = Float.floatToRawIntBits(wv[4 * FusedGemvWarpKernels.CHUNKS + 4 * j + e]);
-                    a1 = KernelMath.fma(xa, Float.intBitsToFloat(b1 << 16), a1);
-                    a1 = KernelMath.fma(xb, Float.intBitsToFloat(b1 & 0xffff0000), a1);
-                }
-            }
-        }
+        float scale = FusedGemvStagedKernels.rmsScale(ctx, partial, ss, lane, warp, WARPS, in, eps);
+        FusedGemvStagedKernels.dotPair(acc, xs, nw, wv, scale, lane, inP, true);
         // OUTS == 2, written out (warp reductions are work-group barriers on OpenCL)
-        a0 = ctx.warpReduceSum(a0);
-        a1 = ctx.warpReduceSum(a1);
-        if (lane == 0 && o0 < out) {
-            y.set((long) row * out + o0, hasBias ? a0 + bias.get(o0) : a0);
-        }
-        if (lane == 0 && o0 + 1 < out) {
-            y.set((long) row * out + o0 + 1, hasBias ? a1 + bias.get(o0 + 1) : a1);
-        }
+        float a0 = ctx.warpReduceSum(acc[0]);
+        float a1 = ctx.warpReduceSum(acc[1]);
+        FusedGemvStagedKernels.storePair(y, bias, a0, a1, row, out, o0, hasBias, lane == 0);
     }
 }

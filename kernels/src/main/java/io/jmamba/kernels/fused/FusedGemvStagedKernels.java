@@ -52,6 +52,7 @@ public final class FusedGemvStagedKernels {
         float[] wv = new float[OUTS * 4 * FusedGemvWarpKernels.CHUNKS];
         float[] nw = new float[8 * FusedGemvWarpKernels.CHUNKS];
         float[] t = new float[4];
+        float[] acc = new float[OUTS];
         float[] r = new float[4];
         int lid = ctx.localIdx;
         int lane = lid % KernelContext.WARP_SIZE;
@@ -60,24 +61,8 @@ public final class FusedGemvStagedKernels {
         int o0 = (ctx.groupIdx * WARPS + warp) * OUTS;
         int inP = in / 2;
         // weights: W's rows (DRAM, the step's bulk), then the lane's norm-weight columns
-        for (int u = 0; u < OUTS; u++) {
-            if (o0 + u < out) {
-                long wRow = (long) (o0 + u) * inP;
-                for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
-                    int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
-                    if (kp + 4 <= inP) {
-                        w.get4(wRow + kp, wv, 4 * FusedGemvWarpKernels.CHUNKS * u + 4 * j);
-                    }
-                }
-            }
-        }
-        for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
-            int c = 8 * lane + 8 * KernelContext.WARP_SIZE * j;
-            if (c + 8 <= in) {
-                normW.get4(c, nw, 8 * j);
-                normW.get4(c + 4, nw, 8 * j + 4);
-            }
-        }
+        FusedGemvWarpKernels.loadRows(w, wv, lane, o0, inP, out);
+        FusedGemvWarpKernels.normWeights(normW, nw, lane, in);
         // hidden and the residual come from the launches before
         ctx.gridDependencyWait();
         ctx.launchDependents();
@@ -88,57 +73,19 @@ public final class FusedGemvStagedKernels {
             hidden.get4(base + 4 * q, t, 0);
             if (hasResidual) {
                 residualIn.get4(base + 4 * q, r, 0);
-                for (int e = 0; e < 4; e++) {
-                    t[e] = t[e] + r[e];
-                }
+                addResidual(t, r);
             }
             if (writer) {
                 residualOut.set4(base + 4 * q, t, 0);
             }
-            int k = q / 2;
-            int e0 = 4 * (q % 2);
-            for (int e = 0; e < 4; e++) {
-                xs[(e0 + e) * STRIDE + k] = t[e];
-                ss += t[e] * t[e];
-            }
+            ss = stage(xs, t, q, ss);
         }
-        ss = ctx.warpReduceSum(ss);
-        if (lane == 0) {
-            partial[warp] = ss;
-        }
-        ctx.localBarrier();
-        float total = 0f;
-        for (int i = 0; i < WARPS; i++) {
-            total += partial[i];
-        }
-        float scale = KernelMath.rsqrt(total / in + eps);
-        float a0 = 0f;
-        float a1 = 0f;
-        for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
-            int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
-            if (kp + 4 <= inP) {
-                int k = lane + KernelContext.WARP_SIZE * j;
-                for (int e = 0; e < 4; e++) {
-                    float xa = xs[(2 * e) * STRIDE + k] * scale * nw[8 * j + 2 * e];
-                    float xb = xs[(2 * e + 1) * STRIDE + k] * scale * nw[8 * j + 2 * e + 1];
-                    int b0 = Float.floatToRawIntBits(wv[4 * j + e]);
-                    a0 = KernelMath.fma(xa, Float.intBitsToFloat(b0 << 16), a0);
-                    a0 = KernelMath.fma(xb, Float.intBitsToFloat(b0 & 0xffff0000), a0);
-                    int b1 = Float.floatToRawIntBits(wv[4 * FusedGemvWarpKernels.CHUNKS + 4 * j + e]);
-                    a1 = KernelMath.fma(xa, Float.intBitsToFloat(b1 << 16), a1);
-                    a1 = KernelMath.fma(xb, Float.intBitsToFloat(b1 & 0xffff0000), a1);
-                }
-            }
-        }
+        float scale = rmsScale(ctx, partial, ss, lane, warp, WARPS, in, eps);
+        dotPair(acc, xs, nw, wv, scale, lane, inP, true);
         // OUTS == 2, written out (warp reductions are work-group barriers on OpenCL)
-        a0 = ctx.warpReduceSum(a0);
-        a1 = ctx.warpReduceSum(a1);
-        if (lane == 0 && o0 < out) {
-            y.set((long) row * out + o0, hasBias ? a0 + bias.get(o0) : a0);
-        }
-        if (lane == 0 && o0 + 1 < out) {
-            y.set((long) row * out + o0 + 1, hasBias ? a1 + bias.get(o0 + 1) : a1);
-        }
+        float a0 = ctx.warpReduceSum(acc[0]);
+        float a1 = ctx.warpReduceSum(acc[1]);
+        storePair(y, bias, a0, a1, row, out, o0, hasBias, lane == 0);
     }
 
     /**
@@ -172,13 +119,7 @@ public final class FusedGemvStagedKernels {
                 }
             }
         }
-        for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
-            int c = 8 * lane + 8 * KernelContext.WARP_SIZE * j;
-            if (c + 8 <= in) {
-                gateW.get4(c, gw, 8 * j);
-                gateW.get4(c + 4, gw, 8 * j + 4);
-            }
-        }
+        FusedGemvWarpKernels.normWeights(gateW, gw, lane, in);
         long gb = (long) row * in;
         long zb = (long) row * inRows;
         // the conv-state shift of this item's first channel: the old state loaded now (convSsm, the launch before,
@@ -203,21 +144,83 @@ public final class FusedGemvStagedKernels {
         }
         for (int q = lid; 4 * q < in; q += GROUP) {
             g.get4(gb + 4 * q, t, 0);
-            int k = q / 2;
-            int e0 = 4 * (q % 2);
-            float sq = 0f;
-            for (int e = 0; e < 4; e++) {
-                xs[(e0 + e) * STRIDE + k] = t[e];
-                sq = KernelMath.fma(t[e], t[e], sq);
-            }
-            // groupSize % 8 == 0: the 4 columns are in one norm group
-            int gi = 4 * q / groupSize;
-            for (int n = 0; n < FusedGemvKernels.MAX_NORM_GROUPS; n++) {
-                if (gi == n) {
-                    ssg[n] += sq;
-                }
+            stageGrouped(xs, t, ssg, q, groupSize);
+        }
+        groupScales(ctx, partial, ssg, sc, lane, warp, WARPS, in, groupSize, eps);
+        float a = dotGrouped(xs, gw, wv, sc, lane, inP, groupSize, true);
+        a = ctx.warpReduceSum(a);
+        if (lane == 0 && o < out) {
+            y.set((long) row * out + o, hasBias ? a + bias.get(o) : a);
+        }
+        storeShift(convState, zxbcdt, shifted, row, c0, groupsX * GROUP, convDim, zb, in, stateLen, true);
+    }
+
+    /** The residual stream before the norm: {@code t += r}, four columns. */
+    public static void addResidual(float[] t, float[] r) {
+        for (int e = 0; e < 4; e++) {
+            t[e] = t[e] + r[e];
+        }
+    }
+
+    /**
+     * Parks {@code t} (columns {@code 4 q .. 4 q + 3}) in the chunk-transposed local row {@code xs} (see the class
+     * comment) and returns {@code ss} plus their squares, added in column order.
+     */
+    static float stage(float[] xs, float[] t, int q, float ss) {
+        int k = q / 2;
+        int e0 = 4 * (q % 2);
+        for (int e = 0; e < 4; e++) {
+            xs[(e0 + e) * STRIDE + k] = t[e];
+            ss += t[e] * t[e];
+        }
+        return ss;
+    }
+
+    /**
+     * The RMSNorm scale {@code rsqrt(sum of squares / in + eps)} of a row staged by {@code warps} warps, each lane
+     * holding its part {@code ss}: one warp reduction, the warps' sums through {@code partial} and one barrier.
+     */
+    public static float rmsScale(KernelContext ctx, float[] partial, float ss, int lane, int warp, int warps, int in,
+                                 float eps) {
+        float s = ctx.warpReduceSum(ss);
+        if (lane == 0) {
+            partial[warp] = s;
+        }
+        ctx.localBarrier();
+        float total = 0f;
+        for (int i = 0; i < warps; i++) {
+            total += partial[i];
+        }
+        return KernelMath.rsqrt(total / in + eps);
+    }
+
+    /**
+     * Parks {@code t} (columns {@code 4 q .. 4 q + 3}) in the chunk-transposed local row {@code xs} and adds their
+     * squares to their norm group's {@code ssg} ({@code groupSize % 8 == 0}: the 4 columns are in one group).
+     */
+    static void stageGrouped(float[] xs, float[] t, float[] ssg, int q, int groupSize) {
+        int k = q / 2;
+        int e0 = 4 * (q % 2);
+        float sq = 0f;
+        for (int e = 0; e < 4; e++) {
+            xs[(e0 + e) * STRIDE + k] = t[e];
+            sq = KernelMath.fma(t[e], t[e], sq);
+        }
+        int gi = 4 * q / groupSize;
+        for (int n = 0; n < FusedGemvKernels.MAX_NORM_GROUPS; n++) {
+            if (gi == n) {
+                ssg[n] += sq;
             }
         }
+    }
+
+    /**
+     * The grouped RMSNorm scales {@code sc[n] = rsqrt(sum of squares of group n / groupSize + eps)} of a row staged by
+     * {@code warps} warps, each lane holding its parts {@code ssg}: one warp reduction per live group, the warps'
+     * sums through {@code partial} ({@code warps * MAX_NORM_GROUPS}) and one barrier.
+     */
+    static void groupScales(KernelContext ctx, float[] partial, float[] ssg, float[] sc, int lane, int warp, int warps,
+                            int in, int groupSize, float eps) {
         // MAX_NORM_GROUPS == 4, written out; the conditions are uniform (in and groupSize are constants), so only
         // the live groups' reductions remain in the compiled source
         float s0 = ctx.warpReduceSum(ssg[0]);
@@ -243,15 +246,51 @@ public final class FusedGemvStagedKernels {
         ctx.localBarrier();
         for (int n = 0; n < FusedGemvKernels.MAX_NORM_GROUPS; n++) {
             float total = 0f;
-            for (int i = 0; i < WARPS; i++) {
+            for (int i = 0; i < warps; i++) {
                 total += partial[i * FusedGemvKernels.MAX_NORM_GROUPS + n];
             }
             sc[n] = KernelMath.rsqrt(total / groupSize + eps);
         }
+    }
+
+    /**
+     * A lane's parts of the {@link #OUTS} (two) outputs' dot products into {@code acc}: the staged row {@code xs}, times
+     * {@code scale} and the norm weight {@code nw}, against the lane's packed bf16 W columns {@code wv}, each added in
+     * column order with fused multiply-adds; zeros when not {@code live}.
+     */
+    static void dotPair(float[] acc, float[] xs, float[] nw, float[] wv, float scale, int lane, int inP, boolean live) {
+        float a0 = 0f;
+        float a1 = 0f;
+        for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
+            int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
+            if (live && kp + 4 <= inP) {
+                int k = lane + KernelContext.WARP_SIZE * j;
+                for (int e = 0; e < 4; e++) {
+                    float xa = xs[(2 * e) * STRIDE + k] * scale * nw[8 * j + 2 * e];
+                    float xb = xs[(2 * e + 1) * STRIDE + k] * scale * nw[8 * j + 2 * e + 1];
+                    int b0 = Float.floatToRawIntBits(wv[4 * j + e]);
+                    a0 = KernelMath.fma(xa, Float.intBitsToFloat(b0 << 16), a0);
+                    a0 = KernelMath.fma(xb, Float.intBitsToFloat(b0 & 0xffff0000), a0);
+                    int b1 = Float.floatToRawIntBits(wv[4 * FusedGemvWarpKernels.CHUNKS + 4 * j + e]);
+                    a1 = KernelMath.fma(xa, Float.intBitsToFloat(b1 << 16), a1);
+                    a1 = KernelMath.fma(xb, Float.intBitsToFloat(b1 & 0xffff0000), a1);
+                }
+            }
+        }
+        acc[0] = a0;
+        acc[1] = a1;
+    }
+
+    /**
+     * A lane's part of one output's dot product: the staged row {@code xs}, times its norm group's scale {@code sc}
+     * and the norm weight {@code gw}, against the lane's packed bf16 W columns {@code wv}, added in column order with
+     * fused multiply-adds; zero when not {@code live}.
+     */
+    static float dotGrouped(float[] xs, float[] gw, float[] wv, float[] sc, int lane, int inP, int groupSize, boolean live) {
         float a = 0f;
         for (int j = 0; j < FusedGemvWarpKernels.CHUNKS; j++) {
             int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
-            if (kp + 4 <= inP) {
+            if (live && kp + 4 <= inP) {
                 int k = lane + KernelContext.WARP_SIZE * j;
                 int gi = 8 * k / groupSize;
                 float scale = sc[0];
@@ -269,23 +308,45 @@ public final class FusedGemvStagedKernels {
                 }
             }
         }
-        a = ctx.warpReduceSum(a);
-        if (lane == 0 && o < out) {
-            y.set((long) row * out + o, hasBias ? a + bias.get(o) : a);
-        }
-        if (c0 < convDim) {
+        return a;
+    }
+
+    /**
+     * The conv-state shift's stores for row {@code row}: channel {@code c0}'s state (already shifted, in
+     * {@code shifted}), then channels {@code c0 + step}, {@code c0 + 2 step} .. shifted in place, each taking its new
+     * last entry from {@code zxbcdt} (the row's xBC at {@code zb + in}); nothing when not {@code live}.
+     */
+    static void storeShift(FloatArray convState, FloatArray zxbcdt, float[] shifted, int row, int c0, int step,
+                           int convDim, long zb, int in, int stateLen, boolean live) {
+        if (live && c0 < convDim) {
             long sAt = ((long) row * convDim + c0) * stateLen;
             for (int i = 0; i < stateLen; i++) {
                 convState.set(sAt + i, shifted[i]);
             }
         }
         // further channels where the row's work-items are fewer than its channels
-        for (int c = c0 + groupsX * GROUP; c < convDim; c += groupsX * GROUP) {
-            long s = ((long) row * convDim + c) * stateLen;
-            for (int i = 0; i < stateLen - 1; i++) {
-                convState.set(s + i, convState.get(s + i + 1));
+        if (live) {
+            for (int c = c0 + step; c < convDim; c += step) {
+                long s = ((long) row * convDim + c) * stateLen;
+                for (int i = 0; i < stateLen - 1; i++) {
+                    convState.set(s + i, convState.get(s + i + 1));
+                }
+                convState.set(s + stateLen - 1, zxbcdt.get(zb + in + c));
             }
-            convState.set(s + stateLen - 1, zxbcdt.get(zb + in + c));
+        }
+    }
+
+    /**
+     * Outputs {@code o0} and {@code o0 + 1} (those below {@code out}) of row {@code row}, plus their bias, when
+     * {@code store}.
+     */
+    static void storePair(FloatArray y, FloatArray bias, float a0, float a1, int row, int out, int o0, boolean hasBias,
+                          boolean store) {
+        if (store && o0 < out) {
+            y.set((long) row * out + o0, hasBias ? a0 + bias.get(o0) : a0);
+        }
+        if (store && o0 + 1 < out) {
+            y.set((long) row * out + o0 + 1, hasBias ? a1 + bias.get(o0 + 1) : a1);
         }
     }
 }

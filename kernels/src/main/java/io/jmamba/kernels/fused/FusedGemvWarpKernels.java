@@ -52,17 +52,7 @@ public final class FusedGemvWarpKernels {
         int o0 = (ctx.groupIdx * WARPS + warp) * OUTS;
         float[] wv = new float[OUTS * 4 * CHUNKS];
         int inP = in / 2;
-        for (int u = 0; u < OUTS; u++) {
-            if (o0 + u < out) {
-                long wRow = (long) (o0 + u) * inP;
-                for (int j = 0; j < CHUNKS; j++) {
-                    int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
-                    if (kp + 4 <= inP) {
-                        w.get4(wRow + kp, wv, 4 * CHUNKS * u + 4 * j);
-                    }
-                }
-            }
-        }
+        FusedGemvWarpKernels.loadRows(w, wv, lane, o0, inP, out);
         // the norm weight too (DRAM as well: a step's weights do not stay in L2)
         float[] nw = new float[8 * CHUNKS];
         for (int j = 0; j < CHUNKS; j++) {
@@ -160,17 +150,7 @@ public final class FusedGemvWarpKernels {
         int o0 = (ctx.groupIdx * WARPS + warp) * OUTS;
         float[] wv = new float[OUTS * 4 * CHUNKS];
         int inP = in / 2;
-        for (int u = 0; u < OUTS; u++) {
-            if (o0 + u < out) {
-                long wRow = (long) (o0 + u) * inP;
-                for (int j = 0; j < CHUNKS; j++) {
-                    int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
-                    if (kp + 4 <= inP) {
-                        w.get4(wRow + kp, wv, 4 * CHUNKS * u + 4 * j);
-                    }
-                }
-            }
-        }
+        FusedGemvWarpKernels.loadRows(w, wv, lane, o0, inP, out);
         long yb = (long) row * in;
         long zb = (long) row * inRows;
         // the conv-state shift of this item's first channel: loaded now (with W, in flight during the norm),
@@ -291,6 +271,36 @@ public final class FusedGemvWarpKernels {
                 convState.set(s + i, convState.get(s + i + 1));
             }
             convState.set(s + stateLen - 1, zxbcdt.get(zb + in + c));
+        }
+    }
+
+    /**
+     * The packed bf16 W rows of a warp's {@link #OUTS} outputs from {@code o0} (rows past {@code out} skipped): lane
+     * {@code l} loads columns {@code 8 l + 256 j .. + 7} of each, output {@code u}'s chunk {@code j} at
+     * {@code wv[4 CHUNKS u + 4 j]}.
+     */
+    static void loadRows(FloatArray w, float[] wv, int lane, int o0, int inP, int out) {
+        for (int u = 0; u < OUTS; u++) {
+            if (o0 + u < out) {
+                long wRow = (long) (o0 + u) * inP;
+                for (int j = 0; j < CHUNKS; j++) {
+                    int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
+                    if (kp + 4 <= inP) {
+                        w.get4(wRow + kp, wv, 4 * CHUNKS * u + 4 * j);
+                    }
+                }
+            }
+        }
+    }
+
+    /** A lane's columns of a norm weight: {@code 8 lane + 256 j .. + 7}, the columns of its packed W loads. */
+    static void normWeights(FloatArray normW, float[] nw, int lane, int in) {
+        for (int j = 0; j < CHUNKS; j++) {
+            int c = 8 * lane + 8 * KernelContext.WARP_SIZE * j;
+            if (c + 8 <= in) {
+                normW.get4(c, nw, 8 * j);
+                normW.get4(c + 4, nw, 8 * j + 4);
+            }
         }
     }
 }

@@ -119,18 +119,7 @@ public final class Mamba2DecodeKernels {
         // quads (dstate a multiple of 4 lanes' worth; a constant, dstate and lanes being specialised): lane l owns
         // entries 4 l + 4 lanes k .. + 3, one 16-byte load and store each, the lanes of a row on consecutive bytes
         boolean quads = STATE_QUADS && dstate % (4 * lanes) == 0;
-        if (quads) {
-            for (int k = 0; k < slots / 4; k++) {
-                ssmState.get4(stateBase + 4 * lane + 4 * lanes * k, sv, 4 * k);
-            }
-        } else {
-            for (int k = 0; k < slots; k++) {
-                int n = lane + k * lanes;
-                if (n < dstate) {
-                    sv[k] = ssmState.get(stateBase + n);
-                }
-            }
-        }
+        loadState(ssmState, sv, stateBase, lane, lanes, slots, dstate, quads);
         // then the rest of what the launch before (in_proj) does not write: the conv weights and old conv state of
         // this item's x channel and of its first B or C channel, the head's parameters (DRAM: a step's weights
         // and states do not stay in L2); programmatic dependent launch on CUDA lets all of it overlap in_proj's tail
@@ -203,34 +192,7 @@ public final class Mamba2DecodeKernels {
                     width, flags);
         }
         ctx.localBarrier();
-        float acc = 0f;
-        if (quads) {
-            for (int k = 0; k < slots / 4; k++) {
-                for (int e = 0; e < 4; e++) {
-                    int n = 4 * lane + 4 * lanes * k + e;
-                    float s = KernelMath.fma(sv[4 * k + e], decay, dtx * bc[n]);
-                    sv[4 * k + e] = s;
-                    acc = KernelMath.fma(s, bc[dstate + n], acc);
-                }
-                if (owner) {
-                    ssmState.set4(stateBase + 4 * lane + 4 * lanes * k, sv, 4 * k);
-                }
-            }
-        } else {
-            for (int k = 0; k < slots; k++) {
-                int n = lane + k * lanes;
-                if (n < dstate) {
-                    float s = KernelMath.fma(sv[k], decay, dtx * bc[n]);
-                    if (owner) {
-                        ssmState.set(stateBase + n, s);
-                    }
-                    acc = KernelMath.fma(s, bc[dstate + n], acc);
-                }
-            }
-        }
-        for (int offset = lanes / 2; offset > 0; offset = offset / 2) {
-            acc += ctx.shuffleXor(acc, offset);
-        }
+        float acc = updateState(ctx, ssmState, sv, bc, stateBase, lane, lanes, slots, dstate, decay, dtx, quads, owner);
         if (owner && lane == 0) {
             if ((flags & HAS_D) != 0) {
                 acc = KernelMath.fma(dh, xv, acc);
@@ -378,5 +340,64 @@ public final class Mamba2DecodeKernels {
 
     static float silu(float v) {
         return v / (1f + KernelMath.exp(-v));
+    }
+
+    /**
+     * One channel's SSM state update and readout: {@code s = state * decay + dtx * B} for the lane's states (in
+     * {@code sv}; stored back when {@code owner}), returned as the sum of {@code s * C} over the channel's
+     * {@code lanes} lanes. {@code bc} holds B then C; {@code quads}: lane {@code l} owns 4-state groups (see
+     * {@link #convSsm}).
+     */
+    static float updateState(KernelContext ctx, FloatArray ssmState, float[] sv, float[] bc, long stateBase, int lane,
+                             int lanes, int slots, int dstate, float decay, float dtx, boolean quads, boolean owner) {
+        float acc = 0f;
+        if (quads) {
+            for (int k = 0; k < slots / 4; k++) {
+                for (int e = 0; e < 4; e++) {
+                    int n = 4 * lane + 4 * lanes * k + e;
+                    float s = KernelMath.fma(sv[4 * k + e], decay, dtx * bc[n]);
+                    sv[4 * k + e] = s;
+                    acc = KernelMath.fma(s, bc[dstate + n], acc);
+                }
+                if (owner) {
+                    ssmState.set4(stateBase + 4 * lane + 4 * lanes * k, sv, 4 * k);
+                }
+            }
+        } else {
+            for (int k = 0; k < slots; k++) {
+                int n = lane + k * lanes;
+                if (n < dstate) {
+                    float s = KernelMath.fma(sv[k], decay, dtx * bc[n]);
+                    if (owner) {
+                        ssmState.set(stateBase + n, s);
+                    }
+                    acc = KernelMath.fma(s, bc[dstate + n], acc);
+                }
+            }
+        }
+        for (int offset = lanes / 2; offset > 0; offset = offset / 2) {
+            acc += ctx.shuffleXor(acc, offset);
+        }
+        return acc;
+    }
+
+    /**
+     * The lane's entries of one channel's state row into {@code sv}: with {@code quads} entries
+     * {@code 4 lane + 4 lanes k .. + 3} (16-byte loads), else {@code lane + lanes k}.
+     */
+    static void loadState(FloatArray ssmState, float[] sv, long stateBase, int lane, int lanes, int slots, int dstate,
+                          boolean quads) {
+        if (quads) {
+            for (int k = 0; k < slots / 4; k++) {
+                ssmState.get4(stateBase + 4 * lane + 4 * lanes * k, sv, 4 * k);
+            }
+        } else {
+            for (int k = 0; k < slots; k++) {
+                int n = lane + k * lanes;
+                if (n < dstate) {
+                    sv[k] = ssmState.get(stateBase + n);
+                }
+            }
+        }
     }
 }

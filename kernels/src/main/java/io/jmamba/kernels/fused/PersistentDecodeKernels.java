@@ -287,7 +287,7 @@ public final class PersistentDecodeKernels {
             inProjInputs(inW, wvA, lane, warp, ctx.groupIdx, inProjUnits(rows, inRows), inProjBlocks(inRows), dModel / 2, inRows);
         }
         if (runA && !PREFETCH_NEXT) {
-            normWeights(normW, nw, lane, dModel);
+            FusedGemvWarpKernels.normWeights(normW, nw, lane, dModel);
         }
         if (afterLayer) {
             ctx.gridBarrier(counter);
@@ -296,7 +296,7 @@ public final class PersistentDecodeKernels {
         }
         if (runA) {
             if (PREFETCH_NEXT) {
-                normWeights(normW, nw, lane, dModel);
+                FusedGemvWarpKernels.normWeights(normW, nw, lane, dModel);
             }
             inProj(ctx, xs, partial, wvA, nw, hidden, residualIn, ids, table, inW, inBias, zxbcdt, residualOut, rows, dModel,
                     inRows, eps, gemvFlags, vocab);
@@ -317,7 +317,7 @@ public final class PersistentDecodeKernels {
         }
         // the gate norm's weight (6 KB, the same for every work-group) only now: B's registers are free again
         if (runC && !PREFETCH_NEXT) {
-            normWeights(gateW, gw, lane, dInner);
+            FusedGemvWarpKernels.normWeights(gateW, gw, lane, dInner);
         }
         ctx.gridBarrier(counter);
         if (last) {
@@ -325,7 +325,7 @@ public final class PersistentDecodeKernels {
             ctx.launchDependents();
         }
         if (runC && PREFETCH_NEXT) {
-            normWeights(gateW, gw, lane, dInner);
+            FusedGemvWarpKernels.normWeights(gateW, gw, lane, dInner);
         }
         if (runA && !last && PREFETCH_NEXT) {
             // the next layer's in_proj weights: in flight during C and the barrier after it
@@ -353,7 +353,7 @@ public final class PersistentDecodeKernels {
         int lane = ctx.localIdx % KernelContext.WARP_SIZE;
         int warp = ctx.localIdx / KernelContext.WARP_SIZE;
         inProjInputs(w, wv, lane, warp, ctx.groupIdx, inProjUnits(rows, out), inProjBlocks(out), in / 2, out);
-        normWeights(normW, nw, lane, in);
+        FusedGemvWarpKernels.normWeights(normW, nw, lane, in);
         ctx.gridDependencyWait();
         ctx.launchDependents();
         inProj(ctx, xs, partial, wv, nw, hidden, residualIn, ids, table, w, bias, y, residualOut, rows, in, out, eps, gemvFlags,
@@ -399,7 +399,7 @@ public final class PersistentDecodeKernels {
         int lane = ctx.localIdx % KernelContext.WARP_SIZE;
         outProjInputs(w, convState, wv, shifted, ctx.localIdx, ctx.groupIdx, outProjUnits(rows, out), outProjBlocks(out), in / 2,
                 out, convDim, width);
-        normWeights(gateW, gw, lane, in);
+        FusedGemvWarpKernels.normWeights(gateW, gw, lane, in);
         ctx.gridDependencyWait();
         ctx.launchDependents();
         outProj(ctx, xs, partial, wv, gw, shifted, g, zxbcdt, w, bias, y, convState, rows, in, out, inRows, convDim, groupSize,
@@ -408,32 +408,11 @@ public final class PersistentDecodeKernels {
 
     // ---------------------------------------------------------------- phase A: norm + in_proj
 
-    /** A lane's columns of a norm weight: {@code 8 lane + 256 j .. + 7}, the columns of its packed W loads. */
-    static void normWeights(FloatArray normW, float[] nw, int lane, int in) {
-        for (int j = 0; j < CHUNKS; j++) {
-            int c = 8 * lane + 8 * KernelContext.WARP_SIZE * j;
-            if (c + 8 <= in) {
-                normW.get4(c, nw, 8 * j);
-                normW.get4(c + 4, nw, 8 * j + 4);
-            }
-        }
-    }
-
     /** The W rows of this warp's {@link #OUTS} outputs in {@code unit} (nothing for a unit past the last). */
     static void inProjInputs(FloatArray w, float[] wv, int lane, int warp, int unit, int units, int blocks, int inP, int out) {
         if (unit < units) {
             int o0 = ((unit % blocks) * WARPS + warp) * OUTS;
-            for (int u = 0; u < OUTS; u++) {
-                if (o0 + u < out) {
-                    long wRow = (long) (o0 + u) * inP;
-                    for (int j = 0; j < CHUNKS; j++) {
-                        int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
-                        if (kp + 4 <= inP) {
-                            w.get4(wRow + kp, wv, 4 * CHUNKS * u + 4 * j);
-                        }
-                    }
-                }
-            }
+            FusedGemvWarpKernels.loadRows(w, wv, lane, o0, inP, out);
         }
     }
 
@@ -442,6 +421,7 @@ public final class PersistentDecodeKernels {
                        FloatArray residualIn, IntArray ids, FloatArray table, FloatArray w, FloatArray bias, FloatArray y,
                        FloatArray residualOut, int rows, int in, int out, float eps, int gemvFlags, int vocab) {
         float[] t = new float[4];
+        float[] acc = new float[OUTS];
         float[] r = new float[4];
         int lid = ctx.localIdx;
         int lane = lid % KernelContext.WARP_SIZE;
@@ -485,56 +465,18 @@ public final class PersistentDecodeKernels {
                 }
                 if (hasResidual) {
                     residualIn.get4(base + 4 * q, r, 0);
-                    for (int e = 0; e < 4; e++) {
-                        t[e] = t[e] + r[e];
-                    }
+                    FusedGemvStagedKernels.addResidual(t, r);
                 }
                 if (writer) {
                     residualOut.set4(base + 4 * q, t, 0);
                 }
-                int k = q / 2;
-                int e0 = 4 * (q % 2);
-                for (int e = 0; e < 4; e++) {
-                    xs[(e0 + e) * STRIDE + k] = t[e];
-                    ss += t[e] * t[e];
-                }
+                ss = FusedGemvStagedKernels.stage(xs, t, q, ss);
             }
-            ss = ctx.warpReduceSum(ss);
-            if (lane == 0) {
-                partial[warp] = ss;
-            }
-            ctx.localBarrier();
-            float total = 0f;
-            for (int i = 0; i < WARPS; i++) {
-                total += partial[i];
-            }
-            float scale = KernelMath.rsqrt(total / in + eps);
-            float a0 = 0f;
-            float a1 = 0f;
-            for (int j = 0; j < CHUNKS; j++) {
-                int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
-                if (live && kp + 4 <= inP) {
-                    int k = lane + KernelContext.WARP_SIZE * j;
-                    for (int e = 0; e < 4; e++) {
-                        float xa = xs[(2 * e) * STRIDE + k] * scale * nw[8 * j + 2 * e];
-                        float xb = xs[(2 * e + 1) * STRIDE + k] * scale * nw[8 * j + 2 * e + 1];
-                        int b0 = Float.floatToRawIntBits(wv[4 * j + e]);
-                        a0 = KernelMath.fma(xa, Float.intBitsToFloat(b0 << 16), a0);
-                        a0 = KernelMath.fma(xb, Float.intBitsToFloat(b0 & 0xffff0000), a0);
-                        int b1 = Float.floatToRawIntBits(wv[4 * CHUNKS + 4 * j + e]);
-                        a1 = KernelMath.fma(xa, Float.intBitsToFloat(b1 << 16), a1);
-                        a1 = KernelMath.fma(xb, Float.intBitsToFloat(b1 & 0xffff0000), a1);
-                    }
-                }
-            }
-            a0 = ctx.warpReduceSum(a0);
-            a1 = ctx.warpReduceSum(a1);
-            if (live && lane == 0 && o0 < out) {
-                y.set((long) row * out + o0, hasBias ? a0 + bias.get(o0) : a0);
-            }
-            if (live && lane == 0 && o0 + 1 < out) {
-                y.set((long) row * out + o0 + 1, hasBias ? a1 + bias.get(o0 + 1) : a1);
-            }
+            float scale = FusedGemvStagedKernels.rmsScale(ctx, partial, ss, lane, warp, WARPS, in, eps);
+            FusedGemvStagedKernels.dotPair(acc, xs, nw, wv, scale, lane, inP, live);
+            float a0 = ctx.warpReduceSum(acc[0]);
+            float a1 = ctx.warpReduceSum(acc[1]);
+            FusedGemvStagedKernels.storePair(y, bias, a0, a1, row, out, o0, hasBias, live && lane == 0);
             // the next unit restages xs and partial
             ctx.localBarrier();
         }
@@ -568,18 +510,8 @@ public final class PersistentDecodeKernels {
             int ch = h * headdim + pp;
             long stateBase = (((long) bi * heads + h) * headdim + pp) * dstate;
             int slots = (dstate + lanes - 1) / lanes;
-            if (Mamba2DecodeKernels.STATE_QUADS && dstate % (4 * lanes) == 0) {
-                for (int k = 0; k < slots / 4; k++) {
-                    ssmState.get4(stateBase + 4 * lane + 4 * lanes * k, sv, 4 * k);
-                }
-            } else {
-                for (int k = 0; k < slots; k++) {
-                    int n = lane + k * lanes;
-                    if (n < dstate) {
-                        sv[k] = ssmState.get(stateBase + n);
-                    }
-                }
-            }
+            Mamba2DecodeKernels.loadState(ssmState, sv, stateBase, lane, lanes, slots, dstate,
+                    Mamba2DecodeKernels.STATE_QUADS && dstate % (4 * lanes) == 0);
             long xState = ((long) bi * convDim + ch) * stateLen;
             for (int k = 0; k < width; k++) {
                 wx[k] = convW.get((long) ch * width + k);
@@ -690,34 +622,8 @@ public final class PersistentDecodeKernels {
                         ((long) bi * convDim + c) * stateLen, c, width, flags);
             }
             ctx.localBarrier();
-            float acc = 0f;
-            if (quads) {
-                for (int k = 0; k < slots / 4; k++) {
-                    for (int e = 0; e < 4; e++) {
-                        int n = 4 * lane + 4 * lanes * k + e;
-                        float s = KernelMath.fma(sv[4 * k + e], decay, dtx * bc[n]);
-                        sv[4 * k + e] = s;
-                        acc = KernelMath.fma(s, bc[dstate + n], acc);
-                    }
-                    if (owner) {
-                        ssmState.set4(stateBase + 4 * lane + 4 * lanes * k, sv, 4 * k);
-                    }
-                }
-            } else {
-                for (int k = 0; k < slots; k++) {
-                    int n = lane + k * lanes;
-                    if (n < dstate) {
-                        float s = KernelMath.fma(sv[k], decay, dtx * bc[n]);
-                        if (owner) {
-                            ssmState.set(stateBase + n, s);
-                        }
-                        acc = KernelMath.fma(s, bc[dstate + n], acc);
-                    }
-                }
-            }
-            for (int offset = lanes / 2; offset > 0; offset = offset / 2) {
-                acc += ctx.shuffleXor(acc, offset);
-            }
+            float acc = Mamba2DecodeKernels.updateState(ctx, ssmState, sv, bc, stateBase, lane, lanes, slots, dstate, decay, dtx,
+                    quads, owner);
             if (owner && lane == 0) {
                 if ((flags & Mamba2DecodeKernels.HAS_D) != 0) {
                     acc = KernelMath.fma(par[P_D], xv, acc);
@@ -803,90 +709,16 @@ public final class PersistentDecodeKernels {
             }
             for (int q = lid; live && 4 * q < in; q += GROUP) {
                 g.get4(gb + 4 * q, t, 0);
-                int k = q / 2;
-                int e0 = 4 * (q % 2);
-                float sq = 0f;
-                for (int e = 0; e < 4; e++) {
-                    xs[(e0 + e) * STRIDE + k] = t[e];
-                    sq = KernelMath.fma(t[e], t[e], sq);
-                }
-                int gq = 4 * q / groupSize;
-                for (int n = 0; n < MAX_NORM_GROUPS; n++) {
-                    if (gq == n) {
-                        ssg[n] += sq;
-                    }
-                }
+                FusedGemvStagedKernels.stageGrouped(xs, t, ssg, q, groupSize);
             }
-            // MAX_NORM_GROUPS == 4 written out; the conditions are constants (in, groupSize specialised)
-            float s0 = ctx.warpReduceSum(ssg[0]);
-            float s1 = 0f;
-            float s2 = 0f;
-            float s3 = 0f;
-            if (in > groupSize) {
-                s1 = ctx.warpReduceSum(ssg[1]);
-            }
-            if (in > 2 * groupSize) {
-                s2 = ctx.warpReduceSum(ssg[2]);
-            }
-            if (in > 3 * groupSize) {
-                s3 = ctx.warpReduceSum(ssg[3]);
-            }
-            if (lane == 0) {
-                int pa = warp * MAX_NORM_GROUPS;
-                partial[pa] = s0;
-                partial[pa + 1] = s1;
-                partial[pa + 2] = s2;
-                partial[pa + 3] = s3;
-            }
-            ctx.localBarrier();
-            for (int n = 0; n < MAX_NORM_GROUPS; n++) {
-                float total = 0f;
-                for (int i = 0; i < WARPS; i++) {
-                    total += partial[i * MAX_NORM_GROUPS + n];
-                }
-                sc[n] = KernelMath.rsqrt(total / groupSize + eps);
-            }
-            float acc = 0f;
-            for (int j = 0; j < CHUNKS; j++) {
-                int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
-                if (live && kp + 4 <= inP) {
-                    int k = lane + KernelContext.WARP_SIZE * j;
-                    int gk = 8 * k / groupSize;
-                    float scale = sc[0];
-                    for (int n = 1; n < MAX_NORM_GROUPS; n++) {
-                        if (gk == n) {
-                            scale = sc[n];
-                        }
-                    }
-                    for (int e = 0; e < 4; e++) {
-                        float xa = xs[(2 * e) * STRIDE + k] * scale * gw[8 * j + 2 * e];
-                        float xb = xs[(2 * e + 1) * STRIDE + k] * scale * gw[8 * j + 2 * e + 1];
-                        int bits = Float.floatToRawIntBits(wv[4 * j + e]);
-                        acc = KernelMath.fma(xa, Float.intBitsToFloat(bits << 16), acc);
-                        acc = KernelMath.fma(xb, Float.intBitsToFloat(bits & 0xffff0000), acc);
-                    }
-                }
-            }
+            FusedGemvStagedKernels.groupScales(ctx, partial, ssg, sc, lane, warp, WARPS, in, groupSize, eps);
+            float acc = FusedGemvStagedKernels.dotGrouped(xs, gw, wv, sc, lane, inP, groupSize, live);
             acc = ctx.warpReduceSum(acc);
             if (live && lane == 0 && o < out) {
                 y.set((long) row * out + o, hasBias ? acc + bias.get(o) : acc);
             }
-            if (live && c0 < convDim) {
-                long sAt = ((long) row * convDim + c0) * stateLen;
-                for (int i = 0; i < stateLen; i++) {
-                    convState.set(sAt + i, shifted[i]);
-                }
-            }
-            // further channels where the row's work-items are fewer than its channels
-            if (live) {
-                for (int c = c0 + blocks * GROUP; c < convDim; c += blocks * GROUP) {
-                    long s = ((long) row * convDim + c) * stateLen;
-                    for (int i = 0; i < stateLen - 1; i++) {
-                        convState.set(s + i, convState.get(s + i + 1));
-                    }
-                    convState.set(s + stateLen - 1, zxbcdt.get(zb + in + c));
-                }
-            }
+            FusedGemvStagedKernels.storeShift(convState, zxbcdt, shifted, row, c0, blocks * GROUP, convDim, zb, in, stateLen,
+                    live);
             // the next unit restages xs and partial
             ctx.localBarrier();
         }

@@ -1,5 +1,6 @@
 package io.jmamba.kernels.nn;
 
+import io.jmamba.kernels.fused.FusedGemvStagedKernels;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.IntArray;
 import io.jmamba.runtime.api.KernelContext;
@@ -131,25 +132,14 @@ public final class GemvBf16ArgmaxKernel {
             hidden.get4(base + 4 * q, t, 0);
             if (hasResidual) {
                 residualIn.get4(base + 4 * q, r, 0);
-                for (int e = 0; e < 4; e++) {
-                    t[e] = t[e] + r[e];
-                }
+                FusedGemvStagedKernels.addResidual(t, r);
             }
             for (int e = 0; e < 4; e++) {
                 xs[4 * q + e] = t[e];
                 ss += t[e] * t[e];
             }
         }
-        ss = ctx.warpReduceSum(ss);
-        if (lane == 0) {
-            partial[warp] = ss;
-        }
-        ctx.localBarrier();
-        float total = 0f;
-        for (int i = 0; i < WARPS; i++) {
-            total += partial[i];
-        }
-        float scale = KernelMath.rsqrt(total / in + eps);
+        float scale = FusedGemvStagedKernels.rmsScale(ctx, partial, ss, lane, warp, WARPS, in, eps);
         for (int j = 0; j < CHUNKS; j++) {
             int kp = 4 * lane + CHUNK * j;
             if (kp + 4 <= inP) {

@@ -77,15 +77,24 @@ class FusedCudaSourceTest {
         assertTrue(k.localMemoryBytes() <= 8 * 1024 + 64, "normGemvBf16 shared memory " + k.localMemoryBytes());
         String body = src.substring(src.indexOf("__global__"));
         int wait = body.indexOf("jm_grid_dependency_wait();");
-        assertTrue(wait > 0 && body.indexOf("w + ") < wait && body.indexOf("normW + ") < wait, "W and normW before the wait:\n" + body);
+        // the W and norm-weight loads are helpers (shared with the persistent decode kernel), called before the wait
+        assertTrue(wait > 0 && between(body, "_loadRows(w, ", wait) && between(body, "_normWeights(normW, ", wait),
+                "W and normW before the wait:\n" + body);
         assertTrue(body.indexOf("hidden + ") > wait && body.indexOf("residualIn + ") > wait, "hidden and residual after it:\n" + body);
-        assertTrue(countOf(body, "__syncthreads()") == 1 && body.contains("fmaf("), body);
+        // the one barrier (in the RMS-scale helper) and the fused multiply-adds (in the dot helper): over the whole source
+        assertTrue(countOf(src, "__syncthreads()") == 1 && src.contains("fmaf("), src);
         Method gated = find(FusedGemvStagedKernels.class, "preGatedGemvBf16");
         GeneratedKernel p = KernelJit.compile(gated, Map.of(9, 1536, 13, 1536, gated.getParameterCount() - 1, 4), Dialect.CUDA);
         String pb = p.source().substring(p.source().indexOf("__global__"));
         int pw = pb.indexOf("jm_grid_dependency_wait();");
-        assertTrue(p.usesGridDependency() && pw > 0 && pb.indexOf("gateW + ") < pw && pb.indexOf("g + ") > pw, pb);
-        assertTrue(!pb.contains("exp") && countOf(pb, "__syncthreads()") == 1, pb);
+        assertTrue(p.usesGridDependency() && pw > 0 && between(pb, "_normWeights(gateW, ", pw) && pb.indexOf("g + ") > pw, pb);
+        assertTrue(!p.source().contains("exp") && countOf(p.source(), "__syncthreads()") == 1, p.source());
+    }
+
+    /** Whether {@code part} occurs in {@code s} before index {@code end}. */
+    private static boolean between(String s, String part, int end) {
+        int at = s.indexOf(part);
+        return at >= 0 && at < end;
     }
 
     private static int countOf(String s, String part) {
