@@ -81,13 +81,9 @@ public final class GuardedGraph {
         return tests;
     }
 
+    /** The JVM reference, also where JMAMBA_BACKENDS leaves it out of the matrix (a GPU run). */
     private static ComputeDevice jvm() {
-        for (ComputeDevice d : DeviceMatrix.devices()) {
-            if (d.id().equals("jvm")) {
-                return d;
-            }
-        }
-        throw new IllegalStateException("no jvm device in DeviceMatrix.devices()");
+        return DeviceMatrix.reference().orElseThrow(() -> new IllegalStateException("no JVM backend, the reference"));
     }
 
     /** Runs the case's graph on {@code d}; returns its arrays, named by first use ("task.parameter"), as left. */

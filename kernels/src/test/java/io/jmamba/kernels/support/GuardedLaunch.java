@@ -79,13 +79,9 @@ public final class GuardedLaunch {
         return tests;
     }
 
+    /** The JVM reference, also where JMAMBA_BACKENDS leaves it out of the matrix (a GPU run). */
     private static ComputeDevice jvm() {
-        for (ComputeDevice d : DeviceMatrix.devices()) {
-            if (d.id().equals("jvm")) {
-                return d;
-            }
-        }
-        throw new IllegalStateException("no jvm device in DeviceMatrix.devices()");
+        return DeviceMatrix.reference().orElseThrow(() -> new IllegalStateException("no JVM backend, the reference"));
     }
 
     /** Runs the case on {@code d}; checks the guards; returns the arrays (null for scalars) as the kernel left them. */
