@@ -197,6 +197,27 @@ public final class LinearLayers {
         return packed.values();
     }
 
+    /** Transposed packed views ({@link io.jmamba.kernels.fused.SplitDecode#transposedPacked}), made on first use. */
+    private final Map<FloatArray, FloatArray> transposed = new IdentityHashMap<>();
+
+    /**
+     * The bf16 weight {@code w} (out, in) transposed and packed for the split decode layer's out_proj
+     * ({@link io.jmamba.kernels.fused.SplitDecode}): made on the host the first time it is asked for (a plan's tasks are
+     * built before its weights are sent, so {@link #transposedViews} then includes it).
+     */
+    public FloatArray transposedPacked(FloatArray w, int out, int in) {
+        BFloat16Array wb = bf16.get(w);
+        if (wb == null) {
+            throw new IllegalArgumentException("the split decode layer reads out_proj as bf16: this weight has no bf16 twin");
+        }
+        return transposed.computeIfAbsent(w, k -> io.jmamba.kernels.fused.SplitDecode.transposedPacked(wb, out, in));
+    }
+
+    /** The transposed views made so far (device arrays of their own). */
+    public java.util.Collection<FloatArray> transposedViews() {
+        return transposed.values();
+    }
+
     /** Whether {@code w} is read as bf16. */
     public boolean isBf16(FloatArray w) {
         return bf16.containsKey(w);

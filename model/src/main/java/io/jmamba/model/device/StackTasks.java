@@ -103,6 +103,18 @@ final class StackTasks {
         return "phases".equals(System.getProperty("jmamba.decode.persistent"));
     }
 
+    /**
+     * {@code -Djmamba.decode.split=true}: a fused decode step whose layers all take the split form
+     * ({@link Mamba2Tasks#splitFits}: the persistent layer's shapes) runs each layer as two launches
+     * ({@link io.jmamba.kernels.fused.SplitDecode}: norm + in_proj + conv; SSM + gate + out_proj into per-layer partial
+     * sums with atomics) instead of three, plus one launch before the head; out_proj's sums then vary in the last bits
+     * from run to run. It takes precedence over {@code jmamba.decode.persistent}. Off by default until timed on the
+     * H100; read when a plan's tasks are built.
+     */
+    static boolean splitDecode() {
+        return "true".equals(System.getProperty("jmamba.decode.split"));
+    }
+
     /** The device the graphs are built for (the persistent decode layer sizes its grid by it), or null: not known. */
     private final ComputeDevice device;
 
@@ -153,8 +165,9 @@ final class StackTasks {
         boolean fused = fusedSteps(a);
         // -Djmamba.decode.embedGemv=true: the first layer's in_proj looks its rows up itself (no embedding launch)
         // the persistent layers fold the lookup in unless -Djmamba.decode.embedGemv=false
-        boolean persistent = fused && persistentDecode() && persistentSteps(a);
-        boolean embedInLayer0 = persistent ? !"false".equals(System.getProperty("jmamba.decode.embedGemv"))
+        boolean split = fused && splitDecode() && splitSteps(a);
+        boolean persistent = !split && fused && persistentDecode() && persistentSteps(a);
+        boolean embedInLayer0 = persistent || split ? !"false".equals(System.getProperty("jmamba.decode.embedGemv"))
                 : fused && embedGemv() && ((Mamba2Tasks) mixers.get(0)).embedFits(a.tokens);
         if (embedInLayer0) {
             // nothing here: l0_in_embgemv (or the first persistent layer) reads the ids and the embedding table
@@ -170,8 +183,8 @@ final class StackTasks {
                     && io.jmamba.kernels.fused.PersistentDecode.formFor(device) == io.jmamba.kernels.fused.PersistentDecode.Form.LAYER;
             int perLaunch = persistentLayersPerLaunch();
             IntArray counter = persistent ? a.scratch.shared("persistent_barrier", IntArray.class, () -> new IntArray(1)) : null;
-            FloatArray residualIn = null;
-            for (int l = 0; l < c.nLayer(); l++) {
+            FloatArray residualIn = split ? addSplitLayers(g, grids, a, embedInLayer0) : null;
+            for (int l = 0; !split && l < c.nLayer(); l++) {
                 FloatArray residualOut = l % 2 == 0 ? a.residual : a.residualB;
                 Mamba2Tasks m2 = (Mamba2Tasks) mixers.get(l);
                 // the first layer's rows from the embedding table where the lookup is folded in
@@ -282,6 +295,44 @@ final class StackTasks {
         return true;
     }
 
+    /**
+     * The fused step's layers in the split form ({@link io.jmamba.kernels.fused.SplitDecode}, two launches per layer, each
+     * layer's out_proj left as partial sums that the next layer combines), then the last layer's output into
+     * {@code a.hidden}; returns the last layer's residual. Layer 0 looks its rows up in the embedding when
+     * {@code embedInLayer0}, else reads {@code a.hidden} (the embedding launch's output).
+     */
+    private FloatArray addSplitLayers(TaskGraph g, GridScheduler grids, Activations a, boolean embedInLayer0) {
+        FloatArray residualIn = null;
+        io.jmamba.kernels.fused.SplitDecode.Layer previous = null;
+        Mamba2Tasks m2 = null;
+        for (int l = 0; l < c.nLayer(); l++) {
+            FloatArray residualOut = l % 2 == 0 ? a.residual : a.residualB;
+            m2 = (Mamba2Tasks) mixers.get(l);
+            long[] sizes = m2.splitPartSizes(a.batch);
+            // every layer its own partial sums: a layer zeroes its own while it reads the previous layer's
+            io.jmamba.kernels.fused.SplitDecode.Layer layer = m2.splitLayer(a.layer(l), residualIn, residualOut,
+                    a.scratch.get("split_parts_" + l, sizes[0]), a.scratch.get("split_sq_" + l, sizes[1]));
+            io.jmamba.kernels.fused.PersistentDecode.Embedding embedding = l == 0 && embedInLayer0
+                    ? new io.jmamba.kernels.fused.PersistentDecode.Embedding(a.ids, w.embedding(), c.vocabSize()) : null;
+            FloatArray hidden = l == 0 && embedding == null ? a.hidden : null;
+            m2.addSplitStep(g, grids, "l" + l + "_", a.batch, layer, hidden, embedding, previous);
+            previous = layer;
+            residualIn = residualOut;
+        }
+        m2.addSplitCombine(g, grids, "l" + (c.nLayer() - 1) + "_", a.batch, previous, a.hidden);
+        return residualIn;
+    }
+
+    /** Whether every layer of a fused step takes the split form at this batch. */
+    private boolean splitSteps(Activations a) {
+        for (MixerTasks m : mixers) {
+            if (!(m instanceof Mamba2Tasks m2) || !m2.splitFits(a.batch)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Whether every layer of a fused step takes the persistent form at this batch. */
     private boolean persistentSteps(Activations a) {
         for (MixerTasks m : mixers) {
@@ -334,6 +385,7 @@ final class StackTasks {
             out.add(w.embedding());
         }
         out.addAll(linears.packedViews());
+        out.addAll(linears.transposedViews());
         return out;
     }
 

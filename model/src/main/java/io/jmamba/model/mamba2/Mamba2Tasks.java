@@ -4,6 +4,7 @@ import io.jmamba.kernels.conv.CausalConv1d;
 import io.jmamba.kernels.fused.FusedGemv;
 import io.jmamba.kernels.fused.Mamba2Decode;
 import io.jmamba.kernels.fused.PersistentDecode;
+import io.jmamba.kernels.fused.SplitDecode;
 import io.jmamba.kernels.nn.Linear;
 import io.jmamba.kernels.norm.GatedRmsNorm;
 import io.jmamba.kernels.scan.SelectiveStateUpdate;
@@ -173,6 +174,50 @@ public final class Mamba2Tasks implements MixerTasks {
         MambaConfig c = first.c;
         PersistentDecode.addLayersTo(g, grids, p + "persist", shape, c.dModel(), steps, embedding, c.dInner() / c.nGroups(),
                 c.normEps(), PersistentDecode.layerGroups(device, shape, c.dModel()), counter);
+    }
+
+    /**
+     * Whether the split decode layer ({@link SplitDecode}: two launches per layer) takes this layer at {@code batch} rows:
+     * {@link #persistentFits} and the split layer's channel blocks ({@link SplitDecode#fits}).
+     */
+    public boolean splitFits(int batch) {
+        return persistentFits(batch) && SplitDecode.fits(decodeShape(batch), c.dModel(), c.dInner() / c.nGroups(), c.normBeforeGate());
+    }
+
+    /**
+     * The layer's arrays in the split form: {@code parts} and {@code partSq} of sizes {@link SplitDecode#partsSize} and
+     * {@link SplitDecode#partSqSize} must be this layer's own; out_proj is read transposed (a host-made copy).
+     */
+    public SplitDecode.Layer splitLayer(LayerIo io, FloatArray residualIn, FloatArray residualOut, FloatArray parts,
+                                        FloatArray partSq) {
+        int b = io.batch();
+        FloatArray zxbcdt = io.scratch().get("m2_zxbcdt", (long) b * c.inProjRows());
+        return new SplitDecode.Layer(residualIn, residualOut, w.norm(), linears.fusedW(w.inProj()), w.inProjBias(), zxbcdt,
+                io.convState(), w.convWeight(), w.convBias(), io.ssmState(), w.a(), w.d(), w.dtBias(), w.gateNorm(),
+                linears.transposedPacked(w.outProj(), c.dModel(), c.dInner()), w.outProjBias(), parts, partSq);
+    }
+
+    /** Floats of {@link #splitLayer}'s parts and partSq at {@code batch} rows. */
+    public long[] splitPartSizes(int batch) {
+        int groupSize = c.dInner() / c.nGroups();
+        return new long[] {SplitDecode.partsSize(batch, c.dInner(), groupSize, c.dModel()),
+                SplitDecode.partSqSize(batch, c.dInner(), groupSize)};
+    }
+
+    /**
+     * The layer's decode step as {@link SplitDecode#addLayer}: input from exactly one of {@code hidden}, {@code embedding}
+     * or {@code previous} (the layer before in split form). Needs {@link #splitFits}.
+     */
+    public void addSplitStep(TaskGraph g, GridScheduler grids, String p, int batch, SplitDecode.Layer layer, FloatArray hidden,
+                             PersistentDecode.Embedding embedding, SplitDecode.Layer previous) {
+        SplitDecode.addLayer(g, grids, p + "split", decodeShape(batch), c.dModel(), layer, hidden, embedding, previous,
+                c.dInner() / c.nGroups(), c.normEps());
+    }
+
+    /** The last split layer's output rows into {@code out} (for the head). */
+    public void addSplitCombine(TaskGraph g, GridScheduler grids, String p, int batch, SplitDecode.Layer layer, FloatArray out) {
+        SplitDecode.addCombine(g, grids, p + "split", decodeShape(batch), c.dModel(), layer, c.dInner() / c.nGroups(), c.normEps(),
+                out);
     }
 
     private PersistentDecode.Layer persistentLayer(LayerIo io, FloatArray residualIn, FloatArray residualOut) {

@@ -1,0 +1,262 @@
+package io.jmamba.kernels.fused;
+
+import io.jmamba.kernels.nn.GraphParts;
+import io.jmamba.kernels.nn.LinearBf16;
+import io.jmamba.kernels.nn.ShapeCheck;
+import io.jmamba.runtime.api.BFloat16Array;
+import io.jmamba.runtime.api.DataTransferMode;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.IntArray;
+import io.jmamba.runtime.api.KernelContext;
+import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.api.WorkerGrid1D;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Host API of {@link SplitDecodeKernels}: a Mamba-2 decode layer in two launches (norm + in_proj + conv; SSM + gate +
+ * out_proj split along its input into per-layer partial sums), the next layer (or {@link #addCombine} before the head)
+ * applying the gated norm's scales to the partial sums as it reads them.
+ * <pre>{@code
+ * SplitDecode.addLayer(g, grids, "l0", shape, dModel, layer0, hidden, null, null, groupSize, eps);
+ * SplitDecode.addLayer(g, grids, "l1", shape, dModel, layer1, null, null, layer0, groupSize, eps);
+ * SplitDecode.addCombine(g, grids, "l1", shape, dModel, layer1, groupSize, eps, out);
+ * }</pre>
+ * The layer must take the pre-gated few-row form ({@link #fits}). Its out_proj is read transposed
+ * ({@link #transposedPacked}).
+ */
+public final class SplitDecode {
+    private SplitDecode() {
+    }
+
+    /**
+     * The arrays of one layer's step. {@code residualIn} null: the first layer (no residual add); {@code residualOut}
+     * must be another array than {@code residualIn}. Biases, convBias, d and dtBias may be null.
+     *
+     * @param inW    in_proj's packed bf16 view (inRows, dModel / 2)
+     * @param zxbcdt scratch (rows, inRows): z | silu(conv(xBC)) | dt
+     * @param outWt  out_proj transposed, packed bf16 (dInner, dModel / 2): {@link #transposedPacked}
+     * @param parts  this layer's out_proj partial sums (rows, dInner / groupSize, dModel): {@link #partsSize}
+     * @param partSq its gated y's sums of squares (rows, dInner / groupSize)
+     */
+    public record Layer(FloatArray residualIn, FloatArray residualOut, FloatArray normW, FloatArray inW, FloatArray inBias,
+                        FloatArray zxbcdt, FloatArray convState, FloatArray convW, FloatArray convBias, FloatArray ssmState,
+                        FloatArray a, FloatArray d, FloatArray dtBias, FloatArray gateW, FloatArray outWt, FloatArray outBias,
+                        FloatArray parts, FloatArray partSq) {
+    }
+
+    /** Lanes per state row from which {@link SplitDecodeKernels#ssmOutProj} may choose: its channels are 128 / lanes. */
+    static final int[] LANES = {8, 16, 32};
+    /** The most W floats an item of {@link SplitDecodeKernels#ssmOutProj} keeps in registers (channels x pair slots). */
+    static final int MAX_W_REGISTERS = 64;
+
+    /**
+     * Lanes per state row of {@link SplitDecodeKernels#ssmOutProj} for this shape, or 0 where none fits: the fewest
+     * (most channels per work-group, fewest atomics) whose channel count divides headdim and the norm group and whose W
+     * slice fits {@link #MAX_W_REGISTERS}. The 130M layer: 8 lanes, 16 channels, 96 work-groups and 74K atomic adds at
+     * batch 1.
+     */
+    public static int lanes(Mamba2Decode.Shape s, int dModel, int groupSize) {
+        int pairSlots = (dModel / 2 + SplitDecodeKernels.GROUP - 1) / SplitDecodeKernels.GROUP;
+        for (int lanes : LANES) {
+            int chans = SplitDecodeKernels.channels(lanes);
+            if (s.headdim() % chans == 0 && groupSize % chans == 0 && chans * pairSlots <= MAX_W_REGISTERS) {
+                return lanes;
+            }
+        }
+        return 0;
+    }
+
+    /** Whether the split layer takes this shape: {@link PersistentDecode#fits}, an even dModel and {@link #lanes} found. */
+    public static boolean fits(Mamba2Decode.Shape s, int dModel, int groupSize, boolean normBeforeGate) {
+        return PersistentDecode.fits(s, dModel, groupSize, normBeforeGate) && dModel % 2 == 0 && groupSize > 0
+                && lanes(s, dModel, groupSize) > 0;
+    }
+
+    /** Floats of a layer's {@link Layer#parts}: rows x norm groups x dModel. */
+    public static long partsSize(int rows, int dInner, int groupSize, int dModel) {
+        return (long) rows * (dInner / groupSize) * dModel;
+    }
+
+    /** Floats of a layer's {@link Layer#partSq}: rows x norm groups. */
+    public static long partSqSize(int rows, int dInner, int groupSize) {
+        return (long) rows * (dInner / groupSize);
+    }
+
+    /**
+     * out_proj's bf16 weight {@code w} (out, in), row-major, as the transposed packed view {@link SplitDecodeKernels#ssmOutProj}
+     * reads: (in, out / 2) floats, float (c, j) holding W[2j, c] in its low half and W[2j + 1, c] in its high half.
+     */
+    public static FloatArray transposedPacked(BFloat16Array w, int out, int in) {
+        Objects.requireNonNull(w, "out_proj W");
+        ShapeCheck.requireShape("out_proj W (bf16)", w, "(dModel, dInner)", out, in);
+        if (out % 2 != 0) {
+            throw new IllegalArgumentException("the transposed packed out_proj needs an even dModel, got " + out);
+        }
+        BFloat16Array t = new BFloat16Array((long) in * out);
+        for (int o = 0; o < out; o++) {
+            for (int c = 0; c < in; c++) {
+                t.setBits((long) c * out + o, w.getBits((long) o * in + c));
+            }
+        }
+        return LinearBf16.packedView(t);
+    }
+
+    /**
+     * Adds the layer's two launches, tasks {@code prefix + "_sa"} and {@code "_sb"}. Its input rows come from exactly one
+     * of {@code hidden} (rows, dModel), {@code embedding} (a first layer: no residualIn) or {@code previous} (the layer
+     * before, also a split layer: its parts combined; its residualOut must be this layer's residualIn).
+     */
+    public static void addLayer(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel, Layer l,
+                                FloatArray hidden, PersistentDecode.Embedding embedding, Layer previous, int groupSize,
+                                float eps) {
+        Objects.requireNonNull(s, "shape");
+        Objects.requireNonNull(l, "layer");
+        GraphParts.checkPrefix(prefix);
+        int sources = (hidden != null ? 1 : 0) + (embedding != null ? 1 : 0) + (previous != null ? 1 : 0);
+        if (sources != 1) {
+            throw new IllegalArgumentException("a split layer reads its input from exactly one of hidden, an embedding or the"
+                    + " previous layer; got " + sources);
+        }
+        check(s, dModel, l, groupSize);
+        int rows = s.batch();
+        if (hidden != null) {
+            ShapeCheck.requireShape("hidden", hidden, "(rows, dModel)", rows, dModel);
+        }
+        if (embedding != null) {
+            ShapeCheck.requireShape("ids", embedding.ids(), "(rows)", rows);
+            ShapeCheck.requireShape("embedding", embedding.table(), "(vocab, dModel)", embedding.vocab(), dModel);
+            if (l.residualIn() != null) {
+                throw new IllegalArgumentException("a layer that looks its rows up in the embedding is a first layer: no residualIn");
+            }
+            Objects.requireNonNull(l.residualOut(), "residualOut (the looked-up rows, the first layer's residual)");
+        }
+        if (previous != null) {
+            check(s, dModel, previous, groupSize);
+            if (previous.parts() == l.parts() || previous.partSq() == l.partSq()) {
+                throw new IllegalArgumentException("consecutive split layers need their own parts and partSq: a layer zeroes"
+                        + " its own while it reads the previous layer's");
+            }
+        }
+        int normGroups = s.dInner() / groupSize;
+        int flags = (l.residualIn() != null ? SplitDecodeKernels.HAS_RESIDUAL : 0)
+                | (l.residualOut() != null ? SplitDecodeKernels.WRITE_RESIDUAL : 0)
+                | (l.inBias() != null ? SplitDecodeKernels.IN_BIAS : 0)
+                | (embedding != null ? SplitDecodeKernels.EMBED : 0)
+                | (previous != null ? SplitDecodeKernels.FROM_PARTS : 0)
+                | (previous != null && previous.outBias() != null ? SplitDecodeKernels.PREV_BIAS : 0);
+        int ssmFlags = (l.convBias() != null ? Mamba2DecodeKernels.CONV_BIAS : 0) | (l.d() != null ? Mamba2DecodeKernels.HAS_D : 0)
+                | (s.dtSoftplus() ? Mamba2DecodeKernels.DT_SOFTPLUS : 0) | (s.dtLimit() ? Mamba2DecodeKernels.DT_LIMIT : 0)
+                | (l.dtBias() != null ? Mamba2DecodeKernels.DT_BIAS : 0);
+        FloatArray rin = l.residualIn() != null ? l.residualIn() : GraphParts.orPlaceholder(g, null);
+        FloatArray rout = l.residualOut() != null ? l.residualOut() : GraphParts.orPlaceholder(g, null);
+        FloatArray prevParts = previous != null ? previous.parts() : GraphParts.orPlaceholder(g, null);
+        FloatArray prevSq = previous != null ? previous.partSq() : GraphParts.orPlaceholder(g, null);
+        FloatArray prevBias = GraphParts.orPlaceholder(g, previous != null ? previous.outBias() : null);
+        IntArray ids = embedding != null ? embedding.ids() : intPlaceholder(g);
+        FloatArray table = GraphParts.orPlaceholder(g, embedding != null ? embedding.table() : null);
+        int vocab = embedding != null ? embedding.vocab() : 1;
+        int inRows = s.inRows();
+        String a = prefix + "_sa";
+        g.task(a, SplitDecodeKernels.class, "inProjConv", new KernelContext(), GraphParts.orPlaceholder(g, hidden), prevParts, prevSq,
+                prevBias, rin, l.normW(), l.inW(), GraphParts.orPlaceholder(g, l.inBias()), l.zxbcdt(), rout, l.convState(),
+                l.convW(), GraphParts.orPlaceholder(g, l.convBias()), l.parts(), l.partSq(), ids, table, rows, dModel, inRows,
+                s.dInner(), s.convDim(), normGroups, groupSize, eps, flags, ssmFlags, vocab, s.width());
+        grids.addWorkerGrid(g.getName() + "." + a, groups(rows * SplitDecodeKernels.inProjBlocks(inRows)));
+        int lanes = lanes(s, dModel, groupSize);
+        String b = prefix + "_sb";
+        g.task(b, SplitDecodeKernels.class, "ssmOutProj", new KernelContext(), l.zxbcdt(), l.ssmState(), l.a(),
+                GraphParts.orPlaceholder(g, l.d()), GraphParts.orPlaceholder(g, l.dtBias()), l.gateW(), l.outWt(), l.parts(),
+                l.partSq(), s.heads(), s.headdim(), s.groups(), s.dtMin(), s.dtMax(), s.dstate(), lanes, dModel, normGroups,
+                groupSize, ssmFlags);
+        grids.addWorkerGrid(g.getName() + "." + b, groups(SplitDecodeKernels.ssmUnits(rows, s.heads(), s.headdim(), lanes)));
+    }
+
+    /** Adds task {@code prefix + "_comb"}: the layer's output (rows, dModel) into {@code out} from its parts. */
+    public static void addCombine(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel, Layer l,
+                                  int groupSize, float eps, FloatArray out) {
+        Objects.requireNonNull(s, "shape");
+        Objects.requireNonNull(l, "layer");
+        GraphParts.checkPrefix(prefix);
+        check(s, dModel, l, groupSize);
+        int rows = s.batch();
+        ShapeCheck.requireShape("out", out, "(rows, dModel)", rows, dModel);
+        String id = prefix + "_comb";
+        g.task(id, SplitDecodeKernels.class, "combine", new KernelContext(), l.parts(), l.partSq(),
+                GraphParts.orPlaceholder(g, l.outBias()), out, rows, dModel, s.dInner() / groupSize, groupSize, eps,
+                l.outBias() != null);
+        long items = ShapeCheck.intProduct("split decode combine work-items", rows, dModel);
+        long groups = (items + SplitDecodeKernels.GROUP - 1) / SplitDecodeKernels.GROUP;
+        grids.addWorkerGrid(g.getName() + "." + id, groups((int) groups));
+    }
+
+    private static io.jmamba.runtime.api.WorkerGrid groups(int groups) {
+        ShapeCheck.intProduct("split decode work-items", groups, SplitDecodeKernels.GROUP);
+        return new WorkerGrid1D((long) groups * SplitDecodeKernels.GROUP).setLocalWork(SplitDecodeKernels.GROUP);
+    }
+
+    /** A one-int stand-in for absent ids (sent to the device once; the kernel reads it only with EMBED). */
+    private static IntArray intPlaceholder(TaskGraph g) {
+        IntArray p = new IntArray(1);
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, p);
+        return p;
+    }
+
+    private static void check(Mamba2Decode.Shape s, int dModel, Layer l, int groupSize) {
+        ShapeCheck.requirePositive("dModel", dModel);
+        ShapeCheck.requirePositive("groupSize", groupSize);
+        if (!fits(s, dModel, groupSize, false)) {
+            throw new IllegalArgumentException("the split decode layer needs the persistent layer's shapes (at most "
+                    + FusedGemv.WARP_FORM_MAX_ROWS + " rows, dModel and dInner multiples of 8 up to " + FusedGemvKernels.MAX_IN
+                    + ", norm groups of a multiple of 8 columns, at most " + FusedGemvKernels.MAX_NORM_GROUPS + ") and a channel"
+                    + " block of 4, 8 or 16 dividing headdim and the norm group with dModel <= " + 2 * SplitDecodeKernels.GROUP
+                    * MAX_W_REGISTERS / 4 + "; got rows " + s.batch() + ", dModel " + dModel + ", dInner " + s.dInner()
+                    + ", headdim " + s.headdim() + ", groupSize " + groupSize);
+        }
+        int rows = s.batch();
+        int dInner = s.dInner();
+        if (l.residualIn() != null) {
+            ShapeCheck.requireShape("residualIn", l.residualIn(), "(rows, dModel)", rows, dModel);
+        }
+        if (l.residualOut() != null) {
+            ShapeCheck.requireShape("residualOut", l.residualOut(), "(rows, dModel)", rows, dModel);
+            if (l.residualOut() == l.residualIn()) {
+                throw new IllegalArgumentException("residualOut must not be residualIn: work-groups still read it");
+            }
+        }
+        ShapeCheck.requireShape("normWeight", l.normW(), "(dModel)", dModel);
+        ShapeCheck.requireShape("in_proj W (packed bf16)", l.inW(), "(inRows, dModel / 2)", s.inRows(), dModel / 2);
+        if (l.inBias() != null) {
+            ShapeCheck.requireShape("in_proj bias", l.inBias(), "(inRows)", s.inRows());
+        }
+        ShapeCheck.requireShape("zxbcdt", l.zxbcdt(), "(rows, inRows)", rows, s.inRows());
+        ShapeCheck.requireShape("convState", l.convState(), "(rows, convDim, width - 1)", rows, s.convDim(), s.width() - 1);
+        ShapeCheck.requireShape("convWeight", l.convW(), "(convDim, width)", s.convDim(), s.width());
+        if (l.convBias() != null) {
+            ShapeCheck.requireShape("convBias", l.convBias(), "(convDim)", s.convDim());
+        }
+        ShapeCheck.requireShape("ssmState", l.ssmState(), "(rows, heads, headdim, dstate)", rows, s.heads(), s.headdim(), s.dstate());
+        ShapeCheck.requireShape("A", l.a(), "(heads)", s.heads());
+        if (l.d() != null) {
+            ShapeCheck.requireShape("D", l.d(), "(heads)", s.heads());
+        }
+        if (l.dtBias() != null) {
+            ShapeCheck.requireShape("dtBias", l.dtBias(), "(heads)", s.heads());
+        }
+        ShapeCheck.requireShape("gateNormWeight", l.gateW(), "(dInner)", dInner);
+        ShapeCheck.requireShape("out_proj W^T (packed bf16)", l.outWt(), "(dInner, dModel / 2)", dInner, dModel / 2);
+        if (l.outBias() != null) {
+            ShapeCheck.requireShape("out_proj bias", l.outBias(), "(dModel)", dModel);
+        }
+        int normGroups = dInner / groupSize;
+        ShapeCheck.requireShape("parts", l.parts(), "(rows, normGroups, dModel)", rows, normGroups, dModel);
+        ShapeCheck.requireShape("partSq", l.partSq(), "(rows, normGroups)", rows, normGroups);
+    }
+
+    /** The task ids {@link #addLayer} adds for {@code prefix}. */
+    public static List<String> taskIds(String prefix) {
+        return List.of(prefix + "_sa", prefix + "_sb");
+    }
+}

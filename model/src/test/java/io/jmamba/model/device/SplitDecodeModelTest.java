@@ -1,0 +1,166 @@
+package io.jmamba.model.device;
+
+import io.jmamba.model.config.ConfigParser;
+import io.jmamba.model.config.ModelPresets;
+import io.jmamba.model.inference.InferenceState;
+import io.jmamba.model.testing.Golden;
+import io.jmamba.model.weights.Checkpoint;
+import io.jmamba.model.weights.ModelWeights;
+import io.jmamba.model.weights.RandomWeights;
+import io.jmamba.model.weights.WeightLoader;
+import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.backend.ComputeDevice;
+import io.jmamba.runtime.backend.DeviceMatrix;
+import io.jmamba.runtime.graph.GraphAction;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+
+/**
+ * {@code -Djmamba.decode.split=true}: a batch 1-2 fused decode step with bf16 weights runs each layer as
+ * {@link io.jmamba.kernels.fused.SplitDecode}'s two launches. out_proj's partial sums meet through atomics, so the
+ * logits agree with the plain fused step to fp32 rounding ({@link #TOL}, relative to 1 + |want|), step after step with
+ * the states carried, and greedy steps pick the plain step's argmax (or, where its top two logits lie within the
+ * tolerance, one of them).
+ */
+class SplitDecodeModelTest {
+    private static final String SPLIT = "jmamba.decode.split";
+    /** Relative tolerance of the logits (to 1 + |want|): reordered fp32 sums through a few layers and steps. */
+    private static final float TOL = 1e-4f;
+
+    @Test
+    void layersTakeTwoLaunchesEachWhereTheyFit() throws Exception {
+        ModelWeights w = RandomWeights.generate(ModelPresets.mamba2(2, 128, 300), 5);
+        List<String> on = with(SPLIT, "true", () -> taskIds(w, 1, WeightPrecision.BF16));
+        assertEquals(List.of("l0_split_sa", "l0_split_sb", "l1_split_sa", "l1_split_sb", "l1_split_comb"),
+                on.stream().filter(id -> id.matches("l[0-9]+_.*")).toList());
+        assertTrue(on.stream().noneMatch(id -> id.startsWith("embed")), "the first layer looks its rows up: " + on);
+        List<String> noFold = with("jmamba.decode.embedGemv", "false", () -> with(SPLIT, "true",
+                () -> taskIds(w, 1, WeightPrecision.BF16)));
+        assertTrue(noFold.stream().anyMatch(id -> id.startsWith("embed")), "-Djmamba.decode.embedGemv=false: " + noFold);
+        // the split form wins over the persistent one
+        assertEquals(on, with("jmamba.decode.persistent", "true", () -> with(SPLIT, "true", () -> taskIds(w, 1, WeightPrecision.BF16))));
+        // fp32 weights and batch 5 keep today's kernels
+        assertTrue(with(SPLIT, "true", () -> taskIds(w, 1, WeightPrecision.FP32)).stream().noneMatch(id -> id.contains("split")));
+        assertTrue(with(SPLIT, "true", () -> taskIds(w, 5, WeightPrecision.BF16)).stream().noneMatch(id -> id.contains("split")));
+    }
+
+    @TestFactory
+    List<DynamicTest> logitsAgreeWithThePlainFusedStep() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (ComputeDevice d : DeviceMatrix.devices()) {
+            boolean jvm = d.backendName().equals("jvm");
+            for (int batch : jvm ? new int[] {1} : new int[] {1, 2}) {
+                tests.add(dynamicTest("mamba2-tiny batch " + batch + ", split on " + d.id(), () -> {
+                    Golden g = Golden.load("mamba2-tiny");
+                    check(WeightLoader.load(ConfigParser.read(g.modelDir()), Checkpoint.open(g.modelDir())), d, batch, jvm ? 2 : 3);
+                }));
+            }
+            if (!jvm) {
+                // d_state 128 in 16-byte quads over 8 lanes, 16 channels per work-group (the 130M layer's blocks)
+                tests.add(dynamicTest("random mamba2 (d_model 128) batch 1, split on " + d.id(),
+                        () -> check(RandomWeights.generate(ModelPresets.mamba2(2, 128, 300), 6), d, 1, 3)));
+            }
+        }
+        return tests;
+    }
+
+    private static void check(ModelWeights w, ComputeDevice d, int batch, int steps) throws Exception {
+        int vocab = w.config().vocabSize();
+        int[][] prompt = new int[batch][5];
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < 5; t++) {
+                prompt[b][t] = (b * 31 + t * 7 + 3) % vocab;
+            }
+        }
+        try (DeviceEngine plain = engine(w, d); DeviceEngine split = engine(w, d)) {
+            InferenceState ps = plain.newState(batch);
+            InferenceState ss = split.newState(batch);
+            plain.prefill(ps, prompt, false);
+            split.prefill(ss, prompt, false);
+            int[] next = new int[batch];
+            for (int step = 0; step < steps; step++) {
+                for (int b = 0; b < batch; b++) {
+                    next[b] = (step * 13 + b * 3 + 1) % vocab;
+                }
+                float[][] want = plain.decode(ps, next);
+                float[][] got = with(SPLIT, "true", () -> split.decode(ss, next));
+                for (int b = 0; b < batch; b++) {
+                    for (int v = 0; v < vocab; v++) {
+                        assertEquals(want[b][v], got[b][v], TOL * (1 + Math.abs(want[b][v])), "step " + step + " row " + b + " logit " + v);
+                    }
+                }
+            }
+            assertTrue(split.forwardTaskIds().contains("l0_split_sb"), split.forwardTaskIds().toString());
+            assertTrue(plain.forwardTaskIds().stream().noneMatch(id -> id.contains("split")), plain.forwardTaskIds().toString());
+            // greedy steps (another plan): the plain step's argmax, unless its top two are within the tolerance
+            int[] token = new int[batch];
+            for (int step = 0; step < (d.backendName().equals("jvm") ? 0 : 2); step++) {
+                float[][] want = plain.decode(ps, token);
+                int[] got = with(SPLIT, "true", () -> split.decodeGreedy(ss, token));
+                for (int b = 0; b < batch; b++) {
+                    int best = argmax(want[b]);
+                    float margin = want[b][best] - want[b][got[b]];
+                    assertTrue(got[b] == best || margin <= TOL * (1 + Math.abs(want[b][best])),
+                            "greedy step " + step + " row " + b + ": " + got[b] + " against the plain argmax " + best + " (margin " + margin + ")");
+                    token[b] = best;
+                }
+            }
+        }
+    }
+
+    private static int argmax(float[] x) {
+        int best = 0;
+        for (int i = 1; i < x.length; i++) {
+            if (x[i] > x[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static DeviceEngine engine(ModelWeights w, ComputeDevice d) {
+        return new DeviceEngine(w, d, true, KernelSet.FAST).withLinear(io.jmamba.kernels.nn.Linear.Path.AUTO)
+                .withWeights(WeightPrecision.BF16).withFusedDecode(true);
+    }
+
+    private static <T> T with(String property, String value, Callable<T> body) throws Exception {
+        String old = System.getProperty(property);
+        System.setProperty(property, value);
+        try {
+            return body.call();
+        } finally {
+            if (old == null) {
+                System.clearProperty(property);
+            } else {
+                System.setProperty(property, old);
+            }
+        }
+    }
+
+    private static List<String> taskIds(ModelWeights w, int batch, WeightPrecision precision) {
+        KernelChoices k = KernelChoices.PORTABLE_DEFAULT.withFusedDecode(true).withWeights(precision);
+        TaskGraph g = new TaskGraph("g");
+        StackTasks tasks = precision == WeightPrecision.BF16 ? new StackTasks(w, KernelSet.FAST, k, Bf16Weights.of(w))
+                : new StackTasks(w, KernelSet.FAST, k);
+        tasks.addTo(g, new GridScheduler(), new Activations(w.config(), batch, 1, Output.GREEDY_IDS));
+        List<String> ids = new ArrayList<>();
+        for (GraphAction a : g.snapshot().actions()) {
+            if (a instanceof GraphAction.Task t) {
+                ids.add(t.id());
+            } else if (a instanceof GraphAction.LibraryTask t) {
+                ids.add(t.id());
+            }
+        }
+        return ids;
+    }
+}
