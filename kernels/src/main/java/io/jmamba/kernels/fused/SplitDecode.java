@@ -38,8 +38,8 @@ public final class SplitDecode {
      * @param inW    in_proj's packed bf16 view (inRows, dModel / 2)
      * @param zxbcdt scratch (rows, inRows): z | silu(conv(xBC)) | dt
      * @param outWt  out_proj transposed, packed bf16 (dInner, dModel / 2): {@link #transposedPacked}
-     * @param parts  this layer's out_proj partial sums (rows, dInner / groupSize, dModel): {@link #partsSize}
-     * @param partSq its gated y's sums of squares (rows, dInner / groupSize)
+     * @param parts  this layer's out_proj partial sums (rows, dInner / groupSize, copies, dModel): {@link #partsSize}
+     * @param partSq its gated y's sums of squares (rows, dInner / groupSize, copies); copies: their sizes say it
      */
     public record Layer(FloatArray residualIn, FloatArray residualOut, FloatArray normW, FloatArray inW, FloatArray inBias,
                         FloatArray zxbcdt, FloatArray convState, FloatArray convW, FloatArray convBias, FloatArray ssmState,
@@ -49,6 +49,12 @@ public final class SplitDecode {
 
     /** Lanes per state row from which {@link SplitDecodeKernels#ssmOutProj} may choose: its channels are 128 / lanes. */
     static final int[] LANES = {8, 16, 32};
+    /**
+     * {@code -Djmamba.decode.splitLanes=16|32}: at least this many lanes per state row (fewer channels per work-group,
+     * more work-groups and atomics), to time the choice; read when a layer is added.
+     */
+    public static final String LANES_PROPERTY = "jmamba.decode.splitLanes";
+
     /** The most W floats an item of {@link SplitDecodeKernels#ssmOutProj} keeps in registers (channels x pair slots). */
     static final int MAX_W_REGISTERS = 64;
 
@@ -60,7 +66,11 @@ public final class SplitDecode {
      */
     public static int lanes(Mamba2Decode.Shape s, int dModel, int groupSize) {
         int pairSlots = (dModel / 2 + SplitDecodeKernels.GROUP - 1) / SplitDecodeKernels.GROUP;
+        int asked = Integer.getInteger(LANES_PROPERTY, 0);
         for (int lanes : LANES) {
+            if (asked != 0 && lanes < asked) {
+                continue;
+            }
             int chans = SplitDecodeKernels.channels(lanes);
             if (s.headdim() % chans == 0 && groupSize % chans == 0 && chans * pairSlots <= MAX_W_REGISTERS) {
                 return lanes;
@@ -75,14 +85,32 @@ public final class SplitDecode {
                 && lanes(s, dModel, groupSize) > 0;
     }
 
-    /** Floats of a layer's {@link Layer#parts}: rows x norm groups x dModel. */
-    public static long partsSize(int rows, int dInner, int groupSize, int dModel) {
-        return (long) rows * (dInner / groupSize) * dModel;
+    /**
+     * {@code -Djmamba.decode.splitCopies=n}: copies of each layer's partial sums (the SSM work-groups add into copy
+     * {@code group % n}, the readers add the copies up); read when a layer's arrays are sized.
+     */
+    public static final String COPIES_PROPERTY = "jmamba.decode.splitCopies";
+
+    /**
+     * Copies of the partial sums: {@link #COPIES_PROPERTY}, default 4. Atomics to one address serialise in L2: at batch 1
+     * the 130M layer's 96 work-groups each add into all 768 outputs, so one copy means 96-deep chains on 3 KB.
+     */
+    public static int copies() {
+        int n = Integer.getInteger(COPIES_PROPERTY, 4);
+        if (n < 1 || n > 64) {
+            throw new IllegalArgumentException(COPIES_PROPERTY + " must be 1..64, got " + n);
+        }
+        return n;
     }
 
-    /** Floats of a layer's {@link Layer#partSq}: rows x norm groups. */
-    public static long partSqSize(int rows, int dInner, int groupSize) {
-        return (long) rows * (dInner / groupSize);
+    /** Floats of a layer's {@link Layer#parts}: rows x norm groups x {@code copies} x dModel. */
+    public static long partsSize(int rows, int dInner, int groupSize, int dModel, int copies) {
+        return (long) rows * (dInner / groupSize) * copies * dModel;
+    }
+
+    /** Floats of a layer's {@link Layer#partSq}: rows x norm groups x {@code copies}. */
+    public static long partSqSize(int rows, int dInner, int groupSize, int copies) {
+        return (long) rows * (dInner / groupSize) * copies;
     }
 
     /**
@@ -135,6 +163,10 @@ public final class SplitDecode {
         }
         if (previous != null) {
             check(s, dModel, previous, groupSize);
+            if (copiesOf(s, dModel, previous, groupSize) != copiesOf(s, dModel, l, groupSize)) {
+                throw new IllegalArgumentException("consecutive split layers need as many copies of their parts: "
+                        + copiesOf(s, dModel, previous, groupSize) + " and " + copiesOf(s, dModel, l, groupSize));
+            }
             if (previous.parts() == l.parts() || previous.partSq() == l.partSq()) {
                 throw new IllegalArgumentException("consecutive split layers need their own parts and partSq: a layer zeroes"
                         + " its own while it reads the previous layer's");
@@ -163,14 +195,15 @@ public final class SplitDecode {
         g.task(a, SplitDecodeKernels.class, "inProjConv", new KernelContext(), GraphParts.orPlaceholder(g, hidden), prevParts, prevSq,
                 prevBias, rin, l.normW(), l.inW(), GraphParts.orPlaceholder(g, l.inBias()), l.zxbcdt(), rout, l.convState(),
                 l.convW(), GraphParts.orPlaceholder(g, l.convBias()), l.parts(), l.partSq(), ids, table, rows, dModel, inRows,
-                s.dInner(), s.convDim(), normGroups, groupSize, eps, flags, ssmFlags, vocab, s.width());
+                s.dInner(), s.convDim(), normGroups, copiesOf(s, dModel, l, groupSize), groupSize, eps, flags, ssmFlags, vocab,
+                s.width());
         grids.addWorkerGrid(g.getName() + "." + a, groups(rows * SplitDecodeKernels.inProjBlocks(inRows)));
         int lanes = lanes(s, dModel, groupSize);
         String b = prefix + "_sb";
         g.task(b, SplitDecodeKernels.class, "ssmOutProj", new KernelContext(), l.zxbcdt(), l.ssmState(), l.a(),
                 GraphParts.orPlaceholder(g, l.d()), GraphParts.orPlaceholder(g, l.dtBias()), l.gateW(), l.outWt(), l.parts(),
                 l.partSq(), s.heads(), s.headdim(), s.groups(), s.dtMin(), s.dtMax(), s.dstate(), lanes, dModel, normGroups,
-                groupSize, ssmFlags);
+                copiesOf(s, dModel, l, groupSize), groupSize, ssmFlags);
         grids.addWorkerGrid(g.getName() + "." + b, groups(SplitDecodeKernels.ssmUnits(rows, s.heads(), s.headdim(), lanes)));
     }
 
@@ -185,8 +218,8 @@ public final class SplitDecode {
         ShapeCheck.requireShape("out", out, "(rows, dModel)", rows, dModel);
         String id = prefix + "_comb";
         g.task(id, SplitDecodeKernels.class, "combine", new KernelContext(), l.parts(), l.partSq(),
-                GraphParts.orPlaceholder(g, l.outBias()), out, rows, dModel, s.dInner() / groupSize, groupSize, eps,
-                l.outBias() != null);
+                GraphParts.orPlaceholder(g, l.outBias()), out, rows, dModel, s.dInner() / groupSize, copiesOf(s, dModel, l, groupSize),
+                groupSize, eps, l.outBias() != null);
         long items = ShapeCheck.intProduct("split decode combine work-items", rows, dModel);
         long groups = (items + SplitDecodeKernels.GROUP - 1) / SplitDecodeKernels.GROUP;
         grids.addWorkerGrid(g.getName() + "." + id, groups((int) groups));
@@ -251,8 +284,18 @@ public final class SplitDecode {
             ShapeCheck.requireShape("out_proj bias", l.outBias(), "(dModel)", dModel);
         }
         int normGroups = dInner / groupSize;
-        ShapeCheck.requireShape("parts", l.parts(), "(rows, normGroups, dModel)", rows, normGroups, dModel);
-        ShapeCheck.requireShape("partSq", l.partSq(), "(rows, normGroups)", rows, normGroups);
+        long perCopy = (long) rows * normGroups * dModel;
+        if (l.parts().getSize() < perCopy || l.parts().getSize() % perCopy != 0) {
+            throw new IllegalArgumentException("parts must be (rows, normGroups, copies, dModel) = (" + rows + ", " + normGroups
+                    + ", copies, " + dModel + "), got " + l.parts().getSize() + " floats");
+        }
+        int copies = (int) (l.parts().getSize() / perCopy);
+        ShapeCheck.requireShape("partSq", l.partSq(), "(rows, normGroups, copies)", rows, normGroups, copies);
+    }
+
+    /** Copies of the layer's partial sums, as its arrays' sizes say ({@link #check} has checked them). */
+    private static int copiesOf(Mamba2Decode.Shape s, int dModel, Layer l, int groupSize) {
+        return (int) (l.parts().getSize() / ((long) s.batch() * (s.dInner() / groupSize) * dModel));
     }
 
     /** The task ids {@link #addLayer} adds for {@code prefix}. */

@@ -68,8 +68,8 @@ public final class SplitDecodeKernels {
      * residual, RMSNorm, in_proj (packed bf16 W), and for the xBC outputs the conv step; zeroes this layer's
      * {@code parts} and {@code partSq} for launch 2. Grid: {@code rows * inProjBlocks(out)} work-groups of {@link #GROUP}.
      *
-     * @param parts, partSq the previous layer's out_proj parts (rows, normGroups, in) and sums of squares (rows,
-     *                      normGroups), read with {@link #FROM_PARTS}
+     * @param parts, partSq the previous layer's out_proj parts (rows, normGroups, copies, in) and sums of squares (rows,
+     *                      normGroups, copies), read with {@link #FROM_PARTS}: each the sum of its copies
      * @param zxbcdt        (rows, out): z | silu(conv(x B C)) | dt
      * @param convState     (rows, convDim, width - 1), shifted here
      * @param nextParts, nextSq this layer's, zeroed
@@ -78,8 +78,9 @@ public final class SplitDecodeKernels {
                                   FloatArray residualIn, FloatArray normW, FloatArray w, FloatArray bias, FloatArray zxbcdt,
                                   FloatArray residualOut, FloatArray convState, FloatArray convW, FloatArray convBias,
                                   FloatArray nextParts, FloatArray nextSq, IntArray ids, FloatArray table, int rows,
-                                  @Specialize int in, int out, int dInner, int convDim, @Specialize int normGroups, int groupSize,
-                                  float eps, int flags, int ssmFlags, int vocab, @Specialize int width) {
+                                  @Specialize int in, int out, int dInner, int convDim, @Specialize int normGroups,
+                                  @Specialize int copies, int groupSize, float eps, int flags, int ssmFlags, int vocab,
+                                  @Specialize int width) {
         float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
         float[] partial = ctx.allocateFloatLocalArray(WARPS);
         float[] wv = new float[OUTS * 4 * CHUNKS];
@@ -117,13 +118,13 @@ public final class SplitDecodeKernels {
         }
         ctx.gridDependencyWait();
         ctx.launchDependents();
-        zeroParts(ctx, nextParts, nextSq, rows * normGroups * in, rows * normGroups);
+        zeroParts(ctx, nextParts, nextSq, rows * normGroups * copies * in, rows * normGroups * copies);
         boolean fromParts = (flags & FROM_PARTS) != 0;
         for (int n = 0; n < normGroups; n++) {
-            sc[n] = fromParts ? KernelMath.rsqrt(partSq.get(row * normGroups + n) / groupSize + eps) : 0f;
+            sc[n] = fromParts ? normScale(partSq, (row * normGroups + n) * copies, copies, groupSize, eps) : 0f;
         }
-        float ss = stageRow(ctx, xs, hidden, parts, sc, prevBias, residualIn, residualOut, ids, table, row, in, normGroups, flags,
-                vocab, blk == 0);
+        float ss = stageRow(ctx, xs, hidden, parts, sc, prevBias, residualIn, residualOut, ids, table, row, in, normGroups, copies,
+                flags, vocab, blk == 0);
         float scale = FusedGemvStagedKernels.rmsScale(ctx, partial, ss, lane, warp, WARPS, in, eps);
         FusedGemvStagedKernels.dotPair(acc, xs, nw, wv, scale, lane, inP, true);
         float a0 = ctx.warpReduceSum(acc[0]);
@@ -152,6 +153,15 @@ public final class SplitDecodeKernels {
         }
     }
 
+    /** The gated norm's scale {@code rsqrt(sum of the copies' squares / groupSize + eps)} of one (row, norm group). */
+    static float normScale(FloatArray partSq, int at, int copies, int groupSize, float eps) {
+        float sq = 0f;
+        for (int r = 0; r < copies; r++) {
+            sq += partSq.get(at + r);
+        }
+        return KernelMath.rsqrt(sq / groupSize + eps);
+    }
+
     /** Zeroes the first {@code count} floats of {@code parts} and {@code sqCount} of {@code partSq}, spread over the grid. */
     static void zeroParts(KernelContext ctx, FloatArray parts, FloatArray partSq, int count, int sqCount) {
         int step = ctx.globalGroupSizeX;
@@ -170,10 +180,11 @@ public final class SplitDecodeKernels {
      */
     static float stageRow(KernelContext ctx, float[] xs, FloatArray hidden, FloatArray parts, float[] sc, FloatArray prevBias,
                           FloatArray residualIn, FloatArray residualOut, IntArray ids, FloatArray table, int row, int in,
-                          int normGroups, int flags, int vocab, boolean writer) {
+                          int normGroups, int copies, int flags, int vocab, boolean writer) {
         float[] t = new float[4];
         float[] r = new float[4];
         float[] p = new float[4];
+        float[] sum = new float[4];
         boolean embed = (flags & EMBED) != 0;
         boolean fromParts = (flags & FROM_PARTS) != 0;
         long base = (long) row * in;
@@ -195,9 +206,17 @@ public final class SplitDecodeKernels {
                     t[e] = 0f;
                 }
                 for (int n = 0; n < normGroups; n++) {
-                    parts.get4(((long) row * normGroups + n) * in + 4 * q, p, 0);
                     for (int e = 0; e < 4; e++) {
-                        t[e] = KernelMath.fma(sc[n], p[e], t[e]);
+                        sum[e] = 0f;
+                    }
+                    for (int k = 0; k < copies; k++) {
+                        parts.get4((((long) row * normGroups + n) * copies + k) * in + 4 * q, p, 0);
+                        for (int e = 0; e < 4; e++) {
+                            sum[e] += p[e];
+                        }
+                    }
+                    for (int e = 0; e < 4; e++) {
+                        t[e] = KernelMath.fma(sc[n], sum[e], t[e]);
                     }
                 }
                 if ((flags & PREV_BIAS) != 0) {
@@ -234,7 +253,8 @@ public final class SplitDecodeKernels {
      * Launch 2 of a layer: the SSM state update of {@code channels(lanes)} channels of one (row, head) from the post-conv
      * x, B, C of {@link #inProjConv}, the D skip and the gate y * silu(z), then their part of out_proj: for every output
      * o, {@code sum_c W[o, c] * gateW[c] * y[c]} over the work-group's channels, added into {@code parts} (row, norm
-     * group, o), and their sum of y^2 into {@code partSq} (row, norm group). Grid: {@link #ssmUnits} work-groups of
+     * group, copy, o), and their sum of y^2 into {@code partSq} (row, norm group, copy); the copy is the work-group
+     * number modulo {@code copies}. Grid: {@link #ssmUnits} work-groups of
      * {@link #GROUP}; {@code headdim} and {@code groupSize} multiples of {@code channels(lanes)}.
      *
      * @param wt out_proj transposed, packed bf16 (dInner, dModel / 2): entry (c, j) holds W[2j, c] (low half) and
@@ -244,7 +264,7 @@ public final class SplitDecodeKernels {
                                   FloatArray dtBias, FloatArray gateW, FloatArray wt, FloatArray parts, FloatArray partSq,
                                   int heads, @Specialize int headdim, int groups, float dtMin, float dtMax,
                                   @Specialize int dstate, @Specialize int lanes, @Specialize int dModel,
-                                  @Specialize int normGroups, int groupSize, int ssmFlags) {
+                                  @Specialize int normGroups, @Specialize int copies, int groupSize, int ssmFlags) {
         float[] bc = ctx.allocateFloatLocalArray(2 * Mamba2DecodeKernels.MAX_DSTATE);
         float[] yl = ctx.allocateFloatLocalArray(GROUP);
         float[] sq = ctx.allocateFloatLocalArray(GROUP);
@@ -313,15 +333,18 @@ public final class SplitDecodeKernels {
             sq[cl] = gated * gated;
         }
         ctx.localBarrier();
-        int ng = ch0 / groupSize;
+        // this work-group's copy of the sums: copies spread the atomics of one output over more addresses (same-address
+        // atomics serialise in L2)
+        int copy = ctx.groupIdx % copies;
+        int at = (bi * normGroups + ch0 / groupSize) * copies + copy;
         if (lid == 0) {
             float s = 0f;
             for (int k = 0; k < chans; k++) {
                 s += sq[k];
             }
-            ctx.atomicAdd(partSq, bi * normGroups + ng, s);
+            ctx.atomicAdd(partSq, at, s);
         }
-        int pBase = (bi * normGroups + ng) * dModel;
+        int pBase = at * dModel;
         for (int j = 0; j < pairSlots; j++) {
             int pi = lid + GROUP * j;
             if (pi < pairs) {
@@ -343,7 +366,8 @@ public final class SplitDecodeKernels {
      * combines its input. Grid: {@code rows * dModel} work-items in work-groups of {@link #GROUP}.
      */
     public static void combine(KernelContext ctx, FloatArray parts, FloatArray partSq, FloatArray bias, FloatArray out, int rows,
-                               int dModel, @Specialize int normGroups, int groupSize, float eps, boolean hasBias) {
+                               int dModel, @Specialize int normGroups, @Specialize int copies, int groupSize, float eps,
+                               boolean hasBias) {
         ctx.gridDependencyWait();
         ctx.launchDependents();
         int i = ctx.globalIdx;
@@ -352,8 +376,12 @@ public final class SplitDecodeKernels {
             int o = i - row * dModel;
             float t = 0f;
             for (int n = 0; n < normGroups; n++) {
-                float s = KernelMath.rsqrt(partSq.get(row * normGroups + n) / groupSize + eps);
-                t = KernelMath.fma(s, parts.get(((long) row * normGroups + n) * dModel + o), t);
+                int at = (row * normGroups + n) * copies;
+                float sum = 0f;
+                for (int r = 0; r < copies; r++) {
+                    sum += parts.get((long) (at + r) * dModel + o);
+                }
+                t = KernelMath.fma(normScale(partSq, at, copies, groupSize, eps), sum, t);
             }
             out.set(i, hasBias ? t + bias.get(o) : t);
         }

@@ -33,13 +33,18 @@ class SplitDecodeTest {
 
     /** One layer's split-form arrays built from a {@link PersistentLayerCase} (its weights, states and outputs). */
     static SplitDecode.Layer splitLayer(PersistentLayerCase c, boolean first, FloatArray residualIn) {
+        return splitLayer(c, first, residualIn, 3);
+    }
+
+    /** As above with {@code copies} copies of the partial sums. */
+    static SplitDecode.Layer splitLayer(PersistentLayerCase c, boolean first, FloatArray residualIn, int copies) {
         int rows = c.s.batch();
         BFloat16Array outW = BFloat16Array.fromSegment(c.outW.getSegment());
         FloatArray wt = SplitDecode.transposedPacked(outW, c.dModel, c.s.dInner());
         return new SplitDecode.Layer(first ? null : residualIn, c.residualOut, c.normW, c.inW, c.inBias, c.zxbcdt, c.convState,
                 c.convW, c.convBias, c.ssmState, c.a, c.d, c.dtBias, c.gateW, wt, c.outBias,
-                new FloatArray(SplitDecode.partsSize(rows, c.s.dInner(), c.groupSize, c.dModel)),
-                new FloatArray(SplitDecode.partSqSize(rows, c.s.dInner(), c.groupSize)));
+                new FloatArray(SplitDecode.partsSize(rows, c.s.dInner(), c.groupSize, c.dModel, copies)),
+                new FloatArray(SplitDecode.partSqSize(rows, c.s.dInner(), c.groupSize, copies)));
     }
 
     static List<NativeArray> splitInputs(PersistentLayerCase c, SplitDecode.Layer l) {
@@ -54,8 +59,8 @@ class SplitDecodeTest {
     }
 
     /** One step of {@code c} as a split layer reading c.hidden, its output combined into c.out. */
-    static void runSplit(ComputeDevice dev, PersistentLayerCase c) {
-        SplitDecode.Layer l = splitLayer(c, false, c.residualIn);
+    static void runSplit(ComputeDevice dev, PersistentLayerCase c, int copies) {
+        SplitDecode.Layer l = splitLayer(c, false, c.residualIn, copies);
         GraphParts.runOnce(dev, "split", splitInputs(c, l), splitOutputs(c), (g, grids) -> {
             SplitDecode.addLayer(g, grids, "l", c.s, c.dModel, l, c.hidden, null, null, c.groupSize, c.eps);
             SplitDecode.addCombine(g, grids, "l", c.s, c.dModel, l, c.groupSize, c.eps, c.out);
@@ -71,17 +76,20 @@ class SplitDecodeTest {
                 cases.add(PersistentDecodeTest.m130());
             }
             for (PersistentLayerCase c : cases) {
-                tests.add(dynamicTest(c + " on " + dev.id(), () -> {
-                    PersistentLayerCase want = c.copy();
-                    PersistentLayerCase got = c.copy();
-                    for (int step = 0; step < 2; step++) {
-                        // the second step reads the states the first left (a wrong shift or state write shows there)
-                        want.runFused(dev);
-                        runSplit(dev, got);
-                        assertClose(c + " step " + step + " on " + dev.id(), want, got);
-                    }
-                    assertChanged(c, got);
-                }));
+                // one copy of the partial sums, and three (work-groups spread over them, the readers adding them up)
+                for (int copies : new int[] {1, 3}) {
+                    tests.add(dynamicTest(c + ", " + copies + " copies on " + dev.id(), () -> {
+                        PersistentLayerCase want = c.copy();
+                        PersistentLayerCase got = c.copy();
+                        for (int step = 0; step < 2; step++) {
+                            // the second step reads the states the first left (a wrong shift or state write shows there)
+                            want.runFused(dev);
+                            runSplit(dev, got, copies);
+                            assertClose(c + " step " + step + " on " + dev.id(), want, got);
+                        }
+                        assertChanged(c, got);
+                    }));
+                }
             }
         }
         return tests;

@@ -200,8 +200,9 @@ public final class Mamba2Tasks implements MixerTasks {
     /** Floats of {@link #splitLayer}'s parts and partSq at {@code batch} rows. */
     public long[] splitPartSizes(int batch) {
         int groupSize = c.dInner() / c.nGroups();
-        return new long[] {SplitDecode.partsSize(batch, c.dInner(), groupSize, c.dModel()),
-                SplitDecode.partSqSize(batch, c.dInner(), groupSize)};
+        int copies = SplitDecode.copies();
+        return new long[] {SplitDecode.partsSize(batch, c.dInner(), groupSize, c.dModel(), copies),
+                SplitDecode.partSqSize(batch, c.dInner(), groupSize, copies)};
     }
 
     /**
