@@ -140,6 +140,13 @@ public final class SplitDecode {
     public static void addLayer(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel, Layer l,
                                 FloatArray hidden, PersistentDecode.Embedding embedding, Layer previous, int groupSize,
                                 float eps) {
+        addLaunches(g, grids, prefix, s, dModel, l, hidden, embedding, previous, groupSize, eps, 3);
+    }
+
+    /** {@link #addLayer} adding only the launches of {@code launches} (bits: 1 the first, 2 the second; benchmarks). */
+    static void addLaunches(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel, Layer l,
+                            FloatArray hidden, PersistentDecode.Embedding embedding, Layer previous, int groupSize, float eps,
+                            int launches) {
         Objects.requireNonNull(s, "shape");
         Objects.requireNonNull(l, "layer");
         GraphParts.checkPrefix(prefix);
@@ -192,14 +199,19 @@ public final class SplitDecode {
         int vocab = embedding != null ? embedding.vocab() : 1;
         int inRows = s.inRows();
         String a = prefix + "_sa";
-        g.task(a, SplitDecodeKernels.class, "inProjConv", new KernelContext(), GraphParts.orPlaceholder(g, hidden), prevParts, prevSq,
-                prevBias, rin, l.normW(), l.inW(), GraphParts.orPlaceholder(g, l.inBias()), l.zxbcdt(), rout, l.convState(),
-                l.convW(), GraphParts.orPlaceholder(g, l.convBias()), l.parts(), l.partSq(), ids, table, rows, dModel, inRows,
-                s.dInner(), s.convDim(), normGroups, copiesOf(s, dModel, l, groupSize), groupSize, eps, flags, ssmFlags, vocab,
-                s.width());
-        grids.addWorkerGrid(g.getName() + "." + a, groups(rows * SplitDecodeKernels.inProjBlocks(inRows)));
+        if ((launches & 1) != 0) {
+            g.task(a, SplitDecodeKernels.class, "inProjConv", new KernelContext(), GraphParts.orPlaceholder(g, hidden), prevParts, prevSq,
+                    prevBias, rin, l.normW(), l.inW(), GraphParts.orPlaceholder(g, l.inBias()), l.zxbcdt(), rout, l.convState(),
+                    l.convW(), GraphParts.orPlaceholder(g, l.convBias()), l.parts(), l.partSq(), ids, table, rows, dModel, inRows,
+                    s.dInner(), s.convDim(), normGroups, copiesOf(s, dModel, l, groupSize), groupSize, eps, flags, ssmFlags, vocab,
+                    s.width());
+            grids.addWorkerGrid(g.getName() + "." + a, groups(rows * SplitDecodeKernels.inProjBlocks(inRows)));
+        }
         int lanes = lanes(s, dModel, groupSize);
         String b = prefix + "_sb";
+        if ((launches & 2) == 0) {
+            return;
+        }
         g.task(b, SplitDecodeKernels.class, "ssmOutProj", new KernelContext(), l.zxbcdt(), l.ssmState(), l.a(),
                 GraphParts.orPlaceholder(g, l.d()), GraphParts.orPlaceholder(g, l.dtBias()), l.gateW(), l.outWt(), l.parts(),
                 l.partSq(), s.heads(), s.headdim(), s.groups(), s.dtMin(), s.dtMax(), s.dstate(), lanes, dModel, normGroups,

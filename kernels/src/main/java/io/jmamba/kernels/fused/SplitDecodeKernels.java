@@ -58,6 +58,16 @@ public final class SplitDecodeKernels {
     /** flags: the input rows are the previous layer's out_proj, combined from its {@code parts} and {@code partSq}. */
     public static final int FROM_PARTS = 32;
 
+    /**
+     * Where both launches let the next launch start (programmatic dependent launch on CUDA): at their very beginning
+     * (default), or with {@code -Djmamba.decode.splitEarlyLaunch=false} after their wait on the launch before, as the
+     * other decode kernels do. Early, the next launch's work-groups load their weights while this launch still waits and
+     * works; its wait still covers this launch's completion (and so, through this launch's own wait, the one before),
+     * and a launch starts only once every work-group of the one before has started, so the waiting work-groups never
+     * hold the SMs that an earlier launch still needs. A literal in the compiled kernels.
+     */
+    static final boolean EARLY_LAUNCH = !"false".equals(System.getProperty("jmamba.decode.splitEarlyLaunch"));
+
     /** in_proj's work-groups per row: {@link #WARPS} x {@link #OUTS} outputs each. */
     public static int inProjBlocks(int out) {
         return (out + WARPS * OUTS - 1) / (WARPS * OUTS);
@@ -89,6 +99,9 @@ public final class SplitDecodeKernels {
         float[] cs = new float[width];
         float[] sc = new float[normGroups];
         float[] acc = new float[OUTS];
+        if (EARLY_LAUNCH) {
+            ctx.launchDependents();
+        }
         int lid = ctx.localIdx;
         int lane = lid % KernelContext.WARP_SIZE;
         int warp = lid / KernelContext.WARP_SIZE;
@@ -117,7 +130,9 @@ public final class SplitDecodeKernels {
             cb = (ssmFlags & Mamba2DecodeKernels.CONV_BIAS) != 0 ? convBias.get(c) : 0f;
         }
         ctx.gridDependencyWait();
-        ctx.launchDependents();
+        if (!EARLY_LAUNCH) {
+            ctx.launchDependents();
+        }
         zeroParts(ctx, nextParts, nextSq, rows * normGroups * copies * in, rows * normGroups * copies);
         boolean fromParts = (flags & FROM_PARTS) != 0;
         for (int n = 0; n < normGroups; n++) {
@@ -274,6 +289,9 @@ public final class SplitDecodeKernels {
         int pairSlots = (pairs + GROUP - 1) / GROUP;
         float[] sv = new float[slots];
         float[] wr = new float[chans * pairSlots];
+        if (EARLY_LAUNCH) {
+            ctx.launchDependents();
+        }
         int lid = ctx.localIdx;
         int lane = lid % lanes;
         int blocks = headdim / chans;
@@ -306,7 +324,9 @@ public final class SplitDecodeKernels {
         float dtb = (ssmFlags & Mamba2DecodeKernels.DT_BIAS) != 0 ? dtBias.get(h) : 0f;
         float gw = gateW.get(ch);
         ctx.gridDependencyWait();
-        ctx.launchDependents();
+        if (!EARLY_LAUNCH) {
+            ctx.launchDependents();
+        }
         long zRow = (long) bi * inRows;
         for (int j = lid; j < 2 * dstate; j += GROUP) {
             bc[j] = zxbcdt.get(zRow + dInner + PersistentDecodeKernels.bcChannel(j, dInner, gn, gi, dstate));

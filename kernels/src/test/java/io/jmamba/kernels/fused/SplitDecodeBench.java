@@ -1,0 +1,142 @@
+package io.jmamba.kernels.fused;
+
+import io.jmamba.runtime.api.DataTransferMode;
+import io.jmamba.runtime.api.ExecutionPlan;
+import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.NativeArray;
+import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.backend.ComputeDevice;
+import io.jmamba.runtime.backend.Devices;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Where the split decode layer's time goes on CUDA: 24-layer batch-1 steps of 130M layers (distinct weights)
+ * replayed from a CUDA graph, wall time per step, for the fused kernels (three launches per layer), the persistent
+ * phases (three), the split layer (two) with 1, 4 and 8 copies of its partial sums, and the split layer's launch 1
+ * alone and launch 2 alone (24 of each: which one the chain waits on). The forms run in three interleaved rounds
+ * (clocks drift between processes and minutes). Prints, and writes to {@code -Djmamba.bench.out=FILE} when given;
+ * checks that every form left a finite hidden row.
+ */
+@Tag("gpu")
+class SplitDecodeBench {
+    private static final int LAYERS = 24;
+    private static final int WARM = 5;
+    private static final int REPS = 200;
+
+    @Test
+    void stepTimes() throws Exception {
+        List<ComputeDevice> cuda = Devices.backend("cuda").map(b -> b.devices()).orElse(List.of());
+        Assumptions.assumeFalse(cuda.isEmpty(), "no CUDA device: the split decode bench times CUDA graphs");
+        ComputeDevice d = cuda.getFirst();
+        StringBuilder report = new StringBuilder("device " + d.id() + " (" + d.name() + "), " + LAYERS
+                + " layers of the 130M shapes at batch 1, CUDA graph per step, mean of " + REPS + " after " + WARM + "\n");
+        List<PersistentLayerCase> base = new ArrayList<>();
+        PersistentLayerCase first = PersistentDecodeTest.m130();
+        base.add(first);
+        for (int i = 1; i < LAYERS; i++) {
+            base.add(first.secondLayer(i));
+        }
+        String[] forms = {"fused", "phases", "split1", "split4", "split8", "splitA", "splitB"};
+        for (int round = 0; round < 3; round++) {
+            for (String form : forms) {
+                List<PersistentLayerCase> cases = new ArrayList<>();
+                for (PersistentLayerCase c : base) {
+                    cases.add(c.copy());
+                }
+                double ms = stepMillis(d, cases, form);
+                report.append(String.format(Locale.ROOT, "round %d  %-7s %8.4f ms per step, %7.2f us per layer%n", round, form, ms,
+                        ms * 1e3 / LAYERS));
+                assertTrue(Float.isFinite(cases.getFirst().hidden.get(0)), form + ": a finite hidden row");
+            }
+        }
+        System.out.print(report);
+        String file = System.getProperty("jmamba.bench.out");
+        if (file != null) {
+            java.nio.file.Files.writeString(java.nio.file.Path.of(file), report);
+        }
+    }
+
+    private static double stepMillis(ComputeDevice d, List<PersistentLayerCase> cases, String form) {
+        PersistentLayerCase one = cases.getFirst();
+        FloatArray[] residual = {one.residualIn, one.residualOut};
+        List<Object> in = new ArrayList<>();
+        for (PersistentLayerCase c : cases) {
+            for (NativeArray a : c.inputs()) {
+                if (a != null && (c == one || a != c.hidden && a != c.residualIn)) {
+                    in.add(a);
+                }
+            }
+        }
+        int copies = form.startsWith("split") && Character.isDigit(form.charAt(form.length() - 1))
+                ? Integer.parseInt(form.substring(5)) : 4;
+        List<SplitDecode.Layer> split = new ArrayList<>();
+        List<PersistentDecode.Layer> layers = new ArrayList<>();
+        for (int i = 0; i < cases.size(); i++) {
+            PersistentLayerCase c = cases.get(i);
+            FloatArray rin = i == 0 ? null : residual[i % 2];
+            FloatArray rout = residual[(i + 1) % 2];
+            layers.add(new PersistentDecode.Layer(one.hidden, rin, rout, c.normW, c.inW, c.inBias, one.zxbcdt, c.convState, c.convW,
+                    c.convBias, c.ssmState, c.a, c.d, c.dtBias, one.g, c.gateW, c.outW, c.outBias, one.hidden));
+            SplitDecode.Layer s = SplitDecodeTest.splitLayer(c, i == 0, rin, copies);
+            split.add(new SplitDecode.Layer(s.residualIn(), rout, s.normW(), s.inW(), s.inBias(), one.zxbcdt, s.convState(),
+                    s.convW(), s.convBias(), s.ssmState(), s.a(), s.d(), s.dtBias(), s.gateW(), s.outWt(), s.outBias(), s.parts(),
+                    s.partSq()));
+            if (form.startsWith("split")) {
+                in.add(s.outWt());
+            }
+        }
+        TaskGraph g = new TaskGraph("step_" + form);
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, in.toArray());
+        GridScheduler grids = new GridScheduler();
+        for (int l = 0; l < layers.size(); l++) {
+            PersistentDecode.Layer x = layers.get(l);
+            switch (form) {
+                case "fused" -> {
+                    FusedGemv.addNormGemv(g, grids, "l" + l + "_in", one.s.batch(), one.dModel, one.s.inRows(), x.hidden(),
+                            x.residualIn(), x.normW(), x.inW(), true, x.inBias(), x.zxbcdt(), x.residualOut(), one.eps,
+                            FusedGemv.FewRowForm.STAGED);
+                    Mamba2Decode.addConvSsm(g, grids, "l" + l + "_f", one.s, x.zxbcdt(), x.convState(), x.convW(), x.convBias(),
+                            x.ssmState(), x.a(), x.d(), x.dtBias(), x.g(), true);
+                    FusedGemv.addGatedNormGemv(g, grids, "l" + l + "_out", one.s, one.dModel, x.g(), x.zxbcdt(), x.gateW(), x.outW(),
+                            true, x.outBias(), x.out(), x.convState(), one.groupSize, one.eps, false, true, FusedGemv.FewRowForm.STAGED);
+                }
+                case "phases" -> PersistentDecode.addTo(g, grids, "l" + l, one.s, one.dModel, x, one.groupSize, one.eps,
+                        PersistentDecode.Form.PHASES, 1, null);
+                default -> {
+                    SplitDecode.Layer s = split.get(l);
+                    SplitDecode.Layer prev = l == 0 ? null : split.get(l - 1);
+                    int launches = form.equals("splitA") ? 1 : form.equals("splitB") ? 2 : 3;
+                    SplitDecode.addLaunches(g, grids, "l" + l, one.s, one.dModel, s, prev == null ? one.hidden : null, null, prev,
+                            one.groupSize, one.eps, launches);
+                }
+            }
+        }
+        if (form.startsWith("split") && !form.equals("splitB")) {
+            SplitDecode.addCombine(g, grids, "l" + (LAYERS - 1), one.s, one.dModel, split.getLast(), one.groupSize, one.eps,
+                    one.hidden);
+        }
+        try (ExecutionPlan plan = new ExecutionPlan(g.snapshot())) {
+            plan.withDevice(d).withGridScheduler(grids).withCudaGraph(true);
+            for (int i = 0; i < WARM; i++) {
+                plan.execute();
+            }
+            long t0 = System.nanoTime();
+            io.jmamba.runtime.api.ExecutionResult last = null;
+            for (int i = 0; i < REPS; i++) {
+                last = plan.execute();
+            }
+            double ms = (System.nanoTime() - t0) / 1e6 / REPS;
+            last.transferToHost(one.hidden);
+            return ms;
+        }
+    }
+}
