@@ -270,6 +270,7 @@ final class JavaHelpers {
         MmaOps.defineHelpers(); // after jm_bf16_to_float
         GridDependencyOps.defineHelpers();
         GridBarrierOps.defineHelpers();
+        AsyncCopyOps.defineHelpers();
     }
 
     private final Set<String> used = new LinkedHashSet<>();
