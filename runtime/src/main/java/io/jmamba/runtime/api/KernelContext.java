@@ -298,6 +298,53 @@ public class KernelContext {
         // in order: nothing to release early
     }
 
+    // ---------------------------------------------------------------- fragment loads from local memory
+
+    /**
+     * Warp-wide load of MMA fragments from a 16 x 16 tile of 16-bit values in a work-group local int array (CUDA:
+     * one {@code ldmatrix.sync.aligned.m8n8.x4.shared.b16}). Tile element (r, c), r and c in 0..15, is half
+     * {@code c % 2} (bits 0-15 for even c) of {@code local[index + r * strideInts + c / 2]}. With lane =
+     * {@link #laneId()}, g = lane / 4, t = lane % 4, the four 8 x 8 quarters i = 0..3 are rows {@code 8 (i % 2)}..,
+     * columns {@code 8 (i / 2)}.. and {@code regs[offset + i]} receives elements (g, 2t) and (g, 2t + 1) of
+     * quarter i (low, high half): for a row-major A tile that is {@link #mmaBf16Frag}'s a0..a3; for a tile whose
+     * rows are B's columns (K in attention) it is b0 of columns 0-7, b0 of columns 8-15, b1 of 0-7, b1 of 8-15.
+     *
+     * <p>All 32 lanes call it together with the same {@code index} and {@code strideInts} (see {@link #WARP_SIZE}).
+     * Alignment: {@code index} and {@code strideInts} multiples of 4 (each 16-byte row segment aligned); the JVM
+     * checks both. A row stride of 4 mod 32 ints keeps the eight rows of a quarter on distinct banks. On OpenCL
+     * and the JVM each work-item reads its elements itself (no exchange, no barrier).
+     */
+    public void ldmatrixX4(int[] local, int index, int strideInts, int[] regs, int offset) {
+        checkMatrixAlignment(index, strideInts);
+        int lane = localIdx & (WARP_SIZE - 1), g = lane >> 2, t = lane & 3;
+        for (int i = 0; i < 4; i++) {
+            regs[offset + i] = local[index + (8 * (i & 1) + g) * strideInts + 4 * (i >> 1) + t];
+        }
+    }
+
+    /**
+     * {@link #ldmatrixX4} transposed ({@code ldmatrix ... .trans}): {@code regs[offset + i]} receives elements
+     * (2t, g) and (2t + 1, g) of quarter i. For a tile whose rows are the k index of a B operand (V in attention:
+     * keys x dimensions) that is {@link #mmaBf16Frag}'s b0 of columns 0-7, b1 of 0-7, b0 of 8-15, b1 of 8-15.
+     * Same calling and alignment rules.
+     */
+    public void ldmatrixX4Trans(int[] local, int index, int strideInts, int[] regs, int offset) {
+        checkMatrixAlignment(index, strideInts);
+        int lane = localIdx & (WARP_SIZE - 1), g = lane >> 2, t = lane & 3;
+        int shift = 16 * (g & 1);
+        for (int i = 0; i < 4; i++) {
+            int at = index + (8 * (i & 1) + 2 * t) * strideInts + 4 * (i >> 1) + (g >> 1);
+            regs[offset + i] = ((local[at] >>> shift) & 0xffff) | ((local[at + strideInts] >>> shift) << 16);
+        }
+    }
+
+    private static void checkMatrixAlignment(int index, int strideInts) {
+        if ((index & 3) != 0 || (strideInts & 3) != 0) {
+            throw new IllegalArgumentException("KernelContext.ldmatrixX4 at local index " + index + " with row stride "
+                    + strideInts + " ints: both must be multiples of 4 (16-byte aligned rows)");
+        }
+    }
+
     // ---------------------------------------------------------------- asynchronous copies to local memory
 
     /**

@@ -25,12 +25,17 @@ final class AsyncCopyOps {
     }
 
     static void defineHelpers() {
-        JavaHelpers.defByDialect("jm_async_copy16", List.of(), """
+        JavaHelpers.defByDialect("jm_shared_address", List.of(), """
+                $Q unsigned int jm_shared_address(const void* p) {
+                    /* the 32-bit address in the shared window that shared-memory PTX operands take */
+                    unsigned int a;
+                    asm("{ .reg .u64 jm_a; cvta.to.shared.u64 jm_a, %1; cvt.u32.u64 %0, jm_a; }" : "=r"(a) : "l"(p));
+                    return a;
+                }""", "");
+        JavaHelpers.defByDialect("jm_async_copy16", List.of("jm_shared_address"), """
                 $Q void jm_async_copy16(void* dst, const void* src) {
                 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-                    unsigned int jm_s;
-                    asm("{ .reg .u64 jm_a; cvta.to.shared.u64 jm_a, %1; cvt.u32.u64 %0, jm_a; }" : "=r"(jm_s) : "l"(dst));
-                    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" :: "r"(jm_s), "l"(src) : "memory");
+                    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" :: "r"(jm_shared_address(dst)), "l"(src) : "memory");
                 #else
                     *(int4*)dst = *(const int4*)src;
                 #endif

@@ -267,6 +267,12 @@ final class CEmitter {
                     return AsyncCopyOps.statement(call.callee(), printed, copy ? (ArrayRef) call.args().get(0) : null,
                             copy ? (ArrayRef) call.args().get(2) : null, c.cuda, helpers, c);
                 }
+                case MatrixLoadOps.LOAD, MatrixLoadOps.LOAD_TRANS -> {
+                    List<Object> a = call.args();
+                    return MatrixLoadOps.call(call.callee(), (ArrayRef) a.get(0), expr((Expr) a.get(1), vars),
+                            expr((Expr) a.get(2), vars), (ArrayRef) a.get(3), expr((Expr) a.get(4), vars),
+                            expr((Expr) a.get(5), vars), helpers);
+                }
                 case GridBarrierOps.BARRIER -> {
                     return GridBarrierOps.statement(((ArrayRef) call.args().getFirst()).cName(), helpers);
                 }

@@ -121,6 +121,7 @@ final class CallTranslator {
                 tr.emit(new Stmt.Call(null, AsyncCopyOps.COMMIT, List.of(), true));
             }
             case "asyncCopyWait" -> asyncCopyWait((Expr) args.getFirst());
+            case "ldmatrixX4", "ldmatrixX4Trans" -> matrixLoad(name, args);
             case "allocateFloatLocalArray", "allocateIntLocalArray", "allocateLongLocalArray",
                  "allocateDoubleLocalArray" -> allocateLocal(name, (Expr) args.get(0));
             case "atomicAdd" -> {
@@ -204,6 +205,34 @@ final class CallTranslator {
         }
         tr.protectMemoryBeforeCall();
         tr.emit(new Stmt.Call(null, AsyncCopyOps.WAIT, List.of(new Expr.Const(Kind.I, n.intValue())), true));
+    }
+
+    /**
+     * KernelContext.ldmatrixX4/ldmatrixX4Trans(local, index, stride, regs, offset): a warp-collective load (CUDA
+     * ldmatrix) from a work-group local int array into a private int array; on OpenCL each item reads its own
+     * elements, so unlike the emulated shuffles it needs no scratch and no barrier.
+     */
+    private void matrixLoad(String name, List<Object> args) {
+        if (!(args.get(0) instanceof ArrayRef local) || local.space() != ArrayRef.Space.LOCAL || local.elem() != ElemType.INT) {
+            throw tr.reject(tr.bci(), "KernelContext." + name + " from something other than a work-group local int array (got "
+                    + args.get(0) + ")");
+        }
+        if (!(args.get(3) instanceof ArrayRef regs) || regs.space() != ArrayRef.Space.PRIVATE || regs.elem() != ElemType.INT) {
+            throw tr.reject(tr.bci(), "KernelContext." + name + " into something other than a private int[] (each lane keeps "
+                    + "its own four registers; got " + args.get(3) + ")");
+        }
+        if (tr.insideParallelLoop(tr.bci())) {
+            throw tr.reject(tr.bci(), "warp operation KernelContext." + name
+                    + " inside a @Parallel loop (all 32 lanes of a warp must call it together; use the KernelContext ids)");
+        }
+        tr.protectMemoryBeforeCall();
+        program.usesContextIds = true;
+        program.usesWarpOps = true;
+        List<Object> callArgs = new ArrayList<>(args);
+        callArgs.add(new Expr.Bin("and", Kind.I, new Expr.Intrinsic("ctx.localIdx", Kind.I, List.of()),
+                new Expr.Const(Kind.I, io.jmamba.runtime.api.KernelContext.WARP_SIZE - 1)));
+        tr.emit(new Stmt.Call(null, name.equals("ldmatrixX4") ? MatrixLoadOps.LOAD : MatrixLoadOps.LOAD_TRANS,
+                List.copyOf(callArgs), true));
     }
 
     /**

@@ -218,4 +218,12 @@ final class RejectedKernels {
         ctx.localBarrier();
         a.set(ctx.globalIdx, buf[0]);
     }
+
+    /** ldmatrix fills one lane's registers: the destination must be a private int[]. */
+    static void ldmatrixIntoLocalMemory(KernelContext ctx, io.jmamba.runtime.api.IntArray a) {
+        int[] tile = ctx.allocateIntLocalArray(256);
+        int[] regs = ctx.allocateIntLocalArray(128);
+        ctx.ldmatrixX4(tile, 0, 8, regs, 4 * ctx.laneId());
+        a.set(ctx.globalIdx, regs[ctx.localIdx]);
+    }
 }

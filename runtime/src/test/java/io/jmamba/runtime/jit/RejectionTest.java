@@ -217,4 +217,9 @@ class RejectionTest {
         check("asyncCopyWaitOfRuntimeCount", "KernelContext.asyncCopyWait with a pending-group count that is not a constant",
                 "invokevirtual");
     }
+
+    @Test
+    void ldmatrixIntoLocalMemory() {
+        check("ldmatrixIntoLocalMemory", "KernelContext.ldmatrixX4 into something other than a private int[]", "invokevirtual");
+    }
 }
