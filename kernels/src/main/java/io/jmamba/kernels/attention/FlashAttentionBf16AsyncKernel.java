@@ -8,8 +8,8 @@ import io.jmamba.runtime.api.Specialize;
  * bf16 flash attention with K and V staged by asynchronous copies ({@link KernelContext#asyncCopy16}, CUDA
  * {@code cp.async}), double-buffered: the copies of key tile j + 1 are in flight while tile j is computed, and
  * no register holds staged data. Work split, launch, fragments and softmax are those of
- * {@link FlashAttentionBf16Kernel} (built from the same {@link FlashAttentionBf16Steps}); what differs is the
- * stage and how P V reads it.
+ * {@link FlashAttentionBf16Kernel} ({@link FlashAttentionBf16Steps}); what differs is the stage and how the
+ * B fragments are read from it.
  *
  * <p><b>Stage.</b> Two buffers per operand, each {@code keyTile} rows of {@code headdim / 2} bf16 pairs padded
  * by {@link FlashAttentionBf16Kernel#PAD} ints, K and V alike in their global (key-major) layout, so that every
@@ -28,11 +28,12 @@ import io.jmamba.runtime.api.Specialize;
  * One barrier per tile (the register-staged kernel needs two: before and after its stores); the wait covers
  * exactly one group, the copy issued a whole tile's compute earlier.
  *
- * <p><b>P V from the key-major V stage.</b> The B fragment of P V pairs two <i>keys</i> of one dimension
- * (b0 = V(2t, g), V(2t + 1, g)), while a staged int holds two dimensions of one key: lane (g, t) reads the
- * ints of keys 2t and 2t + 1 at pair g / 2 and keeps the half g % 2 of each (two 32-bit local loads and a byte
- * permute per register). With the {@code headdim / 2 + 4} row stride the 32 lanes read 16 distinct words on 16
- * distinct banks (8t + g / 2), so the loads do not conflict.
+ * <p><b>Fragments from the stage</b> come from {@link KernelContext#ldmatrixX4} (CUDA {@code ldmatrix}), four
+ * registers per instruction where the register-staged kernel issues four 32-bit local loads: K's B fragments from
+ * 16-key x 16-dimension blocks as they are; V's transposed ({@link KernelContext#ldmatrixX4Trans}), since P V's B
+ * fragment pairs two <i>keys</i> of one dimension while a staged int holds two dimensions of one key. Each
+ * 8-row quarter reads eight 16-byte row segments {@code headdim / 2 + 4} ints apart: 4 mod 32 banks apart, so
+ * they do not conflict.
  *
  * <p>Sizes as {@link FlashAttentionBf16Kernel}: {@code headdim} a multiple of 16 up to 128, {@code keyTile} a
  * multiple of 16; int indices. Local memory: {@code 4 * stageInts} ints ({@link #localInts}).
@@ -100,13 +101,13 @@ public final class FlashAttentionBf16AsyncKernel {
                 stage(ctx, kS, vS, stageInts - cur, k, v, rowBase, k0 + keyTile, seqlen, lid, headdim, keyTile, stride);
                 ctx.asyncCopyCommit();
             }
-            FlashAttentionBf16Steps.scores(ctx, qf, kS, cur, stride, s, headdim, keyTile, mTiles, g, t);
+            scores(ctx, qf, kS, cur, stride, s, headdim, keyTile, mTiles);
             // masking: only where some key of the tile lies after one of the warp's queries, or past seqlen
             if ((causal != 0 && k0 + keyTile - 1 > q0) || k0 + keyTile > seqlen) {
                 FlashAttentionBf16Steps.mask(s, k0, q0, seqlen, causal, keyTile, mTiles, g, t);
             }
             FlashAttentionBf16Steps.softmaxToP(ctx, s, rowMax, rowSum, o, pf, scaleLog2, headdim, keyTile, mTiles);
-            accumulatePv(ctx, pf, vS, cur, stride, o, headdim, keyTile, mTiles, g, t);
+            accumulatePv(ctx, pf, vS, cur, stride, o, headdim, keyTile, mTiles);
         }
         FlashAttentionBf16Steps.store(ctx, out, o, rowSum, rowBase, q0, seqlen, headdim, mTiles, g, t);
     }
@@ -138,28 +139,51 @@ public final class FlashAttentionBf16AsyncKernel {
         }
     }
 
-    /** O += P V, B fragments gathered from the key-major V stage at {@code vAt} (see the class comment). */
-    static void accumulatePv(KernelContext ctx, int[] pf, int[] vS, int vAt, int stride, float[] o, int headdim, int keyTile,
-                             int mTiles, int g, int t) {
-        int pvSteps = keyTile / 16;
-        int dimNTiles = headdim / 8;
-        int half = (g & 1) * 16;
-        for (int nt = 0; nt < dimNTiles; nt++) {
-            int col = vAt + nt * 4 + (g >> 1) + 2 * t * stride;
-            for (int j = 0; j < pvSteps; j++) {
-                int r = col + j * 16 * stride;
-                int b0 = keyPair(vS, r, stride, half);
-                int b1 = keyPair(vS, r + 8 * stride, stride, half);
+    /**
+     * S = Q K^T for the K tile at {@code kAt}: per pair of key n-tiles and k-step, one {@code ldmatrixX4} of the
+     * 16 keys x 16 dimensions block gives b0 of both n-tiles, then b1 of both; each feeds every m-tile.
+     */
+    static void scores(KernelContext ctx, int[] qf, int[] kS, int kAt, int stride, float[] s, int headdim, int keyTile,
+                       int mTiles) {
+        int kSteps = headdim / 16;
+        int keyNTiles = keyTile / 8;
+        for (int i = 0; i < mTiles * keyNTiles * 4; i++) {
+            s[i] = 0f;
+        }
+        int[] kb = new int[4];
+        for (int np = 0; np < keyNTiles / 2; np++) {
+            for (int ks = 0; ks < kSteps; ks++) {
+                ctx.ldmatrixX4(kS, kAt + np * 16 * stride + ks * 8, stride, kb, 0);
                 for (int mt = 0; mt < mTiles; mt++) {
-                    int f = (mt * pvSteps + j) * 4;
-                    ctx.mmaBf16Frag(pf[f], pf[f + 1], pf[f + 2], pf[f + 3], b0, b1, o, (mt * dimNTiles + nt) * 4);
+                    int f = (mt * kSteps + ks) * 4;
+                    int acc = (mt * keyNTiles + 2 * np) * 4;
+                    ctx.mmaBf16Frag(qf[f], qf[f + 1], qf[f + 2], qf[f + 3], kb[0], kb[2], s, acc);
+                    ctx.mmaBf16Frag(qf[f], qf[f + 1], qf[f + 2], qf[f + 3], kb[1], kb[3], s, acc + 4);
                 }
             }
         }
     }
 
-    /** The bf16 at bit {@code half} of {@code vS[at]} (bits 0-15) and of the next key's {@code vS[at + stride]} (bits 16-31). */
-    static int keyPair(int[] vS, int at, int stride, int half) {
-        return ((vS[at] >>> half) & 0xffff) | ((vS[at + stride] >>> half) << 16);
+    /**
+     * O += P V for the V tile at {@code vAt}: per pair of dimension n-tiles and k-step (16 keys), one
+     * {@code ldmatrixX4Trans} of the 16 keys x 16 dimensions block gives b0, b1 of the first n-tile, then of the
+     * second (the transposition pairs two keys of one dimension in a register, as the B fragment wants).
+     */
+    static void accumulatePv(KernelContext ctx, int[] pf, int[] vS, int vAt, int stride, float[] o, int headdim, int keyTile,
+                             int mTiles) {
+        int pvSteps = keyTile / 16;
+        int dimNTiles = headdim / 8;
+        int[] vb = new int[4];
+        for (int dp = 0; dp < dimNTiles / 2; dp++) {
+            for (int j = 0; j < pvSteps; j++) {
+                ctx.ldmatrixX4Trans(vS, vAt + j * 16 * stride + dp * 8, stride, vb, 0);
+                for (int mt = 0; mt < mTiles; mt++) {
+                    int f = (mt * pvSteps + j) * 4;
+                    int acc = (mt * dimNTiles + 2 * dp) * 4;
+                    ctx.mmaBf16Frag(pf[f], pf[f + 1], pf[f + 2], pf[f + 3], vb[0], vb[1], o, acc);
+                    ctx.mmaBf16Frag(pf[f], pf[f + 1], pf[f + 2], pf[f + 3], vb[2], vb[3], o, acc + 4);
+                }
+            }
+        }
     }
 }

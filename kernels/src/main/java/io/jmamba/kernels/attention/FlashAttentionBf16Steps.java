@@ -5,8 +5,8 @@ import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.KernelMath;
 
 /**
- * The register-fragment steps of bf16 flash attention, one device function each, in the fragment layouts of
- * {@link KernelContext#mmaBf16Frag} (lane = 4 g + t): Q fragments, S = Q K^T from a staged K tile, the causal /
+ * The register-fragment steps of bf16 flash attention that do not touch the K/V stage, one device function each,
+ * in the fragment layouts of {@link KernelContext#mmaBf16Frag} (lane = 4 g + t): Q fragments, the causal /
  * seqlen mask, the online softmax that turns S into P's A fragments, and the final O / sum store. The math and
  * the array layouts are those of {@link FlashAttentionBf16Kernel} (see its class comment);
  * {@link FlashAttentionBf16AsyncKernel} is built from these steps. Every size argument is a {@code @Specialize}
@@ -42,30 +42,6 @@ final class FlashAttentionBf16Steps {
         }
         for (int i = 0; i < mTiles * (headdim / 8) * 4; i++) {
             o[i] = 0f;
-        }
-    }
-
-    /**
-     * S = Q K^T for one key tile staged as {@code kS[kAt + key * kStride + pair]} (bf16 pairs along the head
-     * dimension): lane (g, t) reads B = K(key g, dims 2t.., 2t + 8..) of each n-tile, reused by every m-tile.
-     */
-    static void scores(KernelContext ctx, int[] qf, int[] kS, int kAt, int kStride, float[] s, int headdim, int keyTile,
-                       int mTiles, int g, int t) {
-        int kSteps = headdim / 16;
-        int keyNTiles = keyTile / 8;
-        for (int i = 0; i < mTiles * keyNTiles * 4; i++) {
-            s[i] = 0f;
-        }
-        for (int nt = 0; nt < keyNTiles; nt++) {
-            int kRow = kAt + (nt * 8 + g) * kStride + t;
-            for (int ks = 0; ks < kSteps; ks++) {
-                int b0 = kS[kRow + ks * 8];
-                int b1 = kS[kRow + ks * 8 + 4];
-                for (int mt = 0; mt < mTiles; mt++) {
-                    int f = (mt * kSteps + ks) * 4;
-                    ctx.mmaBf16Frag(qf[f], qf[f + 1], qf[f + 2], qf[f + 3], b0, b1, s, (mt * keyNTiles + nt) * 4);
-                }
-            }
         }
     }
 

@@ -49,13 +49,17 @@ final class MatrixLoadOps {
                 #else
                 PER_LANE
                 #endif
-                }""".replace("NAME", name).replace("TRANS", trans).replace("PER_LANE", perLane.replace("UINT", "unsigned int"));
+                }""".replace("NAME", name).replace("TRANS", trans).replace("PER_LANE", indented(perLane.replace("UINT", "unsigned int")));
         String opencl = """
                 $Q void NAME(__local const int* m, int stride, int lane, int* r) {
                     /* each work-item reads its own elements of the four quarters */
                 PER_LANE
-                }""".replace("NAME", name).replace("PER_LANE", perLane.replace("UINT", "uint"));
+                }""".replace("NAME", name).replace("PER_LANE", indented(perLane.replace("UINT", "uint")));
         JavaHelpers.defByDialect(name, List.of("jm_shared_address"), cuda, opencl);
+    }
+
+    private static String indented(String body) {
+        return body.indent(4).stripTrailing();
     }
 
     /** The C call; {@code local}, {@code regs} are the arrays, the rest printed IR arguments. */
