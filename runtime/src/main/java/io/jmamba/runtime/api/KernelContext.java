@@ -311,8 +311,9 @@ public class KernelContext {
      *
      * <p>All 32 lanes call it together with the same {@code index} and {@code strideInts} (see {@link #WARP_SIZE}).
      * Alignment: {@code index} and {@code strideInts} multiples of 4 (each 16-byte row segment aligned); the JVM
-     * checks both. A row stride of 4 mod 32 ints keeps the eight rows of a quarter on distinct banks. On OpenCL
-     * and the JVM each work-item reads its elements itself (no exchange, no barrier).
+     * checks both. A row stride that is an odd multiple of 4 ints (such as 8 data ints plus 4 of padding)
+     * puts the eight 16-byte row segments of a quarter on distinct banks. On OpenCL and the JVM each work-item
+     * reads its elements itself (no exchange, no barrier).
      */
     public void ldmatrixX4(int[] local, int index, int strideInts, int[] regs, int offset) {
         checkMatrixAlignment(index, strideInts);
