@@ -14,8 +14,8 @@ import io.jmamba.runtime.api.Specialize;
  * <p><b>Stage.</b> Two buffers per operand, each {@code keyTile} rows of {@code headdim / 2} bf16 pairs padded
  * by {@link FlashAttentionBf16Kernel#PAD} ints, K and V alike in their global (key-major) layout, so that every
  * copy is 16 contiguous bytes: chunk c of a tile is key {@code c / (headdim / 8)}, 8 elements at
- * {@code 8 * (c % (headdim / 8))}; consecutive work-items copy consecutive chunks of a row (coalesced; a
- * quarter-warp's 16-byte stores fill one 128-byte row segment, so they do not conflict). Keys past seqlen are
+ * {@code 8 * (c % (headdim / 8))}; consecutive work-items copy consecutive chunks of a row (coalesced; from
+ * headdim 64 up a quarter-warp's 16-byte stores fill one 128-byte row segment, so they do not conflict). Keys past seqlen are
  * written as zeros with plain stores (V must be finite there: P is 0 but 0 * NaN is not).
  *
  * <p><b>Pipeline</b> (per work-item, one commit group per tile):
@@ -32,8 +32,8 @@ import io.jmamba.runtime.api.Specialize;
  * registers per instruction where the register-staged kernel issues four 32-bit local loads: K's B fragments from
  * 16-key x 16-dimension blocks as they are; V's transposed ({@link KernelContext#ldmatrixX4Trans}), since P V's B
  * fragment pairs two <i>keys</i> of one dimension while a staged int holds two dimensions of one key. Each
- * 8-row quarter reads eight 16-byte row segments {@code headdim / 2 + 4} ints apart: 4 mod 32 banks apart, so
- * they do not conflict.
+ * 8-row quarter reads eight 16-byte row segments {@code headdim / 2 + 4} ints apart, an odd multiple of 4 (the
+ * padding's purpose), so the eight segments fall on distinct banks.
  *
  * <p>Sizes as {@link FlashAttentionBf16Kernel}: {@code headdim} a multiple of 16 up to 128, {@code keyTile} a
  * multiple of 16; int indices. Local memory: {@code 4 * stageInts} ints ({@link #localInts}).
