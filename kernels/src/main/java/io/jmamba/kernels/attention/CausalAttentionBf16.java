@@ -23,11 +23,15 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>Tile sizes ({@link Tiles}): the default, or {@code -Djmamba.attention.bf16.tiles=mTiles,keyTile}
- * (e.g. {@code 1,64}) for the benchmark.
+ * (e.g. {@code 1,64}) for the benchmark. K/V staging: through registers ({@link FlashAttentionBf16Kernel}, the
+ * default) or by asynchronous copies ({@link FlashAttentionBf16AsyncKernel}) with
+ * {@code -Djmamba.attention.bf16.async=true} or {@link Builder#asyncStaging(boolean)}.
  */
 public final class CausalAttentionBf16 {
     /** System property with the tile sizes, "mTiles,keyTile". */
     public static final String TILES_PROPERTY = "jmamba.attention.bf16.tiles";
+    /** System property: "true" stages K and V with asynchronous copies ({@link FlashAttentionBf16AsyncKernel}). */
+    public static final String ASYNC_PROPERTY = "jmamba.attention.bf16.async";
 
     /**
      * Kernel tile sizes.
@@ -76,6 +80,7 @@ public final class CausalAttentionBf16 {
     private final float scale;
     private final boolean causal;
     private final Tiles tiles;
+    private final boolean asyncStaging;
 
     private CausalAttentionBf16(Builder b) {
         long[] s = b.shape;
@@ -115,6 +120,7 @@ public final class CausalAttentionBf16 {
             throw new IllegalArgumentException("attention bf16: scale must be positive and finite, got " + scale);
         }
         causal = b.causal;
+        asyncStaging = b.asyncStaging != null ? b.asyncStaging : Boolean.getBoolean(ASYNC_PROPERTY);
     }
 
     private static BFloat16Array requireSize(String name, BFloat16Array a, long[] shape) {
@@ -140,6 +146,11 @@ public final class CausalAttentionBf16 {
         return tiles;
     }
 
+    /** Whether K and V are staged by asynchronous copies ({@link FlashAttentionBf16AsyncKernel}). */
+    public boolean asyncStaging() {
+        return asyncStaging;
+    }
+
     /** Work-groups of the launch: query tiles times (batch, head) rows. */
     long groups() {
         int queryTile = FlashAttentionBf16Kernel.WARPS * 16 * tiles.mTiles();
@@ -152,10 +163,16 @@ public final class CausalAttentionBf16 {
         requireSize("out", out, new long[] {batch, heads, seqlen, headdim});
         int rows = batch * heads;
         float scaleLog2 = (float) (scale / Math.log(2.0));
-        int kInts = FlashAttentionBf16Kernel.kStageInts(headdim, tiles.keyTile());
-        int vInts = FlashAttentionBf16Kernel.vStageInts(headdim, tiles.keyTile());
-        g.task(prefix, FlashAttentionBf16Kernel::flash, new KernelContext(), q, k, v, out, seqlen, rows, scaleLog2,
-                headdim, causal ? 1 : 0, tiles.mTiles(), tiles.keyTile(), kInts, vInts);
+        if (asyncStaging) {
+            g.task(prefix, FlashAttentionBf16AsyncKernel::flash, new KernelContext(), q, k, v, out, seqlen, rows, scaleLog2,
+                    headdim, causal ? 1 : 0, tiles.mTiles(), tiles.keyTile(),
+                    FlashAttentionBf16AsyncKernel.stageInts(headdim, tiles.keyTile()));
+        } else {
+            int kInts = FlashAttentionBf16Kernel.kStageInts(headdim, tiles.keyTile());
+            int vInts = FlashAttentionBf16Kernel.vStageInts(headdim, tiles.keyTile());
+            g.task(prefix, FlashAttentionBf16Kernel::flash, new KernelContext(), q, k, v, out, seqlen, rows, scaleLog2,
+                    headdim, causal ? 1 : 0, tiles.mTiles(), tiles.keyTile(), kInts, vInts);
+        }
         grids.addWorkerGrid(g.getName() + "." + prefix,
                 new WorkerGrid1D(groups() * FlashAttentionBf16Kernel.GROUP).setLocalWork(FlashAttentionBf16Kernel.GROUP));
         return out;
@@ -182,6 +199,7 @@ public final class CausalAttentionBf16 {
         private Float scale;
         private boolean causal = true;
         private Tiles tiles;
+        private Boolean asyncStaging;
 
         private Builder(BFloat16Array q, BFloat16Array k, BFloat16Array v, long[] shape) {
             this.q = q;
@@ -205,6 +223,15 @@ public final class CausalAttentionBf16 {
         /** Tile sizes (default: {@link Tiles#fromProperty()}). */
         public Builder tiles(Tiles t) {
             this.tiles = Objects.requireNonNull(t, "tiles");
+            return this;
+        }
+
+        /**
+         * K/V staging by asynchronous copies ({@link FlashAttentionBf16AsyncKernel}) or through registers
+         * ({@link FlashAttentionBf16Kernel}); default: {@link #ASYNC_PROPERTY}, else registers.
+         */
+        public Builder asyncStaging(boolean on) {
+            this.asyncStaging = on;
             return this;
         }
 

@@ -57,12 +57,14 @@ class AttentionGuardTest {
             }
         }
         for (long[] s : new long[][] {{1, 2, 65, 64}, {1, 1, 37, 64}}) {
-            String name = "bf16 flash " + java.util.Arrays.toString(s) + " causal";
-            cases.add(new GuardedGraph.Case(name, () -> Qkv.random(s[2] + 1, s), (graph, grids, a) -> {
-                Qkv in = (Qkv) a;
-                CausalAttentionBf16.of(bf16(in.q()), bf16(in.k()), bf16(in.v()), s).causal(true).build()
-                        .addFlash(graph, "att", grids, new BFloat16Array(s[0] * s[1] * s[2] * s[3]));
-            }, BF16_TOL));
+            for (boolean async : new boolean[] {false, true}) {
+                String name = "bf16 flash " + java.util.Arrays.toString(s) + " causal" + (async ? " async staging" : "");
+                cases.add(new GuardedGraph.Case(name, () -> Qkv.random(s[2] + 1, s), (graph, grids, a) -> {
+                    Qkv in = (Qkv) a;
+                    CausalAttentionBf16.of(bf16(in.q()), bf16(in.k()), bf16(in.v()), s).causal(true).asyncStaging(async).build()
+                            .addFlash(graph, "att", grids, new BFloat16Array(s[0] * s[1] * s[2] * s[3]));
+                }, BF16_TOL));
+            }
         }
         return cases;
     }

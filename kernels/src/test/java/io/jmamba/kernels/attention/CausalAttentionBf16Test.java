@@ -47,17 +47,34 @@ class CausalAttentionBf16Test {
     /** Every case on the JVM; on compiled targets (PoCL builds take ~15 s per specialisation) the first kernel. */
     @TestFactory
     List<DynamicTest> matchesReference() {
-        return cases(false);
+        return cases(false, null);
+    }
+
+    /**
+     * The same cases with K/V staged by asynchronous copies ({@link FlashAttentionBf16AsyncKernel}), whatever
+     * {@link CausalAttentionBf16#ASYNC_PROPERTY} says: every case on the JVM, the default tiles on compiled targets.
+     */
+    @TestFactory
+    List<DynamicTest> asyncStagingMatchesReference() {
+        return cases(false, true);
+    }
+
+    /** The other specialisations with asynchronous staging on compiled targets. */
+    @Tag("slow")
+    @TestFactory
+    List<DynamicTest> asyncStagingMatchesReferenceEverySpecialisation() {
+        return cases(true, true);
     }
 
     /** The other specialisations (non-causal, two m-tiles with 32-key tiles, headdim 32, one token) on compiled targets. */
     @Tag("slow")
     @TestFactory
     List<DynamicTest> matchesReferenceEverySpecialisation() {
-        return cases(true);
+        return cases(true, null);
     }
 
-    private static List<DynamicTest> cases(boolean slowOnes) {
+    /** {@code async}: the staging to build with, null for the builder's default (the system property). */
+    private static List<DynamicTest> cases(boolean slowOnes, Boolean async) {
         List<DynamicTest> tests = new ArrayList<>();
         for (Target target : Target.all()) {
             ComputeDevice device = ((Target.OnDevice) target).device();
@@ -67,14 +84,15 @@ class CausalAttentionBf16Test {
                 int index = i;
                 boolean byDefault = jvm || Arrays.stream(COMPILED_BY_DEFAULT).anyMatch(x -> x == index);
                 if (byDefault != slowOnes) {
-                    tests.add(DynamicTest.dynamicTest(Arrays.toString(c) + " on " + target.name(), () -> check(device, c)));
+                    String name = Arrays.toString(c) + (async != null && async ? " async" : "") + " on " + target.name();
+                    tests.add(DynamicTest.dynamicTest(name, () -> check(device, c, async)));
                 }
             }
         }
         return tests;
     }
 
-    private static void check(ComputeDevice device, int[] c) {
+    private static void check(ComputeDevice device, int[] c, Boolean async) {
         long[] shape = {c[0], c[1], c[2], c[3]};
         SplittableRandom rnd = new SplittableRandom(Arrays.hashCode(c));
         // q, k in [-3, 3]: large logits move the running maximum often (rescaling exercised)
@@ -82,8 +100,13 @@ class CausalAttentionBf16Test {
         BFloat16Array k = random(rnd, shape, 3);
         BFloat16Array v = random(rnd, shape, 1);
         boolean causal = c[4] == 1;
-        CausalAttentionBf16 att = CausalAttentionBf16.of(q, k, v, shape).causal(causal)
-                .tiles(new CausalAttentionBf16.Tiles(c[5], c[6])).build();
+        CausalAttentionBf16.Builder builder = CausalAttentionBf16.of(q, k, v, shape).causal(causal)
+                .tiles(new CausalAttentionBf16.Tiles(c[5], c[6]));
+        if (async != null) {
+            builder.asyncStaging(async);
+        }
+        CausalAttentionBf16 att = builder.build();
+        assertEquals(async != null ? async : Boolean.getBoolean(CausalAttentionBf16.ASYNC_PROPERTY), att.asyncStaging());
         BFloat16Array out = att.runFlash(device);
         Tensor want = CausalAttentionReference.forward(widen(q, shape), widen(k, shape), widen(v, shape), att.scale(), causal);
         double worst = 0;

@@ -298,6 +298,131 @@ public class KernelContext {
         // in order: nothing to release early
     }
 
+    // ---------------------------------------------------------------- fragment loads from local memory
+
+    /**
+     * Warp-wide load of MMA fragments from a 16 x 16 tile of 16-bit values in a work-group local int array (CUDA:
+     * one {@code ldmatrix.sync.aligned.m8n8.x4.shared.b16}). Tile element (r, c), r and c in 0..15, is half
+     * {@code c % 2} (bits 0-15 for even c) of {@code local[index + r * strideInts + c / 2]}. With lane =
+     * {@link #laneId()}, g = lane / 4, t = lane % 4, the four 8 x 8 quarters i = 0..3 are rows {@code 8 (i % 2)}..,
+     * columns {@code 8 (i / 2)}.. and {@code regs[offset + i]} receives elements (g, 2t) and (g, 2t + 1) of
+     * quarter i (low, high half): for a row-major A tile that is {@link #mmaBf16Frag}'s a0..a3; for a tile whose
+     * rows are B's columns (K in attention) it is b0 of columns 0-7, b0 of columns 8-15, b1 of 0-7, b1 of 8-15.
+     *
+     * <p>All 32 lanes call it together with the same {@code index} and {@code strideInts} (see {@link #WARP_SIZE}).
+     * Alignment: {@code index} and {@code strideInts} multiples of 4 (each 16-byte row segment aligned); the JVM
+     * checks both. A row stride that is an odd multiple of 4 ints (such as 8 data ints plus 4 of padding)
+     * puts the eight 16-byte row segments of a quarter on distinct banks. On OpenCL and the JVM each work-item
+     * reads its elements itself (no exchange, no barrier).
+     */
+    public void ldmatrixX4(int[] local, int index, int strideInts, int[] regs, int offset) {
+        checkMatrixAlignment(index, strideInts);
+        int lane = localIdx & (WARP_SIZE - 1), g = lane >> 2, t = lane & 3;
+        for (int i = 0; i < 4; i++) {
+            regs[offset + i] = local[index + (8 * (i & 1) + g) * strideInts + 4 * (i >> 1) + t];
+        }
+    }
+
+    /**
+     * {@link #ldmatrixX4} transposed ({@code ldmatrix ... .trans}): {@code regs[offset + i]} receives elements
+     * (2t, g) and (2t + 1, g) of quarter i. For a tile whose rows are the k index of a B operand (V in attention:
+     * keys x dimensions) that is {@link #mmaBf16Frag}'s b0 of columns 0-7, b1 of 0-7, b0 of 8-15, b1 of 8-15.
+     * Same calling and alignment rules.
+     */
+    public void ldmatrixX4Trans(int[] local, int index, int strideInts, int[] regs, int offset) {
+        checkMatrixAlignment(index, strideInts);
+        int lane = localIdx & (WARP_SIZE - 1), g = lane >> 2, t = lane & 3;
+        int shift = 16 * (g & 1);
+        for (int i = 0; i < 4; i++) {
+            int at = index + (8 * (i & 1) + 2 * t) * strideInts + 4 * (i >> 1) + (g >> 1);
+            regs[offset + i] = ((local[at] >>> shift) & 0xffff) | ((local[at + strideInts] >>> shift) << 16);
+        }
+    }
+
+    private static void checkMatrixAlignment(int index, int strideInts) {
+        if ((index & 3) != 0 || (strideInts & 3) != 0) {
+            throw new IllegalArgumentException("KernelContext.ldmatrixX4 at local index " + index + " with row stride "
+                    + strideInts + " ints: both must be multiples of 4 (16-byte aligned rows)");
+        }
+    }
+
+    // ---------------------------------------------------------------- asynchronous copies to local memory
+
+    /**
+     * Starts copying 16 bytes, the 8 bf16 elements {@code src[srcIndex] .. src[srcIndex + 7]}, into the
+     * work-group local array {@code localDst[localIndex] .. localDst[localIndex + 3]} as bf16 pairs (element
+     * {@code srcIndex + 2i} in bits 0-15 of {@code localDst[localIndex + i]}, as {@link BFloat16Array#getPair}).
+     * On CUDA (compute capability 8.0+) one {@code cp.async.cg.shared.global} that bypasses registers and
+     * the L1 cache; the data lands some time before the {@link #asyncCopyWait} that covers its commit group.
+     * Elsewhere (OpenCL, the JVM, older GPUs) the copy is done at once, which is one valid schedule of the
+     * asynchronous one.
+     *
+     * <p><b>Alignment</b> (16 bytes at both ends): {@code srcIndex} a multiple of 8 and {@code localIndex} a
+     * multiple of 4 (global arrays and local arrays start 16-byte aligned). The JVM checks both and throws,
+     * so that a misaligned kernel fails on the JVM instead of faulting on a GPU.
+     *
+     * <p><b>Visibility</b>: until the copy's group is waited for, neither this work-item nor any other may read
+     * (or write) those local elements. After {@code asyncCopyWait(n)} the groups older than the {@code n} most
+     * recent ones have landed for <i>this</i> work-item; {@link #localBarrier()} after that makes every
+     * work-item's landed copies visible to the whole group. Conversely, a local buffer other work-items
+     * read must be behind a barrier before a new copy into it starts.
+     */
+    public void asyncCopy16(int[] localDst, int localIndex, BFloat16Array src, long srcIndex) {
+        checkAsyncAlignment(localIndex, srcIndex, 8, "BFloat16Array");
+        for (int i = 0; i < 4; i++) {
+            localDst[localIndex + i] = src.getPair(srcIndex + 2L * i);
+        }
+    }
+
+    /** {@link #asyncCopy16(int[], int, BFloat16Array, long)} of 4 ints: {@code srcIndex} a multiple of 4. */
+    public void asyncCopy16(int[] localDst, int localIndex, IntArray src, long srcIndex) {
+        checkAsyncAlignment(localIndex, srcIndex, 4, "IntArray");
+        for (int i = 0; i < 4; i++) {
+            localDst[localIndex + i] = src.get(srcIndex + i);
+        }
+    }
+
+    /** {@link #asyncCopy16(int[], int, BFloat16Array, long)} of 4 floats: {@code srcIndex} a multiple of 4. */
+    public void asyncCopy16(float[] localDst, int localIndex, FloatArray src, long srcIndex) {
+        checkAsyncAlignment(localIndex, srcIndex, 4, "FloatArray");
+        for (int i = 0; i < 4; i++) {
+            localDst[localIndex + i] = src.get(srcIndex + i);
+        }
+    }
+
+    /**
+     * Closes this work-item's current group of {@link #asyncCopy16} calls (CUDA {@code cp.async.commit_group});
+     * {@link #asyncCopyWait} counts these groups. A no-op where copies are synchronous.
+     */
+    public void asyncCopyCommit() {
+        // copies are synchronous here: nothing is pending
+    }
+
+    /**
+     * Waits until at most {@code pendingGroups} of this work-item's most recently committed copy groups are still
+     * in flight (CUDA {@code cp.async.wait_group}): {@code 0} waits for every copy. {@code pendingGroups} must be
+     * a compile-time constant in 0..7 (a literal or a {@link Specialize} value). It orders only this work-item's
+     * copies: call {@link #localBarrier()} after it before reading what other work-items copied. A no-op where
+     * copies are synchronous.
+     */
+    public void asyncCopyWait(int pendingGroups) {
+        if (pendingGroups < 0 || pendingGroups > MAX_PENDING_COPY_GROUPS) {
+            throw new IllegalArgumentException("KernelContext.asyncCopyWait(" + pendingGroups + "): pending groups must be 0.."
+                    + MAX_PENDING_COPY_GROUPS);
+        }
+    }
+
+    /** The largest {@link #asyncCopyWait} argument. */
+    public static final int MAX_PENDING_COPY_GROUPS = 7;
+
+    private static void checkAsyncAlignment(int localIndex, long srcIndex, int srcMultiple, String srcType) {
+        if ((localIndex & 3) != 0 || srcIndex % srcMultiple != 0) {
+            throw new IllegalArgumentException("KernelContext.asyncCopy16 from a " + srcType + " at index " + srcIndex
+                    + " to local index " + localIndex + ": both ends must be 16-byte aligned (source index a multiple of "
+                    + srcMultiple + ", local index a multiple of 4)");
+        }
+    }
+
     private static IllegalStateException outsideLaunch(String what) {
         return new IllegalStateException("KernelContext." + what + " is only valid inside a kernel launch");
     }

@@ -258,6 +258,21 @@ final class CEmitter {
                 case GridDependencyOps.WAIT, GridDependencyOps.LAUNCH -> {
                     return GridDependencyOps.statement(call.callee(), c.cuda, helpers);
                 }
+                case AsyncCopyOps.COPY, AsyncCopyOps.COMMIT, AsyncCopyOps.WAIT -> {
+                    List<String> printed = new ArrayList<>();
+                    for (Object o : call.args()) {
+                        printed.add(o instanceof ArrayRef r ? r.cName() : expr((Expr) o, vars));
+                    }
+                    boolean copy = call.callee().equals(AsyncCopyOps.COPY);
+                    return AsyncCopyOps.statement(call.callee(), printed, copy ? (ArrayRef) call.args().get(0) : null,
+                            copy ? (ArrayRef) call.args().get(2) : null, c.cuda, helpers, c);
+                }
+                case MatrixLoadOps.LOAD, MatrixLoadOps.LOAD_TRANS -> {
+                    List<Object> a = call.args();
+                    return MatrixLoadOps.call(call.callee(), (ArrayRef) a.get(0), expr((Expr) a.get(1), vars),
+                            expr((Expr) a.get(2), vars), (ArrayRef) a.get(3), expr((Expr) a.get(4), vars),
+                            expr((Expr) a.get(5), vars), helpers);
+                }
                 case GridBarrierOps.BARRIER -> {
                     return GridBarrierOps.statement(((ArrayRef) call.args().getFirst()).cName(), helpers);
                 }

@@ -115,6 +115,13 @@ final class CallTranslator {
                         List.of(), true));
             }
             case "gridBarrier" -> gridBarrier(args);
+            case "asyncCopy16" -> asyncCopy(args);
+            case "asyncCopyCommit" -> {
+                tr.protectMemoryBeforeCall();
+                tr.emit(new Stmt.Call(null, AsyncCopyOps.COMMIT, List.of(), true));
+            }
+            case "asyncCopyWait" -> asyncCopyWait((Expr) args.getFirst());
+            case "ldmatrixX4", "ldmatrixX4Trans" -> matrixLoad(name, args);
             case "allocateFloatLocalArray", "allocateIntLocalArray", "allocateLongLocalArray",
                  "allocateDoubleLocalArray" -> allocateLocal(name, (Expr) args.get(0));
             case "atomicAdd" -> {
@@ -169,6 +176,63 @@ final class CallTranslator {
         program.usesBarriers = true;
         program.usesGridBarrier = true;
         tr.emit(new Stmt.Call(null, GridBarrierOps.BARRIER, List.of(counter), true));
+    }
+
+    /**
+     * KernelContext.asyncCopy16(local, localIndex, global, globalIndex): the destination must be a work-group
+     * local array (it is shared memory the copy lands in), the source a global array of the same 32-bit width
+     * (bf16 pairs or ints into an int[], floats into a float[]).
+     */
+    private void asyncCopy(List<Object> args) {
+        if (!(args.get(0) instanceof ArrayRef dst) || dst.space() != ArrayRef.Space.LOCAL) {
+            throw tr.reject(tr.bci(), "KernelContext.asyncCopy16 into something other than a work-group local array "
+                    + "(got " + args.get(0) + "; allocate it with KernelContext.allocateIntLocalArray/allocateFloatLocalArray)");
+        }
+        if (!(args.get(2) instanceof ArrayRef src) || src.space() != ArrayRef.Space.GLOBAL) {
+            throw tr.reject(tr.bci(), "KernelContext.asyncCopy16 from something other than a global array (got " + args.get(2) + ")");
+        }
+        tr.protectMemoryBeforeCall();
+        tr.emit(new Stmt.Call(null, AsyncCopyOps.COPY, List.copyOf(args), true));
+    }
+
+    /** KernelContext.asyncCopyWait(n): n must fold to a constant (PTX takes it as an immediate). */
+    private void asyncCopyWait(Expr pending) {
+        Number n = pending.constValue();
+        int max = io.jmamba.runtime.api.KernelContext.MAX_PENDING_COPY_GROUPS;
+        if (n == null || n.intValue() < 0 || n.intValue() > max) {
+            throw tr.reject(tr.bci(), "KernelContext.asyncCopyWait with a pending-group count that is not a constant in 0.."
+                    + max + " (got " + (n == null ? "a value known only at run time" : n) + "; use a literal or a @Specialize parameter)");
+        }
+        tr.protectMemoryBeforeCall();
+        tr.emit(new Stmt.Call(null, AsyncCopyOps.WAIT, List.of(new Expr.Const(Kind.I, n.intValue())), true));
+    }
+
+    /**
+     * KernelContext.ldmatrixX4/ldmatrixX4Trans(local, index, stride, regs, offset): a warp-collective load (CUDA
+     * ldmatrix) from a work-group local int array into a private int array; on OpenCL each item reads its own
+     * elements, so unlike the emulated shuffles it needs no scratch and no barrier.
+     */
+    private void matrixLoad(String name, List<Object> args) {
+        if (!(args.get(0) instanceof ArrayRef local) || local.space() != ArrayRef.Space.LOCAL || local.elem() != ElemType.INT) {
+            throw tr.reject(tr.bci(), "KernelContext." + name + " from something other than a work-group local int array (got "
+                    + args.get(0) + ")");
+        }
+        if (!(args.get(3) instanceof ArrayRef regs) || regs.space() != ArrayRef.Space.PRIVATE || regs.elem() != ElemType.INT) {
+            throw tr.reject(tr.bci(), "KernelContext." + name + " into something other than a private int[] (each lane keeps "
+                    + "its own four registers; got " + args.get(3) + ")");
+        }
+        if (tr.insideParallelLoop(tr.bci())) {
+            throw tr.reject(tr.bci(), "warp operation KernelContext." + name
+                    + " inside a @Parallel loop (all 32 lanes of a warp must call it together; use the KernelContext ids)");
+        }
+        tr.protectMemoryBeforeCall();
+        program.usesContextIds = true;
+        program.usesWarpOps = true;
+        List<Object> callArgs = new ArrayList<>(args);
+        callArgs.add(new Expr.Bin("and", Kind.I, new Expr.Intrinsic("ctx.localIdx", Kind.I, List.of()),
+                new Expr.Const(Kind.I, io.jmamba.runtime.api.KernelContext.WARP_SIZE - 1)));
+        tr.emit(new Stmt.Call(null, name.equals("ldmatrixX4") ? MatrixLoadOps.LOAD : MatrixLoadOps.LOAD_TRANS,
+                List.copyOf(callArgs), true));
     }
 
     /**

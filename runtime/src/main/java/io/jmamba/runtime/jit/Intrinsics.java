@@ -27,7 +27,8 @@ final class Intrinsics {
             "allocateIntLocalArray", "allocateLongLocalArray", "allocateDoubleLocalArray", "atomicAdd", "warpSize", "laneId",
             "shuffle", "shuffleXor", "shuffleUp", "shuffleDown", "warpReduceSum", "warpReduceMax", "warpReduceMin",
             "warpInclusiveScanSum", "mmaBf16", "mmaF16", "mmaBf16Frag", "mmaF16Frag", "mmaTf32Frag",
-            "gridDependencyWait", "launchDependents", "gridBarrier");
+            "gridDependencyWait", "launchDependents", "gridBarrier", "asyncCopy16", "asyncCopyCommit", "asyncCopyWait",
+            "ldmatrixX4", "ldmatrixX4Trans");
     /** KernelContext warp operations and the IR intrinsic each becomes (see {@link WarpOps}). */
     static final java.util.Map<String, String> WARP_METHODS = java.util.Map.of("shuffle", "warp.shfl",
             "shuffleXor", "warp.xor", "shuffleUp", "warp.up", "shuffleDown", "warp.down", "warpReduceSum", "warp.sum",

@@ -270,6 +270,8 @@ final class JavaHelpers {
         MmaOps.defineHelpers(); // after jm_bf16_to_float
         GridDependencyOps.defineHelpers();
         GridBarrierOps.defineHelpers();
+        AsyncCopyOps.defineHelpers(); // jm_shared_address first: the matrix loads use it too
+        MatrixLoadOps.defineHelpers();
     }
 
     private final Set<String> used = new LinkedHashSet<>();

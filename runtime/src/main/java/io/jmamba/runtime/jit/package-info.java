@@ -42,6 +42,9 @@
  * {@code WarpOps}); gridDependencyWait and launchDependents (programmatic dependent launch: PTX
  * {@code griddepcontrol} on CUDA for compute capability 9.0+, comments on OpenCL, see {@code GridDependencyOps});
  * gridBarrier (a self-resetting arrival counter in global memory, see {@code GridBarrierOps});
+ * asyncCopy16, asyncCopyCommit and asyncCopyWait (PTX {@code cp.async} global to shared on compute capability
+ * 8.0+, synchronous 16-byte copies on OpenCL, see {@code AsyncCopyOps}); ldmatrixX4 and ldmatrixX4Trans (PTX
+ * {@code ldmatrix} on 7.5+, per-lane local reads on OpenCL, see {@code MatrixLoadOps});
  * bf16 arrays as 16-bit patterns with integer conversions; java.lang.Math,
  * StrictMath and KernelMath functions (exp, exp2, log, log1p, expm1, sqrt, rsqrt, tanh, sin, cos, tan, asin,
  * acos, atan, atan2, sinh, cosh, pow, hypot, cbrt, log10, rint, floor, ceil, fma, abs, min, max with
@@ -61,6 +64,8 @@
  * private or local arrays of non-constant size, local arrays allocated in device functions, a
  * reference that may point to different arrays, non-static kernels, kernels returning a value,
  * parameters that are not scalars, off-heap arrays or the KernelContext, @Parallel loops that do
- * not count up by a constant step, and warp operations inside @Parallel loops.
+ * not count up by a constant step, warp operations inside @Parallel loops, asynchronous copies into
+ * anything but a local array, asyncCopyWait with a count that is not a constant in 0..7, and ldmatrix into
+ * anything but a private int array.
  */
 package io.jmamba.runtime.jit;

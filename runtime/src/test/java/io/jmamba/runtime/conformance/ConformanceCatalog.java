@@ -35,6 +35,8 @@ public final class ConformanceCatalog {
         t.put("warp matrix multiply-accumulate", MmaKernels.cases());
         t.put("register-fragment MMA, bf16 pairs, tf32 rounding", FragMmaKernels.cases());
         t.put("programmatic dependent launch (grid dependency wait)", GridDependencyKernels.cases());
+        t.put("asynchronous copies to local memory", AsyncCopyKernels.cases());
+        t.put("fragment loads from local memory (ldmatrix)", MatrixLoadKernels.cases());
         Set<String> names = new HashSet<>();
         for (List<ConformanceCase> cases : t.values()) {
             for (ConformanceCase c : cases) {

@@ -38,7 +38,7 @@ class CudaSyntaxTest {
             float rsqrtf(float); double rsqrt(double);
             struct __half { unsigned short x; };
             float __half2float(__half); __half __float2half_rn(float);
-            struct float4 { float x, y, z, w; }; struct uint2 { unsigned x, y; };
+            struct float4 { float x, y, z, w; }; struct uint2 { unsigned x, y; }; struct int4 { int x, y, z, w; };
             float4 make_float4(float, float, float, float); uint2 make_uint2(unsigned, unsigned);
             template <class T> T __shfl_sync(unsigned, T, int); template <class T> T __shfl_xor_sync(unsigned, T, int);
             template <class T> T __shfl_up_sync(unsigned, T, unsigned); template <class T> T __shfl_down_sync(unsigned, T, unsigned);
@@ -121,6 +121,18 @@ class CudaSyntaxTest {
         assertValidCudaCpp(conformanceKernels(io.jmamba.runtime.conformance.FragMmaKernels.class));
     }
 
+    /**
+     * The asynchronous-copy and ldmatrix kernels, twice: as the host sees them (no __CUDA_ARCH__: the plain-C
+     * fallbacks) and as sm_90 device code (the inline PTX: g++ checks the asm statements' syntax only).
+     */
+    @Test
+    void asyncCopyAndMatrixLoadKernelsAreValidCudaCpp() throws Exception {
+        java.util.List<Method> kernels = new java.util.ArrayList<>(conformanceKernels(io.jmamba.runtime.conformance.AsyncCopyKernels.class));
+        kernels.addAll(conformanceKernels(io.jmamba.runtime.conformance.MatrixLoadKernels.class));
+        assertValidCudaCpp(kernels);
+        assertValidCudaCpp(kernels, "-D__CUDA_ARCH__=900");
+    }
+
     /** The public static void methods of a conformance class (its kernels; helpers are private). */
     static java.util.List<Method> conformanceKernels(Class<?> c) {
         return java.util.Arrays.stream(c.getDeclaredMethods())
@@ -129,7 +141,7 @@ class CudaSyntaxTest {
     }
 
     /** Compiles each kernel to CUDA C and has g++ check it as C++17 against the shim of CUDA built-ins. */
-    static void assertValidCudaCpp(java.util.List<Method> kernels) throws Exception {
+    static void assertValidCudaCpp(java.util.List<Method> kernels, String... extraFlags) throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/g++")), "skipped: no g++ for the CUDA C syntax check");
         Path dir = Files.createTempDirectory("jmamba-cuda");
         try {
@@ -138,8 +150,12 @@ class CudaSyntaxTest {
                         .replace("#include <cuda_fp16.h>", "");
                 Path file = dir.resolve(m.getName() + ".cpp");
                 Files.writeString(file, SHIM + src);
-                Process p = new ProcessBuilder("g++", "-std=c++17", "-fsyntax-only", "-Wall", "-Wno-unused-label",
-                        "-Wno-unused-variable", "-Wno-unused-but-set-variable", "-Wno-unknown-pragmas", "-Werror", file.toString()).redirectErrorStream(true).start();
+                java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("g++", "-std=c++17", "-fsyntax-only",
+                        "-Wall", "-Wno-unused-label", "-Wno-unused-variable", "-Wno-unused-but-set-variable", "-Wno-unknown-pragmas",
+                        "-Werror"));
+                command.addAll(java.util.List.of(extraFlags));
+                command.add(file.toString());
+                Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
                 String log = new String(p.getInputStream().readAllBytes());
                 assertTrue(p.waitFor(60, TimeUnit.SECONDS));
                 assertEquals(0, p.exitValue(), () -> m.getName() + ":\n" + log + "\n--- source ---\n" + src);

@@ -201,4 +201,29 @@ final class RejectedKernels {
         }
         c.set(ctx.globalIdx, acc[0]);
     }
+
+    /** An asynchronous copy lands in work-group local (shared) memory, never in a private array. */
+    static void asyncCopyIntoPrivateArray(KernelContext ctx, io.jmamba.runtime.api.IntArray a) {
+        int[] p = new int[4];
+        ctx.asyncCopy16(p, 0, a, 4L * ctx.globalIdx);
+        a.set(ctx.globalIdx, p[0]);
+    }
+
+    /** cp.async.wait_group takes its count as an immediate: a run-time count cannot be compiled. */
+    static void asyncCopyWaitOfRuntimeCount(KernelContext ctx, io.jmamba.runtime.api.IntArray a, int n) {
+        int[] buf = ctx.allocateIntLocalArray(256);
+        ctx.asyncCopy16(buf, 4 * ctx.localIdx, a, 4L * ctx.globalIdx);
+        ctx.asyncCopyCommit();
+        ctx.asyncCopyWait(n);
+        ctx.localBarrier();
+        a.set(ctx.globalIdx, buf[0]);
+    }
+
+    /** ldmatrix fills one lane's registers: the destination must be a private int[]. */
+    static void ldmatrixIntoLocalMemory(KernelContext ctx, io.jmamba.runtime.api.IntArray a) {
+        int[] tile = ctx.allocateIntLocalArray(256);
+        int[] regs = ctx.allocateIntLocalArray(128);
+        ctx.ldmatrixX4(tile, 0, 8, regs, 4 * ctx.laneId());
+        a.set(ctx.globalIdx, regs[ctx.localIdx]);
+    }
 }

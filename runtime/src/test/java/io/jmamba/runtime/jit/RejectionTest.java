@@ -205,4 +205,21 @@ class RejectionTest {
     void fragMmaInsideParallelLoop() {
         check("fragMmaInParallelLoop", "warp operation KernelContext.mmaTf32Frag inside a @Parallel loop", "invokevirtual");
     }
+
+    @Test
+    void asyncCopyIntoPrivateArray() {
+        check("asyncCopyIntoPrivateArray", "KernelContext.asyncCopy16 into something other than a work-group local array",
+                "invokevirtual");
+    }
+
+    @Test
+    void asyncCopyWaitOfRuntimeCount() {
+        check("asyncCopyWaitOfRuntimeCount", "KernelContext.asyncCopyWait with a pending-group count that is not a constant",
+                "invokevirtual");
+    }
+
+    @Test
+    void ldmatrixIntoLocalMemory() {
+        check("ldmatrixIntoLocalMemory", "KernelContext.ldmatrixX4 into something other than a private int[]", "invokevirtual");
+    }
 }

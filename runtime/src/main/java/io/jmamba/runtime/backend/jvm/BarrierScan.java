@@ -43,7 +43,7 @@ final class BarrierScan {
 
     /** Whether the kernel calls a warp operation or a warp MMA (false when its class bytes cannot be read). */
     static boolean usesWarpOps(Method kernel) {
-        return scan(kernel, n -> WARP_OPS.contains(n) || n.equals("mmaBf16") || n.equals("mmaF16"), false);
+        return scan(kernel, n -> WARP_OPS.contains(n) || n.equals("mmaBf16") || n.equals("mmaF16") || n.startsWith("ldmatrix"), false);
     }
 
     private static boolean scan(Method kernel, Predicate<String> contextMethod, boolean whenUnreadable) {
