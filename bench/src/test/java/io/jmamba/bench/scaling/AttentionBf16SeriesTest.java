@@ -16,7 +16,8 @@ class AttentionBf16SeriesTest {
         assertEquals("attention-bf16", s.id());
         assertEquals(SeriesKind.ATTENTION, s.kind());
         assertEquals(2.0 * 4 * 12 * 64 * 1000, s.bytesMoved(1000));
-        assertTrue(s.label().contains("tiles 2x16 queries per warp, 32 keys"), s.label());
+        // the default staging (asynchronous copies) and its tiles
+        assertTrue(s.label().contains("tiles 2x16 queries per warp, 64 keys, K/V by cp.async"), s.label());
         // the JVM device itself, not DeviceMatrix's, which JMAMBA_BACKENDS may filter (a GPU run leaves the JVM out)
         ComputeDevice jvm = Devices.find("jvm");
         try (MeasuredStep step = new AttentionBf16Series(1, 64).prepare(jvm, 70)) {

@@ -39,10 +39,14 @@ class CausalAttentionBf16Test {
             {1, 1, 37, 64, 0, 1, 64},
             {1, 1, 150, 64, 1, 1, 64},
             {1, 1, 300, 64, 1, 1, 32},
-            {1, 1, 70, 32, 1, 1, 64}};
+            {1, 1, 70, 32, 1, 1, 64},
+            {1, 2, 130, 64, 1, 2, 64}};
 
-    /** Cases 1 and 2 share one specialisation, the default tiles: compiled targets build one kernel by default. */
-    private static final int[] COMPILED_BY_DEFAULT = {1, 2};
+    /**
+     * Cases 1 and 2 share one specialisation, the register kernel's default tiles; case 7 the asynchronous kernel's:
+     * compiled targets build those two kernels by default.
+     */
+    private static final int[] COMPILED_BY_DEFAULT = {1, 2, 7};
 
     /** Every case on the JVM; on compiled targets (PoCL builds take ~15 s per specialisation) the first kernel. */
     @TestFactory
@@ -106,7 +110,7 @@ class CausalAttentionBf16Test {
             builder.asyncStaging(async);
         }
         CausalAttentionBf16 att = builder.build();
-        assertEquals(async != null ? async : Boolean.getBoolean(CausalAttentionBf16.ASYNC_PROPERTY), att.asyncStaging());
+        assertEquals(async != null ? async : CausalAttentionBf16.asyncByDefault(), att.asyncStaging());
         BFloat16Array out = att.runFlash(device);
         Tensor want = CausalAttentionReference.forward(widen(q, shape), widen(k, shape), widen(v, shape), att.scale(), causal);
         double worst = 0;
@@ -146,7 +150,13 @@ class CausalAttentionBf16Test {
         BFloat16Array t = new BFloat16Array(128);
         CausalAttentionBf16 att = CausalAttentionBf16.of(t, t, t, 1, 1, 2, 64).build();
         assertEquals(0.125f, att.scale());
-        assertEquals(CausalAttentionBf16.Tiles.DEFAULT, att.tiles());
+        if (System.getProperty(CausalAttentionBf16.TILES_PROPERTY) == null && System.getProperty(CausalAttentionBf16.ASYNC_PROPERTY) == null) {
+            // asynchronous staging and its tiles unless a property says otherwise
+            assertTrue(att.asyncStaging());
+            assertEquals(CausalAttentionBf16.Tiles.ASYNC_DEFAULT, att.tiles());
+        }
+        CausalAttentionBf16 registers = CausalAttentionBf16.of(t, t, t, 1, 1, 2, 64).asyncStaging(false).build();
+        assertEquals(CausalAttentionBf16.defaultTiles(false), registers.tiles());
     }
 
     @Test

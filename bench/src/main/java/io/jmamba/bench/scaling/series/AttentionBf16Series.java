@@ -16,7 +16,7 @@ import java.util.SplittableRandom;
  * Causal bf16 attention on tensor cores ({@link CausalAttentionBf16}, FlashAttention-2 style), 12 heads x
  * 64, batch 1: the series PyTorch SDPA's bf16 numbers are compared with. Tile sizes from
  * {@code -Djmamba.attention.bf16.tiles=mTiles,keyTile} (default 2,32) and the staging
- * ({@code -Djmamba.attention.bf16.async=true}: asynchronous copies), shown in the label.
+ * (asynchronous copies, or {@code -Djmamba.attention.bf16.async=false}: through registers), shown in the label.
  */
 public final class AttentionBf16Series extends LayerSeries {
     static final long BF16 = 2;
@@ -34,9 +34,9 @@ public final class AttentionBf16Series extends LayerSeries {
     }
 
     private static String tilesLabel() {
-        CausalAttentionBf16.Tiles t = CausalAttentionBf16.Tiles.fromProperty();
-        return t.mTiles() + "x16 queries per warp, " + t.keyTile() + " keys"
-                + (Boolean.getBoolean(CausalAttentionBf16.ASYNC_PROPERTY) ? ", K/V by cp.async" : "");
+        boolean async = CausalAttentionBf16.asyncByDefault();
+        CausalAttentionBf16.Tiles t = CausalAttentionBf16.defaultTiles(async);
+        return t.mTiles() + "x16 queries per warp, " + t.keyTile() + " keys" + (async ? ", K/V by cp.async" : ", K/V through registers");
     }
 
     @Override
