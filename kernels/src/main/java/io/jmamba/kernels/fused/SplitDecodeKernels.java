@@ -68,6 +68,13 @@ public final class SplitDecodeKernels {
      */
     static final boolean EARLY_LAUNCH = !"false".equals(System.getProperty("jmamba.decode.splitEarlyLaunch"));
 
+    /**
+     * Whether {@link #ssmOutProj} adds its two outputs of a pair with one {@link KernelContext#atomicAdd2} (a float2
+     * reduction on sm_90: half the atomic operations) or, with {@code -Djmamba.decode.splitPairAtomics=false}, with two
+     * scalar adds. A literal in the compiled kernel.
+     */
+    static final boolean PAIR_ATOMICS = !"false".equals(System.getProperty("jmamba.decode.splitPairAtomics"));
+
     /** in_proj's work-groups per row: {@link #WARPS} x {@link #OUTS} outputs each. */
     public static int inProjBlocks(int out) {
         return (out + WARPS * OUTS - 1) / (WARPS * OUTS);
@@ -375,8 +382,12 @@ public final class SplitDecodeKernels {
                     s0 = KernelMath.fma(yl[k], Float.intBitsToFloat(bits << 16), s0);
                     s1 = KernelMath.fma(yl[k], Float.intBitsToFloat(bits & 0xffff0000), s1);
                 }
-                ctx.atomicAdd(parts, pBase + 2 * pi, s0);
-                ctx.atomicAdd(parts, pBase + 2 * pi + 1, s1);
+                if (PAIR_ATOMICS) {
+                    ctx.atomicAdd2(parts, pBase + 2 * pi, s0, s1);
+                } else {
+                    ctx.atomicAdd(parts, pBase + 2 * pi, s0);
+                    ctx.atomicAdd(parts, pBase + 2 * pi + 1, s1);
+                }
             }
         }
     }
