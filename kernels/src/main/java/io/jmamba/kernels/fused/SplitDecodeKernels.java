@@ -59,7 +59,7 @@ public final class SplitDecodeKernels {
     public static final int FROM_PARTS = 32;
 
     /**
-     * Where both launches let the next launch start (programmatic dependent launch on CUDA): at their very beginning
+     * Where the launches here let the next launch start (programmatic dependent launch on CUDA): at their very beginning
      * (default), or with {@code -Djmamba.decode.splitEarlyLaunch=false} after their wait on the launch before, as the
      * other decode kernels do. Early, the next launch's work-groups load their weights while this launch still waits and
      * works; its wait still covers this launch's completion (and so, through this launch's own wait, the one before),
@@ -399,8 +399,14 @@ public final class SplitDecodeKernels {
     public static void combine(KernelContext ctx, FloatArray parts, FloatArray partSq, FloatArray bias, FloatArray out, int rows,
                                int dModel, @Specialize int normGroups, @Specialize int copies, int groupSize, float eps,
                                boolean hasBias) {
+        // the head after this launch loads its 77 MB of lm_head weights before its wait: let it start now
+        if (EARLY_LAUNCH) {
+            ctx.launchDependents();
+        }
         ctx.gridDependencyWait();
-        ctx.launchDependents();
+        if (!EARLY_LAUNCH) {
+            ctx.launchDependents();
+        }
         int i = ctx.globalIdx;
         if (i < rows * dModel) {
             int row = i / dModel;
