@@ -335,13 +335,13 @@ public final class SplitDecodeKernels {
             ctx.launchDependents();
         }
         long zRow = (long) bi * inRows;
-        for (int j = lid; j < 2 * dstate; j += GROUP) {
-            bc[j] = zxbcdt.get(zRow + dInner + PersistentDecodeKernels.bcChannel(j, dInner, gn, gi, dstate));
-        }
-        ctx.localBarrier();
+        // the item's own x, z, dt with the B/C loads, before the barrier: one round trip to L2, not two
         float xv = zxbcdt.get(zRow + dInner + ch);
         float zv = zxbcdt.get(zRow + ch);
         float dtv = zxbcdt.get(zRow + dInner + convDim + h) + dtb;
+        for (int j = lid; j < 2 * dstate; j += GROUP) {
+            bc[j] = zxbcdt.get(zRow + dInner + PersistentDecodeKernels.bcChannel(j, dInner, gn, gi, dstate));
+        }
         if ((ssmFlags & Mamba2DecodeKernels.DT_SOFTPLUS) != 0) {
             dtv = Activations.softplus(dtv);
         }
@@ -349,12 +349,14 @@ public final class SplitDecodeKernels {
             dtv = Math.min(Math.max(dtv, dtMin), dtMax);
         }
         float decay = KernelMath.exp(dtv * av);
+        float gate = FusedGemvKernels.silu(zv);
+        ctx.localBarrier();
         float y = Mamba2DecodeKernels.updateState(ctx, ssmState, sv, bc, stateBase, lane, lanes, slots, dstate, decay, dtv * xv,
                 quads, true);
         if ((ssmFlags & Mamba2DecodeKernels.HAS_D) != 0) {
             y = KernelMath.fma(dv, xv, y);
         }
-        float gated = y * FusedGemvKernels.silu(zv);
+        float gated = y * gate;
         if (lane == 0) {
             yl[cl] = gated * gw;
             sq[cl] = gated * gated;
