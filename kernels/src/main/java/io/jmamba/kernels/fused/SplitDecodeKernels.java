@@ -261,14 +261,17 @@ public final class SplitDecodeKernels {
         return ss;
     }
 
-    /** Channels per work-group of {@link #ssmOutProj}: one per {@code lanes} work-items. */
-    public static int channels(int lanes) {
-        return GROUP / lanes;
+    /** The largest work-group of {@link #ssmOutProj}. */
+    public static final int MAX_SSM_GROUP = 256;
+
+    /** Channels per work-group of {@link #ssmOutProj} ({@code group} work-items): one per {@code lanes} work-items. */
+    public static int channels(int group, int lanes) {
+        return group / lanes;
     }
 
-    /** {@link #ssmOutProj}'s work-groups: rows x heads x {@code headdim / channels(lanes)}. */
-    public static int ssmUnits(int rows, int heads, int headdim, int lanes) {
-        return rows * heads * (headdim / channels(lanes));
+    /** {@link #ssmOutProj}'s work-groups: rows x heads x {@code headdim / channels(group, lanes)}. */
+    public static int ssmUnits(int rows, int heads, int headdim, int group, int lanes) {
+        return rows * heads * (headdim / channels(group, lanes));
     }
 
     /**
@@ -277,7 +280,8 @@ public final class SplitDecodeKernels {
      * o, {@code sum_c W[o, c] * gateW[c] * y[c]} over the work-group's channels, added into {@code parts} (row, norm
      * group, copy, o), and their sum of y^2 into {@code partSq} (row, norm group, copy); the copy is the work-group
      * number modulo {@code copies}. Grid: {@link #ssmUnits} work-groups of
-     * {@link #GROUP}; {@code headdim} and {@code groupSize} multiples of {@code channels(lanes)}.
+     * {@code group} (128 or {@link #MAX_SSM_GROUP}); {@code headdim} and {@code groupSize} multiples of
+     * {@code channels(group, lanes)}.
      *
      * @param wt out_proj transposed, packed bf16 (dInner, dModel / 2): entry (c, j) holds W[2j, c] (low half) and
      *           W[2j + 1, c]
@@ -286,14 +290,15 @@ public final class SplitDecodeKernels {
                                   FloatArray dtBias, FloatArray gateW, FloatArray wt, FloatArray parts, FloatArray partSq,
                                   int heads, @Specialize int headdim, int groups, float dtMin, float dtMax,
                                   @Specialize int dstate, @Specialize int lanes, @Specialize int dModel,
-                                  @Specialize int normGroups, @Specialize int copies, int groupSize, int ssmFlags) {
+                                  @Specialize int normGroups, @Specialize int copies, int groupSize, int ssmFlags,
+                                  @Specialize int group) {
         float[] bc = ctx.allocateFloatLocalArray(2 * Mamba2DecodeKernels.MAX_DSTATE);
-        float[] yl = ctx.allocateFloatLocalArray(GROUP);
-        float[] sq = ctx.allocateFloatLocalArray(GROUP);
-        int chans = GROUP / lanes;
+        float[] yl = ctx.allocateFloatLocalArray(MAX_SSM_GROUP);
+        float[] sq = ctx.allocateFloatLocalArray(MAX_SSM_GROUP);
+        int chans = group / lanes;
         int slots = (dstate + lanes - 1) / lanes;
         int pairs = dModel / 2;
-        int pairSlots = (pairs + GROUP - 1) / GROUP;
+        int pairSlots = (pairs + group - 1) / group;
         float[] sv = new float[slots];
         float[] wr = new float[chans * pairSlots];
         if (EARLY_LAUNCH) {
@@ -320,7 +325,7 @@ public final class SplitDecodeKernels {
         Mamba2DecodeKernels.loadState(ssmState, sv, stateBase, lane, lanes, slots, dstate, quads);
         for (int k = 0; k < chans; k++) {
             for (int j = 0; j < pairSlots; j++) {
-                int pi = lid + GROUP * j;
+                int pi = lid + group * j;
                 if (pi < pairs) {
                     wr[k * pairSlots + j] = wt.get((long) (ch0 + k) * pairs + pi);
                 }
@@ -339,7 +344,7 @@ public final class SplitDecodeKernels {
         float xv = zxbcdt.get(zRow + dInner + ch);
         float zv = zxbcdt.get(zRow + ch);
         float dtv = zxbcdt.get(zRow + dInner + convDim + h) + dtb;
-        for (int j = lid; j < 2 * dstate; j += GROUP) {
+        for (int j = lid; j < 2 * dstate; j += group) {
             bc[j] = zxbcdt.get(zRow + dInner + PersistentDecodeKernels.bcChannel(j, dInner, gn, gi, dstate));
         }
         if ((ssmFlags & Mamba2DecodeKernels.DT_SOFTPLUS) != 0) {
@@ -375,7 +380,7 @@ public final class SplitDecodeKernels {
         }
         int pBase = at * dModel;
         for (int j = 0; j < pairSlots; j++) {
-            int pi = lid + GROUP * j;
+            int pi = lid + group * j;
             if (pi < pairs) {
                 float s0 = 0f;
                 float s1 = 0f;
