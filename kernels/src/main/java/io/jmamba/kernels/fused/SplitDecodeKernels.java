@@ -39,14 +39,8 @@ public final class SplitDecodeKernels {
     public static final int WARPS = FusedGemvStagedKernels.WARPS;
     /** Work-items per work-group of every kernel here. */
     public static final int GROUP = WARPS * KernelContext.WARP_SIZE;
-    /**
-     * in_proj outputs per warp: 2 (as {@link FusedGemvStagedKernels#OUTS}), or 4 with {@code -Djmamba.decode.splitOuts=4}:
-     * half the work-groups (the 130M in_proj: 210 instead of 419), so that the next layer's in_proj can be resident,
-     * its weights loading, beside this one and the SSM launch (each warp holds its W rows in registers). A literal in
-     * the compiled kernel.
-     */
-    public static final int OUTS = Integer.getInteger("jmamba.decode.splitOuts", FusedGemvStagedKernels.OUTS) == 4 ? 4
-            : FusedGemvStagedKernels.OUTS;
+    /** in_proj outputs per warp. */
+    public static final int OUTS = FusedGemvStagedKernels.OUTS;
     static final int CHUNKS = FusedGemvWarpKernels.CHUNKS;
     /** The most norm groups of the gated norm (the scales one work-item keeps). */
     public static final int MAX_NORM_GROUPS = FusedGemvKernels.MAX_NORM_GROUPS;
@@ -126,7 +120,7 @@ public final class SplitDecodeKernels {
         int stateLen = width - 1;
         // what the launch before does not write: W, the norm weight, and (lanes 0 .. OUTS - 1) the conv channel of
         // output o0 + lane, its weights and old state (only this launch touches the conv state)
-        loadRows(w, wv, lane, o0, inP, out);
+        FusedGemvWarpKernels.loadRows(w, wv, lane, o0, inP, out);
         FusedGemvWarpKernels.normWeights(normW, nw, lane, in);
         int mine = o0 + lane;
         int c = mine - dInner;
@@ -154,16 +148,11 @@ public final class SplitDecodeKernels {
         float ss = stageRow(ctx, xs, hidden, parts, sc, prevBias, residualIn, residualOut, ids, table, row, in, normGroups, copies,
                 flags, vocab, blk == 0);
         float scale = FusedGemvStagedKernels.rmsScale(ctx, partial, ss, lane, warp, WARPS, in, eps);
-        dot(acc, xs, nw, wv, scale, lane, inP);
-        float v = 0f;
-        for (int u = 0; u < OUTS; u++) {
-            // a constant index per unrolled step (a lane-dependent one would put acc in local memory)
-            float a = ctx.warpReduceSum(acc[u]);
-            if (lane == u) {
-                v = a;
-            }
-        }
+        FusedGemvStagedKernels.dotPair(acc, xs, nw, wv, scale, lane, inP, true);
+        float a0 = ctx.warpReduceSum(acc[0]);
+        float a1 = ctx.warpReduceSum(acc[1]);
         if (lane < OUTS && mine < out) {
+            float v = lane == 0 ? a0 : a1;
             if ((flags & IN_BIAS) != 0) {
                 v += bias.get(mine);
             }
@@ -193,49 +182,6 @@ public final class SplitDecodeKernels {
             sq += partSq.get(at + r);
         }
         return KernelMath.rsqrt(sq / groupSize + eps);
-    }
-
-    /**
-     * The packed bf16 W rows of a warp's {@link #OUTS} outputs from {@code o0} ({@link FusedGemvWarpKernels#loadRows}'
-     * layout: output {@code u}'s chunk {@code j} at {@code wv[4 CHUNKS u + 4 j]}; rows past {@code out} skipped).
-     */
-    static void loadRows(FloatArray w, float[] wv, int lane, int o0, int inP, int out) {
-        for (int u = 0; u < OUTS; u++) {
-            if (o0 + u < out) {
-                long wRow = (long) (o0 + u) * inP;
-                for (int j = 0; j < CHUNKS; j++) {
-                    int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
-                    if (kp + 4 <= inP) {
-                        w.get4(wRow + kp, wv, 4 * CHUNKS * u + 4 * j);
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * A lane's parts of the {@link #OUTS} outputs' dot products, each added in {@link FusedGemvStagedKernels#dotPair}'s
-     * order (so at 2 outputs the same bits).
-     */
-    static void dot(float[] acc, float[] xs, float[] nw, float[] wv, float scale, int lane, int inP) {
-        for (int u = 0; u < OUTS; u++) {
-            acc[u] = 0f;
-        }
-        for (int j = 0; j < CHUNKS; j++) {
-            int kp = 4 * lane + 4 * KernelContext.WARP_SIZE * j;
-            if (kp + 4 <= inP) {
-                int k = lane + KernelContext.WARP_SIZE * j;
-                for (int e = 0; e < 4; e++) {
-                    float xa = xs[(2 * e) * FusedGemvStagedKernels.STRIDE + k] * scale * nw[8 * j + 2 * e];
-                    float xb = xs[(2 * e + 1) * FusedGemvStagedKernels.STRIDE + k] * scale * nw[8 * j + 2 * e + 1];
-                    for (int u = 0; u < OUTS; u++) {
-                        int b = Float.floatToRawIntBits(wv[4 * CHUNKS * u + 4 * j + e]);
-                        float a = KernelMath.fma(xa, Float.intBitsToFloat(b << 16), acc[u]);
-                        acc[u] = KernelMath.fma(xb, Float.intBitsToFloat(b & 0xffff0000), a);
-                    }
-                }
-            }
-        }
     }
 
     /** Zeroes the first {@code count} floats of {@code parts} and {@code sqCount} of {@code partSq}, spread over the grid. */
