@@ -55,22 +55,6 @@ public final class SplitDecode {
      */
     public static final String LANES_PROPERTY = "jmamba.decode.splitLanes";
 
-    /**
-     * {@code -Djmamba.decode.splitGroup=256}: work-items per work-group of the SSM launch (default 128): twice the
-     * channels per work-group, half the work-groups and half the atomic adds. Read when a layer is added.
-     */
-    public static final String GROUP_PROPERTY = "jmamba.decode.splitGroup";
-
-    /** The SSM launch's work-group: {@link #GROUP_PROPERTY}, 128 or 256. */
-    public static int ssmGroup() {
-        int g = Integer.getInteger(GROUP_PROPERTY, SplitDecodeKernels.GROUP);
-        if (g != SplitDecodeKernels.GROUP && g != SplitDecodeKernels.MAX_SSM_GROUP) {
-            throw new IllegalArgumentException(GROUP_PROPERTY + " must be " + SplitDecodeKernels.GROUP + " or "
-                    + SplitDecodeKernels.MAX_SSM_GROUP + ", got " + g);
-        }
-        return g;
-    }
-
     /** The most W floats an item of {@link SplitDecodeKernels#ssmOutProj} keeps in registers (channels x pair slots). */
     static final int MAX_W_REGISTERS = 64;
 
@@ -81,14 +65,13 @@ public final class SplitDecode {
      * batch 1.
      */
     public static int lanes(Mamba2Decode.Shape s, int dModel, int groupSize) {
-        int group = ssmGroup();
-        int pairSlots = (dModel / 2 + group - 1) / group;
+        int pairSlots = (dModel / 2 + SplitDecodeKernels.GROUP - 1) / SplitDecodeKernels.GROUP;
         int asked = Integer.getInteger(LANES_PROPERTY, 0);
         for (int lanes : LANES) {
             if (asked != 0 && lanes < asked) {
                 continue;
             }
-            int chans = SplitDecodeKernels.channels(group, lanes);
+            int chans = SplitDecodeKernels.channels(lanes);
             if (s.headdim() % chans == 0 && groupSize % chans == 0 && chans * pairSlots <= MAX_W_REGISTERS) {
                 return lanes;
             }
@@ -225,7 +208,6 @@ public final class SplitDecode {
             grids.addWorkerGrid(g.getName() + "." + a, groups(rows * SplitDecodeKernels.inProjBlocks(inRows)));
         }
         int lanes = lanes(s, dModel, groupSize);
-        int group = ssmGroup();
         String b = prefix + "_sb";
         if ((launches & 2) == 0) {
             return;
@@ -233,9 +215,8 @@ public final class SplitDecode {
         g.task(b, SplitDecodeKernels.class, "ssmOutProj", new KernelContext(), l.zxbcdt(), l.ssmState(), l.a(),
                 GraphParts.orPlaceholder(g, l.d()), GraphParts.orPlaceholder(g, l.dtBias()), l.gateW(), l.outWt(), l.parts(),
                 l.partSq(), s.heads(), s.headdim(), s.groups(), s.dtMin(), s.dtMax(), s.dstate(), lanes, dModel, normGroups,
-                copiesOf(s, dModel, l, groupSize), groupSize, ssmFlags, group);
-        grids.addWorkerGrid(g.getName() + "." + b, groups(SplitDecodeKernels.ssmUnits(rows, s.heads(), s.headdim(), group, lanes),
-                group));
+                copiesOf(s, dModel, l, groupSize), groupSize, ssmFlags);
+        grids.addWorkerGrid(g.getName() + "." + b, groups(SplitDecodeKernels.ssmUnits(rows, s.heads(), s.headdim(), lanes)));
     }
 
     /** Adds task {@code prefix + "_comb"}: the layer's output (rows, dModel) into {@code out} from its parts. */
@@ -257,12 +238,8 @@ public final class SplitDecode {
     }
 
     private static io.jmamba.runtime.api.WorkerGrid groups(int groups) {
-        return groups(groups, SplitDecodeKernels.GROUP);
-    }
-
-    private static io.jmamba.runtime.api.WorkerGrid groups(int groups, int group) {
-        ShapeCheck.intProduct("split decode work-items", groups, group);
-        return new WorkerGrid1D((long) groups * group).setLocalWork(group);
+        ShapeCheck.intProduct("split decode work-items", groups, SplitDecodeKernels.GROUP);
+        return new WorkerGrid1D((long) groups * SplitDecodeKernels.GROUP).setLocalWork(SplitDecodeKernels.GROUP);
     }
 
     /** A one-int stand-in for absent ids (sent to the device once; the kernel reads it only with EMBED). */

@@ -261,17 +261,14 @@ public final class SplitDecodeKernels {
         return ss;
     }
 
-    /** The largest work-group of {@link #ssmOutProj}. */
-    public static final int MAX_SSM_GROUP = 256;
-
-    /** Channels per work-group of {@link #ssmOutProj} ({@code group} work-items): one per {@code lanes} work-items. */
-    public static int channels(int group, int lanes) {
-        return group / lanes;
+    /** Channels per work-group of {@link #ssmOutProj}: one per {@code lanes} work-items. */
+    public static int channels(int lanes) {
+        return GROUP / lanes;
     }
 
-    /** {@link #ssmOutProj}'s work-groups: rows x heads x {@code headdim / channels(group, lanes)}. */
-    public static int ssmUnits(int rows, int heads, int headdim, int group, int lanes) {
-        return rows * heads * (headdim / channels(group, lanes));
+    /** {@link #ssmOutProj}'s work-groups: rows x heads x {@code headdim / channels(lanes)}. */
+    public static int ssmUnits(int rows, int heads, int headdim, int lanes) {
+        return rows * heads * (headdim / channels(lanes));
     }
 
     /**
@@ -280,8 +277,7 @@ public final class SplitDecodeKernels {
      * o, {@code sum_c W[o, c] * gateW[c] * y[c]} over the work-group's channels, added into {@code parts} (row, norm
      * group, copy, o), and their sum of y^2 into {@code partSq} (row, norm group, copy); the copy is the work-group
      * number modulo {@code copies}. Grid: {@link #ssmUnits} work-groups of
-     * {@code group} (128 or {@link #MAX_SSM_GROUP}); {@code headdim} and {@code groupSize} multiples of
-     * {@code channels(group, lanes)}.
+     * {@link #GROUP}; {@code headdim} and {@code groupSize} multiples of {@code channels(lanes)}.
      *
      * @param wt out_proj transposed, packed bf16 (dInner, dModel / 2): entry (c, j) holds W[2j, c] (low half) and
      *           W[2j + 1, c]
@@ -290,15 +286,14 @@ public final class SplitDecodeKernels {
                                   FloatArray dtBias, FloatArray gateW, FloatArray wt, FloatArray parts, FloatArray partSq,
                                   int heads, @Specialize int headdim, int groups, float dtMin, float dtMax,
                                   @Specialize int dstate, @Specialize int lanes, @Specialize int dModel,
-                                  @Specialize int normGroups, @Specialize int copies, int groupSize, int ssmFlags,
-                                  @Specialize int group) {
+                                  @Specialize int normGroups, @Specialize int copies, int groupSize, int ssmFlags) {
         float[] bc = ctx.allocateFloatLocalArray(2 * Mamba2DecodeKernels.MAX_DSTATE);
-        float[] yl = ctx.allocateFloatLocalArray(MAX_SSM_GROUP);
-        float[] sq = ctx.allocateFloatLocalArray(MAX_SSM_GROUP);
-        int chans = group / lanes;
+        float[] yl = ctx.allocateFloatLocalArray(GROUP);
+        float[] sq = ctx.allocateFloatLocalArray(GROUP);
+        int chans = GROUP / lanes;
         int slots = (dstate + lanes - 1) / lanes;
         int pairs = dModel / 2;
-        int pairSlots = (pairs + group - 1) / group;
+        int pairSlots = (pairs + GROUP - 1) / GROUP;
         float[] sv = new float[slots];
         float[] wr = new float[chans * pairSlots];
         if (EARLY_LAUNCH) {
@@ -325,7 +320,7 @@ public final class SplitDecodeKernels {
         Mamba2DecodeKernels.loadState(ssmState, sv, stateBase, lane, lanes, slots, dstate, quads);
         for (int k = 0; k < chans; k++) {
             for (int j = 0; j < pairSlots; j++) {
-                int pi = lid + group * j;
+                int pi = lid + GROUP * j;
                 if (pi < pairs) {
                     wr[k * pairSlots + j] = wt.get((long) (ch0 + k) * pairs + pi);
                 }
@@ -344,7 +339,7 @@ public final class SplitDecodeKernels {
         float xv = zxbcdt.get(zRow + dInner + ch);
         float zv = zxbcdt.get(zRow + ch);
         float dtv = zxbcdt.get(zRow + dInner + convDim + h) + dtb;
-        for (int j = lid; j < 2 * dstate; j += group) {
+        for (int j = lid; j < 2 * dstate; j += GROUP) {
             bc[j] = zxbcdt.get(zRow + dInner + PersistentDecodeKernels.bcChannel(j, dInner, gn, gi, dstate));
         }
         if ((ssmFlags & Mamba2DecodeKernels.DT_SOFTPLUS) != 0) {
@@ -380,7 +375,7 @@ public final class SplitDecodeKernels {
         }
         int pBase = at * dModel;
         for (int j = 0; j < pairSlots; j++) {
-            int pi = lid + group * j;
+            int pi = lid + GROUP * j;
             if (pi < pairs) {
                 float s0 = 0f;
                 float s1 = 0f;

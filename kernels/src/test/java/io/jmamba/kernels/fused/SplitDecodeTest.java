@@ -95,41 +95,6 @@ class SplitDecodeTest {
         return tests;
     }
 
-    /** The SSM launch with work-groups of 256 ({@link SplitDecode#GROUP_PROPERTY}): twice the channels per work-group. */
-    @TestFactory
-    List<DynamicTest> ssmWorkGroupsOf256() {
-        List<DynamicTest> tests = new ArrayList<>();
-        for (ComputeDevice dev : DeviceMatrix.devices()) {
-            List<PersistentLayerCase> cases = new ArrayList<>(List.of(PersistentDecodeTest.narrow()));
-            if (!dev.backendName().equals("jvm")) {
-                cases.add(PersistentDecodeTest.m130());
-            }
-            for (PersistentLayerCase c : cases) {
-                tests.add(dynamicTest(c + ", SSM work-groups of 256 on " + dev.id(), () -> {
-                    String old = System.getProperty(SplitDecode.GROUP_PROPERTY);
-                    System.setProperty(SplitDecode.GROUP_PROPERTY, "256");
-                    try {
-                        // narrow: 16 channels (16 lanes) per group of 256; the 130M layer 32 (8 lanes), 48 groups
-                        assertEquals(c.dModel == 768 ? 8 : 16, SplitDecode.lanes(c.s, c.dModel, c.groupSize));
-                        PersistentLayerCase want = c.copy();
-                        PersistentLayerCase got = c.copy();
-                        want.runFused(dev);
-                        runSplit(dev, got, 2);
-                        assertClose(c + " groups of 256 on " + dev.id(), want, got);
-                        assertChanged(c, got);
-                    } finally {
-                        if (old == null) {
-                            System.clearProperty(SplitDecode.GROUP_PROPERTY);
-                        } else {
-                            System.setProperty(SplitDecode.GROUP_PROPERTY, old);
-                        }
-                    }
-                }));
-            }
-        }
-        return tests;
-    }
-
     /** Two layers in a row: the second combines the first's parts as it stages its row (FROM_PARTS), then the head's combine. */
     @TestFactory
     List<DynamicTest> secondLayerCombinesTheFirstsParts() {
