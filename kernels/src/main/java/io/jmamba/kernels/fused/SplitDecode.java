@@ -49,11 +49,6 @@ public final class SplitDecode {
 
     /** Lanes per state row from which {@link SplitDecodeKernels#ssmOutProj} may choose: its channels are 128 / lanes. */
     static final int[] LANES = {8, 16, 32};
-    /**
-     * {@code -Djmamba.decode.splitLanes=16|32}: at least this many lanes per state row (fewer channels per work-group,
-     * more work-groups and atomics), to time the choice; read when a layer is added.
-     */
-    public static final String LANES_PROPERTY = "jmamba.decode.splitLanes";
 
     /** The most W floats an item of {@link SplitDecodeKernels#ssmOutProj} keeps in registers (channels x pair slots). */
     static final int MAX_W_REGISTERS = 64;
@@ -66,11 +61,7 @@ public final class SplitDecode {
      */
     public static int lanes(Mamba2Decode.Shape s, int dModel, int groupSize) {
         int pairSlots = (dModel / 2 + SplitDecodeKernels.GROUP - 1) / SplitDecodeKernels.GROUP;
-        int asked = Integer.getInteger(LANES_PROPERTY, 0);
         for (int lanes : LANES) {
-            if (asked != 0 && lanes < asked) {
-                continue;
-            }
             int chans = SplitDecodeKernels.channels(lanes);
             if (s.headdim() % chans == 0 && groupSize % chans == 0 && chans * pairSlots <= MAX_W_REGISTERS) {
                 return lanes;

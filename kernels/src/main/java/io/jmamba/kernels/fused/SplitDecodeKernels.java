@@ -29,6 +29,20 @@ import io.jmamba.runtime.api.Specialize;
  * fp32 rounding, not bit for bit. {@code parts} of a layer is zeroed by that layer's {@link #inProjConv} (the launch
  * before its {@link #ssmOutProj}, which adds into it only after its {@link KernelContext#gridDependencyWait()}).
  *
+ * <p>Every launch here lets the next one start (programmatic dependent launch) at its very beginning: the next
+ * launch's work-groups load their weights while this one still waits and works. Its wait still covers this launch's
+ * completion (and, through this launch's own wait, the one before), and a launch starts only once every work-group of
+ * the one before has started, so waiting work-groups never hold SMs an earlier launch still needs.
+ *
+ * <p>What the H100 showed (session 6; {@code SplitDecodeBench}, 24 layers of the 130M shapes at batch 1 replayed from a
+ * CUDA graph): 13.6-14.2 us per layer against 14.1-14.4 for the three phase launches and 17.3 for the three fused
+ * kernels; launch 1 alone 8.5-8.8 us, launch 2 alone 6.7-7.1 us; one trivial kernel per step 8-24 us (the step's fixed
+ * cost). Tried and not kept, each within noise or slower: the trigger after the wait instead of at the start, two
+ * scalar atomics instead of {@link KernelContext#atomicAdd2}, 1 or 8 copies of the sums instead of 4, SSM work-groups
+ * of 16 or 32 lanes (0.46-0.61 ms/token against 0.36) or of 256 items (0.39), in_proj with 4 outputs per warp (210
+ * work-groups; the same times). ncu of one launch (cold caches): in_proj + conv 9.9 us at 102 registers, 4 work-groups
+ * per SM, 0.23 issued warps per scheduler, 41% of stalls on L1TEX; the SSM launch 7.1 us.
+ *
  * <p>Work-groups of {@link #GROUP}; the shapes are checked by {@link SplitDecode}.
  */
 public final class SplitDecodeKernels {
@@ -58,22 +72,7 @@ public final class SplitDecodeKernels {
     /** flags: the input rows are the previous layer's out_proj, combined from its {@code parts} and {@code partSq}. */
     public static final int FROM_PARTS = 32;
 
-    /**
-     * Where the launches here let the next launch start (programmatic dependent launch on CUDA): at their very beginning
-     * (default), or with {@code -Djmamba.decode.splitEarlyLaunch=false} after their wait on the launch before, as the
-     * other decode kernels do. Early, the next launch's work-groups load their weights while this launch still waits and
-     * works; its wait still covers this launch's completion (and so, through this launch's own wait, the one before),
-     * and a launch starts only once every work-group of the one before has started, so the waiting work-groups never
-     * hold the SMs that an earlier launch still needs. A literal in the compiled kernels.
-     */
-    static final boolean EARLY_LAUNCH = !"false".equals(System.getProperty("jmamba.decode.splitEarlyLaunch"));
 
-    /**
-     * Whether {@link #ssmOutProj} adds its two outputs of a pair with one {@link KernelContext#atomicAdd2} (a float2
-     * reduction on sm_90: half the atomic operations) or, with {@code -Djmamba.decode.splitPairAtomics=false}, with two
-     * scalar adds. A literal in the compiled kernel.
-     */
-    static final boolean PAIR_ATOMICS = !"false".equals(System.getProperty("jmamba.decode.splitPairAtomics"));
 
     /** in_proj's work-groups per row: {@link #WARPS} x {@link #OUTS} outputs each. */
     public static int inProjBlocks(int out) {
@@ -106,9 +105,7 @@ public final class SplitDecodeKernels {
         float[] cs = new float[width];
         float[] sc = new float[normGroups];
         float[] acc = new float[OUTS];
-        if (EARLY_LAUNCH) {
-            ctx.launchDependents();
-        }
+        ctx.launchDependents();
         int lid = ctx.localIdx;
         int lane = lid % KernelContext.WARP_SIZE;
         int warp = lid / KernelContext.WARP_SIZE;
@@ -137,9 +134,6 @@ public final class SplitDecodeKernels {
             cb = (ssmFlags & Mamba2DecodeKernels.CONV_BIAS) != 0 ? convBias.get(c) : 0f;
         }
         ctx.gridDependencyWait();
-        if (!EARLY_LAUNCH) {
-            ctx.launchDependents();
-        }
         zeroParts(ctx, nextParts, nextSq, rows * normGroups * copies * in, rows * normGroups * copies);
         boolean fromParts = (flags & FROM_PARTS) != 0;
         for (int n = 0; n < normGroups; n++) {
@@ -296,9 +290,7 @@ public final class SplitDecodeKernels {
         int pairSlots = (pairs + GROUP - 1) / GROUP;
         float[] sv = new float[slots];
         float[] wr = new float[chans * pairSlots];
-        if (EARLY_LAUNCH) {
-            ctx.launchDependents();
-        }
+        ctx.launchDependents();
         int lid = ctx.localIdx;
         int lane = lid % lanes;
         int blocks = headdim / chans;
@@ -331,9 +323,6 @@ public final class SplitDecodeKernels {
         float dtb = (ssmFlags & Mamba2DecodeKernels.DT_BIAS) != 0 ? dtBias.get(h) : 0f;
         float gw = gateW.get(ch);
         ctx.gridDependencyWait();
-        if (!EARLY_LAUNCH) {
-            ctx.launchDependents();
-        }
         long zRow = (long) bi * inRows;
         // the item's own x, z, dt with the B/C loads, before the barrier: one round trip to L2, not two
         float xv = zxbcdt.get(zRow + dInner + ch);
@@ -384,12 +373,7 @@ public final class SplitDecodeKernels {
                     s0 = KernelMath.fma(yl[k], Float.intBitsToFloat(bits << 16), s0);
                     s1 = KernelMath.fma(yl[k], Float.intBitsToFloat(bits & 0xffff0000), s1);
                 }
-                if (PAIR_ATOMICS) {
-                    ctx.atomicAdd2(parts, pBase + 2 * pi, s0, s1);
-                } else {
-                    ctx.atomicAdd(parts, pBase + 2 * pi, s0);
-                    ctx.atomicAdd(parts, pBase + 2 * pi + 1, s1);
-                }
+                ctx.atomicAdd2(parts, pBase + 2 * pi, s0, s1);
             }
         }
     }
@@ -402,13 +386,8 @@ public final class SplitDecodeKernels {
                                int dModel, @Specialize int normGroups, @Specialize int copies, int groupSize, float eps,
                                boolean hasBias) {
         // the head after this launch loads its 77 MB of lm_head weights before its wait: let it start now
-        if (EARLY_LAUNCH) {
-            ctx.launchDependents();
-        }
+        ctx.launchDependents();
         ctx.gridDependencyWait();
-        if (!EARLY_LAUNCH) {
-            ctx.launchDependents();
-        }
         int i = ctx.globalIdx;
         if (i < rows * dModel) {
             int row = i / dModel;
