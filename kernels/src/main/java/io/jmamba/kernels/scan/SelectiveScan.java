@@ -41,6 +41,13 @@ import java.util.Objects;
  * {@link Variant#TILED16}.
  */
 public final class SelectiveScan {
+    /**
+     * System property: "true" stages the bf16 scan's tiles by double-buffered asynchronous copies
+     * ({@link SelectiveScanAsyncKernels} for passes 1 and 3) instead of through registers (the TILED16 bf16 kernels,
+     * the default); {@link Builder#asyncStaging(boolean)} sets it per scan. The fp32 scan is not affected.
+     */
+    public static final String ASYNC_PROPERTY = "jmamba.scan.async";
+
     /** Below this many tokens per chunk, cutting further costs more than it gains. */
     static final int MIN_CHUNK = 64;
     /** The default chunking aims at about this many (row, chunk) work-items. */
@@ -55,6 +62,7 @@ public final class SelectiveScan {
     private final int chunkLen;
     private final int nChunks;
     private final Variant variant;
+    private final boolean asyncStaging;
 
     /** How the scan is laid out on the device; all compute the same thing. */
     public enum Variant {
@@ -128,6 +136,7 @@ public final class SelectiveScan {
         this.deltaBias = bld.deltaBias;
         this.initialState = bld.initialState;
         this.deltaSoftplus = bld.deltaSoftplus;
+        this.asyncStaging = bld.asyncStaging;
         if (bf16) {
             if (bld.z != null) {
                 throw new IllegalArgumentException("z: fp32 tensor given to a bf16 scan; u, delta, B, C and z share one dtype "
@@ -212,6 +221,11 @@ public final class SelectiveScan {
     /** Whether u, delta, B, C, z and out are bf16. */
     public boolean isBf16() {
         return bf16;
+    }
+
+    /** Whether this bf16 scan stages its tiles by asynchronous copies ({@link SelectiveScanAsyncKernels}); false for fp32. */
+    public boolean isAsyncStaging() {
+        return bf16 && asyncStaging;
     }
 
     public int chunkLength() {
@@ -345,7 +359,11 @@ public final class SelectiveScan {
         String carry = prefix + "_carry";
         String outputs = prefix + "_out";
         if (!single) {
-            if (bf16) {
+            if (bf16 && asyncStaging) {
+                g.task(states, SelectiveScanAsyncKernels::chunkStatesBf16, new KernelContext(), uH.data(), deltaH.data(),
+                        a.data(), bH.data(), or(deltaBias, placeholder), chunkState, chunkDtSum, shape.batch(), shape.dim(),
+                        shape.seqlen(), shape.groups(), chunkLen, nChunks, flags, n);
+            } else if (bf16) {
                 g.task(states, SelectiveScanTiled16Kernels::chunkStatesBf16, new KernelContext(), uH.data(), deltaH.data(),
                         a.data(), bH.data(), or(deltaBias, placeholder), chunkState, chunkDtSum, shape.batch(), shape.dim(),
                         shape.seqlen(), shape.groups(), chunkLen, nChunks, flags, n);
@@ -364,7 +382,14 @@ public final class SelectiveScan {
         int outFlags = single ? flags | SelectiveScanKernels.SINGLE_CHUNK : flags;
         FloatArray init = single ? or(initialState, placeholder) : placeholder;
         FloatArray last = single ? lastState.data() : placeholder;
-        if (bf16) {
+        if (bf16 && asyncStaging) {
+            BFloat16Array bf16Placeholder = new BFloat16Array(1);
+            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, bf16Placeholder);
+            g.task(outputs, SelectiveScanAsyncKernels::chunkOutputsBf16, new KernelContext(), uH.data(), deltaH.data(),
+                    a.data(), bH.data(), cH.data(), or(d, placeholder), zH != null ? zH.data() : bf16Placeholder,
+                    or(deltaBias, placeholder), chunkState, init, last, (BFloat16Array) out, shape.batch(), shape.dim(),
+                    shape.seqlen(), shape.groups(), chunkLen, nChunks, outFlags, n);
+        } else if (bf16) {
             BFloat16Array bf16Placeholder = new BFloat16Array(1);
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, bf16Placeholder);
             g.task(outputs, SelectiveScanTiled16Kernels::chunkOutputsBf16, new KernelContext(), uH.data(), deltaH.data(),
@@ -465,6 +490,7 @@ public final class SelectiveScan {
         private boolean deltaSoftplus;
         private int chunkLen;
         private Variant variant = Variant.TILED16;
+        private boolean asyncStaging = Boolean.getBoolean(ASYNC_PROPERTY);
 
         private Builder(Tensor u, Tensor delta, Tensor a, Tensor b, Tensor c) {
             this.u = u;
@@ -541,6 +567,15 @@ public final class SelectiveScan {
          */
         public Builder variant(Variant variant) {
             this.variant = Objects.requireNonNull(variant, "variant");
+            return this;
+        }
+
+        /**
+         * bf16 scans: stage tiles by asynchronous copies ({@link SelectiveScanAsyncKernels}) or through registers (the
+         * TILED16 bf16 kernels). Default: the {@link #ASYNC_PROPERTY} system property, else false. Ignored by fp32 scans.
+         */
+        public Builder asyncStaging(boolean on) {
+            this.asyncStaging = on;
             return this;
         }
 
