@@ -9,6 +9,9 @@ import io.jmamba.kernels.support.Tensor;
 import io.jmamba.kernels.support.TestTensors;
 import io.jmamba.kernels.support.Tolerance;
 import io.jmamba.runtime.backend.ComputeDevice;
+import io.jmamba.runtime.jit.Dialect;
+import io.jmamba.runtime.jit.GeneratedKernel;
+import io.jmamba.runtime.jit.KernelJit;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -17,6 +20,7 @@ import org.junit.jupiter.api.TestFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -125,6 +129,26 @@ class SelectiveScanAsyncTest {
         Bf16Problem p = problem(SHAPES[2], false);
         assertEquals(Boolean.getBoolean(SelectiveScan.ASYNC_PROPERTY), p.builder().build().isAsyncStaging());
         assertFalse(p.fp32().builder().asyncStaging(true).build().isAsyncStaging());
+    }
+
+    /**
+     * The CUDA C of both passes (dstate 16) stages by cp.async with commit groups and waits, and declares the local
+     * memory the kernels' comment budgets: pass 1 two buffers of delta, u (1 KiB each) and B (512 B); pass 3 also C,
+     * z and the fp32 y tile.
+     */
+    @Test
+    void cudaSourceCopiesAsynchronouslyWithinTheLocalBudget() throws Exception {
+        for (String name : new String[] {"chunkStatesBf16", "chunkOutputsBf16"}) {
+            var m = Arrays.stream(SelectiveScanAsyncKernels.class.getMethods()).filter(x -> x.getName().equals(name))
+                    .findFirst().orElseThrow();
+            GeneratedKernel k = KernelJit.compile(m, Map.of(m.getParameterCount() - 1, 16), Dialect.CUDA);
+            String src = k.source();
+            for (String op : new String[] {"jm_async_copy16(", "jm_async_copy_commit(", "jm_async_copy_wait("}) {
+                assertTrue(src.contains(op), name + ": " + op + " expected:\n" + src);
+            }
+            int expected = name.equals("chunkStatesBf16") ? 2 * (2 * 1024 + 512) : 2 * (3 * 1024 + 2 * 512) + 32 * 17 * 4;
+            assertEquals(expected, k.localMemoryBytes(), name + ": local memory bytes");
+        }
     }
 
     /** Ragged rows, chunks and tiles, aligned and not, with every array guarded: no access past a buffer. */
