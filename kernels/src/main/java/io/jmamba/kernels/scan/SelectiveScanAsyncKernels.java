@@ -33,10 +33,11 @@ import io.jmamba.runtime.api.Specialize;
  * than TILED16's 5.3 KiB (bf16 staged raw, not widened); pass 3 adds C and z buffers and the fp32 y tile (2.1 KiB):
  * 10.1 KiB against 6.3 KiB, so about 20 work-groups fit an H100 multiprocessor's 228 KiB (with the 1 KiB per block
  * the runtime reserves) instead of TILED16's 28. The launch bounds follow: pass 3 asks for 20 per multiprocessor and
- * gets up to 96 registers, pass 1 (local memory for more than the 32-block limit) for 24 and up to 80. ptxas 13.0 (sm_90, the project's
- * flags, dstate 16; run here on the generated C, not on the H100): pass 1 78 registers, pass 3 96, neither spills
- * (pass 3 also fits 72 without spills at 28, but local memory caps it at 20 anyway; pass 1 at 28 spills 12/4 bytes,
- * TILED16's bf16 twins 24/16 and 12/4 at 72). {@code -Djmamba.cuda.launchBounds.<Class>.<method>} overrides them.
+ * gets up to 96 registers, pass 1 (local memory for more than the 32-block limit) for 24 and up to 80. ptxas 13.0
+ * (sm_90, the project's flags, dstate 16; run here on the generated C, not on the H100): pass 1 78 registers, pass 3
+ * 96, neither spills (pass 3 also fits 72 without spills at 28, but local memory caps it at 20 anyway; pass 1 at 28
+ * spills 12/4 bytes, TILED16's bf16 twins 24/16 and 12/4 at 72). {@code -Djmamba.cuda.launchBounds.<Class>.<method>}
+ * overrides them.
  */
 public final class SelectiveScanAsyncKernels {
     private static final int ROWS = ScanTile.ROWS;
