@@ -105,6 +105,14 @@ public final class SelectiveScan {
      */
     static final long TILED16_TARGET_WORK_ITEMS = Long.getLong("jmamba.scan.tiled16.pairs", 3L * 132 * 28 * 32);
 
+    /**
+     * The bf16 scan with asynchronous staging ({@link SelectiveScanAsyncKernels}): about this many (row, chunk) pairs,
+     * three waves at the 20 work-groups per H100 multiprocessor its local memory allows (TILED16 fits 28). At 1536
+     * rows: 64K tokens in 164 chunks of 400 (7872 work-groups, 2.98 waves), 1M tokens in 165 chunks of 6368 (3.0
+     * waves). Overridden by the system property {@code jmamba.scan.async.pairs} for tuning runs.
+     */
+    static final long ASYNC_TARGET_WORK_ITEMS = Long.getLong("jmamba.scan.async.pairs", 3L * 132 * 20 * 32);
+
     /** TILED16: no chunk shorter than this (a chunk's fixed costs are its start state and A row). */
     static final int TILED_MIN_CHUNK = 256;
     /** TILED16 carry pass: work-items per work-group (small, so that its few warps spread over many multiprocessors). */
@@ -162,6 +170,7 @@ public final class SelectiveScan {
             throw new IllegalArgumentException("batch * dim = " + rows + " is too large: kernels index rows with int");
         }
         this.chunkLen = bld.chunkLen != 0 ? Math.min(bld.chunkLen, shape.seqlen())
+                : bf16 && asyncStaging ? tiled16ChunkLength(rows, shape.seqlen(), ASYNC_TARGET_WORK_ITEMS)
                 : defaultChunkLength(variant, rows, shape.seqlen());
         this.nChunks = (int) ((shape.seqlen() + (long) chunkLen - 1) / chunkLen);
     }
@@ -194,7 +203,12 @@ public final class SelectiveScan {
      * tokens in 228 chunks of 288, 1M tokens in 231 chunks of 4544.
      */
     static int tiled16ChunkLength(long rows, int seqlen) {
-        long wanted = Math.max(1, (TILED16_TARGET_WORK_ITEMS + rows - 1) / rows);
+        return tiled16ChunkLength(rows, seqlen, TILED16_TARGET_WORK_ITEMS);
+    }
+
+    /** {@link #tiled16ChunkLength(long, int)} aiming at {@code targetPairs} (row, chunk) pairs. */
+    static int tiled16ChunkLength(long rows, int seqlen, long targetPairs) {
+        long wanted = Math.max(1, (targetPairs + rows - 1) / rows);
         long most = Math.max(1, seqlen / TILED_MIN_CHUNK);
         long chunks = Math.min(wanted, most);
         long len = (seqlen + chunks - 1) / chunks;

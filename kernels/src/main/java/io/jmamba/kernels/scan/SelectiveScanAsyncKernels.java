@@ -32,12 +32,13 @@ import io.jmamba.runtime.api.Specialize;
  * <p><b>Local memory</b> (dstate 16): pass 1 two buffers each of delta and u (1 KiB each) and B (512 B): 5 KiB, less
  * than TILED16's 5.3 KiB (bf16 staged raw, not widened); pass 3 adds C and z buffers and the fp32 y tile (2.1 KiB):
  * 10.1 KiB against 6.3 KiB, so about 20 work-groups fit an H100 multiprocessor's 228 KiB (with the 1 KiB per block
- * the runtime reserves) instead of TILED16's 28. The launch bounds follow: pass 3 asks for 20 per multiprocessor and
- * gets up to 96 registers, pass 1 (local memory for more than the 32-block limit) for 24 and up to 80. ptxas 13.0
- * (sm_90, the project's flags, dstate 16; run here on the generated C, not on the H100): pass 1 78 registers, pass 3
- * 96, neither spills (pass 3 also fits 72 without spills at 28, but local memory caps it at 20 anyway; pass 1 at 28
- * spills 12/4 bytes, TILED16's bf16 twins 24/16 and 12/4 at 72). {@code -Djmamba.cuda.launchBounds.<Class>.<method>}
- * overrides them.
+ * the runtime reserves) instead of TILED16's 28. Both passes ask for 20 per multiprocessor (up to 96 registers): the
+ * host sizes chunks for three whole waves at 20 ({@link SelectiveScan#ASYNC_TARGET_WORK_ITEMS}), and pass 1, whose
+ * local memory would allow more, would at 24 run them as two full waves and a half-empty one. ptxas 13.0 (sm_90, the
+ * project's flags, dstate 16; run here on the generated C, not on the H100): pass 1 91 registers (78 at 24 blocks),
+ * pass 3 96, neither spills (pass 3 also fits 72 without spills at 28; pass 1 at 28 spills 12/4 bytes, TILED16's
+ * bf16 twins 24/16 and 12/4 at 72). {@code -Djmamba.cuda.launchBounds.<Class>.<method>} and
+ * {@code -Djmamba.scan.async.pairs} override them.
  */
 public final class SelectiveScanAsyncKernels {
     private static final int ROWS = ScanTile.ROWS;
@@ -48,7 +49,7 @@ public final class SelectiveScanAsyncKernels {
     }
 
     /** Pass 1, bf16: {@link SelectiveScanTiled16Kernels#chunkStatesBf16} with double-buffered asynchronous staging. */
-    @LaunchBounds(maxThreads = ROWS, minBlocksPerMultiprocessor = 24)
+    @LaunchBounds(maxThreads = ROWS, minBlocksPerMultiprocessor = 20)
     public static void chunkStatesBf16(KernelContext ctx, BFloat16Array u, BFloat16Array delta, FloatArray a,
                                        BFloat16Array b, FloatArray deltaBias, FloatArray chunkState, FloatArray chunkDtSum,
                                        int batch, int dim, int seqlen, int groups, int chunkLen, int nChunks, int flags,

@@ -151,6 +151,14 @@ class SelectiveScanAsyncTest {
         }
     }
 
+    /** The async scan's default chunks: three waves of 20 work-groups per H100 multiprocessor, whole tiles. */
+    @Test
+    void defaultChunksMakeThreeWavesAtItsOccupancy() {
+        assertEquals(3L * 132 * 20 * 32, SelectiveScan.ASYNC_TARGET_WORK_ITEMS);
+        assertEquals(400, SelectiveScan.tiled16ChunkLength(1536, 1 << 16, SelectiveScan.ASYNC_TARGET_WORK_ITEMS));
+        assertEquals(6368, SelectiveScan.tiled16ChunkLength(1536, 1 << 20, SelectiveScan.ASYNC_TARGET_WORK_ITEMS));
+    }
+
     /** Ragged rows, chunks and tiles, aligned and not, with every array guarded: no access past a buffer. */
     @TestFactory
     List<DynamicTest> raggedTilesStayInsideTheirBuffers() {
