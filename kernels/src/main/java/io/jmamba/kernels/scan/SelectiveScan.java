@@ -42,11 +42,39 @@ import java.util.Objects;
  */
 public final class SelectiveScan {
     /**
-     * System property: "true" stages the bf16 scan's tiles by double-buffered asynchronous copies
-     * ({@link SelectiveScanAsyncKernels} for passes 1 and 3) instead of through registers (the TILED16 bf16 kernels,
-     * the default); {@link Builder#asyncStaging(boolean)} sets it per scan. The fp32 scan is not affected.
+     * System property: how the bf16 scan stages its tiles ({@link AsyncStaging}): "true" or "raw"
+     * ({@link AsyncStaging#RAW}), "widen" ({@link AsyncStaging#WIDEN}), anything else or unset through registers
+     * (the TILED16 bf16 kernels, the default); {@link Builder#asyncStaging(AsyncStaging)} sets it per scan. The fp32
+     * scan is not affected.
      */
     public static final String ASYNC_PROPERTY = "jmamba.scan.async";
+
+    /** How passes 1 and 3 of the bf16 scan move their 16-token tiles from global to local memory. */
+    public enum AsyncStaging {
+        /** Through registers, one tile at a time: {@link SelectiveScanTiled16Kernels} (the default). */
+        OFF,
+        /**
+         * Double-buffered asynchronous copies of the raw bf16 tiles, the recurrences reading bf16 pairs:
+         * {@link SelectiveScanAsyncKernels} (one barrier per tile in pass 1, two in pass 3).
+         */
+        RAW,
+        /**
+         * Asynchronous copies into landing buffers that the copying work-items widen into TILED16's fp32 tiles, read by
+         * TILED16's own recurrences: {@link SelectiveScanAsyncWidenKernels} (two barriers per tile in pass 1, three in
+         * pass 3, no unpacking in the inner loops).
+         */
+        WIDEN;
+
+        /** The staging {@link #ASYNC_PROPERTY} names. */
+        public static AsyncStaging fromProperty() {
+            String p = System.getProperty(ASYNC_PROPERTY, "").trim().toLowerCase(java.util.Locale.ROOT);
+            return switch (p) {
+                case "true", "raw" -> RAW;
+                case "widen" -> WIDEN;
+                default -> OFF;
+            };
+        }
+    }
 
     /** Below this many tokens per chunk, cutting further costs more than it gains. */
     static final int MIN_CHUNK = 64;
@@ -62,7 +90,7 @@ public final class SelectiveScan {
     private final int chunkLen;
     private final int nChunks;
     private final Variant variant;
-    private final boolean asyncStaging;
+    private final AsyncStaging asyncStaging;
 
     /** How the scan is laid out on the device; all compute the same thing. */
     public enum Variant {
@@ -170,7 +198,7 @@ public final class SelectiveScan {
             throw new IllegalArgumentException("batch * dim = " + rows + " is too large: kernels index rows with int");
         }
         this.chunkLen = bld.chunkLen != 0 ? Math.min(bld.chunkLen, shape.seqlen())
-                : bf16 && asyncStaging ? tiled16ChunkLength(rows, shape.seqlen(), ASYNC_TARGET_WORK_ITEMS)
+                : isAsyncStaging() ? tiled16ChunkLength(rows, shape.seqlen(), ASYNC_TARGET_WORK_ITEMS)
                 : defaultChunkLength(variant, rows, shape.seqlen());
         this.nChunks = (int) ((shape.seqlen() + (long) chunkLen - 1) / chunkLen);
     }
@@ -237,9 +265,14 @@ public final class SelectiveScan {
         return bf16;
     }
 
-    /** Whether this bf16 scan stages its tiles by asynchronous copies ({@link SelectiveScanAsyncKernels}); false for fp32. */
+    /** Whether this bf16 scan stages its tiles by asynchronous copies ({@link #asyncStaging()}); false for fp32. */
     public boolean isAsyncStaging() {
-        return bf16 && asyncStaging;
+        return asyncStaging() != AsyncStaging.OFF;
+    }
+
+    /** How this scan stages its tiles: {@link AsyncStaging#OFF} for fp32 scans. */
+    public AsyncStaging asyncStaging() {
+        return bf16 ? asyncStaging : AsyncStaging.OFF;
     }
 
     public int chunkLength() {
@@ -373,7 +406,11 @@ public final class SelectiveScan {
         String carry = prefix + "_carry";
         String outputs = prefix + "_out";
         if (!single) {
-            if (bf16 && asyncStaging) {
+            if (asyncStaging() == AsyncStaging.WIDEN) {
+                g.task(states, SelectiveScanAsyncWidenKernels::chunkStatesBf16, new KernelContext(), uH.data(), deltaH.data(),
+                        a.data(), bH.data(), or(deltaBias, placeholder), chunkState, chunkDtSum, shape.batch(), shape.dim(),
+                        shape.seqlen(), shape.groups(), chunkLen, nChunks, flags, n);
+            } else if (asyncStaging() == AsyncStaging.RAW) {
                 g.task(states, SelectiveScanAsyncKernels::chunkStatesBf16, new KernelContext(), uH.data(), deltaH.data(),
                         a.data(), bH.data(), or(deltaBias, placeholder), chunkState, chunkDtSum, shape.batch(), shape.dim(),
                         shape.seqlen(), shape.groups(), chunkLen, nChunks, flags, n);
@@ -396,7 +433,14 @@ public final class SelectiveScan {
         int outFlags = single ? flags | SelectiveScanKernels.SINGLE_CHUNK : flags;
         FloatArray init = single ? or(initialState, placeholder) : placeholder;
         FloatArray last = single ? lastState.data() : placeholder;
-        if (bf16 && asyncStaging) {
+        if (asyncStaging() == AsyncStaging.WIDEN) {
+            BFloat16Array bf16Placeholder = new BFloat16Array(1);
+            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, bf16Placeholder);
+            g.task(outputs, SelectiveScanAsyncWidenKernels::chunkOutputsBf16, new KernelContext(), uH.data(), deltaH.data(),
+                    a.data(), bH.data(), cH.data(), or(d, placeholder), zH != null ? zH.data() : bf16Placeholder,
+                    or(deltaBias, placeholder), chunkState, init, last, (BFloat16Array) out, shape.batch(), shape.dim(),
+                    shape.seqlen(), shape.groups(), chunkLen, nChunks, outFlags, n);
+        } else if (asyncStaging() == AsyncStaging.RAW) {
             BFloat16Array bf16Placeholder = new BFloat16Array(1);
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, bf16Placeholder);
             g.task(outputs, SelectiveScanAsyncKernels::chunkOutputsBf16, new KernelContext(), uH.data(), deltaH.data(),
@@ -504,7 +548,7 @@ public final class SelectiveScan {
         private boolean deltaSoftplus;
         private int chunkLen;
         private Variant variant = Variant.TILED16;
-        private boolean asyncStaging = Boolean.getBoolean(ASYNC_PROPERTY);
+        private AsyncStaging asyncStaging = AsyncStaging.fromProperty();
 
         private Builder(Tensor u, Tensor delta, Tensor a, Tensor b, Tensor c) {
             this.u = u;
@@ -585,12 +629,17 @@ public final class SelectiveScan {
         }
 
         /**
-         * bf16 scans: stage tiles by asynchronous copies ({@link SelectiveScanAsyncKernels}) or through registers (the
-         * TILED16 bf16 kernels). Default: the {@link #ASYNC_PROPERTY} system property, else false. Ignored by fp32 scans.
+         * bf16 scans: how tiles are staged ({@link AsyncStaging}). Default: the {@link #ASYNC_PROPERTY} system property,
+         * else {@link AsyncStaging#OFF}. Ignored by fp32 scans.
          */
-        public Builder asyncStaging(boolean on) {
-            this.asyncStaging = on;
+        public Builder asyncStaging(AsyncStaging staging) {
+            this.asyncStaging = Objects.requireNonNull(staging, "staging");
             return this;
+        }
+
+        /** {@link #asyncStaging(AsyncStaging)}: {@link AsyncStaging#RAW} or {@link AsyncStaging#OFF}. */
+        public Builder asyncStaging(boolean on) {
+            return asyncStaging(on ? AsyncStaging.RAW : AsyncStaging.OFF);
         }
 
         public SelectiveScan build() {

@@ -13,8 +13,10 @@ import io.jmamba.runtime.api.Specialize;
  * buffers, so that tile t + 1's loads are in flight while the work-items run the recurrence over tile t. Nsight
  * Compute put 64% of pass 3's stalls on load latency (L1TEX scoreboard) with one tile staged, then computed, at a
  * time: here no load waits on the compute and no register holds staged data. Opt in with
- * {@code -Djmamba.scan.async=true} ({@link SelectiveScan#ASYNC_PROPERTY}); the tiles are {@link AsyncScanTile}'s
- * (raw bf16, two tokens per int).
+ * {@code -Djmamba.scan.async=raw} (or {@code true}; {@link SelectiveScan#ASYNC_PROPERTY}, {@link SelectiveScan.AsyncStaging#RAW});
+ * the tiles are {@link AsyncScanTile}'s (raw bf16, two tokens per int). The price of reading raw tiles: two integer
+ * unpacking instructions per (token, state) in pass 3's inner loop (one in pass 1), which
+ * {@link SelectiveScanAsyncWidenKernels} avoids.
  *
  * <p><b>Pipeline</b> (per work-item and (row block, chunk) work item, one commit group per tile):
  * <pre>

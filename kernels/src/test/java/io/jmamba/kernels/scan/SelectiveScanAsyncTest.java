@@ -1,5 +1,6 @@
 package io.jmamba.kernels.scan;
 
+import io.jmamba.kernels.scan.SelectiveScan.AsyncStaging;
 import io.jmamba.kernels.scan.SelectiveScanBf16Test.Bf16Problem;
 import io.jmamba.kernels.scan.SelectiveScanTest.Problem;
 import io.jmamba.kernels.support.Bf16Tensor;
@@ -29,9 +30,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The bf16 scan with asynchronously staged tiles ({@link SelectiveScanAsyncKernels}, chosen explicitly here whatever
- * {@code -Djmamba.scan.async} says) on every target: against the reference, bit for bit against the register-staged
- * TILED16 bf16 kernels (the arithmetic is the same), and inside its buffers (sentinel guards) at ragged shapes.
+ * The bf16 scan with asynchronously staged tiles, both forms ({@link SelectiveScanAsyncKernels},
+ * {@link SelectiveScanAsyncWidenKernels}, chosen explicitly here whatever {@code -Djmamba.scan.async} says) on every
+ * target: against the reference, bit for bit against the register-staged TILED16 bf16 kernels (the arithmetic is the
+ * same), and inside their buffers (sentinel guards) at ragged shapes.
  */
 class SelectiveScanAsyncTest {
     private static final float BF16_GUARD_TOL = 0x1p-7f;
@@ -62,8 +64,10 @@ class SelectiveScanAsyncTest {
                 ? TestTensors.uniform(new SplittableRandom(seed), -1, 1, s[0], s[1], s[3]) : null));
     }
 
-    private static SelectiveScan build(Bf16Problem p, int[] s, boolean async) {
-        SelectiveScan.Builder b = p.builder().asyncStaging(async);
+    private static final List<AsyncStaging> ASYNC = List.of(AsyncStaging.RAW, AsyncStaging.WIDEN);
+
+    private static SelectiveScan build(Bf16Problem p, int[] s, AsyncStaging staging) {
+        SelectiveScan.Builder b = p.builder().asyncStaging(staging);
         if (s[5] > 0) {
             b.chunkLength(s[5]);
         }
@@ -74,19 +78,21 @@ class SelectiveScanAsyncTest {
     List<DynamicTest> asyncMatchesTheReferenceOfTheRoundedInputs() {
         List<DynamicTest> tests = new ArrayList<>();
         for (Target target : Target.all()) {
+            for (AsyncStaging staging : ASYNC) {
             for (int[] s : SHAPES) {
                 for (boolean withInit : new boolean[] {false, true}) {
-                    tests.add(DynamicTest.dynamicTest(Arrays.toString(s) + (withInit ? " from a state" : "") + " async on "
-                            + target.name(), () -> {
+                    tests.add(DynamicTest.dynamicTest(Arrays.toString(s) + (withInit ? " from a state" : "") + " " + staging
+                            + " on " + target.name(), () -> {
                         Bf16Problem p = problem(s, withInit);
-                        SelectiveScan scan = build(p, s, true);
-                        assertTrue(scan.isAsyncStaging());
+                        SelectiveScan scan = build(p, s, staging);
+                        assertEquals(staging, scan.asyncStaging());
                         SelectiveScanBf16Result got = scan.runBf16(device(target));
                         SelectiveScanResult want = p.widened().reference();
                         SelectiveScanBf16Test.assertCloseBf16("out", want.out(), got.out());
                         Tolerance.assertClose("last_state", want.lastState(), got.lastState());
                     }));
                 }
+            }
             }
         }
         return tests;
@@ -97,11 +103,12 @@ class SelectiveScanAsyncTest {
     List<DynamicTest> asyncIsTheRegisterStagedScanBitForBit() {
         List<DynamicTest> tests = new ArrayList<>();
         for (Target target : Target.all()) {
+            for (AsyncStaging staging : ASYNC) {
             for (int[] s : new int[][] {SHAPES[0], SHAPES[3], SHAPES[6]}) {
-                tests.add(DynamicTest.dynamicTest(Arrays.toString(s) + " async vs TILED16 on " + target.name(), () -> {
+                tests.add(DynamicTest.dynamicTest(Arrays.toString(s) + " " + staging + " vs TILED16 on " + target.name(), () -> {
                     Bf16Problem p = problem(s, true);
-                    SelectiveScanBf16Result async = build(p, s, true).runBf16(device(target));
-                    SelectiveScan plain = build(p, s, false);
+                    SelectiveScanBf16Result async = build(p, s, staging).runBf16(device(target));
+                    SelectiveScan plain = build(p, s, AsyncStaging.OFF);
                     assertFalse(plain.isAsyncStaging());
                     SelectiveScanBf16Result staged = plain.runBf16(device(target));
                     for (long i = 0; i < staged.out().data().getSize(); i++) {
@@ -119,6 +126,7 @@ class SelectiveScanAsyncTest {
                     }
                 }));
             }
+            }
         }
         return tests;
     }
@@ -127,8 +135,9 @@ class SelectiveScanAsyncTest {
     @Test
     void propertyChoosesTheDefaultAndFp32IgnoresIt() {
         Bf16Problem p = problem(SHAPES[2], false);
-        assertEquals(Boolean.getBoolean(SelectiveScan.ASYNC_PROPERTY), p.builder().build().isAsyncStaging());
-        assertFalse(p.fp32().builder().asyncStaging(true).build().isAsyncStaging());
+        assertEquals(AsyncStaging.fromProperty(), p.builder().build().asyncStaging());
+        assertEquals(AsyncStaging.RAW, p.builder().asyncStaging(true).build().asyncStaging());
+        assertFalse(p.fp32().builder().asyncStaging(AsyncStaging.WIDEN).build().isAsyncStaging());
     }
 
     /**
@@ -138,16 +147,22 @@ class SelectiveScanAsyncTest {
      */
     @Test
     void cudaSourceCopiesAsynchronouslyWithinTheLocalBudget() throws Exception {
-        for (String name : new String[] {"chunkStatesBf16", "chunkOutputsBf16"}) {
-            var m = Arrays.stream(SelectiveScanAsyncKernels.class.getMethods()).filter(x -> x.getName().equals(name))
-                    .findFirst().orElseThrow();
-            GeneratedKernel k = KernelJit.compile(m, Map.of(m.getParameterCount() - 1, 16), Dialect.CUDA);
-            String src = k.source();
-            for (String op : new String[] {"jm_async_copy16(", "jm_async_copy_commit(", "jm_async_copy_wait("}) {
-                assertTrue(src.contains(op), name + ": " + op + " expected:\n" + src);
+        for (Class<?> cls : List.of(SelectiveScanAsyncKernels.class, SelectiveScanAsyncWidenKernels.class)) {
+            boolean raw = cls == SelectiveScanAsyncKernels.class;
+            for (String name : new String[] {"chunkStatesBf16", "chunkOutputsBf16"}) {
+                var m = Arrays.stream(cls.getMethods()).filter(x -> x.getName().equals(name)).findFirst().orElseThrow();
+                GeneratedKernel k = KernelJit.compile(m, Map.of(m.getParameterCount() - 1, 16), Dialect.CUDA);
+                String src = k.source();
+                for (String op : new String[] {"jm_async_copy16(", "jm_async_copy_commit(", "jm_async_copy_wait("}) {
+                    assertTrue(src.contains(op), cls.getSimpleName() + "." + name + ": " + op + " expected:\n" + src);
+                }
+                boolean pass1 = name.equals("chunkStatesBf16");
+                // RAW: two buffers each of 1 KiB rows and 512-byte states, plus the fp32 y tile in pass 3; WIDEN: TILED16's
+                // fp32 tiles (rows 32 x 17 floats, B 16 x 9 or B/C 16 x 17 longs) plus single landing buffers
+                int expected = raw ? (pass1 ? 2 * (2 * 1024 + 512) : 2 * (3 * 1024 + 2 * 512) + 32 * 17 * 4)
+                        : pass1 ? 2 * 32 * 17 * 4 + 16 * 9 * 8 + 2 * 1024 + 512 : 2 * 32 * 17 * 4 + 16 * 17 * 8 + 3 * 1024 + 2 * 512;
+                assertEquals(expected, k.localMemoryBytes(), cls.getSimpleName() + "." + name + ": local memory bytes");
             }
-            int expected = name.equals("chunkStatesBf16") ? 2 * (2 * 1024 + 512) : 2 * (3 * 1024 + 2 * 512) + 32 * 17 * 4;
-            assertEquals(expected, k.localMemoryBytes(), name + ": local memory bytes");
         }
     }
 
@@ -162,14 +177,14 @@ class SelectiveScanAsyncTest {
     /** Ragged rows, chunks and tiles, aligned and not, with every array guarded: no access past a buffer. */
     @TestFactory
     List<DynamicTest> raggedTilesStayInsideTheirBuffers() {
-        return GuardedGraph.tests(guardCases().subList(0, 1));
+        return GuardedGraph.tests(guardCases().subList(0, 2));
     }
 
     @Tag("slow")
     @TestFactory
     List<DynamicTest> raggedTilesStayInsideTheirBuffersAllShapes() {
         List<GuardedGraph.Case> cases = guardCases();
-        return GuardedGraph.tests(cases.subList(1, cases.size()));
+        return GuardedGraph.tests(cases.subList(2, cases.size()));
     }
 
     private static List<GuardedGraph.Case> guardCases() {
@@ -180,12 +195,14 @@ class SelectiveScanAsyncTest {
         for (int[] s : shapes) {
             long sd = seed++;
             String shape = "b" + s[0] + " d" + s[1] + " L" + s[2] + " n" + s[3] + " g" + s[4] + " chunk " + s[5];
-            cases.add(new GuardedGraph.Case("bf16 async scan " + shape,
-                    () -> Bf16Problem.of(Problem.random(sd, s[0], s[1], s[2], s[3], s[4], s[4] > 1)),
-                    (graph, grids, p) -> {
-                        SelectiveScan scan = ((Bf16Problem) p).builder().asyncStaging(true).chunkLength(s[5]).build();
-                        scan.addTo(graph, "scan", grids, Bf16Tensor.zeros(scan.outShape()), Tensor.zeros(scan.stateShape()));
-                    }, BF16_GUARD_TOL));
+            for (AsyncStaging staging : ASYNC) {
+                cases.add(new GuardedGraph.Case("bf16 " + staging + " async scan " + shape,
+                        () -> Bf16Problem.of(Problem.random(sd, s[0], s[1], s[2], s[3], s[4], s[4] > 1)),
+                        (graph, grids, p) -> {
+                            SelectiveScan scan = ((Bf16Problem) p).builder().asyncStaging(staging).chunkLength(s[5]).build();
+                            scan.addTo(graph, "scan", grids, Bf16Tensor.zeros(scan.outShape()), Tensor.zeros(scan.stateShape()));
+                        }, BF16_GUARD_TOL));
+            }
         }
         return cases;
     }
