@@ -38,7 +38,9 @@ import java.util.Objects;
  * (and z) in bf16 with A, D, delta_bias and the initial state in fp32, as mamba_ssm's bf16
  * selective_scan_fwd; the scan computes in fp32, writes out in bf16 and the last state in fp32
  * ({@link #addTo(TaskGraph, String, GridScheduler, Bf16Tensor, Tensor)}, {@link #runBf16}). It runs
- * {@link Variant#TILED16}.
+ * {@link Variant#TILED16}, its tiles staged through registers or, opt-in ({@link AsyncStaging},
+ * {@code -Djmamba.scan.async=raw|widen}), by asynchronous copies that overlap the next tile's loads with the current
+ * tile's recurrence (with chunks sized for their lower occupancy, {@link #ASYNC_TARGET_WORK_ITEMS}).
  */
 public final class SelectiveScan {
     /**
