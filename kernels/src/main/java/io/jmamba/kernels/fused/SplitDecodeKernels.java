@@ -59,7 +59,7 @@ public final class SplitDecodeKernels {
     public static final int FROM_PARTS = 32;
 
     /**
-     * Where both launches let the next launch start (programmatic dependent launch on CUDA): at their very beginning
+     * Where the launches here let the next launch start (programmatic dependent launch on CUDA): at their very beginning
      * (default), or with {@code -Djmamba.decode.splitEarlyLaunch=false} after their wait on the launch before, as the
      * other decode kernels do. Early, the next launch's work-groups load their weights while this launch still waits and
      * works; its wait still covers this launch's completion (and so, through this launch's own wait, the one before),
@@ -67,6 +67,13 @@ public final class SplitDecodeKernels {
      * hold the SMs that an earlier launch still needs. A literal in the compiled kernels.
      */
     static final boolean EARLY_LAUNCH = !"false".equals(System.getProperty("jmamba.decode.splitEarlyLaunch"));
+
+    /**
+     * Whether {@link #ssmOutProj} adds its two outputs of a pair with one {@link KernelContext#atomicAdd2} (a float2
+     * reduction on sm_90: half the atomic operations) or, with {@code -Djmamba.decode.splitPairAtomics=false}, with two
+     * scalar adds. A literal in the compiled kernel.
+     */
+    static final boolean PAIR_ATOMICS = !"false".equals(System.getProperty("jmamba.decode.splitPairAtomics"));
 
     /** in_proj's work-groups per row: {@link #WARPS} x {@link #OUTS} outputs each. */
     public static int inProjBlocks(int out) {
@@ -328,13 +335,13 @@ public final class SplitDecodeKernels {
             ctx.launchDependents();
         }
         long zRow = (long) bi * inRows;
-        for (int j = lid; j < 2 * dstate; j += GROUP) {
-            bc[j] = zxbcdt.get(zRow + dInner + PersistentDecodeKernels.bcChannel(j, dInner, gn, gi, dstate));
-        }
-        ctx.localBarrier();
+        // the item's own x, z, dt with the B/C loads, before the barrier: one round trip to L2, not two
         float xv = zxbcdt.get(zRow + dInner + ch);
         float zv = zxbcdt.get(zRow + ch);
         float dtv = zxbcdt.get(zRow + dInner + convDim + h) + dtb;
+        for (int j = lid; j < 2 * dstate; j += GROUP) {
+            bc[j] = zxbcdt.get(zRow + dInner + PersistentDecodeKernels.bcChannel(j, dInner, gn, gi, dstate));
+        }
         if ((ssmFlags & Mamba2DecodeKernels.DT_SOFTPLUS) != 0) {
             dtv = Activations.softplus(dtv);
         }
@@ -342,12 +349,14 @@ public final class SplitDecodeKernels {
             dtv = Math.min(Math.max(dtv, dtMin), dtMax);
         }
         float decay = KernelMath.exp(dtv * av);
+        float gate = FusedGemvKernels.silu(zv);
+        ctx.localBarrier();
         float y = Mamba2DecodeKernels.updateState(ctx, ssmState, sv, bc, stateBase, lane, lanes, slots, dstate, decay, dtv * xv,
                 quads, true);
         if ((ssmFlags & Mamba2DecodeKernels.HAS_D) != 0) {
             y = KernelMath.fma(dv, xv, y);
         }
-        float gated = y * FusedGemvKernels.silu(zv);
+        float gated = y * gate;
         if (lane == 0) {
             yl[cl] = gated * gw;
             sq[cl] = gated * gated;
@@ -375,8 +384,12 @@ public final class SplitDecodeKernels {
                     s0 = KernelMath.fma(yl[k], Float.intBitsToFloat(bits << 16), s0);
                     s1 = KernelMath.fma(yl[k], Float.intBitsToFloat(bits & 0xffff0000), s1);
                 }
-                ctx.atomicAdd(parts, pBase + 2 * pi, s0);
-                ctx.atomicAdd(parts, pBase + 2 * pi + 1, s1);
+                if (PAIR_ATOMICS) {
+                    ctx.atomicAdd2(parts, pBase + 2 * pi, s0, s1);
+                } else {
+                    ctx.atomicAdd(parts, pBase + 2 * pi, s0);
+                    ctx.atomicAdd(parts, pBase + 2 * pi + 1, s1);
+                }
             }
         }
     }
@@ -388,8 +401,14 @@ public final class SplitDecodeKernels {
     public static void combine(KernelContext ctx, FloatArray parts, FloatArray partSq, FloatArray bias, FloatArray out, int rows,
                                int dModel, @Specialize int normGroups, @Specialize int copies, int groupSize, float eps,
                                boolean hasBias) {
+        // the head after this launch loads its 77 MB of lm_head weights before its wait: let it start now
+        if (EARLY_LAUNCH) {
+            ctx.launchDependents();
+        }
         ctx.gridDependencyWait();
-        ctx.launchDependents();
+        if (!EARLY_LAUNCH) {
+            ctx.launchDependents();
+        }
         int i = ctx.globalIdx;
         if (i < rows * dModel) {
             int row = i / dModel;

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Where the split decode layer's time goes on CUDA: 24-layer batch-1 steps of 130M layers (distinct weights)
- * replayed from a CUDA graph, wall time per step, for the fused kernels (three launches per layer), the persistent
+ * replayed from a CUDA graph, wall time per step, for one trivial kernel (what a step costs besides its kernels), the fused kernels (three launches per layer), the persistent
  * phases (three), the split layer (two) with 1, 4 and 8 copies of its partial sums, and the split layer's launch 1
  * alone and launch 2 alone (24 of each: which one the chain waits on). The forms run in three interleaved rounds
  * (clocks drift between processes and minutes). Prints, and writes to {@code -Djmamba.bench.out=FILE} when given;
@@ -45,7 +45,7 @@ class SplitDecodeBench {
         for (int i = 1; i < LAYERS; i++) {
             base.add(first.secondLayer(i));
         }
-        String[] forms = {"fused", "phases", "split1", "split4", "split8", "splitA", "splitB"};
+        String[] forms = {"empty", "fused", "phases", "split1", "split4", "split8", "splitA", "splitB"};
         for (int round = 0; round < 3; round++) {
             for (String form : forms) {
                 List<PersistentLayerCase> cases = new ArrayList<>();
@@ -65,7 +65,23 @@ class SplitDecodeBench {
         }
     }
 
+    /** The "empty" form's one kernel: what a step costs beside its kernels (graph launch, sync, host loop). */
+    public static void touch(io.jmamba.runtime.api.KernelContext ctx, FloatArray a) {
+        if (ctx.globalIdx == 0) {
+            a.set(0, a.get(0) + 1f);
+        }
+    }
+
     private static double stepMillis(ComputeDevice d, List<PersistentLayerCase> cases, String form) {
+        if (form.equals("empty")) {
+            FloatArray a = new FloatArray(1);
+            TaskGraph g = new TaskGraph("step_empty");
+            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, a);
+            g.task("touch", SplitDecodeBench::touch, new io.jmamba.runtime.api.KernelContext(), a);
+            GridScheduler grids = new GridScheduler();
+            grids.addWorkerGrid("step_empty.touch", new io.jmamba.runtime.api.WorkerGrid1D(32).setLocalWork(32));
+            return time(d, g, grids, cases.getFirst());
+        }
         PersistentLayerCase one = cases.getFirst();
         FloatArray[] residual = {one.residualIn, one.residualOut};
         List<Object> in = new ArrayList<>();
@@ -124,6 +140,11 @@ class SplitDecodeBench {
             SplitDecode.addCombine(g, grids, "l" + (LAYERS - 1), one.s, one.dModel, split.getLast(), one.groupSize, one.eps,
                     one.hidden);
         }
+        return time(d, g, grids, one);
+    }
+
+    /** Wall time per execution of {@code g} replayed from a CUDA graph (mean of {@link #REPS} after {@link #WARM}). */
+    private static double time(ComputeDevice d, TaskGraph g, GridScheduler grids, PersistentLayerCase one) {
         try (ExecutionPlan plan = new ExecutionPlan(g.snapshot())) {
             plan.withDevice(d).withGridScheduler(grids).withCudaGraph(true);
             for (int i = 0; i < WARM; i++) {
@@ -135,6 +156,9 @@ class SplitDecodeBench {
                 last = plan.execute();
             }
             double ms = (System.nanoTime() - t0) / 1e6 / REPS;
+            if (g.getName().equals("step_empty")) {
+                return ms;
+            }
             last.transferToHost(one.hidden);
             return ms;
         }

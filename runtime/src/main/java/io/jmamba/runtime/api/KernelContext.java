@@ -62,6 +62,16 @@ public class KernelContext {
         throw outsideLaunch("atomicAdd");
     }
 
+    /**
+     * Adds {@code v0} to {@code array[index]} and {@code v1} to {@code array[index + 1]}, each add atomic; {@code index}
+     * must be even (an 8-byte aligned pair). On CUDA sm_90 and later one vector reduction ({@code atomicAdd(float2*)}:
+     * half the atomic operations of two scalar adds, the pair in one L2 transaction); elsewhere two atomic adds. The
+     * pair is not one atomic unit: another add may land between its two halves. Returns nothing (no old values).
+     */
+    public void atomicAdd2(FloatArray array, int index, float v0, float v1) {
+        throw outsideLaunch("atomicAdd2");
+    }
+
     /** Atomically adds to an element of local memory; returns the old value. */
     public int atomicAdd(int[] localArray, int index, int value) {
         throw outsideLaunch("atomicAdd");

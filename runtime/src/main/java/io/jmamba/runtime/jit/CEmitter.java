@@ -284,6 +284,15 @@ final class CEmitter {
                             : "atomic_add";
                     return assign + fn + "(" + at + ", " + v + ");";
                 }
+                case "atomic.add2" -> {
+                    ArrayRef a = (ArrayRef) call.args().get(0);
+                    String at = "&" + a.cName() + "[" + expr((Expr) call.args().get(1), vars) + "]";
+                    if (!c.cuda) {
+                        helpers.use("jm_atomic_add_float");
+                    }
+                    return helpers.use("jm_atomic_add2") + "(" + at + ", " + expr((Expr) call.args().get(2), vars) + ", "
+                            + expr((Expr) call.args().get(3), vars) + ");";
+                }
                 case "mma.bf16", "mma.f16" -> {
                     List<String> printed = new ArrayList<>();
                     for (Object o : call.args()) {

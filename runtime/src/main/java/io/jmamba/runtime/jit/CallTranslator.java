@@ -137,6 +137,13 @@ final class CallTranslator {
                 tr.emit(new Stmt.Call(result, "atomic.add", List.of(a, args.get(1), args.get(2)), true));
                 tr.push(new Expr.Reg(result, null));
             }
+            case "atomicAdd2" -> {
+                if (!(args.get(0) instanceof ArrayRef a) || a.elem() != ElemType.FLOAT || a.space() != ArrayRef.Space.GLOBAL) {
+                    throw tr.reject(tr.bci(), "atomicAdd2 on something that is not a global FloatArray");
+                }
+                tr.protectMemoryBeforeCall();
+                tr.emit(new Stmt.Call(null, "atomic.add2", List.of(a, args.get(1), args.get(2), args.get(3)), true));
+            }
             case "mmaBf16", "mmaF16" -> mmaCall(name, args);
             case "mmaBf16Frag", "mmaF16Frag", "mmaTf32Frag" -> mmaFragCall(name, args);
             case "warpSize" -> tr.push(new Expr.Const(Kind.I, io.jmamba.runtime.api.KernelContext.WARP_SIZE));

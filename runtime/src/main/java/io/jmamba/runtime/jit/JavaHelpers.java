@@ -266,6 +266,21 @@ final class JavaHelpers {
                     } while (seen != expected);
                     return as_float(expected);
                 }""");
+        // a pair of atomic adds: one vector reduction on sm_90 (float2 atomicAdd), two scalar adds elsewhere; the OpenCL
+        // form calls jm_atomic_add_float, which the emitter asks for beside it (a dependency would put it in CUDA too)
+        defByDialect("jm_atomic_add2", List.of(), """
+                $Q void jm_atomic_add2(float* p, float a, float b) {
+                #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+                    atomicAdd((float2*)p, make_float2(a, b));
+                #else
+                    atomicAdd(p, a);
+                    atomicAdd(p + 1, b);
+                #endif
+                }""", """
+                $Q void jm_atomic_add2(__global float* p, float a, float b) {
+                    jm_atomic_add_float(p, a);
+                    jm_atomic_add_float(p + 1, b);
+                }""");
         WarpOps.defineHelpers(); // after jm_fmax and friends, which they use
         MmaOps.defineHelpers(); // after jm_bf16_to_float
         GridDependencyOps.defineHelpers();

@@ -33,6 +33,21 @@ public final class AtomicKernels {
         ctx.atomicAdd(sums, 1 + (ctx.globalIdx & 3), v * 2f);
     }
 
+    /** Pairs of adds ({@code atomicAdd2}): item i adds (v, -3v) to pair i % 8, through a helper on odd items. */
+    public static void floatPairs(KernelContext ctx, FloatArray a, FloatArray sums) {
+        float v = a.get(ctx.globalIdx);
+        int pair = 2 * (ctx.globalIdx & 7);
+        if ((ctx.globalIdx & 1) == 0) {
+            ctx.atomicAdd2(sums, pair, v, -3f * v);
+        } else {
+            addPair(ctx, sums, pair, v);
+        }
+    }
+
+    static void addPair(KernelContext ctx, FloatArray sums, int at, float v) {
+        ctx.atomicAdd2(sums, at, v, -3f * v);
+    }
+
     /** Each work-item takes a ticket; the tickets must be exactly 0..n-1, each once. */
     public static void tickets(KernelContext ctx, IntArray counter, IntArray seen) {
         int t = ctx.atomicAdd(counter, 0, 1);
@@ -76,6 +91,18 @@ public final class AtomicKernels {
                             for (int i = 0; i < N; i++) {
                                 s[0] += a[i];
                                 s[1 + (i & 3)] += a[i] * 2f;
+                            }
+                            assertEquals(java.util.Arrays.toString(s), java.util.Arrays.toString(((FloatArray) args[2]).toHeapArray()));
+                        }),
+                ConformanceCase.of(AtomicKernels.class, "floatPairs",
+                                () -> new Object[] {new KernelContext(), quarters(), new FloatArray(16)})
+                        .withGrid(() -> new WorkerGrid1D(N).setLocalWork(64))
+                        .withCheck(args -> {
+                            float[] a = ((FloatArray) args[1]).toHeapArray();
+                            float[] s = new float[16];
+                            for (int i = 0; i < N; i++) {
+                                s[2 * (i & 7)] += a[i];
+                                s[2 * (i & 7) + 1] += -3f * a[i];
                             }
                             assertEquals(java.util.Arrays.toString(s), java.util.Arrays.toString(((FloatArray) args[2]).toHeapArray()));
                         }),

@@ -99,6 +99,15 @@ final class JvmKernelContext extends KernelContext {
     }
 
     @Override
+    public void atomicAdd2(FloatArray array, int index, float v0, float v1) {
+        if ((index & 1) != 0) {
+            throw new IllegalArgumentException("atomicAdd2 index " + index + " is odd: the pair must be 8-byte aligned");
+        }
+        atomicAdd(array, index, v0);
+        atomicAdd(array, index + 1, v1);
+    }
+
+    @Override
     public float atomicAdd(FloatArray array, int index, float value) {
         if (index < 0 || index >= array.getSize()) {
             throw new IndexOutOfBoundsException("atomicAdd index " + index + " out of bounds for " + array);
