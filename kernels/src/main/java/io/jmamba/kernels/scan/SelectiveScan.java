@@ -38,9 +38,46 @@ import java.util.Objects;
  * (and z) in bf16 with A, D, delta_bias and the initial state in fp32, as mamba_ssm's bf16
  * selective_scan_fwd; the scan computes in fp32, writes out in bf16 and the last state in fp32
  * ({@link #addTo(TaskGraph, String, GridScheduler, Bf16Tensor, Tensor)}, {@link #runBf16}). It runs
- * {@link Variant#TILED16}.
+ * {@link Variant#TILED16}, its tiles staged through registers or, opt-in ({@link AsyncStaging},
+ * {@code -Djmamba.scan.async=raw|widen}), by asynchronous copies that overlap the next tile's loads with the current
+ * tile's recurrence (with chunks sized for their lower occupancy, {@link #ASYNC_TARGET_WORK_ITEMS}).
  */
 public final class SelectiveScan {
+    /**
+     * System property: how the bf16 scan stages its tiles ({@link AsyncStaging}): "true" or "raw"
+     * ({@link AsyncStaging#RAW}), "widen" ({@link AsyncStaging#WIDEN}), anything else or unset through registers
+     * (the TILED16 bf16 kernels, the default); {@link Builder#asyncStaging(AsyncStaging)} sets it per scan. The fp32
+     * scan is not affected.
+     */
+    public static final String ASYNC_PROPERTY = "jmamba.scan.async";
+
+    /** How passes 1 and 3 of the bf16 scan move their 16-token tiles from global to local memory. */
+    public enum AsyncStaging {
+        /** Through registers, one tile at a time: {@link SelectiveScanTiled16Kernels} (the default). */
+        OFF,
+        /**
+         * Double-buffered asynchronous copies of the raw bf16 tiles, the recurrences reading bf16 pairs:
+         * {@link SelectiveScanAsyncKernels} (one barrier per tile in pass 1, two in pass 3).
+         */
+        RAW,
+        /**
+         * Asynchronous copies into landing buffers that the copying work-items widen into TILED16's fp32 tiles, read by
+         * TILED16's own recurrences: {@link SelectiveScanAsyncWidenKernels} (two barriers per tile in pass 1, three in
+         * pass 3, no unpacking in the inner loops).
+         */
+        WIDEN;
+
+        /** The staging {@link #ASYNC_PROPERTY} names. */
+        public static AsyncStaging fromProperty() {
+            String p = System.getProperty(ASYNC_PROPERTY, "").trim().toLowerCase(java.util.Locale.ROOT);
+            return switch (p) {
+                case "true", "raw" -> RAW;
+                case "widen" -> WIDEN;
+                default -> OFF;
+            };
+        }
+    }
+
     /** Below this many tokens per chunk, cutting further costs more than it gains. */
     static final int MIN_CHUNK = 64;
     /** The default chunking aims at about this many (row, chunk) work-items. */
@@ -55,6 +92,7 @@ public final class SelectiveScan {
     private final int chunkLen;
     private final int nChunks;
     private final Variant variant;
+    private final AsyncStaging asyncStaging;
 
     /** How the scan is laid out on the device; all compute the same thing. */
     public enum Variant {
@@ -97,6 +135,14 @@ public final class SelectiveScan {
      */
     static final long TILED16_TARGET_WORK_ITEMS = Long.getLong("jmamba.scan.tiled16.pairs", 3L * 132 * 28 * 32);
 
+    /**
+     * The bf16 scan with asynchronous staging ({@link SelectiveScanAsyncKernels}): about this many (row, chunk) pairs,
+     * three waves at the 20 work-groups per H100 multiprocessor its local memory allows (TILED16 fits 28). At 1536
+     * rows: 64K tokens in 164 chunks of 400 (7872 work-groups, 2.98 waves), 1M tokens in 165 chunks of 6368 (3.0
+     * waves). Overridden by the system property {@code jmamba.scan.async.pairs} for tuning runs.
+     */
+    static final long ASYNC_TARGET_WORK_ITEMS = Long.getLong("jmamba.scan.async.pairs", 3L * 132 * 20 * 32);
+
     /** TILED16: no chunk shorter than this (a chunk's fixed costs are its start state and A row). */
     static final int TILED_MIN_CHUNK = 256;
     /** TILED16 carry pass: work-items per work-group (small, so that its few warps spread over many multiprocessors). */
@@ -128,6 +174,7 @@ public final class SelectiveScan {
         this.deltaBias = bld.deltaBias;
         this.initialState = bld.initialState;
         this.deltaSoftplus = bld.deltaSoftplus;
+        this.asyncStaging = bld.asyncStaging;
         if (bf16) {
             if (bld.z != null) {
                 throw new IllegalArgumentException("z: fp32 tensor given to a bf16 scan; u, delta, B, C and z share one dtype "
@@ -153,6 +200,7 @@ public final class SelectiveScan {
             throw new IllegalArgumentException("batch * dim = " + rows + " is too large: kernels index rows with int");
         }
         this.chunkLen = bld.chunkLen != 0 ? Math.min(bld.chunkLen, shape.seqlen())
+                : isAsyncStaging() ? tiled16ChunkLength(rows, shape.seqlen(), ASYNC_TARGET_WORK_ITEMS)
                 : defaultChunkLength(variant, rows, shape.seqlen());
         this.nChunks = (int) ((shape.seqlen() + (long) chunkLen - 1) / chunkLen);
     }
@@ -185,7 +233,12 @@ public final class SelectiveScan {
      * tokens in 228 chunks of 288, 1M tokens in 231 chunks of 4544.
      */
     static int tiled16ChunkLength(long rows, int seqlen) {
-        long wanted = Math.max(1, (TILED16_TARGET_WORK_ITEMS + rows - 1) / rows);
+        return tiled16ChunkLength(rows, seqlen, TILED16_TARGET_WORK_ITEMS);
+    }
+
+    /** {@link #tiled16ChunkLength(long, int)} aiming at {@code targetPairs} (row, chunk) pairs. */
+    static int tiled16ChunkLength(long rows, int seqlen, long targetPairs) {
+        long wanted = Math.max(1, (targetPairs + rows - 1) / rows);
         long most = Math.max(1, seqlen / TILED_MIN_CHUNK);
         long chunks = Math.min(wanted, most);
         long len = (seqlen + chunks - 1) / chunks;
@@ -212,6 +265,16 @@ public final class SelectiveScan {
     /** Whether u, delta, B, C, z and out are bf16. */
     public boolean isBf16() {
         return bf16;
+    }
+
+    /** Whether this bf16 scan stages its tiles by asynchronous copies ({@link #asyncStaging()}); false for fp32. */
+    public boolean isAsyncStaging() {
+        return asyncStaging() != AsyncStaging.OFF;
+    }
+
+    /** How this scan stages its tiles: {@link AsyncStaging#OFF} for fp32 scans. */
+    public AsyncStaging asyncStaging() {
+        return bf16 ? asyncStaging : AsyncStaging.OFF;
     }
 
     public int chunkLength() {
@@ -345,7 +408,15 @@ public final class SelectiveScan {
         String carry = prefix + "_carry";
         String outputs = prefix + "_out";
         if (!single) {
-            if (bf16) {
+            if (asyncStaging() == AsyncStaging.WIDEN) {
+                g.task(states, SelectiveScanAsyncWidenKernels::chunkStatesBf16, new KernelContext(), uH.data(), deltaH.data(),
+                        a.data(), bH.data(), or(deltaBias, placeholder), chunkState, chunkDtSum, shape.batch(), shape.dim(),
+                        shape.seqlen(), shape.groups(), chunkLen, nChunks, flags, n);
+            } else if (asyncStaging() == AsyncStaging.RAW) {
+                g.task(states, SelectiveScanAsyncKernels::chunkStatesBf16, new KernelContext(), uH.data(), deltaH.data(),
+                        a.data(), bH.data(), or(deltaBias, placeholder), chunkState, chunkDtSum, shape.batch(), shape.dim(),
+                        shape.seqlen(), shape.groups(), chunkLen, nChunks, flags, n);
+            } else if (bf16) {
                 g.task(states, SelectiveScanTiled16Kernels::chunkStatesBf16, new KernelContext(), uH.data(), deltaH.data(),
                         a.data(), bH.data(), or(deltaBias, placeholder), chunkState, chunkDtSum, shape.batch(), shape.dim(),
                         shape.seqlen(), shape.groups(), chunkLen, nChunks, flags, n);
@@ -364,7 +435,21 @@ public final class SelectiveScan {
         int outFlags = single ? flags | SelectiveScanKernels.SINGLE_CHUNK : flags;
         FloatArray init = single ? or(initialState, placeholder) : placeholder;
         FloatArray last = single ? lastState.data() : placeholder;
-        if (bf16) {
+        if (asyncStaging() == AsyncStaging.WIDEN) {
+            BFloat16Array bf16Placeholder = new BFloat16Array(1);
+            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, bf16Placeholder);
+            g.task(outputs, SelectiveScanAsyncWidenKernels::chunkOutputsBf16, new KernelContext(), uH.data(), deltaH.data(),
+                    a.data(), bH.data(), cH.data(), or(d, placeholder), zH != null ? zH.data() : bf16Placeholder,
+                    or(deltaBias, placeholder), chunkState, init, last, (BFloat16Array) out, shape.batch(), shape.dim(),
+                    shape.seqlen(), shape.groups(), chunkLen, nChunks, outFlags, n);
+        } else if (asyncStaging() == AsyncStaging.RAW) {
+            BFloat16Array bf16Placeholder = new BFloat16Array(1);
+            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, bf16Placeholder);
+            g.task(outputs, SelectiveScanAsyncKernels::chunkOutputsBf16, new KernelContext(), uH.data(), deltaH.data(),
+                    a.data(), bH.data(), cH.data(), or(d, placeholder), zH != null ? zH.data() : bf16Placeholder,
+                    or(deltaBias, placeholder), chunkState, init, last, (BFloat16Array) out, shape.batch(), shape.dim(),
+                    shape.seqlen(), shape.groups(), chunkLen, nChunks, outFlags, n);
+        } else if (bf16) {
             BFloat16Array bf16Placeholder = new BFloat16Array(1);
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, bf16Placeholder);
             g.task(outputs, SelectiveScanTiled16Kernels::chunkOutputsBf16, new KernelContext(), uH.data(), deltaH.data(),
@@ -465,6 +550,7 @@ public final class SelectiveScan {
         private boolean deltaSoftplus;
         private int chunkLen;
         private Variant variant = Variant.TILED16;
+        private AsyncStaging asyncStaging = AsyncStaging.fromProperty();
 
         private Builder(Tensor u, Tensor delta, Tensor a, Tensor b, Tensor c) {
             this.u = u;
@@ -542,6 +628,20 @@ public final class SelectiveScan {
         public Builder variant(Variant variant) {
             this.variant = Objects.requireNonNull(variant, "variant");
             return this;
+        }
+
+        /**
+         * bf16 scans: how tiles are staged ({@link AsyncStaging}). Default: the {@link #ASYNC_PROPERTY} system property,
+         * else {@link AsyncStaging#OFF}. Ignored by fp32 scans.
+         */
+        public Builder asyncStaging(AsyncStaging staging) {
+            this.asyncStaging = Objects.requireNonNull(staging, "staging");
+            return this;
+        }
+
+        /** {@link #asyncStaging(AsyncStaging)}: {@link AsyncStaging#RAW} or {@link AsyncStaging#OFF}. */
+        public Builder asyncStaging(boolean on) {
+            return asyncStaging(on ? AsyncStaging.RAW : AsyncStaging.OFF);
         }
 
         public SelectiveScan build() {

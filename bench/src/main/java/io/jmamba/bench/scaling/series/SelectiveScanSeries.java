@@ -15,7 +15,8 @@ import io.jmamba.runtime.backend.ComputeDevice;
  * B and C shared across channels (one group). Default shape: the 130M model's d_inner 1536, d_state 16.
  * Runs the default layout ({@link SelectiveScan.Variant#TILED16}) as "selective-scan"; another variant
  * (CHUNKED, for before/after timings in one run) as "selective-scan-" + its name ("_" as "-"); the bf16
- * scan (u, delta, B, C, z, out in bf16, TILED16) as "selective-scan-bf16".
+ * scan (u, delta, B, C, z, out in bf16, TILED16) as "selective-scan-bf16", its label naming the asynchronous staging
+ * under {@code -Djmamba.scan.async=raw|widen} ({@link SelectiveScan#ASYNC_PROPERTY}).
  */
 public final class SelectiveScanSeries extends LayerSeries {
     private static final long BF16 = 2;
@@ -46,6 +47,7 @@ public final class SelectiveScanSeries extends LayerSeries {
     private SelectiveScanSeries(int dim, int dstate, SelectiveScan.Variant variant, boolean bf16) {
         super(id(variant, bf16), "Mamba-1 selective scan, d_inner " + dim + ", d_state " + dstate + " (D, z, softplus)"
                         + (bf16 ? ", bf16 in and out, " + variant.name().toLowerCase(java.util.Locale.ROOT) + " layout"
+                                + stagingLabel()
                         : variant == SelectiveScan.Variant.TILED16 ? ""
                         : ", " + variant.name().toLowerCase(java.util.Locale.ROOT) + " layout"),
                 SeriesKind.SCAN, 1);
@@ -53,6 +55,15 @@ public final class SelectiveScanSeries extends LayerSeries {
         this.dstate = dstate;
         this.variant = variant;
         this.bf16 = bf16;
+    }
+
+    /** The bf16 tiles' staging as {@link SelectiveScan#ASYNC_PROPERTY} chooses it, for the label. */
+    private static String stagingLabel() {
+        return switch (SelectiveScan.AsyncStaging.fromProperty()) {
+            case RAW -> ", raw bf16 tiles by cp.async";
+            case WIDEN -> ", tiles by cp.async, widened";
+            case OFF -> "";
+        };
     }
 
     static String id(SelectiveScan.Variant variant, boolean bf16) {
