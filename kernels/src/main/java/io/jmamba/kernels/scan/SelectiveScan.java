@@ -38,22 +38,24 @@ import java.util.Objects;
  * (and z) in bf16 with A, D, delta_bias and the initial state in fp32, as mamba_ssm's bf16
  * selective_scan_fwd; the scan computes in fp32, writes out in bf16 and the last state in fp32
  * ({@link #addTo(TaskGraph, String, GridScheduler, Bf16Tensor, Tensor)}, {@link #runBf16}). It runs
- * {@link Variant#TILED16}, its tiles staged through registers or, opt-in ({@link AsyncStaging},
- * {@code -Djmamba.scan.async=raw|widen}), by asynchronous copies that overlap the next tile's loads with the current
- * tile's recurrence (with chunks sized for their lower occupancy, {@link #ASYNC_TARGET_WORK_ITEMS}).
+ * {@link Variant#TILED16}, its tiles staged by asynchronous copies that overlap the next tile's loads with the current
+ * tile's recurrence ({@link AsyncStaging#WIDEN}, the default, with chunks sized for its lower occupancy,
+ * {@link #ASYNC_TARGET_WORK_ITEMS}), or with {@code -Djmamba.scan.async=raw|off} as {@link AsyncStaging#RAW} or through
+ * registers. H100, session 6, b1 d1536 n16, same run: WIDEN 64K 1.43-1.50 ms and 1M 20.2-20.4, RAW 1.52 and 21.6,
+ * through registers 1.88-1.92 and 27.1; the three agree bit for bit.
  */
 public final class SelectiveScan {
     /**
-     * System property: how the bf16 scan stages its tiles ({@link AsyncStaging}): "true" or "raw"
-     * ({@link AsyncStaging#RAW}), "widen" ({@link AsyncStaging#WIDEN}), anything else or unset through registers
-     * (the TILED16 bf16 kernels, the default); {@link Builder#asyncStaging(AsyncStaging)} sets it per scan. The fp32
-     * scan is not affected.
+     * System property: how the bf16 scan stages its tiles ({@link AsyncStaging}): unset or "widen"
+     * ({@link AsyncStaging#WIDEN}, the default), "true" or "raw" ({@link AsyncStaging#RAW}), "off" or "false" through
+     * registers (the TILED16 bf16 kernels); {@link Builder#asyncStaging(AsyncStaging)} sets it per scan. The fp32 scan is
+     * not affected.
      */
     public static final String ASYNC_PROPERTY = "jmamba.scan.async";
 
     /** How passes 1 and 3 of the bf16 scan move their 16-token tiles from global to local memory. */
     public enum AsyncStaging {
-        /** Through registers, one tile at a time: {@link SelectiveScanTiled16Kernels} (the default). */
+        /** Through registers, one tile at a time: {@link SelectiveScanTiled16Kernels}. */
         OFF,
         /**
          * Double-buffered asynchronous copies of the raw bf16 tiles, the recurrences reading bf16 pairs:
@@ -63,7 +65,7 @@ public final class SelectiveScan {
         /**
          * Asynchronous copies into landing buffers that the copying work-items widen into TILED16's fp32 tiles, read by
          * TILED16's own recurrences: {@link SelectiveScanAsyncWidenKernels} (two barriers per tile in pass 1, three in
-         * pass 3, no unpacking in the inner loops).
+         * pass 3, no unpacking in the inner loops). The default.
          */
         WIDEN;
 
@@ -71,9 +73,11 @@ public final class SelectiveScan {
         public static AsyncStaging fromProperty() {
             String p = System.getProperty(ASYNC_PROPERTY, "").trim().toLowerCase(java.util.Locale.ROOT);
             return switch (p) {
+                case "", "widen" -> WIDEN;
                 case "true", "raw" -> RAW;
-                case "widen" -> WIDEN;
-                default -> OFF;
+                case "off", "false" -> OFF;
+                default -> throw new IllegalArgumentException(ASYNC_PROPERTY + " must be widen (the default), raw (or true)"
+                        + " or off (or false), got \"" + p + "\"");
             };
         }
     }
@@ -632,7 +636,7 @@ public final class SelectiveScan {
 
         /**
          * bf16 scans: how tiles are staged ({@link AsyncStaging}). Default: the {@link #ASYNC_PROPERTY} system property,
-         * else {@link AsyncStaging#OFF}. Ignored by fp32 scans.
+         * else {@link AsyncStaging#WIDEN}. Ignored by fp32 scans.
          */
         public Builder asyncStaging(AsyncStaging staging) {
             this.asyncStaging = Objects.requireNonNull(staging, "staging");

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -172,6 +173,23 @@ class SelectiveScanAsyncTest {
     void propertyChoosesTheDefaultAndFp32IgnoresIt() {
         Bf16Problem p = problem(SHAPES[2], false);
         assertEquals(AsyncStaging.fromProperty(), p.builder().build().asyncStaging());
+        if (System.getProperty(SelectiveScan.ASYNC_PROPERTY) == null) {
+            assertEquals(AsyncStaging.WIDEN, p.builder().build().asyncStaging(), "the default staging");
+        }
+        String old = System.getProperty(SelectiveScan.ASYNC_PROPERTY);
+        try {
+            System.setProperty(SelectiveScan.ASYNC_PROPERTY, "off");
+            assertEquals(AsyncStaging.OFF, AsyncStaging.fromProperty());
+            System.setProperty(SelectiveScan.ASYNC_PROPERTY, "sideways");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, AsyncStaging::fromProperty);
+            assertTrue(e.getMessage().contains("sideways") && e.getMessage().contains("widen"), e.getMessage());
+        } finally {
+            if (old == null) {
+                System.clearProperty(SelectiveScan.ASYNC_PROPERTY);
+            } else {
+                System.setProperty(SelectiveScan.ASYNC_PROPERTY, old);
+            }
+        }
         assertEquals(AsyncStaging.RAW, p.builder().asyncStaging(true).build().asyncStaging());
         assertFalse(p.fp32().builder().asyncStaging(AsyncStaging.WIDEN).build().isAsyncStaging());
     }

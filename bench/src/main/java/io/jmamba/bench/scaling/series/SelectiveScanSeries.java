@@ -16,7 +16,7 @@ import io.jmamba.runtime.backend.ComputeDevice;
  * Runs the default layout ({@link SelectiveScan.Variant#TILED16}) as "selective-scan"; another variant
  * (CHUNKED, for before/after timings in one run) as "selective-scan-" + its name ("_" as "-"); the bf16
  * scan (u, delta, B, C, z, out in bf16, TILED16) as "selective-scan-bf16", its label naming the asynchronous staging
- * under {@code -Djmamba.scan.async=raw|widen} ({@link SelectiveScan#ASYNC_PROPERTY}).
+ * ({@link SelectiveScan#ASYNC_PROPERTY}: widen by default, raw or off).
  */
 public final class SelectiveScanSeries extends LayerSeries {
     private static final long BF16 = 2;
@@ -62,7 +62,7 @@ public final class SelectiveScanSeries extends LayerSeries {
         return switch (SelectiveScan.AsyncStaging.fromProperty()) {
             case RAW -> ", raw bf16 tiles by cp.async";
             case WIDEN -> ", tiles by cp.async, widened";
-            case OFF -> "";
+            case OFF -> ", tiles through registers";
         };
     }
 
