@@ -40,16 +40,15 @@ import java.util.Objects;
  * ({@link #addTo(TaskGraph, String, GridScheduler, Bf16Tensor, Tensor)}, {@link #runBf16}). It runs
  * {@link Variant#TILED16}, its tiles staged by asynchronous copies that overlap the next tile's loads with the current
  * tile's recurrence ({@link AsyncStaging#WIDEN}, the default, with chunks sized for its lower occupancy,
- * {@link #ASYNC_TARGET_WORK_ITEMS}), or with {@code -Djmamba.scan.async=raw|off} as {@link AsyncStaging#RAW} or through
- * registers. H100, session 6, b1 d1536 n16, same run: WIDEN 64K 1.43-1.50 ms and 1M 20.2-20.4, RAW 1.52 and 21.6,
- * through registers 1.88-1.92 and 27.1; the three agree bit for bit.
+ * {@link #ASYNC_TARGET_WORK_ITEMS}), or with {@code -Djmamba.scan.async=off} through registers. H100, session 6, b1
+ * d1536 n16, same run: WIDEN 64K 1.43-1.50 ms and 1M 20.2-20.4, through registers 1.88-1.92 and 27.1; the two agree bit
+ * for bit.
  */
 public final class SelectiveScan {
     /**
-     * System property: how the bf16 scan stages its tiles ({@link AsyncStaging}): unset or "widen"
-     * ({@link AsyncStaging#WIDEN}, the default), "true" or "raw" ({@link AsyncStaging#RAW}), "off" or "false" through
-     * registers (the TILED16 bf16 kernels); {@link Builder#asyncStaging(AsyncStaging)} sets it per scan. The fp32 scan is
-     * not affected.
+     * System property: how the bf16 scan stages its tiles ({@link AsyncStaging}): unset, "widen" or "true"
+     * ({@link AsyncStaging#WIDEN}, the default), "off" or "false" through registers (the TILED16 bf16 kernels);
+     * {@link Builder#asyncStaging(AsyncStaging)} sets it per scan. The fp32 scan is not affected.
      */
     public static final String ASYNC_PROPERTY = "jmamba.scan.async";
 
@@ -57,11 +56,6 @@ public final class SelectiveScan {
     public enum AsyncStaging {
         /** Through registers, one tile at a time: {@link SelectiveScanTiled16Kernels}. */
         OFF,
-        /**
-         * Double-buffered asynchronous copies of the raw bf16 tiles, the recurrences reading bf16 pairs:
-         * {@link SelectiveScanAsyncKernels} (one barrier per tile in pass 1, two in pass 3).
-         */
-        RAW,
         /**
          * Asynchronous copies into landing buffers that the copying work-items widen into TILED16's fp32 tiles, read by
          * TILED16's own recurrences: {@link SelectiveScanAsyncWidenKernels} (two barriers per tile in pass 1, three in
@@ -73,11 +67,10 @@ public final class SelectiveScan {
         public static AsyncStaging fromProperty() {
             String p = System.getProperty(ASYNC_PROPERTY, "").trim().toLowerCase(java.util.Locale.ROOT);
             return switch (p) {
-                case "", "widen" -> WIDEN;
-                case "true", "raw" -> RAW;
+                case "", "widen", "true" -> WIDEN;
                 case "off", "false" -> OFF;
-                default -> throw new IllegalArgumentException(ASYNC_PROPERTY + " must be widen (the default), raw (or true)"
-                        + " or off (or false), got \"" + p + "\"");
+                default -> throw new IllegalArgumentException(ASYNC_PROPERTY + " must be widen (the default, or true) or off"
+                        + " (or false), got \"" + p + "\"");
             };
         }
     }
@@ -140,7 +133,7 @@ public final class SelectiveScan {
     static final long TILED16_TARGET_WORK_ITEMS = Long.getLong("jmamba.scan.tiled16.pairs", 3L * 132 * 28 * 32);
 
     /**
-     * The bf16 scan with asynchronous staging ({@link SelectiveScanAsyncKernels}): about this many (row, chunk) pairs,
+     * The bf16 scan with asynchronous staging ({@link SelectiveScanAsyncWidenKernels}): about this many (row, chunk) pairs,
      * three waves at the 20 work-groups per H100 multiprocessor its local memory allows (TILED16 fits 28). At 1536
      * rows: 64K tokens in 164 chunks of 400 (7872 work-groups, 2.98 waves), 1M tokens in 165 chunks of 6368 (3.0
      * waves). Overridden by the system property {@code jmamba.scan.async.pairs} for tuning runs.
@@ -416,10 +409,6 @@ public final class SelectiveScan {
                 g.task(states, SelectiveScanAsyncWidenKernels::chunkStatesBf16, new KernelContext(), uH.data(), deltaH.data(),
                         a.data(), bH.data(), or(deltaBias, placeholder), chunkState, chunkDtSum, shape.batch(), shape.dim(),
                         shape.seqlen(), shape.groups(), chunkLen, nChunks, flags, n);
-            } else if (asyncStaging() == AsyncStaging.RAW) {
-                g.task(states, SelectiveScanAsyncKernels::chunkStatesBf16, new KernelContext(), uH.data(), deltaH.data(),
-                        a.data(), bH.data(), or(deltaBias, placeholder), chunkState, chunkDtSum, shape.batch(), shape.dim(),
-                        shape.seqlen(), shape.groups(), chunkLen, nChunks, flags, n);
             } else if (bf16) {
                 g.task(states, SelectiveScanTiled16Kernels::chunkStatesBf16, new KernelContext(), uH.data(), deltaH.data(),
                         a.data(), bH.data(), or(deltaBias, placeholder), chunkState, chunkDtSum, shape.batch(), shape.dim(),
@@ -443,13 +432,6 @@ public final class SelectiveScan {
             BFloat16Array bf16Placeholder = new BFloat16Array(1);
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, bf16Placeholder);
             g.task(outputs, SelectiveScanAsyncWidenKernels::chunkOutputsBf16, new KernelContext(), uH.data(), deltaH.data(),
-                    a.data(), bH.data(), cH.data(), or(d, placeholder), zH != null ? zH.data() : bf16Placeholder,
-                    or(deltaBias, placeholder), chunkState, init, last, (BFloat16Array) out, shape.batch(), shape.dim(),
-                    shape.seqlen(), shape.groups(), chunkLen, nChunks, outFlags, n);
-        } else if (asyncStaging() == AsyncStaging.RAW) {
-            BFloat16Array bf16Placeholder = new BFloat16Array(1);
-            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, bf16Placeholder);
-            g.task(outputs, SelectiveScanAsyncKernels::chunkOutputsBf16, new KernelContext(), uH.data(), deltaH.data(),
                     a.data(), bH.data(), cH.data(), or(d, placeholder), zH != null ? zH.data() : bf16Placeholder,
                     or(deltaBias, placeholder), chunkState, init, last, (BFloat16Array) out, shape.batch(), shape.dim(),
                     shape.seqlen(), shape.groups(), chunkLen, nChunks, outFlags, n);
@@ -643,9 +625,9 @@ public final class SelectiveScan {
             return this;
         }
 
-        /** {@link #asyncStaging(AsyncStaging)}: {@link AsyncStaging#RAW} or {@link AsyncStaging#OFF}. */
+        /** {@link #asyncStaging(AsyncStaging)}: {@link AsyncStaging#WIDEN} or {@link AsyncStaging#OFF}. */
         public Builder asyncStaging(boolean on) {
-            return asyncStaging(on ? AsyncStaging.RAW : AsyncStaging.OFF);
+            return asyncStaging(on ? AsyncStaging.WIDEN : AsyncStaging.OFF);
         }
 
         public SelectiveScan build() {

@@ -9,11 +9,12 @@ import io.jmamba.runtime.api.Specialize;
 /**
  * Passes 1 and 3 of the bf16 TILED16 scan with asynchronous copies into landing buffers that each work-item widens
  * into the fp32 tiles of {@link ScanTile} ({@link WidenScanTile}), then the TILED16 recurrences themselves
- * ({@link ScanTile#statesTile}, {@link ScanTile#outputsTile}) run on those tiles. Against {@link SelectiveScanAsyncKernels}
- * (recurrences on the raw bf16 tiles, {@code -Djmamba.scan.async=raw}) it keeps TILED16's inner loops, one 8-byte
- * local load and no integer unpacking per (token, state), for one more barrier per tile and a widening step (about
- * 100 instructions per work-item and tile against the 500 unpacking instructions it saves in pass 3); select it with
- * {@code -Djmamba.scan.async=widen}.
+ * ({@link ScanTile#statesTile}, {@link ScanTile#outputsTile}) run on those tiles. Against a first form that ran the
+ * recurrences on the raw bf16 tiles (double-buffered, one barrier per tile, removed in session 6: H100 64K 1.52 ms and
+ * 1M 21.6 against 1.43-1.50 and 20.2-20.4 here) it keeps TILED16's inner loops, one 8-byte local load and no integer
+ * unpacking per (token, state), for one more barrier per tile and a widening step (about 100 instructions per
+ * work-item and tile against the 500 unpacking instructions it saves in pass 3). The default bf16 staging
+ * ({@code -Djmamba.scan.async=off}: through registers).
  *
  * <p><b>Pipeline</b> (pass 3; pass 1 the same without z, y and the last barrier):
  * <pre>
@@ -52,9 +53,9 @@ public final class SelectiveScanAsyncWidenKernels {
         float[] deltaL = ctx.allocateFloatLocalArray(ROWS * ScanTile.PADDED);
         float[] uL = ctx.allocateFloatLocalArray(ROWS * ScanTile.PADDED);
         long[] bL = ctx.allocateLongLocalArray(TOKENS * ((dstate + 1) / 2 + 1)); // TOKENS * ScanTile.pairStride(dstate)
-        int[] deltaRaw = ctx.allocateIntLocalArray(AsyncScanTile.ROWS_INTS);
-        int[] uRaw = ctx.allocateIntLocalArray(AsyncScanTile.ROWS_INTS);
-        int[] bRaw = ctx.allocateIntLocalArray(dstate * AsyncScanTile.ROW_INTS);
+        int[] deltaRaw = ctx.allocateIntLocalArray(WidenScanTile.ROWS_INTS);
+        int[] uRaw = ctx.allocateIntLocalArray(WidenScanTile.ROWS_INTS);
+        int[] bRaw = ctx.allocateIntLocalArray(dstate * WidenScanTile.ROW_INTS);
         float[] h = new float[dstate];
         float[] a2Row = new float[dstate];
         int lid = ctx.localIdx;
@@ -122,11 +123,11 @@ public final class SelectiveScanAsyncWidenKernels {
         float[] deltaL = ctx.allocateFloatLocalArray(ROWS * ScanTile.PADDED);
         float[] uL = ctx.allocateFloatLocalArray(ROWS * ScanTile.PADDED);
         long[] bcL = ctx.allocateLongLocalArray(TOKENS * (dstate + 1));
-        int[] deltaRaw = ctx.allocateIntLocalArray(AsyncScanTile.ROWS_INTS);
-        int[] uRaw = ctx.allocateIntLocalArray(AsyncScanTile.ROWS_INTS);
-        int[] zRaw = ctx.allocateIntLocalArray(AsyncScanTile.ROWS_INTS);
-        int[] bRaw = ctx.allocateIntLocalArray(dstate * AsyncScanTile.ROW_INTS);
-        int[] cRaw = ctx.allocateIntLocalArray(dstate * AsyncScanTile.ROW_INTS);
+        int[] deltaRaw = ctx.allocateIntLocalArray(WidenScanTile.ROWS_INTS);
+        int[] uRaw = ctx.allocateIntLocalArray(WidenScanTile.ROWS_INTS);
+        int[] zRaw = ctx.allocateIntLocalArray(WidenScanTile.ROWS_INTS);
+        int[] bRaw = ctx.allocateIntLocalArray(dstate * WidenScanTile.ROW_INTS);
+        int[] cRaw = ctx.allocateIntLocalArray(dstate * WidenScanTile.ROW_INTS);
         float[] h = new float[dstate];
         float[] a2Row = new float[dstate];
         int lid = ctx.localIdx;

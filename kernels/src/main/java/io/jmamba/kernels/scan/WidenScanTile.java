@@ -6,7 +6,7 @@ import io.jmamba.runtime.api.KernelMath;
 
 /**
  * The landing buffers of {@link SelectiveScanAsyncWidenKernels}: raw bf16 chunks (16 bytes = 8 tokens of one row or
- * state, {@link AsyncScanTile#stageChunk}) copied asynchronously, then widened <i>by the work-item that copied them</i>
+ * state, {@link #stageChunk}) copied asynchronously, then widened <i>by the work-item that copied them</i>
  * into {@link ScanTile}'s fp32 tiles, which the TILED16 recurrences read unchanged. Because each work-item widens only
  * the chunks it copied, it may start the next copies into the same landing slots right after widening (its own reads
  * come first in program order, and their values are consumed by the widening stores), so every landing buffer is
@@ -14,12 +14,39 @@ import io.jmamba.runtime.api.KernelMath;
  *
  * <p>Landing layouts (ints, unswizzled: only the copying work-item reads a chunk): delta, u and z {@code [32 rows][8]},
  * chunk {@code c} of row {@code r} at {@code 8 r + 4 c}; B (and C) {@code [dstate][8]}. Who copies what: rows as
- * {@link AsyncScanTile#stageRows} (work-item q takes chunks q and q + 32: row {@code q >> 1}, chunk {@code q & 1});
+ * {@link #landRows} (work-item q takes chunks q and q + 32: row {@code q >> 1}, chunk {@code q & 1}, so a pair of
+ * neighbours reads one row's 32 bytes);
  * pass 3's B and C chunk q (state {@code q >> 1}); pass 1's B both states of pair {@code q >> 1}, chunk {@code q & 1},
  * since {@link ScanTile#statesTile}'s tile packs two states per long.
  */
 final class WidenScanTile {
+    /** Ints per landing row: 16 bf16 tokens. */
+    static final int ROW_INTS = ScanTile.TOKENS / 2;
+    /** Ints of one delta, u or z landing buffer. */
+    static final int ROWS_INTS = ScanTile.ROWS * ROW_INTS;
+
     private WidenScanTile() {
+    }
+
+    /**
+     * Stages the 8 tokens at {@code src} ({@code tokens [ts, ts + 8)} of one row, {@code ts < t1}) into
+     * {@code dst[at .. at + 3]} as bf16 pairs: one asynchronous copy when its global start is a multiple of 8 elements
+     * (16 bytes) and all 8 tokens lie before {@code t1}, else plain loads (zeros past t1; a {@code seqlen} that is not a
+     * multiple of 8, a ragged last tile). With {@code seqlen} and the chunk length multiples of 8 every copy is
+     * asynchronous.
+     */
+    static void stageChunk(KernelContext ctx, int[] dst, int at, BFloat16Array src, long from, int ts, int t1) {
+        if ((from & 7) == 0 && ts + 8 <= t1) {
+            ctx.asyncCopy16(dst, at, src, from);
+        } else {
+            for (int i = 0; i < 4; i++) {
+                int k = ts + 2 * i;
+                float lo = k < t1 ? src.get(from + 2 * i) : 0f;
+                float hi = k + 1 < t1 ? src.get(from + 2 * i + 1) : 0f;
+                // the values are bf16 already: packing rounds nothing
+                dst[at + i] = KernelMath.packBf16x2(lo, hi);
+            }
+        }
     }
 
     /** Starts the copies of rows {@code [row0, row0 + liveRows)} x tokens {@code [tt, tt + 16)} into the landing rows. */
@@ -30,7 +57,7 @@ final class WidenScanTile {
             int r = q >> 1;
             int ts = tt + 8 * (q & 1);
             if (r < liveRows && ts < t1) {
-                AsyncScanTile.stageChunk(ctx, dst, 4 * q, src, (row0 + r) * seqlen + ts, ts, t1);
+                stageChunk(ctx, dst, 4 * q, src, (row0 + r) * seqlen + ts, ts, t1);
             }
         }
     }
@@ -59,8 +86,8 @@ final class WidenScanTile {
             int ts = tt + 8 * (q & 1);
             if (ts < t1) {
                 long from = base + (long) (q >> 1) * seqlen + ts;
-                AsyncScanTile.stageChunk(ctx, bRaw, 4 * q, b, from, ts, t1);
-                AsyncScanTile.stageChunk(ctx, cRaw, 4 * q, c, from, ts, t1);
+                stageChunk(ctx, bRaw, 4 * q, b, from, ts, t1);
+                stageChunk(ctx, cRaw, 4 * q, c, from, ts, t1);
             }
         }
     }
@@ -95,9 +122,9 @@ final class WidenScanTile {
             int ts = tt + 8 * c;
             if (ts < t1) {
                 long from = base + 2L * p * seqlen + ts;
-                AsyncScanTile.stageChunk(ctx, bRaw, 16 * p + 4 * c, b, from, ts, t1);
+                stageChunk(ctx, bRaw, 16 * p + 4 * c, b, from, ts, t1);
                 if (2 * p + 1 < dstate) {
-                    AsyncScanTile.stageChunk(ctx, bRaw, 16 * p + 8 + 4 * c, b, from + seqlen, ts, t1);
+                    stageChunk(ctx, bRaw, 16 * p + 8 + 4 * c, b, from + seqlen, ts, t1);
                 }
             }
         }
@@ -140,7 +167,7 @@ final class WidenScanTile {
             for (int r = lid / ScanTile.TOKENS; r < liveRows; r += ScanTile.ROW_STEP) {
                 float y = yL[r * ScanTile.PADDED + tok];
                 if (gated) {
-                    int zz = zRaw[r * AsyncScanTile.ROW_INTS + (tok >> 1)];
+                    int zz = zRaw[r * ROW_INTS + (tok >> 1)];
                     float zv = (tok & 1) == 0 ? KernelMath.bf16x2Lo(zz) : KernelMath.bf16x2Hi(zz);
                     out.set(at, y * ScanMath.siluApprox(zv));
                 } else {

@@ -31,8 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The bf16 scan with asynchronously staged tiles, both forms ({@link SelectiveScanAsyncKernels},
- * {@link SelectiveScanAsyncWidenKernels}, chosen explicitly here whatever {@code -Djmamba.scan.async} says) on every
+ * The bf16 scan with asynchronously staged tiles ({@link SelectiveScanAsyncWidenKernels}, chosen explicitly here
+ * whatever {@code -Djmamba.scan.async} says) on every
  * target: against the reference, bit for bit against the register-staged TILED16 bf16 kernels (the arithmetic is the
  * same), and inside their buffers (sentinel guards) at ragged shapes.
  */
@@ -65,7 +65,7 @@ class SelectiveScanAsyncTest {
                 ? TestTensors.uniform(new SplittableRandom(seed), -1, 1, s[0], s[1], s[3]) : null));
     }
 
-    private static final List<AsyncStaging> ASYNC = List.of(AsyncStaging.RAW, AsyncStaging.WIDEN);
+    private static final List<AsyncStaging> ASYNC = List.of(AsyncStaging.WIDEN);
 
     private static SelectiveScan build(Bf16Problem p, int[] s, AsyncStaging staging) {
         SelectiveScan.Builder b = p.builder().asyncStaging(staging);
@@ -190,19 +190,18 @@ class SelectiveScanAsyncTest {
                 System.setProperty(SelectiveScan.ASYNC_PROPERTY, old);
             }
         }
-        assertEquals(AsyncStaging.RAW, p.builder().asyncStaging(true).build().asyncStaging());
+        assertEquals(AsyncStaging.WIDEN, p.builder().asyncStaging(true).build().asyncStaging());
+        assertEquals(AsyncStaging.OFF, p.builder().asyncStaging(false).build().asyncStaging());
         assertFalse(p.fp32().builder().asyncStaging(AsyncStaging.WIDEN).build().isAsyncStaging());
     }
 
     /**
      * The CUDA C of both passes (dstate 16) stages by cp.async with commit groups and waits, and declares the local
-     * memory the kernels' comment budgets: pass 1 two buffers of delta, u (1 KiB each) and B (512 B); pass 3 also C,
-     * z and the fp32 y tile.
+     * memory the kernels' comment budgets: TILED16's fp32 tiles plus single landing buffers.
      */
     @Test
     void cudaSourceCopiesAsynchronouslyWithinTheLocalBudget() throws Exception {
-        for (Class<?> cls : List.of(SelectiveScanAsyncKernels.class, SelectiveScanAsyncWidenKernels.class)) {
-            boolean raw = cls == SelectiveScanAsyncKernels.class;
+        for (Class<?> cls : List.of(SelectiveScanAsyncWidenKernels.class)) {
             for (String name : new String[] {"chunkStatesBf16", "chunkOutputsBf16"}) {
                 var m = Arrays.stream(cls.getMethods()).filter(x -> x.getName().equals(name)).findFirst().orElseThrow();
                 GeneratedKernel k = KernelJit.compile(m, Map.of(m.getParameterCount() - 1, 16), Dialect.CUDA);
@@ -211,10 +210,8 @@ class SelectiveScanAsyncTest {
                     assertTrue(src.contains(op), cls.getSimpleName() + "." + name + ": " + op + " expected:\n" + src);
                 }
                 boolean pass1 = name.equals("chunkStatesBf16");
-                // RAW: two buffers each of 1 KiB rows and 512-byte states, plus the fp32 y tile in pass 3; WIDEN: TILED16's
-                // fp32 tiles (rows 32 x 17 floats, B 16 x 9 or B/C 16 x 17 longs) plus single landing buffers
-                int expected = raw ? (pass1 ? 2 * (2 * 1024 + 512) : 2 * (3 * 1024 + 2 * 512) + 32 * 17 * 4)
-                        : pass1 ? 2 * 32 * 17 * 4 + 16 * 9 * 8 + 2 * 1024 + 512 : 2 * 32 * 17 * 4 + 16 * 17 * 8 + 3 * 1024 + 2 * 512;
+                // TILED16's fp32 tiles (rows 32 x 17 floats, B 16 x 9 or B/C 16 x 17 longs) plus single landing buffers
+                int expected = pass1 ? 2 * 32 * 17 * 4 + 16 * 9 * 8 + 2 * 1024 + 512 : 2 * 32 * 17 * 4 + 16 * 17 * 8 + 3 * 1024 + 2 * 512;
                 assertEquals(expected, k.localMemoryBytes(), cls.getSimpleName() + "." + name + ": local memory bytes");
             }
         }

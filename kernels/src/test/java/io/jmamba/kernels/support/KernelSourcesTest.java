@@ -5,7 +5,6 @@ import io.jmamba.kernels.attention.FlashAttentionTiledKernel;
 import io.jmamba.kernels.conv.CausalConv1dBf16Kernels;
 import io.jmamba.kernels.conv.CausalConv1dKernels;
 import io.jmamba.kernels.conv.CausalConv1dVectorKernels;
-import io.jmamba.kernels.scan.SelectiveScanAsyncKernels;
 import io.jmamba.kernels.scan.SelectiveScanAsyncWidenKernels;
 import io.jmamba.kernels.scan.SelectiveScanBlockKernel;
 import io.jmamba.kernels.scan.SelectiveScanKernels;
@@ -34,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class KernelSourcesTest {
     private static final List<Class<?>> KERNEL_CLASSES = List.of(SelectiveScanKernels.class, SelectiveScanBlockKernel.class,
-            SelectiveScanTiled16Kernels.class, SelectiveScanAsyncKernels.class, SelectiveScanAsyncWidenKernels.class,
+            SelectiveScanTiled16Kernels.class, SelectiveScanAsyncWidenKernels.class,
             SelectiveStateUpdateKernels.class, CausalConv1dKernels.class, CausalAttentionKernels.class,
             FlashAttentionTiledKernel.class, CausalConv1dBf16Kernels.class, CausalConv1dVectorKernels.class);
 

@@ -16,7 +16,7 @@ import io.jmamba.runtime.backend.ComputeDevice;
  * Runs the default layout ({@link SelectiveScan.Variant#TILED16}) as "selective-scan"; another variant
  * (CHUNKED, for before/after timings in one run) as "selective-scan-" + its name ("_" as "-"); the bf16
  * scan (u, delta, B, C, z, out in bf16, TILED16) as "selective-scan-bf16", its label naming the asynchronous staging
- * ({@link SelectiveScan#ASYNC_PROPERTY}: widen by default, raw or off).
+ * ({@link SelectiveScan#ASYNC_PROPERTY}: widen by default, or off).
  */
 public final class SelectiveScanSeries extends LayerSeries {
     private static final long BF16 = 2;
@@ -60,7 +60,6 @@ public final class SelectiveScanSeries extends LayerSeries {
     /** The bf16 tiles' staging as {@link SelectiveScan#ASYNC_PROPERTY} chooses it, for the label. */
     private static String stagingLabel() {
         return switch (SelectiveScan.AsyncStaging.fromProperty()) {
-            case RAW -> ", raw bf16 tiles by cp.async";
             case WIDEN -> ", tiles by cp.async, widened";
             case OFF -> ", tiles through registers";
         };
