@@ -24,6 +24,10 @@ import java.util.Objects;
  * 0.625 ms, 64K 1.507 against 1.864, 1M 22.49 against 27.93; 128-row chunk-scan tiles, session 4, no
  * faster than FRAG, 1.540 against 1.526 ms at 64K; a deeper state-passing batch and 64 x 128
  * chunk-state tiles, never run on a GPU.)
+ *
+ * <p>Chunk-scan kernel ({@link ScanKernel}): {@link SsdFragKernels#chunkScanFrag} (FRAG, the default), or
+ * {@link SsdFragAsyncKernels#chunkScanAsync} (ASYNC: tiles staged by asynchronous copies, fragments by ldmatrix)
+ * with {@code -Djmamba.ssd.bf16.async=true} ({@link #ASYNC_PROPERTY}) or an explicit {@link ScanKernel}.
  * <pre>{@code
  * SsdConfig cfg = SsdConfig.of(1, 65536, 24, 64, 1, 128, 256).withDtSoftplus(true);
  * SsdScanBf16.addTo(graph, grids, "l0_ssd", cfg, inputs, out, finalStates, workspace);
@@ -31,6 +35,22 @@ import java.util.Objects;
  */
 public final class SsdScanBf16 {
     private SsdScanBf16() {
+    }
+
+    /** System property: "true" runs the chunk scan as {@link ScanKernel#ASYNC} (default FRAG). */
+    public static final String ASYNC_PROPERTY = "jmamba.ssd.bf16.async";
+
+    /** The chunk-scan kernel of a bf16 SSD call. */
+    public enum ScanKernel {
+        /** {@link SsdFragKernels#chunkScanFrag}: B operands staged through registers. */
+        FRAG,
+        /** {@link SsdFragAsyncKernels#chunkScanAsync}: tiles staged by asynchronous copies, fragments by ldmatrix. */
+        ASYNC;
+
+        /** ASYNC when {@link #ASYNC_PROPERTY} is "true", else FRAG. */
+        public static ScanKernel fromProperty() {
+            return Boolean.getBoolean(ASYNC_PROPERTY) ? ASYNC : FRAG;
+        }
     }
 
     /**
@@ -85,6 +105,13 @@ public final class SsdScanBf16 {
      */
     public static Workspace addTo(TaskGraph graph, GridScheduler grids, String prefix, SsdConfig cfg,
                                   SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates, Workspace workspace) {
+        return addTo(graph, grids, prefix, cfg, in, out, finalStates, workspace, ScanKernel.fromProperty());
+    }
+
+    /** {@link #addTo(TaskGraph, GridScheduler, String, SsdConfig, SsdBf16Inputs, BFloat16Array, FloatArray, Workspace)} with the chunk-scan kernel {@code scan}. */
+    public static Workspace addTo(TaskGraph graph, GridScheduler grids, String prefix, SsdConfig cfg, SsdBf16Inputs in,
+                                  BFloat16Array out, FloatArray finalStates, Workspace workspace, ScanKernel scan) {
+        Objects.requireNonNull(scan, "scan");
         Objects.requireNonNull(graph, "graph");
         Objects.requireNonNull(grids, "grids");
         GraphParts.checkPrefix(prefix);
@@ -142,19 +169,31 @@ public final class SsdScanBf16 {
         grids.addWorkerGrid(g + t, SsdScan.tiledGrid(tiles[1], SsdTensorKernels.GROUP));
 
         t = prefix + "_scan";
-        graph.task(t, SsdFragKernels::chunkScanFrag, new KernelContext(), in.x(), z, d, in.C(), ws.cb(), ws.dtOut(),
-                ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
-                dMode.ordinal(), in.z() != null);
+        if (scan == ScanKernel.ASYNC) {
+            graph.task(t, SsdFragAsyncKernels::chunkScanAsync, new KernelContext(), in.x(), z, d, in.C(), ws.cb(), ws.dtOut(),
+                    ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
+                    dMode.ordinal(), in.z() != null);
+        } else {
+            graph.task(t, SsdFragKernels::chunkScanFrag, new KernelContext(), in.x(), z, d, in.C(), ws.cb(), ws.dtOut(),
+                    ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
+                    dMode.ordinal(), in.z() != null);
+        }
         grids.addWorkerGrid(g + t, SsdScan.tiledGrid(tiles[2], SsdTensorKernels.GROUP));
         return both;
     }
 
     /** Runs one bf16 SSD call on {@code device}: inputs in, five kernels, {@code out} and {@code finalStates} (when not null) back. */
     public static void run(ComputeDevice device, SsdConfig cfg, SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates) {
+        run(device, cfg, in, out, finalStates, ScanKernel.fromProperty());
+    }
+
+    /** {@link #run(ComputeDevice, SsdConfig, SsdBf16Inputs, BFloat16Array, FloatArray)} with the chunk-scan kernel {@code scan}. */
+    public static void run(ComputeDevice device, SsdConfig cfg, SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates,
+                           ScanKernel scan) {
         in.validate(validate(cfg));
         FloatArray fin = SsdScan.finalStatesOrNew(cfg, finalStates);
         GraphParts.runOnce(device, "ssd_bf16",
                 GraphParts.arrays(in.x(), in.dt(), in.A(), in.B(), in.C(), in.D(), in.z(), in.dtBias(), in.initialStates()),
-                List.of(out, fin), (graph, grids) -> addTo(graph, grids, "ssd", cfg, in, out, fin, null));
+                List.of(out, fin), (graph, grids) -> addTo(graph, grids, "ssd", cfg, in, out, fin, null, scan));
     }
 }

@@ -1,0 +1,59 @@
+package io.jmamba.kernels.ssd;
+
+import io.jmamba.runtime.jit.Dialect;
+import io.jmamba.runtime.jit.GeneratedKernel;
+import io.jmamba.runtime.jit.KernelJit;
+import org.junit.jupiter.api.Test;
+
+import java.lang.reflect.Method;
+import java.util.Arrays;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What the asynchronously staged chunk scan ({@link SsdFragAsyncKernels#chunkScanAsync}) becomes in CUDA C:
+ * cp.async copies, the first slice's committed before the slice loop, then per slice a wait and one barrier
+ * before the next slice's copies and the fragments (ldmatrix, plain and transposed) and MMA; two buffers of
+ * each staged operand plus the chunk's dA, dt in local memory.
+ */
+class SsdFragAsyncCodegenTest {
+    static GeneratedKernel compile(Dialect d) {
+        Method m = Arrays.stream(SsdFragAsyncKernels.class.getDeclaredMethods())
+                .filter(x -> x.getName().equals("chunkScanAsync")).findFirst().orElseThrow();
+        return KernelJit.compile(m, Map.of(), d);
+    }
+
+    @Test
+    void cudaPipelinesCpAsyncIntoTwoBuffersAndReadsFragmentsWithLdmatrix() {
+        GeneratedKernel k = compile(Dialect.CUDA);
+        String s = k.source();
+        assertTrue(s.contains("cp.async.cg.shared.global [%0], [%1], 16;"), s);
+        assertTrue(s.contains("ldmatrix.sync.aligned.m8n8.x4.shared.b16") && s.contains("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16"), s);
+        assertTrue(s.contains("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32"), s);
+        assertEquals(4L * (4 * SsdFragAsyncKernels.TILE_INTS) + 8L * SsdTensorKernels.MAX_CHUNK, k.localMemoryBytes(),
+                "two buffers each of the B and C tiles, and dA, dt per token");
+        String body = s.substring(s.indexOf("__global__"));
+        int prologue = body.indexOf("jm_async_copy_commit();");
+        int wait = body.indexOf("jm_async_copy_wait(0);");
+        int barrier = body.indexOf("__syncthreads();");
+        int nextCopy = body.indexOf("jm_async_copy_commit();", barrier);
+        int mma = body.indexOf("jm_mma_frag_bf16(", barrier);
+        assertTrue(prologue >= 0 && prologue < wait && wait < barrier && barrier < nextCopy && nextCopy < mma,
+                "first slice's copies, then per slice: wait, barrier, next slice's copies, compute:\n" + body);
+        assertEquals(1, body.split("__syncthreads\\(\\);", -1).length - 1, "one barrier per slice:\n" + body);
+        assertEquals(2, body.split("jm_async_copy_commit\\(\\);", -1).length - 1, "a commit before and one in the loop:\n" + body);
+        assertEquals(1, body.split("jm_async_copy_wait\\(", -1).length - 1, "one wait, in the loop:\n" + body);
+    }
+
+    /** The stage layout's alignment: rows an odd multiple of 4 ints (ldmatrix, cp.async), whole copies per item. */
+    @Test
+    void stageRowsAreSixteenByteAlignedAndBankSpread() {
+        assertEquals(0, SsdFragAsyncKernels.STRIDE % 4);
+        assertEquals(1, (SsdFragAsyncKernels.STRIDE / 4) % 2);
+        assertEquals(0, SsdFragAsyncKernels.TILE_INTS % 4);
+        assertEquals(SsdTensorKernels.TILE * SsdFragAsyncKernels.ROW_CHUNKS,
+                SsdFragAsyncKernels.COPIES * SsdTensorKernels.GROUP, "every row chunk of a tile copied once");
+    }
+}
