@@ -84,7 +84,7 @@ public final class SsdFragAsyncKernels {
         long[] dAdt = ctx.allocateLongLocalArray(MAX_CHUNK); // per token: dA cumsum in log2 units (low), dt (high)
         float[] acc = new float[NT * 4];
         int[] av = new int[4 * SsdFragKernels.STEPS]; // C B^T A operands of the next intra-chunk slice
-        int[] bf = new int[2 * NT]; // one 16-step's B fragments: b0, b1 of each n8 tile
+        int[] bf = new int[4]; // b0, b1 of two n8 tiles
         int[] ldm = new int[4];
         int[] a = new int[4];
         int lid = ctx.localIdx;
@@ -121,16 +121,8 @@ public final class SsdFragAsyncKernels {
             long cbRow = SsdFragKernels.fragTile(((long) b * nchunks + c) * groups + g, chunk, l0 / 16 + warp, 0) + lane;
             int interSlices = (dstate + SLICE - 1) / SLICE;
             int slices = interSlices + (sEnd + SLICE - 1) / SLICE;
-            // this item's copies: column chunk lid % 8 of rows lid / 8 + 16 e
-            int copyRow = lid / ROW_CHUNKS;
-            int copyCol = lid % ROW_CHUNKS;
-            long sSrc = ((long) i * headdim + p0 + copyRow) * dstate + 8 * copyCol;
-            long cSrc = (row0 * groups + g) * dstate + 8 * copyCol;
-            long xSrc = (row0 * heads + h) * headdim + p0 + 8 * copyCol;
-            int dst = copyRow * STRIDE + 4 * copyCol;
-
-            stageSlice(ctx, bS, cS, 0, statesIn, C, x, sSrc, cSrc, xSrc, dst, 0, interSlices, copyRow, copyCol, len, sEnd,
-                    pLeft, dstate, groups * dstate, heads * headdim, l0);
+            stageSlice(ctx, bS, cS, 0, statesIn, C, x, 0, interSlices, i, g, p0, l0, len, sEnd, seqlen, heads, headdim,
+                    groups, dstate, chunk, nchunks);
             ctx.asyncCopyCommit();
             // dA (log2 units) and dt per token of the chunk up to the tile's end, published by slice 0's barrier
             for (int s = lid; s < sEnd; s += GROUP) {
@@ -146,8 +138,8 @@ public final class SsdFragAsyncKernels {
                 ctx.asyncCopyWait(0);
                 ctx.localBarrier();
                 if (sl + 1 < slices) { // uniform: the next slice's copies into the other buffer
-                    stageSlice(ctx, bS, cS, TILE_INTS - buf, statesIn, C, x, sSrc, cSrc, xSrc, dst, sl + 1, interSlices,
-                            copyRow, copyCol, len, sEnd, pLeft, dstate, groups * dstate, heads * headdim, l0);
+                    stageSlice(ctx, bS, cS, TILE_INTS - buf, statesIn, C, x, sl + 1, interSlices, i, g, p0, l0, len, sEnd,
+                            seqlen, heads, headdim, groups, dstate, chunk, nchunks);
                     ctx.asyncCopyCommit();
                 }
                 int k0 = inter ? sl * SLICE : (sl - interSlices) * SLICE;
@@ -172,13 +164,6 @@ public final class SsdFragAsyncKernels {
                     if (16 * q < kEnd) { // uniform over the group
                         if (inter) {
                             ctx.ldmatrixX4(cS, buf + 16 * warp * STRIDE + 8 * q, STRIDE, a, 0);
-                            for (int np = 0; np < NT / 2; np++) { // state rows 16 np.. are n8 tiles 2 np, 2 np + 1
-                                ctx.ldmatrixX4(bS, buf + 16 * np * STRIDE + 8 * q, STRIDE, ldm, 0);
-                                bf[4 * np] = ldm[0];
-                                bf[4 * np + 1] = ldm[2];
-                                bf[4 * np + 2] = ldm[1];
-                                bf[4 * np + 3] = ldm[3];
-                            }
                         } else {
                             int s = k0 + 16 * q + 2 * t; // columns s, s + 1 (a0, a1) and s + 8, s + 9 (a2, a3)
                             if (k0 + 16 * q > warpLast) {
@@ -198,16 +183,21 @@ public final class SsdFragAsyncKernels {
                                 a[2] = maskedPair(av[4 * q + 2], dAa, dAdt[s + 8], dAdt[s + 9], s + 8, la, lastA, dDiag);
                                 a[3] = maskedPair(av[4 * q + 3], dAb, dAdt[s + 8], dAdt[s + 9], s + 8, lb, lastB, dDiag);
                             }
-                            for (int np = 0; np < NT / 2; np++) { // x columns 16 np.. of tokens 16 q..
-                                ctx.ldmatrixX4Trans(bS, buf + 16 * q * STRIDE + 8 * np, STRIDE, ldm, 0);
-                                bf[4 * np] = ldm[0];
-                                bf[4 * np + 1] = ldm[1];
-                                bf[4 * np + 2] = ldm[2];
-                                bf[4 * np + 3] = ldm[3];
-                            }
                         }
-                        for (int j = 0; j < NT; j++) {
-                            ctx.mmaBf16Frag(a[0], a[1], a[2], a[3], bf[2 * j], bf[2 * j + 1], acc, 4 * j);
+                        // per pair of n8 tiles: one ldmatrix gives b0, b1 of both, used at once (4 live registers)
+                        for (int np = 0; np < NT / 2; np++) {
+                            if (inter) { // state rows 16 np..: b0 of tiles 2 np, 2 np + 1, then b1 of both
+                                ctx.ldmatrixX4(bS, buf + 16 * np * STRIDE + 8 * q, STRIDE, ldm, 0);
+                                bf[0] = ldm[0];
+                                bf[1] = ldm[2];
+                                bf[2] = ldm[1];
+                                bf[3] = ldm[3];
+                            } else { // x tokens 16 q.., columns 16 np..: b0, b1 of tile 2 np, then of 2 np + 1
+                                ctx.ldmatrixX4Trans(bS, buf + 16 * q * STRIDE + 8 * np, STRIDE, bf, 0);
+                            }
+                            for (int jj = 0; jj < 2; jj++) {
+                                ctx.mmaBf16Frag(a[0], a[1], a[2], a[3], bf[2 * jj], bf[2 * jj + 1], acc, 4 * (2 * np + jj));
+                            }
                         }
                     }
                     if (nextIntra) { // uniform: 16-step q of the next slice into the registers just consumed
@@ -255,31 +245,45 @@ public final class SsdFragAsyncKernels {
      * Starts the copies of slice {@code sl} into the buffers at {@code at}: for an inter-chunk slice the state
      * (rows p below headdim) and C (rows l of the tile, clamped to the sequence) at state columns
      * {@code 64 sl..}; for an intra-chunk slice x (token rows of the slice's 16-steps, clamped to the sequence).
-     * Only columns the 16-steps read are copied.
+     * Only columns the 16-steps read are copied. Item {@code lid} copies column chunk {@code lid % 8} of rows
+     * {@code lid / 8 + 16 e}. The addresses are recomputed from the tile's indices on every call (a few integer
+     * operations per slice) rather than kept in registers across the slice loop.
+     *
+     * @param i the tile's (batch, chunk, head) index, {@code g} its group, {@code p0} and {@code l0} its first
+     *          channel and token
      */
     static void stageSlice(KernelContext ctx, int[] bS, int[] cS, int at, BFloat16Array statesIn, BFloat16Array C,
-                           BFloat16Array x, long sSrc, long cSrc, long xSrc, int dst, int sl, int interSlices, int copyRow,
-                           int copyCol, int len, int sEnd, int pLeft, int dstate, int cRow, int xRow, int l0) {
+                           BFloat16Array x, int sl, int interSlices, int i, int g, int p0, int l0, int len, int sEnd,
+                           int seqlen, int heads, int headdim, int groups, int dstate, int chunk, int nchunks) {
+        int copyRow = ctx.localIdx / ROW_CHUNKS;
+        int copyCol = ctx.localIdx % ROW_CHUNKS;
+        int dst = at + copyRow * STRIDE + 4 * copyCol;
+        int c = (i / heads) % nchunks;
+        long row0 = (long) (i / (heads * nchunks)) * seqlen + (long) c * chunk; // the chunk's first token
         if (sl < interSlices) {
-            int k0 = sl * SLICE;
-            if (k0 + 8 * copyCol < dstate) {
+            int k0 = sl * SLICE + 8 * copyCol;
+            if (k0 < dstate) {
+                long sSrc = ((long) i * headdim + p0 + copyRow) * dstate + k0;
+                long cSrc = (row0 * groups + g) * dstate + k0;
+                int cRow = groups * dstate;
                 for (int e = 0; e < COPIES; e++) {
                     int row = copyRow + 16 * e;
-                    int d = at + dst + 16 * STRIDE * e;
-                    if (row < pLeft) {
-                        ctx.asyncCopy16(bS, d, statesIn, sSrc + (long) (16 * e) * dstate + k0);
+                    if (row < headdim - p0) {
+                        ctx.asyncCopy16(bS, dst + 16 * STRIDE * e, statesIn, sSrc + (long) (16 * e) * dstate);
                     }
-                    ctx.asyncCopy16(cS, d, C, cSrc + (long) Math.min(l0 + row, len - 1) * cRow + k0);
+                    ctx.asyncCopy16(cS, dst + 16 * STRIDE * e, C, cSrc + (long) Math.min(l0 + row, len - 1) * cRow);
                 }
             }
         } else {
             int k0 = (sl - interSlices) * SLICE;
             int rows = (Math.min(SLICE, sEnd - k0) + 15) / 16 * 16; // the token rows the 16-steps read
-            if (8 * copyCol < pLeft) {
+            if (8 * copyCol < headdim - p0) {
+                long xSrc = (row0 * heads + i % heads) * headdim + p0 + 8 * copyCol;
+                int xRow = heads * headdim;
                 for (int e = 0; e < COPIES; e++) {
                     int row = copyRow + 16 * e;
                     if (row < rows) {
-                        ctx.asyncCopy16(bS, at + dst + 16 * STRIDE * e, x, xSrc + (long) Math.min(k0 + row, len - 1) * xRow);
+                        ctx.asyncCopy16(bS, dst + 16 * STRIDE * e, x, xSrc + (long) Math.min(k0 + row, len - 1) * xRow);
                     }
                 }
             }
