@@ -32,8 +32,9 @@ class SsdFragAsyncCodegenTest {
         assertTrue(s.contains("cp.async.cg.shared.global [%0], [%1], 16;"), s);
         assertTrue(s.contains("ldmatrix.sync.aligned.m8n8.x4.shared.b16") && s.contains("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16"), s);
         assertTrue(s.contains("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32"), s);
-        assertEquals(4L * (4 * SsdFragAsyncKernels.TILE_INTS) + 8L * SsdTensorKernels.MAX_CHUNK, k.localMemoryBytes(),
-                "two buffers each of the B and C tiles, and dA, dt per token");
+        assertEquals(4L * 2 * (SsdFragAsyncKernels.STAGE_INTS + SsdFragAsyncKernels.CB_FLOATS) + 8L * SsdTensorKernels.MAX_CHUNK,
+                k.localMemoryBytes(), "two buffers each of the bf16 tiles and of C B^T, and dA, dt per token");
+        assertTrue(k.localMemoryBytes() <= 48 * 1024, "static local memory within 48 KB: " + k.localMemoryBytes());
         String body = s.substring(s.indexOf("__global__"));
         int prologue = body.indexOf("jm_async_copy_commit();");
         int wait = body.indexOf("jm_async_copy_wait(0);");
@@ -50,10 +51,17 @@ class SsdFragAsyncCodegenTest {
     /** The stage layout's alignment: rows an odd multiple of 4 ints (ldmatrix, cp.async), whole copies per item. */
     @Test
     void stageRowsAreSixteenByteAlignedAndBankSpread() {
-        assertEquals(0, SsdFragAsyncKernels.STRIDE % 4);
-        assertEquals(1, (SsdFragAsyncKernels.STRIDE / 4) % 2);
-        assertEquals(0, SsdFragAsyncKernels.TILE_INTS % 4);
+        for (int stride : new int[] {SsdFragAsyncKernels.STRIDE, SsdFragAsyncKernels.INTER_STRIDE}) {
+            assertEquals(0, stride % 4);
+            assertEquals(1, (stride / 4) % 2, stride + " ints: an odd multiple of 4");
+        }
+        for (int at : new int[] {SsdFragAsyncKernels.STAGE_INTS, SsdFragAsyncKernels.C_AT, SsdFragAsyncKernels.CB_FLOATS}) {
+            assertEquals(0, at % 4, at + ": buffers and tiles start 16-byte aligned");
+        }
         assertEquals(SsdTensorKernels.TILE * SsdFragAsyncKernels.ROW_CHUNKS,
-                SsdFragAsyncKernels.COPIES * SsdTensorKernels.GROUP, "every row chunk of a tile copied once");
+                SsdFragAsyncKernels.COPIES * SsdTensorKernels.GROUP, "every x row chunk copied once");
+        assertEquals(SsdTensorKernels.TILE * SsdFragAsyncKernels.INTER_ROW_CHUNKS,
+                SsdFragAsyncKernels.INTER_COPIES * SsdTensorKernels.GROUP, "every state and C row chunk copied once");
+        assertEquals(SsdFragAsyncKernels.CB_FLOATS, 4 * 4 * SsdTensorKernels.GROUP, "four C B^T copies per item");
     }
 }
