@@ -18,7 +18,7 @@ import static io.jmamba.kernels.ssd.SsdTensorKernels.TILE;
  * limits) with every operand tile staged by asynchronous copies ({@link KernelContext#asyncCopy16}, CUDA
  * {@code cp.async}) into two buffers, and the B fragments and the inter-chunk A fragments read by
  * {@link KernelContext#ldmatrixX4} ({@code ldmatrix}), the pattern of the bf16 flash attention's
- * {@code FlashAttentionBf16AsyncKernel}. Selected by {@link SsdScanBf16.ScanKernel#ASYNC} or
+ * {@code FlashAttentionBf16AsyncKernel}. Selected by {@link SsdScanBf16.AsyncStaging#SCAN} (or ALL) or
  * {@code -Djmamba.ssd.bf16.async=true}.
  *
  * <p>Why: chunkScanFrag (860 us of the 1.51 ms at 64K tokens on the H100) passes every B operand through
@@ -292,19 +292,8 @@ public final class SsdFragAsyncKernels {
         } else {
             int k0 = (sl - interSlices) * SLICE;
             int kEnd = Math.min(SLICE, sEnd - k0);
-            int rows = (kEnd + 15) / 16 * 16; // the token rows the 16-steps read
-            int row = lid / ROW_CHUNKS;
-            int col = lid % ROW_CHUNKS;
-            if (8 * col < headdim - p0) {
-                long xSrc = (row0 * heads + i % heads) * headdim + p0 + 8 * col;
-                int xRow = heads * headdim;
-                for (int e = 0; e < COPIES; e++) {
-                    int r = row + (GROUP / ROW_CHUNKS) * e;
-                    if (r < rows) {
-                        ctx.asyncCopy16(stage, at + r * STRIDE + 4 * col, x, xSrc + (long) Math.min(k0 + r, len - 1) * xRow);
-                    }
-                }
-            }
+            stageTokenRows(ctx, stage, at, x, (row0 * heads + i % heads) * headdim + p0, heads * headdim, k0, kEnd, len,
+                    headdim - p0);
             // C B^T: warp e's four 16-steps (lt = l0 / 16 + e, st = k0 / 16..), 16-step lid / 32 of each
             if (16 * (lid / KernelContext.WARP_SIZE) < kEnd) {
                 long cbAt0 = SsdFragKernels.fragTile(((long) (i / (heads * nchunks)) * nchunks + c) * groups + g, chunk, l0 / 16,
@@ -313,6 +302,30 @@ public final class SsdFragAsyncKernels {
                 for (int e = 0; e < TILE / 16; e++) {
                     ctx.asyncCopy16(cbS, cbAt + e * SsdFragKernels.STEPS * SsdFragKernels.FRAG + 4 * lid, cbFrag,
                             cbAt0 + e * warpRun);
+                }
+            }
+        }
+    }
+
+    /**
+     * Starts the copies of a 64-token x 64-column bf16 tile into {@code stage[at..]} (rows {@link #STRIDE} ints
+     * apart): token rows {@code k0 + r} of {@code src} (element {@code first + token * rowStride + column}) for the
+     * rows the 16-steps below {@code kEnd} read, clamped to the sequence ({@code len}: rows past it copy its last
+     * token, finite), columns below {@code columns} only. Item {@code lid} copies column chunk {@code lid % 8} of
+     * rows {@code lid / 8 + 16 e} (a quarter-warp fills one 128-byte row). {@code first} and {@code rowStride}
+     * multiples of 8 (16-byte sources).
+     */
+    static void stageTokenRows(KernelContext ctx, int[] stage, int at, BFloat16Array src, long first, int rowStride, int k0,
+                               int kEnd, int len, int columns) {
+        int rows = (kEnd + 15) / 16 * 16;
+        int row = ctx.localIdx / ROW_CHUNKS;
+        int col = ctx.localIdx % ROW_CHUNKS;
+        if (8 * col < columns) {
+            for (int e = 0; e < COPIES; e++) {
+                int r = row + (GROUP / ROW_CHUNKS) * e;
+                if (r < rows) {
+                    ctx.asyncCopy16(stage, at + r * STRIDE + 4 * col, src,
+                            first + 8 * col + (long) Math.min(k0 + r, len - 1) * rowStride);
                 }
             }
         }

@@ -25,9 +25,10 @@ import java.util.Objects;
  * faster than FRAG, 1.540 against 1.526 ms at 64K; a deeper state-passing batch and 64 x 128
  * chunk-state tiles, never run on a GPU.)
  *
- * <p>Chunk-scan kernel ({@link ScanKernel}): {@link SsdFragKernels#chunkScanFrag} (FRAG, the default), or
- * {@link SsdFragAsyncKernels#chunkScanAsync} (ASYNC: tiles staged by asynchronous copies, fragments by ldmatrix)
- * with {@code -Djmamba.ssd.bf16.async=true} ({@link #ASYNC_PROPERTY}) or an explicit {@link ScanKernel}.
+ * <p>Staging ({@link AsyncStaging}): the chunk state and chunk scan above (the default), or their variants with
+ * tiles staged by asynchronous copies and fragments read by ldmatrix ({@link SsdStateAsyncKernels},
+ * {@link SsdFragAsyncKernels}) with {@code -Djmamba.ssd.bf16.async=true} (or {@code =scan}, {@code =state}: one of
+ * them; {@link #ASYNC_PROPERTY}) or an explicit {@link AsyncStaging}.
  * <pre>{@code
  * SsdConfig cfg = SsdConfig.of(1, 65536, 24, 64, 1, 128, 256).withDtSoftplus(true);
  * SsdScanBf16.addTo(graph, grids, "l0_ssd", cfg, inputs, out, finalStates, workspace);
@@ -37,19 +38,53 @@ public final class SsdScanBf16 {
     private SsdScanBf16() {
     }
 
-    /** System property: "true" runs the chunk scan as {@link ScanKernel#ASYNC} (default FRAG). */
+    /**
+     * System property choosing the asynchronously staged kernels ({@link AsyncStaging}): "true" or "all" both, "scan"
+     * the chunk scan alone, "state" the chunk state alone; anything else (the default) neither.
+     */
     public static final String ASYNC_PROPERTY = "jmamba.ssd.bf16.async";
 
-    /** The chunk-scan kernel of a bf16 SSD call. */
-    public enum ScanKernel {
-        /** {@link SsdFragKernels#chunkScanFrag}: B operands staged through registers. */
-        FRAG,
-        /** {@link SsdFragAsyncKernels#chunkScanAsync}: tiles staged by asynchronous copies, fragments by ldmatrix. */
-        ASYNC;
+    /**
+     * Which tensor-core products stage their tiles by asynchronous copies with ldmatrix fragments
+     * ({@link SsdFragAsyncKernels#chunkScanAsync}, {@link SsdStateAsyncKernels#chunkStateAsync}) instead of
+     * through registers ({@link SsdFragKernels#chunkScanFrag}, {@link SsdBf16StateKernels#chunkStateBf16}).
+     */
+    public enum AsyncStaging {
+        /** Neither: the register-staged kernels (the default). */
+        NONE(false, false),
+        /** The chunk scan only. */
+        SCAN(true, false),
+        /** The chunk state only. */
+        STATE(false, true),
+        /** Both. */
+        ALL(true, true);
 
-        /** ASYNC when {@link #ASYNC_PROPERTY} is "true", else FRAG. */
-        public static ScanKernel fromProperty() {
-            return Boolean.getBoolean(ASYNC_PROPERTY) ? ASYNC : FRAG;
+        private final boolean scan;
+        private final boolean state;
+
+        AsyncStaging(boolean scan, boolean state) {
+            this.scan = scan;
+            this.state = state;
+        }
+
+        /** Whether the chunk scan is the asynchronously staged one. */
+        public boolean scan() {
+            return scan;
+        }
+
+        /** Whether the chunk state is the asynchronously staged one. */
+        public boolean state() {
+            return state;
+        }
+
+        /** The choice of {@link #ASYNC_PROPERTY}. */
+        public static AsyncStaging fromProperty() {
+            return switch (System.getProperty(ASYNC_PROPERTY, "false").trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "true", "all" -> ALL;
+                case "scan" -> SCAN;
+                case "state" -> STATE;
+                default -> NONE;
+            };
         }
     }
 
@@ -105,13 +140,13 @@ public final class SsdScanBf16 {
      */
     public static Workspace addTo(TaskGraph graph, GridScheduler grids, String prefix, SsdConfig cfg,
                                   SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates, Workspace workspace) {
-        return addTo(graph, grids, prefix, cfg, in, out, finalStates, workspace, ScanKernel.fromProperty());
+        return addTo(graph, grids, prefix, cfg, in, out, finalStates, workspace, AsyncStaging.fromProperty());
     }
 
-    /** {@link #addTo(TaskGraph, GridScheduler, String, SsdConfig, SsdBf16Inputs, BFloat16Array, FloatArray, Workspace)} with the chunk-scan kernel {@code scan}. */
+    /** {@link #addTo(TaskGraph, GridScheduler, String, SsdConfig, SsdBf16Inputs, BFloat16Array, FloatArray, Workspace)} with the kernels {@code async} chooses. */
     public static Workspace addTo(TaskGraph graph, GridScheduler grids, String prefix, SsdConfig cfg, SsdBf16Inputs in,
-                                  BFloat16Array out, FloatArray finalStates, Workspace workspace, ScanKernel scan) {
-        Objects.requireNonNull(scan, "scan");
+                                  BFloat16Array out, FloatArray finalStates, Workspace workspace, AsyncStaging async) {
+        Objects.requireNonNull(async, "async");
         Objects.requireNonNull(graph, "graph");
         Objects.requireNonNull(grids, "grids");
         GraphParts.checkPrefix(prefix);
@@ -153,8 +188,13 @@ public final class SsdScanBf16 {
 
         // the chunks' own states in bf16 in statesIn, replaced there by the passed states (no fp32 states)
         t = prefix + "_state";
-        graph.task(t, SsdBf16StateKernels::chunkStateBf16, new KernelContext(), in.x(), in.B(), ws.dtOut(),
-                ws.dACumsum(), both.statesIn(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
+        if (async.state()) {
+            graph.task(t, SsdStateAsyncKernels::chunkStateAsync, new KernelContext(), in.x(), in.B(), ws.dtOut(),
+                    ws.dACumsum(), both.statesIn(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
+        } else {
+            graph.task(t, SsdBf16StateKernels::chunkStateBf16, new KernelContext(), in.x(), in.B(), ws.dtOut(),
+                    ws.dACumsum(), both.statesIn(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
+        }
         grids.addWorkerGrid(g + t, SsdScan.tiledGrid(tiles[0], SsdTensorKernels.GROUP));
 
         t = prefix + "_passing";
@@ -169,7 +209,7 @@ public final class SsdScanBf16 {
         grids.addWorkerGrid(g + t, SsdScan.tiledGrid(tiles[1], SsdTensorKernels.GROUP));
 
         t = prefix + "_scan";
-        if (scan == ScanKernel.ASYNC) {
+        if (async.scan()) {
             graph.task(t, SsdFragAsyncKernels::chunkScanAsync, new KernelContext(), in.x(), z, d, in.C(), ws.cb(), ws.dtOut(),
                     ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
                     dMode.ordinal(), in.z() != null);
@@ -184,16 +224,16 @@ public final class SsdScanBf16 {
 
     /** Runs one bf16 SSD call on {@code device}: inputs in, five kernels, {@code out} and {@code finalStates} (when not null) back. */
     public static void run(ComputeDevice device, SsdConfig cfg, SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates) {
-        run(device, cfg, in, out, finalStates, ScanKernel.fromProperty());
+        run(device, cfg, in, out, finalStates, AsyncStaging.fromProperty());
     }
 
-    /** {@link #run(ComputeDevice, SsdConfig, SsdBf16Inputs, BFloat16Array, FloatArray)} with the chunk-scan kernel {@code scan}. */
+    /** {@link #run(ComputeDevice, SsdConfig, SsdBf16Inputs, BFloat16Array, FloatArray)} with the kernels {@code async} chooses. */
     public static void run(ComputeDevice device, SsdConfig cfg, SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates,
-                           ScanKernel scan) {
+                           AsyncStaging async) {
         in.validate(validate(cfg));
         FloatArray fin = SsdScan.finalStatesOrNew(cfg, finalStates);
         GraphParts.runOnce(device, "ssd_bf16",
                 GraphParts.arrays(in.x(), in.dt(), in.A(), in.B(), in.C(), in.D(), in.z(), in.dtBias(), in.initialStates()),
-                List.of(out, fin), (graph, grids) -> addTo(graph, grids, "ssd", cfg, in, out, fin, null, scan));
+                List.of(out, fin), (graph, grids) -> addTo(graph, grids, "ssd", cfg, in, out, fin, null, async));
     }
 }

@@ -80,23 +80,23 @@ class SsdBf16Test {
         return a;
     }
 
-    /** The chunk scan the properties select ({@link SsdScanBf16.ScanKernel#fromProperty}), named in each test. */
+    /** The kernels the property selects ({@link SsdScanBf16.AsyncStaging#fromProperty}), named in each test. */
     @TestFactory
     Stream<DynamicTest> everyDeviceMatchesReferenceOnBf16Inputs() {
-        return matchesReference(SsdScanBf16.ScanKernel.fromProperty());
+        return matchesReference(SsdScanBf16.AsyncStaging.fromProperty());
     }
 
-    /** The asynchronously staged chunk scan, whatever the properties say. */
+    /** The asynchronously staged chunk state and chunk scan, whatever the property says. */
     @TestFactory
     Stream<DynamicTest> asyncChunkScanMatchesReferenceOnEveryDevice() {
-        return matchesReference(SsdScanBf16.ScanKernel.ASYNC);
+        return matchesReference(SsdScanBf16.AsyncStaging.ALL);
     }
 
-    private static Stream<DynamicTest> matchesReference(SsdScanBf16.ScanKernel scan) {
+    private static Stream<DynamicTest> matchesReference(SsdScanBf16.AsyncStaging async) {
         List<DynamicTest> tests = new ArrayList<>();
         for (ComputeDevice d : DeviceMatrix.devices()) {
             for (Bf16Case sc : cases()) {
-                String name = scan + " " + sc.name() + " on " + d.id();
+                String name = "async " + async + " " + sc.name() + " on " + d.id();
                 tests.add(dynamicTest(name, () -> {
                     SsdConfig cfg = sc.cfg();
                     long outSize = (long) cfg.batch() * cfg.seqlen() * cfg.heads() * cfg.headdim();
@@ -106,7 +106,7 @@ class SsdBf16Test {
                     SsdReference.forward(cfg, sc.in().widened(), refOut, refFin);
                     BFloat16Array out = new BFloat16Array(outSize);
                     FloatArray fin = new FloatArray(stateSize);
-                    SsdScanBf16.run(d, cfg, sc.in(), out, fin, scan);
+                    SsdScanBf16.run(d, cfg, sc.in(), out, fin, async);
                     assertRelativeClose(name + " out", refOut, widen(out));
                     assertRelativeClose(name + " final_states", refFin, fin);
                 }));

@@ -13,27 +13,41 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * What the asynchronously staged chunk scan ({@link SsdFragAsyncKernels#chunkScanAsync}) becomes in CUDA C:
- * cp.async copies, the first slice's committed before the slice loop, then per slice a wait and one barrier
- * before the next slice's copies and the fragments (ldmatrix, plain and transposed) and MMA; two buffers of
- * each staged operand plus the chunk's dA, dt in local memory.
+ * What the asynchronously staged chunk scan ({@link SsdFragAsyncKernels#chunkScanAsync}) and chunk state
+ * ({@link SsdStateAsyncKernels#chunkStateAsync}) become in CUDA C: cp.async copies, the first slice's committed
+ * before the slice loop, then per slice a wait and one barrier before the next slice's copies and the fragments
+ * (ldmatrix) and MMA; two buffers of each staged operand in local memory.
  */
 class SsdFragAsyncCodegenTest {
-    static GeneratedKernel compile(Dialect d) {
-        Method m = Arrays.stream(SsdFragAsyncKernels.class.getDeclaredMethods())
-                .filter(x -> x.getName().equals("chunkScanAsync")).findFirst().orElseThrow();
-        return KernelJit.compile(m, Map.of(), d);
+    static GeneratedKernel compile(Class<?> cls, String name) {
+        Method m = Arrays.stream(cls.getDeclaredMethods()).filter(x -> x.getName().equals(name)).findFirst().orElseThrow();
+        return KernelJit.compile(m, Map.of(), Dialect.CUDA);
     }
 
     @Test
     void cudaPipelinesCpAsyncIntoTwoBuffersAndReadsFragmentsWithLdmatrix() {
-        GeneratedKernel k = compile(Dialect.CUDA);
+        GeneratedKernel k = compile(SsdFragAsyncKernels.class, "chunkScanAsync");
         String s = k.source();
-        assertTrue(s.contains("cp.async.cg.shared.global [%0], [%1], 16;"), s);
         assertTrue(s.contains("ldmatrix.sync.aligned.m8n8.x4.shared.b16") && s.contains("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16"), s);
-        assertTrue(s.contains("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32"), s);
         assertEquals(4L * 2 * (SsdFragAsyncKernels.STAGE_INTS + SsdFragAsyncKernels.CB_FLOATS) + 8L * SsdTensorKernels.MAX_CHUNK,
                 k.localMemoryBytes(), "two buffers each of the bf16 tiles and of C B^T, and dA, dt per token");
+        assertPipelined(k);
+    }
+
+    @Test
+    void cudaChunkStatePipelinesTheSameWayWithTransposedFragments() {
+        GeneratedKernel k = compile(SsdStateAsyncKernels.class, "chunkStateAsync");
+        assertTrue(k.source().contains("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16"), k.source());
+        assertEquals(4L * 2 * SsdStateAsyncKernels.STAGE_INTS + 4L * SsdTensorKernels.MAX_CHUNK, k.localMemoryBytes(),
+                "two buffers of the x and B tiles, and the token weights");
+        assertPipelined(k);
+    }
+
+    /** cp.async, MMA, 48 KB; copies committed before the loop, then per slice: wait, barrier, next copies, MMA. */
+    private static void assertPipelined(GeneratedKernel k) {
+        String s = k.source();
+        assertTrue(s.contains("cp.async.cg.shared.global [%0], [%1], 16;"), s);
+        assertTrue(s.contains("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32"), s);
         assertTrue(k.localMemoryBytes() <= 48 * 1024, "static local memory within 48 KB: " + k.localMemoryBytes());
         String body = s.substring(s.indexOf("__global__"));
         int prologue = body.indexOf("jm_async_copy_commit();");

@@ -61,7 +61,7 @@ class SsdGuardTest {
                 SsdConfig cfg = c.cfg();
                 BFloat16Array out = new BFloat16Array((long) cfg.batch() * cfg.seqlen() * cfg.heads() * cfg.headdim());
                 FloatArray fin = new FloatArray((long) cfg.batch() * cfg.heads() * cfg.headdim() * cfg.dstate());
-                SsdScanBf16.addTo(graph, grids, "ssd", cfg, c.in(), out, fin, null, SsdScanBf16.ScanKernel.ASYNC);
+                SsdScanBf16.addTo(graph, grids, "ssd", cfg, c.in(), out, fin, null, SsdScanBf16.AsyncStaging.ALL);
             }, BF16_TOL));
         }
         List<SsdCase> f32 = List.of(
@@ -105,7 +105,7 @@ class SsdGuardTest {
         cases.add(new GuardedGraph.Case("bf16 SSD ASYNC " + head.name(), () -> head, (graph, grids, a) -> {
             SsdConfig cfg = head.cfg();
             BFloat16Array out = new BFloat16Array((long) cfg.batch() * cfg.seqlen() * cfg.heads() * cfg.headdim());
-            SsdScanBf16.addTo(graph, grids, "ssd", cfg, head.in(), out, null, null, SsdScanBf16.ScanKernel.ASYNC);
+            SsdScanBf16.addTo(graph, grids, "ssd", cfg, head.in(), out, null, null, SsdScanBf16.AsyncStaging.ALL);
         }, BF16_TOL));
         return GuardedGraph.tests(cases);
     }
