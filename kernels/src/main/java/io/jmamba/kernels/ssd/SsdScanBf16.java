@@ -40,7 +40,8 @@ public final class SsdScanBf16 {
 
     /**
      * System property choosing the asynchronously staged kernels ({@link AsyncStaging}): "true" or "all" both, "scan"
-     * the chunk scan alone, "state" the chunk state alone; anything else (the default) neither.
+     * the chunk scan alone, "state" the chunk state alone, unset or "false" neither (the default); other values are
+     * an error ({@link AsyncStaging#parse}).
      */
     public static final String ASYNC_PROPERTY = "jmamba.ssd.bf16.async";
 
@@ -77,13 +78,27 @@ public final class SsdScanBf16 {
             return state;
         }
 
-        /** The choice of {@link #ASYNC_PROPERTY}. */
+        /** The choice of {@link #ASYNC_PROPERTY} (unset: NONE). */
         public static AsyncStaging fromProperty() {
-            return switch (System.getProperty(ASYNC_PROPERTY, "false").trim().toLowerCase(java.util.Locale.ROOT)) {
+            return parse(System.getProperty(ASYNC_PROPERTY));
+        }
+
+        /**
+         * A value of {@link #ASYNC_PROPERTY}: null, "false", "off" or "none": NONE; "true" or "all": ALL; "scan"; "state".
+         *
+         * @throws IllegalArgumentException for anything else, naming the property
+         */
+        public static AsyncStaging parse(String value) {
+            if (value == null) {
+                return NONE;
+            }
+            return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "false", "off", "none" -> NONE;
                 case "true", "all" -> ALL;
                 case "scan" -> SCAN;
                 case "state" -> STATE;
-                default -> NONE;
+                default -> throw new IllegalArgumentException(ASYNC_PROPERTY + " must be true (or all), scan, state or false"
+                        + " (or off, none), got \"" + value + "\"");
             };
         }
     }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
@@ -113,6 +114,19 @@ class SsdBf16Test {
             }
         }
         return tests.stream();
+    }
+
+    @Test
+    void asyncPropertyValuesParseAndAnUnknownOneIsNamed() {
+        assertEquals(SsdScanBf16.AsyncStaging.NONE, SsdScanBf16.AsyncStaging.parse(null));
+        assertEquals(SsdScanBf16.AsyncStaging.NONE, SsdScanBf16.AsyncStaging.parse("false"));
+        assertEquals(SsdScanBf16.AsyncStaging.ALL, SsdScanBf16.AsyncStaging.parse("true"));
+        assertEquals(SsdScanBf16.AsyncStaging.ALL, SsdScanBf16.AsyncStaging.parse(" ALL "));
+        assertEquals(SsdScanBf16.AsyncStaging.SCAN, SsdScanBf16.AsyncStaging.parse("scan"));
+        assertEquals(SsdScanBf16.AsyncStaging.STATE, SsdScanBf16.AsyncStaging.parse("state"));
+        assertTrue(SsdScanBf16.AsyncStaging.SCAN.scan() && !SsdScanBf16.AsyncStaging.SCAN.state());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SsdScanBf16.AsyncStaging.parse("yes"));
+        assertTrue(e.getMessage().contains(SsdScanBf16.ASYNC_PROPERTY) && e.getMessage().contains("yes"), e.getMessage());
     }
 
     @Test
