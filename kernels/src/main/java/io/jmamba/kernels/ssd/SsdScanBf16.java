@@ -24,6 +24,11 @@ import java.util.Objects;
  * 0.625 ms, 64K 1.507 against 1.864, 1M 22.49 against 27.93; 128-row chunk-scan tiles, session 4, no
  * faster than FRAG, 1.540 against 1.526 ms at 64K; a deeper state-passing batch and 64 x 128
  * chunk-state tiles, never run on a GPU.)
+ *
+ * <p>Staging ({@link AsyncStaging}): the chunk state and chunk scan above (the default), or their variants with
+ * tiles staged by asynchronous copies and fragments read by ldmatrix ({@link SsdStateAsyncKernels},
+ * {@link SsdFragAsyncKernels}) with {@code -Djmamba.ssd.bf16.async=true} (or {@code =scan}, {@code =state}: one of
+ * them; {@link #ASYNC_PROPERTY}) or an explicit {@link AsyncStaging}.
  * <pre>{@code
  * SsdConfig cfg = SsdConfig.of(1, 65536, 24, 64, 1, 128, 256).withDtSoftplus(true);
  * SsdScanBf16.addTo(graph, grids, "l0_ssd", cfg, inputs, out, finalStates, workspace);
@@ -31,6 +36,71 @@ import java.util.Objects;
  */
 public final class SsdScanBf16 {
     private SsdScanBf16() {
+    }
+
+    /**
+     * System property choosing the asynchronously staged kernels ({@link AsyncStaging}): "true" or "all" both, "scan"
+     * the chunk scan alone, "state" the chunk state alone, unset or "false" neither (the default); other values are
+     * an error ({@link AsyncStaging#parse}).
+     */
+    public static final String ASYNC_PROPERTY = "jmamba.ssd.bf16.async";
+
+    /**
+     * Which tensor-core products stage their tiles by asynchronous copies with ldmatrix fragments
+     * ({@link SsdFragAsyncKernels#chunkScanAsync}, {@link SsdStateAsyncKernels#chunkStateAsync}) instead of
+     * through registers ({@link SsdFragKernels#chunkScanFrag}, {@link SsdBf16StateKernels#chunkStateBf16}).
+     */
+    public enum AsyncStaging {
+        /** Neither: the register-staged kernels (the default). */
+        NONE(false, false),
+        /** The chunk scan only. */
+        SCAN(true, false),
+        /** The chunk state only. */
+        STATE(false, true),
+        /** Both. */
+        ALL(true, true);
+
+        private final boolean scan;
+        private final boolean state;
+
+        AsyncStaging(boolean scan, boolean state) {
+            this.scan = scan;
+            this.state = state;
+        }
+
+        /** Whether the chunk scan is the asynchronously staged one. */
+        public boolean scan() {
+            return scan;
+        }
+
+        /** Whether the chunk state is the asynchronously staged one. */
+        public boolean state() {
+            return state;
+        }
+
+        /** The choice of {@link #ASYNC_PROPERTY} (unset: NONE). */
+        public static AsyncStaging fromProperty() {
+            return parse(System.getProperty(ASYNC_PROPERTY));
+        }
+
+        /**
+         * A value of {@link #ASYNC_PROPERTY}: null, "false", "off" or "none": NONE; "true" or "all": ALL; "scan"; "state".
+         *
+         * @throws IllegalArgumentException for anything else, naming the property
+         */
+        public static AsyncStaging parse(String value) {
+            if (value == null) {
+                return NONE;
+            }
+            return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "false", "off", "none" -> NONE;
+                case "true", "all" -> ALL;
+                case "scan" -> SCAN;
+                case "state" -> STATE;
+                default -> throw new IllegalArgumentException(ASYNC_PROPERTY + " must be true (or all), scan, state or false"
+                        + " (or off, none), got \"" + value + "\"");
+            };
+        }
     }
 
     /**
@@ -85,6 +155,13 @@ public final class SsdScanBf16 {
      */
     public static Workspace addTo(TaskGraph graph, GridScheduler grids, String prefix, SsdConfig cfg,
                                   SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates, Workspace workspace) {
+        return addTo(graph, grids, prefix, cfg, in, out, finalStates, workspace, AsyncStaging.fromProperty());
+    }
+
+    /** {@link #addTo(TaskGraph, GridScheduler, String, SsdConfig, SsdBf16Inputs, BFloat16Array, FloatArray, Workspace)} with the kernels {@code async} chooses. */
+    public static Workspace addTo(TaskGraph graph, GridScheduler grids, String prefix, SsdConfig cfg, SsdBf16Inputs in,
+                                  BFloat16Array out, FloatArray finalStates, Workspace workspace, AsyncStaging async) {
+        Objects.requireNonNull(async, "async");
         Objects.requireNonNull(graph, "graph");
         Objects.requireNonNull(grids, "grids");
         GraphParts.checkPrefix(prefix);
@@ -126,8 +203,13 @@ public final class SsdScanBf16 {
 
         // the chunks' own states in bf16 in statesIn, replaced there by the passed states (no fp32 states)
         t = prefix + "_state";
-        graph.task(t, SsdBf16StateKernels::chunkStateBf16, new KernelContext(), in.x(), in.B(), ws.dtOut(),
-                ws.dACumsum(), both.statesIn(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
+        if (async.state()) {
+            graph.task(t, SsdStateAsyncKernels::chunkStateAsync, new KernelContext(), in.x(), in.B(), ws.dtOut(),
+                    ws.dACumsum(), both.statesIn(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
+        } else {
+            graph.task(t, SsdBf16StateKernels::chunkStateBf16, new KernelContext(), in.x(), in.B(), ws.dtOut(),
+                    ws.dACumsum(), both.statesIn(), batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
+        }
         grids.addWorkerGrid(g + t, SsdScan.tiledGrid(tiles[0], SsdTensorKernels.GROUP));
 
         t = prefix + "_passing";
@@ -142,19 +224,31 @@ public final class SsdScanBf16 {
         grids.addWorkerGrid(g + t, SsdScan.tiledGrid(tiles[1], SsdTensorKernels.GROUP));
 
         t = prefix + "_scan";
-        graph.task(t, SsdFragKernels::chunkScanFrag, new KernelContext(), in.x(), z, d, in.C(), ws.cb(), ws.dtOut(),
-                ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
-                dMode.ordinal(), in.z() != null);
+        if (async.scan()) {
+            graph.task(t, SsdFragAsyncKernels::chunkScanAsync, new KernelContext(), in.x(), z, d, in.C(), ws.cb(), ws.dtOut(),
+                    ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
+                    dMode.ordinal(), in.z() != null);
+        } else {
+            graph.task(t, SsdFragKernels::chunkScanFrag, new KernelContext(), in.x(), z, d, in.C(), ws.cb(), ws.dtOut(),
+                    ws.dACumsum(), both.statesIn(), out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks,
+                    dMode.ordinal(), in.z() != null);
+        }
         grids.addWorkerGrid(g + t, SsdScan.tiledGrid(tiles[2], SsdTensorKernels.GROUP));
         return both;
     }
 
     /** Runs one bf16 SSD call on {@code device}: inputs in, five kernels, {@code out} and {@code finalStates} (when not null) back. */
     public static void run(ComputeDevice device, SsdConfig cfg, SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates) {
+        run(device, cfg, in, out, finalStates, AsyncStaging.fromProperty());
+    }
+
+    /** {@link #run(ComputeDevice, SsdConfig, SsdBf16Inputs, BFloat16Array, FloatArray)} with the kernels {@code async} chooses. */
+    public static void run(ComputeDevice device, SsdConfig cfg, SsdBf16Inputs in, BFloat16Array out, FloatArray finalStates,
+                           AsyncStaging async) {
         in.validate(validate(cfg));
         FloatArray fin = SsdScan.finalStatesOrNew(cfg, finalStates);
         GraphParts.runOnce(device, "ssd_bf16",
                 GraphParts.arrays(in.x(), in.dt(), in.A(), in.B(), in.C(), in.D(), in.z(), in.dtBias(), in.initialStates()),
-                List.of(out, fin), (graph, grids) -> addTo(graph, grids, "ssd", cfg, in, out, fin, null));
+                List.of(out, fin), (graph, grids) -> addTo(graph, grids, "ssd", cfg, in, out, fin, null, async));
     }
 }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
@@ -80,12 +81,23 @@ class SsdBf16Test {
         return a;
     }
 
+    /** The kernels the property selects ({@link SsdScanBf16.AsyncStaging#fromProperty}), named in each test. */
     @TestFactory
     Stream<DynamicTest> everyDeviceMatchesReferenceOnBf16Inputs() {
+        return matchesReference(SsdScanBf16.AsyncStaging.fromProperty());
+    }
+
+    /** The asynchronously staged chunk state and chunk scan, whatever the property says. */
+    @TestFactory
+    Stream<DynamicTest> asyncChunkScanMatchesReferenceOnEveryDevice() {
+        return matchesReference(SsdScanBf16.AsyncStaging.ALL);
+    }
+
+    private static Stream<DynamicTest> matchesReference(SsdScanBf16.AsyncStaging async) {
         List<DynamicTest> tests = new ArrayList<>();
         for (ComputeDevice d : DeviceMatrix.devices()) {
             for (Bf16Case sc : cases()) {
-                String name = sc.name() + " on " + d.id();
+                String name = "async " + async + " " + sc.name() + " on " + d.id();
                 tests.add(dynamicTest(name, () -> {
                     SsdConfig cfg = sc.cfg();
                     long outSize = (long) cfg.batch() * cfg.seqlen() * cfg.heads() * cfg.headdim();
@@ -95,13 +107,26 @@ class SsdBf16Test {
                     SsdReference.forward(cfg, sc.in().widened(), refOut, refFin);
                     BFloat16Array out = new BFloat16Array(outSize);
                     FloatArray fin = new FloatArray(stateSize);
-                    SsdScanBf16.run(d, cfg, sc.in(), out, fin);
+                    SsdScanBf16.run(d, cfg, sc.in(), out, fin, async);
                     assertRelativeClose(name + " out", refOut, widen(out));
                     assertRelativeClose(name + " final_states", refFin, fin);
                 }));
             }
         }
         return tests.stream();
+    }
+
+    @Test
+    void asyncPropertyValuesParseAndAnUnknownOneIsNamed() {
+        assertEquals(SsdScanBf16.AsyncStaging.NONE, SsdScanBf16.AsyncStaging.parse(null));
+        assertEquals(SsdScanBf16.AsyncStaging.NONE, SsdScanBf16.AsyncStaging.parse("false"));
+        assertEquals(SsdScanBf16.AsyncStaging.ALL, SsdScanBf16.AsyncStaging.parse("true"));
+        assertEquals(SsdScanBf16.AsyncStaging.ALL, SsdScanBf16.AsyncStaging.parse(" ALL "));
+        assertEquals(SsdScanBf16.AsyncStaging.SCAN, SsdScanBf16.AsyncStaging.parse("scan"));
+        assertEquals(SsdScanBf16.AsyncStaging.STATE, SsdScanBf16.AsyncStaging.parse("state"));
+        assertTrue(SsdScanBf16.AsyncStaging.SCAN.scan() && !SsdScanBf16.AsyncStaging.SCAN.state());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SsdScanBf16.AsyncStaging.parse("yes"));
+        assertTrue(e.getMessage().contains(SsdScanBf16.ASYNC_PROPERTY) && e.getMessage().contains("yes"), e.getMessage());
     }
 
     @Test

@@ -25,7 +25,8 @@ class SsdGuardTest {
     private static final float F32_TOL = 1e-4f;
 
     /** Default-path cases that run by default (each shape is a PoCL compile: the rest are tagged slow). */
-    private static final Set<String> QUICK = Set.of("bf16 SSD L77 h4 p16 n16 q64, 2 groups, D z");
+    private static final Set<String> QUICK = Set.of("bf16 SSD L77 h4 p16 n16 q64, 2 groups, D z",
+            "bf16 SSD ASYNC L77 h4 p16 n16 q64, 2 groups, D z");
 
     @TestFactory
     List<DynamicTest> raggedChunksStayInsideTheirBuffers() {
@@ -54,6 +55,13 @@ class SsdGuardTest {
                 BFloat16Array out = new BFloat16Array((long) cfg.batch() * cfg.seqlen() * cfg.heads() * cfg.headdim());
                 FloatArray fin = new FloatArray((long) cfg.batch() * cfg.heads() * cfg.headdim() * cfg.dstate());
                 SsdScanBf16.addTo(graph, grids, "ssd", cfg, c.in(), out, fin, null);
+            }, BF16_TOL));
+            // the asynchronously staged chunk scan explicitly (the case above runs whichever the properties select)
+            cases.add(new GuardedGraph.Case("bf16 SSD ASYNC " + c.name(), () -> c, (graph, grids, a) -> {
+                SsdConfig cfg = c.cfg();
+                BFloat16Array out = new BFloat16Array((long) cfg.batch() * cfg.seqlen() * cfg.heads() * cfg.headdim());
+                FloatArray fin = new FloatArray((long) cfg.batch() * cfg.heads() * cfg.headdim() * cfg.dstate());
+                SsdScanBf16.addTo(graph, grids, "ssd", cfg, c.in(), out, fin, null, SsdScanBf16.AsyncStaging.ALL);
             }, BF16_TOL));
         }
         List<SsdCase> f32 = List.of(
@@ -92,6 +100,13 @@ class SsdGuardTest {
         }
         cases.add(bf16Case(SsdBf16Test.random("L300 h2 p64 n128 q256", SsdConfig.of(1, 300, 2, 64, 1, 128, 256)
                 .withDtSoftplus(true), 300, true, false, true, false, true)));
+        SsdBf16Test.Bf16Case head = SsdBf16Test.random("L300 h2 p64 n128 q256", SsdConfig.of(1, 300, 2, 64, 1, 128, 256)
+                .withDtSoftplus(true), 300, true, false, true, false, true);
+        cases.add(new GuardedGraph.Case("bf16 SSD ASYNC " + head.name(), () -> head, (graph, grids, a) -> {
+            SsdConfig cfg = head.cfg();
+            BFloat16Array out = new BFloat16Array((long) cfg.batch() * cfg.seqlen() * cfg.heads() * cfg.headdim());
+            SsdScanBf16.addTo(graph, grids, "ssd", cfg, head.in(), out, null, null, SsdScanBf16.AsyncStaging.ALL);
+        }, BF16_TOL));
         return GuardedGraph.tests(cases);
     }
 

@@ -77,7 +77,8 @@ class SsdKernelSourcesTest {
     List<DynamicTest> fragKernelsHaveOneMmaSite() {
         List<DynamicTest> tests = new ArrayList<>();
         for (Method m : List.of(kernel(SsdFragKernels.class, "chunkCbFrag"), kernel(SsdFragKernels.class, "chunkScanFrag"),
-                kernel(SsdBf16StateKernels.class, "chunkStateBf16"))) {
+                kernel(SsdFragAsyncKernels.class, "chunkScanAsync"), kernel(SsdBf16StateKernels.class, "chunkStateBf16"),
+                kernel(SsdStateAsyncKernels.class, "chunkStateAsync"))) {
             tests.add(dynamicTest(m.getDeclaringClass().getSimpleName() + "." + m.getName(), () -> {
                 GeneratedKernel g = KernelJit.compile(m, Map.of(), Dialect.CUDA);
                 String src = g.source();
