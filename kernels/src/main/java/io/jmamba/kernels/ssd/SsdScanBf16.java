@@ -25,10 +25,12 @@ import java.util.Objects;
  * faster than FRAG, 1.540 against 1.526 ms at 64K; a deeper state-passing batch and 64 x 128
  * chunk-state tiles, never run on a GPU.)
  *
- * <p>Staging ({@link AsyncStaging}): the chunk state and chunk scan above (the default), or their variants with
- * tiles staged by asynchronous copies and fragments read by ldmatrix ({@link SsdStateAsyncKernels},
- * {@link SsdFragAsyncKernels}) with {@code -Djmamba.ssd.bf16.async=true} (or {@code =scan}, {@code =state}: one of
- * them; {@link #ASYNC_PROPERTY}) or an explicit {@link AsyncStaging}.
+ * <p>Staging ({@link AsyncStaging}): the chunk state and chunk scan with tiles staged by asynchronous copies and
+ * fragments read by ldmatrix ({@link SsdStateAsyncKernels}, {@link SsdFragAsyncKernels}; the default), or the
+ * register-staged kernels above with {@code -Djmamba.ssd.bf16.async=false} (or {@code =scan}, {@code =state}: one of
+ * them asynchronous; {@link #ASYNC_PROPERTY}) or an explicit {@link AsyncStaging}. H100, session 6, b1 24 x 64 n128
+ * chunk 256, two alternating rounds: asynchronous 64K 1.262 / 1.238 ms and 1M 18.16 / 18.32, register-staged 1.545 /
+ * 1.526 and 22.48 / 22.43; the chunk scan alone asynchronous 1.415 and 20.56, the chunk state alone 1.387 and 19.85.
  * <pre>{@code
  * SsdConfig cfg = SsdConfig.of(1, 65536, 24, 64, 1, 128, 256).withDtSoftplus(true);
  * SsdScanBf16.addTo(graph, grids, "l0_ssd", cfg, inputs, out, finalStates, workspace);
@@ -39,9 +41,9 @@ public final class SsdScanBf16 {
     }
 
     /**
-     * System property choosing the asynchronously staged kernels ({@link AsyncStaging}): "true" or "all" both, "scan"
-     * the chunk scan alone, "state" the chunk state alone, unset or "false" neither (the default); other values are
-     * an error ({@link AsyncStaging#parse}).
+     * System property choosing the asynchronously staged kernels ({@link AsyncStaging}): unset, "true" or "all" both
+     * (the default), "scan" the chunk scan alone, "state" the chunk state alone, "false" neither; other values are an
+     * error ({@link AsyncStaging#parse}).
      */
     public static final String ASYNC_PROPERTY = "jmamba.ssd.bf16.async";
 
@@ -51,13 +53,13 @@ public final class SsdScanBf16 {
      * through registers ({@link SsdFragKernels#chunkScanFrag}, {@link SsdBf16StateKernels#chunkStateBf16}).
      */
     public enum AsyncStaging {
-        /** Neither: the register-staged kernels (the default). */
+        /** Neither: the register-staged kernels. */
         NONE(false, false),
         /** The chunk scan only. */
         SCAN(true, false),
         /** The chunk state only. */
         STATE(false, true),
-        /** Both. */
+        /** Both (the default). */
         ALL(true, true);
 
         private final boolean scan;
@@ -78,19 +80,19 @@ public final class SsdScanBf16 {
             return state;
         }
 
-        /** The choice of {@link #ASYNC_PROPERTY} (unset: NONE). */
+        /** The choice of {@link #ASYNC_PROPERTY} (unset: ALL). */
         public static AsyncStaging fromProperty() {
             return parse(System.getProperty(ASYNC_PROPERTY));
         }
 
         /**
-         * A value of {@link #ASYNC_PROPERTY}: null, "false", "off" or "none": NONE; "true" or "all": ALL; "scan"; "state".
+         * A value of {@link #ASYNC_PROPERTY}: null, "true" or "all": ALL; "false", "off" or "none": NONE; "scan"; "state".
          *
          * @throws IllegalArgumentException for anything else, naming the property
          */
         public static AsyncStaging parse(String value) {
             if (value == null) {
-                return NONE;
+                return ALL;
             }
             return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
                 case "false", "off", "none" -> NONE;

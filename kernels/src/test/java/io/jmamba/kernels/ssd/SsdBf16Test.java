@@ -93,6 +93,12 @@ class SsdBf16Test {
         return matchesReference(SsdScanBf16.AsyncStaging.ALL);
     }
 
+    /** The register-staged chunk state and chunk scan ({@code -Djmamba.ssd.bf16.async=false}), whatever the property says. */
+    @TestFactory
+    Stream<DynamicTest> registerStagedKernelsMatchReferenceOnEveryDevice() {
+        return matchesReference(SsdScanBf16.AsyncStaging.NONE);
+    }
+
     private static Stream<DynamicTest> matchesReference(SsdScanBf16.AsyncStaging async) {
         List<DynamicTest> tests = new ArrayList<>();
         for (ComputeDevice d : DeviceMatrix.devices()) {
@@ -118,7 +124,7 @@ class SsdBf16Test {
 
     @Test
     void asyncPropertyValuesParseAndAnUnknownOneIsNamed() {
-        assertEquals(SsdScanBf16.AsyncStaging.NONE, SsdScanBf16.AsyncStaging.parse(null));
+        assertEquals(SsdScanBf16.AsyncStaging.ALL, SsdScanBf16.AsyncStaging.parse(null), "the default");
         assertEquals(SsdScanBf16.AsyncStaging.NONE, SsdScanBf16.AsyncStaging.parse("false"));
         assertEquals(SsdScanBf16.AsyncStaging.ALL, SsdScanBf16.AsyncStaging.parse("true"));
         assertEquals(SsdScanBf16.AsyncStaging.ALL, SsdScanBf16.AsyncStaging.parse(" ALL "));

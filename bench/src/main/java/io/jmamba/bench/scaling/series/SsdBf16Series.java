@@ -25,9 +25,19 @@ public final class SsdBf16Series extends LayerSeries {
     private final int dstate;
     private final int chunk;
 
+    /** Which products stage their tiles by asynchronous copies ({@code -Djmamba.ssd.bf16.async}), for the label. */
+    private static String stagingLabel() {
+        return switch (io.jmamba.kernels.ssd.SsdScanBf16.AsyncStaging.fromProperty()) {
+            case ALL -> ", tiles by cp.async";
+            case SCAN -> ", chunk-scan tiles by cp.async";
+            case STATE -> ", chunk-state tiles by cp.async";
+            case NONE -> ", tiles through registers";
+        };
+    }
+
     public SsdBf16Series(int heads, int headdim, int dstate, int chunk) {
         super("ssd-bf16", "Mamba-2 SSD bf16, " + heads + " heads x " + headdim + ", d_state " + dstate + ", chunk " + chunk
-                + ", tensor cores", SeriesKind.SCAN, 1);
+                + ", tensor cores" + stagingLabel(), SeriesKind.SCAN, 1);
         this.heads = heads;
         this.headdim = headdim;
         this.dstate = dstate;
