@@ -9,18 +9,14 @@ import io.jmamba.model.weights.Checkpoint;
 import io.jmamba.model.weights.ModelWeights;
 import io.jmamba.model.weights.RandomWeights;
 import io.jmamba.model.weights.WeightLoader;
-import io.jmamba.runtime.api.GridScheduler;
-import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.backend.ComputeDevice;
 import io.jmamba.runtime.backend.DeviceMatrix;
-import io.jmamba.runtime.graph.GraphAction;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -40,14 +36,14 @@ class EmbedGemvDecodeTest {
     @Test
     void theFirstInProjTakesTheLookup() throws Exception {
         ModelWeights w = RandomWeights.generate(ModelPresets.mamba2(2, 128, 300), 5);
-        List<String> off = taskIds(w, 1);
-        List<String> on = with(EMBED, "true", () -> taskIds(w, 1));
+        List<String> off = DecodeSwitches.taskIds(w, 1, WeightPrecision.BF16);
+        List<String> on = DecodeSwitches.with(EMBED, "true", () -> DecodeSwitches.taskIds(w, 1, WeightPrecision.BF16));
         assertTrue(off.contains("embed_embed") || off.stream().anyMatch(id -> id.startsWith("embed")), off.toString());
         assertTrue(on.stream().noneMatch(id -> id.startsWith("embed")) && on.contains("l0_in_embgemv")
                 && on.contains("l1_in_normgemv"), on.toString());
         assertEquals(off.size() - 1, on.size(), "one launch fewer: " + off + " vs " + on);
         // beyond the staged form's rows the embedding launch stays
-        List<String> five = with(EMBED, "true", () -> taskIds(w, 5));
+        List<String> five = DecodeSwitches.with(EMBED, "true", () -> DecodeSwitches.taskIds(w, 5, WeightPrecision.BF16));
         assertTrue(five.stream().anyMatch(id -> id.startsWith("embed")) && !five.contains("l0_in_embgemv"), five.toString());
     }
 
@@ -78,7 +74,7 @@ class EmbedGemvDecodeTest {
                 prompt[b][t] = (b * 29 + t * 7 + 1) % vocab;
             }
         }
-        try (DeviceEngine plain = engine(w, d); DeviceEngine folded = engine(w, d)) {
+        try (DeviceEngine plain = DecodeSwitches.bf16FusedEngine(w, d); DeviceEngine folded = DecodeSwitches.bf16FusedEngine(w, d)) {
             InferenceState ps = plain.newState(batch);
             InferenceState fs = folded.newState(batch);
             plain.prefill(ps, prompt, false);
@@ -89,7 +85,7 @@ class EmbedGemvDecodeTest {
                     next[b] = (step * 11 + b * 3 + 2) % vocab;
                 }
                 float[][] want = plain.decode(ps, next);
-                float[][] got = with(EMBED, "true", () -> folded.decode(fs, next));
+                float[][] got = DecodeSwitches.with(EMBED, "true", () -> folded.decode(fs, next));
                 for (int b = 0; b < batch; b++) {
                     assertArrayEquals(want[b], got[b], 0f, "step " + step + " row " + b);
                 }
@@ -99,46 +95,11 @@ class EmbedGemvDecodeTest {
                 int[] token = {5 % vocab};
                 for (int step = 0; step < steps; step++) {
                     int[] want = plain.decodeGreedy(ps, token);
-                    int[] got = with(EMBED, "true", () -> with(HEAD, "norm", () -> folded.decodeGreedy(fs, token)));
+                    int[] got = DecodeSwitches.with(EMBED, "true", () -> DecodeSwitches.with(HEAD, "norm", () -> folded.decodeGreedy(fs, token)));
                     assertArrayEquals(want, got, "greedy step " + step);
                     token[0] = got[0];
                 }
             }
         }
-    }
-
-    private static DeviceEngine engine(ModelWeights w, ComputeDevice d) {
-        return new DeviceEngine(w, d, true, KernelSet.FAST).withLinear(io.jmamba.kernels.nn.Linear.Path.AUTO)
-                .withWeights(WeightPrecision.BF16).withFusedDecode(true);
-    }
-
-    private static <T> T with(String property, String value, Callable<T> body) throws Exception {
-        String old = System.getProperty(property);
-        System.setProperty(property, value);
-        try {
-            return body.call();
-        } finally {
-            if (old == null) {
-                System.clearProperty(property);
-            } else {
-                System.setProperty(property, old);
-            }
-        }
-    }
-
-    private static List<String> taskIds(ModelWeights w, int batch) {
-        KernelChoices k = KernelChoices.PORTABLE_DEFAULT.withFusedDecode(true).withWeights(WeightPrecision.BF16);
-        TaskGraph g = new TaskGraph("g");
-        new StackTasks(w, KernelSet.FAST, k, Bf16Weights.of(w)).addTo(g, new GridScheduler(),
-                new Activations(w.config(), batch, 1, Output.GREEDY_IDS));
-        List<String> ids = new ArrayList<>();
-        for (GraphAction a : g.snapshot().actions()) {
-            if (a instanceof GraphAction.Task t) {
-                ids.add(t.id());
-            } else if (a instanceof GraphAction.LibraryTask t) {
-                ids.add(t.id());
-            }
-        }
-        return ids;
     }
 }

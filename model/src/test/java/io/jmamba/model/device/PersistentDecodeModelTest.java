@@ -9,18 +9,14 @@ import io.jmamba.model.weights.Checkpoint;
 import io.jmamba.model.weights.ModelWeights;
 import io.jmamba.model.weights.RandomWeights;
 import io.jmamba.model.weights.WeightLoader;
-import io.jmamba.runtime.api.GridScheduler;
-import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.backend.ComputeDevice;
 import io.jmamba.runtime.backend.DeviceMatrix;
-import io.jmamba.runtime.graph.GraphAction;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,8 +35,8 @@ class PersistentDecodeModelTest {
     @Test
     void layersTakeThePhasesWhereTheyFit() throws Exception {
         ModelWeights w = RandomWeights.generate(ModelPresets.mamba2(2, 128, 300), 5);
-        List<String> off = taskIds(w, 1, WeightPrecision.BF16);
-        List<String> on = with(PERSISTENT, "true", () -> taskIds(w, 1, WeightPrecision.BF16));
+        List<String> off = DecodeSwitches.taskIds(w, 1, WeightPrecision.BF16);
+        List<String> on = DecodeSwitches.with(PERSISTENT, "true", () -> DecodeSwitches.taskIds(w, 1, WeightPrecision.BF16));
         // no device given: the three-launch form
         assertEquals(List.of("l0_persist_pa", "l0_persist_pb", "l0_persist_pc", "l1_persist_pa", "l1_persist_pb",
                 "l1_persist_pc"), on.stream().filter(id -> id.matches("l[0-9]+_.*")).toList());
@@ -48,19 +44,19 @@ class PersistentDecodeModelTest {
         assertTrue(off.stream().anyMatch(id -> id.startsWith("embed")), off.toString());
         assertEquals(off.stream().filter(id -> !id.matches("l[0-9]+_.*") && !id.startsWith("embed")).toList(),
                 on.stream().filter(id -> !id.matches("l[0-9]+_.*")).toList(), "the head as before, no embedding launch");
-        List<String> noFold = with("jmamba.decode.embedGemv", "false", () -> with(PERSISTENT, "true",
-                () -> taskIds(w, 1, WeightPrecision.BF16)));
+        List<String> noFold = DecodeSwitches.with("jmamba.decode.embedGemv", "false", () -> DecodeSwitches.with(PERSISTENT, "true",
+                () -> DecodeSwitches.taskIds(w, 1, WeightPrecision.BF16)));
         assertEquals(on.size() + 1, noFold.size(), "-Djmamba.decode.embedGemv=false keeps the embedding launch: " + noFold);
         // several layers per launch needs a device with grid barriers: without one, "pair" and "quad" are the phases too
-        assertEquals(on, with(PERSISTENT, "pair", () -> taskIds(w, 1, WeightPrecision.BF16)));
-        assertEquals(on, with(PERSISTENT, "quad", () -> taskIds(w, 1, WeightPrecision.BF16)));
-        assertEquals(on, with(PERSISTENT, "phases", () -> taskIds(w, 1, WeightPrecision.BF16)));
-        assertTrue(with(PERSISTENT, "yes", () -> taskIds(w, 1, WeightPrecision.BF16)).contains("l0_in_embgemv")
-                || with(PERSISTENT, "yes", () -> taskIds(w, 1, WeightPrecision.BF16)).contains("l0_in_normgemv"),
+        assertEquals(on, DecodeSwitches.with(PERSISTENT, "pair", () -> DecodeSwitches.taskIds(w, 1, WeightPrecision.BF16)));
+        assertEquals(on, DecodeSwitches.with(PERSISTENT, "quad", () -> DecodeSwitches.taskIds(w, 1, WeightPrecision.BF16)));
+        assertEquals(on, DecodeSwitches.with(PERSISTENT, "phases", () -> DecodeSwitches.taskIds(w, 1, WeightPrecision.BF16)));
+        assertTrue(DecodeSwitches.with(PERSISTENT, "yes", () -> DecodeSwitches.taskIds(w, 1, WeightPrecision.BF16)).contains("l0_in_embgemv")
+                || DecodeSwitches.with(PERSISTENT, "yes", () -> DecodeSwitches.taskIds(w, 1, WeightPrecision.BF16)).contains("l0_in_normgemv"),
                 "an unknown value leaves the persistent decode off");
         // fp32 weights (no packed bf16 view) and batch 5 (beyond the few-row form) keep today's kernels
-        assertTrue(with(PERSISTENT, "true", () -> taskIds(w, 1, WeightPrecision.FP32)).contains("l0_in_normgemv"));
-        assertTrue(with(PERSISTENT, "true", () -> taskIds(w, 5, WeightPrecision.BF16)).stream()
+        assertTrue(DecodeSwitches.with(PERSISTENT, "true", () -> DecodeSwitches.taskIds(w, 1, WeightPrecision.FP32)).contains("l0_in_normgemv"));
+        assertTrue(DecodeSwitches.with(PERSISTENT, "true", () -> DecodeSwitches.taskIds(w, 5, WeightPrecision.BF16)).stream()
                 .noneMatch(id -> id.contains("persist")));
     }
 
@@ -105,7 +101,7 @@ class PersistentDecodeModelTest {
                 prompt[b][t] = (b * 31 + t * 7 + 3) % vocab;
             }
         }
-        try (DeviceEngine plain = engine(w, d); DeviceEngine persistent = engine(w, d)) {
+        try (DeviceEngine plain = DecodeSwitches.bf16FusedEngine(w, d); DeviceEngine persistent = DecodeSwitches.bf16FusedEngine(w, d)) {
             InferenceState ps = plain.newState(batch);
             InferenceState ss = persistent.newState(batch);
             plain.prefill(ps, prompt, false);
@@ -116,7 +112,7 @@ class PersistentDecodeModelTest {
                     next[b] = (step * 13 + b * 3 + 1) % vocab;
                 }
                 float[][] want = plain.decode(ps, next);
-                float[][] got = with(PERSISTENT, mode, () -> persistent.decode(ss, next));
+                float[][] got = DecodeSwitches.with(PERSISTENT, mode, () -> persistent.decode(ss, next));
                 for (int b = 0; b < batch; b++) {
                     assertArrayEquals(want[b], got[b], 0f, "step " + step + " row " + b);
                 }
@@ -133,46 +129,10 @@ class PersistentDecodeModelTest {
             int[] token = new int[batch];
             for (int step = 0; step < (d.backendName().equals("jvm") ? 0 : 2); step++) {
                 int[] want = plain.decodeGreedy(ps, token);
-                int[] got = with(PERSISTENT, mode, () -> persistent.decodeGreedy(ss, token));
+                int[] got = DecodeSwitches.with(PERSISTENT, mode, () -> persistent.decodeGreedy(ss, token));
                 assertArrayEquals(want, got, "greedy step " + step);
                 System.arraycopy(got, 0, token, 0, batch);
             }
         }
-    }
-
-    private static DeviceEngine engine(ModelWeights w, ComputeDevice d) {
-        return new DeviceEngine(w, d, true, KernelSet.FAST).withLinear(io.jmamba.kernels.nn.Linear.Path.AUTO)
-                .withWeights(WeightPrecision.BF16).withFusedDecode(true);
-    }
-
-    private static <T> T with(String property, String value, Callable<T> body) throws Exception {
-        String old = System.getProperty(property);
-        System.setProperty(property, value);
-        try {
-            return body.call();
-        } finally {
-            if (old == null) {
-                System.clearProperty(property);
-            } else {
-                System.setProperty(property, old);
-            }
-        }
-    }
-
-    private static List<String> taskIds(ModelWeights w, int batch, WeightPrecision precision) {
-        KernelChoices k = KernelChoices.PORTABLE_DEFAULT.withFusedDecode(true).withWeights(precision);
-        TaskGraph g = new TaskGraph("g");
-        StackTasks tasks = precision == WeightPrecision.BF16 ? new StackTasks(w, KernelSet.FAST, k, Bf16Weights.of(w))
-                : new StackTasks(w, KernelSet.FAST, k);
-        tasks.addTo(g, new GridScheduler(), new Activations(w.config(), batch, 1, Output.GREEDY_IDS));
-        List<String> ids = new ArrayList<>();
-        for (GraphAction a : g.snapshot().actions()) {
-            if (a instanceof GraphAction.Task t) {
-                ids.add(t.id());
-            } else if (a instanceof GraphAction.LibraryTask t) {
-                ids.add(t.id());
-            }
-        }
-        return ids;
     }
 }

@@ -8,18 +8,14 @@ import io.jmamba.model.weights.Checkpoint;
 import io.jmamba.model.weights.ModelWeights;
 import io.jmamba.model.weights.RandomWeights;
 import io.jmamba.model.weights.WeightLoader;
-import io.jmamba.runtime.api.GridScheduler;
-import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.backend.ComputeDevice;
 import io.jmamba.runtime.backend.DeviceMatrix;
-import io.jmamba.runtime.graph.GraphAction;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,18 +36,18 @@ class SplitDecodeModelTest {
     @Test
     void layersTakeTwoLaunchesEachWhereTheyFit() throws Exception {
         ModelWeights w = RandomWeights.generate(ModelPresets.mamba2(2, 128, 300), 5);
-        List<String> on = with(SPLIT, "true", () -> taskIds(w, 1, WeightPrecision.BF16));
+        List<String> on = DecodeSwitches.with(SPLIT, "true", () -> DecodeSwitches.taskIds(w, 1, WeightPrecision.BF16));
         assertEquals(List.of("l0_split_sa", "l0_split_sb", "l1_split_sa", "l1_split_sb", "l1_split_comb"),
                 on.stream().filter(id -> id.matches("l[0-9]+_.*")).toList());
         assertTrue(on.stream().noneMatch(id -> id.startsWith("embed")), "the first layer looks its rows up: " + on);
-        List<String> noFold = with("jmamba.decode.embedGemv", "false", () -> with(SPLIT, "true",
-                () -> taskIds(w, 1, WeightPrecision.BF16)));
+        List<String> noFold = DecodeSwitches.with("jmamba.decode.embedGemv", "false", () -> DecodeSwitches.with(SPLIT, "true",
+                () -> DecodeSwitches.taskIds(w, 1, WeightPrecision.BF16)));
         assertTrue(noFold.stream().anyMatch(id -> id.startsWith("embed")), "-Djmamba.decode.embedGemv=false: " + noFold);
         // the split form wins over the persistent one
-        assertEquals(on, with("jmamba.decode.persistent", "true", () -> with(SPLIT, "true", () -> taskIds(w, 1, WeightPrecision.BF16))));
+        assertEquals(on, DecodeSwitches.with("jmamba.decode.persistent", "true", () -> DecodeSwitches.with(SPLIT, "true", () -> DecodeSwitches.taskIds(w, 1, WeightPrecision.BF16))));
         // fp32 weights and batch 5 keep today's kernels
-        assertTrue(with(SPLIT, "true", () -> taskIds(w, 1, WeightPrecision.FP32)).stream().noneMatch(id -> id.contains("split")));
-        assertTrue(with(SPLIT, "true", () -> taskIds(w, 5, WeightPrecision.BF16)).stream().noneMatch(id -> id.contains("split")));
+        assertTrue(DecodeSwitches.with(SPLIT, "true", () -> DecodeSwitches.taskIds(w, 1, WeightPrecision.FP32)).stream().noneMatch(id -> id.contains("split")));
+        assertTrue(DecodeSwitches.with(SPLIT, "true", () -> DecodeSwitches.taskIds(w, 5, WeightPrecision.BF16)).stream().noneMatch(id -> id.contains("split")));
     }
 
     @TestFactory
@@ -82,7 +78,7 @@ class SplitDecodeModelTest {
                 prompt[b][t] = (b * 31 + t * 7 + 3) % vocab;
             }
         }
-        try (DeviceEngine plain = engine(w, d); DeviceEngine split = engine(w, d)) {
+        try (DeviceEngine plain = DecodeSwitches.bf16FusedEngine(w, d); DeviceEngine split = DecodeSwitches.bf16FusedEngine(w, d)) {
             InferenceState ps = plain.newState(batch);
             InferenceState ss = split.newState(batch);
             plain.prefill(ps, prompt, false);
@@ -93,7 +89,7 @@ class SplitDecodeModelTest {
                     next[b] = (step * 13 + b * 3 + 1) % vocab;
                 }
                 float[][] want = plain.decode(ps, next);
-                float[][] got = with(SPLIT, "true", () -> split.decode(ss, next));
+                float[][] got = DecodeSwitches.with(SPLIT, "true", () -> split.decode(ss, next));
                 for (int b = 0; b < batch; b++) {
                     for (int v = 0; v < vocab; v++) {
                         assertEquals(want[b][v], got[b][v], TOL * (1 + Math.abs(want[b][v])), "step " + step + " row " + b + " logit " + v);
@@ -106,7 +102,7 @@ class SplitDecodeModelTest {
             int[] token = new int[batch];
             for (int step = 0; step < (d.backendName().equals("jvm") ? 0 : 2); step++) {
                 float[][] want = plain.decode(ps, token);
-                int[] got = with(SPLIT, "true", () -> split.decodeGreedy(ss, token));
+                int[] got = DecodeSwitches.with(SPLIT, "true", () -> split.decodeGreedy(ss, token));
                 for (int b = 0; b < batch; b++) {
                     int best = argmax(want[b]);
                     float margin = want[b][best] - want[b][got[b]];
@@ -126,41 +122,5 @@ class SplitDecodeModelTest {
             }
         }
         return best;
-    }
-
-    private static DeviceEngine engine(ModelWeights w, ComputeDevice d) {
-        return new DeviceEngine(w, d, true, KernelSet.FAST).withLinear(io.jmamba.kernels.nn.Linear.Path.AUTO)
-                .withWeights(WeightPrecision.BF16).withFusedDecode(true);
-    }
-
-    private static <T> T with(String property, String value, Callable<T> body) throws Exception {
-        String old = System.getProperty(property);
-        System.setProperty(property, value);
-        try {
-            return body.call();
-        } finally {
-            if (old == null) {
-                System.clearProperty(property);
-            } else {
-                System.setProperty(property, old);
-            }
-        }
-    }
-
-    private static List<String> taskIds(ModelWeights w, int batch, WeightPrecision precision) {
-        KernelChoices k = KernelChoices.PORTABLE_DEFAULT.withFusedDecode(true).withWeights(precision);
-        TaskGraph g = new TaskGraph("g");
-        StackTasks tasks = precision == WeightPrecision.BF16 ? new StackTasks(w, KernelSet.FAST, k, Bf16Weights.of(w))
-                : new StackTasks(w, KernelSet.FAST, k);
-        tasks.addTo(g, new GridScheduler(), new Activations(w.config(), batch, 1, Output.GREEDY_IDS));
-        List<String> ids = new ArrayList<>();
-        for (GraphAction a : g.snapshot().actions()) {
-            if (a instanceof GraphAction.Task t) {
-                ids.add(t.id());
-            } else if (a instanceof GraphAction.LibraryTask t) {
-                ids.add(t.id());
-            }
-        }
-        return ids;
     }
 }
