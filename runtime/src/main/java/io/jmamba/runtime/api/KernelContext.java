@@ -301,11 +301,24 @@ public class KernelContext {
      * Lets the next launch on the stream start early, once every work-group of this one has called it or
      * finished (CUDA on compute capability 9.0+: {@code griddepcontrol.launch_dependents}). It does not
      * publish this kernel's writes: the next kernel's {@link #gridDependencyWait()} still waits for this one
-     * to finish. Call it after {@link #gridDependencyWait()}, so that at most two kernels overlap and the
-     * early part of the next one only runs beside this one. A no-op where {@link #gridDependencyWait()} is.
+     * to finish. Called after {@link #gridDependencyWait()}, at most two kernels overlap and the early part of
+     * the next one only runs beside this one. Called before it (at the start of a kernel), the next launch's
+     * work-groups may start while this one still waits, and so on down a chain: each launch starts only once every
+     * work-group of the one before has started, so no waiting work-group holds resources that an earlier launch
+     * still needs, but more work-groups wait at once. A no-op where {@link #gridDependencyWait()} is.
      */
     public void launchDependents() {
         // in order: nothing to release early
+    }
+
+    /**
+     * Nanoseconds on a clock that every multiprocessor of the device shares, for tracing when work-groups start,
+     * wait and finish (CUDA: {@code %globaltimer}, whose resolution the driver sets, typically tens of nanoseconds to
+     * a microsecond); the JVM backend {@link System#nanoTime()}; OpenCL has no portable device clock: 0. Only
+     * differences within one device mean anything.
+     */
+    public long globalTimer() {
+        throw outsideLaunch("globalTimer");
     }
 
     // ---------------------------------------------------------------- fragment loads from local memory

@@ -284,6 +284,9 @@ final class CEmitter {
                             : "atomic_add";
                     return assign + fn + "(" + at + ", " + v + ");";
                 }
+                case "time.global" -> {
+                    return assign + helpers.use("jm_global_timer") + "();";
+                }
                 case "atomic.add2" -> {
                     ArrayRef a = (ArrayRef) call.args().get(0);
                     String at = "&" + a.cName() + "[" + expr((Expr) call.args().get(1), vars) + "]";

@@ -137,6 +137,13 @@ final class CallTranslator {
                 tr.emit(new Stmt.Call(result, "atomic.add", List.of(a, args.get(1), args.get(2)), true));
                 tr.push(new Expr.Reg(result, null));
             }
+            case "globalTimer" -> {
+                // a statement, not an expression: two reads must stay two reads, in program order
+                tr.protectMemoryBeforeCall();
+                Var result = tr.newTemp(Kind.J);
+                tr.emit(new Stmt.Call(result, "time.global", List.of(), true));
+                tr.push(new Expr.Reg(result, null));
+            }
             case "atomicAdd2" -> {
                 if (!(args.get(0) instanceof ArrayRef a) || a.elem() != ElemType.FLOAT || a.space() != ArrayRef.Space.GLOBAL) {
                     throw tr.reject(tr.bci(), "atomicAdd2 on something that is not a global FloatArray");

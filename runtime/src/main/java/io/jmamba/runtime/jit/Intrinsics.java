@@ -24,7 +24,7 @@ final class Intrinsics {
             API + "ByteArray", API + "DoubleArray", API + "HalfFloatArray", API + "BFloat16Array",
             API + "NativeArray");
     private static final Set<String> CONTEXT_METHODS = Set.of("localBarrier", "globalBarrier", "allocateFloatLocalArray",
-            "allocateIntLocalArray", "allocateLongLocalArray", "allocateDoubleLocalArray", "atomicAdd", "atomicAdd2", "warpSize", "laneId",
+            "allocateIntLocalArray", "allocateLongLocalArray", "allocateDoubleLocalArray", "atomicAdd", "atomicAdd2", "globalTimer", "warpSize", "laneId",
             "shuffle", "shuffleXor", "shuffleUp", "shuffleDown", "warpReduceSum", "warpReduceMax", "warpReduceMin",
             "warpInclusiveScanSum", "mmaBf16", "mmaF16", "mmaBf16Frag", "mmaF16Frag", "mmaTf32Frag",
             "gridDependencyWait", "launchDependents", "gridBarrier", "asyncCopy16", "asyncCopyCommit", "asyncCopyWait",

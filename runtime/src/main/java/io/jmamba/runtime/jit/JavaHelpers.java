@@ -266,6 +266,16 @@ final class JavaHelpers {
                     } while (seen != expected);
                     return as_float(expected);
                 }""");
+        // the device's shared nanosecond clock (CUDA %globaltimer); OpenCL has none: 0
+        defByDialect("jm_global_timer", List.of(), """
+                $Q $L jm_global_timer(void) {
+                    unsigned long long t;
+                    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+                    return ($L)t;
+                }""", """
+                $Q $L jm_global_timer(void) {
+                    return 0;
+                }""");
         // a pair of atomic adds: one vector reduction on sm_90 (float2 atomicAdd), two scalar adds elsewhere; the OpenCL
         // form calls jm_atomic_add_float, which the emitter asks for beside it (a dependency would put it in CUDA too)
         defByDialect("jm_atomic_add2", List.of(), """

@@ -99,6 +99,11 @@ final class JvmKernelContext extends KernelContext {
     }
 
     @Override
+    public long globalTimer() {
+        return System.nanoTime();
+    }
+
+    @Override
     public void atomicAdd2(FloatArray array, int index, float v0, float v1) {
         if ((index & 1) != 0) {
             throw new IllegalArgumentException("atomicAdd2 index " + index + " is odd: the pair must be 8-byte aligned");
