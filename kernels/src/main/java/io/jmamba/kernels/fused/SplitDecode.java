@@ -131,13 +131,17 @@ public final class SplitDecode {
     public static void addLayer(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel, Layer l,
                                 FloatArray hidden, PersistentDecode.Embedding embedding, Layer previous, int groupSize,
                                 float eps) {
-        addLaunches(g, grids, prefix, s, dModel, l, hidden, embedding, previous, groupSize, eps, 3);
+        addLaunches(g, grids, prefix, s, dModel, l, hidden, embedding, previous, groupSize, eps, 3, null, 0);
     }
 
-    /** {@link #addLayer} adding only the launches of {@code launches} (bits: 1 the first, 2 the second; benchmarks). */
+    /**
+     * {@link #addLayer} adding only the launches of {@code launches} (bits: 1 the first, 2 the second; benchmarks);
+     * {@code trace} not null: with {@code -Djmamba.decode.splitTrace=true} the launches stamp their work-groups' times
+     * into it from slot {@code traceAt} (launch 1) and {@code traceAt + }{@link #TRACE_SLOTS} (launch 2).
+     */
     static void addLaunches(TaskGraph g, GridScheduler grids, String prefix, Mamba2Decode.Shape s, int dModel, Layer l,
                             FloatArray hidden, PersistentDecode.Embedding embedding, Layer previous, int groupSize, float eps,
-                            int launches) {
+                            int launches, io.jmamba.runtime.api.LongArray trace, int traceAt) {
         Objects.requireNonNull(s, "shape");
         Objects.requireNonNull(l, "layer");
         GraphParts.checkPrefix(prefix);
@@ -189,13 +193,15 @@ public final class SplitDecode {
         FloatArray table = GraphParts.orPlaceholder(g, embedding != null ? embedding.table() : null);
         int vocab = embedding != null ? embedding.vocab() : 1;
         int inRows = s.inRows();
+        io.jmamba.runtime.api.LongArray tr = trace != null ? trace : longPlaceholder(g);
+        int slots = trace != null ? (int) Math.min(Integer.MAX_VALUE, trace.getSize() / 3) : 0;
         String a = prefix + "_sa";
         if ((launches & 1) != 0) {
             g.task(a, SplitDecodeKernels.class, "inProjConv", new KernelContext(), GraphParts.orPlaceholder(g, hidden), prevParts, prevSq,
                     prevBias, rin, l.normW(), l.inW(), GraphParts.orPlaceholder(g, l.inBias()), l.zxbcdt(), rout, l.convState(),
                     l.convW(), GraphParts.orPlaceholder(g, l.convBias()), l.parts(), l.partSq(), ids, table, rows, dModel, inRows,
                     s.dInner(), s.convDim(), normGroups, copiesOf(s, dModel, l, groupSize), groupSize, eps, flags, ssmFlags, vocab,
-                    s.width());
+                    s.width(), tr, traceAt, slots);
             grids.addWorkerGrid(g.getName() + "." + a, groups(rows * SplitDecodeKernels.inProjBlocks(inRows)));
         }
         int lanes = lanes(s, dModel, groupSize);
@@ -206,7 +212,7 @@ public final class SplitDecode {
         g.task(b, SplitDecodeKernels.class, "ssmOutProj", new KernelContext(), l.zxbcdt(), l.ssmState(), l.a(),
                 GraphParts.orPlaceholder(g, l.d()), GraphParts.orPlaceholder(g, l.dtBias()), l.gateW(), l.outWt(), l.parts(),
                 l.partSq(), s.heads(), s.headdim(), s.groups(), s.dtMin(), s.dtMax(), s.dstate(), lanes, dModel, normGroups,
-                copiesOf(s, dModel, l, groupSize), groupSize, ssmFlags);
+                copiesOf(s, dModel, l, groupSize), groupSize, ssmFlags, tr, traceAt + TRACE_SLOTS, slots);
         grids.addWorkerGrid(g.getName() + "." + b, groups(SplitDecodeKernels.ssmUnits(rows, s.heads(), s.headdim(), lanes)));
     }
 
@@ -231,6 +237,16 @@ public final class SplitDecode {
     private static io.jmamba.runtime.api.WorkerGrid groups(int groups) {
         ShapeCheck.intProduct("split decode work-items", groups, SplitDecodeKernels.GROUP);
         return new WorkerGrid1D((long) groups * SplitDecodeKernels.GROUP).setLocalWork(SplitDecodeKernels.GROUP);
+    }
+
+    /** Trace slots (work-groups) per launch that {@link #addLaunches} leaves for each of a layer's two launches. */
+    static final int TRACE_SLOTS = 512;
+
+    /** A three-long stand-in for an absent trace (the kernels write it only with tracing on and slots given). */
+    private static io.jmamba.runtime.api.LongArray longPlaceholder(TaskGraph g) {
+        io.jmamba.runtime.api.LongArray p = new io.jmamba.runtime.api.LongArray(3);
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, p);
+        return p;
     }
 
     /** A one-int stand-in for absent ids (sent to the device once; the kernel reads it only with EMBED). */

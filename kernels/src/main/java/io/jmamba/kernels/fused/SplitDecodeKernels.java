@@ -5,6 +5,7 @@ import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.IntArray;
 import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.KernelMath;
+import io.jmamba.runtime.api.LongArray;
 import io.jmamba.runtime.api.Specialize;
 
 /**
@@ -74,6 +75,14 @@ public final class SplitDecodeKernels {
 
 
 
+    /**
+     * {@code -Djmamba.decode.splitTrace=true}: each work-group of both launches stamps {@link KernelContext#globalTimer()}
+     * at its start, after its wait and at its end (after a barrier) into {@code trace[3 (traceAt + group) ..]}, where
+     * {@code traceAt + group < traceSlots} ({@code SplitDecodeBench}'s timeline). A literal in the compiled kernels: off,
+     * no stamp is compiled in.
+     */
+    static final boolean TRACE = Boolean.getBoolean("jmamba.decode.splitTrace");
+
     /** in_proj's work-groups per row: {@link #WARPS} x {@link #OUTS} outputs each. */
     public static int inProjBlocks(int out) {
         return (out + WARPS * OUTS - 1) / (WARPS * OUTS);
@@ -96,7 +105,8 @@ public final class SplitDecodeKernels {
                                   FloatArray nextParts, FloatArray nextSq, IntArray ids, FloatArray table, int rows,
                                   @Specialize int in, int out, int dInner, int convDim, @Specialize int normGroups,
                                   @Specialize int copies, int groupSize, float eps, int flags, int ssmFlags, int vocab,
-                                  @Specialize int width) {
+                                  @Specialize int width, LongArray trace, int traceAt, int traceSlots) {
+        long tStart = TRACE ? ctx.globalTimer() : 0L;
         float[] xs = ctx.allocateFloatLocalArray(FusedGemvKernels.MAX_IN);
         float[] partial = ctx.allocateFloatLocalArray(WARPS);
         float[] wv = new float[OUTS * 4 * CHUNKS];
@@ -134,6 +144,7 @@ public final class SplitDecodeKernels {
             cb = (ssmFlags & Mamba2DecodeKernels.CONV_BIAS) != 0 ? convBias.get(c) : 0f;
         }
         ctx.gridDependencyWait();
+        long tWait = TRACE ? ctx.globalTimer() : 0L;
         zeroParts(ctx, nextParts, nextSq, rows * normGroups * copies * in, rows * normGroups * copies);
         boolean fromParts = (flags & FROM_PARTS) != 0;
         for (int n = 0; n < normGroups; n++) {
@@ -167,6 +178,7 @@ public final class SplitDecodeKernels {
                 zxbcdt.set(at, v);
             }
         }
+        stamp(ctx, trace, traceAt, traceSlots, tStart, tWait);
     }
 
     /** The gated norm's scale {@code rsqrt(sum of the copies' squares / groupSize + eps)} of one (row, norm group). */
@@ -176,6 +188,20 @@ public final class SplitDecodeKernels {
             sq += partSq.get(at + r);
         }
         return KernelMath.rsqrt(sq / groupSize + eps);
+    }
+
+    /** With {@link #TRACE}: the work-group's start, wait and end stamps (see there); nothing otherwise. */
+    static void stamp(KernelContext ctx, LongArray trace, int traceAt, int traceSlots, long tStart, long tWait) {
+        if (TRACE) {
+            ctx.localBarrier();
+            int slot = traceAt + ctx.groupIdx;
+            if (ctx.localIdx == 0 && slot < traceSlots) {
+                long at = 3L * slot;
+                trace.set(at, tStart);
+                trace.set(at + 1, tWait);
+                trace.set(at + 2, ctx.globalTimer());
+            }
+        }
     }
 
     /** Zeroes the first {@code count} floats of {@code parts} and {@code sqCount} of {@code partSq}, spread over the grid. */
@@ -280,7 +306,9 @@ public final class SplitDecodeKernels {
                                   FloatArray dtBias, FloatArray gateW, FloatArray wt, FloatArray parts, FloatArray partSq,
                                   int heads, @Specialize int headdim, int groups, float dtMin, float dtMax,
                                   @Specialize int dstate, @Specialize int lanes, @Specialize int dModel,
-                                  @Specialize int normGroups, @Specialize int copies, int groupSize, int ssmFlags) {
+                                  @Specialize int normGroups, @Specialize int copies, int groupSize, int ssmFlags,
+                                  LongArray trace, int traceAt, int traceSlots) {
+        long tStart = TRACE ? ctx.globalTimer() : 0L;
         float[] bc = ctx.allocateFloatLocalArray(2 * Mamba2DecodeKernels.MAX_DSTATE);
         float[] yl = ctx.allocateFloatLocalArray(GROUP);
         float[] sq = ctx.allocateFloatLocalArray(GROUP);
@@ -323,6 +351,7 @@ public final class SplitDecodeKernels {
         float dtb = (ssmFlags & Mamba2DecodeKernels.DT_BIAS) != 0 ? dtBias.get(h) : 0f;
         float gw = gateW.get(ch);
         ctx.gridDependencyWait();
+        long tWait = TRACE ? ctx.globalTimer() : 0L;
         long zRow = (long) bi * inRows;
         // the item's own x, z, dt with the B/C loads, before the barrier: one round trip to L2, not two
         float xv = zxbcdt.get(zRow + dInner + ch);
@@ -376,6 +405,7 @@ public final class SplitDecodeKernels {
                 ctx.atomicAdd2(parts, pBase + 2 * pi, s0, s1);
             }
         }
+        stamp(ctx, trace, traceAt, traceSlots, tStart, tWait);
     }
 
     /**

@@ -4,6 +4,7 @@ import io.jmamba.runtime.api.DataTransferMode;
 import io.jmamba.runtime.api.ExecutionPlan;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.LongArray;
 import io.jmamba.runtime.api.NativeArray;
 import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.backend.ComputeDevice;
@@ -65,6 +66,79 @@ class SplitDecodeBench {
         }
     }
 
+    /**
+     * With {@code -Djmamba.decode.splitTrace=true} (stamps compiled into the split kernels): one 24-layer step's timeline
+     * from the work-groups' {@link io.jmamba.runtime.api.KernelContext#globalTimer()} stamps (the last of the timed
+     * steps), in microseconds from the first work-group's start: per launch the first and last start, the first and last
+     * return from the wait, the last end; then per layer what each launch took after its wait and the gaps between a
+     * launch's end and the next one's release.
+     */
+    @Test
+    void timeline() throws Exception {
+        Assumptions.assumeTrue(SplitDecodeKernels.TRACE, "the timeline needs -Djmamba.decode.splitTrace=true");
+        List<ComputeDevice> cuda = Devices.backend("cuda").map(b -> b.devices()).orElse(List.of());
+        Assumptions.assumeFalse(cuda.isEmpty(), "no CUDA device: the timeline reads CUDA's %globaltimer");
+        ComputeDevice d = cuda.getFirst();
+        List<PersistentLayerCase> cases = new ArrayList<>();
+        PersistentLayerCase first = PersistentDecodeTest.m130();
+        cases.add(first);
+        for (int i = 1; i < LAYERS; i++) {
+            cases.add(first.secondLayer(i));
+        }
+        LongArray trace = new LongArray(3L * 2 * LAYERS * SplitDecode.TRACE_SLOTS);
+        double ms = stepMillis(d, cases, "split4", trace);
+        int groupsA = SplitDecodeKernels.inProjBlocks(first.s.inRows()) * first.s.batch();
+        int groupsB = SplitDecodeKernels.ssmUnits(first.s.batch(), first.s.heads(), first.s.headdim(),
+                SplitDecode.lanes(first.s, first.dModel, first.groupSize));
+        StringBuilder r = new StringBuilder(String.format(Locale.ROOT,
+                "split decode timeline, %d layers at batch 1 (%d + %d work-groups per layer), step %.4f ms (mean)%n"
+                        + "launch   start first/last   released first/last   end last   (us from the first start)%n",
+                LAYERS, groupsA, groupsB, ms));
+        long t00 = Long.MAX_VALUE;
+        for (int g = 0; g < groupsA; g++) {
+            t00 = Math.min(t00, trace.get(3L * g));
+        }
+        assertTrue(t00 > 0, "the first launch stamped its start");
+        double[][] span = new double[2 * LAYERS][];
+        for (int k = 0; k < 2 * LAYERS; k++) {
+            int groups = k % 2 == 0 ? groupsA : groupsB;
+            long s0 = Long.MAX_VALUE, s1 = 0, w0 = Long.MAX_VALUE, w1 = 0, e1 = 0;
+            for (int g = 0; g < groups; g++) {
+                long at = 3L * ((long) k * SplitDecode.TRACE_SLOTS + g);
+                long st = trace.get(at), wt = trace.get(at + 1), en = trace.get(at + 2);
+                assertTrue(st > 0 && wt >= st && en >= wt, "launch " + k + " group " + g + ": " + st + " " + wt + " " + en);
+                s0 = Math.min(s0, st);
+                s1 = Math.max(s1, st);
+                w0 = Math.min(w0, wt);
+                w1 = Math.max(w1, wt);
+                e1 = Math.max(e1, en);
+            }
+            span[k] = new double[] {(s0 - t00) / 1e3, (s1 - t00) / 1e3, (w0 - t00) / 1e3, (w1 - t00) / 1e3, (e1 - t00) / 1e3};
+            r.append(String.format(Locale.ROOT, "l%02d %s   %8.2f %8.2f   %8.2f %8.2f   %8.2f%n", k / 2, k % 2 == 0 ? "A" : "B",
+                    span[k][0], span[k][1], span[k][2], span[k][3], span[k][4]));
+        }
+        double aWork = 0, bWork = 0, aToB = 0, bToA = 0, aPre = 0, bPre = 0;
+        int n = 0;
+        for (int l = 1; l < LAYERS - 1; l++) {
+            double[] a = span[2 * l], b = span[2 * l + 1], next = span[2 * l + 2];
+            aWork += a[4] - a[2];
+            bWork += b[4] - b[2];
+            aToB += b[2] - a[4];
+            bToA += next[2] - b[4];
+            aPre += a[2] - a[1];
+            bPre += b[2] - b[1];
+            n++;
+        }
+        r.append(String.format(Locale.ROOT, "layers 1-%d, mean us: A released->end %.2f, A end->B released %.2f, B released->end %.2f,"
+                + " B end->next A released %.2f; last start->release: A %.2f, B %.2f%n", LAYERS - 2, aWork / n, aToB / n, bWork / n,
+                bToA / n, aPre / n, bPre / n));
+        System.out.print(r);
+        String file = System.getProperty("jmamba.bench.out");
+        if (file != null) {
+            java.nio.file.Files.writeString(java.nio.file.Path.of(file.replace(".txt", "-timeline.txt")), r);
+        }
+    }
+
     /** The "empty" form's one kernel: what a step costs beside its kernels (graph launch, sync, host loop). */
     public static void touch(io.jmamba.runtime.api.KernelContext ctx, FloatArray a) {
         if (ctx.globalIdx == 0) {
@@ -73,6 +147,11 @@ class SplitDecodeBench {
     }
 
     private static double stepMillis(ComputeDevice d, List<PersistentLayerCase> cases, String form) {
+        return stepMillis(d, cases, form, null);
+    }
+
+    /** As above; {@code trace} not null: the split launches stamp their work-groups there (with tracing compiled in). */
+    private static double stepMillis(ComputeDevice d, List<PersistentLayerCase> cases, String form, LongArray trace) {
         if (form.equals("empty")) {
             FloatArray a = new FloatArray(1);
             TaskGraph g = new TaskGraph("step_empty");
@@ -80,7 +159,7 @@ class SplitDecodeBench {
             g.task("touch", SplitDecodeBench::touch, new io.jmamba.runtime.api.KernelContext(), a);
             GridScheduler grids = new GridScheduler();
             grids.addWorkerGrid("step_empty.touch", new io.jmamba.runtime.api.WorkerGrid1D(32).setLocalWork(32));
-            return time(d, g, grids, cases.getFirst());
+            return time(d, g, grids, cases.getFirst(), null);
         }
         PersistentLayerCase one = cases.getFirst();
         FloatArray[] residual = {one.residualIn, one.residualOut};
@@ -132,7 +211,7 @@ class SplitDecodeBench {
                     SplitDecode.Layer prev = l == 0 ? null : split.get(l - 1);
                     int launches = form.equals("splitA") ? 1 : form.equals("splitB") ? 2 : 3;
                     SplitDecode.addLaunches(g, grids, "l" + l, one.s, one.dModel, s, prev == null ? one.hidden : null, null, prev,
-                            one.groupSize, one.eps, launches);
+                            one.groupSize, one.eps, launches, trace, 2 * l * SplitDecode.TRACE_SLOTS);
                 }
             }
         }
@@ -140,11 +219,11 @@ class SplitDecodeBench {
             SplitDecode.addCombine(g, grids, "l" + (LAYERS - 1), one.s, one.dModel, split.getLast(), one.groupSize, one.eps,
                     one.hidden);
         }
-        return time(d, g, grids, one);
+        return time(d, g, grids, one, trace);
     }
 
     /** Wall time per execution of {@code g} replayed from a CUDA graph (mean of {@link #REPS} after {@link #WARM}). */
-    private static double time(ComputeDevice d, TaskGraph g, GridScheduler grids, PersistentLayerCase one) {
+    private static double time(ComputeDevice d, TaskGraph g, GridScheduler grids, PersistentLayerCase one, LongArray trace) {
         try (ExecutionPlan plan = new ExecutionPlan(g.snapshot())) {
             plan.withDevice(d).withGridScheduler(grids).withCudaGraph(true);
             for (int i = 0; i < WARM; i++) {
@@ -160,6 +239,9 @@ class SplitDecodeBench {
                 return ms;
             }
             last.transferToHost(one.hidden);
+            if (trace != null) {
+                last.transferToHost(trace);
+            }
             return ms;
         }
     }
