@@ -197,13 +197,48 @@ public final class PlanExecutor implements AutoCloseable {
         return a instanceof GraphAction.Task || a instanceof GraphAction.LibraryTask && captureLibraryCalls;
     }
 
-    /** Runs the longest run of capturable actions from {@code start} as one graph; returns its last index. */
+    /**
+     * {@code -Djmamba.cuda.graphs.acrossCopies=true}: a run of captured tasks goes on across {@link #doneForGood}
+     * actions. Off by default: not yet run on a GPU. Why it matters: task builders add a first-execution copy of a
+     * placeholder array before many tasks, and each such action ends a captured run, so a decode step is replayed as
+     * one small CUDA graph per kernel or two: a graph launch each and no programmatic dependent launch across the cuts.
+     * The split decode's timeline on the H100 (session 6, {@code SplitDecodeBench.timeline}) shows exactly that: every
+     * launch starts ~2 us after the one before has ended, none while it runs. Read when a plan is built.
+     */
+    private final boolean captureAcrossCopies = Boolean.getBoolean("jmamba.cuda.graphs.acrossCopies");
+
+    /**
+     * Whether {@code a} does nothing in this and every later execution: a first-execution copy to the device whose
+     * arrays have all been copied (the placeholders that task builders add between tasks).
+     */
+    private boolean doneForGood(ImmutableTaskGraph graph, GraphAction a) {
+        if (!captureAcrossCopies || !(a instanceof GraphAction.ToDevice t) || t.mode() != DataTransferMode.FIRST_EXECUTION) {
+            return false;
+        }
+        for (NativeArray x : t.arrays()) {
+            if (!firstTransfersDone.getOrDefault(x, Set.of()).contains(graph.name() + "/in")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Runs the longest run of capturable actions from {@code start} (passing over {@link #doneForGood} ones) as one
+     * graph; returns its last index.
+     */
     private int runCapturedFrom(ImmutableTaskGraph graph, List<GraphAction> actions, int start) {
         int end = start;
-        while (end + 1 < actions.size() && inCapture(actions.get(end + 1))) {
-            end++;
+        List<GraphAction> run = new ArrayList<>(List.of(actions.get(start)));
+        for (int i = start + 1; i < actions.size(); i++) {
+            GraphAction a = actions.get(i);
+            if (inCapture(a)) {
+                run.add(a);
+                end = i;
+            } else if (!doneForGood(graph, a)) {
+                break;
+            }
         }
-        List<GraphAction> run = actions.subList(start, end + 1);
         if (runCaptured(graph, run, start)) {
             return end;
         }
