@@ -33,7 +33,10 @@ import io.jmamba.runtime.api.Specialize;
  * <p>Every launch here lets the next one start (programmatic dependent launch) at its very beginning: the next
  * launch's work-groups load their weights while this one still waits and works. Its wait still covers this launch's
  * completion (and, through this launch's own wait, the one before), and a launch starts only once every work-group of
- * the one before has started, so waiting work-groups never hold SMs an earlier launch still needs.
+ * the one before has started, so waiting work-groups never hold SMs an earlier launch still needs. That is the intent;
+ * the H100 timeline ({@link #TRACE}, session 6) showed no launch starting before the one before had ended, in CUDA-graph
+ * replays whose captured runs the plan executor cuts at placeholder copies ({@code -Djmamba.cuda.graphs.acrossCopies},
+ * not yet run on a GPU). Hence also no difference between triggering at the start and after the wait, below.
  *
  * <p>What the H100 showed (session 6; {@code SplitDecodeBench}, 24 layers of the 130M shapes at batch 1 replayed from a
  * CUDA graph): 13.6-14.2 us per layer against 14.1-14.4 for the three phase launches and 17.3 for the three fused
