@@ -386,40 +386,10 @@ public final class PersistentDecode {
         int rows = s.batch();
         int dInner = s.dInner();
         ShapeCheck.requireShape("hidden", l.hidden(), "(rows, dModel)", rows, dModel);
-        if (l.residualIn() != null) {
-            ShapeCheck.requireShape("residualIn", l.residualIn(), "(rows, dModel)", rows, dModel);
-        }
-        if (l.residualOut() != null) {
-            ShapeCheck.requireShape("residualOut", l.residualOut(), "(rows, dModel)", rows, dModel);
-            if (l.residualOut() == l.residualIn()) {
-                throw new IllegalArgumentException("residualOut must not be residualIn: work-groups still read it");
-            }
-        }
-        ShapeCheck.requireShape("normWeight", l.normW(), "(dModel)", dModel);
-        ShapeCheck.requireShape("in_proj W (packed bf16)", l.inW(), "(inRows, dModel / 2)", s.inRows(), dModel / 2);
-        if (l.inBias() != null) {
-            ShapeCheck.requireShape("in_proj bias", l.inBias(), "(inRows)", s.inRows());
-        }
-        ShapeCheck.requireShape("zxbcdt", l.zxbcdt(), "(rows, inRows)", rows, s.inRows());
-        ShapeCheck.requireShape("convState", l.convState(), "(rows, convDim, width - 1)", rows, s.convDim(), s.width() - 1);
-        ShapeCheck.requireShape("convWeight", l.convW(), "(convDim, width)", s.convDim(), s.width());
-        if (l.convBias() != null) {
-            ShapeCheck.requireShape("convBias", l.convBias(), "(convDim)", s.convDim());
-        }
-        ShapeCheck.requireShape("ssmState", l.ssmState(), "(rows, heads, headdim, dstate)", rows, s.heads(), s.headdim(), s.dstate());
-        ShapeCheck.requireShape("A", l.a(), "(heads)", s.heads());
-        if (l.d() != null) {
-            ShapeCheck.requireShape("D", l.d(), "(heads)", s.heads());
-        }
-        if (l.dtBias() != null) {
-            ShapeCheck.requireShape("dtBias", l.dtBias(), "(heads)", s.heads());
-        }
+        DecodeLayerChecks.requireLayerArrays(s, dModel, l.residualIn(), l.residualOut(), l.normW(), l.inW(), l.inBias(), l.zxbcdt(),
+                l.convState(), l.convW(), l.convBias(), l.ssmState(), l.a(), l.d(), l.dtBias(), l.gateW(), l.outBias());
         ShapeCheck.requireShape("g", l.g(), "(rows, dInner)", rows, dInner);
-        ShapeCheck.requireShape("gateNormWeight", l.gateW(), "(dInner)", dInner);
         ShapeCheck.requireShape("out_proj W (packed bf16)", l.outW(), "(dModel, dInner / 2)", dModel, dInner / 2);
-        if (l.outBias() != null) {
-            ShapeCheck.requireShape("out_proj bias", l.outBias(), "(dModel)", dModel);
-        }
         ShapeCheck.requireShape("out", l.out(), "(rows, dModel)", rows, dModel);
     }
 }

@@ -12,7 +12,6 @@ import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.api.WorkerGrid1D;
 
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -269,39 +268,9 @@ public final class SplitDecode {
         }
         int rows = s.batch();
         int dInner = s.dInner();
-        if (l.residualIn() != null) {
-            ShapeCheck.requireShape("residualIn", l.residualIn(), "(rows, dModel)", rows, dModel);
-        }
-        if (l.residualOut() != null) {
-            ShapeCheck.requireShape("residualOut", l.residualOut(), "(rows, dModel)", rows, dModel);
-            if (l.residualOut() == l.residualIn()) {
-                throw new IllegalArgumentException("residualOut must not be residualIn: work-groups still read it");
-            }
-        }
-        ShapeCheck.requireShape("normWeight", l.normW(), "(dModel)", dModel);
-        ShapeCheck.requireShape("in_proj W (packed bf16)", l.inW(), "(inRows, dModel / 2)", s.inRows(), dModel / 2);
-        if (l.inBias() != null) {
-            ShapeCheck.requireShape("in_proj bias", l.inBias(), "(inRows)", s.inRows());
-        }
-        ShapeCheck.requireShape("zxbcdt", l.zxbcdt(), "(rows, inRows)", rows, s.inRows());
-        ShapeCheck.requireShape("convState", l.convState(), "(rows, convDim, width - 1)", rows, s.convDim(), s.width() - 1);
-        ShapeCheck.requireShape("convWeight", l.convW(), "(convDim, width)", s.convDim(), s.width());
-        if (l.convBias() != null) {
-            ShapeCheck.requireShape("convBias", l.convBias(), "(convDim)", s.convDim());
-        }
-        ShapeCheck.requireShape("ssmState", l.ssmState(), "(rows, heads, headdim, dstate)", rows, s.heads(), s.headdim(), s.dstate());
-        ShapeCheck.requireShape("A", l.a(), "(heads)", s.heads());
-        if (l.d() != null) {
-            ShapeCheck.requireShape("D", l.d(), "(heads)", s.heads());
-        }
-        if (l.dtBias() != null) {
-            ShapeCheck.requireShape("dtBias", l.dtBias(), "(heads)", s.heads());
-        }
-        ShapeCheck.requireShape("gateNormWeight", l.gateW(), "(dInner)", dInner);
+        DecodeLayerChecks.requireLayerArrays(s, dModel, l.residualIn(), l.residualOut(), l.normW(), l.inW(), l.inBias(), l.zxbcdt(),
+                l.convState(), l.convW(), l.convBias(), l.ssmState(), l.a(), l.d(), l.dtBias(), l.gateW(), l.outBias());
         ShapeCheck.requireShape("out_proj W^T (packed bf16)", l.outWt(), "(dInner, dModel / 2)", dInner, dModel / 2);
-        if (l.outBias() != null) {
-            ShapeCheck.requireShape("out_proj bias", l.outBias(), "(dModel)", dModel);
-        }
         int normGroups = dInner / groupSize;
         long perCopy = (long) rows * normGroups * dModel;
         if (l.parts().getSize() < perCopy || l.parts().getSize() % perCopy != 0) {
@@ -315,10 +284,5 @@ public final class SplitDecode {
     /** Copies of the layer's partial sums, as its arrays' sizes say ({@link #check} has checked them). */
     private static int copiesOf(Mamba2Decode.Shape s, int dModel, Layer l, int groupSize) {
         return (int) (l.parts().getSize() / ((long) s.batch() * (s.dInner() / groupSize) * dModel));
-    }
-
-    /** The task ids {@link #addLayer} adds for {@code prefix}. */
-    public static List<String> taskIds(String prefix) {
-        return List.of(prefix + "_sa", prefix + "_sb");
     }
 }

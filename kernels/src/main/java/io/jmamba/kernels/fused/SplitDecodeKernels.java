@@ -60,8 +60,6 @@ public final class SplitDecodeKernels {
     /** in_proj outputs per warp. */
     public static final int OUTS = FusedGemvStagedKernels.OUTS;
     static final int CHUNKS = FusedGemvWarpKernels.CHUNKS;
-    /** The most norm groups of the gated norm (the scales one work-item keeps). */
-    public static final int MAX_NORM_GROUPS = FusedGemvKernels.MAX_NORM_GROUPS;
 
     /** flags: {@link #inProjConv} adds residualIn to its input row. */
     public static final int HAS_RESIDUAL = 1;
