@@ -55,7 +55,8 @@ public final class PlanExecutor implements AutoCloseable {
     private boolean profiling;
     private boolean cudaGraph;
     private int selected = -1;
-    private long executions;
+    /** Graphs that have run to the end at least once: their first-execution copies are all done. */
+    private final Set<String> graphsRun = new HashSet<>();
     private boolean closed;
 
     public PlanExecutor(List<ImmutableTaskGraph> graphs) {
@@ -123,10 +124,10 @@ public final class PlanExecutor implements AutoCloseable {
         for (int i = 0; i < graphs.size(); i++) {
             if (selected == -1 || selected == i) {
                 run(graphs.get(i), kernelNanos);
+                graphsRun.add(graphs.get(i).name());
             }
         }
         session().synchronize();
-        executions++;
         long compile = compileNanosTotal - compileBefore;
         ProfileReport report = new ProfileReport(Map.copyOf(kernelNanos), buffers.takeCopyToDeviceNanos(),
                 buffers.takeCopyToHostNanos(), compile, System.nanoTime() - start);
@@ -166,14 +167,14 @@ public final class PlanExecutor implements AutoCloseable {
                     }
                 }
                 case GraphAction.Task t -> {
-                    if (capturable() && inCapture(action)) {
+                    if (capturable(graph) && inCapture(action)) {
                         i = runCapturedFrom(graph, actions, i);
                     } else {
                         launch(prepared(graph, t), kernelNanos);
                     }
                 }
                 case GraphAction.LibraryTask l -> {
-                    if (capturable() && inCapture(action)) {
+                    if (capturable(graph) && inCapture(action)) {
                         i = runCapturedFrom(graph, actions, i);
                     } else {
                         long t0 = System.nanoTime();
@@ -188,8 +189,9 @@ public final class PlanExecutor implements AutoCloseable {
         }
     }
 
-    private boolean capturable() {
-        return cudaGraph && executions > 0 && !profiling && session() instanceof GraphCaptureSession;
+    /** From a graph's second run: its first compiles its kernels and makes its first-execution copies. */
+    private boolean capturable(ImmutableTaskGraph graph) {
+        return cudaGraph && graphsRun.contains(graph.name()) && !profiling && session() instanceof GraphCaptureSession;
     }
 
     /** Whether an action can be recorded in a CUDA graph: kernels always, library calls while they capture. */
@@ -198,14 +200,16 @@ public final class PlanExecutor implements AutoCloseable {
     }
 
     /**
-     * {@code -Djmamba.cuda.graphs.acrossCopies=true}: a run of captured tasks goes on across {@link #doneForGood}
-     * actions. Off by default: not yet run on a GPU. Why it matters: task builders add a first-execution copy of a
-     * placeholder array before many tasks, and each such action ends a captured run, so a decode step is replayed as
-     * one small CUDA graph per kernel or two: a graph launch each and no programmatic dependent launch across the cuts.
-     * The split decode's timeline on the H100 (session 6, {@code SplitDecodeBench.timeline}) shows exactly that: every
-     * launch starts ~2 us after the one before has ended, none while it runs. Read when a plan is built.
+     * A run of captured tasks goes on across {@link #doneForGood} actions ({@code -Djmamba.cuda.graphs.acrossCopies=false}
+     * cuts it there, as before session 7). Why it matters: task builders add a first-execution copy of a placeholder
+     * array before many tasks; when each such action ended a captured run, a decode step was replayed as one small CUDA
+     * graph per kernel or two: a graph launch each and no programmatic dependent launch across the cuts. The split
+     * decode's timeline on the H100 showed it (session 6, {@code SplitDecodeBench.timeline}): every launch started
+     * ~2.5 us after the one before had ended; with whole runs, launches start while the one before runs (session 7).
+     * Read when a plan is built.
      */
-    private final boolean captureAcrossCopies = Boolean.getBoolean("jmamba.cuda.graphs.acrossCopies");
+    private final boolean captureAcrossCopies =
+            !"false".equals(System.getProperty("jmamba.cuda.graphs.acrossCopies"));
 
     /**
      * Whether {@code a} does nothing in this and every later execution: a first-execution copy to the device whose
