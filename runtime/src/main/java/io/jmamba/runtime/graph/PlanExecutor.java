@@ -44,6 +44,8 @@ public final class PlanExecutor implements AutoCloseable {
     private final Map<NativeArray, Set<String>> firstTransfersDone = new IdentityHashMap<>();
     private final Set<NativeArray> persisted = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<String, GraphCaptureSession.CapturedGraph> captured = new HashMap<>();
+    /** The last action index of each captured run, under its key in {@link #captured}: a replay need not scan again. */
+    private final Map<String, Integer> capturedEnds = new HashMap<>();
     /**
      * Whether library calls (cuBLAS) go into the CUDA graphs with the kernels around them. True until a
      * capture that holds one fails; the plan then runs library calls eagerly between captured kernel runs.
@@ -232,6 +234,15 @@ public final class PlanExecutor implements AutoCloseable {
      * graph; returns its last index.
      */
     private int runCapturedFrom(ImmutableTaskGraph graph, List<GraphAction> actions, int start) {
+        // a captured run's extent cannot change (doneForGood holds for good once its graph has run; a refused library
+        // call clears both maps): replay it without walking its actions again, which every decode step would pay
+        // before its launch
+        String key = capturedKey(graph, start);
+        GraphCaptureSession.CapturedGraph known = captured.get(key);
+        if (known != null) {
+            known.replay();
+            return capturedEnds.get(key);
+        }
         int end = start;
         List<GraphAction> run = new ArrayList<>(List.of(actions.get(start)));
         for (int i = start + 1; i < actions.size(); i++) {
@@ -244,6 +255,7 @@ public final class PlanExecutor implements AutoCloseable {
             }
         }
         if (runCaptured(graph, run, start)) {
+            capturedEnds.put(key, end);
             return end;
         }
         // a library call refused capture: from now on library calls run eagerly, so the runs change
@@ -251,6 +263,7 @@ public final class PlanExecutor implements AutoCloseable {
         captureLibraryCalls = false;
         captured.values().forEach(GraphCaptureSession.CapturedGraph::close);
         captured.clear();
+        capturedEnds.clear();
         for (GraphAction a : run) {
             switch (a) {
                 case GraphAction.Task t -> launch(prepared(graph, t), null);
@@ -267,7 +280,7 @@ public final class PlanExecutor implements AutoCloseable {
      * be captured (a library that allocates or synchronises inside its call).
      */
     private boolean runCaptured(ImmutableTaskGraph graph, List<GraphAction> run, int position) {
-        String key = graph.name() + "@" + position;
+        String key = capturedKey(graph, position);
         GraphCaptureSession.CapturedGraph g = captured.get(key);
         if (g == null) {
             GraphCaptureSession cs = (GraphCaptureSession) session();
@@ -318,6 +331,10 @@ public final class PlanExecutor implements AutoCloseable {
         }
         g.replay();
         return true;
+    }
+
+    private static String capturedKey(ImmutableTaskGraph graph, int start) {
+        return graph.name() + "@" + start;
     }
 
     private List<Object> libraryArgs(GraphAction.LibraryTask l) {
@@ -407,6 +424,7 @@ public final class PlanExecutor implements AutoCloseable {
         closed = true;
         captured.values().forEach(GraphCaptureSession.CapturedGraph::close);
         captured.clear();
+        capturedEnds.clear();
         buffers.freeAll();
         tasks.clear();
         byAction.clear();
