@@ -52,6 +52,52 @@ class CudaPlanGpuTest {
         }
     }
 
+    /**
+     * The shape of a model's decode plan: a graph that runs once first (weights), then a graph whose tasks have
+     * first-execution copies of placeholders between them. Captured runs go on across those copies once the graph
+     * has run; a run captured in the graph's own first execution would be cut at them and, replayed later under the
+     * same start, would leave the tasks after the cut undone (stale outputs from the second step on).
+     */
+    @Test
+    void replaysAcrossFirstExecutionCopiesRunEveryTask() {
+        CudaDevice d = CudaTestSupport.device();
+        int n = 4096;
+        FloatArray w = randomArray(n);
+        FloatArray a = new FloatArray(n);
+        FloatArray s = new FloatArray(n);
+        FloatArray t = new FloatArray(n);
+        FloatArray out = new FloatArray(n);
+        TaskGraph weights = new TaskGraph("weights").transferToDevice(DataTransferMode.FIRST_EXECUTION, w);
+        TaskGraph step = new TaskGraph("step")
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, a)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, s)
+                .task("first", CudaJitKernels::softplus, a, s)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, w)
+                .task("shift", CudaJitKernels::axpy, w, s, 2f)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, t)
+                .task("second", CudaJitKernels::softplus, s, t)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, out)
+                .task("third", CudaJitKernels::softplus, t, out)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+        try (ExecutionPlan plan = new ExecutionPlan(weights.snapshot(), step.snapshot()).withDevice(d).withCudaGraph(true)) {
+            plan.withGraph(0).execute();
+            for (int run = 0; run < 4; run++) {
+                for (int i = 0; i < n; i++) {
+                    a.set(i, random.nextFloat() * 4 - 2);
+                }
+                plan.withGraph(1).execute();
+                for (int i = 0; i < n; i++) {
+                    double v = softplus(softplus(softplus(a.get(i)) + 2.0 * w.get(i)));
+                    assertEquals(v, out.get(i), 1e-5 * Math.max(1, Math.abs(v)), "step " + run + ", element " + i);
+                }
+            }
+        }
+    }
+
+    private static double softplus(double v) {
+        return v > 20 ? v : Math.log1p(Math.exp(v));
+    }
+
     @Test
     void profilerReportsKernelCopyAndCompileTimes() {
         CudaDevice d = CudaTestSupport.device();
