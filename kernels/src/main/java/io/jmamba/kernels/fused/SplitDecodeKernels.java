@@ -34,9 +34,11 @@ import io.jmamba.runtime.api.Specialize;
  * launch's work-groups load their weights while this one still waits and works. Its wait still covers this launch's
  * completion (and, through this launch's own wait, the one before), and a launch starts only once every work-group of
  * the one before has started, so waiting work-groups never hold SMs an earlier launch still needs. That is the intent;
- * the H100 timeline ({@link #TRACE}, session 6) showed no launch starting before the one before had ended, in CUDA-graph
- * replays whose captured runs the plan executor cuts at placeholder copies ({@code -Djmamba.cuda.graphs.acrossCopies},
- * not yet run on a GPU). Hence also no difference between triggering at the start and after the wait, below.
+ * the H100 timeline ({@link #TRACE}, session 6) showed no launch starting before the one before had ended, because the
+ * plan executor then cut captured runs at placeholder copies (one small CUDA graph per kernel). With whole runs
+ * (session 7) the next launch starts while the one before runs: the gap from one launch's end to the next one's release
+ * fell from 2.4-2.8 us to about 0.5 us, but the default fused step gained more (0.27 against 0.32 ms/token for the whole
+ * model). The knobs below were tried with the cut runs.
  *
  * <p>What the H100 showed (session 6; {@code SplitDecodeBench}, 24 layers of the 130M shapes at batch 1 replayed from a
  * CUDA graph): 13.6-14.2 us per layer against 14.1-14.4 for the three phase launches and 17.3 for the three fused
