@@ -84,8 +84,11 @@ final class CEmitter {
             params.add("__local int* " + WarpOps.SCRATCH);
             params.add("int " + WarpOps.LOCAL_ID);
         }
+        boolean takesLocalPointer = warpScratchTakers.contains(f.cName)
+                || f.params.stream().anyMatch(p -> p.array() != null && p.array().space() == ArrayRef.Space.LOCAL);
+        String qualifier = !c.cuda && takesLocalPointer ? c.localPointerFunctionQualifier() : c.deviceFunctionQualifier();
         String head = f.entry ? c.kernelQualifier() + (entryAttribute.isEmpty() ? "" : " " + entryAttribute.strip())
-                : c.deviceFunctionQualifier() + " " + (f.returnKind == null ? "void" : c.type(f.returnKind));
+                : qualifier + " " + (f.returnKind == null ? "void" : c.type(f.returnKind));
         sb.append(head).append(' ').append(f.cName).append('(')
                 .append(params.isEmpty() ? "void" : String.join(", ", params)).append(") {\n");
         StringBuilder body = new StringBuilder();
