@@ -1,5 +1,7 @@
 package io.jmamba.runtime.jit;
 
+import io.jmamba.runtime.api.IntArray;
+import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.conformance.AsyncCopyKernels;
 import io.jmamba.runtime.conformance.MatrixLoadKernels;
 import org.junit.jupiter.api.Test;
@@ -12,12 +14,38 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * OpenCL C inlines every function that takes a pointer to local memory ({@link CSyntax#localPointerFunctionQualifier}:
- * PoCL loses a non-inlined function's accesses to the kernel's local arrays; the results are checked by
- * AsyncCopyKernels' two-tile cases in the conformance suite). Functions without one and every CUDA function keep
- * their qualifiers.
+ * OpenCL C inlines every function whose local-memory pointer always points to the same kernel array
+ * ({@link FixedLocalPointers}, {@link CSyntax#localPointerFunctionQualifier}: PoCL loses such a function's accesses
+ * when it is not inlined; the results are checked by AsyncCopyKernels' two-tile cases in the conformance suite).
+ * Other functions and every CUDA function keep their qualifiers.
  */
 class LocalPointerInliningTest {
+    /** One helper (one C function: the values are not constants) fills two different local arrays. */
+    public static void twoArrays(KernelContext ctx, IntArray out) {
+        int[] a = ctx.allocateIntLocalArray(64);
+        int[] b = ctx.allocateIntLocalArray(64);
+        fill(ctx, a, ctx.groupIdx);
+        fill(ctx, b, ctx.groupIdx + 1);
+        ctx.localBarrier();
+        out.set(ctx.globalIdx, a[ctx.localIdx] + b[ctx.localIdx] * ctx.localIdx);
+    }
+
+    /** The same helper given the same array twice, through a second helper's parameter. */
+    public static void sameArrayThroughAParameter(KernelContext ctx, IntArray out) {
+        int[] a = ctx.allocateIntLocalArray(64);
+        fillTwice(ctx, a);
+        ctx.localBarrier();
+        out.set(ctx.globalIdx, a[ctx.localIdx]);
+    }
+
+    static void fill(KernelContext ctx, int[] dst, int v) {
+        dst[ctx.localIdx] = v;
+    }
+
+    static void fillTwice(KernelContext ctx, int[] dst) {
+        fill(ctx, dst, ctx.groupIdx);
+        fill(ctx, dst, ctx.groupIdx + 1);
+    }
     private static final String ALWAYS_INLINE = "static inline __attribute__((always_inline)) ";
 
     private static String source(Class<?> owner, String name, Dialect d) {
@@ -26,13 +54,28 @@ class LocalPointerInliningTest {
     }
 
     @Test
-    void openClInlinesTranslatedFunctionsThatTakeALocalArray() {
+    void openClInlinesTranslatedFunctionsGivenOneLocalArray() {
         String s = source(AsyncCopyKernels.class, "twoTileHelper", Dialect.OPENCL);
-        assertTrue(s.contains(ALWAYS_INLINE + "void AsyncCopyKernels_stageTokenRows("), s);
-        assertTrue(s.contains(ALWAYS_INLINE + "void AsyncCopyKernels_stageBothByHelper("), s);
+        // the twice-called staging helper of the slice loop and its caller
+        assertTrue(s.contains(ALWAYS_INLINE + "void AsyncCopyKernels_stageTokenRows_5("), s);
+        assertTrue(s.contains(ALWAYS_INLINE + "void AsyncCopyKernels_stageBothByHelper_3("), s);
         // no local pointer: left to the compiler
         assertTrue(s.contains("\nstatic int AsyncCopyKernels_stagedRows("), s);
         assertTrue(s.contains("\n__kernel void AsyncCopyKernels_twoTileHelper("), s);
+    }
+
+    @Test
+    void aHelperGivenDifferentArraysKeepsItsPointerParameter() {
+        String s = source(LocalPointerInliningTest.class, "twoArrays", Dialect.OPENCL);
+        assertTrue(s.contains("\nstatic void LocalPointerInliningTest_fill(__local int* dst"), s);
+        assertFalse(s.contains("always_inline"), s);
+    }
+
+    @Test
+    void theSameArrayThroughACallersParameterCounts() {
+        String s = source(LocalPointerInliningTest.class, "sameArrayThroughAParameter", Dialect.OPENCL);
+        assertTrue(s.contains(ALWAYS_INLINE + "void LocalPointerInliningTest_fill"), s);
+        assertTrue(s.contains(ALWAYS_INLINE + "void LocalPointerInliningTest_fillTwice(__local int* dst"), s);
     }
 
     @Test
