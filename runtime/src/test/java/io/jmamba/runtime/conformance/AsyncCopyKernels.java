@@ -21,9 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * <p>The two-tile kernels stage an x and a B tile per slice the way the SSD chunk state does, double-buffered with
  * one barrier per slice, and dump every staged row: {@link #twoTileHelper} through one helper called once per tile,
  * {@link #twoTileOneLoop} in one loop. On PoCL 3.1 the helper shape lost every copy made inside the slice loop until
- * the OpenCL dialect inlined functions that take local pointers ({@code CSyntax.localPointerFunctionQualifier}):
- * clang kept the twice-called helper out of line with its local pointer replaced by the kernel's local array, and
- * PoCL's automatic-locals pass redirects that array to the work-group's memory in the kernel function only.
+ * the OpenCL dialect inlined functions whose local pointer is the same kernel array at every call
+ * ({@code FixedLocalPointers}, {@code CSyntax.localPointerFunctionQualifier}): clang kept the twice-called helper out
+ * of line with its local pointer replaced by the kernel's local array, and PoCL's automatic-locals pass redirects
+ * that array to the work-group's memory in the kernel function only.
  */
 public final class AsyncCopyKernels {
     static final int GROUP = 64;
