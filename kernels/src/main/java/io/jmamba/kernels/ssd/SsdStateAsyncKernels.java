@@ -29,9 +29,11 @@ import static io.jmamba.kernels.ssd.SsdTensorKernels.TILE;
  *
  * <p><b>Stage</b> (per buffer): the slice's 64 tokens of x (rows l, 32 pairs along p) and of B (rows l, 32 pairs
  * along n), each {@link SsdFragAsyncKernels#STRIDE} (36) ints apart, as in the global layouts ({@link #stageSlice};
- * one loop for both tiles: with {@code SsdFragAsyncKernels.stageTokenRows} called once per tile instead, PoCL
- * computed wrong x tiles for every slice staged inside the slice loop, JIT source unchanged and correct by eye, so
- * the shape that passes is kept). The contraction index is the token, the rows of both tiles, so
+ * one loop for both tiles. {@code SsdFragAsyncKernels.stageTokenRows} called once per tile instead lost, on PoCL 3.1,
+ * the copies made inside the slice loop: clang kept the twice-called helper out of line with its local pointer
+ * replaced by {@code stage} itself, and PoCL redirects {@code stage} to the work-group's memory in the kernel
+ * function only. Since the OpenCL JIT inlines functions whose local pointer is the same kernel array at every call
+ * ({@code FixedLocalPointers}) that shape passes SsdBf16Test on PoCL too; this one is kept as the timed one). The contraction index is the token, the rows of both tiles, so
  * {@code ldmatrixX4Trans} gives both operands: for A (16 channels p x 16 tokens of warp w's rows) registers 0..3
  * are a0, a2, a1, a3; for B (16 tokens x 16 state columns) b0, b1 of one n8 tile, then of the next. The token
  * weights w_l = exp(dA_last - dA_l) dt_l of the whole chunk (0 past the sequence) are computed once per

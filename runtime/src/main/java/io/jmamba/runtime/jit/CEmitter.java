@@ -37,6 +37,9 @@ final class CEmitter {
             }
         }
         warpScratchAtEntry = !c.cuda && program.usesWarpScratch;
+        if (!c.cuda) {
+            fixedLocalPointers.addAll(FixedLocalPointers.find(program, warpScratchTakers));
+        }
         StringBuilder functions = new StringBuilder();
         for (FunctionIR f : program.functions.values()) {
             function(f, functions);
@@ -66,6 +69,8 @@ final class CEmitter {
     private final java.util.Set<String> warpScratchTakers = new java.util.HashSet<>();
     /** OpenCL: whether the kernel declares the warp scratch array. */
     private boolean warpScratchAtEntry;
+    /** OpenCL: device functions always inlined (see {@link FixedLocalPointers}). */
+    private final java.util.Set<String> fixedLocalPointers = new java.util.HashSet<>();
 
     private void function(FunctionIR f, StringBuilder sb) {
         List<String> params = new ArrayList<>();
@@ -84,8 +89,9 @@ final class CEmitter {
             params.add("__local int* " + WarpOps.SCRATCH);
             params.add("int " + WarpOps.LOCAL_ID);
         }
+        String qualifier = fixedLocalPointers.contains(f.cName) ? c.localPointerFunctionQualifier() : c.deviceFunctionQualifier();
         String head = f.entry ? c.kernelQualifier() + (entryAttribute.isEmpty() ? "" : " " + entryAttribute.strip())
-                : c.deviceFunctionQualifier() + " " + (f.returnKind == null ? "void" : c.type(f.returnKind));
+                : qualifier + " " + (f.returnKind == null ? "void" : c.type(f.returnKind));
         sb.append(head).append(' ').append(f.cName).append('(')
                 .append(params.isEmpty() ? "void" : String.join(", ", params)).append(") {\n");
         StringBuilder body = new StringBuilder();

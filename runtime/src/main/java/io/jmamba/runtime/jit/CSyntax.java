@@ -94,6 +94,23 @@ final class CSyntax {
         return cuda ? "static __device__ inline" : "static inline";
     }
 
+    /**
+     * OpenCL: a device function whose pointer to local memory always points to the same kernel-scope array
+     * ({@link FixedLocalPointers}; built-in helpers: every one that takes a local pointer), always inlined, to work
+     * around PoCL (3.1 on the CPU). PoCL gives each work-group its own copy of the kernel-scope {@code __local} arrays
+     * by making them hidden kernel arguments, rewriting the kernel function's uses of them only, before it inlines
+     * the other functions (its automatic-locals pass; later PoCL pipelines run it after inlining for this reason).
+     * When clang (-O2, at clBuildProgram) keeps a function out of line and, every call passing the same array,
+     * replaces its pointer parameter by the array itself (constant propagation across calls), the function's
+     * accesses still name the module-level placeholder and never reach the work-group's memory (the SSD chunk
+     * state's staging helper, called once per tile, lost every copy made inside its slice loop; AsyncCopyKernels'
+     * twoTileHelper case). The same function kept out of line but given a pointer that clang cannot replace, or
+     * inlined, is correct. The C is valid OpenCL either way; CUDA keeps {@link #deviceFunctionQualifier}.
+     */
+    String localPointerFunctionQualifier() {
+        return "static inline __attribute__((always_inline))";
+    }
+
     /** A work-item id or size built-in as an int. */
     String workItem(String what, int dim) {
         char xyz = "xyz".charAt(dim);

@@ -317,6 +317,22 @@ final class JavaHelpers {
         return used.isEmpty();
     }
 
+    /**
+     * OpenCL: the qualifier of a helper whose signature (the line with {@code $Q}) takes a {@code __local}
+     * pointer becomes {@link CSyntax#localPointerFunctionQualifier} (see there why).
+     */
+    private static String localPointerHelpers(String template, CSyntax c) {
+        if (c.cuda || !template.contains("__local")) {
+            return template;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String line : template.split("\n", -1)) {
+            boolean localSignature = line.contains("$Q") && line.contains("__local");
+            sb.append(localSignature ? line.replace("$Q", c.localPointerFunctionQualifier()) : line).append('\n');
+        }
+        return sb.substring(0, sb.length() - 1);
+    }
+
     /** The C definitions of the used helpers, dependencies first. */
     String definitions(CSyntax c) {
         StringBuilder sb = new StringBuilder();
@@ -328,7 +344,7 @@ final class JavaHelpers {
             if (template.isEmpty()) {
                 continue; // a helper only the other dialect needs
             }
-            String t = template
+            String t = localPointerHelpers(template, c)
                     .replace("$UI", c.unsigned(Kind.I)).replace("$UL", c.unsigned(Kind.J))
                     .replace("$I", "int").replace("$LS", c.longSuffix()).replace("$L", c.type(Kind.J))
                     .replace("$Q", c.helperQualifier())
