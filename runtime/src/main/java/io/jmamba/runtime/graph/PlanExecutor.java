@@ -82,6 +82,10 @@ public final class PlanExecutor implements AutoCloseable {
     public synchronized void setGridScheduler(GridScheduler scheduler) {
         this.scheduler = scheduler;
         tasks.values().forEach(t -> t.grid = null);
+        // captured CUDA graphs hold the old launch shapes
+        captured.values().forEach(GraphCaptureSession.CapturedGraph::close);
+        captured.clear();
+        capturedEnds.clear();
     }
 
     public synchronized void setProfiling(boolean on) {

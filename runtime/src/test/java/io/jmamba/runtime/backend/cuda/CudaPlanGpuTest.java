@@ -4,8 +4,11 @@ import io.jmamba.runtime.api.DataTransferMode;
 import io.jmamba.runtime.api.ExecutionPlan;
 import io.jmamba.runtime.api.ExecutionResult;
 import io.jmamba.runtime.api.FloatArray;
+import io.jmamba.runtime.api.GridScheduler;
+import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.ProfileReport;
 import io.jmamba.runtime.api.TaskGraph;
+import io.jmamba.runtime.api.WorkerGrid1D;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -89,6 +92,35 @@ class CudaPlanGpuTest {
                 for (int i = 0; i < n; i++) {
                     double v = softplus(softplus(softplus(a.get(i)) + 2.0 * w.get(i)));
                     assertEquals(v, out.get(i), 1e-5 * Math.max(1, Math.abs(v)), "step " + run + ", element " + i);
+                }
+            }
+        }
+    }
+
+    /** A new grid scheduler after graphs were captured: the replays use the new work-group size, not the captured one. */
+    @Test
+    void aNewGridSchedulerReplacesCapturedGraphs() {
+        CudaDevice d = CudaTestSupport.device();
+        int n = 4096;
+        FloatArray in = randomArray(n);
+        FloatArray out = new FloatArray(n / 32);
+        TaskGraph g = new TaskGraph("sum")
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, in)
+                .task("groups", CudaJitKernels::groupSum, new KernelContext(), in, out)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+        try (ExecutionPlan plan = new ExecutionPlan(g.snapshot()).withDevice(d).withCudaGraph(true)) {
+            for (int local : new int[] {64, 32}) {
+                plan.withGridScheduler(new GridScheduler("sum.groups", new WorkerGrid1D(n).setLocalWork(local)));
+                for (int run = 0; run < 3; run++) { // the first run is eager, the second captures, the third replays
+                    out.init(0f);
+                    plan.execute();
+                    for (int grp = 0; grp < n / local; grp++) {
+                        double expected = 0;
+                        for (int i = grp * local; i < (grp + 1) * local; i++) {
+                            expected += in.get(i);
+                        }
+                        assertEquals(expected, out.get(grp), 1e-4, "work-groups of " + local + ", run " + run + ", group " + grp);
+                    }
                 }
             }
         }
