@@ -171,9 +171,15 @@ public final class SsdScan {
         }
 
         t = prefix + "_passing";
-        graph.task(t, SsdKernels::statePassing, states, dACumsum, initial, finalStates, batch, seqlen, heads, headdim, dstate,
-                chunk, nchunks, in.initialStates() != null);
-        grids.addWorkerGrid(g + t, GraphParts.loopGrid((long) headdim * dstate, bh));
+        if (wide && passingByFour(headdim, dstate)) {
+            graph.task(t, SsdKernels::statePassing4, states, dACumsum, initial, finalStates, batch, seqlen, heads, headdim,
+                    dstate, chunk, nchunks, in.initialStates() != null);
+            grids.addWorkerGrid(g + t, GraphParts.loopGrid((long) headdim * dstate / 4, bh));
+        } else {
+            graph.task(t, SsdKernels::statePassing, states, dACumsum, initial, finalStates, batch, seqlen, heads, headdim,
+                    dstate, chunk, nchunks, in.initialStates() != null);
+            grids.addWorkerGrid(g + t, GraphParts.loopGrid((long) headdim * dstate, bh));
+        }
 
         t = prefix + "_cb";
         if (wide) {
@@ -203,6 +209,15 @@ public final class SsdScan {
      * Runs one SSD call on {@code device}: copies the inputs in, runs the five kernels, copies
      * {@code out} and {@code finalStates} (when not null) back.
      */
+    /**
+     * Whether BLOCKED_WIDE carries the states four elements per work-item ({@link SsdKernels#statePassing4}): where
+     * {@code headdim * dstate} is a multiple of 4, unless {@code -Djmamba.ssd.statePassing=scalar} (the one-element
+     * form, for timing against it; read when a graph is built).
+     */
+    static boolean passingByFour(int headdim, int dstate) {
+        return headdim * dstate % 4 == 0 && !"scalar".equals(System.getProperty("jmamba.ssd.statePassing"));
+    }
+
     public static void run(ComputeDevice device, SsdConfig cfg, SsdInputs in, FloatArray out, FloatArray finalStates) {
         run(device, cfg, in, out, finalStates, DEFAULT_VARIANT);
     }
