@@ -29,8 +29,9 @@ final class CEmitter {
     }
 
     String emit(Program program) {
+        List<FunctionIR> emitted = program.reachableFromEntry(); // no uncalled specialised copies
         if (!c.cuda && program.usesWarpScratch) {
-            for (FunctionIR f : program.functions.values()) {
+            for (FunctionIR f : emitted) {
                 if (f.takesContext) {
                     warpScratchTakers.add(f.cName);
                 }
@@ -38,10 +39,10 @@ final class CEmitter {
         }
         warpScratchAtEntry = !c.cuda && program.usesWarpScratch;
         if (!c.cuda) {
-            fixedLocalPointers.addAll(FixedLocalPointers.find(program, warpScratchTakers));
+            fixedLocalPointers.addAll(FixedLocalPointers.find(emitted, warpScratchTakers));
         }
         StringBuilder functions = new StringBuilder();
-        for (FunctionIR f : program.functions.values()) {
+        for (FunctionIR f : emitted) {
             function(f, functions);
             functions.append('\n');
         }

@@ -1,6 +1,7 @@
 package io.jmamba.runtime.jit;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -19,11 +20,14 @@ final class FixedLocalPointers {
     private FixedLocalPointers() {
     }
 
-    /** The C names of those functions in {@code program}; {@code scratchTakers}: the functions given the warp scratch. */
-    static Set<String> find(Program program, Set<String> scratchTakers) {
+    /**
+     * The C names of those among {@code functions} (the entry and what it calls: a caller that is not emitted must not
+     * count); {@code scratchTakers}: the functions given the warp scratch.
+     */
+    static Set<String> find(Collection<FunctionIR> functions, Set<String> scratchTakers) {
         Map<String, FunctionIR> byName = new HashMap<>();
         Map<String, List<Set<String>>> roots = new HashMap<>(); // per function and parameter: the kernel arrays bound
-        for (FunctionIR f : program.functions.values()) {
+        for (FunctionIR f : functions) {
             byName.put(f.cName, f);
             List<Set<String>> perParam = new ArrayList<>();
             f.params.forEach(p -> perParam.add(new HashSet<>()));
@@ -34,7 +38,7 @@ final class FixedLocalPointers {
         boolean changed = true;
         while (changed) {
             changed = false;
-            for (FunctionIR g : program.functions.values()) {
+            for (FunctionIR g : functions) {
                 for (List<Stmt> block : g.blocks.values()) {
                     for (Stmt s : block) {
                         if (!(s instanceof Stmt.Call call)) {
@@ -67,7 +71,7 @@ final class FixedLocalPointers {
                 }
             }
         }
-        for (FunctionIR f : program.functions.values()) {
+        for (FunctionIR f : functions) {
             if (f.entry) {
                 continue;
             }
