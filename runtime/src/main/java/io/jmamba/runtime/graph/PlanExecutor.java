@@ -43,9 +43,8 @@ public final class PlanExecutor implements AutoCloseable {
     /** Per array, the "graph/direction" pairs whose FIRST_EXECUTION transfer has been done. */
     private final Map<NativeArray, Set<String>> firstTransfersDone = new IdentityHashMap<>();
     private final Set<NativeArray> persisted = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final Map<String, GraphCaptureSession.CapturedGraph> captured = new HashMap<>();
-    /** The last action index of each captured run, under its key in {@link #captured}: a replay need not scan again. */
-    private final Map<String, Integer> capturedEnds = new HashMap<>();
+    /** Captured runs by graph name and first action index. */
+    private final Map<String, CapturedRun> captured = new HashMap<>();
     /**
      * Whether library calls (cuBLAS) go into the CUDA graphs with the kernels around them. True until a
      * capture that holds one fails; the plan then runs library calls eagerly between captured kernel runs.
@@ -82,10 +81,7 @@ public final class PlanExecutor implements AutoCloseable {
     public synchronized void setGridScheduler(GridScheduler scheduler) {
         this.scheduler = scheduler;
         tasks.values().forEach(t -> t.grid = null);
-        // captured CUDA graphs hold the old launch shapes
-        captured.values().forEach(GraphCaptureSession.CapturedGraph::close);
-        captured.clear();
-        capturedEnds.clear();
+        dropCaptured(); // captured CUDA graphs hold the old launch shapes
     }
 
     public synchronized void setProfiling(boolean on) {
@@ -239,13 +235,13 @@ public final class PlanExecutor implements AutoCloseable {
      */
     private int runCapturedFrom(ImmutableTaskGraph graph, List<GraphAction> actions, int start) {
         // a captured run's extent cannot change (doneForGood holds for good once its graph has run; a refused library
-        // call clears both maps): replay it without walking its actions again, which every decode step would pay
-        // before its launch
-        String key = capturedKey(graph, start);
-        GraphCaptureSession.CapturedGraph known = captured.get(key);
+        // call drops every captured run): replay it without walking its actions again, which every decode step would
+        // pay before its launch
+        String key = graph.name() + "@" + start;
+        CapturedRun known = captured.get(key);
         if (known != null) {
-            known.replay();
-            return capturedEnds.get(key);
+            known.graph().replay();
+            return known.end();
         }
         int end = start;
         List<GraphAction> run = new ArrayList<>(List.of(actions.get(start)));
@@ -258,16 +254,16 @@ public final class PlanExecutor implements AutoCloseable {
                 break;
             }
         }
-        if (runCaptured(graph, run, start)) {
-            capturedEnds.put(key, end);
+        GraphCaptureSession.CapturedGraph g = capture(graph, run);
+        if (g != null) {
+            captured.put(key, new CapturedRun(g, end));
+            g.replay();
             return end;
         }
         // a library call refused capture: from now on library calls run eagerly, so the runs change
         // shape; graphs captured with library calls in them must not be replayed beside eager ones
         captureLibraryCalls = false;
-        captured.values().forEach(GraphCaptureSession.CapturedGraph::close);
-        captured.clear();
-        capturedEnds.clear();
+        dropCaptured();
         for (GraphAction a : run) {
             switch (a) {
                 case GraphAction.Task t -> launch(prepared(graph, t), null);
@@ -279,66 +275,66 @@ public final class PlanExecutor implements AutoCloseable {
     }
 
     /**
-     * Replays a run of consecutive tasks (kernels and library calls) from a CUDA graph, capturing it the
-     * first time. Returns false, having recorded nothing, when a run with a library call in it could not
-     * be captured (a library that allocates or synchronises inside its call).
+     * Captures a run of consecutive tasks (kernels and library calls) into a CUDA graph, without running it. Returns
+     * null, having recorded nothing, when a run with a library call in it could not be captured (a library that
+     * allocates or synchronises inside its call).
      */
-    private boolean runCaptured(ImmutableTaskGraph graph, List<GraphAction> run, int position) {
-        String key = capturedKey(graph, position);
-        GraphCaptureSession.CapturedGraph g = captured.get(key);
-        if (g == null) {
-            GraphCaptureSession cs = (GraphCaptureSession) session();
-            List<List<Object>> libraryArgs = new ArrayList<>();
-            boolean hasLibraryCall = false;
-            for (GraphAction a : run) { // compile, allocate and look up buffers outside the capture
-                if (a instanceof GraphAction.Task t) {
-                    PreparedTask p = prepared(graph, t);
-                    p.deviceArgs(this);
-                    libraryArgs.add(null);
-                } else {
-                    libraryArgs.add(libraryArgs((GraphAction.LibraryTask) a));
-                    hasLibraryCall = true;
-                }
+    private GraphCaptureSession.CapturedGraph capture(ImmutableTaskGraph graph, List<GraphAction> run) {
+        GraphCaptureSession cs = (GraphCaptureSession) session();
+        List<List<Object>> libraryArgs = new ArrayList<>();
+        boolean hasLibraryCall = false;
+        for (GraphAction a : run) { // compile, allocate and look up buffers outside the capture
+            if (a instanceof GraphAction.Task t) {
+                PreparedTask p = prepared(graph, t);
+                p.deviceArgs(this);
+                libraryArgs.add(null);
+            } else {
+                libraryArgs.add(libraryArgs((GraphAction.LibraryTask) a));
+                hasLibraryCall = true;
             }
-            RuntimeException failure = null;
-            cs.beginCapture();
-            try {
-                for (int k = 0; k < run.size(); k++) {
-                    switch (run.get(k)) {
-                        case GraphAction.Task t -> launch(prepared(graph, t), null);
-                        case GraphAction.LibraryTask l -> l.call().run(session(), libraryArgs.get(k));
-                        default -> throw new IllegalStateException("not a task: " + run.get(k));
-                    }
-                }
-            } catch (RuntimeException e) {
-                failure = e;
-            }
-            try {
-                g = cs.endCapture();
-            } catch (RuntimeException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-            if (failure != null) {
-                if (g != null) {
-                    g.close();
-                }
-                if (hasLibraryCall) {
-                    return false;
-                }
-                throw failure;
-            }
-            captured.put(key, g);
         }
-        g.replay();
-        return true;
+        RuntimeException failure = null;
+        GraphCaptureSession.CapturedGraph g = null;
+        cs.beginCapture();
+        try {
+            for (int k = 0; k < run.size(); k++) {
+                switch (run.get(k)) {
+                    case GraphAction.Task t -> launch(prepared(graph, t), null);
+                    case GraphAction.LibraryTask l -> l.call().run(session(), libraryArgs.get(k));
+                    default -> throw new IllegalStateException("not a task: " + run.get(k));
+                }
+            }
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        try {
+            g = cs.endCapture();
+        } catch (RuntimeException e) {
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
+            }
+        }
+        if (failure != null) {
+            if (g != null) {
+                g.close();
+            }
+            if (hasLibraryCall) {
+                return null;
+            }
+            throw failure;
+        }
+        return g;
     }
 
-    private static String capturedKey(ImmutableTaskGraph graph, int start) {
-        return graph.name() + "@" + start;
+    /** A captured run: its CUDA graph and the index of its last action. */
+    private record CapturedRun(GraphCaptureSession.CapturedGraph graph, int end) {
+    }
+
+    private void dropCaptured() {
+        captured.values().forEach(r -> r.graph().close());
+        captured.clear();
     }
 
     private List<Object> libraryArgs(GraphAction.LibraryTask l) {
@@ -426,9 +422,7 @@ public final class PlanExecutor implements AutoCloseable {
             return;
         }
         closed = true;
-        captured.values().forEach(GraphCaptureSession.CapturedGraph::close);
-        captured.clear();
-        capturedEnds.clear();
+        dropCaptured();
         buffers.freeAll();
         tasks.clear();
         byAction.clear();
