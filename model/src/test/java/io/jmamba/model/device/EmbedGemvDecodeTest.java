@@ -3,7 +3,6 @@ package io.jmamba.model.device;
 import io.jmamba.model.config.ConfigParser;
 import io.jmamba.model.config.MambaConfig;
 import io.jmamba.model.config.ModelPresets;
-import io.jmamba.model.inference.InferenceState;
 import io.jmamba.model.testing.Golden;
 import io.jmamba.model.weights.Checkpoint;
 import io.jmamba.model.weights.ModelWeights;
@@ -68,34 +67,15 @@ class EmbedGemvDecodeTest {
 
     private static void check(ModelWeights w, ComputeDevice d, int batch, int steps) throws Exception {
         int vocab = w.config().vocabSize();
-        int[][] prompt = new int[batch][5];
-        for (int b = 0; b < batch; b++) {
-            for (int t = 0; t < 5; t++) {
-                prompt[b][t] = (b * 29 + t * 7 + 1) % vocab;
-            }
-        }
-        try (DeviceEngine plain = DecodeSwitches.bf16FusedEngine(w, d); DeviceEngine folded = DecodeSwitches.bf16FusedEngine(w, d)) {
-            InferenceState ps = plain.newState(batch);
-            InferenceState fs = folded.newState(batch);
-            plain.prefill(ps, prompt, false);
-            folded.prefill(fs, prompt, false);
-            int[] next = new int[batch];
-            for (int step = 0; step < steps; step++) {
-                for (int b = 0; b < batch; b++) {
-                    next[b] = (step * 11 + b * 3 + 2) % vocab;
-                }
-                float[][] want = plain.decode(ps, next);
-                float[][] got = DecodeSwitches.with(EMBED, "true", () -> folded.decode(fs, next));
-                for (int b = 0; b < batch; b++) {
-                    assertArrayEquals(want[b], got[b], 0f, "step " + step + " row " + b);
-                }
-            }
+        try (SwitchedDecode pair = SwitchedDecode.prefilled(w, d, batch, EMBED, "true")) {
+            pair.logitSteps(steps, (step, b, want, got) -> assertArrayEquals(want, got, 0f, "step " + step + " row " + b));
             if (batch == 1) {
                 // greedy with the fused head too: the same ids as the plain greedy step (the same hidden state)
                 int[] token = {5 % vocab};
                 for (int step = 0; step < steps; step++) {
-                    int[] want = plain.decodeGreedy(ps, token);
-                    int[] got = DecodeSwitches.with(EMBED, "true", () -> DecodeSwitches.with(HEAD, "norm", () -> folded.decodeGreedy(fs, token)));
+                    int[] want = pair.plain.decodeGreedy(pair.plainState, token);
+                    int[] got = pair.underSwitch(() -> DecodeSwitches.with(HEAD, "norm",
+                            () -> pair.switched.decodeGreedy(pair.switchedState, token)));
                     assertArrayEquals(want, got, "greedy step " + step);
                     token[0] = got[0];
                 }

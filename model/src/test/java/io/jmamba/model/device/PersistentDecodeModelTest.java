@@ -3,7 +3,6 @@ package io.jmamba.model.device;
 import io.jmamba.kernels.fused.PersistentDecode;
 import io.jmamba.model.config.ConfigParser;
 import io.jmamba.model.config.ModelPresets;
-import io.jmamba.model.inference.InferenceState;
 import io.jmamba.model.testing.Golden;
 import io.jmamba.model.weights.Checkpoint;
 import io.jmamba.model.weights.ModelWeights;
@@ -94,42 +93,21 @@ class PersistentDecodeModelTest {
     }
 
     private static void check(ModelWeights w, ComputeDevice d, int batch, int steps, String mode) throws Exception {
-        int vocab = w.config().vocabSize();
-        int[][] prompt = new int[batch][5];
-        for (int b = 0; b < batch; b++) {
-            for (int t = 0; t < 5; t++) {
-                prompt[b][t] = (b * 31 + t * 7 + 3) % vocab;
-            }
-        }
-        try (DeviceEngine plain = DecodeSwitches.bf16FusedEngine(w, d); DeviceEngine persistent = DecodeSwitches.bf16FusedEngine(w, d)) {
-            InferenceState ps = plain.newState(batch);
-            InferenceState ss = persistent.newState(batch);
-            plain.prefill(ps, prompt, false);
-            persistent.prefill(ss, prompt, false);
-            int[] next = new int[batch];
-            for (int step = 0; step < steps; step++) {
-                for (int b = 0; b < batch; b++) {
-                    next[b] = (step * 13 + b * 3 + 1) % vocab;
-                }
-                float[][] want = plain.decode(ps, next);
-                float[][] got = DecodeSwitches.with(PERSISTENT, mode, () -> persistent.decode(ss, next));
-                for (int b = 0; b < batch; b++) {
-                    assertArrayEquals(want[b], got[b], 0f, "step " + step + " row " + b);
-                }
-            }
+        try (SwitchedDecode pair = SwitchedDecode.prefilled(w, d, batch, PERSISTENT, mode)) {
+            pair.logitSteps(steps, (step, b, want, got) -> assertArrayEquals(want, got, 0f, "step " + step + " row " + b));
             // the steps above did run the persistent layers (one launch each where the device has grid barriers)
             // quad with fewer than four layers: a pair first
             int layers = w.config().nLayer();
             String form = PersistentDecode.formFor(d) != PersistentDecode.Form.LAYER || mode.equals("phases") ? "l0_persist_pb"
                     : mode.equals("quad") && layers >= 4 ? "l0_persist_quad"
                     : !mode.equals("true") && layers >= 2 ? "l0_persist_pair" : "l0_persist_layer";
-            assertTrue(persistent.forwardTaskIds().contains(form), persistent.forwardTaskIds().toString());
-            assertTrue(plain.forwardTaskIds().stream().noneMatch(id -> id.contains("persist")), plain.forwardTaskIds().toString());
+            assertTrue(pair.switched.forwardTaskIds().contains(form), pair.switched.forwardTaskIds().toString());
+            assertTrue(pair.plain.forwardTaskIds().stream().noneMatch(id -> id.contains("persist")), pair.plain.forwardTaskIds().toString());
             // greedy steps: another plan, the same layers (compiled devices: a JVM plan costs seconds)
             int[] token = new int[batch];
             for (int step = 0; step < (d.backendName().equals("jvm") ? 0 : 2); step++) {
-                int[] want = plain.decodeGreedy(ps, token);
-                int[] got = DecodeSwitches.with(PERSISTENT, mode, () -> persistent.decodeGreedy(ss, token));
+                int[] want = pair.plain.decodeGreedy(pair.plainState, token);
+                int[] got = pair.underSwitch(() -> pair.switched.decodeGreedy(pair.switchedState, token));
                 assertArrayEquals(want, got, "greedy step " + step);
                 System.arraycopy(got, 0, token, 0, batch);
             }

@@ -2,7 +2,6 @@ package io.jmamba.model.device;
 
 import io.jmamba.model.config.ConfigParser;
 import io.jmamba.model.config.ModelPresets;
-import io.jmamba.model.inference.InferenceState;
 import io.jmamba.model.testing.Golden;
 import io.jmamba.model.weights.Checkpoint;
 import io.jmamba.model.weights.ModelWeights;
@@ -72,37 +71,19 @@ class SplitDecodeModelTest {
 
     private static void check(ModelWeights w, ComputeDevice d, int batch, int steps) throws Exception {
         int vocab = w.config().vocabSize();
-        int[][] prompt = new int[batch][5];
-        for (int b = 0; b < batch; b++) {
-            for (int t = 0; t < 5; t++) {
-                prompt[b][t] = (b * 31 + t * 7 + 3) % vocab;
-            }
-        }
-        try (DeviceEngine plain = DecodeSwitches.bf16FusedEngine(w, d); DeviceEngine split = DecodeSwitches.bf16FusedEngine(w, d)) {
-            InferenceState ps = plain.newState(batch);
-            InferenceState ss = split.newState(batch);
-            plain.prefill(ps, prompt, false);
-            split.prefill(ss, prompt, false);
-            int[] next = new int[batch];
-            for (int step = 0; step < steps; step++) {
-                for (int b = 0; b < batch; b++) {
-                    next[b] = (step * 13 + b * 3 + 1) % vocab;
+        try (SwitchedDecode pair = SwitchedDecode.prefilled(w, d, batch, SPLIT, "true")) {
+            pair.logitSteps(steps, (step, b, want, got) -> {
+                for (int v = 0; v < vocab; v++) {
+                    assertEquals(want[v], got[v], TOL * (1 + Math.abs(want[v])), "step " + step + " row " + b + " logit " + v);
                 }
-                float[][] want = plain.decode(ps, next);
-                float[][] got = DecodeSwitches.with(SPLIT, "true", () -> split.decode(ss, next));
-                for (int b = 0; b < batch; b++) {
-                    for (int v = 0; v < vocab; v++) {
-                        assertEquals(want[b][v], got[b][v], TOL * (1 + Math.abs(want[b][v])), "step " + step + " row " + b + " logit " + v);
-                    }
-                }
-            }
-            assertTrue(split.forwardTaskIds().contains("l0_split_sb"), split.forwardTaskIds().toString());
-            assertTrue(plain.forwardTaskIds().stream().noneMatch(id -> id.contains("split")), plain.forwardTaskIds().toString());
+            });
+            assertTrue(pair.switched.forwardTaskIds().contains("l0_split_sb"), pair.switched.forwardTaskIds().toString());
+            assertTrue(pair.plain.forwardTaskIds().stream().noneMatch(id -> id.contains("split")), pair.plain.forwardTaskIds().toString());
             // greedy steps (another plan): the plain step's argmax, unless its top two are within the tolerance
             int[] token = new int[batch];
             for (int step = 0; step < (d.backendName().equals("jvm") ? 0 : 2); step++) {
-                float[][] want = plain.decode(ps, token);
-                int[] got = DecodeSwitches.with(SPLIT, "true", () -> split.decodeGreedy(ss, token));
+                float[][] want = pair.plain.decode(pair.plainState, token);
+                int[] got = pair.underSwitch(() -> pair.switched.decodeGreedy(pair.switchedState, token));
                 for (int b = 0; b < batch; b++) {
                     int best = argmax(want[b]);
                     float margin = want[b][best] - want[b][got[b]];
