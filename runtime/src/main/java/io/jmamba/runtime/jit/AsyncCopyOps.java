@@ -6,7 +6,7 @@ import java.util.List;
  * {@code KernelContext.asyncCopy16 / asyncCopyCommit / asyncCopyWait}: 16-byte copies from a global array into
  * work-group local memory that do not pass through registers. CUDA C issues, on compute capability 8.0 and up,
  * {@code cp.async.cg.shared.global [shared], [global], 16} (the shared operand is the 32-bit address in the
- * shared window, from {@code cvta.to.shared}; the global one the 64-bit generic pointer, which PTX accepts for
+ * shared window, from {@code __cvta_generic_to_shared}; the global one the 64-bit generic pointer, which PTX accepts for
  * global memory), {@code cp.async.commit_group} and {@code cp.async.wait_group N} with N an immediate; below
  * 8.0 the copy is a plain 16-byte load and store and commit/wait vanish. OpenCL C copies at once with one
  * {@code vload4/vstore4} of ints (4-byte alignment is all OpenCL asks; the 16 bytes the API requires cover it).
@@ -21,16 +21,30 @@ final class AsyncCopyOps {
     static final String COMMIT = "async.commit";
     static final String WAIT = "async.wait";
 
+    /**
+     * {@code -Djmamba.cuda.sharedAddress=asm}: shared addresses by {@code cvta.to.shared} in inline asm, the form before
+     * session 8, kept for before/after timing. The default, {@code __cvta_generic_to_shared}, lets NVVM fold the address
+     * of a {@code __shared__} array element to a 32-bit offset: in the SSD chunk scan the asm form's 64-bit generic
+     * pointers (window registers read by S2R, 64-bit adds and moves) were a quarter of the hot loop's instructions.
+     */
+    static final boolean ASM_SHARED_ADDRESS = "asm".equals(System.getProperty("jmamba.cuda.sharedAddress", "builtin"));
+
     private AsyncCopyOps() {
     }
 
     static void defineHelpers() {
-        JavaHelpers.defByDialect("jm_shared_address", List.of(), """
+        JavaHelpers.defByDialect("jm_shared_address", List.of(), ASM_SHARED_ADDRESS ? """
                 $Q unsigned int jm_shared_address(const void* p) {
                     /* the 32-bit address in the shared window that shared-memory PTX operands take */
                     unsigned int a;
                     asm("{ .reg .u64 jm_a; cvta.to.shared.u64 jm_a, %1; cvt.u32.u64 %0, jm_a; }" : "=r"(a) : "l"(p));
                     return a;
+                }""" : """
+                $Q unsigned int jm_shared_address(const void* p) {
+                    /* the 32-bit address in the shared window that shared-memory PTX operands take; the builtin is an
+                       address-space cast the compiler sees through (a __shared__ array plus an index folds to a 32-bit
+                       offset), where a cvta in asm has it build the 64-bit generic pointer at every use */
+                    return (unsigned int)__cvta_generic_to_shared(p);
                 }""", "");
         JavaHelpers.defByDialect("jm_async_copy16", List.of("jm_shared_address"), """
                 $Q void jm_async_copy16(void* dst, const void* src) {
