@@ -5,6 +5,7 @@ import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.KernelMath;
 import io.jmamba.runtime.api.LaunchBounds;
+import io.jmamba.runtime.api.Specialize;
 
 import static io.jmamba.kernels.ssd.SsdTensorKernels.GROUP;
 import static io.jmamba.kernels.ssd.SsdTensorKernels.LOG2E;
@@ -28,6 +29,14 @@ import static io.jmamba.kernels.ssd.SsdTensorKernels.TILE;
  * slice is multiplied, and each 16 x 16 fragment block is one {@code ldmatrix} instead of four local loads:
  * sm_90 ptxas fits it in 126 registers without spills at 4 groups per multiprocessor (chunkScanFrag: 128),
  * and in 96 with 8 bytes of spills at 5.
+ *
+ * <p><b>Instructions around the MMAs</b> (session 8, ncu source view at 64K: 25.6 instructions per HMMA, 23% of
+ * stall samples on instruction fetch). Three changes took the kernel from 721 to 470 us: shared addresses by
+ * {@code __cvta_generic_to_shared} (a JIT change: no 64-bit generic pointers per copy and matrix load); the slice's
+ * global bases computed once per tile instead of from the tile index (integer divisions) in every slice's staging,
+ * and the inter- and intra-chunk products in separate branches, so that neither carries the other's fragment
+ * loads as predicated instructions; and the shape parameters {@link Specialize}d, so that the ten index divisions
+ * of the prologue (about 300 instructions per warp) become multiplications and the slice bounds constants.
  *
  * <p><b>Slices.</b> The inter-chunk product (C state^T, contraction over the state index n) runs in slices of
  * {@link #INTER_SLICE} (32) state columns, the intra-chunk one (weights x, contraction over the token s) in slices
@@ -88,21 +97,22 @@ public final class SsdFragAsyncKernels {
     /**
      * out[b,c,h] as {@link SsdFragKernels#chunkScanFrag} (same arguments, same launch: 1-D, local size
      * {@link SsdTensorKernels#GROUP}, {@link SsdTensorKernels#groups}[2] work-groups), with the stage and
-     * pipeline of the class comment.
+     * pipeline of the class comment. One compiled kernel per model shape: heads, headdim, groups, dstate, chunk, dMode
+     * and hasZ are specialised (the sequence's batch, length and chunk count are not).
      *
      * @param dMode 0: no D, 1: D per head, 2: D per (head, channel)
      */
     @LaunchBounds(maxThreads = GROUP, minBlocksPerMultiprocessor = SsdFragKernels.SCAN_GROUPS_PER_SM)
     public static void chunkScanAsync(KernelContext ctx, BFloat16Array x, BFloat16Array z, FloatArray D, BFloat16Array C,
                                       FloatArray cbFrag, FloatArray dtOut, FloatArray dACumsum, BFloat16Array statesIn,
-                                      BFloat16Array out, int batch, int seqlen, int heads, int headdim, int groups,
-                                      int dstate, int chunk, int nchunks, int dMode, boolean hasZ) {
+                                      BFloat16Array out, int batch, int seqlen, @Specialize int heads,
+                                      @Specialize int headdim, @Specialize int groups, @Specialize int dstate,
+                                      @Specialize int chunk, int nchunks, @Specialize int dMode, @Specialize boolean hasZ) {
         int[] stage = ctx.allocateIntLocalArray(2 * STAGE_INTS); // B and C tiles (bf16 pairs), two buffers
         float[] cbS = ctx.allocateFloatLocalArray(2 * CB_FLOATS); // C B^T A fragments (bf16 pairs as float bits), two buffers
         long[] dAdt = ctx.allocateLongLocalArray(MAX_CHUNK); // per token: dA cumsum in log2 units (low), dt (high)
         float[] acc = new float[NT * 4];
-        int[] bf = new int[4]; // b0, b1 of two n8 tiles
-        int[] ldm = new int[4];
+        int[] ldm = new int[4]; // B fragments of two n8 tiles
         int[] a = new int[4];
         int lid = ctx.localIdx;
         int lane = ctx.laneId();
@@ -138,8 +148,16 @@ public final class SsdFragAsyncKernels {
             int interSlices = (dstate + INTER_SLICE - 1) / INTER_SLICE;
             int slices = interSlices + (sEnd + SLICE - 1) / SLICE;
 
-            stageSlice(ctx, stage, cbS, 0, 0, statesIn, C, x, cbFrag, 0, interSlices, i, g, p0, l0, len, sEnd, seqlen, heads,
-                    headdim, groups, dstate, chunk, nchunks);
+            // the tile's global bases, once: the staging below only adds slice offsets (no divisions per slice)
+            int xRow = heads * headdim;
+            int cRow = groups * dstate;
+            long stateBase = ((long) i * headdim + p0) * dstate;
+            long cBase = (row0 * groups + g) * dstate;
+            long xBase = (row0 * heads + h) * headdim + p0;
+            long cbBase = SsdFragKernels.fragTile(((long) b * nchunks + c) * groups + g, chunk, l0 / 16, 0);
+            long cbRun = (long) (chunk / 16) * SsdFragKernels.FRAG; // between the tile rows lt and lt + 1
+
+            stageInter(ctx, stage, 0, statesIn, C, 0, stateBase, cBase, cRow, l0, len, headdim - p0, dstate);
             ctx.asyncCopyCommit();
             // dA (log2 units) and dt per token of the chunk up to the tile's end, published by slice 0's barrier
             for (int s = lid; s < sEnd; s += GROUP) {
@@ -150,34 +168,53 @@ public final class SsdFragAsyncKernels {
             float dAb = dACumsum.get(cs + Math.min(lb, len - 1)) * LOG2E;
 
             for (int sl = 0; sl < slices; sl++) {
-                boolean inter = sl < interSlices; // uniform over the group
                 int buf = (sl & 1) * STAGE_INTS;
                 int cbBuf = (sl & 1) * CB_FLOATS;
                 ctx.asyncCopyWait(0);
                 ctx.localBarrier();
-                if (sl + 1 < slices) { // uniform: the next slice's copies into the other buffers
-                    stageSlice(ctx, stage, cbS, STAGE_INTS - buf, CB_FLOATS - cbBuf, statesIn, C, x, cbFrag, sl + 1, interSlices,
-                            i, g, p0, l0, len, sEnd, seqlen, heads, headdim, groups, dstate, chunk, nchunks);
+                // uniform: the next slice's copies into the other buffers
+                if (sl + 1 < interSlices) {
+                    stageInter(ctx, stage, STAGE_INTS - buf, statesIn, C, (sl + 1) * INTER_SLICE, stateBase, cBase, cRow, l0,
+                            len, headdim - p0, dstate);
+                } else if (sl + 1 < slices) {
+                    stageIntra(ctx, stage, cbS, STAGE_INTS - buf, CB_FLOATS - cbBuf, x, cbFrag, (sl + 1 - interSlices) * SLICE,
+                            xBase, xRow, cbBase, cbRun, sEnd, len, headdim - p0);
+                }
+                if (sl + 1 < slices) {
                     ctx.asyncCopyCommit();
                 }
-                int k0 = inter ? sl * INTER_SLICE : (sl - interSlices) * SLICE;
-                int kEnd = inter ? Math.min(INTER_SLICE, dstate - k0) : Math.min(SLICE, sEnd - k0);
-                if (sl == interSlices) {
-                    // the inter-chunk term is complete: row l times exp(dA_l) (0 past the sequence)
-                    float ea = inA ? KernelMath.exp2Approx(dAa) : 0f;
-                    float eb = inB ? KernelMath.exp2Approx(dAb) : 0f;
-                    for (int j = 0; j < NT; j++) {
-                        acc[4 * j] *= ea;
-                        acc[4 * j + 1] *= ea;
-                        acc[4 * j + 2] *= eb;
-                        acc[4 * j + 3] *= eb;
-                    }
-                }
-                for (int q = 0; q < SsdFragKernels.STEPS; q++) {
-                    if (16 * q < kEnd) { // uniform over the group
-                        if (inter) {
+                // the two kinds of slice in separate branches (uniform), so that neither carries the other's
+                // fragment loads as predicated instructions
+                if (sl < interSlices) {
+                    int kEnd = Math.min(INTER_SLICE, dstate - sl * INTER_SLICE);
+                    for (int q = 0; q < INTER_SLICE / 16; q++) {
+                        if (16 * q < kEnd) { // uniform over the group
                             ctx.ldmatrixX4(stage, buf + C_AT + 16 * warp * INTER_STRIDE + 8 * q, INTER_STRIDE, a, 0);
-                        } else {
+                            // per pair of n8 tiles: state rows 16 np..: b0 of tiles 2 np, 2 np + 1, then b1 of both
+                            for (int np = 0; np < NT / 2; np++) {
+                                ctx.ldmatrixX4(stage, buf + 16 * np * INTER_STRIDE + 8 * q, INTER_STRIDE, ldm, 0);
+                                for (int jj = 0; jj < 2; jj++) {
+                                    ctx.mmaBf16Frag(a[0], a[1], a[2], a[3], ldm[jj], ldm[jj + 2], acc, 8 * np + 4 * jj);
+                                }
+                            }
+                        }
+                    }
+                } else {
+                    int k0 = (sl - interSlices) * SLICE;
+                    int kEnd = Math.min(SLICE, sEnd - k0);
+                    if (sl == interSlices) {
+                        // the inter-chunk term is complete: row l times exp(dA_l) (0 past the sequence)
+                        float ea = inA ? KernelMath.exp2Approx(dAa) : 0f;
+                        float eb = inB ? KernelMath.exp2Approx(dAb) : 0f;
+                        for (int j = 0; j < NT; j++) {
+                            acc[4 * j] *= ea;
+                            acc[4 * j + 1] *= ea;
+                            acc[4 * j + 2] *= eb;
+                            acc[4 * j + 3] *= eb;
+                        }
+                    }
+                    for (int q = 0; q < SsdFragKernels.STEPS; q++) {
+                        if (16 * q < kEnd) { // uniform over the group
                             int s = k0 + 16 * q + 2 * t; // columns s, s + 1 (a0, a1) and s + 8, s + 9 (a2, a3)
                             int f = cbBuf + (warp * SsdFragKernels.STEPS + q) * SsdFragKernels.FRAG + lane;
                             if (k0 + 16 * q > warpLast) {
@@ -200,20 +237,12 @@ public final class SsdFragAsyncKernels {
                                 a[3] = maskedPair(Float.floatToRawIntBits(cbS[f + 96]), dAb, dAdt[s + 8], dAdt[s + 9], s + 8, lb,
                                         lastB, dDiag);
                             }
-                        }
-                        // per pair of n8 tiles: one ldmatrix gives b0, b1 of both, used at once (4 live registers)
-                        for (int np = 0; np < NT / 2; np++) {
-                            if (inter) { // state rows 16 np..: b0 of tiles 2 np, 2 np + 1, then b1 of both
-                                ctx.ldmatrixX4(stage, buf + 16 * np * INTER_STRIDE + 8 * q, INTER_STRIDE, ldm, 0);
-                                bf[0] = ldm[0];
-                                bf[1] = ldm[2];
-                                bf[2] = ldm[1];
-                                bf[3] = ldm[3];
-                            } else { // x tokens 16 q.., columns 16 np..: b0, b1 of tile 2 np, then of 2 np + 1
-                                ctx.ldmatrixX4Trans(stage, buf + 16 * q * STRIDE + 8 * np, STRIDE, bf, 0);
-                            }
-                            for (int jj = 0; jj < 2; jj++) {
-                                ctx.mmaBf16Frag(a[0], a[1], a[2], a[3], bf[2 * jj], bf[2 * jj + 1], acc, 4 * (2 * np + jj));
+                            // x tokens 16 q.., columns 16 np..: b0, b1 of tile 2 np, then of 2 np + 1
+                            for (int np = 0; np < NT / 2; np++) {
+                                ctx.ldmatrixX4Trans(stage, buf + 16 * q * STRIDE + 8 * np, STRIDE, ldm, 0);
+                                for (int jj = 0; jj < 2; jj++) {
+                                    ctx.mmaBf16Frag(a[0], a[1], a[2], a[3], ldm[2 * jj], ldm[2 * jj + 1], acc, 8 * np + 4 * jj);
+                                }
                             }
                         }
                     }
@@ -221,7 +250,6 @@ public final class SsdFragAsyncKernels {
             }
 
             // epilogue: + D x (D per channel; D per head is already in acc), * silu(z), rounded to bf16 pairs
-            int xRow = heads * headdim;
             long outA = ((row0 + la) * heads + h) * headdim + p0 + 2 * t;
             long outB = outA + 8L * xRow;
             for (int j = 0; j < NT; j++) {
@@ -252,57 +280,45 @@ public final class SsdFragAsyncKernels {
     }
 
     /**
-     * Starts the copies of slice {@code sl} into the int buffer at {@code at} and the float buffer at {@code cbAt}.
-     * Inter-chunk slice (state columns {@code 32 sl..}): the state (rows p below headdim) and C (rows l of the tile,
-     * clamped to the sequence), rows of 4 copies, item {@code lid} copying column chunk {@code lid % 4} of rows
-     * {@code lid / 4 + 32 e}. Intra-chunk slice (tokens {@code 64 (sl - interSlices)..}): x (token rows the
-     * 16-steps read, clamped to the sequence; rows of 8 copies, column chunk {@code lid % 8} of rows
-     * {@code lid / 8 + 16 e}) and the four 16-steps of C B^T A fragments of each warp ({@code FRAG} floats per
-     * 16-step, contiguous per warp in global memory: item {@code lid} copies floats {@code 4 lid..} of warp e's).
-     * The addresses are recomputed from the tile's indices on every call (a few integer operations per slice) rather
-     * than kept in registers across the slice loop.
-     *
-     * @param i the tile's (batch, chunk, head) index, {@code g} its group, {@code p0} and {@code l0} its first
-     *          channel and token
+     * Starts the copies of the inter-chunk slice of state columns {@code k0..k0 + 31} into the int buffer at {@code at}:
+     * the state (rows p below {@code channels}, from {@code stateBase}) and C (the tile's token rows from {@code l0},
+     * clamped to the sequence, from {@code cBase}, {@code cRow} elements apart), rows of 4 copies, item {@code lid}
+     * copying column chunk {@code lid % 4} of rows {@code lid / 4 + 32 e}.
      */
-    static void stageSlice(KernelContext ctx, int[] stage, float[] cbS, int at, int cbAt, BFloat16Array statesIn,
-                           BFloat16Array C, BFloat16Array x, FloatArray cbFrag, int sl, int interSlices, int i, int g, int p0,
-                           int l0, int len, int sEnd, int seqlen, int heads, int headdim, int groups, int dstate, int chunk,
-                           int nchunks) {
+    static void stageInter(KernelContext ctx, int[] stage, int at, BFloat16Array statesIn, BFloat16Array C, int k0,
+                           long stateBase, long cBase, int cRow, int l0, int len, int channels, int dstate) {
         int lid = ctx.localIdx;
-        int c = (i / heads) % nchunks;
-        long row0 = (long) (i / (heads * nchunks)) * seqlen + (long) c * chunk; // the chunk's first token
-        if (sl < interSlices) {
-            int row = lid / INTER_ROW_CHUNKS;
-            int k0 = sl * INTER_SLICE + 8 * (lid % INTER_ROW_CHUNKS);
-            int dst = at + row * INTER_STRIDE + 4 * (lid % INTER_ROW_CHUNKS);
-            if (k0 < dstate) {
-                long sSrc = ((long) i * headdim + p0 + row) * dstate + k0;
-                long cSrc = (row0 * groups + g) * dstate + k0;
-                int cRow = groups * dstate;
-                for (int e = 0; e < INTER_COPIES; e++) {
-                    int r = row + (GROUP / INTER_ROW_CHUNKS) * e;
-                    int d = dst + (GROUP / INTER_ROW_CHUNKS) * INTER_STRIDE * e;
-                    if (r < headdim - p0) {
-                        ctx.asyncCopy16(stage, d, statesIn, sSrc + (long) ((GROUP / INTER_ROW_CHUNKS) * e) * dstate);
-                    }
-                    ctx.asyncCopy16(stage, d + C_AT, C, cSrc + (long) Math.min(l0 + r, len - 1) * cRow);
+        int row = lid / INTER_ROW_CHUNKS;
+        int k = k0 + 8 * (lid % INTER_ROW_CHUNKS);
+        int dst = at + row * INTER_STRIDE + 4 * (lid % INTER_ROW_CHUNKS);
+        if (k < dstate) {
+            for (int e = 0; e < INTER_COPIES; e++) {
+                int r = row + (GROUP / INTER_ROW_CHUNKS) * e;
+                int d = dst + (GROUP / INTER_ROW_CHUNKS) * INTER_STRIDE * e;
+                if (r < channels) {
+                    ctx.asyncCopy16(stage, d, statesIn, stateBase + (long) r * dstate + k);
                 }
+                ctx.asyncCopy16(stage, d + C_AT, C, cBase + (long) Math.min(l0 + r, len - 1) * cRow + k);
             }
-        } else {
-            int k0 = (sl - interSlices) * SLICE;
-            int kEnd = Math.min(SLICE, sEnd - k0);
-            stageTokenRows(ctx, stage, at, x, (row0 * heads + i % heads) * headdim + p0, heads * headdim, k0, kEnd, len,
-                    headdim - p0);
-            // C B^T: warp e's four 16-steps (lt = l0 / 16 + e, st = k0 / 16..), 16-step lid / 32 of each
-            if (16 * (lid / KernelContext.WARP_SIZE) < kEnd) {
-                long cbAt0 = SsdFragKernels.fragTile(((long) (i / (heads * nchunks)) * nchunks + c) * groups + g, chunk, l0 / 16,
-                        k0 / 16) + 4 * lid;
-                long warpRun = (long) (chunk / 16) * SsdFragKernels.FRAG; // between the tile rows lt and lt + 1
-                for (int e = 0; e < TILE / 16; e++) {
-                    ctx.asyncCopy16(cbS, cbAt + e * SsdFragKernels.STEPS * SsdFragKernels.FRAG + 4 * lid, cbFrag,
-                            cbAt0 + e * warpRun);
-                }
+        }
+    }
+
+    /**
+     * Starts the copies of the intra-chunk slice of tokens {@code k0..k0 + 63} (below {@code sEnd}): x into the int
+     * buffer at {@code at} ({@link #stageTokenRows}, from {@code xBase}, {@code xRow} elements per token) and the four
+     * 16-steps of C B^T A fragments of each warp into the float buffer at {@code cbAt} ({@code FRAG} floats per 16-step,
+     * contiguous per warp in global memory from {@code cbBase + (k0 / 16) FRAG}, warps' runs {@code cbRun} apart: item
+     * {@code lid} copies floats {@code 4 lid..} of warp e's).
+     */
+    static void stageIntra(KernelContext ctx, int[] stage, float[] cbS, int at, int cbAt, BFloat16Array x, FloatArray cbFrag,
+                           int k0, long xBase, int xRow, long cbBase, long cbRun, int sEnd, int len, int channels) {
+        int lid = ctx.localIdx;
+        int kEnd = Math.min(SLICE, sEnd - k0);
+        stageTokenRows(ctx, stage, at, x, xBase, xRow, k0, kEnd, len, channels);
+        if (16 * (lid / KernelContext.WARP_SIZE) < kEnd) {
+            long from = cbBase + (long) (k0 / 16) * SsdFragKernels.FRAG + 4 * lid;
+            for (int e = 0; e < TILE / 16; e++) {
+                ctx.asyncCopy16(cbS, cbAt + e * SsdFragKernels.STEPS * SsdFragKernels.FRAG + 4 * lid, cbFrag, from + e * cbRun);
             }
         }
     }

@@ -5,6 +5,7 @@ import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.KernelMath;
 import io.jmamba.runtime.api.LaunchBounds;
+import io.jmamba.runtime.api.Specialize;
 
 import static io.jmamba.kernels.ssd.SsdFragAsyncKernels.STRIDE;
 import static io.jmamba.kernels.ssd.SsdTensorKernels.GROUP;
@@ -53,12 +54,14 @@ public final class SsdStateAsyncKernels {
     /**
      * states[b,c,h] as {@link SsdBf16StateKernels#chunkStateBf16} (same arguments, same launch: 1-D, local size
      * {@link SsdTensorKernels#GROUP}, {@link SsdTensorKernels#groups}[0] work-groups), with the stage and
-     * pipeline of the class comment.
+     * pipeline of the class comment. The shape parameters are specialised (one compiled kernel per model shape), so
+     * that the tile index's divisions become multiplications.
      */
     @LaunchBounds(maxThreads = GROUP, minBlocksPerMultiprocessor = STATE_GROUPS_PER_SM)
     public static void chunkStateAsync(KernelContext ctx, BFloat16Array x, BFloat16Array B, FloatArray dtOut,
-                                       FloatArray dACumsum, BFloat16Array states, int batch, int seqlen, int heads,
-                                       int headdim, int groups, int dstate, int chunk, int nchunks) {
+                                       FloatArray dACumsum, BFloat16Array states, int batch, int seqlen,
+                                       @Specialize int heads, @Specialize int headdim, @Specialize int groups,
+                                       @Specialize int dstate, @Specialize int chunk, int nchunks) {
         int[] stage = ctx.allocateIntLocalArray(2 * STAGE_INTS); // x and B tiles, two buffers
         float[] wl = ctx.allocateFloatLocalArray(MAX_CHUNK); // token weights of the chunk
         float[] acc = new float[NT * 4];
