@@ -5,6 +5,7 @@ import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelContext;
 import io.jmamba.runtime.api.KernelMath;
 import io.jmamba.runtime.api.LaunchBounds;
+import io.jmamba.runtime.api.Specialize;
 
 import static io.jmamba.kernels.ssd.SsdTensorKernels.GROUP;
 import static io.jmamba.kernels.ssd.SsdTensorKernels.LOG2E;
@@ -84,7 +85,8 @@ public final class SsdFragKernels {
      */
     @LaunchBounds(maxThreads = GROUP, minBlocksPerMultiprocessor = 6)
     public static void chunkCbFrag(KernelContext ctx, BFloat16Array C, BFloat16Array B, FloatArray cbFrag, int batch,
-                                   int seqlen, int groups, int dstate, int chunk, int nchunks) {
+                                   int seqlen, @Specialize int groups, @Specialize int dstate, @Specialize int chunk,
+                                   int nchunks) {
         float[] acc = new float[NT * 4];
         int lane = ctx.laneId();
         int warp = ctx.localIdx / KernelContext.WARP_SIZE;
