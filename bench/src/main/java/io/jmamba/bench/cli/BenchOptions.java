@@ -33,9 +33,11 @@ import java.util.Locale;
  * @param timeBudgetSeconds the whole run's time budget
  * @param series     series ids to run, null for the command's default set
  * @param usage      the command's usage text, for errors found after parsing (an unknown device, say)
+ * @param cudaGraphs time each step as a replayed CUDA graph of its kernels (CUDA only)
  */
 public record BenchOptions(String device, String dtype, Path out, Integer runs, Integer warmup, Long minLength,
-                           Long maxLength, Integer step, Double timeBudgetSeconds, List<String> series, String usage) {
+                           Long maxLength, Integer step, Double timeBudgetSeconds, List<String> series, String usage,
+                           boolean cudaGraphs) {
 
     /** The dtypes the CLI knows; {@link #SUPPORTED_DTYPES} are the ones series run in. */
     static final List<String> KNOWN_DTYPES = List.of("fp32", "fp16", "bf16");
@@ -69,6 +71,9 @@ public record BenchOptions(String device, String dtype, Path out, Integer runs, 
             o.addOption(Option.builder().longOpt("series").hasArg().argName("IDS")
                     .desc("comma-separated series ids to run (default: every series but the copy probe)").build());
         }
+        o.addOption(Option.builder().longOpt("cuda-graphs")
+                .desc("on CUDA, time each step as a replayed CUDA graph of its kernels (captured before the warm-up): "
+                        + "GPU time without the host's per-launch cost; default: eager launches").build());
         o.addOption(Option.builder("h").longOpt("help").desc("show this help").build());
         return o;
     }
@@ -122,7 +127,7 @@ public record BenchOptions(String device, String dtype, Path out, Integer runs, 
         }
         Path outDir = cl.hasOption("out") ? Path.of(cl.getOptionValue("out")) : null;
         return new BenchOptions(cl.getOptionValue("device"), dtype, outDir, runs, warmup, minLen, maxLen, step,
-                budget, series, usage);
+                budget, series, usage, cl.hasOption("cuda-graphs"));
     }
 
     static String usage(String command, String header, Options options) {

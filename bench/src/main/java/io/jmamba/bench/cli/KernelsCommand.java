@@ -101,7 +101,8 @@ final class KernelsCommand implements Command {
         SweepConfig config = new SweepConfig(o.warmup() != null ? o.warmup() : d.warmup(),
                 o.runs() != null ? o.runs() : d.runs(),
                 o.timeBudgetSeconds() != null ? o.timeBudgetSeconds() : Math.max(d.timeBudgetSeconds(), KERNELS_MIN_BUDGET_SECONDS),
-                ScalingCommand.MEMORY_FRACTION, o.dtype(), ("jmamba bench kernels " + String.join(" ", args)).trim());
+                ScalingCommand.MEMORY_FRACTION, o.dtype(), ("jmamba bench kernels " + String.join(" ", args)).trim(),
+                o.cudaGraphs());
         SweepResult sweep = new ScalingSweep(config, new Progress(err)).run("kernels", device, plans);
         KernelsReport report = new KernelsReport(sweep, compare(sweep, wanted, shapes, chosen.skipped()));
         Path outDir = o.out() != null ? o.out() : ScalingCommand.DEFAULT_OUT;

@@ -48,7 +48,7 @@ final class PortabilityCommand implements Command {
                 : PortabilityCatalog.TIMING_LENGTH;
         SweepConfig config = new SweepConfig(o.warmup() != null ? o.warmup() : 0, o.runs() != null ? o.runs() : 3,
                 o.timeBudgetSeconds() != null ? o.timeBudgetSeconds() : 120, ScalingCommand.MEMORY_FRACTION, o.dtype(),
-                ("jmamba portability " + String.join(" ", args)).trim());
+                ("jmamba portability " + String.join(" ", args)).trim(), o.cudaGraphs());
         List<String> timedIds = PortabilityCatalog.timedSeries().stream().filter(SeriesCatalog.all()::containsKey).toList();
         PortabilityCheck check = new PortabilityCheck(PortabilityCatalog.cases(), SeriesCatalog.select(timedIds), length,
                 config, new Progress(err));

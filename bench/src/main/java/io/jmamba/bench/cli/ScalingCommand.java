@@ -52,7 +52,7 @@ final class ScalingCommand implements Command {
         SweepConfig config = new SweepConfig(o.warmup() != null ? o.warmup() : d.warmup(),
                 o.runs() != null ? o.runs() : d.runs(),
                 o.timeBudgetSeconds() != null ? o.timeBudgetSeconds() : d.timeBudgetSeconds(),
-                MEMORY_FRACTION, o.dtype(), ("jmamba bench scaling " + String.join(" ", args)).trim());
+                MEMORY_FRACTION, o.dtype(), ("jmamba bench scaling " + String.join(" ", args)).trim(), o.cudaGraphs());
         err.printf("bench scaling on %s (%s): %d series x %d lengths %s..%s, budget %.0f s%n", device.id(), device.name(),
                 series.size(), lengths.size(), ScalingSweep.lengthLabel(min), ScalingSweep.lengthLabel(lengths.getLast()),
                 config.timeBudgetSeconds());

@@ -8,6 +8,13 @@ package io.jmamba.bench.scaling;
 public interface MeasuredStep extends AutoCloseable {
     void run();
 
+    /**
+     * From the next run on, replays the step's kernels as one CUDA graph where it is a task graph on CUDA (the
+     * graph is captured in the next run); other steps and backends ignore it.
+     */
+    default void useCudaGraph() {
+    }
+
     @Override
     void close();
 }

@@ -116,6 +116,10 @@ public final class ScalingSweep {
             progress.step(where + " preparing");
             long prepStart = nanoClock.getAsLong();
             try (MeasuredStep step = s.prepare(device, length)) {
+                if (config.cudaGraphs()) {
+                    step.useCudaGraph();
+                    step.run(); // captures the graph (and replays it) outside the warm-up and timed runs
+                }
                 lastPrepareSeconds = (nanoClock.getAsLong() - prepStart) / 1e9;
                 Point p = measure(step, s, length, where, seriesStart, budgetSeconds);
                 points.add(p);

@@ -11,9 +11,17 @@ package io.jmamba.bench.scaling;
  * @param memoryFraction    share of the device's memory a point may use (the rest is the runtime's)
  * @param dtype             element type name for the report
  * @param command           the command line, for the report
+ * @param cudaGraphs        time each step as a replayed CUDA graph of its kernels where the step is a task graph on
+ *                          CUDA ({@link MeasuredStep#useCudaGraph}): GPU time without the per-launch host cost
  */
 public record SweepConfig(int warmup, int runs, double timeBudgetSeconds, double memoryFraction, String dtype,
-                          String command) {
+                          String command, boolean cudaGraphs) {
+
+    /** Eager launches (no CUDA graphs). */
+    public SweepConfig(int warmup, int runs, double timeBudgetSeconds, double memoryFraction, String dtype, String command) {
+        this(warmup, runs, timeBudgetSeconds, memoryFraction, dtype, command, false);
+    }
+
     public SweepConfig {
         if (warmup < 0) {
             throw new IllegalArgumentException("warmup must be >= 0, got " + warmup);

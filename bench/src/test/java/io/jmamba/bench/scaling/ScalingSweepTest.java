@@ -3,6 +3,7 @@ package io.jmamba.bench.scaling;
 import io.jmamba.runtime.backend.ComputeDevice;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,6 +28,94 @@ class ScalingSweepTest {
             assertEquals(8.0 * p.length() / (p.medianMs() / 1e3) / 1e9, p.gbPerSecond(), 1e-9 * p.gbPerSecond());
         }
         assertNotNull(r.series().getFirst().fit().slope());
+    }
+
+    /**
+     * --cuda-graphs: each point's step is switched to graph replay before it first runs, and runs once more than the
+     * warm-up and timed runs (the capture); without it no step is switched.
+     */
+    @Test
+    void cudaGraphsSwitchEachPointBeforeAnUntimedCaptureRun() {
+        for (boolean graphs : new boolean[] {true, false}) {
+            List<List<String>> steps = new ArrayList<>();
+            Series s = new RecordingSeries(new HostSeries("lin", SeriesKind.SCAN, 1, 8, 1), steps);
+            SweepConfig cfg = new SweepConfig(1, 3, 60, 0.8, "fp32", "test", graphs);
+            SweepResult r = new ScalingSweep(cfg, Progress.silent())
+                    .run("scaling", new TestDevice(1L << 40), List.of(new SeriesPlan(s, List.of(256L, 512L))));
+            assertEquals(2, r.series().getFirst().points().stream().filter(Point::isMeasured).count());
+            assertEquals(2, steps.size(), "one step per point (no probe below its threshold): " + steps);
+            for (List<String> events : steps) {
+                List<String> expected = new ArrayList<>();
+                if (graphs) {
+                    expected.add("graph");
+                    expected.add("run"); // the capture, untimed
+                }
+                expected.addAll(List.of("run", "run", "run", "run")); // one warm-up, three timed
+                assertEquals(expected, events);
+            }
+        }
+    }
+
+    /** A series whose steps record what the sweep asks of them. */
+    private record RecordingSeries(HostSeries inner, List<List<String>> steps) implements Series {
+        @Override
+        public String id() {
+            return inner.id();
+        }
+
+        @Override
+        public String label() {
+            return inner.label();
+        }
+
+        @Override
+        public SeriesKind kind() {
+            return inner.kind();
+        }
+
+        @Override
+        public double expectedExponent() {
+            return inner.expectedExponent();
+        }
+
+        @Override
+        public long bytesMoved(long length) {
+            return inner.bytesMoved(length);
+        }
+
+        @Override
+        public String bytesFormula() {
+            return inner.bytesFormula();
+        }
+
+        @Override
+        public long deviceBytes(long length) {
+            return inner.deviceBytes(length);
+        }
+
+        @Override
+        public MeasuredStep prepare(ComputeDevice device, long length) {
+            MeasuredStep step = inner.prepare(device, length);
+            List<String> events = new ArrayList<>();
+            steps.add(events);
+            return new MeasuredStep() {
+                @Override
+                public void run() {
+                    events.add("run");
+                    step.run();
+                }
+
+                @Override
+                public void useCudaGraph() {
+                    events.add("graph");
+                }
+
+                @Override
+                public void close() {
+                    step.close();
+                }
+            };
+        }
     }
 
     @Test

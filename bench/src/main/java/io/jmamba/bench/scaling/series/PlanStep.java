@@ -33,6 +33,12 @@ public final class PlanStep implements MeasuredStep {
         }
     }
 
+    /** {@link ExecutionPlan#withCudaGraph}: the next execution captures the kernels, later ones replay them. */
+    @Override
+    public void useCudaGraph() {
+        plan.withCudaGraph(true);
+    }
+
     /** Executes the graph; the plan returns when its device work is done. */
     @Override
     public void run() {
