@@ -48,6 +48,13 @@ public final class SsdScanBf16 {
     public static final String ASYNC_PROPERTY = "jmamba.ssd.bf16.async";
 
     /**
+     * System property: "false" computes C B^T with {@link SsdFragKernels#chunkCbFrag} (operands through registers)
+     * instead of {@link SsdCbAsyncKernels#chunkCbAsync} (tiles staged by asynchronous copies, the default where dstate
+     * is at most {@link SsdCbAsyncKernels#MAX_DSTATE}). Read when a graph is built.
+     */
+    public static final String CB_ASYNC_PROPERTY = "jmamba.ssd.bf16.cbAsync";
+
+    /**
      * Which tensor-core products stage their tiles by asynchronous copies with ldmatrix fragments
      * ({@link SsdFragAsyncKernels#chunkScanAsync}, {@link SsdStateAsyncKernels#chunkStateAsync}) instead of
      * through registers ({@link SsdFragKernels#chunkScanFrag}, {@link SsdBf16StateKernels#chunkStateBf16}).
@@ -221,8 +228,13 @@ public final class SsdScanBf16 {
 
         // the bf16 fragment-ordered C B^T (half the floats) in the fp32 cb scratch
         t = prefix + "_cb";
-        graph.task(t, SsdFragKernels::chunkCbFrag, new KernelContext(), in.C(), in.B(), ws.cb(), batch, seqlen, groups,
-                dstate, chunk, nchunks);
+        if (dstate <= SsdCbAsyncKernels.MAX_DSTATE && !"false".equals(System.getProperty(CB_ASYNC_PROPERTY))) {
+            graph.task(t, SsdCbAsyncKernels::chunkCbAsync, new KernelContext(), in.C(), in.B(), ws.cb(), batch, seqlen, groups,
+                    dstate, chunk, nchunks);
+        } else {
+            graph.task(t, SsdFragKernels::chunkCbFrag, new KernelContext(), in.C(), in.B(), ws.cb(), batch, seqlen, groups,
+                    dstate, chunk, nchunks);
+        }
         grids.addWorkerGrid(g + t, SsdScan.tiledGrid(tiles[1], SsdTensorKernels.GROUP));
 
         t = prefix + "_scan";

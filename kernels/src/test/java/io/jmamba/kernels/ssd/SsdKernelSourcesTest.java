@@ -79,7 +79,7 @@ class SsdKernelSourcesTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (Method m : List.of(kernel(SsdFragKernels.class, "chunkCbFrag"), kernel(SsdFragKernels.class, "chunkScanFrag"),
                 kernel(SsdFragAsyncKernels.class, "chunkScanAsync"), kernel(SsdBf16StateKernels.class, "chunkStateBf16"),
-                kernel(SsdStateAsyncKernels.class, "chunkStateAsync"))) {
+                kernel(SsdStateAsyncKernels.class, "chunkStateAsync"), kernel(SsdCbAsyncKernels.class, "chunkCbAsync"))) {
             tests.add(dynamicTest(m.getDeclaringClass().getSimpleName() + "." + m.getName(), () -> {
                 GeneratedKernel g = KernelJit.compile(m, Map.of(), Dialect.CUDA);
                 String src = g.source();
