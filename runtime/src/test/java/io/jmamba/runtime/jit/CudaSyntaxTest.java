@@ -36,6 +36,8 @@ class CudaSyntaxTest {
             long long __double_as_longlong(double); double __longlong_as_double(long long);
             int __popc(unsigned); int __popcll(unsigned long long); int __clz(int); int __clzll(long long);
             float rsqrtf(float); double rsqrt(double);
+            #include <cstddef>
+            size_t __cvta_generic_to_shared(const void*);
             struct __half { unsigned short x; };
             float __half2float(__half); __half __float2half_rn(float);
             struct float4 { float x, y, z, w; }; struct uint2 { unsigned x, y; }; struct int4 { int x, y, z, w; };
