@@ -31,6 +31,10 @@ import java.util.Objects;
  * them asynchronous; {@link #ASYNC_PROPERTY}) or an explicit {@link AsyncStaging}. H100, session 6, b1 24 x 64 n128
  * chunk 256, two alternating rounds: asynchronous 64K 1.262 / 1.238 ms and 1M 18.16 / 18.32, register-staged 1.545 /
  * 1.526 and 22.48 / 22.43; the chunk scan alone asynchronous 1.415 and 20.56, the chunk state alone 1.387 and 19.85.
+ *
+ * <p>C B^T ({@link #CB_ASYNC_PROPERTY}): {@link SsdCbAsyncKernels} (both tiles staged by asynchronous copies, the
+ * default up to dstate 128) or {@link SsdFragKernels#chunkCbFrag}. H100, session 8, with {@code --cuda-graphs}: 64K
+ * 0.855 / 0.866 ms against 0.913 / 0.918, 1M 13.26 / 13.13 against 13.81 / 13.76; the kernel 24 against 72 us at 64K.
  * <pre>{@code
  * SsdConfig cfg = SsdConfig.of(1, 65536, 24, 64, 1, 128, 256).withDtSoftplus(true);
  * SsdScanBf16.addTo(graph, grids, "l0_ssd", cfg, inputs, out, finalStates, workspace);

@@ -14,9 +14,10 @@
  *       {@link io.jmamba.kernels.ssd.SsdTensorKernels}, inputs in {@link io.jmamba.kernels.ssd.SsdBf16Inputs}:
  *       {@link io.jmamba.kernels.ssd.SsdBf16StateKernels} (chunk states in bf16, passed in place) and
  *       {@link io.jmamba.kernels.ssd.SsdFragKernels} (C B^T in bf16 fragment order, operands prefetched a
- *       whole slice ahead), and, opt-in ({@code -Djmamba.ssd.bf16.async=true}), their chunk scan and chunk state
- *       with every tile staged by asynchronous copies and fragments read by ldmatrix
- *       ({@link io.jmamba.kernels.ssd.SsdFragAsyncKernels}, {@link io.jmamba.kernels.ssd.SsdStateAsyncKernels});</li>
+ *       whole slice ahead), and, the defaults since sessions 6 and 8, the chunk scan, chunk state and C B^T with
+ *       every tile staged by asynchronous copies and fragments read by ldmatrix
+ *       ({@link io.jmamba.kernels.ssd.SsdFragAsyncKernels}, {@link io.jmamba.kernels.ssd.SsdStateAsyncKernels},
+ *       {@link io.jmamba.kernels.ssd.SsdCbAsyncKernels});</li>
  *   <li>{@link io.jmamba.kernels.ssd.SsdScan}: the host API (shape checks, tasks added to a caller's
  *       graph with device-resident intermediates, a one-call form), configured by
  *       {@link io.jmamba.kernels.ssd.SsdConfig} and {@link io.jmamba.kernels.ssd.SsdInputs}.</li>
