@@ -27,8 +27,10 @@ import static io.jmamba.kernels.ssd.SsdTensorKernels.TILE;
  * operands in 16 more registers, and loads C from global memory as 4-byte pairs (half of each 32-byte sector per
  * instruction). Here each slice's tiles go from global to local memory without registers while the previous
  * slice is multiplied, and each 16 x 16 fragment block is one {@code ldmatrix} instead of four local loads:
- * sm_90 ptxas fits it in 126 registers without spills at 4 groups per multiprocessor (chunkScanFrag: 128),
- * and in 96 with 8 bytes of spills at 5.
+ * sm_90 ptxas fitted it in 126 registers without spills at 4 groups per multiprocessor (chunkScanFrag: 128),
+ * and in 96 with 8 bytes of spills at 5. Specialised (below) it takes 108 at 4 and 94 without spills at 5: the
+ * bound is {@link #GROUPS_PER_SM} = 5 since session 8 (H100, run 50, two rounds: SSD 64K 0.843 / 0.834 ms against
+ * 0.864 / 0.875 at 4, 1M 12.69 / 12.74 against 13.07 / 13.15; the kernel 444 against 474 us at 64K).
  *
  * <p><b>Instructions around the MMAs</b> (session 8, ncu source view at 64K: 25.6 instructions per HMMA, 23% of
  * stall samples on instruction fetch). Three changes took the kernel from 721 to 470 us: shared addresses by
@@ -73,6 +75,8 @@ public final class SsdFragAsyncKernels {
     private SsdFragAsyncKernels() {
     }
 
+    /** Launch bounds of {@link #chunkScanAsync}: 5 work-groups per multiprocessor (41 KB of local memory each). */
+    static final int GROUPS_PER_SM = 5;
     /** State columns (contraction steps) per inter-chunk slice: half an intra-chunk one, so that every tile fits. */
     static final int INTER_SLICE = 32;
     /** Ints between staged x rows: 32 bf16 pairs (64 channels) and 4 of padding (see the class comment). */
@@ -102,7 +106,7 @@ public final class SsdFragAsyncKernels {
      *
      * @param dMode 0: no D, 1: D per head, 2: D per (head, channel)
      */
-    @LaunchBounds(maxThreads = GROUP, minBlocksPerMultiprocessor = SsdFragKernels.SCAN_GROUPS_PER_SM)
+    @LaunchBounds(maxThreads = GROUP, minBlocksPerMultiprocessor = GROUPS_PER_SM)
     public static void chunkScanAsync(KernelContext ctx, BFloat16Array x, BFloat16Array z, FloatArray D, BFloat16Array C,
                                       FloatArray cbFrag, FloatArray dtOut, FloatArray dACumsum, BFloat16Array statesIn,
                                       BFloat16Array out, int batch, int seqlen, @Specialize int heads,
