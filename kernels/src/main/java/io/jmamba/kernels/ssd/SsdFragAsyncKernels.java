@@ -15,8 +15,8 @@ import static io.jmamba.kernels.ssd.SsdTensorKernels.SLICE;
 import static io.jmamba.kernels.ssd.SsdTensorKernels.TILE;
 
 /**
- * The chunk scan of the bf16 SSD ({@link SsdFragKernels#chunkScanFrag}: same work split, math, launch and
- * limits) with every operand tile staged by asynchronous copies ({@link KernelContext#asyncCopy16}, CUDA
+ * The chunk scan of the bf16 SSD ({@link SsdFragKernels#chunkScanFrag}: same work split, math and launch; its own
+ * launch bounds, below) with every operand tile staged by asynchronous copies ({@link KernelContext#asyncCopy16}, CUDA
  * {@code cp.async}) into two buffers, and the B fragments and the inter-chunk A fragments read by
  * {@link KernelContext#ldmatrixX4} ({@code ldmatrix}), the pattern of the bf16 flash attention's
  * {@code FlashAttentionBf16AsyncKernel}. Selected by {@link SsdScanBf16.AsyncStaging#SCAN} (or ALL) or
