@@ -15,10 +15,14 @@ final class DecodeSwitches {
     private DecodeSwitches() {
     }
 
-    /** {@code body} with {@code property} set to {@code value}, the old value (or none) restored after. */
+    /** {@code body} with {@code property} set to {@code value} (cleared where it is null), the old value (or none) restored after. */
     static <T> T with(String property, String value, Callable<T> body) throws Exception {
         String old = System.getProperty(property);
-        System.setProperty(property, value);
+        if (value == null) {
+            System.clearProperty(property);
+        } else {
+            System.setProperty(property, value);
+        }
         try {
             return body.call();
         } finally {
@@ -33,9 +37,13 @@ final class DecodeSwitches {
     /** The task ids (kernels and library calls, in order) of a greedy decode step at {@code batch} rows, fused decode. */
     static List<String> taskIds(ModelWeights w, int batch, WeightPrecision precision) {
         KernelChoices k = KernelChoices.PORTABLE_DEFAULT.withFusedDecode(true).withWeights(precision);
+        return taskIds(precision == WeightPrecision.BF16 ? new StackTasks(w, KernelSet.FAST, k, Bf16Weights.of(w))
+                : new StackTasks(w, KernelSet.FAST, k), w, batch);
+    }
+
+    /** The task ids (kernels and library calls, in order) of the greedy decode step {@code tasks} build at {@code batch} rows. */
+    static List<String> taskIds(StackTasks tasks, ModelWeights w, int batch) {
         TaskGraph g = new TaskGraph("g");
-        StackTasks tasks = precision == WeightPrecision.BF16 ? new StackTasks(w, KernelSet.FAST, k, Bf16Weights.of(w))
-                : new StackTasks(w, KernelSet.FAST, k);
         tasks.addTo(g, new GridScheduler(), new Activations(w.config(), batch, 1, Output.GREEDY_IDS));
         List<String> ids = new ArrayList<>();
         for (GraphAction a : g.snapshot().actions()) {

@@ -12,9 +12,6 @@ import io.jmamba.model.weights.RandomWeights;
 import io.jmamba.model.weights.WeightLoader;
 import io.jmamba.runtime.backend.ComputeDevice;
 import io.jmamba.runtime.backend.DeviceMatrix;
-import io.jmamba.runtime.api.GridScheduler;
-import io.jmamba.runtime.api.TaskGraph;
-import io.jmamba.runtime.graph.GraphAction;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -101,17 +98,7 @@ class FusedDecodeTest {
     }
 
     private static List<String> taskIds(StackTasks tasks, ModelWeights w, int batch) {
-        TaskGraph g = new TaskGraph("g");
-        tasks.addTo(g, new GridScheduler(), new Activations(w.config(), batch, 1, Output.GREEDY_IDS));
-        List<String> ids = new ArrayList<>();
-        for (GraphAction a : g.snapshot().actions()) {
-            if (a instanceof GraphAction.Task t) {
-                ids.add(t.id());
-            } else if (a instanceof GraphAction.LibraryTask t) {
-                ids.add(t.id());
-            }
-        }
-        return ids;
+        return DecodeSwitches.taskIds(tasks, w, batch);
     }
 
     private static void check(ModelWeights w, WeightPrecision precision, ComputeDevice d, int batch, int steps) {

@@ -9,11 +9,8 @@ import io.jmamba.model.weights.Checkpoint;
 import io.jmamba.model.weights.ModelWeights;
 import io.jmamba.model.weights.RandomWeights;
 import io.jmamba.model.weights.WeightLoader;
-import io.jmamba.runtime.api.GridScheduler;
-import io.jmamba.runtime.api.TaskGraph;
 import io.jmamba.runtime.backend.ComputeDevice;
 import io.jmamba.runtime.backend.DeviceMatrix;
-import io.jmamba.runtime.graph.GraphAction;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -106,8 +103,7 @@ class HeadArgmaxDecodeTest {
     }
 
     private static DeviceEngine engine(ModelWeights w, ComputeDevice d) {
-        return new DeviceEngine(w, d, true, KernelSet.FAST).withLinear(io.jmamba.kernels.nn.Linear.Path.AUTO)
-                .withWeights(WeightPrecision.BF16).withFusedDecode(true);
+        return DecodeSwitches.bf16FusedEngine(w, d);
     }
 
     private static <T> T withProperty(Callable<T> body) throws Exception {
@@ -120,36 +116,10 @@ class HeadArgmaxDecodeTest {
 
     /** Runs {@code body} with the property set to {@code mode} (cleared where {@code mode} is null), then restores it. */
     private static <T> T withProperty(String mode, Callable<T> body) throws Exception {
-        String old = System.getProperty(PROPERTY);
-        if (mode == null) {
-            System.clearProperty(PROPERTY);
-        } else {
-            System.setProperty(PROPERTY, mode);
-        }
-        try {
-            return body.call();
-        } finally {
-            if (old == null) {
-                System.clearProperty(PROPERTY);
-            } else {
-                System.setProperty(PROPERTY, old);
-            }
-        }
+        return DecodeSwitches.with(PROPERTY, mode, body);
     }
 
     private static List<String> taskIds(ModelWeights w, int batch) {
-        KernelChoices k = KernelChoices.PORTABLE_DEFAULT.withFusedDecode(true).withWeights(WeightPrecision.BF16);
-        TaskGraph g = new TaskGraph("g");
-        new StackTasks(w, KernelSet.FAST, k, Bf16Weights.of(w)).addTo(g, new GridScheduler(),
-                new Activations(w.config(), batch, 1, Output.GREEDY_IDS));
-        List<String> ids = new ArrayList<>();
-        for (GraphAction a : g.snapshot().actions()) {
-            if (a instanceof GraphAction.Task t) {
-                ids.add(t.id());
-            } else if (a instanceof GraphAction.LibraryTask t) {
-                ids.add(t.id());
-            }
-        }
-        return ids;
+        return DecodeSwitches.taskIds(w, batch, WeightPrecision.BF16);
     }
 }
