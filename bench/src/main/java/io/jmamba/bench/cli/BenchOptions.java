@@ -130,6 +130,17 @@ public record BenchOptions(String device, String dtype, Path out, Integer runs, 
                 budget, series, usage, cl.hasOption("cuda-graphs"));
     }
 
+    /**
+     * Says on {@code err} that {@code --cuda-graphs}, where it was asked, does nothing on {@code device}: only the
+     * CUDA backend replays graphs, the others time the same eager launches as without it.
+     */
+    void noteCudaGraphs(io.jmamba.runtime.backend.ComputeDevice device, java.io.PrintStream err) {
+        if (cudaGraphs && !"cuda".equals(device.backendName())) {
+            err.println("bench: --cuda-graphs does nothing on " + device.id() + " (only CUDA replays graphs): its steps are timed"
+                    + " as eager launches");
+        }
+    }
+
     static String usage(String command, String header, Options options) {
         StringWriter sw = new StringWriter();
         PrintWriter pw = new PrintWriter(sw);

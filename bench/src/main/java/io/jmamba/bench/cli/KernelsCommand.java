@@ -85,6 +85,7 @@ final class KernelsCommand implements Command {
             }
         }
         ComputeDevice device = DeviceChoice.resolve(o);
+        o.noteCudaGraphs(device, err);
         SweepDefaults d = SweepDefaults.forDevice(device);
         // a series runs when this build has it in the --dtype asked for; the others keep their rows, with why
         List<String> available = SeriesCatalog.all().keySet().stream()

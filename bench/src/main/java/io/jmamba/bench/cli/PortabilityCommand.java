@@ -43,6 +43,7 @@ final class PortabilityCommand implements Command {
             throw new UsageException("--dtype " + o.dtype() + " is not supported yet by portability: its cases run fp32", o.usage());
         }
         List<ComputeDevice> devices = o.device() != null ? List.of(DeviceChoice.resolve(o)) : DeviceMatrix.devices();
+        devices.forEach(d -> o.noteCudaGraphs(d, err));
         ComputeDevice reference = Devices.find("jvm");
         long length = o.maxLength() != null ? Math.min(o.maxLength(), PortabilityCatalog.TIMING_LENGTH)
                 : PortabilityCatalog.TIMING_LENGTH;

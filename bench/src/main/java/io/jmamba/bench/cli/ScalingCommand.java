@@ -45,6 +45,7 @@ final class ScalingCommand implements Command {
         List<Series> series = SeriesCatalog.select(chosen.run());
         chosen.skipped().forEach((id, why) -> err.println("bench scaling: series " + id + " skipped: " + why));
         ComputeDevice device = DeviceChoice.resolve(o);
+        o.noteCudaGraphs(device, err);
         SweepDefaults d = SweepDefaults.forDevice(device);
         long min = o.minLength() != null ? o.minLength() : Math.min(d.minLength(), o.maxLength() != null ? o.maxLength() : Long.MAX_VALUE);
         long max = o.maxLength() != null ? o.maxLength() : Math.max(d.maxLength(), min);

@@ -32,6 +32,17 @@ class SmallSweepTest {
         return DeviceMatrix.devices().stream().map(d -> DynamicTest.dynamicTest(d.id(), () -> sweep(d)));
     }
 
+    /** --cuda-graphs where no CUDA runs: the sweep still measures (eager) and says that the option did nothing. */
+    @org.junit.jupiter.api.Test
+    void cudaGraphsOnTheJvmIsNamedAsDoingNothing() {
+        Path out = dir.resolve("graphs-jvm");
+        CliRun r = CliRun.of("bench", "scaling", "--device", "jvm", "--series", "copy", "--min-len", "128", "--max-len", "128",
+                "--runs", "1", "--warmup", "0", "--time-budget", "60", "--cuda-graphs", "--out", out.toString());
+        assertEquals(0, r.status(), r.err() + r.out());
+        assertTrue(r.err().contains("--cuda-graphs does nothing on jvm"), r.err());
+        assertTrue(Files.exists(out.resolve("scaling.json")));
+    }
+
     private void sweep(ComputeDevice device) throws Exception {
         Path out = dir.resolve(device.id().replace(':', '_'));
         CliRun r = CliRun.of("bench", "scaling", "--device", device.id(), "--series", String.join(",", SERIES), "--min-len", "128",
