@@ -3,7 +3,6 @@ package io.jmamba.kernels.ssd;
 import io.jmamba.runtime.api.BFloat16Array;
 import io.jmamba.runtime.api.FloatArray;
 import io.jmamba.runtime.api.KernelContext;
-import io.jmamba.runtime.api.KernelMath;
 import io.jmamba.runtime.api.LaunchBounds;
 import io.jmamba.runtime.api.Specialize;
 
@@ -87,14 +86,7 @@ public final class SsdCbAsyncKernels {
                     }
                 }
             }
-            long tile = SsdFragKernels.fragTile(i, chunk, l0 / 16 + warp, s0 / 16) + lane;
-            for (int m = 0; m < NT / 2; m++) {
-                long at = tile + (long) m * SsdFragKernels.FRAG;
-                cbFrag.set(at, Float.intBitsToFloat(KernelMath.packBf16x2(acc[8 * m], acc[8 * m + 1])));
-                cbFrag.set(at + 32, Float.intBitsToFloat(KernelMath.packBf16x2(acc[8 * m + 2], acc[8 * m + 3])));
-                cbFrag.set(at + 64, Float.intBitsToFloat(KernelMath.packBf16x2(acc[8 * m + 4], acc[8 * m + 5])));
-                cbFrag.set(at + 96, Float.intBitsToFloat(KernelMath.packBf16x2(acc[8 * m + 6], acc[8 * m + 7])));
-            }
+            SsdFragKernels.storeFragments(cbFrag, acc, SsdFragKernels.fragTile(i, chunk, l0 / 16 + warp, s0 / 16) + lane);
         }
     }
 

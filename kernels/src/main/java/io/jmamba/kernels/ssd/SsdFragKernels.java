@@ -70,6 +70,22 @@ public final class SsdFragKernels {
      */
     static final int SCAN_GROUPS_PER_SM = 4;
 
+    /**
+     * A warp's 16 x 64 C B^T accumulators (n8 tile j in {@code acc[4 j..4 j + 3]}) as the bf16 A fragments of its
+     * four 16 x 16 tiles: tile m's a0, a1, a2, a3 at {@code at + m FRAG} + 0, 32, 64, 96 ({@code at}: the first
+     * tile's {@link #fragTile} plus the lane). The layout {@link #chunkCbFrag} and
+     * {@link SsdCbAsyncKernels#chunkCbAsync} write and the chunk scans read.
+     */
+    static void storeFragments(FloatArray cbFrag, float[] acc, long at) {
+        for (int m = 0; m < NT / 2; m++) {
+            long t = at + (long) m * FRAG;
+            cbFrag.set(t, Float.intBitsToFloat(KernelMath.packBf16x2(acc[8 * m], acc[8 * m + 1])));
+            cbFrag.set(t + 32, Float.intBitsToFloat(KernelMath.packBf16x2(acc[8 * m + 2], acc[8 * m + 3])));
+            cbFrag.set(t + 64, Float.intBitsToFloat(KernelMath.packBf16x2(acc[8 * m + 4], acc[8 * m + 5])));
+            cbFrag.set(t + 96, Float.intBitsToFloat(KernelMath.packBf16x2(acc[8 * m + 6], acc[8 * m + 7])));
+        }
+    }
+
     /** First int of the A-fragment tile (l rows 16 lt..16 lt + 15, s columns 16 st..16 st + 15) of chunk-group {@code i}. */
     static long fragTile(long i, int chunk, int lt, int st) {
         long tiles = chunk / 16;
@@ -148,14 +164,7 @@ public final class SsdFragKernels {
                     ctx.mmaBf16Frag(a0, a1, a2, a3, cb[2 * j], cb[2 * j + 1], acc, 4 * j);
                 }
             }
-            long tile = fragTile(i, chunk, l0 / 16 + warp, s0 / 16) + lane;
-            for (int m = 0; m < NT / 2; m++) {
-                long at = tile + (long) m * FRAG;
-                cbFrag.set(at, Float.intBitsToFloat(KernelMath.packBf16x2(acc[8 * m], acc[8 * m + 1])));
-                cbFrag.set(at + 32, Float.intBitsToFloat(KernelMath.packBf16x2(acc[8 * m + 2], acc[8 * m + 3])));
-                cbFrag.set(at + 64, Float.intBitsToFloat(KernelMath.packBf16x2(acc[8 * m + 4], acc[8 * m + 5])));
-                cbFrag.set(at + 96, Float.intBitsToFloat(KernelMath.packBf16x2(acc[8 * m + 6], acc[8 * m + 7])));
-            }
+            storeFragments(cbFrag, acc, fragTile(i, chunk, l0 / 16 + warp, s0 / 16) + lane);
         }
     }
 
