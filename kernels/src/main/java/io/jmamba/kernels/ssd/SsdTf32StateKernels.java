@@ -16,13 +16,11 @@ import static io.jmamba.kernels.ssd.SsdTensorKernels.TILE;
  * cores, with 3xTF32 split products so that the result keeps fp32 accuracy.
  *
  * <p>Why: the FFMA chunkState takes about 892 us of the fp32 SSD's 4.7 ms at 64K tokens on the H100, at about
- * 15 TFLOP/s. A single TF32 product keeps 11 significant bits per operand, far from the fp32 fixtures' 1e-4; split
- * each operand into {@code big = roundTf32(v)} and {@code small = roundTf32(v - big)} (together about 22 bits) and
- * sum {@code big*small + small*big + big*big}: the dropped {@code small*small} is below 2^-22 of the product. The
- * small terms go first, so that they reach the accumulator before the big term grows it. (The 3xTF32 SSD removed in
- * session 3, SsdTf32Kernels, was slower than the FFMA kernels in total; its chunk state staged through registers and
- * kept the three products in a rolled run-time loop. This one has the asynchronous stage, specialisation and unrolled
- * accumulators of the bf16 kernels. Not yet timed on a GPU.)
+ * 15 TFLOP/s. A single TF32 product keeps 11 significant bits per operand, far from the fp32 fixtures' 1e-4; the three
+ * products of {@link Tf32Split} keep about 21. (The 3xTF32 SSD removed in session 3, SsdTf32Kernels, was slower than the
+ * FFMA kernels in total; its chunk state staged through registers and kept the three products in a rolled run-time
+ * loop. This one has the asynchronous stage, specialisation and unrolled accumulators of the bf16 kernels: 690 against
+ * 892 us at 64K in session 9 with the split by rounding, before {@link Tf32Split} truncated.)
  *
  * <p>Work split and launch as {@link SsdStateAsyncKernels#chunkStateAsync}: one work-group of
  * {@link SsdTensorKernels#GROUP} items per 64 x 64 tile of states[b,c,h] (rows p, columns n); warp w owns rows
@@ -58,8 +56,11 @@ public final class SsdTf32StateKernels {
     static final int ROW_CHUNKS = TILE / 4;
     /** Rows one pass of the work-group copies. */
     static final int PASS_ROWS = GROUP / ROW_CHUNKS;
-    /** Launch bounds: 4 work-groups per multiprocessor (4 x 38 KB of local memory). */
-    static final int GROUPS_PER_SM = 4;
+    /**
+     * Launch bounds: 5 work-groups per multiprocessor (5 x 38 KB of local memory; 85 registers either way). H100, run 56,
+     * two rounds at 64K: 2.070 / 2.041 ms for the SSD against 2.099 / 2.084 at 4.
+     */
+    static final int GROUPS_PER_SM = 5;
 
     /**
      * Whether {@link #chunkState} handles {@code cfg}: headdim and dstate multiples of 8 (4 would do for the 16-byte
@@ -86,6 +87,7 @@ public final class SsdTf32StateKernels {
         float[] stage = ctx.allocateFloatLocalArray(2 * STAGE_FLOATS); // x and B tiles, two buffers
         float[] wl = ctx.allocateFloatLocalArray(MAX_CHUNK); // token weights of the chunk
         float[] acc = new float[NT * 4];
+        float[] bv = new float[2 * NT]; // the B fragments of a k8 step's n8 tiles
         int lid = ctx.localIdx;
         int lane = ctx.laneId();
         int warp = lid / KernelContext.WARP_SIZE;
@@ -138,26 +140,16 @@ public final class SsdTf32StateKernels {
                     float a1 = w0 * stage[r0 + xCol + 8];
                     float a2 = w4 * stage[r4 + xCol];
                     float a3 = w4 * stage[r4 + xCol + 8];
-                    float a0b = KernelMath.roundTf32(a0);
-                    float a1b = KernelMath.roundTf32(a1);
-                    float a2b = KernelMath.roundTf32(a2);
-                    float a3b = KernelMath.roundTf32(a3);
-                    float a0s = KernelMath.roundTf32(a0 - a0b);
-                    float a1s = KernelMath.roundTf32(a1 - a1b);
-                    float a2s = KernelMath.roundTf32(a2 - a2b);
-                    float a3s = KernelMath.roundTf32(a3 - a3b);
+                    float l0 = Tf32Split.low(a0);
+                    float l1 = Tf32Split.low(a1);
+                    float l2 = Tf32Split.low(a2);
+                    float l3 = Tf32Split.low(a3);
                     // all eight n8 tiles, also past nLeft (stale B columns only reach accumulator columns not stored)
                     for (int j = 0; j < NT; j++) {
-                        float b0 = stage[r0 + TILE_FLOATS + 8 * j + gq];
-                        float b1 = stage[r4 + TILE_FLOATS + 8 * j + gq];
-                        float b0b = KernelMath.roundTf32(b0);
-                        float b1b = KernelMath.roundTf32(b1);
-                        float b0s = KernelMath.roundTf32(b0 - b0b);
-                        float b1s = KernelMath.roundTf32(b1 - b1b);
-                        ctx.mmaTf32Frag(a0b, a1b, a2b, a3b, b0s, b1s, acc, 4 * j);
-                        ctx.mmaTf32Frag(a0s, a1s, a2s, a3s, b0b, b1b, acc, 4 * j);
-                        ctx.mmaTf32Frag(a0b, a1b, a2b, a3b, b0b, b1b, acc, 4 * j);
+                        bv[2 * j] = stage[r0 + TILE_FLOATS + 8 * j + gq];
+                        bv[2 * j + 1] = stage[r4 + TILE_FLOATS + 8 * j + gq];
                     }
+                    Tf32Split.mma3(ctx, a0, a1, a2, a3, l0, l1, l2, l3, bv, acc);
                 }
             }
         }

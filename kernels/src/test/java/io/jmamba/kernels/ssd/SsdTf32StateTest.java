@@ -121,7 +121,8 @@ class SsdTf32StateTest {
     }
 
     /**
-     * CUDA C: three tf32 MMAs at one unrolled site (the split), rounding by cvt.rna, the cp.async pipeline (slice 0
+     * CUDA C: three tf32 MMAs at one unrolled site (Tf32Split.mma3), the split by truncation (no cvt.rna, four
+     * instructions on sm_90), the cp.async pipeline (slice 0
      * committed before the loop; per slice a wait, one barrier, the next copies), local memory within 48 KB.
      */
     @Test
@@ -131,7 +132,7 @@ class SsdTf32StateTest {
         String s = k.source();
         assertEquals(3 + 1, SsdKernelSourcesTest.count(s, "jm_mma_frag_tf32\\("), "three mma sites plus the helper in " + s);
         assertTrue(s.contains("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32"), s);
-        assertTrue(s.contains("cvt.rna.tf32.f32"), s);
+        assertFalse(s.contains("cvt.rna.tf32.f32"), s);
         assertTrue(s.contains("cp.async.cg.shared.global [%0], [%1], 16;"), s);
         assertTrue(SsdKernelSourcesTest.count(s, "#pragma unroll") >= 1, "unrolled accumulator loop in " + s);
         assertEquals(4L * (2 * SsdTf32StateKernels.STAGE_FLOATS + SsdTensorKernels.MAX_CHUNK), k.localMemoryBytes(),
@@ -142,7 +143,7 @@ class SsdTf32StateTest {
         int wait = body.indexOf("jm_async_copy_wait(0);");
         int barrier = body.indexOf("__syncthreads();");
         int nextCopy = body.indexOf("jm_async_copy_commit();", barrier);
-        int mma = body.indexOf("jm_mma_frag_tf32(", barrier);
+        int mma = body.indexOf("Tf32Split_mma3", barrier);
         assertTrue(prologue >= 0 && prologue < wait && wait < barrier && barrier < nextCopy && nextCopy < mma,
                 "first slice's copies, then per slice: wait, barrier, next slice's copies, compute:\n" + body);
         assertEquals(1, SsdKernelSourcesTest.count(body, "__syncthreads\\(\\);"), "one barrier per slice:\n" + body);
