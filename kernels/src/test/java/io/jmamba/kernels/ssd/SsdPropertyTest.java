@@ -32,6 +32,10 @@ class SsdPropertyTest {
         cases.add(SsdCase.random("multi-tile L300 p70 n20 q130", SsdConfig.of(1, 300, 2, 70, 2, 20, 130).withDtSoftplus(true), 7, true, true, true, true, true));
         // the state carried across 32 chunks, the last one partial
         cases.add(SsdCase.random("many chunks L2001 q64", SsdConfig.of(1, 2001, 2, 8, 1, 16, 64).withDtSoftplus(true), 8, true, false, true, true, true));
+        // shapes the tensor-core chunk scan takes (SsdTf32ScanKernels.supports), with its partial tiles: channels 24 of a
+        // 64-column tile, 40 state columns (a slice of 32 and one k8 step), a partial last chunk of 77 tokens
+        cases.add(SsdCase.random("tf32 tiles b2 L333 h4 p24 g2 n40 q128", SsdConfig.of(2, 333, 4, 24, 2, 40, 128).withDtSoftplus(true), 9, true, false, true, true, true));
+        cases.add(SsdCase.random("tf32 130M-shaped L520 h2 p64 n128 q256", SsdConfig.of(1, 520, 2, 64, 1, 128, 256).withDtSoftplus(true), 10, true, false, true, true, false));
         cases.add(SsdCase.random("one channel", SsdConfig.of(1, 17, 1, 1, 1, 1, 4).withDtSoftplus(true), 6, true, false, true, true, false));
         return cases;
     }
