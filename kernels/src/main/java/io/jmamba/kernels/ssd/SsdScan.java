@@ -34,12 +34,40 @@ public final class SsdScan {
      * the chunk cumsum from {@link SsdCumsumKernel} (a block scan per chunk and head) instead of
      * {@link SsdKernels#chunkCumsum}. (TILED, BLOCKED and TENSOR_TF32X3 timed slower than BLOCKED_WIDE at
      * every length on the H100 and were removed in session 5; {@link SsdWideKernels} has the numbers.)
-     * For bf16 inputs see {@link SsdScanBf16}.
+     * TENSOR_3XTF32 is BLOCKED_WIDE with the chunk states, C B^T and the chunk scan on tensor cores in three TF32
+     * products per float product ({@link SsdTf32StateKernels}, {@link SsdTf32CbKernels}, {@link SsdTf32ScanKernels}:
+     * float accuracy); a shape one of them does not take (their {@code supports}; C B^T goes with the chunk scan) runs
+     * BLOCKED_WIDE's kernel for that phase. For bf16 inputs see {@link SsdScanBf16}.
      */
-    public enum Variant { LOOPS, BLOCKED_WIDE }
+    public enum Variant { LOOPS, BLOCKED_WIDE, TENSOR_3XTF32 }
 
-    /** The variant {@link #addTo} uses when none is given. */
+    /**
+     * The variant {@link #addTo} uses when none is given (the graph's device is not known there): BLOCKED_WIDE, which
+     * every device runs well. Callers that know the device take {@link #defaultFor}.
+     */
     public static final Variant DEFAULT_VARIANT = Variant.BLOCKED_WIDE;
+
+    /** System property naming the variant {@link #defaultFor} returns on every device (for timing one against another). */
+    public static final String VARIANT_PROPERTY = "jmamba.ssd.fp32.variant";
+
+    /**
+     * The fastest variant on {@code device}: TENSOR_3XTF32 on CUDA (2.3x BLOCKED_WIDE on the H100, session 9), else
+     * BLOCKED_WIDE: OpenCL has no tensor-core instruction, and the MMAs' portable form (operands exchanged through
+     * local memory) made TENSOR_3XTF32 about 30 times slower than BLOCKED_WIDE on PoCL. {@link #VARIANT_PROPERTY}, when
+     * set, overrides both.
+     */
+    public static Variant defaultFor(ComputeDevice device) {
+        String forced = System.getProperty(VARIANT_PROPERTY);
+        if (forced != null) {
+            try {
+                return Variant.valueOf(forced.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("-D" + VARIANT_PROPERTY + "=" + forced + " names no SSD variant; variants: "
+                        + java.util.Arrays.toString(Variant.values()), e);
+            }
+        }
+        return device.backendName().equals("cuda") ? Variant.TENSOR_3XTF32 : Variant.BLOCKED_WIDE;
+    }
 
     /** Phase task ids, appended to the caller's prefix. */
     public static final List<String> PHASES = List.of("cumsum", "state", "passing", "cb", "scan");
@@ -141,7 +169,8 @@ public final class SsdScan {
         int bcg = ShapeCheck.intProduct("batch * nchunks * groups", batch, nchunks, groups);
         int bh = ShapeCheck.intProduct("batch * heads", batch, heads);
 
-        boolean wide = variant == Variant.BLOCKED_WIDE;
+        boolean wide = variant != Variant.LOOPS;
+        boolean tf32 = variant == Variant.TENSOR_3XTF32 && SsdTf32ScanKernels.supports(cfg);
         String t = prefix + "_cumsum";
         if (wide) {
             ShapeCheck.intProduct("cumsum work-items", bch, SsdCumsumKernel.GROUP);
@@ -160,7 +189,11 @@ public final class SsdScan {
             ShapeCheck.intProduct(PHASES.get(k == 0 ? 1 : k + 2) + " work-items", tiled[k], groupSize);
         }
         t = prefix + "_state";
-        if (wide) {
+        if (variant == Variant.TENSOR_3XTF32 && SsdTf32StateKernels.supports(cfg)) {
+            graph.task(t, SsdTf32StateKernels::chunkState, new KernelContext(), in.x(), in.B(), dtOut, dACumsum, states, batch,
+                    seqlen, heads, headdim, groups, dstate, chunk, nchunks);
+            grids.addWorkerGrid(g + t, tiledGrid(SsdTensorKernels.groups(cfg)[0], SsdTensorKernels.GROUP));
+        } else if (wide) {
             graph.task(t, SsdWideKernels::chunkState, new KernelContext(), in.x(), in.B(), dtOut, dACumsum, states, batch,
                     seqlen, heads, headdim, groups, dstate, chunk, nchunks);
             grids.addWorkerGrid(g + t, tiledGrid(tiled[0], groupSize));
@@ -182,7 +215,11 @@ public final class SsdScan {
         }
 
         t = prefix + "_cb";
-        if (wide) {
+        if (tf32) {
+            graph.task(t, SsdTf32CbKernels::chunkCb, new KernelContext(), in.C(), in.B(), cb, batch, seqlen, groups, dstate,
+                    chunk, nchunks);
+            grids.addWorkerGrid(g + t, tiledGrid(SsdTensorKernels.groups(cfg)[1], SsdTensorKernels.GROUP));
+        } else if (wide) {
             graph.task(t, SsdWideKernels::chunkCb, new KernelContext(), in.C(), in.B(), cb, batch, seqlen, groups, dstate,
                     chunk, nchunks);
             grids.addWorkerGrid(g + t, tiledGrid(tiled[1], groupSize));
@@ -192,7 +229,11 @@ public final class SsdScan {
         }
 
         t = prefix + "_scan";
-        if (wide) {
+        if (tf32) {
+            graph.task(t, SsdTf32ScanKernels::chunkScanTf32, new KernelContext(), in.x(), z, d, in.C(), cb, dtOut, dACumsum,
+                    states, out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null);
+            grids.addWorkerGrid(g + t, tiledGrid(SsdTensorKernels.groups(cfg)[2], SsdTensorKernels.GROUP));
+        } else if (wide) {
             graph.task(t, SsdWideKernels::chunkScan, new KernelContext(), in.x(), z, d, in.C(), cb, dtOut, dACumsum, states,
                     out, batch, seqlen, heads, headdim, groups, dstate, chunk, nchunks, dMode.ordinal(), in.z() != null);
             grids.addWorkerGrid(g + t, tiledGrid(tiled[2], groupSize));
@@ -206,10 +247,6 @@ public final class SsdScan {
     }
 
     /**
-     * Runs one SSD call on {@code device}: copies the inputs in, runs the five kernels, copies
-     * {@code out} and {@code finalStates} (when not null) back.
-     */
-    /**
      * Whether BLOCKED_WIDE carries the states four elements per work-item ({@link SsdKernels#statePassing4}): where
      * {@code headdim * dstate} is a multiple of 4, unless {@code -Djmamba.ssd.statePassing=scalar} (the one-element
      * form, for timing against it; read when a graph is built).
@@ -218,8 +255,12 @@ public final class SsdScan {
         return headdim * dstate % 4 == 0 && !"scalar".equals(System.getProperty("jmamba.ssd.statePassing"));
     }
 
+    /**
+     * Runs one SSD call on {@code device} with its {@link #defaultFor} kernels: copies the inputs in, runs the five
+     * kernels, copies {@code out} and {@code finalStates} (when not null) back.
+     */
     public static void run(ComputeDevice device, SsdConfig cfg, SsdInputs in, FloatArray out, FloatArray finalStates) {
-        run(device, cfg, in, out, finalStates, DEFAULT_VARIANT);
+        run(device, cfg, in, out, finalStates, defaultFor(device));
     }
 
     /** As {@link #run(ComputeDevice, SsdConfig, SsdInputs, FloatArray, FloatArray)} with the kernels chosen. */

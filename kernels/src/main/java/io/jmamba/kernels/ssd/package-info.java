@@ -7,8 +7,13 @@
  *   <li>{@link io.jmamba.kernels.ssd.SsdWideKernels}: the three matrix-product phases as local-memory
  *       tiles with 8 x 4 fused multiply-adds per work-item (128 items per tile, so few enough registers
  *       for 16 or more warps per multiprocessor), and {@link io.jmamba.kernels.ssd.SsdCumsumKernel},
- *       the chunk cumsum as a block scan: the default on devices (the 8 x 8, 4 x 4 and 3xTF32 tilings
- *       timed slower on the H100 and were removed);</li>
+ *       the chunk cumsum as a block scan (the 8 x 8, 4 x 4 and a first 3xTF32 tiling timed slower on the H100
+ *       and were removed);</li>
+ *   <li>{@link io.jmamba.kernels.ssd.SsdTf32StateKernels}, {@link io.jmamba.kernels.ssd.SsdTf32CbKernels} and
+ *       {@link io.jmamba.kernels.ssd.SsdTf32ScanKernels}: the three fp32 products on tensor cores in three TF32
+ *       products per float product ({@code Tf32Split}: float accuracy), staged by asynchronous copies; with the
+ *       block-scan cumsum and the state passing, the fp32 default since session 9 (TENSOR_3XTF32), 2.2-2.3x the
+ *       FFMA tiles' speed on the H100;</li>
  *   <li>{@link io.jmamba.kernels.ssd.SsdScanBf16}: the bf16 path (bf16 activations and output as
  *       mamba_ssm's bf16 path) with the products on bf16 tensor cores in the tiling of
  *       {@link io.jmamba.kernels.ssd.SsdTensorKernels}, inputs in {@link io.jmamba.kernels.ssd.SsdBf16Inputs}:

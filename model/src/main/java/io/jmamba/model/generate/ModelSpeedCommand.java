@@ -1,6 +1,7 @@
 package io.jmamba.model.generate;
 
 import io.jmamba.kernels.nn.Linear;
+import io.jmamba.kernels.ssd.SsdScan;
 import io.jmamba.model.config.Architecture;
 import io.jmamba.model.config.ConfigParser;
 import io.jmamba.model.config.MambaConfig;
@@ -114,7 +115,7 @@ public final class ModelSpeedCommand {
                 throw new IllegalArgumentException("--activations must be fp32 or bf16, got \"" + activations + "\"");
             }
             KernelChoices choices = linear == null ? null : new KernelChoices(linear, transpose.equals("tiled"), precision,
-                    decodeKind.equals("fused"), activations.equals("bf16"));
+                    decodeKind.equals("fused"), activations.equals("bf16"), SsdScan.defaultFor(device));
             KernelSet kernels = chosen != null ? chosen : reference ? KernelSet.FAST : KernelSet.defaultFor(device);
             out.printf(Locale.ROOT, "model: %s, %d layers, d_model %d, d_state %d, vocab %d on %s%n", c.architecture(),
                     c.nLayer(), c.dModel(), c.dState(), c.vocabSize(), reference ? "reference" : device.id() + " (" + device.name() + "), " + kernels.name().toLowerCase(Locale.ROOT) + " kernels, linear " + linear.name().toLowerCase(Locale.ROOT) + ", " + transpose + " transposes, "

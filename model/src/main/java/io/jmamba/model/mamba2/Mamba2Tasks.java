@@ -52,6 +52,7 @@ public final class Mamba2Tasks implements MixerTasks {
     private final boolean tiled;
     private final boolean fusedDecode;
     private final boolean bf16Activations;
+    private final SsdScan.Variant ssdVariant;
 
     public Mamba2Tasks(MambaConfig config, Mamba2LayerWeights weights) {
         this(config, weights, KernelChoices.PORTABLE_DEFAULT);
@@ -70,6 +71,7 @@ public final class Mamba2Tasks implements MixerTasks {
         this.tiled = choices.tiledTranspose();
         this.fusedDecode = choices.fusedDecode();
         this.bf16Activations = choices.bf16Activations();
+        this.ssdVariant = choices.ssd();
     }
 
     /**
@@ -369,7 +371,7 @@ public final class Mamba2Tasks implements MixerTasks {
             SsdConfig cfg = SsdConfig.of(b, len, heads, hd, gr, n, c.chunkSize()).withDtSoftplus(true)
                     .withDtLimit(c.dtLimitLow(), c.dtLimitHigh());
             SsdScan.addTo(g, grids, p + "ssd", cfg, new SsdInputs(x, dt, w.a(), bm, cm, w.d(), null, w.dtBias(), io.ssmState()),
-                    y, ssmFinal);
+                    y, ssmFinal, ssdVariant);
             copy(g, p + "ssmstate", ssmFinal, io.ssmState(), ssmFinal.getSize());
         }
         GatedRmsNorm.addTo(g, grids, p + "gn", new GatedRmsNorm.Config(t, dI, dI / gr, c.normEps(), c.normBeforeGate()),

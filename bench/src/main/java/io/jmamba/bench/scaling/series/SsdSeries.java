@@ -14,24 +14,25 @@ import io.jmamba.runtime.backend.ComputeDevice;
 /**
  * The Mamba-2 SSD chunked scan as the layer runs it (D per head, dt bias and softplus, one group, no
  * z: Mamba-2 gates in its norm). Default shape: the 130M model's 24 heads x 64, d_state 128, chunk 256.
- * Runs the default kernels ({@link SsdScan#DEFAULT_VARIANT}) as "ssd"; another variant (for before/after
- * timings in one run) as "ssd-" + its name.
+ * Runs the device's default kernels ({@link SsdScan#defaultFor}: tensor cores on CUDA) as "ssd"; a variant named
+ * (for before/after timings in one run) as "ssd-" + its name.
  */
 public final class SsdSeries extends LayerSeries {
     private final int heads;
     private final int headdim;
     private final int dstate;
     private final int chunk;
+    /** The kernels named, or null for the device's default. */
     private final SsdScan.Variant variant;
 
     public SsdSeries(int heads, int headdim, int dstate, int chunk) {
-        this(heads, headdim, dstate, chunk, SsdScan.DEFAULT_VARIANT);
+        this(heads, headdim, dstate, chunk, null);
     }
 
     public SsdSeries(int heads, int headdim, int dstate, int chunk, SsdScan.Variant variant) {
         super(id(variant),
                 "Mamba-2 SSD, " + heads + " heads x " + headdim + ", d_state " + dstate + ", chunk " + chunk
-                        + (variant == SsdScan.DEFAULT_VARIANT ? "" : ", " + variant.name().toLowerCase(java.util.Locale.ROOT)
+                        + (variant == null ? "" : ", " + variant.name().toLowerCase(java.util.Locale.ROOT)
                         + " kernels"),
                 SeriesKind.SCAN, 1);
         this.variant = variant;
@@ -41,9 +42,9 @@ public final class SsdSeries extends LayerSeries {
         this.chunk = chunk;
     }
 
-    /** "ssd" for the default kernels, else "ssd-" + the variant's name. */
+    /** "ssd" for the device's default kernels (null), else "ssd-" + the variant's name. */
     static String id(SsdScan.Variant variant) {
-        if (variant == SsdScan.DEFAULT_VARIANT) {
+        if (variant == null) {
             return "ssd";
         }
         return "ssd-" + variant.name().toLowerCase(java.util.Locale.ROOT);
@@ -80,7 +81,8 @@ public final class SsdSeries extends LayerSeries {
         FloatArray out = new FloatArray(x.getSize());
         TaskGraph g = new TaskGraph("bench_ssd").transferToDevice(DataTransferMode.FIRST_EXECUTION, x, dt, a, b, c, d, dtBias);
         GridScheduler grids = new GridScheduler();
-        SsdScan.addTo(g, grids, "ssd", cfg, new SsdInputs(x, dt, a, b, c, d, null, dtBias, null), out, null, variant);
+        SsdScan.addTo(g, grids, "ssd", cfg, new SsdInputs(x, dt, a, b, c, d, null, dtBias, null), out, null,
+                variant != null ? variant : SsdScan.defaultFor(device));
         return PlanStep.start(device, g, grids);
     }
 
