@@ -19,7 +19,8 @@ import static io.jmamba.kernels.ssd.SsdTensorKernels.TILE;
  *
  * <p>Why: the FFMA chunk scan took 3.46 of the fp32 SSD's 4.87 ms at 64K tokens on the H100 (session 7: about 15
  * TFLOP/s, FMA pipe 30%, 25% occupancy), against Triton's whole fp32 SSD at 2.11 ms (single TF32 products). Three TF32
- * products per float product still run at several times the FFMA rate.
+ * products per float product still run at several times the FFMA rate: 1.16 ms at 64K (session 9, run 59), where ncu
+ * finds it latency-bound at 20 warps per multiprocessor (tensor pipe 46% busy, issue slots 50%).
  *
  * <p><b>Work split</b> as the bf16 {@link SsdFragAsyncKernels#chunkScanAsync}: one work-group of 4 warps per 64 x 64
  * output tile (tokens l x channels p) of one (batch, chunk, head); warp w owns rows 16w..16w+15 and all 64 columns

@@ -20,7 +20,7 @@ import static io.jmamba.kernels.ssd.SsdTensorKernels.TILE;
  * products of {@link Tf32Split} keep about 21. (The 3xTF32 SSD removed in session 3, SsdTf32Kernels, was slower than the
  * FFMA kernels in total; its chunk state staged through registers and kept the three products in a rolled run-time
  * loop. This one has the asynchronous stage, specialisation and unrolled accumulators of the bf16 kernels: 690 against
- * 892 us at 64K in session 9 with the split by rounding, before {@link Tf32Split} truncated.)
+ * 892 us at 64K in session 9 with the split by rounding, 517 with {@link Tf32Split}'s truncation and passes.)
  *
  * <p>Work split and launch as {@link SsdStateAsyncKernels#chunkStateAsync}: one work-group of
  * {@link SsdTensorKernels#GROUP} items per 64 x 64 tile of states[b,c,h] (rows p, columns n); warp w owns rows
