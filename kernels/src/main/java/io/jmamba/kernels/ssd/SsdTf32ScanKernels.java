@@ -32,12 +32,13 @@ import static io.jmamba.kernels.ssd.SsdTensorKernels.TILE;
  * <ul>
  *   <li>inter-chunk slice: the state (64 rows p, 32 floats along n) and C (64 rows l, 32 floats along n), rows
  *       {@link #ROW_STRIDE} = 36 floats apart;</li>
- *   <li>intra-chunk slice: C B^T (64 rows l, 32 floats along s, rows 36 apart; {@link SsdWideKernels#chunkCb}'s fp32
- *       (chunk x chunk) rows) and x (32 rows s, 64 floats along p, {@link #X_STRIDE} = 72 apart).</li>
+ *   <li>intra-chunk slice: C B^T (64 rows l, 32 floats along s, rows 36 apart; the fp32 (chunk x chunk) rows
+ *       that {@link SsdTf32CbKernels#chunkCb} and {@link SsdWideKernels#chunkCb} write) and x (32 rows s, 64 floats along p, {@link #X_STRIDE} = 72 apart).</li>
  * </ul>
  * Fragment reads are scalar local loads. Lane (g, t) reads element (g, t) of an 8 x 4 block: at a row stride of 36 =
  * 4 mod 32 the warp's 32 reads fall on banks 4g + t, at 72 = 8 mod 32 (x, read as (t, g)) on 8t + g: no conflicts.
- * A 16-byte copy is 4 floats, so headdim and dstate must be multiples of 8 and the chunk of 64 ({@link #supports}).
+ * A 16-byte copy is 4 floats and a k8 step or n8 tile 8, so headdim and dstate must be multiples of 8, and the chunk of
+ * 64 for whole tiles ({@link #supports}).
  * Rows past the sequence copy its last token (finite; their weights are 0 and their outputs are not stored); state
  * rows past headdim and columns past dstate are not copied (they reach only accumulator columns not stored, or k8
  * steps that do not run).
