@@ -15,18 +15,18 @@ import static io.jmamba.kernels.ssd.SsdTf32ScanKernels.SECOND_AT;
 import static io.jmamba.kernels.ssd.SsdTf32ScanKernels.SLICE;
 
 /**
- * C B^T of the fp32 SSD ({@link SsdWideKernels#chunkCb}: same arguments and output, the lower triangle of each chunk's
- * chunk x chunk matrix, zeros above the diagonal and past the sequence in the tiles it writes) on tensor cores in the
- * three TF32 products of {@link Tf32Split}.
+ * C B^T of the fp32 SSD ({@link SsdWideKernels#chunkCb}: same arguments and output, each chunk's chunk x chunk matrix
+ * with the products on and below the diagonal, zeros above it and past the sequence) on tensor cores in the three TF32
+ * products of {@link Tf32Split}.
  *
- * <p>Why: the FFMA chunkCb took 118 of the 3xTF32 fp32 SSD's 2.05 ms at 64K tokens on the H100 (session 9), for a
- * fifteenth of the chunk scan's products.
+ * <p>Why: the FFMA chunkCb took 118 of the 3xTF32 fp32 SSD's 2.05 ms at 64K tokens on the H100, for a fifteenth of the
+ * chunk scan's products; this kernel takes 77 us (session 9, runs 55 and 59).
  *
- * <p>One work-group of 4 warps per 64 x 64 tile (rows l, columns s); those on or below the diagonal and in the
- * sequence multiply (the others store zeros); warp w owns rows
- * 16w..16w+15. Both operands have the contraction index n contiguous, so they are staged as they lie, in slices of 32
- * state columns, exactly as the chunk scan's inter-chunk slices ({@link SsdTf32ScanKernels}: C rows at
- * {@code SECOND_AT}, here B rows where the state rows are there), two buffers, rows 36 floats apart.
+ * <p>One work-group of 4 warps per 64 x 64 tile (rows l, columns s); the tiles on or below the diagonal and in the
+ * sequence multiply, the others store zeros. Warp w owns rows 16w..16w+15. Both operands have the contraction index n
+ * contiguous, so they are staged as they lie, in slices of 32 state columns and two buffers laid out as the chunk
+ * scan's inter-chunk slices ({@link SsdTf32ScanKernels}): C's rows first (where the scan has the state's), B's at
+ * {@code SECOND_AT} (where it has C's), rows 36 floats apart.
  */
 public final class SsdTf32CbKernels {
     private SsdTf32CbKernels() {
