@@ -17,7 +17,7 @@ import static io.jmamba.kernels.ssd.SsdTensorKernels.TILE;
  *
  * <p>Why: the FFMA chunkState takes about 892 us of the fp32 SSD's 4.7 ms at 64K tokens on the H100, at about
  * 15 TFLOP/s. A single TF32 product keeps 11 significant bits per operand, far from the fp32 fixtures' 1e-4; the three
- * products of {@link Tf32Split} keep about 21. (The 3xTF32 SSD removed in session 3, SsdTf32Kernels, was slower than the
+ * products of {@link Tf32Split} keep about 18. (The 3xTF32 SSD removed in session 3, SsdTf32Kernels, was slower than the
  * FFMA kernels in total; its chunk state staged through registers and kept the three products in a rolled run-time
  * loop. This one has the asynchronous stage, specialisation and unrolled accumulators of the bf16 kernels: 690 against
  * 892 us at 64K in session 9 with the split by rounding, 517 with {@link Tf32Split}'s truncation and passes.)

@@ -9,7 +9,8 @@ import static io.jmamba.kernels.ssd.SsdTensorKernels.NT;
  * {@link SsdTf32CbKernels}, {@link SsdTf32ScanKernels}): {@code v} itself is the big operand, since the tensor core (and
  * the JVM and OpenCL forms of {@code mmaTf32Frag}) reads only its sign, exponent and top 10 mantissa bits, and
  * {@link #low} is the rest, exact in float. Then {@code a b ~ a low(b) + low(a) b + a b} in three MMAs; the dropped
- * {@code low(a) low(b)} and the truncation of the low parts are below 2^-19 of the product together.
+ * {@code low(a) low(b)} (below 2^-20 of the product, as each low part is below 2^-10 of its value) and the tensor
+ * core's truncation of the two low parts (below 2^-20 each) leave an error below 3 x 2^-20 of the product.
  *
  * <p>Why truncation and not {@code KernelMath.roundTf32} (nearest): on sm_90 {@code cvt.rna.tf32.f32} compiles to four
  * instructions with its NaN checks (FSETP, VIADD, SEL, then the JIT's LOP3 mask), two per element of the split. With
