@@ -36,8 +36,8 @@ public final class SsdScan {
      * every length on the H100 and were removed in session 5; {@link SsdWideKernels} has the numbers.)
      * TENSOR_3XTF32 is BLOCKED_WIDE with the chunk states, C B^T and the chunk scan on tensor cores in three TF32
      * products per float product ({@link SsdTf32StateKernels}, {@link SsdTf32CbKernels}, {@link SsdTf32ScanKernels}:
-     * float accuracy); a shape one of them does not take (their {@code supports}; C B^T goes with the chunk scan) runs
-     * BLOCKED_WIDE's kernel for that phase. For bf16 inputs see {@link SsdScanBf16}.
+     * within the fp32 fixtures' tolerance); a shape one of them does not take (their {@code supports}; C B^T goes with
+     * the chunk scan) runs BLOCKED_WIDE's kernel for that phase. For bf16 inputs see {@link SsdScanBf16}.
      */
     public enum Variant { LOOPS, BLOCKED_WIDE, TENSOR_3XTF32 }
 

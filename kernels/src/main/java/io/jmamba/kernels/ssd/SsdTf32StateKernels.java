@@ -13,7 +13,7 @@ import static io.jmamba.kernels.ssd.SsdTensorKernels.TILE;
 
 /**
  * The chunk states of the fp32 SSD ({@link SsdWideKernels#chunkState}: same arguments, math and output) on tensor
- * cores, with 3xTF32 split products so that the result keeps fp32 accuracy.
+ * cores, with 3xTF32 split products so that the result stays within the fp32 fixtures' tolerance.
  *
  * <p>Why: the FFMA chunkState takes about 892 us of the fp32 SSD's 4.7 ms at 64K tokens on the H100, at about
  * 15 TFLOP/s. A single TF32 product keeps 11 significant bits per operand, far from the fp32 fixtures' 1e-4; the three

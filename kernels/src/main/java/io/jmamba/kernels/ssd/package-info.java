@@ -11,7 +11,7 @@
  *       and were removed);</li>
  *   <li>{@link io.jmamba.kernels.ssd.SsdTf32StateKernels}, {@link io.jmamba.kernels.ssd.SsdTf32CbKernels} and
  *       {@link io.jmamba.kernels.ssd.SsdTf32ScanKernels}: the three fp32 products on tensor cores in three TF32
- *       products per float product ({@code Tf32Split}: float accuracy), staged by asynchronous copies; with the
+ *       products per float product ({@code Tf32Split}: about 18 bits per product, within the fp32 fixtures' tolerance), staged by asynchronous copies; with the
  *       block-scan cumsum and the state passing, the fp32 default on CUDA since session 9 (TENSOR_3XTF32: 2.3x the
  *       FFMA tiles' speed on the H100; other devices keep BLOCKED_WIDE, {@link io.jmamba.kernels.ssd.SsdScan#defaultFor});</li>
  *   <li>{@link io.jmamba.kernels.ssd.SsdScanBf16}: the bf16 path (bf16 activations and output as
