@@ -31,9 +31,11 @@ final class Tf32Split {
      * acc += A B for the {@code NT} (8) n8 tiles of one k8 step in three TF32 products each, A given as its values {@code a*}
      * and their {@link #low} parts {@code l*}, B of tile j in {@code b[2j]}, {@code b[2j + 1]} (b0, b1; split here),
      * accumulator of tile j at {@code acc[4j..]}. The products go in three passes over the tiles, the small terms first
-     * (so that they reach the accumulator before the big term grows it): an MMA then waits for its accumulator's
-     * previous one 8 MMAs back. Tile by tile, sm_90 ptxas kept the three dependent MMAs back to back with
-     * NOPs between them (session 9, ncu source view of the chunk scan: the largest stall, "wait", 38% of the samples).
+     * (so that they reach the accumulator before the big term grows it). With the B fragments of all tiles loaded before
+     * the MMAs (this signature), ncu's source view of the chunk scan went from the three MMAs of a tile back to back
+     * with NOPs between them (30M NOPs, "wait" 38% of the stall samples, run 57) to 5M NOPs and 28.5% (run 58); the
+     * order of the passes itself made no difference in a same-run A/B against tile-by-tile order (H100, run 65: SSD
+     * 64K 1.919 / 1.952 against 1.923 / 1.908 ms, 1M 31.70 / 31.75 against 31.77 / 31.95).
      */
     static void mma3(KernelContext ctx, float a0, float a1, float a2, float a3, float l0, float l1, float l2, float l3,
                      float[] b, float[] acc) {
