@@ -11,6 +11,7 @@ import io.jmamba.bench.scaling.series.SsdBf16Series;
 import io.jmamba.bench.scaling.series.SsdSeries;
 import io.jmamba.kernels.conv.ConvForward;
 import io.jmamba.kernels.scan.SelectiveScan;
+import io.jmamba.kernels.ssd.SsdScan;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,6 +43,10 @@ public final class SeriesCatalog {
         m.put("selective-scan-bf16", () -> SelectiveScanSeries.bf16(1536, 16));
         m.put("selective-scan-chunked", () -> new SelectiveScanSeries(1536, 16, SelectiveScan.Variant.CHUNKED));
         m.put("ssd", () -> new SsdSeries(24, 64, 128, 256));
+        // the fp32 SSD's kernels by name ("ssd" runs the device's default), to time them against each other in one run
+        for (SsdScan.Variant v : List.of(SsdScan.Variant.BLOCKED_WIDE, SsdScan.Variant.TENSOR_3XTF32)) {
+            m.put(SsdSeries.id(v), () -> new SsdSeries(24, 64, 128, 256, v));
+        }
         m.put("ssd-bf16", () -> new SsdBf16Series(24, 64, 128, 256));
         m.put("conv1d", () -> new Conv1dSeries(1536, 4));
         for (ConvForward v : ConvForward.values()) {
@@ -133,6 +138,7 @@ public final class SeriesCatalog {
             ids.remove("selective-scan-chunked");
         }
         ids.removeIf(id -> id.startsWith("conv1d-"));
+        ids.removeIf(id -> id.startsWith("ssd-") && !id.endsWith(BF16_SUFFIX)); // named SSD kernels: "ssd" runs the default
         // the fp32 set: --dtype bf16 maps it to the bf16 forms (forDtype)
         ids.removeIf(id -> id.endsWith(BF16_SUFFIX));
         return ids;

@@ -43,7 +43,7 @@ public final class SsdSeries extends LayerSeries {
     }
 
     /** "ssd" for the device's default kernels (null), else "ssd-" + the variant's name. */
-    static String id(SsdScan.Variant variant) {
+    public static String id(SsdScan.Variant variant) {
         if (variant == null) {
             return "ssd";
         }
