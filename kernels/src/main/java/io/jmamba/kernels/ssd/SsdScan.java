@@ -15,12 +15,14 @@ import java.util.Objects;
 /**
  * Host API of the SSD chunked scan (Mamba-2). {@link #addTo} checks shapes and appends five phase
  * kernels to a task graph (cumsum and state passing from {@link SsdKernels}; chunk states, C*B^T and
- * chunk output from the chosen {@link Variant}: by default {@link SsdWideKernels});
+ * chunk output from the chosen {@link Variant}: {@link #defaultFor} the device that will run the graph, the
+ * tensor-core kernels on CUDA; without a variant the portable {@link SsdWideKernels});
  * their intermediates are arrays no transfer names, so they live on the device only. {@link #run}
- * is the one-call form on a given device.
+ * is the one-call form on a given device, with that device's default.
  * <pre>{@code
  * SsdConfig cfg = SsdConfig.of(1, 4096, 24, 64, 1, 128, 256).withDtSoftplus(true);
- * SsdScan.Workspace ws = SsdScan.addTo(graph, grids, "l0_ssd", cfg, inputs, out, finalStates);
+ * SsdScan.Workspace ws = SsdScan.addTo(graph, grids, "l0_ssd", cfg, inputs, out, finalStates,
+ *         SsdScan.defaultFor(device), null);
  * }</pre>
  */
 public final class SsdScan {
